@@ -1,0 +1,7 @@
+#include "cli/cli.h"
+
+namespace ecompipe::cli {
+
+int Main(int, char**) { return 0; }
+
+}  // namespace ecompipe::cli

@@ -1,0 +1,27 @@
+// Exact money: a signed count of cents in 64 bits. No binary floating point touches money
+// anywhere in ecompipe. Parsing is strict: it accepts what the job's price rule accepts.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace ecompipe::transform {
+
+struct Money {
+  int64_t cents = 0;
+  auto operator<=>(const Money&) const = default;
+};
+
+// Parses a non-negative decimal with 1 to 12 integer digits and at most 2 decimals
+// ("129.99", "5", "5.5", "0.00"); nullopt otherwise ("-1", "1e2", "$5", "5.", ".5", "1.234", "").
+std::optional<Money> ParseMoney(std::string_view text);
+// "129.99", "-0.05": always exactly 2 decimals.
+std::string FormatMoney(Money m);
+// Appends FormatMoney(m) to `out` without allocating a temporary.
+void AppendMoney(std::string& out, Money m);
+// quantity * price, exact. The caller guarantees quantity < 10^9 and price < 10^12.
+inline Money Multiply(Money price, int64_t quantity) { return Money{price.cents * quantity}; }
+
+}  // namespace ecompipe::transform

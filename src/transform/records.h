@@ -1,0 +1,95 @@
+// The rows the job reads, produces and rejects, and the dimension tables it joins with.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "transform/money.h"
+
+namespace ecompipe::transform {
+
+struct Product {
+  std::string product_id;
+  std::string product_name;
+  std::string category;
+  Money price;
+  std::string supplier_id;
+};
+
+struct Customer {
+  std::string customer_id;
+  std::string first_name;
+  std::string last_name;
+  std::string email;
+  std::string membership_level;
+};
+
+// The dimension tables, keyed by id. Read-only once built; safe to share between threads.
+struct Dimensions {
+  std::unordered_map<std::string, Product> products;
+  std::unordered_map<std::string, Customer> customers;
+};
+
+// One row of fact_transactions (without lineage, which the warehouse adds).
+struct FactRow {
+  std::string transaction_id;
+  std::string customer_id;
+  std::string customer_email;
+  std::string product_id;
+  std::string product_name;
+  int32_t quantity = 0;
+  std::string supplier_id;
+  Money price;                   // the transaction's price, not the catalogue's
+  std::string transaction_date;  // "YYYY-MM-DD", a real calendar day
+  std::string transaction_type;  // the classification label, e.g. "Small"
+  std::string payment_type;
+  std::string status;
+  Money total_amount;            // quantity * price, exact
+};
+
+// Reason codes a row can be rejected with. Stable: they are stored and documented.
+namespace reason {
+inline constexpr const char* kWrongFieldCount = "wrong_field_count";
+inline constexpr const char* kInvalidUtf8 = "invalid_utf8";
+inline constexpr const char* kNulByte = "nul_byte";
+inline constexpr const char* kLineTooLong = "line_too_long";
+inline constexpr const char* kMalformedRecord = "malformed_record";  // e.g. bad JSON line, unclosed quote
+inline constexpr const char* kMissingTransactionId = "missing_transaction_id";
+inline constexpr const char* kMalformedTransactionId = "malformed_transaction_id";
+inline constexpr const char* kMalformedCustomerId = "malformed_customer_id";
+inline constexpr const char* kMalformedProductId = "malformed_product_id";
+inline constexpr const char* kInvalidQuantity = "invalid_quantity";
+inline constexpr const char* kInvalidPrice = "invalid_price";
+inline constexpr const char* kInvalidDate = "invalid_date";
+inline constexpr const char* kUnknownCustomerId = "unknown_customer_id";
+inline constexpr const char* kUnknownProductId = "unknown_product_id";
+inline constexpr const char* kDuplicateTransactionId = "duplicate_transaction_id";
+}  // namespace reason
+
+struct RejectRow {
+  int64_t line = 0;          // 1-based physical line where the record starts
+  std::string reason;        // one of reason::k*
+  std::string detail;        // human-readable: "quantity '0' is not a positive integer"
+  std::string raw;           // the record's text as read (truncated to 64 KiB for huge lines)
+  std::string transaction_id;  // as read, may be empty
+};
+
+// A classification bin: totals <= upper (inclusive) get `label`; the last bin has no bound.
+struct ClassBin {
+  std::optional<Money> upper;
+  std::string label;
+};
+
+// The job's configurable parts (issue 6 extends this).
+struct JobSpec {
+  std::vector<ClassBin> bins = {{Money{10000}, "Small"}, {Money{50000}, "Medium"}, {std::nullopt, "Large"}};
+  size_t max_record_bytes = 1 << 20;  // longer records are rejected as line_too_long
+};
+
+// Returns the label of the first bin whose bound is >= total.
+const std::string& Classify(const JobSpec& spec, Money total);
+
+}  // namespace ecompipe::transform

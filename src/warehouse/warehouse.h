@@ -1,0 +1,95 @@
+// Warehouse: the star schema the job loads (dim_products, dim_customers,
+// fact_transactions, rejects) and the load ledger that makes loads exactly-once.
+//
+// The ledger is keyed by (bucket, key, etag), like Glue job bookmarks: an object version is
+// loaded once. A load's facts, rejects and ledger row commit in one transaction, or none do.
+// Backends: SQLite (warehouse/sqlite/), later PostgreSQL and Redshift.
+//
+// Thread-safety: a Warehouse is used from one thread at a time; open one per thread.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "storage/object_store.h"
+#include "transform/records.h"
+
+namespace ecompipe::warehouse {
+
+// What happens when a key that was already loaded arrives with a new ETag.
+enum class ReloadMode {
+  kReplace,  // the new version's rows replace the earlier version's, in the same transaction
+  kAppend,   // both versions' rows stay (repeated transaction ids are rejected as duplicates)
+  kIgnore,   // the new version is recorded in the ledger as ignored and not loaded
+};
+Result<ReloadMode> ParseReloadMode(const std::string& text);
+
+struct LedgerEntry {
+  std::string bucket, key, etag;
+  std::string status;      // "loaded", "failed", "ignored"
+  std::string load_id;
+  std::string run_id;
+  int64_t rows_read = 0, rows_loaded = 0, rows_rejected = 0;
+  std::string message;     // why it failed, or empty
+  int64_t finished_ms = 0;
+};
+
+struct LoadCounts {
+  int64_t rows_loaded = 0;
+  int64_t rows_rejected = 0;   // includes rows the warehouse turned into duplicate rejects
+};
+
+// One object's load in flight. Destroying it without Commit() rolls everything back.
+class LoadTransaction {
+ public:
+  virtual ~LoadTransaction() = default;
+  // Inserts facts. A transaction_id already in fact_transactions becomes a reject
+  // (duplicate_transaction_id) instead; `facts` may be consumed.
+  virtual Status AddFacts(std::vector<transform::FactRow>& facts) = 0;
+  virtual Status AddRejects(std::vector<transform::RejectRow>& rejects) = 0;
+  // Writes the ledger row and commits. Fails with kInternal, rolling back, when
+  // rows_read != loaded + rejected.
+  virtual Result<LoadCounts> Commit(int64_t rows_read) = 0;
+};
+
+struct QueryResult {
+  std::vector<std::string> columns;
+  std::vector<std::vector<std::optional<std::string>>> rows;   // NULL = nullopt
+};
+
+class Warehouse {
+ public:
+  virtual ~Warehouse() = default;
+
+  // Creates tables and indexes that do not exist yet. Idempotent.
+  virtual Status EnsureSchema() = 0;
+
+  // The ledger entry for this exact object version, if any.
+  virtual Result<std::optional<LedgerEntry>> FindLoad(const storage::ObjectRef& object) = 0;
+  // True when another version (another ETag) of this key was loaded.
+  virtual Result<bool> HasOtherVersion(const storage::ObjectRef& object) = 0;
+
+  // Starts loading `object`. With kReplace, rows of earlier versions of the key are deleted
+  // inside this same transaction.
+  virtual Result<std::unique_ptr<LoadTransaction>> BeginLoad(const storage::ObjectRef& object,
+                                                             const std::string& load_id,
+                                                             const std::string& run_id,
+                                                             ReloadMode mode) = 0;
+  // Records a version that will not be loaded (status "failed" or "ignored") so that runs
+  // do not retry it; a new ETag of the key is loaded as usual.
+  virtual Status RecordSkipped(const storage::ObjectRef& object, const std::string& run_id,
+                               const std::string& status, const std::string& message) = 0;
+
+  virtual Status UpsertProducts(std::span<const transform::Product> rows) = 0;
+  virtual Status UpsertCustomers(std::span<const transform::Customer> rows) = 0;
+  virtual Result<transform::Dimensions> LoadDimensions() = 0;
+
+  // Runs arbitrary SQL (for `ecompipe query`). Several statements: the last one's rows.
+  virtual Result<QueryResult> Query(const std::string& sql) = 0;
+};
+
+}  // namespace ecompipe::warehouse
