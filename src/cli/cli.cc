@@ -1,7 +1,561 @@
 #include "cli/cli.h"
 
-namespace ecompipe::cli {
+#include <signal.h>
 
-int Main(int, char**) { return 0; }
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "cli/table_printer.h"
+#include "common/time_util.h"
+#include "gen/generator.h"
+#include "runtime/config.h"
+#include "runtime/daemon.h"
+#include "runtime/pipeline.h"
+
+namespace ecompipe::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using runtime::Pipeline;
+
+constexpr int kExitOk = 0;
+constexpr int kExitError = 1;       // the command failed
+constexpr int kExitRunFailed = 2;   // process: a run or delivery failed
+constexpr int kExitUsage = 64;
+
+struct Globals {
+  std::string config;
+  bool verbose = false;
+  bool quiet = false;
+};
+
+int Fail(const Status& s) {
+  std::cerr << "ecompipe: error: " << s.ToString() << "\n";
+  return kExitError;
+}
+
+// Stops on SIGINT/SIGTERM: the signals are blocked in every thread and a dedicated thread
+// waits for them, so the handler can do more than set a flag (it wakes the dispatcher).
+class SignalStop {
+ public:
+  explicit SignalStop(std::function<void()> on_stop) {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGINT);
+    sigaddset(&set_, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set_, nullptr);
+    thread_ = std::thread([this, on_stop = std::move(on_stop)] {
+      int sig = 0;
+      sigwait(&set_, &sig);
+      if (done_.load()) return;
+      spdlog::warn("Signal received; finishing or rolling back the load in flight. signal={}", sig);
+      stop_.store(true);
+      on_stop();
+    });
+  }
+  ~SignalStop() {
+    done_.store(true);
+    pthread_kill(thread_.native_handle(), SIGTERM);
+    thread_.join();
+  }
+  const std::atomic<bool>& flag() const { return stop_; }
+
+ private:
+  sigset_t set_;
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> done_{false};
+  std::thread thread_;
+};
+
+Result<std::unique_ptr<Pipeline>> OpenPipeline(const Globals& g) {
+  EP_ASSIGN_OR_RETURN(fs::path path, runtime::FindConfig(g.config));
+  EP_ASSIGN_OR_RETURN(runtime::PipelineConfig cfg, runtime::LoadConfig(path));
+  return Pipeline::Open(std::move(cfg));
+}
+
+OutputFormat ParseFormat(const std::string& f) {
+  if (f == "csv") return OutputFormat::kCsv;
+  if (f == "json") return OutputFormat::kJson;
+  return OutputFormat::kTable;
+}
+
+// --- init -------------------------------------------------------------------------------
+
+int CmdInit(const std::string& dir, bool force) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return Fail(Status::IoError("cannot create " + dir + ": " + ec.message()));
+  fs::path cfg = fs::path(dir) / runtime::kConfigFileName;
+  if (fs::exists(cfg) && !force)
+    return Fail(Status::AlreadyExists(cfg.string() + " already exists (use --force to overwrite)"));
+  {
+    std::ofstream out(cfg);
+    out << runtime::DefaultConfigText();
+    if (!out) return Fail(Status::IoError("cannot write " + cfg.string()));
+  }
+  Result<runtime::PipelineConfig> parsed = runtime::LoadConfig(cfg);
+  if (!parsed.ok()) return Fail(parsed.status());
+  fs::create_directories(parsed->storage.path, ec);
+  fs::create_directories(parsed->state.path.parent_path(), ec);
+  std::cout << "Initialised a pipeline in " << fs::absolute(dir).lexically_normal().string() << "\n"
+            << "  config     " << cfg.string() << "\n"
+            << "  bucket     " << parsed->storage.path.lexically_normal().string() << "/\n"
+            << "  warehouse  " << parsed->warehouse.path.lexically_normal().string() << "\n\n"
+            << "Next: cd " << dir << " && ecompipe generate --to-bucket --days 3 && ecompipe process\n";
+  return kExitOk;
+}
+
+// --- generate ---------------------------------------------------------------------------
+
+int CmdGenerate(const Globals& g, gen::GenerateOptions opt, const std::string& out_dir, bool to_bucket) {
+  if (opt.start_date.empty()) opt.start_date = FormatDate(NowMillis());
+  fs::path target = out_dir;
+  std::unique_ptr<Pipeline> pipeline;
+  if (to_bucket) {
+    Result<std::unique_ptr<Pipeline>> p = OpenPipeline(g);
+    if (!p.ok()) return Fail(p.status());
+    pipeline = std::move(*p);
+    target = pipeline->config().storage.path;
+  } else if (target.empty()) {
+    return Fail(Status::InvalidArgument("give --out DIR, or --to-bucket to land the files in the pipeline's bucket"));
+  }
+  Result<std::vector<gen::GeneratedFile>> files = gen::Generate(opt, target);
+  if (!files.ok()) return Fail(files.status());
+  for (const gen::GeneratedFile& f : *files) {
+    int64_t faults = 0;
+    for (const auto& [_, n] : f.faults) faults += n;
+    std::cout << (to_bucket ? "landed  " : "wrote   ") << f.key << "  " << Grouped(f.rows) << " rows";
+    if (faults) std::cout << " (" << Grouped(faults) << " with an injected fault)";
+    std::cout << "\n";
+  }
+  return kExitOk;
+}
+
+// --- put / load-dims --------------------------------------------------------------------
+
+int CmdPut(const Globals& g, const std::string& file, const std::string& key) {
+  if (!fs::is_regular_file(file)) return Fail(Status::NotFound(file + " is not a readable file"));
+  Result<std::unique_ptr<Pipeline>> p = OpenPipeline(g);
+  if (!p.ok()) return Fail(p.status());
+  Result<storage::ObjectRef> ref = (*p)->store().Put(key, file);
+  if (!ref.ok()) return Fail(ref.status());
+  std::cout << "landed " << ref->key << "  etag " << ref->etag << "  " << Grouped(static_cast<int64_t>(ref->size))
+            << " bytes\n";
+  return kExitOk;
+}
+
+int CmdLoadDims(const Globals& g, const std::string& products, const std::string& customers) {
+  if (products.empty() && customers.empty())
+    return Fail(Status::InvalidArgument("give --products FILE and/or --customers FILE"));
+  Result<std::unique_ptr<Pipeline>> p = OpenPipeline(g);
+  if (!p.ok()) return Fail(p.status());
+  for (const auto& [dim, file] : {std::pair{std::string("products"), products}, {"customers", customers}}) {
+    if (file.empty()) continue;
+    Result<int64_t> n = (*p)->LoadDimensionFile(dim, file);
+    if (!n.ok()) return Fail(n.status());
+    std::cout << "loaded " << Grouped(*n) << " " << dim << " from " << file << "\n";
+  }
+  return kExitOk;
+}
+
+// --- serve / process --------------------------------------------------------------------
+
+int CmdServe(const Globals& g) {
+  Result<std::unique_ptr<Pipeline>> p = OpenPipeline(g);
+  if (!p.ok()) return Fail(p.status());
+  auto lock = runtime::PipelineLock::Acquire((*p)->config().state.path);
+  if (!lock.ok()) return Fail(lock.status());
+  Pipeline* pipeline = p->get();
+  SignalStop signals([pipeline] { pipeline->bus().Wake(); });
+  Status s = runtime::Serve(*pipeline, signals.flag());
+  if (!s.ok()) return Fail(s);
+  return kExitOk;
+}
+
+int CmdProcess(const Globals& g) {
+  Result<std::unique_ptr<Pipeline>> p = OpenPipeline(g);
+  if (!p.ok()) return Fail(p.status());
+  auto lock = runtime::PipelineLock::Acquire((*p)->config().state.path);
+  if (!lock.ok()) return Fail(lock.status());
+  Pipeline* pipeline = p->get();
+  SignalStop signals([pipeline] { pipeline->bus().Wake(); });
+  Status s = runtime::ProcessToQuiescence(*pipeline, signals.flag());
+  if (!s.ok()) return Fail(s);
+  auto pending = pipeline->bus().WithLog([](events::EventLog& l) { return l.PendingCount(); });
+  auto notes = pipeline->notifier().PendingCount();
+  if (!g.quiet) {
+    std::cout << "Processed: " << pipeline->runs_finished() << " job run(s), " << pipeline->failed_runs()
+              << " failed.";
+    if (pending.ok() && *pending) std::cout << " " << *pending << " deliveries wait for a retry (run `ecompipe serve`).";
+    if (notes.ok() && *notes) std::cout << " " << *notes << " notifications wait for a retry.";
+    std::cout << "\nSee `ecompipe runs` and `ecompipe status`.\n";
+  }
+  if (signals.flag().load()) return kExitError;
+  return pipeline->failed_runs() ? kExitRunFailed : kExitOk;
+}
+
+// --- query and the views ----------------------------------------------------------------
+
+int CmdQuery(const Globals& g, const std::string& sql, const std::string& format) {
+  Result<std::unique_ptr<Pipeline>> p = OpenPipeline(g);
+  if (!p.ok()) return Fail(p.status());
+  Result<warehouse::QueryResult> r = (*p)->warehouse().Query(sql);
+  if (!r.ok()) return Fail(r.status());
+  std::vector<Row> rows(r->rows.begin(), r->rows.end());
+  Print(std::cout, ParseFormat(format), r->columns, rows);
+  return kExitOk;
+}
+
+std::string Int(int64_t n) { return Grouped(n); }
+
+// A SQL string literal: quotes doubled, so user text never becomes SQL.
+std::string SqlLiteral(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\'') out += '\'';
+    out += c;
+  }
+  return out + "'";
+}
+
+int CmdRuns(const Globals& g, int limit, bool json, const std::string& run_id) {
+  Result<std::unique_ptr<Pipeline>> p = OpenPipeline(g);
+  if (!p.ok()) return Fail(p.status());
+  runtime::RunStore& store = (*p)->runs();
+  std::vector<runtime::RunRecord> runs;
+  if (!run_id.empty()) {
+    auto r = store.Get(run_id);
+    if (!r.ok()) return Fail(r.status());
+    if (!*r) return Fail(Status::NotFound("no run " + run_id));
+    runs.push_back(**r);
+  } else {
+    auto r = store.List(limit, true);
+    if (!r.ok()) return Fail(r.status());
+    runs = std::move(*r);
+  }
+  if (json) {
+    Json a = Json::array();
+    for (const auto& r : runs) {
+      Json objects = Json::array();
+      for (const auto& o : r.objects)
+        objects.push_back({{"key", o.key}, {"etag", o.etag}, {"status", o.status}, {"rows_read", o.rows_read},
+                           {"rows_loaded", o.rows_loaded}, {"rows_rejected", o.rows_rejected},
+                           {"duration_ms", o.duration_ms}, {"message", o.message}});
+      a.push_back({{"run_id", r.run_id}, {"job", r.job}, {"state", r.state}, {"started_at", r.started_at},
+                   {"finished_at", r.finished_at}, {"duration_ms", r.duration_ms}, {"triggers", r.triggers},
+                   {"rows_read", r.rows_read}, {"rows_loaded", r.rows_loaded},
+                   {"rows_rejected", r.rows_rejected}, {"message", r.message}, {"objects", objects}});
+    }
+    std::cout << a.dump(2) << "\n";
+    return kExitOk;
+  }
+  std::vector<Row> rows;
+  for (const auto& r : runs) {
+    rows.push_back({r.run_id.substr(0, 15), r.job, r.state, r.started_at.substr(0, 19),
+                    std::to_string(r.duration_ms) + " ms", std::to_string(r.objects.size()), Int(r.rows_read),
+                    Int(r.rows_loaded), Int(r.rows_rejected)});
+  }
+  PrintTable(std::cout, {"run", "job", "state", "started", "duration", "objects", "read", "loaded", "rejected"}, rows);
+  if (!runs.empty()) {
+    std::vector<Row> objects;
+    for (const auto& r : runs)
+      for (const auto& o : r.objects)
+        objects.push_back({r.run_id.substr(0, 15), o.key, o.status, Int(o.rows_read), Int(o.rows_loaded),
+                           Int(o.rows_rejected), o.message});
+    std::cout << "\nObjects per run:\n";
+    PrintTable(std::cout, {"run", "object", "status", "read", "loaded", "rejected", "message"}, objects);
+  }
+  return kExitOk;
+}
+
+int CmdEvents(const Globals& g, int limit, const std::string& type, bool json) {
+  Result<std::unique_ptr<Pipeline>> p = OpenPipeline(g);
+  if (!p.ok()) return Fail(p.status());
+  events::EventFilter filter;
+  filter.limit = limit;
+  if (!type.empty()) filter.detail_type = type;
+  auto list = (*p)->bus().WithLog([&](events::EventLog& l) { return l.List(filter); });
+  if (!list.ok()) return Fail(list.status());
+  if (json) {
+    Json a = Json::array();
+    for (const auto& e : *list) a.push_back(e.event);
+    std::cout << a.dump(2) << "\n";
+    return kExitOk;
+  }
+  std::vector<Row> rows;
+  for (const auto& e : *list) {
+    const Json& d = e.event.value("detail", Json::object());
+    std::string about;
+    if (d.contains("object") && d["object"].is_object()) about = d["object"].value("key", "");
+    if (d.contains("jobRunId")) about = d.value("jobRunId", "").substr(0, 15) + " " + d.value("message", "");
+    if (d.contains("crawlerName") && d.contains("errorMessage")) about += " " + d.value("errorMessage", "");
+    std::string deliveries = std::to_string(e.deliveries_done) + " done";
+    if (e.deliveries_pending) deliveries += ", " + std::to_string(e.deliveries_pending) + " pending";
+    if (e.deliveries_dead) deliveries += ", " + std::to_string(e.deliveries_dead) + " dead";
+    rows.push_back({std::to_string(e.seq), e.event.value("time", ""), e.event.value("source", ""),
+                    e.event.value("detail-type", ""), d.value("state", ""), about, deliveries});
+  }
+  PrintTable(std::cout, {"seq", "time", "source", "detail-type", "state", "about", "deliveries"}, rows);
+  return kExitOk;
+}
+
+int CmdRejects(const Globals& g, int limit, const std::string& reason, const std::string& object, bool json) {
+  Result<std::unique_ptr<Pipeline>> p = OpenPipeline(g);
+  if (!p.ok()) return Fail(p.status());
+  std::string where = "1=1";
+  if (!reason.empty()) where += " AND reason = " + SqlLiteral(reason);
+  if (!object.empty()) where += " AND source_object = " + SqlLiteral(object);
+  Result<warehouse::QueryResult> r = (*p)->warehouse().Query(
+      "SELECT source_object AS object, line, reason, detail, raw FROM rejects WHERE " + where +
+      " ORDER BY id LIMIT " + std::to_string(limit));
+  if (!r.ok()) return Fail(r.status());
+  std::vector<Row> rows(r->rows.begin(), r->rows.end());
+  if (!json) {
+    auto counts = (*p)->warehouse().Query(
+        "SELECT reason, count(*) AS rows FROM rejects GROUP BY reason ORDER BY count(*) DESC, reason");
+    if (counts.ok()) {
+      std::vector<Row> c(counts->rows.begin(), counts->rows.end());
+      std::cout << "Rejects by reason:\n";
+      PrintTable(std::cout, counts->columns, c);
+      std::cout << "\n";
+    }
+  }
+  Print(std::cout, json ? OutputFormat::kJson : OutputFormat::kTable, r->columns, rows);
+  return kExitOk;
+}
+
+int CmdCatalog(const Globals& g, const std::string& table, bool json) {
+  Result<std::unique_ptr<Pipeline>> p = OpenPipeline(g);
+  if (!p.ok()) return Fail(p.status());
+  catalog::CatalogStore& cat = (*p)->catalog();
+  auto tables = cat.ListTables();
+  if (!tables.ok()) return Fail(tables.status());
+  Json out = Json::array();
+  std::vector<Row> rows;
+  for (const auto& t : *tables) {
+    if (!table.empty() && t.name != table) continue;
+    std::string cols;
+    Json jcols = Json::array();
+    for (const auto& c : t.columns) {
+      cols += (cols.empty() ? "" : ", ") + c.name + " " + std::string(catalog::ColumnTypeName(c.type));
+      jcols.push_back({{"name", c.name}, {"type", catalog::ColumnTypeName(c.type)}});
+    }
+    rows.push_back({t.name, std::to_string(t.schema_version), std::string(catalog::DataFormatName(t.format)),
+                    std::to_string(t.object_count), std::to_string(t.partition_count), cols});
+    Json jt = {{"table", t.name}, {"schema_version", t.schema_version},
+               {"format", catalog::DataFormatName(t.format)}, {"objects", t.object_count},
+               {"partitions", t.partition_count}, {"columns", jcols}};
+    auto history = cat.SchemaHistory(t.name);
+    if (history.ok()) {
+      Json h = Json::array();
+      for (const auto& v : *history) h.push_back({{"version", v.version}, {"change", v.change.ToString()}, {"created_at", FormatIsoSeconds(v.created_ms)}});
+      jt["schema_history"] = h;
+    }
+    out.push_back(jt);
+  }
+  if (!table.empty() && out.empty()) return Fail(Status::NotFound("no catalog table '" + table + "'"));
+  if (json) {
+    std::cout << out.dump(2) << "\n";
+    return kExitOk;
+  }
+  PrintTable(std::cout, {"table", "schema", "format", "objects", "partitions", "columns"}, rows);
+  return kExitOk;
+}
+
+int CmdNotifications(const Globals& g, int limit, bool json) {
+  Result<std::unique_ptr<Pipeline>> p = OpenPipeline(g);
+  if (!p.ok()) return Fail(p.status());
+  auto list = (*p)->notifier().List(limit);
+  if (!list.ok()) return Fail(list.status());
+  std::vector<Row> rows;
+  for (const auto& n : *list)
+    rows.push_back({n.created_at.substr(0, 19), n.topic, n.subscription, n.summary, n.status,
+                    std::to_string(n.attempts), n.last_error});
+  std::vector<std::string> cols = {"created", "topic", "subscription", "event", "status", "attempts", "last_error"};
+  Print(std::cout, json ? OutputFormat::kJson : OutputFormat::kTable, cols, rows);
+  return kExitOk;
+}
+
+int CmdStatus(const Globals& g, bool json) {
+  Result<std::unique_ptr<Pipeline>> opened = OpenPipeline(g);
+  if (!opened.ok()) return Fail(opened.status());
+  Pipeline& p = **opened;
+  auto scalar = [&](const std::string& sql) -> int64_t {
+    auto r = p.warehouse().Query(sql);
+    if (!r.ok() || r->rows.empty() || !r->rows[0][0]) return 0;
+    return std::stoll(*r->rows[0][0]);
+  };
+  Json s;
+  auto objects = p.store().List("");
+  s["bucket"] = {{"path", p.config().storage.path.string()}, {"objects", objects.ok() ? objects->size() : 0}};
+  s["warehouse"] = {{"path", p.config().warehouse.path.string()},
+                    {"fact_rows", scalar("SELECT count(*) FROM fact_transactions")},
+                    {"reject_rows", scalar("SELECT count(*) FROM rejects")},
+                    {"products", scalar("SELECT count(*) FROM dim_products")},
+                    {"customers", scalar("SELECT count(*) FROM dim_customers")},
+                    {"objects_loaded", scalar("SELECT count(*) FROM load_ledger WHERE status='loaded'")},
+                    {"objects_failed", scalar("SELECT count(*) FROM load_ledger WHERE status='failed'")}};
+  auto total = p.warehouse().Query("SELECT COALESCE(SUM(CAST(ROUND(total_amount*100) AS INTEGER)),0) FROM fact_transactions");
+  if (total.ok() && !total->rows.empty() && total->rows[0][0]) {
+    transform::Money m{std::stoll(*total->rows[0][0])};
+    s["warehouse"]["total_amount"] = transform::FormatMoney(m);
+  }
+  auto pending = p.bus().WithLog([](events::EventLog& l) { return l.PendingCount(); });
+  auto events = p.bus().WithLog([](events::EventLog& l) { return l.List({std::nullopt, std::nullopt, 1}); });
+  s["events"] = {{"last_seq", events.ok() && !events->empty() ? events->front().seq : 0},
+                 {"deliveries_pending", pending.ok() ? *pending : 0}};
+  auto runs = p.runs().List(1, false);
+  if (runs.ok() && !runs->empty()) {
+    const auto& r = runs->front();
+    s["last_run"] = {{"run_id", r.run_id}, {"job", r.job}, {"state", r.state}, {"started_at", r.started_at},
+                     {"rows_loaded", r.rows_loaded}, {"rows_rejected", r.rows_rejected}, {"message", r.message}};
+  }
+  auto notes = p.notifier().PendingCount();
+  s["notifications_pending"] = notes.ok() ? *notes : 0;
+  if (json) {
+    std::cout << s.dump(2) << "\n";
+    return kExitOk;
+  }
+  const Json& w = s["warehouse"];
+  std::cout << "Pipeline   " << p.config().config_path.string() << "\n"
+            << "Bucket     " << s["bucket"]["path"].get<std::string>() << "  (" << s["bucket"]["objects"] << " objects)\n"
+            << "Warehouse  " << w["path"].get<std::string>() << "\n"
+            << "  facts " << Grouped(w["fact_rows"]) << ", rejects " << Grouped(w["reject_rows"])
+            << ", total_amount " << w.value("total_amount", "0.00") << "\n"
+            << "  products " << Grouped(w["products"]) << ", customers " << Grouped(w["customers"]) << "\n"
+            << "  objects loaded " << w["objects_loaded"] << ", failed " << w["objects_failed"] << "\n"
+            << "Events     last seq " << s["events"]["last_seq"] << ", deliveries pending "
+            << s["events"]["deliveries_pending"] << "\n"
+            << "Notify     " << s["notifications_pending"] << " pending\n";
+  if (s.contains("last_run")) {
+    const Json& r = s["last_run"];
+    std::cout << "Last run   " << r["job"].get<std::string>() << " " << r["state"].get<std::string>() << " at "
+              << r["started_at"].get<std::string>() << "\n           " << r["message"].get<std::string>() << "\n";
+  } else {
+    std::cout << "Last run   none yet\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  CLI::App app{
+      "ecompipe: an event-driven pipeline for e-commerce transaction files.\n"
+      "Files land in a bucket; rules route each landing to a crawler, the crawler's success\n"
+      "starts a job that validates, joins, classifies and loads a star-schema warehouse, and\n"
+      "every job state change is published to subscribers.\n\n"
+      "Quick start:\n"
+      "  ecompipe init demo && cd demo\n"
+      "  ecompipe generate --to-bucket --days 3 --reference-dims\n"
+      "  ecompipe process && ecompipe runs && ecompipe query \"SELECT * FROM fact_transactions LIMIT 5\"\n",
+      "ecompipe"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "ecompipe 0.1.0");
+  Globals g;
+  app.add_option("-c,--config", g.config, "Configuration file (default: ./ecompipe.yaml)");
+  app.add_flag("-v,--verbose", g.verbose, "Log debug details");
+  app.add_flag("-q,--quiet", g.quiet, "Log warnings and errors only");
+
+  std::string init_dir = ".";
+  bool init_force = false;
+  auto* init = app.add_subcommand("init", "Create a pipeline: ecompipe.yaml with the defaults, and the bucket folder");
+  init->add_option("dir", init_dir, "Folder to create the pipeline in")->capture_default_str();
+  init->add_flag("--force", init_force, "Overwrite an existing ecompipe.yaml");
+
+  gen::GenerateOptions gopt;
+  std::string gen_out;
+  bool gen_bucket = false;
+  auto* generate = app.add_subcommand("generate", "Generate mock dimensions and daily transaction files (deterministic)");
+  generate->add_option("--seed", gopt.seed, "Random seed; same seed, same bytes")->capture_default_str();
+  generate->add_option("--date", gopt.start_date, "First day, YYYY-MM-DD (default: today)");
+  generate->add_option("--days", gopt.days, "Number of daily transaction files")->capture_default_str()->check(CLI::Range(0, 3660));
+  generate->add_option("--rows", gopt.rows_per_day, "Transactions per day")->capture_default_str()->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
+  generate->add_option("--invalid-rate", gopt.invalid_rate,
+                       "Fraction of rows with one fault (unknown/malformed ids, bad quantity, price or date, wrong field count, duplicate id)")
+      ->capture_default_str()->check(CLI::Range(0.0, 1.0));
+  generate->add_option("--customers", gopt.customers, "Write a customers dimension file with N customers")->check(CLI::NonNegativeNumber);
+  generate->add_option("--products", gopt.products, "Write a products dimension file with N products")->check(CLI::NonNegativeNumber);
+  generate->add_flag("--reference-dims", gopt.reference_dimensions, "Write the original's 20 products and 10 customers");
+  auto* out_opt = generate->add_option("--out", gen_out, "Write the files under this folder (bucket key layout)");
+  generate->add_flag("--to-bucket", gen_bucket, "Land the files in the pipeline's bucket")->excludes(out_opt);
+
+  std::string put_file, put_key;
+  auto* put = app.add_subcommand("put", "Land a file in the bucket under KEY, atomically");
+  put->add_option("file", put_file, "The file to land")->required();
+  put->add_option("key", put_key, "Object key, e.g. transactions/year=2026/month=11/day=26/transaction_2026-11-26.csv")->required();
+
+  std::string dims_products, dims_customers;
+  auto* load_dims = app.add_subcommand("load-dims", "Load dimension files into the warehouse (columns mapped by header name)");
+  load_dims->add_option("--products", dims_products, "products CSV/JSONL (product_id, product_name, category, price, supplier_id)");
+  load_dims->add_option("--customers", dims_customers, "customers CSV/JSONL (customer_id, first_name, last_name, email, membership_level)");
+
+  auto* serve = app.add_subcommand("serve", "Watch the bucket and run the pipeline until SIGINT/SIGTERM");
+  auto* process = app.add_subcommand("process", "Run the pipeline on what is in the bucket until quiet, then exit (2 if a run failed)");
+
+  std::string sql, format = "table";
+  auto* query = app.add_subcommand("query", "Run SQL on the warehouse");
+  query->add_option("sql", sql, "SQL, e.g. \"SELECT transaction_type, count(*) FROM fact_transactions GROUP BY 1\"")->required();
+  query->add_option("--format", format, "table | csv | json")->check(CLI::IsMember({"table", "csv", "json"}))->capture_default_str();
+
+  bool json = false;
+  int limit = 20;
+  std::string run_id, type, reason, object, table;
+  auto* status = app.add_subcommand("status", "Summary: bucket, warehouse, events, last run");
+  status->add_flag("--json", json, "JSON output");
+  auto* runs = app.add_subcommand("runs", "Job runs, with rows read/loaded/rejected per object");
+  runs->add_option("run_id", run_id, "Show one run");
+  runs->add_option("-n,--limit", limit, "How many runs")->capture_default_str();
+  runs->add_flag("--json", json, "JSON output");
+  auto* events = app.add_subcommand("events", "The event log, most recent first, with delivery states");
+  events->add_option("-n,--limit", limit, "How many events")->capture_default_str();
+  events->add_option("--type", type, "Only this detail-type, e.g. \"Glue Job State Change\"");
+  events->add_flag("--json", json, "Full events as JSON");
+  auto* rejects = app.add_subcommand("rejects", "Rejected rows with object, line, reason and raw text");
+  rejects->add_option("-n,--limit", limit, "How many rows")->capture_default_str();
+  rejects->add_option("--reason", reason, "Only this reason code");
+  rejects->add_option("--object", object, "Only rows of this object key");
+  rejects->add_flag("--json", json, "JSON output");
+  auto* catalog = app.add_subcommand("catalog", "Catalog tables, schemas and partitions");
+  catalog->add_option("table", table, "Show one table");
+  catalog->add_flag("--json", json, "JSON output (includes schema history)");
+  auto* notifications = app.add_subcommand("notifications", "Notifications and their delivery state");
+  notifications->add_option("-n,--limit", limit, "How many")->capture_default_str();
+  notifications->add_flag("--json", json, "JSON output");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : kExitUsage;
+  }
+
+  auto logger = spdlog::stderr_color_mt("ecompipe");
+  spdlog::set_default_logger(logger);
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  spdlog::set_level(g.verbose ? spdlog::level::debug : g.quiet ? spdlog::level::warn : spdlog::level::info);
+  if (!serve->parsed() && !process->parsed() && !g.verbose) spdlog::set_level(spdlog::level::warn);
+
+  if (init->parsed()) return CmdInit(init_dir, init_force);
+  if (generate->parsed()) return CmdGenerate(g, gopt, gen_out, gen_bucket);
+  if (put->parsed()) return CmdPut(g, put_file, put_key);
+  if (load_dims->parsed()) return CmdLoadDims(g, dims_products, dims_customers);
+  if (serve->parsed()) return CmdServe(g);
+  if (process->parsed()) return CmdProcess(g);
+  if (query->parsed()) return CmdQuery(g, sql, format);
+  if (status->parsed()) return CmdStatus(g, json);
+  if (runs->parsed()) return CmdRuns(g, limit, json, run_id);
+  if (events->parsed()) return CmdEvents(g, limit, type, json);
+  if (rejects->parsed()) return CmdRejects(g, limit, reason, object, json);
+  if (catalog->parsed()) return CmdCatalog(g, table, json);
+  if (notifications->parsed()) return CmdNotifications(g, limit, json);
+  return kExitUsage;
+}
 
 }  // namespace ecompipe::cli

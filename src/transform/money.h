@@ -21,7 +21,15 @@ std::optional<Money> ParseMoney(std::string_view text);
 std::string FormatMoney(Money m);
 // Appends FormatMoney(m) to `out` without allocating a temporary.
 void AppendMoney(std::string& out, Money m);
-// quantity * price, exact. The caller guarantees quantity < 10^9 and price < 10^12.
+// quantity * price, exact. The caller guarantees that the product fits in 64 bits (|total| <
+// 92,233,720,368,547,758.07). Note that quantity < 10^9 and price < 10^12 alone do not
+// guarantee it (up to ~10^21); use CheckedMultiply when the inputs are not bounded further.
 inline Money Multiply(Money price, int64_t quantity) { return Money{price.cents * quantity}; }
+// quantity * price, exact, or nullopt when it does not fit in 64 bits.
+inline std::optional<Money> CheckedMultiply(Money price, int64_t quantity) {
+  int64_t cents = 0;
+  if (__builtin_mul_overflow(price.cents, quantity, &cents)) return std::nullopt;
+  return Money{cents};
+}
 
 }  // namespace ecompipe::transform

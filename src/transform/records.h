@@ -67,6 +67,9 @@ inline constexpr const char* kInvalidDate = "invalid_date";
 inline constexpr const char* kUnknownCustomerId = "unknown_customer_id";
 inline constexpr const char* kUnknownProductId = "unknown_product_id";
 inline constexpr const char* kDuplicateTransactionId = "duplicate_transaction_id";
+// quantity * price does not fit the 64-bit cent count (only possible for absurd inputs such
+// as 999999999 x 999999999999.99, which every rule above accepts).
+inline constexpr const char* kTotalOutOfRange = "total_out_of_range";
 }  // namespace reason
 
 struct RejectRow {

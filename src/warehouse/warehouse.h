@@ -12,6 +12,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
@@ -26,7 +27,10 @@ enum class ReloadMode {
   kAppend,   // both versions' rows stay (repeated transaction ids are rejected as duplicates)
   kIgnore,   // the new version is recorded in the ledger as ignored and not loaded
 };
+// "replace" | "append" | "ignore"; anything else is kInvalidArgument listing the choices.
 Result<ReloadMode> ParseReloadMode(const std::string& text);
+// The inverse of ParseReloadMode: "replace", "append", "ignore".
+std::string_view ReloadModeName(ReloadMode mode);
 
 struct LedgerEntry {
   std::string bucket, key, etag;

@@ -1,0 +1,421 @@
+#include "catalog/catalog_store.h"
+
+#include <filesystem>
+#include <system_error>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "common/sqlite_db.h"
+#include "common/time_util.h"
+
+namespace ecompipe::catalog {
+namespace {
+
+constexpr int kBusyTimeoutMs = 10'000;
+
+// seen_seq orders the versions of one key: the highest is the key's current version.
+constexpr std::string_view kCreateTables = R"sql(
+CREATE TABLE IF NOT EXISTS catalog_tables (
+  name            TEXT PRIMARY KEY,
+  current_version INTEGER NOT NULL,
+  created_ms      INTEGER NOT NULL,
+  updated_ms      INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS catalog_schema_versions (
+  table_name   TEXT NOT NULL REFERENCES catalog_tables(name),
+  version      INTEGER NOT NULL,
+  format       TEXT NOT NULL,
+  columns_json TEXT NOT NULL,
+  change_json  TEXT NOT NULL,
+  object_key   TEXT NOT NULL,
+  created_ms   INTEGER NOT NULL,
+  PRIMARY KEY (table_name, version)
+);
+CREATE TABLE IF NOT EXISTS catalog_partitions (
+  table_name  TEXT NOT NULL REFERENCES catalog_tables(name),
+  path        TEXT NOT NULL,
+  values_json TEXT NOT NULL,
+  created_ms  INTEGER NOT NULL,
+  PRIMARY KEY (table_name, path)
+);
+CREATE TABLE IF NOT EXISTS catalog_objects (
+  bucket         TEXT NOT NULL,
+  key            TEXT NOT NULL,
+  etag           TEXT NOT NULL,
+  size           INTEGER NOT NULL,
+  mtime_ms       INTEGER NOT NULL,
+  status         TEXT NOT NULL CHECK (status IN ('crawled', 'failed')),
+  table_name     TEXT NOT NULL,
+  schema_version INTEGER,
+  partition_json TEXT,
+  schema_json    TEXT,
+  message        TEXT,
+  crawled_ms     INTEGER NOT NULL,
+  seen_seq       INTEGER NOT NULL,
+  PRIMARY KEY (bucket, key, etag)
+);
+CREATE INDEX IF NOT EXISTS catalog_objects_by_key ON catalog_objects (bucket, key, seen_seq);
+CREATE INDEX IF NOT EXISTS catalog_objects_by_table ON catalog_objects (table_name, key);
+)sql";
+
+// Crawled versions that are their key's current version.
+constexpr std::string_view kCurrentCrawled = R"sql(
+  o.status = 'crawled' AND o.seen_seq = (SELECT MAX(l.seen_seq) FROM catalog_objects l
+                                          WHERE l.bucket = o.bucket AND l.key = o.key))sql";
+
+std::string Dump(const Json& json) {
+  // Replace, not throw, on invalid UTF-8: a stored catalog must never fail on a name.
+  return json.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+Result<Json> Load(const std::string& text, std::string_view what) {
+  auto json = ParseJson(text);
+  if (!json.ok()) {
+    return Status::CorruptInput(
+        fmt::format("catalog database: {}: {}", what, json.status().message()));
+  }
+  return std::move(json).value();
+}
+
+template <typename T>
+Result<T> Stored(Result<T> parsed, std::string_view what) {
+  if (!parsed.ok()) {
+    return Status::CorruptInput(
+        fmt::format("catalog database: {}: {}", what, parsed.status().message()));
+  }
+  return parsed;
+}
+
+// Makes (bucket, key, etag) its key's current version, unless it already is.
+Status MakeCurrent(SqliteDb& db, const storage::ObjectRef& object) {
+  EP_ASSIGN_OR_RETURN(SqliteStmt stmt, db.Prepare(R"sql(
+      UPDATE catalog_objects
+         SET seen_seq = (SELECT MAX(seen_seq) + 1 FROM catalog_objects WHERE bucket = ?1 AND key = ?2)
+       WHERE bucket = ?1 AND key = ?2 AND etag = ?3
+         AND seen_seq < (SELECT MAX(seen_seq) FROM catalog_objects WHERE bucket = ?1 AND key = ?2))sql"));
+  stmt.Bind(1, object.bucket).Bind(2, object.key).Bind(3, object.etag);
+  return stmt.Run();
+}
+
+Result<int64_t> NextSeq(SqliteDb& db, const storage::ObjectRef& object) {
+  EP_ASSIGN_OR_RETURN(SqliteStmt stmt, db.Prepare(
+      "SELECT COALESCE(MAX(seen_seq), 0) + 1 FROM catalog_objects WHERE bucket = ?1 AND key = ?2"));
+  stmt.Bind(1, object.bucket).Bind(2, object.key);
+  EP_ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row) return Status::Internal("catalog: MAX() returned no row");
+  return stmt.Int(0);
+}
+
+Status InsertVersion(SqliteDb& db, const std::string& table, int version, const TableSchema& schema,
+                     const SchemaChange& change, const std::string& object_key, int64_t now) {
+  EP_ASSIGN_OR_RETURN(SqliteStmt stmt, db.Prepare(R"sql(
+      INSERT INTO catalog_schema_versions
+        (table_name, version, format, columns_json, change_json, object_key, created_ms)
+      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7))sql"));
+  stmt.Bind(1, table)
+      .Bind(2, int64_t{version})
+      .Bind(3, DataFormatName(schema.format))
+      .Bind(4, Dump(ColumnsToJson(schema.columns)))
+      .Bind(5, Dump(SchemaChangeToJson(change)))
+      .Bind(6, object_key)
+      .Bind(7, now);
+  return stmt.Run();
+}
+
+// The columns of `stmt` from `first`: bucket, key, etag, size, mtime_ms, schema_json,
+// schema_version, partition_json, crawled_ms.
+Result<CatalogObject> ObjectFromRow(const SqliteStmt& stmt, int first) {
+  CatalogObject out;
+  out.object.bucket = stmt.Text(first);
+  out.object.key = stmt.Text(first + 1);
+  out.object.etag = stmt.Text(first + 2);
+  out.object.size = static_cast<uint64_t>(stmt.Int(first + 3));
+  out.object.mtime_ms = stmt.Int(first + 4);
+  const std::string what = "object " + out.object.key;
+  EP_ASSIGN_OR_RETURN(Json schema, Load(stmt.Text(first + 5), what));
+  EP_ASSIGN_OR_RETURN(out.schema, Stored(SchemaFromJson(schema), what));
+  out.schema_version = static_cast<int>(stmt.Int(first + 6));
+  EP_ASSIGN_OR_RETURN(Json partition, Load(stmt.Text(first + 7), what));
+  EP_ASSIGN_OR_RETURN(out.partition, Stored(PartitionFromJson(partition), what));
+  out.crawled_ms = stmt.Int(first + 8);
+  return out;
+}
+
+}  // namespace
+
+CatalogStore::CatalogStore(PrivateTag, std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
+
+CatalogStore::~CatalogStore() = default;
+
+Result<std::unique_ptr<CatalogStore>> CatalogStore::Open(const std::string& sqlite_path) {
+  std::filesystem::path parent = std::filesystem::path(sqlite_path).parent_path();
+  if (!parent.empty() && sqlite_path != ":memory:") {
+    std::error_code ec;
+    std::filesystem::create_directories(parent, ec);
+    if (ec) {
+      return Status::IoError(fmt::format("creating the directory of the catalog database: {}",
+                                         ec.message()))
+          .At(parent.string());
+    }
+  }
+  EP_ASSIGN_OR_RETURN(std::unique_ptr<SqliteDb> db, SqliteDb::Open(sqlite_path, kBusyTimeoutMs));
+  EP_RETURN_IF_ERROR(db->Transaction([&] { return db->Exec(kCreateTables); }));
+  return std::make_unique<CatalogStore>(PrivateTag{}, std::move(db));
+}
+
+Result<CatalogUpdate> CatalogStore::RecordCrawl(const storage::ObjectRef& object,
+                                                const CrawlResult& crawl) {
+  if (object.bucket.empty() || object.key.empty() || crawl.table.empty()) {
+    return Status::InvalidArgument("catalog: a crawl needs a bucket, a key and a table name")
+        .At(object.key);
+  }
+  std::lock_guard lock(mu_);
+  return RecordCrawlLocked(object, crawl);
+}
+
+Result<CatalogUpdate> CatalogStore::RecordCrawlLocked(const storage::ObjectRef& object,
+                                                      const CrawlResult& crawl) {
+  SqliteDb& db = *db_;
+  CatalogUpdate update;
+  const int64_t now = NowMillis();
+  Status status = db.Transaction([&]() -> Status {
+    EP_ASSIGN_OR_RETURN(SqliteStmt existing, db.Prepare(
+        "SELECT status, schema_version FROM catalog_objects "
+        "WHERE bucket = ?1 AND key = ?2 AND etag = ?3"));
+    existing.Bind(1, object.bucket).Bind(2, object.key).Bind(3, object.etag);
+    EP_ASSIGN_OR_RETURN(bool found, existing.Step());
+    if (found && existing.Text(0) == "crawled") {
+      update.schema_version = static_cast<int>(existing.Int(1));
+      return MakeCurrent(db, object);
+    }
+
+    EP_ASSIGN_OR_RETURN(SqliteStmt table, db.Prepare(
+        "SELECT current_version FROM catalog_tables WHERE name = ?1"));
+    table.Bind(1, crawl.table);
+    EP_ASSIGN_OR_RETURN(bool table_exists, table.Step());
+    if (!table_exists) {
+      EP_ASSIGN_OR_RETURN(SqliteStmt insert, db.Prepare(
+          "INSERT INTO catalog_tables (name, current_version, created_ms, updated_ms) "
+          "VALUES (?1, 1, ?2, ?2)"));
+      insert.Bind(1, crawl.table).Bind(2, now);
+      EP_RETURN_IF_ERROR(insert.Run());
+      EP_RETURN_IF_ERROR(InsertVersion(db, crawl.table, 1, crawl.schema, {}, object.key, now));
+      update.table_created = true;
+      update.schema_version = 1;
+    } else {
+      const int current = static_cast<int>(table.Int(0));
+      EP_ASSIGN_OR_RETURN(SqliteStmt columns, db.Prepare(
+          "SELECT columns_json FROM catalog_schema_versions WHERE table_name = ?1 AND version = ?2"));
+      columns.Bind(1, crawl.table).Bind(2, int64_t{current});
+      EP_ASSIGN_OR_RETURN(bool version_found, columns.Step());
+      if (!version_found) {
+        return Status::CorruptInput(fmt::format(
+            "catalog database: table {} has no schema version {}", crawl.table, current));
+      }
+      const std::string what = "table " + crawl.table;
+      EP_ASSIGN_OR_RETURN(Json json, Load(columns.Text(0), what));
+      EP_ASSIGN_OR_RETURN(std::vector<Column> before, Stored(ColumnsFromJson(json), what));
+      update.schema_version = current;
+      update.change = DiffSchemas(before, crawl.schema.columns);
+      if (!update.change.empty()) {
+        update.schema_version = current + 1;
+        EP_RETURN_IF_ERROR(InsertVersion(db, crawl.table, update.schema_version, crawl.schema,
+                                         update.change, object.key, now));
+      }
+      EP_ASSIGN_OR_RETURN(SqliteStmt touch, db.Prepare(
+          "UPDATE catalog_tables SET current_version = ?2, updated_ms = ?3 WHERE name = ?1"));
+      touch.Bind(1, crawl.table).Bind(2, int64_t{update.schema_version}).Bind(3, now);
+      EP_RETURN_IF_ERROR(touch.Run());
+    }
+
+    if (!crawl.partition.empty()) {
+      EP_ASSIGN_OR_RETURN(SqliteStmt partition, db.Prepare(
+          "INSERT OR IGNORE INTO catalog_partitions (table_name, path, values_json, created_ms) "
+          "VALUES (?1, ?2, ?3, ?4)"));
+      partition.Bind(1, crawl.table)
+          .Bind(2, PartitionPath(crawl.partition))
+          .Bind(3, Dump(PartitionToJson(crawl.partition)))
+          .Bind(4, now);
+      EP_RETURN_IF_ERROR(partition.Run());
+      update.partition_created = db.Changes() > 0;
+    }
+
+    EP_ASSIGN_OR_RETURN(int64_t seq, NextSeq(db, object));
+    EP_ASSIGN_OR_RETURN(SqliteStmt insert, db.Prepare(R"sql(
+        INSERT INTO catalog_objects
+          (bucket, key, etag, size, mtime_ms, status, table_name, schema_version, partition_json,
+           schema_json, message, crawled_ms, seen_seq)
+        VALUES (?1, ?2, ?3, ?4, ?5, 'crawled', ?6, ?7, ?8, ?9, NULL, ?10, ?11)
+        ON CONFLICT (bucket, key, etag) DO UPDATE SET
+          size = excluded.size, mtime_ms = excluded.mtime_ms, status = 'crawled',
+          table_name = excluded.table_name, schema_version = excluded.schema_version,
+          partition_json = excluded.partition_json, schema_json = excluded.schema_json,
+          message = NULL, crawled_ms = excluded.crawled_ms, seen_seq = excluded.seen_seq)sql"));
+    insert.Bind(1, object.bucket)
+        .Bind(2, object.key)
+        .Bind(3, object.etag)
+        .Bind(4, static_cast<int64_t>(object.size))
+        .Bind(5, object.mtime_ms)
+        .Bind(6, crawl.table)
+        .Bind(7, int64_t{update.schema_version})
+        .Bind(8, Dump(PartitionToJson(crawl.partition)))
+        .Bind(9, Dump(SchemaToJson(crawl.schema)))
+        .Bind(10, now)
+        .Bind(11, seq);
+    EP_RETURN_IF_ERROR(insert.Run());
+    update.object_new = true;
+    return Status::Ok();
+  });
+  if (!status.ok()) return std::move(status).At(object.key);
+  return update;
+}
+
+Status CatalogStore::RecordCrawlFailure(const storage::ObjectRef& object,
+                                        const std::string& message) {
+  if (object.bucket.empty() || object.key.empty()) {
+    return Status::InvalidArgument("catalog: a crawl failure needs a bucket and a key");
+  }
+  std::lock_guard lock(mu_);
+  return RecordCrawlFailureLocked(object, message);
+}
+
+Status CatalogStore::RecordCrawlFailureLocked(const storage::ObjectRef& object,
+                                              const std::string& message) {
+  SqliteDb& db = *db_;
+  const int64_t now = NowMillis();
+  Status status = db.Transaction([&]() -> Status {
+    EP_ASSIGN_OR_RETURN(SqliteStmt existing, db.Prepare(
+        "SELECT status FROM catalog_objects WHERE bucket = ?1 AND key = ?2 AND etag = ?3"));
+    existing.Bind(1, object.bucket).Bind(2, object.key).Bind(3, object.etag);
+    EP_ASSIGN_OR_RETURN(bool found, existing.Step());
+    if (found) {
+      if (existing.Text(0) == "failed") {
+        EP_ASSIGN_OR_RETURN(SqliteStmt update, db.Prepare(
+            "UPDATE catalog_objects SET message = ?4, crawled_ms = ?5 "
+            "WHERE bucket = ?1 AND key = ?2 AND etag = ?3"));
+        update.Bind(1, object.bucket).Bind(2, object.key).Bind(3, object.etag).Bind(4, message)
+            .Bind(5, now);
+        EP_RETURN_IF_ERROR(update.Run());
+      }
+      return MakeCurrent(db, object);
+    }
+    EP_ASSIGN_OR_RETURN(int64_t seq, NextSeq(db, object));
+    EP_ASSIGN_OR_RETURN(SqliteStmt insert, db.Prepare(R"sql(
+        INSERT INTO catalog_objects
+          (bucket, key, etag, size, mtime_ms, status, table_name, message, crawled_ms, seen_seq)
+        VALUES (?1, ?2, ?3, ?4, ?5, 'failed', ?6, ?7, ?8, ?9))sql"));
+    insert.Bind(1, object.bucket)
+        .Bind(2, object.key)
+        .Bind(3, object.etag)
+        .Bind(4, static_cast<int64_t>(object.size))
+        .Bind(5, object.mtime_ms)
+        .Bind(6, TableNameFor(object.key))
+        .Bind(7, message)
+        .Bind(8, now)
+        .Bind(9, seq);
+    return insert.Run();
+  });
+  if (!status.ok()) return std::move(status).At(object.key);
+  return Status::Ok();
+}
+
+Result<std::vector<CatalogObject>> CatalogStore::ListObjects(const std::string& table) {
+  std::lock_guard lock(mu_);
+  EP_ASSIGN_OR_RETURN(SqliteStmt stmt, db_->Prepare(fmt::format(R"sql(
+      SELECT o.bucket, o.key, o.etag, o.size, o.mtime_ms, o.schema_json, o.schema_version,
+             o.partition_json, o.crawled_ms
+        FROM catalog_objects o
+       WHERE o.table_name = ?1 AND {}
+       ORDER BY o.key, o.bucket)sql", kCurrentCrawled)));
+  stmt.Bind(1, table);
+  std::vector<CatalogObject> out;
+  while (true) {
+    EP_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    EP_ASSIGN_OR_RETURN(CatalogObject object, ObjectFromRow(stmt, 0));
+    out.push_back(std::move(object));
+  }
+  return out;
+}
+
+Result<CatalogObject> CatalogStore::GetObject(const storage::ObjectRef& object) {
+  std::lock_guard lock(mu_);
+  EP_ASSIGN_OR_RETURN(SqliteStmt stmt, db_->Prepare(R"sql(
+      SELECT status, message, bucket, key, etag, size, mtime_ms, schema_json, schema_version,
+             partition_json, crawled_ms
+        FROM catalog_objects WHERE bucket = ?1 AND key = ?2 AND etag = ?3)sql"));
+  stmt.Bind(1, object.bucket).Bind(2, object.key).Bind(3, object.etag);
+  EP_ASSIGN_OR_RETURN(bool found, stmt.Step());
+  if (!found) {
+    return Status::NotFound(fmt::format("object version {} was never crawled", object.etag))
+        .At(object.key);
+  }
+  if (stmt.Text(0) != "crawled") {
+    return Status::NotFound(fmt::format("crawling object version {} failed: {}", object.etag,
+                                        stmt.Text(1)))
+        .At(object.key);
+  }
+  return ObjectFromRow(stmt, 2);
+}
+
+Result<std::vector<TableInfo>> CatalogStore::ListTables() {
+  std::lock_guard lock(mu_);
+  EP_ASSIGN_OR_RETURN(SqliteStmt stmt, db_->Prepare(fmt::format(R"sql(
+      SELECT t.name, t.current_version, v.format, v.columns_json, t.created_ms, t.updated_ms,
+             (SELECT COUNT(*) FROM catalog_partitions p WHERE p.table_name = t.name),
+             (SELECT COUNT(*) FROM catalog_objects o WHERE o.table_name = t.name AND {})
+        FROM catalog_tables t
+        JOIN catalog_schema_versions v ON v.table_name = t.name AND v.version = t.current_version
+       ORDER BY t.name)sql", kCurrentCrawled)));
+  std::vector<TableInfo> out;
+  while (true) {
+    EP_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    TableInfo info;
+    info.name = stmt.Text(0);
+    info.schema_version = static_cast<int>(stmt.Int(1));
+    const std::string what = "table " + info.name;
+    std::optional<DataFormat> format = ParseDataFormat(stmt.Text(2));
+    if (!format) return Status::CorruptInput("catalog database: " + what + ": unknown format");
+    info.format = *format;
+    EP_ASSIGN_OR_RETURN(Json columns, Load(stmt.Text(3), what));
+    EP_ASSIGN_OR_RETURN(info.columns, Stored(ColumnsFromJson(columns), what));
+    info.created_ms = stmt.Int(4);
+    info.updated_ms = stmt.Int(5);
+    info.partition_count = stmt.Int(6);
+    info.object_count = stmt.Int(7);
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+Result<std::vector<SchemaVersionInfo>> CatalogStore::SchemaHistory(const std::string& table) {
+  std::lock_guard lock(mu_);
+  EP_ASSIGN_OR_RETURN(SqliteStmt stmt, db_->Prepare(R"sql(
+      SELECT version, format, columns_json, change_json, object_key, created_ms
+        FROM catalog_schema_versions WHERE table_name = ?1 ORDER BY version)sql"));
+  stmt.Bind(1, table);
+  std::vector<SchemaVersionInfo> out;
+  const std::string what = "table " + table;
+  while (true) {
+    EP_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    SchemaVersionInfo info;
+    info.version = static_cast<int>(stmt.Int(0));
+    std::optional<DataFormat> format = ParseDataFormat(stmt.Text(1));
+    if (!format) return Status::CorruptInput("catalog database: " + what + ": unknown format");
+    info.format = *format;
+    EP_ASSIGN_OR_RETURN(Json columns, Load(stmt.Text(2), what));
+    EP_ASSIGN_OR_RETURN(info.columns, Stored(ColumnsFromJson(columns), what));
+    EP_ASSIGN_OR_RETURN(Json change, Load(stmt.Text(3), what));
+    EP_ASSIGN_OR_RETURN(info.change, Stored(SchemaChangeFromJson(change), what));
+    info.object_key = stmt.Text(4);
+    info.created_ms = stmt.Int(5);
+    out.push_back(std::move(info));
+  }
+  if (out.empty()) return Status::NotFound(fmt::format("catalog: no table named '{}'", table));
+  return out;
+}
+
+}  // namespace ecompipe::catalog

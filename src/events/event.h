@@ -1,0 +1,39 @@
+// Event envelopes in EventBridge's format, and the events ecompipe emits.
+//
+// Every event is a JSON object with version, id, detail-type, source, account, time, region,
+// resources and detail (see ../shared/reference/aws-formats.md §4.3). ecompipe's sources
+// mirror AWS's with the "aws." prefix swapped for "ecompipe.", and detail-types and detail
+// fields mirror AWS's own, so a user's AWS patterns port with only `source` changed.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "common/json.h"
+
+namespace ecompipe::events {
+
+inline constexpr const char* kS3Source = "ecompipe.s3";      // aws.s3
+inline constexpr const char* kGlueSource = "ecompipe.glue";  // aws.glue
+
+inline constexpr const char* kObjectCreated = "Object Created";
+inline constexpr const char* kCrawlerStateChange = "Glue Crawler State Change";
+inline constexpr const char* kJobStateChange = "Glue Job State Change";
+
+// Where events say they come from (EventBridge's account and region fields).
+struct Origin {
+  std::string account = "000000000000";
+  std::string region = "local";
+};
+
+// A new envelope with a fresh UUID and the current time.
+Json MakeEvent(const Origin& origin, const std::string& source, const std::string& detail_type,
+               Json resources, Json detail);
+
+// S3's EventBridge "Object Created" event (aws-formats.md §4.2). `reason` is "PutObject",
+// "CompleteMultipartUpload", ...; `sequencer` orders events for one key.
+Json ObjectCreatedEvent(const Origin& origin, const std::string& bucket, const std::string& key,
+                        uint64_t size, const std::string& etag, const std::string& reason,
+                        const std::string& sequencer);
+
+}  // namespace ecompipe::events

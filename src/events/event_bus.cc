@@ -1,0 +1,134 @@
+#include "events/event_bus.h"
+
+#include <algorithm>
+#include <random>
+
+#include <spdlog/spdlog.h>
+
+#include "common/time_util.h"
+
+namespace ecompipe::events {
+
+EventBus::EventBus(std::unique_ptr<EventLog> log, std::vector<Rule> rules, RetryPolicy retry)
+    : log_(std::move(log)), rules_(std::move(rules)), retry_(retry) {}
+
+void EventBus::RegisterTarget(const std::string& type, TargetHandler handler) {
+  handlers_[type] = std::move(handler);
+}
+
+Status EventBus::CheckTargets() const {
+  for (const Rule& r : rules_) {
+    for (const Target& t : r.targets) {
+      if (!handlers_.count(t.type)) {
+        std::string known;
+        for (const auto& [name, _] : handlers_) known += (known.empty() ? "" : ", ") + name;
+        return Status::InvalidArgument("rule '" + r.name + "': unknown target type '" + t.type +
+                                       "' (known: " + known + ")");
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+Result<int64_t> EventBus::Put(const Json& event) {
+  std::vector<PlannedDelivery> deliveries;
+  for (const Rule& r : rules_) {
+    if (!r.pattern.Matches(event)) continue;
+    for (const Target& t : r.targets) deliveries.push_back({r.name, t});
+  }
+  Result<int64_t> seq = [&] {
+    std::lock_guard lock(log_mutex_);
+    return log_->Append(event, deliveries);
+  }();
+  if (seq.ok()) {
+    spdlog::debug("Event appended. seq={} detail-type={} deliveries={}", *seq,
+                  event.value("detail-type", ""), deliveries.size());
+    Wake();
+  }
+  return seq;
+}
+
+void EventBus::Wake() {
+  {
+    std::lock_guard lock(wake_mutex_);
+    woken_ = true;
+  }
+  wake_cv_.notify_all();
+}
+
+void EventBus::WaitForWork(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(wake_mutex_);
+  wake_cv_.wait_for(lock, timeout, [&] { return woken_; });
+  woken_ = false;
+}
+
+int64_t EventBus::RetryDelayMs(int attempts) {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  int64_t delay = retry_.base_delay_ms << std::min(attempts, 20);
+  delay = std::min(delay, retry_.max_delay_ms);
+  // Full jitter between half and the whole delay, so retries of many deliveries spread out.
+  std::uniform_int_distribution<int64_t> jitter(delay / 2, delay);
+  return jitter(rng);
+}
+
+Status EventBus::RunGroup(const TargetHandler* handler, std::span<const Delivery> group) {
+  Status result = handler
+                      ? handler->run(group)
+                      : Status::InvalidArgument("no handler for target type '" +
+                                                group.front().target.type + "'");
+  std::lock_guard lock(log_mutex_);
+  for (const Delivery& d : group) {
+    Status s;
+    if (result.ok()) {
+      s = log_->MarkDone(d.id);
+    } else if (result.code() == StatusCode::kCancelled) {
+      continue;  // stopped by a signal: stays pending, runs again on the next start
+    } else {
+      // Only failures that may go away by themselves are retried; a bad file or a bad
+      // configuration becomes a dead letter at once, with its reason.
+      bool transient = result.retryable() || result.code() == StatusCode::kIoError;
+      bool retry = handler && transient && d.attempts + 1 < retry_.max_attempts;
+      std::optional<int64_t> at;
+      if (retry) at = NowMillis() + RetryDelayMs(d.attempts);
+      spdlog::warn("Delivery failed. rule={} target={}:{} attempt={} retry={} error={}", d.rule,
+                   d.target.type, d.target.name, d.attempts + 1, retry, result.ToString());
+      s = log_->MarkFailed(d.id, result.ToString(), at);
+    }
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+Result<int> EventBus::DispatchDue(const std::atomic<bool>& stop) {
+  int ran = 0;
+  while (!stop.load()) {
+    Result<std::vector<Delivery>> due = [&] {
+      std::lock_guard lock(log_mutex_);
+      return log_->Due(NowMillis(), 256);
+    }();
+    if (!due.ok()) return due.status();
+    if (due->empty()) break;
+
+    // Plain deliveries in log order, then one call per coalesced (type, name) group.
+    std::map<std::pair<std::string, std::string>, std::vector<Delivery>> groups;
+    for (Delivery& d : *due) {
+      if (stop.load()) return ran;
+      auto it = handlers_.find(d.target.type);
+      const TargetHandler* h = it == handlers_.end() ? nullptr : &it->second;
+      if (h && h->coalesce) {
+        groups[{d.target.type, d.target.name}].push_back(std::move(d));
+        continue;
+      }
+      EP_RETURN_IF_ERROR(RunGroup(h, std::span<const Delivery>(&d, 1)));
+      ++ran;
+    }
+    for (auto& [key, group] : groups) {
+      if (stop.load()) return ran;
+      EP_RETURN_IF_ERROR(RunGroup(&handlers_.at(key.first), group));
+      ran += static_cast<int>(group.size());
+    }
+  }
+  return ran;
+}
+
+}  // namespace ecompipe::events

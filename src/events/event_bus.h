@@ -1,0 +1,85 @@
+// EventBus: EventBridge's bus. Put() matches an event against the rules and appends it with
+// its deliveries to the durable log; DispatchDue() runs due deliveries through the target
+// handlers registered for their type.
+//
+// Delivery semantics: at-least-once. A delivery is marked done after its handler returned
+// OK. One that fails with a transient error (kUnavailable, kTimeout, kIoError) is retried
+// with exponential backoff and jitter; after `max_attempts`, or at once for any other error,
+// it becomes a dead letter (kept, listed by `ecompipe events`). Handlers
+// registered with `coalesce` receive every due delivery for the same (type, name) in one
+// call (a job start that arrives while the job runs becomes one follow-up run). Within one
+// dispatch round, plain deliveries run first, in log order, then the coalesced groups.
+//
+// Thread-safety: Put() may be called from any thread, including from inside a handler;
+// DispatchDue() from one thread at a time.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "events/event_log.h"
+#include "events/rule.h"
+
+namespace ecompipe::events {
+
+struct RetryPolicy {
+  int max_attempts = 8;
+  int64_t base_delay_ms = 1000;
+  int64_t max_delay_ms = 5 * 60 * 1000;
+};
+
+struct TargetHandler {
+  bool coalesce = false;
+  std::function<Status(std::span<const Delivery>)> run;
+};
+
+class EventBus {
+ public:
+  EventBus(std::unique_ptr<EventLog> log, std::vector<Rule> rules, RetryPolicy retry);
+
+  void RegisterTarget(const std::string& type, TargetHandler handler);
+  // kInvalidArgument naming the rule when a rule targets a type with no handler.
+  Status CheckTargets() const;
+
+  // Appends the event with one delivery per matching (rule, target); returns its sequence.
+  Result<int64_t> Put(const Json& event);
+
+  // Runs deliveries that are due until none is left due, including those that the handlers'
+  // own events create. Stops early when `stop` becomes true. Returns how many ran.
+  Result<int> DispatchDue(const std::atomic<bool>& stop);
+
+  // Blocks until Put() is called, `timeout` passes, or Wake() is called.
+  void WaitForWork(std::chrono::milliseconds timeout);
+  void Wake();
+
+  // The log, for reading. Calls are serialised with the bus's own use of it.
+  template <typename F>
+  auto WithLog(F&& f) {
+    std::lock_guard lock(log_mutex_);
+    return f(*log_);
+  }
+
+ private:
+  Status RunGroup(const TargetHandler* handler, std::span<const Delivery> group);
+  int64_t RetryDelayMs(int attempts);
+
+  std::unique_ptr<EventLog> log_;
+  std::mutex log_mutex_;
+  std::vector<Rule> rules_;
+  RetryPolicy retry_;
+  std::map<std::string, TargetHandler> handlers_;
+
+  std::mutex wake_mutex_;
+  std::condition_variable wake_cv_;
+  bool woken_ = false;
+};
+
+}  // namespace ecompipe::events

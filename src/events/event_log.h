@@ -1,0 +1,67 @@
+// The durable event log: every event is appended, with one pending delivery per matching
+// (rule, target), in a single transaction, before anything is dispatched. A delivery is
+// marked done only after its target finished, so delivery is at-least-once and targets must
+// be idempotent. Backends: SQLite (events/sqlite/), later PostgreSQL.
+//
+// Thread-safety: one EventLog per thread (each holds its own connection).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/json.h"
+#include "common/status.h"
+#include "events/rule.h"
+
+namespace ecompipe::events {
+
+struct PlannedDelivery {
+  std::string rule;
+  Target target;
+};
+
+struct Delivery {
+  int64_t id = 0;
+  int64_t event_seq = 0;
+  std::string rule;
+  Target target;
+  Json event;
+  int attempts = 0;            // finished attempts before this one
+};
+
+struct StoredEvent {
+  int64_t seq = 0;
+  Json event;
+  std::string received_at;
+  int deliveries_pending = 0;
+  int deliveries_done = 0;
+  int deliveries_dead = 0;
+};
+
+struct EventFilter {
+  std::optional<std::string> detail_type;
+  std::optional<std::string> source;
+  int limit = 50;
+};
+
+class EventLog {
+ public:
+  virtual ~EventLog() = default;
+  // Appends `event` and its deliveries atomically; returns the event's sequence number.
+  virtual Result<int64_t> Append(const Json& event, const std::vector<PlannedDelivery>& deliveries) = 0;
+  // Pending deliveries whose next attempt is due at `now_ms`, oldest first.
+  virtual Result<std::vector<Delivery>> Due(int64_t now_ms, int limit) = 0;
+  virtual Status MarkDone(int64_t delivery_id) = 0;
+  // Records a failed attempt; `retry_at_ms` nullopt makes it a dead letter.
+  virtual Status MarkFailed(int64_t delivery_id, const std::string& error,
+                            std::optional<int64_t> retry_at_ms) = 0;
+  virtual Result<int64_t> PendingCount() = 0;
+  // The earliest next attempt among pending deliveries, if any.
+  virtual Result<std::optional<int64_t>> NextDue() = 0;
+  // Most recent first.
+  virtual Result<std::vector<StoredEvent>> List(const EventFilter& filter) = 0;
+};
+
+}  // namespace ecompipe::events

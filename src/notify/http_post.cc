@@ -1,0 +1,64 @@
+#include "notify/http_post.h"
+
+#include <curl/curl.h>
+
+#include <memory>
+
+namespace ecompipe::notify {
+namespace {
+
+size_t CollectBody(char* data, size_t size, size_t n, void* user) {
+  auto* out = static_cast<std::string*>(user);
+  size_t bytes = size * n;
+  if (out->size() < 4096) out->append(data, std::min(bytes, 4096 - out->size()));
+  return bytes;
+}
+
+struct CurlGlobal {
+  CurlGlobal() { curl_global_init(CURL_GLOBAL_DEFAULT); }
+};
+
+}  // namespace
+
+Result<HttpResponse> HttpPost(const std::string& url, const std::string& body,
+                              const std::vector<std::pair<std::string, std::string>>& headers,
+                              long timeout_ms) {
+  static CurlGlobal global;
+  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
+  if (!curl) return Status::Internal("curl_easy_init failed");
+  curl_slist* list = nullptr;
+  for (const auto& [k, v] : headers) list = curl_slist_append(list, (k + ": " + v).c_str());
+  std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> list_guard(list, curl_slist_free_all);
+
+  HttpResponse resp;
+  CURL* c = curl.get();
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(c, CURLOPT_POST, 1L);
+  curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
+  curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, std::min(timeout_ms, 5000L));
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, CollectBody);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &resp.body);
+  curl_easy_setopt(c, CURLOPT_USERAGENT, "ecompipe/0.1");
+
+  CURLcode rc = curl_easy_perform(c);
+  if (rc == CURLE_OPERATION_TIMEDOUT) return Status::Timeout("POST " + url + ": timed out");
+  if (rc != CURLE_OK) {
+    std::string msg = "POST " + url + ": " + curl_easy_strerror(rc);
+    if (rc == CURLE_URL_MALFORMAT || rc == CURLE_UNSUPPORTED_PROTOCOL)
+      return Status::InvalidArgument(msg);
+    return Status::Unavailable(msg);
+  }
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp.status);
+  if (resp.status >= 200 && resp.status < 300) return resp;
+  std::string msg = "POST " + url + ": HTTP " + std::to_string(resp.status);
+  if (resp.status >= 500 || resp.status == 429 || resp.status == 408)
+    return Status::Unavailable(msg);
+  return Status::InvalidArgument(msg);
+}
+
+}  // namespace ecompipe::notify

@@ -1,0 +1,24 @@
+// One HTTP POST through libcurl. Used by webhook subscriptions and webhook rule targets.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/status.h"
+
+namespace ecompipe::notify {
+
+struct HttpResponse {
+  long status = 0;
+  std::string body;   // first 4 KiB
+};
+
+// POSTs `body` to `url` (http or https). Connection failures and timeouts are kUnavailable /
+// kTimeout (retryable); a 5xx or 429 answer is kUnavailable; another non-2xx answer is
+// kInvalidArgument (not retryable without a change on the receiver's side).
+Result<HttpResponse> HttpPost(const std::string& url, const std::string& body,
+                              const std::vector<std::pair<std::string, std::string>>& headers,
+                              long timeout_ms = 10000);
+
+}  // namespace ecompipe::notify

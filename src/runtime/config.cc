@@ -1,0 +1,524 @@
+#include "runtime/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace ecompipe::runtime {
+namespace {
+
+namespace fs = std::filesystem;
+
+size_t EditDistance(const std::string& a, const std::string& b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j)
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+// Reads one YAML mapping, remembering where it is so errors name file, line and key, and
+// rejecting keys that the reader did not ask for.
+class Reader {
+ public:
+  Reader(const YAML::Node& node, std::string file, std::string path)
+      : node_(node), file_(std::move(file)), path_(std::move(path)) {}
+
+  Status Error(const YAML::Node& at, const std::string& what) const {
+    return Status::InvalidArgument(what).At(file_ + ":" + std::to_string(at.Mark().line + 1));
+  }
+  Status Error(const std::string& what) const { return Error(node_, what); }
+  std::string Path(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+
+  Status ExpectMap() const {
+    if (!node_.IsMap()) return Error("'" + (path_.empty() ? "the file" : path_) + "' must be a mapping");
+    return Status::Ok();
+  }
+
+  // Fails on keys not in `allowed`, suggesting the closest one.
+  Status CheckKeys(const std::vector<std::string>& allowed) const {
+    for (const auto& kv : node_) {
+      std::string key = kv.first.as<std::string>();
+      if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
+      std::string best;
+      size_t best_d = 3;
+      for (const auto& a : allowed) {
+        size_t d = EditDistance(key, a);
+        if (d < best_d) best_d = d, best = a;
+      }
+      std::string msg = "unknown key '" + Path(key) + "'";
+      msg += best.empty() ? " (allowed: " + Join(allowed) + ")" : " (did you mean '" + best + "'?)";
+      return Error(kv.first, msg);
+    }
+    return Status::Ok();
+  }
+
+  bool Has(const std::string& key) const { return node_[key].IsDefined() && !node_[key].IsNull(); }
+  YAML::Node Node(const std::string& key) const { return node_[key]; }
+
+  Status String(const std::string& key, std::string& out, bool required = false) const {
+    YAML::Node n = node_[key];
+    if (!n.IsDefined() || n.IsNull()) {
+      return required ? Error("missing required key '" + Path(key) + "'") : Status::Ok();
+    }
+    if (!n.IsScalar()) return Error(n, "'" + Path(key) + "' must be a string");
+    out = n.Scalar();
+    return Status::Ok();
+  }
+
+  Status Int(const std::string& key, int64_t& out, int64_t min, int64_t max) const {
+    YAML::Node n = node_[key];
+    if (!n.IsDefined() || n.IsNull()) return Status::Ok();
+    try {
+      int64_t v = n.as<int64_t>();
+      if (v < min || v > max)
+        return Error(n, "'" + Path(key) + "' must be between " + std::to_string(min) + " and " +
+                            std::to_string(max));
+      out = v;
+      return Status::Ok();
+    } catch (const YAML::Exception&) {
+      return Error(n, "'" + Path(key) + "' must be an integer");
+    }
+  }
+
+  Reader Child(const std::string& key) const { return Reader(node_[key], file_, Path(key)); }
+  Reader Item(const YAML::Node& n, size_t index) const {
+    return Reader(n, file_, path_ + "[" + std::to_string(index) + "]");
+  }
+  const YAML::Node& node() const { return node_; }
+  const std::string& file() const { return file_; }
+
+  static std::string Join(const std::vector<std::string>& v) {
+    std::string s;
+    for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+    return s;
+  }
+
+ private:
+  YAML::Node node_;
+  std::string file_;
+  std::string path_;
+};
+
+// YAML -> JSON for event patterns. Quoted scalars stay strings; plain scalars become null,
+// booleans or numbers when they read as such (numbers keep the text as written).
+Json ToJson(const YAML::Node& n) {
+  switch (n.Type()) {
+    case YAML::NodeType::Null:
+    case YAML::NodeType::Undefined:
+      return nullptr;
+    case YAML::NodeType::Sequence: {
+      Json a = Json::array();
+      for (const auto& x : n) a.push_back(ToJson(x));
+      return a;
+    }
+    case YAML::NodeType::Map: {
+      Json o = Json::object();
+      for (const auto& kv : n) o[kv.first.as<std::string>()] = ToJson(kv.second);
+      return o;
+    }
+    case YAML::NodeType::Scalar: {
+      const std::string& s = n.Scalar();
+      if (n.Tag() == "!") return s;  // quoted
+      if (s == "~" || s == "null") return nullptr;
+      if (s == "true") return true;
+      if (s == "false") return false;
+      if (!s.empty() && (std::isdigit(static_cast<unsigned char>(s[0])) || s[0] == '-')) {
+        Result<Json> num = ParseJson(s);
+        if (num.ok() && num->is_number()) return *num;
+      }
+      return s;
+    }
+  }
+  return nullptr;
+}
+
+Result<events::EventPattern> ParsePattern(const Reader& r, const YAML::Node& n,
+                                          const std::string& what) {
+  Json pattern = n.IsScalar() ? Json() : ToJson(n);
+  if (n.IsScalar()) {
+    Result<Json> parsed = ParseJson(n.Scalar());
+    if (!parsed.ok()) return r.Error(n, what + ": " + parsed.status().message());
+    pattern = *parsed;
+  }
+  Result<events::EventPattern> p = events::EventPattern::Parse(pattern);
+  if (!p.ok()) return r.Error(n, what + ": " + p.status().message());
+  return p;
+}
+
+fs::path Resolve(const fs::path& dir, const std::string& p) {
+  fs::path path(p);
+  return path.is_absolute() ? path : dir / path;
+}
+
+Status ParseJobs(const Reader& root, PipelineConfig& cfg) {
+  const YAML::Node list = root.Node("jobs");
+  if (!list.IsDefined() || list.IsNull()) return Status::Ok();
+  if (!list.IsSequence()) return root.Error(list, "'jobs' must be a list");
+  for (size_t i = 0; i < list.size(); ++i) {
+    Reader r = root.Child("jobs").Item(list[i], i);
+    EP_RETURN_IF_ERROR(r.ExpectMap());
+    EP_RETURN_IF_ERROR(r.CheckKeys({"name", "table", "on_reload", "classification", "max_record_bytes"}));
+    JobConfig job;
+    EP_RETURN_IF_ERROR(r.String("name", job.name, true));
+    EP_RETURN_IF_ERROR(r.String("table", job.table));
+    std::string mode = "replace";
+    EP_RETURN_IF_ERROR(r.String("on_reload", mode));
+    Result<warehouse::ReloadMode> m = warehouse::ParseReloadMode(mode);
+    if (!m.ok()) return r.Error(r.Node("on_reload"), "'" + r.Path("on_reload") + "': " + m.status().message());
+    job.on_reload = *m;
+    int64_t max_record = static_cast<int64_t>(job.spec.max_record_bytes);
+    EP_RETURN_IF_ERROR(r.Int("max_record_bytes", max_record, 1024, 1LL << 30));
+    job.spec.max_record_bytes = static_cast<size_t>(max_record);
+    if (r.Has("classification")) {
+      YAML::Node bins = r.Node("classification");
+      if (!bins.IsSequence() || bins.size() == 0)
+        return r.Error(bins, "'" + r.Path("classification") + "' must be a non-empty list of {max, label}");
+      job.spec.bins.clear();
+      std::optional<transform::Money> last;
+      for (size_t b = 0; b < bins.size(); ++b) {
+        Reader br = r.Child("classification").Item(bins[b], b);
+        EP_RETURN_IF_ERROR(br.ExpectMap());
+        EP_RETURN_IF_ERROR(br.CheckKeys({"max", "label"}));
+        transform::ClassBin bin;
+        EP_RETURN_IF_ERROR(br.String("label", bin.label, true));
+        if (br.Has("max")) {
+          std::string text;
+          EP_RETURN_IF_ERROR(br.String("max", text));
+          bin.upper = transform::ParseMoney(text);
+          if (!bin.upper) return br.Error(br.Node("max"), "'" + br.Path("max") + "': '" + text + "' is not an amount like 100.00");
+          if (last && *bin.upper <= *last) return br.Error(br.Node("max"), "'" + br.Path("max") + "': bounds must increase");
+          last = bin.upper;
+        } else if (b + 1 != bins.size()) {
+          return br.Error("only the last classification bin may omit 'max'");
+        }
+        job.spec.bins.push_back(std::move(bin));
+      }
+      if (job.spec.bins.back().upper)
+        return r.Error(bins, "the last classification bin must have no 'max' (it takes every larger total)");
+    }
+    if (cfg.FindJob(job.name)) return r.Error("duplicate job name '" + job.name + "'");
+    cfg.jobs.push_back(std::move(job));
+  }
+  return Status::Ok();
+}
+
+Status ParseTopics(const Reader& root, PipelineConfig& cfg) {
+  const YAML::Node list = root.Node("topics");
+  if (!list.IsDefined() || list.IsNull()) return Status::Ok();
+  if (!list.IsSequence()) return root.Error(list, "'topics' must be a list");
+  for (size_t i = 0; i < list.size(); ++i) {
+    Reader r = root.Child("topics").Item(list[i], i);
+    EP_RETURN_IF_ERROR(r.ExpectMap());
+    EP_RETURN_IF_ERROR(r.CheckKeys({"name", "subscriptions"}));
+    notify::Topic topic;
+    EP_RETURN_IF_ERROR(r.String("name", topic.name, true));
+    YAML::Node subs = r.Node("subscriptions");
+    if (subs.IsDefined() && !subs.IsNull()) {
+      if (!subs.IsSequence()) return r.Error(subs, "'" + r.Path("subscriptions") + "' must be a list");
+      for (size_t s = 0; s < subs.size(); ++s) {
+        Reader sr = r.Child("subscriptions").Item(subs[s], s);
+        EP_RETURN_IF_ERROR(sr.ExpectMap());
+        EP_RETURN_IF_ERROR(sr.CheckKeys({"name", "type", "path", "url", "filter"}));
+        notify::Subscription sub;
+        EP_RETURN_IF_ERROR(sr.String("type", sub.type, true));
+        if (sub.type == "log") {
+          std::string p;
+          EP_RETURN_IF_ERROR(sr.String("path", p, true));
+          sub.target = Resolve(cfg.dir, p).string();
+        } else if (sub.type == "webhook") {
+          EP_RETURN_IF_ERROR(sr.String("url", sub.target, true));
+          if (sub.target.rfind("http://", 0) != 0 && sub.target.rfind("https://", 0) != 0)
+            return sr.Error(sr.Node("url"), "'" + sr.Path("url") + "' must start with http:// or https://");
+        } else {
+          return sr.Error(sr.Node("type"), "'" + sr.Path("type") + "': unknown subscription type '" +
+                                               sub.type + "' (allowed: log, webhook)");
+        }
+        sub.name = sub.type + "-" + std::to_string(s + 1);
+        EP_RETURN_IF_ERROR(sr.String("name", sub.name));
+        if (sr.Has("filter")) {
+          EP_ASSIGN_OR_RETURN(sub.filter, ParsePattern(sr, sr.Node("filter"), "'" + sr.Path("filter") + "'"));
+        }
+        topic.subscriptions.push_back(std::move(sub));
+      }
+    }
+    cfg.topics.push_back(std::move(topic));
+  }
+  return Status::Ok();
+}
+
+Status ParseRules(const Reader& root, PipelineConfig& cfg) {
+  const YAML::Node list = root.Node("rules");
+  if (!list.IsDefined() || list.IsNull()) return Status::Ok();
+  if (!list.IsSequence()) return root.Error(list, "'rules' must be a list");
+  std::set<std::string> names;
+  for (size_t i = 0; i < list.size(); ++i) {
+    Reader r = root.Child("rules").Item(list[i], i);
+    EP_RETURN_IF_ERROR(r.ExpectMap());
+    EP_RETURN_IF_ERROR(r.CheckKeys({"name", "pattern", "targets"}));
+    std::string name;
+    EP_RETURN_IF_ERROR(r.String("name", name, true));
+    if (!names.insert(name).second) return r.Error("duplicate rule name '" + name + "'");
+    if (!r.Has("pattern")) return r.Error("rule '" + name + "': missing required key 'pattern'");
+    EP_ASSIGN_OR_RETURN(events::EventPattern pattern,
+                        ParsePattern(r, r.Node("pattern"), "rule '" + name + "' pattern"));
+    events::Rule rule{name, std::move(pattern), {}};
+    YAML::Node targets = r.Node("targets");
+    if (!targets.IsSequence() || targets.size() == 0)
+      return r.Error(r.Has("targets") ? targets : r.node(), "rule '" + name + "': 'targets' must be a non-empty list");
+    for (size_t t = 0; t < targets.size(); ++t) {
+      Reader tr = r.Child("targets").Item(targets[t], t);
+      EP_RETURN_IF_ERROR(tr.ExpectMap());
+      EP_RETURN_IF_ERROR(tr.CheckKeys({"type", "name", "url"}));
+      events::Target target;
+      EP_RETURN_IF_ERROR(tr.String("type", target.type, true));
+      const std::string& ty = target.type;
+      if (ty == "webhook") {
+        EP_RETURN_IF_ERROR(tr.String("url", target.name, true));
+      } else {
+        EP_RETURN_IF_ERROR(tr.String("name", target.name, true));
+      }
+      auto bad = [&](const std::string& what) {
+        return tr.Error(tr.Node("name"), "rule '" + name + "': " + what);
+      };
+      if (ty == "start_crawler" && !cfg.HasCrawler(target.name))
+        return bad("no crawler named '" + target.name + "' (see 'crawlers')");
+      if (ty == "start_job" && !cfg.FindJob(target.name))
+        return bad("no job named '" + target.name + "' (see 'jobs')");
+      if (ty == "publish" && std::none_of(cfg.topics.begin(), cfg.topics.end(),
+                                          [&](const notify::Topic& tp) { return tp.name == target.name; }))
+        return bad("no topic named '" + target.name + "' (see 'topics')");
+      if (ty == "upsert_dimension" && target.name != "products" && target.name != "customers")
+        return bad("upsert_dimension name must be 'products' or 'customers'");
+      static const std::vector<std::string> kTypes = {"start_crawler", "start_job", "publish",
+                                                       "webhook", "upsert_dimension"};
+      if (std::find(kTypes.begin(), kTypes.end(), ty) == kTypes.end())
+        return tr.Error(tr.Node("type"), "rule '" + name + "': unknown target type '" + ty +
+                                             "' (allowed: " + Reader::Join(kTypes) + ")");
+      rule.targets.push_back(std::move(target));
+    }
+    cfg.rules.push_back(std::move(rule));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+const JobConfig* PipelineConfig::FindJob(const std::string& name) const {
+  for (const auto& j : jobs)
+    if (j.name == name) return &j;
+  return nullptr;
+}
+
+bool PipelineConfig::HasCrawler(const std::string& name) const {
+  return std::any_of(crawlers.begin(), crawlers.end(), [&](const auto& c) { return c.name == name; });
+}
+
+Result<PipelineConfig> ParseConfig(const std::string& text, const fs::path& path) {
+  const std::string file = path.filename().string();
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    return Status::InvalidArgument("invalid YAML: " + e.msg).At(file + ":" + std::to_string(e.mark.line + 1));
+  }
+  PipelineConfig cfg;
+  cfg.config_path = fs::absolute(path);
+  cfg.dir = cfg.config_path.parent_path();
+  Reader r(root, file, "");
+  if (!root.IsMap()) return Status::InvalidArgument("the configuration must be a YAML mapping").At(file);
+  try {
+    EP_RETURN_IF_ERROR(r.CheckKeys({"pipeline", "storage", "state", "warehouse", "crawlers", "jobs",
+                                    "topics", "rules", "retry"}));
+    if (r.Has("pipeline")) {
+      Reader p = r.Child("pipeline");
+      EP_RETURN_IF_ERROR(p.ExpectMap());
+      EP_RETURN_IF_ERROR(p.CheckKeys({"account", "region"}));
+      EP_RETURN_IF_ERROR(p.String("account", cfg.origin.account));
+      EP_RETURN_IF_ERROR(p.String("region", cfg.origin.region));
+    }
+    std::string storage_path = "bucket", state_path = ".ecompipe/state.db", wh_path = "warehouse.db";
+    if (r.Has("storage")) {
+      Reader s = r.Child("storage");
+      EP_RETURN_IF_ERROR(s.ExpectMap());
+      EP_RETURN_IF_ERROR(s.CheckKeys({"type", "path", "bucket"}));
+      EP_RETURN_IF_ERROR(s.String("type", cfg.storage.type));
+      if (cfg.storage.type != "local")
+        return s.Error(s.Node("type"), "'storage.type': '" + cfg.storage.type + "' is not supported (allowed: local)");
+      EP_RETURN_IF_ERROR(s.String("path", storage_path));
+      EP_RETURN_IF_ERROR(s.String("bucket", cfg.storage.bucket));
+    }
+    if (r.Has("state")) {
+      Reader s = r.Child("state");
+      EP_RETURN_IF_ERROR(s.ExpectMap());
+      EP_RETURN_IF_ERROR(s.CheckKeys({"type", "path"}));
+      EP_RETURN_IF_ERROR(s.String("type", cfg.state.type));
+      if (cfg.state.type != "sqlite")
+        return s.Error(s.Node("type"), "'state.type': '" + cfg.state.type + "' is not supported (allowed: sqlite)");
+      EP_RETURN_IF_ERROR(s.String("path", state_path));
+    }
+    if (r.Has("warehouse")) {
+      Reader s = r.Child("warehouse");
+      EP_RETURN_IF_ERROR(s.ExpectMap());
+      EP_RETURN_IF_ERROR(s.CheckKeys({"type", "path"}));
+      EP_RETURN_IF_ERROR(s.String("type", cfg.warehouse.type));
+      if (cfg.warehouse.type != "sqlite")
+        return s.Error(s.Node("type"), "'warehouse.type': '" + cfg.warehouse.type + "' is not supported (allowed: sqlite)");
+      EP_RETURN_IF_ERROR(s.String("path", wh_path));
+    }
+    cfg.storage.path = Resolve(cfg.dir, storage_path);
+    cfg.state.path = Resolve(cfg.dir, state_path);
+    cfg.warehouse.path = Resolve(cfg.dir, wh_path);
+    if (r.Has("retry")) {
+      Reader s = r.Child("retry");
+      EP_RETURN_IF_ERROR(s.ExpectMap());
+      EP_RETURN_IF_ERROR(s.CheckKeys({"max_attempts", "base_delay_ms", "max_delay_ms"}));
+      int64_t v = cfg.retry.max_attempts;
+      EP_RETURN_IF_ERROR(s.Int("max_attempts", v, 1, 1000));
+      cfg.retry.max_attempts = static_cast<int>(v);
+      EP_RETURN_IF_ERROR(s.Int("base_delay_ms", cfg.retry.base_delay_ms, 1, 3600000));
+      EP_RETURN_IF_ERROR(s.Int("max_delay_ms", cfg.retry.max_delay_ms, 1, 86400000));
+    }
+    const YAML::Node crawlers = r.Node("crawlers");
+    if (crawlers.IsDefined() && !crawlers.IsNull()) {
+      if (!crawlers.IsSequence()) return r.Error(crawlers, "'crawlers' must be a list");
+      for (size_t i = 0; i < crawlers.size(); ++i) {
+        Reader c = r.Child("crawlers").Item(crawlers[i], i);
+        EP_RETURN_IF_ERROR(c.ExpectMap());
+        EP_RETURN_IF_ERROR(c.CheckKeys({"name"}));
+        CrawlerConfig cc;
+        EP_RETURN_IF_ERROR(c.String("name", cc.name, true));
+        cfg.crawlers.push_back(cc);
+      }
+    }
+    EP_RETURN_IF_ERROR(ParseJobs(r, cfg));
+    EP_RETURN_IF_ERROR(ParseTopics(r, cfg));
+    EP_RETURN_IF_ERROR(ParseRules(r, cfg));
+  } catch (const YAML::Exception& e) {
+    return Status::InvalidArgument(e.msg).At(file + ":" + std::to_string(e.mark.line + 1));
+  }
+  return cfg;
+}
+
+Result<PipelineConfig> LoadConfig(const fs::path& path) {
+  std::ifstream in(path);
+  if (!in) return Status::NotFound("cannot read configuration file " + path.string());
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ParseConfig(ss.str(), path);
+}
+
+Result<fs::path> FindConfig(const std::string& explicit_path) {
+  if (!explicit_path.empty()) {
+    if (!fs::exists(explicit_path))
+      return Status::NotFound("configuration file " + explicit_path + " does not exist");
+    return fs::path(explicit_path);
+  }
+  if (fs::exists(kConfigFileName)) return fs::path(kConfigFileName);
+  return Status::NotFound(std::string("no ") + kConfigFileName +
+                          " in this folder: run `ecompipe init` to create a pipeline here, or "
+                          "pass -c FILE");
+}
+
+std::string DefaultConfigText() {
+  return R"yaml(# ecompipe pipeline configuration.
+#
+# Files land in the bucket; each landing is an event; rules route events to targets
+# (crawlers, jobs, topics, webhooks), as S3 -> EventBridge -> Glue -> SNS do in AWS.
+# Every relative path below is relative to this file's folder.
+# Reference: docs/configuration.md in the ecompipe sources.
+
+pipeline:
+  account: "000000000000"      # the "account" field of every event
+  region: local                # the "region" field of every event
+
+# The bucket: a local folder watched with inotify (and rescanned at start).
+storage:
+  type: local
+  path: bucket
+  bucket: raw-transactions
+
+# Event log, catalog, job runs and notification outbox.
+state:
+  type: sqlite
+  path: .ecompipe/state.db
+
+# The star schema: dim_products, dim_customers, fact_transactions, rejects, load_ledger.
+warehouse:
+  type: sqlite
+  path: warehouse.db
+
+crawlers:
+  - name: transactions         # infers format, columns and partitions into the catalog
+
+jobs:
+  - name: ecommerce_data_processing
+    table: transactions        # loads new objects of this catalog table
+    on_reload: replace         # a re-uploaded file (new ETag): replace | append | ignore
+    classification:            # transaction_type by total_amount; bounds are inclusive
+      - {max: "100.00", label: Small}
+      - {max: "500.00", label: Medium}
+      - {label: Large}
+
+topics:
+  - name: pipeline-status
+    subscriptions:
+      - {type: log, path: notifications.jsonl}
+      # - {type: webhook, url: "http://localhost:9000/hooks/ecompipe"}
+      # - {type: webhook, url: "http://oncall.example/hook", filter: {detail: {state: [FAILED]}}}
+
+# Rules use EventBridge's pattern syntax. Sources are "ecompipe.s3" and "ecompipe.glue"
+# (AWS's "aws.s3" and "aws.glue"); detail-types and detail fields are AWS's own.
+rules:
+  - name: transactions-landed          # S3 upload -> Lambda -> start the crawler
+    pattern:
+      source: [ecompipe.s3]
+      detail-type: [Object Created]
+      detail: {object: {key: [{prefix: transactions/}]}}
+    targets: [{type: start_crawler, name: transactions}]
+
+  - name: crawler-succeeded            # crawler success -> start the Glue job
+    pattern:
+      source: [ecompipe.glue]
+      detail-type: [Glue Crawler State Change]
+      detail: {crawlerName: [transactions], state: [Succeeded]}
+    targets: [{type: start_job, name: ecommerce_data_processing}]
+
+  - name: job-state-changed            # job state change -> SNS topic -> subscribers
+    pattern:
+      source: [ecompipe.glue]
+      detail-type: [Glue Job State Change]
+      detail: {jobName: [ecommerce_data_processing], state: [SUCCEEDED, FAILED, TIMEOUT, STOPPED]}
+    targets: [{type: publish, name: pipeline-status}]
+
+  - name: crawler-failed               # a file the crawler cannot read is reported too
+    pattern:
+      source: [ecompipe.glue]
+      detail-type: [Glue Crawler State Change]
+      detail: {state: [Failed]}
+    targets: [{type: publish, name: pipeline-status}]
+
+  - name: products-landed              # dimension files upsert their table
+    pattern:
+      source: [ecompipe.s3]
+      detail-type: [Object Created]
+      detail: {object: {key: [{prefix: dimensions/products/}]}}
+    targets: [{type: upsert_dimension, name: products}]
+
+  - name: customers-landed
+    pattern:
+      source: [ecompipe.s3]
+      detail-type: [Object Created]
+      detail: {object: {key: [{prefix: dimensions/customers/}]}}
+    targets: [{type: upsert_dimension, name: customers}]
+)yaml";
+}
+
+}  // namespace ecompipe::runtime

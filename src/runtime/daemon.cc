@@ -1,0 +1,67 @@
+#include "runtime/daemon.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include <spdlog/spdlog.h>
+
+#include "storage/local/folder_watcher.h"
+
+namespace ecompipe::runtime {
+
+Result<std::unique_ptr<PipelineLock>> PipelineLock::Acquire(const std::filesystem::path& state_db) {
+  std::filesystem::path path = state_db.parent_path() / "pipeline.lock";
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::IoError("cannot open " + path.string() + ": " + std::strerror(errno));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    char buf[32] = {};
+    ssize_t n = ::pread(fd, buf, sizeof(buf) - 1, 0);
+    ::close(fd);
+    std::string pid = n > 0 ? std::string(buf, static_cast<size_t>(n)) : "?";
+    return Status::Unavailable("another ecompipe process (pid " + pid +
+                               ") is driving this pipeline; stop it first, or use the read-only "
+                               "commands (status, runs, query) beside it");
+  }
+  std::string pid = std::to_string(::getpid());
+  if (::ftruncate(fd, 0) == 0) (void)::pwrite(fd, pid.data(), pid.size(), 0);
+  return std::unique_ptr<PipelineLock>(new PipelineLock(fd));
+}
+
+PipelineLock::~PipelineLock() { ::close(fd_); }
+
+Status ProcessToQuiescence(Pipeline& p, const std::atomic<bool>& stop) {
+  EP_RETURN_IF_ERROR(p.Recover());
+  EP_ASSIGN_OR_RETURN(int landed, p.ScanBucket());
+  spdlog::info("Bucket scanned. new_objects={}", landed);
+  return p.RunUntilIdle(stop);
+}
+
+Status Serve(Pipeline& p, const std::atomic<bool>& stop) {
+  EP_RETURN_IF_ERROR(p.Recover());
+  // Watch first, then scan: a file landing between the two is seen by at least one of them.
+  EP_ASSIGN_OR_RETURN(auto watcher, storage::FolderWatcher::Start(
+                                        p.config().storage.path,
+                                        [&p](const std::string& key) { p.QueueLanded(key); },
+                                        [&p]() { p.QueueRescan(); }));
+  EP_ASSIGN_OR_RETURN(int landed, p.ScanBucket());
+  spdlog::info("Serving. bucket={} new_objects_at_start={}", p.config().storage.path.string(), landed);
+  while (!stop.load()) {
+    Status s = p.RunUntilIdle(stop);
+    if (!s.ok()) spdlog::error("Dispatch round failed; retrying shortly. error={}", s.ToString());
+    int64_t wait_ms = s.ok() ? 1000 : 2000;
+    Result<std::optional<int64_t>> next = p.NextDueInMs();
+    if (next.ok() && next->has_value()) wait_ms = std::min<int64_t>(wait_ms, std::max<int64_t>(**next, 10));
+    p.bus().WaitForWork(std::chrono::milliseconds(wait_ms));
+  }
+  watcher->Stop();
+  spdlog::info("Stopped cleanly.");
+  return Status::Ok();
+}
+
+}  // namespace ecompipe::runtime

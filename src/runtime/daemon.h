@@ -1,0 +1,33 @@
+// The two ways to drive a pipeline: `serve` (watch the bucket and react until stopped) and
+// `process` (handle what is in the bucket, to quiescence, then return).
+#pragma once
+
+#include <atomic>
+#include <filesystem>
+
+#include "common/status.h"
+#include "runtime/pipeline.h"
+
+namespace ecompipe::runtime {
+
+// Holds an exclusive lock on a pipeline's state folder, so that two `serve`/`process`
+// processes never drive one pipeline at once. Released when destroyed.
+class PipelineLock {
+ public:
+  // kUnavailable naming the holder's pid when another process holds it.
+  static Result<std::unique_ptr<PipelineLock>> Acquire(const std::filesystem::path& state_db);
+  ~PipelineLock();
+
+ private:
+  explicit PipelineLock(int fd) : fd_(fd) {}
+  int fd_;
+};
+
+// Recovers interrupted runs, scans the bucket, then watches it with inotify and dispatches
+// events until `stop` is set. Errors of one round are logged and the pipeline keeps serving.
+Status Serve(Pipeline& pipeline, const std::atomic<bool>& stop);
+
+// Recovers, scans the bucket and dispatches until nothing is due.
+Status ProcessToQuiescence(Pipeline& pipeline, const std::atomic<bool>& stop);
+
+}  // namespace ecompipe::runtime

@@ -1,0 +1,532 @@
+#include "runtime/pipeline.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <filesystem>
+
+#include "catalog/crawler.h"
+#include "common/ids.h"
+#include "common/time_util.h"
+#include "events/sqlite/sqlite_event_log.h"
+#include "notify/http_post.h"
+#include "storage/compression.h"
+#include "transform/transaction_job.h"
+#include "warehouse/sqlite/sqlite_warehouse.h"
+
+namespace ecompipe::runtime {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kStateSchema = R"sql(
+CREATE TABLE IF NOT EXISTS seen_objects (
+  bucket TEXT NOT NULL,
+  key TEXT NOT NULL,
+  etag TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  first_seen TEXT NOT NULL,
+  PRIMARY KEY(bucket, key, etag)
+);
+)sql";
+
+// Hands the job's batches to the warehouse transaction; a stop request rolls the load back.
+class LoadSink : public transform::RowSink {
+ public:
+  LoadSink(warehouse::LoadTransaction& txn, const std::atomic<bool>& stop) : txn_(txn), stop_(stop) {}
+  Status AddFacts(std::vector<transform::FactRow>& rows) override {
+    if (stop_.load()) return Status::Cancelled("stopped by a signal");
+    return txn_.AddFacts(rows);
+  }
+  Status AddRejects(std::vector<transform::RejectRow>& rows) override {
+    if (stop_.load()) return Status::Cancelled("stopped by a signal");
+    return txn_.AddRejects(rows);
+  }
+
+ private:
+  warehouse::LoadTransaction& txn_;
+  const std::atomic<bool>& stop_;
+};
+
+const std::atomic<bool> kNeverStop{false};
+
+Result<storage::ObjectRef> ObjectFromEvent(const Json& event, const std::string& bucket) {
+  const Json& detail = event.value("detail", Json::object());
+  if (!detail.contains("object") || !detail["object"].contains("key"))
+    return Status::InvalidArgument("event " + event.value("id", "") + " names no object (detail.object.key)");
+  storage::ObjectRef ref;
+  ref.bucket = detail.contains("bucket") ? detail["bucket"].value("name", bucket) : bucket;
+  ref.key = detail["object"].value("key", "");
+  ref.etag = detail["object"].value("etag", "");
+  return ref;
+}
+
+std::string Plural(int64_t n, const char* one, const char* many) {
+  return fmt::format("{} {}", n, n == 1 ? one : many);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Pipeline>> Pipeline::Open(PipelineConfig config) {
+  std::unique_ptr<Pipeline> p(new Pipeline(std::move(config)));
+  const PipelineConfig& c = p->config_;
+  std::error_code ec;
+  fs::create_directories(c.state.path.parent_path(), ec);
+  if (ec) return Status::IoError("cannot create " + c.state.path.parent_path().string() + ": " + ec.message());
+  fs::create_directories(c.warehouse.path.parent_path(), ec);
+  EP_ASSIGN_OR_RETURN(p->store_, storage::LocalFolderStore::Open(c.storage.path, c.storage.bucket));
+  EP_ASSIGN_OR_RETURN(auto log, events::SqliteEventLog::Open(c.state.path.string()));
+  p->bus_ = std::make_unique<events::EventBus>(std::move(log), c.rules, c.retry);
+  EP_ASSIGN_OR_RETURN(p->catalog_, catalog::CatalogStore::Open(c.state.path.string()));
+  EP_ASSIGN_OR_RETURN(auto wh, warehouse::SqliteWarehouse::Open(c.warehouse.path.string()));
+  p->warehouse_ = std::move(wh);
+  EP_RETURN_IF_ERROR(p->warehouse_->EnsureSchema());
+  EP_ASSIGN_OR_RETURN(p->notifier_, notify::Notifier::Open(c.state.path.string(), c.topics));
+  EP_ASSIGN_OR_RETURN(p->runs_, RunStore::Open(c.state.path.string()));
+  EP_ASSIGN_OR_RETURN(p->state_, SqliteDb::Open(c.state.path.string()));
+  EP_RETURN_IF_ERROR(p->state_->Exec(kStateSchema));
+  p->RegisterTargets();
+  EP_RETURN_IF_ERROR(p->bus_->CheckTargets());
+  return p;
+}
+
+void Pipeline::RegisterTargets() {
+  bus_->RegisterTarget("start_crawler", {false, [this](std::span<const events::Delivery> ds) {
+                                           return Crawl(ds.front());
+                                         }});
+  bus_->RegisterTarget("start_job", {true, [this](std::span<const events::Delivery> ds) -> Status {
+                                       const JobConfig* job = config_.FindJob(ds.front().target.name);
+                                       if (!job) return Status::InvalidArgument("no job named '" + ds.front().target.name + "'");
+                                       Result<RunRecord> run = RunJob(*job, static_cast<int>(ds.size()),
+                                                                      stop_ ? *stop_ : kNeverStop);
+                                       if (!run.ok()) return run.status();
+                                       if (run->state == "STOPPED") return Status::Cancelled("run stopped");
+                                       return Status::Ok();
+                                     }});
+  bus_->RegisterTarget("publish", {false, [this](std::span<const events::Delivery> ds) {
+                                     return notifier_->Publish(ds.front().target.name, ds.front().event);
+                                   }});
+  bus_->RegisterTarget("webhook", {false, [](std::span<const events::Delivery> ds) -> Status {
+                                     const events::Delivery& d = ds.front();
+                                     return notify::HttpPost(d.target.name, d.event.dump(),
+                                                             {{"Content-Type", "application/json"},
+                                                              {"X-Ecompipe-Delivery", std::to_string(d.id)},
+                                                              {"X-Ecompipe-Rule", d.rule}})
+                                         .status();
+                                   }});
+  bus_->RegisterTarget("upsert_dimension", {false, [this](std::span<const events::Delivery> ds) {
+                                              return UpsertDimension(ds.front(), stop_ ? *stop_ : kNeverStop);
+                                            }});
+}
+
+Status Pipeline::Recover() {
+  EP_ASSIGN_OR_RETURN(std::vector<RunRecord> interrupted,
+                      runs_->FailInterrupted("interrupted: the process running it exited"));
+  for (const RunRecord& r : interrupted) {
+    spdlog::warn("Run was interrupted; marked FAILED, its start will be retried. run_id={} job={}",
+                 r.run_id, r.job);
+    ++failed_runs_;
+    EP_RETURN_IF_ERROR(EmitJobState(r, "FAILED", r.message));
+  }
+  return Status::Ok();
+}
+
+Status Pipeline::ObjectLanded(const std::string& key) {
+  Result<storage::ObjectRef> head = store_->Head(key);
+  if (!head.ok()) {
+    if (head.status().code() == StatusCode::kNotFound) return Status::Ok();  // gone again
+    return head.status();
+  }
+  const storage::ObjectRef& o = *head;
+  {
+    EP_ASSIGN_OR_RETURN(SqliteStmt q, state_->Prepare(
+        "SELECT 1 FROM seen_objects WHERE bucket=? AND key=? AND etag=?"));
+    q.Bind(1, o.bucket).Bind(2, o.key).Bind(3, o.etag);
+    EP_ASSIGN_OR_RETURN(bool seen, q.Step());
+    if (seen) return Status::Ok();
+  }
+  // The event is appended before the object is marked seen: a crash in between emits it
+  // again at the next start, which targets absorb (at-least-once, idempotent targets).
+  std::string sequencer = fmt::format("{:012X}{:04X}", NowMillis(), (sequencer_++) & 0xffff);
+  EP_RETURN_IF_ERROR(bus_->Put(events::ObjectCreatedEvent(config_.origin, o.bucket, o.key, o.size,
+                                                         o.etag, "PutObject", sequencer))
+                         .status());
+  EP_ASSIGN_OR_RETURN(SqliteStmt ins, state_->Prepare(
+      "INSERT OR IGNORE INTO seen_objects(bucket, key, etag, size, first_seen) VALUES(?,?,?,?,?)"));
+  spdlog::info("Object landed. key={} etag={} size={}", o.key, o.etag, o.size);
+  return ins.Bind(1, o.bucket).Bind(2, o.key).Bind(3, o.etag).Bind(4, static_cast<int64_t>(o.size))
+      .Bind(5, FormatIsoMillis(NowMillis())).Run();
+}
+
+Result<int> Pipeline::ScanBucket() {
+  EP_ASSIGN_OR_RETURN(std::vector<storage::ObjectRef> objects, store_->List(""));
+  int emitted = 0;
+  for (const storage::ObjectRef& o : objects) {
+    EP_ASSIGN_OR_RETURN(SqliteStmt q, state_->Prepare(
+        "SELECT 1 FROM seen_objects WHERE bucket=? AND key=? AND etag=?"));
+    q.Bind(1, o.bucket).Bind(2, o.key).Bind(3, o.etag);
+    EP_ASSIGN_OR_RETURN(bool seen, q.Step());
+    if (seen) continue;
+    EP_RETURN_IF_ERROR(ObjectLanded(o.key));
+    ++emitted;
+  }
+  return emitted;
+}
+
+void Pipeline::QueueLanded(const std::string& key) {
+  {
+    std::lock_guard lock(landed_mutex_);
+    landed_.push_back(key);
+  }
+  bus_->Wake();
+}
+
+void Pipeline::QueueRescan() {
+  {
+    std::lock_guard lock(landed_mutex_);
+    rescan_ = true;
+  }
+  bus_->Wake();
+}
+
+Status Pipeline::DrainLanded() {
+  while (true) {
+    std::string key;
+    bool rescan = false;
+    {
+      std::lock_guard lock(landed_mutex_);
+      rescan = std::exchange(rescan_, false);
+      if (!rescan) {
+        if (landed_.empty()) return Status::Ok();
+        key = std::move(landed_.front());
+        landed_.pop_front();
+      }
+    }
+    if (rescan) {
+      EP_RETURN_IF_ERROR(ScanBucket().status());
+    } else {
+      Status s = ObjectLanded(key);
+      if (!s.ok()) spdlog::error("Could not record landed object. key={} error={}", key, s.ToString());
+    }
+  }
+}
+
+Status Pipeline::RunUntilIdle(const std::atomic<bool>& stop) {
+  stop_ = &stop;
+  Status result;
+  while (!stop.load()) {
+    EP_RETURN_IF_ERROR(DrainLanded());
+    Result<int> ran = bus_->DispatchDue(stop);
+    if (!ran.ok()) {
+      result = ran.status();
+      break;
+    }
+    Result<int> sent = notifier_->DeliverDue();
+    if (!sent.ok()) {
+      result = sent.status();
+      break;
+    }
+    if (*ran == 0 && *sent == 0) break;
+  }
+  stop_ = nullptr;
+  return result;
+}
+
+Result<std::optional<int64_t>> Pipeline::NextDueInMs() {
+  EP_ASSIGN_OR_RETURN(std::optional<int64_t> next,
+                      bus_->WithLog([](events::EventLog& l) { return l.NextDue(); }));
+  if (!next) return next;
+  return std::optional<int64_t>(std::max<int64_t>(0, *next - NowMillis()));
+}
+
+Status Pipeline::Crawl(const events::Delivery& d) {
+  EP_ASSIGN_OR_RETURN(storage::ObjectRef wanted, ObjectFromEvent(d.event, config_.storage.bucket));
+  const std::string& crawler = d.target.name;
+  const int64_t start = NowMillis();
+  Json detail = {{"accountId", config_.origin.account}, {"crawlerName", crawler},
+                 {"startTime", FormatIsoSeconds(start)}, {"object", {{"key", wanted.key}, {"etag", wanted.etag}}}};
+  auto fail = [&](const std::string& message) -> Status {
+    spdlog::warn("Crawler failed. crawler={} key={} error={}", crawler, wanted.key, message);
+    detail["state"] = "Failed";
+    detail["message"] = "Crawler Failed";
+    detail["errorMessage"] = message;
+    return bus_->Put(events::MakeEvent(config_.origin, events::kGlueSource, events::kCrawlerStateChange,
+                                       Json::array(), detail)).status();
+  };
+
+  Result<storage::ObjectRef> head = store_->Head(wanted.key);
+  if (!head.ok()) {
+    if (head.status().code() == StatusCode::kNotFound) return fail(wanted.key + ": the object no longer exists");
+    return head.status();
+  }
+  if (!wanted.etag.empty() && head->etag != wanted.etag) {
+    spdlog::info("Object changed since the event; its newer version is crawled by its own event. key={}", wanted.key);
+    return Status::Ok();
+  }
+  Result<catalog::CrawlResult> crawl = catalog::CrawlObject(*store_, *head);
+  if (!crawl.ok()) {
+    if (crawl.status().retryable()) return crawl.status();
+    std::string message = crawl.status().ToString();
+    if (message.find(wanted.key) == std::string::npos) message = wanted.key + ": " + message;
+    EP_RETURN_IF_ERROR(catalog_->RecordCrawlFailure(*head, message));
+    return fail(message);
+  }
+  EP_ASSIGN_OR_RETURN(catalog::CatalogUpdate u, catalog_->RecordCrawl(*head, *crawl));
+  const int64_t end = NowMillis();
+  detail["state"] = "Succeeded";
+  detail["message"] = "Crawler Succeeded";
+  // Glue writes its counters as strings; so does ecompipe, for patterns that port unchanged.
+  detail["tablesCreated"] = u.table_created ? "1" : "0";
+  detail["tablesUpdated"] = (!u.table_created && !u.change.empty()) ? "1" : "0";
+  detail["tablesDeleted"] = "0";
+  detail["partitionsCreated"] = u.partition_created ? "1" : "0";
+  detail["partitionsUpdated"] = "0";
+  detail["partitionsDeleted"] = "0";
+  detail["warningMessage"] = u.change.empty() ? "N/A" : "schema changed: " + u.change.ToString();
+  detail["completionDate"] = FormatIsoSeconds(end);
+  detail["runningTime (sec)"] = std::to_string((end - start) / 1000);
+  detail["table"] = crawl->table;
+  detail["schemaVersion"] = u.schema_version;
+  detail["format"] = std::string(catalog::DataFormatName(crawl->schema.format));
+  detail["compression"] = std::string(storage::CompressionName(crawl->schema.compression));
+  Json partition = Json::object();
+  for (const auto& [k, v] : crawl->partition) partition[k] = v;
+  detail["partition"] = partition;
+  if (!u.change.empty()) {
+    detail["schemaChange"] = {{"added", u.change.added}, {"removed", u.change.removed},
+                              {"retyped", u.change.retyped}};
+    spdlog::warn("Schema changed. table={} version={} change={}", crawl->table, u.schema_version,
+                 u.change.ToString());
+  }
+  return bus_->Put(events::MakeEvent(config_.origin, events::kGlueSource, events::kCrawlerStateChange,
+                                     Json::array(), detail)).status();
+}
+
+Result<const transform::Dimensions*> Pipeline::Dimensions() {
+  if (!dims_) {
+    EP_ASSIGN_OR_RETURN(transform::Dimensions d, warehouse_->LoadDimensions());
+    dims_ = std::move(d);
+  }
+  return &*dims_;
+}
+
+Status Pipeline::EmitJobState(const RunRecord& run, const std::string& state, const std::string& message) {
+  static const std::map<std::string, std::string> kSeverity = {
+      {"STARTING", "INFO"}, {"RUNNING", "INFO"}, {"SUCCEEDED", "INFO"}, {"FAILED", "ERROR"},
+      {"STOPPED", "INFO"}, {"TIMEOUT", "WARN"}};
+  Json detail = {{"jobName", run.job}, {"severity", kSeverity.at(state)}, {"state", state},
+                 {"jobRunId", run.run_id}, {"message", message}, {"startedOn", run.started_at}};
+  if (state != "STARTING" && state != "RUNNING") {
+    detail["completedOn"] = run.finished_at;
+    detail["executionTimeMs"] = run.duration_ms;
+    detail["rowsRead"] = run.rows_read;
+    detail["rowsLoaded"] = run.rows_loaded;
+    detail["rowsRejected"] = run.rows_rejected;
+    Json objects = Json::array();
+    for (const ObjectResult& o : run.objects) {
+      Json j = {{"key", o.key}, {"etag", o.etag}, {"status", o.status}, {"rowsRead", o.rows_read},
+                {"rowsLoaded", o.rows_loaded}, {"rowsRejected", o.rows_rejected}};
+      if (!o.message.empty()) j["message"] = o.message;
+      objects.push_back(std::move(j));
+    }
+    detail["objects"] = std::move(objects);
+  }
+  return bus_->Put(events::MakeEvent(config_.origin, events::kGlueSource, events::kJobStateChange,
+                                     Json::array(), detail)).status();
+}
+
+Result<ObjectResult> Pipeline::LoadObject(const JobConfig& job, const catalog::CatalogObject& object,
+                                          const std::string& run_id, const std::atomic<bool>& stop) {
+  const storage::ObjectRef& ref = object.object;
+  ObjectResult r{ref.key, ref.etag};
+  const int64_t start = NowMillis();
+  auto failed = [&](const Status& s) -> Result<ObjectResult> {
+    r.status = "failed";
+    r.message = s.ToString();
+    if (r.message.find(ref.key) == std::string::npos) r.message = ref.key + ": " + r.message;
+    r.duration_ms = NowMillis() - start;
+    spdlog::error("Object failed to load. key={} error={}", ref.key, r.message);
+    EP_RETURN_IF_ERROR(warehouse_->RecordSkipped(ref, run_id, "failed", r.message));
+    return r;
+  };
+
+  if (job.on_reload == warehouse::ReloadMode::kIgnore) {
+    EP_ASSIGN_OR_RETURN(bool other, warehouse_->HasOtherVersion(ref));
+    if (other) {
+      r.status = "ignored";
+      r.message = "an earlier version of this key was loaded and on_reload is 'ignore'";
+      EP_RETURN_IF_ERROR(warehouse_->RecordSkipped(ref, run_id, "ignored", r.message));
+      return r;
+    }
+  }
+  EP_ASSIGN_OR_RETURN(const transform::Dimensions* dims, Dimensions());
+  Result<std::unique_ptr<storage::InputStream>> raw = store_->Open(ref);
+  if (!raw.ok()) {
+    if (raw.status().retryable()) return raw.status();
+    return failed(raw.status());
+  }
+  Result<std::unique_ptr<storage::InputStream>> decoded = storage::OpenDecoded(std::move(*raw));
+  if (!decoded.ok()) return failed(decoded.status());
+
+  const std::string load_id = NewUuid();
+  EP_ASSIGN_OR_RETURN(std::unique_ptr<warehouse::LoadTransaction> txn,
+                      warehouse_->BeginLoad(ref, load_id, run_id, job.on_reload));
+  LoadSink sink(*txn, stop);
+  Result<transform::TransformStats> stats =
+      transform::TransformObject(**decoded, object.schema, *dims, job.spec, ref.key, sink);
+  if (!stats.ok()) {
+    txn.reset();  // rolls back whatever reached the warehouse
+    if (stats.status().code() == StatusCode::kCancelled || stats.status().retryable()) return stats.status();
+    return failed(stats.status());
+  }
+  EP_ASSIGN_OR_RETURN(warehouse::LoadCounts counts, txn->Commit(stats->rows_read));
+  r.status = "loaded";
+  r.rows_read = stats->rows_read;
+  r.rows_loaded = counts.rows_loaded;
+  r.rows_rejected = counts.rows_rejected;
+  r.duration_ms = NowMillis() - start;
+  spdlog::info("Object loaded. key={} read={} loaded={} rejected={} ms={}", ref.key, r.rows_read,
+               r.rows_loaded, r.rows_rejected, r.duration_ms);
+  return r;
+}
+
+Result<RunRecord> Pipeline::RunJob(const JobConfig& job, int triggers, const std::atomic<bool>& stop) {
+  RunRecord run;
+  run.run_id = NewJobRunId();
+  run.job = job.name;
+  run.state = "STARTING";
+  run.triggers = triggers;
+  const int64_t start = NowMillis();
+  run.started_at = FormatIsoMillis(start);
+  EP_RETURN_IF_ERROR(runs_->Start(run));
+  EP_RETURN_IF_ERROR(EmitJobState(run, "STARTING", "Job run starting"));
+  EP_RETURN_IF_ERROR(runs_->SetState(run.run_id, "RUNNING"));
+  EP_RETURN_IF_ERROR(EmitJobState(run, "RUNNING", "Job run running"));
+  spdlog::info("Job run started. job={} run_id={} triggers={}", job.name, run.run_id, triggers);
+
+  std::vector<std::string> failures;
+  Status infra;  // an error that is not about one object: the run fails, deliveries retry
+  bool cancelled = false;
+  Result<std::vector<catalog::CatalogObject>> objects = catalog_->ListObjects(job.table);
+  if (!objects.ok()) infra = objects.status();
+  for (const catalog::CatalogObject& object : objects.ok() ? *objects : std::vector<catalog::CatalogObject>{}) {
+    if (stop.load()) {
+      cancelled = true;
+      break;
+    }
+    Result<std::optional<warehouse::LedgerEntry>> done = warehouse_->FindLoad(object.object);
+    if (!done.ok()) {
+      infra = done.status();
+      break;
+    }
+    if (*done) continue;  // this version was loaded (or failed, or ignored) before
+    Result<ObjectResult> r = LoadObject(job, object, run.run_id, stop);
+    if (!r.ok()) {
+      if (r.status().code() == StatusCode::kCancelled) {
+        cancelled = true;
+      } else {
+        infra = r.status();
+      }
+      break;
+    }
+    if (r->status == "failed") failures.push_back(r->message);
+    run.rows_read += r->rows_read;
+    run.rows_loaded += r->rows_loaded;
+    run.rows_rejected += r->rows_rejected;
+    EP_RETURN_IF_ERROR(runs_->AddObject(run.run_id, *r));
+    run.objects.push_back(std::move(*r));
+  }
+
+  const int64_t end = NowMillis();
+  run.finished_at = FormatIsoMillis(end);
+  run.duration_ms = end - start;
+  int loaded = 0;
+  for (const auto& o : run.objects) loaded += o.status == "loaded";
+  std::string counts = fmt::format("{} loaded; rows read {}, loaded {}, rejected {}",
+                                   Plural(loaded, "object", "objects"), run.rows_read,
+                                   run.rows_loaded, run.rows_rejected);
+  if (cancelled) {
+    run.state = "STOPPED";
+    run.message = "Job run stopped: " + counts + "; the object in flight was rolled back";
+  } else if (!infra.ok() || !failures.empty()) {
+    run.state = "FAILED";
+    std::string why = !infra.ok() ? infra.ToString() : failures.front();
+    if (failures.size() > 1) why += fmt::format(" (and {} more)", failures.size() - 1);
+    run.message = fmt::format("JobName:{} and JobRunId:{} failed to execute: {}; {}", job.name,
+                              run.run_id, why, counts);
+  } else {
+    run.state = "SUCCEEDED";
+    run.message = "Job run succeeded: " + counts;
+  }
+  EP_RETURN_IF_ERROR(runs_->Finish(run));
+  ++runs_finished_;
+  if (run.state == "FAILED") ++failed_runs_;
+  spdlog::info("Job run finished. job={} run_id={} state={} ms={} {}", job.name, run.run_id,
+               run.state, run.duration_ms, counts);
+  EP_RETURN_IF_ERROR(EmitJobState(run, run.state, run.message));
+  // An infrastructure failure (warehouse down) makes the delivery retry with backoff.
+  if (!infra.ok() && infra.retryable()) return infra;
+  return run;
+}
+
+Status Pipeline::UpsertDimension(const events::Delivery& d, const std::atomic<bool>&) {
+  EP_ASSIGN_OR_RETURN(storage::ObjectRef wanted, ObjectFromEvent(d.event, config_.storage.bucket));
+  Result<storage::ObjectRef> head = store_->Head(wanted.key);
+  if (!head.ok()) return head.status();
+  EP_ASSIGN_OR_RETURN(catalog::CrawlResult crawl, catalog::CrawlObject(*store_, *head));
+  EP_ASSIGN_OR_RETURN(auto raw, store_->Open(*head));
+  EP_ASSIGN_OR_RETURN(auto decoded, storage::OpenDecoded(std::move(raw)));
+  int64_t rows = 0;
+  if (d.target.name == "products") {
+    EP_ASSIGN_OR_RETURN(auto products, transform::ReadProducts(*decoded, crawl.schema, head->key));
+    EP_RETURN_IF_ERROR(warehouse_->UpsertProducts(products));
+    rows = static_cast<int64_t>(products.size());
+  } else {
+    EP_ASSIGN_OR_RETURN(auto customers, transform::ReadCustomers(*decoded, crawl.schema, head->key));
+    EP_RETURN_IF_ERROR(warehouse_->UpsertCustomers(customers));
+    rows = static_cast<int64_t>(customers.size());
+  }
+  dims_.reset();
+  spdlog::info("Dimension upserted. dimension={} key={} rows={}", d.target.name, head->key, rows);
+  return Status::Ok();
+}
+
+Result<int64_t> Pipeline::LoadDimensionFile(const std::string& dimension, const fs::path& file) {
+  auto open = [&]() -> Result<std::unique_ptr<storage::InputStream>> {
+    EP_ASSIGN_OR_RETURN(auto raw, storage::OpenLocalFile(file));
+    return storage::OpenDecoded(std::move(raw));
+  };
+  // The schema comes from a decoded sample, as the crawler reads objects; then a fresh read.
+  std::string sample(catalog::kSampleBytes, '\0');
+  size_t got = 0;
+  {
+    EP_ASSIGN_OR_RETURN(auto probe, open());
+    while (got < sample.size()) {
+      EP_ASSIGN_OR_RETURN(size_t n, probe->Read(sample.data() + got, sample.size() - got));
+      if (n == 0) break;
+      got += n;
+    }
+  }
+  const bool whole = got < sample.size();
+  sample.resize(got);
+  Result<catalog::TableSchema> schema = catalog::InferSchema(sample, whole);
+  if (!schema.ok()) return Status(schema.status().code(), schema.status().message()).At(file.string());
+  EP_ASSIGN_OR_RETURN(auto decoded, open());
+  int64_t rows = 0;
+  if (dimension == "products") {
+    EP_ASSIGN_OR_RETURN(auto products, transform::ReadProducts(*decoded, *schema, file.string()));
+    EP_RETURN_IF_ERROR(warehouse_->UpsertProducts(products));
+    rows = static_cast<int64_t>(products.size());
+  } else if (dimension == "customers") {
+    EP_ASSIGN_OR_RETURN(auto customers, transform::ReadCustomers(*decoded, *schema, file.string()));
+    EP_RETURN_IF_ERROR(warehouse_->UpsertCustomers(customers));
+    rows = static_cast<int64_t>(customers.size());
+  } else {
+    return Status::InvalidArgument("unknown dimension '" + dimension + "' (products or customers)");
+  }
+  dims_.reset();
+  return rows;
+}
+
+}  // namespace ecompipe::runtime

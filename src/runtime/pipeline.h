@@ -1,0 +1,101 @@
+// Pipeline: every component wired together from the configuration, and the built-in
+// targets that rules route events to:
+//
+//   start_crawler     crawl the object named by an Object Created event; emits a
+//                     Glue Crawler State Change event (Succeeded / Failed)
+//   start_job         run a job over every new object version of its catalog table;
+//                     coalesced; emits Glue Job State Change events
+//   publish           publish the event to a topic (durable outbox, then subscribers)
+//   webhook           POST the event to a URL
+//   upsert_dimension  load a dimension file into dim_products / dim_customers
+//
+// A Pipeline is driven from one thread (the dispatcher); ObjectLanded() may be called from
+// that thread only, too: the watcher hands keys over through QueueLanded().
+#pragma once
+
+#include <atomic>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "catalog/catalog_store.h"
+#include "common/sqlite_db.h"
+#include "events/event_bus.h"
+#include "notify/notifier.h"
+#include "runtime/config.h"
+#include "runtime/run_store.h"
+#include "storage/local/local_folder_store.h"
+#include "warehouse/warehouse.h"
+
+namespace ecompipe::runtime {
+
+class Pipeline {
+ public:
+  // Opens the bucket, state store and warehouse, creating what is missing.
+  static Result<std::unique_ptr<Pipeline>> Open(PipelineConfig config);
+
+  // Marks runs that a killed process left running as FAILED (with their notification).
+  Status Recover();
+  // Emits Object Created for every object whose (key, ETag) has not been seen; returns how
+  // many. This is how files that landed while ecompipe was down are picked up.
+  Result<int> ScanBucket();
+  // Emits Object Created for `key` if this version of it has not been seen yet.
+  Status ObjectLanded(const std::string& key);
+  // Thread-safe hand-over from the watcher; DrainLanded() processes the queue.
+  void QueueLanded(const std::string& key);
+  void QueueRescan();
+  Status DrainLanded();
+
+  // Runs due deliveries and notifications until nothing is due. `stop` interrupts it; a
+  // load in flight is rolled back and its delivery stays pending.
+  Status RunUntilIdle(const std::atomic<bool>& stop);
+  // Milliseconds until the next retry is due (nullopt: nothing pending).
+  Result<std::optional<int64_t>> NextDueInMs();
+
+  // Runs a job now, outside any event (ecompipe process --job). Returns its final state.
+  Result<RunRecord> RunJob(const JobConfig& job, int triggers, const std::atomic<bool>& stop);
+  // Loads a dimension file from disk (ecompipe load-dims).
+  Result<int64_t> LoadDimensionFile(const std::string& dimension, const std::filesystem::path& file);
+
+  int failed_runs() const { return failed_runs_; }
+  int runs_finished() const { return runs_finished_; }
+  const PipelineConfig& config() const { return config_; }
+  events::EventBus& bus() { return *bus_; }
+  storage::LocalFolderStore& store() { return *store_; }
+  warehouse::Warehouse& warehouse() { return *warehouse_; }
+  RunStore& runs() { return *runs_; }
+  catalog::CatalogStore& catalog() { return *catalog_; }
+  notify::Notifier& notifier() { return *notifier_; }
+
+ private:
+  explicit Pipeline(PipelineConfig config) : config_(std::move(config)) {}
+  void RegisterTargets();
+  Status EmitJobState(const RunRecord& run, const std::string& state, const std::string& message);
+  Status Crawl(const events::Delivery& d);
+  Status UpsertDimension(const events::Delivery& d, const std::atomic<bool>& stop);
+  Result<ObjectResult> LoadObject(const JobConfig& job, const catalog::CatalogObject& object,
+                                  const std::string& run_id, const std::atomic<bool>& stop);
+  Result<const transform::Dimensions*> Dimensions();
+
+  PipelineConfig config_;
+  std::unique_ptr<storage::LocalFolderStore> store_;
+  std::unique_ptr<events::EventBus> bus_;
+  std::unique_ptr<catalog::CatalogStore> catalog_;
+  std::unique_ptr<warehouse::Warehouse> warehouse_;
+  std::unique_ptr<notify::Notifier> notifier_;
+  std::unique_ptr<RunStore> runs_;
+  std::unique_ptr<SqliteDb> state_;            // seen_objects
+  std::optional<transform::Dimensions> dims_;  // cached until a dimension changes
+  const std::atomic<bool>* stop_ = nullptr;    // set while RunUntilIdle runs
+  int failed_runs_ = 0;
+  int runs_finished_ = 0;
+  uint64_t sequencer_ = 0;
+
+  std::mutex landed_mutex_;
+  std::deque<std::string> landed_;
+  bool rescan_ = false;
+};
+
+}  // namespace ecompipe::runtime

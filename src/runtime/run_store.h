@@ -1,0 +1,56 @@
+// Job runs and their per-object results, in the state database (tables `runs` and
+// `run_objects`). What `ecompipe runs` and `status` show.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/sqlite_db.h"
+
+namespace ecompipe::runtime {
+
+struct ObjectResult {
+  std::string key;
+  std::string etag;
+  std::string status;      // loaded | failed | skipped | ignored
+  int64_t rows_read = 0, rows_loaded = 0, rows_rejected = 0;
+  int64_t duration_ms = 0;
+  std::string message;
+};
+
+struct RunRecord {
+  std::string run_id;
+  std::string job;
+  std::string state;       // STARTING | RUNNING | SUCCEEDED | FAILED | STOPPED
+  std::string started_at;
+  std::string finished_at;
+  int64_t duration_ms = 0;
+  int triggers = 0;        // job-start deliveries coalesced into this run
+  int64_t rows_read = 0, rows_loaded = 0, rows_rejected = 0;
+  std::string message;
+  std::vector<ObjectResult> objects;
+};
+
+class RunStore {
+ public:
+  static Result<std::unique_ptr<RunStore>> Open(const std::string& state_db_path);
+
+  Status Start(const RunRecord& run);
+  Status SetState(const std::string& run_id, const std::string& state);
+  Status AddObject(const std::string& run_id, const ObjectResult& object);
+  Status Finish(const RunRecord& run);
+  // Runs left STARTING/RUNNING by a process that died; they are marked FAILED and returned.
+  Result<std::vector<RunRecord>> FailInterrupted(const std::string& message);
+  // Most recent first; with `with_objects`, each run's object results too.
+  Result<std::vector<RunRecord>> List(int limit, bool with_objects);
+  Result<std::optional<RunRecord>> Get(const std::string& run_id);
+
+ private:
+  explicit RunStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
+  Result<std::vector<ObjectResult>> Objects(const std::string& run_id);
+  std::unique_ptr<SqliteDb> db_;
+};
+
+}  // namespace ecompipe::runtime

@@ -1,0 +1,121 @@
+// LocalFolderStore: an ObjectStore backed by a folder on the local file system; the default
+// bucket. The object under key "a/b.csv" is the file <root>/a/b.csv.
+//
+// Objects are the regular files under the root, except temporary names (IsTemporaryName on
+// the file name) and anything inside a folder named ".ecompipe-tmp", where Put() stages
+// uploads. Files that users copy in directly become objects as they are; whether a file is
+// complete is the watcher's business (storage/local/folder_watcher.h). Symlinks to files
+// are followed; symlinks to folders are not, so a walk cannot loop.
+//
+// ETags are the lowercase hex MD5 of the content, as S3 computes them for single-part
+// uploads. They are cached in memory by (key, size, mtime, inode, device), so repeated
+// Head() and List() calls hash only files that changed. Files modified in the last two
+// seconds are hashed on every call: a rewrite within one timestamp tick would otherwise go
+// unnoticed.
+//
+// Thread-safety: all methods may be called from several threads at once. Puts to the same
+// key from several threads race; the last rename wins and each caller gets a consistent
+// ObjectRef for what it wrote.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "common/status.h"
+#include "storage/object_store.h"
+
+namespace ecompipe::storage {
+
+// The hidden folder (directly under the root) where Put() stages files before renaming them
+// into place. Lists and watchers skip folders of this name.
+inline constexpr std::string_view kStagingFolderName = ".ecompipe-tmp";
+
+class LocalFolderStore final : public ObjectStore {
+ public:
+  // Opens the bucket `bucket_name` stored in `root`, creating `root` (and its staging
+  // folder) if missing. Fails with kIoError when the folder cannot be created or is not a
+  // folder, kInvalidArgument when `bucket_name` is empty.
+  static Result<std::unique_ptr<LocalFolderStore>> Open(const std::filesystem::path& root,
+                                                         std::string bucket_name);
+
+  const std::string& bucket() const override { return bucket_; }
+
+  // Walks the folder tree below the deepest folder named by `prefix`, in key (byte) order.
+  // `prefix` need not end at a '/': "transactions/year=2026/mo" works. Files whose relative
+  // path is not a valid key (ValidateKey) are skipped, as are files that vanish during the
+  // walk. kInvalidArgument when the folder part of `prefix` is not a valid key path.
+  Result<std::vector<ObjectRef>> List(const std::string& prefix) const override;
+
+  // kNotFound when there is no regular file at `key`; kInvalidArgument when `key` is not an
+  // object key (see CheckObjectKey).
+  Result<ObjectRef> Head(const std::string& key) const override;
+
+  // Reads the file's current content with read(2) in large blocks. kInvalidArgument when
+  // `object.bucket` is set and names another bucket; kNotFound when the file is gone. The
+  // stream does not check `object.etag`: a file replaced after Head()/List() reads as its
+  // new content (Put() replaces by rename, so a stream opened earlier keeps the old bytes).
+  Result<std::unique_ptr<InputStream>> Open(const ObjectRef& object) const override;
+
+  // Copies `source` into the staging folder, fsyncs it, creates the key's parent folders and
+  // renames it into place, then fsyncs the parent folder. Atomic: readers and watchers see the
+  // old object or the new one, never part of a file. The ETag is computed while copying.
+  // Errors: kInvalidArgument for a bad key, kNotFound when `source` is missing, kIoError
+  // otherwise (the staged file is removed).
+  Result<ObjectRef> Put(const std::string& key, const std::filesystem::path& source) override;
+
+  // Put() with the content given in memory.
+  Result<ObjectRef> PutBytes(const std::string& key, std::string_view bytes);
+
+  // Where the object `key` lives. The caller must have validated `key` (CheckObjectKey);
+  // the path of an invalid key may lie outside the root.
+  std::filesystem::path PathOf(const std::string& key) const;
+
+  const std::filesystem::path& root() const { return root_; }
+
+  // ValidateKey, plus the rules of this backend: the file name is not a temporary name and
+  // no segment is the staging folder. kInvalidArgument naming the key otherwise.
+  static Status CheckObjectKey(const std::string& key);
+
+ private:
+  struct FileIdentity {
+    uint64_t size = 0;
+    int64_t mtime_ns = 0;
+    uint64_t inode = 0;
+    uint64_t device = 0;
+    bool operator==(const FileIdentity&) const = default;
+  };
+  struct CachedEtag {
+    FileIdentity identity;
+    std::string etag;
+  };
+  // Writes the new object's bytes through `sink`, which may be called any number of times.
+  using ChunkSink = std::function<Status(const char* data, size_t size)>;
+  using Producer = std::function<Status(const ChunkSink& sink)>;
+
+  LocalFolderStore(std::filesystem::path root, std::string bucket);
+
+  // Head() once the key is known to be valid: stats the file and hashes it unless cached.
+  Result<ObjectRef> Describe(const std::string& key) const;
+  Result<ObjectRef> PutFrom(const std::string& key, const Producer& produce);
+  bool LookUpEtag(const std::string& key, const FileIdentity& id, std::string& etag) const;
+  void RememberEtag(const std::string& key, const FileIdentity& id, const std::string& etag) const;
+  ObjectRef MakeRef(const std::string& key, const FileIdentity& id, std::string etag) const;
+
+  const std::filesystem::path root_;
+  const std::filesystem::path staging_;
+  const std::string bucket_;
+
+  mutable std::mutex mu_;
+  mutable std::unordered_map<std::string, CachedEtag> etags_;  // guarded by mu_
+};
+
+}  // namespace ecompipe::storage

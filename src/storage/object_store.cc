@@ -1,0 +1,146 @@
+#include "storage/object_store.h"
+
+#include <array>
+#include <cstddef>
+#include <string_view>
+
+namespace ecompipe::storage {
+namespace {
+
+constexpr size_t kMaxKeyBytes = 1024;
+constexpr size_t kMaxShownKeyBytes = 120;
+
+// The key as it can safely appear in a message: printable ASCII as is, every other byte as
+// \xNN, and long keys cut short, so that a hostile key cannot forge log lines.
+std::string ShowKey(std::string_view key) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out = "'";
+  for (size_t i = 0; i < key.size() && i < kMaxShownKeyBytes; ++i) {
+    const auto c = static_cast<unsigned char>(key[i]);
+    if (c >= 0x20 && c < 0x7f && c != '\\' && c != '\'') {
+      out += static_cast<char>(c);
+    } else {
+      out += "\\x";
+      out += kDigits[c >> 4];
+      out += kDigits[c & 15];
+    }
+  }
+  out += key.size() > kMaxShownKeyBytes ? "'..." : "'";
+  return out;
+}
+
+Status Invalid(std::string_view key, const std::string& what) {
+  return Status::InvalidArgument("invalid object key " + ShowKey(key) + ": " + what);
+}
+
+// Length of the UTF-8 sequence starting at `s[i]`, or 0 when it is not valid UTF-8 (overlong
+// forms, surrogates and code points past U+10FFFF included). Sets `code_point`.
+size_t Utf8SequenceLength(std::string_view s, size_t i, char32_t& code_point) {
+  const auto b0 = static_cast<unsigned char>(s[i]);
+  auto cont = [&](size_t k, unsigned char lo, unsigned char hi) -> bool {
+    if (i + k >= s.size()) return false;
+    const auto b = static_cast<unsigned char>(s[i + k]);
+    return b >= lo && b <= hi;
+  };
+  auto bits = [&](size_t k) { return static_cast<char32_t>(s[i + k] & 0x3f); };
+  if (b0 < 0x80) {
+    code_point = b0;
+    return 1;
+  }
+  if (b0 >= 0xc2 && b0 <= 0xdf) {
+    if (!cont(1, 0x80, 0xbf)) return 0;
+    code_point = (static_cast<char32_t>(b0 & 0x1f) << 6) | bits(1);
+    return 2;
+  }
+  if (b0 >= 0xe0 && b0 <= 0xef) {
+    const unsigned char lo = b0 == 0xe0 ? 0xa0 : 0x80;
+    const unsigned char hi = b0 == 0xed ? 0x9f : 0xbf;
+    if (!cont(1, lo, hi) || !cont(2, 0x80, 0xbf)) return 0;
+    code_point = (static_cast<char32_t>(b0 & 0x0f) << 12) | (bits(1) << 6) | bits(2);
+    return 3;
+  }
+  if (b0 >= 0xf0 && b0 <= 0xf4) {
+    const unsigned char lo = b0 == 0xf0 ? 0x90 : 0x80;
+    const unsigned char hi = b0 == 0xf4 ? 0x8f : 0xbf;
+    if (!cont(1, lo, hi) || !cont(2, 0x80, 0xbf) || !cont(3, 0x80, 0xbf)) return 0;
+    code_point = (static_cast<char32_t>(b0 & 0x07) << 18) | (bits(1) << 12) | (bits(2) << 6) |
+                 bits(3);
+    return 4;
+  }
+  return 0;
+}
+
+bool EndsWithIgnoringCase(std::string_view s, std::string_view suffix) {
+  if (s.size() < suffix.size()) return false;
+  s.remove_prefix(s.size() - suffix.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != suffix[i]) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Status ValidateKey(const std::string& key) {
+  if (key.empty()) return Status::InvalidArgument("invalid object key '': a key cannot be empty");
+  if (key.size() > kMaxKeyBytes) {
+    return Invalid(key, std::to_string(key.size()) + " bytes long; keys have at most " +
+                            std::to_string(kMaxKeyBytes) + " bytes");
+  }
+  for (size_t i = 0; i < key.size();) {
+    char32_t cp = 0;
+    const size_t n = Utf8SequenceLength(key, i, cp);
+    if (n == 0) return Invalid(key, "invalid UTF-8 at byte " + std::to_string(i));
+    // C0 controls, DEL and C1 controls.
+    if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) {
+      return Invalid(key, "control character at byte " + std::to_string(i));
+    }
+    i += n;
+  }
+  if (key.front() == '/') {
+    return Invalid(key, "starts with '/'; keys are relative paths");
+  }
+  size_t start = 0;
+  for (;;) {
+    const size_t slash = key.find('/', start);
+    const std::string_view segment =
+        std::string_view(key).substr(start, slash == std::string::npos ? std::string::npos
+                                                                         : slash - start);
+    if (segment.empty()) {
+      return Invalid(key, "empty path segment at byte " + std::to_string(start) +
+                              " ('//' or a trailing '/')");
+    }
+    if (segment == "." || segment == "..") {
+      return Invalid(key, "'" + std::string(segment) + "' segment at byte " +
+                              std::to_string(start) + "; keys cannot contain '.' or '..'");
+    }
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  return Status::Ok();
+}
+
+bool IsTemporaryName(const std::string& file_name) {
+  std::string_view name = file_name;
+  if (const size_t slash = name.rfind('/'); slash != std::string_view::npos) {
+    name.remove_prefix(slash + 1);
+  }
+  // Also covers ".#x.csv" (Emacs locks), ".x.csv.swp" (Vim), ".", ".." and ".DS_Store".
+  if (name.empty() || name.front() == '.') return true;
+  if (name.back() == '~') return true;  // editor backups
+  if (name.starts_with("~$")) return true;  // office lock files
+  // Downloaders (curl, wget, Firefox: .part; Chrome: .crdownload; Safari: .download; WinSCP:
+  // .filepart), generic temporaries, and Vim swap files kept outside dot-names.
+  static constexpr std::array<std::string_view, 9> kSuffixes = {
+      ".part", ".partial", ".crdownload", ".download", ".filepart",
+      ".tmp",  ".swp",     ".swo",        ".swx",
+  };
+  for (std::string_view suffix : kSuffixes) {
+    if (EndsWithIgnoringCase(name, suffix)) return true;
+  }
+  return false;
+}
+
+}  // namespace ecompipe::storage

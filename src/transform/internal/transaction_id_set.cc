@@ -1,0 +1,62 @@
+#include "transform/internal/transaction_id_set.h"
+
+namespace ecompipe::transform::internal {
+
+namespace {
+
+constexpr uint64_t kEmpty = ~uint64_t{0};
+constexpr size_t kMaxDigits = 18;
+
+uint64_t Mix(uint64_t x) {  // splitmix64's finaliser
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebULL;
+  x ^= x >> 31;
+  return x;
+}
+
+}  // namespace
+
+bool TransactionIdSet::Insert(std::string_view id) {
+  const std::string_view digits = id.substr(id.size() >= 3 ? 3 : id.size());
+  bool numeric = id.size() > 3 && id.substr(0, 3) == "TXN" && digits.size() <= kMaxDigits;
+  uint64_t value = 0;
+  for (size_t i = 0; numeric && i < digits.size(); ++i) {
+    if (digits[i] < '0' || digits[i] > '9') numeric = false;
+    value = value * 10 + static_cast<uint64_t>(digits[i] - '0');
+  }
+  if (!numeric) return others_.emplace(id).second;
+  // A bijection from digit strings to integers that keeps leading zeros apart: strings of
+  // d digits map to [(10^d - 10) / 9, (10^(d+1) - 10) / 9), all below 2^63 for d <= 18.
+  uint64_t power = 1;
+  for (size_t i = 0; i < digits.size(); ++i) power *= 10;
+  return InsertNumber((power - 10) / 9 + value);
+}
+
+bool TransactionIdSet::InsertNumber(uint64_t key) {
+  if ((size_ + 1) * 2 > slots_.size()) Grow();
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = Mix(key) & mask;; i = (i + 1) & mask) {
+    if (slots_[i] == key) return false;
+    if (slots_[i] == kEmpty) {
+      slots_[i] = key;
+      ++size_;
+      return true;
+    }
+  }
+}
+
+void TransactionIdSet::Grow() {
+  std::vector<uint64_t> old = std::move(slots_);
+  slots_.assign(old.empty() ? 1024 : old.size() * 2, kEmpty);
+  const size_t mask = slots_.size() - 1;
+  for (uint64_t key : old) {
+    if (key == kEmpty) continue;
+    size_t i = Mix(key) & mask;
+    while (slots_[i] != kEmpty) i = (i + 1) & mask;
+    slots_[i] = key;
+  }
+}
+
+}  // namespace ecompipe::transform::internal

@@ -1,0 +1,398 @@
+#include "transform/transaction_job.h"
+
+#include <simdjson.h>
+
+#include <array>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <unordered_map>
+
+#include "transform/csv_reader.h"
+#include "transform/internal/transaction_id_set.h"
+#include "transform/json_lines_reader.h"
+#include "transform/rules.h"
+
+namespace ecompipe::transform {
+
+namespace {
+
+constexpr size_t kBatchRows = 8192;
+constexpr size_t kMaxQuotedValue = 64;
+
+// Transaction columns, in the reference file's order (used positionally without a header).
+enum TxnColumn : size_t { kTid, kCustomer, kProduct, kQuantity, kPrice, kDate, kPayment, kStatus };
+const std::vector<std::string> kTransactionColumns = {
+    "transaction_id", "customer_id",      "product_id",   "quantity",
+    "price",          "transaction_date", "payment_type", "status"};
+const std::vector<std::string> kProductColumns = {"product_id", "product_name", "category", "price",
+                                                  "supplier_id"};
+const std::vector<std::string> kCustomerColumns = {"customer_id", "first_name", "last_name",
+                                                   "email", "membership_level"};
+
+std::string Place(const std::string& object_key, int64_t line) {
+  return object_key + " line " + std::to_string(line);
+}
+
+// A stream error, placed at the object and line; an inner place (e.g. a compressed offset)
+// is kept after it.
+Status AtLine(Status status, const std::string& object_key, int64_t line) {
+  std::string place = Place(object_key, line);
+  if (!status.place().empty()) place += ": " + status.place();
+  return std::move(status).At(std::move(place));
+}
+
+// 'value' for messages, cut to a readable length.
+std::string Quoted(std::string_view value) {
+  std::string out = "'";
+  if (value.size() <= kMaxQuotedValue) {
+    out.append(value);
+  } else {
+    size_t n = kMaxQuotedValue;
+    while (n > 0 && (static_cast<unsigned char>(value[n]) & 0xC0) == 0x80) --n;
+    out.append(value.substr(0, n)).append("...");
+  }
+  out += '\'';
+  return out;
+}
+
+// An opened object: a reader positioned after the header and where each wanted column is.
+struct Input {
+  std::unique_ptr<RecordReader> reader;
+  std::vector<size_t> index;    // field position of each wanted column
+  size_t expected_fields = 0;   // 0: any (JSON Lines)
+  std::string field_count_basis;  // "header has 8" or "expected 8"
+};
+
+Result<Input> OpenInput(storage::InputStream& decoded, const catalog::TableSchema& schema,
+                        const std::vector<std::string>& columns, size_t max_record_bytes,
+                        const std::string& object_key) {
+  Input input;
+  if (schema.format == catalog::DataFormat::kJsonLines) {
+    input.reader = std::make_unique<JsonLinesReader>(
+        decoded, columns, JsonLinesOptions{.max_record_bytes = max_record_bytes});
+    for (size_t i = 0; i < columns.size(); ++i) input.index.push_back(i);
+    return input;
+  }
+  const CsvOptions options{.delimiter = schema.delimiter,
+                           .quote = schema.quote,
+                           .max_record_bytes = max_record_bytes};
+  if (Status s = CsvReader::CheckOptions(options); !s.ok()) return std::move(s).At(object_key);
+  input.reader = std::make_unique<CsvReader>(decoded, options);
+  if (!schema.has_header) {
+    for (size_t i = 0; i < columns.size(); ++i) input.index.push_back(i);
+    input.expected_fields = columns.size();
+    input.field_count_basis = "expected " + std::to_string(columns.size());
+    return input;
+  }
+  Result<const Record*> next = input.reader->Next();
+  if (!next.ok()) return AtLine(next.status(), object_key, input.reader->line());
+  const Record* header = *next;
+  if (header == nullptr) return input;  // an empty object: the reader has nothing more
+  const std::string place = Place(object_key, header->line);
+  if (header->too_long) return Status::CorruptInput("header is too long").At(place);
+  if (!header->malformed.empty()) return Status::CorruptInput("header: " + header->malformed).At(place);
+  for (const std::string& name : columns) {
+    size_t found = header->fields.size();
+    for (size_t i = 0; i < header->fields.size(); ++i) {
+      if (header->fields[i] != name) continue;
+      if (found != header->fields.size()) {
+        return Status::CorruptInput("column '" + name + "' appears twice in the header").At(place);
+      }
+      found = i;
+    }
+    if (found == header->fields.size()) {
+      return Status::CorruptInput("missing required column '" + name + "' (header: " +
+                                  std::string(TruncateRaw(header->raw).substr(0, 200)) + ")")
+          .At(place);
+    }
+    input.index.push_back(found);
+  }
+  input.expected_fields = header->fields.size();
+  input.field_count_basis = "header has " + std::to_string(header->fields.size());
+  return input;
+}
+
+struct Problem {
+  const char* reason;
+  std::string detail;
+};
+
+// The record-level checks, in rule order: NUL, UTF-8, size, syntax, field count.
+std::optional<Problem> CheckRecord(const Record& record, const Input& input, size_t max_record_bytes) {
+  if (const void* nul = std::memchr(record.raw.data(), '\0', record.raw.size())) {
+    const auto offset = static_cast<const char*>(nul) - record.raw.data();
+    return Problem{reason::kNulByte, "NUL byte at byte " + std::to_string(offset + 1) + " of the record"};
+  }
+  if (!simdjson::validate_utf8(record.raw.data(), record.raw.size())) {
+    return Problem{reason::kInvalidUtf8, "record is not valid UTF-8"};
+  }
+  if (record.too_long) {
+    return Problem{reason::kLineTooLong, "record of " + std::to_string(record.bytes) +
+                                             " bytes exceeds the limit of " +
+                                             std::to_string(max_record_bytes) + " bytes"};
+  }
+  if (!record.malformed.empty()) return Problem{reason::kMalformedRecord, record.malformed};
+  if (input.expected_fields != 0 && record.fields.size() != input.expected_fields) {
+    return Problem{reason::kWrongFieldCount,
+                   std::to_string(record.fields.size()) + " fields, " + input.field_count_basis};
+  }
+  return std::nullopt;
+}
+
+class TransactionTransformer {
+ public:
+  TransactionTransformer(const Input& input, const Dimensions& dims, const JobSpec& spec,
+                         RowSink& sink)
+      : input_(input), dims_(dims), spec_(spec), sink_(sink) {}
+
+  Status Process(const Record& record);
+  Status Flush();
+  const TransformStats& stats() const { return stats_; }
+
+ private:
+  Status Reject(const Record& record, const char* reason, std::string detail,
+                std::string_view transaction_id);
+  Status FlushFacts();
+  Status FlushRejects();
+
+  const Input& input_;
+  const Dimensions& dims_;
+  const JobSpec& spec_;
+  RowSink& sink_;
+  TransformStats stats_;
+  // Filled in place: rows the sink did not move from keep their strings' capacity.
+  std::vector<FactRow> facts_;
+  size_t fact_count_ = 0;
+  std::vector<RejectRow> rejects_;
+  internal::TransactionIdSet seen_;
+  std::string lookup_key_;  // reused so that lookups by id do not allocate
+};
+
+Status TransactionTransformer::Process(const Record& record) {
+  ++stats_.rows_read;
+  if (std::optional<Problem> problem = CheckRecord(record, input_, spec_.max_record_bytes)) {
+    std::string_view tid;
+    const bool fields_trusted = problem->reason != reason::kNulByte && problem->reason != reason::kInvalidUtf8;
+    if (fields_trusted && input_.index[kTid] < record.fields.size()) tid = record.fields[input_.index[kTid]];
+    return Reject(record, problem->reason, std::move(problem->detail), tid);
+  }
+  const auto field = [&](TxnColumn c) { return record.fields[input_.index[c]]; };
+  const std::string_view tid = field(kTid);
+  if (tid.empty()) return Reject(record, reason::kMissingTransactionId, "transaction_id is empty", tid);
+  if (!IsTransactionId(tid)) {
+    return Reject(record, reason::kMalformedTransactionId,
+                  "transaction_id " + Quoted(tid) + " does not match TXN[0-9]+", tid);
+  }
+  const std::string_view customer_id = field(kCustomer);
+  if (!IsCustomerId(customer_id)) {
+    return Reject(record, reason::kMalformedCustomerId,
+                  "customer_id " + Quoted(customer_id) + " does not match C[0-9]+", tid);
+  }
+  const std::string_view product_id = field(kProduct);
+  if (!IsProductId(product_id)) {
+    return Reject(record, reason::kMalformedProductId,
+                  "product_id " + Quoted(product_id) + " does not match P[0-9]+", tid);
+  }
+  const std::optional<int32_t> quantity = ParseQuantity(field(kQuantity));
+  if (!quantity) {
+    return Reject(record, reason::kInvalidQuantity,
+                  "quantity " + Quoted(field(kQuantity)) + " is not a positive integer of at most 9 digits",
+                  tid);
+  }
+  const std::optional<Money> price = ParseMoney(field(kPrice));
+  if (!price) {
+    return Reject(record, reason::kInvalidPrice,
+                  "price " + Quoted(field(kPrice)) +
+                      " is not a non-negative decimal with at most 12 integer digits and 2 decimals",
+                  tid);
+  }
+  const std::string_view date = field(kDate);
+  if (!IsValidDate(date)) {
+    return Reject(record, reason::kInvalidDate,
+                  "transaction_date " + Quoted(date) + " is not a real calendar day YYYY-MM-DD", tid);
+  }
+  lookup_key_.assign(customer_id);
+  const auto customer = dims_.customers.find(lookup_key_);
+  if (customer == dims_.customers.end()) {
+    return Reject(record, reason::kUnknownCustomerId,
+                  "customer_id " + Quoted(customer_id) + " is not in the customers table", tid);
+  }
+  lookup_key_.assign(product_id);
+  const auto product = dims_.products.find(lookup_key_);
+  if (product == dims_.products.end()) {
+    return Reject(record, reason::kUnknownProductId,
+                  "product_id " + Quoted(product_id) + " is not in the products table", tid);
+  }
+  const std::optional<Money> total = CheckedMultiply(*price, *quantity);
+  if (!total) {
+    return Reject(record, reason::kTotalOutOfRange,
+                  "quantity " + Quoted(field(kQuantity)) + " x price " + Quoted(field(kPrice)) +
+                      " does not fit a 64-bit count of cents",
+                  tid);
+  }
+  if (!seen_.Insert(tid)) {
+    return Reject(record, reason::kDuplicateTransactionId,
+                  "transaction_id " + Quoted(tid) + " already appeared earlier in this object", tid);
+  }
+
+  if (fact_count_ == facts_.size()) facts_.emplace_back();
+  FactRow& row = facts_[fact_count_++];
+  row.transaction_id.assign(tid);
+  row.customer_id.assign(customer_id);
+  row.customer_email.assign(customer->second.email);
+  row.product_id.assign(product_id);
+  row.product_name.assign(product->second.product_name);
+  row.quantity = *quantity;
+  row.supplier_id.assign(product->second.supplier_id);
+  row.price = *price;
+  row.transaction_date.assign(date);
+  row.total_amount = *total;
+  row.transaction_type.assign(Classify(spec_, row.total_amount));
+  row.payment_type.assign(field(kPayment));
+  row.status.assign(field(kStatus));
+  ++stats_.facts;
+  if (fact_count_ == kBatchRows) return FlushFacts();
+  return Status::Ok();
+}
+
+Status TransactionTransformer::Reject(const Record& record, const char* reason,
+                                      std::string detail, std::string_view transaction_id) {
+  rejects_.push_back(RejectRow{.line = record.line,
+                               .reason = reason,
+                               .detail = std::move(detail),
+                               .raw = std::string(record.raw),
+                               .transaction_id = std::string(transaction_id)});
+  ++stats_.rejects;
+  if (rejects_.size() == kBatchRows) return FlushRejects();
+  return Status::Ok();
+}
+
+Status TransactionTransformer::FlushFacts() {
+  if (fact_count_ == 0) return Status::Ok();
+  facts_.resize(fact_count_);  // the sink may have resized the vector last time
+  fact_count_ = 0;
+  return sink_.AddFacts(facts_);
+}
+
+Status TransactionTransformer::FlushRejects() {
+  if (rejects_.empty()) return Status::Ok();
+  Status status = sink_.AddRejects(rejects_);
+  rejects_.clear();
+  return status;
+}
+
+Status TransactionTransformer::Flush() {
+  EP_RETURN_IF_ERROR(FlushFacts());
+  return FlushRejects();
+}
+
+// Runs `on_record` for each record after the header; stream errors get the object and line.
+template <typename OnRecord>
+Status ForEachRecord(Input& input, const std::string& object_key, OnRecord&& on_record) {
+  while (true) {
+    Result<const Record*> next = input.reader->Next();
+    if (!next.ok()) return AtLine(next.status(), object_key, input.reader->line());
+    if (*next == nullptr) return Status::Ok();
+    EP_RETURN_IF_ERROR(on_record(**next));
+  }
+}
+
+// A dimension row's record-level problem is an error naming the line.
+Status CheckDimensionRecord(const Record& record, const Input& input, const std::string& object_key) {
+  if (std::optional<Problem> problem = CheckRecord(record, input, JobSpec{}.max_record_bytes)) {
+    return Status::CorruptInput(problem->detail + " (" + problem->reason + ")")
+        .At(Place(object_key, record.line));
+  }
+  return Status::Ok();
+}
+
+// Remembers ids with their line; an error for a repeated one.
+class IdRegistry {
+ public:
+  Status Add(std::string_view column, std::string_view id, int64_t line, const std::string& object_key) {
+    const auto [it, inserted] = lines_.try_emplace(std::string(id), line);
+    if (inserted) return Status::Ok();
+    return Status::CorruptInput("duplicate " + std::string(column) + " " + Quoted(id) +
+                                " (first at line " + std::to_string(it->second) + ")")
+        .At(Place(object_key, line));
+  }
+
+ private:
+  std::unordered_map<std::string, int64_t> lines_;
+};
+
+}  // namespace
+
+Result<TransformStats> TransformObject(storage::InputStream& decoded,
+                                       const catalog::TableSchema& schema,
+                                       const Dimensions& dims, const JobSpec& spec,
+                                       const std::string& object_key, RowSink& sink) {
+  EP_ASSIGN_OR_RETURN(Input input, OpenInput(decoded, schema, kTransactionColumns,
+                                             spec.max_record_bytes, object_key));
+  TransactionTransformer transformer(input, dims, spec, sink);
+  EP_RETURN_IF_ERROR(ForEachRecord(input, object_key, [&](const Record& record) {
+    return transformer.Process(record);
+  }));
+  EP_RETURN_IF_ERROR(transformer.Flush());
+  return transformer.stats();
+}
+
+Result<std::vector<Product>> ReadProducts(storage::InputStream& decoded,
+                                          const catalog::TableSchema& schema,
+                                          const std::string& object_key) {
+  EP_ASSIGN_OR_RETURN(Input input, OpenInput(decoded, schema, kProductColumns,
+                                             JobSpec{}.max_record_bytes, object_key));
+  std::vector<Product> products;
+  IdRegistry ids;
+  EP_RETURN_IF_ERROR(ForEachRecord(input, object_key, [&](const Record& record) -> Status {
+    EP_RETURN_IF_ERROR(CheckDimensionRecord(record, input, object_key));
+    const auto field = [&](size_t c) { return record.fields[input.index[c]]; };
+    const std::string_view id = field(0);
+    if (!IsProductId(id)) {
+      return Status::CorruptInput("malformed product_id " + Quoted(id) + " (expected P[0-9]+)")
+          .At(Place(object_key, record.line));
+    }
+    const std::optional<Money> price = ParseMoney(field(3));
+    if (!price) {
+      return Status::CorruptInput("bad price " + Quoted(field(3)) + " for product " + Quoted(id))
+          .At(Place(object_key, record.line));
+    }
+    EP_RETURN_IF_ERROR(ids.Add("product_id", id, record.line, object_key));
+    products.push_back(Product{.product_id = std::string(id),
+                               .product_name = std::string(field(1)),
+                               .category = std::string(field(2)),
+                               .price = *price,
+                               .supplier_id = std::string(field(4))});
+    return Status::Ok();
+  }));
+  return products;
+}
+
+Result<std::vector<Customer>> ReadCustomers(storage::InputStream& decoded,
+                                            const catalog::TableSchema& schema,
+                                            const std::string& object_key) {
+  EP_ASSIGN_OR_RETURN(Input input, OpenInput(decoded, schema, kCustomerColumns,
+                                             JobSpec{}.max_record_bytes, object_key));
+  std::vector<Customer> customers;
+  IdRegistry ids;
+  EP_RETURN_IF_ERROR(ForEachRecord(input, object_key, [&](const Record& record) -> Status {
+    EP_RETURN_IF_ERROR(CheckDimensionRecord(record, input, object_key));
+    const auto field = [&](size_t c) { return record.fields[input.index[c]]; };
+    const std::string_view id = field(0);
+    if (!IsCustomerId(id)) {
+      return Status::CorruptInput("malformed customer_id " + Quoted(id) + " (expected C[0-9]+)")
+          .At(Place(object_key, record.line));
+    }
+    EP_RETURN_IF_ERROR(ids.Add("customer_id", id, record.line, object_key));
+    customers.push_back(Customer{.customer_id = std::string(id),
+                                 .first_name = std::string(field(1)),
+                                 .last_name = std::string(field(2)),
+                                 .email = std::string(field(3)),
+                                 .membership_level = std::string(field(4))});
+    return Status::Ok();
+  }));
+  return customers;
+}
+
+}  // namespace ecompipe::transform

@@ -1,0 +1,133 @@
+// SqliteWarehouse: the embedded warehouse, one SQLite file holding the star schema
+// (dim_products, dim_customers, fact_transactions), the rejects and the load ledger.
+//
+// Durability: the file runs in WAL mode with synchronous=NORMAL. A committed load survives a
+// crash of the process; after a power loss or OS crash the most recent commits may be
+// rolled back, but always whole (facts, rejects and ledger row together), so the next run
+// simply loads those objects again. Several processes may open the same file: loads
+// serialize on SQLite's write lock (waiting up to busy_timeout_ms, then kUnavailable).
+//
+// Ownership: a LoadTransaction from BeginLoad() borrows the warehouse's connection; the
+// warehouse must outlive it, and while it is open the warehouse is used only through it
+// (one load at a time per connection; other calls see its uncommitted rows or fail).
+//
+// Thread-safety: one thread at a time (see warehouse.h); open one per thread.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "warehouse/warehouse.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace ecompipe::warehouse {
+
+struct SqliteWarehouseOptions {
+  // How long a writer waits for another connection's write lock before kUnavailable.
+  int busy_timeout_ms = 30'000;
+};
+
+class SqliteWarehouse final : public Warehouse {
+ public:
+  // The schema version EnsureSchema() writes to PRAGMA user_version.
+  static constexpr int kSchemaVersion = 1;
+
+  // Opens (creating if needed) the database file at `path`, in WAL mode. Does not create
+  // tables: call EnsureSchema(). Errors: kIoError when the file cannot be opened or created,
+  // kCorruptInput when it is not a SQLite database, kUnavailable when it is locked.
+  static Result<std::unique_ptr<SqliteWarehouse>> Open(const std::string& path);
+  static Result<std::unique_ptr<SqliteWarehouse>> Open(const std::string& path,
+                                                       const SqliteWarehouseOptions& options);
+
+  ~SqliteWarehouse() override;
+  SqliteWarehouse(const SqliteWarehouse&) = delete;
+  SqliteWarehouse& operator=(const SqliteWarehouse&) = delete;
+
+  // Creates missing tables and indexes in one transaction. Fails with kInvalidArgument when
+  // the file was written by a newer ecompipe (user_version > kSchemaVersion).
+  Status EnsureSchema() override;
+
+  Result<std::optional<LedgerEntry>> FindLoad(const storage::ObjectRef& object) override;
+  Result<bool> HasOtherVersion(const storage::ObjectRef& object) override;
+
+  // Takes the write lock (BEGIN IMMEDIATE) and, with kReplace, deletes the facts and
+  // rejects of other versions of the key; their ledger rows become status "replaced" when
+  // the load commits. kIgnore loads like kAppend: deciding to skip a new version
+  // (HasOtherVersion + RecordSkipped) is the caller's part. Returns kAlreadyExists when the
+  // ledger, read under the lock, already holds this version as "loaded" (another worker
+  // won the race); callers treat that as success. kUnavailable when the lock stays busy.
+  Result<std::unique_ptr<LoadTransaction>> BeginLoad(const storage::ObjectRef& object,
+                                                     const std::string& load_id,
+                                                     const std::string& run_id,
+                                                     ReloadMode mode) override;
+  // `status` is "failed" or "ignored" (else kInvalidArgument). Never overwrites a "loaded"
+  // ledger row: that is kAlreadyExists.
+  Status RecordSkipped(const storage::ObjectRef& object, const std::string& run_id,
+                       const std::string& status, const std::string& message) override;
+
+  // Insert-or-update by id, all rows in one transaction. updated_at changes only on rows
+  // whose values changed.
+  Status UpsertProducts(std::span<const transform::Product> rows) override;
+  Status UpsertCustomers(std::span<const transform::Customer> rows) override;
+  // Both dimension tables; prices are parsed back exactly. kCorruptInput names a row whose
+  // stored price is not a decimal with 2 decimals.
+  Result<transform::Dimensions> LoadDimensions() override;
+
+  // Runs the statements of `sql` in order and returns the rows of the last one that has
+  // result columns. Values are text as SQLite renders them (3, 2.5, 'x'); NULL is nullopt.
+  // SQL errors are kInvalidArgument with SQLite's message. A transaction the SQL leaves
+  // open is rolled back.
+  Result<QueryResult> Query(const std::string& sql) override;
+  // As above; `params` bind to ?1..?N of every statement that has parameters (kInvalidArgument
+  // when a statement has more parameters than `params`).
+  Result<QueryResult> Query(const std::string& sql, const std::vector<std::string>& params);
+
+  const std::string& path() const { return path_; }
+
+ private:
+  struct PassKey {
+    explicit PassKey() = default;
+  };
+
+ public:
+  SqliteWarehouse(PassKey, std::string path, sqlite3* db);  // use Open()
+
+ private:
+  friend class SqliteLoadTransaction;
+  struct StatementDeleter {
+    void operator()(sqlite3_stmt* stmt) const;
+  };
+  struct ConnectionDeleter {
+    void operator()(sqlite3* db) const;
+  };
+  using StatementPtr = std::unique_ptr<sqlite3_stmt, StatementDeleter>;
+
+  // A prepared statement for `sql`, prepared once and reused; reset and unbound by the
+  // caller (StatementScope) after use.
+  Result<sqlite3_stmt*> Prepared(std::string_view sql);
+  // Runs SQL without results (pragmas, BEGIN/COMMIT, DDL).
+  Status Exec(const char* sql, std::string_view operation);
+  // A Status for SQLite result code `rc`, naming `operation` and SQLite's message.
+  Status Error(int rc, std::string_view operation) const;
+  void RollbackQuietly();
+  // Query()'s body. With `own_transaction`, a transaction the SQL leaves open is rolled
+  // back; without, the caller's open transaction is left alone.
+  Result<QueryResult> RunSql(const std::string& sql, const std::vector<std::string>& params,
+                             bool own_transaction);
+  template <typename Row, typename BindRow>
+  Status Upsert(std::span<const Row> rows, std::string_view sql, std::string_view operation,
+                BindRow bind_row);
+
+  std::string path_;
+  std::unique_ptr<sqlite3, ConnectionDeleter> db_;
+  // Declared after db_ so that statements are finalized before the connection closes.
+  std::unordered_map<std::string, StatementPtr> statements_;
+  bool load_open_ = false;
+};
+
+}  // namespace ecompipe::warehouse

@@ -1,0 +1,341 @@
+#include "catalog/catalog_store.h"
+
+#include <stdlib.h>
+
+#include <filesystem>
+#include <string>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace ecompipe::catalog {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Pair;
+
+TableSchema TransactionSchema() {
+  TableSchema s;
+  s.columns = {{"transaction_id", ColumnType::kString},
+               {"quantity", ColumnType::kInteger},
+               {"price", ColumnType::kDecimal},
+               {"transaction_date", ColumnType::kDate}};
+  return s;
+}
+
+storage::ObjectRef Object(const std::string& key, const std::string& etag) {
+  storage::ObjectRef o;
+  o.bucket = "landing";
+  o.key = key;
+  o.etag = etag;
+  o.size = 1234;
+  o.mtime_ms = 1764460800000;
+  return o;
+}
+
+std::string DayKey(int day) {
+  return "transactions/year=2026/month=11/day=" + std::to_string(day) + "/transaction_2026-11-" +
+         std::to_string(day) + ".csv";
+}
+
+CrawlResult Crawl(const storage::ObjectRef& o, TableSchema schema = TransactionSchema()) {
+  return {TableNameFor(o.key), std::move(schema), ParsePartitions(o.key)};
+}
+
+std::vector<std::string> Keys(const std::vector<CatalogObject>& objects) {
+  std::vector<std::string> out;
+  for (const auto& o : objects) out.push_back(o.object.key + "@" + o.object.etag);
+  return out;
+}
+
+class CatalogStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (std::filesystem::temp_directory_path() / "ep-catalog-XXXXXX").string();
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+    path_ = (dir_ / "state" / "ecompipe.db").string();
+    store_ = OpenStore();
+  }
+  void TearDown() override {
+    store_.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+
+  std::unique_ptr<CatalogStore> OpenStore() {
+    auto store = CatalogStore::Open(path_);
+    EXPECT_TRUE(store.ok()) << store.status().ToString();
+    return store.ok() ? std::move(store).value() : nullptr;
+  }
+
+  CatalogUpdate Record(const storage::ObjectRef& o, const CrawlResult& crawl) {
+    auto update = store_->RecordCrawl(o, crawl);
+    EXPECT_TRUE(update.ok()) << update.status().ToString();
+    return update.ok() ? *update : CatalogUpdate{};
+  }
+  CatalogUpdate Record(const storage::ObjectRef& o) { return Record(o, Crawl(o)); }
+
+  std::vector<CatalogObject> List(const std::string& table) {
+    auto objects = store_->ListObjects(table);
+    EXPECT_TRUE(objects.ok()) << objects.status().ToString();
+    return objects.ok() ? *objects : std::vector<CatalogObject>{};
+  }
+
+  std::vector<TableInfo> Tables() {
+    auto tables = store_->ListTables();
+    EXPECT_TRUE(tables.ok()) << tables.status().ToString();
+    return tables.ok() ? *tables : std::vector<TableInfo>{};
+  }
+
+  std::filesystem::path dir_;
+  std::string path_;
+  std::unique_ptr<CatalogStore> store_;
+};
+
+TEST_F(CatalogStoreTest, FirstCrawlCreatesTheTable) {
+  auto o = Object(DayKey(30), "e1");
+  CatalogUpdate u = Record(o);
+  EXPECT_TRUE(u.table_created);
+  EXPECT_EQ(u.schema_version, 1);
+  EXPECT_TRUE(u.change.empty());
+  EXPECT_TRUE(u.partition_created);
+  EXPECT_TRUE(u.object_new);
+
+  auto tables = Tables();
+  ASSERT_EQ(tables.size(), 1u);
+  EXPECT_EQ(tables[0].name, "transactions");
+  EXPECT_EQ(tables[0].schema_version, 1);
+  EXPECT_EQ(tables[0].columns, TransactionSchema().columns);
+  EXPECT_EQ(tables[0].format, DataFormat::kCsv);
+  EXPECT_EQ(tables[0].object_count, 1);
+  EXPECT_EQ(tables[0].partition_count, 1);
+  EXPECT_GT(tables[0].updated_ms, 0);
+}
+
+TEST_F(CatalogStoreTest, ListedObjectCarriesItsSchemaAndPartition) {
+  auto o = Object(DayKey(30), "e1");
+  TableSchema schema = TransactionSchema();
+  schema.compression = storage::Compression::kGzip;
+  schema.delimiter = ';';
+  Record(o, Crawl(o, schema));
+  auto objects = List("transactions");
+  ASSERT_EQ(objects.size(), 1u);
+  EXPECT_EQ(objects[0].object.bucket, "landing");
+  EXPECT_EQ(objects[0].object.key, o.key);
+  EXPECT_EQ(objects[0].object.etag, "e1");
+  EXPECT_EQ(objects[0].object.size, 1234u);
+  EXPECT_EQ(objects[0].object.mtime_ms, o.mtime_ms);
+  EXPECT_EQ(objects[0].schema, schema);
+  EXPECT_EQ(objects[0].schema_version, 1);
+  EXPECT_THAT(objects[0].partition,
+              ElementsAre(Pair("year", "2026"), Pair("month", "11"), Pair("day", "30")));
+}
+
+TEST_F(CatalogStoreTest, SameObjectTwiceIsIdempotent) {
+  auto o = Object(DayKey(30), "e1");
+  Record(o);
+  CatalogUpdate again = Record(o);
+  EXPECT_FALSE(again.table_created);
+  EXPECT_FALSE(again.partition_created);
+  EXPECT_FALSE(again.object_new);
+  EXPECT_EQ(again.schema_version, 1);
+  EXPECT_EQ(List("transactions").size(), 1u);
+  auto history = store_->SchemaHistory("transactions");
+  ASSERT_TRUE(history.ok());
+  EXPECT_EQ(history->size(), 1u);
+}
+
+TEST_F(CatalogStoreTest, SameSchemaKeepsTheVersion) {
+  Record(Object(DayKey(29), "e1"));
+  CatalogUpdate u = Record(Object(DayKey(30), "e2"));
+  EXPECT_FALSE(u.table_created);
+  EXPECT_EQ(u.schema_version, 1);
+  EXPECT_TRUE(u.change.empty());
+  EXPECT_TRUE(u.object_new);
+}
+
+TEST_F(CatalogStoreTest, AddedColumnMakesANewVersionNamingIt) {
+  Record(Object(DayKey(29), "e1"));
+  TableSchema wider = TransactionSchema();
+  wider.columns.push_back({"discount", ColumnType::kDecimal});
+  auto o = Object(DayKey(30), "e2");
+  CatalogUpdate u = Record(o, Crawl(o, wider));
+  EXPECT_EQ(u.schema_version, 2);
+  EXPECT_THAT(u.change.added, ElementsAre("discount"));
+
+  auto history = store_->SchemaHistory("transactions");
+  ASSERT_TRUE(history.ok()) << history.status().ToString();
+  ASSERT_EQ(history->size(), 2u);
+  EXPECT_EQ((*history)[0].version, 1);
+  EXPECT_TRUE((*history)[0].change.empty());
+  EXPECT_EQ((*history)[1].version, 2);
+  EXPECT_EQ((*history)[1].change.ToString(), "added: discount");
+  EXPECT_EQ((*history)[1].columns, wider.columns);
+  EXPECT_EQ((*history)[1].object_key, o.key);
+  EXPECT_EQ(Tables()[0].schema_version, 2);
+}
+
+TEST_F(CatalogStoreTest, RetypedColumnMakesANewVersionNamingIt) {
+  Record(Object(DayKey(29), "e1"));
+  TableSchema changed = TransactionSchema();
+  changed.columns[1].type = ColumnType::kString;
+  auto o = Object(DayKey(30), "e2");
+  CatalogUpdate u = Record(o, Crawl(o, changed));
+  EXPECT_EQ(u.schema_version, 2);
+  EXPECT_THAT(u.change.retyped, ElementsAre("quantity: bigint -> string"));
+  // Each object keeps the version it was crawled with.
+  auto objects = List("transactions");
+  ASSERT_EQ(objects.size(), 2u);
+  EXPECT_EQ(objects[0].schema_version, 1);
+  EXPECT_EQ(objects[1].schema_version, 2);
+}
+
+TEST_F(CatalogStoreTest, NewPartitionIsRecordedOnce) {
+  EXPECT_TRUE(Record(Object(DayKey(30), "e1")).partition_created);
+  // Another object in the same partition.
+  auto same = Object("transactions/year=2026/month=11/day=30/late.csv", "e2");
+  EXPECT_FALSE(Record(same).partition_created);
+  EXPECT_TRUE(Record(Object(DayKey(3), "e3")).partition_created);
+  EXPECT_EQ(Tables()[0].partition_count, 2);
+}
+
+TEST_F(CatalogStoreTest, UnpartitionedObjectRecordsNoPartition) {
+  auto o = Object("dimensions/products/products.csv", "p1");
+  CatalogUpdate u = Record(o);
+  EXPECT_FALSE(u.partition_created);
+  auto tables = Tables();
+  ASSERT_EQ(tables.size(), 1u);
+  EXPECT_EQ(tables[0].name, "dimensions_products");
+  EXPECT_EQ(tables[0].partition_count, 0);
+}
+
+TEST_F(CatalogStoreTest, ListsOnlyTheLatestEtagPerKey) {
+  Record(Object(DayKey(30), "old"));
+  CatalogUpdate u = Record(Object(DayKey(30), "new"));
+  EXPECT_TRUE(u.object_new);
+  EXPECT_THAT(Keys(List("transactions")), ElementsAre(DayKey(30) + "@new"));
+  EXPECT_EQ(Tables()[0].object_count, 1);
+}
+
+TEST_F(CatalogStoreTest, RevertedContentBecomesCurrentAgain) {
+  Record(Object(DayKey(30), "a"));
+  Record(Object(DayKey(30), "b"));
+  CatalogUpdate u = Record(Object(DayKey(30), "a"));
+  EXPECT_FALSE(u.object_new);
+  EXPECT_THAT(Keys(List("transactions")), ElementsAre(DayKey(30) + "@a"));
+}
+
+TEST_F(CatalogStoreTest, ListsObjectsInKeyOrder) {
+  Record(Object(DayKey(30), "e1"));
+  Record(Object(DayKey(3), "e2"));
+  Record(Object(DayKey(12), "e3"));
+  EXPECT_THAT(Keys(List("transactions")),
+              ElementsAre(DayKey(12) + "@e3", DayKey(3) + "@e2", DayKey(30) + "@e1"));
+}
+
+TEST_F(CatalogStoreTest, ObjectsOfOtherTablesAreNotListed) {
+  Record(Object(DayKey(30), "e1"));
+  Record(Object("dimensions/products/products.csv", "p1"));
+  EXPECT_EQ(List("transactions").size(), 1u);
+  EXPECT_EQ(List("dimensions_products").size(), 1u);
+  EXPECT_THAT(List("nope"), IsEmpty());
+}
+
+TEST_F(CatalogStoreTest, FailureIsRecordedAndNotListed) {
+  auto bad = Object(DayKey(30), "bad");
+  ASSERT_TRUE(store_->RecordCrawlFailure(bad, "binary content").ok());
+  EXPECT_THAT(List("transactions"), IsEmpty());
+  auto got = store_->GetObject(bad);
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.status().code(), StatusCode::kNotFound);
+  EXPECT_THAT(got.status().message(), HasSubstr("binary content"));
+}
+
+TEST_F(CatalogStoreTest, FailedNewerVersionHidesTheOlderOne) {
+  Record(Object(DayKey(30), "good"));
+  ASSERT_TRUE(store_->RecordCrawlFailure(Object(DayKey(30), "bad"), "not UTF-8").ok());
+  EXPECT_THAT(List("transactions"), IsEmpty());
+  EXPECT_EQ(Tables()[0].object_count, 0);
+}
+
+TEST_F(CatalogStoreTest, CrawlAfterAFailureReplacesIt) {
+  auto o = Object(DayKey(30), "e1");
+  ASSERT_TRUE(store_->RecordCrawlFailure(o, "transient").ok());
+  CatalogUpdate u = Record(o);
+  EXPECT_TRUE(u.object_new);
+  EXPECT_EQ(List("transactions").size(), 1u);
+  EXPECT_TRUE(store_->GetObject(o).ok());
+}
+
+TEST_F(CatalogStoreTest, FailureDoesNotUndoASuccessfulCrawlOfTheSameVersion) {
+  auto o = Object(DayKey(30), "e1");
+  Record(o);
+  ASSERT_TRUE(store_->RecordCrawlFailure(o, "read timeout").ok());
+  EXPECT_EQ(List("transactions").size(), 1u);
+}
+
+TEST_F(CatalogStoreTest, GetObjectReturnsACrawledVersion) {
+  auto o = Object(DayKey(30), "e1");
+  Record(o);
+  auto got = store_->GetObject(o);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(got->schema, TransactionSchema());
+  EXPECT_EQ(store_->GetObject(Object(DayKey(30), "other")).status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(CatalogStoreTest, ReopenPersists) {
+  Record(Object(DayKey(29), "e1"));
+  TableSchema wider = TransactionSchema();
+  wider.columns.push_back({"discount", ColumnType::kDecimal});
+  auto o = Object(DayKey(30), "e2");
+  Record(o, Crawl(o, wider));
+  store_.reset();
+  store_ = OpenStore();
+  ASSERT_NE(store_, nullptr);
+  EXPECT_EQ(List("transactions").size(), 2u);
+  auto tables = Tables();
+  ASSERT_EQ(tables.size(), 1u);
+  EXPECT_EQ(tables[0].schema_version, 2);
+  EXPECT_EQ(tables[0].columns, wider.columns);
+  EXPECT_FALSE(Record(o, Crawl(o, wider)).object_new);
+}
+
+TEST_F(CatalogStoreTest, SecondConnectionSeesCommittedCrawls) {
+  auto other = OpenStore();
+  ASSERT_NE(other, nullptr);
+  Record(Object(DayKey(30), "e1"));
+  auto objects = other->ListObjects("transactions");
+  ASSERT_TRUE(objects.ok());
+  EXPECT_EQ(objects->size(), 1u);
+  auto u = other->RecordCrawl(Object(DayKey(30), "e1"), Crawl(Object(DayKey(30), "e1")));
+  ASSERT_TRUE(u.ok());
+  EXPECT_FALSE(u->object_new);
+}
+
+TEST_F(CatalogStoreTest, SchemaHistoryOfAnUnknownTableIsNotFound) {
+  auto history = store_->SchemaHistory("nope");
+  ASSERT_FALSE(history.ok());
+  EXPECT_EQ(history.status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(CatalogStoreTest, RecordCrawlRejectsAnEmptyTableName) {
+  auto o = Object(DayKey(30), "e1");
+  CrawlResult crawl = Crawl(o);
+  crawl.table.clear();
+  auto u = store_->RecordCrawl(o, crawl);
+  ASSERT_FALSE(u.ok());
+  EXPECT_EQ(u.status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(CatalogStoreTest, OpenFailsClearlyWhenThePathIsAFolder) {
+  std::filesystem::create_directories(dir_ / "folder.db");
+  auto store = CatalogStore::Open((dir_ / "folder.db").string());
+  ASSERT_FALSE(store.ok());
+  EXPECT_THAT(store.status().ToString(), HasSubstr("folder.db"));
+}
+
+}  // namespace
+}  // namespace ecompipe::catalog

@@ -1,0 +1,77 @@
+#include "transform/rules.h"
+
+#include <gtest/gtest.h>
+
+namespace ecompipe::transform {
+namespace {
+
+TEST(RulesTest, TransactionIdIsTxnAndDigits) {
+  EXPECT_TRUE(IsTransactionId("TXN04817263"));
+  EXPECT_TRUE(IsTransactionId("TXN1"));
+  for (const char* bad : {"", "TXN", "txn1", "TXN1a", "TXN 1", " TXN1", "TXN1 ", "T000001", "TXN-1"}) {
+    EXPECT_FALSE(IsTransactionId(bad)) << bad;
+  }
+}
+
+TEST(RulesTest, CustomerIdIsCAndDigits) {
+  EXPECT_TRUE(IsCustomerId("C12345"));
+  EXPECT_TRUE(IsCustomerId("C0000001"));
+  for (const char* bad : {"", "C", "CUST12", "c0000012", "C-12", "C 12", "C12a", "C0000009 ", " C1"}) {
+    EXPECT_FALSE(IsCustomerId(bad)) << bad;
+  }
+}
+
+TEST(RulesTest, ProductIdIsPAndDigits) {
+  EXPECT_TRUE(IsProductId("P12345"));
+  for (const char* bad : {"", "P", "p00001", "P12x", "P 3", "PX1"}) {
+    EXPECT_FALSE(IsProductId(bad)) << bad;
+  }
+}
+
+TEST(RulesTest, QuantityWithLeadingZerosIsValid) {
+  EXPECT_EQ(ParseQuantity("007"), 7);
+  EXPECT_EQ(ParseQuantity("0010"), 10);
+}
+
+TEST(RulesTest, QuantityUpToNineDigits) {
+  EXPECT_EQ(ParseQuantity("1"), 1);
+  EXPECT_EQ(ParseQuantity("999999999"), 999999999);
+  EXPECT_EQ(ParseQuantity("1000000000"), std::nullopt);
+  EXPECT_EQ(ParseQuantity("0000000001"), std::nullopt);  // 10 digits, even though it is 1
+}
+
+TEST(RulesTest, QuantityRejectsSignsSpacesDecimalsAndZero) {
+  for (const char* bad : {"", "0", "000", "-1", "+5", " 5", "5 ", "5.", "2.5", "1e2", "abc", "0x10"}) {
+    EXPECT_EQ(ParseQuantity(bad), std::nullopt) << bad;
+  }
+}
+
+TEST(RulesTest, LeapDaysFollowTheGregorianRules) {
+  EXPECT_TRUE(IsValidDate("2024-02-29"));
+  EXPECT_FALSE(IsValidDate("2023-02-29"));
+  EXPECT_FALSE(IsValidDate("1900-02-29"));
+  EXPECT_TRUE(IsValidDate("2000-02-29"));
+  EXPECT_FALSE(IsValidDate("2100-02-29"));
+  EXPECT_TRUE(IsValidDate("1600-02-29"));
+}
+
+TEST(RulesTest, DateNeedsARealDay) {
+  EXPECT_TRUE(IsValidDate("2024-01-31"));
+  EXPECT_TRUE(IsValidDate("0001-01-01"));
+  EXPECT_TRUE(IsValidDate("9999-12-31"));
+  for (const char* bad : {"2024-02-30", "2024-04-31", "2024-13-01", "2024-00-10", "2024-01-00", "2024-01-32"}) {
+    EXPECT_FALSE(IsValidDate(bad)) << bad;
+  }
+}
+
+TEST(RulesTest, YearZeroIsInvalid) { EXPECT_FALSE(IsValidDate("0000-01-01")); }
+
+TEST(RulesTest, DateNeedsTheExactLayout) {
+  for (const char* bad : {"", "2024-1-05", "2024-01-5", "2024/01/05", "2024-01-05 ", " 2024-01-05",
+                          "20240105", "2024-01-05T00:00", "+024-01-05", "2024-0a-05", "2024--1-05"}) {
+    EXPECT_FALSE(IsValidDate(bad)) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace ecompipe::transform

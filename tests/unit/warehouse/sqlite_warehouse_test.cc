@@ -1,0 +1,658 @@
+#include "warehouse/sqlite/sqlite_warehouse.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "common/time_util.h"
+
+namespace ecompipe::warehouse {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Optional;
+using transform::Money;
+
+namespace fs = std::filesystem;
+
+// A fresh directory per test, removed afterwards.
+class SqliteWarehouseTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (fs::temp_directory_path() / "ep_warehouse_XXXXXX").string();
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+    path_ = (dir_ / "warehouse.db").string();
+    warehouse_ = OpenOrDie();
+  }
+  void TearDown() override {
+    warehouse_.reset();
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  std::unique_ptr<SqliteWarehouse> OpenOrDie(SqliteWarehouseOptions options = {}) {
+    auto opened = SqliteWarehouse::Open(path_, options);
+    EXPECT_TRUE(opened.ok()) << opened.status().ToString();
+    if (!opened.ok()) return nullptr;
+    Status schema = (*opened)->EnsureSchema();
+    EXPECT_TRUE(schema.ok()) << schema.ToString();
+    return std::move(opened).value();
+  }
+
+  static storage::ObjectRef Object(std::string key, std::string etag) {
+    return storage::ObjectRef{"bucket", std::move(key), std::move(etag), 0, 0};
+  }
+
+  static transform::FactRow Fact(std::string id, int32_t quantity = 2,
+                                 Money price = Money{12999}) {
+    transform::FactRow f;
+    f.transaction_id = std::move(id);
+    f.customer_id = "C12349";
+    f.customer_email = "ann@example.com";
+    f.product_id = "P12358";
+    f.product_name = "Desk Lamp";
+    f.quantity = quantity;
+    f.supplier_id = "S1";
+    f.price = price;
+    f.transaction_date = "2026-11-30";
+    f.transaction_type = "Medium";
+    f.payment_type = "Credit Card";
+    f.status = "Completed";
+    f.total_amount = transform::Multiply(price, quantity);
+    return f;
+  }
+
+  static transform::RejectRow Reject(int64_t line, std::string reason, std::string raw) {
+    return transform::RejectRow{line, std::move(reason), "detail", std::move(raw), "TXN99999999"};
+  }
+
+  std::unique_ptr<LoadTransaction> Begin(const storage::ObjectRef& object,
+                                         ReloadMode mode = ReloadMode::kReplace,
+                                         SqliteWarehouse* warehouse = nullptr) {
+    if (warehouse == nullptr) warehouse = warehouse_.get();
+    auto load = warehouse->BeginLoad(object, "load-" + object.etag, "jr_run", mode);
+    EXPECT_TRUE(load.ok()) << load.status().ToString();
+    return load.ok() ? std::move(load).value() : nullptr;
+  }
+
+  // Loads `ids` as facts and `rejects` reject rows, and commits.
+  LoadCounts LoadOrDie(const storage::ObjectRef& object, std::vector<std::string> ids,
+                       int rejects = 0, ReloadMode mode = ReloadMode::kReplace) {
+    auto load = Begin(object, mode);
+    if (!load) return {};
+    std::vector<transform::FactRow> facts;
+    for (auto& id : ids) facts.push_back(Fact(id));
+    EXPECT_TRUE(load->AddFacts(facts).ok());
+    std::vector<transform::RejectRow> rows;
+    for (int i = 0; i < rejects; ++i) rows.push_back(Reject(i + 2, "invalid_quantity", "x"));
+    EXPECT_TRUE(load->AddRejects(rows).ok());
+    auto counts = load->Commit(static_cast<int64_t>(ids.size()) + rejects);
+    EXPECT_TRUE(counts.ok()) << counts.status().ToString();
+    return counts.ok() ? *counts : LoadCounts{};
+  }
+
+  // The rows of `sql` on `warehouse_`, NULL shown as "NULL", columns joined with '|'.
+  std::vector<std::string> Rows(const std::string& sql) {
+    auto result = warehouse_->Query(sql);
+    EXPECT_TRUE(result.ok()) << result.status().ToString();
+    std::vector<std::string> out;
+    if (!result.ok()) return out;
+    for (const auto& row : result->rows) {
+      std::string line;
+      for (size_t i = 0; i < row.size(); ++i) {
+        if (i > 0) line += '|';
+        line += row[i] ? *row[i] : "NULL";
+      }
+      out.push_back(line);
+    }
+    return out;
+  }
+  std::string Scalar(const std::string& sql) {
+    auto rows = Rows(sql);
+    return rows.size() == 1 ? rows[0] : "<" + std::to_string(rows.size()) + " rows>";
+  }
+
+  fs::path dir_;
+  std::string path_;
+  std::unique_ptr<SqliteWarehouse> warehouse_;
+};
+
+TEST_F(SqliteWarehouseTest, OpenUsesWalMode) {
+  EXPECT_EQ(Scalar("PRAGMA journal_mode"), "wal");
+  EXPECT_EQ(Scalar("PRAGMA synchronous"), "1");  // NORMAL
+}
+
+TEST_F(SqliteWarehouseTest, EnsureSchemaIsIdempotent) {
+  LoadOrDie(Object("a.csv", "e1"), {"TXN00000001"});
+  ASSERT_TRUE(warehouse_->EnsureSchema().ok());
+  warehouse_.reset();
+  warehouse_ = OpenOrDie();  // EnsureSchema again, on an existing file
+  ASSERT_TRUE(warehouse_->EnsureSchema().ok());
+  EXPECT_THAT(Rows("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"),
+              ElementsAre("dim_customers", "dim_products", "fact_transactions", "load_ledger",
+                          "rejects"));
+  EXPECT_EQ(Scalar("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"),
+            "6");
+  EXPECT_EQ(Scalar("PRAGMA user_version"), "1");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM fact_transactions"), "1");
+}
+
+TEST_F(SqliteWarehouseTest, NewerSchemaVersionIsRefused) {
+  ASSERT_TRUE(warehouse_->Query("PRAGMA user_version = 99").ok());
+  Status s = warehouse_->EnsureSchema();
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr("version 99"));
+}
+
+TEST_F(SqliteWarehouseTest, OpenInMissingDirectoryIsIoError) {
+  auto opened = SqliteWarehouse::Open((dir_ / "no" / "such" / "w.db").string());
+  ASSERT_FALSE(opened.ok());
+  EXPECT_EQ(opened.status().code(), StatusCode::kIoError);
+  EXPECT_THAT(opened.status().ToString(), HasSubstr("no/such/w.db"));
+}
+
+TEST_F(SqliteWarehouseTest, OpenOfNonDatabaseIsCorruptInput) {
+  std::string junk = (dir_ / "junk.db").string();
+  std::ofstream(junk) << std::string(4096, 'x');
+  auto opened = SqliteWarehouse::Open(junk);
+  ASSERT_FALSE(opened.ok());
+  EXPECT_EQ(opened.status().code(), StatusCode::kCorruptInput);
+  EXPECT_THAT(opened.status().message(), HasSubstr("not a database"));
+}
+
+TEST_F(SqliteWarehouseTest, CommitWritesFactsRejectsAndLedgerAtomically) {
+  auto object = Object("transactions/year=2026/month=11/day=30/t.csv", "etag1");
+  auto load = Begin(object);
+  ASSERT_NE(load, nullptr);
+  std::vector<transform::FactRow> facts = {Fact("TXN00000001"), Fact("TXN00000002", 3)};
+  ASSERT_TRUE(load->AddFacts(facts).ok());
+  std::vector<transform::RejectRow> rejects = {
+      Reject(4, "invalid_quantity", "TXN99999999,C1,P1,0,1.00,2026-11-30,Cash,Completed")};
+  ASSERT_TRUE(load->AddRejects(rejects).ok());
+  auto counts = load->Commit(3);
+  ASSERT_TRUE(counts.ok()) << counts.status().ToString();
+  EXPECT_EQ(counts->rows_loaded, 2);
+  EXPECT_EQ(counts->rows_rejected, 1);
+
+  EXPECT_THAT(
+      Rows("SELECT transaction_id, customer_id, customer_email, product_id, product_name, "
+           "quantity, supplier_id, price, transaction_date, transaction_type, payment_type, "
+           "status, total_amount, source_object, source_etag, load_id FROM fact_transactions "
+           "ORDER BY transaction_id"),
+      ElementsAre("TXN00000001|C12349|ann@example.com|P12358|Desk Lamp|2|S1|129.99|2026-11-30|"
+                  "Medium|Credit Card|Completed|259.98|" + object.key + "|etag1|load-etag1",
+                  "TXN00000002|C12349|ann@example.com|P12358|Desk Lamp|3|S1|129.99|2026-11-30|"
+                  "Medium|Credit Card|Completed|389.97|" + object.key + "|etag1|load-etag1"));
+  EXPECT_THAT(Rows("SELECT source_object, source_etag, load_id, line, reason, detail, "
+                   "transaction_id, raw, rejected_at LIKE '____-__-__T__:__:__.___Z' "
+                   "FROM rejects"),
+              ElementsAre(object.key + "|etag1|load-etag1|4|invalid_quantity|detail|TXN99999999|"
+                          "TXN99999999,C1,P1,0,1.00,2026-11-30,Cash,Completed|1"));
+
+  auto entry = warehouse_->FindLoad(object);
+  ASSERT_TRUE(entry.ok()) << entry.status().ToString();
+  ASSERT_TRUE(entry->has_value());
+  const LedgerEntry& e = **entry;
+  EXPECT_EQ(e.bucket, "bucket");
+  EXPECT_EQ(e.key, object.key);
+  EXPECT_EQ(e.etag, "etag1");
+  EXPECT_EQ(e.status, "loaded");
+  EXPECT_EQ(e.load_id, "load-etag1");
+  EXPECT_EQ(e.run_id, "jr_run");
+  EXPECT_EQ(e.rows_read, 3);
+  EXPECT_EQ(e.rows_loaded, 2);
+  EXPECT_EQ(e.rows_rejected, 1);
+  EXPECT_EQ(e.message, "");
+  EXPECT_GT(e.finished_ms, 1'700'000'000'000);
+  EXPECT_LE(e.finished_ms, NowMillis());
+  EXPECT_EQ(Scalar("SELECT finished_at FROM load_ledger"), FormatIsoMillis(e.finished_ms));
+}
+
+TEST_F(SqliteWarehouseTest, DestructorWithoutCommitRollsBackEverything) {
+  {
+    auto load = Begin(Object("t.csv", "e1"));
+    std::vector<transform::FactRow> facts = {Fact("TXN00000001")};
+    ASSERT_TRUE(load->AddFacts(facts).ok());
+    std::vector<transform::RejectRow> rejects = {Reject(3, "invalid_date", "x")};
+    ASSERT_TRUE(load->AddRejects(rejects).ok());
+  }
+  EXPECT_EQ(Scalar("SELECT count(*) FROM fact_transactions"), "0");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM rejects"), "0");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM load_ledger"), "0");
+  // The connection is usable again.
+  EXPECT_EQ(LoadOrDie(Object("t.csv", "e1"), {"TXN00000001"}).rows_loaded, 1);
+}
+
+TEST_F(SqliteWarehouseTest, DuplicateTransactionIdBecomesRejectAndCountsAddUp) {
+  LoadOrDie(Object("day1.csv", "e1"), {"TXN00000001", "TXN00000002"});
+
+  auto load = Begin(Object("day2.csv", "e2"));
+  transform::FactRow quoted = Fact("TXN00000002");
+  quoted.payment_type = "Card, \"gold\"";
+  // TXN00000003 twice in the same batch: the second is a duplicate of this load's own row.
+  std::vector<transform::FactRow> facts = {quoted, Fact("TXN00000003"), Fact("TXN00000003")};
+  ASSERT_TRUE(load->AddFacts(facts).ok());
+  auto counts = load->Commit(3);
+  ASSERT_TRUE(counts.ok()) << counts.status().ToString();
+  EXPECT_EQ(counts->rows_loaded, 1);
+  EXPECT_EQ(counts->rows_rejected, 2);
+
+  EXPECT_THAT(Rows("SELECT source_object, reason, detail, transaction_id, raw, line FROM rejects "
+                   "ORDER BY id"),
+              ElementsAre("day2.csv|duplicate_transaction_id|transaction_id TXN00000002 already "
+                          "loaded from day1.csv|TXN00000002|TXN00000002,C12349,P12358,2,129.99,"
+                          "2026-11-30,\"Card, \"\"gold\"\"\",Completed|NULL",
+                          "day2.csv|duplicate_transaction_id|transaction_id TXN00000003 already "
+                          "loaded from day2.csv|TXN00000003|TXN00000003,C12349,P12358,2,129.99,"
+                          "2026-11-30,Credit Card,Completed|NULL"));
+  // The first load's row is untouched.
+  EXPECT_EQ(Scalar("SELECT source_object || '|' || payment_type FROM fact_transactions "
+                   "WHERE transaction_id = 'TXN00000002'"),
+            "day1.csv|Credit Card");
+  EXPECT_EQ(Scalar("SELECT rows_read, rows_loaded, rows_rejected FROM load_ledger "
+                   "WHERE key = 'day2.csv'"),
+            "3|1|2");
+}
+
+TEST_F(SqliteWarehouseTest, RowsReadMismatchIsInternalAndWritesNothing) {
+  auto load = Begin(Object("t.csv", "e1"));
+  std::vector<transform::FactRow> facts = {Fact("TXN00000001"), Fact("TXN00000002")};
+  ASSERT_TRUE(load->AddFacts(facts).ok());
+  std::vector<transform::RejectRow> rejects = {Reject(5, "invalid_price", "x")};
+  ASSERT_TRUE(load->AddRejects(rejects).ok());
+  auto counts = load->Commit(4);
+  ASSERT_FALSE(counts.ok());
+  EXPECT_EQ(counts.status().code(), StatusCode::kInternal);
+  EXPECT_THAT(counts.status().message(), HasSubstr("rows read (4) != rows loaded (2) + rows "
+                                                   "rejected (1)"));
+  EXPECT_EQ(counts.status().place(), "t.csv");
+  // A second Commit cannot resurrect it.
+  EXPECT_EQ(load->Commit(3).status().code(), StatusCode::kInternal);
+  load.reset();
+  EXPECT_EQ(Scalar("SELECT (SELECT count(*) FROM fact_transactions) + (SELECT count(*) FROM "
+                   "rejects) + (SELECT count(*) FROM load_ledger)"),
+            "0");
+}
+
+TEST_F(SqliteWarehouseTest, UseAfterCommitIsInternal) {
+  auto load = Begin(Object("t.csv", "e1"));
+  ASSERT_TRUE(load->Commit(0).ok());
+  std::vector<transform::FactRow> facts = {Fact("TXN00000001")};
+  EXPECT_EQ(load->AddFacts(facts).code(), StatusCode::kInternal);
+  EXPECT_EQ(load->Commit(0).status().code(), StatusCode::kInternal);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM fact_transactions"), "0");
+}
+
+TEST_F(SqliteWarehouseTest, OneLoadAtATimePerConnection) {
+  auto load = Begin(Object("a.csv", "e1"));
+  auto second = warehouse_->BeginLoad(Object("b.csv", "e1"), "l", "r", ReloadMode::kReplace);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), StatusCode::kInternal);
+  EXPECT_EQ(warehouse_->Query("SELECT 1").status().code(), StatusCode::kInternal);
+  load.reset();
+  EXPECT_EQ(Scalar("SELECT 1"), "1");
+}
+
+TEST_F(SqliteWarehouseTest, BeginLoadOfLoadedVersionIsAlreadyExists) {
+  LoadOrDie(Object("t.csv", "e1"), {"TXN00000001"});
+  auto again = warehouse_->BeginLoad(Object("t.csv", "e1"), "l2", "r2", ReloadMode::kReplace);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.status().code(), StatusCode::kAlreadyExists);
+  // The lock was released and nothing changed.
+  EXPECT_EQ(Scalar("SELECT load_id FROM load_ledger"), "load-e1");
+  EXPECT_EQ(LoadOrDie(Object("u.csv", "e1"), {"TXN00000002"}).rows_loaded, 1);
+}
+
+TEST_F(SqliteWarehouseTest, ReplaceDeletesEarlierVersionInTheSameTransaction) {
+  LoadOrDie(Object("t.csv", "v1"), {"TXN00000001", "TXN00000002"}, /*rejects=*/1);
+  LoadOrDie(Object("other.csv", "v1"), {"TXN00000009"}, /*rejects=*/1);
+
+  // A replace that is abandoned leaves version 1 in place.
+  {
+    auto load = Begin(Object("t.csv", "v2"), ReloadMode::kReplace);
+    EXPECT_EQ(warehouse_->Query("SELECT 1").status().code(), StatusCode::kInternal);
+  }
+  EXPECT_EQ(Scalar("SELECT count(*) FROM fact_transactions WHERE source_object = 't.csv'"), "2");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM rejects WHERE source_object = 't.csv'"), "1");
+
+  LoadCounts counts = LoadOrDie(Object("t.csv", "v2"), {"TXN00000002", "TXN00000003"}, 0,
+                                ReloadMode::kReplace);
+  EXPECT_EQ(counts.rows_loaded, 2);  // TXN00000002 is not a duplicate: v1's row went first
+  EXPECT_EQ(counts.rows_rejected, 0);
+  EXPECT_THAT(Rows("SELECT transaction_id, source_etag FROM fact_transactions WHERE "
+                   "source_object = 't.csv' ORDER BY 1"),
+              ElementsAre("TXN00000002|v2", "TXN00000003|v2"));
+  EXPECT_EQ(Scalar("SELECT count(*) FROM rejects WHERE source_object = 't.csv'"), "0");
+  // Other objects are untouched.
+  EXPECT_EQ(Scalar("SELECT count(*) FROM fact_transactions WHERE source_object = 'other.csv'"),
+            "1");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM rejects WHERE source_object = 'other.csv'"), "1");
+  EXPECT_THAT(Rows("SELECT etag, status, message FROM load_ledger WHERE key = 't.csv' "
+                   "ORDER BY etag"),
+              ElementsAre("v1|replaced|replaced by etag v2 (load load-v2)", "v2|loaded|"));
+  EXPECT_FALSE(warehouse_->HasOtherVersion(Object("t.csv", "v2")).value());
+  EXPECT_TRUE(warehouse_->HasOtherVersion(Object("t.csv", "v3")).value());
+}
+
+TEST_F(SqliteWarehouseTest, AppendKeepsBothVersions) {
+  LoadOrDie(Object("t.csv", "v1"), {"TXN00000001", "TXN00000002"}, /*rejects=*/1);
+  LoadCounts counts = LoadOrDie(Object("t.csv", "v2"), {"TXN00000002", "TXN00000003"}, 1,
+                                ReloadMode::kAppend);
+  EXPECT_EQ(counts.rows_loaded, 1);
+  EXPECT_EQ(counts.rows_rejected, 2);  // its own reject + the duplicate TXN00000002
+  EXPECT_THAT(Rows("SELECT transaction_id, source_etag FROM fact_transactions ORDER BY 1"),
+              ElementsAre("TXN00000001|v1", "TXN00000002|v1", "TXN00000003|v2"));
+  EXPECT_EQ(Scalar("SELECT count(*) FROM rejects"), "3");
+  EXPECT_THAT(Rows("SELECT etag, status FROM load_ledger ORDER BY etag"),
+              ElementsAre("v1|loaded", "v2|loaded"));
+  EXPECT_TRUE(warehouse_->HasOtherVersion(Object("t.csv", "v2")).value());
+}
+
+TEST_F(SqliteWarehouseTest, FindLoadHasOtherVersionAndRecordSkipped) {
+  auto v1 = Object("t.csv", "v1");
+  auto v2 = Object("t.csv", "v2");
+  EXPECT_FALSE(warehouse_->FindLoad(v1).value().has_value());
+  EXPECT_FALSE(warehouse_->HasOtherVersion(v1).value());
+
+  ASSERT_TRUE(warehouse_->RecordSkipped(v1, "jr_1", "failed", "missing column 'price'").ok());
+  auto entry = warehouse_->FindLoad(v1).value();
+  ASSERT_TRUE(entry.has_value());
+  EXPECT_EQ(entry->status, "failed");
+  EXPECT_EQ(entry->run_id, "jr_1");
+  EXPECT_EQ(entry->message, "missing column 'price'");
+  EXPECT_EQ(entry->rows_read, 0);
+  EXPECT_GT(entry->finished_ms, 0);
+  // Failed and ignored versions do not count as loaded versions.
+  EXPECT_FALSE(warehouse_->HasOtherVersion(v2).value());
+
+  // A failed version may be loaded later (a fixed job); then it is "loaded".
+  LoadOrDie(v1, {"TXN00000001"});
+  EXPECT_EQ(warehouse_->FindLoad(v1).value()->status, "loaded");
+  EXPECT_TRUE(warehouse_->HasOtherVersion(v2).value());
+  EXPECT_FALSE(warehouse_->HasOtherVersion(v1).value());
+
+  // A skip never overwrites a load.
+  Status s = warehouse_->RecordSkipped(v1, "jr_2", "ignored", "");
+  EXPECT_EQ(s.code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(warehouse_->FindLoad(v1).value()->status, "loaded");
+
+  ASSERT_TRUE(warehouse_->RecordSkipped(v2, "jr_2", "ignored", "reload mode is ignore").ok());
+  EXPECT_EQ(warehouse_->FindLoad(v2).value()->status, "ignored");
+  EXPECT_EQ(warehouse_->RecordSkipped(v2, "jr_2", "loaded", "").code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM load_ledger"), "2");
+}
+
+TEST_F(SqliteWarehouseTest, BusyWriterIsUnavailableAndRetryable) {
+  auto other = OpenOrDie(SqliteWarehouseOptions{.busy_timeout_ms = 50});
+  auto load = Begin(Object("a.csv", "e1"));
+  auto blocked = other->BeginLoad(Object("b.csv", "e1"), "l", "r", ReloadMode::kReplace);
+  ASSERT_FALSE(blocked.ok());
+  EXPECT_EQ(blocked.status().code(), StatusCode::kUnavailable);
+  EXPECT_TRUE(blocked.status().retryable());
+  EXPECT_THAT(blocked.status().message(), HasSubstr("database is locked"));
+  std::vector<transform::Product> products = {{"P1", "Lamp", "Home", Money{100}, "S1"}};
+  EXPECT_EQ(other->UpsertProducts(products).code(), StatusCode::kUnavailable);
+  // Readers are not blocked by the writer (WAL) and do not see its rows.
+  std::vector<transform::FactRow> facts = {Fact("TXN00000001")};
+  ASSERT_TRUE(load->AddFacts(facts).ok());
+  EXPECT_EQ(other->Query("SELECT count(*) FROM fact_transactions").value().rows[0][0], "0");
+  ASSERT_TRUE(load->Commit(1).ok());
+  EXPECT_EQ(other->Query("SELECT count(*) FROM fact_transactions").value().rows[0][0], "1");
+  EXPECT_TRUE(other->BeginLoad(Object("b.csv", "e1"), "l", "r", ReloadMode::kReplace).ok());
+}
+
+TEST_F(SqliteWarehouseTest, UpsertProductsUpdatesExistingRows) {
+  std::vector<transform::Product> first = {{"P1", "Lamp", "Home", Money{1999}, "S1"},
+                                           {"P2", "Desk", "Office", Money{25000}, "S2"}};
+  ASSERT_TRUE(warehouse_->UpsertProducts(first).ok());
+  ASSERT_TRUE(warehouse_->Query("UPDATE dim_products SET updated_at = 'old'").ok());
+  std::vector<transform::Product> second = {{"P1", "Lamp", "Home", Money{1999}, "S1"},
+                                            {"P2", "Desk XL", "Office", Money{27500}, "S2"},
+                                            {"P3", "Chair", "Office", Money{5}, "S3"}};
+  ASSERT_TRUE(warehouse_->UpsertProducts(second).ok());
+  EXPECT_THAT(Rows("SELECT product_id, product_name, category, price, supplier_id, "
+                   "updated_at = 'old' FROM dim_products ORDER BY 1"),
+              ElementsAre("P1|Lamp|Home|19.99|S1|1",  // unchanged: updated_at kept
+                          "P2|Desk XL|Office|275.00|S2|0", "P3|Chair|Office|0.05|S3|0"));
+}
+
+TEST_F(SqliteWarehouseTest, UpsertCustomersUpdatesExistingRows) {
+  std::vector<transform::Customer> first = {{"C1", "Ann", "Lee", "ann@x.com", "Gold"},
+                                            {"C2", "Bo", "Li", "bo@x.com", "Silver"}};
+  ASSERT_TRUE(warehouse_->UpsertCustomers(first).ok());
+  std::vector<transform::Customer> second = {{"C2", "Bo", "Li", "bo@y.com", "Gold"}};
+  ASSERT_TRUE(warehouse_->UpsertCustomers(second).ok());
+  EXPECT_THAT(Rows("SELECT customer_id, first_name, last_name, email, membership_level, "
+                   "updated_at IS NOT NULL FROM dim_customers ORDER BY 1"),
+              ElementsAre("C1|Ann|Lee|ann@x.com|Gold|1", "C2|Bo|Li|bo@y.com|Gold|1"));
+  auto dims = warehouse_->LoadDimensions();
+  ASSERT_TRUE(dims.ok());
+  ASSERT_EQ(dims->customers.size(), 2u);
+  EXPECT_EQ(dims->customers.at("C2").email, "bo@y.com");
+  EXPECT_EQ(dims->customers.at("C1").first_name, "Ann");
+}
+
+TEST_F(SqliteWarehouseTest, LoadDimensionsRoundTripsPricesExactly) {
+  std::vector<transform::Product> products;
+  const int64_t cents[] = {0, 1, 10, 99, 100, 12999, 999'999'999'999, 33, 70};
+  for (size_t i = 0; i < std::size(cents); ++i) {
+    products.push_back({"P" + std::to_string(i), "name", "cat", Money{cents[i]}, "S"});
+  }
+  ASSERT_TRUE(warehouse_->UpsertProducts(products).ok());
+  EXPECT_EQ(Scalar("SELECT price FROM dim_products WHERE product_id = 'P6'"), "9999999999.99");
+  auto dims = warehouse_->LoadDimensions();
+  ASSERT_TRUE(dims.ok()) << dims.status().ToString();
+  ASSERT_EQ(dims->products.size(), std::size(cents));
+  for (size_t i = 0; i < std::size(cents); ++i) {
+    const transform::Product& p = dims->products.at("P" + std::to_string(i));
+    EXPECT_EQ(p.price.cents, cents[i]) << p.product_id;
+    EXPECT_EQ(p.product_name, "name");
+    EXPECT_EQ(p.category, "cat");
+    EXPECT_EQ(p.supplier_id, "S");
+  }
+}
+
+TEST_F(SqliteWarehouseTest, LoadDimensionsRejectsCorruptPrice) {
+  ASSERT_TRUE(warehouse_->Query("INSERT INTO dim_products VALUES('P9', 'n', 'c', '1.999', 's', "
+                                "NULL)").ok());
+  auto dims = warehouse_->LoadDimensions();
+  ASSERT_FALSE(dims.ok());
+  EXPECT_EQ(dims.status().code(), StatusCode::kCorruptInput);
+  EXPECT_THAT(dims.status().message(), HasSubstr("P9"));
+  EXPECT_THAT(dims.status().message(), HasSubstr("'1.999'"));
+}
+
+TEST_F(SqliteWarehouseTest, MoneyIsStoredAndSummedExactly) {
+  Money price{999'999'999'999};  // 9,999,999,999.99
+  auto load = Begin(Object("big.csv", "e1"));
+  std::vector<transform::FactRow> facts = {Fact("TXN00000001", 10, price),
+                                           Fact("TXN00000002", 10, price),
+                                           Fact("TXN00000003", 10, price)};
+  ASSERT_TRUE(load->AddFacts(facts).ok());
+  ASSERT_TRUE(load->Commit(3).ok());
+  EXPECT_THAT(Rows("SELECT price, total_amount FROM fact_transactions ORDER BY 1"),
+              ElementsAre("9999999999.99|99999999999.90", "9999999999.99|99999999999.90",
+                          "9999999999.99|99999999999.90"));
+  // The documented exact sum, in cents.
+  EXPECT_EQ(Scalar("SELECT SUM(CAST(ROUND(total_amount * 100) AS INTEGER)) FROM "
+                   "fact_transactions"),
+            "29999999999970");
+}
+
+TEST_F(SqliteWarehouseTest, CentsSumExactlyWhereDoublesDrift) {
+  auto load = Begin(Object("small.csv", "e1"));
+  std::vector<transform::FactRow> facts;
+  for (int i = 0; i < 1000; ++i) {
+    char id[16];
+    std::snprintf(id, sizeof(id), "TXN%08d", i);
+    facts.push_back(Fact(id, 1, Money{10}));  // 0.10
+  }
+  ASSERT_TRUE(load->AddFacts(facts).ok());
+  ASSERT_TRUE(load->Commit(1000).ok());
+  EXPECT_NE(Scalar("SELECT SUM(total_amount) = 100.0 FROM fact_transactions"), "1");
+  EXPECT_EQ(Scalar("SELECT SUM(CAST(ROUND(total_amount * 100) AS INTEGER)) FROM "
+                   "fact_transactions"),
+            "10000");
+}
+
+TEST_F(SqliteWarehouseTest, QueryRendersNullsAndNumbers) {
+  auto result = warehouse_->Query("SELECT NULL AS n, 42 AS i, -7, 2.5 AS f, 3.0, 'text' AS t, "
+                                  "x'41' AS b");
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_THAT(result->columns, ElementsAre("n", "i", "-7", "f", "3.0", "t", "b"));
+  ASSERT_EQ(result->rows.size(), 1u);
+  EXPECT_THAT(result->rows[0], ElementsAre(std::nullopt, Optional(std::string("42")),
+                                           Optional(std::string("-7")),
+                                           Optional(std::string("2.5")),
+                                           Optional(std::string("3.0")),
+                                           Optional(std::string("text")),
+                                           Optional(std::string("A"))));
+}
+
+TEST_F(SqliteWarehouseTest, QueryRunsStatementsInSequenceAndReturnsTheLastRows) {
+  auto result = warehouse_->Query(
+      "CREATE TABLE t(a INTEGER);  -- a comment\n"
+      "INSERT INTO t VALUES (1), (2), (NULL);\n"
+      "SELECT a FROM t ORDER BY a;\n"
+      "UPDATE t SET a = a + 10;\n"
+      "  /* trailing comment */  ");
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_THAT(result->columns, ElementsAre("a"));
+  ASSERT_EQ(result->rows.size(), 3u);
+  EXPECT_EQ(result->rows[0][0], std::nullopt);
+  EXPECT_EQ(result->rows[1][0], "1");
+  EXPECT_EQ(result->rows[2][0], "2");
+  EXPECT_EQ(Scalar("SELECT group_concat(a) FROM (SELECT a FROM t ORDER BY a)"), "11,12");
+
+  auto empty = warehouse_->Query("   ");
+  ASSERT_TRUE(empty.ok());
+  EXPECT_TRUE(empty->columns.empty());
+  EXPECT_TRUE(empty->rows.empty());
+}
+
+TEST_F(SqliteWarehouseTest, QuerySqlErrorIsInvalidArgumentWithSqliteMessage) {
+  auto bad = warehouse_->Query("SELECT 1; SELEC 2");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(bad.status().message(), HasSubstr("statement 2"));
+  EXPECT_THAT(bad.status().message(), HasSubstr("syntax error"));
+
+  auto missing = warehouse_->Query("SELECT * FROM no_such_table");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(missing.status().message(), HasSubstr("no such table: no_such_table"));
+
+  auto runtime = warehouse_->Query(
+      "INSERT INTO load_ledger(bucket, key, etag, status) VALUES ('b', 'k', 'e', NULL)");
+  ASSERT_FALSE(runtime.ok());
+  EXPECT_EQ(runtime.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(runtime.status().message(), HasSubstr("NOT NULL constraint failed"));
+}
+
+TEST_F(SqliteWarehouseTest, QueryBindsParameters) {
+  LoadOrDie(Object("a.csv", "e1"), {"TXN00000001", "TXN00000002"});
+  auto result = warehouse_->Query(
+      "SELECT transaction_id FROM fact_transactions WHERE transaction_id > ?1 ORDER BY 1",
+      {"TXN00000001"});
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  ASSERT_EQ(result->rows.size(), 1u);
+  EXPECT_EQ(result->rows[0][0], "TXN00000002");
+  EXPECT_EQ(warehouse_->Query("SELECT ?1, ?2", {"x"}).status().code(),
+            StatusCode::kInvalidArgument);
+}
+
+TEST_F(SqliteWarehouseTest, QueryDoesNotLeaveATransactionOpen) {
+  ASSERT_TRUE(warehouse_->Query("BEGIN; INSERT INTO dim_customers(customer_id) VALUES ('C1')")
+                  .ok());
+  EXPECT_EQ(Scalar("SELECT count(*) FROM dim_customers"), "0");
+  EXPECT_FALSE(warehouse_->Query("BEGIN; INSERT INTO dim_customers(customer_id) VALUES ('C1'); "
+                                 "SELEC").ok());
+  EXPECT_EQ(Scalar("SELECT count(*) FROM dim_customers"), "0");
+  EXPECT_EQ(LoadOrDie(Object("a.csv", "e1"), {"TXN00000001"}).rows_loaded, 1);
+}
+
+// Runs `body` in a child process that ends with _exit(), as a crash would: no destructors,
+// no ROLLBACK. Returns the child's exit code.
+template <typename F>
+int RunInChildAndCrash(F body) {
+  pid_t pid = fork();
+  if (pid == 0) _exit(body());
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+TEST_F(SqliteWarehouseTest, ProcessDyingMidLoadLeavesNothingVisible) {
+  LoadOrDie(Object("t.csv", "v1"), {"TXN00000001"});
+  warehouse_.reset();
+  int code = RunInChildAndCrash([&]() -> int {
+    auto w = SqliteWarehouse::Open(path_);
+    if (!w.ok()) return 10;
+    auto load = (*w)->BeginLoad(Object("t.csv", "v2"), "l", "r", ReloadMode::kReplace);
+    if (!load.ok()) return 11;
+    std::vector<transform::FactRow> facts;
+    for (int i = 2; i < 5000; ++i) facts.push_back(Fact("TXN" + std::to_string(10'000'000 + i)));
+    if (!(*load)->AddFacts(facts).ok()) return 12;
+    std::vector<transform::RejectRow> rejects = {Reject(7, "invalid_date", "x")};
+    if (!(*load)->AddRejects(rejects).ok()) return 13;
+    return 0;  // _exit without Commit
+  });
+  ASSERT_EQ(code, 0);
+
+  warehouse_ = OpenOrDie();
+  EXPECT_THAT(Rows("SELECT transaction_id, source_etag FROM fact_transactions"),
+              ElementsAre("TXN00000001|v1"));
+  EXPECT_EQ(Scalar("SELECT count(*) FROM rejects"), "0");
+  EXPECT_THAT(Rows("SELECT etag, status FROM load_ledger"), ElementsAre("v1|loaded"));
+  // The dead process's lock is gone: the next run loads the version.
+  EXPECT_EQ(LoadOrDie(Object("t.csv", "v2"), {"TXN00000002"}).rows_loaded, 1);
+}
+
+TEST_F(SqliteWarehouseTest, CommittedLoadSurvivesProcessDeath) {
+  warehouse_.reset();
+  int code = RunInChildAndCrash([&]() -> int {
+    auto w = SqliteWarehouse::Open(path_);
+    if (!w.ok()) return 10;
+    auto load = (*w)->BeginLoad(Object("t.csv", "v1"), "l", "r", ReloadMode::kReplace);
+    if (!load.ok()) return 11;
+    std::vector<transform::FactRow> facts = {Fact("TXN00000001"), Fact("TXN00000002")};
+    if (!(*load)->AddFacts(facts).ok()) return 12;
+    if (!(*load)->Commit(2).ok()) return 13;
+    return 0;  // _exit without closing the connection or checkpointing
+  });
+  ASSERT_EQ(code, 0);
+  warehouse_ = OpenOrDie();
+  EXPECT_EQ(Scalar("SELECT count(*) FROM fact_transactions"), "2");
+  EXPECT_EQ(Scalar("SELECT status || ' ' || rows_loaded FROM load_ledger"), "loaded 2");
+}
+
+TEST_F(SqliteWarehouseTest, DuplicateTransactionIdCountsMatchAcrossManyRows) {
+  LoadOrDie(Object("a.csv", "e1"), {"TXN00000010", "TXN00000020"});
+  auto load = Begin(Object("b.csv", "e1"));
+  std::vector<transform::FactRow> facts;
+  for (int i = 0; i < 100; ++i) {
+    char id[16];
+    std::snprintf(id, sizeof(id), "TXN%08d", i % 50);
+    facts.push_back(Fact(id));
+  }
+  ASSERT_TRUE(load->AddFacts(facts).ok());
+  auto counts = load->Commit(100);
+  ASSERT_TRUE(counts.ok()) << counts.status().ToString();
+  EXPECT_EQ(counts->rows_loaded, 48);
+  EXPECT_EQ(counts->rows_rejected, 52);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM fact_transactions WHERE source_object = 'b.csv'"), "48");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM rejects WHERE reason = 'duplicate_transaction_id'"),
+            "52");
+}
+
+}  // namespace
+}  // namespace ecompipe::warehouse
