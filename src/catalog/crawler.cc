@@ -225,19 +225,20 @@ Status CheckText(std::string_view s, bool whole) {
           "binary content (it looks like {}), not CSV or JSON Lines text", sig.what));
     }
   }
+  // A few bad bytes are the job's business (rows rejected as nul_byte / invalid_utf8); only a
+  // sample that is mostly not text, or whose lines are mostly not UTF-8, is not a data file.
   size_t non_text = 0;
+  size_t lines = 1, bad_lines = 0, last_bad_line = 0;
   std::optional<size_t> first_invalid;
   for (size_t i = 0; i < s.size();) {
     unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c == 0) {
-      return Status::CorruptInput(fmt::format(
-          "binary content (a NUL byte at offset {}), not CSV or JSON Lines text", i));
-    }
-    int len = Utf8SequenceLength(s, i);
+    if (c == '\n') ++lines;
+    int len = c == 0 ? 0 : Utf8SequenceLength(s, i);
     if (len < 0 && !whole) break;
     if (len <= 0) {
       ++non_text;
       if (!first_invalid) first_invalid = i;
+      if (last_bad_line != lines) ++bad_lines, last_bad_line = lines;
       ++i;
       continue;
     }
@@ -251,10 +252,12 @@ Status CheckText(std::string_view s, bool whole) {
         "binary content ({} of the first {} bytes are not text), not CSV or JSON Lines text",
         non_text, s.size()));
   }
-  if (first_invalid) {
+  if (!s.empty() && s.back() == '\n') --lines;  // a final newline ends the last line
+  if (first_invalid && bad_lines * 2 > lines) {
     return Status::CorruptInput(fmt::format(
-        "not UTF-8: invalid byte 0x{:02X} at offset {} (line {}); convert the file to UTF-8",
-        static_cast<unsigned char>(s[*first_invalid]), *first_invalid,
+        "not UTF-8: {} of {} lines hold invalid bytes, the first 0x{:02X} at offset {} (line {}); "
+        "convert the file to UTF-8",
+        bad_lines, lines, static_cast<unsigned char>(s[*first_invalid]), *first_invalid,
         LineAt(s, *first_invalid)));
   }
   return Status::Ok();

@@ -53,8 +53,9 @@ struct CrawlResult {
 // timestamp; any other mix is string, and so is a column with no value at all.
 //
 // Errors (kCorruptInput, without a place: the caller names the object): an empty object, only
-// blank lines, binary content (NUL bytes, mostly control bytes, a known binary file signature),
-// UTF-16, invalid UTF-8, a first line longer than the sample, no consistent delimiter, JSON
+// blank lines, binary content (over 10% NUL, control or invalid bytes, a known binary file
+// signature), UTF-16, a majority of lines with invalid UTF-8 (a few bad lines are left to the
+// job, which rejects those rows), a first line longer than the sample, no consistent delimiter, JSON
 // Lines that are mostly not JSON objects, a JSON array document.
 Result<TableSchema> InferSchema(std::string_view decoded_sample, bool sample_is_whole_object);
 

@@ -427,37 +427,6 @@ Result<std::shared_ptr<const Leaf>> CompileLeaf(const Json& array, const std::st
   return std::shared_ptr<const Leaf>(std::move(leaf));
 }
 
-// Both `a` and `b` must match: fields of both, constraints on shared fields combined.
-Node Merge(Node a, const Node& b) {
-  for (const auto& [name, field] : b.fields) {
-    Field& into = a.fields[name];
-    into.leaves.insert(into.leaves.end(), field.leaves.begin(), field.leaves.end());
-    if (field.object == nullptr) continue;
-    into.object = into.object == nullptr
-                      ? field.object
-                      : std::make_shared<const Node>(Merge(*into.object, *field.object));
-  }
-  return a;
-}
-
-// Every alternative of `left` AND-ed with every alternative of `right`.
-Result<std::vector<Node>> Combine(const std::vector<Node>& left, const std::vector<Node>& right,
-                                  const std::string& path) {
-  const size_t count = left.size() * right.size();
-  if (count > EventPattern::kMaxOrBranches) {
-    return Invalid(path, "\"$or\" expands the pattern to " + std::to_string(count) +
-                             " alternatives, more than the " +
-                             std::to_string(EventPattern::kMaxOrBranches) +
-                             " allowed; split it into several rules");
-  }
-  std::vector<Node> combined;
-  combined.reserve(count);
-  for (const Node& l : left) {
-    for (const Node& r : right) combined.push_back(Merge(l, r));
-  }
-  return combined;
-}
-
 // "$or" is an OR only when it holds an array of objects that name fields, not operators (Event
 // Ruler's rule); otherwise it is an ordinary field name.
 bool IsOrArray(const Json& value) {

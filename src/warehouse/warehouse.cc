@@ -12,9 +12,12 @@ Result<ReloadMode> ParseReloadMode(const std::string& text) {
 
 std::string_view ReloadModeName(ReloadMode mode) {
   switch (mode) {
-    case ReloadMode::kReplace: return "replace";
-    case ReloadMode::kAppend: return "append";
-    case ReloadMode::kIgnore: return "ignore";
+    case ReloadMode::kReplace:
+      return "replace";
+    case ReloadMode::kAppend:
+      return "append";
+    case ReloadMode::kIgnore:
+      return "ignore";
   }
   return "unknown";
 }

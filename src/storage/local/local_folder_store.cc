@@ -386,27 +386,11 @@ Result<std::unique_ptr<InputStream>> LocalFolderStore::Open(const ObjectRef& obj
     return Status::InvalidArgument("object '" + object.key + "' belongs to bucket " +
                                    object.bucket + ", not to bucket " + bucket_);
   }
-  const fs::path path = PathOf(object.key);
-  Fd fd(OpenRetrying(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
-  if (!fd.valid()) {
-    if (errno == ENOENT || errno == ENOTDIR) {
-      return Status::NotFound("no object '" + object.key + "' in bucket " + bucket_);
-    }
-    return ErrnoStatus("cannot open", path, errno);
+  Result<std::unique_ptr<InputStream>> in = OpenLocalFile(PathOf(object.key));
+  if (in.status().code() == StatusCode::kNotFound) {
+    return Status::NotFound("no object '" + object.key + "' in bucket " + bucket_);
   }
-  struct stat st;
-  if (::fstat(fd.get(), &st) != 0) return ErrnoStatus("cannot stat", path, errno);
-  if (!S_ISREG(st.st_mode)) {
-    return Status::NotFound("no object '" + object.key + "' in bucket " + bucket_ +
-                            " (the path is not a regular file)");
-  }
-  // Regular files ignore O_NONBLOCK, but clear it so the stream's contract is plain.
-  const int flags = ::fcntl(fd.get(), F_GETFL);
-  if (flags >= 0) ::fcntl(fd.get(), F_SETFL, flags & ~O_NONBLOCK);
-#ifdef POSIX_FADV_SEQUENTIAL
-  ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
-#endif
-  return std::unique_ptr<InputStream>(std::make_unique<FileInputStream>(std::move(fd), path));
+  return in;
 }
 
 Result<ObjectRef> LocalFolderStore::PutFrom(const std::string& key, const Producer& produce) {
@@ -482,6 +466,24 @@ Result<ObjectRef> LocalFolderStore::Put(const std::string& key, const fs::path& 
 
 Result<ObjectRef> LocalFolderStore::PutBytes(const std::string& key, std::string_view bytes) {
   return PutFrom(key, [&](const ChunkSink& sink) { return sink(bytes.data(), bytes.size()); });
+}
+
+Result<std::unique_ptr<InputStream>> OpenLocalFile(const fs::path& path) {
+  Fd fd(OpenRetrying(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+  if (!fd.valid()) {
+    if (errno == ENOENT || errno == ENOTDIR) return Status::NotFound("no file " + path.string());
+    return ErrnoStatus("cannot open", path, errno);
+  }
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0) return ErrnoStatus("cannot stat", path, errno);
+  if (!S_ISREG(st.st_mode)) return Status::NotFound(path.string() + " is not a regular file");
+  // Regular files ignore O_NONBLOCK, but clear it so the stream's contract is plain.
+  const int flags = ::fcntl(fd.get(), F_GETFL);
+  if (flags >= 0) ::fcntl(fd.get(), F_SETFL, flags & ~O_NONBLOCK);
+#ifdef POSIX_FADV_SEQUENTIAL
+  ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+#endif
+  return std::unique_ptr<InputStream>(std::make_unique<FileInputStream>(std::move(fd), path));
 }
 
 }  // namespace ecompipe::storage

@@ -118,4 +118,8 @@ class LocalFolderStore final : public ObjectStore {
   mutable std::unordered_map<std::string, CachedEtag> etags_;  // guarded by mu_
 };
 
+// Streams a regular file outside any bucket (e.g. a dimension file given on the command
+// line). kNotFound when it does not exist or is not a regular file.
+Result<std::unique_ptr<InputStream>> OpenLocalFile(const std::filesystem::path& path);
+
 }  // namespace ecompipe::storage

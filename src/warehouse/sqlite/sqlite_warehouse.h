@@ -8,8 +8,9 @@
 // serialize on SQLite's write lock (waiting up to busy_timeout_ms, then kUnavailable).
 //
 // Ownership: a LoadTransaction from BeginLoad() borrows the warehouse's connection; the
-// warehouse must outlive it, and while it is open the warehouse is used only through it
-// (one load at a time per connection; other calls see its uncommitted rows or fail).
+// warehouse must outlive it. One load at a time per connection: while it is open, BeginLoad,
+// EnsureSchema, RecordSkipped, the upserts and Query fail with kInternal, and the read calls
+// see its uncommitted rows.
 //
 // Thread-safety: one thread at a time (see warehouse.h); open one per thread.
 #pragma once

@@ -2,8 +2,10 @@
 
 #include <stdlib.h>
 
+#include <atomic>
 #include <filesystem>
 #include <string>
+#include <thread>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -313,6 +315,29 @@ TEST_F(CatalogStoreTest, SecondConnectionSeesCommittedCrawls) {
   auto u = other->RecordCrawl(Object(DayKey(30), "e1"), Crawl(Object(DayKey(30), "e1")));
   ASSERT_TRUE(u.ok());
   EXPECT_FALSE(u->object_new);
+}
+
+TEST_F(CatalogStoreTest, ConcurrentWritersOnOwnConnectionsAllCommit) {
+  std::vector<std::thread> writers;
+  std::atomic<int> failures{0};
+  for (int w = 0; w < 3; ++w) {
+    writers.emplace_back([&, w] {
+      auto store = CatalogStore::Open(path_);
+      if (!store.ok()) {
+        ++failures;
+        return;
+      }
+      for (int day = 1; day <= 10; ++day) {
+        auto o = Object(DayKey(day), "w" + std::to_string(w));
+        if (!(*store)->RecordCrawl(o, Crawl(o)).ok()) ++failures;
+      }
+    });
+  }
+  for (auto& t : writers) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  // Each key has three versions; one of them is current.
+  EXPECT_EQ(List("transactions").size(), 10u);
+  EXPECT_EQ(Tables()[0].partition_count, 10);
 }
 
 TEST_F(CatalogStoreTest, SchemaHistoryOfAnUnknownTableIsNotFound) {

