@@ -151,6 +151,32 @@ void Accumulate(std::optional<ColumnType>& column, std::optional<ColumnType> val
   column = column ? Widen(*column, *value) : *value;
 }
 
+// A CSV column's type from its sample values. Daily files carry a few bad values ("abc" in a
+// quantity column) that the job rejects row by row; letting them turn the column into a string
+// would make the schema flap between files. So values that fit no typed reading are outliers
+// while they are at most 5% of the non-empty values.
+class TypeTally {
+ public:
+  void Add(std::optional<ColumnType> t) {
+    if (!t) return;
+    ++values_;
+    if (*t == ColumnType::kString) {
+      ++strings_;
+    } else {
+      Accumulate(typed_, t);
+    }
+  }
+  std::optional<ColumnType> Type() const {
+    if (values_ == 0) return std::nullopt;
+    if (!typed_ || strings_ * 20 > values_) return ColumnType::kString;
+    return typed_;
+  }
+
+ private:
+  size_t values_ = 0, strings_ = 0;
+  std::optional<ColumnType> typed_;
+};
+
 // ---- Text checks ----
 
 // The length of the valid UTF-8 sequence at s[i]; 0 when invalid; -1 when s ends inside an
@@ -438,10 +464,12 @@ Result<TableSchema> InferCsv(std::string_view text, bool whole) {
   }
 
   auto column_types = [&](size_t first_row) {
-    std::vector<std::optional<ColumnType>> types(width);
+    std::vector<TypeTally> tallies(width);
     for (size_t r = first_row; r < rows.size() && r - first_row < kMaxSampleRows; ++r) {
-      for (size_t c = 0; c < width; ++c) Accumulate(types[c], ClassifyValue(rows[r]->fields[c]));
+      for (size_t c = 0; c < width; ++c) tallies[c].Add(ClassifyValue(rows[r]->fields[c]));
     }
+    std::vector<std::optional<ColumnType>> types(width);
+    for (size_t c = 0; c < width; ++c) types[c] = tallies[c].Type();
     return types;
   };
 

@@ -48,7 +48,8 @@ struct CrawlResult {
 // are named col0, col1, ...). Names are trimmed; a UTF-8 byte order mark is dropped.
 //
 // Types, from up to kMaxSampleRows rows: bigint, decimal, date (YYYY-MM-DD), timestamp,
-// boolean (true/false), else string (see ClassifyValue). Empty values (and JSON nulls) do not
+// boolean (true/false), else string (see ClassifyValue). In CSV, values that fit no type are
+// outliers (bad rows for the job to reject) while they are at most 5% of a column's values. Empty values (and JSON nulls) do not
 // decide a type; a column of bigints and decimals is decimal, of dates and timestamps is
 // timestamp; any other mix is string, and so is a column with no value at all.
 //

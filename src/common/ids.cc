@@ -30,6 +30,7 @@ std::string Hex(const unsigned char* p, int n) {
 }  // namespace
 
 std::string NewHex(int bytes) {
+  if (bytes <= 0) return {};
   std::vector<unsigned char> b(bytes);
   RandomBytes(b.data(), bytes);
   return Hex(b.data(), bytes);

@@ -61,16 +61,26 @@ class SqliteDb {
   int Changes() const { return sqlite3_changes(db_); }
   sqlite3* raw() { return db_; }
 
-  // Runs `body` inside BEGIN IMMEDIATE ... COMMIT; rolls back when it returns an error.
+  // Runs `body` inside BEGIN IMMEDIATE ... COMMIT; rolls back when it returns an error, when
+  // it throws (the exception is rethrown) or when COMMIT itself fails, so the connection is
+  // never left inside a transaction.
   template <typename F>
   Status Transaction(F&& body) {
     EP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
-    Status s = body();
+    Status s;
+    try {
+      s = body();
+    } catch (...) {
+      (void)Exec("ROLLBACK");
+      throw;
+    }
     if (!s.ok()) {
       (void)Exec("ROLLBACK");
       return s;
     }
-    return Exec("COMMIT");
+    s = Exec("COMMIT");
+    if (!s.ok()) (void)Exec("ROLLBACK");
+    return s;
   }
 
  private:

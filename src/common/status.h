@@ -78,7 +78,11 @@ template <typename T>
 class [[nodiscard]] Result {
  public:
   Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
-  Result(Status status) : v_(std::move(status)) {}  // NOLINT: must not be OK
+  // `status` must not be OK; an OK status (a bug in the caller) becomes kInternal, so that
+  // the Result still reports an error instead of claiming a value it does not hold.
+  Result(Status status)  // NOLINT: implicit by design
+      : v_(status.ok() ? Status::Internal("Result built from an OK status without a value")
+                       : std::move(status)) {}
 
   bool ok() const { return std::holds_alternative<T>(v_); }
   const Status& status() const {

@@ -41,8 +41,10 @@ Result<int64_t> EventBus::Put(const Json& event) {
     return log_->Append(event, deliveries);
   }();
   if (seq.ok()) {
+    auto type = event.find("detail-type");  // Append() checked it is a string when present
     spdlog::debug("Event appended. seq={} detail-type={} deliveries={}", *seq,
-                  event.value("detail-type", ""), deliveries.size());
+                  type == event.end() || !type->is_string() ? "" : type->get<std::string>(),
+                  deliveries.size());
     Wake();
   }
   return seq;
@@ -64,24 +66,30 @@ void EventBus::WaitForWork(std::chrono::milliseconds timeout) {
 
 int64_t EventBus::RetryDelayMs(int attempts) {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
-  int64_t delay = retry_.base_delay_ms << std::min(attempts, 20);
-  delay = std::min(delay, retry_.max_delay_ms);
-  // Full jitter between half and the whole delay, so retries of many deliveries spread out.
-  std::uniform_int_distribution<int64_t> jitter(delay / 2, delay);
+  // base * 2^attempts, capped at max_delay_ms; doubled step by step so that a large base or
+  // many attempts cannot overflow.
+  const int64_t cap = std::max<int64_t>(1, retry_.max_delay_ms);
+  int64_t delay = std::clamp<int64_t>(retry_.base_delay_ms, 1, cap);
+  for (int i = 0; i < attempts && delay < cap; ++i) delay = delay > cap / 2 ? cap : delay * 2;
+  // Jitter between half and the whole delay, so retries of many deliveries spread out; at
+  // least 1 ms, so a retry is always strictly later than the failure.
+  std::uniform_int_distribution<int64_t> jitter(std::max<int64_t>(1, delay / 2), delay);
   return jitter(rng);
 }
 
-Status EventBus::RunGroup(const TargetHandler* handler, std::span<const Delivery> group) {
+Status EventBus::RunGroup(const TargetHandler* handler, std::span<const Delivery> group,
+                          bool& cancelled) {
   Status result = handler
                       ? handler->run(group)
                       : Status::InvalidArgument("no handler for target type '" +
                                                 group.front().target.type + "'");
+  cancelled = result.code() == StatusCode::kCancelled;
   std::lock_guard lock(log_mutex_);
   for (const Delivery& d : group) {
     Status s;
     if (result.ok()) {
       s = log_->MarkDone(d.id);
-    } else if (result.code() == StatusCode::kCancelled) {
+    } else if (cancelled) {
       continue;  // stopped by a signal: stays pending, runs again on the next start
     } else {
       // Only failures that may go away by themselves are retried; a bad file or a bad
@@ -109,22 +117,30 @@ Result<int> EventBus::DispatchDue(const std::atomic<bool>& stop) {
     if (!due.ok()) return due.status();
     if (due->empty()) break;
 
-    // Plain deliveries in log order, then one call per coalesced (type, name) group.
-    std::map<std::pair<std::string, std::string>, std::vector<Delivery>> groups;
+    // Plain deliveries in log order, then one call per coalesced (type, name) group, the
+    // groups in the log order of their first delivery.
+    std::vector<std::pair<const TargetHandler*, std::vector<Delivery>>> groups;
+    std::map<std::pair<std::string, std::string>, size_t> group_index;
+    bool cancelled = false;
     for (Delivery& d : *due) {
       if (stop.load()) return ran;
       auto it = handlers_.find(d.target.type);
       const TargetHandler* h = it == handlers_.end() ? nullptr : &it->second;
       if (h && h->coalesce) {
-        groups[{d.target.type, d.target.name}].push_back(std::move(d));
+        auto [g, added] = group_index.try_emplace({d.target.type, d.target.name}, groups.size());
+        if (added) groups.emplace_back(h, std::vector<Delivery>());
+        groups[g->second].second.push_back(std::move(d));
         continue;
       }
-      EP_RETURN_IF_ERROR(RunGroup(h, std::span<const Delivery>(&d, 1)));
+      EP_RETURN_IF_ERROR(RunGroup(h, std::span<const Delivery>(&d, 1), cancelled));
+      // A cancelled delivery stays pending and due: running on would run it again at once.
+      if (cancelled) return ran;
       ++ran;
     }
-    for (auto& [key, group] : groups) {
+    for (auto& [handler, group] : groups) {
       if (stop.load()) return ran;
-      EP_RETURN_IF_ERROR(RunGroup(&handlers_.at(key.first), group));
+      EP_RETURN_IF_ERROR(RunGroup(handler, group, cancelled));
+      if (cancelled) return ran;
       ran += static_cast<int>(group.size());
     }
   }

@@ -5,10 +5,13 @@
 // Delivery semantics: at-least-once. A delivery is marked done after its handler returned
 // OK. One that fails with a transient error (kUnavailable, kTimeout, kIoError) is retried
 // with exponential backoff and jitter; after `max_attempts`, or at once for any other error,
-// it becomes a dead letter (kept, listed by `ecompipe events`). Handlers
-// registered with `coalesce` receive every due delivery for the same (type, name) in one
-// call (a job start that arrives while the job runs becomes one follow-up run). Within one
-// dispatch round, plain deliveries run first, in log order, then the coalesced groups.
+// it becomes a dead letter (kept, listed by `ecompipe events`). A delivery whose target type
+// has no handler is a dead letter at once. A handler that returns kCancelled (stopped by a
+// signal) leaves its deliveries pending, not counted as an attempt, and ends the
+// DispatchDue() call. Handlers registered with `coalesce` receive every due delivery for the
+// same (type, name) in one call (a job start that arrives while the job runs becomes one
+// follow-up run). Within one dispatch round, plain deliveries run first, in log order, then
+// the coalesced groups, in the log order of their first delivery.
 //
 // Thread-safety: Put() may be called from any thread, including from inside a handler;
 // DispatchDue() from one thread at a time.
@@ -30,6 +33,9 @@
 
 namespace ecompipe::events {
 
+// After the n-th failed attempt of a delivery (n from 1), the next one is due after a random
+// delay in [d/2, d], d = min(base_delay_ms * 2^(n-1), max_delay_ms), and at least 1 ms. The
+// n-th failure with n == max_attempts makes the delivery a dead letter.
 struct RetryPolicy {
   int max_attempts = 8;
   int64_t base_delay_ms = 1000;
@@ -50,10 +56,14 @@ class EventBus {
   Status CheckTargets() const;
 
   // Appends the event with one delivery per matching (rule, target); returns its sequence.
+  // Errors are EventLog::Append's: kAlreadyExists for an id already in the log (nothing is
+  // appended), kInvalidArgument for a malformed envelope.
   Result<int64_t> Put(const Json& event);
 
   // Runs deliveries that are due until none is left due, including those that the handlers'
-  // own events create. Stops early when `stop` becomes true. Returns how many ran.
+  // own events create. Stops early when `stop` becomes true or a handler returns kCancelled.
+  // Returns how many ran (succeeded or failed; cancelled ones are not counted). An error
+  // reading or updating the log is returned as is.
   Result<int> DispatchDue(const std::atomic<bool>& stop);
 
   // Blocks until Put() is called, `timeout` passes, or Wake() is called.
@@ -68,7 +78,9 @@ class EventBus {
   }
 
  private:
-  Status RunGroup(const TargetHandler* handler, std::span<const Delivery> group);
+  // Runs `group` through `handler` (nullptr: no handler for its type) and records the outcome
+  // of each delivery; `cancelled` tells whether the handler returned kCancelled.
+  Status RunGroup(const TargetHandler* handler, std::span<const Delivery> group, bool& cancelled);
   int64_t RetryDelayMs(int attempts);
 
   std::unique_ptr<EventLog> log_;

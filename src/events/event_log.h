@@ -50,9 +50,13 @@ class EventLog {
  public:
   virtual ~EventLog() = default;
   // Appends `event` and its deliveries atomically; returns the event's sequence number.
+  // kAlreadyExists (nothing written) when an event with the same id is in the log;
+  // kInvalidArgument when `event` is not an object with a non-empty string "id" (and string
+  // "time", "source" and "detail-type" when present) or cannot be serialised (invalid UTF-8).
   virtual Result<int64_t> Append(const Json& event, const std::vector<PlannedDelivery>& deliveries) = 0;
   // Pending deliveries whose next attempt is due at `now_ms`, oldest first.
   virtual Result<std::vector<Delivery>> Due(int64_t now_ms, int limit) = 0;
+  // MarkDone and MarkFailed return kNotFound when there is no delivery `delivery_id`.
   virtual Status MarkDone(int64_t delivery_id) = 0;
   // Records a failed attempt; `retry_at_ms` nullopt makes it a dead letter.
   virtual Status MarkFailed(int64_t delivery_id, const std::string& error,

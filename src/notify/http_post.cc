@@ -2,6 +2,7 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
 #include <memory>
 
 namespace ecompipe::notify {
@@ -26,9 +27,26 @@ Result<HttpResponse> HttpPost(const std::string& url, const std::string& body,
   static CurlGlobal global;
   std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
   if (!curl) return Status::Internal("curl_easy_init failed");
-  curl_slist* list = nullptr;
-  for (const auto& [k, v] : headers) list = curl_slist_append(list, (k + ": " + v).c_str());
-  std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> list_guard(list, curl_slist_free_all);
+  std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> list(nullptr, curl_slist_free_all);
+  auto add_header = [&](const std::string& line) {
+    curl_slist* grown = curl_slist_append(list.get(), line.c_str());
+    if (grown) {
+      (void)list.release();
+      list.reset(grown);
+    }
+    return grown != nullptr;
+  };
+  for (const auto& [k, v] : headers) {
+    // A CR, LF or NUL would end the header line and let a value inject headers or a body.
+    auto bad = [](char ch) { return ch == '\r' || ch == '\n' || ch == '\0'; };
+    if (k.empty() || std::any_of(k.begin(), k.end(), bad) || std::any_of(v.begin(), v.end(), bad))
+      return Status::InvalidArgument("POST " + url + ": header '" + k +
+                                     "' holds a line break or NUL");
+    if (!add_header(k + ": " + v)) return Status::Internal("curl_slist_append failed");
+  }
+  // No "Expect: 100-continue" round trip for larger bodies: receivers that do not answer
+  // it would cost a second per POST.
+  if (!add_header("Expect:")) return Status::Internal("curl_slist_append failed");
 
   HttpResponse resp;
   CURL* c = curl.get();
@@ -36,7 +54,7 @@ Result<HttpResponse> HttpPost(const std::string& url, const std::string& body,
   curl_easy_setopt(c, CURLOPT_POST, 1L);
   curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
   curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, list.get());
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, std::min(timeout_ms, 5000L));
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);

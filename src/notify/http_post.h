@@ -16,7 +16,8 @@ struct HttpResponse {
 
 // POSTs `body` to `url` (http or https). Connection failures and timeouts are kUnavailable /
 // kTimeout (retryable); a 5xx or 429 answer is kUnavailable; another non-2xx answer is
-// kInvalidArgument (not retryable without a change on the receiver's side).
+// kInvalidArgument (not retryable without a change on the receiver's side), and so is a
+// malformed URL, a scheme other than http/https, or a header holding CR, LF or NUL.
 Result<HttpResponse> HttpPost(const std::string& url, const std::string& body,
                               const std::vector<std::pair<std::string, std::string>>& headers,
                               long timeout_ms = 10000);

@@ -54,6 +54,13 @@ Status AppendLine(const std::string& path, const std::string& line) {
   return Status::Ok();
 }
 
+// `object[key]` when it is a string, else "" (Json::value would throw on other types).
+std::string StringField(const Json& object, const char* key) {
+  if (!object.is_object()) return {};
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Notifier>> Notifier::Open(const std::string& state_db_path,
@@ -67,9 +74,20 @@ Status Notifier::Publish(const std::string& topic_name, const Json& event) {
   auto topic = std::find_if(topics_.begin(), topics_.end(),
                             [&](const Topic& t) { return t.name == topic_name; });
   if (topic == topics_.end()) return Status::NotFound("no topic named '" + topic_name + "'");
+  // The event id is what makes publishing twice store once; without one, every event would
+  // collapse into the first.
+  const std::string event_id = StringField(event, "id");
+  if (event_id.empty())
+    return Status::InvalidArgument("an event published to '" + topic_name +
+                                   "' must be an object with a non-empty string 'id'");
   const Json& detail = event.contains("detail") ? event["detail"] : Json::object();
-  std::string summary = event.value("detail-type", "") + " " + detail.value("state", "");
-  std::string body = event.dump();
+  std::string summary = StringField(event, "detail-type") + " " + StringField(detail, "state");
+  std::string body;
+  try {
+    body = event.dump();
+  } catch (const Json::exception& e) {
+    return Status::InvalidArgument("event " + event_id + " cannot be stored: " + e.what());
+  }
   int64_t now = NowMillis();
   return db_->Transaction([&]() -> Status {
     EP_ASSIGN_OR_RETURN(SqliteStmt ins, db_->Prepare(
@@ -79,7 +97,7 @@ Status Notifier::Publish(const std::string& topic_name, const Json& event) {
     for (const Subscription& sub : topic->subscriptions) {
       if (sub.filter && !sub.filter->Matches(event)) continue;
       ins.Bind(1, NewUuid()).Bind(2, topic->name).Bind(3, sub.name).Bind(4, sub.type)
-          .Bind(5, sub.target).Bind(6, event.value("id", "")).Bind(7, summary).Bind(8, body)
+          .Bind(5, sub.target).Bind(6, event_id).Bind(7, summary).Bind(8, body)
           .Bind(9, now).Bind(10, FormatIsoMillis(now));
       EP_RETURN_IF_ERROR(ins.Run());
       EP_RETURN_IF_ERROR(ins.Reset());
@@ -90,8 +108,9 @@ Status Notifier::Publish(const std::string& topic_name, const Json& event) {
 
 Status Notifier::Send(const NotificationRecord& n, const std::string& body) {
   if (n.type == "log") {
+    EP_ASSIGN_OR_RETURN(Json event, ParseJson(body));
     Json line = {{"notification_id", n.id}, {"topic", n.topic}, {"subscription", n.subscription},
-                 {"delivered_at", FormatIsoMillis(NowMillis())}, {"event", Json::parse(body)}};
+                 {"delivered_at", FormatIsoMillis(NowMillis())}, {"event", std::move(event)}};
     return AppendLine(n.target, line.dump());
   }
   if (n.type == "webhook") {
@@ -110,7 +129,7 @@ Result<int> Notifier::DeliverDue() {
   {
     EP_ASSIGN_OR_RETURN(SqliteStmt q, db_->Prepare(
         "SELECT id, topic, subscription, type, target, event_id, attempts, body FROM notifications "
-        "WHERE status='pending' AND next_attempt_ms <= ? ORDER BY created_at, id LIMIT 500"));
+        "WHERE status='pending' AND next_attempt_ms <= ? ORDER BY rowid LIMIT 500"));
     q.Bind(1, now);
     while (true) {
       EP_ASSIGN_OR_RETURN(bool row, q.Step());
@@ -162,7 +181,7 @@ Result<std::vector<NotificationRecord>> Notifier::List(int limit) {
   EP_ASSIGN_OR_RETURN(SqliteStmt q, db_->Prepare(
       "SELECT id, topic, subscription, type, target, event_id, status, attempts, "
       "COALESCE(last_error,''), created_at, COALESCE(delivered_at,''), summary "
-      "FROM notifications ORDER BY created_at DESC, id LIMIT ?"));
+      "FROM notifications ORDER BY rowid DESC LIMIT ?"));
   q.Bind(1, static_cast<int64_t>(limit));
   std::vector<NotificationRecord> out;
   while (true) {

@@ -54,11 +54,17 @@ class Notifier {
   static Result<std::unique_ptr<Notifier>> Open(const std::string& state_db_path,
                                                 std::vector<Topic> topics, int max_attempts = 10);
 
-  // kNotFound when the topic is not configured.
+  // Stores one notification per subscription of `topic` whose filter matches `event`, all in
+  // one transaction; one already stored for the same (topic, subscription, event id) is kept
+  // as is. kNotFound when the topic is not configured; kInvalidArgument when `event` has no
+  // non-empty string "id" or cannot be serialised.
   Status Publish(const std::string& topic, const Json& event);
-  // Attempts every due notification once; returns how many were delivered.
+  // Attempts every due notification once, oldest first; returns how many were delivered. A
+  // failure is retried after 1 s * 2^(attempts-1) (at most 10 min) until `max_attempts`; a
+  // kInvalidArgument failure (HTTP 4xx, bad URL, unknown type) is a dead letter at once.
   Result<int> DeliverDue();
   Result<int64_t> PendingCount();
+  // Most recent first.
   Result<std::vector<NotificationRecord>> List(int limit);
 
  private:

@@ -3,9 +3,12 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <charconv>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
+#include <string_view>
 
 namespace ecompipe::runtime {
 namespace {
@@ -42,10 +45,16 @@ class Reader {
     return Status::Ok();
   }
 
-  // Fails on keys not in `allowed`, suggesting the closest one.
+  // Fails on a key given twice (YAML keeps both; lookups would silently take the first) and
+  // on keys not in `allowed`, suggesting the closest one.
   Status CheckKeys(const std::vector<std::string>& allowed) const {
+    std::map<std::string, int> seen;  // key -> line
     for (const auto& kv : node_) {
       std::string key = kv.first.as<std::string>();
+      auto [first, fresh] = seen.emplace(key, kv.first.Mark().line + 1);
+      if (!fresh)
+        return Error(kv.first, "duplicate key '" + Path(key) + "' (first given on line " +
+                                   std::to_string(first->second) + ")");
       if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
       std::string best;
       size_t best_d = 3;
@@ -60,6 +69,15 @@ class Reader {
     return Status::Ok();
   }
 
+  // Fails when `key` is given at all: it does not apply here, and `why` says what does.
+  Status Forbid(const std::string& key, const std::string& why) const {
+    for (const auto& kv : node_) {
+      if (kv.first.IsScalar() && kv.first.Scalar() == key)
+        return Error(kv.first, "'" + Path(key) + "' " + why);
+    }
+    return Status::Ok();
+  }
+
   bool Has(const std::string& key) const { return node_[key].IsDefined() && !node_[key].IsNull(); }
   YAML::Node Node(const std::string& key) const { return node_[key]; }
 
@@ -69,7 +87,15 @@ class Reader {
       return required ? Error("missing required key '" + Path(key) + "'") : Status::Ok();
     }
     if (!n.IsScalar()) return Error(n, "'" + Path(key) + "' must be a string");
+    if (required && n.Scalar().empty()) return Error(n, "'" + Path(key) + "' must not be empty");
     out = n.Scalar();
+    return Status::Ok();
+  }
+
+  // A file or folder path: a string that is not empty when given.
+  Status PathString(const std::string& key, std::string& out, bool required = false) const {
+    EP_RETURN_IF_ERROR(String(key, out, required));
+    if (Has(key) && out.empty()) return Error(node_[key], "'" + Path(key) + "' must not be empty");
     return Status::Ok();
   }
 
@@ -107,49 +133,129 @@ class Reader {
   std::string path_;
 };
 
-// YAML -> JSON for event patterns. Quoted scalars stay strings; plain scalars become null,
-// booleans or numbers when they read as such (numbers keep the text as written).
-Json ToJson(const YAML::Node& n) {
+// YAML -> JSON for event patterns. Quoted (and !!str) scalars stay strings; plain scalars
+// become null, booleans or numbers when they read as such in YAML 1.2's core schema and in
+// JSON (null/Null/NULL/~, true/True/TRUE, false/False/FALSE, JSON numbers, which keep the
+// text as written: 300 is an integer, 300.0 a fraction), and strings otherwise.
+Status ToJson(const Reader& r, const YAML::Node& n, const std::string& what, int depth, Json& out) {
+  // Deeper than any pattern EventPattern accepts; stops the recursion before it matters.
+  if (depth > events::EventPattern::kMaxDepth)
+    return r.Error(n, what + ": nested deeper than " +
+                          std::to_string(events::EventPattern::kMaxDepth) + " levels");
   switch (n.Type()) {
     case YAML::NodeType::Null:
     case YAML::NodeType::Undefined:
-      return nullptr;
+      out = nullptr;
+      return Status::Ok();
     case YAML::NodeType::Sequence: {
-      Json a = Json::array();
-      for (const auto& x : n) a.push_back(ToJson(x));
-      return a;
+      out = Json::array();
+      for (const auto& x : n) {
+        Json item;
+        EP_RETURN_IF_ERROR(ToJson(r, x, what, depth + 1, item));
+        out.push_back(std::move(item));
+      }
+      return Status::Ok();
     }
     case YAML::NodeType::Map: {
-      Json o = Json::object();
-      for (const auto& kv : n) o[kv.first.as<std::string>()] = ToJson(kv.second);
-      return o;
+      out = Json::object();
+      for (const auto& kv : n) {
+        if (!kv.first.IsScalar()) return r.Error(kv.first, what + ": field names must be strings");
+        const std::string& key = kv.first.Scalar();
+        if (out.contains(key)) return r.Error(kv.first, what + ": duplicate field '" + key + "'");
+        EP_RETURN_IF_ERROR(ToJson(r, kv.second, what, depth + 1, out[key]));
+      }
+      return Status::Ok();
     }
     case YAML::NodeType::Scalar: {
       const std::string& s = n.Scalar();
-      if (n.Tag() == "!") return s;  // quoted
-      if (s == "~" || s == "null") return nullptr;
-      if (s == "true") return true;
-      if (s == "false") return false;
-      if (!s.empty() && (std::isdigit(static_cast<unsigned char>(s[0])) || s[0] == '-')) {
-        Result<Json> num = ParseJson(s);
-        if (num.ok() && num->is_number()) return *num;
+      if (n.Tag() == "!" || n.Tag() == "tag:yaml.org,2002:str") {  // quoted, or !!str
+        out = s;
+        return Status::Ok();
       }
-      return s;
+      if (s == "~" || s == "null" || s == "Null" || s == "NULL") {
+        out = nullptr;
+      } else if (s == "true" || s == "True" || s == "TRUE") {
+        out = true;
+      } else if (s == "false" || s == "False" || s == "FALSE") {
+        out = false;
+      } else {
+        out = s;
+        if (!s.empty() && (std::isdigit(static_cast<unsigned char>(s[0])) || s[0] == '-')) {
+          Result<Json> num = ParseJson(s);
+          if (num.ok() && num->is_number()) out = std::move(*num);
+        }
+      }
+      return Status::Ok();
     }
   }
-  return nullptr;
+  out = nullptr;
+  return Status::Ok();
 }
 
+// The YAML node that EventPattern's error place ("pattern.detail.key[0]") names, as far as it
+// can be followed; `pattern` itself otherwise. Field names may hold dots, so at each mapping
+// the longest key that fits the rest of the path wins.
+YAML::Node LocatePatternNode(const YAML::Node& pattern, std::string_view place) {
+  YAML::Node node(pattern);
+  constexpr std::string_view kRoot = "pattern";
+  if (place.substr(0, kRoot.size()) != kRoot) return node;
+  place.remove_prefix(kRoot.size());
+  while (!place.empty()) {
+    if (place[0] == '[' && node.IsSequence()) {
+      size_t close = place.find(']');
+      size_t index = 0;
+      if (close == std::string_view::npos) break;
+      auto [end, ec] = std::from_chars(place.data() + 1, place.data() + close, index);
+      if (ec != std::errc() || end != place.data() + close || index >= node.size()) break;
+      const YAML::Node seq(node);
+      node.reset(seq[index]);
+      place.remove_prefix(close + 1);
+    } else if (place[0] == '.' && node.IsMap()) {
+      std::string_view rest = place.substr(1);
+      YAML::Node best;
+      size_t best_len = 0;
+      bool found = false;
+      for (const auto& kv : node) {
+        if (!kv.first.IsScalar()) continue;
+        const std::string& k = kv.first.Scalar();
+        if (rest.substr(0, k.size()) != k) continue;
+        if (rest.size() > k.size() && rest[k.size()] != '.' && rest[k.size()] != '[') continue;
+        if (found && k.size() <= best_len) continue;
+        best.reset(kv.second);
+        best_len = k.size();
+        found = true;
+      }
+      if (!found) break;
+      node.reset(best);
+      place = rest.substr(best_len);
+    } else {
+      break;
+    }
+  }
+  return node;
+}
+
+// A pattern given as YAML or as a JSON string. Errors name `what` ("rule 'r' pattern"), the
+// line of the offending value and, after "at", its path inside the pattern.
 Result<events::EventPattern> ParsePattern(const Reader& r, const YAML::Node& n,
                                           const std::string& what) {
-  Json pattern = n.IsScalar() ? Json() : ToJson(n);
+  Json pattern;
   if (n.IsScalar()) {
     Result<Json> parsed = ParseJson(n.Scalar());
     if (!parsed.ok()) return r.Error(n, what + ": " + parsed.status().message());
-    pattern = *parsed;
+    pattern = std::move(*parsed);
+  } else {
+    EP_RETURN_IF_ERROR(ToJson(r, n, what, 0, pattern));
   }
   Result<events::EventPattern> p = events::EventPattern::Parse(pattern);
-  if (!p.ok()) return r.Error(n, what + ": " + p.status().message());
+  if (!p.ok()) {
+    std::string_view place = p.status().place();
+    std::string_view inside = place.substr(0, 7) == "pattern" ? place.substr(7) : place;
+    if (!inside.empty() && inside[0] == '.') inside.remove_prefix(1);
+    std::string where = inside.empty() ? "" : " at '" + std::string(inside) + "'";
+    YAML::Node at = n.IsScalar() ? YAML::Node(n) : LocatePatternNode(n, place);
+    return r.Error(at, what + where + ": " + p.status().message());
+  }
   return p;
 }
 
@@ -204,7 +310,7 @@ Status ParseJobs(const Reader& root, PipelineConfig& cfg) {
       if (job.spec.bins.back().upper)
         return r.Error(bins, "the last classification bin must have no 'max' (it takes every larger total)");
     }
-    if (cfg.FindJob(job.name)) return r.Error("duplicate job name '" + job.name + "'");
+    if (cfg.FindJob(job.name)) return r.Error(r.Node("name"), "duplicate job name '" + job.name + "'");
     cfg.jobs.push_back(std::move(job));
   }
   return Status::Ok();
@@ -220,6 +326,9 @@ Status ParseTopics(const Reader& root, PipelineConfig& cfg) {
     EP_RETURN_IF_ERROR(r.CheckKeys({"name", "subscriptions"}));
     notify::Topic topic;
     EP_RETURN_IF_ERROR(r.String("name", topic.name, true));
+    if (std::any_of(cfg.topics.begin(), cfg.topics.end(),
+                    [&](const notify::Topic& t) { return t.name == topic.name; }))
+      return r.Error(r.Node("name"), "duplicate topic name '" + topic.name + "'");
     YAML::Node subs = r.Node("subscriptions");
     if (subs.IsDefined() && !subs.IsNull()) {
       if (!subs.IsSequence()) return r.Error(subs, "'" + r.Path("subscriptions") + "' must be a list");
@@ -230,10 +339,12 @@ Status ParseTopics(const Reader& root, PipelineConfig& cfg) {
         notify::Subscription sub;
         EP_RETURN_IF_ERROR(sr.String("type", sub.type, true));
         if (sub.type == "log") {
+          EP_RETURN_IF_ERROR(sr.Forbid("url", "applies to webhook subscriptions; a log subscription writes to 'path'"));
           std::string p;
-          EP_RETURN_IF_ERROR(sr.String("path", p, true));
+          EP_RETURN_IF_ERROR(sr.PathString("path", p, true));
           sub.target = Resolve(cfg.dir, p).string();
         } else if (sub.type == "webhook") {
+          EP_RETURN_IF_ERROR(sr.Forbid("path", "applies to log subscriptions; a webhook subscription posts to 'url'"));
           EP_RETURN_IF_ERROR(sr.String("url", sub.target, true));
           if (sub.target.rfind("http://", 0) != 0 && sub.target.rfind("https://", 0) != 0)
             return sr.Error(sr.Node("url"), "'" + sr.Path("url") + "' must start with http:// or https://");
@@ -243,6 +354,13 @@ Status ParseTopics(const Reader& root, PipelineConfig& cfg) {
         }
         sub.name = sub.type + "-" + std::to_string(s + 1);
         EP_RETURN_IF_ERROR(sr.String("name", sub.name));
+        if (sub.name.empty()) return sr.Error(sr.Node("name"), "'" + sr.Path("name") + "' must not be empty");
+        // The outbox keeps one notification per (topic, subscription, event): two subscriptions
+        // with one name would share it, and the second would never be notified.
+        if (std::any_of(topic.subscriptions.begin(), topic.subscriptions.end(),
+                        [&](const notify::Subscription& o) { return o.name == sub.name; }))
+          return sr.Error(sr.Has("name") ? sr.Node("name") : sr.node(),
+                          "duplicate subscription name '" + sub.name + "' in topic '" + topic.name + "'");
         if (sr.Has("filter")) {
           EP_ASSIGN_OR_RETURN(sub.filter, ParsePattern(sr, sr.Node("filter"), "'" + sr.Path("filter") + "'"));
         }
@@ -265,7 +383,7 @@ Status ParseRules(const Reader& root, PipelineConfig& cfg) {
     EP_RETURN_IF_ERROR(r.CheckKeys({"name", "pattern", "targets"}));
     std::string name;
     EP_RETURN_IF_ERROR(r.String("name", name, true));
-    if (!names.insert(name).second) return r.Error("duplicate rule name '" + name + "'");
+    if (!names.insert(name).second) return r.Error(r.Node("name"), "duplicate rule name '" + name + "'");
     if (!r.Has("pattern")) return r.Error("rule '" + name + "': missing required key 'pattern'");
     EP_ASSIGN_OR_RETURN(events::EventPattern pattern,
                         ParsePattern(r, r.Node("pattern"), "rule '" + name + "' pattern"));
@@ -280,9 +398,18 @@ Status ParseRules(const Reader& root, PipelineConfig& cfg) {
       events::Target target;
       EP_RETURN_IF_ERROR(tr.String("type", target.type, true));
       const std::string& ty = target.type;
+      static const std::vector<std::string> kTypes = {"start_crawler", "start_job", "publish",
+                                                       "webhook", "upsert_dimension"};
+      if (std::find(kTypes.begin(), kTypes.end(), ty) == kTypes.end())
+        return tr.Error(tr.Node("type"), "rule '" + name + "': unknown target type '" + ty +
+                                             "' (allowed: " + Reader::Join(kTypes) + ")");
       if (ty == "webhook") {
+        EP_RETURN_IF_ERROR(tr.Forbid("name", "does not apply to a webhook target, which posts to 'url'"));
         EP_RETURN_IF_ERROR(tr.String("url", target.name, true));
+        if (target.name.rfind("http://", 0) != 0 && target.name.rfind("https://", 0) != 0)
+          return tr.Error(tr.Node("url"), "'" + tr.Path("url") + "' must start with http:// or https://");
       } else {
+        EP_RETURN_IF_ERROR(tr.Forbid("url", "applies only to webhook targets"));
         EP_RETURN_IF_ERROR(tr.String("name", target.name, true));
       }
       auto bad = [&](const std::string& what) {
@@ -297,11 +424,6 @@ Status ParseRules(const Reader& root, PipelineConfig& cfg) {
         return bad("no topic named '" + target.name + "' (see 'topics')");
       if (ty == "upsert_dimension" && target.name != "products" && target.name != "customers")
         return bad("upsert_dimension name must be 'products' or 'customers'");
-      static const std::vector<std::string> kTypes = {"start_crawler", "start_job", "publish",
-                                                       "webhook", "upsert_dimension"};
-      if (std::find(kTypes.begin(), kTypes.end(), ty) == kTypes.end())
-        return tr.Error(tr.Node("type"), "rule '" + name + "': unknown target type '" + ty +
-                                             "' (allowed: " + Reader::Join(kTypes) + ")");
       rule.targets.push_back(std::move(target));
     }
     cfg.rules.push_back(std::move(rule));
@@ -322,7 +444,7 @@ bool PipelineConfig::HasCrawler(const std::string& name) const {
 }
 
 Result<PipelineConfig> ParseConfig(const std::string& text, const fs::path& path) {
-  const std::string file = path.filename().string();
+  const std::string file = path.filename().empty() ? kConfigFileName : path.filename().string();
   YAML::Node root;
   try {
     root = YAML::Load(text);
@@ -330,7 +452,9 @@ Result<PipelineConfig> ParseConfig(const std::string& text, const fs::path& path
     return Status::InvalidArgument("invalid YAML: " + e.msg).At(file + ":" + std::to_string(e.mark.line + 1));
   }
   PipelineConfig cfg;
-  cfg.config_path = fs::absolute(path);
+  std::error_code ec;
+  cfg.config_path = fs::absolute(path, ec);  // fails only for an empty path or no cwd
+  if (ec) cfg.config_path = path;
   cfg.dir = cfg.config_path.parent_path();
   Reader r(root, file, "");
   if (!root.IsMap()) return Status::InvalidArgument("the configuration must be a YAML mapping").At(file);
@@ -352,7 +476,7 @@ Result<PipelineConfig> ParseConfig(const std::string& text, const fs::path& path
       EP_RETURN_IF_ERROR(s.String("type", cfg.storage.type));
       if (cfg.storage.type != "local")
         return s.Error(s.Node("type"), "'storage.type': '" + cfg.storage.type + "' is not supported (allowed: local)");
-      EP_RETURN_IF_ERROR(s.String("path", storage_path));
+      EP_RETURN_IF_ERROR(s.PathString("path", storage_path));
       EP_RETURN_IF_ERROR(s.String("bucket", cfg.storage.bucket));
     }
     if (r.Has("state")) {
@@ -362,7 +486,7 @@ Result<PipelineConfig> ParseConfig(const std::string& text, const fs::path& path
       EP_RETURN_IF_ERROR(s.String("type", cfg.state.type));
       if (cfg.state.type != "sqlite")
         return s.Error(s.Node("type"), "'state.type': '" + cfg.state.type + "' is not supported (allowed: sqlite)");
-      EP_RETURN_IF_ERROR(s.String("path", state_path));
+      EP_RETURN_IF_ERROR(s.PathString("path", state_path));
     }
     if (r.Has("warehouse")) {
       Reader s = r.Child("warehouse");
@@ -371,7 +495,7 @@ Result<PipelineConfig> ParseConfig(const std::string& text, const fs::path& path
       EP_RETURN_IF_ERROR(s.String("type", cfg.warehouse.type));
       if (cfg.warehouse.type != "sqlite")
         return s.Error(s.Node("type"), "'warehouse.type': '" + cfg.warehouse.type + "' is not supported (allowed: sqlite)");
-      EP_RETURN_IF_ERROR(s.String("path", wh_path));
+      EP_RETURN_IF_ERROR(s.PathString("path", wh_path));
     }
     cfg.storage.path = Resolve(cfg.dir, storage_path);
     cfg.state.path = Resolve(cfg.dir, state_path);
@@ -395,6 +519,8 @@ Result<PipelineConfig> ParseConfig(const std::string& text, const fs::path& path
         EP_RETURN_IF_ERROR(c.CheckKeys({"name"}));
         CrawlerConfig cc;
         EP_RETURN_IF_ERROR(c.String("name", cc.name, true));
+        if (cfg.HasCrawler(cc.name))
+          return c.Error(c.Node("name"), "duplicate crawler name '" + cc.name + "'");
         cfg.crawlers.push_back(cc);
       }
     }

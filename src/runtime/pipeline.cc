@@ -3,8 +3,12 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <charconv>
 #include <chrono>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
+#include <thread>
 
 #include "catalog/crawler.h"
 #include "common/ids.h"
@@ -31,12 +35,25 @@ CREATE TABLE IF NOT EXISTS seen_objects (
 );
 )sql";
 
+// Fault injection for the crash tests: ECOMPIPE_TEST_BATCH_DELAY_MS slows every fact batch
+// down, so that a test can kill the process while a load is certainly in flight.
+int TestBatchDelayMs() {
+  static const int delay = [] {
+    const char* v = std::getenv("ECOMPIPE_TEST_BATCH_DELAY_MS");
+    int ms = 0;
+    if (v) std::from_chars(v, v + std::strlen(v), ms);
+    return ms;
+  }();
+  return delay;
+}
+
 // Hands the job's batches to the warehouse transaction; a stop request rolls the load back.
 class LoadSink : public transform::RowSink {
  public:
   LoadSink(warehouse::LoadTransaction& txn, const std::atomic<bool>& stop) : txn_(txn), stop_(stop) {}
   Status AddFacts(std::vector<transform::FactRow>& rows) override {
     if (stop_.load()) return Status::Cancelled("stopped by a signal");
+    if (int ms = TestBatchDelayMs()) std::this_thread::sleep_for(std::chrono::milliseconds(ms));
     return txn_.AddFacts(rows);
   }
   Status AddRejects(std::vector<transform::RejectRow>& rows) override {
@@ -370,8 +387,15 @@ Result<ObjectResult> Pipeline::LoadObject(const JobConfig& job, const catalog::C
   if (!decoded.ok()) return failed(decoded.status());
 
   const std::string load_id = NewUuid();
-  EP_ASSIGN_OR_RETURN(std::unique_ptr<warehouse::LoadTransaction> txn,
-                      warehouse_->BeginLoad(ref, load_id, run_id, job.on_reload));
+  Result<std::unique_ptr<warehouse::LoadTransaction>> begun =
+      warehouse_->BeginLoad(ref, load_id, run_id, job.on_reload);
+  if (begun.status().code() == StatusCode::kAlreadyExists) {
+    r.status = "skipped";  // another process loaded this version meanwhile
+    r.message = begun.status().message();
+    return r;
+  }
+  if (!begun.ok()) return begun.status();
+  std::unique_ptr<warehouse::LoadTransaction> txn = std::move(*begun);
   LoadSink sink(*txn, stop);
   Result<transform::TransformStats> stats =
       transform::TransformObject(**decoded, object.schema, *dims, job.spec, ref.key, sink);

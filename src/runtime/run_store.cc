@@ -65,51 +65,69 @@ Result<std::unique_ptr<RunStore>> RunStore::Open(const std::string& path) {
 
 Status RunStore::Start(const RunRecord& run) {
   EP_ASSIGN_OR_RETURN(SqliteStmt q, db_->Prepare(
-      "INSERT INTO runs(run_id, job, state, started_at, triggers) VALUES(?,?,?,?,?)"));
-  return q.Bind(1, run.run_id).Bind(2, run.job).Bind(3, run.state).Bind(4, run.started_at)
-      .Bind(5, static_cast<int64_t>(run.triggers)).Run();
+      "INSERT INTO runs(run_id, job, state, started_at, triggers) VALUES(?,?,?,?,?) "
+      "ON CONFLICT(run_id) DO NOTHING"));
+  EP_RETURN_IF_ERROR(q.Bind(1, run.run_id).Bind(2, run.job).Bind(3, run.state)
+                         .Bind(4, run.started_at).Bind(5, static_cast<int64_t>(run.triggers)).Run());
+  if (db_->Changes() == 0) return Status::AlreadyExists("run " + run.run_id + " already exists");
+  return Status::Ok();
 }
 
 Status RunStore::SetState(const std::string& run_id, const std::string& state) {
   EP_ASSIGN_OR_RETURN(SqliteStmt q, db_->Prepare("UPDATE runs SET state=? WHERE run_id=?"));
-  return q.Bind(1, state).Bind(2, run_id).Run();
+  EP_RETURN_IF_ERROR(q.Bind(1, state).Bind(2, run_id).Run());
+  if (db_->Changes() == 0) return Status::NotFound("no run " + run_id);
+  return Status::Ok();
 }
 
 Status RunStore::AddObject(const std::string& run_id, const ObjectResult& o) {
   EP_ASSIGN_OR_RETURN(SqliteStmt q, db_->Prepare(
       "INSERT INTO run_objects(run_id, seq, key, etag, status, rows_read, rows_loaded, "
-      "rows_rejected, duration_ms, message) VALUES(?1, (SELECT COALESCE(max(seq),0)+1 FROM "
-      "run_objects WHERE run_id=?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"));
-  return q.Bind(1, run_id).Bind(2, o.key).Bind(3, o.etag).Bind(4, o.status).Bind(5, o.rows_read)
-      .Bind(6, o.rows_loaded).Bind(7, o.rows_rejected).Bind(8, o.duration_ms).Bind(9, o.message)
-      .Run();
+      "rows_rejected, duration_ms, message) SELECT ?1, (SELECT COALESCE(max(seq),0)+1 FROM "
+      "run_objects WHERE run_id=?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 "
+      "WHERE EXISTS(SELECT 1 FROM runs WHERE run_id=?1)"));
+  EP_RETURN_IF_ERROR(q.Bind(1, run_id).Bind(2, o.key).Bind(3, o.etag).Bind(4, o.status)
+                         .Bind(5, o.rows_read).Bind(6, o.rows_loaded).Bind(7, o.rows_rejected)
+                         .Bind(8, o.duration_ms).Bind(9, o.message).Run());
+  if (db_->Changes() == 0) return Status::NotFound("no run " + run_id);
+  return Status::Ok();
 }
 
 Status RunStore::Finish(const RunRecord& r) {
   EP_ASSIGN_OR_RETURN(SqliteStmt q, db_->Prepare(
       "UPDATE runs SET state=?, finished_at=?, duration_ms=?, rows_read=?, rows_loaded=?, "
       "rows_rejected=?, message=? WHERE run_id=?"));
-  return q.Bind(1, r.state).Bind(2, r.finished_at).Bind(3, r.duration_ms).Bind(4, r.rows_read)
-      .Bind(5, r.rows_loaded).Bind(6, r.rows_rejected).Bind(7, r.message).Bind(8, r.run_id).Run();
+  EP_RETURN_IF_ERROR(q.Bind(1, r.state).Bind(2, r.finished_at).Bind(3, r.duration_ms)
+                         .Bind(4, r.rows_read).Bind(5, r.rows_loaded).Bind(6, r.rows_rejected)
+                         .Bind(7, r.message).Bind(8, r.run_id).Run());
+  if (db_->Changes() == 0) return Status::NotFound("no run " + r.run_id);
+  return Status::Ok();
 }
 
 Result<std::vector<RunRecord>> RunStore::FailInterrupted(const std::string& message) {
   std::vector<RunRecord> out;
-  {
-    EP_ASSIGN_OR_RETURN(SqliteStmt q, db_->Prepare(std::string("SELECT ") + kRunColumns +
-                                                   " FROM runs WHERE state IN ('STARTING','RUNNING')"));
-    while (true) {
-      EP_ASSIGN_OR_RETURN(bool row, q.Step());
-      if (!row) break;
-      out.push_back(ReadRun(q));
+  // One transaction: a run that another process finishes meanwhile is not overwritten, and
+  // the runs are either all marked or none.
+  EP_RETURN_IF_ERROR(db_->Transaction([&]() -> Status {
+    out.clear();
+    {
+      EP_ASSIGN_OR_RETURN(SqliteStmt q, db_->Prepare(std::string("SELECT ") + kRunColumns +
+                                                     " FROM runs WHERE state IN ('STARTING','RUNNING') "
+                                                     "ORDER BY started_at, rowid"));
+      while (true) {
+        EP_ASSIGN_OR_RETURN(bool row, q.Step());
+        if (!row) break;
+        out.push_back(ReadRun(q));
+      }
     }
-  }
-  for (RunRecord& r : out) {
-    r.state = "FAILED";
-    r.message = message;
-    r.finished_at = FormatIsoMillis(NowMillis());
-    EP_RETURN_IF_ERROR(Finish(r));
-  }
+    for (RunRecord& r : out) {
+      r.state = "FAILED";
+      r.message = message;
+      r.finished_at = FormatIsoMillis(NowMillis());
+      EP_RETURN_IF_ERROR(Finish(r));
+    }
+    return Status::Ok();
+  }));
   return out;
 }
 

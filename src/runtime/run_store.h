@@ -37,9 +37,14 @@ class RunStore {
  public:
   static Result<std::unique_ptr<RunStore>> Open(const std::string& state_db_path);
 
+  // Records a new run (its id, job, state, started_at and triggers); kAlreadyExists when a
+  // run with that id is recorded.
   Status Start(const RunRecord& run);
+  // SetState, AddObject and Finish return kNotFound when no run `run_id` was started.
   Status SetState(const std::string& run_id, const std::string& state);
+  // Appends one object result; results keep the order they were added in.
   Status AddObject(const std::string& run_id, const ObjectResult& object);
+  // Stores the final state, finished_at, duration, row counts and message.
   Status Finish(const RunRecord& run);
   // Runs left STARTING/RUNNING by a process that died; they are marked FAILED and returned.
   Result<std::vector<RunRecord>> FailInterrupted(const std::string& message);

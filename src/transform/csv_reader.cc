@@ -3,13 +3,16 @@
 #include <algorithm>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace ecompipe::transform {
 
 Status CsvReader::CheckOptions(const CsvOptions& options) {
   const auto bad = [](char c) { return c == '\n' || c == '\r'; };
   if (options.delimiter == options.quote || bad(options.delimiter) || bad(options.quote)) {
-    return Status::InvalidArgument(
-        "CSV delimiter and quote must differ and must not be CR or LF");
+    return Status::InvalidArgument("CSV delimiter and quote must differ and must not be CR or LF");
   }
   return Status::Ok();
 }
@@ -52,6 +55,7 @@ Result<const Record*> CsvReader::Next() {
     field_count_ = 0;
     skipping_ = false;
     skipped_bytes_ = 0;
+    last_skipped_byte_ = 0;
     bool found = Scan();
     while (!found) {
       if (!skipping_ && scan_ > max_record_bytes_ + 1) {
@@ -83,28 +87,46 @@ CsvReader::Simple CsvReader::TrySimpleRecord() {
   const auto* lf = static_cast<const char*>(std::memchr(begin, '\n', available));
   if (lf == nullptr) return Simple::kNotApplicable;
   const size_t length = static_cast<size_t>(lf - begin);
-  if (length > max_record_bytes_ || std::memchr(begin, quote_, length) != nullptr) {
-    return Simple::kNotApplicable;
-  }
+  if (length > max_record_bytes_) return Simple::kNotApplicable;
   const size_t raw_length = (length > 0 && begin[length - 1] == '\r') ? length - 1 : length;
-  record_.line = line_++;
-  buffer_.Consume(length + 1);
-  if (raw_length == 0) return Simple::kBlank;
-
+  if (raw_length == 0) {
+    ++line_;
+    buffer_.Consume(length + 1);
+    return Simple::kBlank;
+  }
+  // Split at delimiters in one pass; any quote char sends the record to the general path.
+  record_.fields.clear();
+  const char* const end = begin + raw_length;
+  const char* field = begin;
+  const char* p = begin;
+#if defined(__SSE2__)
+  const __m128i delimiter = _mm_set1_epi8(delimiter_);
+  const __m128i quote = _mm_set1_epi8(quote_);
+  for (; end - p >= 16; p += 16) {
+    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    if (_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, quote)) != 0) return Simple::kNotApplicable;
+    auto hits = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, delimiter)));
+    while (hits != 0) {
+      const char* d = p + __builtin_ctz(hits);
+      record_.fields.emplace_back(field, static_cast<size_t>(d - field));
+      field = d + 1;
+      hits &= hits - 1;
+    }
+  }
+#endif
+  for (; p < end; ++p) {
+    if (*p == delimiter_) {
+      record_.fields.emplace_back(field, static_cast<size_t>(p - field));
+      field = p + 1;
+    } else if (*p == quote_) {
+      return Simple::kNotApplicable;
+    }
+  }
+  record_.fields.emplace_back(field, static_cast<size_t>(end - field));
   record_.raw = std::string_view(begin, raw_length);
   record_.bytes = raw_length;
-  record_.fields.clear();
-  const char* p = begin;
-  const char* const end = begin + raw_length;
-  while (true) {
-    const auto* d = static_cast<const char*>(std::memchr(p, delimiter_, static_cast<size_t>(end - p)));
-    if (d == nullptr) {
-      record_.fields.emplace_back(p, static_cast<size_t>(end - p));
-      break;
-    }
-    record_.fields.emplace_back(p, static_cast<size_t>(d - p));
-    p = d + 1;
-  }
+  record_.line = line_++;
+  buffer_.Consume(length + 1);  // the views stay valid until the next Fill()
   return Simple::kRecord;
 }
 
@@ -115,8 +137,8 @@ void CsvReader::PushField(size_t begin, size_t end, bool escaped) {
 
 void CsvReader::MarkStray() {
   if (record_.malformed.empty()) {
-    record_.malformed = "unexpected character after the closing quote of field " +
-                        std::to_string(field_count_ + 1);
+    record_.malformed =
+        "unexpected character after the closing quote of field " + std::to_string(field_count_ + 1);
   }
   // Read on as an unquoted field so the record still ends where a lenient reader ends it.
   state_ = State::kUnquoted;
@@ -224,10 +246,12 @@ bool CsvReader::FinishRecord(size_t end, bool at_eof) {
         PushField(end, end, false);  // the input ended right after a delimiter
         break;
       case State::kUnquoted:
-        PushField(field_begin_, (end > field_begin_ && base[end - 1] == '\r') ? end - 1 : end, false);
+        PushField(field_begin_, (end > field_begin_ && base[end - 1] == '\r') ? end - 1 : end,
+                  false);
         break;
       case State::kQuoted:
-        record_.malformed = "unclosed quote at end of input in field " + std::to_string(field_count_ + 1);
+        record_.malformed =
+            "unclosed quote at end of input in field " + std::to_string(field_count_ + 1);
         PushField(field_begin_, end, false);
         break;
       case State::kQuoteInQuoted:

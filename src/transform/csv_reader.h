@@ -54,8 +54,8 @@ class CsvReader final : public RecordReader {
     kFieldStart,
     kUnquoted,
     kQuoted,
-    kQuoteInQuoted,   // saw a quote inside a quoted field: an escape or the closing quote
-    kCrAfterQuote,    // saw CR right after a closing quote
+    kQuoteInQuoted,  // saw a quote inside a quoted field: an escape or the closing quote
+    kCrAfterQuote,   // saw CR right after a closing quote
   };
   // A field's bytes as offsets from the record's start in the buffer.
   struct Span {
@@ -94,14 +94,14 @@ class CsvReader final : public RecordReader {
   bool field_escaped_ = false;
   int64_t quoted_newlines_ = 0;
   std::vector<Span> spans_;
-  size_t field_count_ = 0;      // fields ended so far, kept or not
-  bool skipping_ = false;       // too long: scanned bytes are dropped, not kept
+  size_t field_count_ = 0;  // fields ended so far, kept or not
+  bool skipping_ = false;   // too long: scanned bytes are dropped, not kept
   size_t skipped_bytes_ = 0;
   char last_skipped_byte_ = 0;
 
   Record record_;
-  std::string unescaped_;       // backing store of fields that held doubled quotes
-  std::string truncated_raw_;   // backing store of a too-long record's raw
+  std::string unescaped_;      // backing store of fields that held doubled quotes
+  std::string truncated_raw_;  // backing store of a too-long record's raw
 };
 
 }  // namespace ecompipe::transform

@@ -168,7 +168,8 @@ void JsonLinesReader::Parse() {
     std::string_view text;
     switch (type) {
       case json_type::string:
-        if (value.get_string().get(text)) return fail("bad string for key '" + std::string(key) + "'");
+        if (value.get_string().get(text))
+          return fail("bad string for key '" + std::string(key) + "'");
         break;
       case json_type::number:
         text = TrimJsonSpace(value.raw_json_token());

@@ -36,7 +36,8 @@ std::optional<Money> ParseMoney(std::string_view text) {
 void AppendMoney(std::string& out, Money m) {
   // Negate as unsigned so that INT64_MIN formats correctly.
   const bool negative = m.cents < 0;
-  const uint64_t abs = negative ? 0 - static_cast<uint64_t>(m.cents) : static_cast<uint64_t>(m.cents);
+  const uint64_t abs =
+      negative ? 0 - static_cast<uint64_t>(m.cents) : static_cast<uint64_t>(m.cents);
   char buf[32];
   char* p = buf;
   if (negative) *p++ = '-';

@@ -22,13 +22,13 @@ namespace ecompipe::transform {
 inline constexpr size_t kMaxRawBytes = 64 * 1024;
 
 struct Record {
-  int64_t line = 0;                     // 1-based physical line where the record starts
-  std::string_view raw;                 // the record's text without its line terminator;
-                                        // at most kMaxRawBytes (cut at a UTF-8 boundary) when too_long
-  size_t bytes = 0;                     // the full length of the record's text
-  std::vector<std::string_view> fields; // unquoted/unescaped values; empty when too_long
-  bool too_long = false;                // bytes > the reader's max_record_bytes
-  std::string malformed;                // empty when well-formed, else why ("unclosed quote ...")
+  int64_t line = 0;      // 1-based physical line where the record starts
+  std::string_view raw;  // the record's text without its line terminator;
+                         // at most kMaxRawBytes (cut at a UTF-8 boundary) when too_long
+  size_t bytes = 0;      // the full length of the record's text
+  std::vector<std::string_view> fields;  // unquoted/unescaped values; empty when too_long
+  bool too_long = false;                 // bytes > the reader's max_record_bytes
+  std::string malformed;                 // empty when well-formed, else why ("unclosed quote ...")
 };
 
 // `text`, or its longest prefix of at most kMaxRawBytes that does not split a UTF-8 sequence.
@@ -44,8 +44,8 @@ class RecordReader {
   // that is too long or malformed is still yielded (flagged), and reading continues after
   // it. An error Status is the InputStream's, returned unchanged; the reader is then done.
   virtual Result<const Record*> Next() = 0;
-  // 1-based physical line where the record being read (or last yielded) starts; for error
-  // messages about the stream.
+  // 1-based physical line where the next record starts: the one being read when Next()
+  // fails, for error messages about the stream.
   virtual int64_t line() const = 0;
 };
 

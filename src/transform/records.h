@@ -35,6 +35,7 @@ struct Dimensions {
 
 // One row of fact_transactions (without lineage, which the warehouse adds).
 struct FactRow {
+  int64_t line = 0;              // 1-based physical line where the record starts (lineage)
   std::string transaction_id;
   std::string customer_id;
   std::string customer_email;
@@ -92,7 +93,8 @@ struct JobSpec {
   size_t max_record_bytes = 1 << 20;  // longer records are rejected as line_too_long
 };
 
-// Returns the label of the first bin whose bound is >= total.
+// Returns the label of the first bin whose bound is >= total (bins in order), or an empty
+// string when none is (only possible when the last bin has a bound).
 const std::string& Classify(const JobSpec& spec, Money total);
 
 }  // namespace ecompipe::transform

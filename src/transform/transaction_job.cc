@@ -2,11 +2,9 @@
 
 #include <simdjson.h>
 
-#include <array>
 #include <cstring>
 #include <memory>
 #include <optional>
-#include <unordered_map>
 
 #include "transform/csv_reader.h"
 #include "transform/internal/transaction_id_set.h"
@@ -42,25 +40,22 @@ Status AtLine(Status status, const std::string& object_key, int64_t line) {
   return std::move(status).At(std::move(place));
 }
 
-// 'value' for messages, cut to a readable length.
-std::string Quoted(std::string_view value) {
-  std::string out = "'";
-  if (value.size() <= kMaxQuotedValue) {
-    out.append(value);
-  } else {
-    size_t n = kMaxQuotedValue;
-    while (n > 0 && (static_cast<unsigned char>(value[n]) & 0xC0) == 0x80) --n;
-    out.append(value.substr(0, n)).append("...");
-  }
-  out += '\'';
-  return out;
+// `value` cut to at most `limit` bytes at a UTF-8 boundary, with "..." when cut.
+std::string Shortened(std::string_view value, size_t limit) {
+  if (value.size() <= limit) return std::string(value);
+  size_t n = limit;
+  while (n > 0 && (static_cast<unsigned char>(value[n]) & 0xC0) == 0x80) --n;
+  return std::string(value.substr(0, n)) + "...";
 }
+
+// 'value' for messages, cut to a readable length.
+std::string Quoted(std::string_view value) { return "'" + Shortened(value, kMaxQuotedValue) + "'"; }
 
 // An opened object: a reader positioned after the header and where each wanted column is.
 struct Input {
   std::unique_ptr<RecordReader> reader;
-  std::vector<size_t> index;    // field position of each wanted column
-  size_t expected_fields = 0;   // 0: any (JSON Lines)
+  std::vector<size_t> index;      // field position of each wanted column
+  size_t expected_fields = 0;     // 0: any (JSON Lines)
   std::string field_count_basis;  // "header has 8" or "expected 8"
 };
 
@@ -74,9 +69,8 @@ Result<Input> OpenInput(storage::InputStream& decoded, const catalog::TableSchem
     for (size_t i = 0; i < columns.size(); ++i) input.index.push_back(i);
     return input;
   }
-  const CsvOptions options{.delimiter = schema.delimiter,
-                           .quote = schema.quote,
-                           .max_record_bytes = max_record_bytes};
+  const CsvOptions options{
+      .delimiter = schema.delimiter, .quote = schema.quote, .max_record_bytes = max_record_bytes};
   if (Status s = CsvReader::CheckOptions(options); !s.ok()) return std::move(s).At(object_key);
   input.reader = std::make_unique<CsvReader>(decoded, options);
   if (!schema.has_header) {
@@ -91,7 +85,8 @@ Result<Input> OpenInput(storage::InputStream& decoded, const catalog::TableSchem
   if (header == nullptr) return input;  // an empty object: the reader has nothing more
   const std::string place = Place(object_key, header->line);
   if (header->too_long) return Status::CorruptInput("header is too long").At(place);
-  if (!header->malformed.empty()) return Status::CorruptInput("header: " + header->malformed).At(place);
+  if (!header->malformed.empty())
+    return Status::CorruptInput("header: " + header->malformed).At(place);
   for (const std::string& name : columns) {
     size_t found = header->fields.size();
     for (size_t i = 0; i < header->fields.size(); ++i) {
@@ -102,8 +97,8 @@ Result<Input> OpenInput(storage::InputStream& decoded, const catalog::TableSchem
       found = i;
     }
     if (found == header->fields.size()) {
-      return Status::CorruptInput("missing required column '" + name + "' (header: " +
-                                  std::string(TruncateRaw(header->raw).substr(0, 200)) + ")")
+      return Status::CorruptInput("missing required column '" + name +
+                                  "' (header: " + Shortened(header->raw, 200) + ")")
           .At(place);
     }
     input.index.push_back(found);
@@ -119,10 +114,12 @@ struct Problem {
 };
 
 // The record-level checks, in rule order: NUL, UTF-8, size, syntax, field count.
-std::optional<Problem> CheckRecord(const Record& record, const Input& input, size_t max_record_bytes) {
+std::optional<Problem> CheckRecord(const Record& record, const Input& input,
+                                   size_t max_record_bytes) {
   if (const void* nul = std::memchr(record.raw.data(), '\0', record.raw.size())) {
     const auto offset = static_cast<const char*>(nul) - record.raw.data();
-    return Problem{reason::kNulByte, "NUL byte at byte " + std::to_string(offset + 1) + " of the record"};
+    return Problem{reason::kNulByte,
+                   "NUL byte at byte " + std::to_string(offset + 1) + " of the record"};
   }
   if (!simdjson::validate_utf8(record.raw.data(), record.raw.size())) {
     return Problem{reason::kInvalidUtf8, "record is not valid UTF-8"};
@@ -173,13 +170,17 @@ Status TransactionTransformer::Process(const Record& record) {
   ++stats_.rows_read;
   if (std::optional<Problem> problem = CheckRecord(record, input_, spec_.max_record_bytes)) {
     std::string_view tid;
-    const bool fields_trusted = problem->reason != reason::kNulByte && problem->reason != reason::kInvalidUtf8;
-    if (fields_trusted && input_.index[kTid] < record.fields.size()) tid = record.fields[input_.index[kTid]];
+    // A field of a record with bad bytes may hold them too: do not copy it out.
+    const std::string_view why = problem->reason;
+    const bool fields_trusted = why != reason::kNulByte && why != reason::kInvalidUtf8;
+    if (fields_trusted && input_.index[kTid] < record.fields.size())
+      tid = record.fields[input_.index[kTid]];
     return Reject(record, problem->reason, std::move(problem->detail), tid);
   }
   const auto field = [&](TxnColumn c) { return record.fields[input_.index[c]]; };
   const std::string_view tid = field(kTid);
-  if (tid.empty()) return Reject(record, reason::kMissingTransactionId, "transaction_id is empty", tid);
+  if (tid.empty())
+    return Reject(record, reason::kMissingTransactionId, "transaction_id is empty", tid);
   if (!IsTransactionId(tid)) {
     return Reject(record, reason::kMalformedTransactionId,
                   "transaction_id " + Quoted(tid) + " does not match TXN[0-9]+", tid);
@@ -196,21 +197,24 @@ Status TransactionTransformer::Process(const Record& record) {
   }
   const std::optional<int32_t> quantity = ParseQuantity(field(kQuantity));
   if (!quantity) {
-    return Reject(record, reason::kInvalidQuantity,
-                  "quantity " + Quoted(field(kQuantity)) + " is not a positive integer of at most 9 digits",
-                  tid);
+    return Reject(
+        record, reason::kInvalidQuantity,
+        "quantity " + Quoted(field(kQuantity)) + " is not a positive integer of at most 9 digits",
+        tid);
   }
   const std::optional<Money> price = ParseMoney(field(kPrice));
   if (!price) {
-    return Reject(record, reason::kInvalidPrice,
-                  "price " + Quoted(field(kPrice)) +
-                      " is not a non-negative decimal with at most 12 integer digits and 2 decimals",
-                  tid);
+    return Reject(
+        record, reason::kInvalidPrice,
+        "price " + Quoted(field(kPrice)) +
+            " is not a non-negative decimal with at most 12 integer digits and 2 decimals",
+        tid);
   }
   const std::string_view date = field(kDate);
   if (!IsValidDate(date)) {
     return Reject(record, reason::kInvalidDate,
-                  "transaction_date " + Quoted(date) + " is not a real calendar day YYYY-MM-DD", tid);
+                  "transaction_date " + Quoted(date) + " is not a real calendar day YYYY-MM-DD",
+                  tid);
   }
   lookup_key_.assign(customer_id);
   const auto customer = dims_.customers.find(lookup_key_);
@@ -233,11 +237,13 @@ Status TransactionTransformer::Process(const Record& record) {
   }
   if (!seen_.Insert(tid)) {
     return Reject(record, reason::kDuplicateTransactionId,
-                  "transaction_id " + Quoted(tid) + " already appeared earlier in this object", tid);
+                  "transaction_id " + Quoted(tid) + " already appeared earlier in this object",
+                  tid);
   }
 
   if (fact_count_ == facts_.size()) facts_.emplace_back();
   FactRow& row = facts_[fact_count_++];
+  row.line = record.line;
   row.transaction_id.assign(tid);
   row.customer_id.assign(customer_id);
   row.customer_email.assign(customer->second.email);
@@ -256,8 +262,8 @@ Status TransactionTransformer::Process(const Record& record) {
   return Status::Ok();
 }
 
-Status TransactionTransformer::Reject(const Record& record, const char* reason,
-                                      std::string detail, std::string_view transaction_id) {
+Status TransactionTransformer::Reject(const Record& record, const char* reason, std::string detail,
+                                      std::string_view transaction_id) {
   rejects_.push_back(RejectRow{.line = record.line,
                                .reason = reason,
                                .detail = std::move(detail),
@@ -299,7 +305,8 @@ Status ForEachRecord(Input& input, const std::string& object_key, OnRecord&& on_
 }
 
 // A dimension row's record-level problem is an error naming the line.
-Status CheckDimensionRecord(const Record& record, const Input& input, const std::string& object_key) {
+Status CheckDimensionRecord(const Record& record, const Input& input,
+                            const std::string& object_key) {
   if (std::optional<Problem> problem = CheckRecord(record, input, JobSpec{}.max_record_bytes)) {
     return Status::CorruptInput(problem->detail + " (" + problem->reason + ")")
         .At(Place(object_key, record.line));
@@ -307,33 +314,68 @@ Status CheckDimensionRecord(const Record& record, const Input& input, const std:
   return Status::Ok();
 }
 
-// Remembers ids with their line; an error for a repeated one.
-class IdRegistry {
+// Finds repeated ids among the rows read so far without copying them: an open-addressing
+// table of (hash, row index) pairs; the id itself is compared in the row on a hash match.
+class DuplicateIdCheck {
  public:
-  Status Add(std::string_view column, std::string_view id, int64_t line, const std::string& object_key) {
-    const auto [it, inserted] = lines_.try_emplace(std::string(id), line);
-    if (inserted) return Status::Ok();
-    return Status::CorruptInput("duplicate " + std::string(column) + " " + Quoted(id) +
-                                " (first at line " + std::to_string(it->second) + ")")
-        .At(Place(object_key, line));
+  // Registers the id of row `index` (ids of rows 0..index-1 are registered already).
+  // Returns the index of an earlier row with the same id, or nullopt.
+  template <typename IdOf>
+  std::optional<size_t> Add(std::string_view id, size_t index, IdOf&& id_of) {
+    if ((count_ + 1) * 2 > slots_.size()) Grow();
+    const uint64_t hash = std::hash<std::string_view>()(id);
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = hash & mask;; i = (i + 1) & mask) {
+      Slot& slot = slots_[i];
+      if (slot.index == kEmpty) {
+        slot = Slot{hash, index};
+        ++count_;
+        return std::nullopt;
+      }
+      if (slot.hash == hash && id_of(slot.index) == id) return slot.index;
+    }
   }
 
  private:
-  std::unordered_map<std::string, int64_t> lines_;
+  static constexpr size_t kEmpty = ~size_t{0};
+  struct Slot {
+    uint64_t hash = 0;
+    size_t index = kEmpty;
+  };
+  void Grow() {
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(old.empty() ? 1024 : old.size() * 2, Slot{});
+    const size_t mask = slots_.size() - 1;
+    for (const Slot& slot : old) {
+      if (slot.index == kEmpty) continue;
+      size_t i = slot.hash & mask;
+      while (slots_[i].index != kEmpty) i = (i + 1) & mask;
+      slots_[i] = slot;
+    }
+  }
+  std::vector<Slot> slots_;
+  size_t count_ = 0;
 };
+
+// The error for a repeated dimension id.
+Status DuplicateId(std::string_view column, std::string_view id, int64_t first_line, int64_t line,
+                   const std::string& object_key) {
+  return Status::CorruptInput("duplicate " + std::string(column) + " " + Quoted(id) +
+                              " (first at line " + std::to_string(first_line) + ")")
+      .At(Place(object_key, line));
+}
 
 }  // namespace
 
 Result<TransformStats> TransformObject(storage::InputStream& decoded,
-                                       const catalog::TableSchema& schema,
-                                       const Dimensions& dims, const JobSpec& spec,
-                                       const std::string& object_key, RowSink& sink) {
+                                       const catalog::TableSchema& schema, const Dimensions& dims,
+                                       const JobSpec& spec, const std::string& object_key,
+                                       RowSink& sink) {
   EP_ASSIGN_OR_RETURN(Input input, OpenInput(decoded, schema, kTransactionColumns,
                                              spec.max_record_bytes, object_key));
   TransactionTransformer transformer(input, dims, spec, sink);
-  EP_RETURN_IF_ERROR(ForEachRecord(input, object_key, [&](const Record& record) {
-    return transformer.Process(record);
-  }));
+  EP_RETURN_IF_ERROR(ForEachRecord(
+      input, object_key, [&](const Record& record) { return transformer.Process(record); }));
   EP_RETURN_IF_ERROR(transformer.Flush());
   return transformer.stats();
 }
@@ -344,7 +386,8 @@ Result<std::vector<Product>> ReadProducts(storage::InputStream& decoded,
   EP_ASSIGN_OR_RETURN(Input input, OpenInput(decoded, schema, kProductColumns,
                                              JobSpec{}.max_record_bytes, object_key));
   std::vector<Product> products;
-  IdRegistry ids;
+  std::vector<int64_t> lines;  // of each product, for duplicate messages
+  DuplicateIdCheck ids;
   EP_RETURN_IF_ERROR(ForEachRecord(input, object_key, [&](const Record& record) -> Status {
     EP_RETURN_IF_ERROR(CheckDimensionRecord(record, input, object_key));
     const auto field = [&](size_t c) { return record.fields[input.index[c]]; };
@@ -358,7 +401,10 @@ Result<std::vector<Product>> ReadProducts(storage::InputStream& decoded,
       return Status::CorruptInput("bad price " + Quoted(field(3)) + " for product " + Quoted(id))
           .At(Place(object_key, record.line));
     }
-    EP_RETURN_IF_ERROR(ids.Add("product_id", id, record.line, object_key));
+    const auto earlier = ids.Add(
+        id, products.size(), [&](size_t i) -> std::string_view { return products[i].product_id; });
+    if (earlier) return DuplicateId("product_id", id, lines[*earlier], record.line, object_key);
+    lines.push_back(record.line);
     products.push_back(Product{.product_id = std::string(id),
                                .product_name = std::string(field(1)),
                                .category = std::string(field(2)),
@@ -375,7 +421,8 @@ Result<std::vector<Customer>> ReadCustomers(storage::InputStream& decoded,
   EP_ASSIGN_OR_RETURN(Input input, OpenInput(decoded, schema, kCustomerColumns,
                                              JobSpec{}.max_record_bytes, object_key));
   std::vector<Customer> customers;
-  IdRegistry ids;
+  std::vector<int64_t> lines;  // of each customer, for duplicate messages
+  DuplicateIdCheck ids;
   EP_RETURN_IF_ERROR(ForEachRecord(input, object_key, [&](const Record& record) -> Status {
     EP_RETURN_IF_ERROR(CheckDimensionRecord(record, input, object_key));
     const auto field = [&](size_t c) { return record.fields[input.index[c]]; };
@@ -384,7 +431,11 @@ Result<std::vector<Customer>> ReadCustomers(storage::InputStream& decoded,
       return Status::CorruptInput("malformed customer_id " + Quoted(id) + " (expected C[0-9]+)")
           .At(Place(object_key, record.line));
     }
-    EP_RETURN_IF_ERROR(ids.Add("customer_id", id, record.line, object_key));
+    const auto earlier = ids.Add(id, customers.size(), [&](size_t i) -> std::string_view {
+      return customers[i].customer_id;
+    });
+    if (earlier) return DuplicateId("customer_id", id, lines[*earlier], record.line, object_key);
+    lines.push_back(record.line);
     customers.push_back(Customer{.customer_id = std::string(id),
                                  .first_name = std::string(field(1)),
                                  .last_name = std::string(field(2)),

@@ -1,12 +1,26 @@
 // The reference job's transform for one object: read records, validate, join with the
 // dimensions, compute total_amount, classify. Streaming: the object is read in chunks and
-// output is handed to the sink in batches, so memory does not grow with the object's size.
+// output is handed to the sink in batches, so memory hardly grows with the object's size
+// (see Memory below).
 //
 // Rows that fail a rule become RejectRows (the first failing rule names the reason, in the
-// order documented in docs/job.md); they are data, not errors. An error Status means the
-// object as a whole cannot be read (a required column is missing, the compressed stream is
-// corrupt, ...); its message names the object and line. The caller then discards whatever
-// the sink received.
+// order documented in docs/job.md); they are data, not errors. The order (reason:: codes):
+//   record:  nul_byte, invalid_utf8, line_too_long, malformed_record, wrong_field_count
+//   id:      missing_transaction_id, malformed_transaction_id (^TXN[0-9]+$)
+//   peers' rules 1-7 (shared/peers/README.md): malformed_customer_id, malformed_product_id,
+//            invalid_quantity, invalid_price, invalid_date, unknown_customer_id,
+//            unknown_product_id
+//   then:    total_out_of_range (quantity x price overflows 64-bit cents), and
+//            duplicate_transaction_id (an id already accepted earlier in the same object).
+//
+// An error Status means the object as a whole cannot be read (a required column is missing,
+// the compressed stream is corrupt, ...); its message names the object and line. The caller
+// then discards whatever the sink received. A stream error keeps its code and message; its
+// place becomes "<object_key> line <N>" (followed by the stream's own place, if any).
+//
+// Memory: bounded by the chunk size and JobSpec::max_record_bytes, except for the
+// duplicate check's set of accepted transaction ids: 16 to 32 bytes per accepted row.
+// An empty object, or one with only a header, is not an error: 0 rows read.
 #pragma once
 
 #include <string>
@@ -34,7 +48,11 @@ struct TransformStats {
 };
 
 // `decoded` is the object's decompressed byte stream; `schema` the crawler's (format,
-// delimiter, quote, header). `object_key` is used in error messages only.
+// delimiter, quote, header). `object_key` is used in error messages only. CSV columns are
+// mapped by header name (any order, extra columns ignored), or by position in the reference
+// order (transaction_id, customer_id, product_id, quantity, price, transaction_date,
+// payment_type, status) when schema.has_header is false; JSON Lines fields by key (a missing
+// key or null is an empty field). schema.columns is not consulted.
 Result<TransformStats> TransformObject(storage::InputStream& decoded,
                                        const catalog::TableSchema& schema,
                                        const Dimensions& dims, const JobSpec& spec,

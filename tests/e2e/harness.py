@@ -28,6 +28,7 @@ class PipelineTest(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="ecompipe-e2e-")
         self.procs = []
+        self.logs = []
         r = self.run_cli("init", self.dir, cwd=None)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.bucket = os.path.join(self.dir, "bucket")
@@ -37,6 +38,8 @@ class PipelineTest(unittest.TestCase):
             if p.poll() is None:
                 p.kill()
                 p.wait()
+        for f in self.logs:
+            f.close()
         shutil.rmtree(self.dir, ignore_errors=True)
 
     # --- running the binary ------------------------------------------------------------
@@ -53,9 +56,11 @@ class PipelineTest(unittest.TestCase):
             self.assertEqual(r.returncode, expect_rc, r.stdout + r.stderr)
         return r
 
-    def start_serve(self):
+    def start_serve(self, env=None):
         log = open(os.path.join(self.dir, f"serve-{len(self.procs)}.log"), "w")
-        p = subprocess.Popen([BIN, "serve"], cwd=self.dir, stdout=log, stderr=subprocess.STDOUT)
+        self.logs.append(log)
+        p = subprocess.Popen([BIN, "serve"], cwd=self.dir, stdout=log, stderr=subprocess.STDOUT,
+                             env={**os.environ, **(env or {})})
         self.procs.append(p)
         return p
 

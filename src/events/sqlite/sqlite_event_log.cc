@@ -31,6 +31,15 @@ CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries(status, next_attempt_ms,
 CREATE INDEX IF NOT EXISTS deliveries_event ON deliveries(event_seq);
 )sql";
 
+// The envelope's string field `key`, or "" when it is absent; kInvalidArgument when it holds
+// something else (Json::value would throw).
+Result<std::string> EnvelopeString(const Json& event, const char* key) {
+  auto it = event.find(key);
+  if (it == event.end() || it->is_null()) return std::string();
+  if (!it->is_string()) return Status::InvalidArgument(std::string("event field '") + key + "' must be a string");
+  return it->get<std::string>();
+}
+
 }  // namespace
 
 Result<std::unique_ptr<SqliteEventLog>> SqliteEventLog::Open(const std::string& path) {
@@ -41,6 +50,18 @@ Result<std::unique_ptr<SqliteEventLog>> SqliteEventLog::Open(const std::string& 
 
 Result<int64_t> SqliteEventLog::Append(const Json& event,
                                        const std::vector<PlannedDelivery>& deliveries) {
+  if (!event.is_object()) return Status::InvalidArgument("an event must be a JSON object");
+  EP_ASSIGN_OR_RETURN(std::string id, EnvelopeString(event, "id"));
+  if (id.empty()) return Status::InvalidArgument("an event needs a non-empty string 'id'");
+  EP_ASSIGN_OR_RETURN(std::string time, EnvelopeString(event, "time"));
+  EP_ASSIGN_OR_RETURN(std::string source, EnvelopeString(event, "source"));
+  EP_ASSIGN_OR_RETURN(std::string detail_type, EnvelopeString(event, "detail-type"));
+  std::string body;
+  try {
+    body = event.dump();
+  } catch (const Json::exception& e) {
+    return Status::InvalidArgument("event " + id + " cannot be stored: " + e.what());
+  }
   int64_t seq = 0;
   const int64_t now = NowMillis();
   const std::string now_iso = FormatIsoMillis(now);
@@ -48,12 +69,11 @@ Result<int64_t> SqliteEventLog::Append(const Json& event,
     EP_ASSIGN_OR_RETURN(SqliteStmt ins, db_->Prepare(
         "INSERT INTO events(id, time, source, detail_type, body, received_at) "
         "VALUES(?,?,?,?,?,?) ON CONFLICT(id) DO NOTHING"));
-    ins.Bind(1, event.value("id", "")).Bind(2, event.value("time", ""))
-        .Bind(3, event.value("source", "")).Bind(4, event.value("detail-type", ""))
-        .Bind(5, event.dump()).Bind(6, now_iso);
+    ins.Bind(1, id).Bind(2, time).Bind(3, source).Bind(4, detail_type).Bind(5, body)
+        .Bind(6, now_iso);
     EP_RETURN_IF_ERROR(ins.Run());
     if (db_->Changes() == 0) {
-      return Status::AlreadyExists("event " + event.value("id", "") + " is already in the log");
+      return Status::AlreadyExists("event " + id + " is already in the log");
     }
     seq = db_->LastInsertId();
     EP_ASSIGN_OR_RETURN(SqliteStmt del, db_->Prepare(
@@ -97,7 +117,9 @@ Status SqliteEventLog::MarkDone(int64_t delivery_id) {
   EP_ASSIGN_OR_RETURN(SqliteStmt q, db_->Prepare(
       "UPDATE deliveries SET status='done', attempts=attempts+1, last_error=NULL, updated_at=? "
       "WHERE id=?"));
-  return q.Bind(1, FormatIsoMillis(NowMillis())).Bind(2, delivery_id).Run();
+  EP_RETURN_IF_ERROR(q.Bind(1, FormatIsoMillis(NowMillis())).Bind(2, delivery_id).Run());
+  if (db_->Changes() == 0) return Status::NotFound("no delivery " + std::to_string(delivery_id));
+  return Status::Ok();
 }
 
 Status SqliteEventLog::MarkFailed(int64_t delivery_id, const std::string& error,
@@ -107,7 +129,9 @@ Status SqliteEventLog::MarkFailed(int64_t delivery_id, const std::string& error,
       "next_attempt_ms=COALESCE(?, next_attempt_ms), updated_at=? WHERE id=?"));
   q.Bind(1, retry_at_ms ? "pending" : "dead").Bind(2, error);
   if (retry_at_ms) q.Bind(3, *retry_at_ms); else q.BindNull(3);
-  return q.Bind(4, FormatIsoMillis(NowMillis())).Bind(5, delivery_id).Run();
+  EP_RETURN_IF_ERROR(q.Bind(4, FormatIsoMillis(NowMillis())).Bind(5, delivery_id).Run());
+  if (db_->Changes() == 0) return Status::NotFound("no delivery " + std::to_string(delivery_id));
+  return Status::Ok();
 }
 
 Result<int64_t> SqliteEventLog::PendingCount() {

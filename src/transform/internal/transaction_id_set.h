@@ -1,6 +1,6 @@
 // TransactionIdSet: the set of transaction ids already accepted in one object, for the
 // duplicate_transaction_id rule. Ids of the form TXN + up to 18 digits (all the generators'
-// ids) are stored as one 64-bit number each in an open-addressing table, about 16 bytes per
+// ids) are stored as one 64-bit number each in an open-addressing table, 16 to 32 bytes per
 // id; other ids fall back to a string set. Thread-safety: none.
 #pragma once
 

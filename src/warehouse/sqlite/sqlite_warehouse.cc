@@ -462,9 +462,8 @@ class SqliteLoadTransaction final : public LoadTransaction {
         return Fail(warehouse_.Error(rc, "look up duplicate " + fact.transaction_id));
       }
     }
-    // FactRow carries no line number, so the duplicate's line is stored as NULL (line 0).
     return InsertReject(
-        0, transform::reason::kDuplicateTransactionId,
+        fact.line, transform::reason::kDuplicateTransactionId,
         "transaction_id " + fact.transaction_id + " already loaded from " + loaded_from,
         fact.transaction_id, FactAsCsv(fact), FormatIsoMillis(NowMillis()));
   }

@@ -441,5 +441,23 @@ TEST(TableNameTest, DefaultWhenNothingNamesIt) {
   EXPECT_EQ(TableNameFor("year=2026/x.csv"), "default");
 }
 
+// A few bad values (the job rejects those rows) must not flip a column to string, or the
+// schema would change from one daily file to the next.
+TEST(CrawlerTest, FewBadValuesDoNotChangeAColumnsType) {
+  std::string text = "id,quantity,price\n";
+  for (int i = 0; i < 100; ++i) text += std::to_string(i) + "," + std::to_string(i % 9 + 1) + ",1.50\n";
+  text += "100,abc,$12.00\n";
+  TableSchema s = Infer(text);
+  EXPECT_EQ(s.columns[1].type, ColumnType::kInteger);
+  EXPECT_EQ(s.columns[2].type, ColumnType::kDecimal);
+}
+
+TEST(CrawlerTest, ManyStringValuesMakeAStringColumn) {
+  std::string text = "id,code\n";
+  for (int i = 0; i < 100; ++i) text += std::to_string(i) + "," + (i % 10 == 0 ? "x" : "5") + "\n";
+  TableSchema s = Infer(text);
+  EXPECT_EQ(s.columns[1].type, ColumnType::kString);
+}
+
 }  // namespace
 }  // namespace ecompipe::catalog

@@ -105,9 +105,13 @@ TEST(CsvReaderTest, ByteOrderMarkAtStartIsSkipped) {
 }
 
 TEST(CsvReaderTest, ByteOrderMarkLaterIsData) {
-  auto r = Parse("a\n\xEF\xBB\xBF" "b\n");
+  auto r = Parse(
+      "a\n\xEF\xBB\xBF"
+      "b\n");
   ASSERT_EQ(r.size(), 2u);
-  EXPECT_EQ(r[1].fields[0], "\xEF\xBB\xBF" "b");
+  EXPECT_EQ(r[1].fields[0],
+            "\xEF\xBB\xBF"
+            "b");
 }
 
 TEST(CsvReaderTest, LastLineWithoutNewlineIsRead) {
@@ -174,6 +178,19 @@ TEST(CsvReaderTest, CustomQuoteChar) {
   EXPECT_THAT(r[0].fields, ElementsAre("a,b", "it's", "\"x\""));
 }
 
+TEST(CsvReaderTest, LongLinesSplitAcrossSimdBlocks) {
+  // Fields and quotes beyond the first 16 bytes, and a delimiter at byte 16 exactly.
+  auto r = Parse(
+      "0123456789abcde,x,yyyyyyyyyyyyyyyyyyyyyyyy,\"q,\"\"r\",,z\n"
+      "0123456789abcdef,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20\n");
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_THAT(r[0].fields,
+              ElementsAre("0123456789abcde", "x", "yyyyyyyyyyyyyyyyyyyyyyyy", "q,\"r", "", "z"));
+  ASSERT_EQ(r[1].fields.size(), 21u);
+  EXPECT_EQ(r[1].fields[0], "0123456789abcdef");
+  EXPECT_EQ(r[1].fields[20], "20");
+}
+
 TEST(CsvReaderTest, QuoteInsideUnquotedFieldIsData) {
   auto r = Parse("5\" screen,x\n");
   ASSERT_EQ(r.size(), 1u);
@@ -227,7 +244,10 @@ std::vector<OwnedRecord> TrickyExpected() {
   return {
       {1, "id,name,note", 12, {"id", "name", "note"}},
       {2, "1,\"Smart Watch, Silver\",plain", 29, {"1", "Smart Watch, Silver", "plain"}},
-      {4, "2,\"say \"\"hi\"\"\",\"multi\r\nline\nfield\"", 37, {"2", "say \"hi\"", "multi\r\nline\nfield"}},
+      {4,
+       "2,\"say \"\"hi\"\"\",\"multi\r\nline\nfield\"",
+       37,
+       {"2", "say \"hi\"", "multi\r\nline\nfield"}},
       {7, "3,caf\xC3\xA9 \xE2\x82\xAC,\"\"", 16, {"3", "caf\xC3\xA9 \xE2\x82\xAC", ""}},
       {9, "4,,\"x\"", 6, {"4", "", "x"}},
       {10, "5,\"\"\"\",last", 11, {"5", "\"", "last"}},
@@ -307,7 +327,8 @@ TEST(CsvReaderTest, HugeQuotedRecordIsSkippedToItsClosingQuote) {
   // The quoted field holds newlines and delimiters; skipping must not end the record there.
   std::string field;
   for (int i = 0; i < 2000; ++i) field += "line, with comma\n";
-  auto r = Parse("a,\"" + field + "\",z\nnext,1\n", {.max_record_bytes = 1000, .chunk_size = 256}, 100);
+  auto r =
+      Parse("a,\"" + field + "\",z\nnext,1\n", {.max_record_bytes = 1000, .chunk_size = 256}, 100);
   ASSERT_EQ(r.size(), 2u);
   EXPECT_TRUE(r[0].too_long);
   EXPECT_EQ(r[0].line, 1);
@@ -323,7 +344,8 @@ TEST(CsvReaderTest, HugeRecordWithUnclosedQuoteAtEndOfInput) {
 }
 
 TEST(CsvReaderTest, TruncatedRawDoesNotSplitAUtf8Character) {
-  std::string line = "x" + std::string(kMaxRawBytes - 2, 'a') + "\xE2\x82\xAC" + std::string(100, 'b');
+  std::string line =
+      "x" + std::string(kMaxRawBytes - 2, 'a') + "\xE2\x82\xAC" + std::string(100, 'b');
   auto r = Parse(line + "\n", {.max_record_bytes = 1000});
   ASSERT_EQ(r.size(), 1u);
   EXPECT_TRUE(r[0].too_long);

@@ -11,19 +11,21 @@
 namespace ecompipe::transform {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::CollectingSink;
+using ::testing::HasSubstr;
 using testing::ReadFile;
 using testing::StringInputStream;
 
 const std::string kDataDir = EP_TEST_DATA_DIR;
 
-Result<std::vector<Customer>> Customers(const std::string& text, const catalog::TableSchema& schema = {}) {
+Result<std::vector<Customer>> Customers(const std::string& text,
+                                        const catalog::TableSchema& schema = {}) {
   StringInputStream in(text);
   return ReadCustomers(in, schema, "dimensions/customers.csv");
 }
 
-Result<std::vector<Product>> Products(const std::string& text, const catalog::TableSchema& schema = {}) {
+Result<std::vector<Product>> Products(const std::string& text,
+                                      const catalog::TableSchema& schema = {}) {
   StringInputStream in(text);
   return ReadProducts(in, schema, "dimensions/products.csv");
 }
@@ -74,16 +76,18 @@ TEST(DimensionsTest, MissingColumnNamesObjectLineAndColumn) {
 }
 
 TEST(DimensionsTest, MalformedIdIsAnErrorNamingTheLine) {
-  auto customers = Customers("customer_id,first_name,last_name,email,membership_level\n"
-                             "C1,a,b,e,Gold\nc0000005,a,b,e,Gold\n");
+  auto customers = Customers(
+      "customer_id,first_name,last_name,email,membership_level\n"
+      "C1,a,b,e,Gold\nc0000005,a,b,e,Gold\n");
   ASSERT_FALSE(customers.ok());
   EXPECT_THAT(customers.status().ToString(), HasSubstr("line 3"));
   EXPECT_THAT(customers.status().ToString(), HasSubstr("'c0000005'"));
 }
 
 TEST(DimensionsTest, DuplicateIdIsAnError) {
-  auto products = Products("product_id,product_name,category,price,supplier_id\n"
-                           "P1,a,c,1.00,S1\nP2,b,c,1.00,S1\nP1,c,c,1.00,S1\n");
+  auto products = Products(
+      "product_id,product_name,category,price,supplier_id\n"
+      "P1,a,c,1.00,S1\nP2,b,c,1.00,S1\nP1,c,c,1.00,S1\n");
   ASSERT_FALSE(products.ok());
   EXPECT_THAT(products.status().ToString(), HasSubstr("line 4"));
   EXPECT_THAT(products.status().ToString(), HasSubstr("first at line 2"));
@@ -120,7 +124,8 @@ TEST(DimensionsTest, JsonLinesCustomers) {
   EXPECT_EQ((*customers)[0].email, "a@x.io");
 }
 
-Dimensions ToDimensions(const std::vector<Customer>& customers, const std::vector<Product>& products) {
+Dimensions ToDimensions(const std::vector<Customer>& customers,
+                        const std::vector<Product>& products) {
   Dimensions dims;
   for (const Customer& c : customers) dims.customers.emplace(c.customer_id, c);
   for (const Product& p : products) dims.products.emplace(p.product_id, p);
@@ -163,8 +168,8 @@ TEST(GeneratedDataTest, MatchesThePeersReference) {
   std::map<std::string, int> reasons;
   for (const RejectRow& r : sink.rejects) ++reasons[r.reason];
   const std::map<std::string, int> manifest = {
-      {"unknown_customer_id", 6}, {"malformed_customer_id", 10}, {"unknown_product_id", 5},
-      {"malformed_product_id", 3}, {"invalid_quantity", 4},      {"invalid_price", 7},
+      {"unknown_customer_id", 6},  {"malformed_customer_id", 10}, {"unknown_product_id", 5},
+      {"malformed_product_id", 3}, {"invalid_quantity", 4},       {"invalid_price", 7},
       {"invalid_date", 5}};
   EXPECT_EQ(reasons, manifest);
 }

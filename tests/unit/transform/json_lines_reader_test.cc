@@ -13,7 +13,8 @@ using ::testing::HasSubstr;
 using testing::OwnedRecord;
 using testing::StringInputStream;
 
-std::vector<OwnedRecord> Parse(std::string text, JsonLinesOptions options = {}, size_t piece = SIZE_MAX) {
+std::vector<OwnedRecord> Parse(std::string text, JsonLinesOptions options = {},
+                               size_t piece = SIZE_MAX) {
   StringInputStream in(std::move(text), piece);
   JsonLinesReader reader(in, {"id", "qty", "name"}, options);
   auto records = testing::ReadAll(reader);
@@ -22,7 +23,8 @@ std::vector<OwnedRecord> Parse(std::string text, JsonLinesOptions options = {}, 
 }
 
 TEST(JsonLinesReaderTest, FieldsComeInTheRequestedOrder) {
-  auto r = Parse(R"({"name":"Widget","id":"TXN1","qty":"3","extra":[1,{"a":2}]})" "\n");
+  auto r = Parse(R"({"name":"Widget","id":"TXN1","qty":"3","extra":[1,{"a":2}]})"
+                 "\n");
   ASSERT_EQ(r.size(), 1u);
   EXPECT_THAT(r[0].fields, ElementsAre("TXN1", "3", "Widget"));
   EXPECT_TRUE(r[0].malformed.empty());
@@ -30,19 +32,22 @@ TEST(JsonLinesReaderTest, FieldsComeInTheRequestedOrder) {
 }
 
 TEST(JsonLinesReaderTest, NumbersKeepTheirTextAsWritten) {
-  auto r = Parse(R"({"id": 12 , "qty": 1e2, "name": -0.50})" "\n");
+  auto r = Parse(R"({"id": 12 , "qty": 1e2, "name": -0.50})"
+                 "\n");
   ASSERT_EQ(r.size(), 1u);
   EXPECT_THAT(r[0].fields, ElementsAre("12", "1e2", "-0.50"));
 }
 
 TEST(JsonLinesReaderTest, StringsAreUnescaped) {
-  auto r = Parse(R"({"id":"a\"b\\c\n\u00e9"})" "\n");
+  auto r = Parse(R"({"id":"a\"b\\c\n\u00e9"})"
+                 "\n");
   ASSERT_EQ(r.size(), 1u);
   EXPECT_EQ(r[0].fields[0], "a\"b\\c\n\xC3\xA9");
 }
 
 TEST(JsonLinesReaderTest, NullAndMissingKeysAreEmpty) {
-  auto r = Parse(R"({"id":null,"name":true})" "\n");
+  auto r = Parse(R"({"id":null,"name":true})"
+                 "\n");
   ASSERT_EQ(r.size(), 1u);
   EXPECT_THAT(r[0].fields, ElementsAre("", "", "true"));
 }
@@ -71,9 +76,9 @@ TEST(JsonLinesReaderTest, NonObjectLinesAreMalformed) {
 }
 
 TEST(JsonLinesReaderTest, BrokenObjectsAreMalformed) {
-  for (const char* bad : {R"({"id":"x")", R"({"id":"x",})", R"({"id":"x"} {})", R"({"id":"x"} x)",
-                          R"({"id":01})", R"({"id":1.})", R"({"id":tru})", R"({"id":nul})",
-                          R"({"id" "x"})", R"({"qty":12x})"}) {
+  for (const char* bad :
+       {R"({"id":"x")", R"({"id":"x",})", R"({"id":"x"} {})", R"({"id":"x"} x)", R"({"id":01})",
+        R"({"id":1.})", R"({"id":tru})", R"({"id":nul})", R"({"id" "x"})", R"({"qty":12x})"}) {
     auto r = Parse(std::string(bad) + "\n");
     ASSERT_EQ(r.size(), 1u) << bad;
     EXPECT_FALSE(r[0].malformed.empty()) << bad;
@@ -81,7 +86,8 @@ TEST(JsonLinesReaderTest, BrokenObjectsAreMalformed) {
 }
 
 TEST(JsonLinesReaderTest, NestedValueInAWantedKeyIsMalformed) {
-  auto r = Parse(R"({"id":{"x":1}})" "\n");
+  auto r = Parse(R"({"id":{"x":1}})"
+                 "\n");
   ASSERT_EQ(r.size(), 1u);
   EXPECT_THAT(r[0].malformed, HasSubstr("'id'"));
 }
@@ -101,7 +107,8 @@ TEST(JsonLinesReaderTest, ReadsTheSameInOneBytePieces) {
 
 TEST(JsonLinesReaderTest, TooLongLineIsSkipped) {
   const std::string huge = "{\"id\":\"" + std::string(100000, 'x') + "\"}";
-  auto r = Parse(huge + "\n{\"id\":\"next\"}\n", {.max_record_bytes = 1000, .chunk_size = 512}, 700);
+  auto r =
+      Parse(huge + "\n{\"id\":\"next\"}\n", {.max_record_bytes = 1000, .chunk_size = 512}, 700);
   ASSERT_EQ(r.size(), 2u);
   EXPECT_TRUE(r[0].too_long);
   EXPECT_EQ(r[0].bytes, huge.size());

@@ -20,8 +20,9 @@ TEST(MoneyTest, ParsesWholeAndFractionalAmounts) {
 }
 
 TEST(MoneyTest, RejectsEverythingElse) {
-  for (const char* bad : {"", "-1", "-0", "1e2", "$5", "5.", ".5", "1.234", " 5", "5 ", "+5", "1,00",
-                          "abc", "1.2.3", "1234567890123", "0000000000000.00", "5.-1", "5.a"}) {
+  for (const char* bad :
+       {"", "-1", "-0", "1e2", "$5", "5.", ".5", "1.234", " 5", "5 ", "+5", "1,00", "abc", "1.2.3",
+        "1234567890123", "0000000000000.00", "5.-1", "5.a"}) {
     EXPECT_EQ(ParseMoney(bad), std::nullopt) << bad;
   }
 }
@@ -64,7 +65,8 @@ TEST(MoneyTest, CheckedMultiplyDetectsOverflow) {
 }
 
 TEST(MoneyTest, RoundTripsThroughFormat) {
-  for (int64_t cents : std::initializer_list<int64_t>{0, 1, 9, 10, 99, 100, 101, 12345, 99999999999999}) {
+  for (int64_t cents :
+       std::initializer_list<int64_t>{0, 1, 9, 10, 99, 100, 101, 12345, 99999999999999}) {
     EXPECT_EQ(ParseMoney(FormatMoney(Money{cents})), Money{cents}) << cents;
   }
 }

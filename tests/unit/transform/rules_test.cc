@@ -8,7 +8,8 @@ namespace {
 TEST(RulesTest, TransactionIdIsTxnAndDigits) {
   EXPECT_TRUE(IsTransactionId("TXN04817263"));
   EXPECT_TRUE(IsTransactionId("TXN1"));
-  for (const char* bad : {"", "TXN", "txn1", "TXN1a", "TXN 1", " TXN1", "TXN1 ", "T000001", "TXN-1"}) {
+  for (const char* bad :
+       {"", "TXN", "txn1", "TXN1a", "TXN 1", " TXN1", "TXN1 ", "T000001", "TXN-1"}) {
     EXPECT_FALSE(IsTransactionId(bad)) << bad;
   }
 }
@@ -16,7 +17,8 @@ TEST(RulesTest, TransactionIdIsTxnAndDigits) {
 TEST(RulesTest, CustomerIdIsCAndDigits) {
   EXPECT_TRUE(IsCustomerId("C12345"));
   EXPECT_TRUE(IsCustomerId("C0000001"));
-  for (const char* bad : {"", "C", "CUST12", "c0000012", "C-12", "C 12", "C12a", "C0000009 ", " C1"}) {
+  for (const char* bad :
+       {"", "C", "CUST12", "c0000012", "C-12", "C 12", "C12a", "C0000009 ", " C1"}) {
     EXPECT_FALSE(IsCustomerId(bad)) << bad;
   }
 }
@@ -41,7 +43,8 @@ TEST(RulesTest, QuantityUpToNineDigits) {
 }
 
 TEST(RulesTest, QuantityRejectsSignsSpacesDecimalsAndZero) {
-  for (const char* bad : {"", "0", "000", "-1", "+5", " 5", "5 ", "5.", "2.5", "1e2", "abc", "0x10"}) {
+  for (const char* bad :
+       {"", "0", "000", "-1", "+5", " 5", "5 ", "5.", "2.5", "1e2", "abc", "0x10"}) {
     EXPECT_EQ(ParseQuantity(bad), std::nullopt) << bad;
   }
 }
@@ -59,7 +62,8 @@ TEST(RulesTest, DateNeedsARealDay) {
   EXPECT_TRUE(IsValidDate("2024-01-31"));
   EXPECT_TRUE(IsValidDate("0001-01-01"));
   EXPECT_TRUE(IsValidDate("9999-12-31"));
-  for (const char* bad : {"2024-02-30", "2024-04-31", "2024-13-01", "2024-00-10", "2024-01-00", "2024-01-32"}) {
+  for (const char* bad :
+       {"2024-02-30", "2024-04-31", "2024-13-01", "2024-00-10", "2024-01-00", "2024-01-32"}) {
     EXPECT_FALSE(IsValidDate(bad)) << bad;
   }
 }
@@ -67,8 +71,9 @@ TEST(RulesTest, DateNeedsARealDay) {
 TEST(RulesTest, YearZeroIsInvalid) { EXPECT_FALSE(IsValidDate("0000-01-01")); }
 
 TEST(RulesTest, DateNeedsTheExactLayout) {
-  for (const char* bad : {"", "2024-1-05", "2024-01-5", "2024/01/05", "2024-01-05 ", " 2024-01-05",
-                          "20240105", "2024-01-05T00:00", "+024-01-05", "2024-0a-05", "2024--1-05"}) {
+  for (const char* bad :
+       {"", "2024-1-05", "2024-01-5", "2024/01/05", "2024-01-05 ", " 2024-01-05", "20240105",
+        "2024-01-05T00:00", "+024-01-05", "2024-0a-05", "2024--1-05"}) {
     EXPECT_FALSE(IsValidDate(bad)) << bad;
   }
 }

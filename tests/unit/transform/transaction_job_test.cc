@@ -8,9 +8,9 @@
 namespace ecompipe::transform {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::CollectingSink;
 using testing::GeneratedInputStream;
+using ::testing::HasSubstr;
 using testing::StringInputStream;
 
 const std::string kHeader =
@@ -46,7 +46,7 @@ struct Outcome {
 };
 
 std::unique_ptr<Outcome> Transform(const std::string& text, const catalog::TableSchema& schema = {},
-                             const JobSpec& spec = {}, size_t piece = SIZE_MAX) {
+                                   const JobSpec& spec = {}, size_t piece = SIZE_MAX) {
   auto out = std::make_unique<Outcome>();
   StringInputStream in(text, piece);
   auto result = TransformObject(in, schema, TestDimensions(), spec, kKey, out->sink);
@@ -95,7 +95,8 @@ TEST(TransactionJobTest, ValidRowBecomesAJoinedFact) {
 
 TEST(TransactionJobTest, ColumnsAreMappedByHeaderNameInAnyOrder) {
   auto out = Transform(
-      "status,extra,price,quantity,transaction_date,payment_type,product_id,customer_id,transaction_id\n"
+      "status,extra,price,quantity,transaction_date,payment_type,product_id,customer_id,"
+      "transaction_id\n"
       "Completed,zzz,5.00,4,2024-03-01,Debit Card,P2,C2,TXN9\n");
   ASSERT_TRUE(out->status.ok()) << out->status.ToString();
   ASSERT_EQ(out->sink.facts.size(), 1u);
@@ -106,12 +107,41 @@ TEST(TransactionJobTest, ColumnsAreMappedByHeaderNameInAnyOrder) {
 }
 
 TEST(TransactionJobTest, MissingRequiredColumnIsAnErrorNamingObjectLineAndColumn) {
-  auto out = Transform("transaction_id,customer_id,product_id,quantity,transaction_date,payment_type,status\n" +
-                 Row{}.csv() + "\n");
+  auto out = Transform(
+      "transaction_id,customer_id,product_id,quantity,transaction_date,payment_type,status\n" +
+      Row{}.csv() + "\n");
   ASSERT_FALSE(out->status.ok());
   EXPECT_EQ(out->status.code(), StatusCode::kCorruptInput);
   EXPECT_THAT(out->status.ToString(), HasSubstr(kKey + " line 1"));
   EXPECT_THAT(out->status.ToString(), HasSubstr("'price'"));
+}
+
+TEST(TransactionJobTest, HeaderWithBomAndCrlfIsMapped) {
+  // Built with += : GCC 12 at -O3 warns falsely (-Wrestrict) on literal + string here.
+  std::string text = "\xEF\xBB\xBF";
+  text += kHeader.substr(0, kHeader.size() - 1);
+  text += "\r\n";
+  text += Row{}.csv();
+  text += "\r\n";
+  auto out = Transform(text);
+  ASSERT_TRUE(out->status.ok()) << out->status.ToString();
+  ASSERT_EQ(out->sink.facts.size(), 1u);
+  EXPECT_EQ(out->sink.facts[0].status, "Completed");
+}
+
+TEST(TransactionJobTest, RepeatedRequiredColumnIsAnError) {
+  auto out = Transform("price," + kHeader + "1.00," + Row{}.csv() + "\n");
+  ASSERT_FALSE(out->status.ok());
+  EXPECT_THAT(out->status.ToString(), HasSubstr("'price' appears twice"));
+}
+
+TEST(TransactionJobTest, WithoutHeaderFieldCountIsCheckedAgainstTheReferenceLayout) {
+  catalog::TableSchema schema;
+  schema.has_header = false;
+  auto out = Transform(Row{}.csv() + ",x\n", schema);
+  ASSERT_EQ(out->sink.rejects.size(), 1u);
+  EXPECT_EQ(out->sink.rejects[0].detail, "9 fields, expected 8");
+  EXPECT_EQ(out->sink.rejects[0].line, 1);
 }
 
 TEST(TransactionJobTest, EmptyObjectReadsNothing) {
@@ -150,7 +180,8 @@ TEST(TransactionJobTest, JsonLinesObject) {
   schema.format = catalog::DataFormat::kJsonLines;
   auto out = Transform(
       R"({"transaction_id":"TXN1","customer_id":"C1","product_id":"P1","quantity":2,"price":10.5,)"
-      R"("transaction_date":"2024-01-15","payment_type":"Credit Card","status":"Completed"})" "\n"
+      R"("transaction_date":"2024-01-15","payment_type":"Credit Card","status":"Completed"})"
+      "\n"
       "[not an object]\n",
       schema);
   ASSERT_TRUE(out->status.ok()) << out->status.ToString();
@@ -164,13 +195,16 @@ TEST(TransactionJobTest, JsonLinesObject) {
 TEST(TransactionJobTest, JsonLinesMissingKeyFailsItsRule) {
   catalog::TableSchema schema;
   schema.format = catalog::DataFormat::kJsonLines;
-  auto out = Transform(R"({"customer_id":"C1"})" "\n", schema);
+  auto out = Transform(R"({"customer_id":"C1"})"
+                       "\n",
+                       schema);
   ASSERT_EQ(out->sink.rejects.size(), 1u);
   EXPECT_EQ(out->sink.rejects[0].reason, reason::kMissingTransactionId);
 }
 
 TEST(TransactionJobTest, RejectRowCarriesLineRawDetailAndTransactionId) {
-  auto out = Transform(kHeader + Row{}.csv() + "\n\n" + Row{.tid = "TXN2", .quantity = "0"}.csv() + "\r\n");
+  auto out = Transform(kHeader + Row{}.csv() + "\n\n" + Row{.tid = "TXN2", .quantity = "0"}.csv() +
+                       "\r\n");
   ASSERT_EQ(out->sink.rejects.size(), 1u);
   const RejectRow& r = out->sink.rejects[0];
   EXPECT_EQ(r.line, 4);
@@ -186,7 +220,9 @@ TEST(TransactionJobTest, NulByteIsRejected) {
 }
 
 TEST(TransactionJobTest, InvalidUtf8IsRejected) {
-  EXPECT_EQ(ReasonFor("TXN1,C1,P1,2,10.00,2024-01-15,Cr\xC3\x28" "dit,Completed"), reason::kInvalidUtf8);
+  EXPECT_EQ(ReasonFor("TXN1,C1,P1,2,10.00,2024-01-15,Cr\xC3\x28"
+                      "dit,Completed"),
+            reason::kInvalidUtf8);
 }
 
 TEST(TransactionJobTest, TruncatedMultiByteCharacterAtEndOfInputIsInvalidUtf8) {
@@ -197,8 +233,10 @@ TEST(TransactionJobTest, TruncatedMultiByteCharacterAtEndOfInputIsInvalidUtf8) {
 
 TEST(TransactionJobTest, MultiByteCharacterSplitAcrossReadsIsValid) {
   // 1-byte reads put a chunk boundary inside every multi-byte character.
-  auto out = Transform(kHeader + "TXN1,C1,P1,2,10.00,2024-01-15,Caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80,Completed\n",
-                 {}, {}, 1);
+  auto out = Transform(
+      kHeader +
+          "TXN1,C1,P1,2,10.00,2024-01-15,Caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80,Completed\n",
+      {}, {}, 1);
   ASSERT_EQ(out->sink.facts.size(), 1u);
   EXPECT_EQ(out->sink.facts[0].payment_type, "Caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80");
 }
@@ -206,8 +244,9 @@ TEST(TransactionJobTest, MultiByteCharacterSplitAcrossReadsIsValid) {
 TEST(TransactionJobTest, TooLongRecordIsRejectedWithTruncatedRaw) {
   JobSpec spec;
   spec.max_record_bytes = 100;
-  auto out = Transform(kHeader + Row{}.csv() + "," + std::string(200, 'x') + "\n" + Row{.tid = "TXN2"}.csv() + "\n",
-                 {}, spec);
+  auto out = Transform(
+      kHeader + Row{}.csv() + "," + std::string(200, 'x') + "\n" + Row{.tid = "TXN2"}.csv() + "\n",
+      {}, spec);
   ASSERT_EQ(out->sink.rejects.size(), 1u);
   EXPECT_EQ(out->sink.rejects[0].reason, reason::kLineTooLong);
   EXPECT_THAT(out->sink.rejects[0].detail, HasSubstr("exceeds the limit of 100 bytes"));
@@ -216,7 +255,8 @@ TEST(TransactionJobTest, TooLongRecordIsRejectedWithTruncatedRaw) {
 }
 
 TEST(TransactionJobTest, TenMegabyteRecordIsRejectedAndReadingGoesOn) {
-  GeneratedInputStream in({{kHeader + "TXN1,C1,P1,2,10.00,2024-01-15,"}, {"", 'x', 10 << 20},
+  GeneratedInputStream in({{kHeader + "TXN1,C1,P1,2,10.00,2024-01-15,"},
+                           {"", 'x', 10 << 20},
                            {",Completed\n" + Row{.tid = "TXN2"}.csv() + "\n"}});
   CollectingSink sink;
   auto stats = TransformObject(in, {}, TestDimensions(), JobSpec{}, kKey, sink);
@@ -228,7 +268,8 @@ TEST(TransactionJobTest, TenMegabyteRecordIsRejectedAndReadingGoesOn) {
 }
 
 TEST(TransactionJobTest, UnclosedQuoteIsMalformedRecord) {
-  auto out = Transform(kHeader + Row{}.csv() + "\nTXN2,C1,P1,2,10.00,2024-01-15,\"Credit Card,Completed\n");
+  auto out = Transform(kHeader + Row{}.csv() +
+                       "\nTXN2,C1,P1,2,10.00,2024-01-15,\"Credit Card,Completed\n");
   ASSERT_EQ(out->sink.rejects.size(), 1u);
   EXPECT_EQ(out->sink.rejects[0].reason, reason::kMalformedRecord);
   EXPECT_EQ(out->sink.rejects[0].line, 3);
@@ -310,7 +351,8 @@ TEST(TransactionJobTest, UnknownProductId) {
 
 TEST(TransactionJobTest, FirstFailingRuleWins) {
   EXPECT_EQ(ReasonFor(Row{.tid = "X", .customer = "bad"}), reason::kMalformedTransactionId);
-  EXPECT_EQ(ReasonFor(Row{.customer = "bad", .product = "bad", .quantity = "0"}), reason::kMalformedCustomerId);
+  EXPECT_EQ(ReasonFor(Row{.customer = "bad", .product = "bad", .quantity = "0"}),
+            reason::kMalformedCustomerId);
   EXPECT_EQ(ReasonFor(Row{.product = "bad", .quantity = "0"}), reason::kMalformedProductId);
   EXPECT_EQ(ReasonFor(Row{.quantity = "0", .price = "x"}), reason::kInvalidQuantity);
   EXPECT_EQ(ReasonFor(Row{.price = "x", .date = "x"}), reason::kInvalidPrice);
@@ -320,12 +362,12 @@ TEST(TransactionJobTest, FirstFailingRuleWins) {
 }
 
 TEST(TransactionJobTest, DuplicateTransactionIdWithinObject) {
-  auto out = Transform(kHeader + Row{.tid = "TXN1"}.csv() + "\n" +           // fact
-                 Row{.tid = "TXN2", .price = "bad"}.csv() + "\n" +     // rejected: not "seen"
-                 Row{.tid = "TXN2"}.csv() + "\n" +                     // fact
-                 Row{.tid = "TXN1", .quantity = "0"}.csv() + "\n" +    // an earlier rule wins
-                 Row{.tid = "TXN1"}.csv() + "\n" +                     // duplicate
-                 Row{.tid = "TXN01"}.csv() + "\n");                    // a different id
+  auto out = Transform(kHeader + Row{.tid = "TXN1"}.csv() + "\n" +         // fact
+                       Row{.tid = "TXN2", .price = "bad"}.csv() + "\n" +   // rejected: not "seen"
+                       Row{.tid = "TXN2"}.csv() + "\n" +                   // fact
+                       Row{.tid = "TXN1", .quantity = "0"}.csv() + "\n" +  // an earlier rule wins
+                       Row{.tid = "TXN1"}.csv() + "\n" +                   // duplicate
+                       Row{.tid = "TXN01"}.csv() + "\n");                  // a different id
   ASSERT_EQ(out->sink.facts.size(), 3u);
   ASSERT_EQ(out->sink.rejects.size(), 3u);
   EXPECT_EQ(out->sink.rejects[0].reason, reason::kInvalidPrice);
@@ -335,14 +377,15 @@ TEST(TransactionJobTest, DuplicateTransactionIdWithinObject) {
 }
 
 TEST(TransactionJobTest, TotalOutOfRangeIsRejected) {
-  EXPECT_EQ(ReasonFor(Row{.quantity = "999999999", .price = "999999999999.99"}), reason::kTotalOutOfRange);
+  EXPECT_EQ(ReasonFor(Row{.quantity = "999999999", .price = "999999999999.99"}),
+            reason::kTotalOutOfRange);
 }
 
 TEST(TransactionJobTest, ClassificationBoundaries) {
-  auto out = Transform(kHeader + Row{.tid = "TXN1", .quantity = "1", .price = "100.00"}.csv() + "\n" +
-                 Row{.tid = "TXN2", .quantity = "1", .price = "100.01"}.csv() + "\n" +
-                 Row{.tid = "TXN3", .quantity = "4", .price = "125"}.csv() + "\n" +
-                 Row{.tid = "TXN4", .quantity = "1", .price = "500.01"}.csv() + "\n");
+  auto out = Transform(kHeader + Row{.tid = "TXN1", .quantity = "1", .price = "100.00"}.csv() +
+                       "\n" + Row{.tid = "TXN2", .quantity = "1", .price = "100.01"}.csv() + "\n" +
+                       Row{.tid = "TXN3", .quantity = "4", .price = "125"}.csv() + "\n" +
+                       Row{.tid = "TXN4", .quantity = "1", .price = "500.01"}.csv() + "\n");
   ASSERT_EQ(out->sink.facts.size(), 4u);
   EXPECT_EQ(out->sink.facts[0].transaction_type, "Small");
   EXPECT_EQ(out->sink.facts[1].transaction_type, "Medium");
@@ -356,7 +399,8 @@ TEST(TransactionJobTest, FactsArriveInBatchesInInputOrder) {
   auto out = Transform(text);
   ASSERT_EQ(out->sink.facts.size(), 20000u);
   EXPECT_EQ(out->sink.fact_batches, 3);
-  for (int i = 0; i < 20000; ++i) ASSERT_EQ(out->sink.facts[i].transaction_id, "TXN" + std::to_string(i + 1));
+  for (int i = 0; i < 20000; ++i)
+    ASSERT_EQ(out->sink.facts[i].transaction_id, "TXN" + std::to_string(i + 1));
 }
 
 TEST(TransactionJobTest, StreamErrorNamesObjectAndLine) {

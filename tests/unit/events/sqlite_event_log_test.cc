@@ -1,0 +1,362 @@
+#include "events/sqlite/sqlite_event_log.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "common/time_util.h"
+#include "events_test_util.h"
+
+namespace ecompipe::events {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using testing_util::DeliveryRow;
+using testing_util::GlueEvent;
+using testing_util::OpenDbOrDie;
+using testing_util::OpenLogOrDie;
+using testing_util::ReadDeliveries;
+using testing_util::TempDir;
+
+constexpr int64_t kFarFuture = int64_t{1} << 60;
+
+std::vector<PlannedDelivery> Planned(const std::string& rule, std::vector<Target> targets) {
+  std::vector<PlannedDelivery> out;
+  for (auto& t : targets) out.push_back({rule, std::move(t)});
+  return out;
+}
+
+Json JobEvent(const std::string& state = "SUCCEEDED") {
+  return GlueEvent(kJobStateChange, "job", state);
+}
+
+std::vector<int64_t> Ids(const std::vector<Delivery>& ds) {
+  std::vector<int64_t> out;
+  for (const auto& d : ds) out.push_back(d.id);
+  return out;
+}
+
+TEST(SqliteEventLogTest, AppendReturnsIncreasingSequenceNumbers) {
+  TempDir dir;
+  auto log = OpenLogOrDie(dir.File("state.db"));
+  ASSERT_NE(log, nullptr);
+  Result<int64_t> a = log->Append(JobEvent(), {});
+  Result<int64_t> b = log->Append(JobEvent(), {});
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_GT(*a, 0);
+  EXPECT_GT(*b, *a);
+}
+
+TEST(SqliteEventLogTest, AppendStoresOnePendingDeliveryPerPlannedDelivery) {
+  TempDir dir;
+  auto log = OpenLogOrDie(dir.File("state.db"));
+  ASSERT_NE(log, nullptr);
+  Json event = JobEvent();
+  Result<int64_t> seq = log->Append(event, Planned("r", {{"publish", "t"}, {"webhook", "http://h/"}}));
+  ASSERT_TRUE(seq.ok()) << seq.status().ToString();
+  Result<std::vector<Delivery>> due = log->Due(NowMillis(), 10);
+  ASSERT_TRUE(due.ok());
+  ASSERT_EQ(due->size(), 2u);
+  for (const Delivery& d : *due) {
+    EXPECT_EQ(d.event_seq, *seq);
+    EXPECT_EQ(d.rule, "r");
+    EXPECT_EQ(d.event, event);
+    EXPECT_EQ(d.attempts, 0);
+  }
+  EXPECT_EQ((*due)[0].target.type, "publish");
+  EXPECT_EQ((*due)[0].target.name, "t");
+  EXPECT_EQ((*due)[1].target.type, "webhook");
+  EXPECT_EQ((*due)[1].target.name, "http://h/");
+  EXPECT_EQ(*log->PendingCount(), 2);
+}
+
+TEST(SqliteEventLogTest, AnEventWithoutDeliveriesIsStoredAlone) {
+  TempDir dir;
+  auto log = OpenLogOrDie(dir.File("state.db"));
+  ASSERT_NE(log, nullptr);
+  ASSERT_TRUE(log->Append(JobEvent(), {}).ok());
+  EXPECT_EQ(*log->PendingCount(), 0);
+  Result<std::vector<StoredEvent>> list = log->List({});
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ((*list)[0].deliveries_pending, 0);
+}
+
+TEST(SqliteEventLogTest, DuplicateEventIdIsAlreadyExistsAndAddsNothing) {
+  TempDir dir;
+  auto log = OpenLogOrDie(dir.File("state.db"));
+  ASSERT_NE(log, nullptr);
+  Json event = JobEvent();
+  ASSERT_TRUE(log->Append(event, Planned("r", {{"publish", "t"}})).ok());
+  Result<int64_t> again = log->Append(event, Planned("r2", {{"publish", "t"}, {"publish", "u"}}));
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.status().code(), StatusCode::kAlreadyExists);
+  EXPECT_THAT(again.status().message(), HasSubstr(event["id"].get<std::string>()));
+  EXPECT_EQ(*log->PendingCount(), 1);
+  EXPECT_EQ(log->List({})->size(), 1u);
+}
+
+TEST(SqliteEventLogTest, AppendIsAtomicWithItsDeliveries) {
+  TempDir dir;
+  auto log = OpenLogOrDie(dir.File("state.db"));
+  ASSERT_NE(log, nullptr);
+  {
+    // Fault injection: the second delivery's insert fails.
+    auto db = OpenDbOrDie(dir.File("state.db"));
+    ASSERT_NE(db, nullptr);
+    ASSERT_TRUE(db->Exec("CREATE TRIGGER fail_boom BEFORE INSERT ON deliveries WHEN NEW.rule = 'boom' "
+                         "BEGIN SELECT RAISE(ABORT, 'injected fault'); END")
+                    .ok());
+  }
+  Json event = JobEvent();
+  std::vector<PlannedDelivery> planned = {{"ok", {"publish", "t"}}, {"boom", {"publish", "t"}}};
+  Result<int64_t> seq = log->Append(event, planned);
+  ASSERT_FALSE(seq.ok());
+  EXPECT_THAT(seq.status().message(), HasSubstr("injected fault"));
+  EXPECT_EQ(*log->PendingCount(), 0);
+  EXPECT_TRUE(log->List({})->empty());
+  // Nothing was kept, so the same event appends cleanly once the fault is gone.
+  planned.pop_back();
+  EXPECT_TRUE(log->Append(event, planned).ok());
+  EXPECT_EQ(*log->PendingCount(), 1);
+}
+
+// Regression: these threw nlohmann::json::type_error out of Append().
+TEST(SqliteEventLogTest, AppendRejectsMalformedEnvelopes) {
+  TempDir dir;
+  auto log = OpenLogOrDie(dir.File("state.db"));
+  ASSERT_NE(log, nullptr);
+  Json no_id = JobEvent();
+  no_id.erase("id");
+  Json empty_id = JobEvent();
+  empty_id["id"] = "";
+  Json number_id = JobEvent();
+  number_id["id"] = 42;
+  Json number_type = JobEvent();
+  number_type["detail-type"] = 7;
+  Json array_source = JobEvent();
+  array_source["source"] = Json::array({"a"});
+  for (const Json& bad : {Json::array({1, 2}), Json("text"), no_id, empty_id, number_id,
+                          number_type, array_source}) {
+    Result<int64_t> seq = log->Append(bad, Planned("r", {{"publish", "t"}}));
+    ASSERT_FALSE(seq.ok()) << bad.dump();
+    EXPECT_EQ(seq.status().code(), StatusCode::kInvalidArgument) << bad.dump();
+  }
+  EXPECT_EQ(*log->PendingCount(), 0);
+}
+
+// Regression: an object key with invalid UTF-8 made Json::dump() throw out of Append().
+TEST(SqliteEventLogTest, AppendRejectsInvalidUtf8) {
+  TempDir dir;
+  auto log = OpenLogOrDie(dir.File("state.db"));
+  ASSERT_NE(log, nullptr);
+  Json event = ObjectCreatedEvent(Origin{}, "b", "transactions/\xff\xfe.csv", 1, "e", "PutObject", "s");
+  Result<int64_t> seq = log->Append(event, Planned("r", {{"start_crawler", "c"}}));
+  ASSERT_FALSE(seq.ok());
+  EXPECT_EQ(seq.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(seq.status().message(), HasSubstr(event["id"].get<std::string>()));
+}
+
+TEST(SqliteEventLogTest, StoredEventsRoundTripExactly) {
+  TempDir dir;
+  auto log = OpenLogOrDie(dir.File("state.db"));
+  ASSERT_NE(log, nullptr);
+  Json event = JobEvent();
+  event["detail"]["message"] = "caf\xc3\xa9 \xe2\x82\xac \"quoted\"\n";
+  event["detail"]["nested"] = {{"n", 1.5}, {"list", {1, nullptr, true}}, {"big", 9007199254740993LL}};
+  ASSERT_TRUE(log->Append(event, Planned("r", {{"publish", "t"}})).ok());
+  EXPECT_EQ((*log->Due(NowMillis(), 1))[0].event, event);
+  EXPECT_EQ((*log->List({}))[0].event, event);
+}
+
+TEST(SqliteEventLogTest, DueReturnsOldestFirst) {
+  TempDir dir;
+  auto log = OpenLogOrDie(dir.File("state.db"));
+  ASSERT_NE(log, nullptr);
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(log->Append(JobEvent(), Planned("r" + std::to_string(i), {{"publish", "t"}})).ok());
+  }
+  Result<std::vector<Delivery>> due = log->Due(NowMillis(), 10);
+  ASSERT_TRUE(due.ok());
+  ASSERT_EQ(due->size(), 5u);
+  for (size_t i = 0; i < due->size(); ++i) {
+    EXPECT_EQ((*due)[i].rule, "r" + std::to_string(i));
+    if (i > 0) {
+      EXPECT_GT((*due)[i].id, (*due)[i - 1].id);
+    }
+  }
+}
+
+TEST(SqliteEventLogTest, DueReturnsAtMostLimit) {
+  TempDir dir;
+  auto log = OpenLogOrDie(dir.File("state.db"));
+  ASSERT_NE(log, nullptr);
+  ASSERT_TRUE(log->Append(JobEvent(), Planned("r", {{"a", "1"}, {"a", "2"}, {"a", "3"}})).ok());
+  Result<std::vector<Delivery>> due = log->Due(NowMillis(), 2);
+  ASSERT_TRUE(due.ok());
+  ASSERT_EQ(due->size(), 2u);
+  EXPECT_EQ((*due)[0].target.name, "1");
+  EXPECT_EQ((*due)[1].target.name, "2");
+}
+
+TEST(SqliteEventLogTest, MarkDoneTakesTheDeliveryOutOfDue) {
+  TempDir dir;
+  auto log = OpenLogOrDie(dir.File("state.db"));
+  ASSERT_NE(log, nullptr);
+  ASSERT_TRUE(log->Append(JobEvent(), Planned("r", {{"a", "1"}, {"a", "2"}})).ok());
+  std::vector<Delivery> due = *log->Due(NowMillis(), 10);
+  ASSERT_TRUE(log->MarkDone(due[0].id).ok());
+  EXPECT_THAT(Ids(*log->Due(kFarFuture, 10)), ElementsAre(due[1].id));
+  EXPECT_EQ(*log->PendingCount(), 1);
+  StoredEvent e = (*log->List({}))[0];
+  EXPECT_EQ(e.deliveries_done, 1);
+  EXPECT_EQ(e.deliveries_pending, 1);
+  std::vector<DeliveryRow> rows = ReadDeliveries(dir.File("state.db"));
+  EXPECT_EQ(rows[0].status, "done");
+  EXPECT_EQ(rows[0].attempts, 1);
+}
+
+TEST(SqliteEventLogTest, MarkFailedWithARetryTimeKeepsItPendingUntilThen) {
+  TempDir dir;
+  auto log = OpenLogOrDie(dir.File("state.db"));
+  ASSERT_NE(log, nullptr);
+  ASSERT_TRUE(log->Append(JobEvent(), Planned("r", {{"a", "1"}})).ok());
+  int64_t id = (*log->Due(NowMillis(), 1))[0].id;
+  const int64_t retry_at = NowMillis() + 60'000;
+  ASSERT_TRUE(log->MarkFailed(id, "target down", retry_at).ok());
+  EXPECT_TRUE(log->Due(retry_at - 1, 10)->empty());
+  std::vector<Delivery> due = *log->Due(retry_at, 10);
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].attempts, 1);
+  EXPECT_EQ(*log->PendingCount(), 1);
+  EXPECT_EQ(**log->NextDue(), retry_at);
+  DeliveryRow row = ReadDeliveries(dir.File("state.db"))[0];
+  EXPECT_EQ(row.status, "pending");
+  EXPECT_EQ(row.last_error, "target down");
+}
+
+TEST(SqliteEventLogTest, MarkFailedWithoutARetryTimeMakesADeadLetter) {
+  TempDir dir;
+  auto log = OpenLogOrDie(dir.File("state.db"));
+  ASSERT_NE(log, nullptr);
+  ASSERT_TRUE(log->Append(JobEvent(), Planned("r", {{"a", "1"}})).ok());
+  int64_t id = (*log->Due(NowMillis(), 1))[0].id;
+  ASSERT_TRUE(log->MarkFailed(id, "bad file", std::nullopt).ok());
+  EXPECT_TRUE(log->Due(kFarFuture, 10)->empty());
+  EXPECT_EQ(*log->PendingCount(), 0);
+  EXPECT_FALSE(log->NextDue()->has_value());
+  StoredEvent e = (*log->List({}))[0];
+  EXPECT_EQ(e.deliveries_dead, 1);
+  DeliveryRow row = ReadDeliveries(dir.File("state.db"))[0];
+  EXPECT_EQ(row.status, "dead");
+  EXPECT_EQ(row.attempts, 1);
+  EXPECT_EQ(row.last_error, "bad file");
+}
+
+// Regression: marking a delivery that does not exist succeeded silently.
+TEST(SqliteEventLogTest, MarkingAnUnknownDeliveryIsNotFound) {
+  TempDir dir;
+  auto log = OpenLogOrDie(dir.File("state.db"));
+  ASSERT_NE(log, nullptr);
+  EXPECT_EQ(log->MarkDone(12345).code(), StatusCode::kNotFound);
+  EXPECT_EQ(log->MarkFailed(12345, "x", 0).code(), StatusCode::kNotFound);
+  EXPECT_EQ(log->MarkFailed(12345, "x", std::nullopt).code(), StatusCode::kNotFound);
+}
+
+TEST(SqliteEventLogTest, NextDueIsTheEarliestPendingAttempt) {
+  TempDir dir;
+  auto log = OpenLogOrDie(dir.File("state.db"));
+  ASSERT_NE(log, nullptr);
+  EXPECT_FALSE(log->NextDue()->has_value());
+  ASSERT_TRUE(log->Append(JobEvent(), Planned("r", {{"a", "1"}, {"a", "2"}})).ok());
+  std::vector<Delivery> due = *log->Due(NowMillis(), 10);
+  ASSERT_TRUE(log->MarkFailed(due[0].id, "x", 5'000).ok());
+  ASSERT_TRUE(log->MarkFailed(due[1].id, "x", 3'000).ok());
+  EXPECT_EQ(**log->NextDue(), 3'000);
+  ASSERT_TRUE(log->MarkDone(due[1].id).ok());
+  EXPECT_EQ(**log->NextDue(), 5'000);
+}
+
+TEST(SqliteEventLogTest, ListIsMostRecentFirstAndLimited) {
+  TempDir dir;
+  auto log = OpenLogOrDie(dir.File("state.db"));
+  ASSERT_NE(log, nullptr);
+  std::vector<int64_t> seqs;
+  for (int i = 0; i < 4; ++i) seqs.push_back(*log->Append(JobEvent(), {}));
+  EventFilter filter;
+  filter.limit = 3;
+  std::vector<StoredEvent> list = *log->List(filter);
+  ASSERT_EQ(list.size(), 3u);
+  EXPECT_EQ(list[0].seq, seqs[3]);
+  EXPECT_EQ(list[1].seq, seqs[2]);
+  EXPECT_EQ(list[2].seq, seqs[1]);
+  EXPECT_TRUE(std::regex_match(list[0].received_at,
+                               std::regex("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\\.[0-9]{3}Z$")))
+      << list[0].received_at;
+}
+
+TEST(SqliteEventLogTest, ListFiltersByDetailTypeAndSource) {
+  TempDir dir;
+  auto log = OpenLogOrDie(dir.File("state.db"));
+  ASSERT_NE(log, nullptr);
+  ASSERT_TRUE(log->Append(GlueEvent(kJobStateChange, "j", "FAILED"), {}).ok());
+  ASSERT_TRUE(log->Append(GlueEvent(kCrawlerStateChange, "c", "Succeeded"), {}).ok());
+  ASSERT_TRUE(log->Append(ObjectCreatedEvent(Origin{}, "b", "k", 1, "e", "PutObject", "s"), {}).ok());
+  EventFilter by_type;
+  by_type.detail_type = kCrawlerStateChange;
+  std::vector<StoredEvent> list = *log->List(by_type);
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0].event["detail-type"], kCrawlerStateChange);
+  EventFilter by_source;
+  by_source.source = kGlueSource;
+  EXPECT_EQ(log->List(by_source)->size(), 2u);
+  EventFilter both;
+  both.source = kS3Source;
+  both.detail_type = kJobStateChange;
+  EXPECT_TRUE(log->List(both)->empty());
+}
+
+TEST(SqliteEventLogTest, PendingDeliveriesAreDueAgainAfterReopen) {
+  TempDir dir;
+  int64_t done_id = 0;
+  {
+    auto log = OpenLogOrDie(dir.File("state.db"));
+    ASSERT_NE(log, nullptr);
+    ASSERT_TRUE(log->Append(JobEvent(), Planned("r", {{"a", "done"}, {"a", "pending"}})).ok());
+    done_id = (*log->Due(NowMillis(), 10))[0].id;
+    ASSERT_TRUE(log->MarkDone(done_id).ok());
+  }  // the process "crashes" with one delivery in flight
+  auto log = OpenLogOrDie(dir.File("state.db"));
+  ASSERT_NE(log, nullptr);
+  std::vector<Delivery> due = *log->Due(NowMillis(), 10);
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].target.name, "pending");
+  EXPECT_NE(due[0].id, done_id);
+}
+
+TEST(SqliteEventLogTest, TwoConnectionsToOneFileShareTheLog) {
+  TempDir dir;
+  auto writer = OpenLogOrDie(dir.File("state.db"));
+  auto reader = OpenLogOrDie(dir.File("state.db"));
+  ASSERT_NE(writer, nullptr);
+  ASSERT_NE(reader, nullptr);
+  ASSERT_TRUE(writer->Append(JobEvent(), Planned("r", {{"a", "1"}})).ok());
+  EXPECT_EQ(*reader->PendingCount(), 1);
+  int64_t id = (*reader->Due(NowMillis(), 1))[0].id;
+  ASSERT_TRUE(reader->MarkDone(id).ok());
+  EXPECT_EQ(*writer->PendingCount(), 0);
+}
+
+TEST(SqliteEventLogTest, OpenInAMissingFolderFails) {
+  TempDir dir;
+  Result<std::unique_ptr<SqliteEventLog>> log = SqliteEventLog::Open(dir.File("missing/state.db"));
+  ASSERT_FALSE(log.ok());
+  EXPECT_EQ(log.status().code(), StatusCode::kIoError);
+}
+
+}  // namespace
+}  // namespace ecompipe::events

@@ -1,0 +1,310 @@
+#include "runtime/run_store.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+
+#include "common/ids.h"
+#include "common/time_util.h"
+#include "events/sqlite/sqlite_event_log.h"
+#include "notify/notifier.h"
+
+namespace ecompipe::runtime {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+// A fresh folder per test, removed with everything in it.
+class TempDir {
+ public:
+  TempDir() {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    path_ = fs::path(::testing::TempDir()) /
+            ("ep-runtime-" + std::string(info->test_suite_name()) + "." + info->name() + "-" + NewHex(6));
+    fs::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  std::string File(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  fs::path path_;
+};
+
+std::unique_ptr<RunStore> OpenOrDie(const TempDir& dir) {
+  Result<std::unique_ptr<RunStore>> store = RunStore::Open(dir.File("state.db"));
+  EXPECT_TRUE(store.ok()) << store.status().ToString();
+  return store.ok() ? std::move(store).value() : nullptr;
+}
+
+RunRecord NewRun(const std::string& job = "etl", const std::string& started_at = "2026-11-26T10:00:00.000Z",
+                 int triggers = 1) {
+  RunRecord r;
+  r.run_id = NewJobRunId();
+  r.job = job;
+  r.state = "STARTING";
+  r.started_at = started_at;
+  r.triggers = triggers;
+  return r;
+}
+
+ObjectResult Loaded(const std::string& key, int64_t read, int64_t loaded, int64_t rejected) {
+  return {key, "etag-" + key, "loaded", read, loaded, rejected, 12, ""};
+}
+
+TEST(RunStoreTest, StartThenGetReturnsTheRun) {
+  TempDir dir;
+  auto store = OpenOrDie(dir);
+  ASSERT_NE(store, nullptr);
+  RunRecord run = NewRun("etl", "2026-11-26T10:00:00.000Z", 3);
+  ASSERT_TRUE(store->Start(run).ok());
+  Result<std::optional<RunRecord>> got = store->Get(run.run_id);
+  ASSERT_TRUE(got.ok());
+  ASSERT_TRUE(got->has_value());
+  const RunRecord& r = **got;
+  EXPECT_EQ(r.run_id, run.run_id);
+  EXPECT_EQ(r.job, "etl");
+  EXPECT_EQ(r.state, "STARTING");
+  EXPECT_EQ(r.started_at, "2026-11-26T10:00:00.000Z");
+  EXPECT_EQ(r.finished_at, "");
+  EXPECT_EQ(r.triggers, 3);
+  EXPECT_EQ(r.rows_read, 0);
+  EXPECT_EQ(r.message, "");
+  EXPECT_TRUE(r.objects.empty());
+}
+
+TEST(RunStoreTest, GetOfAnUnknownRunIsEmpty) {
+  TempDir dir;
+  auto store = OpenOrDie(dir);
+  ASSERT_NE(store, nullptr);
+  Result<std::optional<RunRecord>> got = store->Get("jr_nope");
+  ASSERT_TRUE(got.ok());
+  EXPECT_FALSE(got->has_value());
+}
+
+TEST(RunStoreTest, SetStateChangesTheState) {
+  TempDir dir;
+  auto store = OpenOrDie(dir);
+  ASSERT_NE(store, nullptr);
+  RunRecord run = NewRun();
+  ASSERT_TRUE(store->Start(run).ok());
+  ASSERT_TRUE(store->SetState(run.run_id, "RUNNING").ok());
+  EXPECT_EQ((*store->Get(run.run_id))->state, "RUNNING");
+}
+
+TEST(RunStoreTest, ObjectsKeepTheOrderTheyWereAddedIn) {
+  TempDir dir;
+  auto store = OpenOrDie(dir);
+  ASSERT_NE(store, nullptr);
+  RunRecord run = NewRun();
+  ASSERT_TRUE(store->Start(run).ok());
+  ASSERT_TRUE(store->AddObject(run.run_id, Loaded("z.csv", 5, 4, 1)).ok());
+  ASSERT_TRUE(store->AddObject(run.run_id, {"a.csv", "e2", "failed", 0, 0, 0, 3, "a.csv line 2: bad"}).ok());
+  ASSERT_TRUE(store->AddObject(run.run_id, Loaded("m.csv", 1, 1, 0)).ok());
+  std::vector<ObjectResult> objects = (*store->Get(run.run_id))->objects;
+  ASSERT_EQ(objects.size(), 3u);
+  EXPECT_EQ(objects[0].key, "z.csv");
+  EXPECT_EQ(objects[0].etag, "etag-z.csv");
+  EXPECT_EQ(objects[0].status, "loaded");
+  EXPECT_EQ(objects[0].rows_read, 5);
+  EXPECT_EQ(objects[0].rows_loaded, 4);
+  EXPECT_EQ(objects[0].rows_rejected, 1);
+  EXPECT_EQ(objects[0].duration_ms, 12);
+  EXPECT_EQ(objects[1].key, "a.csv");
+  EXPECT_EQ(objects[1].status, "failed");
+  EXPECT_EQ(objects[1].message, "a.csv line 2: bad");
+  EXPECT_EQ(objects[2].key, "m.csv");
+}
+
+TEST(RunStoreTest, ObjectsOfOneRunDoNotLeakIntoAnother) {
+  TempDir dir;
+  auto store = OpenOrDie(dir);
+  ASSERT_NE(store, nullptr);
+  RunRecord a = NewRun(), b = NewRun();
+  ASSERT_TRUE(store->Start(a).ok());
+  ASSERT_TRUE(store->Start(b).ok());
+  ASSERT_TRUE(store->AddObject(a.run_id, Loaded("a1", 1, 1, 0)).ok());
+  ASSERT_TRUE(store->AddObject(b.run_id, Loaded("b1", 1, 1, 0)).ok());
+  ASSERT_TRUE(store->AddObject(a.run_id, Loaded("a2", 1, 1, 0)).ok());
+  EXPECT_EQ((*store->Get(a.run_id))->objects.size(), 2u);
+  ASSERT_EQ((*store->Get(b.run_id))->objects.size(), 1u);
+  EXPECT_EQ((*store->Get(b.run_id))->objects[0].key, "b1");
+}
+
+TEST(RunStoreTest, FinishStoresTheOutcome) {
+  TempDir dir;
+  auto store = OpenOrDie(dir);
+  ASSERT_NE(store, nullptr);
+  RunRecord run = NewRun();
+  ASSERT_TRUE(store->Start(run).ok());
+  run.state = "SUCCEEDED";
+  run.finished_at = "2026-11-26T10:00:05.000Z";
+  run.duration_ms = 5000;
+  run.rows_read = 10;
+  run.rows_loaded = 8;
+  run.rows_rejected = 2;
+  run.message = "Job run succeeded";
+  ASSERT_TRUE(store->Finish(run).ok());
+  RunRecord got = **store->Get(run.run_id);
+  EXPECT_EQ(got.state, "SUCCEEDED");
+  EXPECT_EQ(got.finished_at, "2026-11-26T10:00:05.000Z");
+  EXPECT_EQ(got.duration_ms, 5000);
+  EXPECT_EQ(got.rows_read, 10);
+  EXPECT_EQ(got.rows_loaded, 8);
+  EXPECT_EQ(got.rows_rejected, 2);
+  EXPECT_EQ(got.message, "Job run succeeded");
+  EXPECT_EQ(got.triggers, 1);
+}
+
+TEST(RunStoreTest, ListIsMostRecentFirstAndLimited) {
+  TempDir dir;
+  auto store = OpenOrDie(dir);
+  ASSERT_NE(store, nullptr);
+  RunRecord a = NewRun("etl", "2026-11-26T10:00:00.000Z");
+  RunRecord b = NewRun("etl", "2026-11-26T11:00:00.000Z");
+  RunRecord c = NewRun("etl", "2026-11-26T09:00:00.000Z");
+  RunRecord d = NewRun("etl", "2026-11-26T11:00:00.000Z");  // same start as b, started later
+  for (const auto& r : {a, b, c, d}) ASSERT_TRUE(store->Start(r).ok());
+  std::vector<RunRecord> list = *store->List(3, false);
+  ASSERT_EQ(list.size(), 3u);
+  EXPECT_EQ(list[0].run_id, d.run_id);
+  EXPECT_EQ(list[1].run_id, b.run_id);
+  EXPECT_EQ(list[2].run_id, a.run_id);
+}
+
+TEST(RunStoreTest, ListIncludesObjectsOnlyWhenAsked) {
+  TempDir dir;
+  auto store = OpenOrDie(dir);
+  ASSERT_NE(store, nullptr);
+  RunRecord run = NewRun();
+  ASSERT_TRUE(store->Start(run).ok());
+  ASSERT_TRUE(store->AddObject(run.run_id, Loaded("k", 1, 1, 0)).ok());
+  EXPECT_TRUE((*store->List(10, false))[0].objects.empty());
+  std::vector<RunRecord> with = *store->List(10, true);
+  ASSERT_EQ(with[0].objects.size(), 1u);
+  EXPECT_EQ(with[0].objects[0].key, "k");
+}
+
+TEST(RunStoreTest, FailInterruptedFailsStartingAndRunningRuns) {
+  TempDir dir;
+  auto store = OpenOrDie(dir);
+  ASSERT_NE(store, nullptr);
+  RunRecord starting = NewRun("etl", "2026-11-26T10:00:00.000Z");
+  RunRecord running = NewRun("etl", "2026-11-26T10:01:00.000Z");
+  RunRecord done = NewRun("etl", "2026-11-26T10:02:00.000Z");
+  for (const auto& r : {starting, running, done}) ASSERT_TRUE(store->Start(r).ok());
+  ASSERT_TRUE(store->SetState(running.run_id, "RUNNING").ok());
+  done.state = "SUCCEEDED";
+  done.message = "ok";
+  ASSERT_TRUE(store->Finish(done).ok());
+
+  const std::string before = FormatIsoMillis(NowMillis());
+  Result<std::vector<RunRecord>> failed = store->FailInterrupted("interrupted: the process exited");
+  ASSERT_TRUE(failed.ok()) << failed.status().ToString();
+  ASSERT_EQ(failed->size(), 2u);
+  EXPECT_EQ((*failed)[0].run_id, starting.run_id);
+  EXPECT_EQ((*failed)[1].run_id, running.run_id);
+  for (const RunRecord& r : *failed) {
+    EXPECT_EQ(r.state, "FAILED");
+    EXPECT_EQ(r.message, "interrupted: the process exited");
+    RunRecord stored = **store->Get(r.run_id);
+    EXPECT_EQ(stored.state, "FAILED");
+    EXPECT_EQ(stored.message, "interrupted: the process exited");
+    EXPECT_GE(stored.finished_at, before);
+  }
+  RunRecord untouched = **store->Get(done.run_id);
+  EXPECT_EQ(untouched.state, "SUCCEEDED");
+  EXPECT_EQ(untouched.message, "ok");
+}
+
+TEST(RunStoreTest, FailInterruptedWithNothingInFlightReturnsNothing) {
+  TempDir dir;
+  auto store = OpenOrDie(dir);
+  ASSERT_NE(store, nullptr);
+  Result<std::vector<RunRecord>> failed = store->FailInterrupted("x");
+  ASSERT_TRUE(failed.ok());
+  EXPECT_TRUE(failed->empty());
+  RunRecord run = NewRun();
+  ASSERT_TRUE(store->Start(run).ok());
+  ASSERT_EQ(store->FailInterrupted("x")->size(), 1u);
+  EXPECT_TRUE(store->FailInterrupted("x")->empty());  // already failed
+}
+
+// Regression: a second Start() with the same id surfaced as a raw SQLite constraint error.
+TEST(RunStoreTest, StartingARunIdTwiceIsAlreadyExists) {
+  TempDir dir;
+  auto store = OpenOrDie(dir);
+  ASSERT_NE(store, nullptr);
+  RunRecord run = NewRun();
+  ASSERT_TRUE(store->Start(run).ok());
+  run.job = "other";
+  Status s = store->Start(run);
+  EXPECT_EQ(s.code(), StatusCode::kAlreadyExists);
+  EXPECT_THAT(s.message(), HasSubstr(run.run_id));
+  EXPECT_EQ((*store->Get(run.run_id))->job, "etl");
+}
+
+// Regression: SetState() and Finish() of a run that was never started succeeded silently.
+TEST(RunStoreTest, UpdatingAnUnknownRunIsNotFound) {
+  TempDir dir;
+  auto store = OpenOrDie(dir);
+  ASSERT_NE(store, nullptr);
+  RunRecord ghost = NewRun();
+  EXPECT_EQ(store->SetState(ghost.run_id, "RUNNING").code(), StatusCode::kNotFound);
+  ghost.state = "SUCCEEDED";
+  EXPECT_EQ(store->Finish(ghost).code(), StatusCode::kNotFound);
+  Status s = store->AddObject(ghost.run_id, Loaded("k", 1, 1, 0));
+  EXPECT_EQ(s.code(), StatusCode::kNotFound);
+  EXPECT_THAT(s.message(), HasSubstr(ghost.run_id));
+  EXPECT_TRUE(store->List(10, true)->empty());
+}
+
+TEST(RunStoreTest, RunsSurviveReopening) {
+  TempDir dir;
+  RunRecord run = NewRun();
+  {
+    auto store = OpenOrDie(dir);
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->Start(run).ok());
+    ASSERT_TRUE(store->AddObject(run.run_id, Loaded("k", 3, 3, 0)).ok());
+  }
+  auto store = OpenOrDie(dir);
+  ASSERT_NE(store, nullptr);
+  std::optional<RunRecord> got = *store->Get(run.run_id);
+  ASSERT_TRUE(got.has_value());
+  ASSERT_EQ(got->objects.size(), 1u);
+  EXPECT_EQ(got->objects[0].rows_read, 3);
+}
+
+TEST(RunStoreTest, SharesTheStateDatabaseWithTheEventLogAndOutbox) {
+  TempDir dir;
+  auto store = OpenOrDie(dir);
+  ASSERT_NE(store, nullptr);
+  auto log = events::SqliteEventLog::Open(dir.File("state.db"));
+  ASSERT_TRUE(log.ok()) << log.status().ToString();
+  auto notifier = notify::Notifier::Open(dir.File("state.db"), {{"t", {}}});
+  ASSERT_TRUE(notifier.ok()) << notifier.status().ToString();
+  RunRecord run = NewRun();
+  ASSERT_TRUE(store->Start(run).ok());
+  ASSERT_TRUE((*log)->Append(Json{{"id", "e1"}, {"source", "s"}, {"detail-type", "d"}}, {}).ok());
+  ASSERT_TRUE((*notifier)->Publish("t", Json{{"id", "e1"}}).ok());
+  EXPECT_EQ(store->List(10, false)->size(), 1u);
+  EXPECT_EQ((*log)->List({})->size(), 1u);
+}
+
+TEST(RunStoreTest, OpenInAMissingFolderFails) {
+  TempDir dir;
+  Result<std::unique_ptr<RunStore>> store = RunStore::Open(dir.File("missing/state.db"));
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), StatusCode::kIoError);
+}
+
+}  // namespace
+}  // namespace ecompipe::runtime
