@@ -15,15 +15,16 @@ Status SqliteError(sqlite3* db, int rc, std::string_view what) {
 }
 
 SqliteStmt& SqliteStmt::Bind(int index, std::string_view text) {
-  sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+  NoteBind(sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT,
+                               SQLITE_UTF8));
   return *this;
 }
 SqliteStmt& SqliteStmt::Bind(int index, int64_t value) {
-  sqlite3_bind_int64(stmt_, index, value);
+  NoteBind(sqlite3_bind_int64(stmt_, index, value));
   return *this;
 }
 SqliteStmt& SqliteStmt::BindNull(int index) {
-  sqlite3_bind_null(stmt_, index);
+  NoteBind(sqlite3_bind_null(stmt_, index));
   return *this;
 }
 SqliteStmt& SqliteStmt::BindOptional(int index, const std::optional<std::string>& text) {
@@ -31,10 +32,14 @@ SqliteStmt& SqliteStmt::BindOptional(int index, const std::optional<std::string>
 }
 
 Result<bool> SqliteStmt::Step() {
+  const char* sql = stmt_ ? sqlite3_sql(stmt_) : nullptr;
+  if (!sql) sql = "(no statement)";
+  if (bind_rc_ != SQLITE_OK)
+    return SqliteError(nullptr, bind_rc_, std::string("binding parameters of ") + sql);
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  return SqliteError(db_, rc, std::string("executing ") + sqlite3_sql(stmt_));
+  return SqliteError(db_, rc, std::string("executing ") + sql);
 }
 
 Status SqliteStmt::Run() {
@@ -47,6 +52,7 @@ Status SqliteStmt::Run() {
 Status SqliteStmt::Reset() {
   sqlite3_reset(stmt_);
   sqlite3_clear_bindings(stmt_);
+  bind_rc_ = SQLITE_OK;
   return Status::Ok();
 }
 
@@ -96,6 +102,9 @@ Result<SqliteStmt> SqliteDb::Prepare(std::string_view sql) {
   sqlite3_stmt* stmt = nullptr;
   int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
   if (rc != SQLITE_OK) return SqliteError(db_, rc, "preparing SQL");
+  // Empty text or only a comment compiles to no statement at all.
+  if (stmt == nullptr)
+    return Status::InvalidArgument("preparing SQL: no statement in '" + std::string(sql) + "'");
   return SqliteStmt(db_, stmt);
 }
 

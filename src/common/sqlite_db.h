@@ -21,12 +21,15 @@ namespace ecompipe {
 class SqliteStmt {
  public:
   SqliteStmt(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
-  SqliteStmt(SqliteStmt&& o) noexcept : db_(o.db_), stmt_(o.stmt_) { o.stmt_ = nullptr; }
+  SqliteStmt(SqliteStmt&& o) noexcept : db_(o.db_), stmt_(o.stmt_), bind_rc_(o.bind_rc_) {
+    o.stmt_ = nullptr;
+  }
   SqliteStmt(const SqliteStmt&) = delete;
   SqliteStmt& operator=(const SqliteStmt&) = delete;
   ~SqliteStmt() { sqlite3_finalize(stmt_); }
 
-  // Binds parameters 1..n in order (text is copied). Chainable.
+  // Binds parameters 1..n in order (text is copied). Chainable. A binding that fails (an
+  // index out of range, say) is reported by the next Step() or Run(), not ignored.
   SqliteStmt& Bind(int index, std::string_view text);
   SqliteStmt& Bind(int index, int64_t value);
   SqliteStmt& BindNull(int index);
@@ -36,6 +39,7 @@ class SqliteStmt {
   Result<bool> Step();
   // Steps to completion (for statements without rows).
   Status Run();
+  // Makes the statement ready to run again and clears its bindings (and a binding error).
   Status Reset();
 
   int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
@@ -45,8 +49,13 @@ class SqliteStmt {
   std::string ColumnName(int col) const { return sqlite3_column_name(stmt_, col); }
 
  private:
+  void NoteBind(int rc) {
+    if (rc != SQLITE_OK && bind_rc_ == SQLITE_OK) bind_rc_ = rc;
+  }
+
   sqlite3* db_;
   sqlite3_stmt* stmt_;
+  int bind_rc_ = SQLITE_OK;  // the first failed binding since the last Reset()
 };
 
 class SqliteDb {
@@ -56,6 +65,7 @@ class SqliteDb {
   ~SqliteDb();
 
   Status Exec(std::string_view sql);
+  // One statement; kInvalidArgument when `sql` does not compile or holds no statement.
   Result<SqliteStmt> Prepare(std::string_view sql);
   int64_t LastInsertId() const { return sqlite3_last_insert_rowid(db_); }
   int Changes() const { return sqlite3_changes(db_); }

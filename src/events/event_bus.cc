@@ -1,6 +1,7 @@
 #include "events/event_bus.h"
 
 #include <algorithm>
+#include <exception>
 #include <random>
 
 #include <spdlog/spdlog.h>
@@ -79,10 +80,21 @@ int64_t EventBus::RetryDelayMs(int attempts) {
 
 Status EventBus::RunGroup(const TargetHandler* handler, std::span<const Delivery> group,
                           bool& cancelled) {
-  Status result = handler
-                      ? handler->run(group)
-                      : Status::InvalidArgument("no handler for target type '" +
-                                                group.front().target.type + "'");
+  Status result;
+  if (!handler) {
+    result = Status::InvalidArgument("no handler for target type '" +
+                                     group.front().target.type + "'");
+  } else {
+    // A handler that throws has a bug; left to propagate, the exception would stop the
+    // daemon, and the delivery, still pending, would stop it again at every start.
+    try {
+      result = handler->run(group);
+    } catch (const std::exception& e) {
+      result = Status::Internal(std::string("target handler threw: ") + e.what());
+    } catch (...) {
+      result = Status::Internal("target handler threw");
+    }
+  }
   cancelled = result.code() == StatusCode::kCancelled;
   std::lock_guard lock(log_mutex_);
   for (const Delivery& d : group) {

@@ -6,12 +6,13 @@
 // OK. One that fails with a transient error (kUnavailable, kTimeout, kIoError) is retried
 // with exponential backoff and jitter; after `max_attempts`, or at once for any other error,
 // it becomes a dead letter (kept, listed by `ecompipe events`). A delivery whose target type
-// has no handler is a dead letter at once. A handler that returns kCancelled (stopped by a
-// signal) leaves its deliveries pending, not counted as an attempt, and ends the
-// DispatchDue() call. Handlers registered with `coalesce` receive every due delivery for the
-// same (type, name) in one call (a job start that arrives while the job runs becomes one
-// follow-up run). Within one dispatch round, plain deliveries run first, in log order, then
-// the coalesced groups, in the log order of their first delivery.
+// has no handler is a dead letter at once, and so is one whose handler throws (kInternal). A
+// handler that returns kCancelled (stopped by a signal) leaves its deliveries pending, not
+// counted as an attempt, and ends the DispatchDue() call. Handlers registered with
+// `coalesce` receive every due delivery for the same (type, name) in one call (a job start
+// that arrives while the job runs becomes one follow-up run). Within one dispatch round,
+// plain deliveries run first, in log order, then the coalesced groups, in the log order of
+// their first delivery.
 //
 // Thread-safety: Put() may be called from any thread, including from inside a handler;
 // DispatchDue() from one thread at a time.

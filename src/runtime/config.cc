@@ -34,8 +34,11 @@ class Reader {
   Reader(const YAML::Node& node, std::string file, std::string path)
       : node_(node), file_(std::move(file)), path_(std::move(path)) {}
 
+  // An error placed at `at`'s line, or at this mapping's when `at` is a key that is absent
+  // (whose Mark() would throw).
   Status Error(const YAML::Node& at, const std::string& what) const {
-    return Status::InvalidArgument(what).At(file_ + ":" + std::to_string(at.Mark().line + 1));
+    const YAML::Node& where = at.IsDefined() ? at : node_;
+    return Status::InvalidArgument(what).At(file_ + ":" + std::to_string(where.Mark().line + 1));
   }
   Status Error(const std::string& what) const { return Error(node_, what); }
   std::string Path(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
@@ -310,7 +313,8 @@ Status ParseJobs(const Reader& root, PipelineConfig& cfg) {
       if (job.spec.bins.back().upper)
         return r.Error(bins, "the last classification bin must have no 'max' (it takes every larger total)");
     }
-    if (cfg.FindJob(job.name)) return r.Error(r.Node("name"), "duplicate job name '" + job.name + "'");
+    if (cfg.FindJob(job.name))
+      return r.Error(r.Node("name"), "duplicate job name '" + job.name + "'");
     cfg.jobs.push_back(std::move(job));
   }
   return Status::Ok();
@@ -339,12 +343,14 @@ Status ParseTopics(const Reader& root, PipelineConfig& cfg) {
         notify::Subscription sub;
         EP_RETURN_IF_ERROR(sr.String("type", sub.type, true));
         if (sub.type == "log") {
-          EP_RETURN_IF_ERROR(sr.Forbid("url", "applies to webhook subscriptions; a log subscription writes to 'path'"));
+          EP_RETURN_IF_ERROR(sr.Forbid(
+              "url", "applies to webhook subscriptions; a log subscription writes to 'path'"));
           std::string p;
           EP_RETURN_IF_ERROR(sr.PathString("path", p, true));
           sub.target = Resolve(cfg.dir, p).string();
         } else if (sub.type == "webhook") {
-          EP_RETURN_IF_ERROR(sr.Forbid("path", "applies to log subscriptions; a webhook subscription posts to 'url'"));
+          EP_RETURN_IF_ERROR(sr.Forbid(
+              "path", "applies to log subscriptions; a webhook subscription posts to 'url'"));
           EP_RETURN_IF_ERROR(sr.String("url", sub.target, true));
           if (sub.target.rfind("http://", 0) != 0 && sub.target.rfind("https://", 0) != 0)
             return sr.Error(sr.Node("url"), "'" + sr.Path("url") + "' must start with http:// or https://");
@@ -354,13 +360,15 @@ Status ParseTopics(const Reader& root, PipelineConfig& cfg) {
         }
         sub.name = sub.type + "-" + std::to_string(s + 1);
         EP_RETURN_IF_ERROR(sr.String("name", sub.name));
-        if (sub.name.empty()) return sr.Error(sr.Node("name"), "'" + sr.Path("name") + "' must not be empty");
+        if (sub.name.empty())
+          return sr.Error(sr.Node("name"), "'" + sr.Path("name") + "' must not be empty");
         // The outbox keeps one notification per (topic, subscription, event): two subscriptions
         // with one name would share it, and the second would never be notified.
         if (std::any_of(topic.subscriptions.begin(), topic.subscriptions.end(),
                         [&](const notify::Subscription& o) { return o.name == sub.name; }))
           return sr.Error(sr.Has("name") ? sr.Node("name") : sr.node(),
-                          "duplicate subscription name '" + sub.name + "' in topic '" + topic.name + "'");
+                          "duplicate subscription name '" + sub.name + "' in topic '" +
+                              topic.name + "'");
         if (sr.Has("filter")) {
           EP_ASSIGN_OR_RETURN(sub.filter, ParsePattern(sr, sr.Node("filter"), "'" + sr.Path("filter") + "'"));
         }
@@ -383,13 +391,15 @@ Status ParseRules(const Reader& root, PipelineConfig& cfg) {
     EP_RETURN_IF_ERROR(r.CheckKeys({"name", "pattern", "targets"}));
     std::string name;
     EP_RETURN_IF_ERROR(r.String("name", name, true));
-    if (!names.insert(name).second) return r.Error(r.Node("name"), "duplicate rule name '" + name + "'");
+    if (!names.insert(name).second)
+      return r.Error(r.Node("name"), "duplicate rule name '" + name + "'");
     if (!r.Has("pattern")) return r.Error("rule '" + name + "': missing required key 'pattern'");
     EP_ASSIGN_OR_RETURN(events::EventPattern pattern,
                         ParsePattern(r, r.Node("pattern"), "rule '" + name + "' pattern"));
     events::Rule rule{name, std::move(pattern), {}};
     YAML::Node targets = r.Node("targets");
-    if (!targets.IsSequence() || targets.size() == 0)
+    // IsSequence() of an absent key throws; check that it is there first.
+    if (!r.Has("targets") || !targets.IsSequence() || targets.size() == 0)
       return r.Error(r.Has("targets") ? targets : r.node(), "rule '" + name + "': 'targets' must be a non-empty list");
     for (size_t t = 0; t < targets.size(); ++t) {
       Reader tr = r.Child("targets").Item(targets[t], t);
@@ -404,10 +414,12 @@ Status ParseRules(const Reader& root, PipelineConfig& cfg) {
         return tr.Error(tr.Node("type"), "rule '" + name + "': unknown target type '" + ty +
                                              "' (allowed: " + Reader::Join(kTypes) + ")");
       if (ty == "webhook") {
-        EP_RETURN_IF_ERROR(tr.Forbid("name", "does not apply to a webhook target, which posts to 'url'"));
+        EP_RETURN_IF_ERROR(
+            tr.Forbid("name", "does not apply to a webhook target, which posts to 'url'"));
         EP_RETURN_IF_ERROR(tr.String("url", target.name, true));
         if (target.name.rfind("http://", 0) != 0 && target.name.rfind("https://", 0) != 0)
-          return tr.Error(tr.Node("url"), "'" + tr.Path("url") + "' must start with http:// or https://");
+          return tr.Error(tr.Node("url"),
+                          "'" + tr.Path("url") + "' must start with http:// or https://");
       } else {
         EP_RETURN_IF_ERROR(tr.Forbid("url", "applies only to webhook targets"));
         EP_RETURN_IF_ERROR(tr.String("name", target.name, true));

@@ -67,8 +67,12 @@ Status RunStore::Start(const RunRecord& run) {
   EP_ASSIGN_OR_RETURN(SqliteStmt q, db_->Prepare(
       "INSERT INTO runs(run_id, job, state, started_at, triggers) VALUES(?,?,?,?,?) "
       "ON CONFLICT(run_id) DO NOTHING"));
-  EP_RETURN_IF_ERROR(q.Bind(1, run.run_id).Bind(2, run.job).Bind(3, run.state)
-                         .Bind(4, run.started_at).Bind(5, static_cast<int64_t>(run.triggers)).Run());
+  EP_RETURN_IF_ERROR(q.Bind(1, run.run_id)
+                         .Bind(2, run.job)
+                         .Bind(3, run.state)
+                         .Bind(4, run.started_at)
+                         .Bind(5, static_cast<int64_t>(run.triggers))
+                         .Run());
   if (db_->Changes() == 0) return Status::AlreadyExists("run " + run.run_id + " already exists");
   return Status::Ok();
 }
@@ -111,9 +115,10 @@ Result<std::vector<RunRecord>> RunStore::FailInterrupted(const std::string& mess
   EP_RETURN_IF_ERROR(db_->Transaction([&]() -> Status {
     out.clear();
     {
-      EP_ASSIGN_OR_RETURN(SqliteStmt q, db_->Prepare(std::string("SELECT ") + kRunColumns +
-                                                     " FROM runs WHERE state IN ('STARTING','RUNNING') "
-                                                     "ORDER BY started_at, rowid"));
+      EP_ASSIGN_OR_RETURN(SqliteStmt q,
+                          db_->Prepare(std::string("SELECT ") + kRunColumns +
+                                       " FROM runs WHERE state IN ('STARTING','RUNNING') "
+                                       "ORDER BY started_at, rowid"));
       while (true) {
         EP_ASSIGN_OR_RETURN(bool row, q.Step());
         if (!row) break;

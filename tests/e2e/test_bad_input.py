@@ -63,11 +63,19 @@ class BadFilesTest(PipelineTest):
         self.assertEqual(self.wh("SELECT count(*) FROM fact_transactions WHERE source_object=?", tx_key(26, "t.csv.gz"))[0][0], 0)
         self.assert_good_file_loaded()
 
-    def test_gzip_and_zstd_files_load(self):
+    def test_gzip_json_lines_and_semicolon_files_load(self):
         self.land_reference_dims()
-        self.land(tx_key(26, "t.csv.gz"), gzip_bytes(rows_csv(VALID_ROWS[:2])))
+        self.land(tx_key(24, "t.csv.gz"), gzip_bytes(rows_csv(VALID_ROWS[:1])))
+        cols = HEADER.split(",")
+        jsonl = "".join(json.dumps(dict(zip(cols, r.split(",")))) + "\n" for r in VALID_ROWS[1:2])
+        self.land(tx_key(25, "t.jsonl.gz"), gzip.compress(jsonl.encode()))
+        self.land(tx_key(26, "t.csv"), rows_csv(VALID_ROWS[2:]).replace(",", ";"))
         self.process(expect_rc=0)
-        self.assertEqual(self.wh("SELECT count(*) FROM fact_transactions")[0][0], 2)
+        self.assertEqual(self.wh("SELECT count(*) FROM fact_transactions")[0][0], 4)
+        formats = {e["detail"]["object"]["key"]: (e["detail"]["format"], e["detail"]["compression"])
+                   for e in self.cli_json("events", "--type", "Glue Crawler State Change")}
+        self.assertEqual(formats[tx_key(25, "t.jsonl.gz")], ("jsonl", "gzip"))
+        self.assertEqual(formats[tx_key(24, "t.csv.gz")], ("csv", "gzip"))
 
     def test_missing_required_column_fails_the_run_naming_it(self):
         content = "transaction_id,customer_id,product_id,quantity,transaction_date,payment_type,status\n" \

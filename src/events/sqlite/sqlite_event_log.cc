@@ -36,7 +36,8 @@ CREATE INDEX IF NOT EXISTS deliveries_event ON deliveries(event_seq);
 Result<std::string> EnvelopeString(const Json& event, const char* key) {
   auto it = event.find(key);
   if (it == event.end() || it->is_null()) return std::string();
-  if (!it->is_string()) return Status::InvalidArgument(std::string("event field '") + key + "' must be a string");
+  if (!it->is_string())
+    return Status::InvalidArgument(std::string("event field '") + key + "' must be a string");
   return it->get<std::string>();
 }
 

@@ -20,8 +20,8 @@ class TempDir {
  public:
   TempDir() {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = fs::path(::testing::TempDir()) /
-            ("ep-common-" + std::string(info->test_suite_name()) + "." + info->name() + "-" + NewHex(6));
+    path_ = fs::path(::testing::TempDir()) / ("ep-common-" + std::string(info->test_suite_name()) +
+                                              "." + info->name() + "-" + NewHex(6));
     fs::create_directories(path_);
   }
   ~TempDir() {
@@ -96,6 +96,37 @@ TEST(SqliteDbTest, PrepareErrorNamesTheProblem) {
   ASSERT_FALSE(q.ok());
   EXPECT_EQ(q.status().code(), StatusCode::kInvalidArgument);
   EXPECT_THAT(q.status().message(), HasSubstr("missing_table"));
+}
+
+// Regression: text without a statement "prepared" to a null handle, and stepping it built a
+// std::string from the null returned by sqlite3_sql().
+TEST(SqliteDbTest, PreparingTextWithoutAStatementIsInvalidArgument) {
+  TempDir dir;
+  auto db = OpenOrDie(dir.File("state.db"));
+  ASSERT_NE(db, nullptr);
+  for (const char* sql : {"", "   ", "-- just a comment"}) {
+    Result<SqliteStmt> q = db->Prepare(sql);
+    ASSERT_FALSE(q.ok()) << "'" << sql << "'";
+    EXPECT_EQ(q.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_THAT(q.status().message(), HasSubstr("no statement"));
+  }
+}
+
+// Regression: a failed binding was ignored and the parameter silently stayed NULL.
+TEST(SqliteDbTest, AFailedBindingFailsTheStep) {
+  TempDir dir;
+  auto db = OpenOrDie(dir.File("state.db"));
+  ASSERT_NE(db, nullptr);
+  ASSERT_TRUE(db->Exec("CREATE TABLE t(a TEXT, b TEXT)").ok());
+  Result<SqliteStmt> ins = db->Prepare("INSERT INTO t VALUES(?, ?)");
+  ASSERT_TRUE(ins.ok());
+  Status s = ins->Bind(1, "a").Bind(3, "oops").Run();
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr("binding parameters of INSERT INTO t VALUES(?, ?)"));
+  EXPECT_EQ(Count(*db, "t"), 0);
+  ASSERT_TRUE(ins->Reset().ok());  // clears the error with the bindings
+  EXPECT_TRUE(ins->Bind(1, "a").Bind(2, "b").Run().ok());
+  EXPECT_EQ(Count(*db, "t"), 1);
 }
 
 TEST(SqliteDbTest, BindsAndReadsTextIntegersAndNull) {
@@ -177,7 +208,8 @@ TEST(SqliteDbTest, TransactionCommitsWhenTheBodySucceeds) {
   auto db = OpenOrDie(dir.File("state.db"));
   ASSERT_NE(db, nullptr);
   ASSERT_TRUE(db->Exec("CREATE TABLE t(x)").ok());
-  Status s = db->Transaction([&] { return db->Exec("INSERT INTO t VALUES(1); INSERT INTO t VALUES(2)"); });
+  Status s =
+      db->Transaction([&] { return db->Exec("INSERT INTO t VALUES(1); INSERT INTO t VALUES(2)"); });
   ASSERT_TRUE(s.ok()) << s.ToString();
   auto other = OpenOrDie(dir.File("state.db"));
   ASSERT_NE(other, nullptr);
@@ -207,9 +239,9 @@ TEST(SqliteDbTest, TransactionRollsBackWhenTheBodyThrows) {
   ASSERT_NE(db, nullptr);
   ASSERT_TRUE(db->Exec("CREATE TABLE t(x)").ok());
   EXPECT_THROW((void)db->Transaction([&]() -> Status {
-                 (void)db->Exec("INSERT INTO t VALUES(1)");
-                 throw std::runtime_error("boom");
-               }),
+    (void)db->Exec("INSERT INTO t VALUES(1)");
+    throw std::runtime_error("boom");
+  }),
                std::runtime_error);
   EXPECT_EQ(Count(*db, "t"), 0);
   Status s = db->Transaction([&] { return db->Exec("INSERT INTO t VALUES(2)"); });
@@ -230,7 +262,8 @@ TEST(SqliteDbTest, TransactionRollsBackWhenCommitFails) {
   EXPECT_FALSE(s.ok());
   EXPECT_THAT(s.message(), HasSubstr("FOREIGN KEY"));
   EXPECT_EQ(Count(*db, "child"), 0);
-  s = db->Transaction([&] { return db->Exec("INSERT INTO parent VALUES(7); INSERT INTO child VALUES(7)"); });
+  s = db->Transaction(
+      [&] { return db->Exec("INSERT INTO parent VALUES(7); INSERT INTO child VALUES(7)"); });
   EXPECT_TRUE(s.ok()) << s.ToString();
   EXPECT_EQ(Count(*db, "child"), 1);
 }

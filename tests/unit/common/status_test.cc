@@ -13,11 +13,11 @@ namespace {
 
 using ::testing::HasSubstr;
 
-const std::vector<StatusCode> kAllCodes = {
-    StatusCode::kOk,          StatusCode::kInvalidArgument, StatusCode::kNotFound,
-    StatusCode::kAlreadyExists, StatusCode::kCorruptInput,  StatusCode::kUnavailable,
-    StatusCode::kTimeout,     StatusCode::kIoError,         StatusCode::kCancelled,
-    StatusCode::kInternal};
+const std::vector<StatusCode> kAllCodes = {StatusCode::kOk,           StatusCode::kInvalidArgument,
+                                           StatusCode::kNotFound,     StatusCode::kAlreadyExists,
+                                           StatusCode::kCorruptInput, StatusCode::kUnavailable,
+                                           StatusCode::kTimeout,      StatusCode::kIoError,
+                                           StatusCode::kCancelled,    StatusCode::kInternal};
 
 Result<int> Half(int n) {
   if (n % 2 != 0) return Status::InvalidArgument(std::to_string(n) + " is odd");
@@ -151,7 +151,8 @@ TEST(StatusTest, ReturnIfErrorStopsAtTheFirstError) {
   EXPECT_TRUE(CheckBoth(Status::Ok(), Status::Ok(), checked).ok());
   EXPECT_EQ(checked, 2);
   checked = 0;
-  EXPECT_THAT(CheckBoth(Status::Timeout("slow"), Status::Ok(), checked).message(), HasSubstr("slow"));
+  EXPECT_THAT(CheckBoth(Status::Timeout("slow"), Status::Ok(), checked).message(),
+              HasSubstr("slow"));
   EXPECT_EQ(checked, 0);
 }
 

@@ -38,8 +38,7 @@ Rule RuleFor(const std::string& rule, const std::string& job_name, std::vector<T
 class Bus {
  public:
   Bus(const TempDir& dir, std::vector<Rule> rules, RetryPolicy retry = {})
-      : path_(dir.File("state.db")),
-        bus_(OpenLogOrDie(path_), std::move(rules), retry) {}
+      : path_(dir.File("state.db")), bus_(OpenLogOrDie(path_), std::move(rules), retry) {}
 
   EventBus& operator*() { return bus_; }
   EventBus* operator->() { return &bus_; }
@@ -212,7 +211,8 @@ TEST(EventBusTest, CoalescesJobStartsIntoOneCall) {
 
 TEST(EventBusTest, CoalescesPerTargetName) {
   TempDir dir;
-  Bus bus(dir, {RuleFor("r1", "j1", {{"start_job", "one"}}), RuleFor("r2", "j2", {{"start_job", "two"}})});
+  Bus bus(dir, {RuleFor("r1", "j1", {{"start_job", "one"}}),
+                RuleFor("r2", "j2", {{"start_job", "two"}})});
   Recorder rec;
   bus->RegisterTarget("start_job", rec.Handler(true));
   bus.Put(Event("j1"));
@@ -228,7 +228,8 @@ TEST(EventBusTest, CoalescesPerTargetName) {
 
 TEST(EventBusTest, PlainDeliveriesRunBeforeCoalescedGroups) {
   TempDir dir;
-  Bus bus(dir, {RuleFor("start", "j", {{"start_job", "etl"}}), RuleFor("tell", "k", {{"publish", "t"}})});
+  Bus bus(dir, {RuleFor("start", "j", {{"start_job", "etl"}}),
+                RuleFor("tell", "k", {{"publish", "t"}})});
   std::vector<std::string> order;
   Recorder jobs, publishes;
   bus->RegisterTarget("start_job", jobs.Handler(true, &order));
@@ -243,7 +244,8 @@ TEST(EventBusTest, PlainDeliveriesRunBeforeCoalescedGroups) {
 // Regression: groups ran in std::map key order ("a-job" before "z-job"), not in log order.
 TEST(EventBusTest, CoalescedGroupsRunInTheLogOrderOfTheirFirstDelivery) {
   TempDir dir;
-  Bus bus(dir, {RuleFor("z", "z", {{"start_job", "z-job"}}), RuleFor("a", "a", {{"start_job", "a-job"}})});
+  Bus bus(dir, {RuleFor("z", "z", {{"start_job", "z-job"}}),
+                RuleFor("a", "a", {{"start_job", "a-job"}})});
   Recorder rec;
   bus->RegisterTarget("start_job", rec.Handler(true));
   bus.Put(Event("z"));
@@ -320,7 +322,8 @@ TEST(EventBusTest, RetryDelayDoublesWithEachAttempt) {
   TempDir dir;
   RetryPolicy retry{.max_attempts = 10, .base_delay_ms = 1'000, .max_delay_ms = 1'000'000};
   Bus bus(dir, {RuleFor("r", "j", {{"webhook", "http://down/"}})}, retry);
-  bus->RegisterTarget("webhook", {false, [](std::span<const Delivery>) { return Status::Timeout("slow"); }});
+  bus->RegisterTarget("webhook",
+                      {false, [](std::span<const Delivery>) { return Status::Timeout("slow"); }});
   bus.Put(Event("j"));
   bus.AddFailedAttempts(bus.Rows()[0].id, 3);
   const int64_t before = NowMillis();
@@ -338,7 +341,8 @@ TEST(EventBusTest, RetryDelayIsBoundedByMaxDelay) {
   TempDir dir;
   RetryPolicy retry{.max_attempts = 100, .base_delay_ms = 1'000, .max_delay_ms = 1'500};
   Bus bus(dir, {RuleFor("r", "j", {{"webhook", "http://down/"}})}, retry);
-  bus->RegisterTarget("webhook", {false, [](std::span<const Delivery>) { return Status::Unavailable("down"); }});
+  bus->RegisterTarget(
+      "webhook", {false, [](std::span<const Delivery>) { return Status::Unavailable("down"); }});
   bus.Put(Event("j"));
   bus.AddFailedAttempts(bus.Rows()[0].id, 70);  // 1000 << 70 would overflow
   const int64_t before = NowMillis();
@@ -394,7 +398,8 @@ TEST(EventBusTest, NonTransientErrorMakesADeadLetterAtOnce) {
                                       Status::CorruptInput("not a CSV"), Status::NotFound("gone"),
                                       Status::AlreadyExists("dup"), Status::Internal("bug")};
   size_t next = 0;
-  bus->RegisterTarget("start_crawler", {false, [&](std::span<const Delivery>) { return errors[next++]; }});
+  bus->RegisterTarget("start_crawler",
+                      {false, [&](std::span<const Delivery>) { return errors[next++]; }});
   for (size_t i = 0; i < errors.size(); ++i) bus.Put(Event("j"));
   EXPECT_EQ(*bus.Dispatch(), static_cast<int>(errors.size()));
   std::vector<DeliveryRow> rows = bus.Rows();
@@ -432,7 +437,8 @@ TEST(EventBusTest, TheAttemptBeforeMaxAttemptsIsStillRetried) {
   TempDir dir;
   RetryPolicy retry{.max_attempts = 3, .base_delay_ms = 1'000, .max_delay_ms = 1'000};
   Bus bus(dir, {RuleFor("r", "j", {{"webhook", "http://down/"}})}, retry);
-  bus->RegisterTarget("webhook", {false, [](std::span<const Delivery>) { return Status::Unavailable("down"); }});
+  bus->RegisterTarget(
+      "webhook", {false, [](std::span<const Delivery>) { return Status::Unavailable("down"); }});
   bus.Put(Event("j"));
   bus.AddFailedAttempts(bus.Rows()[0].id, 1);
   ASSERT_TRUE(bus.Dispatch().ok());
@@ -529,9 +535,32 @@ TEST(EventBusTest, ADeliveryWithoutAHandlerIsADeadLetter) {
   EXPECT_THAT(row.last_error, HasSubstr("no handler for target type 'frobnicate'"));
 }
 
+// Regression: an exception from a handler escaped DispatchDue(); the delivery stayed pending,
+// so the daemon died again at every start.
+TEST(EventBusTest, AHandlerThatThrowsMakesADeadLetter) {
+  TempDir dir;
+  Bus bus(dir, {RuleFor("r", "j", {{"publish", "t"}})});
+  int calls = 0;
+  bus->RegisterTarget("publish", {false, [&](std::span<const Delivery> ds) -> Status {
+                                    if (++calls == 1) (void)ds.front().event.at("no-such-field");
+                                    return Status::Ok();
+                                  }});
+  bus.Put(Event("j"));
+  bus.Put(Event("j"));
+  Result<int> ran = bus.Dispatch();
+  ASSERT_TRUE(ran.ok()) << ran.status().ToString();
+  EXPECT_EQ(*ran, 2);
+  std::vector<DeliveryRow> rows = bus.Rows();
+  EXPECT_EQ(rows[0].status, "dead");
+  EXPECT_THAT(rows[0].last_error, HasSubstr("target handler threw"));
+  EXPECT_THAT(rows[0].last_error, HasSubstr("no-such-field"));
+  EXPECT_EQ(rows[1].status, "done");  // the others keep flowing
+}
+
 TEST(EventBusTest, CheckTargetsReportsAnUnknownTargetType) {
   TempDir dir;
-  Bus bus(dir, {RuleFor("ok", "j", {{"publish", "t"}}), RuleFor("broken", "j", {{"start_jobb", "x"}})});
+  Bus bus(dir,
+          {RuleFor("ok", "j", {{"publish", "t"}}), RuleFor("broken", "j", {{"start_jobb", "x"}})});
   bus->RegisterTarget("publish", {false, [](std::span<const Delivery>) { return Status::Ok(); }});
   bus->RegisterTarget("start_job", {true, [](std::span<const Delivery>) { return Status::Ok(); }});
   Status s = bus->CheckTargets();
@@ -551,12 +580,14 @@ TEST(EventBusTest, CheckTargetsPassesWhenEveryTypeHasAHandler) {
 
 TEST(EventBusTest, DeliveriesPendingAtACrashAreDueAgainAfterRestart) {
   TempDir dir;
-  const std::vector<Rule> rules = {RuleFor("r", "j", {{"publish", "t"}}), RuleFor("s", "k", {{"publish", "u"}})};
+  const std::vector<Rule> rules = {RuleFor("r", "j", {{"publish", "t"}}),
+                                   RuleFor("s", "k", {{"publish", "u"}})};
   {
     Bus bus(dir, rules);
     bus->RegisterTarget("publish", {false, [](std::span<const Delivery> ds) {
-                                      return ds.front().target.name == "t" ? Status::Ok()
-                                                                           : Status::Unavailable("x");
+                                      return ds.front().target.name == "t"
+                                                 ? Status::Ok()
+                                                 : Status::Unavailable("x");
                                     }});
     bus.Put(Event("j"));
     ASSERT_TRUE(bus.Dispatch().ok());  // done

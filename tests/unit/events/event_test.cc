@@ -54,7 +54,8 @@ TEST(EventTest, MakeEventGivesEachEventAFreshId) {
 TEST(EventTest, MakeEventReplacesNonArrayResourcesWithAnEmptyArray) {
   Json e = MakeEvent(Origin{}, kS3Source, kObjectCreated, Json("arn:x"), Json::object());
   EXPECT_EQ(e["resources"], Json::array());
-  e = MakeEvent(Origin{}, kS3Source, kObjectCreated, Json::array({"arn:a", "arn:b"}), Json::object());
+  e = MakeEvent(Origin{}, kS3Source, kObjectCreated, Json::array({"arn:a", "arn:b"}),
+                Json::object());
   EXPECT_EQ(e["resources"], Json::array({"arn:a", "arn:b"}));
 }
 
@@ -93,7 +94,8 @@ TEST(EventTest, AnAwsPatternPortsWithOnlyTheSourceChanged) {
   Result<EventPattern> p = EventPattern::Parse(std::string_view(R"({
       "source": ["ecompipe.s3"], "detail-type": ["Object Created"],
       "detail": {"bucket": {"name": ["raw-transactions"]},
-                 "object": {"key": [{"prefix": "transactions/"}], "size": [{"numeric": [">", 0]}]}}})"));
+                 "object": {"key": [{"prefix": "transactions/"}],
+                            "size": [{"numeric": [">", 0]}]}}})"));
   ASSERT_TRUE(p.ok()) << p.status().ToString();
   EXPECT_TRUE(p->Matches(SampleObjectCreated()));
 }

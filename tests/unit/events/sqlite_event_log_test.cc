@@ -56,7 +56,8 @@ TEST(SqliteEventLogTest, AppendStoresOnePendingDeliveryPerPlannedDelivery) {
   auto log = OpenLogOrDie(dir.File("state.db"));
   ASSERT_NE(log, nullptr);
   Json event = JobEvent();
-  Result<int64_t> seq = log->Append(event, Planned("r", {{"publish", "t"}, {"webhook", "http://h/"}}));
+  Result<int64_t> seq =
+      log->Append(event, Planned("r", {{"publish", "t"}, {"webhook", "http://h/"}}));
   ASSERT_TRUE(seq.ok()) << seq.status().ToString();
   Result<std::vector<Delivery>> due = log->Due(NowMillis(), 10);
   ASSERT_TRUE(due.ok());
@@ -108,9 +109,10 @@ TEST(SqliteEventLogTest, AppendIsAtomicWithItsDeliveries) {
     // Fault injection: the second delivery's insert fails.
     auto db = OpenDbOrDie(dir.File("state.db"));
     ASSERT_NE(db, nullptr);
-    ASSERT_TRUE(db->Exec("CREATE TRIGGER fail_boom BEFORE INSERT ON deliveries WHEN NEW.rule = 'boom' "
-                         "BEGIN SELECT RAISE(ABORT, 'injected fault'); END")
-                    .ok());
+    ASSERT_TRUE(
+        db->Exec("CREATE TRIGGER fail_boom BEFORE INSERT ON deliveries WHEN NEW.rule = 'boom' "
+                 "BEGIN SELECT RAISE(ABORT, 'injected fault'); END")
+            .ok());
   }
   Json event = JobEvent();
   std::vector<PlannedDelivery> planned = {{"ok", {"publish", "t"}}, {"boom", {"publish", "t"}}};
@@ -140,8 +142,8 @@ TEST(SqliteEventLogTest, AppendRejectsMalformedEnvelopes) {
   number_type["detail-type"] = 7;
   Json array_source = JobEvent();
   array_source["source"] = Json::array({"a"});
-  for (const Json& bad : {Json::array({1, 2}), Json("text"), no_id, empty_id, number_id,
-                          number_type, array_source}) {
+  for (const Json& bad :
+       {Json::array({1, 2}), Json("text"), no_id, empty_id, number_id, number_type, array_source}) {
     Result<int64_t> seq = log->Append(bad, Planned("r", {{"publish", "t"}}));
     ASSERT_FALSE(seq.ok()) << bad.dump();
     EXPECT_EQ(seq.status().code(), StatusCode::kInvalidArgument) << bad.dump();
@@ -154,7 +156,8 @@ TEST(SqliteEventLogTest, AppendRejectsInvalidUtf8) {
   TempDir dir;
   auto log = OpenLogOrDie(dir.File("state.db"));
   ASSERT_NE(log, nullptr);
-  Json event = ObjectCreatedEvent(Origin{}, "b", "transactions/\xff\xfe.csv", 1, "e", "PutObject", "s");
+  Json event =
+      ObjectCreatedEvent(Origin{}, "b", "transactions/\xff\xfe.csv", 1, "e", "PutObject", "s");
   Result<int64_t> seq = log->Append(event, Planned("r", {{"start_crawler", "c"}}));
   ASSERT_FALSE(seq.ok());
   EXPECT_EQ(seq.status().code(), StatusCode::kInvalidArgument);
@@ -167,7 +170,8 @@ TEST(SqliteEventLogTest, StoredEventsRoundTripExactly) {
   ASSERT_NE(log, nullptr);
   Json event = JobEvent();
   event["detail"]["message"] = "caf\xc3\xa9 \xe2\x82\xac \"quoted\"\n";
-  event["detail"]["nested"] = {{"n", 1.5}, {"list", {1, nullptr, true}}, {"big", 9007199254740993LL}};
+  event["detail"]["nested"] = {
+      {"n", 1.5}, {"list", {1, nullptr, true}}, {"big", 9007199254740993LL}};
   ASSERT_TRUE(log->Append(event, Planned("r", {{"publish", "t"}})).ok());
   EXPECT_EQ((*log->Due(NowMillis(), 1))[0].event, event);
   EXPECT_EQ((*log->List({}))[0].event, event);
@@ -305,7 +309,8 @@ TEST(SqliteEventLogTest, ListFiltersByDetailTypeAndSource) {
   ASSERT_NE(log, nullptr);
   ASSERT_TRUE(log->Append(GlueEvent(kJobStateChange, "j", "FAILED"), {}).ok());
   ASSERT_TRUE(log->Append(GlueEvent(kCrawlerStateChange, "c", "Succeeded"), {}).ok());
-  ASSERT_TRUE(log->Append(ObjectCreatedEvent(Origin{}, "b", "k", 1, "e", "PutObject", "s"), {}).ok());
+  ASSERT_TRUE(
+      log->Append(ObjectCreatedEvent(Origin{}, "b", "k", 1, "e", "PutObject", "s"), {}).ok());
   EventFilter by_type;
   by_type.detail_type = kCrawlerStateChange;
   std::vector<StoredEvent> list = *log->List(by_type);

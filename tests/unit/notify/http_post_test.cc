@@ -15,13 +15,15 @@ using testing_util::HttpRequest;
 using testing_util::TestHttpServer;
 using testing_util::UnusedPort;
 
-const std::vector<std::pair<std::string, std::string>> kJson = {{"Content-Type", "application/json"}};
+const std::vector<std::pair<std::string, std::string>> kJson = {
+    {"Content-Type", "application/json"}};
 
 TEST(HttpPostTest, PostsTheBodyAndHeaders) {
   TestHttpServer server(200);
   server.SetResponseBody("thanks");
-  Result<HttpResponse> r = HttpPost(server.Url("/hooks/ecompipe"), R"({"a":1})",
-                                    {{"Content-Type", "application/json"}, {"X-Ecompipe-Delivery", "d-1"}});
+  Result<HttpResponse> r =
+      HttpPost(server.Url("/hooks/ecompipe"), R"({"a":1})",
+               {{"Content-Type", "application/json"}, {"X-Ecompipe-Delivery", "d-1"}});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(r->body, "thanks");
@@ -88,7 +90,8 @@ TEST(HttpPostTest, SchemesOtherThanHttpAreRefused) {
   for (const char* url : {"file:///etc/passwd", "ftp://127.0.0.1/x", "gopher://127.0.0.1/"}) {
     Result<HttpResponse> r = HttpPost(url, "{}", kJson);
     ASSERT_FALSE(r.ok()) << url;
-    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << url << ": " << r.status().ToString();
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument)
+        << url << ": " << r.status().ToString();
   }
 }
 

@@ -30,8 +30,8 @@ class TempDir {
  public:
   TempDir() {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = fs::path(::testing::TempDir()) /
-            ("ep-notify-" + std::string(info->test_suite_name()) + "." + info->name() + "-" + NewHex(6));
+    path_ = fs::path(::testing::TempDir()) / ("ep-notify-" + std::string(info->test_suite_name()) +
+                                              "." + info->name() + "-" + NewHex(6));
     fs::create_directories(path_);
   }
   ~TempDir() {
@@ -47,9 +47,9 @@ class TempDir {
 };
 
 Json JobEvent(const std::string& state = "SUCCEEDED") {
-  return events::MakeEvent(events::Origin{}, events::kGlueSource, events::kJobStateChange,
-                           Json::array(),
-                           Json{{"jobName", "etl"}, {"state", state}, {"message", "Job run " + state}});
+  return events::MakeEvent(
+      events::Origin{}, events::kGlueSource, events::kJobStateChange, Json::array(),
+      Json{{"jobName", "etl"}, {"state", state}, {"message", "Job run " + state}});
 }
 
 events::EventPattern Filter(const std::string& json) {
@@ -66,8 +66,10 @@ Subscription HookSub(const std::string& name, const std::string& url) {
   return {name, "webhook", url, std::nullopt};
 }
 
-std::unique_ptr<Notifier> OpenOrDie(const TempDir& dir, std::vector<Topic> topics, int max_attempts = 10) {
-  Result<std::unique_ptr<Notifier>> n = Notifier::Open(dir.File("state.db"), std::move(topics), max_attempts);
+std::unique_ptr<Notifier> OpenOrDie(const TempDir& dir, std::vector<Topic> topics,
+                                    int max_attempts = 10) {
+  Result<std::unique_ptr<Notifier>> n =
+      Notifier::Open(dir.File("state.db"), std::move(topics), max_attempts);
   EXPECT_TRUE(n.ok()) << n.status().ToString();
   return n.ok() ? std::move(n).value() : nullptr;
 }
@@ -91,7 +93,8 @@ OutboxRow ReadRow(const TempDir& dir, const std::string& id) {
   auto db = SqliteDb::Open(dir.File("state.db"));
   EXPECT_TRUE(db.ok());
   auto q = (*db)->Prepare(
-      "SELECT status, attempts, next_attempt_ms, COALESCE(last_error,'') FROM notifications WHERE id=?");
+      "SELECT status, attempts, next_attempt_ms, COALESCE(last_error,'') FROM notifications WHERE "
+      "id=?");
   EXPECT_TRUE(q.ok());
   q->Bind(1, id);
   auto row = q->Step();
@@ -115,8 +118,9 @@ NotificationRecord OnlyRecord(Notifier& n) {
 
 TEST(NotifierTest, PublishStoresOneNotificationPerSubscription) {
   TempDir dir;
-  auto n = OpenOrDie(dir, {{"status", {LogSub("log-1", dir.File("n.jsonl")),
-                                       HookSub("hook", "http://127.0.0.1:9/x")}}});
+  auto n = OpenOrDie(
+      dir, {{"status",
+             {LogSub("log-1", dir.File("n.jsonl")), HookSub("hook", "http://127.0.0.1:9/x")}}});
   ASSERT_NE(n, nullptr);
   Json e = JobEvent("FAILED");
   ASSERT_TRUE(n->Publish("status", e).ok());
@@ -294,7 +298,8 @@ TEST(NotifierTest, DeliveryIsOldestFirst) {
   }
   EXPECT_EQ(*n->DeliverDue(), 30);
   std::vector<std::string> written;
-  for (const std::string& line : ReadLines(path)) written.push_back((*ParseJson(line))["event"]["id"]);
+  for (const std::string& line : ReadLines(path))
+    written.push_back((*ParseJson(line))["event"]["id"]);
   EXPECT_EQ(written, published);
 }
 
@@ -430,7 +435,9 @@ TEST(NotifierTest, AWebhookAnswering404IsADeadLetterAtOnce) {
 
 TEST(NotifierTest, AWebhookThatRefusesConnectionsIsRetried) {
   TempDir dir;
-  auto n = OpenOrDie(dir, {{"status", {HookSub("hook", "http://127.0.0.1:" + std::to_string(UnusedPort()) + "/x")}}});
+  auto n = OpenOrDie(
+      dir,
+      {{"status", {HookSub("hook", "http://127.0.0.1:" + std::to_string(UnusedPort()) + "/x")}}});
   ASSERT_NE(n, nullptr);
   ASSERT_TRUE(n->Publish("status", JobEvent()).ok());
   const int64_t before = NowMillis();
@@ -484,8 +491,9 @@ TEST(NotifierTest, ListIsMostRecentFirstAndLimited) {
 TEST(NotifierTest, PendingCountCountsOnlyPending) {
   TempDir dir;
   TestHttpServer gone(404);
-  auto n = OpenOrDie(dir, {{"status", {LogSub("log", dir.File("n.jsonl")), HookSub("hook", gone.Url())}},
-                           {"later", {LogSub("log", dir.File("later.jsonl"))}}});
+  auto n =
+      OpenOrDie(dir, {{"status", {LogSub("log", dir.File("n.jsonl")), HookSub("hook", gone.Url())}},
+                      {"later", {LogSub("log", dir.File("later.jsonl"))}}});
   ASSERT_NE(n, nullptr);
   ASSERT_TRUE(n->Publish("status", JobEvent()).ok());
   EXPECT_EQ(*n->PendingCount(), 2);

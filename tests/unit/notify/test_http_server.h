@@ -31,12 +31,14 @@ struct HttpRequest {
   std::string body;
 
   std::string Header(std::string name) const {
-    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
     auto it = headers.find(name);
     return it == headers.end() ? "" : it->second;
   }
   bool HasHeader(std::string name) const {
-    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
     return headers.count(name) > 0;
   }
 };
@@ -137,7 +139,8 @@ class TestHttpServer {
       size_t colon = line.find(':');
       if (colon != std::string::npos) {
         std::string name = line.substr(0, colon);
-        std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+        std::transform(name.begin(), name.end(), name.begin(),
+                       [](unsigned char c) { return std::tolower(c); });
         std::string value = line.substr(colon + 1);
         value.erase(0, value.find_first_not_of(' '));
         req.headers[name] = value;
@@ -167,24 +170,35 @@ class TestHttpServer {
       return;
     }
     SendAll(fd, "HTTP/1.1 " + std::to_string(status) + " " + Reason(status) +
-                    "\r\nContent-Type: text/plain\r\nContent-Length: " + std::to_string(body.size()) +
-                    "\r\nConnection: close\r\n\r\n" + body);
+                    "\r\nContent-Type: text/plain\r\nContent-Length: " +
+                    std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
     ::shutdown(fd, SHUT_WR);
   }
 
   static const char* Reason(int status) {
     switch (status) {
-      case 200: return "OK";
-      case 201: return "Created";
-      case 204: return "No Content";
-      case 301: return "Moved Permanently";
-      case 400: return "Bad Request";
-      case 404: return "Not Found";
-      case 408: return "Request Timeout";
-      case 429: return "Too Many Requests";
-      case 500: return "Internal Server Error";
-      case 503: return "Service Unavailable";
-      default: return "Status";
+      case 200:
+        return "OK";
+      case 201:
+        return "Created";
+      case 204:
+        return "No Content";
+      case 301:
+        return "Moved Permanently";
+      case 400:
+        return "Bad Request";
+      case 404:
+        return "Not Found";
+      case 408:
+        return "Request Timeout";
+      case 429:
+        return "Too Many Requests";
+      case 500:
+        return "Internal Server Error";
+      case 503:
+        return "Service Unavailable";
+      default:
+        return "Status";
     }
   }
 

@@ -25,8 +25,8 @@ class TempDir {
  public:
   TempDir() {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = fs::path(::testing::TempDir()) /
-            ("ep-runtime-" + std::string(info->test_suite_name()) + "." + info->name() + "-" + NewHex(6));
+    path_ = fs::path(::testing::TempDir()) / ("ep-runtime-" + std::string(info->test_suite_name()) +
+                                              "." + info->name() + "-" + NewHex(6));
     fs::create_directories(path_);
   }
   ~TempDir() {
@@ -64,8 +64,9 @@ std::string ErrorOf(const std::string& text) {
 
 // The JSON a rule's pattern was parsed into.
 Json PatternOf(const std::string& pattern_yaml) {
-  PipelineConfig cfg = ParseOrDie("crawlers: [{name: c}]\nrules:\n  - name: r\n    pattern: " +
-                                  pattern_yaml + "\n    targets: [{type: start_crawler, name: c}]\n");
+  PipelineConfig cfg =
+      ParseOrDie("crawlers: [{name: c}]\nrules:\n  - name: r\n    pattern: " + pattern_yaml +
+                 "\n    targets: [{type: start_crawler, name: c}]\n");
   return cfg.rules.empty() ? Json() : cfg.rules[0].pattern.source();
 }
 
@@ -78,7 +79,8 @@ std::string WithTarget(const std::string& target_yaml) {
          "  - name: r\n"
          "    pattern: {source: [x]}\n"
          "    targets:\n"
-         "      - " + target_yaml + "\n";  // line 8
+         "      - " +
+         target_yaml + "\n";  // line 8
 }
 
 Json Glue(const std::string& detail_type, Json detail) {
@@ -148,12 +150,15 @@ TEST(ConfigTest, DefaultConfigHasOneTopicWithALogSubscription) {
 TEST(ConfigTest, DefaultRulesRouteTheOriginalsEvents) {
   PipelineConfig cfg = ParseOrDie(DefaultConfigText());
   auto landed = [](const std::string& key) {
-    return events::ObjectCreatedEvent(events::Origin{}, "raw-transactions", key, 10, "e", "PutObject", "s");
+    return events::ObjectCreatedEvent(events::Origin{}, "raw-transactions", key, 10, "e",
+                                      "PutObject", "s");
   };
   EXPECT_THAT(MatchingRules(cfg, landed("transactions/year=2026/month=11/day=26/t.csv")),
               ElementsAre("transactions-landed"));
-  EXPECT_THAT(MatchingRules(cfg, landed("dimensions/products/p.csv")), ElementsAre("products-landed"));
-  EXPECT_THAT(MatchingRules(cfg, landed("dimensions/customers/c.csv")), ElementsAre("customers-landed"));
+  EXPECT_THAT(MatchingRules(cfg, landed("dimensions/products/p.csv")),
+              ElementsAre("products-landed"));
+  EXPECT_THAT(MatchingRules(cfg, landed("dimensions/customers/c.csv")),
+              ElementsAre("customers-landed"));
   EXPECT_THAT(MatchingRules(cfg, landed("elsewhere/x.csv")), ElementsAre());
   EXPECT_THAT(MatchingRules(cfg, Glue(events::kCrawlerStateChange,
                                       {{"crawlerName", "transactions"}, {"state", "Succeeded"}})),
@@ -162,14 +167,16 @@ TEST(ConfigTest, DefaultRulesRouteTheOriginalsEvents) {
                                       {{"crawlerName", "transactions"}, {"state", "Failed"}})),
               ElementsAre("crawler-failed"));
   for (const char* state : {"SUCCEEDED", "FAILED", "TIMEOUT", "STOPPED"}) {
-    EXPECT_THAT(MatchingRules(cfg, Glue(events::kJobStateChange,
-                                        {{"jobName", "ecommerce_data_processing"}, {"state", state}})),
-                ElementsAre("job-state-changed"))
+    EXPECT_THAT(
+        MatchingRules(cfg, Glue(events::kJobStateChange,
+                                {{"jobName", "ecommerce_data_processing"}, {"state", state}})),
+        ElementsAre("job-state-changed"))
         << state;
   }
-  EXPECT_THAT(MatchingRules(cfg, Glue(events::kJobStateChange,
-                                      {{"jobName", "ecommerce_data_processing"}, {"state", "RUNNING"}})),
-              ElementsAre());
+  EXPECT_THAT(
+      MatchingRules(cfg, Glue(events::kJobStateChange,
+                              {{"jobName", "ecommerce_data_processing"}, {"state", "RUNNING"}})),
+      ElementsAre());
   EXPECT_EQ(cfg.rules[1].targets[0].type, "start_job");
   EXPECT_EQ(cfg.rules[1].targets[0].name, "ecommerce_data_processing");
 }
@@ -226,9 +233,10 @@ TEST(ConfigTest, UnknownTopLevelKeySuggestsTheClosest) {
 }
 
 TEST(ConfigTest, UnknownKeyFarFromAnyListsTheAllowedOnes) {
-  EXPECT_EQ(ErrorOf("zzzzzzzz: 1\n"),
-            "ecompipe.yaml:1: unknown key 'zzzzzzzz' (allowed: pipeline, storage, state, warehouse, "
-            "crawlers, jobs, topics, rules, retry)");
+  EXPECT_EQ(
+      ErrorOf("zzzzzzzz: 1\n"),
+      "ecompipe.yaml:1: unknown key 'zzzzzzzz' (allowed: pipeline, storage, state, warehouse, "
+      "crawlers, jobs, topics, rules, retry)");
 }
 
 TEST(ConfigTest, UnknownKeyInPipeline) {
@@ -267,25 +275,28 @@ TEST(ConfigTest, UnknownKeyInAJob) {
 }
 
 TEST(ConfigTest, UnknownKeyInAClassificationBin) {
-  EXPECT_EQ(ErrorOf("jobs:\n"
-                    "  - name: j\n"
-                    "    classification:\n"
-                    "      - {max: \"1.00\", lable: S}\n"
-                    "      - {label: L}\n"),
-            "ecompipe.yaml:4: unknown key 'jobs[0].classification[0].lable' (did you mean 'label'?)");
+  EXPECT_EQ(
+      ErrorOf("jobs:\n"
+              "  - name: j\n"
+              "    classification:\n"
+              "      - {max: \"1.00\", lable: S}\n"
+              "      - {label: L}\n"),
+      "ecompipe.yaml:4: unknown key 'jobs[0].classification[0].lable' (did you mean 'label'?)");
 }
 
 TEST(ConfigTest, UnknownKeyInATopic) {
-  EXPECT_EQ(ErrorOf("topics:\n  - name: t\n    subscription: []\n"),
-            "ecompipe.yaml:3: unknown key 'topics[0].subscription' (did you mean 'subscriptions'?)");
+  EXPECT_EQ(
+      ErrorOf("topics:\n  - name: t\n    subscription: []\n"),
+      "ecompipe.yaml:3: unknown key 'topics[0].subscription' (did you mean 'subscriptions'?)");
 }
 
 TEST(ConfigTest, UnknownKeyInASubscription) {
-  EXPECT_EQ(ErrorOf("topics:\n"
-                    "  - name: t\n"
-                    "    subscriptions:\n"
-                    "      - {type: log, path: n.jsonl, filtr: {source: [x]}}\n"),
-            "ecompipe.yaml:4: unknown key 'topics[0].subscriptions[0].filtr' (did you mean 'filter'?)");
+  EXPECT_EQ(
+      ErrorOf("topics:\n"
+              "  - name: t\n"
+              "    subscriptions:\n"
+              "      - {type: log, path: n.jsonl, filtr: {source: [x]}}\n"),
+      "ecompipe.yaml:4: unknown key 'topics[0].subscriptions[0].filtr' (did you mean 'filter'?)");
 }
 
 TEST(ConfigTest, UnknownKeyInARule) {
@@ -311,9 +322,11 @@ TEST(ConfigTest, ARepeatedKeyIsRejected) {
 }
 
 TEST(ConfigTest, TheFileMustBeAMapping) {
-  EXPECT_EQ(ErrorOf("- storage\n- state\n"), "ecompipe.yaml: the configuration must be a YAML mapping");
+  EXPECT_EQ(ErrorOf("- storage\n- state\n"),
+            "ecompipe.yaml: the configuration must be a YAML mapping");
   EXPECT_EQ(ErrorOf(""), "ecompipe.yaml: the configuration must be a YAML mapping");
-  EXPECT_EQ(ErrorOf("# only a comment\n"), "ecompipe.yaml: the configuration must be a YAML mapping");
+  EXPECT_EQ(ErrorOf("# only a comment\n"),
+            "ecompipe.yaml: the configuration must be a YAML mapping");
 }
 
 TEST(ConfigTest, InvalidYamlNamesTheLine) {
@@ -354,14 +367,16 @@ TEST(ConfigTest, AnIntegerThatIsNotAnIntegerIsRejected) {
 }
 
 TEST(ConfigTest, AMissingRequiredKeyIsNamed) {
-  EXPECT_EQ(ErrorOf("crawlers:\n  - {}\n"), "ecompipe.yaml:2: missing required key 'crawlers[0].name'");
+  EXPECT_EQ(ErrorOf("crawlers:\n  - {}\n"),
+            "ecompipe.yaml:2: missing required key 'crawlers[0].name'");
   EXPECT_EQ(ErrorOf("topics:\n  - name: t\n    subscriptions:\n      - {type: log}\n"),
             "ecompipe.yaml:4: missing required key 'topics[0].subscriptions[0].path'");
 }
 
 // Regression: `name: ""` gave a crawler, job, rule or topic an empty name.
 TEST(ConfigTest, ARequiredStringMustNotBeEmpty) {
-  EXPECT_EQ(ErrorOf("crawlers:\n  - name: \"\"\n"), "ecompipe.yaml:2: 'crawlers[0].name' must not be empty");
+  EXPECT_EQ(ErrorOf("crawlers:\n  - name: \"\"\n"),
+            "ecompipe.yaml:2: 'crawlers[0].name' must not be empty");
 }
 
 TEST(ConfigTest, OnlySupportedBackendsAreAccepted) {
@@ -394,7 +409,8 @@ TEST(ConfigTest, RelativePathsResolveAgainstTheConfigsFolder) {
       "warehouse: {path: /var/lib/wh.db}\n"
       "topics:\n"
       "  - name: t\n"
-      "    subscriptions: [{type: log, path: logs/n.jsonl}, {type: log, path: /var/log/n.jsonl}]\n");
+      "    subscriptions: [{type: log, path: logs/n.jsonl}, {type: log, path: "
+      "/var/log/n.jsonl}]\n");
   EXPECT_EQ(cfg.storage.path, fs::path("/srv/shop/data/bucket"));
   EXPECT_EQ(cfg.state.path, fs::path("/srv/shop/../state/s.db"));
   EXPECT_EQ(cfg.warehouse.path, fs::path("/var/lib/wh.db"));
@@ -412,8 +428,10 @@ TEST(ConfigTest, ARelativeConfigPathIsMadeAbsolute) {
 
 // Regression: `path: ""` made the bucket (or state, or warehouse) the config's own folder.
 TEST(ConfigTest, AnEmptyPathIsRejected) {
-  EXPECT_EQ(ErrorOf("storage:\n  path: \"\"\n"), "ecompipe.yaml:2: 'storage.path' must not be empty");
-  EXPECT_EQ(ErrorOf("warehouse:\n  path: ''\n"), "ecompipe.yaml:2: 'warehouse.path' must not be empty");
+  EXPECT_EQ(ErrorOf("storage:\n  path: \"\"\n"),
+            "ecompipe.yaml:2: 'storage.path' must not be empty");
+  EXPECT_EQ(ErrorOf("warehouse:\n  path: ''\n"),
+            "ecompipe.yaml:2: 'warehouse.path' must not be empty");
 }
 
 TEST(ConfigTest, PipelineOriginIsRead) {
@@ -427,7 +445,8 @@ TEST(ConfigTest, AnAccountKeepsItsLeadingZerosUnquoted) {
 }
 
 TEST(ConfigTest, RetryIsRead) {
-  PipelineConfig cfg = ParseOrDie("retry: {max_attempts: 3, base_delay_ms: 50, max_delay_ms: 200}\n");
+  PipelineConfig cfg =
+      ParseOrDie("retry: {max_attempts: 3, base_delay_ms: 50, max_delay_ms: 200}\n");
   EXPECT_EQ(cfg.retry.max_attempts, 3);
   EXPECT_EQ(cfg.retry.base_delay_ms, 50);
   EXPECT_EQ(cfg.retry.max_delay_ms, 200);
@@ -504,7 +523,8 @@ TEST(ConfigTest, TheLastClassificationBinMustBeUnbounded) {
                     "    classification:\n"
                     "      - {max: 100, label: S}\n"
                     "      - {max: 500, label: M}\n"),
-            "ecompipe.yaml:4: the last classification bin must have no 'max' (it takes every larger total)");
+            "ecompipe.yaml:4: the last classification bin must have no 'max' (it takes every "
+            "larger total)");
 }
 
 TEST(ConfigTest, OnlyTheLastClassificationBinMayOmitMax) {
@@ -518,8 +538,8 @@ TEST(ConfigTest, OnlyTheLastClassificationBinMayOmitMax) {
 
 TEST(ConfigTest, AClassificationBoundMustBeAnAmount) {
   for (const char* bad : {"abc", "1.234", "-5", "1e2", "\"\"", "$5"}) {
-    std::string e = ErrorOf(std::string("jobs:\n  - name: j\n    classification:\n      - {max: ") + bad +
-                            ", label: S}\n      - {label: L}\n");
+    std::string e = ErrorOf(std::string("jobs:\n  - name: j\n    classification:\n      - {max: ") +
+                            bad + ", label: S}\n      - {label: L}\n");
     EXPECT_THAT(e, StartsWith("ecompipe.yaml:4: 'jobs[0].classification[0].max': ")) << bad;
     EXPECT_THAT(e, HasSubstr("is not an amount like 100.00")) << bad;
   }
@@ -533,8 +553,9 @@ TEST(ConfigTest, AClassificationMustBeANonEmptyList) {
 }
 
 TEST(ConfigTest, AClassificationBinNeedsALabel) {
-  EXPECT_EQ(ErrorOf("jobs:\n  - name: j\n    classification:\n      - {max: 1}\n      - {label: L}\n"),
-            "ecompipe.yaml:4: missing required key 'jobs[0].classification[0].label'");
+  EXPECT_EQ(
+      ErrorOf("jobs:\n  - name: j\n    classification:\n      - {max: 1}\n      - {label: L}\n"),
+      "ecompipe.yaml:4: missing required key 'jobs[0].classification[0].label'");
 }
 
 TEST(ConfigTest, OnReloadModesAreRead) {
@@ -547,19 +568,23 @@ TEST(ConfigTest, OnReloadModesAreRead) {
 }
 
 TEST(ConfigTest, MaxRecordBytesIsBounded) {
-  EXPECT_EQ(ParseOrDie("jobs: [{name: j, max_record_bytes: 4096}]\n").jobs[0].spec.max_record_bytes, 4096u);
+  EXPECT_EQ(ParseOrDie("jobs: [{name: j, max_record_bytes: 4096}]\n").jobs[0].spec.max_record_bytes,
+            4096u);
   EXPECT_EQ(ErrorOf("jobs:\n  - name: j\n    max_record_bytes: 100\n"),
             "ecompipe.yaml:3: 'jobs[0].max_record_bytes' must be between 1024 and 1073741824");
 }
 
 TEST(ConfigTest, DuplicateJobNamesAreRejected) {
-  EXPECT_EQ(ErrorOf("jobs:\n  - name: j\n  - name: j\n"), "ecompipe.yaml:3: duplicate job name 'j'");
+  EXPECT_EQ(ErrorOf("jobs:\n  - name: j\n  - name: j\n"),
+            "ecompipe.yaml:3: duplicate job name 'j'");
 }
 
 // Regression: crawlers, topics and subscriptions could be declared twice under one name.
 TEST(ConfigTest, DuplicateCrawlerAndTopicNamesAreRejected) {
-  EXPECT_EQ(ErrorOf("crawlers:\n  - name: c\n  - name: c\n"), "ecompipe.yaml:3: duplicate crawler name 'c'");
-  EXPECT_EQ(ErrorOf("topics:\n  - name: t\n  - name: t\n"), "ecompipe.yaml:3: duplicate topic name 't'");
+  EXPECT_EQ(ErrorOf("crawlers:\n  - name: c\n  - name: c\n"),
+            "ecompipe.yaml:3: duplicate crawler name 'c'");
+  EXPECT_EQ(ErrorOf("topics:\n  - name: t\n  - name: t\n"),
+            "ecompipe.yaml:3: duplicate topic name 't'");
 }
 
 // Regression: two subscriptions with one name shared the outbox's (topic, subscription,
@@ -597,8 +622,10 @@ TEST(ConfigTest, AnUnknownSubscriptionTypeListsTheAllowedOnes) {
 }
 
 TEST(ConfigTest, AWebhookSubscriptionNeedsAnHttpUrl) {
-  EXPECT_EQ(ErrorOf("topics:\n  - name: t\n    subscriptions:\n      - {type: webhook, url: \"ftp://h/x\"}\n"),
-            "ecompipe.yaml:4: 'topics[0].subscriptions[0].url' must start with http:// or https://");
+  EXPECT_EQ(
+      ErrorOf("topics:\n  - name: t\n    subscriptions:\n      - {type: webhook, url: "
+              "\"ftp://h/x\"}\n"),
+      "ecompipe.yaml:4: 'topics[0].subscriptions[0].url' must start with http:// or https://");
 }
 
 // Regression: keys of the other subscription type were accepted and silently ignored.
@@ -718,33 +745,36 @@ TEST(ConfigTest, ARuleNeedsAPatternAndTargets) {
 }
 
 TEST(ConfigTest, DuplicateRuleNamesAreRejected) {
-  EXPECT_EQ(ErrorOf("crawlers: [{name: c}]\n"
-                    "rules:\n"
-                    "  - {name: r, pattern: {source: [x]}, targets: [{type: start_crawler, name: c}]}\n"
-                    "  - {name: r, pattern: {source: [y]}, targets: [{type: start_crawler, name: c}]}\n"),
-            "ecompipe.yaml:4: duplicate rule name 'r'");
+  EXPECT_EQ(
+      ErrorOf("crawlers: [{name: c}]\n"
+              "rules:\n"
+              "  - {name: r, pattern: {source: [x]}, targets: [{type: start_crawler, name: c}]}\n"
+              "  - {name: r, pattern: {source: [y]}, targets: [{type: start_crawler, name: c}]}\n"),
+      "ecompipe.yaml:4: duplicate rule name 'r'");
 }
 
 TEST(ConfigTest, ABadPatternNamesTheRuleTheLineAndThePlace) {
-  EXPECT_EQ(ErrorOf("crawlers: [{name: c}]\n"
-                    "rules:\n"
-                    "  - name: landed\n"
-                    "    pattern:\n"
-                    "      source: [ecompipe.s3]\n"
-                    "      detail:\n"
-                    "        object:\n"
-                    "          key: [{prefx: transactions/}]\n"
-                    "    targets: [{type: start_crawler, name: c}]\n"),
-            "ecompipe.yaml:8: rule 'landed' pattern at 'detail.object.key[0]': unknown operator 'prefx' "
-            "(did you mean 'prefix'?)");
+  EXPECT_EQ(
+      ErrorOf("crawlers: [{name: c}]\n"
+              "rules:\n"
+              "  - name: landed\n"
+              "    pattern:\n"
+              "      source: [ecompipe.s3]\n"
+              "      detail:\n"
+              "        object:\n"
+              "          key: [{prefx: transactions/}]\n"
+              "    targets: [{type: start_crawler, name: c}]\n"),
+      "ecompipe.yaml:8: rule 'landed' pattern at 'detail.object.key[0]': unknown operator 'prefx' "
+      "(did you mean 'prefix'?)");
 }
 
 TEST(ConfigTest, ABadPatternOnOneLineNamesThatLine) {
-  std::string e = ErrorOf("crawlers: [{name: c}]\n"
-                          "rules:\n"
-                          "  - name: r\n"
-                          "    pattern: {source: ecompipe.s3}\n"
-                          "    targets: [{type: start_crawler, name: c}]\n");
+  std::string e = ErrorOf(
+      "crawlers: [{name: c}]\n"
+      "rules:\n"
+      "  - name: r\n"
+      "    pattern: {source: ecompipe.s3}\n"
+      "    targets: [{type: start_crawler, name: c}]\n");
   EXPECT_THAT(e, StartsWith("ecompipe.yaml:4: rule 'r' pattern at 'source': "));
 }
 
@@ -754,11 +784,12 @@ TEST(ConfigTest, APatternMayBeGivenAsAJsonString) {
 }
 
 TEST(ConfigTest, ABadJsonStringPatternNamesTheRuleAndLine) {
-  std::string e = ErrorOf("crawlers: [{name: c}]\n"
-                          "rules:\n"
-                          "  - name: r\n"
-                          "    pattern: '{\"source\": [\"x\"'\n"
-                          "    targets: [{type: start_crawler, name: c}]\n");
+  std::string e = ErrorOf(
+      "crawlers: [{name: c}]\n"
+      "rules:\n"
+      "  - name: r\n"
+      "    pattern: '{\"source\": [\"x\"'\n"
+      "    targets: [{type: start_crawler, name: c}]\n");
   EXPECT_THAT(e, StartsWith("ecompipe.yaml:4: rule 'r' pattern: invalid JSON"));
 }
 
@@ -783,8 +814,10 @@ TEST(ConfigTest, PatternNumbersMatchByKind) {
   PipelineConfig cfg = ParseOrDie(
       "crawlers: [{name: c}]\n"
       "rules:\n"
-      "  - {name: number, pattern: {detail: {code: [300]}}, targets: [{type: start_crawler, name: c}]}\n"
-      "  - {name: text, pattern: {detail: {code: [\"300\"]}}, targets: [{type: start_crawler, name: c}]}\n");
+      "  - {name: number, pattern: {detail: {code: [300]}}, targets: [{type: start_crawler, name: "
+      "c}]}\n"
+      "  - {name: text, pattern: {detail: {code: [\"300\"]}}, targets: [{type: start_crawler, "
+      "name: c}]}\n");
   EXPECT_THAT(MatchingRules(cfg, Glue("x", {{"code", 300}})), ElementsAre("number"));
   EXPECT_THAT(MatchingRules(cfg, Glue("x", {{"code", "300"}})), ElementsAre("text"));
 }
@@ -802,7 +835,8 @@ TEST(ConfigTest, PatternAcceptsYamlsOtherBooleanSpellings) {
 
 TEST(ConfigTest, PatternScalarsThatOnlyLookNumericStayStrings) {
   Json p = PatternOf("{detail: {v: [007, 1.2.3, 2026-11-26, '-', 12abc, yes, .5, +1]}}");
-  EXPECT_EQ(p["detail"]["v"], Json::array({"007", "1.2.3", "2026-11-26", "-", "12abc", "yes", ".5", "+1"}));
+  EXPECT_EQ(p["detail"]["v"],
+            Json::array({"007", "1.2.3", "2026-11-26", "-", "12abc", "yes", ".5", "+1"}));
 }
 
 TEST(ConfigTest, PatternExplicitStringTagStaysAString) {

@@ -22,8 +22,8 @@ class TempDir {
  public:
   TempDir() {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = fs::path(::testing::TempDir()) /
-            ("ep-runtime-" + std::string(info->test_suite_name()) + "." + info->name() + "-" + NewHex(6));
+    path_ = fs::path(::testing::TempDir()) / ("ep-runtime-" + std::string(info->test_suite_name()) +
+                                              "." + info->name() + "-" + NewHex(6));
     fs::create_directories(path_);
   }
   ~TempDir() {
@@ -44,8 +44,8 @@ std::unique_ptr<RunStore> OpenOrDie(const TempDir& dir) {
   return store.ok() ? std::move(store).value() : nullptr;
 }
 
-RunRecord NewRun(const std::string& job = "etl", const std::string& started_at = "2026-11-26T10:00:00.000Z",
-                 int triggers = 1) {
+RunRecord NewRun(const std::string& job = "etl",
+                 const std::string& started_at = "2026-11-26T10:00:00.000Z", int triggers = 1) {
   RunRecord r;
   r.run_id = NewJobRunId();
   r.job = job;
@@ -106,7 +106,9 @@ TEST(RunStoreTest, ObjectsKeepTheOrderTheyWereAddedIn) {
   RunRecord run = NewRun();
   ASSERT_TRUE(store->Start(run).ok());
   ASSERT_TRUE(store->AddObject(run.run_id, Loaded("z.csv", 5, 4, 1)).ok());
-  ASSERT_TRUE(store->AddObject(run.run_id, {"a.csv", "e2", "failed", 0, 0, 0, 3, "a.csv line 2: bad"}).ok());
+  ASSERT_TRUE(
+      store->AddObject(run.run_id, {"a.csv", "e2", "failed", 0, 0, 0, 3, "a.csv line 2: bad"})
+          .ok());
   ASSERT_TRUE(store->AddObject(run.run_id, Loaded("m.csv", 1, 1, 0)).ok());
   std::vector<ObjectResult> objects = (*store->Get(run.run_id))->objects;
   ASSERT_EQ(objects.size(), 3u);
