@@ -1,5 +1,6 @@
 #include "catalog/crawler.h"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cstdint>
@@ -152,29 +153,36 @@ void Accumulate(std::optional<ColumnType>& column, std::optional<ColumnType> val
 }
 
 // A CSV column's type from its sample values. Daily files carry a few bad values ("abc" in a
-// quantity column) that the job rejects row by row; letting them turn the column into a string
-// would make the schema flap between files. So values that fit no typed reading are outliers
-// while they are at most 5% of the non-empty values.
+// quantity column, "20240115" in a date column) that the job rejects row by row; letting them
+// widen the column would make the schema flap between files. So the most frequent readings
+// that together cover 95% of the non-empty values decide the type, and the rest are outliers.
 class TypeTally {
  public:
   void Add(std::optional<ColumnType> t) {
     if (!t) return;
     ++values_;
-    if (*t == ColumnType::kString) {
-      ++strings_;
-    } else {
-      Accumulate(typed_, t);
-    }
+    ++counts_[static_cast<size_t>(*t)];
   }
   std::optional<ColumnType> Type() const {
     if (values_ == 0) return std::nullopt;
-    if (!typed_ || strings_ * 20 > values_) return ColumnType::kString;
-    return typed_;
+    std::array<size_t, kTypes> order;
+    for (size_t i = 0; i < kTypes; ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return counts_[a] > counts_[b]; });
+    std::optional<ColumnType> type;
+    size_t covered = 0;
+    for (size_t i : order) {
+      if (covered * 20 >= values_ * 19 || counts_[i] == 0) break;
+      Accumulate(type, static_cast<ColumnType>(i));
+      covered += counts_[i];
+    }
+    return type;
   }
 
  private:
-  size_t values_ = 0, strings_ = 0;
-  std::optional<ColumnType> typed_;
+  static constexpr size_t kTypes = static_cast<size_t>(ColumnType::kBoolean) + 1;
+  size_t values_ = 0;
+  std::array<size_t, kTypes> counts_{};
 };
 
 // ---- Text checks ----

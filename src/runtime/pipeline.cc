@@ -340,6 +340,10 @@ Status Pipeline::EmitJobState(const RunRecord& run, const std::string& state, co
     detail["rowsRead"] = run.rows_read;
     detail["rowsLoaded"] = run.rows_loaded;
     detail["rowsRejected"] = run.rows_rejected;
+    std::map<std::string, int64_t> reasons;
+    for (const ObjectResult& o : run.objects)
+      for (const auto& [reason, n] : o.reject_reasons) reasons[reason] += n;
+    detail["rejectReasons"] = reasons;   // reason code -> rows, for notifications
     Json objects = Json::array();
     for (const ObjectResult& o : run.objects) {
       Json j = {{"key", o.key}, {"etag", o.etag}, {"status", o.status}, {"rowsRead", o.rows_read},
@@ -410,6 +414,15 @@ Result<ObjectResult> Pipeline::LoadObject(const JobConfig& job, const catalog::C
   r.rows_loaded = counts.rows_loaded;
   r.rows_rejected = counts.rows_rejected;
   r.duration_ms = NowMillis() - start;
+  if (r.rows_rejected > 0) {
+    // load_id is a UUID this process made, so it is safe inside the SQL text.
+    Result<warehouse::QueryResult> reasons = warehouse_->Query(
+        "SELECT reason, count(*) FROM rejects WHERE load_id = '" + load_id + "' GROUP BY reason");
+    if (reasons.ok()) {
+      for (const auto& row : reasons->rows)
+        if (row.size() == 2 && row[0] && row[1]) r.reject_reasons[*row[0]] = std::stoll(*row[1]);
+    }
+  }
   spdlog::info("Object loaded. key={} read={} loaded={} rejected={} ms={}", ref.key, r.rows_read,
                r.rows_loaded, r.rows_rejected, r.duration_ms);
   return r;

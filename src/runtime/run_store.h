@@ -2,6 +2,7 @@
 // `run_objects`). What `ecompipe runs` and `status` show.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -18,6 +19,7 @@ struct ObjectResult {
   int64_t rows_read = 0, rows_loaded = 0, rows_rejected = 0;
   int64_t duration_ms = 0;
   std::string message;
+  std::map<std::string, int64_t> reject_reasons;   // reason code -> rows (not stored)
 };
 
 struct RunRecord {

@@ -452,6 +452,14 @@ TEST(CrawlerTest, FewBadValuesDoNotChangeAColumnsType) {
   EXPECT_EQ(s.columns[2].type, ColumnType::kDecimal);
 }
 
+TEST(CrawlerTest, AFewDatesWrittenAsNumbersDoNotChangeTheType) {
+  std::string text = "id,transaction_date\n";
+  for (int i = 0; i < 100; ++i) text += std::to_string(i) + ",2026-11-24\n";
+  text += "100,20240115\n101,2024/01/15\n";
+  TableSchema s = Infer(text);
+  EXPECT_EQ(s.columns[1].type, ColumnType::kDate);
+}
+
 TEST(CrawlerTest, ManyStringValuesMakeAStringColumn) {
   std::string text = "id,code\n";
   for (int i = 0; i < 100; ++i) text += std::to_string(i) + "," + (i % 10 == 0 ? "x" : "5") + "\n";
