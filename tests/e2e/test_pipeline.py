@@ -155,6 +155,24 @@ class ExactlyOnceTest(PipelineTest):
         self.assertEqual(self.wh("SELECT count(*) FROM fact_transactions")[0][0], 200_000)
 
 
+class CoalescingTest(PipelineTest):
+    def test_job_starts_during_a_run_coalesce_into_one_follow_up_run(self):
+        self.land_reference_dims()
+        rows = [f"TXN{i:08d},C12345,P12345,1,29.99,2026-11-26,Credit Card,Completed" for i in range(100_000)]
+        self.land(tx_key(24), rows_csv(rows))
+        serve = self.start_serve(env={"ECOMPIPE_TEST_BATCH_DELAY_MS": "40"})
+        self.wait_for(lambda: self.state("SELECT count(*) FROM runs WHERE state='RUNNING'")[0][0] > 0,
+                      timeout=60, what="the first run")
+        self.land(tx_key(25), rows_csv(VALID_ROWS[:2]))
+        self.land(tx_key(26), rows_csv(VALID_ROWS[2:]))
+        self.wait_for(lambda: self.wh("SELECT count(*) FROM load_ledger")[0][0] == 3, what="all three loads")
+        self.assertEqual(self.stop(serve), 0)
+        runs = self.state("""SELECT r.triggers, count(o.key) FROM runs r LEFT JOIN run_objects o USING (run_id)
+                             GROUP BY r.run_id ORDER BY r.started_at""")
+        # The first run loads day 24; the two crawls that finished during it start one run for both.
+        self.assertEqual(runs, [(1, 1), (2, 2)])
+
+
 class EventsTest(PipelineTest):
     def test_event_sequence_follows_the_original_wiring(self):
         self.land_reference_dims()
