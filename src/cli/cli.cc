@@ -107,7 +107,8 @@ int CmdInit(const std::string& dir, bool force) {
             << "  config     " << cfg.string() << "\n"
             << "  bucket     " << parsed->storage.path.lexically_normal().string() << "/\n"
             << "  warehouse  " << parsed->warehouse.path.lexically_normal().string() << "\n\n"
-            << "Next: cd " << dir << " && ecompipe generate --to-bucket --days 3 && ecompipe process\n";
+            << "Next: cd " << dir
+            << " && ecompipe generate --to-bucket --reference-dims --days 3 && ecompipe process\n";
   return kExitOk;
 }
 
@@ -203,6 +204,8 @@ int CmdProcess(const Globals& g) {
 // --- query and the views ----------------------------------------------------------------
 
 int CmdQuery(const Globals& g, const std::string& sql, const std::string& format) {
+  if (sql.find_first_not_of(" \t\r\n;") == std::string::npos)
+    return Fail(Status::InvalidArgument("the SQL is empty; e.g. ecompipe query \"SELECT count(*) FROM fact_transactions\""));
   Result<std::unique_ptr<Pipeline>> p = OpenPipeline(g);
   if (!p.ok()) return Fail(p.status());
   Result<warehouse::QueryResult> r = (*p)->warehouse().Query(sql);
