@@ -106,3 +106,23 @@ class WebhookTest(PipelineTest):
         self.assertEqual(event["detail-type"], "Glue Job State Change")
         self.assertEqual(event["detail"]["state"], "SUCCEEDED")
         self.assertIn("X-Ecompipe-Delivery", headers)
+
+    def test_a_rule_can_post_events_to_a_webhook(self):
+        server = http.server.HTTPServer(("127.0.0.1", 0), Receiver)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        self.addCleanup(server.shutdown)
+        Receiver.received = []
+        Receiver.fail_first = 0
+        url = f"http://127.0.0.1:{server.server_address[1]}/landed"
+        with open(os.path.join(self.dir, "ecompipe.yaml"), "a") as f:
+            f.write(f"""
+  - name: csv-landed-to-webhook
+    pattern: {{source: [ecompipe.s3], detail: {{object: {{key: [{{suffix: .csv}}]}}}}}}
+    targets: [{{type: webhook, url: "{url}"}}]
+""")
+        self.land(tx_key(26), rows_csv(VALID_ROWS))
+        self.land("notes/readme.txt", "not a csv")
+        self.process(expect_rc=0)
+        keys = [e["detail"]["object"]["key"] for _, e in Receiver.received]
+        self.assertEqual(keys, [tx_key(26)])
+        self.assertEqual(Receiver.received[0][0]["X-Ecompipe-Rule"], "csv-landed-to-webhook")
