@@ -1,0 +1,158 @@
+#include "common/aws_sigv4.h"
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/sha.h>
+
+#include <algorithm>
+#include <cctype>
+#include <ctime>
+
+namespace ecompipe {
+namespace {
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// Trims and collapses inner runs of spaces, as the canonical headers require.
+std::string CanonicalValue(const std::string& v) {
+  std::string out;
+  bool space = false;
+  for (char c : v) {
+    if (c == ' ' || c == '\t') {
+      space = true;
+      continue;
+    }
+    if (space && !out.empty()) out += ' ';
+    space = false;
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string HexEncode(std::string_view bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+  }
+  return out;
+}
+
+std::string Sha256Hex(std::string_view data) {
+  unsigned char md[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), md);
+  return HexEncode(std::string_view(reinterpret_cast<const char*>(md), sizeof md));
+}
+
+std::string HmacSha256(std::string_view key, std::string_view data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), md, &len);
+  return std::string(reinterpret_cast<const char*>(md), len);
+}
+
+std::string AwsUriEncode(std::string_view s, bool keep_slash) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || (keep_slash && c == '/')) {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+std::string AmzDate(int64_t epoch_seconds) {
+  std::time_t t = static_cast<std::time_t>(epoch_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[17];
+  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
+  return buf;
+}
+
+Result<SigV4Result> SignV4(const SigV4Request& request, const AwsCredentials& credentials,
+                           const std::string& region, const std::string& service,
+                           int64_t epoch_seconds) {
+  if (credentials.access_key_id.empty() || credentials.secret_access_key.empty())
+    return Status::InvalidArgument("SigV4: no AWS credentials (access key id and secret key)");
+  if (request.path.empty() || request.path[0] != '/')
+    return Status::InvalidArgument("SigV4: the path must start with '/'");
+
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string amz_date;
+  bool has_host = false;
+  for (const auto& [k, v] : request.headers) {
+    std::string name = Lower(k);
+    if (name == "host") has_host = true;
+    if (name == "x-amz-date") amz_date = CanonicalValue(v);
+    headers.emplace_back(name, CanonicalValue(v));
+  }
+  if (!has_host) return Status::InvalidArgument("SigV4: the request has no Host header");
+  SigV4Result out;
+  if (amz_date.empty()) {
+    amz_date = AmzDate(epoch_seconds);
+    headers.emplace_back("x-amz-date", amz_date);
+    out.headers.emplace_back("X-Amz-Date", amz_date);
+  }
+  if (!credentials.session_token.empty()) {
+    headers.emplace_back("x-amz-security-token", credentials.session_token);
+    out.headers.emplace_back("X-Amz-Security-Token", credentials.session_token);
+  }
+  std::stable_sort(headers.begin(), headers.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  // A header given twice is one canonical line with its values joined by commas.
+  std::string canonical_headers;
+  for (size_t i = 0; i < headers.size(); ++i) {
+    if (i > 0 && headers[i].first == headers[i - 1].first) {
+      canonical_headers.pop_back();  // the '\n'
+      canonical_headers += "," + headers[i].second + "\n";
+      continue;
+    }
+    if (!out.signed_headers.empty()) out.signed_headers += ';';
+    out.signed_headers += headers[i].first;
+    canonical_headers += headers[i].first + ":" + headers[i].second + "\n";
+  }
+
+  std::vector<std::pair<std::string, std::string>> query;
+  for (const auto& [k, v] : request.query)
+    query.emplace_back(AwsUriEncode(k, false), AwsUriEncode(v, false));
+  std::sort(query.begin(), query.end());
+  std::string canonical_query;
+  for (const auto& [k, v] : query) {
+    if (!canonical_query.empty()) canonical_query += '&';
+    canonical_query += k + "=" + v;
+  }
+
+  out.canonical_request = request.method + "\n" + AwsUriEncode(request.path, true) + "\n" +
+                          canonical_query + "\n" + canonical_headers + "\n" + out.signed_headers +
+                          "\n" + Sha256Hex(request.payload);
+  const std::string date = amz_date.substr(0, 8);
+  const std::string scope = date + "/" + region + "/" + service + "/aws4_request";
+  out.string_to_sign =
+      "AWS4-HMAC-SHA256\n" + amz_date + "\n" + scope + "\n" + Sha256Hex(out.canonical_request);
+  std::string key = HmacSha256("AWS4" + credentials.secret_access_key, date);
+  key = HmacSha256(key, region);
+  key = HmacSha256(key, service);
+  key = HmacSha256(key, "aws4_request");
+  out.signature = HexEncode(HmacSha256(key, out.string_to_sign));
+  out.headers.emplace_back("Authorization", "AWS4-HMAC-SHA256 Credential=" +
+                                                credentials.access_key_id + "/" + scope +
+                                                ", SignedHeaders=" + out.signed_headers +
+                                                ", Signature=" + out.signature);
+  return out;
+}
+
+}  // namespace ecompipe
