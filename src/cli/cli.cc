@@ -378,10 +378,31 @@ int CmdNotifications(const Globals& g, int limit, bool json) {
   if (!list.ok()) return Fail(list.status());
   std::vector<Row> rows;
   for (const auto& n : *list)
-    rows.push_back({n.created_at.substr(0, 19), n.topic, n.subscription, n.summary, n.status,
-                    std::to_string(n.attempts), n.last_error});
-  std::vector<std::string> cols = {"created", "topic", "subscription", "event", "status", "attempts", "last_error"};
+    rows.push_back({n.id, n.created_at.substr(0, 19), n.topic, n.subscription, n.type, n.summary,
+                    n.status, std::to_string(n.attempts), n.delivered_at.substr(0, 19), n.digest_id,
+                    n.last_error});
+  std::vector<std::string> cols = {"id", "created", "topic", "subscription", "type", "event", "status",
+                                   "attempts", "delivered", "digest", "last_error"};
   Print(std::cout, json ? OutputFormat::kJson : OutputFormat::kTable, cols, rows);
+  return kExitOk;
+}
+
+// Dead letters back to pending, due now; `serve` (or the next `process`) delivers them.
+int CmdNotificationsRedrive(const Globals& g, const std::string& id, bool all) {
+  if (id.empty() == !all) {
+    std::cerr << "notifications redrive: give --id ID or --all\n";
+    return kExitUsage;
+  }
+  Result<std::unique_ptr<Pipeline>> p = OpenPipeline(g);
+  if (!p.ok()) return Fail(p.status());
+  Result<int> n = (*p)->notifier().Redrive(all ? "" : id);
+  if (!n.ok()) return Fail(n.status());
+  if (!all && *n == 0) {
+    std::cerr << "notifications redrive: " << id << " is not a dead letter\n";
+    return kExitError;
+  }
+  std::cout << *n << " dead letter" << (*n == 1 ? "" : "s")
+            << " pending again; `ecompipe serve` or `ecompipe process` delivers them.\n";
   return kExitOk;
 }
 
@@ -531,6 +552,12 @@ int Main(int argc, char** argv) {
   auto* notifications = app.add_subcommand("notifications", "Notifications and their delivery state");
   notifications->add_option("-n,--limit", limit, "How many")->capture_default_str();
   notifications->add_flag("--json", json, "JSON output");
+  std::string redrive_id;
+  bool redrive_all = false;
+  auto* redrive = notifications->add_subcommand("redrive", "Send dead letters again: --id ID or --all");
+  redrive->add_option("--id", redrive_id, "The notification id (see `ecompipe notifications`)");
+  redrive->add_flag("--all", redrive_all, "Every dead letter");
+
 
   try {
     app.parse(argc, argv);
@@ -557,6 +584,7 @@ int Main(int argc, char** argv) {
   if (events->parsed()) return CmdEvents(g, limit, type, json);
   if (rejects->parsed()) return CmdRejects(g, limit, reason, object, json);
   if (catalog->parsed()) return CmdCatalog(g, table, json);
+  if (redrive->parsed()) return CmdNotificationsRedrive(g, redrive_id, redrive_all);
   if (notifications->parsed()) return CmdNotifications(g, limit, json);
   return kExitUsage;
 }

@@ -5,14 +5,19 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <map>
+#include <random>
 
 #include <spdlog/spdlog.h>
 
 #include "common/ids.h"
 #include "common/time_util.h"
+#include "notify/email_message.h"
 #include "notify/http_post.h"
+#include "notify/webhook_signature.h"
 
 namespace ecompipe::notify {
 namespace {
@@ -38,6 +43,17 @@ CREATE TABLE IF NOT EXISTS notifications (
 CREATE INDEX IF NOT EXISTS notifications_due ON notifications(status, next_attempt_ms);
 )sql";
 
+// Columns added after the first release; an older state database gains them at Open().
+constexpr std::pair<const char*, const char*> kAddedColumns[] = {
+    {"age_from_ms", "INTEGER"},      // max_age counts from here (stored, or redriven)
+    {"delivered_at_ms", "INTEGER"},  // for the per-hour rate limit
+    {"digest_id", "TEXT"},           // the digest that carried it, when one did
+};
+
+constexpr int64_t kBaseDelayMs = 1000;
+constexpr int64_t kMaxDelayMs = 10 * 60 * 1000;
+constexpr int64_t kHourMs = 3600 * 1000;
+
 Status AppendLine(const std::string& path, const std::string& line) {
   std::error_code ec;
   std::filesystem::path p(path);
@@ -61,13 +77,67 @@ std::string StringField(const Json& object, const char* key) {
   return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+std::string Env(const std::string& name) {
+  if (name.empty()) return {};
+  const char* v = std::getenv(name.c_str());
+  return v ? v : "";
+}
+
+std::string Domain(const std::string& from) {
+  auto at = from.rfind('@');
+  if (at == std::string::npos) return "ecompipe.localhost";
+  std::string d = from.substr(at + 1);
+  auto gt = d.find('>');
+  return gt == std::string::npos ? d : d.substr(0, gt);
+}
+
+int64_t Backoff(int attempts) {
+  static thread_local std::mt19937_64 rng(std::random_device{}());
+  int64_t delay = std::min<int64_t>(kBaseDelayMs << std::min(attempts, 20), kMaxDelayMs);
+  // "Equal jitter": half fixed, so retries still back off; half random, so a backlog of
+  // notifications does not retry in lock-step against a receiver that just came back.
+  std::uniform_int_distribution<int64_t> jitter(0, delay / 2);
+  return delay - delay / 2 + jitter(rng);
+}
+
 }  // namespace
+
+struct Notifier::Due {
+  NotificationRecord record;
+  std::string body;
+  int64_t age_from_ms = 0;
+};
 
 Result<std::unique_ptr<Notifier>> Notifier::Open(const std::string& state_db_path,
                                                  std::vector<Topic> topics, int max_attempts) {
   EP_ASSIGN_OR_RETURN(auto db, SqliteDb::Open(state_db_path));
   EP_RETURN_IF_ERROR(db->Exec(kSchema));
+  std::vector<std::string> have;
+  {
+    EP_ASSIGN_OR_RETURN(SqliteStmt q, db->Prepare("PRAGMA table_info(notifications)"));
+    while (true) {
+      EP_ASSIGN_OR_RETURN(bool row, q.Step());
+      if (!row) break;
+      have.push_back(q.Text(1));
+    }
+  }
+  for (const auto& [name, type] : kAddedColumns) {
+    if (std::find(have.begin(), have.end(), name) != have.end()) continue;
+    EP_RETURN_IF_ERROR(db->Exec(std::string("ALTER TABLE notifications ADD COLUMN ") + name + " " + type));
+  }
+  EP_RETURN_IF_ERROR(db->Exec(
+      "CREATE INDEX IF NOT EXISTS notifications_sent ON notifications(topic, subscription, delivered_at_ms)"));
   return std::unique_ptr<Notifier>(new Notifier(std::move(db), std::move(topics), max_attempts));
+}
+
+const Subscription* Notifier::FindSubscription(const std::string& topic,
+                                               const std::string& name) const {
+  for (const Topic& t : topics_) {
+    if (t.name != topic) continue;
+    for (const Subscription& s : t.subscriptions)
+      if (s.name == name) return &s;
+  }
+  return nullptr;
 }
 
 Status Notifier::Publish(const std::string& topic_name, const Json& event) {
@@ -92,13 +162,14 @@ Status Notifier::Publish(const std::string& topic_name, const Json& event) {
   return db_->Transaction([&]() -> Status {
     EP_ASSIGN_OR_RETURN(SqliteStmt ins, db_->Prepare(
         "INSERT INTO notifications(id, topic, subscription, type, target, event_id, summary, body,"
-        " next_attempt_ms, created_at) VALUES(?,?,?,?,?,?,?,?,?,?) "
+        " next_attempt_ms, created_at, age_from_ms) VALUES(?,?,?,?,?,?,?,?,?,?,?) "
         "ON CONFLICT(topic, subscription, event_id) DO NOTHING"));
     for (const Subscription& sub : topic->subscriptions) {
       if (sub.filter && !sub.filter->Matches(event)) continue;
+      if (sub.filter_policy && !sub.filter_policy->Matches(event)) continue;
       ins.Bind(1, NewUuid()).Bind(2, topic->name).Bind(3, sub.name).Bind(4, sub.type)
           .Bind(5, sub.target).Bind(6, event_id).Bind(7, summary).Bind(8, body)
-          .Bind(9, now).Bind(10, FormatIsoMillis(now));
+          .Bind(9, now).Bind(10, FormatIsoMillis(now)).Bind(11, now);
       EP_RETURN_IF_ERROR(ins.Run());
       EP_RETURN_IF_ERROR(ins.Reset());
     }
@@ -106,66 +177,195 @@ Status Notifier::Publish(const std::string& topic_name, const Json& event) {
   });
 }
 
-Status Notifier::Send(const NotificationRecord& n, const std::string& body) {
+Status Notifier::Send(const Subscription* sub, const Due& first, const std::string& delivery_id,
+                      const std::vector<Json>& events, bool digest) {
+  const NotificationRecord& n = first.record;
+  Json digest_body;
+  if (digest) {
+    digest_body = {{"type", "digest"}, {"topic", n.topic}, {"subscription", n.subscription},
+                   {"count", events.size()}, {"events", events}};
+  }
+  const std::string payload = digest ? digest_body.dump() : first.body;
   if (n.type == "log") {
-    EP_ASSIGN_OR_RETURN(Json event, ParseJson(body));
-    Json line = {{"notification_id", n.id}, {"topic", n.topic}, {"subscription", n.subscription},
-                 {"delivered_at", FormatIsoMillis(NowMillis())}, {"event", std::move(event)}};
+    Json line = {{"notification_id", delivery_id}, {"topic", n.topic}, {"subscription", n.subscription},
+                 {"delivered_at", FormatIsoMillis(NowMillis())}};
+    if (digest) line["digest"] = digest_body;
+    else line["event"] = events.front();
     return AppendLine(n.target, line.dump());
   }
   if (n.type == "webhook") {
-    auto r = HttpPost(n.target, body,
-                      {{"Content-Type", "application/json"},
-                       {"X-Ecompipe-Delivery", n.id},
-                       {"X-Ecompipe-Topic", n.topic}});
-    return r.status();
+    std::vector<std::pair<std::string, std::string>> headers = {
+        {"Content-Type", "application/json"},
+        {"X-Ecompipe-Delivery", delivery_id},
+        {"X-Ecompipe-Topic", n.topic}};
+    if (digest) headers.emplace_back("X-Ecompipe-Digest", std::to_string(events.size()));
+    std::string secret = sub ? (sub->secret.empty() ? Env(sub->secret_env) : sub->secret) : "";
+    if (sub && !sub->secret_env.empty() && secret.empty())
+      return Status::Unavailable("webhook secret: environment variable " + sub->secret_env + " is not set");
+    if (!secret.empty()) {
+      int64_t ts = NowMillis() / 1000;
+      headers.emplace_back("X-Ecompipe-Timestamp", std::to_string(ts));
+      headers.emplace_back("X-Ecompipe-Signature", WebhookSignature(secret, ts, payload));
+    }
+    return HttpPost(n.target, payload, headers).status();
+  }
+  if (!sub)
+    return Status::InvalidArgument("subscription '" + n.subscription + "' of topic '" + n.topic +
+                                   "' is no longer configured");
+  if (n.type == "email") {
+    EmailOptions options{sub->email.dashboard_url};
+    EmailContent content = digest ? RenderDigestEmail(n.topic, events, options)
+                                  : RenderEventEmail(events.front(), options);
+    MimeEnvelope env;
+    env.from = sub->email.from;
+    env.to = sub->email.to;
+    env.message_id = delivery_id + "@" + Domain(sub->email.from);
+    env.date_epoch_seconds = NowMillis() / 1000;
+    env.extra_headers = {{"X-Ecompipe-Delivery", delivery_id}, {"X-Ecompipe-Topic", n.topic}};
+    SmtpSettings smtp = sub->email.smtp;
+    if (smtp.password.empty() && !sub->email.password_env.empty()) {
+      smtp.password = Env(sub->email.password_env);
+      if (smtp.password.empty())
+        return Status::Unavailable("SMTP password: environment variable " +
+                                   sub->email.password_env + " is not set");
+    }
+    return SmtpSend(smtp, env.from, env.to, BuildMimeMessage(content, env));
+  }
+  if (n.type == "sns") {
+    SnsSettings s = sub->sns;
+    if (s.credentials.access_key_id.empty()) {
+      s.credentials.access_key_id = Env("AWS_ACCESS_KEY_ID");
+      s.credentials.secret_access_key = Env("AWS_SECRET_ACCESS_KEY");
+      s.credentials.session_token = Env("AWS_SESSION_TOKEN");
+    }
+    if (s.credentials.access_key_id.empty() || s.credentials.secret_access_key.empty())
+      return Status::Unavailable("SNS: no credentials (configure them, or set AWS_ACCESS_KEY_ID "
+                                 "and AWS_SECRET_ACCESS_KEY)");
+    EmailOptions options{sub->email.dashboard_url};
+    std::string subject = digest ? RenderDigestEmail(n.topic, events, options).subject
+                                 : RenderEventEmail(events.front(), options).subject;
+    Result<std::string> id = SnsPublish(s, payload, subject, NowMillis() / 1000);
+    if (id.ok()) spdlog::info("Published to SNS. topic_arn={} message_id={}", s.topic_arn, *id);
+    return id.status();
   }
   return Status::InvalidArgument("unknown subscription type '" + n.type + "'");
 }
 
+Status Notifier::MarkDelivered(const std::vector<const Due*>& items, const std::string& digest_id) {
+  int64_t t = NowMillis();
+  return db_->Transaction([&]() -> Status {
+    EP_ASSIGN_OR_RETURN(SqliteStmt u, db_->Prepare(
+        "UPDATE notifications SET status='delivered', attempts=attempts+1, last_error=NULL, "
+        "delivered_at=?, delivered_at_ms=?, digest_id=NULLIF(?, '') WHERE id=?"));
+    for (const Due* d : items) {
+      EP_RETURN_IF_ERROR(u.Bind(1, FormatIsoMillis(t)).Bind(2, t).Bind(3, digest_id)
+                             .Bind(4, d->record.id).Run());
+      EP_RETURN_IF_ERROR(u.Reset());
+    }
+    return Status::Ok();
+  });
+}
+
+Status Notifier::MarkFailed(const Subscription* sub, const Due& d, const Status& s) {
+  int64_t t = NowMillis();
+  int64_t max_age = sub ? sub->max_age_ms : Subscription{}.max_age_ms;
+  const NotificationRecord& n = d.record;
+  bool too_old = t - d.age_from_ms >= max_age;
+  bool dead = too_old || s.code() == StatusCode::kInvalidArgument ||
+              (max_attempts_ > 0 && n.attempts + 1 >= max_attempts_);
+  std::string error = s.ToString();
+  if (too_old) error += " (max_age reached)";
+  spdlog::warn("Notification not delivered. id={} subscription={} attempt={} dead={} error={}",
+               n.id, n.subscription, n.attempts + 1, dead, error);
+  EP_ASSIGN_OR_RETURN(SqliteStmt u, db_->Prepare(
+      "UPDATE notifications SET status=?, attempts=attempts+1, last_error=?, next_attempt_ms=? "
+      "WHERE id=?"));
+  return u.Bind(1, dead ? "dead" : "pending").Bind(2, error).Bind(3, t + Backoff(n.attempts))
+      .Bind(4, n.id).Run();
+}
+
+Result<int64_t> Notifier::SentInLastHour(const std::string& topic, const std::string& subscription) {
+  EP_ASSIGN_OR_RETURN(SqliteStmt q, db_->Prepare(
+      "SELECT count(DISTINCT COALESCE(digest_id, id)) FROM notifications "
+      "WHERE topic=? AND subscription=? AND status='delivered' AND delivered_at_ms > ?"));
+  q.Bind(1, topic).Bind(2, subscription).Bind(3, NowMillis() - kHourMs);
+  EP_ASSIGN_OR_RETURN(bool row, q.Step());
+  return row ? q.Int(0) : 0;
+}
+
 Result<int> Notifier::DeliverDue() {
   int64_t now = NowMillis();
-  std::vector<std::pair<NotificationRecord, std::string>> due;
+  std::vector<Due> due;
   {
     EP_ASSIGN_OR_RETURN(SqliteStmt q, db_->Prepare(
-        "SELECT id, topic, subscription, type, target, event_id, attempts, body FROM notifications "
+        "SELECT id, topic, subscription, type, target, event_id, attempts, body, "
+        "COALESCE(age_from_ms, next_attempt_ms) FROM notifications "
         "WHERE status='pending' AND next_attempt_ms <= ? ORDER BY rowid LIMIT 500"));
     q.Bind(1, now);
     while (true) {
       EP_ASSIGN_OR_RETURN(bool row, q.Step());
       if (!row) break;
-      NotificationRecord n;
-      n.id = q.Text(0);
-      n.topic = q.Text(1);
-      n.subscription = q.Text(2);
-      n.type = q.Text(3);
-      n.target = q.Text(4);
-      n.event_id = q.Text(5);
-      n.attempts = static_cast<int>(q.Int(6));
-      due.emplace_back(std::move(n), q.Text(7));
+      Due d;
+      d.record.id = q.Text(0);
+      d.record.topic = q.Text(1);
+      d.record.subscription = q.Text(2);
+      d.record.type = q.Text(3);
+      d.record.target = q.Text(4);
+      d.record.event_id = q.Text(5);
+      d.record.attempts = static_cast<int>(q.Int(6));
+      d.body = q.Text(7);
+      d.age_from_ms = q.Int(8);
+      due.push_back(std::move(d));
     }
   }
+  // Grouped per subscription, keeping the oldest-first order inside each group.
+  std::vector<std::pair<std::string, std::vector<const Due*>>> groups;
+  std::map<std::string, size_t> group_of;
+  for (const Due& d : due) {
+    std::string key = d.record.topic + '\n' + d.record.subscription;
+    auto [it, fresh] = group_of.emplace(key, groups.size());
+    if (fresh) groups.push_back({key, {}});
+    groups[it->second].second.push_back(&d);
+  }
+
   int delivered = 0;
-  for (const auto& [n, body] : due) {
-    Status s = Send(n, body);
-    int64_t t = NowMillis();
-    if (s.ok()) {
-      EP_ASSIGN_OR_RETURN(SqliteStmt u, db_->Prepare(
-          "UPDATE notifications SET status='delivered', attempts=attempts+1, last_error=NULL, "
-          "delivered_at=? WHERE id=?"));
-      EP_RETURN_IF_ERROR(u.Bind(1, FormatIsoMillis(t)).Bind(2, n.id).Run());
-      ++delivered;
+  for (const auto& [key, items] : groups) {
+    const Subscription* sub = FindSubscription(items.front()->record.topic,
+                                               items.front()->record.subscription);
+    int64_t budget = static_cast<int64_t>(items.size());
+    if (sub && sub->max_per_hour > 0) {
+      EP_ASSIGN_OR_RETURN(int64_t sent, SentInLastHour(items.front()->record.topic, sub->name));
+      budget = sub->max_per_hour - sent;
+      if (budget <= 0) continue;  // held until the window allows; then sent as a digest
+    }
+    if (static_cast<int64_t>(items.size()) > budget && items.size() > 1) {
+      std::vector<Json> events;
+      for (const Due* d : items) {
+        Result<Json> ev = ParseJson(d->body);
+        events.push_back(ev.ok() ? std::move(*ev) : Json::object());
+      }
+      std::string digest_id = NewUuid();
+      Status s = Send(sub, *items.front(), digest_id, events, true);
+      if (s.ok()) {
+        spdlog::info("Digest delivered. subscription={} notifications={} digest_id={}",
+                     items.front()->record.subscription, items.size(), digest_id);
+        EP_RETURN_IF_ERROR(MarkDelivered(items, digest_id));
+        delivered += static_cast<int>(items.size());
+      } else {
+        for (const Due* d : items) EP_RETURN_IF_ERROR(MarkFailed(sub, *d, s));
+      }
       continue;
     }
-    bool dead = n.attempts + 1 >= max_attempts_ || s.code() == StatusCode::kInvalidArgument;
-    int64_t delay = std::min<int64_t>(1000LL << std::min(n.attempts, 16), 10 * 60 * 1000);
-    spdlog::warn("Notification not delivered. id={} subscription={} attempt={} dead={} error={}",
-                 n.id, n.subscription, n.attempts + 1, dead, s.ToString());
-    EP_ASSIGN_OR_RETURN(SqliteStmt u, db_->Prepare(
-        "UPDATE notifications SET status=?, attempts=attempts+1, last_error=?, next_attempt_ms=? "
-        "WHERE id=?"));
-    EP_RETURN_IF_ERROR(
-        u.Bind(1, dead ? "dead" : "pending").Bind(2, s.ToString()).Bind(3, t + delay).Bind(4, n.id).Run());
+    for (const Due* d : items) {
+      Result<Json> ev = ParseJson(d->body);
+      Status s = ev.ok() ? Send(sub, *d, d->record.id, {*ev}, false) : ev.status();
+      if (s.ok()) {
+        EP_RETURN_IF_ERROR(MarkDelivered({d}, ""));
+        ++delivered;
+      } else {
+        EP_RETURN_IF_ERROR(MarkFailed(sub, *d, s));
+      }
+    }
   }
   return delivered;
 }
@@ -177,11 +377,22 @@ Result<int64_t> Notifier::PendingCount() {
   return row ? q.Int(0) : 0;
 }
 
+Result<int> Notifier::Redrive(const std::string& id) {
+  int64_t now = NowMillis();
+  EP_ASSIGN_OR_RETURN(SqliteStmt u, db_->Prepare(
+      "UPDATE notifications SET status='pending', attempts=0, next_attempt_ms=?, age_from_ms=? "
+      "WHERE status='dead' AND (? = '' OR id = ?)"));
+  EP_RETURN_IF_ERROR(u.Bind(1, now).Bind(2, now).Bind(3, id).Bind(4, id).Run());
+  EP_ASSIGN_OR_RETURN(SqliteStmt c, db_->Prepare("SELECT changes()"));
+  EP_ASSIGN_OR_RETURN(bool row, c.Step());
+  return row ? static_cast<int>(c.Int(0)) : 0;
+}
+
 Result<std::vector<NotificationRecord>> Notifier::List(int limit) {
   EP_ASSIGN_OR_RETURN(SqliteStmt q, db_->Prepare(
       "SELECT id, topic, subscription, type, target, event_id, status, attempts, "
-      "COALESCE(last_error,''), created_at, COALESCE(delivered_at,''), summary "
-      "FROM notifications ORDER BY rowid DESC LIMIT ?"));
+      "COALESCE(last_error,''), created_at, COALESCE(delivered_at,''), summary, "
+      "COALESCE(digest_id,'') FROM notifications ORDER BY rowid DESC LIMIT ?"));
   q.Bind(1, static_cast<int64_t>(limit));
   std::vector<NotificationRecord> out;
   while (true) {
@@ -200,6 +411,7 @@ Result<std::vector<NotificationRecord>> Notifier::List(int limit) {
     n.created_at = q.Text(9);
     n.delivered_at = q.Text(10);
     n.summary = q.Text(11);
+    n.digest_id = q.Text(12);
     out.push_back(std::move(n));
   }
   return out;

@@ -2,15 +2,24 @@
 //
 // Publish() stores one notification per matching subscription in the outbox (table
 // `notifications` in the state database) before any delivery is attempted; DeliverDue()
-// sends what is due and retries failures with exponential backoff until `max_attempts`,
-// after which a notification is kept as a dead letter. Each notification has a stable id
-// (sent as X-Ecompipe-Delivery) so receivers can drop duplicates; publishing the same event
-// twice to a topic stores it once.
+// sends what is due and retries failures with exponential backoff and jitter until the
+// subscription's `max_age` has passed since the notification was stored (or redriven), after
+// which it is kept as a dead letter; Redrive() makes dead letters pending again. Each
+// notification has a stable id (X-Ecompipe-Delivery, the email's Message-ID) so receivers can
+// drop duplicates; publishing the same event twice to a topic stores it once.
 //
-// Subscription types: `log` (appends a JSON line to a file) and `webhook` (HTTP POST of the
-// event JSON). Thread-safety: one Notifier per thread.
+// Storms are bounded per subscription by `max_per_hour`: once that many deliveries went out in
+// the last hour, further notifications are held; when the window allows again, everything
+// held goes out as one digest.
+//
+// Subscription types: `log` (a JSON line in a file), `webhook` (HTTP POST of the event JSON,
+// HMAC-signed when a secret is set), `email` (SMTP, see email_message.h), `sns` (SNS Publish
+// with SigV4). Secrets (SMTP password, webhook secret, AWS keys) live in the configuration or
+// the environment, never in the outbox, and are never logged. Thread-safety: one Notifier per
+// thread.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -19,14 +28,31 @@
 #include "common/json.h"
 #include "common/sqlite_db.h"
 #include "events/event_pattern.h"
+#include "notify/smtp_send.h"
+#include "notify/sns_publish.h"
 
 namespace ecompipe::notify {
 
+struct EmailSubscription {
+  SmtpSettings smtp;            // password filled from `password_env` at send time when empty
+  std::string password_env;
+  std::string from;
+  std::vector<std::string> to;
+  std::string dashboard_url;
+};
+
 struct Subscription {
   std::string name;        // unique within the topic; defaults to "<type>-<index>"
-  std::string type;        // "log" | "webhook"
-  std::string target;      // file path (log) or URL (webhook)
-  std::optional<events::EventPattern> filter;   // only matching events are delivered
+  std::string type;        // "log" | "webhook" | "email" | "sns"
+  std::string target;      // file path (log), URL (webhook), recipients (email), topic ARN (sns)
+  std::optional<events::EventPattern> filter;          // EventBridge pattern over the event
+  std::optional<events::EventPattern> filter_policy;   // SNS filter policy over `detail`
+  std::string secret;      // webhook HMAC secret (or from `secret_env` at send time)
+  std::string secret_env;
+  EmailSubscription email;
+  SnsSettings sns;         // empty credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY
+  int64_t max_age_ms = 24LL * 3600 * 1000;
+  int max_per_hour = 0;    // 0: no limit
 };
 
 struct Topic {
@@ -47,30 +73,44 @@ struct NotificationRecord {
   std::string created_at;
   std::string delivered_at;
   std::string summary;     // detail-type and state of the event, for listings
+  std::string digest_id;   // set when delivered folded into a digest
 };
 
 class Notifier {
  public:
+  // `max_attempts` 0: retries are bounded by each subscription's max_age only.
   static Result<std::unique_ptr<Notifier>> Open(const std::string& state_db_path,
-                                                std::vector<Topic> topics, int max_attempts = 10);
+                                                std::vector<Topic> topics, int max_attempts = 0);
 
-  // Stores one notification per subscription of `topic` whose filter matches `event`, all in
-  // one transaction; one already stored for the same (topic, subscription, event id) is kept
-  // as is. kNotFound when the topic is not configured; kInvalidArgument when `event` has no
-  // non-empty string "id" or cannot be serialised.
+  // Stores one notification per subscription of `topic` whose filter and filter policy match
+  // `event`, all in one transaction; one already stored for the same (topic, subscription,
+  // event id) is kept as is. kNotFound when the topic is not configured; kInvalidArgument when
+  // `event` has no non-empty string "id" or cannot be serialised.
   Status Publish(const std::string& topic, const Json& event);
-  // Attempts every due notification once, oldest first; returns how many were delivered. A
-  // failure is retried after 1 s * 2^(attempts-1) (at most 10 min) until `max_attempts`; a
-  // kInvalidArgument failure (HTTP 4xx, bad URL, unknown type) is a dead letter at once.
+  // Attempts every due notification once, oldest first; returns how many notifications were
+  // delivered (a digest counts each notification it carries). A failure is retried after
+  // about 1 s * 2^(attempts-1) (at most 10 min; the upper half of the delay is random, so
+  // subscribers recovering from an outage are not hit in lock-step); past max_age it is a dead
+  // letter, and a kInvalidArgument failure (HTTP 4xx, rejected SMTP recipients or credentials,
+  // bad URL, unknown subscription) is one at once.
   Result<int> DeliverDue();
   Result<int64_t> PendingCount();
   // Most recent first.
   Result<std::vector<NotificationRecord>> List(int limit);
+  // Makes dead letters pending again, due now, with a fresh max_age: the one with `id`, or all
+  // when `id` is empty. Returns how many were redriven (0 when `id` is not a dead letter).
+  Result<int> Redrive(const std::string& id);
 
  private:
+  struct Due;
   Notifier(std::unique_ptr<SqliteDb> db, std::vector<Topic> topics, int max_attempts)
       : db_(std::move(db)), topics_(std::move(topics)), max_attempts_(max_attempts) {}
-  Status Send(const NotificationRecord& n, const std::string& body);
+  const Subscription* FindSubscription(const std::string& topic, const std::string& name) const;
+  Status Send(const Subscription* sub, const Due& first, const std::string& delivery_id,
+              const std::vector<Json>& events, bool digest);
+  Status MarkDelivered(const std::vector<const Due*>& items, const std::string& digest_id);
+  Status MarkFailed(const Subscription* sub, const Due& item, const Status& error);
+  Result<int64_t> SentInLastHour(const std::string& topic, const std::string& subscription);
 
   std::unique_ptr<SqliteDb> db_;
   std::vector<Topic> topics_;

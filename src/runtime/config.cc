@@ -6,9 +6,12 @@
 #include <charconv>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string_view>
+
+#include "notify/filter_policy.h"
 
 namespace ecompipe::runtime {
 namespace {
@@ -320,10 +323,95 @@ Status ParseJobs(const Reader& root, PipelineConfig& cfg) {
   return Status::Ok();
 }
 
+// "90s", "15m", "24h", "7d" or a plain number of seconds, as milliseconds.
+std::optional<int64_t> ParseDurationMs(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  int64_t unit = 1000;
+  std::string digits = text;
+  switch (text.back()) {
+    case 's': unit = 1000; digits.pop_back(); break;
+    case 'm': unit = 60 * 1000; digits.pop_back(); break;
+    case 'h': unit = 3600 * 1000; digits.pop_back(); break;
+    case 'd': unit = 24 * 3600 * 1000LL; digits.pop_back(); break;
+    default: break;
+  }
+  int64_t v = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+  if (ec != std::errc() || end != digits.data() + digits.size() || v <= 0 || v > 365LL * 24 * 3600)
+    return std::nullopt;
+  return v * unit;
+}
+
+// A string without CR, LF or NUL (it goes into a mail header or an SMTP command).
+Status HeaderSafeString(const Reader& r, const std::string& key, std::string& out, bool required) {
+  EP_RETURN_IF_ERROR(r.String(key, out, required));
+  if (out.find_first_of(std::string("\r\n\0", 3)) != std::string::npos)
+    return r.Error(r.Node(key), "'" + r.Path(key) + "' must not hold a line break");
+  return Status::Ok();
+}
+
+Status ParseEmailSubscription(const Reader& sr, notify::Subscription& sub) {
+  notify::EmailSubscription& e = sub.email;
+  EP_RETURN_IF_ERROR(sr.String("url", e.smtp.url, true));
+  if (e.smtp.url.rfind("smtp://", 0) != 0 && e.smtp.url.rfind("smtps://", 0) != 0)
+    return sr.Error(sr.Node("url"), "'" + sr.Path("url") + "' must start with smtp:// or smtps://");
+  EP_RETURN_IF_ERROR(HeaderSafeString(sr, "from", e.from, true));
+  YAML::Node to = sr.Node("to");
+  if (!to.IsDefined() || to.IsNull()) return sr.Error("missing required key '" + sr.Path("to") + "'");
+  if (to.IsScalar()) {
+    e.to.push_back(to.Scalar());
+  } else if (to.IsSequence()) {
+    for (const auto& item : to) {
+      if (!item.IsScalar()) return sr.Error(item, "'" + sr.Path("to") + "' must list addresses");
+      e.to.push_back(item.Scalar());
+    }
+  } else {
+    return sr.Error(to, "'" + sr.Path("to") + "' must be an address or a list of addresses");
+  }
+  for (const std::string& a : e.to) {
+    if (a.find('@') == std::string::npos || a.find_first_of(std::string("\r\n\0,", 4)) != std::string::npos)
+      return sr.Error(to, "'" + sr.Path("to") + "': '" + a + "' is not one email address");
+  }
+  if (e.to.empty()) return sr.Error(to, "'" + sr.Path("to") + "' must not be empty");
+  if (sr.Has("starttls")) {
+    try {
+      e.smtp.starttls = sr.Node("starttls").as<bool>();
+    } catch (const YAML::Exception&) {
+      return sr.Error(sr.Node("starttls"), "'" + sr.Path("starttls") + "' must be true or false");
+    }
+  }
+  if (sr.Has("insecure_skip_verify")) {
+    try {
+      e.smtp.insecure_skip_verify = sr.Node("insecure_skip_verify").as<bool>();
+    } catch (const YAML::Exception&) {
+      return sr.Error(sr.Node("insecure_skip_verify"),
+                      "'" + sr.Path("insecure_skip_verify") + "' must be true or false");
+    }
+  }
+  EP_RETURN_IF_ERROR(sr.String("username", e.smtp.username));
+  EP_RETURN_IF_ERROR(sr.String("password", e.smtp.password));
+  EP_RETURN_IF_ERROR(sr.String("password_env", e.password_env));
+  if (!e.smtp.password.empty() && !e.password_env.empty())
+    return sr.Error(sr.Node("password_env"), "give '" + sr.Path("password") + "' or '" +
+                                                 sr.Path("password_env") + "', not both");
+  if ((!e.smtp.password.empty() || !e.password_env.empty()) && e.smtp.username.empty())
+    return sr.Error("a password needs '" + sr.Path("username") + "'");
+  EP_RETURN_IF_ERROR(sr.String("dashboard_url", e.dashboard_url));
+  for (const std::string& a : e.to) sub.target += (sub.target.empty() ? "" : ",") + a;
+  return Status::Ok();
+}
+
 Status ParseTopics(const Reader& root, PipelineConfig& cfg) {
   const YAML::Node list = root.Node("topics");
   if (!list.IsDefined() || list.IsNull()) return Status::Ok();
   if (!list.IsSequence()) return root.Error(list, "'topics' must be a list");
+  const std::vector<std::string> common = {"name", "type", "filter", "filter_policy", "max_age",
+                                           "max_per_hour"};
+  auto keys = [&](std::initializer_list<const char*> more) {
+    std::vector<std::string> k = common;
+    k.insert(k.end(), more.begin(), more.end());
+    return k;
+  };
   for (size_t i = 0; i < list.size(); ++i) {
     Reader r = root.Child("topics").Item(list[i], i);
     EP_RETURN_IF_ERROR(r.ExpectMap());
@@ -339,24 +427,61 @@ Status ParseTopics(const Reader& root, PipelineConfig& cfg) {
       for (size_t s = 0; s < subs.size(); ++s) {
         Reader sr = r.Child("subscriptions").Item(subs[s], s);
         EP_RETURN_IF_ERROR(sr.ExpectMap());
-        EP_RETURN_IF_ERROR(sr.CheckKeys({"name", "type", "path", "url", "filter"}));
         notify::Subscription sub;
         EP_RETURN_IF_ERROR(sr.String("type", sub.type, true));
         if (sub.type == "log") {
           EP_RETURN_IF_ERROR(sr.Forbid(
               "url", "applies to webhook subscriptions; a log subscription writes to 'path'"));
+          EP_RETURN_IF_ERROR(sr.CheckKeys(keys({"path"})));
           std::string p;
           EP_RETURN_IF_ERROR(sr.PathString("path", p, true));
           sub.target = Resolve(cfg.dir, p).string();
         } else if (sub.type == "webhook") {
           EP_RETURN_IF_ERROR(sr.Forbid(
               "path", "applies to log subscriptions; a webhook subscription posts to 'url'"));
+          EP_RETURN_IF_ERROR(sr.CheckKeys(keys({"url", "secret", "secret_env"})));
           EP_RETURN_IF_ERROR(sr.String("url", sub.target, true));
           if (sub.target.rfind("http://", 0) != 0 && sub.target.rfind("https://", 0) != 0)
             return sr.Error(sr.Node("url"), "'" + sr.Path("url") + "' must start with http:// or https://");
+          EP_RETURN_IF_ERROR(sr.String("secret", sub.secret));
+          EP_RETURN_IF_ERROR(sr.String("secret_env", sub.secret_env));
+          if (!sub.secret.empty() && !sub.secret_env.empty())
+            return sr.Error(sr.Node("secret_env"), "give '" + sr.Path("secret") + "' or '" +
+                                                       sr.Path("secret_env") + "', not both");
+        } else if (sub.type == "email") {
+          EP_RETURN_IF_ERROR(sr.CheckKeys(keys({"url", "from", "to", "starttls", "insecure_skip_verify",
+                                                "username", "password", "password_env",
+                                                "dashboard_url"})));
+          EP_RETURN_IF_ERROR(ParseEmailSubscription(sr, sub));
+        } else if (sub.type == "sns") {
+          EP_RETURN_IF_ERROR(sr.CheckKeys(keys({"topic_arn", "region", "endpoint", "access_key_id",
+                                                "secret_access_key", "dashboard_url"})));
+          notify::SnsSettings& sns = sub.sns;
+          EP_RETURN_IF_ERROR(sr.String("topic_arn", sns.topic_arn, true));
+          if (sns.topic_arn.rfind("arn:", 0) != 0)
+            return sr.Error(sr.Node("topic_arn"), "'" + sr.Path("topic_arn") + "' must be an ARN (arn:aws:sns:…)");
+          // The region defaults to the ARN's (arn:aws:sns:<region>:<account>:<name>).
+          std::vector<std::string> parts;
+          std::stringstream arn(sns.topic_arn);
+          for (std::string part; std::getline(arn, part, ':');) parts.push_back(part);
+          if (parts.size() >= 4) sns.region = parts[3];
+          EP_RETURN_IF_ERROR(sr.String("region", sns.region));
+          if (sns.region.empty())
+            return sr.Error(sr.node(), "missing 'region' (the topic ARN names none)");
+          sns.endpoint = "https://sns." + sns.region + ".amazonaws.com";
+          EP_RETURN_IF_ERROR(sr.String("endpoint", sns.endpoint));
+          if (sns.endpoint.rfind("http://", 0) != 0 && sns.endpoint.rfind("https://", 0) != 0)
+            return sr.Error(sr.Node("endpoint"), "'" + sr.Path("endpoint") + "' must start with http:// or https://");
+          EP_RETURN_IF_ERROR(sr.String("access_key_id", sns.credentials.access_key_id));
+          EP_RETURN_IF_ERROR(sr.String("secret_access_key", sns.credentials.secret_access_key));
+          if (sns.credentials.access_key_id.empty() != sns.credentials.secret_access_key.empty())
+            return sr.Error("give both 'access_key_id' and 'secret_access_key', or neither (then "
+                            "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY are used)");
+          EP_RETURN_IF_ERROR(sr.String("dashboard_url", sub.email.dashboard_url));
+          sub.target = sns.topic_arn;
         } else {
           return sr.Error(sr.Node("type"), "'" + sr.Path("type") + "': unknown subscription type '" +
-                                               sub.type + "' (allowed: log, webhook)");
+                                               sub.type + "' (allowed: log, webhook, email, sns)");
         }
         sub.name = sub.type + "-" + std::to_string(s + 1);
         EP_RETURN_IF_ERROR(sr.String("name", sub.name));
@@ -372,6 +497,44 @@ Status ParseTopics(const Reader& root, PipelineConfig& cfg) {
         if (sr.Has("filter")) {
           EP_ASSIGN_OR_RETURN(sub.filter, ParsePattern(sr, sr.Node("filter"), "'" + sr.Path("filter") + "'"));
         }
+        if (sr.Has("filter_policy")) {
+          // An SNS filter policy over the detail is the EventBridge pattern {"detail": policy};
+          // translated here so that errors point into the policy as written.
+          YAML::Node fp = sr.Node("filter_policy");
+          Json policy;
+          if (fp.IsScalar()) {
+            Result<Json> parsed = ParseJson(fp.Scalar());
+            if (!parsed.ok()) return sr.Error(fp, "'" + sr.Path("filter_policy") + "': " + parsed.status().message());
+            policy = std::move(*parsed);
+          } else {
+            EP_RETURN_IF_ERROR(ToJson(sr, fp, "'" + sr.Path("filter_policy") + "'", 0, policy));
+          }
+          Result<Json> pattern = notify::FilterPolicyToPatternJson(policy);
+          if (!pattern.ok()) return sr.Error(fp, "'" + sr.Path("filter_policy") + "': " + pattern.status().message());
+          Result<events::EventPattern> p = events::EventPattern::Parse(*pattern);
+          if (!p.ok()) {
+            std::string place(p.status().place());
+            auto at = place.find("detail");
+            std::string where = at == std::string::npos ? "" : place.substr(at + 6);
+            if (!where.empty() && where[0] == '.') where.erase(0, 1);
+            return sr.Error(fp, "'" + sr.Path("filter_policy") + "'" +
+                                    (where.empty() ? "" : " at '" + where + "'") + ": " +
+                                    p.status().message());
+          }
+          sub.filter_policy = std::move(*p);
+        }
+        if (sr.Has("max_age")) {
+          std::string text;
+          EP_RETURN_IF_ERROR(sr.String("max_age", text));
+          std::optional<int64_t> ms = ParseDurationMs(text);
+          if (!ms)
+            return sr.Error(sr.Node("max_age"), "'" + sr.Path("max_age") + "': '" + text +
+                                                    "' is not a duration like 90s, 30m, 24h or 7d");
+          sub.max_age_ms = *ms;
+        }
+        int64_t per_hour = 0;
+        EP_RETURN_IF_ERROR(sr.Int("max_per_hour", per_hour, 0, 1000000));
+        sub.max_per_hour = static_cast<int>(per_hour);
         topic.subscriptions.push_back(std::move(sub));
       }
     }

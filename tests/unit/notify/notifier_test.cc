@@ -8,11 +8,14 @@
 #include <regex>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "common/aws_sigv4.h"
 #include "common/ids.h"
 #include "common/time_util.h"
 #include "events/event.h"
+#include "notify/filter_policy.h"
 #include "test_http_server.h"
 
 namespace ecompipe::notify {
@@ -341,7 +344,9 @@ TEST(NotifierTest, MaxAttemptsMakesADeadLetter) {
   EXPECT_EQ(OnlyRecord(*n).attempts, 2);  // a dead letter is never retried
 }
 
-TEST(NotifierTest, RetryBackoffDoubles) {
+// The delay doubles per attempt; its upper half is random (jitter), so a retry lands between
+// half and all of 1 s * 2^(attempt-1) after the failure.
+TEST(NotifierTest, RetryBackoffDoublesWithJitter) {
   TempDir dir;
   const std::string path = dir.File("a-folder");
   fs::create_directories(path);
@@ -357,7 +362,7 @@ TEST(NotifierTest, RetryBackoffDoubles) {
     OutboxRow row = ReadRow(dir, id);
     const int64_t delay = int64_t{1000} << (attempt - 1);
     EXPECT_EQ(row.attempts, attempt);
-    EXPECT_GE(row.next_attempt_ms, before + delay);
+    EXPECT_GE(row.next_attempt_ms, before + delay / 2);
     EXPECT_LE(row.next_attempt_ms, after + delay);
   }
 }
@@ -523,6 +528,119 @@ TEST(NotifierTest, OpenInAMissingFolderFails) {
   Result<std::unique_ptr<Notifier>> n = Notifier::Open(dir.File("missing/state.db"), {});
   ASSERT_FALSE(n.ok());
   EXPECT_EQ(n.status().code(), StatusCode::kIoError);
+}
+
+}  // namespace
+}  // namespace ecompipe::notify
+
+namespace ecompipe::notify {
+namespace {
+
+Subscription SignedHookSub(const std::string& name, const std::string& url, const std::string& secret) {
+  Subscription s = HookSub(name, url);
+  s.secret = secret;
+  return s;
+}
+
+TEST(NotifierTest, SignedWebhookCarriesTimestampAndHmacOfTimestampDotBody) {
+  TempDir dir;
+  TestHttpServer server(200);
+  auto n = OpenOrDie(dir, {{"status", {SignedHookSub("hook", server.Url(), "s3cret")}}});
+  ASSERT_NE(n, nullptr);
+  ASSERT_TRUE(n->Publish("status", JobEvent()).ok());
+  EXPECT_EQ(*n->DeliverDue(), 1);
+  auto reqs = server.Requests();
+  ASSERT_EQ(reqs.size(), 1u);
+  const std::string ts = reqs[0].Header("x-ecompipe-timestamp");
+  ASSERT_FALSE(ts.empty());
+  EXPECT_NEAR(std::stoll(ts), NowMillis() / 1000, 5);
+  EXPECT_EQ(reqs[0].Header("x-ecompipe-signature"),
+            "v1=" + HexEncode(HmacSha256("s3cret", ts + "." + reqs[0].body)));
+}
+
+TEST(NotifierTest, UnsignedWebhookHasNoSignatureHeaders) {
+  TempDir dir;
+  TestHttpServer server(200);
+  auto n = OpenOrDie(dir, {{"status", {HookSub("hook", server.Url())}}});
+  ASSERT_TRUE(n->Publish("status", JobEvent()).ok());
+  EXPECT_EQ(*n->DeliverDue(), 1);
+  EXPECT_EQ(server.Requests().at(0).Header("x-ecompipe-signature"), "");
+}
+
+TEST(NotifierTest, FilterPolicyKeepsOnlyMatchingDetail) {
+  TempDir dir;
+  Subscription oncall = LogSub("oncall", dir.File("oncall.jsonl"));
+  Result<events::EventPattern> p = ParseFilterPolicy(Json::parse(R"({"state": ["FAILED"]})"));
+  ASSERT_TRUE(p.ok());
+  oncall.filter_policy = *p;
+  auto n = OpenOrDie(dir, {{"status", {oncall}}});
+  ASSERT_TRUE(n->Publish("status", JobEvent("SUCCEEDED")).ok());
+  ASSERT_TRUE(n->Publish("status", JobEvent("FAILED")).ok());
+  auto list = n->List(10);
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ(list->front().summary, "Glue Job State Change FAILED");
+}
+
+TEST(NotifierTest, PastMaxAgeAFailureIsADeadLetterAndRedriveSendsItAgain) {
+  TempDir dir;
+  TestHttpServer server(500);
+  Subscription hook = HookSub("hook", server.Url());
+  hook.max_age_ms = 1;  // any failure after the first millisecond is final
+  auto n = OpenOrDie(dir, {{"status", {hook}}}, 0);
+  ASSERT_TRUE(n->Publish("status", JobEvent()).ok());
+  std::string id = OnlyRecord(*n).id;
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_EQ(*n->DeliverDue(), 0);
+  OutboxRow row = ReadRow(dir, id);
+  EXPECT_EQ(row.status, "dead");
+  EXPECT_THAT(row.last_error, ::testing::HasSubstr("max_age"));
+
+  EXPECT_EQ(*n->Redrive("no-such-id"), 0);
+  server.SetStatus(200);
+  EXPECT_EQ(*n->Redrive(id), 1);
+  EXPECT_EQ(ReadRow(dir, id).status, "pending");
+  EXPECT_EQ(*n->DeliverDue(), 1);
+  EXPECT_EQ(ReadRow(dir, id).status, "delivered");
+  // The same delivery id on every attempt, redriven or not.
+  auto reqs = server.Requests();
+  ASSERT_EQ(reqs.size(), 2u);
+  EXPECT_EQ(reqs[0].Header("x-ecompipe-delivery"), id);
+  EXPECT_EQ(reqs[1].Header("x-ecompipe-delivery"), id);
+}
+
+TEST(NotifierTest, RedriveAllTouchesDeadLettersOnly) {
+  TempDir dir;
+  TestHttpServer server(404);  // a 4xx is a dead letter at once
+  auto n = OpenOrDie(dir, {{"status", {HookSub("hook", server.Url()), LogSub("log", dir.File("l"))}}});
+  ASSERT_TRUE(n->Publish("status", JobEvent("FAILED")).ok());
+  ASSERT_TRUE(n->Publish("status", JobEvent("SUCCEEDED")).ok());
+  EXPECT_EQ(*n->DeliverDue(), 2);  // the two log lines
+  EXPECT_EQ(*n->Redrive(""), 2);   // the two webhook dead letters
+  EXPECT_EQ(*n->PendingCount(), 2);
+}
+
+TEST(NotifierTest, RateLimitHoldsThenSendsOneDigest) {
+  TempDir dir;
+  TestHttpServer server(200);
+  Subscription hook = HookSub("hook", server.Url());
+  hook.max_per_hour = 2;
+  auto n = OpenOrDie(dir, {{"status", {hook}}});
+  ASSERT_TRUE(n->Publish("status", JobEvent("FAILED")).ok());
+  EXPECT_EQ(*n->DeliverDue(), 1);
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(n->Publish("status", JobEvent("FAILED")).ok());
+  // One slot left in the hour and five waiting: they go out together, as one digest.
+  EXPECT_EQ(*n->DeliverDue(), 5);
+  auto reqs = server.Requests();
+  ASSERT_EQ(reqs.size(), 2u);
+  EXPECT_EQ(reqs[1].Header("x-ecompipe-digest"), "5");
+  Json digest = Json::parse(reqs[1].body);
+  EXPECT_EQ(digest["type"], "digest");
+  EXPECT_EQ(digest["events"].size(), 5u);
+  // The hour's budget is spent: the next one is held, not sent.
+  ASSERT_TRUE(n->Publish("status", JobEvent("FAILED")).ok());
+  EXPECT_EQ(*n->DeliverDue(), 0);
+  EXPECT_EQ(server.Requests().size(), 2u);
+  EXPECT_EQ(*n->PendingCount(), 1);
 }
 
 }  // namespace

@@ -616,9 +616,9 @@ TEST(ConfigTest, SubscriptionNamesDefaultToTypeAndPosition) {
 }
 
 TEST(ConfigTest, AnUnknownSubscriptionTypeListsTheAllowedOnes) {
-  EXPECT_EQ(ErrorOf("topics:\n  - name: t\n    subscriptions:\n      - {type: email, path: x}\n"),
-            "ecompipe.yaml:4: 'topics[0].subscriptions[0].type': unknown subscription type 'email' "
-            "(allowed: log, webhook)");
+  EXPECT_EQ(ErrorOf("topics:\n  - name: t\n    subscriptions:\n      - {type: pager, path: x}\n"),
+            "ecompipe.yaml:4: 'topics[0].subscriptions[0].type': unknown subscription type 'pager' "
+            "(allowed: log, webhook, email, sns)");
 }
 
 TEST(ConfigTest, AWebhookSubscriptionNeedsAnHttpUrl) {
@@ -863,6 +863,87 @@ TEST(ConfigTest, FindJobAndHasCrawlerLookUpByName) {
   EXPECT_EQ(cfg.FindJob("nope"), nullptr);
   EXPECT_TRUE(cfg.HasCrawler("transactions"));
   EXPECT_FALSE(cfg.HasCrawler("nope"));
+}
+
+}  // namespace
+}  // namespace ecompipe::runtime
+
+namespace ecompipe::runtime {
+namespace {
+
+TEST(ConfigTest, EmailSubscriptionReadsSmtpRecipientsAndAuth) {
+  PipelineConfig cfg = ParseOrDie(
+      "topics:\n  - name: t\n    subscriptions:\n"
+      "      - type: email\n        url: smtp://mail.example:587\n        starttls: true\n"
+      "        from: \"ecompipe <noreply@shop.example>\"\n        to: [a@shop.example, b@shop.example]\n"
+      "        username: u\n        password_env: SMTP_PASSWORD\n"
+      "        dashboard_url: http://dash\n        max_age: 2h\n        max_per_hour: 6\n");
+  const notify::Subscription& s = cfg.topics.at(0).subscriptions.at(0);
+  EXPECT_EQ(s.name, "email-1");
+  EXPECT_EQ(s.email.smtp.url, "smtp://mail.example:587");
+  EXPECT_TRUE(s.email.smtp.starttls);
+  EXPECT_EQ(s.email.to, (std::vector<std::string>{"a@shop.example", "b@shop.example"}));
+  EXPECT_EQ(s.email.password_env, "SMTP_PASSWORD");
+  EXPECT_EQ(s.email.smtp.password, "");
+  EXPECT_EQ(s.target, "a@shop.example,b@shop.example");
+  EXPECT_EQ(s.max_age_ms, 2 * 3600 * 1000);
+  EXPECT_EQ(s.max_per_hour, 6);
+}
+
+TEST(ConfigTest, EmailSubscriptionErrors) {
+  EXPECT_EQ(ErrorOf("topics:\n  - name: t\n    subscriptions:\n"
+                    "      - {type: email, url: \"http://x\", from: a@b, to: c@d}\n"),
+            "ecompipe.yaml:4: 'topics[0].subscriptions[0].url' must start with smtp:// or smtps://");
+  EXPECT_EQ(ErrorOf("topics:\n  - name: t\n    subscriptions:\n"
+                    "      - {type: email, url: \"smtp://x\", from: a@b, to: nobody}\n"),
+            "ecompipe.yaml:4: 'topics[0].subscriptions[0].to': 'nobody' is not one email address");
+  EXPECT_EQ(ErrorOf("topics:\n  - name: t\n    subscriptions:\n"
+                    "      - {type: email, url: \"smtp://x\", from: a@b, to: c@d, password: p}\n"),
+            "ecompipe.yaml:4: a password needs 'topics[0].subscriptions[0].username'");
+  EXPECT_EQ(ErrorOf("topics:\n  - name: t\n    subscriptions:\n"
+                    "      - {type: email, url: \"smtp://x\", from: a@b, to: c@d, secret: s}\n"),
+            "ecompipe.yaml:4: unknown key 'topics[0].subscriptions[0].secret' (allowed: name, type, "
+            "filter, filter_policy, max_age, max_per_hour, url, from, to, starttls, "
+            "insecure_skip_verify, username, password, password_env, dashboard_url)");
+}
+
+TEST(ConfigTest, SnsSubscriptionTakesTheRegionFromTheArn) {
+  PipelineConfig cfg = ParseOrDie(
+      "topics:\n  - name: t\n    subscriptions:\n"
+      "      - {type: sns, topic_arn: \"arn:aws:sns:eu-west-1:123456789012:status\"}\n");
+  const notify::Subscription& s = cfg.topics.at(0).subscriptions.at(0);
+  EXPECT_EQ(s.sns.region, "eu-west-1");
+  EXPECT_EQ(s.sns.endpoint, "https://sns.eu-west-1.amazonaws.com");
+  EXPECT_TRUE(s.sns.credentials.access_key_id.empty());
+  EXPECT_EQ(ErrorOf("topics:\n  - name: t\n    subscriptions:\n"
+                    "      - {type: sns, topic_arn: \"arn:aws:sns:eu-west-1:1:t\", access_key_id: A}\n"),
+            "ecompipe.yaml:4: give both 'access_key_id' and 'secret_access_key', or neither (then "
+            "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY are used)");
+}
+
+TEST(ConfigTest, WebhookSecretAndFilterPolicy) {
+  PipelineConfig cfg = ParseOrDie(
+      "topics:\n  - name: t\n    subscriptions:\n"
+      "      - type: webhook\n        url: http://h/x\n        secret_env: HOOK_SECRET\n"
+      "        filter_policy:\n          state: [FAILED]\n          rowsRejected: [{numeric: [\">\", 0]}]\n");
+  const notify::Subscription& s = cfg.topics.at(0).subscriptions.at(0);
+  EXPECT_EQ(s.secret_env, "HOOK_SECRET");
+  ASSERT_TRUE(s.filter_policy.has_value());
+  EXPECT_TRUE(s.filter_policy->Matches(
+      Json{{"id", "e"}, {"detail", {{"state", "FAILED"}, {"rowsRejected", 3}}}}));
+  EXPECT_FALSE(s.filter_policy->Matches(
+      Json{{"id", "e"}, {"detail", {{"state", "SUCCEEDED"}, {"rowsRejected", 3}}}}));
+}
+
+TEST(ConfigTest, BadFilterPolicyAndMaxAgeAreErrors) {
+  EXPECT_EQ(ErrorOf("topics:\n  - name: t\n    subscriptions:\n"
+                    "      - {type: log, path: l, filter_policy: {state: FAILED}}\n")
+                .rfind("ecompipe.yaml:4: 'topics[0].subscriptions[0].filter_policy' at 'state'", 0),
+            0u);
+  EXPECT_EQ(ErrorOf("topics:\n  - name: t\n    subscriptions:\n"
+                    "      - {type: log, path: l, max_age: soon}\n"),
+            "ecompipe.yaml:4: 'topics[0].subscriptions[0].max_age': 'soon' is not a duration like "
+            "90s, 30m, 24h or 7d");
 }
 
 }  // namespace
