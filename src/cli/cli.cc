@@ -12,6 +12,7 @@
 #include <iostream>
 #include <thread>
 
+#include "cli/job_command.h"
 #include "cli/table_printer.h"
 #include "common/time_util.h"
 #include "gen/generator.h"
@@ -558,6 +559,8 @@ int Main(int argc, char** argv) {
   redrive->add_option("--id", redrive_id, "The notification id (see `ecompipe notifications`)");
   redrive->add_flag("--all", redrive_all, "Every dead letter");
 
+  std::function<int()> job_action;
+  AddJobCommand(app, job_action);
 
   try {
     app.parse(argc, argv);
@@ -572,6 +575,7 @@ int Main(int argc, char** argv) {
   spdlog::set_level(g.verbose ? spdlog::level::debug : g.quiet ? spdlog::level::warn : spdlog::level::info);
   if (!serve->parsed() && !process->parsed() && !g.verbose) spdlog::set_level(spdlog::level::warn);
 
+  if (job_action) return job_action();
   if (init->parsed()) return CmdInit(init_dir, init_force);
   if (generate->parsed()) return CmdGenerate(g, gopt, gen_out, gen_bucket);
   if (put->parsed()) return CmdPut(g, put_file, put_key);

@@ -21,7 +21,8 @@ CsvReader::CsvReader(storage::InputStream& in, const CsvOptions& options)
     : buffer_(in, options.chunk_size),
       delimiter_(options.delimiter),
       quote_(options.quote),
-      max_record_bytes_(options.max_record_bytes) {}
+      max_record_bytes_(options.max_record_bytes),
+      skip_bom_(options.skip_bom) {}
 
 Status CsvReader::SkipBom() {
   while (buffer_.available() < 3) {
@@ -36,7 +37,7 @@ Status CsvReader::SkipBom() {
 
 Result<const Record*> CsvReader::Next() {
   if (!started_) {
-    EP_RETURN_IF_ERROR(SkipBom());
+    if (skip_bom_) EP_RETURN_IF_ERROR(SkipBom());
     started_ = true;
   }
   while (true) {

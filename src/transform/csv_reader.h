@@ -33,6 +33,9 @@ struct CsvOptions {
   char quote = '"';
   size_t max_record_bytes = 1 << 20;
   size_t chunk_size = 1 << 20;  // bytes asked of the stream per read
+  // Skip a UTF-8 byte order mark at the start. Off for a chunk cut from the middle of an
+  // object, whose first record may legitimately start with U+FEFF.
+  bool skip_bom = true;
 };
 
 class CsvReader final : public RecordReader {
@@ -82,6 +85,7 @@ class CsvReader final : public RecordReader {
   const char delimiter_;
   const char quote_;
   const size_t max_record_bytes_;
+  const bool skip_bom_;
   bool started_ = false;
   int64_t line_ = 1;
 

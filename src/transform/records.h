@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -27,10 +28,15 @@ struct Customer {
   std::string membership_level;
 };
 
+class DimensionIndex;  // transform/dimension_index.h
+
 // The dimension tables, keyed by id. Read-only once built; safe to share between threads.
+// `index`, when set, must describe exactly these maps (DimensionIndex::Build(*this)); the job
+// uses it for its lookups and builds a temporary one when it is not set.
 struct Dimensions {
   std::unordered_map<std::string, Product> products;
   std::unordered_map<std::string, Customer> customers;
+  std::shared_ptr<const DimensionIndex> index;
 };
 
 // One row of fact_transactions (without lineage, which the warehouse adds).
@@ -91,6 +97,9 @@ struct ClassBin {
 struct JobSpec {
   std::vector<ClassBin> bins = {{Money{10000}, "Small"}, {Money{50000}, "Medium"}, {std::nullopt, "Large"}};
   size_t max_record_bytes = 1 << 20;  // longer records are rejected as line_too_long
+  // Execution, not semantics: the output is the same whatever these are.
+  int threads = 0;               // workers for CSV input; 0: std::thread::hardware_concurrency()
+  size_t chunk_bytes = 1 << 20;  // bytes of input per unit of parallel work
 };
 
 // Returns the label of the first bin whose bound is >= total (bins in order), or an empty

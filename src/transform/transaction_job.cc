@@ -2,11 +2,17 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <optional>
+#include <thread>
+#include <unordered_set>
 
 #include "transform/csv_reader.h"
+#include "transform/dimension_index.h"
+#include "transform/internal/chunk_runner.h"
+#include "transform/internal/transaction_check.h"
 #include "transform/internal/transaction_id_set.h"
 #include "transform/json_lines_reader.h"
 #include "transform/rules.h"
@@ -367,10 +373,10 @@ Status DuplicateId(std::string_view column, std::string_view id, int64_t first_l
 
 }  // namespace
 
-Result<TransformStats> TransformObject(storage::InputStream& decoded,
-                                       const catalog::TableSchema& schema, const Dimensions& dims,
-                                       const JobSpec& spec, const std::string& object_key,
-                                       RowSink& sink) {
+Result<TransformStats> TransformObjectSequential(storage::InputStream& decoded,
+                                                 const catalog::TableSchema& schema,
+                                                 const Dimensions& dims, const JobSpec& spec,
+                                                 const std::string& object_key, RowSink& sink) {
   EP_ASSIGN_OR_RETURN(Input input, OpenInput(decoded, schema, kTransactionColumns,
                                              spec.max_record_bytes, object_key));
   TransactionTransformer transformer(input, dims, spec, sink);
@@ -378,6 +384,152 @@ Result<TransformStats> TransformObject(storage::InputStream& decoded,
       input, object_key, [&](const Record& record) { return transformer.Process(record); }));
   EP_RETURN_IF_ERROR(transformer.Flush());
   return transformer.stats();
+}
+
+namespace {
+
+// One chunk's output for a RowSink: rows with lines relative to the chunk (1-based).
+struct SinkChunk {
+  std::vector<FactRow> facts;  // the first fact_count are this chunk's; the rest keep capacity
+  size_t fact_count = 0;
+  std::vector<RejectRow> rejects;
+  int64_t rows_read = 0;
+};
+
+// Checks every record of `chunk` into `out`. Facts whose relative line is in `duplicates`
+// become duplicate_transaction_id rejects (the caller found their ids earlier in the object).
+int64_t TransformChunk(std::string_view chunk, const internal::Layout& layout,
+                       const CsvOptions& csv, const DimensionIndex& index, const JobSpec& spec,
+                       const std::unordered_set<int64_t>* duplicates, SinkChunk& out) {
+  out.fact_count = 0;
+  out.rejects.clear();
+  out.rows_read = 0;
+  internal::MemoryInputStream in(chunk);
+  CsvReader reader(in, csv);
+  internal::CheckedFact fact;
+  std::string_view tid;
+  while (true) {
+    Result<const Record*> next = reader.Next();
+    if (!next.ok() || *next == nullptr) break;  // memory streams do not fail
+    const Record& record = **next;
+    ++out.rows_read;
+    std::optional<internal::Problem> problem =
+        internal::CheckTransaction(record, layout, index, spec, fact, &tid);
+    if (!problem && duplicates != nullptr && duplicates->count(record.line) != 0) {
+      problem = internal::Problem{reason::kDuplicateTransactionId,
+                                  "transaction_id " + Quoted(tid) +
+                                      " already appeared earlier in this object"};
+    }
+    if (problem) {
+      out.rejects.push_back(RejectRow{.line = record.line,
+                                      .reason = problem->reason,
+                                      .detail = std::move(problem->detail),
+                                      .raw = std::string(record.raw),
+                                      .transaction_id = std::string(tid)});
+      continue;
+    }
+    if (out.fact_count == out.facts.size()) out.facts.emplace_back();
+    FactRow& row = out.facts[out.fact_count++];
+    row.line = record.line;
+    row.transaction_id.assign(fact.transaction_id);
+    row.customer_id.assign(fact.customer_id);
+    row.customer_email.assign(index.email(fact.customer));
+    row.product_id.assign(fact.product_id);
+    row.product_name.assign(index.product_name(fact.product));
+    row.quantity = fact.quantity;
+    row.supplier_id.assign(index.supplier_id(fact.product));
+    row.price = fact.price;
+    row.transaction_date.assign(fact.date);
+    row.total_amount = fact.total;
+    row.transaction_type.assign(Classify(spec, fact.total));
+    row.payment_type.assign(fact.payment_type);
+    row.status.assign(fact.status);
+  }
+  return reader.line() - 1;
+}
+
+int WorkerCount(const JobSpec& spec) {
+  if (spec.threads > 0) return spec.threads;
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
+
+}  // namespace
+
+Result<TransformStats> TransformObject(storage::InputStream& decoded,
+                                       const catalog::TableSchema& schema, const Dimensions& dims,
+                                       const JobSpec& spec, const std::string& object_key,
+                                       RowSink& sink) {
+  if (schema.format == catalog::DataFormat::kJsonLines)
+    return TransformObjectSequential(decoded, schema, dims, spec, object_key, sink);
+  EP_ASSIGN_OR_RETURN(internal::OpenedCsv opened,
+                      internal::OpenCsv(decoded, schema, internal::kTransactionColumns,
+                                        spec.max_record_bytes, object_key));
+  TransformStats stats;
+  if (opened.empty) return stats;
+  std::shared_ptr<const DimensionIndex> index = dims.index;
+  if (index == nullptr) index = std::make_shared<const DimensionIndex>(DimensionIndex::Build(dims));
+
+  const CsvOptions csv{.delimiter = schema.delimiter,
+                       .quote = schema.quote,
+                       .max_record_bytes = spec.max_record_bytes,
+                       .chunk_size = std::max<size_t>(spec.chunk_bytes, 4096),
+                       .skip_bom = false};
+  internal::TransactionIdSet seen;
+  std::unordered_set<int64_t> duplicates;
+  SinkChunk redo;                 // a chunk re-checked with its duplicates known
+  std::vector<FactRow> batch;     // rows handed to the sink, at most kBatchRows at a time
+  std::vector<RejectRow> rejects;
+
+  const auto work = [&](std::string_view chunk, SinkChunk& out) {
+    return TransformChunk(chunk, opened.layout, csv, *index, spec, nullptr, out);
+  };
+  const auto consume = [&](std::string_view chunk, SinkChunk& out, int64_t first_line) -> Status {
+    SinkChunk* result = &out;
+    duplicates.clear();
+    for (size_t i = 0; i < out.fact_count; ++i) {
+      if (!seen.Insert(out.facts[i].transaction_id)) duplicates.insert(out.facts[i].line);
+    }
+    if (!duplicates.empty()) {
+      TransformChunk(chunk, opened.layout, csv, *index, spec, &duplicates, redo);
+      result = &redo;
+    }
+    stats.rows_read += result->rows_read;
+    stats.facts += static_cast<int64_t>(result->fact_count);
+    stats.rejects += static_cast<int64_t>(result->rejects.size());
+    const int64_t shift = first_line - 1;
+    for (size_t i = 0; i < result->fact_count; i += kBatchRows) {
+      const size_t n = std::min(kBatchRows, result->fact_count - i);
+      batch.resize(n);
+      for (size_t j = 0; j < n; ++j) {
+        std::swap(batch[j], result->facts[i + j]);  // keeps both sides' string capacity
+        batch[j].line += shift;
+      }
+      EP_RETURN_IF_ERROR(sink.AddFacts(batch));
+    }
+    for (size_t i = 0; i < result->rejects.size(); i += kBatchRows) {
+      const size_t n = std::min(kBatchRows, result->rejects.size() - i);
+      rejects.clear();
+      for (size_t j = 0; j < n; ++j) {
+        rejects.push_back(std::move(result->rejects[i + j]));
+        rejects.back().line += shift;
+      }
+      EP_RETURN_IF_ERROR(sink.AddRejects(rejects));
+    }
+    return Status::Ok();
+  };
+
+  internal::ChunkRunner<SinkChunk> runner(internal::ChunkRunnerOptions{
+      .threads = WorkerCount(spec),
+      .chunk_bytes = std::max<size_t>(spec.chunk_bytes, 1),
+      .delimiter = schema.delimiter,
+      .quote = schema.quote});
+  int64_t error_line = -1;  // set only for a stream error
+  Status status = runner.Run(decoded, opened.rest, opened.first_line, work, consume, &error_line);
+  // A stream error is placed at the object and line, as in the sequential reader; a sink
+  // error is returned as the sink made it.
+  if (!status.ok() && error_line >= 0) return AtLine(std::move(status), object_key, error_line);
+  if (!status.ok()) return status;
+  return stats;
 }
 
 Result<std::vector<Product>> ReadProducts(storage::InputStream& decoded,

@@ -21,6 +21,12 @@
 // Memory: bounded by the chunk size and JobSpec::max_record_bytes, except for the
 // duplicate check's set of accepted transaction ids: 16 to 32 bytes per accepted row.
 // An empty object, or one with only a header, is not an error: 0 rows read.
+//
+// Parallelism: CSV input is cut into chunks of about JobSpec::chunk_bytes at record
+// boundaries and checked on JobSpec::threads workers (internal/chunk_runner.h); the sink is
+// called on the caller's thread only, in input order, so its input is the same whatever the
+// thread count and chunk size. The duplicate check runs in input order on that thread.
+// JSON Lines input is read on the caller's thread.
 #pragma once
 
 #include <string>
@@ -57,6 +63,14 @@ Result<TransformStats> TransformObject(storage::InputStream& decoded,
                                        const catalog::TableSchema& schema,
                                        const Dimensions& dims, const JobSpec& spec,
                                        const std::string& object_key, RowSink& sink);
+
+// The same job read record by record on the caller's thread (JobSpec::threads and
+// chunk_bytes are ignored): the reference the parallel engine is tested against. Same
+// output, batches of at most 8192 rows.
+Result<TransformStats> TransformObjectSequential(storage::InputStream& decoded,
+                                                 const catalog::TableSchema& schema,
+                                                 const Dimensions& dims, const JobSpec& spec,
+                                                 const std::string& object_key, RowSink& sink);
 
 // Dimension files (CSV with a header, or JSON Lines). Columns are mapped by header name,
 // extra columns are ignored (the reference customers.csv has a trailing row_num); a missing

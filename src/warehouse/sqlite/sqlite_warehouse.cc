@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "common/time_util.h"
+#include "transform/dimension_index.h"
 #include "transform/money.h"
 
 namespace ecompipe::warehouse {
@@ -838,6 +839,8 @@ Result<transform::Dimensions> SqliteWarehouse::LoadDimensions() {
     }
     if (rc != SQLITE_DONE) return Error(rc, "read dim_customers");
   }
+  // Built once here so that every job over these dimensions shares it.
+  dims.index = std::make_shared<const transform::DimensionIndex>(transform::DimensionIndex::Build(dims));
   return dims;
 }
 

@@ -1,0 +1,204 @@
+#include "transform/dimension_index.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace ecompipe::transform {
+
+namespace {
+
+constexpr size_t kMaxDigits = 18;
+
+uint64_t Mix(uint64_t x) {  // splitmix64's finaliser
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebULL;
+  x ^= x >> 31;
+  return x;
+}
+
+// (10^d - 10) / 9 for d = 0..18: the first key of d-digit strings (see IdTable::KeyOf).
+constexpr uint64_t kLengthBase[kMaxDigits + 1] = {
+    0,  // unused: at least one digit
+    0,
+    10,
+    110,
+    1110,
+    11110,
+    111110,
+    1111110,
+    11111110,
+    111111110,
+    1111111110,
+    11111111110,
+    111111111110,
+    1111111111110,
+    11111111111110,
+    111111111111110,
+    1111111111111110,
+    11111111111111110,
+    111111111111111110};
+
+}  // namespace
+
+uint64_t IdTable::KeyOf(std::string_view id) const {
+  const size_t digits = id.size() - 1;
+  if (id.size() < 2 || digits > kMaxDigits || id[0] != prefix_) return kNoKey;
+  uint64_t value = 0;
+  for (size_t i = 1; i < id.size(); ++i) {
+    const unsigned d = static_cast<unsigned char>(id[i]) - '0';
+    if (d > 9) return kNoKey;
+    value = value * 10 + d;
+  }
+  // Strings of d digits map to [base(d), base(d+1)): a bijection that keeps "012" and "12"
+  // apart, all below 2^63.
+  return kLengthBase[digits] + value;
+}
+
+bool IdTable::Add(std::string_view id) {
+  const uint64_t key = KeyOf(id);
+  if (key == kNoKey) {
+    if (!others_.emplace(std::string(id), size_).second) return false;
+    ++size_;
+    return true;
+  }
+  // Duplicates among numeric keys are found while hashing them (before Seal() too).
+  if (!InsertHashed(key, size_)) return false;
+  pending_.emplace_back(key, size_);
+  ++size_;
+  return true;
+}
+
+bool IdTable::InsertHashed(uint64_t key, uint32_t row) {
+  if ((hashed_count_ + 1) * 2 > keys_.size()) GrowHashed();
+  const size_t mask = keys_.size() - 1;
+  for (size_t i = Mix(key) & mask;; i = (i + 1) & mask) {
+    if (keys_[i] == key) return false;
+    if (keys_[i] == kNoKey) {
+      keys_[i] = key;
+      rows_[i] = row;
+      ++hashed_count_;
+      return true;
+    }
+  }
+}
+
+void IdTable::GrowHashed() {
+  std::vector<uint64_t> old_keys = std::move(keys_);
+  std::vector<uint32_t> old_rows = std::move(rows_);
+  const size_t size = old_keys.empty() ? 1024 : old_keys.size() * 2;
+  keys_.assign(size, kNoKey);
+  rows_.assign(size, kNoRow);
+  const size_t mask = size - 1;
+  for (size_t j = 0; j < old_keys.size(); ++j) {
+    if (old_keys[j] == kNoKey) continue;
+    size_t i = Mix(old_keys[j]) & mask;
+    while (keys_[i] != kNoKey) i = (i + 1) & mask;
+    keys_[i] = old_keys[j];
+    rows_[i] = old_rows[j];
+  }
+}
+
+void IdTable::Seal() {
+  sealed_ = true;
+  if (pending_.empty()) return;
+  uint64_t lo = pending_.front().first;
+  uint64_t hi = lo;
+  for (const auto& [key, row] : pending_) {
+    lo = std::min(lo, key);
+    hi = std::max(hi, key);
+  }
+  // Dense when the vector costs at most ~3x the keys: 4 bytes a slot against the hashed
+  // layout's 24 bytes a key at load 1/2, and one cache miss instead of one or more.
+  const uint64_t span = hi - lo + 1;
+  if (span <= 3 * pending_.size() + 1024) {
+    use_dense_ = true;
+    dense_base_ = lo;
+    dense_.assign(span, kNoRow);
+    for (const auto& [key, row] : pending_) dense_[key - lo] = row;
+    keys_ = {};
+    rows_ = {};
+  }
+  pending_ = {};
+}
+
+std::optional<uint32_t> IdTable::FindKey(uint64_t key) const {
+  if (use_dense_) {
+    const uint64_t i = key - dense_base_;  // wraps to a huge value below the base
+    if (i >= dense_.size() || dense_[i] == kNoRow) return std::nullopt;
+    return dense_[i];
+  }
+  if (keys_.empty()) return std::nullopt;
+  const size_t mask = keys_.size() - 1;
+  for (size_t i = Mix(key) & mask;; i = (i + 1) & mask) {
+    if (keys_[i] == key) return rows_[i];
+    if (keys_[i] == kNoKey) return std::nullopt;
+  }
+}
+
+std::optional<uint32_t> IdTable::Find(std::string_view id) const {
+  const uint64_t key = KeyOf(id);
+  if (key != kNoKey) return FindKey(key);
+  if (others_.empty()) return std::nullopt;
+  const auto it = others_.find(std::string(id));
+  if (it == others_.end()) return std::nullopt;
+  return it->second;
+}
+
+void AppendCsvField(std::string& out, std::string_view value) {
+  if (value.find_first_of(",\"\r\n") == std::string_view::npos) {
+    out.append(value);
+    return;
+  }
+  out.push_back('"');
+  for (char c : value) {
+    out.push_back(c);
+    if (c == '"') out.push_back('"');
+  }
+  out.push_back('"');
+}
+
+DimensionIndex::Attr DimensionIndex::Store(std::string_view value) {
+  Attr attr;
+  attr.value = Span{arena_.size(), static_cast<uint32_t>(value.size())};
+  arena_.append(value);
+  if (value.find_first_of(",\"\r\n") == std::string_view::npos) {
+    attr.csv = attr.value;
+  } else {
+    const size_t start = arena_.size();
+    AppendCsvField(arena_, value);
+    attr.csv = Span{start, static_cast<uint32_t>(arena_.size() - start)};
+  }
+  return attr;
+}
+
+bool DimensionIndex::AddCustomer(std::string_view id, std::string_view email) {
+  if (!customers_.Add(id)) return false;
+  customer_attrs_.push_back(Store(email));
+  return true;
+}
+
+bool DimensionIndex::AddProduct(std::string_view id, std::string_view name,
+                                std::string_view supplier_id) {
+  if (!products_.Add(id)) return false;
+  product_attrs_.push_back(Store(name));
+  product_attrs_.push_back(Store(supplier_id));
+  return true;
+}
+
+void DimensionIndex::Seal() {
+  customers_.Seal();
+  products_.Seal();
+}
+
+DimensionIndex DimensionIndex::Build(const Dimensions& dims) {
+  DimensionIndex index;
+  for (const auto& [id, customer] : dims.customers) index.AddCustomer(id, customer.email);
+  for (const auto& [id, product] : dims.products)
+    index.AddProduct(id, product.product_name, product.supplier_id);
+  index.Seal();
+  return index;
+}
+
+}  // namespace ecompipe::transform

@@ -1,0 +1,114 @@
+// DimensionIndex: the dimension tables in the layout the job's hot loop wants. Each id
+// ("C12345", "P00042") is parsed to one 64-bit key (a bijection that keeps leading zeros
+// apart: "C12" and "C012" differ) and found in a dense vector when the keys are dense, or
+// else in an open-addressing table; ids that are not a one-letter prefix plus 1 to 18 digits
+// fall back to a string map. The attributes the job brings in (email; name, supplier) live
+// in one arena, both as read and CSV-quoted, so a lookup allocates nothing and the CSV
+// writer copies bytes without re-checking them.
+//
+// Build with Add*() then Seal(); after Seal() the index is immutable and safe to share
+// between threads (lookups are const and touch no shared mutable state).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "transform/records.h"
+
+namespace ecompipe::transform {
+
+// Maps ids of one dimension to dense row numbers 0..size()-1 in insertion order.
+class IdTable {
+ public:
+  explicit IdTable(char prefix) : prefix_(prefix) {}
+  // Adds `id` as the next row. Returns false (and adds nothing) when it is already present.
+  bool Add(std::string_view id);
+  // Chooses the dense or hashed layout; call once after the last Add().
+  void Seal();
+  // The row of `id`, or nullopt. Any string may be passed.
+  std::optional<uint32_t> Find(std::string_view id) const;
+  uint32_t size() const { return size_; }
+
+ private:
+  static constexpr uint64_t kNoKey = ~uint64_t{0};
+  static constexpr uint32_t kNoRow = ~uint32_t{0};
+  // The numeric key of `id`, or kNoKey when `id` is not prefix + 1..18 digits.
+  uint64_t KeyOf(std::string_view id) const;
+  std::optional<uint32_t> FindKey(uint64_t key) const;
+  bool InsertHashed(uint64_t key, uint32_t row);
+  void GrowHashed();
+
+  char prefix_;
+  uint32_t size_ = 0;
+  bool sealed_ = false;
+  std::vector<std::pair<uint64_t, uint32_t>> pending_;  // numeric (key, row) until Seal()
+  // Dense layout: rows by key - dense_base_.
+  uint64_t dense_base_ = 0;
+  std::vector<uint32_t> dense_;
+  // Hashed layout: open addressing, power-of-two size.
+  std::vector<uint64_t> keys_;
+  std::vector<uint32_t> rows_;
+  size_t hashed_count_ = 0;
+  bool use_dense_ = false;
+  std::unordered_map<std::string, uint32_t> others_;
+};
+
+class DimensionIndex {
+ public:
+  DimensionIndex() : customers_('C'), products_('P') {}
+  DimensionIndex(DimensionIndex&&) = default;
+  DimensionIndex& operator=(DimensionIndex&&) = default;
+
+  // Builds a sealed index of `dims` (copies the needed attributes).
+  static DimensionIndex Build(const Dimensions& dims);
+
+  // False when `id` is already present (the row is not added).
+  bool AddCustomer(std::string_view id, std::string_view email);
+  bool AddProduct(std::string_view id, std::string_view name, std::string_view supplier_id);
+  void Seal();
+
+  std::optional<uint32_t> FindCustomer(std::string_view id) const { return customers_.Find(id); }
+  std::optional<uint32_t> FindProduct(std::string_view id) const { return products_.Find(id); }
+
+  // Attributes of a row returned by Find*(); `csv` variants are ready to write as one CSV
+  // field (quoted when they hold a comma, quote, CR or LF).
+  std::string_view email(uint32_t row) const { return View(customer_attrs_[row].value); }
+  std::string_view email_csv(uint32_t row) const { return View(customer_attrs_[row].csv); }
+  std::string_view product_name(uint32_t row) const { return View(product_attrs_[row * 2].value); }
+  std::string_view product_name_csv(uint32_t row) const { return View(product_attrs_[row * 2].csv); }
+  std::string_view supplier_id(uint32_t row) const { return View(product_attrs_[row * 2 + 1].value); }
+  std::string_view supplier_id_csv(uint32_t row) const {
+    return View(product_attrs_[row * 2 + 1].csv);
+  }
+
+  size_t customer_count() const { return customers_.size(); }
+  size_t product_count() const { return product_attrs_.size() / 2; }
+
+ private:
+  struct Span {
+    uint64_t offset = 0;
+    uint32_t size = 0;
+  };
+  struct Attr {
+    Span value;
+    Span csv;
+  };
+  Attr Store(std::string_view value);
+  std::string_view View(Span s) const { return std::string_view(arena_.data() + s.offset, s.size); }
+
+  IdTable customers_;
+  IdTable products_;
+  std::vector<Attr> customer_attrs_;
+  std::vector<Attr> product_attrs_;  // name, supplier per product
+  std::string arena_;
+};
+
+// Appends `value` to `out` as one CSV field: as is, or quoted with quotes doubled when it
+// holds the delimiter ',', a quote, CR or LF.
+void AppendCsvField(std::string& out, std::string_view value);
+
+}  // namespace ecompipe::transform

@@ -1,0 +1,468 @@
+#include "transform/file_job.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <thread>
+#include <unordered_set>
+
+#include "storage/compression.h"
+#include "transform/csv_reader.h"
+#include "transform/dimension_index.h"
+#include "transform/internal/chunk_runner.h"
+#include "transform/internal/transaction_check.h"
+#include "transform/internal/transaction_id_set.h"
+#include "transform/rules.h"
+
+namespace ecompipe::transform {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// Reads a file with read(2); the decoder above it asks for large blocks.
+class FileStream final : public storage::InputStream {
+ public:
+  static Result<std::unique_ptr<storage::InputStream>> Open(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      return Status::NotFound("cannot open for reading: " + std::string(std::strerror(errno)))
+          .At(path);
+    }
+    return std::unique_ptr<storage::InputStream>(new FileStream(fd, path));
+  }
+  ~FileStream() override { ::close(fd_); }
+  Result<size_t> Read(char* buffer, size_t capacity) override {
+    while (true) {
+      const ssize_t n = ::read(fd_, buffer, capacity);
+      if (n >= 0) return static_cast<size_t>(n);
+      if (errno == EINTR) continue;
+      return Status::IoError("read failed: " + std::string(std::strerror(errno))).At(path_);
+    }
+  }
+
+ private:
+  FileStream(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  int fd_;
+  std::string path_;
+};
+
+Result<std::unique_ptr<storage::InputStream>> OpenInput(const std::string& path) {
+  EP_ASSIGN_OR_RETURN(std::unique_ptr<storage::InputStream> raw, FileStream::Open(path));
+  return storage::OpenDecoded(std::move(raw));
+}
+
+// An output file written with write(2) in the caller's (large) blocks. An existing file is
+// unlinked first: truncating a big file in place costs more than making a new one.
+class OutputFile {
+ public:
+  ~OutputFile() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Status Open(const std::string& path) {
+    path_ = path;
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) return Error("cannot remove");
+    fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd_ < 0) return Error("cannot create");
+    return Status::Ok();
+  }
+  Status Write(std::string_view data) {
+    while (!data.empty()) {
+      const ssize_t n = ::write(fd_, data.data(), data.size());
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return Error("write failed");
+      }
+      data.remove_prefix(static_cast<size_t>(n));
+    }
+    return Status::Ok();
+  }
+  Status Close() {
+    const int fd = fd_;
+    fd_ = -1;
+    if (::close(fd) != 0) return Error("close failed");
+    return Status::Ok();
+  }
+
+ private:
+  Status Error(const char* what) const {
+    return Status::IoError(std::string(what) + ": " + std::strerror(errno)).At(path_);
+  }
+  int fd_ = -1;
+  std::string path_;
+};
+
+int WorkerCount(const JobSpec& spec) {
+  if (spec.threads > 0) return spec.threads;
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
+
+internal::ChunkRunnerOptions RunnerOptions(const JobSpec& spec) {
+  return internal::ChunkRunnerOptions{.threads = WorkerCount(spec),
+                                      .chunk_bytes = std::max<size_t>(spec.chunk_bytes, 1)};
+}
+
+CsvOptions ChunkCsvOptions(const JobSpec& spec) {
+  return CsvOptions{.max_record_bytes = spec.max_record_bytes,
+                    .chunk_size = std::max<size_t>(spec.chunk_bytes, 4096),
+                    .skip_bom = false};
+}
+
+// ---- Dimensions ----
+
+// One chunk of a dimension file: the kept rows' fields, copied into `bytes`.
+struct DimChunk {
+  struct Row {
+    int64_t line;
+    uint32_t field[3][2];  // (offset, size) of id and up to two attributes
+  };
+  std::string bytes;
+  std::vector<Row> rows;
+  std::optional<internal::Problem> problem;  // the first bad record, at problem_line
+  int64_t problem_line = 0;
+};
+
+Status LoadDimension(const std::string& path, const std::vector<std::string>& columns,
+                     bool (*is_id)(std::string_view), const JobSpec& spec,
+                     const std::function<bool(const std::string_view*)>& add) {
+  EP_ASSIGN_OR_RETURN(std::unique_ptr<storage::InputStream> in, OpenInput(path));
+  EP_ASSIGN_OR_RETURN(internal::OpenedCsv opened,
+                      internal::OpenCsv(*in, catalog::TableSchema{}, columns,
+                                        spec.max_record_bytes, path));
+  if (opened.empty) return Status::Ok();
+  const CsvOptions csv = ChunkCsvOptions(spec);
+  const size_t width = columns.size();
+  const auto work = [&](std::string_view chunk, DimChunk& out) -> int64_t {
+    out.bytes.clear();
+    out.rows.clear();
+    out.problem.reset();
+    internal::MemoryInputStream stream(chunk);
+    CsvReader reader(stream, csv);
+    while (true) {
+      Result<const Record*> next = reader.Next();
+      if (!next.ok() || *next == nullptr) break;
+      const Record& record = **next;
+      if (!out.problem) {
+        out.problem = internal::CheckRecord(record, opened.layout, spec.max_record_bytes);
+        if (out.problem) out.problem_line = record.line;
+      }
+      if (out.problem) continue;
+      const std::string_view id = record.fields[opened.layout.index[0]];
+      if (!is_id(id)) continue;  // can never join a valid transaction
+      DimChunk::Row row{.line = record.line, .field = {}};
+      for (size_t c = 0; c < width; ++c) {
+        const std::string_view value = record.fields[opened.layout.index[c]];
+        row.field[c][0] = static_cast<uint32_t>(out.bytes.size());
+        row.field[c][1] = static_cast<uint32_t>(value.size());
+        out.bytes.append(value);
+      }
+      out.rows.push_back(row);
+    }
+    return reader.line() - 1;
+  };
+  const auto consume = [&](std::string_view, DimChunk& out, int64_t first_line) -> Status {
+    const auto place = [&](int64_t line) {
+      return path + " line " + std::to_string(first_line - 1 + line);
+    };
+    for (const DimChunk::Row& row : out.rows) {
+      if (out.problem && row.line > out.problem_line) break;
+      std::string_view fields[3];
+      for (size_t c = 0; c < width; ++c)
+        fields[c] = std::string_view(out.bytes).substr(row.field[c][0], row.field[c][1]);
+      if (!add(fields)) {
+        return Status::CorruptInput("duplicate " + columns[0] + " '" + std::string(fields[0]) +
+                                    "'")
+            .At(place(row.line));
+      }
+    }
+    if (out.problem) {
+      return Status::CorruptInput(out.problem->detail + " (" + out.problem->reason + ")")
+          .At(place(out.problem_line));
+    }
+    return Status::Ok();
+  };
+  internal::ChunkRunner<DimChunk> runner(RunnerOptions(spec));
+  int64_t error_line = -1;
+  Status status = runner.Run(*in, opened.rest, opened.first_line, work, consume, &error_line);
+  if (!status.ok() && error_line >= 0) {
+    std::string place = path + " line " + std::to_string(error_line);
+    if (!status.place().empty()) place += ": " + status.place();
+    return std::move(status).At(std::move(place));
+  }
+  return status;
+}
+
+// ---- Transactions ----
+
+struct ReasonCount {
+  const char* reason;
+  int64_t count;
+};
+
+// One chunk of output: fact.csv and rejects.csv text, and the chunk's figures.
+struct CsvChunk {
+  std::string facts;
+  std::string rejects;
+  std::vector<uint32_t> fact_starts;  // offset of each fact line in `facts`
+  std::vector<int64_t> fact_lines;    // its record's line, relative to the chunk
+  int64_t rows_read = 0;
+  std::vector<int64_t> bins;
+  __int128 total_cents = 0;
+  std::vector<ReasonCount> reasons;
+
+  void CountReason(const char* reason) {
+    for (ReasonCount& r : reasons) {
+      if (r.reason == reason) {
+        ++r.count;
+        return;
+      }
+    }
+    reasons.push_back({reason, 1});
+  }
+};
+
+struct TxnContext {
+  internal::Layout layout;
+  CsvOptions csv;
+  const DimensionIndex* index;
+  const JobSpec* spec;
+  std::vector<std::string> labels_csv;  // each bin's label as a CSV field
+};
+
+void AppendNumber(std::string& out, int64_t value) {
+  char buf[24];
+  const auto end = std::to_chars(buf, buf + sizeof(buf), value).ptr;
+  out.append(buf, end);
+}
+
+int64_t FormatChunk(std::string_view chunk, const TxnContext& ctx,
+                    const std::unordered_set<int64_t>* duplicates, CsvChunk& out) {
+  out.facts.clear();
+  out.rejects.clear();
+  out.fact_starts.clear();
+  out.fact_lines.clear();
+  out.rows_read = 0;
+  out.bins.assign(ctx.spec->bins.size() + 1, 0);
+  out.total_cents = 0;
+  out.reasons.clear();
+  internal::MemoryInputStream stream(chunk);
+  CsvReader reader(stream, ctx.csv);
+  internal::CheckedFact fact;
+  std::string_view tid;
+  const DimensionIndex& index = *ctx.index;
+  while (true) {
+    Result<const Record*> next = reader.Next();
+    if (!next.ok() || *next == nullptr) break;
+    const Record& record = **next;
+    ++out.rows_read;
+    std::optional<internal::Problem> problem =
+        internal::CheckTransaction(record, ctx.layout, index, *ctx.spec, fact, &tid);
+    const char* reject_reason = problem ? problem->reason : nullptr;
+    if (!problem && duplicates != nullptr && duplicates->count(record.line) != 0)
+      reject_reason = reason::kDuplicateTransactionId;
+    if (reject_reason != nullptr) {
+      out.CountReason(reject_reason);
+      std::string& r = out.rejects;
+      if (record.fields.empty()) {
+        AppendCsvField(r, record.raw);
+      } else {
+        for (size_t i = 0; i < record.fields.size(); ++i) {
+          if (i > 0) r.push_back(',');
+          AppendCsvField(r, record.fields[i]);
+        }
+      }
+      r.push_back(',');
+      r.append(reject_reason);
+      r.push_back('\n');
+      continue;
+    }
+    std::string& f = out.facts;
+    out.fact_starts.push_back(static_cast<uint32_t>(f.size()));
+    out.fact_lines.push_back(record.line);
+    // Ids, quantity, money and dates passed their rules: no delimiter or quote to escape.
+    f.append(fact.transaction_id);
+    f.push_back(',');
+    f.append(fact.customer_id);
+    f.push_back(',');
+    f.append(index.email_csv(fact.customer));
+    f.push_back(',');
+    f.append(fact.product_id);
+    f.push_back(',');
+    f.append(index.product_name_csv(fact.product));
+    f.push_back(',');
+    f.append(index.supplier_id_csv(fact.product));
+    f.push_back(',');
+    AppendNumber(f, fact.quantity);
+    f.push_back(',');
+    AppendMoney(f, fact.price);
+    f.push_back(',');
+    AppendMoney(f, fact.total);
+    f.push_back(',');
+    f.append(fact.date);
+    f.push_back(',');
+    f.append(ctx.labels_csv[fact.bin]);
+    f.push_back(',');
+    AppendCsvField(f, fact.payment_type);
+    f.push_back(',');
+    AppendCsvField(f, fact.status);
+    f.push_back('\n');
+    ++out.bins[fact.bin];
+    out.total_cents += fact.total.cents;
+  }
+  return reader.line() - 1;
+}
+
+std::string JsonString(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+std::string FormatCents(__int128 cents) {
+  const bool negative = cents < 0;
+  unsigned __int128 abs = negative ? 0 - static_cast<unsigned __int128>(cents)
+                                   : static_cast<unsigned __int128>(cents);
+  std::string digits;
+  do {
+    digits.push_back(static_cast<char>('0' + static_cast<int>(abs % 10)));
+    abs /= 10;
+  } while (abs != 0);
+  while (digits.size() < 3) digits.push_back('0');
+  std::reverse(digits.begin(), digits.end());
+  digits.insert(digits.size() - 2, ".");
+  return negative ? "-" + digits : digits;
+}
+
+Result<FileJobStats> RunFileJob(const FileJobOptions& options) {
+  const JobSpec& spec = options.spec;
+  FileJobStats stats;
+  stats.facts_per_bin.assign(spec.bins.size(), 0);
+
+  DimensionIndex index;
+  EP_RETURN_IF_ERROR(LoadDimension(options.customers, {"customer_id", "email"}, &IsCustomerId,
+                                   spec, [&](const std::string_view* f) {
+                                     return index.AddCustomer(f[0], f[1]);
+                                   }));
+  EP_RETURN_IF_ERROR(LoadDimension(options.products, {"product_id", "product_name", "supplier_id"},
+                                   &IsProductId, spec, [&](const std::string_view* f) {
+                                     return index.AddProduct(f[0], f[1], f[2]);
+                                   }));
+  index.Seal();
+  stats.customers = static_cast<int64_t>(index.customer_count());
+  stats.products = static_cast<int64_t>(index.product_count());
+
+  std::error_code ec;
+  fs::create_directories(options.out_dir, ec);
+  if (ec) return Status::IoError("cannot create the folder: " + ec.message()).At(options.out_dir);
+  OutputFile fact_file, reject_file;
+  EP_RETURN_IF_ERROR(fact_file.Open((fs::path(options.out_dir) / "fact.csv").string()));
+  EP_RETURN_IF_ERROR(reject_file.Open((fs::path(options.out_dir) / "rejects.csv").string()));
+  EP_RETURN_IF_ERROR(fact_file.Write(
+      "transaction_id,customer_id,customer_email,product_id,product_name,supplier_id,quantity,"
+      "price,total_amount,transaction_date,transaction_type,payment_type,status\n"));
+
+  EP_ASSIGN_OR_RETURN(std::unique_ptr<storage::InputStream> in, OpenInput(options.transactions));
+  EP_ASSIGN_OR_RETURN(internal::OpenedCsv opened,
+                      internal::OpenCsv(*in, catalog::TableSchema{},
+                                        internal::kTransactionColumns, spec.max_record_bytes,
+                                        options.transactions));
+  {
+    // The rejects' header: the file's own column names, then reject_reason.
+    std::string header;
+    if (opened.empty) {
+      for (const std::string& c : internal::kTransactionColumns) header += c + ",";
+    } else {
+      std::vector<std::string> names(opened.layout.expected_fields);
+      for (size_t i = 0; i < names.size(); ++i) names[i] = "column" + std::to_string(i + 1);
+      for (size_t c = 0; c < internal::kTransactionColumns.size(); ++c)
+        names[opened.layout.index[c]] = internal::kTransactionColumns[c];
+      for (const std::string& n : names) {
+        AppendCsvField(header, n);
+        header += ",";
+      }
+    }
+    EP_RETURN_IF_ERROR(reject_file.Write(header + "reject_reason\n"));
+  }
+
+  if (!opened.empty) {
+    TxnContext ctx{.layout = opened.layout,
+                   .csv = ChunkCsvOptions(spec),
+                   .index = &index,
+                   .spec = &spec,
+                   .labels_csv = {}};
+    for (const ClassBin& bin : spec.bins) {
+      ctx.labels_csv.emplace_back();
+      AppendCsvField(ctx.labels_csv.back(), bin.label);
+    }
+    ctx.labels_csv.emplace_back();  // no bin (only when the last bin has a bound)
+
+    internal::TransactionIdSet seen;
+    std::unordered_set<int64_t> duplicates;
+    CsvChunk redo;
+    std::map<const char*, int64_t> reasons;
+    const auto work = [&](std::string_view chunk, CsvChunk& out) {
+      return FormatChunk(chunk, ctx, nullptr, out);
+    };
+    const auto consume = [&](std::string_view chunk, CsvChunk& out, int64_t) -> Status {
+      CsvChunk* result = &out;
+      duplicates.clear();
+      for (size_t i = 0; i < out.fact_starts.size(); ++i) {
+        const std::string_view line = std::string_view(out.facts).substr(out.fact_starts[i]);
+        if (!seen.Insert(line.substr(0, line.find(',')))) duplicates.insert(out.fact_lines[i]);
+      }
+      if (!duplicates.empty()) {
+        FormatChunk(chunk, ctx, &duplicates, redo);
+        result = &redo;
+      }
+      EP_RETURN_IF_ERROR(fact_file.Write(result->facts));
+      EP_RETURN_IF_ERROR(reject_file.Write(result->rejects));
+      stats.rows_read += result->rows_read;
+      stats.facts += static_cast<int64_t>(result->fact_starts.size());
+      for (size_t b = 0; b < spec.bins.size(); ++b) stats.facts_per_bin[b] += result->bins[b];
+      stats.total_cents += result->total_cents;
+      for (const ReasonCount& r : result->reasons) {
+        reasons[r.reason] += r.count;
+        stats.rejects += r.count;
+      }
+      return Status::Ok();
+    };
+    internal::ChunkRunner<CsvChunk> runner(RunnerOptions(spec));
+    int64_t error_line = -1;
+    Status status =
+        runner.Run(*in, opened.rest, opened.first_line, work, consume, &error_line);
+    if (!status.ok() && error_line >= 0) {
+      std::string place = options.transactions + " line " + std::to_string(error_line);
+      if (!status.place().empty()) place += ": " + status.place();
+      return std::move(status).At(std::move(place));
+    }
+    EP_RETURN_IF_ERROR(status);
+    for (const auto& [reason, count] : reasons) stats.reasons[reason] += count;
+  }
+  EP_RETURN_IF_ERROR(fact_file.Close());
+  EP_RETURN_IF_ERROR(reject_file.Close());
+
+  std::string json = "{";
+  for (const auto& [reason, count] : stats.reasons) {
+    if (json.size() > 1) json += ", ";
+    json += JsonString(reason) + ": " + std::to_string(count);
+  }
+  json += "}\n";
+  OutputFile reasons_file;
+  EP_RETURN_IF_ERROR(reasons_file.Open((fs::path(options.out_dir) / "reasons.json").string()));
+  EP_RETURN_IF_ERROR(reasons_file.Write(json));
+  EP_RETURN_IF_ERROR(reasons_file.Close());
+  return stats;
+}
+
+}  // namespace ecompipe::transform
