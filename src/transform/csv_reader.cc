@@ -24,6 +24,13 @@ CsvReader::CsvReader(storage::InputStream& in, const CsvOptions& options)
       max_record_bytes_(options.max_record_bytes),
       skip_bom_(options.skip_bom) {}
 
+CsvReader::CsvReader(std::string_view text, const CsvOptions& options)
+    : buffer_(text),
+      delimiter_(options.delimiter),
+      quote_(options.quote),
+      max_record_bytes_(options.max_record_bytes),
+      skip_bom_(options.skip_bom) {}
+
 Status CsvReader::SkipBom() {
   while (buffer_.available() < 3) {
     EP_ASSIGN_OR_RETURN(bool more, buffer_.Fill());

@@ -45,6 +45,9 @@ class CsvReader final : public RecordReader {
 
   // The caller guarantees CheckOptions(options).ok(); `in` must outlive the reader.
   CsvReader(storage::InputStream& in, const CsvOptions& options);
+  // Over text already in memory, which must outlive the reader: nothing is copied.
+  // options.chunk_size is not used.
+  CsvReader(std::string_view text, const CsvOptions& options);
 
   Result<const Record*> Next() override;
   int64_t line() const override { return line_; }

@@ -63,8 +63,6 @@ bool IdTable::Add(std::string_view id) {
     ++size_;
     return true;
   }
-  // Duplicates among numeric keys are found while hashing them (before Seal() too).
-  if (!InsertHashed(key, size_)) return false;
   pending_.emplace_back(key, size_);
   ++size_;
   return true;
@@ -100,9 +98,16 @@ void IdTable::GrowHashed() {
   }
 }
 
-void IdTable::Seal() {
+std::string IdTable::IdOf(uint64_t key) const {
+  size_t digits = kMaxDigits;
+  while (digits > 1 && key < kLengthBase[digits]) --digits;
+  std::string value = std::to_string(key - kLengthBase[digits]);
+  return std::string(1, prefix_) + std::string(digits - value.size(), '0') + value;
+}
+
+std::optional<std::string> IdTable::Seal() {
   sealed_ = true;
-  if (pending_.empty()) return;
+  if (pending_.empty()) return std::nullopt;
   uint64_t lo = pending_.front().first;
   uint64_t hi = lo;
   for (const auto& [key, row] : pending_) {
@@ -116,11 +121,24 @@ void IdTable::Seal() {
     use_dense_ = true;
     dense_base_ = lo;
     dense_.assign(span, kNoRow);
-    for (const auto& [key, row] : pending_) dense_[key - lo] = row;
-    keys_ = {};
-    rows_ = {};
+    std::optional<std::string> duplicate;
+    for (const auto& [key, row] : pending_) {
+      uint32_t& slot = dense_[key - lo];
+      if (slot != kNoRow) {
+        if (!duplicate) duplicate = IdOf(key);
+        continue;  // the first row keeps the id
+      }
+      slot = row;
+    }
+    pending_ = {};
+    return duplicate;
+  }
+  std::optional<std::string> duplicate;
+  for (const auto& [key, row] : pending_) {
+    if (!InsertHashed(key, row) && !duplicate) duplicate = IdOf(key);
   }
   pending_ = {};
+  return duplicate;
 }
 
 std::optional<uint32_t> IdTable::FindKey(uint64_t key) const {
@@ -146,8 +164,19 @@ std::optional<uint32_t> IdTable::Find(std::string_view id) const {
   return it->second;
 }
 
+namespace {
+
+bool NeedsQuotes(std::string_view value) {
+  for (char c : value) {
+    if (c == ',' || c == '"' || c == '\r' || c == '\n') return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 void AppendCsvField(std::string& out, std::string_view value) {
-  if (value.find_first_of(",\"\r\n") == std::string_view::npos) {
+  if (!NeedsQuotes(value)) {
     out.append(value);
     return;
   }
@@ -163,7 +192,7 @@ DimensionIndex::Attr DimensionIndex::Store(std::string_view value) {
   Attr attr;
   attr.value = Span{arena_.size(), static_cast<uint32_t>(value.size())};
   arena_.append(value);
-  if (value.find_first_of(",\"\r\n") == std::string_view::npos) {
+  if (!NeedsQuotes(value)) {
     attr.csv = attr.value;
   } else {
     const size_t start = arena_.size();
@@ -187,9 +216,21 @@ bool DimensionIndex::AddProduct(std::string_view id, std::string_view name,
   return true;
 }
 
-void DimensionIndex::Seal() {
-  customers_.Seal();
-  products_.Seal();
+Status DimensionIndex::SealCustomers() {
+  if (std::optional<std::string> id = customers_.Seal())
+    return Status::CorruptInput("duplicate customer_id '" + *id + "'");
+  return Status::Ok();
+}
+
+Status DimensionIndex::SealProducts() {
+  if (std::optional<std::string> id = products_.Seal())
+    return Status::CorruptInput("duplicate product_id '" + *id + "'");
+  return Status::Ok();
+}
+
+Status DimensionIndex::Seal() {
+  EP_RETURN_IF_ERROR(SealCustomers());
+  return SealProducts();
 }
 
 DimensionIndex DimensionIndex::Build(const Dimensions& dims) {
@@ -197,7 +238,7 @@ DimensionIndex DimensionIndex::Build(const Dimensions& dims) {
   for (const auto& [id, customer] : dims.customers) index.AddCustomer(id, customer.email);
   for (const auto& [id, product] : dims.products)
     index.AddProduct(id, product.product_name, product.supplier_id);
-  index.Seal();
+  (void)index.Seal();  // map keys are unique
   return index;
 }
 

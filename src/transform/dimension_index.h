@@ -17,6 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/status.h"
 #include "transform/records.h"
 
 namespace ecompipe::transform {
@@ -25,10 +26,12 @@ namespace ecompipe::transform {
 class IdTable {
  public:
   explicit IdTable(char prefix) : prefix_(prefix) {}
-  // Adds `id` as the next row. Returns false (and adds nothing) when it is already present.
+  // Adds `id` as the next row. Returns false (and adds nothing) when an equal non-numeric id
+  // is present; repeated numeric ids are found by Seal(), which is cheaper in bulk.
   bool Add(std::string_view id);
-  // Chooses the dense or hashed layout; call once after the last Add().
-  void Seal();
+  // Chooses the dense or hashed layout; call once after the last Add(). Returns the first id
+  // (in row order) that repeats an earlier one, or nullopt.
+  std::optional<std::string> Seal();
   // The row of `id`, or nullopt. Any string may be passed.
   std::optional<uint32_t> Find(std::string_view id) const;
   uint32_t size() const { return size_; }
@@ -38,6 +41,7 @@ class IdTable {
   static constexpr uint32_t kNoRow = ~uint32_t{0};
   // The numeric key of `id`, or kNoKey when `id` is not prefix + 1..18 digits.
   uint64_t KeyOf(std::string_view id) const;
+  std::string IdOf(uint64_t key) const;  // the inverse of KeyOf
   std::optional<uint32_t> FindKey(uint64_t key) const;
   bool InsertHashed(uint64_t key, uint32_t row);
   void GrowHashed();
@@ -66,10 +70,14 @@ class DimensionIndex {
   // Builds a sealed index of `dims` (copies the needed attributes).
   static DimensionIndex Build(const Dimensions& dims);
 
-  // False when `id` is already present (the row is not added).
+  // False when `id` is already present as a non-numeric id (the row is not added);
+  // repeated numeric ids are reported by Seal*().
   bool AddCustomer(std::string_view id, std::string_view email);
   bool AddProduct(std::string_view id, std::string_view name, std::string_view supplier_id);
-  void Seal();
+  // kCorruptInput "duplicate customer_id 'C12'" when an id repeats.
+  Status SealCustomers();
+  Status SealProducts();
+  Status Seal();
 
   std::optional<uint32_t> FindCustomer(std::string_view id) const { return customers_.Find(id); }
   std::optional<uint32_t> FindProduct(std::string_view id) const { return products_.Find(id); }

@@ -142,8 +142,7 @@ Status LoadDimension(const std::string& path, const std::vector<std::string>& co
     out.bytes.clear();
     out.rows.clear();
     out.problem.reset();
-    internal::MemoryInputStream stream(chunk);
-    CsvReader reader(stream, csv);
+    CsvReader reader(chunk, csv);
     while (true) {
       Result<const Record*> next = reader.Next();
       if (!next.ok() || *next == nullptr) break;
@@ -251,8 +250,7 @@ int64_t FormatChunk(std::string_view chunk, const TxnContext& ctx,
   out.bins.assign(ctx.spec->bins.size() + 1, 0);
   out.total_cents = 0;
   out.reasons.clear();
-  internal::MemoryInputStream stream(chunk);
-  CsvReader reader(stream, ctx.csv);
+  CsvReader reader(chunk, ctx.csv);
   internal::CheckedFact fact;
   std::string_view tid;
   const DimensionIndex& index = *ctx.index;
@@ -354,11 +352,12 @@ Result<FileJobStats> RunFileJob(const FileJobOptions& options) {
                                    spec, [&](const std::string_view* f) {
                                      return index.AddCustomer(f[0], f[1]);
                                    }));
+  if (Status s = index.SealCustomers(); !s.ok()) return std::move(s).At(options.customers);
   EP_RETURN_IF_ERROR(LoadDimension(options.products, {"product_id", "product_name", "supplier_id"},
                                    &IsProductId, spec, [&](const std::string_view* f) {
                                      return index.AddProduct(f[0], f[1], f[2]);
                                    }));
-  index.Seal();
+  if (Status s = index.SealProducts(); !s.ok()) return std::move(s).At(options.products);
   stats.customers = static_cast<int64_t>(index.customer_count());
   stats.products = static_cast<int64_t>(index.product_count());
 

@@ -404,8 +404,7 @@ int64_t TransformChunk(std::string_view chunk, const internal::Layout& layout,
   out.fact_count = 0;
   out.rejects.clear();
   out.rows_read = 0;
-  internal::MemoryInputStream in(chunk);
-  CsvReader reader(in, csv);
+  CsvReader reader(chunk, csv);
   internal::CheckedFact fact;
   std::string_view tid;
   while (true) {

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <string_view>
 
 #include "common/status.h"
 #include "storage/object_store.h"
@@ -16,9 +17,12 @@ namespace ecompipe::transform::internal {
 class ChunkBuffer {
  public:
   ChunkBuffer(storage::InputStream& in, size_t chunk_size);
+  // Over bytes already in memory (not owned; they must outlive the buffer): nothing is
+  // copied and Fill() has nothing to add.
+  explicit ChunkBuffer(std::string_view data);
 
-  const char* begin() const { return data_.get() + pos_; }
-  const char* end() const { return data_.get() + end_; }
+  const char* begin() const { return base_ + pos_; }
+  const char* end() const { return base_ + end_; }
   size_t available() const { return end_ - pos_; }
   bool eof() const { return eof_; }
   size_t capacity() const { return capacity_; }
@@ -31,9 +35,10 @@ class ChunkBuffer {
   Result<bool> Fill();
 
  private:
-  storage::InputStream& in_;
+  storage::InputStream* in_;  // null over memory
   size_t chunk_size_;
   std::unique_ptr<char[]> data_;
+  const char* base_ = nullptr;  // data_.get(), or the bytes in memory
   size_t capacity_ = 0;
   size_t pos_ = 0;
   size_t end_ = 0;

@@ -1,0 +1,359 @@
+// The parallel engine (TransformObject on CSV, RunFileJob) against the sequential reference
+// (TransformObjectSequential): same rows, same order, same lines, whatever the thread count
+// and chunk size, on generated data holding every kind of bad row. Results only, no timings.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "test_streams.h"
+#include "transform/dimension_index.h"
+#include "transform/file_job.h"
+#include "transform/internal/csv_boundary.h"
+#include "transform/transaction_job.h"
+
+namespace ecompipe::transform {
+namespace {
+
+using testing::CollectingSink;
+using testing::StringInputStream;
+
+constexpr const char* kKey = "transactions/x.csv";
+const std::string kHeader =
+    "transaction_id,customer_id,product_id,quantity,price,transaction_date,payment_type,status\n";
+
+Dimensions MakeDimensions() {
+  Dimensions dims;
+  for (int i = 1; i <= 50; ++i) {
+    const std::string id = "C" + std::to_string(i);
+    dims.customers[id] = Customer{id, "F", "L", "user" + std::to_string(i) + "@example.com", "Gold"};
+  }
+  dims.customers["C007"] = Customer{"C007", "Zoe", "Zed", "zoe@example.com, \"z\"", "Gold"};
+  for (int i = 1; i <= 20; ++i) {
+    const std::string id = "P" + std::to_string(i);
+    dims.products[id] =
+        Product{id, i % 3 == 0 ? "Watch, \"Silver\"" : "Lamp é", "Cat", Money{100}, "S" + std::to_string(i)};
+  }
+  return dims;
+}
+
+// Rows of every kind, seeded: valid rows (some quoted, with commas, quotes, line breaks and
+// multi-byte characters in their fields), each single-field fault, unknown ids, duplicates,
+// wrong field counts, CRLF, blank lines, invalid UTF-8, NUL bytes, over-long records, and
+// an unclosed quote at the very end.
+std::string MakeTransactions(uint64_t seed, int rows) {
+  std::mt19937_64 rng(seed);
+  const auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<uint64_t>(n)); };
+  std::string text = "\xEF\xBB\xBF" + kHeader;
+  for (int i = 1; i <= rows; ++i) {
+    std::string tid = "TXN" + std::to_string(pick(10) == 0 ? i / 2 + 1 : i);  // duplicates
+    std::string customer = "C" + std::to_string(1 + pick(50));
+    std::string product = "P" + std::to_string(1 + pick(20));
+    std::string quantity = std::to_string(1 + pick(9));
+    std::string price = std::to_string(pick(900)) + "." + std::to_string(10 + pick(90));
+    std::string date = "2024-02-" + std::to_string(10 + pick(19));
+    std::string payment = "Credit Card";
+    std::string status = "Completed";
+    std::string end = "\n";
+    switch (pick(26)) {
+      case 0: customer = "CUST12"; break;
+      case 1: product = "p1"; break;
+      case 2: quantity = "0"; break;
+      case 3: quantity = "2.5"; break;
+      case 4: price = "$12.00"; break;
+      case 5: price = "1.234"; break;
+      case 6: date = "2023-02-29"; break;
+      case 7: date = "2024/01/15"; break;
+      case 8: customer = "C999"; break;
+      case 9: product = "P999"; break;
+      case 10: customer = "C007"; break;  // leading zeros: its own customer
+      case 11: status = "\"Done, \"\"really\"\"\""; break;
+      case 12: status = "\"multi\nline\r\nstatus\""; break;
+      case 13: status = "日本語✓€"; break;
+      case 14: payment = "\"Carte bancaire — é\""; break;
+      case 15: end = "\r\n"; break;
+      case 16: end = "\n\n"; break;  // a blank line
+      case 17: status += ",extra"; break;
+      case 18: status = "bad\xC3("; break;
+      case 19: status = std::string("nul\0x", 5); break;
+      case 20: status = std::string(300, 'x'); break;  // over max_record_bytes (256)
+      case 21: tid = ""; break;
+      case 22: tid = "TX1"; break;
+      case 23: status = "\"" + std::string(100, 'q') + "\n" + std::string(100, 'r') + "\""; break;
+      default: break;
+    }
+    text += tid + "," + customer + "," + product + "," + quantity + "," + price + "," + date +
+            "," + payment + "," + status + end;
+  }
+  text += "TXN999999,C1,P1,1,1.00,2024-01-01,Cash,\"never closed\nstill open";
+  return text;
+}
+
+JobSpec Spec(int threads, size_t chunk_bytes) {
+  JobSpec spec;
+  spec.max_record_bytes = 256;
+  spec.threads = threads;
+  spec.chunk_bytes = chunk_bytes;
+  return spec;
+}
+
+void ExpectSameFacts(const std::vector<FactRow>& a, const std::vector<FactRow>& b) {
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    SCOPED_TRACE("fact " + std::to_string(i));
+    EXPECT_EQ(a[i].line, b[i].line);
+    EXPECT_EQ(a[i].transaction_id, b[i].transaction_id);
+    EXPECT_EQ(a[i].customer_id, b[i].customer_id);
+    EXPECT_EQ(a[i].customer_email, b[i].customer_email);
+    EXPECT_EQ(a[i].product_id, b[i].product_id);
+    EXPECT_EQ(a[i].product_name, b[i].product_name);
+    EXPECT_EQ(a[i].quantity, b[i].quantity);
+    EXPECT_EQ(a[i].supplier_id, b[i].supplier_id);
+    EXPECT_EQ(a[i].price, b[i].price);
+    EXPECT_EQ(a[i].transaction_date, b[i].transaction_date);
+    EXPECT_EQ(a[i].transaction_type, b[i].transaction_type);
+    EXPECT_EQ(a[i].payment_type, b[i].payment_type);
+    EXPECT_EQ(a[i].status, b[i].status);
+    EXPECT_EQ(a[i].total_amount, b[i].total_amount);
+  }
+}
+
+void ExpectSameRejects(const std::vector<RejectRow>& a, const std::vector<RejectRow>& b) {
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    SCOPED_TRACE("reject " + std::to_string(i));
+    EXPECT_EQ(a[i].line, b[i].line);
+    EXPECT_EQ(a[i].reason, b[i].reason);
+    EXPECT_EQ(a[i].detail, b[i].detail);
+    EXPECT_EQ(a[i].raw, b[i].raw);
+    EXPECT_EQ(a[i].transaction_id, b[i].transaction_id);
+  }
+}
+
+struct Reference {
+  TransformStats stats;
+  CollectingSink sink;
+};
+
+const Reference& SequentialReference() {
+  static const Reference* ref = [] {
+    auto* r = new Reference;
+    StringInputStream in(MakeTransactions(42, 3000));
+    Result<TransformStats> stats =
+        TransformObjectSequential(in, {}, MakeDimensions(), Spec(1, 1 << 20), kKey, r->sink);
+    EXPECT_TRUE(stats.ok()) << stats.status().ToString();
+    if (stats.ok()) r->stats = *stats;
+    return r;
+  }();
+  return *ref;
+}
+
+TEST(ParallelEngineTest, ReferenceDataHoldsEveryKindOfRow) {
+  const Reference& ref = SequentialReference();
+  std::set<std::string> reasons;
+  for (const RejectRow& r : ref.sink.rejects) reasons.insert(r.reason);
+  for (const char* want :
+       {reason::kMalformedCustomerId, reason::kMalformedProductId, reason::kInvalidQuantity,
+        reason::kInvalidPrice, reason::kInvalidDate, reason::kUnknownCustomerId,
+        reason::kUnknownProductId, reason::kDuplicateTransactionId, reason::kWrongFieldCount,
+        reason::kInvalidUtf8, reason::kNulByte, reason::kLineTooLong,
+        reason::kMissingTransactionId, reason::kMalformedTransactionId,
+        reason::kMalformedRecord}) {
+    EXPECT_TRUE(reasons.count(want)) << want;
+  }
+  EXPECT_GT(ref.stats.facts, 1000);
+  EXPECT_EQ(ref.stats.rows_read, ref.stats.facts + ref.stats.rejects);
+}
+
+class ParallelEqualsSequential
+    : public ::testing::TestWithParam<std::tuple<int, size_t, size_t>> {};
+
+TEST_P(ParallelEqualsSequential, SameRowsSameOrder) {
+  const auto [threads, chunk_bytes, piece] = GetParam();
+  const Reference& ref = SequentialReference();
+  StringInputStream in(MakeTransactions(42, 3000), piece);
+  CollectingSink sink;
+  Result<TransformStats> stats =
+      TransformObject(in, {}, MakeDimensions(), Spec(threads, chunk_bytes), kKey, sink);
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(stats->rows_read, ref.stats.rows_read);
+  EXPECT_EQ(stats->facts, ref.stats.facts);
+  EXPECT_EQ(stats->rejects, ref.stats.rejects);
+  ExpectSameFacts(sink.facts, ref.sink.facts);
+  ExpectSameRejects(sink.rejects, ref.sink.rejects);
+}
+
+// Chunk sizes from 1 byte (every cut right after the first LF found, records longer than
+// the chunk) to more than the whole input; stream pieces of odd sizes move the cuts into
+// quoted fields and multi-byte characters.
+INSTANTIATE_TEST_SUITE_P(ThreadsAndChunks, ParallelEqualsSequential,
+                         ::testing::Combine(::testing::Values(1, 2, 4),
+                                            ::testing::Values(size_t{1}, size_t{64}, size_t{97},
+                                                              size_t{4096}, size_t{1} << 20),
+                                            ::testing::Values(size_t{7}, SIZE_MAX)));
+
+TEST(ParallelEngineTest, DimensionIndexInTheDimensionsIsUsed) {
+  Dimensions dims = MakeDimensions();
+  dims.index = std::make_shared<const DimensionIndex>(DimensionIndex::Build(dims));
+  StringInputStream in(MakeTransactions(42, 3000));
+  CollectingSink sink;
+  ASSERT_TRUE(TransformObject(in, {}, dims, Spec(2, 512), kKey, sink).ok());
+  ExpectSameFacts(sink.facts, SequentialReference().sink.facts);
+}
+
+TEST(CsvBoundaryTest, NeverCutsInsideAQuotedField) {
+  const std::string text = "a,\"x\ny\"\nb,\"c\n";
+  // The LF inside "x\ny" ends nothing; the last complete record ends after "y\"\n".
+  EXPECT_EQ(internal::FindRecordEnd(text, ',', '"', true), 8u);
+  EXPECT_EQ(internal::FindRecordEnd(text, ',', '"', false), 8u);
+  EXPECT_EQ(internal::FindRecordEnd("a,\"open\n", ',', '"', true), internal::kNoBoundary);
+}
+
+TEST(CsvBoundaryTest, AQuoteInsideAnUnquotedFieldIsData) {
+  EXPECT_EQ(internal::FindRecordEnd("5\" screen,x\nnext", ',', '"', true), 12u);
+}
+
+TEST(DimensionIndexTest, LeadingZerosMakeDifferentIds) {
+  DimensionIndex index;
+  ASSERT_TRUE(index.AddCustomer("C12", "a@x"));
+  ASSERT_TRUE(index.AddCustomer("C012", "b@x"));
+  ASSERT_TRUE(index.SealCustomers().ok());
+  EXPECT_EQ(index.email(*index.FindCustomer("C12")), "a@x");
+  EXPECT_EQ(index.email(*index.FindCustomer("C012")), "b@x");
+  EXPECT_FALSE(index.FindCustomer("C0012"));
+  EXPECT_FALSE(index.FindCustomer("P12"));
+}
+
+TEST(DimensionIndexTest, SparseAndNonNumericIdsAreFound) {
+  DimensionIndex index;
+  ASSERT_TRUE(index.AddProduct("P1", "one", "S1"));
+  ASSERT_TRUE(index.AddProduct("P999999999999", "big", "S2"));
+  ASSERT_TRUE(index.AddProduct("P-7", "odd, \"name\"", "S3"));
+  ASSERT_TRUE(index.SealProducts().ok());
+  EXPECT_EQ(index.product_name(*index.FindProduct("P999999999999")), "big");
+  EXPECT_EQ(index.product_name_csv(*index.FindProduct("P-7")), "\"odd, \"\"name\"\"\"");
+  EXPECT_FALSE(index.FindProduct("P2"));
+  EXPECT_FALSE(index.FindProduct("P1234567890123456789012"));
+}
+
+TEST(DimensionIndexTest, RepeatedIdIsReported) {
+  DimensionIndex index;
+  ASSERT_TRUE(index.AddCustomer("C5", "a"));
+  ASSERT_TRUE(index.AddCustomer("C05", "b"));
+  ASSERT_TRUE(index.AddCustomer("C5", "c"));
+  const Status s = index.SealCustomers();
+  EXPECT_EQ(s.code(), StatusCode::kCorruptInput);
+  EXPECT_EQ(s.message(), "duplicate customer_id 'C5'");
+}
+
+// ---- RunFileJob ----
+
+class FileJobTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("ep_file_job_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string Write(const std::string& name, const std::string& text) {
+    const std::string path = (dir_ / name).string();
+    std::ofstream(path, std::ios::binary) << text;
+    return path;
+  }
+  static std::string Read(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    std::stringstream s;
+    s << f.rdbuf();
+    return s.str();
+  }
+  FileJobOptions Options(const std::string& transactions, int threads, size_t chunk_bytes) {
+    FileJobOptions o;
+    o.transactions = Write("t.csv", transactions);
+    o.customers = Write("c.csv",
+                        "customer_id,first_name,last_name,email,membership_level,row_num\n"
+                        "C1,A,B,ann@example.com,Gold,1\nC2,A,B,\"bob, jr@example.com\",Gold,2\n"
+                        "CX,A,B,skipped@example.com,Gold,3\n");
+    o.products = Write("p.csv",
+                       "product_id,product_name,category,price,supplier_id\n"
+                       "P1,\"Watch, \"\"Silver\"\"\",Gadgets,29.99,S1\nP2,Lamp,Home,5.00,S2\n");
+    o.out_dir = (dir_ / ("out_" + std::to_string(threads) + "_" + std::to_string(chunk_bytes)))
+                    .string();
+    o.spec = Spec(threads, chunk_bytes);
+    return o;
+  }
+  std::filesystem::path dir_;
+};
+
+TEST_F(FileJobTest, WritesThePeersFormats) {
+  const FileJobOptions o = Options(kHeader +
+                                       "TXN1,C2,P1,007,10,2024-02-29,Cash,Completed\n"
+                                       "TXN2,C1,P2,1,5.5,2024-02-30,Cash,Completed\n"
+                                       "TXN3,C1,P9,1,5.5,2024-02-28,\"a,b\",Completed\n",
+                                   2, 16);
+  Result<FileJobStats> stats = RunFileJob(o);
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(Read(o.out_dir + "/fact.csv"),
+            "transaction_id,customer_id,customer_email,product_id,product_name,supplier_id,"
+            "quantity,price,total_amount,transaction_date,transaction_type,payment_type,status\n"
+            "TXN1,C2,\"bob, jr@example.com\",P1,\"Watch, \"\"Silver\"\"\",S1,7,10.00,70.00,"
+            "2024-02-29,Small,Cash,Completed\n");
+  EXPECT_EQ(Read(o.out_dir + "/rejects.csv"),
+            kHeader.substr(0, kHeader.size() - 1) + ",reject_reason\n" +
+                "TXN2,C1,P2,1,5.5,2024-02-30,Cash,Completed,invalid_date\n"
+                "TXN3,C1,P9,1,5.5,2024-02-28,\"a,b\",Completed,unknown_product_id\n");
+  EXPECT_EQ(Read(o.out_dir + "/reasons.json"), "{\"invalid_date\": 1, \"unknown_product_id\": 1}\n");
+  EXPECT_EQ(stats->rows_read, 3);
+  EXPECT_EQ(stats->facts, 1);
+  EXPECT_EQ(stats->rejects, 2);
+  EXPECT_EQ(FormatCents(stats->total_cents), "70.00");
+  EXPECT_EQ(stats->customers, 2);  // CX is skipped
+}
+
+TEST_F(FileJobTest, OutputIsTheSameWhateverThreadsAndChunks) {
+  std::string text = kHeader;
+  std::mt19937_64 rng(7);
+  for (int i = 1; i <= 2000; ++i) {
+    text += "TXN" + std::to_string(i % 1500) + ",C" + std::to_string(1 + rng() % 3) + ",P" +
+            std::to_string(1 + rng() % 3) + "," + std::to_string(rng() % 4) + ",12.5" +
+            ",2024-01-0" + std::to_string(1 + rng() % 9) + ",Cash," +
+            (rng() % 5 == 0 ? "\"é\n€\"" : "Done") + "\n";
+  }
+  std::string facts, rejects;
+  for (int threads : {1, 2, 4}) {
+    for (size_t chunk : {size_t{1}, size_t{64}, size_t{1000}, size_t{1} << 20}) {
+      const FileJobOptions o = Options(text, threads, chunk);
+      Result<FileJobStats> stats = RunFileJob(o);
+      ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+      EXPECT_EQ(stats->rows_read, 2000);
+      EXPECT_EQ(stats->rows_read, stats->facts + stats->rejects);
+      const std::string f = Read(o.out_dir + "/fact.csv");
+      const std::string r = Read(o.out_dir + "/rejects.csv");
+      if (facts.empty()) {
+        facts = f;
+        rejects = r;
+        EXPECT_NE(r.find("duplicate_transaction_id"), std::string::npos);
+        continue;
+      }
+      EXPECT_EQ(f, facts) << threads << " threads, chunk " << chunk;
+      EXPECT_EQ(r, rejects) << threads << " threads, chunk " << chunk;
+    }
+  }
+}
+
+TEST_F(FileJobTest, DuplicateDimensionIdNamesTheFile) {
+  FileJobOptions o = Options(kHeader, 1, 64);
+  o.customers = Write("c2.csv", "customer_id,email\nC1,a\nC1,b\n");
+  Result<FileJobStats> stats = RunFileJob(o);
+  ASSERT_FALSE(stats.ok());
+  EXPECT_EQ(stats.status().message(), "duplicate customer_id 'C1'");
+  EXPECT_EQ(stats.status().place(), o.customers);
+}
+
+}  // namespace
+}  // namespace ecompipe::transform
