@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# ecompipe loading its embedded SQLite warehouse, from landing to commit:
+#   untimed set-up: a fresh pipeline in OUT/pipeline with the dimensions loaded;
+#   timed (by the caller, around this whole script, set-up excluded via the JSON line's
+#   "seconds"): `ecompipe put` of the transactions file, then `ecompipe process`.
+# Prints one JSON line with the warehouse's counts and the landing-to-commit seconds.
+#   sqlite_load.sh ECOMPIPE DATA_DIR OUT_DIR
+set -euo pipefail
+BIN=$1 DATA=$2 OUT=$3
+rm -rf "$OUT/pipeline"
+mkdir -p "$OUT"
+"$BIN" init "$OUT/pipeline" > /dev/null
+cd "$OUT/pipeline"
+# The crawler's header sniffing (catalog/crawler.cc) calls a file whose columns are all text
+# header-less, and gen.py's customers.csv is all text: give it a numeric row_num column, as
+# the original's customers.csv has (extra columns are ignored). Made once, untimed.
+CUSTOMERS="$DATA/customers_with_row_num.csv"
+if [ ! -f "$CUSTOMERS" ]; then
+  awk 'NR == 1 { print $0 ",row_num"; next } { print $0 "," NR - 1 }' "$DATA/customers.csv" > "$CUSTOMERS.tmp"
+  mv "$CUSTOMERS.tmp" "$CUSTOMERS"
+fi
+"$BIN" load-dims --products "$DATA/products.csv" --customers "$CUSTOMERS" > /dev/null
+start=$(date +%s.%N)
+"$BIN" put "$DATA/transactions.csv" transactions/year=2026/month=11/day=26/transaction_2026-11-26.csv > /dev/null
+"$BIN" process > /dev/null
+end=$(date +%s.%N)
+q() { "$BIN" query "$1" --format csv | tail -n 1; }
+facts=$(q "SELECT count(*) FROM fact_transactions")
+rejects=$(q "SELECT count(*) FROM rejects")
+sum=$(q "SELECT printf('%d.%02d', SUM(CAST(ROUND(total_amount*100) AS INTEGER)) / 100, SUM(CAST(ROUND(total_amount*100) AS INTEGER)) % 100) FROM fact_transactions")
+echo "{\"peer\": \"ecompipe_sqlite\", \"fact_rows\": $facts, \"reject_rows\": $rejects, \"sum_total_amount\": $sum, \"seconds\": $(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }')}"

@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""Summarises bench/run.sh's runs: OUT/<cmd>/time_<i>.txt (/usr/bin/time -v) and run_<i>.json.
+
+Prints a markdown table (wall = median of the runs, rows/s, peak RSS MiB = max over runs,
+ratio = wall / duckdb_fast's wall) and exits non-zero when a command's counts or exact sum
+differ from ecompipe_csv's (which check.py has verified against the reference).
+usage: summarize.py OUT N "cmd1 cmd2 ..."
+"""
+import json
+import os
+import re
+import statistics
+import sys
+
+out, n, cmds = sys.argv[1], int(sys.argv[2]), sys.argv[3].split()
+KEYS = ["fact_rows", "reject_rows", "small", "medium", "large", "sum_total_amount"]
+
+
+def wall(text):
+    m = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)", text)
+    h, mnt, s = m.groups()
+    return int(h or 0) * 3600 + int(mnt) * 60 + float(s)
+
+
+def rss_mib(text):
+    return int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", text).group(1)) / 1024
+
+
+def last_json(path):
+    try:
+        with open(path) as f:
+            lines = [ln for ln in f.read().splitlines() if ln.startswith("{")]
+        return json.loads(lines[-1], parse_float=str, parse_int=str) if lines else {}
+    except OSError:
+        return {}
+
+
+rows, bad = {}, []
+for c in cmds:
+    walls, rss, runs = [], [], []
+    i = 1
+    while os.path.exists(os.path.join(out, c, f"time_{i}.txt")):
+        with open(os.path.join(out, c, f"time_{i}.txt")) as f:
+            t = f.read()
+        j = last_json(os.path.join(out, c, f"run_{i}.json"))
+        # ecompipe_sqlite's own figure excludes its untimed set-up (init, load-dims).
+        walls.append(float(j["seconds"]) if c == "ecompipe_sqlite" else wall(t))
+        rss.append(rss_mib(t))
+        runs.append(j)
+        i += 1
+    if walls:
+        rows[c] = (statistics.median(walls), max(rss), walls, runs[-1])
+
+ref = rows.get("ecompipe_csv", (0, 0, [], {}))[3]
+for c, (_, _, _, j) in rows.items():
+    for k in KEYS:
+        if k in j and k in ref and str(j[k]).rstrip("0").rstrip(".") != str(ref[k]).rstrip("0").rstrip("."):
+            bad.append(f"{c}: {k} = {j[k]}, ecompipe_csv has {ref[k]}")
+
+base = rows.get("duckdb_fast", (None,))[0]
+print(f"**N = {n:,}** (wall: median of {len(next(iter(rows.values()))[2]) if rows else 0} runs; "
+      "ecompipe_sqlite: landing to commit)\n")
+print("| command | wall s | rows/s | peak RSS MiB | vs duckdb_fast | runs s | agrees |")
+print("|---|---:|---:|---:|---:|---|---|")
+for c, (w, r, ws, j) in sorted(rows.items(), key=lambda kv: kv[1][0]):
+    ratio = f"{base / w:.2f}x faster" if base and w and c != "duckdb_fast" else ("1.00x" if c == "duckdb_fast" else "")
+    agrees = "" if c == "floor" else ("NO" if any(b.startswith(c + ":") for b in bad) else "yes")
+    print(f"| {c} | {w:.2f} | {n / w / 1e3:,.0f}k | {r:,.0f} | {ratio} | {', '.join(f'{x:.2f}' for x in ws)} | {agrees} |")
+if bad:
+    print("\nDISAGREEMENTS:\n" + "\n".join("- " + b for b in bad))
+    sys.exit(1)
