@@ -130,6 +130,9 @@ std::optional<std::string> IdTable::Seal() {
       }
       slot = row;
     }
+    identity_ = !duplicate && span == pending_.size() && others_.empty();
+    for (size_t i = 0; identity_ && i < span; ++i) identity_ = dense_[i] == i;
+    if (identity_) dense_ = {};
     pending_ = {};
     return duplicate;
   }
@@ -142,6 +145,11 @@ std::optional<std::string> IdTable::Seal() {
 }
 
 std::optional<uint32_t> IdTable::FindKey(uint64_t key) const {
+  if (identity_) {
+    const uint64_t i = key - dense_base_;  // wraps to a huge value below the base
+    if (i >= size_) return std::nullopt;
+    return static_cast<uint32_t>(i);
+  }
   if (use_dense_) {
     const uint64_t i = key - dense_base_;  // wraps to a huge value below the base
     if (i >= dense_.size() || dense_[i] == kNoRow) return std::nullopt;
@@ -189,15 +197,14 @@ void AppendCsvField(std::string& out, std::string_view value) {
 }
 
 DimensionIndex::Attr DimensionIndex::Store(std::string_view value) {
-  Attr attr;
-  attr.value = Span{arena_.size(), static_cast<uint32_t>(value.size())};
+  Attr attr{.offset = arena_.size(),
+            .size = static_cast<uint32_t>(value.size()),
+            .csv_size = static_cast<uint32_t>(value.size())};
   arena_.append(value);
-  if (!NeedsQuotes(value)) {
-    attr.csv = attr.value;
-  } else {
+  if (NeedsQuotes(value)) {  // quoting adds at least 2 bytes: csv_size != size
     const size_t start = arena_.size();
     AppendCsvField(arena_, value);
-    attr.csv = Span{start, static_cast<uint32_t>(arena_.size() - start)};
+    attr.csv_size = static_cast<uint32_t>(arena_.size() - start);
   }
   return attr;
 }

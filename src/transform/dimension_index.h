@@ -58,6 +58,9 @@ class IdTable {
   std::vector<uint32_t> rows_;
   size_t hashed_count_ = 0;
   bool use_dense_ = false;
+  // Dense and row == key - dense_base_ for every key (ids added in order without gaps, as
+  // generated dimensions are): the row is computed, no table is read.
+  bool identity_ = false;
   std::unordered_map<std::string, uint32_t> others_;
 };
 
@@ -84,29 +87,30 @@ class DimensionIndex {
 
   // Attributes of a row returned by Find*(); `csv` variants are ready to write as one CSV
   // field (quoted when they hold a comma, quote, CR or LF).
-  std::string_view email(uint32_t row) const { return View(customer_attrs_[row].value); }
-  std::string_view email_csv(uint32_t row) const { return View(customer_attrs_[row].csv); }
-  std::string_view product_name(uint32_t row) const { return View(product_attrs_[row * 2].value); }
-  std::string_view product_name_csv(uint32_t row) const { return View(product_attrs_[row * 2].csv); }
-  std::string_view supplier_id(uint32_t row) const { return View(product_attrs_[row * 2 + 1].value); }
-  std::string_view supplier_id_csv(uint32_t row) const {
-    return View(product_attrs_[row * 2 + 1].csv);
-  }
+  std::string_view email(uint32_t row) const { return Value(customer_attrs_[row]); }
+  std::string_view email_csv(uint32_t row) const { return Csv(customer_attrs_[row]); }
+  std::string_view product_name(uint32_t row) const { return Value(product_attrs_[row * 2]); }
+  std::string_view product_name_csv(uint32_t row) const { return Csv(product_attrs_[row * 2]); }
+  std::string_view supplier_id(uint32_t row) const { return Value(product_attrs_[row * 2 + 1]); }
+  std::string_view supplier_id_csv(uint32_t row) const { return Csv(product_attrs_[row * 2 + 1]); }
 
   size_t customer_count() const { return customers_.size(); }
   size_t product_count() const { return product_attrs_.size() / 2; }
 
  private:
-  struct Span {
+  // 16 bytes: the value at `offset`; its CSV form is the value itself when csv_size == size,
+  // else the quoted text stored right after it.
+  struct Attr {
     uint64_t offset = 0;
     uint32_t size = 0;
-  };
-  struct Attr {
-    Span value;
-    Span csv;
+    uint32_t csv_size = 0;
   };
   Attr Store(std::string_view value);
-  std::string_view View(Span s) const { return std::string_view(arena_.data() + s.offset, s.size); }
+  std::string_view Value(Attr a) const { return std::string_view(arena_.data() + a.offset, a.size); }
+  std::string_view Csv(Attr a) const {
+    return std::string_view(arena_.data() + a.offset + (a.csv_size == a.size ? 0 : a.size),
+                            a.csv_size);
+  }
 
   IdTable customers_;
   IdTable products_;
