@@ -405,6 +405,7 @@ int64_t TransformChunk(std::string_view chunk, const internal::Layout& layout,
   out.rejects.clear();
   out.rows_read = 0;
   CsvReader reader(chunk, csv);
+  const bool clean = internal::CleanBytes(chunk);
   internal::CheckedFact fact;
   std::string_view tid;
   while (true) {
@@ -413,7 +414,7 @@ int64_t TransformChunk(std::string_view chunk, const internal::Layout& layout,
     const Record& record = **next;
     ++out.rows_read;
     std::optional<internal::Problem> problem =
-        internal::CheckTransaction(record, layout, index, spec, fact, &tid);
+        internal::CheckTransaction(record, layout, index, spec, fact, &tid, clean);
     if (!problem && duplicates != nullptr && duplicates->count(record.line) != 0) {
       problem = internal::Problem{reason::kDuplicateTransactionId,
                                   "transaction_id " + Quoted(tid) +

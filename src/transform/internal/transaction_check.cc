@@ -42,14 +42,21 @@ Result<size_t> MemoryInputStream::Read(char* buffer, size_t capacity) {
   return n;
 }
 
+bool CleanBytes(std::string_view text) {
+  return std::memchr(text.data(), '\0', text.size()) == nullptr &&
+         simdjson::validate_utf8(text.data(), text.size());
+}
+
 std::optional<Problem> CheckRecord(const Record& record, const Layout& layout,
-                                   size_t max_record_bytes) {
-  if (const void* nul = std::memchr(record.raw.data(), '\0', record.raw.size())) {
+                                   size_t max_record_bytes, bool bytes_checked) {
+  if (bytes_checked) {
+    // Only the checks below the byte-level ones.
+  } else if (const void* nul = std::memchr(record.raw.data(), '\0', record.raw.size())) {
     const auto offset = static_cast<const char*>(nul) - record.raw.data();
     return Problem{reason::kNulByte,
                    "NUL byte at byte " + std::to_string(offset + 1) + " of the record"};
   }
-  if (!simdjson::validate_utf8(record.raw.data(), record.raw.size())) {
+  if (!bytes_checked && !simdjson::validate_utf8(record.raw.data(), record.raw.size())) {
     return Problem{reason::kInvalidUtf8, "record is not valid UTF-8"};
   }
   if (record.too_long) {
@@ -74,9 +81,11 @@ size_t BinOf(const JobSpec& spec, Money total) {
 
 std::optional<Problem> CheckTransaction(const Record& record, const Layout& layout,
                                         const DimensionIndex& dims, const JobSpec& spec,
-                                        CheckedFact& fact, std::string_view* tid_out) {
+                                        CheckedFact& fact, std::string_view* tid_out,
+                                        bool bytes_checked) {
   *tid_out = {};
-  if (std::optional<Problem> problem = CheckRecord(record, layout, spec.max_record_bytes)) {
+  if (std::optional<Problem> problem =
+          CheckRecord(record, layout, spec.max_record_bytes, bytes_checked)) {
     // A field of a record with bad bytes may hold them too: do not copy it out.
     const std::string_view why = problem->reason;
     const bool fields_trusted = why != reason::kNulByte && why != reason::kInvalidUtf8;

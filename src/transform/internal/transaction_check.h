@@ -45,16 +45,23 @@ struct CheckedFact {
   size_t bin = 0;  // index of the JobSpec bin the total falls in
 };
 
-// Record-level checks in rule order: NUL, UTF-8, size, syntax, field count.
+// Record-level checks in rule order: NUL, UTF-8, size, syntax, field count. With
+// `bytes_checked` the caller vouches that the record has no NUL byte and is valid UTF-8
+// (e.g. it checked the whole chunk the record was cut from).
 std::optional<Problem> CheckRecord(const Record& record, const Layout& layout,
-                                   size_t max_record_bytes);
+                                   size_t max_record_bytes, bool bytes_checked = false);
+
+// True when `text` has no NUL byte and is valid UTF-8: then so is every record cut from it
+// at line feeds (an ASCII byte never falls inside a valid multi-byte sequence).
+bool CleanBytes(std::string_view text);
 
 // Every rule up to total_out_of_range, in order. On success fills `fact` and returns
 // nullopt; otherwise returns the first problem and sets `*tid` to the transaction id as read
 // (empty when the record's fields are not trustworthy).
 std::optional<Problem> CheckTransaction(const Record& record, const Layout& layout,
                                         const DimensionIndex& dims, const JobSpec& spec,
-                                        CheckedFact& fact, std::string_view* tid);
+                                        CheckedFact& fact, std::string_view* tid,
+                                        bool bytes_checked = false);
 
 // The label index of `total` in spec.bins, or spec.bins.size() when no bin takes it.
 size_t BinOf(const JobSpec& spec, Money total);
