@@ -1,0 +1,162 @@
+"""Email notifications delivered to a real SMTP server (aiosmtpd) and parsed back: subject,
+counts, MIME parts, Date, Message-ID; AUTH with the password from an environment variable; an
+SNS-style filter policy; and an SMTP outage that loses and doubles nothing."""
+import email.utils
+import os
+import re
+import time
+import unittest
+
+from harness import PipelineTest
+from notify_servers import SmtpSink, find_python_with, set_topics
+
+PASSWORD = "correct horse battery staple"
+
+requires_aiosmtpd = unittest.skipUnless(
+    find_python_with("aiosmtpd", "EP_AIOSMTPD_PYTHON"),
+    "no Python with aiosmtpd (apt-get install python3-aiosmtpd, or set EP_AIOSMTPD_PYTHON)")
+
+
+@requires_aiosmtpd
+class EmailNotificationTest(PipelineTest):
+    def setUp(self):
+        super().setUp()
+        self.sink = SmtpSink(user="ecompipe", password=PASSWORD)
+        self.addCleanup(self.sink.cleanup)
+        set_topics(self, f"""topics:
+  - name: pipeline-status
+    subscriptions:
+      - {{type: log, path: notifications.jsonl}}
+      - name: team
+        type: email
+        url: smtp://127.0.0.1:{self.sink.port}
+        from: "ecompipe <ecompipe@shop.example>"
+        to: [data-team@shop.example, "Ops <ops@shop.example>"]
+        username: ecompipe
+        password_env: EP_TEST_SMTP_PASSWORD
+        dashboard_url: http://dashboard.shop.example/runs
+      - name: oncall
+        type: email
+        url: smtp://127.0.0.1:{self.sink.port}
+        from: ecompipe@shop.example
+        to: oncall@shop.example
+        username: ecompipe
+        password_env: EP_TEST_SMTP_PASSWORD
+        filter_policy: {{state: [FAILED, TIMEOUT]}}
+""")
+
+    smtp_password = PASSWORD
+
+    def run_cli(self, *args, **kw):
+        os.environ["EP_TEST_SMTP_PASSWORD"] = self.smtp_password
+        return super().run_cli(*args, **kw)
+
+    def land_day(self, day):
+        self.run_cli("generate", "--to-bucket", "--reference-dims", "--date", f"2026-11-{day:02d}",
+                     "--days", "1", "--rows", "2000", "--invalid-rate", "0.05", "--seed", str(day),
+                     check=True)
+
+    def job_notifications(self):
+        return [n for n in self.cli_json("notifications", "-n", "100")
+                if n["subscription"] == "team"]
+
+    def test_job_email_arrives_readable_with_mime_date_and_message_id(self):
+        self.sink.start()
+        self.land_day(26)
+        self.process()
+        self.wait_for(lambda: self.sink.raw(), timeout=30, what="an email")
+        msgs = self.sink.messages()
+        self.assertEqual(len(msgs), 1, "one email for the team; none for on-call (SUCCEEDED)")
+        msg, envelope = msgs[0]
+        if os.environ.get("EP_SHOW_EMAIL"):
+            print("\n" + self.sink.raw()[0][0].decode())
+        self.assertTrue(envelope["auth"], "the client authenticated")
+        self.assertEqual(sorted(envelope["rcpt_tos"]), ["data-team@shop.example", "ops@shop.example"])
+        self.assertEqual(envelope["mail_from"], "ecompipe@shop.example")
+
+        read, loaded, rejected = self.wh(
+            "SELECT rows_read, rows_loaded, rows_rejected FROM load_ledger WHERE status='loaded'")[0]
+        self.assertEqual(read, loaded + rejected)
+        self.assertEqual(
+            msg["Subject"],
+            f"[ecompipe] ecommerce_data_processing SUCCEEDED 2026-11-26: {loaded:,} loaded, "
+            f"{rejected:,} rejected")
+        # MIME: multipart/alternative, plain text first, HTML last.
+        self.assertEqual(msg.get_content_type(), "multipart/alternative")
+        parts = list(msg.iter_parts())
+        self.assertEqual([p.get_content_type() for p in parts], ["text/plain", "text/html"])
+        text, html = parts[0].get_content(), parts[1].get_content()
+        run_id = self.cli_json("runs")[0]["run_id"] if isinstance(self.cli_json("runs"), list) else None
+        for want in (f"{read:,}", f"{loaded:,}", f"{rejected:,}", "Duration:", "Top reject reasons",
+                     "transactions/year=2026/month=11/day=26/transaction_2026-11-26.csv",
+                     "ecompipe rejects", "Dashboard: http://dashboard.shop.example/runs"):
+            self.assertIn(want, text)
+        if run_id:
+            self.assertIn(run_id, text)
+        # The top reason and its count, as the warehouse has them.
+        reason, count = self.wh("SELECT reason, count(*) FROM rejects GROUP BY reason "
+                                "ORDER BY count(*) DESC, reason LIMIT 1")[0]
+        self.assertRegex(text, rf"\b{count:,}\s+{reason}\b")
+        self.assertIn("<html>", html)
+        self.assertIn(reason, html)
+        # Date: RFC 5322, now; Message-ID: the notification's stable id.
+        date = email.utils.parsedate_to_datetime(msg["Date"])
+        self.assertLess(abs(date.timestamp() - time.time()), 300)
+        notes = self.job_notifications()
+        self.assertEqual(len(notes), 1)
+        self.assertEqual(notes[0]["status"], "delivered")
+        self.assertEqual(msg["Message-ID"], f"<{notes[0]['id']}@shop.example>")
+        self.assertEqual(msg["MIME-Version"], "1.0")
+        # The password is never in the logs or the outbox.
+        r = self.run_cli("notifications", "--json")
+        self.assertNotIn(PASSWORD, r.stdout)
+        self.assertEqual(self.state("SELECT count(*) FROM notifications WHERE body LIKE ?",
+                                    f"%{PASSWORD}%")[0][0], 0)
+
+    def test_smtp_down_then_up_delivers_every_email_once(self):
+        # The server is down while two days land and are processed.
+        for day in (24, 25):
+            self.land_day(day)
+            self.process()
+        notes = self.job_notifications()
+        self.assertEqual(len(notes), 2)
+        self.assertTrue(all(n["status"] == "pending" and int(n["attempts"]) >= 1 for n in notes), notes)
+        self.assertIn("SMTP", notes[0]["last_error"])
+        # A third day while still down, then the server comes up on the same port.
+        self.land_day(26)
+        self.process()
+        self.sink.start()
+
+        def all_delivered():
+            self.process()
+            return all(n["status"] == "delivered" for n in self.job_notifications())
+        self.wait_for(all_delivered, timeout=90, what="delivery after the outage")
+        self.process()  # and once more: nothing is sent twice
+        msgs = self.sink.messages()
+        ids = sorted(m["Message-ID"] for m, _ in msgs)
+        self.assertEqual(len(ids), 3, [m["Subject"] for m, _ in msgs])
+        self.assertEqual(ids, sorted(f"<{n['id']}@shop.example>" for n in self.job_notifications()))
+        subjects = sorted(m["Subject"] for m, _ in msgs)
+        for day, subject in zip((24, 25, 26), subjects):
+            self.assertIn(f"SUCCEEDED 2026-11-", subject)
+
+    def test_rejected_credentials_are_a_dead_letter_that_redrive_sends(self):
+        self.sink.start()
+        self.smtp_password = "wrong"
+        self.land_day(26)
+        self.process()
+        notes = self.job_notifications()
+        self.assertEqual(notes[0]["status"], "dead", notes)
+        self.assertEqual(self.sink.raw(), [])
+        self.assertIn("Login denied", notes[0]["last_error"])
+        self.smtp_password = PASSWORD
+        r = self.run_cli("notifications", "redrive", "--id", notes[0]["id"], check=True)
+        self.assertIn("1 dead letter pending again", r.stdout)
+        self.process()
+        self.assertEqual(self.job_notifications()[0]["status"], "delivered")
+        self.assertEqual(len(self.sink.raw()), 1)
+        self.assertEqual(self.run_cli("notifications", "redrive").returncode, 64)
+
+
+if __name__ == "__main__":
+    unittest.main()
