@@ -74,6 +74,13 @@ Result<HttpResponse> HttpPost(const std::string& url, const std::string& body,
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp.status);
   if (resp.status >= 200 && resp.status < 300) return resp;
   std::string msg = "POST " + url + ": HTTP " + std::to_string(resp.status);
+  // The start of the answer names the cause (e.g. SNS's <Code>SignatureDoesNotMatch</Code>).
+  if (!resp.body.empty()) {
+    std::string head = resp.body.substr(0, 300);
+    for (char& ch : head)
+      if (ch == '\r' || ch == '\n') ch = ' ';
+    msg += " (" + head + ")";
+  }
   if (resp.status >= 500 || resp.status == 429 || resp.status == 408)
     return Status::Unavailable(msg);
   return Status::InvalidArgument(msg);

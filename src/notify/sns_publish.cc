@@ -15,14 +15,23 @@ std::string SnsSubject(const std::string& s) {
   return out;
 }
 
+// application/x-www-form-urlencoded: RFC 3986 encoding with spaces as '+'. AWS accepts %20
+// too, but servers that re-encode the parsed form before checking the signature (moto does)
+// only agree with '+'; the signature is over the bytes sent either way.
+std::string FormEncode(const std::string& s) {
+  std::string out;
+  for (char c : s) out += c == ' ' ? std::string("+") : AwsUriEncode(std::string_view(&c, 1), false);
+  return out;
+}
+
 }  // namespace
 
 std::string SnsPublishForm(const std::string& topic_arn, const std::string& message,
                            const std::string& subject) {
-  std::string body = "Action=Publish&Message=" + AwsUriEncode(message, false);
+  std::string body = "Action=Publish&Message=" + FormEncode(message);
   std::string subj = SnsSubject(subject);
-  if (!subj.empty()) body += "&Subject=" + AwsUriEncode(subj, false);
-  body += "&TopicArn=" + AwsUriEncode(topic_arn, false) + "&Version=2010-03-31";
+  if (!subj.empty()) body += "&Subject=" + FormEncode(subj);
+  body += "&TopicArn=" + FormEncode(topic_arn) + "&Version=2010-03-31";
   return body;
 }
 

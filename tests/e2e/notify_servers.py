@@ -187,6 +187,9 @@ class MotoSns:
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
             self.proc.wait(timeout=30)
+        if self.proc:
+            self.log.close()
+        self.proc = None
 
 
 def set_topics(test, topics_yaml):

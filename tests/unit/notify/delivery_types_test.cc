@@ -24,7 +24,7 @@ TEST(WebhookSignatureTest, IsHmacSha256OverTimestampDotBody) {
 TEST(SnsPublishTest, FormHasActionMessageSubjectTopicAndVersion) {
   std::string f = SnsPublishForm("arn:aws:sns:eu-west-1:123456789012:t", "{\"a\": 1}", "Hi there\n");
   EXPECT_EQ(f,
-            "Action=Publish&Message=%7B%22a%22%3A%201%7D&Subject=Hi%20there"
+            "Action=Publish&Message=%7B%22a%22%3A+1%7D&Subject=Hi+there"
             "&TopicArn=arn%3Aaws%3Asns%3Aeu-west-1%3A123456789012%3At&Version=2010-03-31");
 }
 
