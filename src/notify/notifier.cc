@@ -293,6 +293,26 @@ Result<int64_t> Notifier::SentInLastHour(const std::string& topic, const std::st
   return row ? q.Int(0) : 0;
 }
 
+Status Notifier::Hold(const std::vector<const Due*>& items) {
+  const NotificationRecord& first = items.front()->record;
+  EP_ASSIGN_OR_RETURN(SqliteStmt q, db_->Prepare(
+      "SELECT COALESCE(min(delivered_at_ms), 0) FROM notifications "
+      "WHERE topic=? AND subscription=? AND status='delivered' AND delivered_at_ms > ?"));
+  q.Bind(1, first.topic).Bind(2, first.subscription).Bind(3, NowMillis() - kHourMs);
+  EP_ASSIGN_OR_RETURN(bool row, q.Step());
+  int64_t until = (row ? q.Int(0) : 0) + kHourMs + 1;
+  return db_->Transaction([&]() -> Status {
+    EP_ASSIGN_OR_RETURN(SqliteStmt u, db_->Prepare(
+        "UPDATE notifications SET next_attempt_ms=?, last_error=? WHERE id=?"));
+    for (const Due* d : items) {
+      EP_RETURN_IF_ERROR(u.Bind(1, until).Bind(2, "held back by max_per_hour; goes out in a digest")
+                             .Bind(3, d->record.id).Run());
+      EP_RETURN_IF_ERROR(u.Reset());
+    }
+    return Status::Ok();
+  });
+}
+
 Result<int> Notifier::DeliverDue() {
   int64_t now = NowMillis();
   std::vector<Due> due;
@@ -336,7 +356,12 @@ Result<int> Notifier::DeliverDue() {
     if (sub && sub->max_per_hour > 0) {
       EP_ASSIGN_OR_RETURN(int64_t sent, SentInLastHour(items.front()->record.topic, sub->name));
       budget = sub->max_per_hour - sent;
-      if (budget <= 0) continue;  // held until the window allows; then sent as a digest
+      if (budget <= 0) {
+        // Held until the oldest delivery of the hour leaves the window, then sent as a digest;
+        // rescheduled rather than left due, so a held storm does not crowd the due batch.
+        EP_RETURN_IF_ERROR(Hold(items));
+        continue;
+      }
     }
     if (static_cast<int64_t>(items.size()) > budget && items.size() > 1) {
       std::vector<Json> events;

@@ -110,6 +110,7 @@ class Notifier {
               const std::vector<Json>& events, bool digest);
   Status MarkDelivered(const std::vector<const Due*>& items, const std::string& digest_id);
   Status MarkFailed(const Subscription* sub, const Due& item, const Status& error);
+  Status Hold(const std::vector<const Due*>& items);
   Result<int64_t> SentInLastHour(const std::string& topic, const std::string& subscription);
 
   std::unique_ptr<SqliteDb> db_;

@@ -158,5 +158,49 @@ class EmailNotificationTest(PipelineTest):
         self.assertEqual(self.run_cli("notifications", "redrive").returncode, 64)
 
 
+@requires_aiosmtpd
+class EmailStormAndOtherEventsTest(PipelineTest):
+    """A crawler failure gets a generic email; a rate limit holds a storm back."""
+
+    def setUp(self):
+        super().setUp()
+        self.sink = SmtpSink()
+        self.addCleanup(self.sink.cleanup)
+        self.sink.start()
+        set_topics(self, f"""topics:
+  - name: pipeline-status
+    subscriptions:
+      - name: team
+        type: email
+        url: smtp://127.0.0.1:{self.sink.port}
+        from: ecompipe@shop.example
+        to: data-team@shop.example
+        max_per_hour: 2
+""")
+
+    def test_crawler_failure_email_then_the_storm_is_held_for_a_digest(self):
+        from harness import VALID_ROWS, rows_csv, tx_key
+        self.land_reference_dims()
+        self.land(tx_key(20), b"")  # an empty file fails its crawl
+        self.process()
+        self.wait_for(lambda: self.sink.raw(), timeout=30, what="the crawler email")
+        msg, _ = self.sink.messages()[0]
+        self.assertEqual(msg["Subject"],
+                         "[ecompipe] Glue Crawler State Change: transactions Failed " +
+                         msg["Subject"][-10:])
+        self.assertIn(tx_key(20), msg.get_body(("plain",)).get_content())
+        # Four more runs in the hour: one more email fits in max_per_hour: 2, the rest wait.
+        for day in (21, 22, 23, 24):
+            rows = [r.replace("TXN0000000", f"TXN{day:02d}0000") for r in VALID_ROWS]
+            self.land(tx_key(day), rows_csv(rows))
+            self.process()
+        notes = self.cli_json("notifications", "-n", "100")
+        self.assertEqual(len(notes), 5)
+        self.assertEqual(len(self.sink.raw()), 2)
+        held = [n for n in notes if n["status"] == "pending"]
+        self.assertEqual(len(held), 3, notes)
+        self.assertTrue(all("max_per_hour" in n["last_error"] for n in held))
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -641,6 +641,12 @@ TEST(NotifierTest, RateLimitHoldsThenSendsOneDigest) {
   EXPECT_EQ(*n->DeliverDue(), 0);
   EXPECT_EQ(server.Requests().size(), 2u);
   EXPECT_EQ(*n->PendingCount(), 1);
+  // Held until the first delivery of the hour leaves the window, about an hour from now.
+  auto list = n->List(1);
+  OutboxRow held = ReadRow(dir, list->front().id);
+  EXPECT_GT(held.next_attempt_ms, NowMillis() + 3500 * 1000);
+  EXPECT_THAT(held.last_error, HasSubstr("max_per_hour"));
+  EXPECT_EQ(held.attempts, 0);
 }
 
 }  // namespace
