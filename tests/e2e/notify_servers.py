@@ -62,17 +62,20 @@ def wait_port(port, timeout=30):
 class SmtpSink:
     """aiosmtpd in a child process; messages() parses what it received, in arrival order."""
 
-    def __init__(self, port=None, user=None, password=None):
+    def __init__(self, port=None, user=None, password=None, cert=None, key=None):
         self.python = find_python_with("aiosmtpd", "EP_AIOSMTPD_PYTHON")
         self.port = port or free_port()
         self.dir = tempfile.mkdtemp(prefix="ecompipe-smtp-")
         self.user, self.password = user, password
+        self.cert, self.key = cert, key
         self.proc = None
 
     def start(self):
         args = [self.python, os.path.join(HERE, "smtp_sink.py"), str(self.port), self.dir]
         if self.user:
             args += [self.user, self.password]
+            if self.cert:
+                args += [self.cert, self.key]
         self.log = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self.log, text=True)
         line = self.proc.stdout.readline()  # "READY", or "" when it died

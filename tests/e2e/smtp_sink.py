@@ -1,7 +1,7 @@
 """A real SMTP server for the notification tests: aiosmtpd, saving each message as it arrives.
 
 Run by a Python that has aiosmtpd (Debian's /usr/bin/python3 with python3-aiosmtpd):
-    python3 smtp_sink.py PORT OUTDIR [USER PASSWORD]
+    python3 smtp_sink.py PORT OUTDIR [USER PASSWORD [CERT KEY]]
 Each message is saved as OUTDIR/<n>.eml (the raw bytes received) and OUTDIR/<n>.json (envelope
 sender and recipients). With USER and PASSWORD the server requires AUTH (plain-text allowed: the
 test talks over loopback). Prints READY once listening; stops on SIGTERM.
@@ -9,6 +9,7 @@ test talks over loopback). Prints READY once listening; stops on SIGTERM.
 import json
 import os
 import signal
+import ssl
 import sys
 import threading
 import warnings
@@ -32,7 +33,8 @@ class Saver:
             f.write(raw)
         with open(base + ".json", "w") as f:
             json.dump({"mail_from": envelope.mail_from, "rcpt_tos": envelope.rcpt_tos,
-                       "auth": bool(session.authenticated)}, f)
+                       "auth": bool(session.authenticated),
+                       "tls": session.ssl is not None}, f)
         os.rename(base + ".eml.tmp", base + ".eml")
         return "250 Message accepted for delivery"
 
@@ -51,6 +53,10 @@ def main():
             return AuthResult(success=ok, handled=False)
 
         kwargs = {"authenticator": authenticator, "auth_require_tls": False, "auth_required": True}
+        if len(sys.argv) > 6:
+            ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            ctx.load_cert_chain(sys.argv[5], sys.argv[6])
+            kwargs.update(tls_context=ctx, require_starttls=True, auth_require_tls=True)
     controller = Controller(Saver(outdir), hostname="127.0.0.1", port=port, **kwargs)
     controller.start()
     print("READY", flush=True)

@@ -4,10 +4,11 @@ SNS-style filter policy; and an SMTP outage that loses and doubles nothing."""
 import email.utils
 import os
 import re
+import subprocess
 import time
 import unittest
 
-from harness import PipelineTest
+from harness import PipelineTest, VALID_ROWS, rows_csv, tx_key
 from notify_servers import SmtpSink, find_python_with, set_topics
 
 PASSWORD = "correct horse battery staple"
@@ -179,7 +180,6 @@ class EmailStormAndOtherEventsTest(PipelineTest):
 """)
 
     def test_crawler_failure_email_then_the_storm_is_held_for_a_digest(self):
-        from harness import VALID_ROWS, rows_csv, tx_key
         self.land_reference_dims()
         self.land(tx_key(20), b"")  # an empty file fails its crawl
         self.process()
@@ -200,6 +200,60 @@ class EmailStormAndOtherEventsTest(PipelineTest):
         held = [n for n in notes if n["status"] == "pending"]
         self.assertEqual(len(held), 3, notes)
         self.assertTrue(all("max_per_hour" in n["last_error"] for n in held))
+
+
+@requires_aiosmtpd
+class EmailStartTlsTest(PipelineTest):
+    """STARTTLS required by the server, then AUTH over TLS (a self-signed certificate, accepted
+    with insecure_skip_verify)."""
+
+    def setUp(self):
+        super().setUp()
+        cert, key = os.path.join(self.dir, "cert.pem"), os.path.join(self.dir, "key.pem")
+        r = subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                            "-subj", "/CN=127.0.0.1", "-keyout", key, "-out", cert],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            self.skipTest("openssl cannot make a test certificate: " + r.stderr)
+        self.sink = SmtpSink(user="ecompipe", password=PASSWORD, cert=cert, key=key)
+        self.addCleanup(self.sink.cleanup)
+        self.sink.start()
+
+    def configure(self, starttls):
+        set_topics(self, f"""topics:
+  - name: pipeline-status
+    subscriptions:
+      - name: team
+        type: email
+        url: smtp://127.0.0.1:{self.sink.port}
+        starttls: {"true" if starttls else "false"}
+        insecure_skip_verify: true
+        from: ecompipe@shop.example
+        to: data-team@shop.example
+        username: ecompipe
+        password: "{PASSWORD}"
+""")
+
+    def test_starttls_then_auth_delivers(self):
+        self.configure(starttls=True)
+        self.land_reference_dims()
+        self.land(tx_key(26), rows_csv(VALID_ROWS))
+        self.process()
+        self.wait_for(lambda: self.sink.raw(), timeout=30, what="the email over TLS")
+        _, envelope = self.sink.messages()[0]
+        self.assertTrue(envelope["tls"])
+        self.assertTrue(envelope["auth"])
+        # The password from the configuration is not in the outbox or the listing either.
+        self.assertNotIn(PASSWORD, self.run_cli("notifications", "--json").stdout)
+
+    def test_without_starttls_the_server_refuses_and_nothing_is_sent_in_clear(self):
+        self.configure(starttls=False)
+        self.land_reference_dims()
+        self.land(tx_key(26), rows_csv(VALID_ROWS))
+        self.process()
+        self.assertEqual(self.sink.raw(), [])
+        note = self.cli_json("notifications")[0]
+        self.assertNotEqual(note["status"], "delivered")
 
 
 if __name__ == "__main__":
