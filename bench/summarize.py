@@ -2,7 +2,7 @@
 """Summarises bench/run.sh's runs: OUT/<cmd>/time_<i>.txt (/usr/bin/time -v) and run_<i>.json.
 
 Prints a markdown table (wall = median of the runs, rows/s, peak RSS MiB = max over runs,
-ratio = wall / duckdb_fast's wall) and exits non-zero when a command's counts or exact sum
+speed = duckdb_fast's wall / wall) and exits non-zero when a command's counts or exact sum
 differ from ecompipe_csv's (which check.py has verified against the reference).
 usage: summarize.py OUT N "cmd1 cmd2 ..."
 """
@@ -60,10 +60,10 @@ for c, (_, _, _, j) in rows.items():
 base = rows.get("duckdb_fast", (None,))[0]
 print(f"**N = {n:,}** (wall: median of {len(next(iter(rows.values()))[2]) if rows else 0} runs; "
       "ecompipe_sqlite: landing to commit)\n")
-print("| command | wall s | rows/s | peak RSS MiB | vs duckdb_fast | runs s | agrees |")
+print("| command | wall s | rows/s | peak RSS MiB | speed vs duckdb_fast | runs s | agrees |")
 print("|---|---:|---:|---:|---:|---|---|")
 for c, (w, r, ws, j) in sorted(rows.items(), key=lambda kv: kv[1][0]):
-    ratio = f"{base / w:.2f}x faster" if base and w and c != "duckdb_fast" else ("1.00x" if c == "duckdb_fast" else "")
+    ratio = f"{base / w:.2f}x" if base and w else ""
     agrees = "" if c == "floor" else ("NO" if any(b.startswith(c + ":") for b in bad) else "yes")
     print(f"| {c} | {w:.2f} | {n / w / 1e3:,.0f}k | {r:,.0f} | {ratio} | {', '.join(f'{x:.2f}' for x in ws)} | {agrees} |")
 if bad:
