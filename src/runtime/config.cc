@@ -774,6 +774,18 @@ topics:
       - {type: log, path: notifications.jsonl}
       # - {type: webhook, url: "http://localhost:9000/hooks/ecompipe"}
       # - {type: webhook, url: "http://oncall.example/hook", filter: {detail: {state: [FAILED]}}}
+      # - {type: webhook, url: "https://hooks.example/ecompipe", secret_env: ECOMPIPE_WEBHOOK_SECRET}
+      # - type: email                       # docs/notifications.md lists every key
+      #   url: smtp://mail.example:587
+      #   starttls: true
+      #   username: ecompipe
+      #   password_env: SMTP_PASSWORD
+      #   from: "ecompipe <ecompipe@example.com>"
+      #   to: [data-team@example.com]
+      #   max_per_hour: 6                   # a storm beyond this becomes one digest
+      # - {type: email, url: "smtp://mail.example:587", from: ecompipe@example.com,
+      #    to: oncall@example.com, filter_policy: {state: [FAILED, TIMEOUT]}}
+      # - {type: sns, topic_arn: "arn:aws:sns:eu-west-1:123456789012:pipeline-status"}
 
 # Rules use EventBridge's pattern syntax. Sources are "ecompipe.s3" and "ecompipe.glue"
 # (AWS's "aws.s3" and "aws.glue"); detail-types and detail fields are AWS's own.
