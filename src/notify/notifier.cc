@@ -387,9 +387,13 @@ Result<int> Notifier::DeliverDue() {
       if (s.ok()) {
         EP_RETURN_IF_ERROR(MarkDelivered({d}, ""));
         ++delivered;
-      } else {
-        EP_RETURN_IF_ERROR(MarkFailed(sub, *d, s));
+        continue;
       }
+      EP_RETURN_IF_ERROR(MarkFailed(sub, *d, s));
+      // A receiver that is down or hanging would fail (or time out on) the rest as well: one
+      // attempt per subscription per pass keeps the dispatcher from waiting out a timeout per
+      // notification. The rest stay due and are tried, oldest first, in the next passes.
+      if (s.code() != StatusCode::kInvalidArgument) break;
     }
   }
   return delivered;

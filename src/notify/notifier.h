@@ -87,7 +87,8 @@ class Notifier {
   // event id) is kept as is. kNotFound when the topic is not configured; kInvalidArgument when
   // `event` has no non-empty string "id" or cannot be serialised.
   Status Publish(const std::string& topic, const Json& event);
-  // Attempts every due notification once, oldest first; returns how many notifications were
+  // Attempts due notifications once, oldest first, up to the first retryable failure of each
+  // subscription (the others wait for the next call); returns how many notifications were
   // delivered (a digest counts each notification it carries). A failure is retried after
   // about 1 s * 2^(attempts-1) (at most 10 min; the upper half of the delay is random, so
   // subscribers recovering from an outage are not hit in lock-step); past max_age it is a dead

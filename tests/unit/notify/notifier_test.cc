@@ -651,3 +651,24 @@ TEST(NotifierTest, RateLimitHoldsThenSendsOneDigest) {
 
 }  // namespace
 }  // namespace ecompipe::notify
+
+namespace ecompipe::notify {
+namespace {
+
+TEST(NotifierTest, ADownReceiverCostsOneAttemptPerPassNotOnePerNotification) {
+  TempDir dir;
+  TestHttpServer server(503);
+  auto n = OpenOrDie(dir, {{"status", {HookSub("hook", server.Url()), LogSub("log", dir.File("l"))}}});
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(n->Publish("status", JobEvent()).ok());
+  EXPECT_EQ(*n->DeliverDue(), 3);             // the log subscription is not held up
+  EXPECT_EQ(server.Requests().size(), 1u);    // one attempt for the webhook
+  EXPECT_EQ(*n->DeliverDue(), 0);
+  EXPECT_EQ(server.Requests().size(), 2u);    // the next one in the next pass
+  server.SetStatus(200);
+  MakeDue(dir);
+  EXPECT_EQ(*n->DeliverDue(), 3);             // back up: all three go out
+  EXPECT_EQ(*n->PendingCount(), 0);
+}
+
+}  // namespace
+}  // namespace ecompipe::notify
