@@ -512,6 +512,9 @@ Status Pipeline::UpsertDimension(const events::Delivery& d, const std::atomic<bo
   Result<storage::ObjectRef> head = store_->Head(wanted.key);
   if (!head.ok()) return head.status();
   EP_ASSIGN_OR_RETURN(catalog::CrawlResult crawl, catalog::CrawlObject(*store_, *head));
+  // A dimension file always has a header (its columns are mapped by name). The crawler cannot
+  // tell one apart when every column is text (Glue's rule), so it is not asked to.
+  crawl.schema.has_header = true;
   EP_ASSIGN_OR_RETURN(auto raw, store_->Open(*head));
   EP_ASSIGN_OR_RETURN(auto decoded, storage::OpenDecoded(std::move(raw)));
   int64_t rows = 0;
@@ -549,6 +552,7 @@ Result<int64_t> Pipeline::LoadDimensionFile(const std::string& dimension, const 
   sample.resize(got);
   Result<catalog::TableSchema> schema = catalog::InferSchema(sample, whole);
   if (!schema.ok()) return Status(schema.status().code(), schema.status().message()).At(file.string());
+  schema->has_header = true;  // see UpsertDimension
   EP_ASSIGN_OR_RETURN(auto decoded, open());
   int64_t rows = 0;
   if (dimension == "products") {

@@ -208,6 +208,18 @@ class EventsTest(PipelineTest):
         self.assertEqual(changed[0]["detail"]["schemaVersion"], 2)
         self.assertEqual(self.wh("SELECT count(*) FROM fact_transactions")[0][0], 2)
 
+    def test_dimension_files_with_only_text_columns_load(self):
+        # Every column is text, so no type tells the header from the data: it must still load.
+        path = os.path.join(self.dir, "c.csv")
+        with open(path, "w") as f:
+            f.write("customer_id,first_name,last_name,email,membership_level\n"
+                    "C1,Ann,Lee,ann@example.com,Gold\nC2,Bo,Kim,bo@example.com,Silver\n")
+        self.run_cli("load-dims", "--customers", path, check=True)
+        self.land("dimensions/customers/more.csv",
+                  "customer_id,first_name,last_name,email,membership_level\nC3,Cy,Wu,cy@example.com,Gold\n")
+        self.process(expect_rc=0)
+        self.assertEqual(self.wh("SELECT customer_id FROM dim_customers ORDER BY 1"), [("C1",), ("C2",), ("C3",)])
+
     def test_dimension_files_landed_in_the_bucket_are_upserted(self):
         with open(os.path.join(os.environ.get("EP_TEST_DATA_DIR", ""), "products.csv")) as f:
             self.land("dimensions/products/products.csv", f.read())
