@@ -102,7 +102,7 @@ std::string HtmlPage(const std::string& title, const std::string& inner) {
 
 std::string LookFurtherText(const std::string& run_id, const EmailOptions& o) {
   std::string out = "\nLook further:\n";
-  if (!run_id.empty()) out += "  ecompipe runs --json | grep " + run_id + "\n";
+  if (!run_id.empty()) out += "  ecompipe runs " + run_id + "   (the run, per object)\n";
   out += "  ecompipe rejects          (rejected rows with object, line, reason)\n";
   out += "  ecompipe events           (the event log)\n";
   out += "  ecompipe notifications    (deliveries of these notifications)\n";
@@ -112,7 +112,7 @@ std::string LookFurtherText(const std::string& run_id, const EmailOptions& o) {
 
 std::string LookFurtherHtml(const std::string& run_id, const EmailOptions& o) {
   std::string out = "<h3>Look further</h3>\n<ul>\n";
-  if (!run_id.empty()) out += "<li><code>ecompipe runs --json | grep " + HtmlEscape(run_id) + "</code></li>\n";
+  if (!run_id.empty()) out += "<li><code>ecompipe runs " + HtmlEscape(run_id) + "</code> (the run, per object)</li>\n";
   out += "<li><code>ecompipe rejects</code> (rejected rows with object, line, reason)</li>\n";
   out += "<li><code>ecompipe events</code> (the event log)</li>\n";
   if (!o.dashboard_url.empty())
