@@ -8,8 +8,10 @@
 
 #include <atomic>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "cli/job_command.h"
@@ -168,27 +170,32 @@ int CmdLoadDims(const Globals& g, const std::string& products, const std::string
 
 // --- serve / process --------------------------------------------------------------------
 
+// Runs `drive` on the pipeline with the pipeline lock held and SIGINT/SIGTERM turned into a
+// stop request. Returns the exit code of a failure, or nullopt when `drive` succeeded.
+std::optional<int> Drive(Pipeline& pipeline,
+                         const std::function<Status(Pipeline&, const std::atomic<bool>&)>& drive,
+                         bool* stopped = nullptr) {
+  auto lock = runtime::PipelineLock::Acquire(pipeline.config().state.path);
+  if (!lock.ok()) return Fail(lock.status());
+  SignalStop signals([&pipeline] { pipeline.bus().Wake(); });
+  Status s = drive(pipeline, signals.flag());
+  if (stopped) *stopped = signals.flag().load();
+  if (!s.ok()) return Fail(s);
+  return std::nullopt;
+}
+
 int CmdServe(const Globals& g) {
   Result<std::unique_ptr<Pipeline>> p = OpenPipeline(g);
   if (!p.ok()) return Fail(p.status());
-  auto lock = runtime::PipelineLock::Acquire((*p)->config().state.path);
-  if (!lock.ok()) return Fail(lock.status());
-  Pipeline* pipeline = p->get();
-  SignalStop signals([pipeline] { pipeline->bus().Wake(); });
-  Status s = runtime::Serve(*pipeline, signals.flag());
-  if (!s.ok()) return Fail(s);
-  return kExitOk;
+  return Drive(**p, runtime::Serve).value_or(kExitOk);
 }
 
 int CmdProcess(const Globals& g) {
   Result<std::unique_ptr<Pipeline>> p = OpenPipeline(g);
   if (!p.ok()) return Fail(p.status());
-  auto lock = runtime::PipelineLock::Acquire((*p)->config().state.path);
-  if (!lock.ok()) return Fail(lock.status());
   Pipeline* pipeline = p->get();
-  SignalStop signals([pipeline] { pipeline->bus().Wake(); });
-  Status s = runtime::ProcessToQuiescence(*pipeline, signals.flag());
-  if (!s.ok()) return Fail(s);
+  bool stopped = false;
+  if (std::optional<int> rc = Drive(*pipeline, runtime::ProcessToQuiescence, &stopped)) return *rc;
   auto pending = pipeline->bus().WithLog([](events::EventLog& l) { return l.PendingCount(); });
   auto notes = pipeline->notifier().PendingCount();
   if (!g.quiet) {
@@ -198,7 +205,7 @@ int CmdProcess(const Globals& g) {
     if (notes.ok() && *notes) std::cout << " " << *notes << " notifications wait for a retry.";
     std::cout << "\nSee `ecompipe runs` and `ecompipe status`.\n";
   }
-  if (signals.flag().load()) return kExitError;
+  if (stopped) return kExitError;
   return pipeline->failed_runs() ? kExitRunFailed : kExitOk;
 }
 

@@ -48,22 +48,39 @@ int TestBatchDelayMs() {
 }
 
 // Hands the job's batches to the warehouse transaction; a stop request rolls the load back.
+// Logs progress every few seconds, so a long load is visibly alive.
 class LoadSink : public transform::RowSink {
  public:
-  LoadSink(warehouse::LoadTransaction& txn, const std::atomic<bool>& stop) : txn_(txn), stop_(stop) {}
+  LoadSink(warehouse::LoadTransaction& txn, const std::atomic<bool>& stop, const std::string& key)
+      : txn_(txn), stop_(stop), key_(key), last_log_ms_(NowMillis()) {}
   Status AddFacts(std::vector<transform::FactRow>& rows) override {
     if (stop_.load()) return Status::Cancelled("stopped by a signal");
     if (int ms = TestBatchDelayMs()) std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    facts_ += static_cast<int64_t>(rows.size());
+    Progress();
     return txn_.AddFacts(rows);
   }
   Status AddRejects(std::vector<transform::RejectRow>& rows) override {
     if (stop_.load()) return Status::Cancelled("stopped by a signal");
+    rejects_ += static_cast<int64_t>(rows.size());
     return txn_.AddRejects(rows);
   }
 
  private:
+  void Progress() {
+    constexpr int64_t kEveryMs = 5000;
+    int64_t now = NowMillis();
+    if (now - last_log_ms_ < kEveryMs) return;
+    last_log_ms_ = now;
+    spdlog::info("Loading. key={} facts={} rejects={}", key_, facts_, rejects_);
+  }
+
   warehouse::LoadTransaction& txn_;
   const std::atomic<bool>& stop_;
+  const std::string& key_;
+  int64_t last_log_ms_;
+  int64_t facts_ = 0;
+  int64_t rejects_ = 0;
 };
 
 const std::atomic<bool> kNeverStop{false};
@@ -400,7 +417,7 @@ Result<ObjectResult> Pipeline::LoadObject(const JobConfig& job, const catalog::C
   }
   if (!begun.ok()) return begun.status();
   std::unique_ptr<warehouse::LoadTransaction> txn = std::move(*begun);
-  LoadSink sink(*txn, stop);
+  LoadSink sink(*txn, stop, ref.key);
   Result<transform::TransformStats> stats =
       transform::TransformObject(**decoded, object.schema, *dims, job.spec, ref.key, sink);
   if (!stats.ok()) {
