@@ -8,6 +8,7 @@
 #include <string>
 
 #include "common/ids.h"
+#include "testing/temp_dir.h"
 
 namespace ecompipe {
 namespace {
@@ -15,26 +16,7 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-// A fresh folder per test, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = fs::path(::testing::TempDir()) / ("ep-common-" + std::string(info->test_suite_name()) +
-                                              "." + info->name() + "-" + NewHex(6));
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string File(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
+using ::ecompipe::testing_util::TempDir;
 
 std::unique_ptr<SqliteDb> OpenOrDie(const std::string& path, int busy_timeout_ms = 30000) {
   Result<std::unique_ptr<SqliteDb>> db = SqliteDb::Open(path, busy_timeout_ms);

@@ -17,6 +17,7 @@
 #include "events/event.h"
 #include "notify/filter_policy.h"
 #include "test_http_server.h"
+#include "testing/temp_dir.h"
 
 namespace ecompipe::notify {
 namespace {
@@ -28,26 +29,7 @@ using testing_util::HttpRequest;
 using testing_util::TestHttpServer;
 using testing_util::UnusedPort;
 
-// A fresh folder per test, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = fs::path(::testing::TempDir()) / ("ep-notify-" + std::string(info->test_suite_name()) +
-                                              "." + info->name() + "-" + NewHex(6));
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string File(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
+using ::ecompipe::testing_util::TempDir;
 
 Json JobEvent(const std::string& state = "SUCCEEDED") {
   return events::MakeEvent(

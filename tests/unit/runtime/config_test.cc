@@ -9,6 +9,7 @@
 
 #include "common/ids.h"
 #include "events/event.h"
+#include "testing/temp_dir.h"
 
 namespace ecompipe::runtime {
 namespace {
@@ -20,26 +21,7 @@ using ::testing::StartsWith;
 
 const fs::path kConfigPath = "/srv/shop/ecompipe.yaml";
 
-// A fresh folder per test, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = fs::path(::testing::TempDir()) / ("ep-runtime-" + std::string(info->test_suite_name()) +
-                                              "." + info->name() + "-" + NewHex(6));
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using ::ecompipe::testing_util::TempDir;
 
 void WriteFile(const fs::path& path, const std::string& text) {
   std::ofstream out(path);

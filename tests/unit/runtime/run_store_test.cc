@@ -10,6 +10,7 @@
 #include "common/time_util.h"
 #include "events/sqlite/sqlite_event_log.h"
 #include "notify/notifier.h"
+#include "testing/temp_dir.h"
 
 namespace ecompipe::runtime {
 namespace {
@@ -17,26 +18,7 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-// A fresh folder per test, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = fs::path(::testing::TempDir()) / ("ep-runtime-" + std::string(info->test_suite_name()) +
-                                              "." + info->name() + "-" + NewHex(6));
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string File(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
+using ::ecompipe::testing_util::TempDir;
 
 std::unique_ptr<RunStore> OpenOrDie(const TempDir& dir) {
   Result<std::unique_ptr<RunStore>> store = RunStore::Open(dir.File("state.db"));
