@@ -277,7 +277,8 @@ Status ParseJobs(const Reader& root, PipelineConfig& cfg) {
   for (size_t i = 0; i < list.size(); ++i) {
     Reader r = root.Child("jobs").Item(list[i], i);
     EP_RETURN_IF_ERROR(r.ExpectMap());
-    EP_RETURN_IF_ERROR(r.CheckKeys({"name", "table", "on_reload", "classification", "max_record_bytes"}));
+    EP_RETURN_IF_ERROR(r.CheckKeys(
+        {"name", "table", "on_reload", "classification", "max_record_bytes", "threads", "chunk_bytes"}));
     JobConfig job;
     EP_RETURN_IF_ERROR(r.String("name", job.name, true));
     EP_RETURN_IF_ERROR(r.String("table", job.table));
@@ -289,6 +290,12 @@ Status ParseJobs(const Reader& root, PipelineConfig& cfg) {
     int64_t max_record = static_cast<int64_t>(job.spec.max_record_bytes);
     EP_RETURN_IF_ERROR(r.Int("max_record_bytes", max_record, 1024, 1LL << 30));
     job.spec.max_record_bytes = static_cast<size_t>(max_record);
+    int64_t threads = job.spec.threads;
+    EP_RETURN_IF_ERROR(r.Int("threads", threads, 0, 256));   // 0: one per core
+    job.spec.threads = static_cast<int>(threads);
+    int64_t chunk = static_cast<int64_t>(job.spec.chunk_bytes);
+    EP_RETURN_IF_ERROR(r.Int("chunk_bytes", chunk, 1, 1LL << 30));
+    job.spec.chunk_bytes = static_cast<size_t>(chunk);
     if (r.Has("classification")) {
       YAML::Node bins = r.Node("classification");
       if (!bins.IsSequence() || bins.size() == 0)
@@ -763,6 +770,7 @@ jobs:
   - name: ecommerce_data_processing
     table: transactions        # loads new objects of this catalog table
     on_reload: replace         # a re-uploaded file (new ETag): replace | append | ignore
+    threads: 0                 # CSV workers; 0 = one per core (results never depend on it)
     classification:            # transaction_type by total_amount; bounds are inclusive
       - {max: "100.00", label: Small}
       - {max: "500.00", label: Medium}

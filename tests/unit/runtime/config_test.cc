@@ -556,6 +556,15 @@ TEST(ConfigTest, MaxRecordBytesIsBounded) {
             "ecompipe.yaml:3: 'jobs[0].max_record_bytes' must be between 1024 and 1073741824");
 }
 
+TEST(ConfigTest, ThreadsAndChunkBytesAreReadAndBounded) {
+  const auto spec = ParseOrDie("jobs: [{name: j, threads: 2, chunk_bytes: 65536}]\n").jobs[0].spec;
+  EXPECT_EQ(spec.threads, 2);
+  EXPECT_EQ(spec.chunk_bytes, 65536u);
+  EXPECT_EQ(ParseOrDie("jobs: [{name: j}]\n").jobs[0].spec.threads, 0);  // one per core
+  EXPECT_EQ(ErrorOf("jobs:\n  - name: j\n    threads: -1\n"),
+            "ecompipe.yaml:3: 'jobs[0].threads' must be between 0 and 256");
+}
+
 TEST(ConfigTest, DuplicateJobNamesAreRejected) {
   EXPECT_EQ(ErrorOf("jobs:\n  - name: j\n  - name: j\n"),
             "ecompipe.yaml:3: duplicate job name 'j'");
