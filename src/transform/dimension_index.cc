@@ -3,20 +3,15 @@
 #include <algorithm>
 #include <cstring>
 
+#include "transform/internal/mix_hash.h"
+
 namespace ecompipe::transform {
 
 namespace {
 
 constexpr size_t kMaxDigits = 18;
 
-uint64_t Mix(uint64_t x) {  // splitmix64's finaliser
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ULL;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebULL;
-  x ^= x >> 31;
-  return x;
-}
+using internal::MixHash;
 
 // (10^d - 10) / 9 for d = 0..18: the first key of d-digit strings (see IdTable::KeyOf).
 constexpr uint64_t kLengthBase[kMaxDigits + 1] = {
@@ -71,7 +66,7 @@ bool IdTable::Add(std::string_view id) {
 bool IdTable::InsertHashed(uint64_t key, uint32_t row) {
   if ((hashed_count_ + 1) * 2 > keys_.size()) GrowHashed();
   const size_t mask = keys_.size() - 1;
-  for (size_t i = Mix(key) & mask;; i = (i + 1) & mask) {
+  for (size_t i = MixHash(key) & mask;; i = (i + 1) & mask) {
     if (keys_[i] == key) return false;
     if (keys_[i] == kNoKey) {
       keys_[i] = key;
@@ -91,7 +86,7 @@ void IdTable::GrowHashed() {
   const size_t mask = size - 1;
   for (size_t j = 0; j < old_keys.size(); ++j) {
     if (old_keys[j] == kNoKey) continue;
-    size_t i = Mix(old_keys[j]) & mask;
+    size_t i = MixHash(old_keys[j]) & mask;
     while (keys_[i] != kNoKey) i = (i + 1) & mask;
     keys_[i] = old_keys[j];
     rows_[i] = old_rows[j];
@@ -157,7 +152,7 @@ std::optional<uint32_t> IdTable::FindKey(uint64_t key) const {
   }
   if (keys_.empty()) return std::nullopt;
   const size_t mask = keys_.size() - 1;
-  for (size_t i = Mix(key) & mask;; i = (i + 1) & mask) {
+  for (size_t i = MixHash(key) & mask;; i = (i + 1) & mask) {
     if (keys_[i] == key) return rows_[i];
     if (keys_[i] == kNoKey) return std::nullopt;
   }

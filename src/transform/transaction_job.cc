@@ -1,9 +1,6 @@
 #include "transform/transaction_job.h"
 
-#include <simdjson.h>
-
 #include <algorithm>
-#include <cstring>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -60,9 +57,7 @@ std::string Quoted(std::string_view value) { return "'" + Shortened(value, kMaxQ
 // An opened object: a reader positioned after the header and where each wanted column is.
 struct Input {
   std::unique_ptr<RecordReader> reader;
-  std::vector<size_t> index;      // field position of each wanted column
-  size_t expected_fields = 0;     // 0: any (JSON Lines)
-  std::string field_count_basis;  // "header has 8" or "expected 8"
+  internal::Layout layout;
 };
 
 Result<Input> OpenInput(storage::InputStream& decoded, const catalog::TableSchema& schema,
@@ -72,7 +67,7 @@ Result<Input> OpenInput(storage::InputStream& decoded, const catalog::TableSchem
   if (schema.format == catalog::DataFormat::kJsonLines) {
     input.reader = std::make_unique<JsonLinesReader>(
         decoded, columns, JsonLinesOptions{.max_record_bytes = max_record_bytes});
-    for (size_t i = 0; i < columns.size(); ++i) input.index.push_back(i);
+    for (size_t i = 0; i < columns.size(); ++i) input.layout.index.push_back(i);
     return input;
   }
   const CsvOptions options{
@@ -80,9 +75,9 @@ Result<Input> OpenInput(storage::InputStream& decoded, const catalog::TableSchem
   if (Status s = CsvReader::CheckOptions(options); !s.ok()) return std::move(s).At(object_key);
   input.reader = std::make_unique<CsvReader>(decoded, options);
   if (!schema.has_header) {
-    for (size_t i = 0; i < columns.size(); ++i) input.index.push_back(i);
-    input.expected_fields = columns.size();
-    input.field_count_basis = "expected " + std::to_string(columns.size());
+    for (size_t i = 0; i < columns.size(); ++i) input.layout.index.push_back(i);
+    input.layout.expected_fields = columns.size();
+    input.layout.field_count_basis = "expected " + std::to_string(columns.size());
     return input;
   }
   Result<const Record*> next = input.reader->Next();
@@ -107,41 +102,14 @@ Result<Input> OpenInput(storage::InputStream& decoded, const catalog::TableSchem
                                   "' (header: " + Shortened(header->raw, 200) + ")")
           .At(place);
     }
-    input.index.push_back(found);
+    input.layout.index.push_back(found);
   }
-  input.expected_fields = header->fields.size();
-  input.field_count_basis = "header has " + std::to_string(header->fields.size());
+  input.layout.expected_fields = header->fields.size();
+  input.layout.field_count_basis = "header has " + std::to_string(header->fields.size());
   return input;
 }
 
-struct Problem {
-  const char* reason;
-  std::string detail;
-};
-
-// The record-level checks, in rule order: NUL, UTF-8, size, syntax, field count.
-std::optional<Problem> CheckRecord(const Record& record, const Input& input,
-                                   size_t max_record_bytes) {
-  if (const void* nul = std::memchr(record.raw.data(), '\0', record.raw.size())) {
-    const auto offset = static_cast<const char*>(nul) - record.raw.data();
-    return Problem{reason::kNulByte,
-                   "NUL byte at byte " + std::to_string(offset + 1) + " of the record"};
-  }
-  if (!simdjson::validate_utf8(record.raw.data(), record.raw.size())) {
-    return Problem{reason::kInvalidUtf8, "record is not valid UTF-8"};
-  }
-  if (record.too_long) {
-    return Problem{reason::kLineTooLong, "record of " + std::to_string(record.bytes) +
-                                             " bytes exceeds the limit of " +
-                                             std::to_string(max_record_bytes) + " bytes"};
-  }
-  if (!record.malformed.empty()) return Problem{reason::kMalformedRecord, record.malformed};
-  if (input.expected_fields != 0 && record.fields.size() != input.expected_fields) {
-    return Problem{reason::kWrongFieldCount,
-                   std::to_string(record.fields.size()) + " fields, " + input.field_count_basis};
-  }
-  return std::nullopt;
-}
+using internal::Problem;
 
 class TransactionTransformer {
  public:
@@ -174,16 +142,16 @@ class TransactionTransformer {
 
 Status TransactionTransformer::Process(const Record& record) {
   ++stats_.rows_read;
-  if (std::optional<Problem> problem = CheckRecord(record, input_, spec_.max_record_bytes)) {
+  if (std::optional<Problem> problem = internal::CheckRecord(record, input_.layout, spec_.max_record_bytes)) {
     std::string_view tid;
     // A field of a record with bad bytes may hold them too: do not copy it out.
     const std::string_view why = problem->reason;
     const bool fields_trusted = why != reason::kNulByte && why != reason::kInvalidUtf8;
-    if (fields_trusted && input_.index[kTid] < record.fields.size())
-      tid = record.fields[input_.index[kTid]];
+    if (fields_trusted && input_.layout.index[kTid] < record.fields.size())
+      tid = record.fields[input_.layout.index[kTid]];
     return Reject(record, problem->reason, std::move(problem->detail), tid);
   }
-  const auto field = [&](TxnColumn c) { return record.fields[input_.index[c]]; };
+  const auto field = [&](TxnColumn c) { return record.fields[input_.layout.index[c]]; };
   const std::string_view tid = field(kTid);
   if (tid.empty())
     return Reject(record, reason::kMissingTransactionId, "transaction_id is empty", tid);
@@ -313,7 +281,7 @@ Status ForEachRecord(Input& input, const std::string& object_key, OnRecord&& on_
 // A dimension row's record-level problem is an error naming the line.
 Status CheckDimensionRecord(const Record& record, const Input& input,
                             const std::string& object_key) {
-  if (std::optional<Problem> problem = CheckRecord(record, input, JobSpec{}.max_record_bytes)) {
+  if (std::optional<Problem> problem = internal::CheckRecord(record, input.layout, JobSpec{}.max_record_bytes)) {
     return Status::CorruptInput(problem->detail + " (" + problem->reason + ")")
         .At(Place(object_key, record.line));
   }
@@ -542,7 +510,7 @@ Result<std::vector<Product>> ReadProducts(storage::InputStream& decoded,
   DuplicateIdCheck ids;
   EP_RETURN_IF_ERROR(ForEachRecord(input, object_key, [&](const Record& record) -> Status {
     EP_RETURN_IF_ERROR(CheckDimensionRecord(record, input, object_key));
-    const auto field = [&](size_t c) { return record.fields[input.index[c]]; };
+    const auto field = [&](size_t c) { return record.fields[input.layout.index[c]]; };
     const std::string_view id = field(0);
     if (!IsProductId(id)) {
       return Status::CorruptInput("malformed product_id " + Quoted(id) + " (expected P[0-9]+)")
@@ -577,7 +545,7 @@ Result<std::vector<Customer>> ReadCustomers(storage::InputStream& decoded,
   DuplicateIdCheck ids;
   EP_RETURN_IF_ERROR(ForEachRecord(input, object_key, [&](const Record& record) -> Status {
     EP_RETURN_IF_ERROR(CheckDimensionRecord(record, input, object_key));
-    const auto field = [&](size_t c) { return record.fields[input.index[c]]; };
+    const auto field = [&](size_t c) { return record.fields[input.layout.index[c]]; };
     const std::string_view id = field(0);
     if (!IsCustomerId(id)) {
       return Status::CorruptInput("malformed customer_id " + Quoted(id) + " (expected C[0-9]+)")

@@ -1,5 +1,7 @@
 #include "transform/internal/transaction_id_set.h"
 
+#include "transform/internal/mix_hash.h"
+
 namespace ecompipe::transform::internal {
 
 namespace {
@@ -7,19 +9,12 @@ namespace {
 constexpr uint64_t kEmpty = ~uint64_t{0};
 constexpr size_t kMaxDigits = 18;
 
-uint64_t Mix(uint64_t x) {  // splitmix64's finaliser
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ULL;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebULL;
-  x ^= x >> 31;
-  return x;
-}
+using internal::MixHash;
 
 // Real ids are mostly increasing, so runs of 64 consecutive ids go to 64 consecutive slots
 // (512 bytes) at a scrambled place: an increasing id then rarely misses the cache, while
 // probe sequences stay short because no run of occupied slots grows much past 64.
-uint64_t Slot(uint64_t key) { return (Mix(key >> 6) << 6) | (key & 63); }
+uint64_t Slot(uint64_t key) { return (MixHash(key >> 6) << 6) | (key & 63); }
 
 }  // namespace
 
