@@ -172,13 +172,16 @@ Status Pipeline::ObjectLanded(const std::string& key) {
     if (head.status().code() == StatusCode::kNotFound) return Status::Ok();  // gone again
     return head.status();
   }
-  const storage::ObjectRef& o = *head;
+  return EmitIfNew(*head).status();
+}
+
+Result<bool> Pipeline::EmitIfNew(const storage::ObjectRef& o) {
   {
     EP_ASSIGN_OR_RETURN(SqliteStmt q, state_->Prepare(
         "SELECT 1 FROM seen_objects WHERE bucket=? AND key=? AND etag=?"));
     q.Bind(1, o.bucket).Bind(2, o.key).Bind(3, o.etag);
     EP_ASSIGN_OR_RETURN(bool seen, q.Step());
-    if (seen) return Status::Ok();
+    if (seen) return false;
   }
   // The event is appended before the object is marked seen: a crash in between emits it
   // again at the next start, which targets absorb (at-least-once, idempotent targets).
@@ -189,21 +192,18 @@ Status Pipeline::ObjectLanded(const std::string& key) {
   EP_ASSIGN_OR_RETURN(SqliteStmt ins, state_->Prepare(
       "INSERT OR IGNORE INTO seen_objects(bucket, key, etag, size, first_seen) VALUES(?,?,?,?,?)"));
   spdlog::info("Object landed. key={} etag={} size={}", o.key, o.etag, o.size);
-  return ins.Bind(1, o.bucket).Bind(2, o.key).Bind(3, o.etag).Bind(4, static_cast<int64_t>(o.size))
-      .Bind(5, FormatIsoMillis(NowMillis())).Run();
+  EP_RETURN_IF_ERROR(ins.Bind(1, o.bucket).Bind(2, o.key).Bind(3, o.etag)
+                         .Bind(4, static_cast<int64_t>(o.size)).Bind(5, FormatIsoMillis(NowMillis()))
+                         .Run());
+  return true;
 }
 
 Result<int> Pipeline::ScanBucket() {
   EP_ASSIGN_OR_RETURN(std::vector<storage::ObjectRef> objects, store_->List(""));
   int emitted = 0;
   for (const storage::ObjectRef& o : objects) {
-    EP_ASSIGN_OR_RETURN(SqliteStmt q, state_->Prepare(
-        "SELECT 1 FROM seen_objects WHERE bucket=? AND key=? AND etag=?"));
-    q.Bind(1, o.bucket).Bind(2, o.key).Bind(3, o.etag);
-    EP_ASSIGN_OR_RETURN(bool seen, q.Step());
-    if (seen) continue;
-    EP_RETURN_IF_ERROR(ObjectLanded(o.key));
-    ++emitted;
+    EP_ASSIGN_OR_RETURN(bool emitted_one, EmitIfNew(o));
+    emitted += emitted_one;
   }
   return emitted;
 }

@@ -72,6 +72,8 @@ class Pipeline {
  private:
   explicit Pipeline(PipelineConfig config) : config_(std::move(config)) {}
   void RegisterTargets();
+  // Emits Object Created for `object` unless this (bucket, key, ETag) was seen; true if it did.
+  Result<bool> EmitIfNew(const storage::ObjectRef& object);
   Status EmitJobState(const RunRecord& run, const std::string& state, const std::string& message);
   Status Crawl(const events::Delivery& d);
   Status UpsertDimension(const events::Delivery& d, const std::atomic<bool>& stop);
