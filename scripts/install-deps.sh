@@ -4,6 +4,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config python3
   python3-aiosmtpd  # the real SMTP server of tests/e2e/test_notify_email.py (runs under /usr/bin/python3)
+  postgresql-15 libpq-dev  # the PostgreSQL warehouse and state store; scripts/pg-test-server.sh runs a private server
   libsqlite3-dev sqlite3 nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev
   libsimdjson-dev zlib1g-dev libzstd-dev libcurl4-openssl-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
