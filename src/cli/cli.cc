@@ -379,10 +379,10 @@ int CmdCatalog(const Globals& g, const std::string& table, bool json) {
   return kExitOk;
 }
 
-int CmdNotifications(const Globals& g, int limit, bool json) {
+int CmdNotifications(const Globals& g, int limit, const std::string& status, bool json) {
   Result<std::unique_ptr<Pipeline>> p = OpenPipeline(g);
   if (!p.ok()) return Fail(p.status());
-  auto list = (*p)->notifier().List(limit);
+  auto list = (*p)->notifier().List(limit, status);
   if (!list.ok()) return Fail(list.status());
   std::vector<Row> rows;
   for (const auto& n : *list)
@@ -559,6 +559,9 @@ int Main(int argc, char** argv) {
   catalog->add_flag("--json", json, "JSON output (includes schema history)");
   auto* notifications = app.add_subcommand("notifications", "Notifications and their delivery state");
   notifications->add_option("-n,--limit", limit, "How many")->capture_default_str();
+  std::string note_status;
+  notifications->add_option("--status", note_status, "Only pending, delivered or dead ones")
+      ->check(CLI::IsMember({"pending", "delivered", "dead"}));
   notifications->add_flag("--json", json, "JSON output");
   std::string redrive_id;
   bool redrive_all = false;
@@ -596,7 +599,7 @@ int Main(int argc, char** argv) {
   if (rejects->parsed()) return CmdRejects(g, limit, reason, object, json);
   if (catalog->parsed()) return CmdCatalog(g, table, json);
   if (redrive->parsed()) return CmdNotificationsRedrive(g, redrive_id, redrive_all);
-  if (notifications->parsed()) return CmdNotifications(g, limit, json);
+  if (notifications->parsed()) return CmdNotifications(g, limit, note_status, json);
   return kExitUsage;
 }
 

@@ -23,7 +23,7 @@ struct CurlGlobal {
 
 Result<HttpResponse> HttpPost(const std::string& url, const std::string& body,
                               const std::vector<std::pair<std::string, std::string>>& headers,
-                              long timeout_ms) {
+                              const HttpOptions& options) {
   static CurlGlobal global;
   std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
   if (!curl) return Status::Internal("curl_easy_init failed");
@@ -55,8 +55,9 @@ Result<HttpResponse> HttpPost(const std::string& url, const std::string& body,
   curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
   curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, list.get());
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, std::min(timeout_ms, 5000L));
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, options.timeout_ms);
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, std::min(options.timeout_ms, 5000L));
+  if (!options.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, options.ca_file.c_str());
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, CollectBody);
@@ -64,7 +65,8 @@ Result<HttpResponse> HttpPost(const std::string& url, const std::string& body,
   curl_easy_setopt(c, CURLOPT_USERAGENT, "ecompipe/0.1");
 
   CURLcode rc = curl_easy_perform(c);
-  if (rc == CURLE_OPERATION_TIMEDOUT) return Status::Timeout("POST " + url + ": timed out");
+  if (rc == CURLE_OPERATION_TIMEDOUT)
+    return Status::Timeout("POST " + url + ": no answer within " + std::to_string(options.timeout_ms) + " ms");
   if (rc != CURLE_OK) {
     std::string msg = "POST " + url + ": " + curl_easy_strerror(rc);
     if (rc == CURLE_URL_MALFORMAT || rc == CURLE_UNSUPPORTED_PROTOCOL)

@@ -50,9 +50,6 @@ constexpr std::pair<const char*, const char*> kAddedColumns[] = {
     {"digest_id", "TEXT"},           // the digest that carried it, when one did
 };
 
-constexpr int64_t kBaseDelayMs = 1000;
-constexpr int64_t kMaxDelayMs = 10 * 60 * 1000;
-constexpr int64_t kHourMs = 3600 * 1000;
 
 Status AppendLine(const std::string& path, const std::string& line) {
   std::error_code ec;
@@ -91,9 +88,9 @@ std::string Domain(const std::string& from) {
   return gt == std::string::npos ? d : d.substr(0, gt);
 }
 
-int64_t Backoff(int attempts) {
+int64_t Backoff(const Subscription& sub, int attempts) {
   static thread_local std::mt19937_64 rng(std::random_device{}());
-  int64_t delay = std::min<int64_t>(kBaseDelayMs << std::min(attempts, 20), kMaxDelayMs);
+  int64_t delay = std::min<int64_t>(sub.backoff_base_ms << std::min(attempts, 20), sub.backoff_max_ms);
   // "Equal jitter": half fixed, so retries still back off; half random, so a backlog of
   // notifications does not retry in lock-step against a receiver that just came back.
   std::uniform_int_distribution<int64_t> jitter(0, delay / 2);
@@ -207,7 +204,12 @@ Status Notifier::Send(const Subscription* sub, const Due& first, const std::stri
       headers.emplace_back("X-Ecompipe-Timestamp", std::to_string(ts));
       headers.emplace_back("X-Ecompipe-Signature", WebhookSignature(secret, ts, payload));
     }
-    return HttpPost(n.target, payload, headers).status();
+    HttpOptions http;
+    if (sub) {
+      if (sub->timeout_ms > 0) http.timeout_ms = static_cast<long>(sub->timeout_ms);
+      http.ca_file = sub->ca_file;
+    }
+    return HttpPost(n.target, payload, headers, http).status();
   }
   if (!sub)
     return Status::InvalidArgument("subscription '" + n.subscription + "' of topic '" + n.topic +
@@ -223,6 +225,8 @@ Status Notifier::Send(const Subscription* sub, const Due& first, const std::stri
     env.date_epoch_seconds = NowMillis() / 1000;
     env.extra_headers = {{"X-Ecompipe-Delivery", delivery_id}, {"X-Ecompipe-Topic", n.topic}};
     SmtpSettings smtp = sub->email.smtp;
+    if (sub->timeout_ms > 0) smtp.timeout_ms = static_cast<long>(sub->timeout_ms);
+    if (!sub->ca_file.empty()) smtp.ca_file = sub->ca_file;
     if (smtp.password.empty() && !sub->email.password_env.empty()) {
       smtp.password = Env(sub->email.password_env);
       if (smtp.password.empty())
@@ -233,6 +237,8 @@ Status Notifier::Send(const Subscription* sub, const Due& first, const std::stri
   }
   if (n.type == "sns") {
     SnsSettings s = sub->sns;
+    if (sub->timeout_ms > 0) s.http.timeout_ms = static_cast<long>(sub->timeout_ms);
+    s.http.ca_file = sub->ca_file;
     if (s.credentials.access_key_id.empty()) {
       s.credentials.access_key_id = Env("AWS_ACCESS_KEY_ID");
       s.credentials.secret_access_key = Env("AWS_SECRET_ACCESS_KEY");
@@ -268,7 +274,8 @@ Status Notifier::MarkDelivered(const std::vector<const Due*>& items, const std::
 
 Status Notifier::MarkFailed(const Subscription* sub, const Due& d, const Status& s) {
   int64_t t = NowMillis();
-  int64_t max_age = sub ? sub->max_age_ms : Subscription{}.max_age_ms;
+  const Subscription defaults;
+  int64_t max_age = (sub ? *sub : defaults).max_age_ms;
   const NotificationRecord& n = d.record;
   bool too_old = t - d.age_from_ms >= max_age;
   bool dead = too_old || s.code() == StatusCode::kInvalidArgument ||
@@ -280,32 +287,32 @@ Status Notifier::MarkFailed(const Subscription* sub, const Due& d, const Status&
   EP_ASSIGN_OR_RETURN(SqliteStmt u, db_->Prepare(
       "UPDATE notifications SET status=?, attempts=attempts+1, last_error=?, next_attempt_ms=? "
       "WHERE id=?"));
-  return u.Bind(1, dead ? "dead" : "pending").Bind(2, error).Bind(3, t + Backoff(n.attempts))
+  return u.Bind(1, dead ? "dead" : "pending").Bind(2, error).Bind(3, t + Backoff(sub ? *sub : Subscription{}, n.attempts))
       .Bind(4, n.id).Run();
 }
 
-Result<int64_t> Notifier::SentInLastHour(const std::string& topic, const std::string& subscription) {
+Result<int64_t> Notifier::SentInWindow(const std::string& topic, const Subscription& sub) {
   EP_ASSIGN_OR_RETURN(SqliteStmt q, db_->Prepare(
       "SELECT count(DISTINCT COALESCE(digest_id, id)) FROM notifications "
       "WHERE topic=? AND subscription=? AND status='delivered' AND delivered_at_ms > ?"));
-  q.Bind(1, topic).Bind(2, subscription).Bind(3, NowMillis() - kHourMs);
+  q.Bind(1, topic).Bind(2, sub.name).Bind(3, NowMillis() - sub.rate_window_ms);
   EP_ASSIGN_OR_RETURN(bool row, q.Step());
   return row ? q.Int(0) : 0;
 }
 
-Status Notifier::Hold(const std::vector<const Due*>& items) {
+Status Notifier::Hold(const Subscription& sub, const std::vector<const Due*>& items) {
   const NotificationRecord& first = items.front()->record;
   EP_ASSIGN_OR_RETURN(SqliteStmt q, db_->Prepare(
       "SELECT COALESCE(min(delivered_at_ms), 0) FROM notifications "
       "WHERE topic=? AND subscription=? AND status='delivered' AND delivered_at_ms > ?"));
-  q.Bind(1, first.topic).Bind(2, first.subscription).Bind(3, NowMillis() - kHourMs);
+  q.Bind(1, first.topic).Bind(2, first.subscription).Bind(3, NowMillis() - sub.rate_window_ms);
   EP_ASSIGN_OR_RETURN(bool row, q.Step());
-  int64_t until = (row ? q.Int(0) : 0) + kHourMs + 1;
+  int64_t until = (row ? q.Int(0) : 0) + sub.rate_window_ms + 1;
   return db_->Transaction([&]() -> Status {
     EP_ASSIGN_OR_RETURN(SqliteStmt u, db_->Prepare(
         "UPDATE notifications SET next_attempt_ms=?, last_error=? WHERE id=?"));
     for (const Due* d : items) {
-      EP_RETURN_IF_ERROR(u.Bind(1, until).Bind(2, "held back by max_per_hour; goes out in a digest")
+      EP_RETURN_IF_ERROR(u.Bind(1, until).Bind(2, "held back by the rate limit (max_per_hour); goes out in a digest")
                              .Bind(3, d->record.id).Run());
       EP_RETURN_IF_ERROR(u.Reset());
     }
@@ -353,13 +360,13 @@ Result<int> Notifier::DeliverDue() {
     const Subscription* sub = FindSubscription(items.front()->record.topic,
                                                items.front()->record.subscription);
     int64_t budget = static_cast<int64_t>(items.size());
-    if (sub && sub->max_per_hour > 0) {
-      EP_ASSIGN_OR_RETURN(int64_t sent, SentInLastHour(items.front()->record.topic, sub->name));
-      budget = sub->max_per_hour - sent;
+    if (sub && sub->rate_max > 0) {
+      EP_ASSIGN_OR_RETURN(int64_t sent, SentInWindow(items.front()->record.topic, *sub));
+      budget = sub->rate_max - sent;
       if (budget <= 0) {
-        // Held until the oldest delivery of the hour leaves the window, then sent as a digest;
+        // Held until the oldest delivery of the window leaves it, then sent as a digest;
         // rescheduled rather than left due, so a held storm does not crowd the due batch.
-        EP_RETURN_IF_ERROR(Hold(items));
+        EP_RETURN_IF_ERROR(Hold(*sub, items));
         continue;
       }
     }
@@ -417,12 +424,13 @@ Result<int> Notifier::Redrive(const std::string& id) {
   return row ? static_cast<int>(c.Int(0)) : 0;
 }
 
-Result<std::vector<NotificationRecord>> Notifier::List(int limit) {
+Result<std::vector<NotificationRecord>> Notifier::List(int limit, const std::string& status) {
   EP_ASSIGN_OR_RETURN(SqliteStmt q, db_->Prepare(
       "SELECT id, topic, subscription, type, target, event_id, status, attempts, "
       "COALESCE(last_error,''), created_at, COALESCE(delivered_at,''), summary, "
-      "COALESCE(digest_id,'') FROM notifications ORDER BY rowid DESC LIMIT ?"));
-  q.Bind(1, static_cast<int64_t>(limit));
+      "COALESCE(digest_id,'') FROM notifications WHERE (?1 = '' OR status = ?1) "
+      "ORDER BY rowid DESC LIMIT ?2"));
+  q.Bind(1, status).Bind(2, static_cast<int64_t>(limit));
   std::vector<NotificationRecord> out;
   while (true) {
     EP_ASSIGN_OR_RETURN(bool row, q.Step());

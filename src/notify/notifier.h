@@ -8,9 +8,9 @@
 // notification has a stable id (X-Ecompipe-Delivery, the email's Message-ID) so receivers can
 // drop duplicates; publishing the same event twice to a topic stores it once.
 //
-// Storms are bounded per subscription by `max_per_hour`: once that many deliveries went out in
-// the last hour, further notifications are held; when the window allows again, everything
-// held goes out as one digest.
+// Storms are bounded per subscription by a rate limit (`rate_limit: {max, window}`, or
+// `max_per_hour`): once `max` deliveries went out within the window, further notifications are
+// held; when the window allows again, everything held goes out as one digest.
 //
 // Subscription types: `log` (a JSON line in a file), `webhook` (HTTP POST of the event JSON,
 // HMAC-signed when a secret is set), `email` (SMTP, see email_message.h), `sns` (SNS Publish
@@ -52,7 +52,14 @@ struct Subscription {
   EmailSubscription email;
   SnsSettings sns;         // empty credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY
   int64_t max_age_ms = 24LL * 3600 * 1000;
-  int max_per_hour = 0;    // 0: no limit
+  int rate_max = 0;                        // deliveries per rate window; 0: no limit
+  int64_t rate_window_ms = 3600LL * 1000;
+  // Retry delays: base * 2^(attempts-1), capped at max; the upper half of each is random.
+  int64_t backoff_base_ms = 1000;
+  int64_t backoff_max_ms = 10LL * 60 * 1000;
+  // One attempt's time limit (webhook, email, sns); 0: the type's default (email 30 s, else 10 s).
+  int64_t timeout_ms = 0;
+  std::string ca_file;     // PEM bundle verifying the receiver's TLS certificate (webhook, email, sns)
 };
 
 struct Topic {
@@ -90,14 +97,14 @@ class Notifier {
   // Attempts due notifications once, oldest first, up to the first retryable failure of each
   // subscription (the others wait for the next call); returns how many notifications were
   // delivered (a digest counts each notification it carries). A failure is retried after
-  // about 1 s * 2^(attempts-1) (at most 10 min; the upper half of the delay is random, so
-  // subscribers recovering from an outage are not hit in lock-step); past max_age it is a dead
+  // about backoff_base * 2^(attempts-1) (at most backoff_max; the upper half of the delay is
+  // random, so subscribers recovering from an outage are not hit in lock-step); past max_age it is a dead
   // letter, and a kInvalidArgument failure (HTTP 4xx, rejected SMTP recipients or credentials,
   // bad URL, unknown subscription) is one at once.
   Result<int> DeliverDue();
   Result<int64_t> PendingCount();
-  // Most recent first.
-  Result<std::vector<NotificationRecord>> List(int limit);
+  // Most recent first; only those with `status` (pending | delivered | dead) unless it is empty.
+  Result<std::vector<NotificationRecord>> List(int limit, const std::string& status = "");
   // Makes dead letters pending again, due now, with a fresh max_age: the one with `id`, or all
   // when `id` is empty. Returns how many were redriven (0 when `id` is not a dead letter).
   Result<int> Redrive(const std::string& id);
@@ -111,8 +118,8 @@ class Notifier {
               const std::vector<Json>& events, bool digest);
   Status MarkDelivered(const std::vector<const Due*>& items, const std::string& digest_id);
   Status MarkFailed(const Subscription* sub, const Due& item, const Status& error);
-  Status Hold(const std::vector<const Due*>& items);
-  Result<int64_t> SentInLastHour(const std::string& topic, const std::string& subscription);
+  Status Hold(const Subscription& sub, const std::vector<const Due*>& items);
+  Result<int64_t> SentInWindow(const std::string& topic, const Subscription& sub);
 
   std::unique_ptr<SqliteDb> db_;
   std::vector<Topic> topics_;

@@ -63,6 +63,7 @@ Status SmtpSend(const SmtpSettings& s, const std::string& from, const std::vecto
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, std::min(s.timeout_ms, 10000L));
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   if (s.starttls) curl_easy_setopt(c, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
+  if (!s.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, s.ca_file.c_str());
   if (s.insecure_skip_verify) {
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);

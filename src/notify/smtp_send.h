@@ -15,6 +15,7 @@ struct SmtpSettings {
   std::string username;             // AUTH when not empty
   std::string password;
   long timeout_ms = 30000;
+  std::string ca_file;              // PEM bundle to verify the server's certificate; empty: system
 };
 
 // Sends `message` (CRLF line ends) from `from` to every address in `to`. Connection failures,

@@ -60,7 +60,7 @@ Result<std::string> SnsPublish(const SnsSettings& s, const std::string& message,
   for (auto& h : signed_req.headers) headers.push_back(h);
   std::string url = s.endpoint;
   if (slash == std::string::npos) url += "/";
-  Result<HttpResponse> r = HttpPost(url, req.payload, headers);
+  Result<HttpResponse> r = HttpPost(url, req.payload, headers, s.http);
   if (!r.ok()) {
     return Status(r.status().code(), "SNS Publish to " + s.topic_arn + ": " +
                                          std::string(r.status().message()));

@@ -6,6 +6,7 @@
 
 #include "common/aws_sigv4.h"
 #include "common/status.h"
+#include "notify/http_post.h"
 
 namespace ecompipe::notify {
 
@@ -14,6 +15,7 @@ struct SnsSettings {
   std::string region;
   std::string topic_arn;
   AwsCredentials credentials;
+  HttpOptions http;         // timeout, CA file
 };
 
 // The form body of Publish: Action, Message, Subject (when not empty), TopicArn, Version.

@@ -32,6 +32,28 @@ size_t EditDistance(const std::string& a, const std::string& b) {
 
 // Reads one YAML mapping, remembering where it is so errors name file, line and key, and
 // rejecting keys that the reader did not ask for.
+// "500ms", "90s", "15m", "24h", "7d" or a plain number of seconds, as milliseconds.
+std::optional<int64_t> ParseDurationMs(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  int64_t unit = 1000;
+  std::string digits = text;
+  if (text.size() > 2 && text.ends_with("ms")) {
+    unit = 1;
+    digits.resize(digits.size() - 2);
+  } else switch (text.back()) {
+    case 's': unit = 1000; digits.pop_back(); break;
+    case 'm': unit = 60 * 1000; digits.pop_back(); break;
+    case 'h': unit = 3600 * 1000; digits.pop_back(); break;
+    case 'd': unit = 24 * 3600 * 1000LL; digits.pop_back(); break;
+    default: break;
+  }
+  int64_t v = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+  if (ec != std::errc() || end != digits.data() + digits.size() || v <= 0 || v > 365LL * 24 * 3600)
+    return std::nullopt;
+  return v * unit;
+}
+
 class Reader {
  public:
   Reader(const YAML::Node& node, std::string file, std::string path)
@@ -118,6 +140,19 @@ class Reader {
     } catch (const YAML::Exception&) {
       return Error(n, "'" + Path(key) + "' must be an integer");
     }
+  }
+
+  // A duration like 500ms, 90s, 30m, 24h or 7d (a plain number is seconds), in milliseconds.
+  Status Duration(const std::string& key, int64_t& out_ms) const {
+    std::string text;
+    EP_RETURN_IF_ERROR(String(key, text));
+    if (!Has(key)) return Status::Ok();
+    std::optional<int64_t> ms = ParseDurationMs(text);
+    if (!ms)
+      return Error(node_[key], "'" + Path(key) + "': '" + text +
+                                   "' is not a duration like 500ms, 90s, 30m, 24h or 7d");
+    out_ms = *ms;
+    return Status::Ok();
   }
 
   Reader Child(const std::string& key) const { return Reader(node_[key], file_, Path(key)); }
@@ -330,24 +365,6 @@ Status ParseJobs(const Reader& root, PipelineConfig& cfg) {
   return Status::Ok();
 }
 
-// "90s", "15m", "24h", "7d" or a plain number of seconds, as milliseconds.
-std::optional<int64_t> ParseDurationMs(const std::string& text) {
-  if (text.empty()) return std::nullopt;
-  int64_t unit = 1000;
-  std::string digits = text;
-  switch (text.back()) {
-    case 's': unit = 1000; digits.pop_back(); break;
-    case 'm': unit = 60 * 1000; digits.pop_back(); break;
-    case 'h': unit = 3600 * 1000; digits.pop_back(); break;
-    case 'd': unit = 24 * 3600 * 1000LL; digits.pop_back(); break;
-    default: break;
-  }
-  int64_t v = 0;
-  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
-  if (ec != std::errc() || end != digits.data() + digits.size() || v <= 0 || v > 365LL * 24 * 3600)
-    return std::nullopt;
-  return v * unit;
-}
 
 // A string without CR, LF or NUL (it goes into a mail header or an SMTP command).
 Status HeaderSafeString(const Reader& r, const std::string& key, std::string& out, bool required) {
@@ -413,7 +430,8 @@ Status ParseTopics(const Reader& root, PipelineConfig& cfg) {
   if (!list.IsDefined() || list.IsNull()) return Status::Ok();
   if (!list.IsSequence()) return root.Error(list, "'topics' must be a list");
   const std::vector<std::string> common = {"name", "type", "filter", "filter_policy", "max_age",
-                                           "max_per_hour"};
+                                           "max_per_hour", "rate_limit", "backoff_base",
+                                           "backoff_max"};
   auto keys = [&](std::initializer_list<const char*> more) {
     std::vector<std::string> k = common;
     k.insert(k.end(), more.begin(), more.end());
@@ -446,7 +464,7 @@ Status ParseTopics(const Reader& root, PipelineConfig& cfg) {
         } else if (sub.type == "webhook") {
           EP_RETURN_IF_ERROR(sr.Forbid(
               "path", "applies to log subscriptions; a webhook subscription posts to 'url'"));
-          EP_RETURN_IF_ERROR(sr.CheckKeys(keys({"url", "secret", "secret_env"})));
+          EP_RETURN_IF_ERROR(sr.CheckKeys(keys({"url", "secret", "secret_env", "timeout", "ca_file"})));
           EP_RETURN_IF_ERROR(sr.String("url", sub.target, true));
           if (sub.target.rfind("http://", 0) != 0 && sub.target.rfind("https://", 0) != 0)
             return sr.Error(sr.Node("url"), "'" + sr.Path("url") + "' must start with http:// or https://");
@@ -458,11 +476,12 @@ Status ParseTopics(const Reader& root, PipelineConfig& cfg) {
         } else if (sub.type == "email") {
           EP_RETURN_IF_ERROR(sr.CheckKeys(keys({"url", "from", "to", "starttls", "insecure_skip_verify",
                                                 "username", "password", "password_env",
-                                                "dashboard_url"})));
+                                                "dashboard_url", "timeout", "ca_file"})));
           EP_RETURN_IF_ERROR(ParseEmailSubscription(sr, sub));
         } else if (sub.type == "sns") {
           EP_RETURN_IF_ERROR(sr.CheckKeys(keys({"topic_arn", "region", "endpoint", "access_key_id",
-                                                "secret_access_key", "dashboard_url"})));
+                                                "secret_access_key", "dashboard_url", "timeout",
+                                                "ca_file"})));
           notify::SnsSettings& sns = sub.sns;
           EP_RETURN_IF_ERROR(sr.String("topic_arn", sns.topic_arn, true));
           if (sns.topic_arn.rfind("arn:", 0) != 0)
@@ -530,18 +549,35 @@ Status ParseTopics(const Reader& root, PipelineConfig& cfg) {
           }
           sub.filter_policy = std::move(*p);
         }
-        if (sr.Has("max_age")) {
-          std::string text;
-          EP_RETURN_IF_ERROR(sr.String("max_age", text));
-          std::optional<int64_t> ms = ParseDurationMs(text);
-          if (!ms)
-            return sr.Error(sr.Node("max_age"), "'" + sr.Path("max_age") + "': '" + text +
-                                                    "' is not a duration like 90s, 30m, 24h or 7d");
-          sub.max_age_ms = *ms;
+        EP_RETURN_IF_ERROR(sr.Duration("max_age", sub.max_age_ms));
+        EP_RETURN_IF_ERROR(sr.Duration("timeout", sub.timeout_ms));
+        if (sr.Has("ca_file")) {
+          std::string ca;
+          EP_RETURN_IF_ERROR(sr.PathString("ca_file", ca));
+          sub.ca_file = Resolve(cfg.dir, ca).string();
+          if (!fs::is_regular_file(sub.ca_file))
+            return sr.Error(sr.Node("ca_file"), "'" + sr.Path("ca_file") + "': no file " + sub.ca_file);
         }
-        int64_t per_hour = 0;
-        EP_RETURN_IF_ERROR(sr.Int("max_per_hour", per_hour, 0, 1000000));
-        sub.max_per_hour = static_cast<int>(per_hour);
+        EP_RETURN_IF_ERROR(sr.Duration("backoff_base", sub.backoff_base_ms));
+        EP_RETURN_IF_ERROR(sr.Duration("backoff_max", sub.backoff_max_ms));
+        if (sub.backoff_max_ms < sub.backoff_base_ms)
+          return sr.Error(sr.Node("backoff_max"), "'" + sr.Path("backoff_max") +
+                                                      "' must not be shorter than backoff_base");
+        // `rate_limit: {max: N, window: 10m}`, or `max_per_hour: N` for a one-hour window.
+        if (sr.Has("max_per_hour") && sr.Has("rate_limit"))
+          return sr.Error(sr.Node("rate_limit"), "give '" + sr.Path("max_per_hour") + "' or '" +
+                                                     sr.Path("rate_limit") + "', not both");
+        int64_t rate_max = 0;
+        EP_RETURN_IF_ERROR(sr.Int("max_per_hour", rate_max, 0, 1000000));
+        if (sr.Has("rate_limit")) {
+          Reader rl = sr.Child("rate_limit");
+          EP_RETURN_IF_ERROR(rl.ExpectMap());
+          EP_RETURN_IF_ERROR(rl.CheckKeys({"max", "window"}));
+          if (!rl.Has("max")) return rl.Error("missing required key '" + rl.Path("max") + "'");
+          EP_RETURN_IF_ERROR(rl.Int("max", rate_max, 1, 1000000));
+          EP_RETURN_IF_ERROR(rl.Duration("window", sub.rate_window_ms));
+        }
+        sub.rate_max = static_cast<int>(rate_max);
         topic.subscriptions.push_back(std::move(sub));
       }
     }

@@ -5,7 +5,9 @@ moto_server as the SNS endpoint.
 aiosmtpd comes from Debian's python3-aiosmtpd, so it runs under /usr/bin/python3, which is not
 necessarily the Python running the tests (a pyenv one may come first on PATH and lacks it; moto
 and boto3 are there instead). EP_AIOSMTPD_PYTHON names the interpreter to use; otherwise the
-candidates below are probed. Tests skip, saying why, when a server's software is missing.
+candidates below are probed. A test whose server software is missing skips, saying why, except
+under EP_TEST_REQUIRE_SERVERS=1 (scripts/test.sh sets it, so CI never passes by skipping): then it
+fails.
 """
 import email
 import email.policy
@@ -22,6 +24,7 @@ import sys
 import tempfile
 import threading
 import time
+import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -48,6 +51,30 @@ def find_python_with(module, env_var):
     return None
 
 
+def requires(available, reason):
+    """unittest.skipUnless, except that under EP_TEST_REQUIRE_SERVERS=1 a missing server fails the
+    test instead of skipping it."""
+    if available:
+        return lambda cls: cls
+    if os.environ.get("EP_TEST_REQUIRE_SERVERS") == "1":
+        def fail(cls):
+            def setUp(self):
+                self.fail("required server software missing: " + reason)
+            cls.setUp = setUp
+            return cls
+        return fail
+    return unittest.skip(reason)
+
+
+def make_test_certificate(folder):
+    """A self-signed certificate for 127.0.0.1 (it is its own CA: point ca_file at it)."""
+    cert, key = os.path.join(folder, "cert.pem"), os.path.join(folder, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", key, "-out", cert], capture_output=True, text=True, check=True)
+    return cert, key
+
+
 def wait_port(port, timeout=30):
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -62,12 +89,12 @@ def wait_port(port, timeout=30):
 class SmtpSink:
     """aiosmtpd in a child process; messages() parses what it received, in arrival order."""
 
-    def __init__(self, port=None, user=None, password=None, cert=None, key=None):
+    def __init__(self, port=None, user=None, password=None, cert=None, key=None, tls="starttls"):
         self.python = find_python_with("aiosmtpd", "EP_AIOSMTPD_PYTHON")
         self.port = port or free_port()
         self.dir = tempfile.mkdtemp(prefix="ecompipe-smtp-")
         self.user, self.password = user, password
-        self.cert, self.key = cert, key
+        self.cert, self.key, self.tls = cert, key, tls
         self.proc = None
 
     def start(self):
@@ -75,7 +102,7 @@ class SmtpSink:
         if self.user:
             args += [self.user, self.password]
             if self.cert:
-                args += [self.cert, self.key]
+                args += [self.cert, self.key, self.tls]
         self.log = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self.log, text=True)
         line = self.proc.stdout.readline()  # "READY", or "" when it died
@@ -114,11 +141,13 @@ class SmtpSink:
 
 class WebhookReceiver:
     """An HTTP server that verifies X-Ecompipe-Signature and answers from a script of statuses
-    (then 200). Every request is kept with its verdict."""
+    (then 200); a status "hang" holds the request for hang_s seconds without answering, then
+    drops the connection. Every request is kept with its verdict."""
 
-    def __init__(self, secret, statuses=(), port=0, tolerance_s=300):
+    def __init__(self, secret, statuses=(), port=0, tolerance_s=300, hang_s=30):
         self.secret = secret.encode()
         self.statuses = list(statuses)
+        self.hang_s = hang_s
         self.tolerance_s = tolerance_s
         self.requests = []
         self.lock = threading.Lock()
@@ -134,6 +163,10 @@ class WebhookReceiver:
                         status = 401
                     receiver.requests.append({"headers": dict(self.headers), "body": body,
                                               "verdict": verdict, "status": status})
+                if status == "hang":
+                    time.sleep(receiver.hang_s)
+                    self.close_connection = True
+                    return
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()

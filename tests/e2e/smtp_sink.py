@@ -1,10 +1,12 @@
 """A real SMTP server for the notification tests: aiosmtpd, saving each message as it arrives.
 
 Run by a Python that has aiosmtpd (Debian's /usr/bin/python3 with python3-aiosmtpd):
-    python3 smtp_sink.py PORT OUTDIR [USER PASSWORD [CERT KEY]]
+    python3 smtp_sink.py PORT OUTDIR [USER PASSWORD [CERT KEY [starttls|implicit]]]
 Each message is saved as OUTDIR/<n>.eml (the raw bytes received) and OUTDIR/<n>.json (envelope
 sender and recipients). With USER and PASSWORD the server requires AUTH (plain-text allowed: the
-test talks over loopback). Prints READY once listening; stops on SIGTERM.
+test talks over loopback). With CERT and KEY it requires TLS: STARTTLS (the default), or TLS from
+the first byte ("implicit", smtps:// on the client's side). Prints READY once listening; stops on
+SIGTERM.
 """
 import json
 import os
@@ -34,7 +36,9 @@ class Saver:
         with open(base + ".json", "w") as f:
             json.dump({"mail_from": envelope.mail_from, "rcpt_tos": envelope.rcpt_tos,
                        "auth": bool(session.authenticated),
-                       "tls": session.ssl is not None}, f)
+                       # session.ssl is set by STARTTLS; implicit TLS shows on the transport.
+                       "tls": session.ssl is not None or
+                       server.transport.get_extra_info("ssl_object") is not None}, f)
         os.rename(base + ".eml.tmp", base + ".eml")
         return "250 Message accepted for delivery"
 
@@ -56,7 +60,10 @@ def main():
         if len(sys.argv) > 6:
             ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
             ctx.load_cert_chain(sys.argv[5], sys.argv[6])
-            kwargs.update(tls_context=ctx, require_starttls=True, auth_require_tls=True)
+            if len(sys.argv) > 7 and sys.argv[7] == "implicit":
+                kwargs.update(ssl_context=ctx)
+            else:
+                kwargs.update(tls_context=ctx, require_starttls=True, auth_require_tls=True)
     controller = Controller(Saver(outdir), hostname="127.0.0.1", port=port, **kwargs)
     controller.start()
     print("READY", flush=True)

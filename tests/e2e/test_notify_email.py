@@ -9,11 +9,11 @@ import time
 import unittest
 
 from harness import PipelineTest, VALID_ROWS, rows_csv, tx_key
-from notify_servers import SmtpSink, find_python_with, set_topics
+from notify_servers import SmtpSink, find_python_with, make_test_certificate, requires, set_topics
 
 PASSWORD = "correct horse battery staple"
 
-requires_aiosmtpd = unittest.skipUnless(
+requires_aiosmtpd = requires(
     find_python_with("aiosmtpd", "EP_AIOSMTPD_PYTHON"),
     "no Python with aiosmtpd (apt-get install python3-aiosmtpd, or set EP_AIOSMTPD_PYTHON)")
 
@@ -209,12 +209,7 @@ class EmailStartTlsTest(PipelineTest):
 
     def setUp(self):
         super().setUp()
-        cert, key = os.path.join(self.dir, "cert.pem"), os.path.join(self.dir, "key.pem")
-        r = subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                            "-subj", "/CN=127.0.0.1", "-keyout", key, "-out", cert],
-                           capture_output=True, text=True)
-        if r.returncode != 0:
-            self.skipTest("openssl cannot make a test certificate: " + r.stderr)
+        cert, key = make_test_certificate(self.dir)
         self.sink = SmtpSink(user="ecompipe", password=PASSWORD, cert=cert, key=key)
         self.addCleanup(self.sink.cleanup)
         self.sink.start()
@@ -254,6 +249,105 @@ class EmailStartTlsTest(PipelineTest):
         self.assertEqual(self.sink.raw(), [])
         note = self.cli_json("notifications")[0]
         self.assertNotEqual(note["status"], "delivered")
+
+
+@requires_aiosmtpd
+class EmailImplicitTlsTest(PipelineTest):
+    """smtps:// (TLS from the first byte) with the server's certificate verified against a
+    configured CA file: no insecure_skip_verify anywhere."""
+
+    def setUp(self):
+        super().setUp()
+        self.cert, key = make_test_certificate(self.dir)
+        self.sink = SmtpSink(user="ecompipe", password=PASSWORD, cert=self.cert, key=key,
+                             tls="implicit")
+        self.addCleanup(self.sink.cleanup)
+        self.sink.start()
+
+    def configure(self, ca_file):
+        set_topics(self, f"""topics:
+  - name: pipeline-status
+    subscriptions:
+      - name: team
+        type: email
+        url: smtps://127.0.0.1:{self.sink.port}
+        from: ecompipe@shop.example
+        to: data-team@shop.example
+        username: ecompipe
+        password: "{PASSWORD}"
+        timeout: 10s
+{f"        ca_file: {ca_file}" if ca_file else ""}
+""")
+
+    def test_smtps_with_the_ca_file_verifies_the_server_and_delivers(self):
+        self.configure(self.cert)
+        self.land_reference_dims()
+        self.land(tx_key(26), rows_csv(VALID_ROWS))
+        self.process()
+        self.wait_for(lambda: self.sink.raw(), timeout=30, what="the email over implicit TLS")
+        msg, envelope = self.sink.messages()[0]
+        self.assertTrue(envelope["tls"])
+        self.assertTrue(envelope["auth"])
+        self.assertIn("SUCCEEDED", msg["Subject"])
+        self.assertEqual(self.cli_json("notifications", "--status", "delivered")[0]["subscription"],
+                         "team")
+
+    def test_smtps_without_the_ca_file_refuses_the_unknown_certificate(self):
+        self.configure(None)
+        self.land_reference_dims()
+        self.land(tx_key(26), rows_csv(VALID_ROWS))
+        self.process()
+        self.assertEqual(self.sink.raw(), [])
+        pending = self.cli_json("notifications", "--status", "pending")
+        self.assertEqual(len(pending), 1, pending)
+        self.assertRegex(pending[0]["last_error"].lower(), "certificate|ssl")
+        self.assertEqual(self.cli_json("notifications", "--status", "delivered"), [])
+
+
+@requires_aiosmtpd
+class EmailDigestAfterTheWindowTest(PipelineTest):
+    """A storm beyond the rate limit is held, then goes out as one digest email once the window
+    has passed, while `serve` keeps running."""
+
+    def setUp(self):
+        super().setUp()
+        self.sink = SmtpSink()
+        self.addCleanup(self.sink.cleanup)
+        self.sink.start()
+        set_topics(self, f"""topics:
+  - name: pipeline-status
+    subscriptions:
+      - name: team
+        type: email
+        url: smtp://127.0.0.1:{self.sink.port}
+        from: ecompipe@shop.example
+        to: data-team@shop.example
+        rate_limit: {{max: 1, window: 4s}}
+""")
+
+    def test_held_notifications_arrive_as_one_digest_after_the_window(self):
+        self.land_reference_dims()
+        serve = self.start_serve()
+        for count, day in enumerate((21, 22, 23), start=1):
+            rows = [r.replace("TXN0000000", f"TXN{day:02d}0000") for r in VALID_ROWS]
+            self.land(tx_key(day), rows_csv(rows))
+            # One day at a time, so that each is its own run with its own notification.
+            self.wait_for(lambda: len(self.cli_json("notifications", "-n", "100")) == count,
+                          timeout=60, what=f"notification {count}")
+        self.assertEqual(len(self.sink.raw()), 1, "the window allows one email")
+        held = self.cli_json("notifications", "--status", "pending")
+        self.assertEqual(len(held), 2, held)
+        self.wait_for(lambda: len(self.sink.raw()) == 2, timeout=30, what="the digest email")
+        self.stop(serve)
+        digest, _ = self.sink.messages()[1]
+        self.assertIn("digest", (digest["Subject"] + digest.get_body(("plain",)).get_content()).lower())
+        body = digest.get_body(("plain",)).get_content()
+        self.assertEqual(body.count("SUCCEEDED"), 2, body)
+        notes = self.cli_json("notifications", "-n", "100")
+        self.assertTrue(all(n["status"] == "delivered" for n in notes), notes)
+        digest_ids = {n["digest"] for n in notes if n["digest"]}
+        self.assertEqual(len(digest_ids), 1)
+        self.assertEqual(len([n for n in notes if n["digest"]]), 2)
 
 
 if __name__ == "__main__":

@@ -7,14 +7,14 @@ import os
 import unittest
 
 from harness import PipelineTest, VALID_ROWS, rows_csv, tx_key
-from notify_servers import MotoSns, find_python_with, set_topics
+from notify_servers import MotoSns, find_python_with, requires, set_topics
 
 try:
     import boto3
 except ImportError:  # the pyenv Python of this machine image has it; Debian's may not
     boto3 = None
 
-requires_moto = unittest.skipUnless(
+requires_moto = requires(
     boto3 is not None and find_python_with("moto", "EP_MOTO_PYTHON"),
     "needs boto3 in the test Python and moto (moto_server) in some Python (EP_MOTO_PYTHON)")
 

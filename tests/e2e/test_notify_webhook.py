@@ -1,6 +1,6 @@
-"""Signed webhooks to a real HTTP receiver that verifies the HMAC: retries after 500s, an
-outage while `serve` runs and a restart of `serve`, with every notification delivered exactly
-once (by delivery id) and every request verifiable."""
+"""Signed webhooks to a real HTTP receiver that verifies the HMAC: retries after 500s, a receiver
+that hangs, an outage while `serve` runs and a restart of `serve`, with every notification
+delivered exactly once (by delivery id) and every request verifiable."""
 import json
 import os
 import time
@@ -33,7 +33,7 @@ class SignedWebhookTest(PipelineTest):
     def delivered_ok(self, receiver):
         """Delivery ids the receiver accepted (verified and answered 2xx)."""
         return [r["headers"]["X-Ecompipe-Delivery"] for r in receiver.requests
-                if r["verdict"] == "ok" and r["status"] < 300]
+                if r["verdict"] == "ok" and r["status"] != "hang" and r["status"] < 300]
 
     def test_receiver_answering_500_sees_retries_then_one_accepted_delivery(self):
         receiver = WebhookReceiver(SECRET, statuses=[500, 500])
@@ -87,3 +87,41 @@ class SignedWebhookTest(PipelineTest):
         self.assertEqual(sorted(accepted), sorted(n["id"] for n in notes), "each exactly once")
         days = sorted(json.loads(r["body"])["detail"]["objects"][0]["key"] for r in receiver.requests)
         self.assertEqual(days, [tx_key(d) for d in (24, 25, 26)])
+    def test_a_hanging_receiver_times_out_is_retried_and_does_not_stall_the_pipeline(self):
+        """A receiver that accepts the connection and never answers costs one timeout per
+        attempt; the pipeline keeps loading meanwhile, and the notification arrives once the
+        receiver answers again."""
+        receiver = WebhookReceiver(SECRET, statuses=["hang", "hang"], hang_s=20)
+        self.addCleanup(receiver.stop)
+        set_topics(self, f"""topics:
+  - name: pipeline-status
+    subscriptions:
+      - name: hook
+        type: webhook
+        url: "{receiver.url()}"
+        secret_env: EP_TEST_HOOK_SECRET
+        timeout: 1s
+        backoff_base: 500ms
+        backoff_max: 2s
+""")
+        self.land_reference_dims()
+        serve = self.start_serve()
+        self.land_day(24)
+        self.wait_for(lambda: len(receiver.requests) >= 1, timeout=60, what="the first attempt")
+        # While the receiver hangs, the next file still loads.
+        self.land_day(25)
+        self.wait_for(lambda: self.wh("SELECT count(DISTINCT source_object) FROM fact_transactions")
+                      [0][0] == 2, timeout=60, what="the second file loaded")
+        self.wait_for(lambda: len(set(self.delivered_ok(receiver))) == 2, timeout=90,
+                      what="both notifications accepted")
+        self.stop(serve)
+        hung = [r for r in receiver.requests if r["status"] == "hang"]
+        self.assertEqual(len(hung), 2)
+        # Each notification accepted exactly once; the hung attempts were retried with the same id.
+        accepted = self.delivered_ok(receiver)
+        self.assertEqual(len(accepted), len(set(accepted)))
+        self.assertIn(hung[0]["headers"]["X-Ecompipe-Delivery"], accepted)
+        notes = self.hook_notes()
+        self.assertEqual(sorted(n["status"] for n in notes), ["delivered", "delivered"])
+        self.assertEqual(self.cli_json("notifications", "--status", "pending"), [])
+

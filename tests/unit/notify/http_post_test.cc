@@ -80,7 +80,7 @@ TEST(HttpPostTest, ConnectionRefusedIsUnavailable) {
 TEST(HttpPostTest, ASilentServerIsATimeout) {
   TestHttpServer server(200);
   server.SetHang(true);
-  Result<HttpResponse> r = HttpPost(server.Url(), "{}", kJson, /*timeout_ms=*/300);
+  Result<HttpResponse> r = HttpPost(server.Url(), "{}", kJson, {.timeout_ms = 300});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kTimeout);
   EXPECT_TRUE(r.status().retryable());

@@ -349,6 +349,29 @@ TEST(NotifierTest, RetryBackoffDoublesWithJitter) {
   }
 }
 
+TEST(NotifierTest, BackoffBaseAndCapComeFromTheSubscription) {
+  TempDir dir;
+  const std::string path = dir.File("a-folder");
+  fs::create_directories(path);
+  Subscription log = LogSub("log", path);
+  log.backoff_base_ms = 50;
+  log.backoff_max_ms = 150;
+  auto n = OpenOrDie(dir, {{"status", {log}}});
+  ASSERT_TRUE(n->Publish("status", JobEvent()).ok());
+  std::string id = OnlyRecord(*n).id;
+  for (int attempt = 1; attempt <= 4; ++attempt) {
+    MakeDue(dir);
+    const int64_t before = NowMillis();
+    ASSERT_TRUE(n->DeliverDue().ok());
+    const int64_t after = NowMillis();
+    // 50, 100, then capped at 150 ms.
+    const int64_t delay = std::min<int64_t>(int64_t{50} << (attempt - 1), 150);
+    OutboxRow row = ReadRow(dir, id);
+    EXPECT_GE(row.next_attempt_ms, before + delay / 2) << "attempt " << attempt;
+    EXPECT_LE(row.next_attempt_ms, after + delay) << "attempt " << attempt;
+  }
+}
+
 TEST(NotifierTest, WebhookDeliveryPostsTheEventWithHeaders) {
   TempDir dir;
   TestHttpServer server(204);
@@ -473,6 +496,23 @@ TEST(NotifierTest, ListIsMostRecentFirstAndLimited) {
   EXPECT_EQ(list[0].event_id, ids[4]);
   EXPECT_EQ(list[1].event_id, ids[3]);
   EXPECT_EQ(list[2].event_id, ids[2]);
+}
+
+TEST(NotifierTest, ListFiltersByStatus) {
+  TempDir dir;
+  TestHttpServer gone(404);  // dead letters at once
+  auto n = OpenOrDie(dir, {{"status", {HookSub("hook", gone.Url()), LogSub("log", dir.File("l"))}}});
+  ASSERT_TRUE(n->Publish("status", JobEvent()).ok());
+  ASSERT_TRUE(n->DeliverDue().ok());
+  ASSERT_TRUE(n->Publish("status", JobEvent()).ok());  // two more, pending
+  auto dead = *n->List(10, "dead");
+  ASSERT_EQ(dead.size(), 1u);
+  EXPECT_EQ(dead[0].subscription, "hook");
+  auto delivered = *n->List(10, "delivered");
+  ASSERT_EQ(delivered.size(), 1u);
+  EXPECT_EQ(delivered[0].subscription, "log");
+  EXPECT_EQ(n->List(10, "pending")->size(), 2u);
+  EXPECT_EQ(n->List(10)->size(), 4u);
 }
 
 TEST(NotifierTest, PendingCountCountsOnlyPending) {
@@ -605,7 +645,7 @@ TEST(NotifierTest, RateLimitHoldsThenSendsOneDigest) {
   TempDir dir;
   TestHttpServer server(200);
   Subscription hook = HookSub("hook", server.Url());
-  hook.max_per_hour = 2;
+  hook.rate_max = 2;
   auto n = OpenOrDie(dir, {{"status", {hook}}});
   ASSERT_TRUE(n->Publish("status", JobEvent("FAILED")).ok());
   EXPECT_EQ(*n->DeliverDue(), 1);
@@ -629,6 +669,33 @@ TEST(NotifierTest, RateLimitHoldsThenSendsOneDigest) {
   EXPECT_GT(held.next_attempt_ms, NowMillis() + 3500 * 1000);
   EXPECT_THAT(held.last_error, HasSubstr("max_per_hour"));
   EXPECT_EQ(held.attempts, 0);
+}
+
+TEST(NotifierTest, AfterTheRateWindowTheHeldOnesGoOutAsOneDigest) {
+  TempDir dir;
+  TestHttpServer server(200);
+  Subscription hook = HookSub("hook", server.Url());
+  hook.rate_max = 1;
+  hook.rate_window_ms = 400;
+  auto n = OpenOrDie(dir, {{"status", {hook}}});
+  ASSERT_TRUE(n->Publish("status", JobEvent("FAILED")).ok());
+  EXPECT_EQ(*n->DeliverDue(), 1);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(n->Publish("status", JobEvent("FAILED")).ok());
+  EXPECT_EQ(*n->DeliverDue(), 0);  // the window's one delivery went out: held
+  EXPECT_EQ(*n->PendingCount(), 3);
+  // Held until the first delivery leaves the window, not longer.
+  OutboxRow held = ReadRow(dir, n->List(1)->front().id);
+  EXPECT_LE(held.next_attempt_ms, NowMillis() + 401);
+  int delivered = 0;
+  for (int i = 0; i < 100 && delivered == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    delivered = *n->DeliverDue();
+  }
+  EXPECT_EQ(delivered, 3);
+  auto reqs = server.Requests();
+  ASSERT_EQ(reqs.size(), 2u);
+  EXPECT_EQ(reqs[1].Header("x-ecompipe-digest"), "3");
+  EXPECT_EQ(*n->PendingCount(), 0);
 }
 
 }  // namespace

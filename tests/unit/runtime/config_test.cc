@@ -878,7 +878,8 @@ TEST(ConfigTest, EmailSubscriptionReadsSmtpRecipientsAndAuth) {
   EXPECT_EQ(s.email.smtp.password, "");
   EXPECT_EQ(s.target, "a@shop.example,b@shop.example");
   EXPECT_EQ(s.max_age_ms, 2 * 3600 * 1000);
-  EXPECT_EQ(s.max_per_hour, 6);
+  EXPECT_EQ(s.rate_max, 6);
+  EXPECT_EQ(s.rate_window_ms, 3600 * 1000);
 }
 
 TEST(ConfigTest, EmailSubscriptionErrors) {
@@ -894,8 +895,49 @@ TEST(ConfigTest, EmailSubscriptionErrors) {
   EXPECT_EQ(ErrorOf("topics:\n  - name: t\n    subscriptions:\n"
                     "      - {type: email, url: \"smtp://x\", from: a@b, to: c@d, secret: s}\n"),
             "ecompipe.yaml:4: unknown key 'topics[0].subscriptions[0].secret' (allowed: name, type, "
-            "filter, filter_policy, max_age, max_per_hour, url, from, to, starttls, "
-            "insecure_skip_verify, username, password, password_env, dashboard_url)");
+            "filter, filter_policy, max_age, max_per_hour, rate_limit, backoff_base, backoff_max, "
+            "url, from, to, starttls, insecure_skip_verify, username, password, password_env, "
+            "dashboard_url, timeout, ca_file)");
+}
+
+TEST(ConfigTest, SubscriptionDeliverySettings) {
+  TempDir dir;
+  const std::string ca = (std::filesystem::path(dir.path()) / "ca.pem").string();
+  std::ofstream(ca) << "-----BEGIN CERTIFICATE-----\n";
+  PipelineConfig cfg = ParseOrDie(
+      "topics:\n  - name: t\n    subscriptions:\n"
+      "      - type: webhook\n        url: https://hooks.example/x\n        timeout: 1500ms\n"
+      "        ca_file: " + ca + "\n        backoff_base: 5s\n        backoff_max: 2m\n"
+      "        rate_limit: {max: 3, window: 10m}\n");
+  const notify::Subscription& s = cfg.topics.at(0).subscriptions.at(0);
+  EXPECT_EQ(s.timeout_ms, 1500);
+  EXPECT_EQ(s.ca_file, ca);
+  EXPECT_EQ(s.backoff_base_ms, 5000);
+  EXPECT_EQ(s.backoff_max_ms, 120000);
+  EXPECT_EQ(s.rate_max, 3);
+  EXPECT_EQ(s.rate_window_ms, 600000);
+}
+
+TEST(ConfigTest, SubscriptionDeliverySettingErrors) {
+  const std::string head = "topics:\n  - name: t\n    subscriptions:\n      - type: webhook\n"
+                           "        url: http://h/x\n";
+  EXPECT_EQ(ErrorOf(head + "        timeout: soon\n"),
+            "ecompipe.yaml:6: 'topics[0].subscriptions[0].timeout': 'soon' is not a duration like "
+            "500ms, 90s, 30m, 24h or 7d");
+  EXPECT_EQ(ErrorOf(head + "        ca_file: /nonexistent/ca.pem\n"),
+            "ecompipe.yaml:6: 'topics[0].subscriptions[0].ca_file': no file /nonexistent/ca.pem");
+  EXPECT_EQ(ErrorOf(head + "        backoff_base: 1m\n        backoff_max: 10s\n"),
+            "ecompipe.yaml:7: 'topics[0].subscriptions[0].backoff_max' must not be shorter than "
+            "backoff_base");
+  EXPECT_EQ(ErrorOf(head + "        max_per_hour: 3\n        rate_limit: {max: 3}\n"),
+            "ecompipe.yaml:7: give 'topics[0].subscriptions[0].max_per_hour' or "
+            "'topics[0].subscriptions[0].rate_limit', not both");
+  EXPECT_EQ(ErrorOf(head + "        rate_limit: {window: 1h}\n"),
+            "ecompipe.yaml:6: missing required key 'topics[0].subscriptions[0].rate_limit.max'");
+  EXPECT_EQ(ErrorOf(head + "        rate_limit: {max: 0}\n"),
+            "ecompipe.yaml:6: 'topics[0].subscriptions[0].rate_limit.max' must be between 1 and 1000000");
+  EXPECT_EQ(ErrorOf(head + "        rate_limit: {max: 2, per: 1h}\n"),
+            "ecompipe.yaml:6: unknown key 'topics[0].subscriptions[0].rate_limit.per' (allowed: max, window)");
 }
 
 TEST(ConfigTest, SnsSubscriptionTakesTheRegionFromTheArn) {
@@ -934,7 +976,7 @@ TEST(ConfigTest, BadFilterPolicyAndMaxAgeAreErrors) {
   EXPECT_EQ(ErrorOf("topics:\n  - name: t\n    subscriptions:\n"
                     "      - {type: log, path: l, max_age: soon}\n"),
             "ecompipe.yaml:4: 'topics[0].subscriptions[0].max_age': 'soon' is not a duration like "
-            "90s, 30m, 24h or 7d");
+            "500ms, 90s, 30m, 24h or 7d");
 }
 
 }  // namespace
