@@ -818,7 +818,8 @@ topics:
       - {type: log, path: notifications.jsonl}
       # - {type: webhook, url: "http://localhost:9000/hooks/ecompipe"}
       # - {type: webhook, url: "http://oncall.example/hook", filter: {detail: {state: [FAILED]}}}
-      # - {type: webhook, url: "https://hooks.example/ecompipe", secret_env: ECOMPIPE_WEBHOOK_SECRET}
+      # - {type: webhook, url: "https://hooks.example/ecompipe", secret_env: ECOMPIPE_WEBHOOK_SECRET,
+      #    timeout: 5s, backoff_base: 2s, backoff_max: 5m}
       # - type: email                       # docs/notifications.md lists every key
       #   url: smtp://mail.example:587
       #   starttls: true
