@@ -1,0 +1,685 @@
+#include "warehouse/postgres/postgres_warehouse.h"
+
+#include <libpq-fe.h>
+
+#include <charconv>
+
+#include "transform/dimension_index.h"
+#include "transform/money.h"
+
+namespace ecompipe::warehouse {
+namespace {
+
+// The largest values DECIMAL(10,2) and DECIMAL(12,2) hold, in cents.
+constexpr int64_t kMaxPriceCents = 9'999'999'999;
+constexpr int64_t kMaxTotalCents = 999'999'999'999;
+// Redshift VARCHAR(65535) holds bytes; the job truncates raw records to 64 KiB.
+constexpr size_t kMaxRawBytes = 65'000;
+// Rows per multi-row INSERT (Redshift): 17 parameters each stays under the 32767 limit.
+constexpr int kRowsPerInsert = 1000;
+
+void AppendInt(std::string& out, int64_t v) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, end);
+}
+
+std::optional<transform::Money> ParseStoredMoney(std::string_view text) {
+  bool negative = !text.empty() && text.front() == '-';
+  if (negative) text.remove_prefix(1);
+  std::optional<transform::Money> money = transform::ParseMoney(text);
+  if (money && negative) money->cents = -money->cents;
+  return money;
+}
+
+std::string MoneyText(transform::Money m) {
+  std::string s;
+  transform::AppendMoney(s, m);
+  return s;
+}
+
+void AppendCsvField(std::string& out, std::string_view field) {
+  if (field.find_first_of(",\"\r\n") == std::string_view::npos) {
+    out += field;
+    return;
+  }
+  out += '"';
+  for (char c : field) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+}
+
+// The fact's 8 input fields as a CSV record, in the reference file's column order.
+std::string FactAsCsv(const transform::FactRow& fact) {
+  std::string raw;
+  AppendCsvField(raw, fact.transaction_id);
+  raw += ',';
+  AppendCsvField(raw, fact.customer_id);
+  raw += ',';
+  AppendCsvField(raw, fact.product_id);
+  raw += ',';
+  AppendInt(raw, fact.quantity);
+  raw += ',';
+  transform::AppendMoney(raw, fact.price);
+  raw += ',';
+  AppendCsvField(raw, fact.transaction_date);
+  raw += ',';
+  AppendCsvField(raw, fact.payment_type);
+  raw += ',';
+  AppendCsvField(raw, fact.status);
+  return raw;
+}
+
+// Length of the valid UTF-8 sequence at s[i], or 0 when it is not one.
+size_t Utf8SequenceLength(std::string_view s, size_t i) {
+  auto cont = [&](size_t k) { return k < s.size() && (static_cast<unsigned char>(s[k]) & 0xC0) == 0x80; };
+  unsigned char c = static_cast<unsigned char>(s[i]);
+  if (c < 0x80) return 1;
+  if (c >= 0xC2 && c <= 0xDF) return cont(i + 1) ? 2 : 0;
+  if (c >= 0xE0 && c <= 0xEF) {
+    if (!cont(i + 1) || !cont(i + 2)) return 0;
+    unsigned char c1 = static_cast<unsigned char>(s[i + 1]);
+    if (c == 0xE0 && c1 < 0xA0) return 0;  // overlong
+    if (c == 0xED && c1 >= 0xA0) return 0;  // surrogates
+    return 3;
+  }
+  if (c >= 0xF0 && c <= 0xF4) {
+    if (!cont(i + 1) || !cont(i + 2) || !cont(i + 3)) return 0;
+    unsigned char c1 = static_cast<unsigned char>(s[i + 1]);
+    if (c == 0xF0 && c1 < 0x90) return 0;
+    if (c == 0xF4 && c1 >= 0x90) return 0;
+    return 4;
+  }
+  return 0;
+}
+
+}  // namespace
+
+void AppendCopyField(std::string& out, std::string_view field) {
+  size_t start = 0;
+  for (size_t i = 0; i < field.size(); ++i) {
+    char c = field[i];
+    if (c != '\\' && c != '\t' && c != '\n' && c != '\r') continue;
+    out.append(field.data() + start, i - start);
+    out += '\\';
+    out += c == '\\' ? '\\' : c == '\t' ? 't' : c == '\n' ? 'n' : 'r';
+    start = i + 1;
+  }
+  out.append(field.data() + start, field.size() - start);
+}
+
+std::string ToStorableText(std::string_view text, size_t max_bytes) {
+  std::string out;
+  out.reserve(std::min(text.size(), max_bytes));
+  for (size_t i = 0; i < text.size();) {
+    size_t n = text[i] == '\0' ? 0 : Utf8SequenceLength(text, i);
+    std::string_view piece = n ? text.substr(i, n) : std::string_view("\xEF\xBF\xBD");
+    if (out.size() + piece.size() > max_bytes) break;
+    out += piece;
+    i += n ? n : 1;
+  }
+  return out;
+}
+
+// One object's load: a transaction on the warehouse's connection from BeginLoad() until
+// Commit() or destruction.
+class PostgresLoadTransaction final : public LoadTransaction {
+ public:
+  PostgresLoadTransaction(PostgresWarehouse& wh, const storage::ObjectRef& object, std::string load_id,
+                          std::string run_id, ReloadMode mode)
+      : wh_(wh), db_(*wh.db_), object_(object), load_id_(std::move(load_id)), run_id_(std::move(run_id)),
+        mode_(mode), pg_(wh.sql_.dialect() == SqlDialect::kPostgres) {
+    AppendCopyField(lineage_object_, object_.key);
+    AppendCopyField(lineage_tail_, object_.etag);
+    lineage_tail_ += '\t';
+    AppendCopyField(lineage_tail_, load_id_);
+    lineage_tail_ += '\n';
+  }
+  ~PostgresLoadTransaction() override {
+    if (!finished_) Finish(false);
+  }
+
+  // Runs once, right after BEGIN.
+  Status Start() {
+    const std::string lock_name = object_.bucket + "/" + object_.key;
+    if (pg_) {
+      EP_RETURN_IF_ERROR(db_.Query(wh_.sql_.LockObject(), {lock_name}).status());
+    } else {
+      EP_RETURN_IF_ERROR(db_.Exec(wh_.sql_.LockObject()));
+    }
+    EP_ASSIGN_OR_RETURN(PgResult status, db_.Query(WarehouseSql::LedgerStatus(),
+                                                   {object_.bucket, object_.key, object_.etag}));
+    if (status.Rows() > 0 && status.Text(0, 0) == "loaded") {
+      return Status::AlreadyExists("etag " + object_.etag + " is already loaded").At(object_.key);
+    }
+    if (mode_ == ReloadMode::kReplace) {
+      EP_RETURN_IF_ERROR(db_.Query(WarehouseSql::DeleteOtherVersionFacts(), {object_.key, object_.etag}).status());
+      EP_RETURN_IF_ERROR(db_.Query(WarehouseSql::DeleteOtherVersionRejects(), {object_.key, object_.etag}).status());
+    }
+    return Status::Ok();
+  }
+
+  Status AddFacts(std::vector<transform::FactRow>& facts) override {
+    EP_RETURN_IF_ERROR(CheckUsable());
+    for (const transform::FactRow& f : facts) {
+      if (f.price.cents > kMaxPriceCents || f.total_amount.cents > kMaxTotalCents) {
+        AddReject(f.line, transform::reason::kTotalOutOfRange,
+                  "price " + MoneyText(f.price) + " or total_amount " + MoneyText(f.total_amount) +
+                      " does not fit the warehouse's DECIMAL(10,2) / DECIMAL(12,2)",
+                  f.transaction_id, FactAsCsv(f));
+        continue;
+      }
+      if (pg_) {
+        AppendFactCopyRow(f);
+      } else {
+        staged_facts_.push_back(f);
+      }
+    }
+    if (pg_) {
+      EP_RETURN_IF_ERROR(SendChunk());
+      if (chunk_.size() >= wh_.options_.copy_chunk_bytes) EP_RETURN_IF_ERROR(EndChunk());
+    } else if (staged_facts_.size() >= 10 * static_cast<size_t>(kRowsPerInsert)) {
+      EP_RETURN_IF_ERROR(StageRedshiftFacts());
+    }
+    if (reject_rows_ >= 50'000) EP_RETURN_IF_ERROR(FlushRejects());
+    return Status::Ok();
+  }
+
+  Status AddRejects(std::vector<transform::RejectRow>& rejects) override {
+    EP_RETURN_IF_ERROR(CheckUsable());
+    for (const transform::RejectRow& r : rejects) AddReject(r.line, r.reason, r.detail, r.transaction_id, r.raw);
+    if (reject_rows_ >= 50'000) EP_RETURN_IF_ERROR(FlushRejects());
+    return Status::Ok();
+  }
+
+  Result<LoadCounts> Commit(int64_t rows_read) override {
+    EP_RETURN_IF_ERROR(CheckUsable());
+    Status s = pg_ ? EndChunk() : StageRedshiftFacts();
+    if (s.ok() && !pg_ && staged_any_) s = MoveStagedFacts();
+    if (s.ok()) s = FlushRejects();
+    if (s.ok() && rows_read != rows_loaded_ + rows_rejected_) {
+      s = Status::Internal("rows read (" + std::to_string(rows_read) + ") != rows loaded (" +
+                           std::to_string(rows_loaded_) + ") + rows rejected (" + std::to_string(rows_rejected_) +
+                           "); the load was rolled back")
+              .At(object_.key);
+    }
+    if (s.ok()) s = WriteLedger(rows_read);
+    if (s.ok()) s = db_.Exec("COMMIT");
+    if (!s.ok()) {
+      Finish(false);
+      return s;
+    }
+    Finish(true);
+    return LoadCounts{rows_loaded_, rows_rejected_};
+  }
+
+ private:
+  Status CheckUsable() const {
+    if (finished_) return Status::Internal("load transaction already finished").At(object_.key);
+    if (!failed_.ok()) return Status(failed_.code(), "load transaction failed earlier: " + failed_.message()).At(object_.key);
+    return Status::Ok();
+  }
+  Status Fail(Status s) {
+    if (failed_.ok()) failed_ = s;
+    return s;
+  }
+
+  void AppendFactCopyRow(const transform::FactRow& f) {
+    std::string& o = chunk_;
+    AppendCopyField(o, f.transaction_id);
+    o += '\t';
+    AppendCopyField(o, f.customer_id);
+    o += '\t';
+    AppendCopyField(o, f.customer_email);
+    o += '\t';
+    AppendCopyField(o, f.product_id);
+    o += '\t';
+    AppendCopyField(o, f.product_name);
+    o += '\t';
+    AppendInt(o, f.quantity);
+    o += '\t';
+    AppendCopyField(o, f.supplier_id);
+    o += '\t';
+    transform::AppendMoney(o, f.price);
+    o += '\t';
+    AppendCopyField(o, f.transaction_date);
+    o += '\t';
+    AppendCopyField(o, f.transaction_type);
+    o += '\t';
+    AppendCopyField(o, f.payment_type);
+    o += '\t';
+    AppendCopyField(o, f.status);
+    o += '\t';
+    transform::AppendMoney(o, f.total_amount);
+    o += '\t';
+    o += lineage_object_;
+    o += '\t';
+    if (f.line > 0) {
+      AppendInt(o, f.line);
+    } else {
+      o += "\\N";
+    }
+    o += '\t';
+    o += lineage_tail_;
+  }
+
+  // Sends what the chunk holds beyond what was sent, opening the chunk's savepoint and COPY
+  // when needed.
+  Status SendChunk() {
+    if (chunk_.size() == sent_) return Status::Ok();
+    if (!db_.InCopy()) {
+      if (Status s = db_.Exec("SAVEPOINT ep_chunk"); !s.ok()) return Fail(s);
+      if (Status s = db_.BeginCopy(wh_.sql_.CopyFactsFromStdin("fact_transactions")); !s.ok()) return Fail(s);
+    }
+    if (Status s = db_.PutCopy(std::string_view(chunk_).substr(sent_)); !s.ok()) return Fail(s);
+    sent_ = chunk_.size();
+    return Status::Ok();
+  }
+
+  // Ends the chunk's COPY. On a duplicate transaction_id the chunk is rolled back to its
+  // savepoint and loaded through the staging table instead.
+  Status EndChunk() {
+    if (!db_.InCopy()) return Status::Ok();
+    Result<int64_t> copied = db_.EndCopy();
+    if (copied.ok()) {
+      if (Status s = db_.Exec("RELEASE SAVEPOINT ep_chunk"); !s.ok()) return Fail(s);
+      rows_loaded_ += *copied;
+      chunk_.clear();
+      sent_ = 0;
+      return Status::Ok();
+    }
+    if (copied.status().code() != StatusCode::kAlreadyExists) return Fail(copied.status());
+    if (Status s = db_.Exec("ROLLBACK TO SAVEPOINT ep_chunk; RELEASE SAVEPOINT ep_chunk"); !s.ok()) return Fail(s);
+    if (Status s = db_.Exec(wh_.sql_.CreateFactStaging()); !s.ok()) return Fail(s);
+    if (Status s = db_.BeginCopy(wh_.sql_.CopyFactsFromStdin("ep_fact_stage")); !s.ok()) return Fail(s);
+    if (Status s = db_.PutCopy(chunk_); !s.ok()) return Fail(s);
+    Result<int64_t> staged = db_.EndCopy();
+    if (!staged.ok()) return Fail(staged.status());
+    chunk_.clear();
+    sent_ = 0;
+    return MoveStagedFacts(*staged);
+  }
+
+  // Staged facts -> fact_transactions, the rest -> duplicate rejects; empties the staging table.
+  Status MoveStagedFacts(int64_t staged = -1) {
+    Result<PgResult> inserted = db_.Query(wh_.sql_.InsertFactsFromStaging());
+    if (!inserted.ok()) return Fail(inserted.status());
+    Result<PgResult> dups = db_.Query(wh_.sql_.RejectDuplicatesFromStaging());
+    if (!dups.ok()) return Fail(dups.status());
+    if (staged >= 0 && inserted->Affected() + dups->Affected() != staged) {
+      return Fail(Status::Internal("staged " + std::to_string(staged) + " facts but inserted " +
+                                   std::to_string(inserted->Affected()) + " and rejected " +
+                                   std::to_string(dups->Affected()))
+                      .At(object_.key));
+    }
+    rows_loaded_ += inserted->Affected();
+    rows_rejected_ += dups->Affected();
+    staged_any_ = false;
+    if (Status s = db_.Exec(wh_.sql_.ClearFactStaging()); !s.ok()) return Fail(s);
+    return Status::Ok();
+  }
+
+  // Redshift: staged facts go into the staging table with multi-row INSERTs.
+  Status StageRedshiftFacts() {
+    if (staged_facts_.empty()) return Status::Ok();
+    if (!staged_any_) {
+      if (Status s = db_.Exec(wh_.sql_.CreateFactStaging()); !s.ok()) return Fail(s);
+    }
+    staged_any_ = true;
+    for (size_t i = 0; i < staged_facts_.size(); i += kRowsPerInsert) {
+      size_t n = std::min(staged_facts_.size() - i, static_cast<size_t>(kRowsPerInsert));
+      std::vector<PgParam> params;
+      params.reserve(n * kFactColumnCount);
+      for (size_t k = i; k < i + n; ++k) {
+        const transform::FactRow& f = staged_facts_[k];
+        for (PgParam p : {PgParam(f.transaction_id), PgParam(f.customer_id), PgParam(f.customer_email),
+                          PgParam(f.product_id), PgParam(f.product_name), PgParam(f.quantity),
+                          PgParam(f.supplier_id), PgParam(MoneyText(f.price)), PgParam(f.transaction_date),
+                          PgParam(f.transaction_type), PgParam(f.payment_type), PgParam(f.status),
+                          PgParam(MoneyText(f.total_amount)), PgParam(object_.key),
+                          f.line > 0 ? PgParam(f.line) : PgParam(std::nullopt), PgParam(object_.etag),
+                          PgParam(load_id_)}) {
+          params.push_back(std::move(p));
+        }
+      }
+      Result<PgResult> r = db_.Query(wh_.sql_.InsertFactValues("ep_fact_stage", static_cast<int>(n)), params);
+      if (!r.ok()) return Fail(r.status());
+    }
+    staged_facts_.clear();
+    return Status::Ok();
+  }
+
+  void AddReject(int64_t line, std::string_view reason, std::string_view detail, std::string_view transaction_id,
+                 std::string_view raw) {
+    rejects_.push_back({line, std::string(reason), ToStorableText(detail, 4000), ToStorableText(transaction_id, 250),
+                        ToStorableText(raw, kMaxRawBytes)});
+    ++reject_rows_;
+    ++rows_rejected_;
+  }
+
+  Status FlushRejects() {
+    if (rejects_.empty()) return Status::Ok();
+    if (pg_) {
+      EP_RETURN_IF_ERROR(EndChunk());  // one COPY at a time on a connection
+      std::string buf;
+      for (const PendingReject& r : rejects_) {
+        buf += lineage_object_;
+        buf += '\t';
+        AppendCopyField(buf, object_.etag);
+        buf += '\t';
+        AppendCopyField(buf, load_id_);
+        buf += '\t';
+        if (r.line > 0) {
+          AppendInt(buf, r.line);
+        } else {
+          buf += "\\N";
+        }
+        for (const std::string* field : {&r.reason, &r.detail, &r.transaction_id, &r.raw}) {
+          buf += '\t';
+          AppendCopyField(buf, *field);
+        }
+        buf += '\n';
+      }
+      if (Status s = db_.BeginCopy(wh_.sql_.CopyRejectsFromStdin()); !s.ok()) return Fail(s);
+      if (Status s = db_.PutCopy(buf); !s.ok()) return Fail(s);
+      Result<int64_t> n = db_.EndCopy();
+      if (!n.ok()) return Fail(n.status());
+    } else {
+      for (size_t i = 0; i < rejects_.size(); i += kRowsPerInsert) {
+        size_t n = std::min(rejects_.size() - i, static_cast<size_t>(kRowsPerInsert));
+        std::vector<PgParam> params;
+        for (size_t k = i; k < i + n; ++k) {
+          const PendingReject& r = rejects_[k];
+          params.insert(params.end(), {PgParam(object_.key), PgParam(object_.etag), PgParam(load_id_),
+                                       r.line > 0 ? PgParam(r.line) : PgParam(std::nullopt), PgParam(r.reason),
+                                       PgParam(r.detail), PgParam(r.transaction_id), PgParam(r.raw)});
+        }
+        Result<PgResult> res = db_.Query(wh_.sql_.InsertRejectValues(static_cast<int>(n)), params);
+        if (!res.ok()) return Fail(res.status());
+      }
+    }
+    rejects_.clear();
+    reject_rows_ = 0;
+    return Status::Ok();
+  }
+
+  Status WriteLedger(int64_t rows_read) {
+    if (mode_ == ReloadMode::kReplace) {
+      EP_RETURN_IF_ERROR(
+          db_.Query(WarehouseSql::MarkReplaced(), {object_.bucket, object_.key, object_.etag, load_id_}).status());
+    }
+    EP_RETURN_IF_ERROR(db_.Query(WarehouseSql::DeleteLedgerRow(), {object_.bucket, object_.key, object_.etag}).status());
+    return db_.Query(WarehouseSql::InsertLedgerRow(),
+                     {object_.bucket, object_.key, object_.etag, "loaded", load_id_, run_id_, rows_read, rows_loaded_,
+                      rows_rejected_, ""})
+        .status();
+  }
+
+  void Finish(bool committed) {
+    if (!committed) {
+      if (db_.InCopy()) (void)db_.AbortCopy("load rolled back");
+      if (db_.Healthy()) (void)db_.Exec("ROLLBACK");
+    }
+    wh_.load_open_ = false;
+    finished_ = true;
+  }
+
+  struct PendingReject {
+    int64_t line;
+    std::string reason, detail, transaction_id, raw;
+  };
+
+  PostgresWarehouse& wh_;
+  PostgresDb& db_;
+  const storage::ObjectRef object_;
+  const std::string load_id_, run_id_;
+  const ReloadMode mode_;
+  const bool pg_;
+  std::string lineage_object_;  // the key, COPY-escaped
+  std::string lineage_tail_;    // "<etag>\t<load_id>\n", COPY-escaped
+  std::string chunk_;           // COPY text since the chunk's savepoint
+  size_t sent_ = 0;             // bytes of chunk_ already sent
+  std::vector<transform::FactRow> staged_facts_;  // Redshift: facts not yet inserted into staging
+  bool staged_any_ = false;                       // the staging table holds rows of this load
+  std::vector<PendingReject> rejects_;
+  int64_t reject_rows_ = 0;
+  int64_t rows_loaded_ = 0, rows_rejected_ = 0;
+  Status failed_;
+  bool finished_ = false;
+};
+
+Result<std::unique_ptr<PostgresWarehouse>> PostgresWarehouse::Open(const PostgresWarehouseOptions& options) {
+  EP_ASSIGN_OR_RETURN(std::unique_ptr<PostgresDb> db, PostgresDb::Connect(options.url, options.connect_timeout_s));
+  std::unique_ptr<PostgresWarehouse> wh(new PostgresWarehouse(options, std::move(db)));
+  EP_RETURN_IF_ERROR(wh->ApplySession());
+  return wh;
+}
+
+PostgresWarehouse::~PostgresWarehouse() = default;
+
+std::string PostgresWarehouse::Describe() const {
+  std::string d = std::string(SqlDialectName(options_.dialect)) + " " + db_->Describe();
+  if (!options_.schema.empty()) d += " schema=" + options_.schema;
+  return d;
+}
+
+Status PostgresWarehouse::ApplySession() {
+  if (options_.schema.empty()) return Status::Ok();
+  return db_->Exec("SET search_path TO " + PgQuoteIdent(options_.schema));
+}
+
+Status PostgresWarehouse::Connected() {
+  if (db_->Healthy()) return Status::Ok();
+  EP_RETURN_IF_ERROR(db_->Reset());
+  return ApplySession();
+}
+
+Status PostgresWarehouse::EnsureSchema() {
+  if (load_open_) return Status::Internal("EnsureSchema while a load is open");
+  EP_RETURN_IF_ERROR(Connected());
+  const bool pg = options_.dialect == SqlDialect::kPostgres;
+  return db_->Transaction([&]() -> Status {
+    // Two processes creating the same tables at once would collide in the catalogs.
+    if (pg) EP_RETURN_IF_ERROR(db_->Exec("SELECT pg_advisory_xact_lock(7240531)"));
+    if (!options_.schema.empty()) {
+      EP_RETURN_IF_ERROR(db_->Exec("CREATE SCHEMA IF NOT EXISTS " + PgQuoteIdent(options_.schema)));
+    }
+    for (const std::string& ddl : sql_.SchemaDdl()) EP_RETURN_IF_ERROR(db_->Exec(ddl));
+    EP_ASSIGN_OR_RETURN(PgResult v, db_->Query("SELECT max(version) FROM ecompipe_schema_version"));
+    if (v.IsNull(0, 0)) {
+      return db_->Query("INSERT INTO ecompipe_schema_version (version) VALUES ($1)", {WarehouseSql::kSchemaVersion})
+          .status();
+    }
+    if (v.Int(0, 0) > WarehouseSql::kSchemaVersion) {
+      return Status::InvalidArgument("warehouse schema version " + std::string(v.Text(0, 0)) +
+                                     " is newer than this ecompipe supports (" +
+                                     std::to_string(WarehouseSql::kSchemaVersion) + "); upgrade ecompipe")
+          .At(Describe());
+    }
+    return Status::Ok();
+  });
+}
+
+Result<std::optional<LedgerEntry>> PostgresWarehouse::FindLoad(const storage::ObjectRef& object) {
+  EP_RETURN_IF_ERROR(Connected());
+  EP_ASSIGN_OR_RETURN(
+      PgResult r, db_->Query("SELECT status, load_id, run_id, rows_read, rows_loaded, rows_rejected, message, "
+                             "CAST(EXTRACT(EPOCH FROM finished_at) * 1000 AS BIGINT) FROM load_ledger "
+                             "WHERE bucket = $1 AND key = $2 AND etag = $3",
+                             {object.bucket, object.key, object.etag}));
+  if (r.Rows() == 0) return std::optional<LedgerEntry>();
+  LedgerEntry e;
+  e.bucket = object.bucket;
+  e.key = object.key;
+  e.etag = object.etag;
+  e.status = r.Text(0, 0);
+  e.load_id = r.Text(0, 1);
+  e.run_id = r.Text(0, 2);
+  e.rows_read = r.Int(0, 3);
+  e.rows_loaded = r.Int(0, 4);
+  e.rows_rejected = r.Int(0, 5);
+  e.message = r.Text(0, 6);
+  e.finished_ms = r.Int(0, 7);
+  return std::optional<LedgerEntry>(std::move(e));
+}
+
+Result<bool> PostgresWarehouse::HasOtherVersion(const storage::ObjectRef& object) {
+  EP_RETURN_IF_ERROR(Connected());
+  EP_ASSIGN_OR_RETURN(PgResult r, db_->Query("SELECT 1 FROM load_ledger WHERE bucket = $1 AND key = $2 AND "
+                                             "etag <> $3 AND status = 'loaded' LIMIT 1",
+                                             {object.bucket, object.key, object.etag}));
+  return r.Rows() > 0;
+}
+
+Result<std::unique_ptr<LoadTransaction>> PostgresWarehouse::BeginLoad(const storage::ObjectRef& object,
+                                                                      const std::string& load_id,
+                                                                      const std::string& run_id, ReloadMode mode) {
+  if (load_open_) return Status::Internal("BeginLoad while another load is open on this connection").At(object.key);
+  EP_RETURN_IF_ERROR(Connected());
+  EP_RETURN_IF_ERROR(db_->Exec("BEGIN"));
+  load_open_ = true;
+  // From here on the transaction object owns the transaction: destroying it rolls back.
+  auto load = std::make_unique<PostgresLoadTransaction>(*this, object, load_id, run_id, mode);
+  EP_RETURN_IF_ERROR(load->Start());
+  return std::unique_ptr<LoadTransaction>(std::move(load));
+}
+
+Status PostgresWarehouse::RecordSkipped(const storage::ObjectRef& object, const std::string& run_id,
+                                        const std::string& status, const std::string& message) {
+  if (status != "failed" && status != "ignored") {
+    return Status::InvalidArgument("skip status must be 'failed' or 'ignored', not '" + status + "'").At(object.key);
+  }
+  if (load_open_) return Status::Internal("RecordSkipped while a load is open").At(object.key);
+  EP_RETURN_IF_ERROR(Connected());
+  const std::string lock_name = object.bucket + "/" + object.key;
+  return db_->Transaction([&]() -> Status {
+    if (options_.dialect == SqlDialect::kPostgres) {
+      EP_RETURN_IF_ERROR(db_->Query(sql_.LockObject(), {lock_name}).status());
+    } else {
+      EP_RETURN_IF_ERROR(db_->Exec(sql_.LockObject()));
+    }
+    EP_ASSIGN_OR_RETURN(PgResult cur, db_->Query(WarehouseSql::LedgerStatus(), {object.bucket, object.key, object.etag}));
+    if (cur.Rows() > 0 && cur.Text(0, 0) == "loaded") {
+      return Status::AlreadyExists("etag " + object.etag + " is already loaded; not marking it " + status)
+          .At(object.key);
+    }
+    EP_RETURN_IF_ERROR(db_->Query(WarehouseSql::DeleteLedgerRow(), {object.bucket, object.key, object.etag}).status());
+    return db_->Query(WarehouseSql::InsertLedgerRow(), {object.bucket, object.key, object.etag, status, "", run_id,
+                                                        0, 0, 0, ToStorableText(message, 4000)})
+        .status();
+  });
+}
+
+template <typename Row, typename Format>
+Status PostgresWarehouse::Upsert(Dimension d, std::span<const Row> rows, Format format) {
+  if (load_open_) return Status::Internal("dimension upsert while a load is open");
+  if (rows.empty()) return Status::Ok();
+  EP_RETURN_IF_ERROR(Connected());
+  const bool pg = options_.dialect == SqlDialect::kPostgres;
+  return db_->Transaction([&]() -> Status {
+    EP_RETURN_IF_ERROR(db_->Exec(sql_.CreateDimensionStaging(d)));
+    EP_RETURN_IF_ERROR(db_->Exec(sql_.ClearDimensionStaging(d)));
+    std::vector<std::string> fields;
+    if (pg) {
+      std::string buf;
+      int64_t seq = 0;
+      for (const Row& row : rows) {
+        fields.clear();
+        format(row, fields);
+        AppendInt(buf, ++seq);
+        for (const std::string& f : fields) {
+          buf += '\t';
+          AppendCopyField(buf, ToStorableText(f));
+        }
+        buf += '\n';
+      }
+      EP_RETURN_IF_ERROR(db_->BeginCopy(sql_.CopyDimensionFromStdin(d)));
+      EP_RETURN_IF_ERROR(db_->PutCopy(buf));
+      EP_RETURN_IF_ERROR(db_->EndCopy().status());
+    } else {
+      for (size_t i = 0; i < rows.size(); i += kRowsPerInsert) {
+        size_t n = std::min(rows.size() - i, static_cast<size_t>(kRowsPerInsert));
+        std::vector<PgParam> params;
+        for (size_t k = i; k < i + n; ++k) {
+          fields.clear();
+          format(rows[k], fields);
+          params.emplace_back(static_cast<int64_t>(k + 1));
+          for (const std::string& f : fields) params.emplace_back(ToStorableText(f));
+        }
+        EP_RETURN_IF_ERROR(db_->Query(sql_.InsertDimensionValues(d, static_cast<int>(n)), params).status());
+      }
+    }
+    EP_RETURN_IF_ERROR(db_->Exec(sql_.UpsertDimensionFromStaging(d)));
+    return db_->Exec(sql_.ClearDimensionStaging(d));
+  });
+}
+
+Status PostgresWarehouse::UpsertProducts(std::span<const transform::Product> rows) {
+  return Upsert(Dimension::kProducts, rows, [](const transform::Product& p, std::vector<std::string>& out) {
+    out = {p.product_id, p.product_name, p.category, MoneyText(p.price), p.supplier_id};
+  });
+}
+
+Status PostgresWarehouse::UpsertCustomers(std::span<const transform::Customer> rows) {
+  return Upsert(Dimension::kCustomers, rows, [](const transform::Customer& c, std::vector<std::string>& out) {
+    out = {c.customer_id, c.first_name, c.last_name, c.email, c.membership_level};
+  });
+}
+
+Result<transform::Dimensions> PostgresWarehouse::LoadDimensions() {
+  EP_RETURN_IF_ERROR(Connected());
+  transform::Dimensions dims;
+  EP_ASSIGN_OR_RETURN(PgResult p, db_->Query("SELECT product_id, product_name, category, CAST(price AS VARCHAR), "
+                                             "supplier_id FROM dim_products"));
+  for (int i = 0; i < p.Rows(); ++i) {
+    transform::Product prod;
+    prod.product_id = p.Text(i, 0);
+    prod.product_name = p.Text(i, 1);
+    prod.category = p.Text(i, 2);
+    std::optional<transform::Money> price = p.IsNull(i, 3) ? std::nullopt : ParseStoredMoney(p.Text(i, 3));
+    if (!price) {
+      return Status::CorruptInput("dim_products row " + prod.product_id + ": price '" + std::string(p.Text(i, 3)) +
+                                  "' is not a decimal with at most 2 decimals")
+          .At(Describe());
+    }
+    prod.price = *price;
+    prod.supplier_id = p.Text(i, 4);
+    std::string id = prod.product_id;
+    dims.products.insert_or_assign(std::move(id), std::move(prod));
+  }
+  EP_ASSIGN_OR_RETURN(PgResult c, db_->Query("SELECT customer_id, first_name, last_name, email, membership_level "
+                                             "FROM dim_customers"));
+  for (int i = 0; i < c.Rows(); ++i) {
+    transform::Customer cust;
+    cust.customer_id = c.Text(i, 0);
+    cust.first_name = c.Text(i, 1);
+    cust.last_name = c.Text(i, 2);
+    cust.email = c.Text(i, 3);
+    cust.membership_level = c.Text(i, 4);
+    std::string id = cust.customer_id;
+    dims.customers.insert_or_assign(std::move(id), std::move(cust));
+  }
+  dims.index = std::make_shared<const transform::DimensionIndex>(transform::DimensionIndex::Build(dims));
+  return dims;
+}
+
+Result<QueryResult> PostgresWarehouse::Query(const std::string& sql) {
+  if (load_open_) return Status::Internal("Query while a load is open");
+  EP_RETURN_IF_ERROR(Connected());
+  Result<PgResult> r = db_->QueryMulti(sql);
+  // Transactions do not span Query() calls.
+  if (db_->Healthy() && PQtransactionStatus(db_->raw()) != PQTRANS_IDLE) (void)db_->Exec("ROLLBACK");
+  if (!r.ok()) return r.status();
+  QueryResult out;
+  for (int c = 0; c < r->Columns(); ++c) out.columns.push_back(r->ColumnName(c));
+  out.rows.reserve(static_cast<size_t>(r->Rows()));
+  for (int i = 0; i < r->Rows(); ++i) {
+    auto& row = out.rows.emplace_back();
+    for (int c = 0; c < r->Columns(); ++c) row.push_back(r->Optional(i, c));
+  }
+  return out;
+}
+
+}  // namespace ecompipe::warehouse

@@ -1,0 +1,102 @@
+// PostgresWarehouse: the star schema in PostgreSQL (or Redshift, through the same protocol).
+//
+// Tables as the SQLite backend has them (dim_products, dim_customers, fact_transactions,
+// rejects, load_ledger) with proper types: DECIMAL(10,2) price, DECIMAL(12,2) total_amount,
+// DATE transaction_date, INT quantity, primary keys, and the indexes loads and queries need.
+// Dialects and their statements: warehouse/postgres/warehouse_sql.h.
+//
+// Loads (PostgreSQL): facts stream into fact_transactions with COPY in text format, in chunks
+// of `copy_chunk_bytes`, each under a savepoint. A chunk whose COPY hits a transaction_id that
+// is already in the table (unique violation) is rolled back to its savepoint and goes the slow
+// way instead: COPY into a temporary staging table, INSERT ... ON CONFLICT DO NOTHING, and every
+// staged row that did not become a fact becomes a duplicate_transaction_id reject. So a
+// duplicate never becomes a second row and never fails the load, and a load without
+// duplicates pays nothing for the check. Rejects go in with COPY too. Facts, rejects and the
+// ledger row commit in one transaction; loads of the same object serialize on an advisory lock,
+// and the ledger is re-read under it.
+// Loads (Redshift): staging table filled with multi-row INSERTs, INSERT ... WHERE NOT EXISTS,
+// then the same duplicate rejects. Dimension upserts use MERGE. (Staging to S3 and COPY FROM
+// 's3://' is generated SQL only; see docs/warehouse.md.)
+//
+// Failures: a dropped connection or an unreachable server is kUnavailable (the pipeline retries
+// with backoff); the next call reconnects. Messages name host, port, database and user, never
+// the password.
+//
+// Ownership: a LoadTransaction borrows the warehouse's connection; one load at a time.
+// Thread-safety: one thread at a time (see warehouse.h); open one per thread.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/postgres_db.h"
+#include "warehouse/postgres/warehouse_sql.h"
+#include "warehouse/warehouse.h"
+
+namespace ecompipe::warehouse {
+
+struct PostgresWarehouseOptions {
+  std::string url;      // postgresql://... or key=value; "" = PG* environment variables
+  std::string schema;   // created if missing and put first on search_path; "" = the default
+  SqlDialect dialect = SqlDialect::kPostgres;
+  int connect_timeout_s = 10;
+  size_t copy_chunk_bytes = 64 << 20;  // COPY data between savepoints (PostgreSQL)
+};
+
+class PostgresWarehouse final : public Warehouse {
+ public:
+  // Connects (kUnavailable when the server cannot be reached, kInvalidArgument for a bad URL,
+  // bad credentials or an unknown database). Does not create tables: call EnsureSchema().
+  static Result<std::unique_ptr<PostgresWarehouse>> Open(const PostgresWarehouseOptions& options);
+  ~PostgresWarehouse() override;
+
+  // Creates the schema (when configured), tables and indexes in one transaction, serialized
+  // across processes. kInvalidArgument when a newer ecompipe wrote the schema.
+  Status EnsureSchema() override;
+  Result<std::optional<LedgerEntry>> FindLoad(const storage::ObjectRef& object) override;
+  Result<bool> HasOtherVersion(const storage::ObjectRef& object) override;
+  // As SqliteWarehouse::BeginLoad: kAlreadyExists when the ledger, read under the object's
+  // lock, holds this version as loaded; with kReplace, other versions' rows are deleted.
+  Result<std::unique_ptr<LoadTransaction>> BeginLoad(const storage::ObjectRef& object,
+                                                     const std::string& load_id,
+                                                     const std::string& run_id,
+                                                     ReloadMode mode) override;
+  Status RecordSkipped(const storage::ObjectRef& object, const std::string& run_id,
+                       const std::string& status, const std::string& message) override;
+  // Staged (COPY or INSERT), then one upsert statement; all rows in one transaction. The last
+  // row of an id wins; updated_at changes only on rows whose values changed.
+  Status UpsertProducts(std::span<const transform::Product> rows) override;
+  Status UpsertCustomers(std::span<const transform::Customer> rows) override;
+  Result<transform::Dimensions> LoadDimensions() override;
+  // Runs the statements; the last one's rows come back as PostgreSQL renders them as text.
+  // A transaction the SQL leaves open is rolled back.
+  Result<QueryResult> Query(const std::string& sql) override;
+
+  // "postgres host=... port=... dbname=... user=..." — for status output; no password.
+  std::string Describe() const;
+  const WarehouseSql& sql() const { return sql_; }
+
+ private:
+  friend class PostgresLoadTransaction;
+  PostgresWarehouse(PostgresWarehouseOptions options, std::unique_ptr<PostgresDb> db)
+      : options_(std::move(options)), sql_(options_.dialect), db_(std::move(db)) {}
+  // Reconnects when the connection dropped and re-applies the session settings.
+  Status Connected();
+  Status ApplySession();
+  template <typename Row, typename Format>
+  Status Upsert(Dimension d, std::span<const Row> rows, Format format);
+
+  PostgresWarehouseOptions options_;
+  WarehouseSql sql_;
+  std::unique_ptr<PostgresDb> db_;
+  bool load_open_ = false;
+};
+
+// PostgreSQL COPY text format: appends `field` with backslash, tab, newline and CR escaped.
+void AppendCopyField(std::string& out, std::string_view field);
+// `text` as valid UTF-8 without NUL bytes (PostgreSQL text cannot hold either): each invalid
+// byte and each NUL becomes U+FFFD. At most `max_bytes` long, cut at a character boundary.
+std::string ToStorableText(std::string_view text, size_t max_bytes = 1 << 20);
+
+}  // namespace ecompipe::warehouse

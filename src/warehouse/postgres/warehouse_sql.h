@@ -1,0 +1,109 @@
+// WarehouseSql: every SQL statement the PostgreSQL-protocol warehouse runs, for one dialect.
+//
+// Two dialects share one backend (warehouse/postgres/postgres_warehouse.h):
+//   kPostgres  PostgreSQL 15: TEXT columns, primary keys enforced, INSERT ... ON CONFLICT,
+//              facts loaded with COPY ... FROM STDIN.
+//   kRedshift  Amazon Redshift: the original's VARCHAR widths, DISTKEY/SORTKEY, no ON CONFLICT
+//              and no enforced keys (staging tables, INSERT ... WHERE NOT EXISTS and MERGE), no
+//              COPY FROM STDIN (staging tables filled by multi-row INSERT, or COPY ... FROM
+//              's3://...' for large loads).
+// Statements are plain strings so tests can compare them with golden text. Parameters are $n.
+//
+// Thread-safety: immutable after construction.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ecompipe::warehouse {
+
+enum class SqlDialect { kPostgres, kRedshift };
+std::string_view SqlDialectName(SqlDialect dialect);
+
+// The columns of fact_transactions in COPY/INSERT order (the last four are lineage).
+inline constexpr const char* kFactColumns[] = {
+    "transaction_id", "customer_id",  "customer_email", "product_id",    "product_name",
+    "quantity",       "supplier_id",  "price",          "transaction_date", "transaction_type",
+    "payment_type",   "status",       "total_amount",   "source_object", "source_line",
+    "source_etag",    "load_id"};
+inline constexpr int kFactColumnCount = 17;
+// The columns of rejects that a load writes (id and rejected_at have defaults).
+inline constexpr const char* kRejectColumns[] = {"source_object", "source_etag", "load_id", "line",
+                                                 "reason",        "detail",      "transaction_id",
+                                                 "raw"};
+inline constexpr int kRejectColumnCount = 8;
+
+enum class Dimension { kProducts, kCustomers };
+
+class WarehouseSql {
+ public:
+  // The schema version EnsureSchema() records in ecompipe_schema_version.
+  static constexpr int kSchemaVersion = 1;
+
+  explicit WarehouseSql(SqlDialect dialect) : dialect_(dialect) {}
+  SqlDialect dialect() const { return dialect_; }
+
+  // CREATE TABLE/INDEX IF NOT EXISTS statements for the star schema, rejects and ledger.
+  std::vector<std::string> SchemaDdl() const;
+
+  // "a, b, c" of the fact columns.
+  static std::string FactColumnList();
+
+  // The session's fact staging table (temporary, shaped like fact_transactions), and how it
+  // is emptied after each use (TRUNCATE on PostgreSQL; DELETE on Redshift, where TRUNCATE
+  // would commit the load's transaction).
+  std::string CreateFactStaging() const;
+  std::string ClearFactStaging() const;
+  // COPY of fact rows from the client, in PostgreSQL's text format (PostgreSQL only).
+  std::string CopyFactsFromStdin(std::string_view table) const;
+  // Multi-row INSERT of `rows` fact rows into `table` with parameters $1..$(17*rows).
+  std::string InsertFactValues(std::string_view table, int rows) const;
+  // Redshift's bulk path: COPY `table` from the staged objects under `s3_prefix` (gzip'd
+  // pipe-delimited text written by the loader) with the IAM role's credentials.
+  std::string CopyFromS3(std::string_view table, std::string_view s3_prefix,
+                         std::string_view iam_role, std::string_view region) const;
+
+  // Moves staged facts whose transaction_id is not in fact_transactions yet into it.
+  std::string InsertFactsFromStaging() const;
+  // After InsertFactsFromStaging: every staged row that did not become a fact row of this
+  // load (same load_id and line) becomes a duplicate_transaction_id reject.
+  std::string RejectDuplicatesFromStaging() const;
+
+  // COPY of rejects from the client (PostgreSQL only) and the multi-row INSERT (Redshift).
+  std::string CopyRejectsFromStdin() const;
+  std::string InsertRejectValues(int rows) const;
+
+  // Dimension staging (seq, then the dimension's columns) and the upsert from it: the last
+  // staged row per id wins; rows whose values did not change keep their updated_at.
+  std::string CreateDimensionStaging(Dimension d) const;
+  std::string ClearDimensionStaging(Dimension d) const;
+  std::string CopyDimensionFromStdin(Dimension d) const;
+  std::string InsertDimensionValues(Dimension d, int rows) const;
+  std::string UpsertDimensionFromStaging(Dimension d) const;
+
+  // Serializes loads of one object across connections: an advisory lock on PostgreSQL
+  // ($1 = "bucket/key"), LOCK load_ledger on Redshift (no parameter).
+  std::string LockObject() const;
+  // Ledger statements, same on both dialects: $1 bucket, $2 key, $3 etag.
+  static std::string LedgerStatus();
+  static std::string DeleteLedgerRow();
+  // $1..$10: bucket, key, etag, status, load_id, run_id, rows_read, rows_loaded, rows_rejected,
+  // message.
+  static std::string InsertLedgerRow();
+  // $1 bucket, $2 key, $3 etag (the new one), $4 load_id.
+  static std::string MarkReplaced();
+  // $1 key, $2 etag: rows of other versions of the key.
+  static std::string DeleteOtherVersionFacts();
+  static std::string DeleteOtherVersionRejects();
+
+ private:
+  std::string Type(std::string_view pg, std::string_view redshift) const {
+    return std::string(dialect_ == SqlDialect::kPostgres ? pg : redshift);
+  }
+  std::string ValuesList(int rows, int columns) const;
+
+  SqlDialect dialect_;
+};
+
+}  // namespace ecompipe::warehouse

@@ -1,0 +1,421 @@
+#include "warehouse/postgres/postgres_warehouse.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "testing/pg_test.h"
+
+namespace ecompipe::warehouse {
+namespace {
+
+using ::ecompipe::testing_util::PgTestSchema;
+using ::ecompipe::testing_util::PgTestUrl;
+using ::testing::HasSubstr;
+using transform::Money;
+
+// Every test runs twice: with the PostgreSQL dialect, and with the Redshift dialect's DML
+// (staging tables, INSERT ... WHERE NOT EXISTS, MERGE) executed by PostgreSQL 15 on tables that
+// the PostgreSQL dialect created (Redshift's DDL, with DISTKEY/SORTKEY, does not run there).
+class PostgresWarehouseTest : public ::testing::TestWithParam<SqlDialect> {
+ protected:
+  void SetUp() override {
+    EP_REQUIRE_TEST_PG();
+    schema_ = std::make_unique<PgTestSchema>();
+    warehouse_ = OpenOrDie();
+  }
+
+  PostgresWarehouseOptions Options(SqlDialect dialect) const {
+    PostgresWarehouseOptions o;
+    o.url = PgTestUrl();
+    o.schema = schema_->name();
+    o.dialect = dialect;
+    o.copy_chunk_bytes = chunk_bytes_;
+    return o;
+  }
+
+  std::unique_ptr<PostgresWarehouse> OpenOrDie() {
+    auto pg = PostgresWarehouse::Open(Options(SqlDialect::kPostgres));
+    EXPECT_TRUE(pg.ok()) << pg.status().ToString();
+    if (!pg.ok()) return nullptr;
+    Status s = (*pg)->EnsureSchema();
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    if (GetParam() == SqlDialect::kPostgres) return std::move(pg).value();
+    auto rs = PostgresWarehouse::Open(Options(SqlDialect::kRedshift));
+    EXPECT_TRUE(rs.ok()) << rs.status().ToString();
+    return rs.ok() ? std::move(rs).value() : nullptr;
+  }
+
+  static storage::ObjectRef Object(std::string key, std::string etag) {
+    return storage::ObjectRef{"bucket", std::move(key), std::move(etag), 0, 0};
+  }
+
+  static transform::FactRow Fact(std::string id, int32_t quantity = 2, Money price = Money{12999}, int64_t line = 2) {
+    transform::FactRow f;
+    f.line = line;
+    f.transaction_id = std::move(id);
+    f.customer_id = "C12349";
+    f.customer_email = "ann@example.com";
+    f.product_id = "P12358";
+    f.product_name = "Desk Lamp";
+    f.quantity = quantity;
+    f.supplier_id = "S1";
+    f.price = price;
+    f.transaction_date = "2026-11-30";
+    f.transaction_type = "Medium";
+    f.payment_type = "Credit Card";
+    f.status = "Completed";
+    f.total_amount = transform::Multiply(price, quantity);
+    return f;
+  }
+
+  std::unique_ptr<LoadTransaction> Begin(const storage::ObjectRef& object, ReloadMode mode = ReloadMode::kReplace,
+                                         PostgresWarehouse* wh = nullptr) {
+    if (!wh) wh = warehouse_.get();
+    auto load = wh->BeginLoad(object, "load-" + object.etag, "jr_run", mode);
+    EXPECT_TRUE(load.ok()) << load.status().ToString();
+    return load.ok() ? std::move(load).value() : nullptr;
+  }
+
+  // Loads `facts` (and `rejects`) as one object and returns the counts.
+  LoadCounts Load(const storage::ObjectRef& object, std::vector<transform::FactRow> facts,
+                  std::vector<transform::RejectRow> rejects = {}, ReloadMode mode = ReloadMode::kReplace) {
+    auto load = Begin(object, mode);
+    if (!load) return {};
+    int64_t read = static_cast<int64_t>(facts.size() + rejects.size());
+    EXPECT_TRUE(load->AddFacts(facts).ok());
+    EXPECT_TRUE(load->AddRejects(rejects).ok());
+    auto counts = load->Commit(read);
+    EXPECT_TRUE(counts.ok()) << counts.status().ToString();
+    return counts.ok() ? *counts : LoadCounts{};
+  }
+
+  std::string Scalar(const std::string& sql) {
+    auto r = warehouse_->Query(sql);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    if (!r.ok() || r->rows.empty() || !r->rows[0][0]) return "<null>";
+    return *r->rows[0][0];
+  }
+
+  size_t chunk_bytes_ = 64 << 20;
+  std::unique_ptr<PgTestSchema> schema_;
+  std::unique_ptr<PostgresWarehouse> warehouse_;
+};
+
+TEST_P(PostgresWarehouseTest, EnsureSchemaIsIdempotentAndUsesProperTypes) {
+  ASSERT_TRUE(warehouse_->EnsureSchema().ok() || GetParam() == SqlDialect::kRedshift);
+  auto cols = schema_->admin().Query(
+      "SELECT column_name, data_type, numeric_precision, numeric_scale FROM information_schema.columns "
+      "WHERE table_schema = $1 AND table_name = 'fact_transactions' AND column_name IN "
+      "('price', 'total_amount', 'transaction_date', 'quantity') ORDER BY column_name",
+      {schema_->name()});
+  ASSERT_TRUE(cols.ok()) << cols.status().ToString();
+  ASSERT_EQ(cols->Rows(), 4);
+  EXPECT_EQ(cols->Text(0, 0), "price");
+  EXPECT_EQ(cols->Text(0, 1), "numeric");
+  EXPECT_EQ(cols->Text(0, 2), "10");
+  EXPECT_EQ(cols->Text(0, 3), "2");
+  EXPECT_EQ(cols->Text(1, 1), "integer");
+  EXPECT_EQ(cols->Text(2, 0), "total_amount");
+  EXPECT_EQ(cols->Text(2, 2), "12");
+  EXPECT_EQ(cols->Text(3, 1), "date");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM pg_indexes WHERE tablename = 'fact_transactions' AND schemaname = '" +
+                   schema_->name() + "'"),
+            "3");  // primary key, source_object, BRIN on transaction_date
+}
+
+TEST_P(PostgresWarehouseTest, NewerSchemaVersionIsRefused) {
+  ASSERT_TRUE(schema_->admin().Exec("UPDATE " + schema_->name() + ".ecompipe_schema_version SET version = 99").ok());
+  auto wh = PostgresWarehouse::Open(Options(SqlDialect::kPostgres));
+  ASSERT_TRUE(wh.ok());
+  Status s = (*wh)->EnsureSchema();
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.ToString(), HasSubstr("newer than this ecompipe supports"));
+}
+
+TEST_P(PostgresWarehouseTest, CommitWritesFactsRejectsAndLedgerAtomically) {
+  std::vector<transform::RejectRow> rejects = {{7, "invalid_price", "price 'x' is not a number", "TXN7,C1,P1,1,x", "TXN00000007"}};
+  LoadCounts c = Load(Object("t/a.csv", "e1"), {Fact("TXN00000001"), Fact("TXN00000002", 3)}, rejects);
+  EXPECT_EQ(c.rows_loaded, 2);
+  EXPECT_EQ(c.rows_rejected, 1);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM fact_transactions"), "2");
+  EXPECT_EQ(Scalar("SELECT SUM(total_amount) FROM fact_transactions"), "649.95");
+  EXPECT_EQ(Scalar("SELECT source_object || ' ' || source_etag || ' ' || load_id || ' ' || source_line FROM "
+                   "fact_transactions WHERE transaction_id = 'TXN00000002'"),
+            "t/a.csv e1 load-e1 2");
+  EXPECT_EQ(Scalar("SELECT transaction_date FROM fact_transactions LIMIT 1"), "2026-11-30");
+  EXPECT_EQ(Scalar("SELECT reason || '|' || line || '|' || raw || '|' || load_id FROM rejects"),
+            "invalid_price|7|TXN7,C1,P1,1,x|load-e1");
+  auto entry = warehouse_->FindLoad(Object("t/a.csv", "e1"));
+  ASSERT_TRUE(entry.ok()) << entry.status().ToString();
+  ASSERT_TRUE(entry->has_value());
+  EXPECT_EQ((*entry)->status, "loaded");
+  EXPECT_EQ((*entry)->rows_read, 3);
+  EXPECT_EQ((*entry)->rows_loaded, 2);
+  EXPECT_EQ((*entry)->rows_rejected, 1);
+  EXPECT_EQ((*entry)->run_id, "jr_run");
+  EXPECT_GT((*entry)->finished_ms, 1'700'000'000'000);
+}
+
+TEST_P(PostgresWarehouseTest, DestructorWithoutCommitRollsBackEverything) {
+  {
+    auto load = Begin(Object("t/a.csv", "e1"));
+    ASSERT_TRUE(load);
+    std::vector<transform::FactRow> facts = {Fact("TXN00000001")};
+    std::vector<transform::RejectRow> rejects = {{3, "invalid_date", "d", "raw", ""}};
+    ASSERT_TRUE(load->AddFacts(facts).ok());
+    ASSERT_TRUE(load->AddRejects(rejects).ok());
+  }
+  EXPECT_EQ(Scalar("SELECT count(*) FROM fact_transactions"), "0");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM rejects"), "0");
+  auto entry = warehouse_->FindLoad(Object("t/a.csv", "e1"));
+  ASSERT_TRUE(entry.ok());
+  EXPECT_FALSE(entry->has_value());
+}
+
+TEST_P(PostgresWarehouseTest, DuplicateTransactionIdBecomesRejectNeverASecondRow) {
+  Load(Object("t/a.csv", "e1"), {Fact("TXN00000001"), Fact("TXN00000002")});
+  LoadCounts c = Load(Object("t/b.csv", "e2"), {Fact("TXN00000002", 5, Money{100}, 4), Fact("TXN00000003")});
+  EXPECT_EQ(c.rows_loaded, 1);
+  EXPECT_EQ(c.rows_rejected, 1);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM fact_transactions"), "3");
+  EXPECT_EQ(Scalar("SELECT quantity FROM fact_transactions WHERE transaction_id = 'TXN00000002'"), "2");
+  EXPECT_EQ(Scalar("SELECT reason || '|' || line || '|' || detail || '|' || raw FROM rejects"),
+            "duplicate_transaction_id|4|transaction_id TXN00000002 already loaded from t/a.csv|"
+            "TXN00000002,C12349,P12358,5,1.00,2026-11-30,Credit Card,Completed");
+  EXPECT_EQ(Scalar("SELECT rows_loaded || '/' || rows_rejected FROM load_ledger WHERE key = 't/b.csv'"), "1/1");
+}
+
+TEST_P(PostgresWarehouseTest, DuplicatesSpreadOverManyChunksCountExactly) {
+  chunk_bytes_ = 4096;  // many COPY chunks, some with duplicates and some without
+  warehouse_ = OpenOrDie();
+  std::vector<transform::FactRow> first;
+  for (int i = 0; i < 3000; i += 3) first.push_back(Fact("TXN" + std::to_string(10000000 + i)));
+  Load(Object("t/a.csv", "e1"), first);
+  auto load = Begin(Object("t/b.csv", "e2"));
+  ASSERT_TRUE(load);
+  int64_t read = 0;
+  for (int batch = 0; batch < 6; ++batch) {
+    std::vector<transform::FactRow> facts;
+    for (int i = batch * 500; i < (batch + 1) * 500; ++i) facts.push_back(Fact("TXN" + std::to_string(10000000 + i), 1, Money{101}, i + 2));
+    read += static_cast<int64_t>(facts.size());
+    ASSERT_TRUE(load->AddFacts(facts).ok());
+  }
+  auto c = load->Commit(read);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->rows_loaded, 2000);
+  EXPECT_EQ(c->rows_rejected, 1000);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM fact_transactions"), "3000");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM rejects WHERE reason = 'duplicate_transaction_id'"), "1000");
+  EXPECT_EQ(Scalar("SELECT SUM(total_amount) FROM fact_transactions WHERE source_object = 't/b.csv'"), "2020.00");
+}
+
+TEST_P(PostgresWarehouseTest, RowsReadMismatchIsInternalAndWritesNothing) {
+  auto load = Begin(Object("t/a.csv", "e1"));
+  ASSERT_TRUE(load);
+  std::vector<transform::FactRow> facts = {Fact("TXN00000001")};
+  ASSERT_TRUE(load->AddFacts(facts).ok());
+  auto c = load->Commit(5);
+  EXPECT_EQ(c.status().code(), StatusCode::kInternal);
+  load.reset();
+  EXPECT_EQ(Scalar("SELECT count(*) FROM fact_transactions"), "0");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM load_ledger"), "0");
+}
+
+TEST_P(PostgresWarehouseTest, BeginLoadOfLoadedVersionIsAlreadyExists) {
+  Load(Object("t/a.csv", "e1"), {Fact("TXN00000001")});
+  auto again = warehouse_->BeginLoad(Object("t/a.csv", "e1"), "l2", "jr", ReloadMode::kReplace);
+  EXPECT_EQ(again.status().code(), StatusCode::kAlreadyExists);
+  // The connection is usable afterwards (the refused load was rolled back).
+  EXPECT_EQ(Scalar("SELECT count(*) FROM fact_transactions"), "1");
+}
+
+TEST_P(PostgresWarehouseTest, ReplaceDeletesEarlierVersionInTheSameTransaction) {
+  std::vector<transform::RejectRow> rejects = {{3, "invalid_date", "d", "raw", ""}};
+  Load(Object("t/a.csv", "e1"), {Fact("TXN00000001"), Fact("TXN00000002")}, rejects);
+  LoadCounts c = Load(Object("t/a.csv", "e2"), {Fact("TXN00000002", 4), Fact("TXN00000003")});
+  EXPECT_EQ(c.rows_loaded, 2);
+  EXPECT_EQ(c.rows_rejected, 0);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM fact_transactions"), "2");
+  EXPECT_EQ(Scalar("SELECT quantity FROM fact_transactions WHERE transaction_id = 'TXN00000002'"), "4");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM rejects"), "0");
+  EXPECT_EQ(Scalar("SELECT status || ': ' || message FROM load_ledger WHERE etag = 'e1'"),
+            "replaced: replaced by etag e2 (load load-e2)");
+}
+
+TEST_P(PostgresWarehouseTest, AppendKeepsBothVersionsAndRejectsRepeatedIds) {
+  Load(Object("t/a.csv", "e1"), {Fact("TXN00000001")}, {}, ReloadMode::kAppend);
+  LoadCounts c = Load(Object("t/a.csv", "e2"), {Fact("TXN00000001"), Fact("TXN00000002")}, {}, ReloadMode::kAppend);
+  EXPECT_EQ(c.rows_loaded, 1);
+  EXPECT_EQ(c.rows_rejected, 1);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM load_ledger WHERE status = 'loaded'"), "2");
+}
+
+TEST_P(PostgresWarehouseTest, FindLoadHasOtherVersionAndRecordSkipped) {
+  auto obj = Object("t/a.csv", "e1");
+  Load(obj, {Fact("TXN00000001")});
+  auto other = warehouse_->HasOtherVersion(Object("t/a.csv", "e2"));
+  ASSERT_TRUE(other.ok());
+  EXPECT_TRUE(*other);
+  auto self = warehouse_->HasOtherVersion(obj);
+  ASSERT_TRUE(self.ok());
+  EXPECT_FALSE(*self);
+  EXPECT_EQ(warehouse_->RecordSkipped(obj, "jr2", "failed", "x").code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(warehouse_->RecordSkipped(obj, "jr2", "bogus", "x").code(), StatusCode::kInvalidArgument);
+  auto bad = Object("t/bad.csv", "e9");
+  ASSERT_TRUE(warehouse_->RecordSkipped(bad, "jr2", "failed", "not gzip").ok());
+  ASSERT_TRUE(warehouse_->RecordSkipped(bad, "jr3", "ignored", "again").ok());
+  auto entry = warehouse_->FindLoad(bad);
+  ASSERT_TRUE(entry.ok() && entry->has_value());
+  EXPECT_EQ((*entry)->status, "ignored");
+  EXPECT_EQ((*entry)->run_id, "jr3");
+  EXPECT_EQ((*entry)->message, "again");
+}
+
+TEST_P(PostgresWarehouseTest, UpsertsUpdateChangedRowsLastOneWinsAndPricesRoundTrip) {
+  std::vector<transform::Product> products = {{"P1", "Lamp", "Home", Money{12999}, "S1"},
+                                              {"P2", "Desk", "Home", Money{5}, "S2"}};
+  ASSERT_TRUE(warehouse_->UpsertProducts(products).ok());
+  std::string p2_updated = Scalar("SELECT updated_at FROM dim_products WHERE product_id = 'P2'");
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  products = {{"P1", "Lamp", "Home", Money{13000}, "S1"}, {"P2", "Desk", "Home", Money{5}, "S2"},
+              {"P3", "Chair\twith\\tab", "Home", Money{100}, "S3"}, {"P3", "Chair", "Home", Money{199}, "S3"}};
+  ASSERT_TRUE(warehouse_->UpsertProducts(products).ok());
+  EXPECT_EQ(Scalar("SELECT count(*) FROM dim_products"), "3");
+  EXPECT_EQ(Scalar("SELECT updated_at FROM dim_products WHERE product_id = 'P2'"), p2_updated);
+  std::vector<transform::Customer> customers = {{"C1", "Ann", "O'Neil", "ann@example.com", "Gold"}};
+  ASSERT_TRUE(warehouse_->UpsertCustomers(customers).ok());
+  customers[0].membership_level = "Silver";
+  ASSERT_TRUE(warehouse_->UpsertCustomers(customers).ok());
+  auto dims = warehouse_->LoadDimensions();
+  ASSERT_TRUE(dims.ok()) << dims.status().ToString();
+  EXPECT_EQ(dims->products.at("P1").price.cents, 13000);
+  EXPECT_EQ(dims->products.at("P2").price.cents, 5);
+  EXPECT_EQ(dims->products.at("P3").product_name, "Chair");
+  EXPECT_EQ(dims->products.at("P3").price.cents, 199);
+  EXPECT_EQ(dims->customers.at("C1").last_name, "O'Neil");
+  EXPECT_EQ(dims->customers.at("C1").membership_level, "Silver");
+  EXPECT_TRUE(dims->index);
+}
+
+TEST_P(PostgresWarehouseTest, AwkwardTextSurvivesAndUnstorableBytesAreReplaced) {
+  transform::FactRow f = Fact("TXN00000001");
+  f.product_name = "Lamp\twith \\ tab\nand newline, \"quoted\"";
+  std::vector<transform::RejectRow> rejects = {{3, "nul_byte", "NUL at byte 4", std::string("TX\0N\xff,1", 7), ""}};
+  Load(Object("t/a b\tc.csv", "e1"), {f}, rejects);
+  EXPECT_EQ(Scalar("SELECT product_name FROM fact_transactions"), f.product_name);
+  EXPECT_EQ(Scalar("SELECT source_object FROM fact_transactions"), "t/a b\tc.csv");
+  EXPECT_EQ(Scalar("SELECT raw FROM rejects"), "TX\xEF\xBF\xBDN\xEF\xBF\xBD,1");
+}
+
+TEST_P(PostgresWarehouseTest, ValuesBeyondTheColumnTypesAreRejectsNotFailedLoads) {
+  LoadCounts c = Load(Object("t/a.csv", "e1"), {Fact("TXN00000001", 1, Money{100'000'000'00}), Fact("TXN00000002")});
+  EXPECT_EQ(c.rows_loaded, 1);
+  EXPECT_EQ(c.rows_rejected, 1);
+  EXPECT_EQ(Scalar("SELECT reason FROM rejects"), "total_out_of_range");
+}
+
+TEST_P(PostgresWarehouseTest, MoneyIsSummedExactly) {
+  std::vector<transform::FactRow> facts;
+  for (int i = 0; i < 1000; ++i) facts.push_back(Fact("TXN" + std::to_string(20000000 + i), 1, Money{10}));
+  Load(Object("t/a.csv", "e1"), facts);
+  EXPECT_EQ(Scalar("SELECT SUM(total_amount) FROM fact_transactions"), "100.00");
+  // The query `ecompipe status` runs on every warehouse.
+  EXPECT_EQ(Scalar("SELECT COALESCE(SUM(CAST(ROUND(total_amount*100) AS INTEGER)),0) FROM fact_transactions"), "10000");
+}
+
+TEST_P(PostgresWarehouseTest, QueryReturnsTheLastStatementsRowsAndLeavesNoTransactionOpen) {
+  auto r = warehouse_->Query("BEGIN; CREATE TABLE scratch (x INT); INSERT INTO scratch VALUES (1), (NULL); "
+                             "SELECT x, 2.50 AS y FROM scratch ORDER BY x");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->columns, (std::vector<std::string>{"x", "y"}));
+  ASSERT_EQ(r->rows.size(), 2u);
+  EXPECT_EQ(r->rows[0][0], std::optional<std::string>("1"));
+  EXPECT_EQ(r->rows[0][1], std::optional<std::string>("2.50"));
+  EXPECT_EQ(r->rows[1][0], std::nullopt);
+  // The BEGIN it left open was rolled back, so the table is gone.
+  auto gone = warehouse_->Query("SELECT * FROM scratch");
+  EXPECT_EQ(gone.status().code(), StatusCode::kNotFound) << gone.status().ToString();
+  auto bad = warehouse_->Query("SELEC 1");
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(bad.status().message(), HasSubstr("syntax error"));
+}
+
+TEST_P(PostgresWarehouseTest, ConnectionKilledMidLoadIsUnavailableRollsBackAndReconnects) {
+  const std::string pid = Scalar("SELECT pg_backend_pid()");
+  auto load = Begin(Object("t/a.csv", "e1"));
+  ASSERT_TRUE(load);
+  std::vector<transform::FactRow> facts = {Fact("TXN00000001")};
+  ASSERT_TRUE(load->AddFacts(facts).ok());
+  ASSERT_TRUE(schema_->admin().Query("SELECT pg_terminate_backend($1)", {pid}).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  std::vector<transform::FactRow> more = {Fact("TXN00000002")};
+  Status s = load->AddFacts(more);
+  Result<LoadCounts> c = s.ok() ? load->Commit(2) : Result<LoadCounts>(s);
+  EXPECT_EQ(c.status().code(), StatusCode::kUnavailable) << c.status().ToString();
+  EXPECT_TRUE(c.status().retryable());
+  load.reset();
+  // The next call reconnects; nothing of the load is visible; loading again works.
+  auto entry = warehouse_->FindLoad(Object("t/a.csv", "e1"));
+  ASSERT_TRUE(entry.ok()) << entry.status().ToString();
+  EXPECT_FALSE(entry->has_value());
+  EXPECT_EQ(Scalar("SELECT count(*) FROM fact_transactions"), "0");
+  LoadCounts again = Load(Object("t/a.csv", "e1"), {Fact("TXN00000001"), Fact("TXN00000002")});
+  EXPECT_EQ(again.rows_loaded, 2);
+}
+
+TEST_P(PostgresWarehouseTest, TwoConnectionsLoadingTheSameObjectLoadItOnce) {
+  auto other = OpenOrDie();
+  ASSERT_TRUE(other);
+  auto obj = Object("t/a.csv", "e1");
+  auto first = Begin(obj);
+  ASSERT_TRUE(first);
+  std::vector<transform::FactRow> facts = {Fact("TXN00000001")};
+  ASSERT_TRUE(first->AddFacts(facts).ok());
+  std::atomic<bool> second_done{false};
+  Result<std::unique_ptr<LoadTransaction>> second = Status::Internal("not run");
+  std::thread t([&] {
+    second = other->BeginLoad(obj, "load-other", "jr_other", ReloadMode::kReplace);  // waits for the lock
+    second_done = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_FALSE(second_done.load());
+  ASSERT_TRUE(first->Commit(1).ok());
+  t.join();
+  EXPECT_EQ(second.status().code(), StatusCode::kAlreadyExists) << second.status().ToString();
+  EXPECT_EQ(Scalar("SELECT count(*) FROM fact_transactions"), "1");
+}
+
+INSTANTIATE_TEST_SUITE_P(Dialects, PostgresWarehouseTest,
+                         ::testing::Values(SqlDialect::kPostgres, SqlDialect::kRedshift),
+                         [](const auto& info) { return std::string(SqlDialectName(info.param)); });
+
+TEST(PostgresWarehouseOpenTest, UnreachableServerIsUnavailableWithoutThePassword) {
+  PostgresWarehouseOptions o;
+  o.url = "postgresql://loader:hunter2secret@127.0.0.1:1/dw";
+  o.connect_timeout_s = 2;
+  auto wh = PostgresWarehouse::Open(o);
+  ASSERT_FALSE(wh.ok());
+  EXPECT_EQ(wh.status().code(), StatusCode::kUnavailable);
+  EXPECT_THAT(wh.status().message(), HasSubstr("host=127.0.0.1 port=1 dbname=dw user=loader"));
+  EXPECT_THAT(wh.status().message(), ::testing::Not(HasSubstr("hunter2secret")));
+}
+
+TEST(CopyFormatTest, EscapesCopyTextSpecials) {
+  std::string out;
+  AppendCopyField(out, "a\tb\\c\nd\re");
+  EXPECT_EQ(out, "a\\tb\\\\c\\nd\\re");
+}
+
+TEST(CopyFormatTest, StorableTextReplacesNulAndInvalidUtf8AndCutsAtCharacters) {
+  EXPECT_EQ(ToStorableText(std::string("a\0b", 3)), "a\xEF\xBF\xBD" "b");
+  EXPECT_EQ(ToStorableText("\xC3\xA9t\xE9"), "\xC3\xA9t\xEF\xBF\xBD");
+  EXPECT_EQ(ToStorableText("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // a surrogate
+  EXPECT_EQ(ToStorableText("ab\xC3\xA9", 3), "ab");
+}
+
+}  // namespace
+}  // namespace ecompipe::warehouse
