@@ -16,6 +16,7 @@
 
 #include "cli/job_command.h"
 #include "cli/table_printer.h"
+#include "common/postgres_db.h"
 #include "common/time_util.h"
 #include "gen/generator.h"
 #include "runtime/config.h"
@@ -426,7 +427,9 @@ int CmdStatus(const Globals& g, bool json) {
   Json s;
   auto objects = p.store().List("");
   s["bucket"] = {{"path", p.config().storage.path.string()}, {"objects", objects.ok() ? objects->size() : 0}};
-  s["warehouse"] = {{"path", p.config().warehouse.path.string()},
+  const auto& wc = p.config().warehouse;
+  // A postgres/redshift warehouse shows its type and URL (password redacted) where sqlite shows a path.
+  s["warehouse"] = {{"path", wc.type == "sqlite" ? wc.path.string() : wc.type + " " + RedactConnInfo(wc.url)},
                     {"fact_rows", scalar("SELECT count(*) FROM fact_transactions")},
                     {"reject_rows", scalar("SELECT count(*) FROM rejects")},
                     {"products", scalar("SELECT count(*) FROM dim_products")},

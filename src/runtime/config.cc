@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <fstream>
 #include <map>
@@ -709,11 +710,33 @@ Result<PipelineConfig> ParseConfig(const std::string& text, const fs::path& path
     if (r.Has("warehouse")) {
       Reader s = r.Child("warehouse");
       EP_RETURN_IF_ERROR(s.ExpectMap());
-      EP_RETURN_IF_ERROR(s.CheckKeys({"type", "path"}));
+      EP_RETURN_IF_ERROR(s.CheckKeys({"type", "path", "url", "schema"}));
       EP_RETURN_IF_ERROR(s.String("type", cfg.warehouse.type));
-      if (cfg.warehouse.type != "sqlite")
-        return s.Error(s.Node("type"), "'warehouse.type': '" + cfg.warehouse.type + "' is not supported (allowed: sqlite)");
-      EP_RETURN_IF_ERROR(s.PathString("path", wh_path));
+      if (cfg.warehouse.type != "sqlite" && cfg.warehouse.type != "postgres" && cfg.warehouse.type != "redshift")
+        return s.Error(s.Node("type"), "'warehouse.type': '" + cfg.warehouse.type +
+                                           "' is not supported (allowed: sqlite, postgres, redshift)");
+      if (cfg.warehouse.type == "sqlite") {
+        EP_RETURN_IF_ERROR(s.Forbid("url", "applies to postgres and redshift warehouses only (this one is sqlite)"));
+        EP_RETURN_IF_ERROR(s.Forbid("schema", "applies to postgres and redshift warehouses only (this one is sqlite)"));
+        EP_RETURN_IF_ERROR(s.PathString("path", wh_path));
+      } else {
+        EP_RETURN_IF_ERROR(s.Forbid("path", "applies to the sqlite warehouse only; " + cfg.warehouse.type +
+                                                " connects with 'url' (or the PG* environment variables)"));
+        EP_RETURN_IF_ERROR(s.String("url", cfg.warehouse.url));
+        const std::string& url = cfg.warehouse.url;
+        // A URL, a key=value conninfo, or nothing (libpq then reads PGHOST, PGUSER, ...).
+        if (s.Has("url") && !url.starts_with("postgresql://") && !url.starts_with("postgres://") &&
+            url.find('=') == std::string::npos)
+          return s.Error(s.Node("url"), "'warehouse.url' must be a postgresql:// URL or a key=value connection "
+                                        "string (leave it out to use the PG* environment variables)");
+        EP_RETURN_IF_ERROR(s.String("schema", cfg.warehouse.schema));
+        const std::string& schema = cfg.warehouse.schema;
+        bool identifier = !schema.empty() && schema.size() <= 63 && !std::isdigit(static_cast<unsigned char>(schema[0]));
+        for (char ch : schema) identifier = identifier && (std::isalnum(static_cast<unsigned char>(ch)) || ch == '_');
+        if (s.Has("schema") && !identifier)
+          return s.Error(s.Node("schema"), "'warehouse.schema' must be a plain identifier (letters, digits, _; "
+                                           "not starting with a digit; at most 63 characters)");
+      }
     }
     cfg.storage.path = Resolve(cfg.dir, storage_path);
     cfg.state.path = Resolve(cfg.dir, state_path);

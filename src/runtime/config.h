@@ -33,8 +33,10 @@ struct StateConfig {
 };
 
 struct WarehouseConfig {
-  std::string type = "sqlite";
-  std::filesystem::path path;
+  std::string type = "sqlite";     // sqlite | postgres | redshift
+  std::filesystem::path path;      // sqlite: the database file
+  std::string url;                 // postgres/redshift: libpq URL or conninfo; "" = PG* env vars
+  std::string schema;              // postgres/redshift: schema for the tables; "" = search_path
 };
 
 struct CrawlerConfig {

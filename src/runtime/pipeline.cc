@@ -17,6 +17,7 @@
 #include "notify/http_post.h"
 #include "storage/compression.h"
 #include "transform/transaction_job.h"
+#include "warehouse/postgres/postgres_warehouse.h"
 #include "warehouse/sqlite/sqlite_warehouse.h"
 
 namespace ecompipe::runtime {
@@ -108,13 +109,22 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Open(PipelineConfig config) {
   std::error_code ec;
   fs::create_directories(c.state.path.parent_path(), ec);
   if (ec) return Status::IoError("cannot create " + c.state.path.parent_path().string() + ": " + ec.message());
-  fs::create_directories(c.warehouse.path.parent_path(), ec);
+  if (c.warehouse.type == "sqlite") fs::create_directories(c.warehouse.path.parent_path(), ec);
   EP_ASSIGN_OR_RETURN(p->store_, storage::LocalFolderStore::Open(c.storage.path, c.storage.bucket));
   EP_ASSIGN_OR_RETURN(auto log, events::SqliteEventLog::Open(c.state.path.string()));
   p->bus_ = std::make_unique<events::EventBus>(std::move(log), c.rules, c.retry);
   EP_ASSIGN_OR_RETURN(p->catalog_, catalog::CatalogStore::Open(c.state.path.string()));
-  EP_ASSIGN_OR_RETURN(auto wh, warehouse::SqliteWarehouse::Open(c.warehouse.path.string()));
-  p->warehouse_ = std::move(wh);
+  if (c.warehouse.type == "sqlite") {
+    EP_ASSIGN_OR_RETURN(auto wh, warehouse::SqliteWarehouse::Open(c.warehouse.path.string()));
+    p->warehouse_ = std::move(wh);
+  } else {
+    warehouse::PostgresWarehouseOptions options;
+    options.url = c.warehouse.url;
+    options.schema = c.warehouse.schema;
+    options.dialect = c.warehouse.type == "redshift" ? warehouse::SqlDialect::kRedshift : warehouse::SqlDialect::kPostgres;
+    EP_ASSIGN_OR_RETURN(auto wh, warehouse::PostgresWarehouse::Open(options));
+    p->warehouse_ = std::move(wh);
+  }
   EP_RETURN_IF_ERROR(p->warehouse_->EnsureSchema());
   EP_ASSIGN_OR_RETURN(p->notifier_, notify::Notifier::Open(c.state.path.string(), c.topics));
   EP_ASSIGN_OR_RETURN(p->runs_, RunStore::Open(c.state.path.string()));

@@ -366,8 +366,38 @@ TEST(ConfigTest, OnlySupportedBackendsAreAccepted) {
             "ecompipe.yaml:2: 'storage.type': 's3' is not supported (allowed: local)");
   EXPECT_EQ(ErrorOf("state:\n  type: postgres\n"),
             "ecompipe.yaml:2: 'state.type': 'postgres' is not supported (allowed: sqlite)");
-  EXPECT_EQ(ErrorOf("warehouse:\n  type: redshift\n"),
-            "ecompipe.yaml:2: 'warehouse.type': 'redshift' is not supported (allowed: sqlite)");
+  EXPECT_EQ(ErrorOf("warehouse:\n  type: oracle\n"),
+            "ecompipe.yaml:2: 'warehouse.type': 'oracle' is not supported (allowed: sqlite, postgres, redshift)");
+}
+
+TEST(ConfigTest, PostgresWarehouseTakesUrlAndSchema) {
+  PipelineConfig cfg = ParseOrDie(
+      "warehouse:\n  type: postgres\n  url: postgresql://loader@db.example:5432/dw?sslmode=require\n"
+      "  schema: shop\n");
+  EXPECT_EQ(cfg.warehouse.type, "postgres");
+  EXPECT_EQ(cfg.warehouse.url, "postgresql://loader@db.example:5432/dw?sslmode=require");
+  EXPECT_EQ(cfg.warehouse.schema, "shop");
+  PipelineConfig env = ParseOrDie("warehouse: {type: redshift}\n");
+  EXPECT_EQ(env.warehouse.type, "redshift");
+  EXPECT_EQ(env.warehouse.url, "");  // libpq reads PGHOST, PGUSER, PGPASSWORD, ~/.pgpass
+  PipelineConfig kv = ParseOrDie("warehouse: {type: postgres, url: \"host=db dbname=dw\"}\n");
+  EXPECT_EQ(kv.warehouse.url, "host=db dbname=dw");
+}
+
+TEST(ConfigTest, PostgresWarehouseSettingsAreCheckedWithTheirLine) {
+  EXPECT_EQ(ErrorOf("warehouse:\n  type: postgres\n  url: db.example\n"),
+            "ecompipe.yaml:3: 'warehouse.url' must be a postgresql:// URL or a key=value connection string "
+            "(leave it out to use the PG* environment variables)");
+  EXPECT_EQ(ErrorOf("warehouse:\n  type: postgres\n  path: wh.db\n"),
+            "ecompipe.yaml:3: 'warehouse.path' applies to the sqlite warehouse only; postgres connects with "
+            "'url' (or the PG* environment variables)");
+  EXPECT_EQ(ErrorOf("warehouse:\n  type: sqlite\n  url: postgresql://h/db\n"),
+            "ecompipe.yaml:3: 'warehouse.url' applies to postgres and redshift warehouses only (this one is sqlite)");
+  EXPECT_EQ(ErrorOf("warehouse:\n  type: postgres\n  schema: \"shop; DROP\"\n"),
+            "ecompipe.yaml:3: 'warehouse.schema' must be a plain identifier (letters, digits, _; not starting "
+            "with a digit; at most 63 characters)");
+  EXPECT_EQ(ErrorOf("warehouse:\n  type: postgres\n  ur: postgresql://h/db\n"),
+            "ecompipe.yaml:3: unknown key 'warehouse.ur' (did you mean 'url'?)");
 }
 
 TEST(ConfigTest, SectionsLeftOutTakeTheirDefaults) {
