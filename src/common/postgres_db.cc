@@ -317,6 +317,38 @@ Status PostgresDb::AbortCopy(std::string_view reason) {
   return Status::Ok();
 }
 
+Status PostgresDb::CopyOut(std::string_view copy_sql, const std::function<Status(std::string_view)>& row) {
+  if (in_copy_) return Status::Internal("PostgresDb::CopyOut while a COPY is open");
+  std::string text(copy_sql);
+  PGresult* start = PQexec(conn_, text.c_str());
+  if (!start || PQresultStatus(start) != PGRES_COPY_OUT) {
+    Status s = Error("COPY TO failed to start", start);
+    PQclear(start);
+    return s;
+  }
+  PQclear(start);
+  Status failure;
+  for (;;) {
+    char* buf = nullptr;
+    int n = PQgetCopyData(conn_, &buf, /*async=*/0);
+    if (n > 0) {
+      if (failure.ok()) failure = row(std::string_view(buf, static_cast<size_t>(n)));
+      PQfreemem(buf);
+      continue;
+    }
+    if (n == -2) {
+      Status s = Error("COPY TO read failed");
+      if (failure.ok()) failure = s;
+    }
+    break;
+  }
+  while (PGresult* r = PQgetResult(conn_)) {
+    if (PQresultStatus(r) != PGRES_COMMAND_OK && failure.ok()) failure = Error("COPY TO failed", r);
+    PQclear(r);
+  }
+  return failure;
+}
+
 bool PostgresDb::Healthy() const { return PQstatus(conn_) == CONNECTION_OK; }
 
 Status PostgresDb::Reset() {

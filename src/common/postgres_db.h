@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -116,6 +117,11 @@ class PostgresDb {
   Result<int64_t> EndCopy();
   Status AbortCopy(std::string_view reason);
   bool InCopy() const { return in_copy_; }
+  // COPY ... TO STDOUT: calls `row` with each data row as the server sends it (in text format,
+  // one line with its newline). When `row` returns an error, the remaining rows are read and
+  // dropped and that error is returned. Much faster than a SELECT for large results: no
+  // per-row protocol overhead and nothing accumulated in memory.
+  Status CopyOut(std::string_view copy_sql, const std::function<Status(std::string_view)>& row);
 
   // True while the connection is usable. Reset() reconnects with the same settings.
   bool Healthy() const;

@@ -821,6 +821,11 @@ state:
 warehouse:
   type: sqlite
   path: warehouse.db
+  # PostgreSQL or Redshift instead (docs/warehouse.md); the password can come from PGPASSWORD
+  # or ~/.pgpass, and is never printed:
+  # type: postgres
+  # url: postgresql://loader@db.example:5432/dw?sslmode=require
+  # schema: shop
 
 crawlers:
   - name: transactions         # infers format, columns and partitions into the catalog

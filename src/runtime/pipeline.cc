@@ -349,8 +349,11 @@ Status Pipeline::Crawl(const events::Delivery& d) {
 
 Result<const transform::Dimensions*> Pipeline::Dimensions() {
   if (!dims_) {
+    const int64_t start = NowMillis();
     EP_ASSIGN_OR_RETURN(transform::Dimensions d, warehouse_->LoadDimensions());
     dims_ = std::move(d);
+    spdlog::info("Dimensions loaded. products={} customers={} ms={}", dims_->products.size(),
+                 dims_->customers.size(), NowMillis() - start);
   }
   return &*dims_;
 }

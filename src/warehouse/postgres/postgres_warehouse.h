@@ -95,6 +95,9 @@ class PostgresWarehouse final : public Warehouse {
 
 // PostgreSQL COPY text format: appends `field` with backslash, tab, newline and CR escaped.
 void AppendCopyField(std::string& out, std::string_view field);
+// Splits one row of COPY text output (with or without its newline) into unescaped fields;
+// \N becomes nullopt.
+void SplitCopyRow(std::string_view line, std::vector<std::optional<std::string>>& fields);
 // `text` as valid UTF-8 without NUL bytes (PostgreSQL text cannot hold either): each invalid
 // byte and each NUL becomes U+FFFD. At most `max_bytes` long, cut at a character boundary.
 std::string ToStorableText(std::string_view text, size_t max_bytes = 1 << 20);

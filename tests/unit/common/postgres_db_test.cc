@@ -126,6 +126,29 @@ TEST(PostgresDbTest, CopyTextAndBinaryCountRows) {
   EXPECT_EQ(check->Int(0, 2), 3);
 }
 
+TEST(PostgresDbTest, CopyOutStreamsRowsAndStopsCallingAfterAnError) {
+  EP_REQUIRE_TEST_PG();
+  auto db = ConnectOrDie(PgTestUrl());
+  ASSERT_TRUE(db);
+  std::vector<std::string> rows;
+  Status s = db->CopyOut("COPY (SELECT g, 'x\ty' FROM generate_series(1, 3) g) TO STDOUT", [&](std::string_view r) {
+    rows.emplace_back(r);
+    return Status::Ok();
+  });
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(rows, (std::vector<std::string>{"1\tx\\ty\n", "2\tx\\ty\n", "3\tx\\ty\n"}));
+  int calls = 0;
+  s = db->CopyOut("COPY (SELECT g FROM generate_series(1, 1000) g) TO STDOUT", [&](std::string_view) {
+    ++calls;
+    return Status::CorruptInput("stop here");
+  });
+  EXPECT_EQ(s.code(), StatusCode::kCorruptInput);
+  EXPECT_EQ(calls, 1);
+  EXPECT_TRUE(db->Exec("SELECT 1").ok());  // the rest was drained
+  EXPECT_EQ(db->CopyOut("COPY no_such_table TO STDOUT", [](std::string_view) { return Status::Ok(); }).code(),
+            StatusCode::kNotFound);
+}
+
 TEST(PostgresDbTest, BadCopyDataIsCorruptInputAndTheConnectionStaysUsable) {
   EP_REQUIRE_TEST_PG();
   PgTestSchema schema;

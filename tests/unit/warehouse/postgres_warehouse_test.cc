@@ -404,6 +404,20 @@ TEST(PostgresWarehouseOpenTest, UnreachableServerIsUnavailableWithoutThePassword
   EXPECT_THAT(wh.status().message(), ::testing::Not(HasSubstr("hunter2secret")));
 }
 
+TEST(CopyFormatTest, SplitsCopyRowsAndUnescapes) {
+  std::vector<std::optional<std::string>> f;
+  SplitCopyRow("a\\tb\t\\N\t\t\\\\x\\n\n", f);
+  ASSERT_EQ(f.size(), 4u);
+  EXPECT_EQ(f[0], std::optional<std::string>("a\tb"));
+  EXPECT_EQ(f[1], std::nullopt);
+  EXPECT_EQ(f[2], std::optional<std::string>(""));
+  EXPECT_EQ(f[3], std::optional<std::string>("\\x\n"));
+  std::string round;
+  AppendCopyField(round, "x\ty\\z\n");
+  SplitCopyRow(round, f);
+  EXPECT_EQ(f, (std::vector<std::optional<std::string>>{"x\ty\\z\n"}));
+}
+
 TEST(CopyFormatTest, EscapesCopyTextSpecials) {
   std::string out;
   AppendCopyField(out, "a\tb\\c\nd\re");
