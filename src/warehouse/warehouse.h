@@ -3,7 +3,7 @@
 //
 // The ledger is keyed by (bucket, key, etag), like Glue job bookmarks: an object version is
 // loaded once. A load's facts, rejects and ledger row commit in one transaction, or none do.
-// Backends: SQLite (warehouse/sqlite/), later PostgreSQL and Redshift.
+// Backends: SQLite (warehouse/sqlite/), PostgreSQL and Redshift (warehouse/postgres/).
 //
 // Thread-safety: a Warehouse is used from one thread at a time; open one per thread.
 #pragma once
