@@ -8,6 +8,8 @@ packages=(
   libsqlite3-dev sqlite3 nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev
   libsimdjson-dev zlib1g-dev libzstd-dev libcurl4-openssl-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libcpp-httplib-dev libtinyxml2-dev  # the S3 endpoint's HTTP server and its XML bodies
+  awscli rclone  # real S3 clients of tests/e2e/test_s3_endpoint_cli.py
 )
 missing=()
 for p in "${packages[@]}"; do

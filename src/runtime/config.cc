@@ -650,6 +650,56 @@ Status ParseRules(const Reader& root, PipelineConfig& cfg) {
   return Status::Ok();
 }
 
+// s3_endpoint: {listen: "127.0.0.1:9000", region: us-east-1, access_keys: [{id, secret | secret_env}]}
+Status ParseS3Endpoint(const Reader& root, PipelineConfig& cfg) {
+  if (!root.Has("s3_endpoint")) return Status::Ok();
+  Reader r = root.Child("s3_endpoint");
+  EP_RETURN_IF_ERROR(r.ExpectMap());
+  EP_RETURN_IF_ERROR(r.CheckKeys({"listen", "region", "access_keys"}));
+  api::s3::S3EndpointConfig& ep = cfg.s3_endpoint;
+  ep.enabled = true;
+  std::string listen = ep.host + ":" + std::to_string(ep.port);
+  EP_RETURN_IF_ERROR(r.String("listen", listen));
+  const size_t colon = listen.rfind(':');
+  int port = -1;
+  if (colon != std::string::npos && colon > 0) {
+    const char* b = listen.data() + colon + 1;
+    const char* e = listen.data() + listen.size();
+    auto [p, ec] = std::from_chars(b, e, port);
+    if (ec != std::errc() || p != e || b == e) port = -1;
+  }
+  if (port < 0 || port > 65535)
+    return r.Error(r.Node("listen"), "'s3_endpoint.listen': '" + listen +
+                                         "' is not HOST:PORT (e.g. 127.0.0.1:9000; port 0 picks a free one)");
+  ep.host = listen.substr(0, colon);
+  if (ep.host.size() > 2 && ep.host.front() == '[' && ep.host.back() == ']') ep.host = ep.host.substr(1, ep.host.size() - 2);
+  ep.port = port;
+  EP_RETURN_IF_ERROR(r.String("region", ep.region));
+  if (ep.region.empty()) return r.Error(r.Node("region"), "'s3_endpoint.region' must not be empty");
+  const YAML::Node keys = r.Node("access_keys");
+  if (!r.Has("access_keys") || !keys.IsSequence() || keys.size() == 0)
+    return r.Error(r.Has("access_keys") ? keys : r.node(),
+                   "'s3_endpoint.access_keys' must be a non-empty list of {id, secret} or {id, secret_env}: "
+                   "every request to the endpoint is signed (AWS Signature Version 4)");
+  std::set<std::string> ids;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    Reader k = r.Child("access_keys").Item(keys[i], i);
+    EP_RETURN_IF_ERROR(k.ExpectMap());
+    EP_RETURN_IF_ERROR(k.CheckKeys({"id", "secret", "secret_env"}));
+    api::s3::S3AccessKey key;
+    EP_RETURN_IF_ERROR(k.String("id", key.id, true));
+    EP_RETURN_IF_ERROR(k.String("secret", key.secret));
+    EP_RETURN_IF_ERROR(k.String("secret_env", key.secret_env));
+    if (key.secret.empty() == key.secret_env.empty())
+      return k.Error("'" + k.Path("secret") + "': give exactly one of 'secret' and 'secret_env' (an "
+                     "environment variable holding the secret)");
+    if (!ids.insert(key.id).second)
+      return k.Error(k.Node("id"), "duplicate access key id '" + key.id + "'");
+    ep.access_keys.push_back(std::move(key));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 const JobConfig* PipelineConfig::FindJob(const std::string& name) const {
@@ -679,7 +729,7 @@ Result<PipelineConfig> ParseConfig(const std::string& text, const fs::path& path
   if (!root.IsMap()) return Status::InvalidArgument("the configuration must be a YAML mapping").At(file);
   try {
     EP_RETURN_IF_ERROR(r.CheckKeys({"pipeline", "storage", "state", "warehouse", "crawlers", "jobs",
-                                    "topics", "rules", "retry"}));
+                                    "topics", "rules", "retry", "s3_endpoint"}));
     if (r.Has("pipeline")) {
       Reader p = r.Child("pipeline");
       EP_RETURN_IF_ERROR(p.ExpectMap());
@@ -768,6 +818,7 @@ Result<PipelineConfig> ParseConfig(const std::string& text, const fs::path& path
     EP_RETURN_IF_ERROR(ParseJobs(r, cfg));
     EP_RETURN_IF_ERROR(ParseTopics(r, cfg));
     EP_RETURN_IF_ERROR(ParseRules(r, cfg));
+    EP_RETURN_IF_ERROR(ParseS3Endpoint(r, cfg));
   } catch (const YAML::Exception& e) {
     return Status::InvalidArgument(e.msg).At(file + ":" + std::to_string(e.mark.line + 1));
   }

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "api/s3/s3_endpoint.h"
 #include "common/status.h"
 #include "events/event.h"
 #include "events/event_bus.h"
@@ -62,6 +63,7 @@ struct PipelineConfig {
   std::vector<notify::Topic> topics;
   std::vector<events::Rule> rules;
   events::RetryPolicy retry;
+  api::s3::S3EndpointConfig s3_endpoint;  // served by `ecompipe serve` when enabled
 
   const JobConfig* FindJob(const std::string& name) const;
   bool HasCrawler(const std::string& name) const;

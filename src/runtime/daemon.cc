@@ -11,6 +11,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "api/s3/s3_endpoint.h"
 #include "storage/local/folder_watcher.h"
 
 namespace ecompipe::runtime {
@@ -49,6 +50,12 @@ Status Serve(Pipeline& p, const std::atomic<bool>& stop) {
                                         p.config().storage.path,
                                         [&p](const std::string& key) { p.QueueLanded(key); },
                                         [&p]() { p.QueueRescan(); }));
+  // Objects written through the S3 endpoint land in the folder like any file, so the watcher
+  // (started above) is what turns them into events.
+  std::unique_ptr<api::s3::S3Endpoint> s3;
+  if (p.config().s3_endpoint.enabled) {
+    EP_ASSIGN_OR_RETURN(s3, api::s3::S3Endpoint::Start(p.config().s3_endpoint, p.store()));
+  }
   EP_ASSIGN_OR_RETURN(int landed, p.ScanBucket());
   spdlog::info("Serving. bucket={} new_objects_at_start={}", p.config().storage.path.string(), landed);
   while (!stop.load()) {
@@ -59,6 +66,7 @@ Status Serve(Pipeline& p, const std::atomic<bool>& stop) {
     if (next.ok() && next->has_value()) wait_ms = std::min<int64_t>(wait_ms, std::max<int64_t>(**next, 10));
     p.bus().WaitForWork(std::chrono::milliseconds(wait_ms));
   }
+  if (s3) s3->Stop();
   watcher->Stop();
   spdlog::info("Stopped cleanly.");
   return Status::Ok();

@@ -464,6 +464,26 @@ Result<ObjectRef> LocalFolderStore::Put(const std::string& key, const fs::path& 
   });
 }
 
+Status LocalFolderStore::Delete(const std::string& key) {
+  EP_RETURN_IF_ERROR(CheckObjectKey(key));
+  const fs::path path = PathOf(key);
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0) {
+    if (errno != ENOENT && errno != ENOTDIR) return ErrnoStatus("cannot stat", path, errno);
+    return Status::NotFound("no object '" + key + "' in bucket " + bucket_);
+  }
+  if (S_ISDIR(st.st_mode)) return Status::NotFound("no object '" + key + "' in bucket " + bucket_);
+  if (::unlink(path.c_str()) != 0) {
+    if (errno == ENOENT) return Status::NotFound("no object '" + key + "' in bucket " + bucket_);
+    return ErrnoStatus("cannot remove", path, errno);
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    etags_.erase(key);
+  }
+  return SyncFolder(path.parent_path());
+}
+
 Result<ObjectRef> LocalFolderStore::PutBytes(const std::string& key, std::string_view bytes) {
   return PutFrom(key, [&](const ChunkSink& sink) { return sink(bytes.data(), bytes.size()); });
 }

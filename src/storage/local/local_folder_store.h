@@ -75,6 +75,22 @@ class LocalFolderStore final : public ObjectStore {
   // Put() with the content given in memory.
   Result<ObjectRef> PutBytes(const std::string& key, std::string_view bytes);
 
+  // Writes the new object's bytes through `sink`, which may be called any number of times.
+  using ChunkSink = std::function<Status(const char* data, size_t size)>;
+  using Producer = std::function<Status(const ChunkSink& sink)>;
+
+  // Put() with the content streamed by `produce` (e.g. from a socket): staged, fsynced and
+  // renamed into place only when `produce` returns OK. When `produce` fails, its Status is
+  // returned and nothing of the upload is left behind.
+  Result<ObjectRef> PutStream(const std::string& key, const Producer& produce) {
+    return PutFrom(key, produce);
+  }
+
+  // Removes the object `key`. kNotFound when there is no regular file at `key`,
+  // kInvalidArgument for a key that is not an object key. Empty parent folders stay (they
+  // are not objects and List() does not show them).
+  Status Delete(const std::string& key);
+
   // Where the object `key` lives. The caller must have validated `key` (CheckObjectKey);
   // the path of an invalid key may lie outside the root.
   std::filesystem::path PathOf(const std::string& key) const;
@@ -97,10 +113,6 @@ class LocalFolderStore final : public ObjectStore {
     FileIdentity identity;
     std::string etag;
   };
-  // Writes the new object's bytes through `sink`, which may be called any number of times.
-  using ChunkSink = std::function<Status(const char* data, size_t size)>;
-  using Producer = std::function<Status(const ChunkSink& sink)>;
-
   LocalFolderStore(std::filesystem::path root, std::string bucket);
 
   // Head() once the key is known to be valid: stats the file and hashes it unless cached.

@@ -1,0 +1,701 @@
+#include "api/s3/s3_endpoint.h"
+
+#include <fcntl.h>
+#include <httplib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <chrono>
+#include <cstdlib>
+
+#include "api/s3/body_decoder.h"
+#include "api/s3/list_objects.h"
+#include "api/s3/s3_bucket.h"
+#include "api/s3/s3_request.h"
+#include "api/s3/s3_xml.h"
+#include "api/s3/sigv4_verifier.h"
+#include "common/aws_sigv4.h"
+#include "common/ids.h"
+
+namespace ecompipe::api::s3 {
+namespace {
+
+constexpr const char* kXmlns = "http://s3.amazonaws.com/doc/2006-03-01/";
+constexpr uint64_t kMaxPutBytes = 5ull << 30;  // S3's limit for one PutObject or part
+constexpr size_t kReadBlock = 1 << 20;
+
+// Sub-resources of S3 that ecompipe does not implement: asked for, they answer 501 rather
+// than being mistaken for a plain object or bucket request.
+const char* const kUnsupportedSubresources[] = {
+    "acl", "policy", "cors", "lifecycle", "tagging", "website", "logging", "notification",
+    "replication", "encryption", "object-lock", "retention", "legal-hold", "torrent",
+    "restore", "select", "accelerate", "analytics", "inventory", "metrics", "ownershipControls",
+    "publicAccessBlock", "requestPayment", "intelligent-tiering", "attributes", "policyStatus",
+    "versions", "uploads-list"};
+
+int64_t NowSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string Quote(const std::string& etag) { return "\"" + etag + "\""; }
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// %XX decoding of a header value (x-amz-copy-source); false on a malformed escape.
+bool PercentDecode(const std::string& in, std::string& out) {
+  out.clear();
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] != '%') {
+      out += in[i];
+      continue;
+    }
+    if (i + 2 >= in.size()) return false;
+    int v = 0;
+    auto [p, ec] = std::from_chars(in.data() + i + 1, in.data() + i + 3, v, 16);
+    if (ec != std::errc() || p != in.data() + i + 3) return false;
+    out += static_cast<char>(v);
+    i += 2;
+  }
+  return true;
+}
+
+// ListObjects' encoding-type=url: keys as S3 encodes them ('/' kept).
+std::string MaybeEncode(const std::string& s, bool url) { return url ? AwsUriEncode(s, true) : s; }
+
+// Owns a file descriptor (shared by a response's content provider).
+struct FileCloser {
+  explicit FileCloser(int f) : fd(f) {}
+  FileCloser(const FileCloser&) = delete;
+  FileCloser& operator=(const FileCloser&) = delete;
+  ~FileCloser() {
+    if (fd >= 0) ::close(fd);
+  }
+  int fd;
+};
+
+}  // namespace
+
+// Serves one request at a time per calling thread; shared state is the bucket and the
+// verifier, both thread-safe.
+class S3Endpoint::Handler {
+ public:
+  Handler(const S3EndpointConfig& config, S3Bucket& bucket, const SigV4Verifier& verifier)
+      : config_(config), bucket_(bucket), verifier_(verifier) {}
+
+  // httplib's Expect: 100-continue hook: a request that will be refused is refused before the
+  // client sends its body.
+  int Expect100(const httplib::Request& req, httplib::Response& res) {
+    Context c = MakeContext(req);
+    S3Result<AuthContext> auth = verifier_.Verify(c.request, NowSeconds());
+    if (!auth.ok()) {
+      LogRefusal(c, auth.error());
+      SendError(c, res, auth.error());
+      // httplib sends this answer as it is: without a length the client would wait for the
+      // connection to close.
+      res.set_header("Content-Length", std::to_string(res.body.size()));
+      res.set_header("Connection", "close");
+      return res.status;
+    }
+    return 100;
+  }
+
+  void Serve(const httplib::Request& req, httplib::Response& res,
+             const httplib::ContentReader* reader) {
+    // The endpoint answers Range itself (S3's rules and error bodies), so httplib must not
+    // slice the response a second time.
+    const_cast<httplib::Request&>(req).ranges.clear();
+    Context c = MakeContext(req);
+    c.reader = reader;
+    S3Result<AuthContext> auth = verifier_.Verify(c.request, NowSeconds());
+    if (!auth.ok()) return Fail(c, res, auth.error());
+    c.auth = *auth;
+    Dispatch(c, res);
+    if (res.status >= 500) {
+      spdlog::error("S3 request failed. method={} path={} status={} request_id={}", req.method,
+                    req.path, res.status, c.request_id);
+    } else {
+      spdlog::debug("S3 request. method={} path={} status={} request_id={}", req.method,
+                    req.path, res.status, c.request_id);
+    }
+  }
+
+ private:
+  struct Context {
+    S3Request request;
+    std::string request_id;
+    std::string bucket;  // empty: the service (ListBuckets)
+    std::string key;
+    AuthContext auth;
+    const httplib::ContentReader* reader = nullptr;
+    bool body_consumed = false;
+    std::string host;
+  };
+
+  Context MakeContext(const httplib::Request& req) const {
+    Context c;
+    c.request_id = NewHex(8);
+    for (char& ch : c.request_id) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    c.request.method = req.method;
+    c.request.path = req.path.empty() ? "/" : req.path;
+    for (const auto& [k, v] : req.params) c.request.query.emplace_back(k, v);
+    for (const auto& [k, v] : req.headers) c.request.headers.emplace_back(k, v);
+    c.host = req.get_header_value("Host");
+    // Virtual-host style: "<bucket>.<endpoint host>".
+    const std::string& name = bucket_.name();
+    const std::string& path = c.request.path;
+    if (c.host.size() > name.size() + 1 && c.host.compare(0, name.size() + 1, name + ".") == 0) {
+      c.bucket = name;
+      c.key = path.size() > 1 ? path.substr(1) : "";
+    } else if (path.size() > 1) {
+      const size_t slash = path.find('/', 1);
+      c.bucket = path.substr(1, slash == std::string::npos ? std::string::npos : slash - 1);
+      c.key = slash == std::string::npos ? "" : path.substr(slash + 1);
+    }
+    return c;
+  }
+
+  // --- responses -----------------------------------------------------------------------
+
+  void SendError(const Context& c, httplib::Response& res, const S3Error& e) const {
+    res.status = e.http_status;
+    res.set_header("x-amz-request-id", c.request_id);
+    if (c.request.method != "HEAD")
+      res.set_content(ErrorXml(e, c.request.path, c.request_id), "application/xml");
+  }
+
+  static void LogRefusal(const Context& c, const S3Error& e) {
+    // Missing keys are routine (clients probe with HEAD before uploading).
+    if (e.http_status == 404 && (c.request.method == "HEAD" || c.request.method == "GET")) return;
+    spdlog::warn("S3 request refused. method={} path={} status={} code={} request_id={} message={}",
+                 c.request.method, c.request.path, e.http_status, e.code, c.request_id, e.message);
+  }
+
+  void Fail(Context& c, httplib::Response& res, const S3Error& e) {
+    LogRefusal(c, e);
+    SendError(c, res, e);
+    // A body nobody read would be taken for the next request on this connection.
+    if (c.reader) {
+      if (!c.body_consumed) DrainBody(c);
+      res.set_header("Connection", "close");
+    }
+  }
+
+  void DrainBody(Context& c) {
+    c.body_consumed = true;
+    uint64_t seen = 0;
+    (*c.reader)([&](const char*, size_t n) {
+      seen += n;
+      return seen <= (64ull << 20);  // beyond this, closing the connection is cheaper
+    });
+  }
+
+  void SendXml(const Context& c, httplib::Response& res, const std::string& xml, int status = 200) const {
+    res.status = status;
+    res.set_header("x-amz-request-id", c.request_id);
+    res.set_content("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + xml, "application/xml");
+  }
+
+  void SendEmpty(const Context& c, httplib::Response& res, int status) const {
+    res.status = status;
+    res.set_header("x-amz-request-id", c.request_id);
+  }
+
+  // --- routing -------------------------------------------------------------------------
+
+  void Dispatch(Context& c, httplib::Response& res) {
+    const std::string& m = c.request.method;
+    for (const char* sub : kUnsupportedSubresources) {
+      if (c.request.HasQuery(sub))
+        return Fail(c, res, S3Error::Make(501, "NotImplemented",
+                                          std::string("ecompipe's S3 endpoint does not implement '?") +
+                                              sub + "' (see docs/configuration.md, s3_endpoint)"));
+    }
+    if (c.bucket.empty()) {
+      if (m == "GET") return ListBuckets(c, res);
+      return Fail(c, res, S3Error::Make(405, "MethodNotAllowed",
+                                        "The specified method is not allowed against this resource."));
+    }
+    if (c.bucket != bucket_.name()) {
+      if (m == "PUT" && c.key.empty())
+        return Fail(c, res, S3Error::Make(403, "AccessDenied",
+                                          "ecompipe serves one bucket, '" + bucket_.name() +
+                                              "'; it cannot create '" + c.bucket + "'"));
+      return Fail(c, res, S3Error::Make(404, "NoSuchBucket",
+                                        "The specified bucket does not exist (this endpoint serves '" +
+                                            bucket_.name() + "')"));
+    }
+    if (c.request.HasQuery("versionId") && c.request.Query("versionId") != "null")
+      return Fail(c, res, S3Error::Make(501, "NotImplemented", "versioning is not supported"));
+    if (c.key.empty()) {
+      if (m == "GET" || m == "HEAD") {
+        if (c.request.HasQuery("location")) return Location(c, res);
+        if (c.request.HasQuery("versioning"))
+          return SendXml(c, res, std::string("<VersioningConfiguration xmlns=\"") + kXmlns + "\"/>");
+        if (c.request.HasQuery("uploads"))
+          return Fail(c, res, S3Error::Make(501, "NotImplemented", "ListMultipartUploads is not supported"));
+        if (m == "HEAD") {
+          res.set_header("x-amz-bucket-region", config_.region);
+          return SendEmpty(c, res, 200);
+        }
+        return ListObjects(c, res);
+      }
+      if (m == "PUT" && c.request.query.empty())
+        return Fail(c, res, S3Error::Make(409, "BucketAlreadyOwnedByYou",
+                                          "Your previous request to create the named bucket succeeded and you already own it."));
+      if (m == "POST" && c.request.HasQuery("delete")) return DeleteObjects(c, res);
+      return Fail(c, res, S3Error::Make(501, "NotImplemented",
+                                        "this bucket operation is not supported by ecompipe"));
+    }
+    if (m == "GET" || m == "HEAD") {
+      if (c.request.HasQuery("uploadId"))
+        return Fail(c, res, S3Error::Make(501, "NotImplemented", "ListParts is not supported"));
+      return GetObject(c, res, m == "HEAD");
+    }
+    if (m == "PUT") {
+      if (c.request.HasQuery("uploadId") || c.request.HasQuery("partNumber")) return UploadPart(c, res);
+      if (c.request.HasHeader("x-amz-copy-source")) return CopyObject(c, res);
+      return PutObject(c, res);
+    }
+    if (m == "POST") {
+      if (c.request.HasQuery("uploads")) return CreateUpload(c, res);
+      if (c.request.HasQuery("uploadId")) return CompleteUpload(c, res);
+      return Fail(c, res, S3Error::Make(501, "NotImplemented", "this POST is not supported by ecompipe"));
+    }
+    if (m == "DELETE") {
+      if (c.request.HasQuery("uploadId")) {
+        if (S3Status e = bucket_.Abort(c.request.Query("uploadId"), c.key)) return Fail(c, res, *e);
+        return SendEmpty(c, res, 204);
+      }
+      S3Status e = bucket_.Delete(c.key);
+      if (e && e->http_status != 404) return Fail(c, res, *e);
+      return SendEmpty(c, res, 204);  // S3 answers 204 whether or not the key existed
+    }
+    Fail(c, res, S3Error::Make(405, "MethodNotAllowed", "The specified method is not allowed against this resource."));
+  }
+
+  // --- service and bucket --------------------------------------------------------------
+
+  void ListBuckets(const Context& c, httplib::Response& res) {
+    std::error_code ec;
+    const auto root_time = std::filesystem::last_write_time(bucket_.store().root(), ec);
+    int64_t ms = 0;
+    if (!ec)
+      ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::file_clock::to_sys(root_time).time_since_epoch())
+               .count();
+    SendXml(c, res, std::string("<ListAllMyBucketsResult xmlns=\"") + kXmlns +
+                        "\"><Owner><ID>ecompipe</ID><DisplayName>ecompipe</DisplayName></Owner>"
+                        "<Buckets><Bucket><Name>" + XmlEscape(bucket_.name()) +
+                        "</Name><CreationDate>" + IsoDate(ms) +
+                        "</CreationDate></Bucket></Buckets></ListAllMyBucketsResult>");
+  }
+
+  void Location(const Context& c, httplib::Response& res) {
+    // S3 reports us-east-1 as an empty constraint.
+    const std::string region = config_.region == "us-east-1" ? "" : config_.region;
+    SendXml(c, res, std::string("<LocationConstraint xmlns=\"") + kXmlns + "\">" +
+                        XmlEscape(region) + "</LocationConstraint>");
+  }
+
+  void ListObjects(Context& c, httplib::Response& res) {
+    const S3Request& r = c.request;
+    const bool v2 = r.Query("list-type") == "2";
+    if (r.HasQuery("list-type") && !v2)
+      return Fail(c, res, S3Error::Make(400, "InvalidArgument", "list-type must be 2"));
+    const std::string prefix = r.Query("prefix"), delimiter = r.Query("delimiter");
+    const std::string encoding = r.Query("encoding-type");
+    if (!encoding.empty() && encoding != "url")
+      return Fail(c, res, S3Error::Make(400, "InvalidArgument", "Invalid Encoding Method specified in Request"));
+    const bool url = encoding == "url";
+    int max_keys = 1000;
+    if (r.HasQuery("max-keys")) {
+      const std::string mk = r.Query("max-keys");
+      int v = -1;
+      auto [p, ec] = std::from_chars(mk.data(), mk.data() + mk.size(), v);
+      if (mk.empty() || ec != std::errc() || p != mk.data() + mk.size() || v < 0)
+        return Fail(c, res, S3Error::Make(400, "InvalidArgument", "max-keys must be a non-negative integer"));
+      max_keys = std::min(v, 1000);
+    }
+    std::string after;
+    const std::string token = r.Query("continuation-token");
+    if (v2) {
+      if (r.HasQuery("continuation-token")) {
+        if (!DecodeToken(token, after) || token.empty())
+          return Fail(c, res, S3Error::Make(400, "InvalidArgument", "The continuation token provided is incorrect"));
+      } else {
+        after = r.Query("start-after");
+      }
+    } else {
+      after = r.Query("marker");
+    }
+    S3Result<std::vector<ObjectInfo>> all = bucket_.List(prefix);
+    if (!all.ok()) return Fail(c, res, all.error());
+    ListPage page = BuildListPage(*all, prefix, delimiter, after, max_keys);
+
+    std::string x = std::string("<ListBucketResult xmlns=\"") + kXmlns + "\"><Name>" +
+                    XmlEscape(bucket_.name()) + "</Name><Prefix>" + XmlEscape(MaybeEncode(prefix, url)) +
+                    "</Prefix>";
+    if (v2) {
+      x += "<KeyCount>" + std::to_string(page.contents.size() + page.common_prefixes.size()) + "</KeyCount>";
+      if (r.HasQuery("continuation-token")) x += "<ContinuationToken>" + XmlEscape(token) + "</ContinuationToken>";
+      if (page.truncated) x += "<NextContinuationToken>" + EncodeToken(page.last) + "</NextContinuationToken>";
+      if (r.HasQuery("start-after"))
+        x += "<StartAfter>" + XmlEscape(MaybeEncode(r.Query("start-after"), url)) + "</StartAfter>";
+    } else {
+      x += "<Marker>" + XmlEscape(MaybeEncode(after, url)) + "</Marker>";
+      if (page.truncated) x += "<NextMarker>" + XmlEscape(MaybeEncode(page.last, url)) + "</NextMarker>";
+    }
+    x += "<MaxKeys>" + std::to_string(max_keys) + "</MaxKeys>";
+    if (!delimiter.empty()) x += "<Delimiter>" + XmlEscape(MaybeEncode(delimiter, url)) + "</Delimiter>";
+    if (url) x += "<EncodingType>url</EncodingType>";
+    x += std::string("<IsTruncated>") + (page.truncated ? "true" : "false") + "</IsTruncated>";
+    for (const ObjectInfo* o : page.contents) {
+      ObjectInfo info = bucket_.Describe(o->ref);
+      x += "<Contents><Key>" + XmlEscape(MaybeEncode(info.ref.key, url)) + "</Key><LastModified>" +
+           IsoDate(info.ref.mtime_ms) + "</LastModified><ETag>" + XmlEscape(Quote(info.s3_etag)) +
+           "</ETag><Size>" + std::to_string(info.ref.size) + "</Size>";
+      if (r.Query("fetch-owner") == "true" || !v2)
+        x += "<Owner><ID>ecompipe</ID><DisplayName>ecompipe</DisplayName></Owner>";
+      x += "<StorageClass>STANDARD</StorageClass></Contents>";
+    }
+    for (const std::string& p : page.common_prefixes)
+      x += "<CommonPrefixes><Prefix>" + XmlEscape(MaybeEncode(p, url)) + "</Prefix></CommonPrefixes>";
+    x += "</ListBucketResult>";
+    SendXml(c, res, x);
+  }
+
+  void DeleteObjects(Context& c, httplib::Response& res) {
+    S3Result<std::string> body = ReadSmallBody(c);
+    if (!body.ok()) return Fail(c, res, body.error());
+    S3Result<DeleteRequest> req = ParseDeleteObjects(*body);
+    if (!req.ok()) return Fail(c, res, req.error());
+    std::string x = std::string("<DeleteResult xmlns=\"") + kXmlns + "\">";
+    for (const std::string& key : req->keys) {
+      S3Status e = bucket_.Delete(key);
+      if (e && e->http_status != 404) {
+        x += "<Error><Key>" + XmlEscape(key) + "</Key><Code>" + XmlEscape(e->code) +
+             "</Code><Message>" + XmlEscape(e->message) + "</Message></Error>";
+      } else if (!req->quiet) {
+        x += "<Deleted><Key>" + XmlEscape(key) + "</Key></Deleted>";
+      }
+    }
+    x += "</DeleteResult>";
+    SendXml(c, res, x);
+  }
+
+  // --- objects -------------------------------------------------------------------------
+
+  void SetObjectHeaders(httplib::Response& res, const ObjectInfo& info) const {
+    res.set_header("ETag", Quote(info.s3_etag));
+    res.set_header("Last-Modified", HttpDate(info.ref.mtime_ms));
+    res.set_header("Accept-Ranges", "bytes");
+    for (const auto& [k, v] : info.meta.user) res.set_header("x-amz-meta-" + k, v);
+  }
+
+  void GetObject(Context& c, httplib::Response& res, bool head) {
+    S3Result<ObjectInfo> info = bucket_.Head(c.key);
+    if (!info.ok()) return Fail(c, res, info.error());
+    const int fd = head ? -1 : ::open(bucket_.store().PathOf(c.key).c_str(), O_RDONLY | O_CLOEXEC);
+    if (!head && fd < 0) return Fail(c, res, S3Error::Make(404, "NoSuchKey", "The specified key does not exist."));
+    auto file = std::make_shared<FileCloser>(fd);
+    const uint64_t size = info->ref.size;
+    const std::string type = info->meta.content_type.empty() ? "binary/octet-stream" : info->meta.content_type;
+    // If-None-Match / If-Match (ETag) and Range, as S3 answers them.
+    const std::string if_none = c.request.Header("If-None-Match");
+    const std::string if_match = c.request.Header("If-Match");
+    const std::string quoted = Quote(info->s3_etag);
+    if (!if_match.empty() && if_match != quoted && if_match != "*")
+      return Fail(c, res, S3Error::Make(412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold"));
+    if (!if_none.empty() && (if_none == quoted || if_none == "*")) {
+      SetObjectHeaders(res, *info);
+      return SendEmpty(c, res, 304);
+    }
+    ByteRange range{0, size == 0 ? 0 : size - 1};
+    int status = 200;
+    switch (ParseRange(c.request.Header("Range"), size, range)) {
+      case RangeParse::kUnsatisfiable:
+        res.set_header("Content-Range", "bytes */" + std::to_string(size));
+        return Fail(c, res, S3Error::Make(416, "InvalidRange", "The requested range is not satisfiable"));
+      case RangeParse::kOk:
+        status = 206;
+        res.set_header("Content-Range", "bytes " + std::to_string(range.first) + "-" +
+                                            std::to_string(range.last) + "/" + std::to_string(size));
+        break;
+      default:
+        break;
+    }
+    SetObjectHeaders(res, *info);
+    res.set_header("x-amz-request-id", c.request_id);
+    res.status = status;
+    const uint64_t length = size == 0 ? 0 : range.last - range.first + 1;
+    if (length == 0) {
+      res.set_content("", type);
+      return;
+    }
+    const uint64_t base = range.first;
+    res.set_content_provider(
+        static_cast<size_t>(length), type,
+        [file, base](size_t offset, size_t want, httplib::DataSink& sink) {
+          std::vector<char> buf(std::min<size_t>(want, kReadBlock));
+          const ssize_t n = ::pread(file->fd, buf.data(), buf.size(), static_cast<off_t>(base + offset));
+          if (n <= 0) return false;  // truncated underneath us: end the connection
+          return sink.write(buf.data(), static_cast<size_t>(n));
+        });
+  }
+
+  ObjectMeta MetaFromHeaders(const S3Request& r) const {
+    ObjectMeta meta;
+    meta.content_type = r.Header("Content-Type");
+    for (const auto& [k, v] : r.headers) {
+      const std::string name = Lower(k);
+      if (name.rfind("x-amz-meta-", 0) == 0) meta.user[name.substr(11)] = v;
+    }
+    return meta;
+  }
+
+  // Checks the declared body size before any byte is read.
+  S3Status CheckBodySize(const S3Request& r) const {
+    const std::string len = r.Header("Content-Length");
+    if (len.empty()) {
+      if (Lower(r.Header("Transfer-Encoding")).find("chunked") != std::string::npos) return std::nullopt;
+      return S3Error::Make(411, "MissingContentLength", "You must provide the Content-Length HTTP header.");
+    }
+    uint64_t n = 0;
+    auto [p, ec] = std::from_chars(len.data(), len.data() + len.size(), n);
+    if (ec != std::errc() || p != len.data() + len.size())
+      return S3Error::Make(400, "InvalidArgument", "Content-Length is not a number");
+    if (n > kMaxPutBytes + (64ull << 20))
+      return S3Error::Make(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size (5 GiB per PUT; use multipart)");
+    return std::nullopt;
+  }
+
+  // Streams the body through a BodyDecoder into `sink`. The returned Status fails when the
+  // body was refused; `refusal` then says why in S3's words.
+  S3Bucket::Producer BodyProducer(Context& c, BodyDecoder& decoder, S3Status& refusal) {
+    return [&c, &decoder, &refusal](const storage::LocalFolderStore::ChunkSink& sink) -> Status {
+      c.body_consumed = true;
+      Status sink_status;
+      const bool complete = (*c.reader)([&](const char* data, size_t n) {
+        refusal = decoder.Feed(data, n, [&](const char* d, size_t m) -> S3Status {
+          sink_status = sink(d, m);
+          if (!sink_status.ok()) return FromStatus(sink_status);
+          return std::nullopt;
+        });
+        return !refusal;
+      });
+      if (!sink_status.ok()) return sink_status;
+      if (!refusal && !complete)
+        refusal = S3Error::Make(400, "IncompleteBody", "You did not provide the number of bytes specified by the Content-Length HTTP header");
+      if (!refusal) refusal = decoder.Finish();
+      if (refusal) return Status::InvalidArgument("request body refused: " + refusal->code);
+      return Status::Ok();
+    };
+  }
+
+  void PutObject(Context& c, httplib::Response& res) {
+    if (S3Status e = CheckBodySize(c.request)) return Fail(c, res, *e);
+    if (S3Status e = S3Bucket::CheckKey(c.key)) return Fail(c, res, *e);
+    S3Result<std::unique_ptr<BodyDecoder>> decoder = BodyDecoder::Create(c.request, c.auth);
+    if (!decoder.ok()) return Fail(c, res, decoder.error());
+    S3Status refusal;
+    S3Result<ObjectInfo> info = bucket_.Put(c.key, BodyProducer(c, **decoder, refusal), MetaFromHeaders(c.request));
+    if (refusal) return Fail(c, res, *refusal);
+    if (!info.ok()) return Fail(c, res, info.error());
+    spdlog::info("Object uploaded through the S3 endpoint. key={} bytes={} etag={} access_key={}", c.key,
+                 info->ref.size, info->s3_etag, c.auth.access_key_id);
+    res.set_header("ETag", Quote(info->s3_etag));
+    SendEmpty(c, res, 200);
+  }
+
+  void UploadPart(Context& c, httplib::Response& res) {
+    if (c.request.HasHeader("x-amz-copy-source"))
+      return Fail(c, res, S3Error::Make(501, "NotImplemented", "UploadPartCopy is not supported"));
+    if (S3Status e = CheckBodySize(c.request)) return Fail(c, res, *e);
+    const std::string number_text = c.request.Query("partNumber");
+    int number = 0;
+    auto [p, ec] = std::from_chars(number_text.data(), number_text.data() + number_text.size(), number);
+    if (number_text.empty() || ec != std::errc() || p != number_text.data() + number_text.size() ||
+        number < 1 || number > kMaxPartNumber)
+      return Fail(c, res, S3Error::Make(400, "InvalidArgument",
+                                        "Part number must be an integer between 1 and 10000, inclusive"));
+    S3Result<std::unique_ptr<BodyDecoder>> decoder = BodyDecoder::Create(c.request, c.auth);
+    if (!decoder.ok()) return Fail(c, res, decoder.error());
+    S3Status refusal;
+    S3Result<std::string> etag = bucket_.PutPart(c.request.Query("uploadId"), c.key, number,
+                                                 BodyProducer(c, **decoder, refusal));
+    if (refusal) return Fail(c, res, *refusal);
+    if (!etag.ok()) return Fail(c, res, etag.error());
+    res.set_header("ETag", Quote(*etag));
+    SendEmpty(c, res, 200);
+  }
+
+  void CreateUpload(Context& c, httplib::Response& res) {
+    S3Result<std::string> id = bucket_.CreateUpload(c.key, MetaFromHeaders(c.request));
+    if (!id.ok()) return Fail(c, res, id.error());
+    SendXml(c, res, std::string("<InitiateMultipartUploadResult xmlns=\"") + kXmlns + "\"><Bucket>" +
+                        XmlEscape(bucket_.name()) + "</Bucket><Key>" + XmlEscape(c.key) +
+                        "</Key><UploadId>" + *id + "</UploadId></InitiateMultipartUploadResult>");
+  }
+
+  void CompleteUpload(Context& c, httplib::Response& res) {
+    S3Result<std::string> body = ReadSmallBody(c);
+    if (!body.ok()) return Fail(c, res, body.error());
+    S3Result<std::vector<CompletedPart>> parts = ParseCompleteMultipartUpload(*body);
+    if (!parts.ok()) return Fail(c, res, parts.error());
+    S3Result<ObjectInfo> info = bucket_.Complete(c.request.Query("uploadId"), c.key, *parts);
+    if (!info.ok()) return Fail(c, res, info.error());
+    spdlog::info("Multipart upload completed through the S3 endpoint. key={} bytes={} parts={} etag={}",
+                 c.key, info->ref.size, parts->size(), info->s3_etag);
+    SendXml(c, res, std::string("<CompleteMultipartUploadResult xmlns=\"") + kXmlns +
+                        "\"><Location>http://" + XmlEscape(c.host) + "/" + XmlEscape(bucket_.name()) +
+                        "/" + XmlEscape(AwsUriEncode(c.key, true)) + "</Location><Bucket>" +
+                        XmlEscape(bucket_.name()) + "</Bucket><Key>" + XmlEscape(c.key) + "</Key><ETag>" +
+                        XmlEscape(Quote(info->s3_etag)) + "</ETag></CompleteMultipartUploadResult>");
+  }
+
+  void CopyObject(Context& c, httplib::Response& res) {
+    std::string source;
+    std::string raw = c.request.Header("x-amz-copy-source");
+    const size_t q = raw.find('?');
+    if (q != std::string::npos) {
+      if (raw.substr(q) != "?versionId=null")
+        return Fail(c, res, S3Error::Make(501, "NotImplemented", "versioned copy sources are not supported"));
+      raw = raw.substr(0, q);
+    }
+    if (!PercentDecode(raw, source))
+      return Fail(c, res, S3Error::Make(400, "InvalidArgument", "Copy Source must mention the source bucket and key: sourcebucket/sourcekey"));
+    if (!source.empty() && source[0] == '/') source.erase(0, 1);
+    const size_t slash = source.find('/');
+    if (slash == std::string::npos || source.substr(0, slash) != bucket_.name())
+      return Fail(c, res, S3Error::Make(400, "InvalidArgument",
+                                        "the copy source must be an object of bucket '" + bucket_.name() + "'"));
+    const std::string source_key = source.substr(slash + 1);
+    if (S3Status e = S3Bucket::CheckKey(c.key)) return Fail(c, res, *e);
+    S3Result<ObjectInfo> from = bucket_.Head(source_key);
+    if (!from.ok()) return Fail(c, res, from.error());
+    ObjectMeta meta = from->meta;
+    if (Lower(c.request.Header("x-amz-metadata-directive")) == "replace") meta = MetaFromHeaders(c.request);
+    else if (source_key == c.key)
+      return Fail(c, res, S3Error::Make(400, "InvalidRequest",
+                                        "This copy request is illegal because it is trying to copy an object to itself "
+                                        "without changing the object's metadata."));
+    const std::filesystem::path path = bucket_.store().PathOf(source_key);
+    S3Result<ObjectInfo> info = bucket_.Put(c.key, [&](const storage::LocalFolderStore::ChunkSink& sink) -> Status {
+      int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) return Status::NotFound("the copy source vanished");
+      FileCloser closer(fd);
+      std::vector<char> buf(kReadBlock);
+      for (;;) {
+        const ssize_t n = ::read(fd, buf.data(), buf.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return Status::IoError("cannot read " + path.string());
+        if (n == 0) return Status::Ok();
+        EP_RETURN_IF_ERROR(sink(buf.data(), static_cast<size_t>(n)));
+      }
+    }, meta);
+    if (!info.ok()) return Fail(c, res, info.error());
+    SendXml(c, res, std::string("<CopyObjectResult xmlns=\"") + kXmlns + "\"><LastModified>" +
+                        IsoDate(info->ref.mtime_ms) + "</LastModified><ETag>" +
+                        XmlEscape(Quote(info->s3_etag)) + "</ETag></CopyObjectResult>");
+  }
+
+  // Reads an XML request body (at most kMaxXmlBody bytes).
+  S3Result<std::string> ReadSmallBody(Context& c) {
+    if (!c.reader) return std::string();
+    c.body_consumed = true;
+    std::string body;
+    bool too_big = false;
+    const bool complete = (*c.reader)([&](const char* data, size_t n) {
+      if (body.size() + n > kMaxXmlBody) {
+        too_big = true;
+        return false;
+      }
+      body.append(data, n);
+      return true;
+    });
+    if (too_big) return S3Error::Make(400, "MalformedXML", "The XML body is larger than 2 MiB.");
+    if (!complete) return S3Error::Make(400, "IncompleteBody", "The request body ended early.");
+    return body;
+  }
+
+  const S3EndpointConfig& config_;
+  S3Bucket& bucket_;
+  const SigV4Verifier& verifier_;
+};
+
+S3Endpoint::S3Endpoint(const S3EndpointConfig& config, std::unique_ptr<S3Bucket> bucket,
+                       std::unique_ptr<SigV4Verifier> verifier)
+    : config_(config), bucket_(std::move(bucket)), verifier_(std::move(verifier)) {}
+
+S3Endpoint::~S3Endpoint() { Stop(); }
+
+Result<std::unique_ptr<S3Endpoint>> S3Endpoint::Start(const S3EndpointConfig& config,
+                                                      storage::LocalFolderStore& store) {
+  if (config.access_keys.empty())
+    return Status::InvalidArgument("s3_endpoint: no access_keys configured; every request must be signed");
+  std::map<std::string, std::string> keys;
+  for (size_t i = 0; i < config.access_keys.size(); ++i) {
+    const S3AccessKey& k = config.access_keys[i];
+    std::string secret = k.secret;
+    if (!k.secret_env.empty()) {
+      const char* v = std::getenv(k.secret_env.c_str());
+      if (!v || !*v)
+        return Status::InvalidArgument("s3_endpoint.access_keys[" + std::to_string(i) +
+                                       "]: environment variable " + k.secret_env + " is not set");
+      secret = v;
+    }
+    keys[k.id] = secret;
+  }
+  EP_ASSIGN_OR_RETURN(std::unique_ptr<S3Bucket> bucket, S3Bucket::Open(store));
+  auto verifier = std::make_unique<SigV4Verifier>(std::move(keys), config.region,
+                                                  config.max_clock_skew_seconds);
+  std::unique_ptr<S3Endpoint> ep(new S3Endpoint(config, std::move(bucket), std::move(verifier)));
+  ep->handler_ = std::make_unique<Handler>(ep->config_, *ep->bucket_, *ep->verifier_);
+  ep->server_ = std::make_unique<httplib::Server>();
+  httplib::Server& srv = *ep->server_;
+  Handler* h = ep->handler_.get();
+  srv.set_keep_alive_max_count(1000);
+  srv.set_keep_alive_timeout(30);
+  srv.set_read_timeout(60, 0);
+  srv.set_write_timeout(60, 0);
+  srv.set_payload_max_length(static_cast<size_t>(kMaxPutBytes + (64ull << 20)));
+  srv.set_expect_100_continue_handler(
+      [h](const httplib::Request& req, httplib::Response& res) { return h->Expect100(req, res); });
+  auto plain = [h](const httplib::Request& req, httplib::Response& res) { h->Serve(req, res, nullptr); };
+  auto with_body = [h](const httplib::Request& req, httplib::Response& res,
+                       const httplib::ContentReader& reader) { h->Serve(req, res, &reader); };
+  srv.Get(".*", plain);
+  srv.Delete(".*", plain);
+  srv.Put(".*", with_body);
+  srv.Post(".*", with_body);
+  if (config.port == 0) {
+    ep->port_ = srv.bind_to_any_port(config.host);
+  } else {
+    ep->port_ = srv.bind_to_port(config.host, config.port) ? config.port : -1;
+  }
+  if (ep->port_ <= 0)
+    return Status::Unavailable("s3_endpoint: cannot listen on " + config.host + ":" +
+                               std::to_string(config.port) +
+                               " (in use, or not an address of this machine); change s3_endpoint.listen");
+  ep->thread_ = std::thread([&srv] { srv.listen_after_bind(); });
+  spdlog::info("S3 endpoint listening. address={}:{} bucket={} region={}", config.host, ep->port_,
+               ep->bucket_->name(), config.region);
+  return ep;
+}
+
+void S3Endpoint::Stop() {
+  if (server_) server_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace ecompipe::api::s3
