@@ -911,6 +911,14 @@ topics:
       #    to: oncall@example.com, filter_policy: {state: [FAILED, TIMEOUT]}}
       # - {type: sns, topic_arn: "arn:aws:sns:eu-west-1:123456789012:pipeline-status"}
 
+# An S3-compatible endpoint for `ecompipe serve`, so boto3, the AWS CLI and rclone upload
+# into the bucket unchanged (docs/configuration.md, "The S3 endpoint").
+# s3_endpoint:
+#   listen: 127.0.0.1:9000
+#   region: us-east-1
+#   access_keys:
+#     - {id: AKIAECOMPIPE0001, secret_env: ECOMPIPE_S3_SECRET}
+
 # Rules use EventBridge's pattern syntax. Sources are "ecompipe.s3" and "ecompipe.glue"
 # (AWS's "aws.s3" and "aws.glue"); detail-types and detail fields are AWS's own.
 rules:

@@ -61,9 +61,15 @@ class S3EndpointTest(PipelineTest):
         return [e for e in events if e["detail"]["object"]["key"] == key]
 
     def raw_request(self, method, path, query="", headers=None, body=b"", secret=SECRET_KEY,
-                    when=None, payload_hash=None):
+                    when=None, payload_hash=None, chunks=None):
         """Signs a request by hand (SigV4, AWS's published algorithm) and sends it; returns
-        (status, headers, body). `when` overrides the signing time (clock-skew tests)."""
+        (status, headers, body). `when` overrides the signing time (clock-skew tests).
+        `chunks` (a list of bytes) sends an aws-chunked body with STREAMING-AWS4-HMAC-SHA256-PAYLOAD,
+        each chunk signed from the seed signature; `tamper` in a chunk's place is not supported."""
+        if chunks is not None:
+            payload_hash = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
+            headers = {**(headers or {}), "content-encoding": "aws-chunked",
+                       "x-amz-decoded-content-length": str(sum(len(c) for c in chunks))}
         when = when or datetime.datetime.now(datetime.timezone.utc)
         amz_date = when.strftime("%Y%m%dT%H%M%SZ")
         date = amz_date[:8]
@@ -88,6 +94,15 @@ class S3EndpointTest(PipelineTest):
         signature = hmac.new(k, to_sign.encode(), hashlib.sha256).hexdigest()
         hdrs["authorization"] = (f"AWS4-HMAC-SHA256 Credential={ACCESS_KEY}/{scope}, "
                                  f"SignedHeaders={';'.join(names)}, Signature={signature}")
+        if chunks is not None:
+            previous, framed = signature, b""
+            empty = hashlib.sha256(b"").hexdigest()
+            for c in list(chunks) + [b""]:
+                sts = "\n".join(["AWS4-HMAC-SHA256-PAYLOAD", amz_date, scope, previous, empty,
+                                  hashlib.sha256(c).hexdigest()])
+                previous = hmac.new(k, sts.encode(), hashlib.sha256).hexdigest()
+                framed += b"%x;chunk-signature=%s\r\n" % (len(c), previous.encode()) + c + b"\r\n"
+            body = framed
         del hdrs["host"]
         url = self.endpoint + urllib.parse.quote(path, safe="/-_.~") + (f"?{query}" if query else "")
         req = urllib.request.Request(url, data=body if method in ("PUT", "POST") else None,

@@ -7,6 +7,7 @@ namespace ecompipe::api::s3 {
 ListPage BuildListPage(const std::vector<ObjectInfo>& objects, const std::string& prefix,
                        const std::string& delimiter, const std::string& after, int max_keys) {
   ListPage page;
+  if (max_keys <= 0) return page;  // nothing asked for: not "truncated", or pagers would loop
   int count = 0;
   for (const ObjectInfo& o : objects) {
     const std::string& key = o.ref.key;

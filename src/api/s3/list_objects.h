@@ -18,7 +18,8 @@ struct ListPage {
 
 // `objects` sorted by key, all starting with `prefix`. Keys and common prefixes that are not
 // greater than `after` are skipped (a common prefix equal to `after` skips its whole group).
-// At most `max_keys` entries (keys plus common prefixes).
+// At most `max_keys` entries (keys plus common prefixes); max_keys 0 gives an empty page that
+// is not truncated.
 ListPage BuildListPage(const std::vector<ObjectInfo>& objects, const std::string& prefix,
                        const std::string& delimiter, const std::string& after, int max_keys);
 

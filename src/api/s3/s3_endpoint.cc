@@ -28,6 +28,7 @@ namespace {
 constexpr const char* kXmlns = "http://s3.amazonaws.com/doc/2006-03-01/";
 constexpr uint64_t kMaxPutBytes = 5ull << 30;  // S3's limit for one PutObject or part
 constexpr size_t kReadBlock = 1 << 20;
+constexpr size_t kWorkerThreads = 32;
 
 // Sub-resources of S3 that ecompipe does not implement: asked for, they answer 501 rather
 // than being mistaken for a plain object or bucket request.
@@ -664,8 +665,12 @@ Result<std::unique_ptr<S3Endpoint>> S3Endpoint::Start(const S3EndpointConfig& co
   ep->server_ = std::make_unique<httplib::Server>();
   httplib::Server& srv = *ep->server_;
   Handler* h = ep->handler_.get();
+  // An idle keep-alive connection holds a worker thread: enough workers for the usual
+  // client concurrency (boto3 and the AWS CLI use 10 connections, rclone 4 per transfer),
+  // and idle connections released soon.
+  srv.new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
   srv.set_keep_alive_max_count(1000);
-  srv.set_keep_alive_timeout(30);
+  srv.set_keep_alive_timeout(5);
   srv.set_read_timeout(60, 0);
   srv.set_write_timeout(60, 0);
   srv.set_payload_max_length(static_cast<size_t>(kMaxPutBytes + (64ull << 20)));

@@ -85,7 +85,7 @@ TEST(ListPageTest, DelimiterGroupsAndPagingResumesAfterAGroup) {
   EXPECT_EQ(Keys(p), (std::vector<std::string>{"d/x/3", "e/1", "f.csv"}));
   p = BuildListPage(objects, "", "", "", 0);
   EXPECT_TRUE(p.contents.empty());
-  EXPECT_TRUE(p.truncated);
+  EXPECT_FALSE(p.truncated);
 }
 
 TEST(ListPageTest, ContinuationTokensRoundTripAndRejectGarbage) {
