@@ -3,6 +3,8 @@
 
 #include "runtime/config.h"
 
+#include <sstream>
+
 namespace ecompipe::runtime {
 namespace {
 
@@ -37,6 +39,24 @@ TEST(S3EndpointConfigTest, ParsesListenRegionAndKeys) {
   ASSERT_EQ(ep.access_keys.size(), 2u);
   EXPECT_EQ(ep.access_keys[0].secret, "s1");
   EXPECT_EQ(ep.access_keys[1].secret_env, "S3_SECRET");
+}
+
+// The commented example in `ecompipe init`'s template works once uncommented.
+TEST(S3EndpointConfigTest, InitTemplateExampleParsesWhenUncommented) {
+  std::istringstream in(DefaultConfigText());
+  std::string text, line;
+  bool inside = false;
+  while (std::getline(in, line)) {
+    if (line.rfind("# s3_endpoint:", 0) == 0) inside = true;
+    else if (inside && line.rfind("#   ", 0) != 0) inside = false;
+    text += (inside ? line.substr(2) : line) + "\n";
+  }
+  Result<PipelineConfig> cfg = ParseConfig(text, "/srv/shop/ecompipe.yaml");
+  ASSERT_TRUE(cfg.ok()) << cfg.status().ToString();
+  EXPECT_TRUE(cfg->s3_endpoint.enabled);
+  EXPECT_EQ(cfg->s3_endpoint.port, 9000);
+  ASSERT_EQ(cfg->s3_endpoint.access_keys.size(), 1u);
+  EXPECT_EQ(cfg->s3_endpoint.access_keys[0].secret_env, "ECOMPIPE_S3_SECRET");
 }
 
 TEST(S3EndpointConfigTest, ErrorsNameFileLineAndKey) {
