@@ -10,6 +10,7 @@ EP_TEST_PG_URL=$(scripts/pg-test-server.sh start)
 export EP_TEST_PG_URL
 # A test whose server software (aiosmtpd, moto, PostgreSQL) is missing fails here rather than skips.
 export EP_TEST_REQUIRE_SERVERS=1
-trap 'scripts/pg-test-server.sh stop' EXIT
+root=$(pwd)
+trap '"$root/scripts/pg-test-server.sh" stop' EXIT
 cd build
 ctest --output-on-failure -j"$(nproc)" "$@"
