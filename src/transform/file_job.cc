@@ -398,6 +398,11 @@ std::string FormatCents(__int128 cents) {
 
 Result<FileJobStats> RunFileJob(const FileJobOptions& options) {
   const JobSpec& spec = options.spec;
+  if (!spec.IsReference()) {
+    return Status::InvalidArgument(
+        "the file job runs the reference job only (bins may differ); configured jobs run in a "
+        "pipeline");
+  }
   FileJobStats stats;
   stats.facts_per_bin.assign(spec.bins.size(), 0);
 

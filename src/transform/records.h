@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "transform/job_spec.h"
 #include "transform/money.h"
 
 namespace ecompipe::transform {
@@ -55,6 +56,10 @@ struct FactRow {
   std::string payment_type;
   std::string status;
   Money total_amount;            // quantity * price, exact
+  // A job whose spec is not the reference's (JobSpec::IsReference() false) fills only `line`,
+  // `transaction_id` and these: the text of each JobSpec::output column, in order (integers
+  // and decimals normalised). The reference job leaves it empty.
+  std::vector<std::string> values;
 };
 
 // Reason codes a row can be rejected with. Stable: they are stored and documented.
@@ -85,21 +90,6 @@ struct RejectRow {
   std::string detail;        // human-readable: "quantity '0' is not a positive integer"
   std::string raw;           // the record's text as read (truncated to 64 KiB for huge lines)
   std::string transaction_id;  // as read, may be empty
-};
-
-// A classification bin: totals <= upper (inclusive) get `label`; the last bin has no bound.
-struct ClassBin {
-  std::optional<Money> upper;
-  std::string label;
-};
-
-// The job's configurable parts (issue 6 extends this).
-struct JobSpec {
-  std::vector<ClassBin> bins = {{Money{10000}, "Small"}, {Money{50000}, "Medium"}, {std::nullopt, "Large"}};
-  size_t max_record_bytes = 1 << 20;  // longer records are rejected as line_too_long
-  // Execution, not semantics: the output is the same whatever these are.
-  int threads = 0;               // workers for CSV input; 0: std::thread::hardware_concurrency()
-  size_t chunk_bytes = 1 << 20;  // bytes of input per unit of parallel work
 };
 
 // Returns the label of the first bin whose bound is >= total (bins in order), or an empty

@@ -9,6 +9,7 @@
 #include "transform/csv_reader.h"
 #include "transform/dimension_index.h"
 #include "transform/internal/chunk_runner.h"
+#include "transform/internal/general_job.h"
 #include "transform/internal/transaction_check.h"
 #include "transform/internal/transaction_id_set.h"
 #include "transform/json_lines_reader.h"
@@ -339,12 +340,149 @@ Status DuplicateId(std::string_view column, std::string_view id, int64_t first_l
       .At(Place(object_key, line));
 }
 
+
+// ---- The general path: any JobSpec (job_spec.h), compiled into an internal::GeneralJob ----
+
+// One chunk's (or, read sequentially, one batch's) output on the general path.
+struct GeneralChunk {
+  std::vector<FactRow> facts;  // the first fact_count are this chunk's; the rest keep capacity
+  size_t fact_count = 0;
+  std::vector<std::string> unique_values;  // per fact, when the spec has a unique validation
+  std::vector<std::string> raws;           // per fact, likewise (a duplicate's raw text)
+  std::vector<RejectRow> rejects;
+  int64_t rows_read = 0;
+  internal::GeneralJob::Scratch scratch;  // sized by the first user
+
+  void Clear() {
+    fact_count = 0;
+    rejects.clear();
+    rows_read = 0;
+  }
+};
+
+void GeneralRecord(const internal::GeneralJob& job, const Record& record,
+                   const internal::Layout& layout, bool bytes_checked,
+                   internal::GeneralJob::Scratch& scratch, GeneralChunk& out) {
+  ++out.rows_read;
+  if (out.fact_count == out.facts.size()) {
+    out.facts.emplace_back();
+    out.unique_values.emplace_back();
+    out.raws.emplace_back();
+  }
+  FactRow& fact = out.facts[out.fact_count];
+  std::string_view tid;
+  std::optional<Problem> problem = job.Check(record, layout, bytes_checked, scratch, fact,
+                                             &out.unique_values[out.fact_count], &tid);
+  if (problem) {
+    out.rejects.push_back(RejectRow{.line = record.line,
+                                    .reason = problem->reason,
+                                    .detail = std::move(problem->detail),
+                                    .raw = std::string(record.raw),
+                                    .transaction_id = std::string(tid)});
+    return;
+  }
+  if (job.has_unique()) out.raws[out.fact_count].assign(record.raw);
+  ++out.fact_count;
+}
+
+// Hands `out` to the sink in input order, lines shifted by `shift`, after the unique check
+// (in input order across the object, through `seen`): a repeated value becomes a reject.
+class GeneralEmitter {
+ public:
+  GeneralEmitter(const internal::GeneralJob& job, RowSink& sink, TransformStats& stats)
+      : job_(job), sink_(sink), stats_(stats) {}
+
+  Status Emit(GeneralChunk& out, int64_t shift) {
+    facts_.clear();
+    size_t duplicates = 0;
+    for (size_t i = 0; i < out.fact_count; ++i) {
+      FactRow& fact = out.facts[i];
+      if (job_.has_unique() && !seen_.Insert(out.unique_values[i])) {
+        Problem p = job_.Duplicate(out.unique_values[i]);
+        out.rejects.push_back(RejectRow{.line = fact.line,
+                                        .reason = p.reason,
+                                        .detail = std::move(p.detail),
+                                        .raw = std::move(out.raws[i]),
+                                        .transaction_id = fact.transaction_id});
+        ++duplicates;
+        continue;
+      }
+      fact.line += shift;
+      facts_.push_back(std::move(fact));
+      if (facts_.size() == kBatchRows) EP_RETURN_IF_ERROR(FlushFacts());
+    }
+    EP_RETURN_IF_ERROR(FlushFacts());
+    // Duplicates were appended after the chunk's other rejects: put them in input order.
+    if (duplicates > 0) {
+      std::stable_sort(out.rejects.begin(), out.rejects.end(),
+                       [](const RejectRow& a, const RejectRow& b) { return a.line < b.line; });
+    }
+    stats_.rows_read += out.rows_read;
+    stats_.rejects += static_cast<int64_t>(out.rejects.size());
+    for (size_t i = 0; i < out.rejects.size(); i += kBatchRows) {
+      const size_t n = std::min(kBatchRows, out.rejects.size() - i);
+      rejects_.clear();
+      for (size_t j = 0; j < n; ++j) {
+        rejects_.push_back(std::move(out.rejects[i + j]));
+        rejects_.back().line += shift;
+      }
+      EP_RETURN_IF_ERROR(sink_.AddRejects(rejects_));
+    }
+    out.Clear();
+    return Status::Ok();
+  }
+
+ private:
+  Status FlushFacts() {
+    if (facts_.empty()) return Status::Ok();
+    stats_.facts += static_cast<int64_t>(facts_.size());
+    Status s = sink_.AddFacts(facts_);
+    facts_.clear();
+    return s;
+  }
+
+  const internal::GeneralJob& job_;
+  RowSink& sink_;
+  TransformStats& stats_;
+  internal::TransactionIdSet seen_;
+  std::vector<FactRow> facts_;
+  std::vector<RejectRow> rejects_;
+};
+
+// The general path read record by record on the caller's thread (JSON Lines, and the
+// sequential reference).
+Result<TransformStats> TransformGeneralSequential(storage::InputStream& decoded,
+                                                  const catalog::TableSchema& schema,
+                                                  const internal::GeneralJob& job,
+                                                  const JobSpec& spec,
+                                                  const std::string& object_key, RowSink& sink) {
+  EP_ASSIGN_OR_RETURN(Input input, OpenInput(decoded, schema, spec.columns, spec.max_record_bytes,
+                                             object_key));
+  TransformStats stats;
+  GeneralEmitter emitter(job, sink, stats);
+  GeneralChunk batch;
+  internal::GeneralJob::Scratch scratch = job.NewScratch();
+  while (true) {
+    Result<const Record*> next = input.reader->Next();
+    if (!next.ok()) return AtLine(next.status(), object_key, input.reader->line());
+    if (*next == nullptr) break;
+    GeneralRecord(job, **next, input.layout, false, scratch, batch);
+    if (batch.fact_count + batch.rejects.size() >= kBatchRows)
+      EP_RETURN_IF_ERROR(emitter.Emit(batch, 0));
+  }
+  EP_RETURN_IF_ERROR(emitter.Emit(batch, 0));
+  return stats;
+}
 }  // namespace
 
 Result<TransformStats> TransformObjectSequential(storage::InputStream& decoded,
                                                  const catalog::TableSchema& schema,
                                                  const Dimensions& dims, const JobSpec& spec,
                                                  const std::string& object_key, RowSink& sink) {
+  if (!spec.IsReference()) {
+    EP_ASSIGN_OR_RETURN(internal::GeneralJob job, internal::GeneralJob::Compile(spec, dims));
+    return TransformGeneralSequential(decoded, schema, job, spec, object_key, sink);
+  }
   EP_ASSIGN_OR_RETURN(Input input, OpenInput(decoded, schema, kTransactionColumns,
                                              spec.max_record_bytes, object_key));
   TransactionTransformer transformer(input, dims, spec, sink);
@@ -421,6 +559,51 @@ int WorkerCount(const JobSpec& spec) {
   return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
 }
 
+
+// The general path on the parallel engine (CSV input).
+Result<TransformStats> TransformGeneral(storage::InputStream& decoded,
+                                        const catalog::TableSchema& schema, const Dimensions& dims,
+                                        const JobSpec& spec, const std::string& object_key,
+                                        RowSink& sink) {
+  EP_ASSIGN_OR_RETURN(internal::GeneralJob job, internal::GeneralJob::Compile(spec, dims));
+  EP_ASSIGN_OR_RETURN(internal::OpenedCsv opened,
+                      internal::OpenCsv(decoded, schema, spec.columns, spec.max_record_bytes,
+                                        object_key));
+  TransformStats stats;
+  if (opened.empty) return stats;
+  const CsvOptions csv{.delimiter = schema.delimiter,
+                       .quote = schema.quote,
+                       .max_record_bytes = spec.max_record_bytes,
+                       .chunk_size = std::max<size_t>(spec.chunk_bytes, 4096),
+                       .skip_bom = false};
+  GeneralEmitter emitter(job, sink, stats);
+  const auto work = [&](std::string_view chunk, GeneralChunk& out) -> int64_t {
+    out.Clear();
+    if (out.scratch.text.empty()) out.scratch = job.NewScratch();
+    CsvReader reader(chunk, csv);
+    const bool clean = internal::CleanBytes(chunk);
+    while (true) {
+      Result<const Record*> next = reader.Next();
+      if (!next.ok() || *next == nullptr) break;  // memory streams do not fail
+      GeneralRecord(job, **next, opened.layout, clean, out.scratch, out);
+    }
+    return reader.line() - 1;
+  };
+  const auto consume = [&](std::string_view, GeneralChunk& out, int64_t first_line) {
+    return emitter.Emit(out, first_line - 1);
+  };
+  internal::ChunkRunner<GeneralChunk> runner(internal::ChunkRunnerOptions{
+      .threads = WorkerCount(spec),
+      .chunk_bytes = std::max<size_t>(spec.chunk_bytes, 1),
+      .delimiter = schema.delimiter,
+      .quote = schema.quote});
+  int64_t error_line = -1;
+  Status status = runner.Run(decoded, opened.rest, opened.first_line, work, consume, &error_line);
+  if (!status.ok() && error_line >= 0) return AtLine(std::move(status), object_key, error_line);
+  if (!status.ok()) return status;
+  return stats;
+}
+
 }  // namespace
 
 Result<TransformStats> TransformObject(storage::InputStream& decoded,
@@ -429,6 +612,7 @@ Result<TransformStats> TransformObject(storage::InputStream& decoded,
                                        RowSink& sink) {
   if (schema.format == catalog::DataFormat::kJsonLines)
     return TransformObjectSequential(decoded, schema, dims, spec, object_key, sink);
+  if (!spec.IsReference()) return TransformGeneral(decoded, schema, dims, spec, object_key, sink);
   EP_ASSIGN_OR_RETURN(internal::OpenedCsv opened,
                       internal::OpenCsv(decoded, schema, internal::kTransactionColumns,
                                         spec.max_record_bytes, object_key));

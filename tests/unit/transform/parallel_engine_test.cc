@@ -6,7 +6,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
+#include <set>
 #include <sstream>
 
 #include "test_streams.h"
@@ -354,6 +356,142 @@ TEST_F(FileJobTest, DuplicateDimensionIdNamesTheFile) {
   EXPECT_EQ(stats.status().message(), "duplicate customer_id 'C1'");
   EXPECT_EQ(stats.status().place(), o.customers);
 }
+
+}  // namespace
+}  // namespace ecompipe::transform
+
+// ---- The general path (a JobSpec other than the reference's) ----
+
+namespace ecompipe::transform {
+namespace {
+
+// The reference job's semantics with one name changed: the general path runs it.
+JobSpec ReferenceOnTheGeneralPath(int threads, size_t chunk_bytes) {
+  JobSpec spec = Spec(threads, chunk_bytes);
+  spec.validations[0].name = "transaction_id_present";
+  EXPECT_FALSE(spec.IsReference());
+  return spec;
+}
+
+// A configured job touching every part: a rename, an extra lookup column, a pattern and a
+// date range, two derived columns (one reading a lookup column), custom bins, typed output.
+JobSpec CustomSpec(int threads, size_t chunk_bytes) {
+  JobSpec spec = Spec(threads, chunk_bytes);
+  spec.validations.insert(spec.validations.begin() + 6,
+                          Validation{.name = "mid_february", .column = "transaction_date",
+                                     .date = true, .min = "2024-02-12", .max = "2024-02-25"});
+  spec.validations.insert(spec.validations.begin() + 1,
+                          Validation{.name = "no_dash", .column = "payment_type",
+                                     .pattern = "[^—]*"});
+  spec.lookups[0].columns = {{"email", "buyer_email"}, {"membership_level", "tier"}};
+  spec.lookups[1].columns.push_back({"price", "list_price"});
+  spec.derived = {{.name = "net", .expr = "quantity * price * (1 - 0.075)", .scale = 2},
+                  {.name = "markup", .expr = "net - quantity * list_price", .scale = 3}};
+  spec.classify_column = "net";
+  spec.label_column = "band";
+  spec.bins = {{Money{1000}, "low"}, {Money{250000}, "mid"}, {std::nullopt, "high"}};
+  spec.output = {{"transaction_id", "transaction_id", ColumnType::kText, 0},
+                 {"buyer_email", "buyer_email", ColumnType::kText, 0},
+                 {"tier", "tier", ColumnType::kText, 0},
+                 {"quantity", "quantity", ColumnType::kInteger, 0},
+                 {"price", "price", ColumnType::kDecimal, 2},
+                 {"net", "net", ColumnType::kDecimal, 2},
+                 {"markup", "markup", ColumnType::kDecimal, 3},
+                 {"band", "band", ColumnType::kText, 0},
+                 {"status", "status", ColumnType::kText, 0}};
+  EXPECT_TRUE(CheckJobSpec(spec).ok()) << CheckJobSpec(spec).ToString();
+  return spec;
+}
+
+TEST(GeneralPathTest, ReferenceSemanticsGiveTheFastPathsRows) {
+  const Reference& ref = SequentialReference();
+  for (int threads : {1, 3}) {
+    StringInputStream in(MakeTransactions(42, 3000), 97);
+    CollectingSink sink;
+    Result<TransformStats> stats = TransformObject(
+        in, {}, MakeDimensions(), ReferenceOnTheGeneralPath(threads, 777), kKey, sink);
+    ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+    EXPECT_EQ(stats->rows_read, ref.stats.rows_read);
+    EXPECT_EQ(stats->facts, ref.stats.facts);
+    ASSERT_EQ(sink.facts.size(), ref.sink.facts.size());
+    for (size_t i = 0; i < sink.facts.size(); ++i) {
+      const FactRow& want = ref.sink.facts[i];
+      const std::vector<std::string> values = {
+          want.transaction_id, want.customer_id, want.customer_email, want.product_id,
+          want.product_name, std::to_string(want.quantity), want.supplier_id,
+          FormatMoney(want.price), want.transaction_date, want.transaction_type,
+          want.payment_type, want.status, FormatMoney(want.total_amount)};
+      ASSERT_EQ(sink.facts[i].values, values) << "fact " << i;
+      EXPECT_EQ(sink.facts[i].line, want.line);
+      EXPECT_EQ(sink.facts[i].transaction_id, want.transaction_id);
+    }
+    ASSERT_EQ(sink.rejects.size(), ref.sink.rejects.size());
+    for (size_t i = 0; i < sink.rejects.size(); ++i) {
+      SCOPED_TRACE("reject " + std::to_string(i));
+      EXPECT_EQ(sink.rejects[i].line, ref.sink.rejects[i].line);
+      EXPECT_EQ(sink.rejects[i].reason, ref.sink.rejects[i].reason);
+      EXPECT_EQ(sink.rejects[i].raw, ref.sink.rejects[i].raw);
+      EXPECT_EQ(sink.rejects[i].transaction_id, ref.sink.rejects[i].transaction_id);
+    }
+  }
+}
+
+const Reference& CustomSequentialReference() {
+  static const Reference* ref = [] {
+    auto* r = new Reference;
+    StringInputStream in(MakeTransactions(7, 3000));
+    Result<TransformStats> stats =
+        TransformObjectSequential(in, {}, MakeDimensions(), CustomSpec(1, 1 << 20), kKey, r->sink);
+    EXPECT_TRUE(stats.ok()) << stats.status().ToString();
+    if (stats.ok()) r->stats = *stats;
+    return r;
+  }();
+  return *ref;
+}
+
+TEST(GeneralPathTest, CustomDataHoldsEveryKindOfOutcome) {
+  const Reference& ref = CustomSequentialReference();
+  std::map<std::string, int> reasons;
+  for (const RejectRow& r : ref.sink.rejects) ++reasons[r.reason];
+  for (const char* want : {"validation_failed:mid_february", "validation_failed:no_dash",
+                           "duplicate_transaction_id", "unknown_customer_id", "invalid_price",
+                           "wrong_field_count", "line_too_long", "malformed_record"}) {
+    EXPECT_GT(reasons[want], 0) << want;
+  }
+  std::set<std::string> bands;
+  for (const FactRow& f : ref.sink.facts) bands.insert(f.values[7]);
+  EXPECT_EQ(bands, (std::set<std::string>{"low", "mid", "high"}));
+  EXPECT_GT(ref.stats.facts, 100);
+  EXPECT_EQ(ref.stats.rows_read, ref.stats.facts + ref.stats.rejects);
+}
+
+class GeneralParallelEqualsSequential
+    : public ::testing::TestWithParam<std::tuple<int, size_t, size_t>> {};
+
+TEST_P(GeneralParallelEqualsSequential, SameRowsSameOrder) {
+  const auto [threads, chunk_bytes, piece] = GetParam();
+  const Reference& ref = CustomSequentialReference();
+  StringInputStream in(MakeTransactions(7, 3000), piece);
+  CollectingSink sink;
+  Result<TransformStats> stats =
+      TransformObject(in, {}, MakeDimensions(), CustomSpec(threads, chunk_bytes), kKey, sink);
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(stats->rows_read, ref.stats.rows_read);
+  EXPECT_EQ(stats->facts, ref.stats.facts);
+  EXPECT_EQ(stats->rejects, ref.stats.rejects);
+  ASSERT_EQ(sink.facts.size(), ref.sink.facts.size());
+  for (size_t i = 0; i < sink.facts.size(); ++i) {
+    EXPECT_EQ(sink.facts[i].values, ref.sink.facts[i].values) << "fact " << i;
+    EXPECT_EQ(sink.facts[i].line, ref.sink.facts[i].line) << "fact " << i;
+  }
+  ExpectSameRejects(sink.rejects, ref.sink.rejects);
+}
+
+INSTANTIATE_TEST_SUITE_P(ThreadsAndChunks, GeneralParallelEqualsSequential,
+                         ::testing::Combine(::testing::Values(1, 2, 4),
+                                            ::testing::Values(size_t{1}, size_t{97},
+                                                              size_t{4096}, size_t{1} << 20),
+                                            ::testing::Values(size_t{7}, SIZE_MAX)));
 
 }  // namespace
 }  // namespace ecompipe::transform
