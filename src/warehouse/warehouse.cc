@@ -1,5 +1,7 @@
 #include "warehouse/warehouse.h"
 
+#include <algorithm>
+
 namespace ecompipe::warehouse {
 
 Result<ReloadMode> ParseReloadMode(const std::string& text) {
@@ -20,6 +22,21 @@ std::string_view ReloadModeName(ReloadMode mode) {
       return "ignore";
   }
   return "unknown";
+}
+
+Status Warehouse::EnsureFactColumns(std::span<const transform::OutputColumn> columns) {
+  const std::vector<transform::OutputColumn> reference = transform::ReferenceOutput();
+  if (std::equal(columns.begin(), columns.end(), reference.begin(), reference.end())) {
+    return Status::Ok();
+  }
+  return Status::InvalidArgument(
+      "this warehouse backend stores only the reference job's fact columns; configured output "
+      "columns (jobs[].output) need the sqlite warehouse");
+}
+
+Status LoadTransaction::UseFactColumns(std::span<const transform::OutputColumn>) {
+  return Status::InvalidArgument(
+      "this warehouse backend stores only the reference job's fact columns");
 }
 
 }  // namespace ecompipe::warehouse

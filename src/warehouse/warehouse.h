@@ -55,6 +55,12 @@ class LoadTransaction {
   // (duplicate_transaction_id) instead; `facts` may be consumed.
   virtual Status AddFacts(std::vector<transform::FactRow>& facts) = 0;
   virtual Status AddRejects(std::vector<transform::RejectRow>& rejects) = 0;
+  // Declares the columns of the facts that follow, for a job whose JobSpec is not the
+  // reference's: such facts carry their values in FactRow::values, one per column, in this
+  // order. Call once, before AddFacts; Warehouse::EnsureFactColumns must have accepted the
+  // same columns. The default fails with kInvalidArgument: the backend stores the reference
+  // fact row only.
+  virtual Status UseFactColumns(std::span<const transform::OutputColumn> columns);
   // Writes the ledger row and commits. Fails with kInternal, rolling back, when
   // rows_read != loaded + rejected.
   virtual Result<LoadCounts> Commit(int64_t rows_read) = 0;
@@ -71,6 +77,11 @@ class Warehouse {
 
   // Creates tables and indexes that do not exist yet. Idempotent.
   virtual Status EnsureSchema() = 0;
+  // Makes fact_transactions able to hold `columns` (a configured job's output; see
+  // transform/job_spec.h), after EnsureSchema(). Idempotent. The reference job's columns
+  // always succeed; for others the default fails with kInvalidArgument naming the backend's
+  // limit, so that a pipeline refuses to start rather than fail its first load.
+  virtual Status EnsureFactColumns(std::span<const transform::OutputColumn> columns);
 
   // The ledger entry for this exact object version, if any.
   virtual Result<std::optional<LedgerEntry>> FindLoad(const storage::ObjectRef& object) = 0;

@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <chrono>
 #include <limits>
@@ -258,6 +260,13 @@ void AppendCsvField(std::string& out, std::string_view field) {
 // The fact's 8 input fields as a CSV record, in the reference file's column order.
 std::string FactAsCsv(const transform::FactRow& fact) {
   std::string raw;
+  if (!fact.values.empty()) {  // a configured job's row: its output values
+    for (size_t i = 0; i < fact.values.size(); ++i) {
+      if (i > 0) raw += ',';
+      AppendCsvField(raw, fact.values[i]);
+    }
+    return raw;
+  }
   AppendCsvField(raw, fact.transaction_id);
   raw += ',';
   AppendCsvField(raw, fact.customer_id);
@@ -362,8 +371,68 @@ class SqliteLoadTransaction final : public LoadTransaction {
     return Status::Ok();
   }
 
+  Status UseFactColumns(std::span<const transform::OutputColumn> columns) override {
+    EP_RETURN_IF_ERROR(CheckUsable());
+    std::string sql = "INSERT INTO fact_transactions(";
+    std::string values;
+    integer_columns_.clear();
+    for (size_t i = 0; i < columns.size(); ++i) {
+      sql += "\"" + columns[i].name + "\", ";
+      values += "?" + std::to_string(i + 1) + ", ";
+      integer_columns_.push_back(columns[i].type == transform::ColumnType::kInteger);
+    }
+    const size_t n = columns.size();
+    sql += "source_object, source_etag, load_id) VALUES(" + values + "?" + std::to_string(n + 1) +
+           ", ?" + std::to_string(n + 2) + ", ?" + std::to_string(n + 3) +
+           ") ON CONFLICT(transaction_id) DO NOTHING";
+    EP_ASSIGN_OR_RETURN(insert_values_, warehouse_.Prepared(sql));
+    Binder lineage(insert_values_, static_cast<int>(n) + 1);
+    lineage.Text(object_.key).Text(object_.etag).Text(load_id_);
+    if (lineage.rc() != SQLITE_OK) return warehouse_.Error(lineage.rc(), "bind lineage");
+    return Status::Ok();
+  }
+
+  // A configured job's facts (FactRow::values), through the statement UseFactColumns made.
+  Status AddValueFacts(std::vector<transform::FactRow>& facts) {
+    if (insert_values_ == nullptr) {
+      return Fail(Status::Internal("facts with configured columns before UseFactColumns")
+                      .At(object_.key));
+    }
+    sqlite3* db = warehouse_.db_.get();
+    for (const transform::FactRow& fact : facts) {
+      if (fact.values.size() != integer_columns_.size()) {
+        return Fail(Status::Internal("a fact has " + std::to_string(fact.values.size()) +
+                                     " values for " + std::to_string(integer_columns_.size()) +
+                                     " columns")
+                        .At(object_.key));
+      }
+      Binder b(insert_values_);
+      for (size_t i = 0; i < fact.values.size(); ++i) {
+        const std::string& v = fact.values[i];
+        int64_t number = 0;
+        const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), number);
+        if (integer_columns_[i] && ec == std::errc() && end == v.data() + v.size()) {
+          b.Int(number);
+        } else {
+          b.Text(v);
+        }
+      }
+      if (b.rc() != SQLITE_OK) return Fail(warehouse_.Error(b.rc(), "bind fact"));
+      int rc = sqlite3_step(insert_values_);
+      sqlite3_reset(insert_values_);
+      if (rc != SQLITE_DONE) return Fail(warehouse_.Error(rc, "insert fact " + fact.transaction_id));
+      if (sqlite3_changes(db) == 1) {
+        ++rows_loaded_;
+      } else {
+        EP_RETURN_IF_ERROR(RejectDuplicate(fact));
+      }
+    }
+    return Status::Ok();
+  }
+
   Status AddFacts(std::vector<transform::FactRow>& facts) override {
     EP_RETURN_IF_ERROR(CheckUsable());
+    if (!facts.empty() && !facts.front().values.empty()) return AddValueFacts(facts);
     sqlite3* db = warehouse_.db_.get();
     for (const transform::FactRow& fact : facts) {
       price_text_.clear();
@@ -522,7 +591,7 @@ class SqliteLoadTransaction final : public LoadTransaction {
   void Finish(bool committed) {
     if (!committed) warehouse_.RollbackQuietly();
     // The hot statements hold pointers into this object's strings.
-    for (sqlite3_stmt* stmt : {insert_fact_, find_fact_source_, insert_reject_}) {
+    for (sqlite3_stmt* stmt : {insert_fact_, find_fact_source_, insert_reject_, insert_values_}) {
       if (stmt == nullptr) continue;
       sqlite3_reset(stmt);
       sqlite3_clear_bindings(stmt);
@@ -539,6 +608,8 @@ class SqliteLoadTransaction final : public LoadTransaction {
   sqlite3_stmt* insert_fact_ = nullptr;
   sqlite3_stmt* find_fact_source_ = nullptr;
   sqlite3_stmt* insert_reject_ = nullptr;
+  sqlite3_stmt* insert_values_ = nullptr;  // set by UseFactColumns
+  std::vector<bool> integer_columns_;      // of insert_values_, in order
   std::string price_text_, total_text_;  // reused per row, bound SQLITE_STATIC
   int64_t rows_loaded_ = 0;
   int64_t rows_rejected_ = 0;
@@ -660,6 +731,42 @@ Status SqliteWarehouse::EnsureSchema() {
   std::string set_version = "PRAGMA user_version=" + std::to_string(kSchemaVersion);
   if (Status s = Exec(set_version.c_str(), "set schema version"); !s.ok()) return fail(s);
   if (Status s = Exec("COMMIT", "commit schema"); !s.ok()) return fail(s);
+  return Status::Ok();
+}
+
+Status SqliteWarehouse::EnsureFactColumns(std::span<const transform::OutputColumn> columns) {
+  if (load_open_) return Status::Internal("EnsureFactColumns while a load is open").At(path_);
+  EP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE", "begin fact columns"));
+  auto fail = [this](Status s) {
+    RollbackQuietly();
+    return s;
+  };
+  Result<QueryResult> info =
+      RunSql("SELECT name FROM pragma_table_info('fact_transactions')", {}, false);
+  if (!info.ok()) return fail(info.status());
+  std::vector<std::string> existing;
+  for (const auto& row : info->rows) {
+    if (row[0]) existing.push_back(*row[0]);
+  }
+  if (existing.empty()) {
+    return fail(Status::Internal("fact_transactions does not exist (EnsureSchema first)").At(path_));
+  }
+  for (const transform::OutputColumn& c : columns) {
+    // Names are checked identifiers (CheckJobSpec); SQLite compares them case-insensitively.
+    const bool present = std::any_of(existing.begin(), existing.end(), [&](const std::string& e) {
+      return e.size() == c.name.size() &&
+             std::equal(e.begin(), e.end(), c.name.begin(), [](char a, char b) {
+               return std::tolower(static_cast<unsigned char>(a)) ==
+                      std::tolower(static_cast<unsigned char>(b));
+             });
+    });
+    if (present) continue;
+    const std::string sql = "ALTER TABLE fact_transactions ADD COLUMN \"" + c.name + "\" " +
+                            (c.type == transform::ColumnType::kInteger ? "INTEGER" : "TEXT");
+    if (Status s = Exec(sql.c_str(), "add fact column " + c.name); !s.ok()) return fail(s);
+    existing.push_back(c.name);
+  }
+  if (Status s = Exec("COMMIT", "commit fact columns"); !s.ok()) return fail(s);
   return Status::Ok();
 }
 

@@ -52,6 +52,11 @@ class SqliteWarehouse final : public Warehouse {
   // Creates missing tables and indexes in one transaction. Fails with kInvalidArgument when
   // the file was written by a newer ecompipe (user_version > kSchemaVersion).
   Status EnsureSchema() override;
+  // Adds the columns of `columns` that fact_transactions lacks (INTEGER for integer columns,
+  // TEXT otherwise, as the reference columns are), in one transaction. Existing columns are
+  // kept whatever their declared type; a configured job leaves the columns it does not
+  // output NULL.
+  Status EnsureFactColumns(std::span<const transform::OutputColumn> columns) override;
 
   Result<std::optional<LedgerEntry>> FindLoad(const storage::ObjectRef& object) override;
   Result<bool> HasOtherVersion(const storage::ObjectRef& object) override;

@@ -659,3 +659,80 @@ TEST_F(SqliteWarehouseTest, DuplicateTransactionIdCountsMatchAcrossManyRows) {
 
 }  // namespace
 }  // namespace ecompipe::warehouse
+
+// ---- Configured fact columns (jobs[].output) ----
+
+namespace ecompipe::warehouse {
+namespace {
+
+using transform::ColumnType;
+using transform::OutputColumn;
+
+const std::vector<OutputColumn> kCustomColumns = {
+    {"transaction_id", "transaction_id", ColumnType::kText, 0},
+    {"buyer_email", "buyer_email", ColumnType::kText, 0},
+    {"quantity", "quantity", ColumnType::kInteger, 0},
+    {"net_amount", "net_amount", ColumnType::kDecimal, 2},
+    {"units", "units", ColumnType::kInteger, 0}};
+
+transform::FactRow ValueFact(std::string id, std::vector<std::string> values, int64_t line = 2) {
+  transform::FactRow f;
+  f.line = line;
+  f.transaction_id = std::move(id);
+  f.values = std::move(values);
+  return f;
+}
+
+TEST_F(SqliteWarehouseTest, ReferenceColumnsLeaveTheSchemaAsItWas) {
+  const std::vector<std::string> before = Rows("SELECT name, type FROM pragma_table_info('fact_transactions')");
+  ASSERT_TRUE(warehouse_->EnsureFactColumns(transform::ReferenceOutput()).ok());
+  EXPECT_EQ(Rows("SELECT name, type FROM pragma_table_info('fact_transactions')"), before);
+  EXPECT_EQ(before.size(), 16u);
+}
+
+TEST_F(SqliteWarehouseTest, ConfiguredColumnsAreAddedOnceAndLoaded) {
+  ASSERT_TRUE(warehouse_->EnsureFactColumns(kCustomColumns).ok());
+  ASSERT_TRUE(warehouse_->EnsureFactColumns(kCustomColumns).ok());  // idempotent
+  EXPECT_THAT(Rows("SELECT name, type FROM pragma_table_info('fact_transactions') "
+                   "WHERE name IN ('buyer_email', 'net_amount', 'units', 'quantity')"),
+              ElementsAre("quantity|INTEGER", "buyer_email|TEXT", "net_amount|TEXT", "units|INTEGER"));
+
+  auto load = Begin(Object("a.csv", "e1"));
+  ASSERT_TRUE(load);
+  ASSERT_TRUE(load->UseFactColumns(kCustomColumns).ok());
+  std::vector<transform::FactRow> facts = {
+      ValueFact("TXN1", {"TXN1", "ann@example.com", "3", "50.97", "12"}),
+      ValueFact("TXN2", {"TXN2", "bob@example.com", "1", "-0.50", "7"}, 3)};
+  ASSERT_TRUE(load->AddFacts(facts).ok());
+  ASSERT_TRUE(load->Commit(2).ok());
+  EXPECT_THAT(Rows("SELECT transaction_id, buyer_email, quantity, typeof(quantity), net_amount, "
+                   "units, customer_email, source_object FROM fact_transactions ORDER BY 1"),
+              ElementsAre("TXN1|ann@example.com|3|integer|50.97|12|NULL|a.csv",
+                          "TXN2|bob@example.com|1|integer|-0.50|7|NULL|a.csv"));
+}
+
+TEST_F(SqliteWarehouseTest, ConfiguredFactAlreadyLoadedBecomesADuplicateReject) {
+  ASSERT_TRUE(warehouse_->EnsureFactColumns(kCustomColumns).ok());
+  for (const char* key : {"a.csv", "b.csv"}) {
+    auto load = Begin(Object(key, "e1"));
+    ASSERT_TRUE(load);
+    ASSERT_TRUE(load->UseFactColumns(kCustomColumns).ok());
+    std::vector<transform::FactRow> facts = {
+        ValueFact("TXN1", {"TXN1", "ann@example.com", "3", "50.97", "12"})};
+    ASSERT_TRUE(load->AddFacts(facts).ok());
+    ASSERT_TRUE(load->Commit(1).ok());
+  }
+  EXPECT_EQ(Scalar("SELECT count(*) FROM fact_transactions"), "1");
+  EXPECT_EQ(Scalar("SELECT source_object, reason, raw FROM rejects"),
+            "b.csv|duplicate_transaction_id|TXN1,ann@example.com,3,50.97,12");
+}
+
+TEST_F(SqliteWarehouseTest, ValueFactsWithoutDeclaredColumnsAreABug) {
+  auto load = Begin(Object("a.csv", "e1"));
+  ASSERT_TRUE(load);
+  std::vector<transform::FactRow> facts = {ValueFact("TXN1", {"TXN1"})};
+  EXPECT_EQ(load->AddFacts(facts).code(), StatusCode::kInternal);
+}
+
+}  // namespace
+}  // namespace ecompipe::warehouse
