@@ -13,6 +13,8 @@
 #include <string_view>
 
 #include "notify/filter_policy.h"
+#include "transform/expression.h"
+#include "transform/job_spec.h"
 
 namespace ecompipe::runtime {
 namespace {
@@ -306,6 +308,249 @@ fs::path Resolve(const fs::path& dir, const std::string& p) {
   return path.is_absolute() ? path : dir / path;
 }
 
+
+Status Bool(const Reader& r, const std::string& key, bool& out) {
+  if (!r.Has(key)) return Status::Ok();
+  try {
+    out = r.Node(key).as<bool>();
+    return Status::Ok();
+  } catch (const YAML::Exception&) {
+    return r.Error(r.Node(key), "'" + r.Path(key) + "' must be true or false");
+  }
+}
+
+// A list under `key` whose items are read by `item(reader_of_item, node)`; absent keeps `out`.
+template <typename T, typename ItemFn>
+Status List(const Reader& r, const std::string& key, std::vector<T>& out, ItemFn&& item) {
+  if (!r.Has(key)) return Status::Ok();
+  const YAML::Node list = r.Node(key);
+  if (!list.IsSequence()) return r.Error(list, "'" + r.Path(key) + "' must be a list");
+  out.clear();
+  for (size_t i = 0; i < list.size(); ++i) {
+    T value;
+    EP_RETURN_IF_ERROR(item(r.Child(key).Item(list[i], i), list[i], value));
+    out.push_back(std::move(value));
+  }
+  return Status::Ok();
+}
+
+// The YAML node that a CheckJobSpec place ("validations[2].pattern", "lookups[0].columns.email")
+// names inside the job's mapping, as far as it can be followed. In a list, ".name" finds the
+// item that is the scalar `name` or a mapping with that key.
+YAML::Node LocateSpecNode(const YAML::Node& job, std::string_view place) {
+  YAML::Node node(job);
+  while (!place.empty()) {
+    if (place[0] == '.') place.remove_prefix(1);
+    if (place.empty()) break;
+    if (place[0] == '[') {
+      const size_t close = place.find(']');
+      size_t index = 0;
+      if (close == std::string_view::npos) break;
+      auto [end, ec] = std::from_chars(place.data() + 1, place.data() + close, index);
+      if (ec != std::errc() || !node.IsSequence() || index >= node.size()) break;
+      const YAML::Node seq(node);
+      node.reset(seq[index]);
+      place.remove_prefix(close + 1);
+      continue;
+    }
+    const size_t stop = std::min(place.find('.'), place.find('['));
+    const std::string key(place.substr(0, stop));
+    YAML::Node next;
+    bool found = false;
+    if (node.IsMap()) {
+      for (const auto& kv : node) {
+        if (kv.first.IsScalar() && kv.first.Scalar() == key) {
+          next.reset(kv.second);
+          found = true;
+        }
+      }
+    } else if (node.IsSequence()) {
+      for (const auto& item : node) {
+        if ((item.IsScalar() && item.Scalar() == key) || (item.IsMap() && item[key].IsDefined())) {
+          next.reset(item);
+          found = true;
+          break;
+        }
+      }
+    }
+    if (!found) break;
+    node.reset(next);
+    place.remove_prefix(stop == std::string_view::npos ? place.size() : stop);
+  }
+  return node;
+}
+
+// jobs[i]'s job specification keys (job_spec.h); each given list replaces the reference's.
+Status ParseJobSpec(const Reader& r, transform::JobSpec& spec) {
+  using transform::ColumnType;
+  std::map<std::string, int> derived_scale;
+  EP_RETURN_IF_ERROR(List(r, "columns", spec.columns,
+                          [&](const Reader& ir, const YAML::Node& n, std::string& out) -> Status {
+                            if (!n.IsScalar() || n.Scalar().empty())
+                              return ir.Error(n, "each item of '" + r.Path("columns") + "' must be a column name");
+                            out = n.Scalar();
+                            return Status::Ok();
+                          }));
+  EP_RETURN_IF_ERROR(List(r, "validations", spec.validations,
+                          [](const Reader& vr, const YAML::Node&, transform::Validation& v) -> Status {
+    EP_RETURN_IF_ERROR(vr.ExpectMap());
+    EP_RETURN_IF_ERROR(vr.CheckKeys({"name", "column", "reason", "required", "pattern", "date",
+                                     "min", "max", "unique"}));
+    EP_RETURN_IF_ERROR(vr.String("column", v.column, true));
+    v.name = v.column;
+    EP_RETURN_IF_ERROR(vr.String("name", v.name));
+    EP_RETURN_IF_ERROR(vr.String("reason", v.reason));
+    EP_RETURN_IF_ERROR(Bool(vr, "required", v.required));
+    EP_RETURN_IF_ERROR(vr.String("pattern", v.pattern));
+    if (vr.Has("pattern") && v.pattern.empty())
+      return vr.Error(vr.Node("pattern"), "'" + vr.Path("pattern") + "' must not be empty");
+    EP_RETURN_IF_ERROR(Bool(vr, "date", v.date));
+    EP_RETURN_IF_ERROR(Bool(vr, "unique", v.unique));
+    for (const char* key : {"min", "max"}) {
+      if (!vr.Has(key)) continue;
+      std::string text;
+      EP_RETURN_IF_ERROR(vr.String(key, text));
+      (std::string_view(key) == "min" ? v.min : v.max) = text;
+    }
+    return Status::Ok();
+  }));
+  EP_RETURN_IF_ERROR(List(r, "lookups", spec.lookups,
+                          [](const Reader& lr, const YAML::Node&, transform::Lookup& l) -> Status {
+    EP_RETURN_IF_ERROR(lr.ExpectMap());
+    EP_RETURN_IF_ERROR(lr.CheckKeys({"dimension", "key", "columns", "reason"}));
+    EP_RETURN_IF_ERROR(lr.String("dimension", l.dimension, true));
+    EP_RETURN_IF_ERROR(lr.String("key", l.key, true));
+    EP_RETURN_IF_ERROR(lr.String("reason", l.reason));
+    const YAML::Node cols = lr.Node("columns");
+    if (!lr.Has("columns")) return lr.Error("missing required key '" + lr.Path("columns") + "'");
+    // [a, b] keeps the names; {a: new_a} renames; a list may mix both forms.
+    const auto add = [&](const YAML::Node& k, const YAML::Node& v) -> Status {
+      if (!k.IsScalar() || k.Scalar().empty() || (v.IsDefined() && (!v.IsScalar() || v.Scalar().empty())))
+        return lr.Error(k, "'" + lr.Path("columns") + "' lists dimension columns, as [email] or {email: customer_email}");
+      l.columns.emplace_back(k.Scalar(), v.IsDefined() ? v.Scalar() : k.Scalar());
+      return Status::Ok();
+    };
+    if (cols.IsMap()) {
+      for (const auto& kv : cols) EP_RETURN_IF_ERROR(add(kv.first, kv.second));
+    } else if (cols.IsSequence()) {
+      for (const auto& item : cols) {
+        if (item.IsMap()) {
+          for (const auto& kv : item) EP_RETURN_IF_ERROR(add(kv.first, kv.second));
+        } else {
+          EP_RETURN_IF_ERROR(add(item, YAML::Node(YAML::NodeType::Undefined)));
+        }
+      }
+    } else {
+      return lr.Error(cols, "'" + lr.Path("columns") + "' lists dimension columns, as [email] or {email: customer_email}");
+    }
+    return Status::Ok();
+  }));
+  EP_RETURN_IF_ERROR(List(r, "derived", spec.derived,
+                          [](const Reader& dr, const YAML::Node&, transform::Derived& d) -> Status {
+    EP_RETURN_IF_ERROR(dr.ExpectMap());
+    EP_RETURN_IF_ERROR(dr.CheckKeys({"name", "expr", "scale", "reason"}));
+    EP_RETURN_IF_ERROR(dr.String("name", d.name, true));
+    EP_RETURN_IF_ERROR(dr.String("expr", d.expr, true));
+    EP_RETURN_IF_ERROR(dr.String("reason", d.reason));
+    int64_t scale = d.scale;
+    EP_RETURN_IF_ERROR(dr.Int("scale", scale, 0, transform::kMaxDecimalScale));
+    d.scale = static_cast<int>(scale);
+    return Status::Ok();
+  }));
+  for (const transform::Derived& d : spec.derived) derived_scale[d.name] = d.scale;
+
+  if (r.Has("classification")) {
+    // A list of bins (over total_amount, into transaction_type), or {column, output, bins}.
+    // No YAML::Node or Reader is reassigned here: assigning a YAML::Node writes into the tree.
+    const YAML::Node node = r.Node("classification");
+    const Reader cr = r.Child("classification");
+    if (node.IsMap()) {
+      EP_RETURN_IF_ERROR(cr.CheckKeys({"column", "output", "bins"}));
+      EP_RETURN_IF_ERROR(cr.String("column", spec.classify_column));
+      EP_RETURN_IF_ERROR(cr.String("output", spec.label_column));
+      if (!cr.Has("bins")) return cr.Error("missing required key '" + cr.Path("bins") + "'");
+    }
+    const YAML::Node bins = node.IsMap() ? cr.Node("bins") : node;
+    const Reader bins_reader = node.IsMap() ? cr.Child("bins") : cr;
+    const std::string bins_path = node.IsMap() ? cr.Path("bins") : r.Path("classification");
+    if (!bins.IsSequence() || bins.size() == 0)
+      return r.Error(bins, "'" + bins_path + "' must be a non-empty list of {max, label}");
+    spec.bins.clear();
+    std::optional<transform::Money> last;
+    for (size_t b = 0; b < bins.size(); ++b) {
+      Reader br = bins_reader.Item(bins[b], b);
+      EP_RETURN_IF_ERROR(br.ExpectMap());
+      EP_RETURN_IF_ERROR(br.CheckKeys({"max", "label"}));
+      transform::ClassBin bin;
+      EP_RETURN_IF_ERROR(br.String("label", bin.label, true));
+      if (br.Has("max")) {
+        std::string text;
+        EP_RETURN_IF_ERROR(br.String("max", text));
+        bin.upper = transform::ParseMoney(text);
+        if (!bin.upper) return br.Error(br.Node("max"), "'" + br.Path("max") + "': '" + text + "' is not an amount like 100.00");
+        if (last && *bin.upper <= *last) return br.Error(br.Node("max"), "'" + br.Path("max") + "': bounds must increase");
+        last = bin.upper;
+      } else if (b + 1 != bins.size()) {
+        return br.Error("only the last classification bin may omit 'max'");
+      }
+      spec.bins.push_back(std::move(bin));
+    }
+    if (spec.bins.back().upper)
+      return r.Error(bins, "the last classification bin must have no 'max' (it takes every larger total)");
+  }
+
+  EP_RETURN_IF_ERROR(List(r, "output", spec.output,
+                          [&](const Reader& orr, const YAML::Node& n, transform::OutputColumn& o) -> Status {
+    if (n.IsScalar()) {
+      o.name = o.from = n.Scalar();
+    } else {
+      EP_RETURN_IF_ERROR(orr.ExpectMap());
+      EP_RETURN_IF_ERROR(orr.CheckKeys({"name", "from", "type", "scale"}));
+      EP_RETURN_IF_ERROR(orr.String("name", o.name, true));
+      o.from = o.name;
+      EP_RETURN_IF_ERROR(orr.String("from", o.from));
+    }
+    // A derived column keeps its decimals unless a type is given.
+    if (auto it = derived_scale.find(o.from); it != derived_scale.end()) {
+      o.type = ColumnType::kDecimal;
+      o.scale = it->second;
+    }
+    if (n.IsMap() && orr.Has("type")) {
+      std::string type;
+      EP_RETURN_IF_ERROR(orr.String("type", type));
+      if (type == "text") {
+        o.type = ColumnType::kText;
+      } else if (type == "integer") {
+        o.type = ColumnType::kInteger;
+      } else if (type == "decimal") {
+        o.type = ColumnType::kDecimal;
+        if (o.scale == 0 && derived_scale.count(o.from) == 0) o.scale = 2;
+      } else {
+        return orr.Error(orr.Node("type"), "'" + orr.Path("type") + "': unknown type '" + type +
+                                               "' (allowed: text, integer, decimal)");
+      }
+    }
+    if (n.IsMap() && orr.Has("scale")) {
+      if (o.type != ColumnType::kDecimal)
+        return orr.Error(orr.Node("scale"), "'" + orr.Path("scale") + "' applies to decimal columns only");
+      int64_t scale = o.scale;
+      EP_RETURN_IF_ERROR(orr.Int("scale", scale, 0, transform::kMaxDecimalScale));
+      o.scale = static_cast<int>(scale);
+    }
+    return Status::Ok();
+  }));
+
+  if (Status s = transform::CheckJobSpec(spec); !s.ok()) {
+    const std::string place(s.place());
+    const std::string top = place.substr(0, place.find_first_of(".["));
+    const bool given = r.Has(top) || (top == "classification" && r.Has("classification"));
+    std::string msg = "'" + r.Path(place) + "': " + s.message();
+    if (!given) msg += " (in the reference job's '" + top + "'; give '" + r.Path(top) + "' to replace it)";
+    return r.Error(given ? LocateSpecNode(r.node(), place) : r.node(), msg);
+  }
+  return Status::Ok();
+}
+
 Status ParseJobs(const Reader& root, PipelineConfig& cfg) {
   const YAML::Node list = root.Node("jobs");
   if (!list.IsDefined() || list.IsNull()) return Status::Ok();
@@ -314,7 +559,8 @@ Status ParseJobs(const Reader& root, PipelineConfig& cfg) {
     Reader r = root.Child("jobs").Item(list[i], i);
     EP_RETURN_IF_ERROR(r.ExpectMap());
     EP_RETURN_IF_ERROR(r.CheckKeys(
-        {"name", "table", "on_reload", "classification", "max_record_bytes", "threads", "chunk_bytes"}));
+        {"name", "table", "on_reload", "classification", "max_record_bytes", "threads", "chunk_bytes",
+         "columns", "validations", "lookups", "derived", "output"}));
     JobConfig job;
     EP_RETURN_IF_ERROR(r.String("name", job.name, true));
     EP_RETURN_IF_ERROR(r.String("table", job.table));
@@ -332,33 +578,7 @@ Status ParseJobs(const Reader& root, PipelineConfig& cfg) {
     int64_t chunk = static_cast<int64_t>(job.spec.chunk_bytes);
     EP_RETURN_IF_ERROR(r.Int("chunk_bytes", chunk, 1, 1LL << 30));
     job.spec.chunk_bytes = static_cast<size_t>(chunk);
-    if (r.Has("classification")) {
-      YAML::Node bins = r.Node("classification");
-      if (!bins.IsSequence() || bins.size() == 0)
-        return r.Error(bins, "'" + r.Path("classification") + "' must be a non-empty list of {max, label}");
-      job.spec.bins.clear();
-      std::optional<transform::Money> last;
-      for (size_t b = 0; b < bins.size(); ++b) {
-        Reader br = r.Child("classification").Item(bins[b], b);
-        EP_RETURN_IF_ERROR(br.ExpectMap());
-        EP_RETURN_IF_ERROR(br.CheckKeys({"max", "label"}));
-        transform::ClassBin bin;
-        EP_RETURN_IF_ERROR(br.String("label", bin.label, true));
-        if (br.Has("max")) {
-          std::string text;
-          EP_RETURN_IF_ERROR(br.String("max", text));
-          bin.upper = transform::ParseMoney(text);
-          if (!bin.upper) return br.Error(br.Node("max"), "'" + br.Path("max") + "': '" + text + "' is not an amount like 100.00");
-          if (last && *bin.upper <= *last) return br.Error(br.Node("max"), "'" + br.Path("max") + "': bounds must increase");
-          last = bin.upper;
-        } else if (b + 1 != bins.size()) {
-          return br.Error("only the last classification bin may omit 'max'");
-        }
-        job.spec.bins.push_back(std::move(bin));
-      }
-      if (job.spec.bins.back().upper)
-        return r.Error(bins, "the last classification bin must have no 'max' (it takes every larger total)");
-    }
+    EP_RETURN_IF_ERROR(ParseJobSpec(r, job.spec));
     if (cfg.FindJob(job.name))
       return r.Error(r.Node("name"), "duplicate job name '" + job.name + "'");
     cfg.jobs.push_back(std::move(job));
@@ -886,10 +1106,51 @@ jobs:
     table: transactions        # loads new objects of this catalog table
     on_reload: replace         # a re-uploaded file (new ETag): replace | append | ignore
     threads: 0                 # CSV workers; 0 = one per core (results never depend on it)
-    classification:            # transaction_type by total_amount; bounds are inclusive
-      - {max: "100.00", label: Small}
-      - {max: "500.00", label: Medium}
-      - {label: Large}
+    # What the job does: the reference job, spelled out. Edit any part; each list given here
+    # replaces the built-in one (docs/configuration.md, "The job"). A row is checked in this
+    # order and rejected with the reason of the first check it fails.
+    columns: [transaction_id, customer_id, product_id, quantity, price, transaction_date,
+              payment_type, status]            # input columns, by header name
+    validations:               # required, pattern (whole value), date, min/max, unique
+      - {column: transaction_id, required: true, reason: missing_transaction_id}
+      - {name: transaction_id_format, column: transaction_id, pattern: "TXN[0-9]+",
+         reason: malformed_transaction_id}
+      - {column: customer_id, pattern: "C[0-9]+", reason: malformed_customer_id}
+      - {column: product_id, pattern: "P[0-9]+", reason: malformed_product_id}
+      - {column: quantity, pattern: "[0-9]{1,9}", min: 1, reason: invalid_quantity}
+      - {column: price, pattern: "[0-9]{1,12}(\\.[0-9]{1,2})?", reason: invalid_price}
+      - {column: transaction_date, date: true, reason: invalid_date}
+      # - {name: recent, column: transaction_date, date: true, min: "2024-01-01"}
+      - {name: transaction_id_unique, column: transaction_id, unique: true,
+         reason: duplicate_transaction_id}   # unique checks run last, in file order
+    lookups:                   # joins; a key not in the dimension rejects the row
+      - {dimension: customers, key: customer_id, columns: {email: customer_email},
+         reason: unknown_customer_id}
+      - {dimension: products, key: product_id, columns: [product_name, supplier_id],
+         reason: unknown_product_id}
+    derived:                   # exact decimals: + - * and parentheses, rounded to scale
+      - {name: total_amount, expr: "quantity * price", scale: 2, reason: total_out_of_range}
+    classification:            # a label by a numeric column; bounds are inclusive
+      column: total_amount
+      output: transaction_type
+      bins:
+        - {max: "100.00", label: Small}
+        - {max: "500.00", label: Medium}
+        - {label: Large}
+    output:                    # the fact_transactions columns, in order
+      - transaction_id
+      - customer_id
+      - customer_email
+      - product_id
+      - product_name
+      - {name: quantity, type: integer}
+      - supplier_id
+      - {name: price, type: decimal, scale: 2}
+      - transaction_date
+      - transaction_type
+      - payment_type
+      - status
+      - total_amount
 
 topics:
   - name: pipeline-status

@@ -126,6 +126,11 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Open(PipelineConfig config) {
     p->warehouse_ = std::move(wh);
   }
   EP_RETURN_IF_ERROR(p->warehouse_->EnsureSchema());
+  for (const JobConfig& job : c.jobs) {
+    if (job.spec.IsReference()) continue;
+    if (Status s = p->warehouse_->EnsureFactColumns(job.spec.output); !s.ok())
+      return std::move(s).At("job '" + job.name + "'");
+  }
   EP_ASSIGN_OR_RETURN(p->notifier_, notify::Notifier::Open(c.state.path.string(), c.topics));
   EP_ASSIGN_OR_RETURN(p->runs_, RunStore::Open(c.state.path.string()));
   EP_ASSIGN_OR_RETURN(p->state_, SqliteDb::Open(c.state.path.string()));
@@ -430,6 +435,7 @@ Result<ObjectResult> Pipeline::LoadObject(const JobConfig& job, const catalog::C
   }
   if (!begun.ok()) return begun.status();
   std::unique_ptr<warehouse::LoadTransaction> txn = std::move(*begun);
+  if (!job.spec.IsReference()) EP_RETURN_IF_ERROR(txn->UseFactColumns(job.spec.output));
   LoadSink sink(*txn, stop, ref.key);
   Result<transform::TransformStats> stats =
       transform::TransformObject(**decoded, object.schema, *dims, job.spec, ref.key, sink);

@@ -560,8 +560,12 @@ TEST(ConfigTest, AClassificationBoundMustBeAnAmount) {
 TEST(ConfigTest, AClassificationMustBeANonEmptyList) {
   EXPECT_EQ(ErrorOf("jobs:\n  - name: j\n    classification: []\n"),
             "ecompipe.yaml:3: 'jobs[0].classification' must be a non-empty list of {max, label}");
+  // A mapping is the long form {column, output, bins}.
   EXPECT_EQ(ErrorOf("jobs:\n  - name: j\n    classification: {max: 1}\n"),
-            "ecompipe.yaml:3: 'jobs[0].classification' must be a non-empty list of {max, label}");
+            "ecompipe.yaml:3: unknown key 'jobs[0].classification.max' (allowed: column, output, "
+            "bins)");
+  EXPECT_EQ(ErrorOf("jobs:\n  - name: j\n    classification: {column: total_amount}\n"),
+            "ecompipe.yaml:3: missing required key 'jobs[0].classification.bins'");
 }
 
 TEST(ConfigTest, AClassificationBinNeedsALabel) {
