@@ -9,6 +9,9 @@ namespace ecompipe::transform::internal {
 namespace {
 
 constexpr size_t kMaxQuotedValue = 64;
+// std::regex (libstdc++) matches recursively, about one stack frame per character for a
+// repeated atom: a pattern is only tried on values up to this length, longer ones fail it.
+constexpr size_t kMaxPatternValue = 4096;
 
 const std::vector<std::string> kCustomerFields = {"customer_id", "first_name", "last_name", "email",
                                                   "membership_level"};
@@ -132,6 +135,11 @@ std::optional<Problem> GeneralJob::Check(const Record& record, const Layout& lay
     const std::string& column = v.spec->column;
     if (v.spec->required && value.empty()) {
       return Problem{v.reason.c_str(), column + " is empty"};
+    }
+    if (v.pattern && value.size() > kMaxPatternValue) {
+      return Problem{v.reason.c_str(), column + " " + Quoted(value) + " is longer than " +
+                                           std::to_string(kMaxPatternValue) +
+                                           " bytes, the most a pattern checks"};
     }
     if (v.pattern && !std::regex_match(value.begin(), value.end(), *v.pattern)) {
       return Problem{v.reason.c_str(),

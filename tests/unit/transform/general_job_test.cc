@@ -233,6 +233,22 @@ TEST(GeneralJobTest, RejectDetailsNameTheCheck) {
   EXPECT_EQ(sink.facts.size(), 1u);
 }
 
+// A huge value never reaches std::regex (whose recursion would exhaust the stack).
+TEST(GeneralJobTest, PatternsCheckValuesUpTo4096Bytes) {
+  const Dimensions dims = LoadGenDimensions();
+  const std::string header =
+      "transaction_id,customer_id,product_id,quantity,price,transaction_date,payment_type,status\n";
+  const std::string row = "TXN1,C0000092,P00001,1,10.00,2023-07-15,";
+  StringInputStream in(header + row + "Credit Card" + std::string(200000, ' ') + ",x\n" + row +
+                       "Debit Card,x\n");
+  CollectingSink sink;
+  ASSERT_TRUE(TransformObject(in, {}, dims, CustomSpec(), "t.csv", sink).ok());
+  ASSERT_EQ(sink.rejects.size(), 1u);
+  EXPECT_EQ(sink.rejects[0].reason, "validation_failed:card");
+  EXPECT_NE(sink.rejects[0].detail.find("is longer than 4096 bytes"), std::string::npos);
+  EXPECT_EQ(sink.facts.size(), 1u);
+}
+
 TEST(GeneralJobTest, OverflowingDerivedColumnIsARejectWithItsReason) {
   Dimensions dims = LoadGenDimensions();
   JobSpec spec = CustomSpec();
