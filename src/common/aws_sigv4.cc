@@ -138,7 +138,9 @@ Result<SigV4Result> SignV4(const SigV4Request& request, const AwsCredentials& cr
 
   out.canonical_request = request.method + "\n" + AwsUriEncode(request.path, true) + "\n" +
                           canonical_query + "\n" + canonical_headers + "\n" + out.signed_headers +
-                          "\n" + Sha256Hex(request.payload);
+                          "\n" +
+                          (request.payload_hash.empty() ? Sha256Hex(request.payload)
+                                                        : request.payload_hash);
   const std::string date = amz_date.substr(0, 8);
   const std::string scope = date + "/" + region + "/" + service + "/aws4_request";
   out.string_to_sign =

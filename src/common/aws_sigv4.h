@@ -32,6 +32,10 @@ struct SigV4Request {
   std::vector<std::pair<std::string, std::string>> query;    // unencoded name/value pairs
   std::vector<std::pair<std::string, std::string>> headers;  // must include Host
   std::string payload;
+  // When not empty, the payload's hash as it goes into the canonical request instead of
+  // Sha256Hex(payload): S3's x-amz-content-sha256 value for a body streamed from a file, or
+  // "UNSIGNED-PAYLOAD".
+  std::string payload_hash;
 };
 
 struct SigV4Result {
