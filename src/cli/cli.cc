@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <fstream>
@@ -127,10 +128,30 @@ int CmdGenerate(const Globals& g, gen::GenerateOptions opt, const std::string& o
     if (!p.ok()) return Fail(p.status());
     pipeline = std::move(*p);
     target = pipeline->config().storage.path;
+    // An S3 bucket: the files are written to a scratch folder, then uploaded (PutObject).
+    if (pipeline->config().storage.type == "s3") {
+      std::string scratch = (fs::temp_directory_path() / "ecompipe-generate-XXXXXX").string();
+      if (!mkdtemp(scratch.data())) return Fail(Status::IoError("cannot create a scratch folder in /tmp"));
+      target = scratch;
+    }
   } else if (target.empty()) {
     return Fail(Status::InvalidArgument("give --out DIR, or --to-bucket to land the files in the pipeline's bucket"));
   }
   Result<std::vector<gen::GeneratedFile>> files = gen::Generate(opt, target);
+  const bool upload = pipeline && pipeline->config().storage.type == "s3";
+  if (upload && files.ok()) {
+    for (const gen::GeneratedFile& f : *files) {
+      Result<storage::ObjectRef> put = pipeline->store().Put(f.key, f.path);
+      if (!put.ok()) {
+        files = put.status();
+        break;
+      }
+    }
+  }
+  if (upload) {
+    std::error_code ec;
+    fs::remove_all(target, ec);
+  }
   if (!files.ok()) return Fail(files.status());
   for (const gen::GeneratedFile& f : *files) {
     int64_t faults = 0;
@@ -426,7 +447,8 @@ int CmdStatus(const Globals& g, bool json) {
   };
   Json s;
   auto objects = p.store().List("");
-  s["bucket"] = {{"path", p.config().storage.path.string()}, {"objects", objects.ok() ? objects->size() : 0}};
+  s["bucket"] = {{"path", p.s3_store() ? p.s3_store()->where() : p.config().storage.path.string()},
+                 {"objects", objects.ok() ? objects->size() : 0}};
   const auto& wc = p.config().warehouse;
   // A postgres/redshift warehouse shows its type and URL (password redacted) where sqlite shows a path.
   s["warehouse"] = {{"path", wc.type == "sqlite" ? wc.path.string() : wc.type + " " + RedactConnInfo(wc.url)},

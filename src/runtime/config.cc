@@ -920,6 +920,79 @@ Status ParseS3Endpoint(const Reader& root, PipelineConfig& cfg) {
   return Status::Ok();
 }
 
+// storage: {type: s3, …}: the bucket on an S3-compatible server and how it reports new
+// objects. Credentials may come from the environment, so they are not required here.
+Status ParseS3Storage(const Reader& s, StorageConfig& st) {
+  EP_RETURN_IF_ERROR(s.CheckKeys({"type", "bucket", "endpoint", "region", "addressing", "access_key_id",
+                                  "secret_access_key", "events"}));
+  EP_RETURN_IF_ERROR(s.String("bucket", st.bucket, true));
+  EP_RETURN_IF_ERROR(s.String("endpoint", st.endpoint));
+  if (!st.endpoint.empty() && st.endpoint.rfind("http://", 0) != 0 && st.endpoint.rfind("https://", 0) != 0)
+    return s.Error(s.Node("endpoint"), "'storage.endpoint' must start with http:// or https://");
+  EP_RETURN_IF_ERROR(s.String("region", st.region));
+  if (st.region.empty()) return s.Error(s.Node("region"), "'storage.region' must not be empty");
+  EP_RETURN_IF_ERROR(s.String("addressing", st.addressing));
+  if (!st.addressing.empty() && st.addressing != "path" && st.addressing != "virtual")
+    return s.Error(s.Node("addressing"), "'storage.addressing' must be 'path' or 'virtual'");
+  EP_RETURN_IF_ERROR(s.String("access_key_id", st.access_key_id));
+  EP_RETURN_IF_ERROR(s.String("secret_access_key", st.secret_access_key));
+  if (st.access_key_id.empty() != st.secret_access_key.empty())
+    return s.Error("give both 'storage.access_key_id' and 'storage.secret_access_key', or neither (then "
+                   "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY are used)");
+  const YAML::Node events = s.Node("events");
+  if (!events.IsDefined() || events.IsNull()) return Status::Ok();
+  if (!events.IsSequence()) return s.Error(events, "'storage.events' must be a list");
+  for (size_t i = 0; i < events.size(); ++i) {
+    Reader e = s.Child("events").Item(events[i], i);
+    EP_RETURN_IF_ERROR(e.ExpectMap());
+    S3EventSourceConfig src;
+    src.line = events[i].Mark().line + 1;
+    EP_RETURN_IF_ERROR(e.String("type", src.type, true));
+    if (std::any_of(st.events.begin(), st.events.end(), [&](const auto& o) { return o.type == src.type; }))
+      return e.Error(e.Node("type"), "a second event source of type '" + src.type + "'");
+    if (src.type == "sqs") {
+      EP_RETURN_IF_ERROR(e.CheckKeys({"type", "queue_url", "endpoint", "wait_time_seconds"}));
+      EP_RETURN_IF_ERROR(e.String("queue_url", src.queue_url, true));
+      if (src.queue_url.rfind("http://", 0) != 0 && src.queue_url.rfind("https://", 0) != 0)
+        return e.Error(e.Node("queue_url"), "'" + e.Path("queue_url") + "' must be the queue's URL (https://sqs.…)");
+      EP_RETURN_IF_ERROR(e.String("endpoint", src.endpoint));
+      int64_t wait = src.wait_time_seconds;
+      EP_RETURN_IF_ERROR(e.Int("wait_time_seconds", wait, 0, 20));
+      src.wait_time_seconds = static_cast<int>(wait);
+    } else if (src.type == "webhook") {
+      EP_RETURN_IF_ERROR(e.CheckKeys({"type", "listen", "path", "token", "token_env"}));
+      EP_RETURN_IF_ERROR(e.String("listen", src.listen));
+      const size_t colon = src.listen.rfind(':');
+      int port = -1;
+      if (colon != std::string::npos) {
+        const std::string p = src.listen.substr(colon + 1);
+        auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), port);
+        if (ec != std::errc() || end != p.data() + p.size()) port = -1;
+      }
+      if (colon == std::string::npos || colon == 0 || port < 0 || port > 65535)
+        return e.Error(e.Node("listen"), "'" + e.Path("listen") + "' must be host:port (\"127.0.0.1:9100\")");
+      EP_RETURN_IF_ERROR(e.String("path", src.path));
+      if (src.path.empty() || src.path[0] != '/')
+        return e.Error(e.Node("path"), "'" + e.Path("path") + "' must start with '/'");
+      EP_RETURN_IF_ERROR(e.String("token", src.token));
+      EP_RETURN_IF_ERROR(e.String("token_env", src.token_env));
+      if (src.token.empty() == src.token_env.empty())
+        return e.Error("give 'token_env' (the name of the variable holding the shared secret) or 'token'");
+    } else if (src.type == "reconcile") {
+      EP_RETURN_IF_ERROR(e.CheckKeys({"type", "interval_seconds", "page_size"}));
+      EP_RETURN_IF_ERROR(e.Int("interval_seconds", src.interval_seconds, 1, 86400 * 7));
+      int64_t page = src.page_size;
+      EP_RETURN_IF_ERROR(e.Int("page_size", page, 1, 1000));
+      src.page_size = static_cast<int>(page);
+    } else {
+      return e.Error(e.Node("type"), "'" + e.Path("type") + "': '" + src.type +
+                                         "' is not an event source (allowed: sqs, webhook, reconcile)");
+    }
+    st.events.push_back(std::move(src));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 const JobConfig* PipelineConfig::FindJob(const std::string& name) const {
@@ -961,12 +1034,16 @@ Result<PipelineConfig> ParseConfig(const std::string& text, const fs::path& path
     if (r.Has("storage")) {
       Reader s = r.Child("storage");
       EP_RETURN_IF_ERROR(s.ExpectMap());
-      EP_RETURN_IF_ERROR(s.CheckKeys({"type", "path", "bucket"}));
       EP_RETURN_IF_ERROR(s.String("type", cfg.storage.type));
-      if (cfg.storage.type != "local")
-        return s.Error(s.Node("type"), "'storage.type': '" + cfg.storage.type + "' is not supported (allowed: local)");
-      EP_RETURN_IF_ERROR(s.PathString("path", storage_path));
-      EP_RETURN_IF_ERROR(s.String("bucket", cfg.storage.bucket));
+      if (cfg.storage.type == "s3") {
+        EP_RETURN_IF_ERROR(ParseS3Storage(s, cfg.storage));
+      } else if (cfg.storage.type == "local") {
+        EP_RETURN_IF_ERROR(s.CheckKeys({"type", "path", "bucket"}));
+        EP_RETURN_IF_ERROR(s.PathString("path", storage_path));
+        EP_RETURN_IF_ERROR(s.String("bucket", cfg.storage.bucket));
+      } else {
+        return s.Error(s.Node("type"), "'storage.type': '" + cfg.storage.type + "' is not supported (allowed: local, s3)");
+      }
     }
     if (r.Has("state")) {
       Reader s = r.Child("state");
@@ -1039,6 +1116,9 @@ Result<PipelineConfig> ParseConfig(const std::string& text, const fs::path& path
     EP_RETURN_IF_ERROR(ParseTopics(r, cfg));
     EP_RETURN_IF_ERROR(ParseRules(r, cfg));
     EP_RETURN_IF_ERROR(ParseS3Endpoint(r, cfg));
+    if (cfg.s3_endpoint.enabled && cfg.storage.type == "s3")
+      return r.Error(r.Node("s3_endpoint"), "'s3_endpoint' serves a local bucket; with storage.type s3 "
+                                            "clients use that S3 server directly");
   } catch (const YAML::Exception& e) {
     return Status::InvalidArgument(e.msg).At(file + ":" + std::to_string(e.mark.line + 1));
   }

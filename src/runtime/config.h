@@ -22,10 +22,35 @@ namespace ecompipe::runtime {
 
 inline constexpr const char* kConfigFileName = "ecompipe.yaml";
 
+// One way for an s3 bucket to learn of new objects (docs/configuration.md, "S3 buckets").
+struct S3EventSourceConfig {
+  std::string type;                // sqs | webhook | reconcile
+  int line = 0;                    // in the configuration file, for messages
+  // sqs
+  std::string queue_url;
+  std::string endpoint;            // empty: the queue URL's host
+  int wait_time_seconds = 20;
+  // webhook
+  std::string listen = "127.0.0.1:9100";
+  std::string path = "/s3-events";
+  std::string token;               // or from the variable named by token_env
+  std::string token_env;
+  // reconcile
+  int64_t interval_seconds = 300;
+  int page_size = 1000;
+};
+
 struct StorageConfig {
-  std::string type = "local";
-  std::filesystem::path path;      // the bucket folder
+  std::string type = "local";      // local | s3
+  std::filesystem::path path;      // the bucket folder (local)
   std::string bucket = "raw-transactions";
+  // s3
+  std::string endpoint;            // empty: https://s3.<region>.amazonaws.com
+  std::string region = "us-east-1";
+  std::string addressing;          // path | virtual; empty: virtual on AWS, path elsewhere
+  std::string access_key_id;       // empty: AWS_ACCESS_KEY_ID (and AWS_SECRET_ACCESS_KEY,
+  std::string secret_access_key;   //        AWS_SESSION_TOKEN) from the environment
+  std::vector<S3EventSourceConfig> events;
 };
 
 struct StateConfig {

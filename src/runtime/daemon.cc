@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/s3/s3_endpoint.h"
+#include "runtime/s3_serve.h"
 #include "storage/local/folder_watcher.h"
 
 namespace ecompipe::runtime {
@@ -45,6 +46,7 @@ Status ProcessToQuiescence(Pipeline& p, const std::atomic<bool>& stop) {
 
 Status Serve(Pipeline& p, const std::atomic<bool>& stop) {
   EP_RETURN_IF_ERROR(p.Recover());
+  if (p.s3_store()) return ServeS3Bucket(p, stop);
   // Watch first, then scan: a file landing between the two is seen by at least one of them.
   EP_ASSIGN_OR_RETURN(auto watcher, storage::FolderWatcher::Start(
                                         p.config().storage.path,
@@ -54,7 +56,7 @@ Status Serve(Pipeline& p, const std::atomic<bool>& stop) {
   // (started above) is what turns them into events.
   std::unique_ptr<api::s3::S3Endpoint> s3;
   if (p.config().s3_endpoint.enabled) {
-    EP_ASSIGN_OR_RETURN(s3, api::s3::S3Endpoint::Start(p.config().s3_endpoint, p.store()));
+    EP_ASSIGN_OR_RETURN(s3, api::s3::S3Endpoint::Start(p.config().s3_endpoint, *p.local_store()));
   }
   EP_ASSIGN_OR_RETURN(int landed, p.ScanBucket());
   spdlog::info("Serving. bucket={} new_objects_at_start={}", p.config().storage.path.string(), landed);

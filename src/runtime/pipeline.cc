@@ -97,6 +97,27 @@ Result<storage::ObjectRef> ObjectFromEvent(const Json& event, const std::string&
   return ref;
 }
 
+// The S3 client's settings from storage: {type: s3}; credentials from the environment when
+// the configuration has none.
+storage::s3::S3Settings S3SettingsFrom(const StorageConfig& c) {
+  auto env = [](const char* name) {
+    const char* v = std::getenv(name);
+    return std::string(v ? v : "");
+  };
+  storage::s3::S3Settings s;
+  s.bucket = c.bucket;
+  s.endpoint = c.endpoint;
+  s.region = c.region;
+  // AWS prefers virtual-hosted addressing; other servers (MinIO, Ceph, moto) are usually
+  // reached by an IP or a single host name, where only path style works.
+  const std::string addressing = !c.addressing.empty() ? c.addressing : c.endpoint.empty() ? "virtual" : "path";
+  s.addressing = addressing == "virtual" ? storage::s3::Addressing::kVirtual : storage::s3::Addressing::kPath;
+  s.credentials.access_key_id = c.access_key_id.empty() ? env("AWS_ACCESS_KEY_ID") : c.access_key_id;
+  s.credentials.secret_access_key = c.access_key_id.empty() ? env("AWS_SECRET_ACCESS_KEY") : c.secret_access_key;
+  if (c.access_key_id.empty()) s.credentials.session_token = env("AWS_SESSION_TOKEN");
+  return s;
+}
+
 std::string Plural(int64_t n, const char* one, const char* many) {
   return fmt::format("{} {}", n, n == 1 ? one : many);
 }
@@ -110,7 +131,13 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Open(PipelineConfig config) {
   fs::create_directories(c.state.path.parent_path(), ec);
   if (ec) return Status::IoError("cannot create " + c.state.path.parent_path().string() + ": " + ec.message());
   if (c.warehouse.type == "sqlite") fs::create_directories(c.warehouse.path.parent_path(), ec);
-  EP_ASSIGN_OR_RETURN(p->store_, storage::LocalFolderStore::Open(c.storage.path, c.storage.bucket));
+  if (c.storage.type == "s3") {
+    EP_ASSIGN_OR_RETURN(auto s3, storage::s3::S3ObjectStore::Open(S3SettingsFrom(c.storage)));
+    p->s3_ = s3.get();
+    p->store_ = std::move(s3);
+  } else {
+    EP_ASSIGN_OR_RETURN(p->store_, storage::LocalFolderStore::Open(c.storage.path, c.storage.bucket));
+  }
   EP_ASSIGN_OR_RETURN(auto log, events::SqliteEventLog::Open(c.state.path.string()));
   p->bus_ = std::make_unique<events::EventBus>(std::move(log), c.rules, c.retry);
   EP_ASSIGN_OR_RETURN(p->catalog_, catalog::CatalogStore::Open(c.state.path.string()));
@@ -223,12 +250,26 @@ Result<int> Pipeline::ScanBucket() {
   return emitted;
 }
 
-void Pipeline::QueueLanded(const std::string& key) {
+void Pipeline::QueueLanded(const std::string& key, storage::s3::DoneCallback done) {
   {
     std::lock_guard lock(landed_mutex_);
-    landed_.push_back(key);
+    landed_.emplace_back(key, std::move(done));
   }
   bus_->Wake();
+}
+
+Result<bool> Pipeline::ReconcileStep(int page_size) {
+  if (!s3_) return Status::InvalidArgument("reconciliation applies to s3 buckets only");
+  EP_ASSIGN_OR_RETURN(storage::s3::ListPage page, s3_->ListObjectsPage("", reconcile_after_, "", page_size));
+  for (const storage::ObjectRef& o : page.objects) {
+    if (storage::s3::S3ObjectStore::IsListedObject(o.key)) EP_RETURN_IF_ERROR(EmitIfNew(o).status());
+  }
+  if (!page.is_truncated || page.objects.empty()) {
+    reconcile_after_.clear();
+    return true;
+  }
+  reconcile_after_ = page.objects.back().key;
+  return false;
 }
 
 void Pipeline::QueueRescan() {
@@ -242,13 +283,15 @@ void Pipeline::QueueRescan() {
 Status Pipeline::DrainLanded() {
   while (true) {
     std::string key;
+    storage::s3::DoneCallback done;
     bool rescan = false;
     {
       std::lock_guard lock(landed_mutex_);
       rescan = std::exchange(rescan_, false);
       if (!rescan) {
         if (landed_.empty()) return Status::Ok();
-        key = std::move(landed_.front());
+        key = std::move(landed_.front().first);
+        done = std::move(landed_.front().second);
         landed_.pop_front();
       }
     }
@@ -257,6 +300,7 @@ Status Pipeline::DrainLanded() {
     } else {
       Status s = ObjectLanded(key);
       if (!s.ok()) spdlog::error("Could not record landed object. key={} error={}", key, s.ToString());
+      if (done) done(s.ok());
     }
   }
 }

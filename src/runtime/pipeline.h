@@ -27,6 +27,8 @@
 #include "runtime/config.h"
 #include "runtime/run_store.h"
 #include "storage/local/local_folder_store.h"
+#include "storage/s3/event_source.h"
+#include "storage/s3/s3_object_store.h"
 #include "warehouse/warehouse.h"
 
 namespace ecompipe::runtime {
@@ -43,10 +45,18 @@ class Pipeline {
   Result<int> ScanBucket();
   // Emits Object Created for `key` if this version of it has not been seen yet.
   Status ObjectLanded(const std::string& key);
-  // Thread-safe hand-over from the watcher; DrainLanded() processes the queue.
-  void QueueLanded(const std::string& key);
+  // Thread-safe hand-over from the watcher and the S3 event sources; DrainLanded() processes
+  // the queue. `done`, when given, is called on the dispatcher thread after the key was
+  // handled: true once its Object Created event is durably appended, or its version was
+  // seen before, or the object is gone; false when that could not be established (S3 down).
+  void QueueLanded(const std::string& key, storage::s3::DoneCallback done = {});
   void QueueRescan();
   Status DrainLanded();
+  // One page of ListObjectsV2 reconciliation of an s3 bucket: lists up to `page_size` keys
+  // after the last key seen (StartAfter) and emits Object Created for each unseen version;
+  // at the end of the bucket the cursor starts over. Returns whether the pass reached the end.
+  // kInvalidArgument for a local bucket.
+  Result<bool> ReconcileStep(int page_size);
 
   // Runs due deliveries and notifications until nothing is due. `stop` interrupts it; a
   // load in flight is rolled back and its delivery stays pending.
@@ -63,7 +73,10 @@ class Pipeline {
   int runs_finished() const { return runs_finished_; }
   const PipelineConfig& config() const { return config_; }
   events::EventBus& bus() { return *bus_; }
-  storage::LocalFolderStore& store() { return *store_; }
+  storage::ObjectStore& store() { return *store_; }
+  storage::s3::S3ObjectStore* s3_store() { return s3_; }  // null unless storage.type is s3
+  // null unless storage.type is local
+  storage::LocalFolderStore* local_store() { return s3_ ? nullptr : static_cast<storage::LocalFolderStore*>(store_.get()); }
   warehouse::Warehouse& warehouse() { return *warehouse_; }
   RunStore& runs() { return *runs_; }
   catalog::CatalogStore& catalog() { return *catalog_; }
@@ -82,7 +95,9 @@ class Pipeline {
   Result<const transform::Dimensions*> Dimensions();
 
   PipelineConfig config_;
-  std::unique_ptr<storage::LocalFolderStore> store_;
+  std::unique_ptr<storage::ObjectStore> store_;
+  storage::s3::S3ObjectStore* s3_ = nullptr;   // store_, when it is an S3 bucket
+  std::string reconcile_after_;                // ReconcileStep's StartAfter cursor
   std::unique_ptr<events::EventBus> bus_;
   std::unique_ptr<catalog::CatalogStore> catalog_;
   std::unique_ptr<warehouse::Warehouse> warehouse_;
@@ -96,7 +111,7 @@ class Pipeline {
   uint64_t sequencer_ = 0;
 
   std::mutex landed_mutex_;
-  std::deque<std::string> landed_;
+  std::deque<std::pair<std::string, storage::s3::DoneCallback>> landed_;
   bool rescan_ = false;
 };
 
