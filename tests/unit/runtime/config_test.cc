@@ -1015,3 +1015,47 @@ TEST(ConfigTest, BadFilterPolicyAndMaxAgeAreErrors) {
 
 }  // namespace
 }  // namespace ecompipe::runtime
+
+namespace ecompipe::runtime {
+namespace {
+
+TEST(S3StorageConfigTest, ReadsBucketEndpointAndEventSources) {
+  PipelineConfig cfg = ParseOrDie(R"(
+storage:
+  type: s3
+  bucket: raw-transactions
+  endpoint: "http://127.0.0.1:9000"
+  region: eu-west-1
+  addressing: path
+  events:
+    - {type: sqs, queue_url: "http://127.0.0.1:9000/123456789012/q", wait_time_seconds: 5}
+    - {type: webhook, listen: "0.0.0.0:9100", path: /hook, token_env: TOKEN}
+    - {type: reconcile, interval_seconds: 60, page_size: 100}
+)");
+  EXPECT_EQ(cfg.storage.type, "s3");
+  EXPECT_EQ(cfg.storage.endpoint, "http://127.0.0.1:9000");
+  EXPECT_EQ(cfg.storage.region, "eu-west-1");
+  ASSERT_EQ(cfg.storage.events.size(), 3u);
+  EXPECT_EQ(cfg.storage.events[0].wait_time_seconds, 5);
+  EXPECT_EQ(cfg.storage.events[1].token_env, "TOKEN");
+  EXPECT_EQ(cfg.storage.events[2].interval_seconds, 60);
+}
+
+TEST(S3StorageConfigTest, RefusesBadS3Settings) {
+  const std::string head = "storage:\n  type: s3\n  bucket: b\n";
+  EXPECT_THAT(ErrorOf(head + "  path: bucket\n"), HasSubstr("unknown key 'storage.path'"));
+  EXPECT_THAT(ErrorOf("storage:\n  type: s3\n"), HasSubstr("missing required key 'storage.bucket'"));
+  EXPECT_THAT(ErrorOf(head + "  endpoint: minio:9000\n"), HasSubstr("http://"));
+  EXPECT_THAT(ErrorOf(head + "  addressing: dns\n"), HasSubstr("'path' or 'virtual'"));
+  EXPECT_THAT(ErrorOf(head + "  access_key_id: AKID\n"), HasSubstr("give both"));
+  EXPECT_THAT(ErrorOf(head + "  events:\n    - {type: kafka}\n"), HasSubstr("allowed: sqs, webhook, reconcile"));
+  EXPECT_THAT(ErrorOf(head + "  events:\n    - {type: sqs}\n"), HasSubstr("queue_url"));
+  EXPECT_THAT(ErrorOf(head + "  events:\n    - {type: webhook, listen: nowhere, token: t}\n"), HasSubstr("host:port"));
+  EXPECT_THAT(ErrorOf(head + "  events:\n    - {type: webhook}\n"), HasSubstr("token_env"));
+  EXPECT_THAT(ErrorOf(head + "  events:\n    - {type: reconcile}\n    - {type: reconcile}\n"),
+              HasSubstr("a second event source"));
+  EXPECT_THAT(ErrorOf("storage:\n  type: gcs\n"), HasSubstr("allowed: local, s3"));
+}
+
+}  // namespace
+}  // namespace ecompipe::runtime
