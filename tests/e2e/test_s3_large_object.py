@@ -58,7 +58,8 @@ class LargeObjectTest(PipelineTest):
         moto.start()
         s3 = moto.client("s3")
         s3.create_bucket(Bucket=BUCKET)
-        env = {**os.environ, "AWS_ACCESS_KEY_ID": moto.key_id, "AWS_SECRET_ACCESS_KEY": moto.secret}
+        os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"] = moto.key_id, moto.secret
+        env = dict(os.environ)
 
         key = s3_key(26, "large.csv")
         src = os.path.join(self.dir, "large.csv")

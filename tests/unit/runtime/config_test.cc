@@ -362,8 +362,8 @@ TEST(ConfigTest, ARequiredStringMustNotBeEmpty) {
 }
 
 TEST(ConfigTest, OnlySupportedBackendsAreAccepted) {
-  EXPECT_EQ(ErrorOf("storage:\n  type: s3\n"),
-            "ecompipe.yaml:2: 'storage.type': 's3' is not supported (allowed: local)");
+  EXPECT_EQ(ErrorOf("storage:\n  type: gcs\n"),
+            "ecompipe.yaml:2: 'storage.type': 'gcs' is not supported (allowed: local, s3)");
   EXPECT_EQ(ErrorOf("state:\n  type: postgres\n"),
             "ecompipe.yaml:2: 'state.type': 'postgres' is not supported (allowed: sqlite)");
   EXPECT_EQ(ErrorOf("warehouse:\n  type: oracle\n"),
