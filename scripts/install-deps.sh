@@ -6,7 +6,7 @@ packages=(
   python3-aiosmtpd  # the real SMTP server of tests/e2e/test_notify_email.py (runs under /usr/bin/python3)
   postgresql-15 libpq-dev  # the PostgreSQL warehouse and state store; scripts/pg-test-server.sh runs a private server
   libsqlite3-dev sqlite3 nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev
-  libsimdjson-dev zlib1g-dev libzstd-dev libcurl4-openssl-dev libssl-dev libexpat1-dev libcpp-httplib-dev
+  libsimdjson-dev zlib1g-dev libzstd-dev libcurl4-openssl-dev libssl-dev libexpat1-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libcpp-httplib-dev libtinyxml2-dev  # the S3 endpoint's HTTP server and its XML bodies
   awscli rclone  # real S3 clients of tests/e2e/test_s3_endpoint_cli.py
