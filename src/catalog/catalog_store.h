@@ -7,13 +7,15 @@
 // compression and CSV dialect do not make versions: they are per object, and every object
 // version keeps the full TableSchema it was crawled with, which is what the job reads it with.
 //
+// The store lives in the state database: an SQLite file or PostgreSQL (see common/sql_db.h).
+//
 // Objects are versions (bucket, key, ETag). For each key, the version recorded last is the
 // key's current one; ListObjects lists only current versions that crawled successfully (so an
 // object overwritten with unreadable content drops out until it is fixed).
 //
-// Several processes and connections share the database file: it runs in WAL mode with a 10 s
-// busy timeout, and every write is one BEGIN IMMEDIATE transaction. A busy database after the
-// timeout gives kUnavailable (retryable).
+// Several processes and connections share the database: every write is one transaction that
+// has the state store to itself (SQLite: BEGIN IMMEDIATE with a 10 s busy timeout; PostgreSQL:
+// an advisory lock). A busy database after the timeout gives kUnavailable (retryable).
 //
 // Thread-safety: a CatalogStore may be shared between threads (calls are serialised).
 #pragma once
@@ -31,7 +33,7 @@
 #include "storage/object_store.h"
 
 namespace ecompipe {
-class SqliteDb;
+class SqlDb;
 }
 
 namespace ecompipe::catalog {
@@ -80,10 +82,10 @@ class CatalogStore {
   };
 
  public:
-  // Opens (creating it and its parent directory if needed) the SQLite database at
-  // `sqlite_path` and creates the catalog_ tables if they are missing.
-  static Result<std::unique_ptr<CatalogStore>> Open(const std::string& sqlite_path);
-  CatalogStore(PrivateTag, std::unique_ptr<SqliteDb> db);  // use Open()
+  // Opens the state database at `location` (an SQLite file path, its directory created if
+  // needed, or a PostgreSQL URL) and creates the catalog_ tables if they are missing.
+  static Result<std::unique_ptr<CatalogStore>> Open(const std::string& location);
+  CatalogStore(PrivateTag, std::unique_ptr<SqlDb> db);  // use Open()
   ~CatalogStore();
   CatalogStore(const CatalogStore&) = delete;
   CatalogStore& operator=(const CatalogStore&) = delete;
@@ -120,7 +122,7 @@ class CatalogStore {
   Status RecordCrawlFailureLocked(const storage::ObjectRef& object, const std::string& message);
 
   std::mutex mu_;
-  std::unique_ptr<SqliteDb> db_;
+  std::unique_ptr<SqlDb> db_;
 };
 
 }  // namespace ecompipe::catalog

@@ -192,13 +192,18 @@ int CmdLoadDims(const Globals& g, const std::string& products, const std::string
 
 // --- serve / process --------------------------------------------------------------------
 
-// Runs `drive` on the pipeline with the pipeline lock held and SIGINT/SIGTERM turned into a
+// Runs `drive` on the pipeline with the pipeline lock held (SQLite state) and SIGINT/SIGTERM turned into a
 // stop request. Returns the exit code of a failure, or nullopt when `drive` succeeded.
 std::optional<int> Drive(Pipeline& pipeline,
                          const std::function<Status(Pipeline&, const std::atomic<bool>&)>& drive,
                          bool* stopped = nullptr) {
-  auto lock = runtime::PipelineLock::Acquire(pipeline.config().state.path);
-  if (!lock.ok()) return Fail(lock.status());
+  // A PostgreSQL state store is shared by design: workers coordinate through claims, not a lock.
+  std::unique_ptr<runtime::PipelineLock> held;
+  if (!pipeline.config().state.shared()) {
+    auto lock = runtime::PipelineLock::Acquire(pipeline.config().state.path);
+    if (!lock.ok()) return Fail(lock.status());
+    held = std::move(*lock);
+  }
   SignalStop signals([&pipeline] { pipeline.bus().Wake(); });
   Status s = drive(pipeline, signals.flag());
   if (stopped) *stopped = signals.flag().load();

@@ -102,7 +102,8 @@ Status EventBus::RunGroup(const TargetHandler* handler, std::span<const Delivery
     if (result.ok()) {
       s = log_->MarkDone(d.id);
     } else if (cancelled) {
-      continue;  // stopped by a signal: stays pending, runs again on the next start
+      // Stopped by a signal: stays pending, and another worker (or the next start) runs it.
+      s = log_->Release(d.id);
     } else {
       // Only failures that may go away by themselves are retried; a bad file or a bad
       // configuration becomes a dead letter at once, with its reason.

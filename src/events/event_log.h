@@ -1,7 +1,12 @@
 // The durable event log: every event is appended, with one pending delivery per matching
 // (rule, target), in a single transaction, before anything is dispatched. A delivery is
 // marked done only after its target finished, so delivery is at-least-once and targets must
-// be idempotent. Backends: SQLite (events/sqlite/), later PostgreSQL.
+// be idempotent. Backend: events/sql/ (SQLite or PostgreSQL, through common/sql_db.h).
+//
+// Several workers may share one log. Due() claims what it returns for this worker under a
+// lease (see common/worker_lease.h): other workers skip a claimed delivery until the lease
+// runs out, so a delivery runs in one worker at a time, and a worker that died loses it to the
+// next. MarkDone, MarkFailed and Release end the claim.
 //
 // Thread-safety: one EventLog per thread (each holds its own connection).
 #pragma once
@@ -54,8 +59,12 @@ class EventLog {
   // kInvalidArgument when `event` is not an object with a non-empty string "id" (and string
   // "time", "source" and "detail-type" when present) or cannot be serialised (invalid UTF-8).
   virtual Result<int64_t> Append(const Json& event, const std::vector<PlannedDelivery>& deliveries) = 0;
-  // Pending deliveries whose next attempt is due at `now_ms`, oldest first.
+  // Pending deliveries whose next attempt is due at `now_ms` and that no other worker holds
+  // under a live lease, oldest first; they are claimed for this worker (its own earlier
+  // claims included).
   virtual Result<std::vector<Delivery>> Due(int64_t now_ms, int limit) = 0;
+  // Gives up this worker's claim on a delivery that stays pending (a run stopped by a signal).
+  virtual Status Release(int64_t delivery_id) = 0;
   // MarkDone and MarkFailed return kNotFound when there is no delivery `delivery_id`.
   virtual Status MarkDone(int64_t delivery_id) = 0;
   // Records a failed attempt; `retry_at_ms` nullopt makes it a dead letter.

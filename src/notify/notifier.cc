@@ -11,6 +11,7 @@
 #include <map>
 #include <random>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "common/ids.h"
@@ -22,8 +23,11 @@
 namespace ecompipe::notify {
 namespace {
 
+// {rowid}: PostgreSQL has no implicit rowid; this column gives it one, so that "ORDER BY
+// rowid" (the order notifications were stored in) reads the same on both databases.
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS notifications (
+  {rowid}
   id TEXT PRIMARY KEY,
   topic TEXT NOT NULL,
   subscription TEXT NOT NULL,
@@ -33,8 +37,8 @@ CREATE TABLE IF NOT EXISTS notifications (
   summary TEXT NOT NULL,
   body TEXT NOT NULL,
   status TEXT NOT NULL DEFAULT 'pending',   -- pending | delivered | dead
-  attempts INTEGER NOT NULL DEFAULT 0,
-  next_attempt_ms INTEGER NOT NULL,
+  attempts BIGINT NOT NULL DEFAULT 0,
+  next_attempt_ms BIGINT NOT NULL,
   last_error TEXT,
   created_at TEXT NOT NULL,
   delivered_at TEXT,
@@ -45,9 +49,11 @@ CREATE INDEX IF NOT EXISTS notifications_due ON notifications(status, next_attem
 
 // Columns added after the first release; an older state database gains them at Open().
 constexpr std::pair<const char*, const char*> kAddedColumns[] = {
-    {"age_from_ms", "INTEGER"},      // max_age counts from here (stored, or redriven)
-    {"delivered_at_ms", "INTEGER"},  // for the per-hour rate limit
+    {"age_from_ms", "BIGINT"},       // max_age counts from here (stored, or redriven)
+    {"delivered_at_ms", "BIGINT"},   // for the per-hour rate limit
     {"digest_id", "TEXT"},           // the digest that carried it, when one did
+    {"claimed_by", "TEXT"},          // the worker sending it (several share the outbox)
+    {"lease_until", "BIGINT"},       // its claim holds until then unless renewed
 };
 
 
@@ -105,26 +111,26 @@ struct Notifier::Due {
   int64_t age_from_ms = 0;
 };
 
-Result<std::unique_ptr<Notifier>> Notifier::Open(const std::string& state_db_path,
-                                                 std::vector<Topic> topics, int max_attempts) {
-  EP_ASSIGN_OR_RETURN(auto db, SqliteDb::Open(state_db_path));
-  EP_RETURN_IF_ERROR(db->Exec(kSchema));
-  std::vector<std::string> have;
-  {
-    EP_ASSIGN_OR_RETURN(SqliteStmt q, db->Prepare("PRAGMA table_info(notifications)"));
-    while (true) {
-      EP_ASSIGN_OR_RETURN(bool row, q.Step());
-      if (!row) break;
-      have.push_back(q.Text(1));
+Result<std::unique_ptr<Notifier>> Notifier::Open(const std::string& location,
+                                                 std::vector<Topic> topics, int max_attempts,
+                                                 WorkerLease lease) {
+  EP_ASSIGN_OR_RETURN(auto db, OpenSqlDb(location));
+  EP_RETURN_IF_ERROR(db->Transaction([&]() -> Status {
+    EP_RETURN_IF_ERROR(db->ExecScript(fmt::format(
+        fmt::runtime(kSchema),
+        fmt::arg("rowid", db->postgres() ? "rowid BIGINT GENERATED ALWAYS AS IDENTITY," : ""))));
+    for (const auto& [name, type] : kAddedColumns) {
+      EP_ASSIGN_OR_RETURN(bool have, db->HasColumn("notifications", name));
+      if (have) continue;
+      EP_RETURN_IF_ERROR(db->ExecScript(std::string("ALTER TABLE notifications ADD COLUMN ") +
+                                        name + " " + type));
     }
-  }
-  for (const auto& [name, type] : kAddedColumns) {
-    if (std::find(have.begin(), have.end(), name) != have.end()) continue;
-    EP_RETURN_IF_ERROR(db->Exec(std::string("ALTER TABLE notifications ADD COLUMN ") + name + " " + type));
-  }
-  EP_RETURN_IF_ERROR(db->Exec(
-      "CREATE INDEX IF NOT EXISTS notifications_sent ON notifications(topic, subscription, delivered_at_ms)"));
-  return std::unique_ptr<Notifier>(new Notifier(std::move(db), std::move(topics), max_attempts));
+    return db->ExecScript(
+        "CREATE INDEX IF NOT EXISTS notifications_sent ON notifications(topic, subscription, "
+        "delivered_at_ms)");
+  }));
+  return std::unique_ptr<Notifier>(
+      new Notifier(std::move(db), std::move(topics), max_attempts, std::move(lease)));
 }
 
 const Subscription* Notifier::FindSubscription(const std::string& topic,
@@ -157,18 +163,15 @@ Status Notifier::Publish(const std::string& topic_name, const Json& event) {
   }
   int64_t now = NowMillis();
   return db_->Transaction([&]() -> Status {
-    EP_ASSIGN_OR_RETURN(SqliteStmt ins, db_->Prepare(
-        "INSERT INTO notifications(id, topic, subscription, type, target, event_id, summary, body,"
-        " next_attempt_ms, created_at, age_from_ms) VALUES(?,?,?,?,?,?,?,?,?,?,?) "
-        "ON CONFLICT(topic, subscription, event_id) DO NOTHING"));
     for (const Subscription& sub : topic->subscriptions) {
       if (sub.filter && !sub.filter->Matches(event)) continue;
       if (sub.filter_policy && !sub.filter_policy->Matches(event)) continue;
-      ins.Bind(1, NewUuid()).Bind(2, topic->name).Bind(3, sub.name).Bind(4, sub.type)
-          .Bind(5, sub.target).Bind(6, event_id).Bind(7, summary).Bind(8, body)
-          .Bind(9, now).Bind(10, FormatIsoMillis(now)).Bind(11, now);
-      EP_RETURN_IF_ERROR(ins.Run());
-      EP_RETURN_IF_ERROR(ins.Reset());
+      EP_RETURN_IF_ERROR(db_->Exec(
+          "INSERT INTO notifications(id, topic, subscription, type, target, event_id, summary, "
+          "body, next_attempt_ms, created_at, age_from_ms) VALUES(?,?,?,?,?,?,?,?,?,?,?) "
+          "ON CONFLICT(topic, subscription, event_id) DO NOTHING",
+          {NewUuid(), topic->name, sub.name, sub.type, sub.target, event_id, summary, body, now,
+           FormatIsoMillis(now), now}).status());
     }
     return Status::Ok();
   });
@@ -260,13 +263,12 @@ Status Notifier::Send(const Subscription* sub, const Due& first, const std::stri
 Status Notifier::MarkDelivered(const std::vector<const Due*>& items, const std::string& digest_id) {
   int64_t t = NowMillis();
   return db_->Transaction([&]() -> Status {
-    EP_ASSIGN_OR_RETURN(SqliteStmt u, db_->Prepare(
-        "UPDATE notifications SET status='delivered', attempts=attempts+1, last_error=NULL, "
-        "delivered_at=?, delivered_at_ms=?, digest_id=NULLIF(?, '') WHERE id=?"));
     for (const Due* d : items) {
-      EP_RETURN_IF_ERROR(u.Bind(1, FormatIsoMillis(t)).Bind(2, t).Bind(3, digest_id)
-                             .Bind(4, d->record.id).Run());
-      EP_RETURN_IF_ERROR(u.Reset());
+      EP_RETURN_IF_ERROR(db_->Exec(
+          "UPDATE notifications SET status='delivered', attempts=attempts+1, last_error=NULL, "
+          "delivered_at=?, delivered_at_ms=?, digest_id=NULLIF(?, ''), claimed_by=NULL, "
+          "lease_until=NULL WHERE id=?",
+          {FormatIsoMillis(t), t, digest_id, d->record.id}).status());
     }
     return Status::Ok();
   });
@@ -284,37 +286,35 @@ Status Notifier::MarkFailed(const Subscription* sub, const Due& d, const Status&
   if (too_old) error += " (max_age reached)";
   spdlog::warn("Notification not delivered. id={} subscription={} attempt={} dead={} error={}",
                n.id, n.subscription, n.attempts + 1, dead, error);
-  EP_ASSIGN_OR_RETURN(SqliteStmt u, db_->Prepare(
-      "UPDATE notifications SET status=?, attempts=attempts+1, last_error=?, next_attempt_ms=? "
-      "WHERE id=?"));
-  return u.Bind(1, dead ? "dead" : "pending").Bind(2, error).Bind(3, t + Backoff(sub ? *sub : Subscription{}, n.attempts))
-      .Bind(4, n.id).Run();
+  return db_->Exec(
+      "UPDATE notifications SET status=?, attempts=attempts+1, last_error=?, next_attempt_ms=?, "
+      "claimed_by=NULL, lease_until=NULL WHERE id=?",
+      {dead ? "dead" : "pending", error, t + Backoff(sub ? *sub : Subscription{}, n.attempts),
+       n.id}).status();
 }
 
 Result<int64_t> Notifier::SentInWindow(const std::string& topic, const Subscription& sub) {
-  EP_ASSIGN_OR_RETURN(SqliteStmt q, db_->Prepare(
+  EP_ASSIGN_OR_RETURN(SqlRows q, db_->Query(
       "SELECT count(DISTINCT COALESCE(digest_id, id)) FROM notifications "
-      "WHERE topic=? AND subscription=? AND status='delivered' AND delivered_at_ms > ?"));
-  q.Bind(1, topic).Bind(2, sub.name).Bind(3, NowMillis() - sub.rate_window_ms);
-  EP_ASSIGN_OR_RETURN(bool row, q.Step());
-  return row ? q.Int(0) : 0;
+      "WHERE topic=? AND subscription=? AND status='delivered' AND delivered_at_ms > ?",
+      {topic, sub.name, NowMillis() - sub.rate_window_ms}));
+  return q.empty() ? 0 : q.Int(0, 0);
 }
 
 Status Notifier::Hold(const Subscription& sub, const std::vector<const Due*>& items) {
   const NotificationRecord& first = items.front()->record;
-  EP_ASSIGN_OR_RETURN(SqliteStmt q, db_->Prepare(
+  EP_ASSIGN_OR_RETURN(SqlRows q, db_->Query(
       "SELECT COALESCE(min(delivered_at_ms), 0) FROM notifications "
-      "WHERE topic=? AND subscription=? AND status='delivered' AND delivered_at_ms > ?"));
-  q.Bind(1, first.topic).Bind(2, first.subscription).Bind(3, NowMillis() - sub.rate_window_ms);
-  EP_ASSIGN_OR_RETURN(bool row, q.Step());
-  int64_t until = (row ? q.Int(0) : 0) + sub.rate_window_ms + 1;
+      "WHERE topic=? AND subscription=? AND status='delivered' AND delivered_at_ms > ?",
+      {first.topic, first.subscription, NowMillis() - sub.rate_window_ms}));
+  int64_t until = (q.empty() ? 0 : q.Int(0, 0)) + sub.rate_window_ms + 1;
   return db_->Transaction([&]() -> Status {
-    EP_ASSIGN_OR_RETURN(SqliteStmt u, db_->Prepare(
-        "UPDATE notifications SET next_attempt_ms=?, last_error=? WHERE id=?"));
     for (const Due* d : items) {
-      EP_RETURN_IF_ERROR(u.Bind(1, until).Bind(2, "held back by the rate limit (max_per_hour); goes out in a digest")
-                             .Bind(3, d->record.id).Run());
-      EP_RETURN_IF_ERROR(u.Reset());
+      EP_RETURN_IF_ERROR(db_->Exec(
+          "UPDATE notifications SET next_attempt_ms=?, last_error=?, claimed_by=NULL, "
+          "lease_until=NULL WHERE id=?",
+          {until, "held back by the rate limit (max_per_hour); goes out in a digest",
+           d->record.id}).status());
     }
     return Status::Ok();
   });
@@ -323,28 +323,48 @@ Status Notifier::Hold(const Subscription& sub, const std::vector<const Due*>& it
 Result<int> Notifier::DeliverDue() {
   int64_t now = NowMillis();
   std::vector<Due> due;
-  {
-    EP_ASSIGN_OR_RETURN(SqliteStmt q, db_->Prepare(
+  // Claimed for this worker under a lease, so that workers sharing the outbox never send one
+  // notification twice (SKIP LOCKED: concurrent claimers take disjoint rows).
+  EP_RETURN_IF_ERROR(db_->ConcurrentTransaction([&]() -> Status {
+    due.clear();
+    EP_ASSIGN_OR_RETURN(SqlRows claimed, db_->Query(fmt::format(
+        "UPDATE notifications SET claimed_by = ?1, lease_until = ?2 WHERE id IN ("
+        " SELECT id FROM notifications WHERE status='pending' AND next_attempt_ms <= ?3"
+        " AND (lease_until IS NULL OR lease_until <= ?3 OR claimed_by = ?1)"
+        " ORDER BY rowid LIMIT 500{}) RETURNING id", db_->ForUpdateSkipLocked()),
+        {lease_.worker_id, now + lease_.lease_ms, now}));
+    if (claimed.empty()) return Status::Ok();
+    EP_ASSIGN_OR_RETURN(SqlRows q, db_->Query(
         "SELECT id, topic, subscription, type, target, event_id, attempts, body, "
         "COALESCE(age_from_ms, next_attempt_ms) FROM notifications "
-        "WHERE status='pending' AND next_attempt_ms <= ? ORDER BY rowid LIMIT 500"));
-    q.Bind(1, now);
-    while (true) {
-      EP_ASSIGN_OR_RETURN(bool row, q.Step());
-      if (!row) break;
+        "WHERE status='pending' AND claimed_by = ? AND lease_until = ? ORDER BY rowid",
+        {lease_.worker_id, now + lease_.lease_ms}));
+    for (size_t r = 0; r < q.size(); ++r) {
       Due d;
-      d.record.id = q.Text(0);
-      d.record.topic = q.Text(1);
-      d.record.subscription = q.Text(2);
-      d.record.type = q.Text(3);
-      d.record.target = q.Text(4);
-      d.record.event_id = q.Text(5);
-      d.record.attempts = static_cast<int>(q.Int(6));
-      d.body = q.Text(7);
-      d.age_from_ms = q.Int(8);
+      d.record.id = q.Text(r, 0);
+      d.record.topic = q.Text(r, 1);
+      d.record.subscription = q.Text(r, 2);
+      d.record.type = q.Text(r, 3);
+      d.record.target = q.Text(r, 4);
+      d.record.event_id = q.Text(r, 5);
+      d.record.attempts = static_cast<int>(q.Int(r, 6));
+      d.body = q.Text(r, 7);
+      d.age_from_ms = q.Int(r, 8);
       due.push_back(std::move(d));
     }
-  }
+    return Status::Ok();
+  }));
+  if (due.empty()) return 0;
+  // What this pass did not get to (a failing receiver's later notifications) is released at
+  // the end, so another worker need not wait for the lease to run out.
+  struct ReleaseRest {
+    Notifier* self;
+    ~ReleaseRest() {
+      (void)self->db_->Exec(
+          "UPDATE notifications SET claimed_by=NULL, lease_until=NULL "
+          "WHERE claimed_by=? AND status='pending'", {self->lease_.worker_id});
+    }
+  } release_rest{this};
   // Grouped per subscription, keeping the oldest-first order inside each group.
   std::vector<std::pair<std::string, std::vector<const Due*>>> groups;
   std::map<std::string, size_t> group_of;
@@ -407,48 +427,42 @@ Result<int> Notifier::DeliverDue() {
 }
 
 Result<int64_t> Notifier::PendingCount() {
-  EP_ASSIGN_OR_RETURN(SqliteStmt q,
-                      db_->Prepare("SELECT count(*) FROM notifications WHERE status='pending'"));
-  EP_ASSIGN_OR_RETURN(bool row, q.Step());
-  return row ? q.Int(0) : 0;
+  EP_ASSIGN_OR_RETURN(SqlRows q,
+                      db_->Query("SELECT count(*) FROM notifications WHERE status='pending'"));
+  return q.empty() ? 0 : q.Int(0, 0);
 }
 
 Result<int> Notifier::Redrive(const std::string& id) {
   int64_t now = NowMillis();
-  EP_ASSIGN_OR_RETURN(SqliteStmt u, db_->Prepare(
+  EP_ASSIGN_OR_RETURN(int64_t changed, db_->Exec(
       "UPDATE notifications SET status='pending', attempts=0, next_attempt_ms=?, age_from_ms=? "
-      "WHERE status='dead' AND (? = '' OR id = ?)"));
-  EP_RETURN_IF_ERROR(u.Bind(1, now).Bind(2, now).Bind(3, id).Bind(4, id).Run());
-  EP_ASSIGN_OR_RETURN(SqliteStmt c, db_->Prepare("SELECT changes()"));
-  EP_ASSIGN_OR_RETURN(bool row, c.Step());
-  return row ? static_cast<int>(c.Int(0)) : 0;
+      "WHERE status='dead' AND (? = '' OR id = ?)", {now, now, id, id}));
+  return static_cast<int>(changed);
 }
 
 Result<std::vector<NotificationRecord>> Notifier::List(int limit, const std::string& status) {
-  EP_ASSIGN_OR_RETURN(SqliteStmt q, db_->Prepare(
+  EP_ASSIGN_OR_RETURN(SqlRows q, db_->Query(
       "SELECT id, topic, subscription, type, target, event_id, status, attempts, "
       "COALESCE(last_error,''), created_at, COALESCE(delivered_at,''), summary, "
       "COALESCE(digest_id,'') FROM notifications WHERE (?1 = '' OR status = ?1) "
-      "ORDER BY rowid DESC LIMIT ?2"));
-  q.Bind(1, status).Bind(2, static_cast<int64_t>(limit));
+      "ORDER BY rowid DESC LIMIT ?2",
+      {status, int64_t{limit}}));
   std::vector<NotificationRecord> out;
-  while (true) {
-    EP_ASSIGN_OR_RETURN(bool row, q.Step());
-    if (!row) break;
+  for (size_t r = 0; r < q.size(); ++r) {
     NotificationRecord n;
-    n.id = q.Text(0);
-    n.topic = q.Text(1);
-    n.subscription = q.Text(2);
-    n.type = q.Text(3);
-    n.target = q.Text(4);
-    n.event_id = q.Text(5);
-    n.status = q.Text(6);
-    n.attempts = static_cast<int>(q.Int(7));
-    n.last_error = q.Text(8);
-    n.created_at = q.Text(9);
-    n.delivered_at = q.Text(10);
-    n.summary = q.Text(11);
-    n.digest_id = q.Text(12);
+    n.id = q.Text(r, 0);
+    n.topic = q.Text(r, 1);
+    n.subscription = q.Text(r, 2);
+    n.type = q.Text(r, 3);
+    n.target = q.Text(r, 4);
+    n.event_id = q.Text(r, 5);
+    n.status = q.Text(r, 6);
+    n.attempts = static_cast<int>(q.Int(r, 7));
+    n.last_error = q.Text(r, 8);
+    n.created_at = q.Text(r, 9);
+    n.delivered_at = q.Text(r, 10);
+    n.summary = q.Text(r, 11);
+    n.digest_id = q.Text(r, 12);
     out.push_back(std::move(n));
   }
   return out;

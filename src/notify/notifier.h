@@ -15,8 +15,14 @@
 // Subscription types: `log` (a JSON line in a file), `webhook` (HTTP POST of the event JSON,
 // HMAC-signed when a secret is set), `email` (SMTP, see email_message.h), `sns` (SNS Publish
 // with SigV4). Secrets (SMTP password, webhook secret, AWS keys) live in the configuration or
-// the environment, never in the outbox, and are never logged. Thread-safety: one Notifier per
-// thread.
+// the environment, never in the outbox, and are never logged.
+//
+// The outbox lives in the state database (SQLite or PostgreSQL). Workers sharing it claim due
+// notifications under a lease before sending, so each goes out from one worker; a worker that
+// dies mid-send loses its claims when the lease runs out (the notification may then go out
+// twice; its stable id lets receivers drop the copy). The rate limit is counted from the
+// shared outbox, but two workers sending at the same moment may each use the last slot.
+// Thread-safety: one Notifier per thread.
 #pragma once
 
 #include <cstdint>
@@ -26,7 +32,8 @@
 #include <vector>
 
 #include "common/json.h"
-#include "common/sqlite_db.h"
+#include "common/sql_db.h"
+#include "common/worker_lease.h"
 #include "events/event_pattern.h"
 #include "notify/smtp_send.h"
 #include "notify/sns_publish.h"
@@ -86,8 +93,10 @@ struct NotificationRecord {
 class Notifier {
  public:
   // `max_attempts` 0: retries are bounded by each subscription's max_age only.
-  static Result<std::unique_ptr<Notifier>> Open(const std::string& state_db_path,
-                                                std::vector<Topic> topics, int max_attempts = 0);
+  // `location`: an SQLite file path or a PostgreSQL URL (see OpenSqlDb).
+  static Result<std::unique_ptr<Notifier>> Open(const std::string& location,
+                                                std::vector<Topic> topics, int max_attempts = 0,
+                                                WorkerLease lease = {});
 
   // Stores one notification per subscription of `topic` whose filter and filter policy match
   // `event`, all in one transaction; one already stored for the same (topic, subscription,
@@ -111,8 +120,10 @@ class Notifier {
 
  private:
   struct Due;
-  Notifier(std::unique_ptr<SqliteDb> db, std::vector<Topic> topics, int max_attempts)
-      : db_(std::move(db)), topics_(std::move(topics)), max_attempts_(max_attempts) {}
+  Notifier(std::unique_ptr<SqlDb> db, std::vector<Topic> topics, int max_attempts,
+           WorkerLease lease)
+      : db_(std::move(db)), topics_(std::move(topics)), max_attempts_(max_attempts),
+        lease_(std::move(lease)) {}
   const Subscription* FindSubscription(const std::string& topic, const std::string& name) const;
   Status Send(const Subscription* sub, const Due& first, const std::string& delivery_id,
               const std::vector<Json>& events, bool digest);
@@ -121,9 +132,10 @@ class Notifier {
   Status Hold(const Subscription& sub, const std::vector<const Due*>& items);
   Result<int64_t> SentInWindow(const std::string& topic, const Subscription& sub);
 
-  std::unique_ptr<SqliteDb> db_;
+  std::unique_ptr<SqlDb> db_;
   std::vector<Topic> topics_;
   int max_attempts_;
+  WorkerLease lease_;
 };
 
 }  // namespace ecompipe::notify

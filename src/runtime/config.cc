@@ -12,6 +12,7 @@
 #include <sstream>
 #include <string_view>
 
+#include "common/sql_db.h"
 #include "notify/filter_policy.h"
 #include "transform/expression.h"
 #include "transform/job_spec.h"
@@ -1048,11 +1049,25 @@ Result<PipelineConfig> ParseConfig(const std::string& text, const fs::path& path
     if (r.Has("state")) {
       Reader s = r.Child("state");
       EP_RETURN_IF_ERROR(s.ExpectMap());
-      EP_RETURN_IF_ERROR(s.CheckKeys({"type", "path"}));
+      EP_RETURN_IF_ERROR(s.CheckKeys({"type", "path", "url", "lease_seconds", "worker_id"}));
       EP_RETURN_IF_ERROR(s.String("type", cfg.state.type));
-      if (cfg.state.type != "sqlite")
-        return s.Error(s.Node("type"), "'state.type': '" + cfg.state.type + "' is not supported (allowed: sqlite)");
+      if (cfg.state.type != "sqlite" && cfg.state.type != "postgres")
+        return s.Error(s.Node("type"), "'state.type': '" + cfg.state.type + "' is not supported (allowed: sqlite, postgres)");
+      if (cfg.state.type == "sqlite" && s.Has("url"))
+        return s.Error(s.Node("url"), "'state.url' is for type postgres; an sqlite state store takes 'path'");
+      if (cfg.state.type == "postgres" && s.Has("path"))
+        return s.Error(s.Node("path"), "'state.path' is for type sqlite; a postgres state store takes 'url'");
       EP_RETURN_IF_ERROR(s.PathString("path", state_path));
+      EP_RETURN_IF_ERROR(s.String("url", cfg.state.url));
+      if (cfg.state.type == "postgres") {
+        if (cfg.state.url.empty()) cfg.state.url = "postgresql://";  // PG* variables, ~/.pgpass
+        if (!IsPostgresUrl(cfg.state.url))
+          return s.Error(s.Node("url"), "'state.url' must start with postgresql:// or postgres://");
+      }
+      int64_t lease_seconds = cfg.state.lease_ms / 1000;
+      EP_RETURN_IF_ERROR(s.Int("lease_seconds", lease_seconds, 1, 3600));
+      cfg.state.lease_ms = lease_seconds * 1000;
+      EP_RETURN_IF_ERROR(s.String("worker_id", cfg.state.worker_id));
     }
     if (r.Has("warehouse")) {
       Reader s = r.Child("warehouse");
@@ -1167,6 +1182,11 @@ storage:
 state:
   type: sqlite
   path: .ecompipe/state.db
+  # Several `ecompipe serve` workers (on one or more machines) share one pipeline through
+  # PostgreSQL; each claims work under a lease it renews while working:
+  # type: postgres
+  # url: postgresql://ecompipe@db.example/ecompipe   # or PG* variables and ~/.pgpass
+  # lease_seconds: 30
 
 # The star schema: dim_products, dim_customers, fact_transactions, rejects, load_ledger.
 warehouse:

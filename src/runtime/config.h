@@ -54,8 +54,15 @@ struct StorageConfig {
 };
 
 struct StateConfig {
-  std::string type = "sqlite";
-  std::filesystem::path path;      // event log, catalog, runs, notifications
+  std::string type = "sqlite";     // "sqlite" (one process) | "postgres" (several workers)
+  std::filesystem::path path;      // sqlite: event log, catalog, runs, notifications, claims
+  std::string url;                 // postgres: libpq URL; "postgresql://" takes PG* and ~/.pgpass
+  int64_t lease_ms = 30'000;       // how long a worker's claims hold without renewal
+  std::string worker_id;           // empty: "<host>:<pid>:<random>"
+
+  bool shared() const { return type == "postgres"; }
+  // What OpenSqlDb() takes: the SQLite file path or the PostgreSQL URL.
+  std::string Location() const { return shared() ? url : path.string(); }
 };
 
 struct WarehouseConfig {

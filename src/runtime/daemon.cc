@@ -41,6 +41,7 @@ Status ProcessToQuiescence(Pipeline& p, const std::atomic<bool>& stop) {
   EP_RETURN_IF_ERROR(p.Recover());
   EP_ASSIGN_OR_RETURN(int landed, p.ScanBucket());
   spdlog::info("Bucket scanned. new_objects={}", landed);
+  EP_RETURN_IF_ERROR(p.ReapAbandoned(stop));
   return p.RunUntilIdle(stop);
 }
 
@@ -61,7 +62,8 @@ Status Serve(Pipeline& p, const std::atomic<bool>& stop) {
   EP_ASSIGN_OR_RETURN(int landed, p.ScanBucket());
   spdlog::info("Serving. bucket={} new_objects_at_start={}", p.config().storage.path.string(), landed);
   while (!stop.load()) {
-    Status s = p.RunUntilIdle(stop);
+    Status s = p.ReapAbandoned(stop);
+    if (s.ok()) s = p.RunUntilIdle(stop);
     if (!s.ok()) spdlog::error("Dispatch round failed; retrying shortly. error={}", s.ToString());
     int64_t wait_ms = s.ok() ? 1000 : 2000;
     Result<std::optional<int64_t>> next = p.NextDueInMs();

@@ -11,7 +11,8 @@
 namespace ecompipe::runtime {
 
 // Holds an exclusive lock on a pipeline's state folder, so that two `serve`/`process`
-// processes never drive one pipeline at once. Released when destroyed.
+// processes never drive one SQLite-backed pipeline at once. Released when destroyed. (With a
+// PostgreSQL state store, workers share the pipeline through claims instead.)
 class PipelineLock {
  public:
   // kUnavailable naming the holder's pid when another process holds it.

@@ -13,7 +13,8 @@
 #include "catalog/crawler.h"
 #include "common/ids.h"
 #include "common/time_util.h"
-#include "events/sqlite/sqlite_event_log.h"
+#include "common/aws_sigv4.h"
+#include "events/sql/sql_event_log.h"
 #include "notify/http_post.h"
 #include "storage/compression.h"
 #include "transform/transaction_job.h"
@@ -30,7 +31,7 @@ CREATE TABLE IF NOT EXISTS seen_objects (
   bucket TEXT NOT NULL,
   key TEXT NOT NULL,
   etag TEXT NOT NULL,
-  size INTEGER NOT NULL,
+  size BIGINT NOT NULL,
   first_seen TEXT NOT NULL,
   PRIMARY KEY(bucket, key, etag)
 );
@@ -86,6 +87,16 @@ class LoadSink : public transform::RowSink {
 
 const std::atomic<bool> kNeverStop{false};
 
+// The Object Created event id of one object version: the same in every worker, so that workers
+// that notice one landing at the same time append one event (the log refuses a second id).
+std::string ObjectCreatedId(const storage::ObjectRef& o) {
+  std::string h = Sha256Hex(o.bucket + '\n' + o.key + '\n' + o.etag);
+  h[12] = '5';                                   // a name-based UUID (version 5 layout)
+  h[16] = "89ab"[h[16] % 4];                     // RFC 4122 variant
+  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +
+         "-" + h.substr(20, 12);
+}
+
 Result<storage::ObjectRef> ObjectFromEvent(const Json& event, const std::string& bucket) {
   const Json& detail = event.value("detail", Json::object());
   if (!detail.contains("object") || !detail["object"].contains("key"))
@@ -128,9 +139,14 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Open(PipelineConfig config) {
   std::unique_ptr<Pipeline> p(new Pipeline(std::move(config)));
   const PipelineConfig& c = p->config_;
   std::error_code ec;
-  fs::create_directories(c.state.path.parent_path(), ec);
-  if (ec) return Status::IoError("cannot create " + c.state.path.parent_path().string() + ": " + ec.message());
+  if (!c.state.shared()) {
+    fs::create_directories(c.state.path.parent_path(), ec);
+    if (ec) return Status::IoError("cannot create " + c.state.path.parent_path().string() + ": " + ec.message());
+  }
   if (c.warehouse.type == "sqlite") fs::create_directories(c.warehouse.path.parent_path(), ec);
+  p->lease_.lease_ms = c.state.lease_ms;
+  if (!c.state.worker_id.empty()) p->lease_.worker_id = c.state.worker_id;
+  const std::string state = c.state.Location();
   if (c.storage.type == "s3") {
     EP_ASSIGN_OR_RETURN(auto s3, storage::s3::S3ObjectStore::Open(S3SettingsFrom(c.storage)));
     p->s3_ = s3.get();
@@ -138,9 +154,9 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Open(PipelineConfig config) {
   } else {
     EP_ASSIGN_OR_RETURN(p->store_, storage::LocalFolderStore::Open(c.storage.path, c.storage.bucket));
   }
-  EP_ASSIGN_OR_RETURN(auto log, events::SqliteEventLog::Open(c.state.path.string()));
+  EP_ASSIGN_OR_RETURN(auto log, events::SqlEventLog::Open(state, p->lease_));
   p->bus_ = std::make_unique<events::EventBus>(std::move(log), c.rules, c.retry);
-  EP_ASSIGN_OR_RETURN(p->catalog_, catalog::CatalogStore::Open(c.state.path.string()));
+  EP_ASSIGN_OR_RETURN(p->catalog_, catalog::CatalogStore::Open(state));
   if (c.warehouse.type == "sqlite") {
     EP_ASSIGN_OR_RETURN(auto wh, warehouse::SqliteWarehouse::Open(c.warehouse.path.string()));
     p->warehouse_ = std::move(wh);
@@ -158,10 +174,11 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Open(PipelineConfig config) {
     if (Status s = p->warehouse_->EnsureFactColumns(job.spec.output); !s.ok())
       return std::move(s).At("job '" + job.name + "'");
   }
-  EP_ASSIGN_OR_RETURN(p->notifier_, notify::Notifier::Open(c.state.path.string(), c.topics));
-  EP_ASSIGN_OR_RETURN(p->runs_, RunStore::Open(c.state.path.string()));
-  EP_ASSIGN_OR_RETURN(p->state_, SqliteDb::Open(c.state.path.string()));
-  EP_RETURN_IF_ERROR(p->state_->Exec(kStateSchema));
+  EP_ASSIGN_OR_RETURN(p->notifier_, notify::Notifier::Open(state, c.topics, 0, p->lease_));
+  EP_ASSIGN_OR_RETURN(p->runs_, RunStore::Open(state, p->lease_));
+  EP_ASSIGN_OR_RETURN(p->claims_, WorkClaims::Open(state, p->lease_));
+  EP_ASSIGN_OR_RETURN(p->state_, OpenSqlDb(state));
+  EP_RETURN_IF_ERROR(p->state_->Transaction([&] { return p->state_->ExecScript(kStateSchema); }));
   p->RegisterTargets();
   EP_RETURN_IF_ERROR(p->bus_->CheckTargets());
   return p;
@@ -197,8 +214,16 @@ void Pipeline::RegisterTargets() {
 }
 
 Status Pipeline::Recover() {
+  const bool shared = config_.state.shared();
+  // Under the pipeline lock (SQLite) no other process is alive: whatever is claimed was
+  // claimed by a process that exited, and waiting for its leases would only delay the work.
+  if (!shared) EP_RETURN_IF_ERROR(claims_->ReleaseAll());
+  if (!keeper_) {
+    EP_ASSIGN_OR_RETURN(keeper_, LeaseKeeper::Start(config_.state.Location(), lease_));
+  }
+  if (shared) spdlog::info("Worker joined the shared pipeline. worker={} lease_ms={}", lease_.worker_id, lease_.lease_ms);
   EP_ASSIGN_OR_RETURN(std::vector<RunRecord> interrupted,
-                      runs_->FailInterrupted("interrupted: the process running it exited"));
+                      runs_->FailInterrupted("interrupted: the process running it exited", shared));
   for (const RunRecord& r : interrupted) {
     spdlog::warn("Run was interrupted; marked FAILED, its start will be retried. run_id={} job={}",
                  r.run_id, r.job);
@@ -219,25 +244,26 @@ Status Pipeline::ObjectLanded(const std::string& key) {
 
 Result<bool> Pipeline::EmitIfNew(const storage::ObjectRef& o) {
   {
-    EP_ASSIGN_OR_RETURN(SqliteStmt q, state_->Prepare(
-        "SELECT 1 FROM seen_objects WHERE bucket=? AND key=? AND etag=?"));
-    q.Bind(1, o.bucket).Bind(2, o.key).Bind(3, o.etag);
-    EP_ASSIGN_OR_RETURN(bool seen, q.Step());
-    if (seen) return false;
+    EP_ASSIGN_OR_RETURN(SqlRows seen, state_->Query(
+        "SELECT 1 FROM seen_objects WHERE bucket=? AND key=? AND etag=?", {o.bucket, o.key, o.etag}));
+    if (!seen.empty()) return false;
   }
   // The event is appended before the object is marked seen: a crash in between emits it
   // again at the next start, which targets absorb (at-least-once, idempotent targets).
   std::string sequencer = fmt::format("{:012X}{:04X}", NowMillis(), (sequencer_++) & 0xffff);
-  EP_RETURN_IF_ERROR(bus_->Put(events::ObjectCreatedEvent(config_.origin, o.bucket, o.key, o.size,
-                                                         o.etag, "PutObject", sequencer))
-                         .status());
-  EP_ASSIGN_OR_RETURN(SqliteStmt ins, state_->Prepare(
-      "INSERT OR IGNORE INTO seen_objects(bucket, key, etag, size, first_seen) VALUES(?,?,?,?,?)"));
-  spdlog::info("Object landed. key={} etag={} size={}", o.key, o.etag, o.size);
-  EP_RETURN_IF_ERROR(ins.Bind(1, o.bucket).Bind(2, o.key).Bind(3, o.etag)
-                         .Bind(4, static_cast<int64_t>(o.size)).Bind(5, FormatIsoMillis(NowMillis()))
-                         .Run());
-  return true;
+  Json event = events::ObjectCreatedEvent(config_.origin, o.bucket, o.key, o.size, o.etag,
+                                          "PutObject", sequencer);
+  event["id"] = ObjectCreatedId(o);
+  Result<int64_t> put = bus_->Put(event);
+  // Another worker noticed the same landing first: its event stands for both.
+  const bool emitted = put.ok();
+  if (!put.ok() && put.status().code() != StatusCode::kAlreadyExists) return put.status();
+  if (emitted) spdlog::info("Object landed. key={} etag={} size={}", o.key, o.etag, o.size);
+  EP_RETURN_IF_ERROR(state_->Exec(
+      "INSERT INTO seen_objects(bucket, key, etag, size, first_seen) VALUES(?,?,?,?,?) "
+      "ON CONFLICT DO NOTHING",
+      {o.bucket, o.key, o.etag, static_cast<int64_t>(o.size), FormatIsoMillis(NowMillis())}).status());
+  return emitted;
 }
 
 Result<int> Pipeline::ScanBucket() {
@@ -488,7 +514,17 @@ Result<ObjectResult> Pipeline::LoadObject(const JobConfig& job, const catalog::C
     if (stats.status().code() == StatusCode::kCancelled || stats.status().retryable()) return stats.status();
     return failed(stats.status());
   }
-  EP_ASSIGN_OR_RETURN(warehouse::LoadCounts counts, txn->Commit(stats->rows_read));
+  Result<warehouse::LoadCounts> committed = txn->Commit(stats->rows_read);
+  if (committed.status().code() == StatusCode::kAlreadyExists) {
+    // Another worker's load of this version committed first (the ledger refused the second
+    // row): the load happened once, which is the point, not a failure.
+    r.status = "skipped";
+    r.message = "already loaded by another worker: " + committed.status().message();
+    spdlog::info("Object was loaded by another worker meanwhile. key={} etag={}", ref.key, ref.etag);
+    return r;
+  }
+  if (!committed.ok()) return committed.status();
+  const warehouse::LoadCounts& counts = *committed;
   r.status = "loaded";
   r.rows_read = stats->rows_read;
   r.rows_loaded = counts.rows_loaded;
@@ -538,7 +574,28 @@ Result<RunRecord> Pipeline::RunJob(const JobConfig& job, int triggers, const std
       break;
     }
     if (*done) continue;  // this version was loaded (or failed, or ignored) before
-    Result<ObjectResult> r = LoadObject(job, object, run.run_id, stop);
+    // Another worker loading it now finishes it, or, if it dies, leaves a claim that runs out
+    // and ReapAbandoned() hands to the next run.
+    Result<bool> claimed = claims_->TryClaim(job.name, object.object);
+    if (!claimed.ok()) {
+      infra = claimed.status();
+      break;
+    }
+    if (!*claimed) {
+      spdlog::info("Object is being loaded by another worker. key={}", object.object.key);
+      continue;
+    }
+    // It may have committed between the ledger check and the claim.
+    done = warehouse_->FindLoad(object.object);
+    Result<ObjectResult> r = done.ok() && *done ? Result<ObjectResult>(ObjectResult{})
+                             : done.ok()        ? LoadObject(job, object, run.run_id, stop)
+                                                : Result<ObjectResult>(done.status());
+    Status released = claims_->Release(object.object);
+    if (r.ok() && r->status.empty()) {
+      if (!released.ok()) spdlog::warn("Could not release a claim. key={} error={}", object.object.key, released.ToString());
+      continue;
+    }
+    if (r.ok() && !released.ok()) r = released;
     if (!r.ok()) {
       if (r.status().code() == StatusCode::kCancelled) {
         cancelled = true;
@@ -585,6 +642,34 @@ Result<RunRecord> Pipeline::RunJob(const JobConfig& job, int triggers, const std
   // An infrastructure failure (warehouse down) makes the delivery retry with backoff.
   if (!infra.ok() && infra.retryable()) return infra;
   return run;
+}
+
+Status Pipeline::ReapAbandoned(const std::atomic<bool>& stop) {
+  if (!config_.state.shared()) return Status::Ok();
+  EP_ASSIGN_OR_RETURN(std::vector<RunRecord> interrupted,
+                      runs_->FailInterrupted("interrupted: the worker running it stopped renewing its lease", true));
+  for (const RunRecord& r : interrupted) {
+    spdlog::warn("A worker's run was abandoned; marked FAILED. run_id={} job={}", r.run_id, r.job);
+    ++failed_runs_;
+    EP_RETURN_IF_ERROR(EmitJobState(r, "FAILED", r.message));
+  }
+  EP_ASSIGN_OR_RETURN(std::vector<std::string> jobs, claims_->AbandonedJobs());
+  for (const std::string& name : jobs) {
+    if (stop.load()) break;
+    if (!config_.FindJob(name)) continue;
+    // A durable job start, dispatched (and retried) like any other, rather than a run here:
+    // a run that failed now would leave nothing behind to try again. The claims go after the
+    // start is in the log; a crash in between only makes a second, harmless start.
+    spdlog::warn("Objects claimed by a worker that stopped renewing its lease; starting their job. job={}", name);
+    Json event = events::MakeEvent(config_.origin, "ecompipe.runtime", "Abandoned Work Found",
+                                   Json::array(), {{"jobName", name}, {"reason", "object claims ran out"}});
+    EP_RETURN_IF_ERROR(bus_->WithLog([&](events::EventLog& log) {
+      return log.Append(event, {{"abandoned-object-claims", events::Target{"start_job", name}}}).status();
+    }));
+    EP_RETURN_IF_ERROR(claims_->DropAbandoned(name));
+    bus_->Wake();
+  }
+  return Status::Ok();
 }
 
 Status Pipeline::UpsertDimension(const events::Delivery& d, const std::atomic<bool>&) {

@@ -11,6 +11,10 @@
 //
 // A Pipeline is driven from one thread (the dispatcher); ObjectLanded() may be called from
 // that thread only, too: the watcher hands keys over through QueueLanded().
+//
+// With a PostgreSQL state store, several processes (workers, possibly on several machines)
+// drive one pipeline: each claims deliveries, notifications and objects to load under a lease
+// (see work_claims.h, lease_keeper.h); the warehouse's ledger keeps loads exactly-once.
 #pragma once
 
 #include <atomic>
@@ -21,11 +25,13 @@
 #include <string>
 
 #include "catalog/catalog_store.h"
-#include "common/sqlite_db.h"
+#include "common/sql_db.h"
 #include "events/event_bus.h"
 #include "notify/notifier.h"
 #include "runtime/config.h"
+#include "runtime/lease_keeper.h"
 #include "runtime/run_store.h"
+#include "runtime/work_claims.h"
 #include "storage/local/local_folder_store.h"
 #include "storage/s3/event_source.h"
 #include "storage/s3/s3_object_store.h"
@@ -38,8 +44,16 @@ class Pipeline {
   // Opens the bucket, state store and warehouse, creating what is missing.
   static Result<std::unique_ptr<Pipeline>> Open(PipelineConfig config);
 
-  // Marks runs that a killed process left running as FAILED (with their notification).
+  // Called once by whatever drives the pipeline, before anything else. Marks runs that a
+  // killed process left running as FAILED (with their notification) and starts renewing this
+  // worker's leases. SQLite (the caller holds the pipeline lock, so no other process is alive):
+  // every claim is freed and every unfinished run failed. PostgreSQL: only runs whose lease
+  // ran out.
   Status Recover();
+  // Work that dead workers left (PostgreSQL): fails their runs once their leases ran out and
+  // runs each job that has an object whose claim ran out. Cheap when there is none; the serve
+  // loop calls it every round.
+  Status ReapAbandoned(const std::atomic<bool>& stop);
   // Emits Object Created for every object whose (key, ETag) has not been seen; returns how
   // many. This is how files that landed while ecompipe was down are picked up.
   Result<int> ScanBucket();
@@ -79,6 +93,7 @@ class Pipeline {
   storage::LocalFolderStore* local_store() { return s3_ ? nullptr : static_cast<storage::LocalFolderStore*>(store_.get()); }
   warehouse::Warehouse& warehouse() { return *warehouse_; }
   RunStore& runs() { return *runs_; }
+  WorkClaims& claims() { return *claims_; }
   catalog::CatalogStore& catalog() { return *catalog_; }
   notify::Notifier& notifier() { return *notifier_; }
 
@@ -103,7 +118,10 @@ class Pipeline {
   std::unique_ptr<warehouse::Warehouse> warehouse_;
   std::unique_ptr<notify::Notifier> notifier_;
   std::unique_ptr<RunStore> runs_;
-  std::unique_ptr<SqliteDb> state_;            // seen_objects
+  std::unique_ptr<SqlDb> state_;               // seen_objects
+  std::unique_ptr<WorkClaims> claims_;
+  std::unique_ptr<LeaseKeeper> keeper_;        // while a driver runs the pipeline
+  WorkerLease lease_;
   std::optional<transform::Dimensions> dims_;  // cached until a dimension changes
   const std::atomic<bool>* stop_ = nullptr;    // set while RunUntilIdle runs
   int failed_runs_ = 0;

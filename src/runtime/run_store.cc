@@ -1,35 +1,45 @@
 #include "runtime/run_store.h"
 
+#include <fmt/format.h>
+
+#include <limits>
+
 #include "common/time_util.h"
 
 namespace ecompipe::runtime {
 namespace {
 
+// {rowid}: PostgreSQL has no implicit rowid; this column gives it one, so that "ORDER BY
+// rowid" (insertion order) reads the same on both. worker/lease_until: the worker running a
+// run, and until when its lease holds (a run whose lease ran out was left by a dead worker).
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS runs (
+  {rowid}
   run_id TEXT PRIMARY KEY,
   job TEXT NOT NULL,
   state TEXT NOT NULL,
   started_at TEXT NOT NULL,
   finished_at TEXT,
-  duration_ms INTEGER NOT NULL DEFAULT 0,
-  triggers INTEGER NOT NULL DEFAULT 0,
-  rows_read INTEGER NOT NULL DEFAULT 0,
-  rows_loaded INTEGER NOT NULL DEFAULT 0,
-  rows_rejected INTEGER NOT NULL DEFAULT 0,
-  message TEXT NOT NULL DEFAULT ''
+  duration_ms BIGINT NOT NULL DEFAULT 0,
+  triggers BIGINT NOT NULL DEFAULT 0,
+  rows_read BIGINT NOT NULL DEFAULT 0,
+  rows_loaded BIGINT NOT NULL DEFAULT 0,
+  rows_rejected BIGINT NOT NULL DEFAULT 0,
+  message TEXT NOT NULL DEFAULT '',
+  worker TEXT,
+  lease_until BIGINT
 );
 CREATE INDEX IF NOT EXISTS runs_started ON runs(started_at);
 CREATE TABLE IF NOT EXISTS run_objects (
   run_id TEXT NOT NULL REFERENCES runs(run_id),
-  seq INTEGER NOT NULL,
+  seq BIGINT NOT NULL,
   key TEXT NOT NULL,
   etag TEXT NOT NULL,
   status TEXT NOT NULL,
-  rows_read INTEGER NOT NULL,
-  rows_loaded INTEGER NOT NULL,
-  rows_rejected INTEGER NOT NULL,
-  duration_ms INTEGER NOT NULL,
+  rows_read BIGINT NOT NULL,
+  rows_loaded BIGINT NOT NULL,
+  rows_rejected BIGINT NOT NULL,
+  duration_ms BIGINT NOT NULL,
   message TEXT NOT NULL,
   PRIMARY KEY(run_id, seq)
 );
@@ -39,92 +49,95 @@ constexpr const char* kRunColumns =
     "run_id, job, state, started_at, COALESCE(finished_at,''), duration_ms, triggers, rows_read, "
     "rows_loaded, rows_rejected, message";
 
-RunRecord ReadRun(const SqliteStmt& q) {
+RunRecord ReadRun(const SqlRows& q, size_t row) {
   RunRecord r;
-  r.run_id = q.Text(0);
-  r.job = q.Text(1);
-  r.state = q.Text(2);
-  r.started_at = q.Text(3);
-  r.finished_at = q.Text(4);
-  r.duration_ms = q.Int(5);
-  r.triggers = static_cast<int>(q.Int(6));
-  r.rows_read = q.Int(7);
-  r.rows_loaded = q.Int(8);
-  r.rows_rejected = q.Int(9);
-  r.message = q.Text(10);
+  r.run_id = q.Text(row, 0);
+  r.job = q.Text(row, 1);
+  r.state = q.Text(row, 2);
+  r.started_at = q.Text(row, 3);
+  r.finished_at = q.Text(row, 4);
+  r.duration_ms = q.Int(row, 5);
+  r.triggers = static_cast<int>(q.Int(row, 6));
+  r.rows_read = q.Int(row, 7);
+  r.rows_loaded = q.Int(row, 8);
+  r.rows_rejected = q.Int(row, 9);
+  r.message = q.Text(row, 10);
   return r;
 }
 
 }  // namespace
 
-Result<std::unique_ptr<RunStore>> RunStore::Open(const std::string& path) {
-  EP_ASSIGN_OR_RETURN(auto db, SqliteDb::Open(path));
-  EP_RETURN_IF_ERROR(db->Exec(kSchema));
-  return std::unique_ptr<RunStore>(new RunStore(std::move(db)));
+Result<std::unique_ptr<RunStore>> RunStore::Open(const std::string& location, WorkerLease lease) {
+  EP_ASSIGN_OR_RETURN(auto db, OpenSqlDb(location));
+  EP_RETURN_IF_ERROR(db->Transaction([&]() -> Status {
+    EP_RETURN_IF_ERROR(db->ExecScript(fmt::format(
+        fmt::runtime(kSchema),
+        fmt::arg("rowid", db->postgres() ? "rowid BIGINT GENERATED ALWAYS AS IDENTITY," : ""))));
+    // A state database from before several workers gains the lease columns.
+    EP_ASSIGN_OR_RETURN(bool has_lease, db->HasColumn("runs", "lease_until"));
+    if (!has_lease) {
+      EP_RETURN_IF_ERROR(db->ExecScript("ALTER TABLE runs ADD COLUMN worker TEXT"));
+      EP_RETURN_IF_ERROR(db->ExecScript("ALTER TABLE runs ADD COLUMN lease_until BIGINT"));
+    }
+    return Status::Ok();
+  }));
+  return std::unique_ptr<RunStore>(new RunStore(std::move(db), std::move(lease)));
 }
 
 Status RunStore::Start(const RunRecord& run) {
-  EP_ASSIGN_OR_RETURN(SqliteStmt q, db_->Prepare(
-      "INSERT INTO runs(run_id, job, state, started_at, triggers) VALUES(?,?,?,?,?) "
-      "ON CONFLICT(run_id) DO NOTHING"));
-  EP_RETURN_IF_ERROR(q.Bind(1, run.run_id)
-                         .Bind(2, run.job)
-                         .Bind(3, run.state)
-                         .Bind(4, run.started_at)
-                         .Bind(5, static_cast<int64_t>(run.triggers))
-                         .Run());
-  if (db_->Changes() == 0) return Status::AlreadyExists("run " + run.run_id + " already exists");
+  EP_ASSIGN_OR_RETURN(int64_t changed, db_->Exec(
+      "INSERT INTO runs(run_id, job, state, started_at, triggers, worker, lease_until) "
+      "VALUES(?,?,?,?,?,?,?) ON CONFLICT(run_id) DO NOTHING",
+      {run.run_id, run.job, run.state, run.started_at, int64_t{run.triggers}, lease_.worker_id,
+       NowMillis() + lease_.lease_ms}));
+  if (changed == 0) return Status::AlreadyExists("run " + run.run_id + " already exists");
   return Status::Ok();
 }
 
 Status RunStore::SetState(const std::string& run_id, const std::string& state) {
-  EP_ASSIGN_OR_RETURN(SqliteStmt q, db_->Prepare("UPDATE runs SET state=? WHERE run_id=?"));
-  EP_RETURN_IF_ERROR(q.Bind(1, state).Bind(2, run_id).Run());
-  if (db_->Changes() == 0) return Status::NotFound("no run " + run_id);
+  EP_ASSIGN_OR_RETURN(int64_t changed,
+                      db_->Exec("UPDATE runs SET state=? WHERE run_id=?", {state, run_id}));
+  if (changed == 0) return Status::NotFound("no run " + run_id);
   return Status::Ok();
 }
 
 Status RunStore::AddObject(const std::string& run_id, const ObjectResult& o) {
-  EP_ASSIGN_OR_RETURN(SqliteStmt q, db_->Prepare(
+  EP_ASSIGN_OR_RETURN(int64_t changed, db_->Exec(
       "INSERT INTO run_objects(run_id, seq, key, etag, status, rows_read, rows_loaded, "
       "rows_rejected, duration_ms, message) SELECT ?1, (SELECT COALESCE(max(seq),0)+1 FROM "
       "run_objects WHERE run_id=?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 "
-      "WHERE EXISTS(SELECT 1 FROM runs WHERE run_id=?1)"));
-  EP_RETURN_IF_ERROR(q.Bind(1, run_id).Bind(2, o.key).Bind(3, o.etag).Bind(4, o.status)
-                         .Bind(5, o.rows_read).Bind(6, o.rows_loaded).Bind(7, o.rows_rejected)
-                         .Bind(8, o.duration_ms).Bind(9, o.message).Run());
-  if (db_->Changes() == 0) return Status::NotFound("no run " + run_id);
+      "WHERE EXISTS(SELECT 1 FROM runs WHERE run_id=?1)",
+      {run_id, o.key, o.etag, o.status, o.rows_read, o.rows_loaded, o.rows_rejected,
+       o.duration_ms, o.message}));
+  if (changed == 0) return Status::NotFound("no run " + run_id);
   return Status::Ok();
 }
 
 Status RunStore::Finish(const RunRecord& r) {
-  EP_ASSIGN_OR_RETURN(SqliteStmt q, db_->Prepare(
+  EP_ASSIGN_OR_RETURN(int64_t changed, db_->Exec(
       "UPDATE runs SET state=?, finished_at=?, duration_ms=?, rows_read=?, rows_loaded=?, "
-      "rows_rejected=?, message=? WHERE run_id=?"));
-  EP_RETURN_IF_ERROR(q.Bind(1, r.state).Bind(2, r.finished_at).Bind(3, r.duration_ms)
-                         .Bind(4, r.rows_read).Bind(5, r.rows_loaded).Bind(6, r.rows_rejected)
-                         .Bind(7, r.message).Bind(8, r.run_id).Run());
-  if (db_->Changes() == 0) return Status::NotFound("no run " + r.run_id);
+      "rows_rejected=?, message=?, lease_until=NULL WHERE run_id=?",
+      {r.state, r.finished_at, r.duration_ms, r.rows_read, r.rows_loaded, r.rows_rejected,
+       r.message, r.run_id}));
+  if (changed == 0) return Status::NotFound("no run " + r.run_id);
   return Status::Ok();
 }
 
-Result<std::vector<RunRecord>> RunStore::FailInterrupted(const std::string& message) {
+Result<std::vector<RunRecord>> RunStore::FailInterrupted(const std::string& message,
+                                                         bool only_expired) {
   std::vector<RunRecord> out;
+  const int64_t expired_before =
+      only_expired ? NowMillis() : std::numeric_limits<int64_t>::max();
   // One transaction: a run that another process finishes meanwhile is not overwritten, and
   // the runs are either all marked or none.
   EP_RETURN_IF_ERROR(db_->Transaction([&]() -> Status {
     out.clear();
-    {
-      EP_ASSIGN_OR_RETURN(SqliteStmt q,
-                          db_->Prepare(std::string("SELECT ") + kRunColumns +
-                                       " FROM runs WHERE state IN ('STARTING','RUNNING') "
-                                       "ORDER BY started_at, rowid"));
-      while (true) {
-        EP_ASSIGN_OR_RETURN(bool row, q.Step());
-        if (!row) break;
-        out.push_back(ReadRun(q));
-      }
-    }
+    EP_ASSIGN_OR_RETURN(SqlRows q, db_->Query(
+        std::string("SELECT ") + kRunColumns +
+            " FROM runs WHERE state IN ('STARTING','RUNNING') "
+            "AND (lease_until IS NULL OR lease_until <= ?) ORDER BY started_at, rowid",
+        {expired_before}));
+    for (size_t i = 0; i < q.size(); ++i) out.push_back(ReadRun(q, i));
     for (RunRecord& r : out) {
       r.state = "FAILED";
       r.message = message;
@@ -137,31 +150,23 @@ Result<std::vector<RunRecord>> RunStore::FailInterrupted(const std::string& mess
 }
 
 Result<std::vector<ObjectResult>> RunStore::Objects(const std::string& run_id) {
-  EP_ASSIGN_OR_RETURN(SqliteStmt q, db_->Prepare(
+  EP_ASSIGN_OR_RETURN(SqlRows q, db_->Query(
       "SELECT key, etag, status, rows_read, rows_loaded, rows_rejected, duration_ms, message "
-      "FROM run_objects WHERE run_id=? ORDER BY seq"));
-  q.Bind(1, run_id);
+      "FROM run_objects WHERE run_id=? ORDER BY seq", {run_id}));
   std::vector<ObjectResult> out;
-  while (true) {
-    EP_ASSIGN_OR_RETURN(bool row, q.Step());
-    if (!row) break;
-    out.push_back({q.Text(0), q.Text(1), q.Text(2), q.Int(3), q.Int(4), q.Int(5), q.Int(6), q.Text(7)});
+  for (size_t i = 0; i < q.size(); ++i) {
+    out.push_back({q.Text(i, 0), q.Text(i, 1), q.Text(i, 2), q.Int(i, 3), q.Int(i, 4),
+                   q.Int(i, 5), q.Int(i, 6), q.Text(i, 7)});
   }
   return out;
 }
 
 Result<std::vector<RunRecord>> RunStore::List(int limit, bool with_objects) {
   std::vector<RunRecord> out;
-  {
-    EP_ASSIGN_OR_RETURN(SqliteStmt q, db_->Prepare(std::string("SELECT ") + kRunColumns +
-                                                   " FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ?"));
-    q.Bind(1, static_cast<int64_t>(limit));
-    while (true) {
-      EP_ASSIGN_OR_RETURN(bool row, q.Step());
-      if (!row) break;
-      out.push_back(ReadRun(q));
-    }
-  }
+  EP_ASSIGN_OR_RETURN(SqlRows q, db_->Query(std::string("SELECT ") + kRunColumns +
+                                                " FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ?",
+                                            {int64_t{limit}}));
+  for (size_t i = 0; i < q.size(); ++i) out.push_back(ReadRun(q, i));
   if (with_objects) {
     for (RunRecord& r : out) {
       EP_ASSIGN_OR_RETURN(r.objects, Objects(r.run_id));
@@ -172,13 +177,9 @@ Result<std::vector<RunRecord>> RunStore::List(int limit, bool with_objects) {
 
 Result<std::optional<RunRecord>> RunStore::Get(const std::string& run_id) {
   std::optional<RunRecord> out;
-  {
-    EP_ASSIGN_OR_RETURN(SqliteStmt q, db_->Prepare(std::string("SELECT ") + kRunColumns +
-                                                   " FROM runs WHERE run_id=?"));
-    q.Bind(1, run_id);
-    EP_ASSIGN_OR_RETURN(bool row, q.Step());
-    if (row) out = ReadRun(q);
-  }
+  EP_ASSIGN_OR_RETURN(SqlRows q, db_->Query(std::string("SELECT ") + kRunColumns +
+                                                " FROM runs WHERE run_id=?", {run_id}));
+  if (!q.empty()) out = ReadRun(q, 0);
   if (out) {
     EP_ASSIGN_OR_RETURN(out->objects, Objects(run_id));
   }

@@ -1,5 +1,7 @@
 // Job runs and their per-object results, in the state database (tables `runs` and
-// `run_objects`). What `ecompipe runs` and `status` show.
+// `run_objects`), SQLite or PostgreSQL. What `ecompipe runs` and `status` show. Each run
+// carries the worker running it and a lease that worker renews (runtime::LeaseKeeper); a run
+// whose lease ran out was left by a worker that died.
 #pragma once
 
 #include <map>
@@ -8,7 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "common/sqlite_db.h"
+#include "common/sql_db.h"
+#include "common/worker_lease.h"
 
 namespace ecompipe::runtime {
 
@@ -37,7 +40,8 @@ struct RunRecord {
 
 class RunStore {
  public:
-  static Result<std::unique_ptr<RunStore>> Open(const std::string& state_db_path);
+  // `location`: an SQLite file path or a PostgreSQL URL (see OpenSqlDb).
+  static Result<std::unique_ptr<RunStore>> Open(const std::string& location, WorkerLease lease = {});
 
   // Records a new run (its id, job, state, started_at and triggers); kAlreadyExists when a
   // run with that id is recorded.
@@ -49,15 +53,20 @@ class RunStore {
   // Stores the final state, finished_at, duration, row counts and message.
   Status Finish(const RunRecord& run);
   // Runs left STARTING/RUNNING by a process that died; they are marked FAILED and returned.
-  Result<std::vector<RunRecord>> FailInterrupted(const std::string& message);
+  // With `only_expired`, only runs whose worker's lease ran out (several workers share the
+  // store); without it, every unfinished run (one process holds the pipeline lock).
+  Result<std::vector<RunRecord>> FailInterrupted(const std::string& message,
+                                                 bool only_expired = false);
   // Most recent first; with `with_objects`, each run's object results too.
   Result<std::vector<RunRecord>> List(int limit, bool with_objects);
   Result<std::optional<RunRecord>> Get(const std::string& run_id);
 
  private:
-  explicit RunStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
+  RunStore(std::unique_ptr<SqlDb> db, WorkerLease lease)
+      : db_(std::move(db)), lease_(std::move(lease)) {}
   Result<std::vector<ObjectResult>> Objects(const std::string& run_id);
-  std::unique_ptr<SqliteDb> db_;
+  std::unique_ptr<SqlDb> db_;
+  WorkerLease lease_;
 };
 
 }  // namespace ecompipe::runtime

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "common/time_util.h"
-#include "events/sqlite/sqlite_event_log.h"
+#include "events/sql/sql_event_log.h"
 #include "events_test_util.h"
 
 namespace ecompipe::events {

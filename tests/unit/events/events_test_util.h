@@ -10,12 +10,17 @@
 
 #include "common/ids.h"
 #include "common/json.h"
-#include "common/sqlite_db.h"
+#include "common/sql_db.h"
 #include "events/event.h"
 #include "events/rule.h"
-#include "events/sqlite/sqlite_event_log.h"
+#include "events/sql/sql_event_log.h"
+#include "testing/state_db.h"
 
 namespace ecompipe::events::testing_util {
+
+using ::ecompipe::testing_util::StateBackendName;
+using ::ecompipe::testing_util::StateBackends;
+using ::ecompipe::testing_util::StateDb;
 
 // A fresh folder under the test temporary directory, removed with everything in it.
 class TempDir {
@@ -41,14 +46,14 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-inline std::unique_ptr<SqliteEventLog> OpenLogOrDie(const std::string& path) {
-  Result<std::unique_ptr<SqliteEventLog>> log = SqliteEventLog::Open(path);
+inline std::unique_ptr<SqlEventLog> OpenLogOrDie(const std::string& path, WorkerLease lease = {}) {
+  Result<std::unique_ptr<SqlEventLog>> log = SqlEventLog::Open(path, std::move(lease));
   EXPECT_TRUE(log.ok()) << log.status().ToString();
   return log.ok() ? std::move(log).value() : nullptr;
 }
 
-inline std::unique_ptr<SqliteDb> OpenDbOrDie(const std::string& path) {
-  Result<std::unique_ptr<SqliteDb>> db = SqliteDb::Open(path);
+inline std::unique_ptr<SqlDb> OpenDbOrDie(const std::string& path) {
+  Result<std::unique_ptr<SqlDb>> db = OpenSqlDb(path);
   EXPECT_TRUE(db.ok()) << db.status().ToString();
   return db.ok() ? std::move(db).value() : nullptr;
 }
@@ -79,21 +84,18 @@ struct DeliveryRow {
   std::string last_error;
 };
 
-inline std::vector<DeliveryRow> ReadDeliveries(const std::string& db_path) {
+inline std::vector<DeliveryRow> ReadDeliveries(const std::string& location) {
   std::vector<DeliveryRow> out;
-  auto db = OpenDbOrDie(db_path);
+  auto db = OpenDbOrDie(location);
   if (!db) return out;
-  Result<SqliteStmt> q = db->Prepare(
+  Result<SqlRows> q = db->Query(
       "SELECT id, rule, target_type, target_name, status, attempts, next_attempt_ms, "
       "COALESCE(last_error, '') FROM deliveries ORDER BY id");
   EXPECT_TRUE(q.ok()) << q.status().ToString();
   if (!q.ok()) return out;
-  while (true) {
-    Result<bool> row = q->Step();
-    EXPECT_TRUE(row.ok()) << row.status().ToString();
-    if (!row.ok() || !*row) break;
-    out.push_back({q->Int(0), q->Text(1), q->Text(2), q->Text(3), q->Text(4),
-                   static_cast<int>(q->Int(5)), q->Int(6), q->Text(7)});
+  for (size_t r = 0; r < q->size(); ++r) {
+    out.push_back({q->Int(r, 0), q->Text(r, 1), q->Text(r, 2), q->Text(r, 3), q->Text(r, 4),
+                   static_cast<int>(q->Int(r, 5)), q->Int(r, 6), q->Text(r, 7)});
   }
   return out;
 }

@@ -8,7 +8,7 @@
 
 #include "common/ids.h"
 #include "common/time_util.h"
-#include "events/sqlite/sqlite_event_log.h"
+#include "events/sql/sql_event_log.h"
 #include "notify/notifier.h"
 #include "testing/temp_dir.h"
 
@@ -271,7 +271,7 @@ TEST(RunStoreTest, SharesTheStateDatabaseWithTheEventLogAndOutbox) {
   TempDir dir;
   auto store = OpenOrDie(dir);
   ASSERT_NE(store, nullptr);
-  auto log = events::SqliteEventLog::Open(dir.File("state.db"));
+  auto log = events::SqlEventLog::Open(dir.File("state.db"));
   ASSERT_TRUE(log.ok()) << log.status().ToString();
   auto notifier = notify::Notifier::Open(dir.File("state.db"), {{"t", {}}});
   ASSERT_TRUE(notifier.ok()) << notifier.status().ToString();

@@ -1,20 +1,25 @@
-// EventLog over SQLite (tables `events` and `deliveries` in the state database).
+// EventLog over the state database (tables `events` and `deliveries`), SQLite or PostgreSQL.
 #pragma once
 
 #include <memory>
 #include <string>
 
-#include "common/sqlite_db.h"
+#include "common/sql_db.h"
+#include "common/worker_lease.h"
 #include "events/event_log.h"
 
 namespace ecompipe::events {
 
-class SqliteEventLog : public EventLog {
+class SqlEventLog : public EventLog {
  public:
-  static Result<std::unique_ptr<SqliteEventLog>> Open(const std::string& path);
+  // `location`: an SQLite file path or a PostgreSQL URL (see OpenSqlDb). Creates the tables
+  // when missing.
+  static Result<std::unique_ptr<SqlEventLog>> Open(const std::string& location,
+                                                   WorkerLease lease = {});
 
   Result<int64_t> Append(const Json& event, const std::vector<PlannedDelivery>& deliveries) override;
   Result<std::vector<Delivery>> Due(int64_t now_ms, int limit) override;
+  Status Release(int64_t delivery_id) override;
   Status MarkDone(int64_t delivery_id) override;
   Status MarkFailed(int64_t delivery_id, const std::string& error,
                     std::optional<int64_t> retry_at_ms) override;
@@ -23,8 +28,10 @@ class SqliteEventLog : public EventLog {
   Result<std::vector<StoredEvent>> List(const EventFilter& filter) override;
 
  private:
-  explicit SqliteEventLog(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
-  std::unique_ptr<SqliteDb> db_;
+  SqlEventLog(std::unique_ptr<SqlDb> db, WorkerLease lease)
+      : db_(std::move(db)), lease_(std::move(lease)) {}
+  std::unique_ptr<SqlDb> db_;
+  WorkerLease lease_;
 };
 
 }  // namespace ecompipe::events

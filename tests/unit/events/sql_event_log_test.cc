@@ -1,10 +1,13 @@
-#include "events/sqlite/sqlite_event_log.h"
+#include "events/sql/sql_event_log.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <regex>
+#include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/time_util.h"
@@ -20,7 +23,7 @@ using testing_util::GlueEvent;
 using testing_util::OpenDbOrDie;
 using testing_util::OpenLogOrDie;
 using testing_util::ReadDeliveries;
-using testing_util::TempDir;
+using testing_util::StateDb;
 
 constexpr int64_t kFarFuture = int64_t{1} << 60;
 
@@ -34,14 +37,18 @@ Json JobEvent(const std::string& state = "SUCCEEDED") {
   return GlueEvent(kJobStateChange, "job", state);
 }
 
+class SqlEventLogTest : public ::testing::TestWithParam<std::string> {};
+INSTANTIATE_TEST_SUITE_P(Backends, SqlEventLogTest, testing_util::StateBackends(),
+                         testing_util::StateBackendName);
+
 std::vector<int64_t> Ids(const std::vector<Delivery>& ds) {
   std::vector<int64_t> out;
   for (const auto& d : ds) out.push_back(d.id);
   return out;
 }
 
-TEST(SqliteEventLogTest, AppendReturnsIncreasingSequenceNumbers) {
-  TempDir dir;
+TEST_P(SqlEventLogTest, AppendReturnsIncreasingSequenceNumbers) {
+  StateDb dir(GetParam());
   auto log = OpenLogOrDie(dir.File("state.db"));
   ASSERT_NE(log, nullptr);
   Result<int64_t> a = log->Append(JobEvent(), {});
@@ -51,8 +58,8 @@ TEST(SqliteEventLogTest, AppendReturnsIncreasingSequenceNumbers) {
   EXPECT_GT(*b, *a);
 }
 
-TEST(SqliteEventLogTest, AppendStoresOnePendingDeliveryPerPlannedDelivery) {
-  TempDir dir;
+TEST_P(SqlEventLogTest, AppendStoresOnePendingDeliveryPerPlannedDelivery) {
+  StateDb dir(GetParam());
   auto log = OpenLogOrDie(dir.File("state.db"));
   ASSERT_NE(log, nullptr);
   Json event = JobEvent();
@@ -75,8 +82,8 @@ TEST(SqliteEventLogTest, AppendStoresOnePendingDeliveryPerPlannedDelivery) {
   EXPECT_EQ(*log->PendingCount(), 2);
 }
 
-TEST(SqliteEventLogTest, AnEventWithoutDeliveriesIsStoredAlone) {
-  TempDir dir;
+TEST_P(SqlEventLogTest, AnEventWithoutDeliveriesIsStoredAlone) {
+  StateDb dir(GetParam());
   auto log = OpenLogOrDie(dir.File("state.db"));
   ASSERT_NE(log, nullptr);
   ASSERT_TRUE(log->Append(JobEvent(), {}).ok());
@@ -87,8 +94,8 @@ TEST(SqliteEventLogTest, AnEventWithoutDeliveriesIsStoredAlone) {
   EXPECT_EQ((*list)[0].deliveries_pending, 0);
 }
 
-TEST(SqliteEventLogTest, DuplicateEventIdIsAlreadyExistsAndAddsNothing) {
-  TempDir dir;
+TEST_P(SqlEventLogTest, DuplicateEventIdIsAlreadyExistsAndAddsNothing) {
+  StateDb dir(GetParam());
   auto log = OpenLogOrDie(dir.File("state.db"));
   ASSERT_NE(log, nullptr);
   Json event = JobEvent();
@@ -101,18 +108,24 @@ TEST(SqliteEventLogTest, DuplicateEventIdIsAlreadyExistsAndAddsNothing) {
   EXPECT_EQ(log->List({})->size(), 1u);
 }
 
-TEST(SqliteEventLogTest, AppendIsAtomicWithItsDeliveries) {
-  TempDir dir;
+TEST_P(SqlEventLogTest, AppendIsAtomicWithItsDeliveries) {
+  StateDb dir(GetParam());
   auto log = OpenLogOrDie(dir.File("state.db"));
   ASSERT_NE(log, nullptr);
   {
     // Fault injection: the second delivery's insert fails.
     auto db = OpenDbOrDie(dir.File("state.db"));
     ASSERT_NE(db, nullptr);
-    ASSERT_TRUE(
-        db->Exec("CREATE TRIGGER fail_boom BEFORE INSERT ON deliveries WHEN NEW.rule = 'boom' "
-                 "BEGIN SELECT RAISE(ABORT, 'injected fault'); END")
-            .ok());
+    Status trigger = dir.postgres()
+        ? db->ExecScript(
+              "CREATE FUNCTION fail_boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+              "IF NEW.rule = 'boom' THEN RAISE EXCEPTION 'injected fault'; END IF; RETURN NEW; "
+              "END $$; CREATE TRIGGER fail_boom BEFORE INSERT ON deliveries FOR EACH ROW "
+              "EXECUTE FUNCTION fail_boom()")
+        : db->ExecScript(
+              "CREATE TRIGGER fail_boom BEFORE INSERT ON deliveries WHEN NEW.rule = 'boom' "
+              "BEGIN SELECT RAISE(ABORT, 'injected fault'); END");
+    ASSERT_TRUE(trigger.ok()) << trigger.ToString();
   }
   Json event = JobEvent();
   std::vector<PlannedDelivery> planned = {{"ok", {"publish", "t"}}, {"boom", {"publish", "t"}}};
@@ -128,8 +141,8 @@ TEST(SqliteEventLogTest, AppendIsAtomicWithItsDeliveries) {
 }
 
 // Regression: these threw nlohmann::json::type_error out of Append().
-TEST(SqliteEventLogTest, AppendRejectsMalformedEnvelopes) {
-  TempDir dir;
+TEST_P(SqlEventLogTest, AppendRejectsMalformedEnvelopes) {
+  StateDb dir(GetParam());
   auto log = OpenLogOrDie(dir.File("state.db"));
   ASSERT_NE(log, nullptr);
   Json no_id = JobEvent();
@@ -152,8 +165,8 @@ TEST(SqliteEventLogTest, AppendRejectsMalformedEnvelopes) {
 }
 
 // Regression: an object key with invalid UTF-8 made Json::dump() throw out of Append().
-TEST(SqliteEventLogTest, AppendRejectsInvalidUtf8) {
-  TempDir dir;
+TEST_P(SqlEventLogTest, AppendRejectsInvalidUtf8) {
+  StateDb dir(GetParam());
   auto log = OpenLogOrDie(dir.File("state.db"));
   ASSERT_NE(log, nullptr);
   Json event =
@@ -164,8 +177,8 @@ TEST(SqliteEventLogTest, AppendRejectsInvalidUtf8) {
   EXPECT_THAT(seq.status().message(), HasSubstr(event["id"].get<std::string>()));
 }
 
-TEST(SqliteEventLogTest, StoredEventsRoundTripExactly) {
-  TempDir dir;
+TEST_P(SqlEventLogTest, StoredEventsRoundTripExactly) {
+  StateDb dir(GetParam());
   auto log = OpenLogOrDie(dir.File("state.db"));
   ASSERT_NE(log, nullptr);
   Json event = JobEvent();
@@ -177,8 +190,8 @@ TEST(SqliteEventLogTest, StoredEventsRoundTripExactly) {
   EXPECT_EQ((*log->List({}))[0].event, event);
 }
 
-TEST(SqliteEventLogTest, DueReturnsOldestFirst) {
-  TempDir dir;
+TEST_P(SqlEventLogTest, DueReturnsOldestFirst) {
+  StateDb dir(GetParam());
   auto log = OpenLogOrDie(dir.File("state.db"));
   ASSERT_NE(log, nullptr);
   for (int i = 0; i < 5; ++i) {
@@ -195,8 +208,8 @@ TEST(SqliteEventLogTest, DueReturnsOldestFirst) {
   }
 }
 
-TEST(SqliteEventLogTest, DueReturnsAtMostLimit) {
-  TempDir dir;
+TEST_P(SqlEventLogTest, DueReturnsAtMostLimit) {
+  StateDb dir(GetParam());
   auto log = OpenLogOrDie(dir.File("state.db"));
   ASSERT_NE(log, nullptr);
   ASSERT_TRUE(log->Append(JobEvent(), Planned("r", {{"a", "1"}, {"a", "2"}, {"a", "3"}})).ok());
@@ -207,8 +220,8 @@ TEST(SqliteEventLogTest, DueReturnsAtMostLimit) {
   EXPECT_EQ((*due)[1].target.name, "2");
 }
 
-TEST(SqliteEventLogTest, MarkDoneTakesTheDeliveryOutOfDue) {
-  TempDir dir;
+TEST_P(SqlEventLogTest, MarkDoneTakesTheDeliveryOutOfDue) {
+  StateDb dir(GetParam());
   auto log = OpenLogOrDie(dir.File("state.db"));
   ASSERT_NE(log, nullptr);
   ASSERT_TRUE(log->Append(JobEvent(), Planned("r", {{"a", "1"}, {"a", "2"}})).ok());
@@ -224,8 +237,8 @@ TEST(SqliteEventLogTest, MarkDoneTakesTheDeliveryOutOfDue) {
   EXPECT_EQ(rows[0].attempts, 1);
 }
 
-TEST(SqliteEventLogTest, MarkFailedWithARetryTimeKeepsItPendingUntilThen) {
-  TempDir dir;
+TEST_P(SqlEventLogTest, MarkFailedWithARetryTimeKeepsItPendingUntilThen) {
+  StateDb dir(GetParam());
   auto log = OpenLogOrDie(dir.File("state.db"));
   ASSERT_NE(log, nullptr);
   ASSERT_TRUE(log->Append(JobEvent(), Planned("r", {{"a", "1"}})).ok());
@@ -243,8 +256,8 @@ TEST(SqliteEventLogTest, MarkFailedWithARetryTimeKeepsItPendingUntilThen) {
   EXPECT_EQ(row.last_error, "target down");
 }
 
-TEST(SqliteEventLogTest, MarkFailedWithoutARetryTimeMakesADeadLetter) {
-  TempDir dir;
+TEST_P(SqlEventLogTest, MarkFailedWithoutARetryTimeMakesADeadLetter) {
+  StateDb dir(GetParam());
   auto log = OpenLogOrDie(dir.File("state.db"));
   ASSERT_NE(log, nullptr);
   ASSERT_TRUE(log->Append(JobEvent(), Planned("r", {{"a", "1"}})).ok());
@@ -262,8 +275,8 @@ TEST(SqliteEventLogTest, MarkFailedWithoutARetryTimeMakesADeadLetter) {
 }
 
 // Regression: marking a delivery that does not exist succeeded silently.
-TEST(SqliteEventLogTest, MarkingAnUnknownDeliveryIsNotFound) {
-  TempDir dir;
+TEST_P(SqlEventLogTest, MarkingAnUnknownDeliveryIsNotFound) {
+  StateDb dir(GetParam());
   auto log = OpenLogOrDie(dir.File("state.db"));
   ASSERT_NE(log, nullptr);
   EXPECT_EQ(log->MarkDone(12345).code(), StatusCode::kNotFound);
@@ -271,8 +284,8 @@ TEST(SqliteEventLogTest, MarkingAnUnknownDeliveryIsNotFound) {
   EXPECT_EQ(log->MarkFailed(12345, "x", std::nullopt).code(), StatusCode::kNotFound);
 }
 
-TEST(SqliteEventLogTest, NextDueIsTheEarliestPendingAttempt) {
-  TempDir dir;
+TEST_P(SqlEventLogTest, NextDueIsTheEarliestPendingAttempt) {
+  StateDb dir(GetParam());
   auto log = OpenLogOrDie(dir.File("state.db"));
   ASSERT_NE(log, nullptr);
   EXPECT_FALSE(log->NextDue()->has_value());
@@ -285,8 +298,8 @@ TEST(SqliteEventLogTest, NextDueIsTheEarliestPendingAttempt) {
   EXPECT_EQ(**log->NextDue(), 5'000);
 }
 
-TEST(SqliteEventLogTest, ListIsMostRecentFirstAndLimited) {
-  TempDir dir;
+TEST_P(SqlEventLogTest, ListIsMostRecentFirstAndLimited) {
+  StateDb dir(GetParam());
   auto log = OpenLogOrDie(dir.File("state.db"));
   ASSERT_NE(log, nullptr);
   std::vector<int64_t> seqs;
@@ -303,8 +316,8 @@ TEST(SqliteEventLogTest, ListIsMostRecentFirstAndLimited) {
       << list[0].received_at;
 }
 
-TEST(SqliteEventLogTest, ListFiltersByDetailTypeAndSource) {
-  TempDir dir;
+TEST_P(SqlEventLogTest, ListFiltersByDetailTypeAndSource) {
+  StateDb dir(GetParam());
   auto log = OpenLogOrDie(dir.File("state.db"));
   ASSERT_NE(log, nullptr);
   ASSERT_TRUE(log->Append(GlueEvent(kJobStateChange, "j", "FAILED"), {}).ok());
@@ -325,8 +338,8 @@ TEST(SqliteEventLogTest, ListFiltersByDetailTypeAndSource) {
   EXPECT_TRUE(log->List(both)->empty());
 }
 
-TEST(SqliteEventLogTest, PendingDeliveriesAreDueAgainAfterReopen) {
-  TempDir dir;
+TEST_P(SqlEventLogTest, PendingDeliveriesAreDueAgainAfterReopen) {
+  StateDb dir(GetParam());
   int64_t done_id = 0;
   {
     auto log = OpenLogOrDie(dir.File("state.db"));
@@ -343,8 +356,8 @@ TEST(SqliteEventLogTest, PendingDeliveriesAreDueAgainAfterReopen) {
   EXPECT_NE(due[0].id, done_id);
 }
 
-TEST(SqliteEventLogTest, TwoConnectionsToOneFileShareTheLog) {
-  TempDir dir;
+TEST_P(SqlEventLogTest, TwoConnectionsToOneFileShareTheLog) {
+  StateDb dir(GetParam());
   auto writer = OpenLogOrDie(dir.File("state.db"));
   auto reader = OpenLogOrDie(dir.File("state.db"));
   ASSERT_NE(writer, nullptr);
@@ -356,11 +369,125 @@ TEST(SqliteEventLogTest, TwoConnectionsToOneFileShareTheLog) {
   EXPECT_EQ(*writer->PendingCount(), 0);
 }
 
-TEST(SqliteEventLogTest, OpenInAMissingFolderFails) {
-  TempDir dir;
-  Result<std::unique_ptr<SqliteEventLog>> log = SqliteEventLog::Open(dir.File("missing/state.db"));
+TEST(SqlEventLogSqliteTest, OpenInAMissingFolderFails) {
+  testing_util::TempDir dir;
+  Result<std::unique_ptr<SqlEventLog>> log = SqlEventLog::Open(dir.File("missing/state.db"));
   ASSERT_FALSE(log.ok());
   EXPECT_EQ(log.status().code(), StatusCode::kIoError);
+}
+
+// --- claims: several workers share one log ---------------------------------------------
+
+WorkerLease Worker(const std::string& id, int64_t lease_ms = 60'000) {
+  WorkerLease lease;
+  lease.worker_id = id;
+  lease.lease_ms = lease_ms;
+  return lease;
+}
+
+TEST_P(SqlEventLogTest, TwoWorkersNeverClaimTheSameDelivery) {
+  StateDb dir(GetParam());
+  auto a = OpenLogOrDie(dir.location(), Worker("a"));
+  auto b = OpenLogOrDie(dir.location(), Worker("b"));
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  for (int i = 0; i < 10; ++i)
+    ASSERT_TRUE(a->Append(JobEvent(), Planned("r", {{"a", std::to_string(i)}})).ok());
+  std::vector<Delivery> first = *a->Due(NowMillis(), 4);
+  std::vector<Delivery> second = *b->Due(NowMillis(), 100);
+  EXPECT_EQ(first.size(), 4u);
+  EXPECT_EQ(second.size(), 6u);
+  for (const Delivery& d : first)
+    for (const Delivery& e : second) EXPECT_NE(d.id, e.id);
+  // Nothing is left for either but what each already holds.
+  EXPECT_EQ(Ids(*a->Due(NowMillis(), 100)), Ids(first));
+  EXPECT_EQ(Ids(*b->Due(NowMillis(), 100)), Ids(second));
+}
+
+TEST_P(SqlEventLogTest, ConcurrentClaimersSplitTheDeliveries) {
+  StateDb dir(GetParam());
+  {
+    auto log = OpenLogOrDie(dir.location());
+    ASSERT_NE(log, nullptr);
+    for (int i = 0; i < 200; ++i)
+      ASSERT_TRUE(log->Append(JobEvent(), Planned("r", {{"a", std::to_string(i)}})).ok());
+  }
+  // Four workers, each on its own connection and thread, claim in small batches and finish
+  // what they claimed, until nothing is due: every delivery is done exactly once.
+  std::vector<std::vector<int64_t>> done(4);
+  std::vector<std::thread> threads;
+  for (int w = 0; w < 4; ++w) {
+    threads.emplace_back([&, w] {
+      auto log = OpenLogOrDie(dir.location(), Worker("w" + std::to_string(w)));
+      if (!log) return;
+      while (true) {
+        Result<std::vector<Delivery>> due = log->Due(NowMillis(), 3);
+        if (!due.ok()) {
+          ADD_FAILURE() << due.status().ToString();
+          return;
+        }
+        if (due->empty()) return;
+        for (const Delivery& d : *due) {
+          EXPECT_TRUE(log->MarkDone(d.id).ok());
+          done[w].push_back(d.id);
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::set<int64_t> all;
+  size_t total = 0;
+  for (const auto& ids : done) {
+    total += ids.size();
+    all.insert(ids.begin(), ids.end());
+  }
+  EXPECT_EQ(total, 200u);
+  EXPECT_EQ(all.size(), 200u);
+}
+
+TEST_P(SqlEventLogTest, AnExpiredLeaseIsReclaimedByAnotherWorker) {
+  StateDb dir(GetParam());
+  auto dead = OpenLogOrDie(dir.location(), Worker("dead", 200));
+  auto alive = OpenLogOrDie(dir.location(), Worker("alive"));
+  ASSERT_NE(dead, nullptr);
+  ASSERT_NE(alive, nullptr);
+  ASSERT_TRUE(dead->Append(JobEvent(), Planned("r", {{"a", "x"}})).ok());
+  ASSERT_EQ(dead->Due(NowMillis(), 10)->size(), 1u);
+  EXPECT_TRUE(alive->Due(NowMillis(), 10)->empty());  // held under a live lease
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  std::vector<Delivery> taken = *alive->Due(NowMillis(), 10);
+  ASSERT_EQ(taken.size(), 1u);
+  EXPECT_TRUE(alive->MarkDone(taken[0].id).ok());
+  EXPECT_EQ(*alive->PendingCount(), 0);
+}
+
+TEST_P(SqlEventLogTest, ReleasedDeliveryIsClaimableAtOnce) {
+  StateDb dir(GetParam());
+  auto a = OpenLogOrDie(dir.location(), Worker("a"));
+  auto b = OpenLogOrDie(dir.location(), Worker("b"));
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  ASSERT_TRUE(a->Append(JobEvent(), Planned("r", {{"a", "x"}})).ok());
+  std::vector<Delivery> held = *a->Due(NowMillis(), 10);
+  ASSERT_EQ(held.size(), 1u);
+  EXPECT_TRUE(b->Due(NowMillis(), 10)->empty());
+  ASSERT_TRUE(a->Release(held[0].id).ok());
+  EXPECT_EQ(Ids(*b->Due(NowMillis(), 10)), Ids(held));
+}
+
+TEST_P(SqlEventLogTest, ARetryIsClaimableByAnyWorker) {
+  StateDb dir(GetParam());
+  auto a = OpenLogOrDie(dir.location(), Worker("a"));
+  auto b = OpenLogOrDie(dir.location(), Worker("b"));
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  ASSERT_TRUE(a->Append(JobEvent(), Planned("r", {{"a", "x"}})).ok());
+  std::vector<Delivery> held = *a->Due(NowMillis(), 10);
+  ASSERT_EQ(held.size(), 1u);
+  ASSERT_TRUE(a->MarkFailed(held[0].id, "down", NowMillis()).ok());
+  std::vector<Delivery> retried = *b->Due(NowMillis() + 1, 10);
+  ASSERT_EQ(retried.size(), 1u);
+  EXPECT_EQ(retried[0].attempts, 1);
 }
 
 }  // namespace

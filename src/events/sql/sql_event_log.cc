@@ -1,0 +1,206 @@
+#include "events/sql/sql_event_log.h"
+
+#include <fmt/format.h>
+
+#include "common/time_util.h"
+
+namespace ecompipe::events {
+namespace {
+
+// {id}: the dialect's auto-assigned key. claimed_by/lease_until: the worker that runs a
+// delivery, and until when its claim holds without renewal.
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS events (
+  seq {id},
+  id TEXT NOT NULL UNIQUE,
+  time TEXT NOT NULL,
+  source TEXT NOT NULL,
+  detail_type TEXT NOT NULL,
+  body TEXT NOT NULL,
+  received_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS deliveries (
+  id {id},
+  event_seq BIGINT NOT NULL REFERENCES events(seq),
+  rule TEXT NOT NULL,
+  target_type TEXT NOT NULL,
+  target_name TEXT NOT NULL,
+  status TEXT NOT NULL DEFAULT 'pending',   -- pending | done | dead
+  attempts BIGINT NOT NULL DEFAULT 0,
+  next_attempt_ms BIGINT NOT NULL,
+  last_error TEXT,
+  updated_at TEXT NOT NULL,
+  claimed_by TEXT,
+  lease_until BIGINT
+);
+CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries(status, next_attempt_ms, id);
+CREATE INDEX IF NOT EXISTS deliveries_event ON deliveries(event_seq);
+)sql";
+
+// The envelope's string field `key`, or "" when it is absent; kInvalidArgument when it holds
+// something else (Json::value would throw).
+Result<std::string> EnvelopeString(const Json& event, const char* key) {
+  auto it = event.find(key);
+  if (it == event.end() || it->is_null()) return std::string();
+  if (!it->is_string())
+    return Status::InvalidArgument(std::string("event field '") + key + "' must be a string");
+  return it->get<std::string>();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SqlEventLog>> SqlEventLog::Open(const std::string& location,
+                                                       WorkerLease lease) {
+  EP_ASSIGN_OR_RETURN(auto db, OpenSqlDb(location));
+  EP_RETURN_IF_ERROR(db->Transaction([&]() -> Status {
+    EP_RETURN_IF_ERROR(db->ExecScript(fmt::format(fmt::runtime(kSchema),
+                                                  fmt::arg("id", db->AutoIdPrimaryKey()))));
+    // A state database from before claims gains their columns.
+    EP_ASSIGN_OR_RETURN(bool has_claims, db->HasColumn("deliveries", "claimed_by"));
+    if (!has_claims) {
+      EP_RETURN_IF_ERROR(db->ExecScript("ALTER TABLE deliveries ADD COLUMN claimed_by TEXT"));
+      EP_RETURN_IF_ERROR(db->ExecScript("ALTER TABLE deliveries ADD COLUMN lease_until BIGINT"));
+    }
+    return Status::Ok();
+  }));
+  return std::unique_ptr<SqlEventLog>(new SqlEventLog(std::move(db), std::move(lease)));
+}
+
+Result<int64_t> SqlEventLog::Append(const Json& event,
+                                    const std::vector<PlannedDelivery>& deliveries) {
+  if (!event.is_object()) return Status::InvalidArgument("an event must be a JSON object");
+  EP_ASSIGN_OR_RETURN(std::string id, EnvelopeString(event, "id"));
+  if (id.empty()) return Status::InvalidArgument("an event needs a non-empty string 'id'");
+  EP_ASSIGN_OR_RETURN(std::string time, EnvelopeString(event, "time"));
+  EP_ASSIGN_OR_RETURN(std::string source, EnvelopeString(event, "source"));
+  EP_ASSIGN_OR_RETURN(std::string detail_type, EnvelopeString(event, "detail-type"));
+  std::string body;
+  try {
+    body = event.dump();
+  } catch (const Json::exception& e) {
+    return Status::InvalidArgument("event " + id + " cannot be stored: " + e.what());
+  }
+  int64_t seq = 0;
+  const int64_t now = NowMillis();
+  const std::string now_iso = FormatIsoMillis(now);
+  Status s = db_->Transaction([&]() -> Status {
+    EP_ASSIGN_OR_RETURN(SqlRows ins, db_->Query(
+        "INSERT INTO events(id, time, source, detail_type, body, received_at) "
+        "VALUES(?,?,?,?,?,?) ON CONFLICT(id) DO NOTHING RETURNING seq",
+        {id, time, source, detail_type, body, now_iso}));
+    if (ins.empty()) return Status::AlreadyExists("event " + id + " is already in the log");
+    seq = ins.Int(0, 0);
+    for (const PlannedDelivery& d : deliveries) {
+      EP_RETURN_IF_ERROR(db_->Exec(
+          "INSERT INTO deliveries(event_seq, rule, target_type, target_name, next_attempt_ms, "
+          "updated_at) VALUES(?,?,?,?,?,?)",
+          {seq, d.rule, d.target.type, d.target.name, now, now_iso}).status());
+    }
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return seq;
+}
+
+Result<std::vector<Delivery>> SqlEventLog::Due(int64_t now_ms, int limit) {
+  const int64_t clock = NowMillis();
+  std::vector<Delivery> out;
+  // Claimed in one statement: on PostgreSQL, SKIP LOCKED makes concurrent claimers take
+  // disjoint rows instead of queueing behind each other; SQLite has one writer anyway.
+  EP_RETURN_IF_ERROR(db_->ConcurrentTransaction([&]() -> Status {
+    out.clear();
+    EP_ASSIGN_OR_RETURN(SqlRows claimed, db_->Query(fmt::format(
+        "UPDATE deliveries SET claimed_by = ?1, lease_until = ?2 WHERE id IN ("
+        " SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_ms <= ?3"
+        " AND (lease_until IS NULL OR lease_until <= ?4 OR claimed_by = ?1)"
+        " ORDER BY id LIMIT ?5{}) RETURNING id", db_->ForUpdateSkipLocked()),
+        {lease_.worker_id, clock + lease_.lease_ms, now_ms, clock, int64_t{limit}}));
+    if (claimed.empty()) return Status::Ok();
+    std::string ids;
+    for (size_t i = 0; i < claimed.size(); ++i) ids += (i ? "," : "") + claimed.Text(i, 0);
+    // The ids are integers the database returned, so they are safe inside the SQL text.
+    EP_ASSIGN_OR_RETURN(SqlRows rows, db_->Query(
+        "SELECT d.id, d.event_seq, d.rule, d.target_type, d.target_name, d.attempts, e.body "
+        "FROM deliveries d JOIN events e ON e.seq = d.event_seq WHERE d.id IN (" + ids +
+        ") ORDER BY d.id"));
+    for (size_t r = 0; r < rows.size(); ++r) {
+      Delivery d;
+      d.id = rows.Int(r, 0);
+      d.event_seq = rows.Int(r, 1);
+      d.rule = rows.Text(r, 2);
+      d.target = Target{rows.Text(r, 3), rows.Text(r, 4)};
+      d.attempts = static_cast<int>(rows.Int(r, 5));
+      EP_ASSIGN_OR_RETURN(d.event, ParseJson(rows.Text(r, 6)));
+      out.push_back(std::move(d));
+    }
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Status SqlEventLog::Release(int64_t delivery_id) {
+  EP_RETURN_IF_ERROR(db_->Exec(
+      "UPDATE deliveries SET claimed_by = NULL, lease_until = NULL WHERE id = ? AND claimed_by = ?",
+      {delivery_id, lease_.worker_id}).status());
+  return Status::Ok();
+}
+
+Status SqlEventLog::MarkDone(int64_t delivery_id) {
+  EP_ASSIGN_OR_RETURN(int64_t changed, db_->Exec(
+      "UPDATE deliveries SET status='done', attempts=attempts+1, last_error=NULL, updated_at=?, "
+      "claimed_by=NULL, lease_until=NULL WHERE id=?",
+      {FormatIsoMillis(NowMillis()), delivery_id}));
+  if (changed == 0) return Status::NotFound("no delivery " + std::to_string(delivery_id));
+  return Status::Ok();
+}
+
+Status SqlEventLog::MarkFailed(int64_t delivery_id, const std::string& error,
+                               std::optional<int64_t> retry_at_ms) {
+  EP_ASSIGN_OR_RETURN(int64_t changed, db_->Exec(
+      "UPDATE deliveries SET status=?, attempts=attempts+1, last_error=?, "
+      "next_attempt_ms=COALESCE(?, next_attempt_ms), updated_at=?, claimed_by=NULL, "
+      "lease_until=NULL WHERE id=?",
+      {retry_at_ms ? "pending" : "dead", error, retry_at_ms, FormatIsoMillis(NowMillis()),
+       delivery_id}));
+  if (changed == 0) return Status::NotFound("no delivery " + std::to_string(delivery_id));
+  return Status::Ok();
+}
+
+Result<int64_t> SqlEventLog::PendingCount() {
+  EP_ASSIGN_OR_RETURN(SqlRows rows,
+                      db_->Query("SELECT count(*) FROM deliveries WHERE status='pending'"));
+  return rows.empty() ? 0 : rows.Int(0, 0);
+}
+
+Result<std::optional<int64_t>> SqlEventLog::NextDue() {
+  EP_ASSIGN_OR_RETURN(SqlRows rows, db_->Query(
+      "SELECT min(next_attempt_ms) FROM deliveries WHERE status='pending'"));
+  if (rows.empty() || rows.IsNull(0, 0)) return std::optional<int64_t>();
+  return std::optional<int64_t>(rows.Int(0, 0));
+}
+
+Result<std::vector<StoredEvent>> SqlEventLog::List(const EventFilter& filter) {
+  EP_ASSIGN_OR_RETURN(SqlRows rows, db_->Query(
+      "SELECT e.seq, e.body, e.received_at, "
+      " (SELECT count(*) FROM deliveries d WHERE d.event_seq=e.seq AND d.status='pending'), "
+      " (SELECT count(*) FROM deliveries d WHERE d.event_seq=e.seq AND d.status='done'), "
+      " (SELECT count(*) FROM deliveries d WHERE d.event_seq=e.seq AND d.status='dead') "
+      "FROM events e WHERE (CAST(?1 AS TEXT) IS NULL OR e.detail_type = ?1) "
+      "AND (CAST(?2 AS TEXT) IS NULL OR e.source = ?2) "
+      "ORDER BY e.seq DESC LIMIT ?3",
+      {filter.detail_type, filter.source, int64_t{filter.limit}}));
+  std::vector<StoredEvent> out;
+  for (size_t r = 0; r < rows.size(); ++r) {
+    StoredEvent e;
+    e.seq = rows.Int(r, 0);
+    EP_ASSIGN_OR_RETURN(e.event, ParseJson(rows.Text(r, 1)));
+    e.received_at = rows.Text(r, 2);
+    e.deliveries_pending = static_cast<int>(rows.Int(r, 3));
+    e.deliveries_done = static_cast<int>(rows.Int(r, 4));
+    e.deliveries_dead = static_cast<int>(rows.Int(r, 5));
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+}  // namespace ecompipe::events
