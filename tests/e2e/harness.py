@@ -143,3 +143,75 @@ VALID_ROWS = [
     "TXN00000003,C12347,P12348,5,99.99,2026-11-26,Cash on Delivery,Completed", # 499.95 Medium
     "TXN00000004,C12348,P12348,6,99.99,2026-11-26,Credit Card,Completed",      # 599.94 Large
 ]
+
+
+# --- several workers on a PostgreSQL state store ---------------------------------------------
+PSQL = shutil.which("psql") or "/usr/bin/psql"
+
+
+def pg_url():
+    """The test server's URL (scripts/test.sh starts one and exports EP_TEST_PG_URL)."""
+    url = os.environ.get("EP_TEST_PG_URL")
+    if not url:
+        raise AssertionError("EP_TEST_PG_URL is not set: run scripts/test.sh, or start "
+                             "scripts/pg-test-server.sh and export the URL it prints")
+    return url
+
+
+def psql(url, sql):
+    """Rows of `sql` as tuples of strings (NULL as None), through the psql client."""
+    r = subprocess.run([PSQL, url, "-X", "-q", "-A", "-t", "-F", "\x1f", "-P", "null=\x1e",
+                        "-v", "ON_ERROR_STOP=1", "-c", sql], capture_output=True, text=True, timeout=120)
+    if r.returncode != 0:
+        raise AssertionError(f"psql failed: {r.stderr.strip()}\n{sql}")
+    rows = []
+    for line in r.stdout.splitlines():
+        rows.append(tuple(None if v == "\x1e" else v for v in line.split("\x1f")))
+    return rows
+
+
+class WorkersTest(PipelineTest):
+    """A pipeline whose state store is a fresh PostgreSQL database, shared by several `serve`
+    workers (each started with start_worker). Short leases keep failover quick."""
+
+    LEASE_SECONDS = 2
+
+    def setUp(self):
+        super().setUp()
+        base = pg_url()
+        self.pg_db = "ep_e2e_" + os.urandom(4).hex()
+        psql(base, f"CREATE DATABASE {self.pg_db}")
+        head, _, tail = base.rpartition("/")
+        query = ""
+        if "?" in tail:
+            tail, query = tail.split("?", 1)
+            query = "?" + query
+        self.state_url = f"{head}/{self.pg_db}{query}"
+        cfg = os.path.join(self.dir, "ecompipe.yaml")
+        with open(cfg) as f:
+            text = f.read()
+        old = "state:\n  type: sqlite\n  path: .ecompipe/state.db\n"
+        self.assertIn(old, text)
+        text = text.replace(old, f"state:\n  type: postgres\n  url: {self.state_url}\n"
+                                 f"  lease_seconds: {self.LEASE_SECONDS}\n")
+        with open(cfg, "w") as f:
+            f.write(text)
+
+    def tearDown(self):
+        super().tearDown()
+        try:
+            psql(pg_url(), f"DROP DATABASE IF EXISTS {self.pg_db} WITH (FORCE)")
+        except AssertionError:
+            pass
+
+    def state(self, sql, *params):
+        if params:
+            raise ValueError("WorkersTest.state takes SQL without parameters")
+        return psql(self.state_url, sql)
+
+    def start_worker(self, env=None):
+        return self.start_serve(env=env)
+
+    def worker_log(self, index):
+        with open(os.path.join(self.dir, f"serve-{index}.log")) as f:
+            return f.read()

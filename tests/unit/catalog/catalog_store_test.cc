@@ -10,6 +10,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "testing/state_db.h"
+
 namespace ecompipe::catalog {
 namespace {
 
@@ -52,17 +54,20 @@ std::vector<std::string> Keys(const std::vector<CatalogObject>& objects) {
   return out;
 }
 
-class CatalogStoreTest : public ::testing::Test {
+// Every test runs against SQLite and PostgreSQL (testing/state_db.h).
+class CatalogStoreTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     std::string pattern = (std::filesystem::temp_directory_path() / "ep-catalog-XXXXXX").string();
     ASSERT_NE(mkdtemp(pattern.data()), nullptr);
     dir_ = pattern;
-    path_ = (dir_ / "state" / "ecompipe.db").string();
+    state_ = std::make_unique<testing_util::StateDb>(GetParam());
+    path_ = state_->postgres() ? state_->location() : (dir_ / "state" / "ecompipe.db").string();
     store_ = OpenStore();
   }
   void TearDown() override {
     store_.reset();
+    state_.reset();
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
   }
@@ -93,11 +98,15 @@ class CatalogStoreTest : public ::testing::Test {
   }
 
   std::filesystem::path dir_;
+  std::unique_ptr<testing_util::StateDb> state_;
   std::string path_;
   std::unique_ptr<CatalogStore> store_;
 };
 
-TEST_F(CatalogStoreTest, FirstCrawlCreatesTheTable) {
+INSTANTIATE_TEST_SUITE_P(Backends, CatalogStoreTest, testing_util::StateBackends(),
+                         testing_util::StateBackendName);
+
+TEST_P(CatalogStoreTest, FirstCrawlCreatesTheTable) {
   auto o = Object(DayKey(30), "e1");
   CatalogUpdate u = Record(o);
   EXPECT_TRUE(u.table_created);
@@ -117,7 +126,7 @@ TEST_F(CatalogStoreTest, FirstCrawlCreatesTheTable) {
   EXPECT_GT(tables[0].updated_ms, 0);
 }
 
-TEST_F(CatalogStoreTest, ListedObjectCarriesItsSchemaAndPartition) {
+TEST_P(CatalogStoreTest, ListedObjectCarriesItsSchemaAndPartition) {
   auto o = Object(DayKey(30), "e1");
   TableSchema schema = TransactionSchema();
   schema.compression = storage::Compression::kGzip;
@@ -136,7 +145,7 @@ TEST_F(CatalogStoreTest, ListedObjectCarriesItsSchemaAndPartition) {
               ElementsAre(Pair("year", "2026"), Pair("month", "11"), Pair("day", "30")));
 }
 
-TEST_F(CatalogStoreTest, SameObjectTwiceIsIdempotent) {
+TEST_P(CatalogStoreTest, SameObjectTwiceIsIdempotent) {
   auto o = Object(DayKey(30), "e1");
   Record(o);
   CatalogUpdate again = Record(o);
@@ -150,7 +159,7 @@ TEST_F(CatalogStoreTest, SameObjectTwiceIsIdempotent) {
   EXPECT_EQ(history->size(), 1u);
 }
 
-TEST_F(CatalogStoreTest, SameSchemaKeepsTheVersion) {
+TEST_P(CatalogStoreTest, SameSchemaKeepsTheVersion) {
   Record(Object(DayKey(29), "e1"));
   CatalogUpdate u = Record(Object(DayKey(30), "e2"));
   EXPECT_FALSE(u.table_created);
@@ -159,7 +168,7 @@ TEST_F(CatalogStoreTest, SameSchemaKeepsTheVersion) {
   EXPECT_TRUE(u.object_new);
 }
 
-TEST_F(CatalogStoreTest, AddedColumnMakesANewVersionNamingIt) {
+TEST_P(CatalogStoreTest, AddedColumnMakesANewVersionNamingIt) {
   Record(Object(DayKey(29), "e1"));
   TableSchema wider = TransactionSchema();
   wider.columns.push_back({"discount", ColumnType::kDecimal});
@@ -180,7 +189,7 @@ TEST_F(CatalogStoreTest, AddedColumnMakesANewVersionNamingIt) {
   EXPECT_EQ(Tables()[0].schema_version, 2);
 }
 
-TEST_F(CatalogStoreTest, RetypedColumnMakesANewVersionNamingIt) {
+TEST_P(CatalogStoreTest, RetypedColumnMakesANewVersionNamingIt) {
   Record(Object(DayKey(29), "e1"));
   TableSchema changed = TransactionSchema();
   changed.columns[1].type = ColumnType::kString;
@@ -195,7 +204,7 @@ TEST_F(CatalogStoreTest, RetypedColumnMakesANewVersionNamingIt) {
   EXPECT_EQ(objects[1].schema_version, 2);
 }
 
-TEST_F(CatalogStoreTest, NewPartitionIsRecordedOnce) {
+TEST_P(CatalogStoreTest, NewPartitionIsRecordedOnce) {
   EXPECT_TRUE(Record(Object(DayKey(30), "e1")).partition_created);
   // Another object in the same partition.
   auto same = Object("transactions/year=2026/month=11/day=30/late.csv", "e2");
@@ -204,7 +213,7 @@ TEST_F(CatalogStoreTest, NewPartitionIsRecordedOnce) {
   EXPECT_EQ(Tables()[0].partition_count, 2);
 }
 
-TEST_F(CatalogStoreTest, UnpartitionedObjectRecordsNoPartition) {
+TEST_P(CatalogStoreTest, UnpartitionedObjectRecordsNoPartition) {
   auto o = Object("dimensions/products/products.csv", "p1");
   CatalogUpdate u = Record(o);
   EXPECT_FALSE(u.partition_created);
@@ -214,7 +223,7 @@ TEST_F(CatalogStoreTest, UnpartitionedObjectRecordsNoPartition) {
   EXPECT_EQ(tables[0].partition_count, 0);
 }
 
-TEST_F(CatalogStoreTest, ListsOnlyTheLatestEtagPerKey) {
+TEST_P(CatalogStoreTest, ListsOnlyTheLatestEtagPerKey) {
   Record(Object(DayKey(30), "old"));
   CatalogUpdate u = Record(Object(DayKey(30), "new"));
   EXPECT_TRUE(u.object_new);
@@ -222,7 +231,7 @@ TEST_F(CatalogStoreTest, ListsOnlyTheLatestEtagPerKey) {
   EXPECT_EQ(Tables()[0].object_count, 1);
 }
 
-TEST_F(CatalogStoreTest, RevertedContentBecomesCurrentAgain) {
+TEST_P(CatalogStoreTest, RevertedContentBecomesCurrentAgain) {
   Record(Object(DayKey(30), "a"));
   Record(Object(DayKey(30), "b"));
   CatalogUpdate u = Record(Object(DayKey(30), "a"));
@@ -230,7 +239,7 @@ TEST_F(CatalogStoreTest, RevertedContentBecomesCurrentAgain) {
   EXPECT_THAT(Keys(List("transactions")), ElementsAre(DayKey(30) + "@a"));
 }
 
-TEST_F(CatalogStoreTest, ListsObjectsInKeyOrder) {
+TEST_P(CatalogStoreTest, ListsObjectsInKeyOrder) {
   Record(Object(DayKey(30), "e1"));
   Record(Object(DayKey(3), "e2"));
   Record(Object(DayKey(12), "e3"));
@@ -238,7 +247,7 @@ TEST_F(CatalogStoreTest, ListsObjectsInKeyOrder) {
               ElementsAre(DayKey(12) + "@e3", DayKey(3) + "@e2", DayKey(30) + "@e1"));
 }
 
-TEST_F(CatalogStoreTest, ObjectsOfOtherTablesAreNotListed) {
+TEST_P(CatalogStoreTest, ObjectsOfOtherTablesAreNotListed) {
   Record(Object(DayKey(30), "e1"));
   Record(Object("dimensions/products/products.csv", "p1"));
   EXPECT_EQ(List("transactions").size(), 1u);
@@ -246,7 +255,7 @@ TEST_F(CatalogStoreTest, ObjectsOfOtherTablesAreNotListed) {
   EXPECT_THAT(List("nope"), IsEmpty());
 }
 
-TEST_F(CatalogStoreTest, FailureIsRecordedAndNotListed) {
+TEST_P(CatalogStoreTest, FailureIsRecordedAndNotListed) {
   auto bad = Object(DayKey(30), "bad");
   ASSERT_TRUE(store_->RecordCrawlFailure(bad, "binary content").ok());
   EXPECT_THAT(List("transactions"), IsEmpty());
@@ -256,14 +265,14 @@ TEST_F(CatalogStoreTest, FailureIsRecordedAndNotListed) {
   EXPECT_THAT(got.status().message(), HasSubstr("binary content"));
 }
 
-TEST_F(CatalogStoreTest, FailedNewerVersionHidesTheOlderOne) {
+TEST_P(CatalogStoreTest, FailedNewerVersionHidesTheOlderOne) {
   Record(Object(DayKey(30), "good"));
   ASSERT_TRUE(store_->RecordCrawlFailure(Object(DayKey(30), "bad"), "not UTF-8").ok());
   EXPECT_THAT(List("transactions"), IsEmpty());
   EXPECT_EQ(Tables()[0].object_count, 0);
 }
 
-TEST_F(CatalogStoreTest, CrawlAfterAFailureReplacesIt) {
+TEST_P(CatalogStoreTest, CrawlAfterAFailureReplacesIt) {
   auto o = Object(DayKey(30), "e1");
   ASSERT_TRUE(store_->RecordCrawlFailure(o, "transient").ok());
   CatalogUpdate u = Record(o);
@@ -272,14 +281,14 @@ TEST_F(CatalogStoreTest, CrawlAfterAFailureReplacesIt) {
   EXPECT_TRUE(store_->GetObject(o).ok());
 }
 
-TEST_F(CatalogStoreTest, FailureDoesNotUndoASuccessfulCrawlOfTheSameVersion) {
+TEST_P(CatalogStoreTest, FailureDoesNotUndoASuccessfulCrawlOfTheSameVersion) {
   auto o = Object(DayKey(30), "e1");
   Record(o);
   ASSERT_TRUE(store_->RecordCrawlFailure(o, "read timeout").ok());
   EXPECT_EQ(List("transactions").size(), 1u);
 }
 
-TEST_F(CatalogStoreTest, GetObjectReturnsACrawledVersion) {
+TEST_P(CatalogStoreTest, GetObjectReturnsACrawledVersion) {
   auto o = Object(DayKey(30), "e1");
   Record(o);
   auto got = store_->GetObject(o);
@@ -288,7 +297,7 @@ TEST_F(CatalogStoreTest, GetObjectReturnsACrawledVersion) {
   EXPECT_EQ(store_->GetObject(Object(DayKey(30), "other")).status().code(), StatusCode::kNotFound);
 }
 
-TEST_F(CatalogStoreTest, ReopenPersists) {
+TEST_P(CatalogStoreTest, ReopenPersists) {
   Record(Object(DayKey(29), "e1"));
   TableSchema wider = TransactionSchema();
   wider.columns.push_back({"discount", ColumnType::kDecimal});
@@ -305,7 +314,7 @@ TEST_F(CatalogStoreTest, ReopenPersists) {
   EXPECT_FALSE(Record(o, Crawl(o, wider)).object_new);
 }
 
-TEST_F(CatalogStoreTest, SecondConnectionSeesCommittedCrawls) {
+TEST_P(CatalogStoreTest, SecondConnectionSeesCommittedCrawls) {
   auto other = OpenStore();
   ASSERT_NE(other, nullptr);
   Record(Object(DayKey(30), "e1"));
@@ -317,7 +326,7 @@ TEST_F(CatalogStoreTest, SecondConnectionSeesCommittedCrawls) {
   EXPECT_FALSE(u->object_new);
 }
 
-TEST_F(CatalogStoreTest, ConcurrentWritersOnOwnConnectionsAllCommit) {
+TEST_P(CatalogStoreTest, ConcurrentWritersOnOwnConnectionsAllCommit) {
   std::vector<std::thread> writers;
   std::atomic<int> failures{0};
   for (int w = 0; w < 3; ++w) {
@@ -340,13 +349,13 @@ TEST_F(CatalogStoreTest, ConcurrentWritersOnOwnConnectionsAllCommit) {
   EXPECT_EQ(Tables()[0].partition_count, 10);
 }
 
-TEST_F(CatalogStoreTest, SchemaHistoryOfAnUnknownTableIsNotFound) {
+TEST_P(CatalogStoreTest, SchemaHistoryOfAnUnknownTableIsNotFound) {
   auto history = store_->SchemaHistory("nope");
   ASSERT_FALSE(history.ok());
   EXPECT_EQ(history.status().code(), StatusCode::kNotFound);
 }
 
-TEST_F(CatalogStoreTest, RecordCrawlRejectsAnEmptyTableName) {
+TEST_P(CatalogStoreTest, RecordCrawlRejectsAnEmptyTableName) {
   auto o = Object(DayKey(30), "e1");
   CrawlResult crawl = Crawl(o);
   crawl.table.clear();
@@ -355,7 +364,7 @@ TEST_F(CatalogStoreTest, RecordCrawlRejectsAnEmptyTableName) {
   EXPECT_EQ(u.status().code(), StatusCode::kInvalidArgument);
 }
 
-TEST_F(CatalogStoreTest, OpenFailsClearlyWhenThePathIsAFolder) {
+TEST_P(CatalogStoreTest, OpenFailsClearlyWhenThePathIsAFolder) {
   std::filesystem::create_directories(dir_ / "folder.db");
   auto store = CatalogStore::Open((dir_ / "folder.db").string());
   ASSERT_FALSE(store.ok());

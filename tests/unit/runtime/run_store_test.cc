@@ -3,13 +3,16 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
+#include <thread>
 #include <string>
 
 #include "common/ids.h"
 #include "common/time_util.h"
 #include "events/sql/sql_event_log.h"
 #include "notify/notifier.h"
+#include "testing/state_db.h"
 #include "testing/temp_dir.h"
 
 namespace ecompipe::runtime {
@@ -18,10 +21,15 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
+using ::ecompipe::testing_util::StateDb;
 using ::ecompipe::testing_util::TempDir;
 
-std::unique_ptr<RunStore> OpenOrDie(const TempDir& dir) {
-  Result<std::unique_ptr<RunStore>> store = RunStore::Open(dir.File("state.db"));
+class RunStoreTest : public ::testing::TestWithParam<std::string> {};
+INSTANTIATE_TEST_SUITE_P(Backends, RunStoreTest, testing_util::StateBackends(),
+                         testing_util::StateBackendName);
+
+std::unique_ptr<RunStore> OpenOrDie(const StateDb& dir, WorkerLease lease = {}) {
+  Result<std::unique_ptr<RunStore>> store = RunStore::Open(dir.File("state.db"), std::move(lease));
   EXPECT_TRUE(store.ok()) << store.status().ToString();
   return store.ok() ? std::move(store).value() : nullptr;
 }
@@ -41,8 +49,8 @@ ObjectResult Loaded(const std::string& key, int64_t read, int64_t loaded, int64_
   return {key, "etag-" + key, "loaded", read, loaded, rejected, 12, ""};
 }
 
-TEST(RunStoreTest, StartThenGetReturnsTheRun) {
-  TempDir dir;
+TEST_P(RunStoreTest, StartThenGetReturnsTheRun) {
+  StateDb dir(GetParam());
   auto store = OpenOrDie(dir);
   ASSERT_NE(store, nullptr);
   RunRecord run = NewRun("etl", "2026-11-26T10:00:00.000Z", 3);
@@ -62,8 +70,8 @@ TEST(RunStoreTest, StartThenGetReturnsTheRun) {
   EXPECT_TRUE(r.objects.empty());
 }
 
-TEST(RunStoreTest, GetOfAnUnknownRunIsEmpty) {
-  TempDir dir;
+TEST_P(RunStoreTest, GetOfAnUnknownRunIsEmpty) {
+  StateDb dir(GetParam());
   auto store = OpenOrDie(dir);
   ASSERT_NE(store, nullptr);
   Result<std::optional<RunRecord>> got = store->Get("jr_nope");
@@ -71,8 +79,8 @@ TEST(RunStoreTest, GetOfAnUnknownRunIsEmpty) {
   EXPECT_FALSE(got->has_value());
 }
 
-TEST(RunStoreTest, SetStateChangesTheState) {
-  TempDir dir;
+TEST_P(RunStoreTest, SetStateChangesTheState) {
+  StateDb dir(GetParam());
   auto store = OpenOrDie(dir);
   ASSERT_NE(store, nullptr);
   RunRecord run = NewRun();
@@ -81,8 +89,8 @@ TEST(RunStoreTest, SetStateChangesTheState) {
   EXPECT_EQ((*store->Get(run.run_id))->state, "RUNNING");
 }
 
-TEST(RunStoreTest, ObjectsKeepTheOrderTheyWereAddedIn) {
-  TempDir dir;
+TEST_P(RunStoreTest, ObjectsKeepTheOrderTheyWereAddedIn) {
+  StateDb dir(GetParam());
   auto store = OpenOrDie(dir);
   ASSERT_NE(store, nullptr);
   RunRecord run = NewRun();
@@ -107,8 +115,8 @@ TEST(RunStoreTest, ObjectsKeepTheOrderTheyWereAddedIn) {
   EXPECT_EQ(objects[2].key, "m.csv");
 }
 
-TEST(RunStoreTest, ObjectsOfOneRunDoNotLeakIntoAnother) {
-  TempDir dir;
+TEST_P(RunStoreTest, ObjectsOfOneRunDoNotLeakIntoAnother) {
+  StateDb dir(GetParam());
   auto store = OpenOrDie(dir);
   ASSERT_NE(store, nullptr);
   RunRecord a = NewRun(), b = NewRun();
@@ -122,8 +130,8 @@ TEST(RunStoreTest, ObjectsOfOneRunDoNotLeakIntoAnother) {
   EXPECT_EQ((*store->Get(b.run_id))->objects[0].key, "b1");
 }
 
-TEST(RunStoreTest, FinishStoresTheOutcome) {
-  TempDir dir;
+TEST_P(RunStoreTest, FinishStoresTheOutcome) {
+  StateDb dir(GetParam());
   auto store = OpenOrDie(dir);
   ASSERT_NE(store, nullptr);
   RunRecord run = NewRun();
@@ -147,8 +155,8 @@ TEST(RunStoreTest, FinishStoresTheOutcome) {
   EXPECT_EQ(got.triggers, 1);
 }
 
-TEST(RunStoreTest, ListIsMostRecentFirstAndLimited) {
-  TempDir dir;
+TEST_P(RunStoreTest, ListIsMostRecentFirstAndLimited) {
+  StateDb dir(GetParam());
   auto store = OpenOrDie(dir);
   ASSERT_NE(store, nullptr);
   RunRecord a = NewRun("etl", "2026-11-26T10:00:00.000Z");
@@ -163,8 +171,8 @@ TEST(RunStoreTest, ListIsMostRecentFirstAndLimited) {
   EXPECT_EQ(list[2].run_id, a.run_id);
 }
 
-TEST(RunStoreTest, ListIncludesObjectsOnlyWhenAsked) {
-  TempDir dir;
+TEST_P(RunStoreTest, ListIncludesObjectsOnlyWhenAsked) {
+  StateDb dir(GetParam());
   auto store = OpenOrDie(dir);
   ASSERT_NE(store, nullptr);
   RunRecord run = NewRun();
@@ -176,8 +184,8 @@ TEST(RunStoreTest, ListIncludesObjectsOnlyWhenAsked) {
   EXPECT_EQ(with[0].objects[0].key, "k");
 }
 
-TEST(RunStoreTest, FailInterruptedFailsStartingAndRunningRuns) {
-  TempDir dir;
+TEST_P(RunStoreTest, FailInterruptedFailsStartingAndRunningRuns) {
+  StateDb dir(GetParam());
   auto store = OpenOrDie(dir);
   ASSERT_NE(store, nullptr);
   RunRecord starting = NewRun("etl", "2026-11-26T10:00:00.000Z");
@@ -208,8 +216,8 @@ TEST(RunStoreTest, FailInterruptedFailsStartingAndRunningRuns) {
   EXPECT_EQ(untouched.message, "ok");
 }
 
-TEST(RunStoreTest, FailInterruptedWithNothingInFlightReturnsNothing) {
-  TempDir dir;
+TEST_P(RunStoreTest, FailInterruptedWithNothingInFlightReturnsNothing) {
+  StateDb dir(GetParam());
   auto store = OpenOrDie(dir);
   ASSERT_NE(store, nullptr);
   Result<std::vector<RunRecord>> failed = store->FailInterrupted("x");
@@ -222,8 +230,8 @@ TEST(RunStoreTest, FailInterruptedWithNothingInFlightReturnsNothing) {
 }
 
 // Regression: a second Start() with the same id surfaced as a raw SQLite constraint error.
-TEST(RunStoreTest, StartingARunIdTwiceIsAlreadyExists) {
-  TempDir dir;
+TEST_P(RunStoreTest, StartingARunIdTwiceIsAlreadyExists) {
+  StateDb dir(GetParam());
   auto store = OpenOrDie(dir);
   ASSERT_NE(store, nullptr);
   RunRecord run = NewRun();
@@ -236,8 +244,8 @@ TEST(RunStoreTest, StartingARunIdTwiceIsAlreadyExists) {
 }
 
 // Regression: SetState() and Finish() of a run that was never started succeeded silently.
-TEST(RunStoreTest, UpdatingAnUnknownRunIsNotFound) {
-  TempDir dir;
+TEST_P(RunStoreTest, UpdatingAnUnknownRunIsNotFound) {
+  StateDb dir(GetParam());
   auto store = OpenOrDie(dir);
   ASSERT_NE(store, nullptr);
   RunRecord ghost = NewRun();
@@ -250,8 +258,8 @@ TEST(RunStoreTest, UpdatingAnUnknownRunIsNotFound) {
   EXPECT_TRUE(store->List(10, true)->empty());
 }
 
-TEST(RunStoreTest, RunsSurviveReopening) {
-  TempDir dir;
+TEST_P(RunStoreTest, RunsSurviveReopening) {
+  StateDb dir(GetParam());
   RunRecord run = NewRun();
   {
     auto store = OpenOrDie(dir);
@@ -267,8 +275,8 @@ TEST(RunStoreTest, RunsSurviveReopening) {
   EXPECT_EQ(got->objects[0].rows_read, 3);
 }
 
-TEST(RunStoreTest, SharesTheStateDatabaseWithTheEventLogAndOutbox) {
-  TempDir dir;
+TEST_P(RunStoreTest, SharesTheStateDatabaseWithTheEventLogAndOutbox) {
+  StateDb dir(GetParam());
   auto store = OpenOrDie(dir);
   ASSERT_NE(store, nullptr);
   auto log = events::SqlEventLog::Open(dir.File("state.db"));
@@ -283,11 +291,36 @@ TEST(RunStoreTest, SharesTheStateDatabaseWithTheEventLogAndOutbox) {
   EXPECT_EQ((*log)->List({})->size(), 1u);
 }
 
-TEST(RunStoreTest, OpenInAMissingFolderFails) {
+TEST(RunStoreSqliteTest, OpenInAMissingFolderFails) {
   TempDir dir;
   Result<std::unique_ptr<RunStore>> store = RunStore::Open(dir.File("missing/state.db"));
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.status().code(), StatusCode::kIoError);
+}
+
+TEST_P(RunStoreTest, SharedFailInterruptedLeavesRunsOfLiveWorkersAlone) {
+  StateDb dir(GetParam());
+  WorkerLease live, dead;
+  live.worker_id = "live";
+  dead.worker_id = "dead";
+  dead.lease_ms = 1;
+  auto live_store = OpenOrDie(dir, live);
+  auto dead_store = OpenOrDie(dir, dead);
+  ASSERT_NE(live_store, nullptr);
+  ASSERT_NE(dead_store, nullptr);
+  RunRecord running = NewRun("etl");
+  RunRecord abandoned = NewRun("etl");
+  ASSERT_TRUE(live_store->Start(running).ok());
+  ASSERT_TRUE(dead_store->Start(abandoned).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  Result<std::vector<RunRecord>> failed = live_store->FailInterrupted("gone", true);
+  ASSERT_TRUE(failed.ok()) << failed.status().ToString();
+  ASSERT_EQ(failed->size(), 1u);
+  EXPECT_EQ((*failed)[0].run_id, abandoned.run_id);
+  EXPECT_EQ((*live_store->Get(running.run_id))->state, "STARTING");
+  EXPECT_EQ((*live_store->Get(abandoned.run_id))->state, "FAILED");
+  // Without only_expired (one process holds the pipeline lock) every unfinished run fails.
+  EXPECT_EQ(live_store->FailInterrupted("gone")->size(), 1u);
 }
 
 }  // namespace

@@ -62,8 +62,11 @@ class StateDb {
   StateDb& operator=(const StateDb&) = delete;
 
   bool postgres() const { return backend_ == "postgres"; }
-  // Where a store named `name` lives: a file of the folder (SQLite), or the schema (PostgreSQL).
-  std::string File(const std::string& name) const { return postgres() ? url_ : dir_.File(name); }
+  // A file of the test's folder; a name ending in ".db" is where the state store lives instead:
+  // that file (SQLite) or the test's schema (PostgreSQL).
+  std::string File(const std::string& name) const {
+    return postgres() && name.ends_with(".db") ? url_ : dir_.File(name);
+  }
   std::string location() const { return File("state.db"); }
   const std::filesystem::path& path() const { return dir_.path(); }
 
