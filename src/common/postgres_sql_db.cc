@@ -1,169 +1,85 @@
-// SqlDb over PostgreSQL (libpq). One connection; it is re-established before the next
-// statement when it was lost, so a server restart costs the statements in flight only.
-#include <libpq-fe.h>
-
-#include <cstring>
-
+// SqlDb over PostgreSQL, through PostgresDb (connection settings, SQLSTATE -> Status codes,
+// passwords scrubbed). The connection is re-established before the next statement when it was
+// lost, so a server restart costs the statements in flight only.
 #include "common/internal/sql_backends.h"
+#include "common/postgres_db.h"
 
 namespace ecompipe::internal {
 namespace {
 
 // The advisory lock that serialises Transaction() bodies across every connection to the state
-// store, as SQLite's single writer does ("ecompipe" in ASCII).
+// store, as SQLite's single writer does (the number is "ecompipe" in ASCII).
 constexpr const char* kWriterLock = "SELECT pg_advisory_xact_lock(7306916064548941157)";
-
-constexpr Oid kInt8Oid = 20;
-constexpr Oid kTextOid = 25;
-
-void IgnoreNotice(void*, const char*) {}  // "relation … already exists, skipping" and the like
 
 class PostgresSqlDb : public SqlDb {
  public:
-  PostgresSqlDb(PGconn* conn, std::string url) : conn_(conn), url_(std::move(url)) {}
-  ~PostgresSqlDb() override { PQfinish(conn_); }
+  explicit PostgresSqlDb(std::unique_ptr<PostgresDb> db) : db_(std::move(db)) {}
 
   Dialect dialect() const override { return Dialect::kPostgres; }
 
   Status ExecScript(std::string_view sql) override {
     EP_RETURN_IF_ERROR(EnsureConnected());
-    PGresult* res = PQexec(conn_, std::string(sql).c_str());
-    Status s = Check(res, sql);
-    PQclear(res);
-    return s;
+    return db_->Exec(sql);
   }
 
   Result<SqlRows> Query(std::string_view sql, const SqlParams& params) override {
-    EP_ASSIGN_OR_RETURN(PGresult * res, Run(sql, params));
+    EP_ASSIGN_OR_RETURN(PgResult res, Run(sql, params));
     SqlRows out;
-    const int cols = PQnfields(res);
-    const int rows = PQntuples(res);
-    for (int c = 0; c < cols; ++c) out.columns.emplace_back(PQfname(res, c));
-    out.rows.resize(rows);
-    for (int r = 0; r < rows; ++r) {
-      out.rows[r].resize(cols);
-      for (int c = 0; c < cols; ++c) {
-        if (!PQgetisnull(res, r, c))
-          out.rows[r][c].emplace(PQgetvalue(res, r, c), PQgetlength(res, r, c));
-      }
+    for (int c = 0; c < res.Columns(); ++c) out.columns.push_back(res.ColumnName(c));
+    out.rows.resize(static_cast<size_t>(res.Rows()));
+    for (int r = 0; r < res.Rows(); ++r) {
+      out.rows[r].reserve(out.columns.size());
+      for (int c = 0; c < res.Columns(); ++c) out.rows[r].push_back(res.Optional(r, c));
     }
-    PQclear(res);
     return out;
   }
 
   Result<int64_t> Exec(std::string_view sql, const SqlParams& params) override {
-    EP_ASSIGN_OR_RETURN(PGresult * res, Run(sql, params));
-    const char* n = PQcmdTuples(res);
-    int64_t changed = (n && *n) ? std::strtoll(n, nullptr, 10) : 0;
-    PQclear(res);
-    return changed;
+    EP_ASSIGN_OR_RETURN(PgResult res, Run(sql, params));
+    return res.Affected();
   }
 
  protected:
   Status Begin(bool exclusive) override {
     EP_RETURN_IF_ERROR(ExecScript("BEGIN"));
     if (!exclusive) return Status::Ok();
-    Status s = ExecScript(kWriterLock);
+    Status s = db_->Exec(kWriterLock);
     if (!s.ok()) Rollback();
     return s;
   }
-  Status Commit() override { return ExecScript("COMMIT"); }
+  Status Commit() override { return db_->Exec("COMMIT"); }
   void Rollback() override {
-    if (PQstatus(conn_) != CONNECTION_OK) return;
-    PQclear(PQexec(conn_, "ROLLBACK"));
+    if (db_->Healthy()) (void)db_->Exec("ROLLBACK");
   }
 
  private:
   Status EnsureConnected() {
-    if (PQstatus(conn_) == CONNECTION_OK) return Status::Ok();
-    PQreset(conn_);
-    if (PQstatus(conn_) != CONNECTION_OK) {
-      return Status::Unavailable("PostgreSQL state store " + RedactUrl(url_) +
-                                 " is unreachable: " + Trimmed(PQerrorMessage(conn_)));
-    }
-    PQsetNoticeProcessor(conn_, IgnoreNotice, nullptr);
-    return Status::Ok();
+    if (db_->Healthy()) return Status::Ok();
+    return db_->Reset();
   }
 
-  Result<PGresult*> Run(std::string_view sql, const SqlParams& params) {
+  Result<PgResult> Run(std::string_view sql, const SqlParams& params) {
     EP_RETURN_IF_ERROR(EnsureConnected());
-    const std::string text = ToDollarParams(sql);
-    std::vector<Oid> types(params.size());
-    std::vector<std::string> ints(params.size());
-    std::vector<const char*> values(params.size());
-    for (size_t i = 0; i < params.size(); ++i) {
-      switch (params[i].kind()) {
-        case SqlValue::Kind::kNull: types[i] = 0; values[i] = nullptr; break;
-        case SqlValue::Kind::kInt:
-          types[i] = kInt8Oid;
-          ints[i] = std::to_string(params[i].int_value());
-          values[i] = ints[i].c_str();
-          break;
-        case SqlValue::Kind::kText:
-          types[i] = kTextOid;
-          values[i] = params[i].text().c_str();
-          break;
+    std::vector<PgParam> values;
+    values.reserve(params.size());
+    for (const SqlValue& v : params) {
+      switch (v.kind()) {
+        case SqlValue::Kind::kNull: values.emplace_back(std::nullopt); break;
+        case SqlValue::Kind::kInt: values.emplace_back(v.int_value()); break;
+        case SqlValue::Kind::kText: values.emplace_back(v.text()); break;
       }
     }
-    PGresult* res = PQexecParams(conn_, text.c_str(), static_cast<int>(params.size()), types.data(),
-                                 values.data(), nullptr, nullptr, 0);
-    Status s = Check(res, sql);
-    if (!s.ok()) {
-      PQclear(res);
-      return s;
-    }
-    return res;
+    return db_->Query(ToDollarParams(sql), values);
   }
 
-  Status Check(PGresult* res, std::string_view sql) {
-    ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
-    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return Status::Ok();
-    std::string what = "executing " + Shortened(sql) + ": ";
-    if (!res || PQstatus(conn_) != CONNECTION_OK)
-      return Status::Unavailable(what + "connection to PostgreSQL lost: " +
-                                 Trimmed(PQerrorMessage(conn_)));
-    const char* state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-    std::string code = state ? state : "";
-    std::string msg = what + Trimmed(PQresultErrorMessage(res));
-    if (code == "23505") return Status::AlreadyExists(msg);
-    // Connection exceptions, serialisation failures, deadlocks, shutdowns, too many
-    // connections: the same statement may well succeed later.
-    if (code.starts_with("08") || code == "40001" || code == "40P01" || code.starts_with("57P") ||
-        code == "53300" || code == "55P03")
-      return Status::Unavailable(msg);
-    if (code.starts_with("53") || code.starts_with("58")) return Status::IoError(msg);
-    return Status::InvalidArgument(msg);
-  }
-
-  static std::string Trimmed(const char* s) {
-    std::string out = s ? s : "";
-    while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
-    return out;
-  }
-  static std::string Shortened(std::string_view sql) {
-    std::string out;
-    for (char c : sql.substr(0, 160)) out.push_back(c == '\n' ? ' ' : c);
-    if (sql.size() > 160) out += "…";
-    return out;
-  }
-
-  PGconn* conn_;
-  std::string url_;
+  std::unique_ptr<PostgresDb> db_;
 };
 
 }  // namespace
 
 Result<std::unique_ptr<SqlDb>> OpenPostgresSqlDb(const std::string& url) {
-  PGconn* conn = PQconnectdb(url.c_str());
-  if (PQstatus(conn) != CONNECTION_OK) {
-    std::string msg = PQerrorMessage(conn);
-    while (!msg.empty() && msg.back() == '\n') msg.pop_back();
-    PQfinish(conn);
-    return Status::Unavailable("connecting to the PostgreSQL state store " + RedactUrl(url) + ": " +
-                               msg);
-  }
-  PQsetNoticeProcessor(conn, IgnoreNotice, nullptr);
-  return std::unique_ptr<SqlDb>(new PostgresSqlDb(conn, url));
+  EP_ASSIGN_OR_RETURN(std::unique_ptr<PostgresDb> db, PostgresDb::Connect(url));
+  return std::unique_ptr<SqlDb>(new PostgresSqlDb(std::move(db)));
 }
 
 }  // namespace ecompipe::internal

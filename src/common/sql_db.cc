@@ -41,27 +41,6 @@ Result<std::unique_ptr<SqlDb>> OpenSqlDb(const std::string& location, int busy_t
   return internal::OpenSqliteSqlDb(location, busy_timeout_ms);
 }
 
-std::string RedactUrl(std::string_view url) {
-  // scheme://user:password@host… -> scheme://user:***@host…
-  size_t scheme = url.find("://");
-  if (scheme == std::string_view::npos) return std::string(url);
-  size_t start = scheme + 3;
-  size_t at = url.find('@', start);
-  size_t slash = url.find('/', start);
-  if (at == std::string_view::npos || (slash != std::string_view::npos && slash < at))
-    return std::string(url);
-  size_t colon = url.find(':', start);
-  std::string out(url);
-  if (colon != std::string_view::npos && colon < at) out.replace(colon + 1, at - colon - 1, "***");
-  // A password may also come as a query parameter.
-  size_t p = out.find("password=");
-  if (p != std::string::npos) {
-    size_t end = out.find('&', p);
-    out.replace(p + 9, (end == std::string::npos ? out.size() : end) - p - 9, "***");
-  }
-  return out;
-}
-
 namespace internal {
 
 std::string ToDollarParams(std::string_view sql) {

@@ -12,7 +12,7 @@
 //
 // Errors are Status values naming the statement: lost connections, busy databases and
 // serialisation failures are kUnavailable (retryable); a unique violation is kAlreadyExists.
-// PostgreSQL passwords never appear in messages.
+// PostgreSQL passwords never appear in messages (PostgresDb scrubs them).
 //
 // Thread-safety: one SqlDb (one connection) per thread.
 #pragma once
@@ -145,8 +145,5 @@ bool IsPostgresUrl(std::string_view location);
 // Opens the state database at `location`: a PostgreSQL URL, or else an SQLite file path (in an
 // existing folder). `busy_timeout_ms` bounds SQLite's wait for the write lock.
 Result<std::unique_ptr<SqlDb>> OpenSqlDb(const std::string& location, int busy_timeout_ms = 30000);
-
-// `url` with its password, if any, replaced by "***" (for messages and logs).
-std::string RedactUrl(std::string_view url);
 
 }  // namespace ecompipe

@@ -71,7 +71,8 @@ class EventLog {
   virtual Status MarkFailed(int64_t delivery_id, const std::string& error,
                             std::optional<int64_t> retry_at_ms) = 0;
   virtual Result<int64_t> PendingCount() = 0;
-  // The earliest next attempt among pending deliveries, if any.
+  // The earliest time a pending delivery may be due for this worker (its next attempt, or
+  // the end of another worker's lease on it), if any is pending.
   virtual Result<std::optional<int64_t>> NextDue() = 0;
   // Most recent first.
   virtual Result<std::vector<StoredEvent>> List(const EventFilter& filter) = 0;

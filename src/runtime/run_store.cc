@@ -105,7 +105,8 @@ Status RunStore::AddObject(const std::string& run_id, const ObjectResult& o) {
   EP_ASSIGN_OR_RETURN(int64_t changed, db_->Exec(
       "INSERT INTO run_objects(run_id, seq, key, etag, status, rows_read, rows_loaded, "
       "rows_rejected, duration_ms, message) SELECT ?1, (SELECT COALESCE(max(seq),0)+1 FROM "
-      "run_objects WHERE run_id=?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 "
+      "run_objects WHERE run_id=?1), ?2, ?3, ?4, CAST(?5 AS BIGINT), CAST(?6 AS BIGINT), "
+      "CAST(?7 AS BIGINT), CAST(?8 AS BIGINT), ?9 "
       "WHERE EXISTS(SELECT 1 FROM runs WHERE run_id=?1)",
       {run_id, o.key, o.etag, o.status, o.rows_read, o.rows_loaded, o.rows_rejected,
        o.duration_ms, o.message}));

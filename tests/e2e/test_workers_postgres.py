@@ -58,8 +58,9 @@ class WorkersTestCase(WorkersTest):
         self.land_reference_dims()
         n_rows = 200_000
         rows = [f"TXN{i:08d},C12345,P12345,1,29.99,2026-11-26,Credit Card,Completed" for i in range(n_rows)]
-        # Worker A loads slowly (each fact batch waits), so it is certainly mid-load when killed.
-        a = self.start_worker(env={"ECOMPIPE_TEST_BATCH_DELAY_MS": "30"})
+        # Worker A loads slowly (each of the ~30 fact batches waits 500 ms, ~15 s in all), so it
+        # is certainly mid-load when killed a few seconds in.
+        a = self.start_worker(env={"ECOMPIPE_TEST_BATCH_DELAY_MS": "500"})
         self.land(tx_key(26), rows_csv(rows))
         self.wait_for(lambda: self.state("SELECT claimed_by FROM object_claims"), timeout=120,
                       what="worker A to claim the object")

@@ -173,8 +173,12 @@ Result<int64_t> SqlEventLog::PendingCount() {
 }
 
 Result<std::optional<int64_t>> SqlEventLog::NextDue() {
+  // A delivery another worker holds becomes due for this one when that lease runs out (it
+  // is renewed meanwhile, so a waiting worker polls about once a lease, not in a busy loop).
   EP_ASSIGN_OR_RETURN(SqlRows rows, db_->Query(
-      "SELECT min(next_attempt_ms) FROM deliveries WHERE status='pending'"));
+      "SELECT min(CASE WHEN claimed_by IS NOT NULL AND claimed_by <> ?1 AND lease_until > "
+      "next_attempt_ms THEN lease_until ELSE next_attempt_ms END) FROM deliveries "
+      "WHERE status='pending'", {lease_.worker_id}));
   if (rows.empty() || rows.IsNull(0, 0)) return std::optional<int64_t>();
   return std::optional<int64_t>(rows.Int(0, 0));
 }

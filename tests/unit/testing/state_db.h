@@ -15,8 +15,8 @@
 #include <memory>
 #include <string>
 
-#include "common/ids.h"
 #include "common/sql_db.h"
+#include "testing/pg_test.h"
 #include "testing/temp_dir.h"
 
 namespace ecompipe::testing_util {
@@ -31,8 +31,8 @@ inline std::string StateBackendName(const ::testing::TestParamInfo<std::string>&
 
 // The URL of the test server, or "" (with a test failure saying how to get one).
 inline std::string TestPostgresUrl() {
-  const char* url = std::getenv("EP_TEST_PG_URL");
-  if (url && *url) return url;
+  std::string url = PgTestUrl();
+  if (!url.empty()) return url;
   ADD_FAILURE() << "EP_TEST_PG_URL is not set: run scripts/test.sh, or start a server with "
                    "scripts/pg-test-server.sh start and export the URL it prints";
   return "";
@@ -41,22 +41,7 @@ inline std::string TestPostgresUrl() {
 class StateDb {
  public:
   explicit StateDb(std::string backend) : backend_(std::move(backend)) {
-    if (backend_ != "postgres") return;
-    admin_url_ = TestPostgresUrl();
-    if (admin_url_.empty()) return;
-    schema_ = "ep_test_" + NewHex(6);
-    Result<std::unique_ptr<SqlDb>> admin = OpenSqlDb(admin_url_);
-    EXPECT_TRUE(admin.ok()) << admin.status().ToString();
-    if (!admin.ok()) return;
-    Status s = (*admin)->ExecScript("CREATE SCHEMA " + schema_);
-    EXPECT_TRUE(s.ok()) << s.ToString();
-    url_ = admin_url_ + (admin_url_.find('?') == std::string::npos ? "?" : "&") +
-           "options=-csearch_path%3D" + schema_;
-  }
-  ~StateDb() {
-    if (schema_.empty()) return;
-    Result<std::unique_ptr<SqlDb>> admin = OpenSqlDb(admin_url_);
-    if (admin.ok()) (void)(*admin)->ExecScript("DROP SCHEMA " + schema_ + " CASCADE");
+    if (postgres() && !TestPostgresUrl().empty()) schema_ = std::make_unique<PgTestSchema>();
   }
   StateDb(const StateDb&) = delete;
   StateDb& operator=(const StateDb&) = delete;
@@ -65,7 +50,8 @@ class StateDb {
   // A file of the test's folder; a name ending in ".db" is where the state store lives instead:
   // that file (SQLite) or the test's schema (PostgreSQL).
   std::string File(const std::string& name) const {
-    return postgres() && name.ends_with(".db") ? url_ : dir_.File(name);
+    if (!postgres() || !name.ends_with(".db")) return dir_.File(name);
+    return schema_ ? schema_->url() : "";
   }
   std::string location() const { return File("state.db"); }
   const std::filesystem::path& path() const { return dir_.path(); }
@@ -73,7 +59,7 @@ class StateDb {
  private:
   std::string backend_;
   TempDir dir_;
-  std::string admin_url_, schema_, url_;
+  std::unique_ptr<PgTestSchema> schema_;
 };
 
 }  // namespace ecompipe::testing_util
