@@ -95,6 +95,40 @@ class WorkersTestCase(WorkersTest):
         self.assertEqual(len(loaded), 1)
         self.assertNotEqual(loaded[0][0], holder)
 
+    def test_process_and_the_read_commands_work_on_the_postgres_state_store(self):
+        """The core path on the shared store, driven by `process`: a file that landed while
+        nothing ran is crawled and loaded, a second `process` loads nothing again, and the
+        read-only commands read runs, events, catalog and notifications from PostgreSQL."""
+        self.land_reference_dims()
+        self.land(tx_key(24), small_file(1, 4))
+        self.process(expect_rc=0)
+        self.process(expect_rc=0)
+        self.assertEqual(self.wh("SELECT count(*) FROM fact_transactions")[0][0], 4)
+        self.assertEqual(self.wh("SELECT count(*) FROM load_ledger")[0][0], 1)
+        self.assertEqual(self.state("SELECT count(*) FROM events WHERE detail_type='Object Created'"),
+                         [("1",)])
+        runs = self.cli_json("runs")
+        self.assertTrue(runs and all(r["state"] == "SUCCEEDED" for r in runs), runs)
+        self.assertEqual(sum(1 for r in runs for o in r.get("objects", []) if o["status"] == "loaded"), 1)
+        self.assertTrue(self.cli_json("events"))
+        self.assertTrue(self.cli_json("catalog"))
+        self.assertTrue(self.cli_json("notifications"))
+        status = self.run_cli("status", check=True)
+        self.assertNotIn("state.db", status.stdout)
+        # No SQLite state file was made: the state lives in PostgreSQL only.
+        self.assertFalse(os.path.exists(os.path.join(self.dir, ".ecompipe", "state.db")))
+
+    def test_two_serve_workers_may_run_side_by_side_on_postgres(self):
+        """The flock that keeps a second `serve` off an SQLite pipeline does not apply."""
+        a = self.start_worker()
+        b = self.start_worker()
+        time.sleep(2)
+        self.assertIsNone(a.poll(), self.worker_log(0))
+        self.assertIsNone(b.poll(), self.worker_log(1))
+        self.assertEqual(self.stop(a), 0)
+        self.assertEqual(self.stop(b), 0)
+        self.assertIn("Worker joined the shared pipeline", self.worker_log(1))
+
 
 if __name__ == "__main__":
     unittest.main()

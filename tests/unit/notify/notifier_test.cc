@@ -13,6 +13,7 @@
 
 #include "common/aws_sigv4.h"
 #include "common/ids.h"
+#include "common/sqlite_db.h"
 #include "common/time_util.h"
 #include "events/event.h"
 #include "notify/filter_policy.h"

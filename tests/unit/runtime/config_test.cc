@@ -1013,6 +1013,42 @@ TEST(ConfigTest, BadFilterPolicyAndMaxAgeAreErrors) {
             "500ms, 90s, 30m, 24h or 7d");
 }
 
+// --- state.type postgres (several workers) ------------------------------------------------
+
+TEST(ConfigTest, PostgresStateTakesAUrlAndALease) {
+  PipelineConfig cfg = ParseOrDie(
+      "state:\n  type: postgres\n  url: postgresql://ep@db/ep?sslmode=require\n"
+      "  lease_seconds: 5\n  worker_id: w1\n");
+  EXPECT_TRUE(cfg.state.shared());
+  EXPECT_EQ(cfg.state.Location(), "postgresql://ep@db/ep?sslmode=require");
+  EXPECT_EQ(cfg.state.lease_ms, 5000);
+  EXPECT_EQ(cfg.state.worker_id, "w1");
+}
+
+TEST(ConfigTest, PostgresStateWithoutAUrlUsesTheLibpqDefaults) {
+  PipelineConfig cfg = ParseOrDie("state:\n  type: postgres\n");
+  EXPECT_EQ(cfg.state.Location(), "postgresql://");
+  EXPECT_EQ(cfg.state.lease_ms, 30000);
+}
+
+TEST(ConfigTest, SqliteStateIsNotShared) {
+  PipelineConfig cfg = ParseOrDie("state:\n  type: sqlite\n");
+  EXPECT_FALSE(cfg.state.shared());
+  EXPECT_EQ(cfg.state.Location(), cfg.state.path.string());
+}
+
+TEST(ConfigTest, StateKeysOfTheOtherTypeAreErrors) {
+  EXPECT_THAT(ErrorOf("state:\n  type: postgres\n  path: x.db\n"),
+              HasSubstr("ecompipe.yaml:3: 'state.path' is for type sqlite"));
+  EXPECT_THAT(ErrorOf("state:\n  type: sqlite\n  url: postgresql://h/db\n"),
+              HasSubstr("ecompipe.yaml:3: 'state.url' is for type postgres"));
+  EXPECT_THAT(ErrorOf("state:\n  type: postgres\n  url: mysql://h/db\n"),
+              HasSubstr("must start with postgresql://"));
+  EXPECT_THAT(ErrorOf("state:\n  type: postgres\n  lease_seconds: 0\n"),
+              HasSubstr("lease_seconds"));
+  EXPECT_THAT(ErrorOf("state:\n  type: mongo\n"), HasSubstr("allowed: sqlite, postgres"));
+}
+
 }  // namespace
 }  // namespace ecompipe::runtime
 
