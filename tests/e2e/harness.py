@@ -170,11 +170,21 @@ def psql(url, sql):
     return rows
 
 
+def _number_or_text(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return value
+
+
 class WorkersTest(PipelineTest):
     """A pipeline whose state store is a fresh PostgreSQL database, shared by several `serve`
-    workers (each started with start_worker). Short leases keep failover quick."""
+    workers (each started with start_worker). Short leases keep failover quick. WAREHOUSE
+    "postgres" puts the warehouse in the same database (schema dw); "sqlite" keeps the
+    warehouse.db file, which the workers on this machine share."""
 
     LEASE_SECONDS = 2
+    WAREHOUSE = "postgres"
 
     def setUp(self):
         super().setUp()
@@ -194,6 +204,11 @@ class WorkersTest(PipelineTest):
         self.assertIn(old, text)
         text = text.replace(old, f"state:\n  type: postgres\n  url: {self.state_url}\n"
                                  f"  lease_seconds: {self.LEASE_SECONDS}\n")
+        if self.WAREHOUSE == "postgres":
+            old = "warehouse:\n  type: sqlite\n  path: warehouse.db\n"
+            self.assertIn(old, text)
+            text = text.replace(old, f"warehouse:\n  type: postgres\n  url: {self.state_url}\n"
+                                     "  schema: dw\n")
         with open(cfg, "w") as f:
             f.write(text)
 
@@ -208,6 +223,14 @@ class WorkersTest(PipelineTest):
         if params:
             raise ValueError("WorkersTest.state takes SQL without parameters")
         return psql(self.state_url, sql)
+
+    def wh(self, sql, *params):
+        if self.WAREHOUSE != "postgres":
+            return super().wh(sql, *params)
+        if params:  # the few parameterised reads of the shared helpers: one text key each
+            sql = sql.replace("?", "'" + str(params[0]).replace("'", "''") + "'")
+        rows = psql(self.state_url, "SET search_path TO dw; " + sql)
+        return [tuple(_number_or_text(v) for v in row) for row in rows]
 
     def start_worker(self, env=None):
         return self.start_serve(env=env)

@@ -1,5 +1,7 @@
 """Several `ecompipe serve` workers share one pipeline through a PostgreSQL state store: work is
-claimed under leases, loads stay exactly-once, and a worker killed mid-load is replaced."""
+claimed under leases, loads stay exactly-once, and a worker killed mid-load is replaced. The
+scenarios run with the PostgreSQL warehouse, and again with the SQLite warehouse file that
+workers on one machine share."""
 import os
 import signal
 import time
@@ -14,7 +16,8 @@ def small_file(index, rows=5):
                      for r in range(rows)])
 
 
-class WorkersTestCase(WorkersTest):
+class ExactlyOnceScenarios:
+    """Mixed into a WorkersTest with one warehouse or the other."""
 
     def test_three_workers_load_300_files_each_exactly_once(self):
         self.land_reference_dims()
@@ -95,6 +98,11 @@ class WorkersTestCase(WorkersTest):
         self.assertEqual(len(loaded), 1)
         self.assertNotEqual(loaded[0][0], holder)
 
+
+
+class PostgresStateAndWarehouseTest(ExactlyOnceScenarios, WorkersTest):
+    WAREHOUSE = "postgres"
+
     def test_process_and_the_read_commands_work_on_the_postgres_state_store(self):
         """The core path on the shared store, driven by `process`: a file that landed while
         nothing ran is crawled and loaded, a second `process` loads nothing again, and the
@@ -128,6 +136,10 @@ class WorkersTestCase(WorkersTest):
         self.assertEqual(self.stop(a), 0)
         self.assertEqual(self.stop(b), 0)
         self.assertIn("Worker joined the shared pipeline", self.worker_log(1))
+
+
+class PostgresStateSqliteWarehouseTest(ExactlyOnceScenarios, WorkersTest):
+    WAREHOUSE = "sqlite"
 
 
 if __name__ == "__main__":

@@ -73,7 +73,9 @@ TEST_P(SqlDbTest, UniqueViolationIsAlreadyExists) {
   ASSERT_TRUE(db->Exec("INSERT INTO t(name) VALUES(?)", {"a"}).ok());
   Result<int64_t> again = db->Exec("INSERT INTO t(name) VALUES(?)", {"a"});
   ASSERT_FALSE(again.ok());
-  if (state.postgres()) EXPECT_EQ(again.status().code(), StatusCode::kAlreadyExists);
+  if (state.postgres()) {
+    EXPECT_EQ(again.status().code(), StatusCode::kAlreadyExists);
+  }
   // ON CONFLICT makes the same insert a no-op on both.
   EXPECT_EQ(*db->Exec("INSERT INTO t(name) VALUES(?) ON CONFLICT DO NOTHING", {"a"}), 0);
 }
