@@ -364,8 +364,8 @@ TEST(ConfigTest, ARequiredStringMustNotBeEmpty) {
 TEST(ConfigTest, OnlySupportedBackendsAreAccepted) {
   EXPECT_EQ(ErrorOf("storage:\n  type: gcs\n"),
             "ecompipe.yaml:2: 'storage.type': 'gcs' is not supported (allowed: local, s3)");
-  EXPECT_EQ(ErrorOf("state:\n  type: postgres\n"),
-            "ecompipe.yaml:2: 'state.type': 'postgres' is not supported (allowed: sqlite)");
+  EXPECT_EQ(ErrorOf("state:\n  type: mysql\n"),
+            "ecompipe.yaml:2: 'state.type': 'mysql' is not supported (allowed: sqlite, postgres)");
   EXPECT_EQ(ErrorOf("warehouse:\n  type: oracle\n"),
             "ecompipe.yaml:2: 'warehouse.type': 'oracle' is not supported (allowed: sqlite, postgres, redshift)");
 }
