@@ -9,15 +9,13 @@
 #include <ctime>
 
 namespace ecompipe {
-namespace {
 
-std::string Lower(std::string s) {
+std::string AsciiLower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
 }
 
-// Trims and collapses inner runs of spaces, as the canonical headers require.
-std::string CanonicalValue(const std::string& v) {
+std::string CanonicalHeaderValue(const std::string& v) {
   std::string out;
   bool space = false;
   for (char c : v) {
@@ -31,8 +29,6 @@ std::string CanonicalValue(const std::string& v) {
   }
   return out;
 }
-
-}  // namespace
 
 std::string HexEncode(std::string_view bytes) {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -95,10 +91,10 @@ Result<SigV4Result> SignV4(const SigV4Request& request, const AwsCredentials& cr
   std::string amz_date;
   bool has_host = false;
   for (const auto& [k, v] : request.headers) {
-    std::string name = Lower(k);
+    std::string name = AsciiLower(k);
     if (name == "host") has_host = true;
-    if (name == "x-amz-date") amz_date = CanonicalValue(v);
-    headers.emplace_back(name, CanonicalValue(v));
+    if (name == "x-amz-date") amz_date = CanonicalHeaderValue(v);
+    headers.emplace_back(name, CanonicalHeaderValue(v));
   }
   if (!has_host) return Status::InvalidArgument("SigV4: the request has no Host header");
   SigV4Result out;

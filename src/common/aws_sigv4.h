@@ -63,5 +63,10 @@ std::string HexEncode(std::string_view bytes);
 std::string AwsUriEncode(std::string_view s, bool keep_slash);
 // "20150830T123600Z".
 std::string AmzDate(int64_t epoch_seconds);
+// ASCII lower case (header names, hex signatures).
+std::string AsciiLower(std::string s);
+// A header value as the canonical request has it: trimmed, inner runs of spaces and tabs
+// collapsed to one space.
+std::string CanonicalHeaderValue(const std::string& value);
 
 }  // namespace ecompipe

@@ -2,7 +2,53 @@
 
 #include <algorithm>
 
+#include "transform/money.h"
+
 namespace ecompipe::warehouse {
+
+namespace {
+
+void AppendCsvField(std::string& out, std::string_view field) {
+  if (field.find_first_of(",\"\r\n") == std::string_view::npos) {
+    out += field;
+    return;
+  }
+  out += '"';
+  for (char c : field) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+}
+
+}  // namespace
+
+std::string FactAsCsv(const transform::FactRow& fact) {
+  std::string raw;
+  if (!fact.values.empty()) {  // a configured job's row: its output values
+    for (size_t i = 0; i < fact.values.size(); ++i) {
+      if (i > 0) raw += ',';
+      AppendCsvField(raw, fact.values[i]);
+    }
+    return raw;
+  }
+  AppendCsvField(raw, fact.transaction_id);
+  raw += ',';
+  AppendCsvField(raw, fact.customer_id);
+  raw += ',';
+  AppendCsvField(raw, fact.product_id);
+  raw += ',';
+  raw += std::to_string(fact.quantity);
+  raw += ',';
+  transform::AppendMoney(raw, fact.price);
+  raw += ',';
+  AppendCsvField(raw, fact.transaction_date);
+  raw += ',';
+  AppendCsvField(raw, fact.payment_type);
+  raw += ',';
+  AppendCsvField(raw, fact.status);
+  return raw;
+}
 
 Result<ReloadMode> ParseReloadMode(const std::string& text) {
   if (text == "replace") return ReloadMode::kReplace;

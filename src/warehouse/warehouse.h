@@ -29,6 +29,11 @@ enum class ReloadMode {
 };
 // "replace" | "append" | "ignore"; anything else is kInvalidArgument listing the choices.
 Result<ReloadMode> ParseReloadMode(const std::string& text);
+
+// A fact row as a CSV record (RFC 4180 quoting): the reference job's 8 input fields in the
+// reference file's column order, or a configured job's output values. The raw text a backend
+// keeps for a fact it turns into a reject (e.g. a duplicate transaction id).
+std::string FactAsCsv(const transform::FactRow& fact);
 // The inverse of ParseReloadMode: "replace", "append", "ignore".
 std::string_view ReloadModeName(ReloadMode mode);
 

@@ -16,11 +16,6 @@ S3Error Incomplete(const std::string& why) {
   return S3Error::Make(400, "IncompleteBody", "The request body is malformed: " + why);
 }
 
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 bool ChecksumKind(const std::string& name, Digest::Kind& kind) {
   if (name == "crc32") kind = Digest::Kind::kCrc32;
   else if (name == "crc32c") kind = Digest::Kind::kCrc32c;
@@ -57,14 +52,14 @@ S3Result<std::unique_ptr<BodyDecoder>> BodyDecoder::Create(const S3Request& requ
   }
   // A checksum given as a header, or announced as a trailer.
   for (const auto& [k, v] : request.headers) {
-    const std::string name = Lower(k);
+    const std::string name = AsciiLower(k);
     if (name.rfind("x-amz-checksum-", 0) != 0 || name == "x-amz-checksum-algorithm" ||
         name == "x-amz-checksum-type" || name == "x-amz-checksum-mode")
       continue;
     d->checksum_name_ = name.substr(15);
     d->checksum_expected_ = v;
   }
-  const std::string trailer = Lower(request.Header("x-amz-trailer"));
+  const std::string trailer = AsciiLower(request.Header("x-amz-trailer"));
   if (!trailer.empty()) {
     if (!d->chunked_ || trailer.rfind("x-amz-checksum-", 0) != 0 || trailer.find(',') != std::string::npos)
       return S3Error::Make(400, "InvalidRequest", "unsupported x-amz-trailer '" + trailer + "'");
@@ -182,7 +177,7 @@ S3Status BodyDecoder::OnTrailer(const std::string& line) {
   }
   const size_t colon = line.find(':');
   if (colon == std::string::npos) return Incomplete("a malformed trailer line");
-  const std::string name = Lower(line.substr(0, colon));
+  const std::string name = AsciiLower(line.substr(0, colon));
   std::string value = line.substr(colon + 1);
   while (!value.empty() && value.front() == ' ') value.erase(0, 1);
   if (checksum_in_trailer_ && name == "x-amz-checksum-" + checksum_name_) checksum_expected_ = value;

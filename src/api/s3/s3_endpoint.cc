@@ -47,11 +47,6 @@ int64_t NowSeconds() {
 
 std::string Quote(const std::string& etag) { return "\"" + etag + "\""; }
 
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 // %XX decoding of a header value (x-amz-copy-source); false on a malformed escape.
 bool PercentDecode(const std::string& in, std::string& out) {
   out.clear();
@@ -458,7 +453,7 @@ class S3Endpoint::Handler {
     ObjectMeta meta;
     meta.content_type = r.Header("Content-Type");
     for (const auto& [k, v] : r.headers) {
-      const std::string name = Lower(k);
+      const std::string name = AsciiLower(k);
       if (name.rfind("x-amz-meta-", 0) == 0) meta.user[name.substr(11)] = v;
     }
     return meta;
@@ -468,7 +463,7 @@ class S3Endpoint::Handler {
   S3Status CheckBodySize(const S3Request& r) const {
     const std::string len = r.Header("Content-Length");
     if (len.empty()) {
-      if (Lower(r.Header("Transfer-Encoding")).find("chunked") != std::string::npos) return std::nullopt;
+      if (AsciiLower(r.Header("Transfer-Encoding")).find("chunked") != std::string::npos) return std::nullopt;
       return S3Error::Make(411, "MissingContentLength", "You must provide the Content-Length HTTP header.");
     }
     uint64_t n = 0;
@@ -585,7 +580,7 @@ class S3Endpoint::Handler {
     S3Result<ObjectInfo> from = bucket_.Head(source_key);
     if (!from.ok()) return Fail(c, res, from.error());
     ObjectMeta meta = from->meta;
-    if (Lower(c.request.Header("x-amz-metadata-directive")) == "replace") meta = MetaFromHeaders(c.request);
+    if (AsciiLower(c.request.Header("x-amz-metadata-directive")) == "replace") meta = MetaFromHeaders(c.request);
     else if (source_key == c.key)
       return Fail(c, res, S3Error::Make(400, "InvalidRequest",
                                         "This copy request is illegal because it is trying to copy an object to itself "

@@ -14,26 +14,6 @@ namespace {
 constexpr const char* kAlgorithm = "AWS4-HMAC-SHA256";
 constexpr int64_t kMaxPresignedExpires = 7 * 24 * 3600;
 
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-std::string CanonicalValue(const std::string& v) {
-  std::string out;
-  bool space = false;
-  for (char c : v) {
-    if (c == ' ' || c == '\t') {
-      space = true;
-      continue;
-    }
-    if (space && !out.empty()) out += ' ';
-    space = false;
-    out += c;
-  }
-  return out;
-}
-
 bool IsLowerHex(const std::string& s, size_t len) {
   if (s.size() != len) return false;
   return std::all_of(s.begin(), s.end(),
@@ -99,9 +79,9 @@ std::string CanonicalRequest(const S3Request& request, const std::string& signed
     std::string joined;
     bool first = true;
     for (const auto& [k, v] : request.headers) {
-      if (Lower(k) != name) continue;
+      if (AsciiLower(k) != name) continue;
       if (!first) joined += ',';
-      joined += CanonicalValue(v);
+      joined += CanonicalHeaderValue(v);
       first = false;
     }
     canonical_headers += name + ":" + joined + "\n";
@@ -172,7 +152,7 @@ S3Result<AuthContext> SigV4Verifier::VerifyHeader(const S3Request& request, int6
     return Malformed("unsupported authorization type; only AWS4-HMAC-SHA256 is accepted");
   std::string credential, signed_headers, signature;
   for (std::string part : Split(auth.substr(std::string(kAlgorithm).size() + 1), ',')) {
-    part = CanonicalValue(part);
+    part = CanonicalHeaderValue(part);
     const size_t eq = part.find('=');
     if (eq == std::string::npos) return Malformed("the Authorization header is malformed: '" + part + "'");
     const std::string name = part.substr(0, eq), value = part.substr(eq + 1);
@@ -225,7 +205,7 @@ S3Result<AuthContext> SigV4Verifier::VerifyHeader(const S3Request& request, int6
   }
   const std::string canonical = CanonicalRequest(request, signed_headers, payload, "");
   const std::string expected = HexEncode(HmacSha256(ctx.signing_key, StringToSign(ctx, canonical)));
-  if (!SameSignature(expected, Lower(signature))) return Mismatch();
+  if (!SameSignature(expected, AsciiLower(signature))) return Mismatch();
   ctx.seed_signature = expected;
   return ctx;
 }
@@ -270,7 +250,7 @@ S3Result<AuthContext> SigV4Verifier::VerifyPresigned(const S3Request& request, i
   const std::string canonical =
       CanonicalRequest(request, signed_headers, "UNSIGNED-PAYLOAD", "X-Amz-Signature");
   const std::string expected = HexEncode(HmacSha256(ctx.signing_key, StringToSign(ctx, canonical)));
-  if (!SameSignature(expected, Lower(signature))) return Mismatch();
+  if (!SameSignature(expected, AsciiLower(signature))) return Mismatch();
   return ctx;
 }
 

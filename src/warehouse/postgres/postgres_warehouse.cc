@@ -39,40 +39,6 @@ std::string MoneyText(transform::Money m) {
   return s;
 }
 
-void AppendCsvField(std::string& out, std::string_view field) {
-  if (field.find_first_of(",\"\r\n") == std::string_view::npos) {
-    out += field;
-    return;
-  }
-  out += '"';
-  for (char c : field) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-}
-
-// The fact's 8 input fields as a CSV record, in the reference file's column order.
-std::string FactAsCsv(const transform::FactRow& fact) {
-  std::string raw;
-  AppendCsvField(raw, fact.transaction_id);
-  raw += ',';
-  AppendCsvField(raw, fact.customer_id);
-  raw += ',';
-  AppendCsvField(raw, fact.product_id);
-  raw += ',';
-  AppendInt(raw, fact.quantity);
-  raw += ',';
-  transform::AppendMoney(raw, fact.price);
-  raw += ',';
-  AppendCsvField(raw, fact.transaction_date);
-  raw += ',';
-  AppendCsvField(raw, fact.payment_type);
-  raw += ',';
-  AppendCsvField(raw, fact.status);
-  return raw;
-}
-
 // Length of the valid UTF-8 sequence at s[i], or 0 when it is not one.
 size_t Utf8SequenceLength(std::string_view s, size_t i) {
   auto cont = [&](size_t k) { return k < s.size() && (static_cast<unsigned char>(s[k]) & 0xC0) == 0x80; };

@@ -244,47 +244,6 @@ int64_t ParseIsoMillis(std::string_view text) {
   return duration_cast<milliseconds>(time.time_since_epoch()).count();
 }
 
-void AppendCsvField(std::string& out, std::string_view field) {
-  if (field.find_first_of(",\"\r\n") == std::string_view::npos) {
-    out += field;
-    return;
-  }
-  out += '"';
-  for (char c : field) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-}
-
-// The fact's 8 input fields as a CSV record, in the reference file's column order.
-std::string FactAsCsv(const transform::FactRow& fact) {
-  std::string raw;
-  if (!fact.values.empty()) {  // a configured job's row: its output values
-    for (size_t i = 0; i < fact.values.size(); ++i) {
-      if (i > 0) raw += ',';
-      AppendCsvField(raw, fact.values[i]);
-    }
-    return raw;
-  }
-  AppendCsvField(raw, fact.transaction_id);
-  raw += ',';
-  AppendCsvField(raw, fact.customer_id);
-  raw += ',';
-  AppendCsvField(raw, fact.product_id);
-  raw += ',';
-  raw += std::to_string(fact.quantity);
-  raw += ',';
-  transform::AppendMoney(raw, fact.price);
-  raw += ',';
-  AppendCsvField(raw, fact.transaction_date);
-  raw += ',';
-  AppendCsvField(raw, fact.payment_type);
-  raw += ',';
-  AppendCsvField(raw, fact.status);
-  return raw;
-}
-
 StatusCode CodeFor(int rc, StatusCode otherwise) {
   switch (rc & 0xff) {
     case SQLITE_BUSY:
