@@ -159,9 +159,10 @@ class EmailNotificationTest(PipelineTest):
         self.assertEqual(self.run_cli("notifications", "redrive").returncode, 64)
 
 
-@requires_aiosmtpd
-class EmailStormAndOtherEventsTest(PipelineTest):
-    """A crawler failure gets a generic email; a rate limit holds a storm back."""
+class RateLimitedEmailTest(PipelineTest):
+    """An SMTP sink and one email subscription limited by RATE_LIMIT (a line of YAML)."""
+
+    RATE_LIMIT = ""
 
     def setUp(self):
         super().setUp()
@@ -176,8 +177,15 @@ class EmailStormAndOtherEventsTest(PipelineTest):
         url: smtp://127.0.0.1:{self.sink.port}
         from: ecompipe@shop.example
         to: data-team@shop.example
-        max_per_hour: 2
+        {self.RATE_LIMIT}
 """)
+
+
+@requires_aiosmtpd
+class EmailStormAndOtherEventsTest(RateLimitedEmailTest):
+    """A crawler failure gets a generic email; a rate limit holds a storm back."""
+
+    RATE_LIMIT = "max_per_hour: 2"
 
     def test_crawler_failure_email_then_the_storm_is_held_for_a_digest(self):
         self.land_reference_dims()
@@ -305,25 +313,11 @@ class EmailImplicitTlsTest(PipelineTest):
 
 
 @requires_aiosmtpd
-class EmailDigestAfterTheWindowTest(PipelineTest):
+class EmailDigestAfterTheWindowTest(RateLimitedEmailTest):
     """A storm beyond the rate limit is held, then goes out as one digest email once the window
     has passed, while `serve` keeps running."""
 
-    def setUp(self):
-        super().setUp()
-        self.sink = SmtpSink()
-        self.addCleanup(self.sink.cleanup)
-        self.sink.start()
-        set_topics(self, f"""topics:
-  - name: pipeline-status
-    subscriptions:
-      - name: team
-        type: email
-        url: smtp://127.0.0.1:{self.sink.port}
-        from: ecompipe@shop.example
-        to: data-team@shop.example
-        rate_limit: {{max: 1, window: 4s}}
-""")
+    RATE_LIMIT = "rate_limit: {max: 1, window: 4s}"
 
     def test_held_notifications_arrive_as_one_digest_after_the_window(self):
         self.land_reference_dims()
