@@ -440,4 +440,11 @@ Result<ObjectRef> S3ObjectStore::Put(const std::string& key, const std::filesyst
   return Head(key);
 }
 
+Status S3ObjectStore::Delete(const std::string& key) {
+  EP_RETURN_IF_ERROR(ValidateKey(key));
+  Result<HttpReply> r = Send(MakeCall("DELETE", key, {}), "DeleteObject " + key);
+  if (!r.ok() && r.status().code() != StatusCode::kNotFound) return r.status();
+  return Status::Ok();
+}
+
 }  // namespace ecompipe::storage::s3

@@ -2,7 +2,7 @@
 // Ceph RGW, moto), spoken to over libcurl with AWS Signature Version 4; no AWS SDK.
 //
 // Operations: HeadObject (Head), ListObjectsV2 with paging (List, ListPage), GetObject
-// streamed (Open), PutObject of one part (Put; objects up to 5 GiB).
+// streamed (Open), PutObject of one part (Put; objects up to 5 GiB), DeleteObject (Delete).
 //
 // Errors and retries. Transport failures, 5xx, 429 and 408 are retried (settings.max_attempts
 // in all, exponential backoff from 200 ms) and then reported as kUnavailable/kTimeout. A 403
@@ -67,6 +67,8 @@ class S3ObjectStore final : public ObjectStore {
   Result<std::unique_ptr<InputStream>> Open(const ObjectRef& object) const override;
   // PutObject from a file, streamed, with Content-MD5 and the payload's SHA-256 signed.
   Result<ObjectRef> Put(const std::string& key, const std::filesystem::path& source) override;
+  // DeleteObject. Deleting a key that does not exist succeeds (S3 answers 204 either way).
+  Status Delete(const std::string& key);
 
   // One ListObjectsV2 call (the raw page: no key filtering). `start_after` and
   // `continuation_token` as S3 defines them; `max_keys` 1..1000.
