@@ -2,26 +2,12 @@
 
 #include <algorithm>
 
+#include "transform/dimension_index.h"
 #include "transform/money.h"
 
 namespace ecompipe::warehouse {
 
-namespace {
-
-void AppendCsvField(std::string& out, std::string_view field) {
-  if (field.find_first_of(",\"\r\n") == std::string_view::npos) {
-    out += field;
-    return;
-  }
-  out += '"';
-  for (char c : field) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-}
-
-}  // namespace
+using transform::AppendCsvField;
 
 std::string FactAsCsv(const transform::FactRow& fact) {
   std::string raw;

@@ -169,13 +169,22 @@ std::string WarehouseSql::InsertFactValues(std::string_view table, int rows) con
          ValuesList(rows, kFactColumnCount);
 }
 
-std::string WarehouseSql::CopyFromS3(std::string_view table, std::string_view s3_prefix,
-                                     std::string_view iam_role, std::string_view region) const {
+std::string WarehouseSql::CopyFromS3Manifest(std::string_view table, std::string_view manifest_url,
+                                             const S3CopyCredentials& credentials, std::string_view region) const {
   std::string sql = "COPY " + std::string(table) + " (" + FactColumnList() + ") FROM " +
-                    PgQuoteLiteral(s3_prefix) + " IAM_ROLE " + PgQuoteLiteral(iam_role) +
-                    " FORMAT AS CSV GZIP DATEFORMAT 'YYYY-MM-DD' EMPTYASNULL";
+                    PgQuoteLiteral(manifest_url);
+  if (!credentials.iam_role.empty()) {
+    sql += " IAM_ROLE " + PgQuoteLiteral(credentials.iam_role);
+  } else {
+    sql += " ACCESS_KEY_ID " + PgQuoteLiteral(credentials.access_key_id) + " SECRET_ACCESS_KEY " +
+           PgQuoteLiteral(credentials.secret_access_key);
+    if (!credentials.session_token.empty()) sql += " SESSION_TOKEN " + PgQuoteLiteral(credentials.session_token);
+  }
+  // No EMPTYASNULL: an empty text field stays '' as the INSERT path stores it. COMPUPDATE and
+  // STATUPDATE OFF: the staging table is temporary, analysing it is wasted work.
+  sql += " MANIFEST FORMAT AS CSV QUOTE AS '\"' GZIP DATEFORMAT 'YYYY-MM-DD'";
   if (!region.empty()) sql += " REGION " + PgQuoteLiteral(region);
-  return sql;
+  return sql + " COMPUPDATE OFF STATUPDATE OFF";
 }
 
 std::string WarehouseSql::InsertFactsFromStaging() const {

@@ -5,8 +5,8 @@
 //              facts loaded with COPY ... FROM STDIN.
 //   kRedshift  Amazon Redshift: the original's VARCHAR widths, DISTKEY/SORTKEY, no ON CONFLICT
 //              and no enforced keys (staging tables, INSERT ... WHERE NOT EXISTS and MERGE), no
-//              COPY FROM STDIN (staging tables filled by multi-row INSERT, or COPY ... FROM
-//              's3://...' for large loads).
+//              COPY FROM STDIN (staging tables filled by multi-row INSERT, or for large loads
+//              COPY ... FROM 's3://.../manifest' MANIFEST of parts staged to S3).
 // Statements are plain strings so tests can compare them with golden text. Parameters are $n.
 //
 // Thread-safety: immutable after construction.
@@ -36,6 +36,13 @@ inline constexpr int kRejectColumnCount = 8;
 
 enum class Dimension { kProducts, kCustomers };
 
+// How Redshift's COPY authenticates to S3: the IAM role the cluster assumes (preferred), or
+// an access key (and session token, for temporary credentials) when iam_role is empty.
+struct S3CopyCredentials {
+  std::string iam_role;  // arn:aws:iam::<account>:role/<name>
+  std::string access_key_id, secret_access_key, session_token;
+};
+
 class WarehouseSql {
  public:
   // The schema version EnsureSchema() records in ecompipe_schema_version.
@@ -59,10 +66,14 @@ class WarehouseSql {
   std::string CopyFactsFromStdin(std::string_view table) const;
   // Multi-row INSERT of `rows` fact rows into `table` with parameters $1..$(17*rows).
   std::string InsertFactValues(std::string_view table, int rows) const;
-  // Redshift's bulk path: COPY `table` from the staged objects under `s3_prefix` (gzip'd
-  // pipe-delimited text written by the loader) with the IAM role's credentials.
-  std::string CopyFromS3(std::string_view table, std::string_view s3_prefix,
-                         std::string_view iam_role, std::string_view region) const;
+  // Redshift's bulk path: COPY of the fact columns into `table` from the gzip'd CSV parts
+  // that `manifest_url` (s3://bucket/key, Redshift's MANIFEST JSON) lists, as
+  // warehouse/postgres/redshift_staging.h writes them: RFC 4180 quoting with '"', empty text
+  // as "" (loaded as ''), NULL as an empty unquoted field (only source_line may be NULL; an
+  // empty non-character field loads as NULL), dates YYYY-MM-DD, money as plain decimals.
+  // `region` is the bucket's. The statement holds the credentials: never log it.
+  std::string CopyFromS3Manifest(std::string_view table, std::string_view manifest_url,
+                                 const S3CopyCredentials& credentials, std::string_view region) const;
 
   // Moves staged facts whose transaction_id is not in fact_transactions yet into it.
   std::string InsertFactsFromStaging() const;

@@ -91,8 +91,11 @@ INSERT INTO rejects (source_object, source_etag, load_id, line, reason, detail, 
 -- stage products (1 row)
 INSERT INTO ep_stage_products (seq, product_id, product_name, category, price, supplier_id) VALUES ($1, $2, $3, $4, $5, $6);
 
--- copy staged facts from s3
-COPY ep_fact_stage (transaction_id, customer_id, customer_email, product_id, product_name, quantity, supplier_id, price, transaction_date, transaction_type, payment_type, status, total_amount, source_object, source_line, source_etag, load_id) FROM 's3://warehouse-staging/ecompipe/load-1/' IAM_ROLE 'arn:aws:iam::123456789012:role/ecompipe-load' FORMAT AS CSV GZIP DATEFORMAT 'YYYY-MM-DD' EMPTYASNULL REGION 'eu-west-1';
+-- copy staged facts from s3 (iam role)
+COPY ep_fact_stage (transaction_id, customer_id, customer_email, product_id, product_name, quantity, supplier_id, price, transaction_date, transaction_type, payment_type, status, total_amount, source_object, source_line, source_etag, load_id) FROM 's3://warehouse-staging/ecompipe/load-1/facts.manifest' IAM_ROLE 'arn:aws:iam::123456789012:role/ecompipe-load' MANIFEST FORMAT AS CSV QUOTE AS '"' GZIP DATEFORMAT 'YYYY-MM-DD' REGION 'eu-west-1' COMPUPDATE OFF STATUPDATE OFF;
+
+-- copy staged facts from s3 (access key)
+COPY ep_fact_stage (transaction_id, customer_id, customer_email, product_id, product_name, quantity, supplier_id, price, transaction_date, transaction_type, payment_type, status, total_amount, source_object, source_line, source_etag, load_id) FROM 's3://warehouse-staging/ecompipe/load-1/facts.manifest' ACCESS_KEY_ID 'AKIAEXAMPLE' SECRET_ACCESS_KEY 'secret''with-quote' SESSION_TOKEN 'token' MANIFEST FORMAT AS CSV QUOTE AS '"' GZIP DATEFORMAT 'YYYY-MM-DD' REGION 'us-east-1' COMPUPDATE OFF STATUPDATE OFF;
 
 -- facts from staging
 INSERT INTO fact_transactions (transaction_id, customer_id, customer_email, product_id, product_name, quantity, supplier_id, price, transaction_date, transaction_type, payment_type, status, total_amount, source_object, source_line, source_etag, load_id) SELECT s.transaction_id, s.customer_id, s.customer_email, s.product_id, s.product_name, s.quantity, s.supplier_id, s.price, s.transaction_date, s.transaction_type, s.payment_type, s.status, s.total_amount, s.source_object, s.source_line, s.source_etag, s.load_id FROM ep_fact_stage s WHERE NOT EXISTS (SELECT 1 FROM fact_transactions f WHERE f.transaction_id = s.transaction_id);

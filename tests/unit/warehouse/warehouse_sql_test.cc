@@ -29,9 +29,15 @@ std::string AllStatements(SqlDialect dialect) {
     put("stage facts (2 rows)", sql.InsertFactValues("ep_fact_stage", 2));
     put("insert rejects (1 row)", sql.InsertRejectValues(1));
     put("stage products (1 row)", sql.InsertDimensionValues(Dimension::kProducts, 1));
-    put("copy staged facts from s3",
-        sql.CopyFromS3("ep_fact_stage", "s3://warehouse-staging/ecompipe/load-1/",
-                       "arn:aws:iam::123456789012:role/ecompipe-load", "eu-west-1"));
+    put("copy staged facts from s3 (iam role)",
+        sql.CopyFromS3Manifest("ep_fact_stage", "s3://warehouse-staging/ecompipe/load-1/facts.manifest",
+                               {.iam_role = "arn:aws:iam::123456789012:role/ecompipe-load"}, "eu-west-1"));
+    put("copy staged facts from s3 (access key)",
+        sql.CopyFromS3Manifest("ep_fact_stage", "s3://warehouse-staging/ecompipe/load-1/facts.manifest",
+                               {.access_key_id = "AKIAEXAMPLE",
+                                .secret_access_key = "secret'with-quote",
+                                .session_token = "token"},
+                               "us-east-1"));
   }
   put("facts from staging", sql.InsertFactsFromStaging());
   put("duplicate rejects from staging", sql.RejectDuplicatesFromStaging());
@@ -98,8 +104,8 @@ TEST(WarehouseSqlTest, RedshiftHasNoOnConflictAndUsesTheOriginalsKeys) {
               HasSubstr("WHERE NOT EXISTS (SELECT 1 FROM fact_transactions f WHERE f.transaction_id = s.transaction_id)"));
   EXPECT_THAT(sql.UpsertDimensionFromStaging(Dimension::kCustomers), HasSubstr("MERGE INTO dim_customers USING"));
   EXPECT_EQ(sql.LockObject(), "LOCK load_ledger");
-  EXPECT_THAT(sql.CopyFromS3("ep_fact_stage", "s3://b/p/", "arn:role", ""),
-              HasSubstr("FROM 's3://b/p/' IAM_ROLE 'arn:role' FORMAT AS CSV GZIP"));
+  EXPECT_THAT(sql.CopyFromS3Manifest("ep_fact_stage", "s3://b/p/facts.manifest", {.iam_role = "arn:role"}, ""),
+              HasSubstr("FROM 's3://b/p/facts.manifest' IAM_ROLE 'arn:role' MANIFEST FORMAT AS CSV QUOTE AS '\"' GZIP"));
 }
 
 TEST(WarehouseSqlTest, ValuesListsNumberParametersAcrossRows) {
@@ -110,7 +116,20 @@ TEST(WarehouseSqlTest, ValuesListsNumberParametersAcrossRows) {
 
 TEST(WarehouseSqlTest, S3PathsAndRolesAreQuotedAsLiterals) {
   WarehouseSql sql(SqlDialect::kRedshift);
-  EXPECT_THAT(sql.CopyFromS3("t", "s3://b/it's/", "arn", "us-east-1"), HasSubstr("FROM 's3://b/it''s/'"));
+  EXPECT_THAT(sql.CopyFromS3Manifest("t", "s3://b/it's/m", {.iam_role = "arn"}, "us-east-1"),
+              HasSubstr("FROM 's3://b/it''s/m'"));
+  const std::string keys = sql.CopyFromS3Manifest(
+      "t", "s3://b/m", {.access_key_id = "AK", .secret_access_key = "s'e", .session_token = ""}, "");
+  EXPECT_THAT(keys, HasSubstr("ACCESS_KEY_ID 'AK' SECRET_ACCESS_KEY 's''e' MANIFEST"));
+  EXPECT_THAT(keys, Not(HasSubstr("SESSION_TOKEN")));
+  EXPECT_THAT(keys, Not(HasSubstr("REGION")));
+}
+
+// The staged CSV keeps '' and NULL apart the way the INSERT path does: no EMPTYASNULL.
+TEST(WarehouseSqlTest, S3CopyKeepsEmptyTextEmpty) {
+  WarehouseSql sql(SqlDialect::kRedshift);
+  EXPECT_THAT(sql.CopyFromS3Manifest("t", "s3://b/m", {.iam_role = "arn"}, "eu-west-1"),
+              Not(HasSubstr("EMPTYASNULL")));
 }
 
 }  // namespace
