@@ -175,6 +175,8 @@ class PostgresLoadTransaction final : public LoadTransaction {
       }
       if (pg_) {
         AppendFactCopyRow(f);
+      } else if (s3_) {
+        if (Status s = s3_->Add(f); !s.ok()) return Fail(s);
       } else {
         staged_facts_.push_back(f);
       }
@@ -182,8 +184,8 @@ class PostgresLoadTransaction final : public LoadTransaction {
     if (pg_) {
       EP_RETURN_IF_ERROR(SendChunk());
       if (chunk_.size() >= wh_.options_.copy_chunk_bytes) EP_RETURN_IF_ERROR(EndChunk());
-    } else if (staged_facts_.size() >= 10 * static_cast<size_t>(kRowsPerInsert)) {
-      EP_RETURN_IF_ERROR(StageRedshiftFacts());
+    } else {
+      EP_RETURN_IF_ERROR(StageRedshiftFacts(false));
     }
     if (reject_rows_ >= 50'000) EP_RETURN_IF_ERROR(FlushRejects());
     return Status::Ok();
@@ -198,7 +200,8 @@ class PostgresLoadTransaction final : public LoadTransaction {
 
   Result<LoadCounts> Commit(int64_t rows_read) override {
     EP_RETURN_IF_ERROR(CheckUsable());
-    Status s = pg_ ? EndChunk() : StageRedshiftFacts();
+    Status s = pg_ ? EndChunk() : StageRedshiftFacts(true);
+    if (s.ok() && s3_) s = CopyFactsFromS3();
     if (s.ok() && !pg_ && staged_any_) s = MoveStagedFacts();
     if (s.ok()) s = FlushRejects();
     if (s.ok() && rows_read != rows_loaded_ + rows_rejected_) {
@@ -323,9 +326,27 @@ class PostgresLoadTransaction final : public LoadTransaction {
     return Status::Ok();
   }
 
-  // Redshift: staged facts go into the staging table with multi-row INSERTs.
-  Status StageRedshiftFacts() {
+  // Redshift: where the facts held in staged_facts_ go. With S3 staging configured they wait
+  // until the load reaches min_rows, then all of them (and every later one) stream to S3;
+  // a load that commits below min_rows inserts them. Without S3 staging they go into the
+  // staging table with multi-row INSERTs every 10 statements' worth, and at commit (`last`).
+  Status StageRedshiftFacts(bool last) {
     if (staged_facts_.empty()) return Status::Ok();
+    if (wh_.staging_store_) {
+      const RedshiftStagingOptions& opt = wh_.options_.staging;
+      if (static_cast<int64_t>(staged_facts_.size()) >= opt.min_rows) {
+        s3_ = std::make_unique<RedshiftS3Stage>(*wh_.staging_store_, opt, object_, load_id_);
+        for (const transform::FactRow& f : staged_facts_) {
+          if (Status s = s3_->Add(f); !s.ok()) return Fail(s);
+        }
+        staged_facts_.clear();
+        staged_facts_.shrink_to_fit();
+        return Status::Ok();
+      }
+      if (!last) return Status::Ok();
+    } else if (!last && staged_facts_.size() < 10 * static_cast<size_t>(kRowsPerInsert)) {
+      return Status::Ok();
+    }
     if (!staged_any_) {
       if (Status s = db_.Exec(wh_.sql_.CreateFactStaging()); !s.ok()) return Fail(s);
     }
@@ -407,6 +428,21 @@ class PostgresLoadTransaction final : public LoadTransaction {
     return Status::Ok();
   }
 
+  // Redshift: uploads the last part and the manifest, COPYs them into the staging table and
+  // merges it; the COPY must have loaded every staged row.
+  Status CopyFactsFromS3() {
+    Result<StagedCopy> copy = s3_->Finish(wh_.sql_, "ep_fact_stage");
+    if (!copy.ok()) return Fail(copy.status());
+    if (!staged_any_) {
+      if (Status s = db_.Exec(wh_.sql_.CreateFactStaging()); !s.ok()) return Fail(s);
+    }
+    if (Status s = wh_.copy_runner_->Run(db_, *copy); !s.ok()) {
+      return Fail(Status(s.code(), "COPY from s3://" + copy->bucket + "/" + copy->manifest_key + ": " + s.message())
+                      .At(object_.key));
+    }
+    return MoveStagedFacts(copy->rows);
+  }
+
   Status WriteLedger(int64_t rows_read) {
     if (mode_ == ReloadMode::kReplace) {
       EP_RETURN_IF_ERROR(
@@ -426,6 +462,9 @@ class PostgresLoadTransaction final : public LoadTransaction {
     }
     wh_.load_open_ = false;
     finished_ = true;
+    // After COMMIT or ROLLBACK the staged objects serve no purpose; a failure to delete them
+    // is logged (they stay under the load's prefix) and does not undo the commit.
+    if (s3_) (void)s3_->DeleteStaged();
   }
 
   struct PendingReject {
@@ -444,6 +483,7 @@ class PostgresLoadTransaction final : public LoadTransaction {
   std::string chunk_;           // COPY text since the chunk's savepoint
   size_t sent_ = 0;             // bytes of chunk_ already sent
   std::vector<transform::FactRow> staged_facts_;  // Redshift: facts not yet inserted into staging
+  std::unique_ptr<RedshiftS3Stage> s3_;           // Redshift: this load's facts staged to S3
   bool staged_any_ = false;                       // the staging table holds rows of this load
   std::vector<PendingReject> rejects_;
   int64_t reject_rows_ = 0;
@@ -455,6 +495,12 @@ class PostgresLoadTransaction final : public LoadTransaction {
 Result<std::unique_ptr<PostgresWarehouse>> PostgresWarehouse::Open(const PostgresWarehouseOptions& options) {
   EP_ASSIGN_OR_RETURN(std::unique_ptr<PostgresDb> db, PostgresDb::Connect(options.url, options.connect_timeout_s));
   std::unique_ptr<PostgresWarehouse> wh(new PostgresWarehouse(options, std::move(db)));
+  if (options.staging.enabled()) {
+    if (options.dialect != SqlDialect::kRedshift)
+      return Status::InvalidArgument("S3 staging is for the redshift warehouse; PostgreSQL loads with COPY FROM STDIN");
+    EP_ASSIGN_OR_RETURN(wh->staging_store_, storage::s3::S3ObjectStore::Open(options.staging.s3));
+    if (!wh->copy_runner_) wh->copy_runner_ = RedshiftCopyRunner();
+  }
   EP_RETURN_IF_ERROR(wh->ApplySession());
   return wh;
 }

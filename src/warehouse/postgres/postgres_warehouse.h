@@ -14,9 +14,13 @@
 // duplicates pays nothing for the check. Rejects go in with COPY too. Facts, rejects and the
 // ledger row commit in one transaction; loads of the same object serialize on an advisory lock,
 // and the ledger is re-read under it.
-// Loads (Redshift): staging table filled with multi-row INSERTs, INSERT ... WHERE NOT EXISTS,
-// then the same duplicate rejects. Dimension upserts use MERGE. (Staging to S3 and COPY FROM
-// 's3://' is generated SQL only; see docs/warehouse.md.)
+// Loads (Redshift): facts go into a temporary staging table, then INSERT ... WHERE NOT EXISTS,
+// then the same duplicate rejects. The staging table is filled with multi-row INSERTs, or,
+// when `staging` is configured and the load has at least staging.min_rows facts, with one
+// COPY ... FROM 's3://...' MANIFEST of gzip'd CSV parts staged to S3 (redshift_staging.h);
+// facts wait in memory until the load reaches min_rows (or commits below it), then stream to
+// S3. The staged objects are deleted after the load commits or rolls back. Dimension upserts
+// use MERGE.
 //
 // Failures: a dropped connection or an unreachable server is kUnavailable (the pipeline retries
 // with backoff); the next call reconnects. Messages name host, port, database and user, never
@@ -31,6 +35,7 @@
 #include <vector>
 
 #include "common/postgres_db.h"
+#include "warehouse/postgres/redshift_staging.h"
 #include "warehouse/postgres/warehouse_sql.h"
 #include "warehouse/warehouse.h"
 
@@ -42,6 +47,8 @@ struct PostgresWarehouseOptions {
   SqlDialect dialect = SqlDialect::kPostgres;
   int connect_timeout_s = 10;
   size_t copy_chunk_bytes = 64 << 20;  // COPY data between savepoints (PostgreSQL)
+  RedshiftStagingOptions staging;      // Redshift: large loads through S3 (when enabled())
+  std::shared_ptr<StagedCopyRunner> copy_runner;  // runs the staged COPY; null: RedshiftCopyRunner()
 };
 
 class PostgresWarehouse final : public Warehouse {
@@ -80,7 +87,8 @@ class PostgresWarehouse final : public Warehouse {
  private:
   friend class PostgresLoadTransaction;
   PostgresWarehouse(PostgresWarehouseOptions options, std::unique_ptr<PostgresDb> db)
-      : options_(std::move(options)), sql_(options_.dialect), db_(std::move(db)) {}
+      : options_(std::move(options)), sql_(options_.dialect), db_(std::move(db)),
+        copy_runner_(options_.copy_runner) {}
   // Reconnects when the connection dropped and re-applies the session settings.
   Status Connected();
   Status ApplySession();
@@ -90,6 +98,8 @@ class PostgresWarehouse final : public Warehouse {
   PostgresWarehouseOptions options_;
   WarehouseSql sql_;
   std::unique_ptr<PostgresDb> db_;
+  std::unique_ptr<storage::s3::S3ObjectStore> staging_store_;  // Redshift S3 staging, when enabled
+  std::shared_ptr<StagedCopyRunner> copy_runner_;
   bool load_open_ = false;
 };
 
