@@ -921,6 +921,39 @@ Status ParseS3Endpoint(const Reader& root, PipelineConfig& cfg) {
   return Status::Ok();
 }
 
+// warehouse.staging: the S3 bucket Redshift's large loads are staged to. Credentials may come
+// from the environment, so they are not required here.
+Status ParseRedshiftStaging(const Reader& s, RedshiftStagingConfig& st) {
+  EP_RETURN_IF_ERROR(s.ExpectMap());
+  EP_RETURN_IF_ERROR(s.CheckKeys({"bucket", "prefix", "endpoint", "region", "addressing", "access_key_id",
+                                  "secret_access_key", "iam_role", "min_rows", "part_mb"}));
+  EP_RETURN_IF_ERROR(s.String("bucket", st.bucket, true));
+  EP_RETURN_IF_ERROR(s.String("prefix", st.prefix));
+  if (st.prefix.starts_with('/') || st.prefix.ends_with('/') || st.prefix.find("//") != std::string::npos)
+    return s.Error(s.Node("prefix"), "'" + s.Path("prefix") + "' must not start or end with '/' nor hold '//' "
+                                     "(e.g. ecompipe-staging or warehouse/staging)");
+  EP_RETURN_IF_ERROR(s.String("endpoint", st.endpoint));
+  if (!st.endpoint.empty() && !st.endpoint.starts_with("http://") && !st.endpoint.starts_with("https://"))
+    return s.Error(s.Node("endpoint"), "'" + s.Path("endpoint") + "' must start with http:// or https://");
+  EP_RETURN_IF_ERROR(s.String("region", st.region));
+  if (st.region.empty()) return s.Error(s.Node("region"), "'" + s.Path("region") + "' must not be empty");
+  EP_RETURN_IF_ERROR(s.String("addressing", st.addressing));
+  if (!st.addressing.empty() && st.addressing != "path" && st.addressing != "virtual")
+    return s.Error(s.Node("addressing"), "'" + s.Path("addressing") + "' must be 'path' or 'virtual'");
+  EP_RETURN_IF_ERROR(s.String("access_key_id", st.access_key_id));
+  EP_RETURN_IF_ERROR(s.String("secret_access_key", st.secret_access_key));
+  if (st.access_key_id.empty() != st.secret_access_key.empty())
+    return s.Error("give both '" + s.Path("access_key_id") + "' and '" + s.Path("secret_access_key") +
+                   "', or neither (then AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY are used)");
+  EP_RETURN_IF_ERROR(s.String("iam_role", st.iam_role));
+  if (s.Has("iam_role") && (!st.iam_role.starts_with("arn:") || st.iam_role.find(":role/") == std::string::npos))
+    return s.Error(s.Node("iam_role"), "'" + s.Path("iam_role") + "' must be an IAM role ARN "
+                                       "(arn:aws:iam::<account>:role/<name>)");
+  EP_RETURN_IF_ERROR(s.Int("min_rows", st.min_rows, 1, int64_t{1} << 40));
+  EP_RETURN_IF_ERROR(s.Int("part_mb", st.part_mb, 1, 4096));
+  return Status::Ok();
+}
+
 // storage: {type: s3, …}: the bucket on an S3-compatible server and how it reports new
 // objects. Credentials may come from the environment, so they are not required here.
 Status ParseS3Storage(const Reader& s, StorageConfig& st) {
@@ -1072,7 +1105,7 @@ Result<PipelineConfig> ParseConfig(const std::string& text, const fs::path& path
     if (r.Has("warehouse")) {
       Reader s = r.Child("warehouse");
       EP_RETURN_IF_ERROR(s.ExpectMap());
-      EP_RETURN_IF_ERROR(s.CheckKeys({"type", "path", "url", "schema"}));
+      EP_RETURN_IF_ERROR(s.CheckKeys({"type", "path", "url", "schema", "staging"}));
       EP_RETURN_IF_ERROR(s.String("type", cfg.warehouse.type));
       if (cfg.warehouse.type != "sqlite" && cfg.warehouse.type != "postgres" && cfg.warehouse.type != "redshift")
         return s.Error(s.Node("type"), "'warehouse.type': '" + cfg.warehouse.type +
@@ -1098,6 +1131,12 @@ Result<PipelineConfig> ParseConfig(const std::string& text, const fs::path& path
         if (s.Has("schema") && !identifier)
           return s.Error(s.Node("schema"), "'warehouse.schema' must be a plain identifier (letters, digits, _; "
                                            "not starting with a digit; at most 63 characters)");
+      }
+      if (cfg.warehouse.type != "redshift") {
+        EP_RETURN_IF_ERROR(s.Forbid("staging", "applies to the redshift warehouse only (PostgreSQL and SQLite "
+                                               "load from the client directly)"));
+      } else if (s.Has("staging")) {
+        EP_RETURN_IF_ERROR(ParseRedshiftStaging(s.Child("staging"), cfg.warehouse.staging));
       }
     }
     cfg.storage.path = Resolve(cfg.dir, storage_path);
@@ -1197,6 +1236,8 @@ warehouse:
   # type: postgres
   # url: postgresql://loader@db.example:5432/dw?sslmode=require
   # schema: shop
+  # Redshift (type: redshift) stages loads of 100000+ facts to S3 and COPYs them from there:
+  # staging: {bucket: my-staging, region: eu-west-1, iam_role: "arn:aws:iam::123456789012:role/copy"}
 
 crawlers:
   - name: transactions         # infers format, columns and partitions into the catalog

@@ -65,11 +65,29 @@ struct StateConfig {
   std::string Location() const { return shared() ? url : path.string(); }
 };
 
+// warehouse.staging (redshift only): large loads staged to S3 and loaded with COPY ... FROM
+// 's3://...' (docs/warehouse.md).
+struct RedshiftStagingConfig {
+  std::string bucket;              // empty: no S3 staging, every load uses INSERTs
+  std::string prefix = "ecompipe-staging";  // no leading or trailing '/'
+  std::string endpoint;            // empty: https://s3.<region>.amazonaws.com
+  std::string region = "us-east-1";
+  std::string addressing;          // path | virtual; empty: virtual on AWS, path elsewhere
+  std::string access_key_id;       // empty: AWS_ACCESS_KEY_ID (and AWS_SECRET_ACCESS_KEY,
+  std::string secret_access_key;   //        AWS_SESSION_TOKEN) from the environment
+  std::string iam_role;            // the role Redshift assumes for COPY; empty: the keys above
+  int64_t min_rows = 100'000;      // loads with fewer fact rows use INSERTs
+  int64_t part_mb = 64;            // CSV MiB per staged part, before compression
+
+  bool enabled() const { return !bucket.empty(); }
+};
+
 struct WarehouseConfig {
   std::string type = "sqlite";     // sqlite | postgres | redshift
   std::filesystem::path path;      // sqlite: the database file
   std::string url;                 // postgres/redshift: libpq URL or conninfo; "" = PG* env vars
   std::string schema;              // postgres/redshift: schema for the tables; "" = search_path
+  RedshiftStagingConfig staging;   // redshift only
 };
 
 struct CrawlerConfig {

@@ -400,6 +400,54 @@ TEST(ConfigTest, PostgresWarehouseSettingsAreCheckedWithTheirLine) {
             "ecompipe.yaml:3: unknown key 'warehouse.ur' (did you mean 'url'?)");
 }
 
+TEST(ConfigTest, RedshiftStagingTakesBucketRoleAndThresholds) {
+  PipelineConfig cfg = ParseOrDie(
+      "warehouse:\n  type: redshift\n  staging:\n    bucket: rs-staging\n    prefix: wh/staging\n"
+      "    region: eu-west-1\n    iam_role: arn:aws:iam::123456789012:role/copy\n    min_rows: 5000\n"
+      "    part_mb: 16\n");
+  const RedshiftStagingConfig& st = cfg.warehouse.staging;
+  EXPECT_TRUE(st.enabled());
+  EXPECT_EQ(st.bucket, "rs-staging");
+  EXPECT_EQ(st.prefix, "wh/staging");
+  EXPECT_EQ(st.region, "eu-west-1");
+  EXPECT_EQ(st.iam_role, "arn:aws:iam::123456789012:role/copy");
+  EXPECT_EQ(st.min_rows, 5000);
+  EXPECT_EQ(st.part_mb, 16);
+  PipelineConfig defaults = ParseOrDie("warehouse:\n  type: redshift\n  staging: {bucket: b-staging}\n");
+  EXPECT_EQ(defaults.warehouse.staging.prefix, "ecompipe-staging");
+  EXPECT_EQ(defaults.warehouse.staging.min_rows, 100000);
+  EXPECT_EQ(defaults.warehouse.staging.part_mb, 64);
+  EXPECT_EQ(defaults.warehouse.staging.iam_role, "");  // COPY then uses the upload key
+  EXPECT_FALSE(ParseOrDie("warehouse: {type: redshift}\n").warehouse.staging.enabled());
+}
+
+TEST(ConfigTest, RedshiftStagingSettingsAreCheckedWithTheirLine) {
+  const std::string head = "warehouse:\n  type: redshift\n  staging:\n    bucket: b-staging\n";
+  EXPECT_EQ(ErrorOf("warehouse:\n  type: postgres\n  staging: {bucket: b}\n"),
+            "ecompipe.yaml:3: 'warehouse.staging' applies to the redshift warehouse only (PostgreSQL and SQLite "
+            "load from the client directly)");
+  EXPECT_EQ(ErrorOf("warehouse:\n  type: redshift\n  staging:\n    prefix: p\n"),
+            "ecompipe.yaml:4: missing required key 'warehouse.staging.bucket'");
+  EXPECT_EQ(ErrorOf(head + "    iam_role: copy-role\n"),
+            "ecompipe.yaml:5: 'warehouse.staging.iam_role' must be an IAM role ARN "
+            "(arn:aws:iam::<account>:role/<name>)");
+  EXPECT_EQ(ErrorOf(head + "    min_rows: 0\n"),
+            "ecompipe.yaml:5: 'warehouse.staging.min_rows' must be between 1 and 1099511627776");
+  EXPECT_EQ(ErrorOf(head + "    part_mb: 5000\n"),
+            "ecompipe.yaml:5: 'warehouse.staging.part_mb' must be between 1 and 4096");
+  EXPECT_EQ(ErrorOf(head + "    prefix: /staging/\n"),
+            "ecompipe.yaml:5: 'warehouse.staging.prefix' must not start or end with '/' nor hold '//' "
+            "(e.g. ecompipe-staging or warehouse/staging)");
+  EXPECT_EQ(ErrorOf(head + "    endpoint: minio:9000\n"),
+            "ecompipe.yaml:5: 'warehouse.staging.endpoint' must start with http:// or https://");
+  EXPECT_EQ(ErrorOf(head + "    access_key_id: AKID\n"),
+            "ecompipe.yaml:4: give both 'warehouse.staging.access_key_id' and "
+            "'warehouse.staging.secret_access_key', or neither (then AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY "
+            "are used)");
+  EXPECT_EQ(ErrorOf(head + "    min_row: 10\n"),
+            "ecompipe.yaml:5: unknown key 'warehouse.staging.min_row' (did you mean 'min_rows'?)");
+}
+
 TEST(ConfigTest, SectionsLeftOutTakeTheirDefaults) {
   PipelineConfig cfg = ParseOrDie("crawlers: [{name: c}]\n");
   EXPECT_EQ(cfg.storage.path, fs::path("/srv/shop/bucket"));
