@@ -135,6 +135,28 @@ std::string Plural(int64_t n, const char* one, const char* many) {
 
 }  // namespace
 
+warehouse::PostgresWarehouseOptions PostgresWarehouseOptionsFrom(const WarehouseConfig& c) {
+  warehouse::PostgresWarehouseOptions options;
+  options.url = c.url;
+  options.schema = c.schema;
+  options.dialect = c.type == "redshift" ? warehouse::SqlDialect::kRedshift : warehouse::SqlDialect::kPostgres;
+  if (const RedshiftStagingConfig& st = c.staging; st.enabled()) {
+    StorageConfig bucket;  // the staging bucket, read like storage: {type: s3}
+    bucket.bucket = st.bucket;
+    bucket.endpoint = st.endpoint;
+    bucket.region = st.region;
+    bucket.addressing = st.addressing;
+    bucket.access_key_id = st.access_key_id;
+    bucket.secret_access_key = st.secret_access_key;
+    options.staging.s3 = S3SettingsFrom(bucket);
+    options.staging.prefix = st.prefix;
+    options.staging.iam_role = st.iam_role;
+    options.staging.min_rows = st.min_rows;
+    options.staging.part_bytes = static_cast<size_t>(st.part_mb) << 20;
+  }
+  return options;
+}
+
 Result<std::unique_ptr<Pipeline>> Pipeline::Open(PipelineConfig config) {
   std::unique_ptr<Pipeline> p(new Pipeline(std::move(config)));
   const PipelineConfig& c = p->config_;
@@ -161,25 +183,7 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Open(PipelineConfig config) {
     EP_ASSIGN_OR_RETURN(auto wh, warehouse::SqliteWarehouse::Open(c.warehouse.path.string()));
     p->warehouse_ = std::move(wh);
   } else {
-    warehouse::PostgresWarehouseOptions options;
-    options.url = c.warehouse.url;
-    options.schema = c.warehouse.schema;
-    options.dialect = c.warehouse.type == "redshift" ? warehouse::SqlDialect::kRedshift : warehouse::SqlDialect::kPostgres;
-    if (const RedshiftStagingConfig& st = c.warehouse.staging; st.enabled()) {
-      StorageConfig bucket;  // the staging bucket, read like storage: {type: s3}
-      bucket.bucket = st.bucket;
-      bucket.endpoint = st.endpoint;
-      bucket.region = st.region;
-      bucket.addressing = st.addressing;
-      bucket.access_key_id = st.access_key_id;
-      bucket.secret_access_key = st.secret_access_key;
-      options.staging.s3 = S3SettingsFrom(bucket);
-      options.staging.prefix = st.prefix;
-      options.staging.iam_role = st.iam_role;
-      options.staging.min_rows = st.min_rows;
-      options.staging.part_bytes = static_cast<size_t>(st.part_mb) << 20;
-    }
-    EP_ASSIGN_OR_RETURN(auto wh, warehouse::PostgresWarehouse::Open(options));
+    EP_ASSIGN_OR_RETURN(auto wh, warehouse::PostgresWarehouse::Open(PostgresWarehouseOptionsFrom(c.warehouse)));
     p->warehouse_ = std::move(wh);
   }
   EP_RETURN_IF_ERROR(p->warehouse_->EnsureSchema());
