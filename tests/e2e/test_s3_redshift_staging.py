@@ -48,7 +48,7 @@ class RedshiftStagingTest(unittest.TestCase):
         self.assertNotIn("[  SKIPPED ]", out, "a staging test skipped although moto and PostgreSQL are up")
         passed = re.search(r"\[  PASSED  \] (\d+) tests?", out)
         self.assertIsNotNone(passed, out[-3000:])
-        self.assertEqual(int(passed.group(1)), 6, out[-3000:])
+        self.assertEqual(int(passed.group(1)), 7, out[-3000:])
         listed = self.s3.list_objects_v2(Bucket=STAGING_BUCKET)
         self.assertEqual(listed.get("KeyCount"), 0,
                          [o["Key"] for o in listed.get("Contents", [])][:10])

@@ -204,6 +204,7 @@ class PostgresLoadTransaction final : public LoadTransaction {
     if (s.ok() && s3_) s = CopyFactsFromS3();
     if (s.ok() && !pg_ && staged_any_) s = MoveStagedFacts();
     if (s.ok()) s = FlushRejects();
+    if (s.ok() && s3_rejects_) s = CopyRejectsFromS3();
     if (s.ok() && rows_read != rows_loaded_ + rows_rejected_) {
       s = Status::Internal("rows read (" + std::to_string(rows_read) + ") != rows loaded (" +
                            std::to_string(rows_loaded_) + ") + rows rejected (" + std::to_string(rows_rejected_) +
@@ -376,10 +377,17 @@ class PostgresLoadTransaction final : public LoadTransaction {
 
   void AddReject(int64_t line, std::string_view reason, std::string_view detail, std::string_view transaction_id,
                  std::string_view raw) {
+    ++rows_rejected_;
+    ++rejects_added_;
+    if (s3_rejects_) {  // Redshift, past min_rows rejects: straight on to S3
+      Status s = s3_rejects_->AddReject(line, reason, ToStorableText(detail, 4000), ToStorableText(transaction_id, 250),
+                                        ToStorableText(raw, kMaxRawBytes));
+      if (!s.ok()) (void)Fail(s);  // reported by the next call
+      return;
+    }
     rejects_.push_back({line, std::string(reason), ToStorableText(detail, 4000), ToStorableText(transaction_id, 250),
                         ToStorableText(raw, kMaxRawBytes)});
     ++reject_rows_;
-    ++rows_rejected_;
   }
 
   Status FlushRejects() {
@@ -409,6 +417,17 @@ class PostgresLoadTransaction final : public LoadTransaction {
       if (Status s = db_.PutCopy(buf); !s.ok()) return Fail(s);
       Result<int64_t> n = db_.EndCopy();
       if (!n.ok()) return Fail(n.status());
+    } else if (wh_.staging_store_ && rejects_added_ >= wh_.options_.staging.min_rows) {
+      // Redshift with S3 staging, and a load with min_rows rejects or more: these and every
+      // later reject are staged to S3 and COPYed at commit (CopyRejectsFromS3).
+      if (!s3_rejects_) {
+        s3_rejects_ = std::make_unique<RedshiftS3Stage>(*wh_.staging_store_, wh_.options_.staging, object_, load_id_,
+                                                        RedshiftS3Stage::Table::kRejects);
+      }
+      for (const PendingReject& r : rejects_) {
+        if (Status s = s3_rejects_->AddReject(r.line, r.reason, r.detail, r.transaction_id, r.raw); !s.ok())
+          return Fail(s);
+      }
     } else {
       for (size_t i = 0; i < rejects_.size(); i += kRowsPerInsert) {
         size_t n = std::min(rejects_.size() - i, static_cast<size_t>(kRowsPerInsert));
@@ -443,6 +462,25 @@ class PostgresLoadTransaction final : public LoadTransaction {
     return MoveStagedFacts(copy->rows);
   }
 
+  // Redshift: the rejects staged to S3 go into rejects with one COPY; afterwards the table must
+  // hold every reject of this load (inserted earlier, duplicates and staged alike).
+  Status CopyRejectsFromS3() {
+    Result<StagedCopy> copy = s3_rejects_->Finish(wh_.sql_, "rejects");
+    if (!copy.ok()) return Fail(copy.status());
+    if (Status s = wh_.copy_runner_->Run(db_, *copy); !s.ok()) {
+      return Fail(Status(s.code(), "COPY from s3://" + copy->bucket + "/" + copy->manifest_key + ": " + s.message())
+                      .At(object_.key));
+    }
+    Result<PgResult> n = db_.Query(WarehouseSql::CountLoadRejects(), {load_id_});
+    if (!n.ok()) return Fail(n.status());
+    if (n->Int(0, 0) != rows_rejected_) {
+      return Fail(Status::Internal("rejects holds " + std::to_string(n->Int(0, 0)) + " rows of load " + load_id_ +
+                                   " after the COPY from S3, not " + std::to_string(rows_rejected_))
+                      .At(object_.key));
+    }
+    return Status::Ok();
+  }
+
   Status WriteLedger(int64_t rows_read) {
     if (mode_ == ReloadMode::kReplace) {
       EP_RETURN_IF_ERROR(
@@ -465,6 +503,7 @@ class PostgresLoadTransaction final : public LoadTransaction {
     // After COMMIT or ROLLBACK the staged objects serve no purpose; a failure to delete them
     // is logged (they stay under the load's prefix) and does not undo the commit.
     if (s3_) (void)s3_->DeleteStaged();
+    if (s3_rejects_) (void)s3_rejects_->DeleteStaged();
   }
 
   struct PendingReject {
@@ -484,6 +523,8 @@ class PostgresLoadTransaction final : public LoadTransaction {
   size_t sent_ = 0;             // bytes of chunk_ already sent
   std::vector<transform::FactRow> staged_facts_;  // Redshift: facts not yet inserted into staging
   std::unique_ptr<RedshiftS3Stage> s3_;           // Redshift: this load's facts staged to S3
+  std::unique_ptr<RedshiftS3Stage> s3_rejects_;   // Redshift: its rejects, once there are min_rows
+  int64_t rejects_added_ = 0;                     // AddReject calls (duplicate rejects not included)
   bool staged_any_ = false;                       // the staging table holds rows of this load
   std::vector<PendingReject> rejects_;
   int64_t reject_rows_ = 0;

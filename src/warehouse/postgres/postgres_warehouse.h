@@ -19,7 +19,8 @@
 // when `staging` is configured and the load has at least staging.min_rows facts, with one
 // COPY ... FROM 's3://...' MANIFEST of gzip'd CSV parts staged to S3 (redshift_staging.h);
 // facts wait in memory until the load reaches min_rows (or commits below it), then stream to
-// S3. The staged objects are deleted after the load commits or rolls back. Dimension upserts
+// S3. A load with min_rows rejects or more stages them to S3 as well (COPY rejects FROM ...).
+// The staged objects are deleted after the load commits or rolls back. Dimension upserts
 // use MERGE.
 //
 // Failures: a dropped connection or an unreachable server is kUnavailable (the pipeline retries

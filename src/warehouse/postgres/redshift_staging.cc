@@ -34,9 +34,11 @@ void AppendInt(std::string& out, int64_t v) {
   out.append(buf, end);
 }
 
-std::string PartKey(const std::string& prefix, size_t index) {
-  char name[32];
-  std::snprintf(name, sizeof name, "facts-%05zu.csv.gz", index);
+const char* TableName(RedshiftS3Stage::Table t) { return t == RedshiftS3Stage::Table::kFacts ? "facts" : "rejects"; }
+
+std::string PartKey(const std::string& prefix, RedshiftS3Stage::Table table, size_t index) {
+  char name[40];
+  std::snprintf(name, sizeof name, "%s-%05zu.csv.gz", TableName(table), index);
   return prefix + name;
 }
 
@@ -108,6 +110,23 @@ void AppendStagedFactCsv(std::string& out, const transform::FactRow& f, std::str
   out += '\n';
 }
 
+void AppendStagedRejectCsv(std::string& out, std::string_view source_object, std::string_view source_etag,
+                           std::string_view load_id, int64_t line, std::string_view reason, std::string_view detail,
+                           std::string_view transaction_id, std::string_view raw) {
+  AppendText(out, source_object);
+  out += ',';
+  AppendText(out, source_etag);
+  out += ',';
+  AppendText(out, load_id);
+  out += ',';
+  if (line > 0) AppendInt(out, line);  // else empty: NULL
+  for (std::string_view text : {reason, detail, transaction_id, raw}) {
+    out += ',';
+    AppendText(out, text);
+  }
+  out += '\n';
+}
+
 struct RedshiftS3Stage::Part {
   std::filesystem::path path;
   std::ofstream file;
@@ -125,8 +144,8 @@ struct RedshiftS3Stage::Part {
 };
 
 RedshiftS3Stage::RedshiftS3Stage(storage::s3::S3ObjectStore& store, const RedshiftStagingOptions& options,
-                                 const storage::ObjectRef& object, std::string load_id)
-    : store_(store), options_(options), object_(object), load_id_(std::move(load_id)) {
+                                 const storage::ObjectRef& object, std::string load_id, Table table)
+    : store_(store), options_(options), object_(object), load_id_(std::move(load_id)), table_(table) {
   key_prefix_ = (options_.prefix.empty() ? "" : options_.prefix + "/") + load_id_ + "/";
 }
 
@@ -136,6 +155,18 @@ Status RedshiftS3Stage::Add(const transform::FactRow& fact) {
   if (!failed_.ok()) return failed_;
   const size_t before = csv_.size();
   AppendStagedFactCsv(csv_, fact, object_.key, object_.etag, load_id_);
+  return Appended(before);
+}
+
+Status RedshiftS3Stage::AddReject(int64_t line, std::string_view reason, std::string_view detail,
+                                  std::string_view transaction_id, std::string_view raw) {
+  if (!failed_.ok()) return failed_;
+  const size_t before = csv_.size();
+  AppendStagedRejectCsv(csv_, object_.key, object_.etag, load_id_, line, reason, detail, transaction_id, raw);
+  return Appended(before);
+}
+
+Status RedshiftS3Stage::Appended(size_t before) {
   if (!part_) {
     part_ = std::make_unique<Part>();
     const std::filesystem::path dir =
@@ -183,7 +214,7 @@ Status RedshiftS3Stage::ClosePart() {
   EP_RETURN_IF_ERROR(Deflate(true));
   part_->file.close();
   if (!part_->file) return Status::IoError("cannot write " + part_->path.string());
-  const std::string key = PartKey(key_prefix_, parts_.size());
+  const std::string key = PartKey(key_prefix_, table_, parts_.size());
   // Recorded before the upload: a PUT that failed after S3 stored the object still gets deleted.
   uploaded_.push_back(key);
   EP_ASSIGN_OR_RETURN(storage::ObjectRef put, store_.Put(key, part_->path));
@@ -195,7 +226,7 @@ Status RedshiftS3Stage::ClosePart() {
 Result<StagedCopy> RedshiftS3Stage::Finish(const WarehouseSql& sql, std::string_view table) {
   if (!failed_.ok()) return failed_;
   if (Status s = ClosePart(); !s.ok()) return failed_ = s;
-  const std::string manifest_key = key_prefix_ + "facts.manifest";
+  const std::string manifest_key = key_prefix_ + TableName(table_) + ".manifest";
   const std::filesystem::path dir =
       options_.tmp_dir.empty() ? std::filesystem::temp_directory_path() : options_.tmp_dir;
   const std::filesystem::path path = dir / ("ecompipe-stage-" + load_id_ + "-" + NewHex(4) + ".manifest");
@@ -211,13 +242,14 @@ Result<StagedCopy> RedshiftS3Stage::Finish(const WarehouseSql& sql, std::string_
   if (!put.ok()) return failed_ = put.status();
   StagedCopy copy;
   copy.table = std::string(table);
+  copy.columns = table_ == Table::kFacts ? WarehouseSql::FactColumnList() : WarehouseSql::RejectColumnList();
   copy.bucket = store_.bucket();
   copy.manifest_key = manifest_key;
-  copy.sql = sql.CopyFromS3Manifest(table, "s3://" + copy.bucket + "/" + manifest_key, options_.CopyCredentials(),
-                                    options_.s3.region);
+  copy.sql = sql.CopyFromS3Manifest(table, copy.columns, "s3://" + copy.bucket + "/" + manifest_key,
+                                    options_.CopyCredentials(), options_.s3.region);
   copy.rows = rows_;
-  spdlog::info("Staged facts to S3. object={} load_id={} rows={} parts={} manifest=s3://{}/{}", object_.key,
-               load_id_, rows_, parts_.size(), copy.bucket, manifest_key);
+  spdlog::info("Staged rows to S3. table={} object={} load_id={} rows={} parts={} manifest=s3://{}/{}",
+               TableName(table_), object_.key, load_id_, rows_, parts_.size(), copy.bucket, manifest_key);
   return copy;
 }
 

@@ -138,6 +138,10 @@ std::vector<std::string> WarehouseSql::SchemaDdl() const {
 
 std::string WarehouseSql::FactColumnList() { return Join(FactColumns(), ""); }
 
+std::string WarehouseSql::RejectColumnList() {
+  return Join(std::vector<std::string>(std::begin(kRejectColumns), std::end(kRejectColumns)), "");
+}
+
 std::string WarehouseSql::CreateFactStaging() const {
   return "CREATE TEMP TABLE IF NOT EXISTS ep_fact_stage (LIKE fact_transactions)";
 }
@@ -169,9 +173,10 @@ std::string WarehouseSql::InsertFactValues(std::string_view table, int rows) con
          ValuesList(rows, kFactColumnCount);
 }
 
-std::string WarehouseSql::CopyFromS3Manifest(std::string_view table, std::string_view manifest_url,
-                                             const S3CopyCredentials& credentials, std::string_view region) const {
-  std::string sql = "COPY " + std::string(table) + " (" + FactColumnList() + ") FROM " +
+std::string WarehouseSql::CopyFromS3Manifest(std::string_view table, std::string_view columns,
+                                             std::string_view manifest_url, const S3CopyCredentials& credentials,
+                                             std::string_view region) const {
+  std::string sql = "COPY " + std::string(table) + " (" + std::string(columns) + ") FROM " +
                     PgQuoteLiteral(manifest_url);
   if (!credentials.iam_role.empty()) {
     sql += " IAM_ROLE " + PgQuoteLiteral(credentials.iam_role);
@@ -208,13 +213,11 @@ std::string WarehouseSql::RejectDuplicatesFromStaging() const {
 }
 
 std::string WarehouseSql::CopyRejectsFromStdin() const {
-  std::vector<std::string> cols(std::begin(kRejectColumns), std::end(kRejectColumns));
-  return "COPY rejects (" + Join(cols, "") + ") FROM STDIN";
+  return "COPY rejects (" + RejectColumnList() + ") FROM STDIN";
 }
 
 std::string WarehouseSql::InsertRejectValues(int rows) const {
-  std::vector<std::string> cols(std::begin(kRejectColumns), std::end(kRejectColumns));
-  return "INSERT INTO rejects (" + Join(cols, "") + ") VALUES " + ValuesList(rows, kRejectColumnCount);
+  return "INSERT INTO rejects (" + RejectColumnList() + ") VALUES " + ValuesList(rows, kRejectColumnCount);
 }
 
 std::string WarehouseSql::CreateDimensionStaging(Dimension d) const {
@@ -293,5 +296,7 @@ std::string WarehouseSql::DeleteOtherVersionFacts() {
 std::string WarehouseSql::DeleteOtherVersionRejects() {
   return "DELETE FROM rejects WHERE source_object = $1 AND (source_etag IS NULL OR source_etag <> $2)";
 }
+
+std::string WarehouseSql::CountLoadRejects() { return "SELECT count(*) FROM rejects WHERE load_id = $1"; }
 
 }  // namespace ecompipe::warehouse

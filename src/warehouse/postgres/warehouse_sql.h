@@ -54,8 +54,9 @@ class WarehouseSql {
   // CREATE TABLE/INDEX IF NOT EXISTS statements for the star schema, rejects and ledger.
   std::vector<std::string> SchemaDdl() const;
 
-  // "a, b, c" of the fact columns.
+  // "a, b, c" of the fact columns, and of the reject columns a load writes.
   static std::string FactColumnList();
+  static std::string RejectColumnList();
 
   // The session's fact staging table (temporary, shaped like fact_transactions), and how it
   // is emptied after each use (TRUNCATE on PostgreSQL; DELETE on Redshift, where TRUNCATE
@@ -66,13 +67,13 @@ class WarehouseSql {
   std::string CopyFactsFromStdin(std::string_view table) const;
   // Multi-row INSERT of `rows` fact rows into `table` with parameters $1..$(17*rows).
   std::string InsertFactValues(std::string_view table, int rows) const;
-  // Redshift's bulk path: COPY of the fact columns into `table` from the gzip'd CSV parts
-  // that `manifest_url` (s3://bucket/key, Redshift's MANIFEST JSON) lists, as
+  // Redshift's bulk path: COPY of `columns` ("a, b, c") into `table` from the gzip'd CSV
+  // parts that `manifest_url` (s3://bucket/key, Redshift's MANIFEST JSON) lists, as
   // warehouse/postgres/redshift_staging.h writes them: RFC 4180 quoting with '"', empty text
-  // as "" (loaded as ''), NULL as an empty unquoted field (only source_line may be NULL; an
+  // as "" (loaded as ''), NULL as an empty unquoted field (only line numbers may be NULL; an
   // empty non-character field loads as NULL), dates YYYY-MM-DD, money as plain decimals.
   // `region` is the bucket's. The statement holds the credentials: never log it.
-  std::string CopyFromS3Manifest(std::string_view table, std::string_view manifest_url,
+  std::string CopyFromS3Manifest(std::string_view table, std::string_view columns, std::string_view manifest_url,
                                  const S3CopyCredentials& credentials, std::string_view region) const;
 
   // Moves staged facts whose transaction_id is not in fact_transactions yet into it.
@@ -107,6 +108,8 @@ class WarehouseSql {
   // $1 key, $2 etag: rows of other versions of the key.
   static std::string DeleteOtherVersionFacts();
   static std::string DeleteOtherVersionRejects();
+  // $1 load_id: how many rejects the load wrote (checked after a COPY of rejects from S3).
+  static std::string CountLoadRejects();
 
  private:
   std::string Type(std::string_view pg, std::string_view redshift) const {

@@ -145,3 +145,6 @@ DELETE FROM fact_transactions WHERE source_object = $1 AND source_etag <> $2;
 -- delete other version rejects
 DELETE FROM rejects WHERE source_object = $1 AND (source_etag IS NULL OR source_etag <> $2);
 
+-- count load rejects
+SELECT count(*) FROM rejects WHERE load_id = $1;
+

@@ -94,6 +94,9 @@ INSERT INTO ep_stage_products (seq, product_id, product_name, category, price, s
 -- copy staged facts from s3 (iam role)
 COPY ep_fact_stage (transaction_id, customer_id, customer_email, product_id, product_name, quantity, supplier_id, price, transaction_date, transaction_type, payment_type, status, total_amount, source_object, source_line, source_etag, load_id) FROM 's3://warehouse-staging/ecompipe/load-1/facts.manifest' IAM_ROLE 'arn:aws:iam::123456789012:role/ecompipe-load' MANIFEST FORMAT AS CSV QUOTE AS '"' GZIP DATEFORMAT 'YYYY-MM-DD' REGION 'eu-west-1' COMPUPDATE OFF STATUPDATE OFF;
 
+-- copy staged rejects from s3
+COPY rejects (source_object, source_etag, load_id, line, reason, detail, transaction_id, raw) FROM 's3://warehouse-staging/ecompipe/load-1/rejects.manifest' IAM_ROLE 'arn:aws:iam::123456789012:role/ecompipe-load' MANIFEST FORMAT AS CSV QUOTE AS '"' GZIP DATEFORMAT 'YYYY-MM-DD' REGION 'eu-west-1' COMPUPDATE OFF STATUPDATE OFF;
+
 -- copy staged facts from s3 (access key)
 COPY ep_fact_stage (transaction_id, customer_id, customer_email, product_id, product_name, quantity, supplier_id, price, transaction_date, transaction_type, payment_type, status, total_amount, source_object, source_line, source_etag, load_id) FROM 's3://warehouse-staging/ecompipe/load-1/facts.manifest' ACCESS_KEY_ID 'AKIAEXAMPLE' SECRET_ACCESS_KEY 'secret''with-quote' SESSION_TOKEN 'token' MANIFEST FORMAT AS CSV QUOTE AS '"' GZIP DATEFORMAT 'YYYY-MM-DD' REGION 'us-east-1' COMPUPDATE OFF STATUPDATE OFF;
 
@@ -135,4 +138,7 @@ DELETE FROM fact_transactions WHERE source_object = $1 AND source_etag <> $2;
 
 -- delete other version rejects
 DELETE FROM rejects WHERE source_object = $1 AND (source_etag IS NULL OR source_etag <> $2);
+
+-- count load rejects
+SELECT count(*) FROM rejects WHERE load_id = $1;
 

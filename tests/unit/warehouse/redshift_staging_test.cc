@@ -81,6 +81,13 @@ TEST(RedshiftStagingTest, FactCsvQuotesTextKeepsEmptyTextAndWritesNullLineEmpty)
             "Completed,259.98,\"transactions/a,b.csv\",,etag1,load-1\n");
 }
 
+TEST(RedshiftStagingTest, RejectCsvQuotesRawTextAndWritesNullLineEmpty) {
+  std::string line;
+  AppendStagedRejectCsv(line, "transactions/day.csv", "etag1", "load-1", 0, "malformed_record", "unclosed quote",
+                        "", "TXN1,\"a\nb");
+  EXPECT_EQ(line, "transactions/day.csv,etag1,load-1,,malformed_record,unclosed quote,\"\",\"TXN1,\"\"a\nb\"\n");
+}
+
 TEST(RedshiftStagingTest, ManifestMatchesGolden) {
   const std::vector<StagedPart> parts = {{"ecompipe-staging/load-1/facts-00000.csv.gz", 1048576, 9000},
                                          {"ecompipe-staging/load-1/facts-00001.csv.gz", 2048, 17}};
@@ -222,8 +229,7 @@ class PostgresStandInForRedshiftCopy final : public StagedCopyRunner {
     }
     EP_ASSIGN_OR_RETURN(std::string text, ReadObject(store_, copy.manifest_key, false));
     EP_ASSIGN_OR_RETURN(Json manifest, ParseJson(text));
-    EP_RETURN_IF_ERROR(db.BeginCopy("COPY " + copy.table + " (" + WarehouseSql::FactColumnList() +
-                                    ") FROM STDIN (FORMAT csv)"));
+    EP_RETURN_IF_ERROR(db.BeginCopy("COPY " + copy.table + " (" + copy.columns + ") FROM STDIN (FORMAT csv)"));
     const std::string scheme = "s3://" + copy.bucket + "/";
     for (const Json& entry : manifest.at("entries")) {
       const std::string url = entry.at("url");
@@ -357,6 +363,38 @@ TEST_F(RedshiftS3LoadTest, DuplicatesOfEarlierLoadsBecomeRejectsThroughS3Too) {
             "50");
   EXPECT_THAT(One("SELECT detail FROM rejects WHERE transaction_id = 'TXN120'"),
               HasSubstr("already loaded from transactions/a.csv"));
+  EXPECT_TRUE(Staged().empty());
+}
+
+TEST_F(RedshiftS3LoadTest, ManyRejectsGoThroughS3TooAndKeepTheirText) {
+  const storage::ObjectRef object{"bucket", "transactions/bad.csv", "etag-bad", 0, 0};
+  auto load = warehouse_->BeginLoad(object, "load-bad", "jr_run", ReloadMode::kReplace);
+  ASSERT_TRUE(load.ok()) << load.status().ToString();
+  std::vector<transform::FactRow> facts = Facts(20);  // below min_rows: INSERTs
+  ASSERT_TRUE((*load)->AddFacts(facts).ok());
+  std::vector<transform::RejectRow> rejects;
+  for (int i = 0; i < 250; ++i) {
+    transform::RejectRow r;
+    r.line = i == 0 ? 0 : i + 100;
+    r.reason = transform::reason::kMalformedRecord;
+    r.detail = "unclosed quote";
+    r.transaction_id = i % 3 == 0 ? "" : "TXN" + std::to_string(9000 + i);
+    r.raw = "TXN" + std::to_string(9000 + i) + ",\"Lamp, big\nline two,\\N";
+    rejects.push_back(r);
+  }
+  ASSERT_TRUE((*load)->AddRejects(rejects).ok());
+  Result<LoadCounts> counts = (*load)->Commit(270);
+  ASSERT_TRUE(counts.ok()) << counts.status().ToString();
+  EXPECT_EQ(counts->rows_loaded, 20);
+  EXPECT_EQ(counts->rows_rejected, 250);
+  ASSERT_EQ(stand_in_->statements.size(), 1u);
+  EXPECT_THAT(stand_in_->statements[0], HasSubstr("COPY rejects (source_object, source_etag, load_id, line, reason, "));
+  EXPECT_THAT(stand_in_->statements[0], HasSubstr("/load-bad/rejects.manifest' IAM_ROLE"));
+  EXPECT_EQ(One("SELECT count(*) FROM rejects WHERE load_id = 'load-bad'"), "250");
+  EXPECT_EQ(One("SELECT raw FROM rejects WHERE line = 101"), "TXN9001,\"Lamp, big\nline two,\\N");
+  EXPECT_EQ(One("SELECT line IS NULL FROM rejects WHERE raw LIKE 'TXN9000,%'"), "t");
+  EXPECT_EQ(One("SELECT transaction_id FROM rejects WHERE line = 103"), "");  // '' stays '', not NULL
+  EXPECT_EQ(One("SELECT count(*) FROM fact_transactions"), "20");
   EXPECT_TRUE(Staged().empty());
 }
 

@@ -30,10 +30,16 @@ std::string AllStatements(SqlDialect dialect) {
     put("insert rejects (1 row)", sql.InsertRejectValues(1));
     put("stage products (1 row)", sql.InsertDimensionValues(Dimension::kProducts, 1));
     put("copy staged facts from s3 (iam role)",
-        sql.CopyFromS3Manifest("ep_fact_stage", "s3://warehouse-staging/ecompipe/load-1/facts.manifest",
+        sql.CopyFromS3Manifest("ep_fact_stage", WarehouseSql::FactColumnList(),
+                               "s3://warehouse-staging/ecompipe/load-1/facts.manifest",
+                               {.iam_role = "arn:aws:iam::123456789012:role/ecompipe-load"}, "eu-west-1"));
+    put("copy staged rejects from s3",
+        sql.CopyFromS3Manifest("rejects", WarehouseSql::RejectColumnList(),
+                               "s3://warehouse-staging/ecompipe/load-1/rejects.manifest",
                                {.iam_role = "arn:aws:iam::123456789012:role/ecompipe-load"}, "eu-west-1"));
     put("copy staged facts from s3 (access key)",
-        sql.CopyFromS3Manifest("ep_fact_stage", "s3://warehouse-staging/ecompipe/load-1/facts.manifest",
+        sql.CopyFromS3Manifest("ep_fact_stage", WarehouseSql::FactColumnList(),
+                               "s3://warehouse-staging/ecompipe/load-1/facts.manifest",
                                {.access_key_id = "AKIAEXAMPLE",
                                 .secret_access_key = "secret'with-quote",
                                 .session_token = "token"},
@@ -52,6 +58,7 @@ std::string AllStatements(SqlDialect dialect) {
   put("mark replaced", WarehouseSql::MarkReplaced());
   put("delete other version facts", WarehouseSql::DeleteOtherVersionFacts());
   put("delete other version rejects", WarehouseSql::DeleteOtherVersionRejects());
+  put("count load rejects", WarehouseSql::CountLoadRejects());
   return out.str();
 }
 
@@ -104,7 +111,7 @@ TEST(WarehouseSqlTest, RedshiftHasNoOnConflictAndUsesTheOriginalsKeys) {
               HasSubstr("WHERE NOT EXISTS (SELECT 1 FROM fact_transactions f WHERE f.transaction_id = s.transaction_id)"));
   EXPECT_THAT(sql.UpsertDimensionFromStaging(Dimension::kCustomers), HasSubstr("MERGE INTO dim_customers USING"));
   EXPECT_EQ(sql.LockObject(), "LOCK load_ledger");
-  EXPECT_THAT(sql.CopyFromS3Manifest("ep_fact_stage", "s3://b/p/facts.manifest", {.iam_role = "arn:role"}, ""),
+  EXPECT_THAT(sql.CopyFromS3Manifest("ep_fact_stage", "a, b", "s3://b/p/facts.manifest", {.iam_role = "arn:role"}, ""),
               HasSubstr("FROM 's3://b/p/facts.manifest' IAM_ROLE 'arn:role' MANIFEST FORMAT AS CSV QUOTE AS '\"' GZIP"));
 }
 
@@ -116,10 +123,10 @@ TEST(WarehouseSqlTest, ValuesListsNumberParametersAcrossRows) {
 
 TEST(WarehouseSqlTest, S3PathsAndRolesAreQuotedAsLiterals) {
   WarehouseSql sql(SqlDialect::kRedshift);
-  EXPECT_THAT(sql.CopyFromS3Manifest("t", "s3://b/it's/m", {.iam_role = "arn"}, "us-east-1"),
+  EXPECT_THAT(sql.CopyFromS3Manifest("t", "a", "s3://b/it's/m", {.iam_role = "arn"}, "us-east-1"),
               HasSubstr("FROM 's3://b/it''s/m'"));
   const std::string keys = sql.CopyFromS3Manifest(
-      "t", "s3://b/m", {.access_key_id = "AK", .secret_access_key = "s'e", .session_token = ""}, "");
+      "t", "a", "s3://b/m", {.access_key_id = "AK", .secret_access_key = "s'e", .session_token = ""}, "");
   EXPECT_THAT(keys, HasSubstr("ACCESS_KEY_ID 'AK' SECRET_ACCESS_KEY 's''e' MANIFEST"));
   EXPECT_THAT(keys, Not(HasSubstr("SESSION_TOKEN")));
   EXPECT_THAT(keys, Not(HasSubstr("REGION")));
@@ -128,7 +135,7 @@ TEST(WarehouseSqlTest, S3PathsAndRolesAreQuotedAsLiterals) {
 // The staged CSV keeps '' and NULL apart the way the INSERT path does: no EMPTYASNULL.
 TEST(WarehouseSqlTest, S3CopyKeepsEmptyTextEmpty) {
   WarehouseSql sql(SqlDialect::kRedshift);
-  EXPECT_THAT(sql.CopyFromS3Manifest("t", "s3://b/m", {.iam_role = "arn"}, "eu-west-1"),
+  EXPECT_THAT(sql.CopyFromS3Manifest("t", "a", "s3://b/m", {.iam_role = "arn"}, "eu-west-1"),
               Not(HasSubstr("EMPTYASNULL")));
 }
 
