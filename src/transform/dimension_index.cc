@@ -78,8 +78,8 @@ bool IdTable::InsertHashed(uint64_t key, uint32_t row) {
 }
 
 void IdTable::GrowHashed() {
-  std::vector<uint64_t> old_keys = std::move(keys_);
-  std::vector<uint32_t> old_rows = std::move(rows_);
+  auto old_keys = std::move(keys_);
+  auto old_rows = std::move(rows_);
   const size_t size = old_keys.empty() ? 1024 : old_keys.size() * 2;
   keys_.assign(size, kNoKey);
   rows_.assign(size, kNoRow);
@@ -195,11 +195,12 @@ DimensionIndex::Attr DimensionIndex::Store(std::string_view value) {
   Attr attr{.offset = arena_.size(),
             .size = static_cast<uint32_t>(value.size()),
             .csv_size = static_cast<uint32_t>(value.size())};
-  arena_.append(value);
+  arena_.insert(arena_.end(), value.begin(), value.end());
   if (NeedsQuotes(value)) {  // quoting adds at least 2 bytes: csv_size != size
-    const size_t start = arena_.size();
-    AppendCsvField(arena_, value);
-    attr.csv_size = static_cast<uint32_t>(arena_.size() - start);
+    std::string quoted;
+    AppendCsvField(quoted, value);
+    arena_.insert(arena_.end(), quoted.begin(), quoted.end());
+    attr.csv_size = static_cast<uint32_t>(quoted.size());
   }
   return attr;
 }

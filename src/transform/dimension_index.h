@@ -4,7 +4,8 @@
 // else in an open-addressing table; ids that are not a one-letter prefix plus 1 to 18 digits
 // fall back to a string map. The attributes the job brings in (email; name, supplier) live
 // in one arena, both as read and CSV-quoted, so a lookup allocates nothing and the CSV
-// writer copies bytes without re-checking them.
+// writer copies bytes without re-checking them. The big tables sit on huge pages where the
+// kernel has them (internal/large_page_allocator.h): lookups are random.
 //
 // Build with Add*() then Seal(); after Seal() the index is immutable and safe to share
 // between threads (lookups are const and touch no shared mutable state).
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "transform/internal/large_page_allocator.h"
 #include "transform/records.h"
 
 namespace ecompipe::transform {
@@ -52,10 +54,10 @@ class IdTable {
   std::vector<std::pair<uint64_t, uint32_t>> pending_;  // numeric (key, row) until Seal()
   // Dense layout: rows by key - dense_base_.
   uint64_t dense_base_ = 0;
-  std::vector<uint32_t> dense_;
+  std::vector<uint32_t, internal::LargePageAllocator<uint32_t>> dense_;
   // Hashed layout: open addressing, power-of-two size.
-  std::vector<uint64_t> keys_;
-  std::vector<uint32_t> rows_;
+  std::vector<uint64_t, internal::LargePageAllocator<uint64_t>> keys_;
+  std::vector<uint32_t, internal::LargePageAllocator<uint32_t>> rows_;
   size_t hashed_count_ = 0;
   bool use_dense_ = false;
   // Dense and row == key - dense_base_ for every key (ids added in order without gaps, as
@@ -118,9 +120,11 @@ class DimensionIndex {
 
   IdTable customers_;
   IdTable products_;
-  std::vector<Attr> customer_attrs_;
-  std::vector<Attr> product_attrs_;  // name, supplier per product
-  std::string arena_;
+  template <typename T>
+  using Table = std::vector<T, internal::LargePageAllocator<T>>;
+  Table<Attr> customer_attrs_;
+  Table<Attr> product_attrs_;  // name, supplier per product
+  Table<char> arena_;
 };
 
 // Appends `value` to `out` as one CSV field: as is, or quoted with quotes doubled when it

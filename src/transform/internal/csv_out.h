@@ -44,7 +44,7 @@ class OutBuffer {
 
 // Copies `s` to `p` and returns the end. Reads and writes exactly s.size() bytes: two
 // overlapping moves of 4, 8 or 16 bytes cover every length up to 32.
-inline char* PutBytes(char* p, std::string_view s) {
+[[gnu::always_inline]] inline char* PutBytes(char* p, std::string_view s) {
   const size_t n = s.size();
   const char* src = s.data();
   if (n >= 16) {
