@@ -336,7 +336,7 @@ class FactPipeline {
   }
 
  private:
-  static constexpr size_t kLag = 8;
+  static constexpr size_t kLag = 32;
   static constexpr size_t kRing = 2 * kLag;
   void Resolve(PendingFact& pending) {
     pending.email = ctx_.index->email_csv(pending.fact.customer);
