@@ -320,6 +320,14 @@ Result<CatalogObject> CatalogStore::GetObject(const storage::ObjectRef& object) 
   return ObjectFromRow(rows, 0, 2);
 }
 
+Result<bool> CatalogStore::CrawlFailed(const storage::ObjectRef& object) {
+  std::lock_guard lock(mu_);
+  EP_ASSIGN_OR_RETURN(SqlRows rows, db_->Query(
+      "SELECT status FROM catalog_objects WHERE bucket = ?1 AND key = ?2 AND etag = ?3",
+      {object.bucket, object.key, object.etag}));
+  return !rows.empty() && rows.Text(0, 0) == "failed";
+}
+
 Result<std::vector<TableInfo>> CatalogStore::ListTables() {
   std::lock_guard lock(mu_);
   EP_ASSIGN_OR_RETURN(SqlRows rows, db_->Query(fmt::format(R"sql(

@@ -109,6 +109,8 @@ class CatalogStore {
   // One object version, if it crawled successfully; kNotFound otherwise (the message says
   // whether it failed, and why).
   Result<CatalogObject> GetObject(const storage::ObjectRef& object);
+  // True when this object version was crawled and the crawl failed (no run will load it).
+  Result<bool> CrawlFailed(const storage::ObjectRef& object);
 
   // Every table, by name.
   Result<std::vector<TableInfo>> ListTables();

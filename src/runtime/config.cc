@@ -985,7 +985,7 @@ Status ParseS3Storage(const Reader& s, StorageConfig& st) {
     if (std::any_of(st.events.begin(), st.events.end(), [&](const auto& o) { return o.type == src.type; }))
       return e.Error(e.Node("type"), "a second event source of type '" + src.type + "'");
     if (src.type == "sqs") {
-      EP_RETURN_IF_ERROR(e.CheckKeys({"type", "queue_url", "endpoint", "wait_time_seconds"}));
+      EP_RETURN_IF_ERROR(e.CheckKeys({"type", "queue_url", "endpoint", "wait_time_seconds", "visibility_timeout_seconds"}));
       EP_RETURN_IF_ERROR(e.String("queue_url", src.queue_url, true));
       if (src.queue_url.rfind("http://", 0) != 0 && src.queue_url.rfind("https://", 0) != 0)
         return e.Error(e.Node("queue_url"), "'" + e.Path("queue_url") + "' must be the queue's URL (https://sqs.…)");
@@ -993,6 +993,9 @@ Status ParseS3Storage(const Reader& s, StorageConfig& st) {
       int64_t wait = src.wait_time_seconds;
       EP_RETURN_IF_ERROR(e.Int("wait_time_seconds", wait, 0, 20));
       src.wait_time_seconds = static_cast<int>(wait);
+      int64_t visibility = src.visibility_timeout_seconds;
+      EP_RETURN_IF_ERROR(e.Int("visibility_timeout_seconds", visibility, 2, 43200));
+      src.visibility_timeout_seconds = static_cast<int>(visibility);
     } else if (src.type == "webhook") {
       EP_RETURN_IF_ERROR(e.CheckKeys({"type", "listen", "path", "token", "token_env"}));
       EP_RETURN_IF_ERROR(e.String("listen", src.listen));

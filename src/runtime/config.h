@@ -30,6 +30,7 @@ struct S3EventSourceConfig {
   std::string queue_url;
   std::string endpoint;            // empty: the queue URL's host
   int wait_time_seconds = 20;
+  int visibility_timeout_seconds = 120;  // held messages are renewed every half of it
   // webhook
   std::string listen = "127.0.0.1:9100";
   std::string path = "/s3-events";

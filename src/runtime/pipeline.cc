@@ -129,6 +129,15 @@ storage::s3::S3Settings S3SettingsFrom(const StorageConfig& c) {
   return s;
 }
 
+Result<std::unique_ptr<warehouse::Warehouse>> OpenWarehouse(const WarehouseConfig& c) {
+  if (c.type == "sqlite") {
+    EP_ASSIGN_OR_RETURN(auto wh, warehouse::SqliteWarehouse::Open(c.path.string()));
+    return std::unique_ptr<warehouse::Warehouse>(std::move(wh));
+  }
+  EP_ASSIGN_OR_RETURN(auto wh, warehouse::PostgresWarehouse::Open(PostgresWarehouseOptionsFrom(c)));
+  return std::unique_ptr<warehouse::Warehouse>(std::move(wh));
+}
+
 std::string Plural(int64_t n, const char* one, const char* many) {
   return fmt::format("{} {}", n, n == 1 ? one : many);
 }
@@ -179,13 +188,7 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Open(PipelineConfig config) {
   EP_ASSIGN_OR_RETURN(auto log, events::SqlEventLog::Open(state, p->lease_));
   p->bus_ = std::make_unique<events::EventBus>(std::move(log), c.rules, c.retry);
   EP_ASSIGN_OR_RETURN(p->catalog_, catalog::CatalogStore::Open(state));
-  if (c.warehouse.type == "sqlite") {
-    EP_ASSIGN_OR_RETURN(auto wh, warehouse::SqliteWarehouse::Open(c.warehouse.path.string()));
-    p->warehouse_ = std::move(wh);
-  } else {
-    EP_ASSIGN_OR_RETURN(auto wh, warehouse::PostgresWarehouse::Open(PostgresWarehouseOptionsFrom(c.warehouse)));
-    p->warehouse_ = std::move(wh);
-  }
+  EP_ASSIGN_OR_RETURN(p->warehouse_, OpenWarehouse(c.warehouse));
   EP_RETURN_IF_ERROR(p->warehouse_->EnsureSchema());
   for (const JobConfig& job : c.jobs) {
     if (job.spec.IsReference()) continue;
@@ -251,13 +254,40 @@ Status Pipeline::Recover() {
   return Status::Ok();
 }
 
-Status Pipeline::ObjectLanded(const std::string& key) {
+Status Pipeline::ObjectLanded(const std::string& key) { return RecordLanded(key).status(); }
+
+Result<std::string> Pipeline::RecordLanded(const std::string& key) {
   Result<storage::ObjectRef> head = store_->Head(key);
   if (!head.ok()) {
-    if (head.status().code() == StatusCode::kNotFound) return Status::Ok();  // gone again
+    if (head.status().code() == StatusCode::kNotFound) return std::string();  // gone again
     return head.status();
   }
-  return EmitIfNew(*head).status();
+  EP_RETURN_IF_ERROR(EmitIfNew(*head).status());
+  return head->etag;
+}
+
+Result<storage::s3::LoadState> Pipeline::LoadStateOf(const std::string& key, const std::string& etag) {
+  using storage::s3::LoadState;
+  const storage::ObjectRef ref{config_.storage.bucket, key, etag};
+  {
+    std::lock_guard lock(ledger_probe_mutex_);
+    if (!ledger_probe_) {
+      EP_ASSIGN_OR_RETURN(ledger_probe_, OpenWarehouse(config_.warehouse));
+    }
+    EP_ASSIGN_OR_RETURN(std::optional<warehouse::LedgerEntry> entry, ledger_probe_->FindLoad(ref));
+    if (entry) return entry->status == "failed" ? LoadState::kFailed : LoadState::kCommitted;
+  }
+  // Only objects that reach a crawler or a job get a ledger entry; for any other (a dimension
+  // file, a key no rule wants) the durable Object Created event is the end of the road.
+  const Json event = events::ObjectCreatedEvent(config_.origin, ref.bucket, key, 0, etag, "PutObject", "0");
+  bool loads = false;
+  for (const events::Rule& rule : config_.rules) {
+    if (!rule.pattern.Matches(event)) continue;
+    for (const events::Target& t : rule.targets) loads |= t.type == "start_crawler" || t.type == "start_job";
+  }
+  if (!loads) return LoadState::kCommitted;
+  EP_ASSIGN_OR_RETURN(bool crawl_failed, catalog_->CrawlFailed(ref));
+  return crawl_failed ? LoadState::kFailed : LoadState::kPending;
 }
 
 Result<bool> Pipeline::EmitIfNew(const storage::ObjectRef& o) {
@@ -342,9 +372,9 @@ Status Pipeline::DrainLanded() {
     if (rescan) {
       EP_RETURN_IF_ERROR(ScanBucket().status());
     } else {
-      Status s = ObjectLanded(key);
-      if (!s.ok()) spdlog::error("Could not record landed object. key={} error={}", key, s.ToString());
-      if (done) done(s.ok());
+      Result<std::string> etag = RecordLanded(key);
+      if (!etag.ok()) spdlog::error("Could not record landed object. key={} error={}", key, etag.status().ToString());
+      if (done) done(etag.ok(), etag.ok() ? *etag : std::string());
     }
   }
 }

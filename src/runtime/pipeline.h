@@ -67,9 +67,16 @@ class Pipeline {
   Status ObjectLanded(const std::string& key);
   // Thread-safe hand-over from the watcher and the S3 event sources; DrainLanded() processes
   // the queue. `done`, when given, is called on the dispatcher thread after the key was
-  // handled: true once its Object Created event is durably appended, or its version was
-  // seen before, or the object is gone; false when that could not be established (S3 down).
+  // handled: (true, ETag) once the Object Created event of that version is durably appended
+  // or the version was seen before; (true, "") when the object is gone; (false, "") when that
+  // could not be established (S3 down).
   void QueueLanded(const std::string& key, storage::s3::DoneCallback done = {});
+  // Where the load of one version of `key` stands (see storage/s3/event_source.h): the load
+  // ledger's entry if there is one; else kCommitted when no rule routes the key's Object
+  // Created event to a crawler or a job (nothing loads it), kFailed when its crawl failed,
+  // kPending otherwise. Thread-safe: it reads the ledger over a connection of its own, so it
+  // may run while the dispatcher thread loads. Errors are the warehouse's or the catalog's.
+  Result<storage::s3::LoadState> LoadStateOf(const std::string& key, const std::string& etag);
   void QueueRescan();
   Status DrainLanded();
   // One page of ListObjectsV2 reconciliation of an s3 bucket: lists up to `page_size` keys
@@ -108,6 +115,8 @@ class Pipeline {
   void RegisterTargets();
   // Emits Object Created for `object` unless this (bucket, key, ETag) was seen; true if it did.
   Result<bool> EmitIfNew(const storage::ObjectRef& object);
+  // ObjectLanded's work; returns the ETag of the version recorded ("" when the object is gone).
+  Result<std::string> RecordLanded(const std::string& key);
   Status EmitJobState(const RunRecord& run, const std::string& state, const std::string& message);
   Status Crawl(const events::Delivery& d);
   Status UpsertDimension(const events::Delivery& d, const std::atomic<bool>& stop);
@@ -122,6 +131,8 @@ class Pipeline {
   std::unique_ptr<events::EventBus> bus_;
   std::unique_ptr<catalog::CatalogStore> catalog_;
   std::unique_ptr<warehouse::Warehouse> warehouse_;
+  std::mutex ledger_probe_mutex_;
+  std::unique_ptr<warehouse::Warehouse> ledger_probe_;  // LoadStateOf()'s own connection, lazily
   std::unique_ptr<notify::Notifier> notifier_;
   std::unique_ptr<RunStore> runs_;
   std::unique_ptr<SqlDb> state_;               // seen_objects

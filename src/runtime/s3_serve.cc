@@ -30,8 +30,10 @@ Result<std::unique_ptr<EventSource>> StartSource(Pipeline& p, const S3EventSourc
     s.region = st.region;
     s.credentials = p.s3_store()->settings().credentials;
     s.wait_time_seconds = c.wait_time_seconds;
+    s.visibility_timeout_seconds = c.visibility_timeout_seconds;
+    auto load_check = [&p](const std::string& key, const std::string& etag) { return p.LoadStateOf(key, etag); };
     Result<std::unique_ptr<storage::s3::SqsEventSource>> r =
-        storage::s3::SqsEventSource::Start(std::move(s), st.bucket, on_object);
+        storage::s3::SqsEventSource::Start(s, st.bucket, on_object, load_check);
     if (!r.ok()) return Status(r.status().code(), r.status().message()).At(where);
     return std::unique_ptr<EventSource>(std::move(*r));
   }

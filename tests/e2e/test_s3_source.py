@@ -9,7 +9,7 @@ import urllib.error
 import urllib.request
 import urllib.parse
 
-from harness import PipelineTest, VALID_ROWS, rows_csv, tx_key
+from harness import PipelineTest, VALID_ROWS, WorkersTest, rows_csv, tx_key
 from notify_servers import free_port
 from s3_servers import (BUCKET, CutProxy, MotoS3, require_tools, s3_key, s3_storage_yaml,
                         set_storage, wait_until)
@@ -57,6 +57,30 @@ class S3BucketTest(PipelineTest):
     def succeeded_notifications(self):
         return [n for n in self.notifications() if "SUCCEEDED" in json.dumps(n)]
 
+    def notify_to_queue(self, name="ecompipe-events"):
+        """An SQS queue receiving the bucket's s3:ObjectCreated:* notifications, as on AWS."""
+        self.sqs = self.moto.client("sqs")
+        self.queue_url = self.sqs.create_queue(QueueName=name)["QueueUrl"]
+        queue_arn = self.sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["QueueArn"])[
+            "Attributes"]["QueueArn"]
+        self.s3.put_bucket_notification_configuration(Bucket=BUCKET, NotificationConfiguration={
+            "QueueConfigurations": [{"QueueArn": queue_arn, "Events": ["s3:ObjectCreated:*"]}]})
+        return self.queue_url
+
+    def queue_counts(self):
+        """(visible, in flight) messages of the queue, as SQS reports them."""
+        a = self.sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=[
+            "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+        return int(a["ApproximateNumberOfMessages"]), int(a["ApproximateNumberOfMessagesNotVisible"])
+
+    def sqs_yaml(self, visibility=None):
+        extra = f", visibility_timeout_seconds: {visibility}" if visibility else ""
+        return f"    - {{type: sqs, queue_url: \"{self.queue_url}\", wait_time_seconds: 1{extra}}}\n"
+
+    def wait_polling(self, i=0):
+        wait_until(lambda: "SQS event source polling" in self.serve_log(i), 30, "the SQS source")
+        time.sleep(1)  # the start-up listing is done; what follows arrives through SQS only
+
 
 class SqsNotificationsTest(S3BucketTest):
     def test_s3_to_sqs_notifications_load_each_object_exactly_once(self):
@@ -81,7 +105,8 @@ class SqsNotificationsTest(S3BucketTest):
 
         # The same content again: a new notification, the same ETag: deduplicated, not reloaded.
         self.upload(k1, rows_csv(VALID_ROWS[:2]))
-        # Every message is deleted once recorded: the queue drains, nothing in flight.
+        # Every message is deleted once its load committed (the duplicate's committed earlier):
+        # the queue drains, nothing in flight.
         def drained():
             a = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=[
                 "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
@@ -96,6 +121,117 @@ class SqsNotificationsTest(S3BucketTest):
         self.assertNotIn("not an S3 event notification", self.serve_log())
         self.assert_nothing_lost()
         self.assertGreaterEqual(len(self.succeeded_notifications()), 1)
+
+
+class SqsDeleteAfterCommitTest(S3BucketTest):
+    """A message is deleted only once its object's load has committed in the warehouse."""
+
+    def test_message_stays_in_flight_while_the_warehouse_is_down_and_goes_after_commit(self):
+        from test_postgres_warehouse import PrivateServer, psql as pg
+        server = PrivateServer("/tmp/ep-sqs-pg-" + os.urandom(4).hex())
+        self.addCleanup(server.remove)
+        cfg = os.path.join(self.dir, "ecompipe.yaml")
+        with open(cfg) as f:
+            text = f.read()
+        old = "warehouse:\n  type: sqlite\n  path: warehouse.db\n"
+        self.assertIn(old, text)
+        with open(cfg, "w") as f:
+            f.write(text.replace(old, f"warehouse:\n  type: postgres\n  url: {server.url}\n")
+                    + "\nretry: {max_attempts: 1000, base_delay_ms: 200, max_delay_ms: 1000}\n")
+        self.land_reference_dims()
+        self.notify_to_queue()
+        self.configure(self.sqs_yaml(visibility=2))
+        serve = self.start_serve()
+        self.wait_polling()
+
+        server.stop()  # the warehouse is unreachable: no load can commit
+        key = s3_key(26)
+        self.upload(key, rows_csv(VALID_ROWS))
+        wait_until(lambda: self.state("SELECT key FROM seen_objects") == [(key,)], 60, "the event")
+        wait_until(lambda: self.state("SELECT count(*) FROM runs WHERE state='FAILED'")[0][0] >= 1, 60,
+                   "a run failing against the stopped warehouse")
+        # Several visibility timeouts (2 s) later the message is still in flight, never visible:
+        # ecompipe keeps it invisible while the load cannot commit.
+        for _ in range(6):
+            self.assertEqual(self.queue_counts(), (0, 1))
+            time.sleep(1)
+        server.start()
+        wait_until(lambda: pg(server.url, "SELECT count(*) FROM load_ledger WHERE status='loaded'") == [("1",)],
+                   120, "the load once the warehouse is back")
+        wait_until(lambda: self.queue_counts() == (0, 0), 30, "the message's deletion after the commit")
+        self.assertEqual(self.stop(serve), 0)
+        self.assertEqual(pg(server.url, "SELECT count(*) FROM fact_transactions"), [(str(len(VALID_ROWS)),)])
+        self.assertIn("SQS event source polling", self.serve_log())
+
+    def test_serve_killed_before_the_load_commits_loads_once_after_restart_and_drains(self):
+        self.notify_to_queue()
+        self.configure(self.sqs_yaml(visibility=3))
+        n = 100_000  # 13 batches of 8192 facts
+        key = s3_key(26, "killed.csv")
+        # Each batch of facts waits, so the kill certainly lands inside the load.
+        serve = self.start_serve(env={"ECOMPIPE_TEST_BATCH_DELAY_MS": "1000"})
+        self.wait_polling()
+        self.upload(key, rows_csv(many_rows(n)))
+        wait_until(lambda: self.state("SELECT count(*) FROM runs WHERE state='RUNNING'")[0][0] > 0, 60,
+                   "the load to start")
+        self.assertEqual(self.state("SELECT key FROM seen_objects"), [(key,)])  # the event is logged
+        self.assertEqual(self.queue_counts(), (0, 1))                           # the message is held
+        serve.send_signal(signal.SIGKILL)
+        serve.wait()
+        self.assertEqual(self.wh("SELECT count(*) FROM load_ledger"), [(0,)])
+        # The message is not deleted: SQS delivers it again when its visibility timeout ends.
+
+        serve = self.start_serve()
+        self.wait_loaded([key], timeout=120)
+        wait_until(lambda: self.queue_counts() == (0, 0), 60, "the queue to drain")
+        time.sleep(2)
+        self.assertEqual(self.stop(serve), 0)
+        self.assertEqual(self.loaded(), {key: n})
+        self.assertEqual(self.wh("SELECT count(*) FROM load_ledger"), [(1,)])
+        self.assertEqual(self.wh("SELECT count(*), count(DISTINCT transaction_id) FROM fact_transactions"), [(n, n)])
+        self.assert_nothing_lost()
+
+    def test_file_of_rejected_rows_commits_and_a_failed_crawl_leaves_the_message(self):
+        self.notify_to_queue()
+        self.configure(self.sqs_yaml(visibility=2))
+        serve = self.start_serve()
+        self.wait_polling()
+        rejected = s3_key(26, "all-rejected.csv")
+        self.upload(rejected, rows_csv([r.replace(",C1234", ",X9999") for r in VALID_ROWS]))
+        self.wait_loaded([rejected])
+        wait_until(lambda: self.queue_counts() == (0, 0), 30, "the queue to drain")
+        self.assertEqual(self.loaded(), {rejected: 0})
+        # A file the crawler cannot read never loads: its message is let go each time, not
+        # deleted, and comes back after its visibility timeout (a redrive policy ends that).
+        broken = s3_key(27, "broken.csv")
+        self.s3.put_object(Bucket=BUCKET, Key=broken, Body=b"")
+        wait_until(lambda: "SQS message left in the queue" in self.serve_log(), 60, "the message let go")
+        wait_until(lambda: self.queue_counts()[0] + self.queue_counts()[1] == 1, 10, "the message kept")
+        self.assertEqual(self.stop(serve), 0)
+        self.assertNotIn(broken, self.loaded())
+
+
+class SqsWorkersTest(S3BucketTest, WorkersTest):
+    """Two workers on a PostgreSQL state store and warehouse, both receiving from the queue:
+    whichever loads an object, the message is deleted, and each object loads once."""
+
+    def test_two_workers_drain_the_queue_and_load_each_object_once(self):
+        self.notify_to_queue()
+        self.configure(self.sqs_yaml(visibility=5))
+        a = self.start_worker()
+        b = self.start_worker()
+        self.wait_polling(0)
+        self.wait_polling(1)
+        keys = [s3_key(10 + i) for i in range(8)]
+        for i, k in enumerate(keys):
+            self.upload(k, rows_csv(many_rows(50, start=1000 * i + 1)))
+        self.wait_loaded(keys, timeout=120)
+        wait_until(lambda: self.queue_counts() == (0, 0), 60, "the queue to drain")
+        self.assertEqual(self.stop(a), 0)
+        self.assertEqual(self.stop(b), 0)
+        self.assertEqual(self.wh("SELECT count(*) FROM load_ledger"), [(8,)])
+        self.assertEqual(self.wh("SELECT count(*) FROM fact_transactions"), [(8 * 50,)])
+        self.assertEqual(self.queue_counts(), (0, 0))
 
 
 class ReconcileTest(S3BucketTest):

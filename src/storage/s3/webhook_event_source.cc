@@ -81,7 +81,7 @@ Result<std::unique_ptr<WebhookEventSource>> WebhookEventSource::Start(WebhookSet
         ++acks->remaining;
       }
       ++handed;
-      self->on_object_(r.key, [acks](bool recorded) {
+      self->on_object_(r.key, [acks](bool recorded, const std::string&) {
         {
           std::lock_guard lock(acks->mu);
           if (!recorded) acks->failed = true;

@@ -8,7 +8,7 @@
 #include "common/aws_sigv4.h"
 #include "storage/s3/s3_event_notification.h"
 #include "storage/s3/s3_object_store.h"
-#include "storage/s3/sqs_event_source.h"
+#include "storage/s3/sqs_queue.h"
 
 namespace ecompipe::storage::s3 {
 namespace {
@@ -169,17 +169,20 @@ TEST(S3EventNotificationTest, RefusesWhatIsNotANotification) {
   }
 }
 
-TEST(SqsEventSourceTest, RequestBodiesAreSqsJsonProtocol) {
-  SqsSettings s;
-  s.queue_url = "https://sqs.us-east-1.amazonaws.com/123456789012/q";
-  s.wait_time_seconds = 20;
-  s.max_messages = 10;
-  auto receive = nlohmann::json::parse(SqsEventSource::ReceiveBody(s));
-  EXPECT_EQ(receive["QueueUrl"], s.queue_url);
+TEST(HttpSqsQueueTest, RequestBodiesAreSqsJsonProtocol) {
+  const std::string url = "https://sqs.us-east-1.amazonaws.com/123456789012/q";
+  auto receive = nlohmann::json::parse(HttpSqsQueue::ReceiveBody(url, 10, 20, 120));
+  EXPECT_EQ(receive["QueueUrl"], url);
   EXPECT_EQ(receive["WaitTimeSeconds"], 20);
   EXPECT_EQ(receive["MaxNumberOfMessages"], 10);
-  auto del = nlohmann::json::parse(SqsEventSource::DeleteBody(s.queue_url, "h\"andle"));
-  EXPECT_EQ(del["ReceiptHandle"], "h\"andle");
+  EXPECT_EQ(receive["VisibilityTimeout"], 120);
+  auto del = nlohmann::json::parse(HttpSqsQueue::BatchBody(url, {"h\"andle", "b"}, -1));
+  ASSERT_EQ(del["Entries"].size(), 2u);
+  EXPECT_EQ(del["Entries"][0]["Id"], "0");
+  EXPECT_EQ(del["Entries"][0]["ReceiptHandle"], "h\"andle");
+  EXPECT_FALSE(del["Entries"][1].contains("VisibilityTimeout"));
+  auto change = nlohmann::json::parse(HttpSqsQueue::BatchBody(url, {"a"}, 60));
+  EXPECT_EQ(change["Entries"][0]["VisibilityTimeout"], 60);
 }
 
 }  // namespace
