@@ -124,6 +124,30 @@ class S3EndpointBoto3Test(S3EndpointTest):
         self.assertEqual(len(self.object_created("uploads/big.bin")), 1)
         self.assertEqual(self.object_created("uploads/big.bin")[0]["detail"]["object"]["size"], 100 << 20)
 
+    def test_malformed_range_is_ignored_and_unsatisfiable_range_is_invalid_range(self):
+        s3 = self.client()
+        body = b"0123456789" * 30
+        s3.put_object(Bucket=BUCKET, Key="misc/r.txt", Body=body)
+        # S3 ignores a Range it cannot parse (RFC 9110) and answers the whole object with 200.
+        for bad in ("bytes=abc", "bytes=5-1", "bytes=-", "items=0-5", "bytes=1-2,x", "bytes=--3"):
+            got = s3.get_object(Bucket=BUCKET, Key="misc/r.txt", Range=bad)
+            self.assertEqual(got["ResponseMetadata"]["HTTPStatusCode"], 200, bad)
+            self.assertEqual(got["Body"].read(), body, bad)
+            self.assertNotIn("ContentRange", got, bad)
+            head = s3.head_object(Bucket=BUCKET, Key="misc/r.txt", Range=bad)
+            self.assertEqual(head["ResponseMetadata"]["HTTPStatusCode"], 200, bad)
+            self.assertEqual(head["ContentLength"], len(body), bad)
+        # An unsatisfiable one is 416 with S3's XML error body.
+        for unsatisfiable in ("bytes=300-", "bytes=1000-2000", "bytes=-0"):
+            with self.assertRaises(ClientError) as ctx:
+                s3.get_object(Bucket=BUCKET, Key="misc/r.txt", Range=unsatisfiable)
+            self.assertEqual(error_code(ctx), "InvalidRange", unsatisfiable)
+            self.assertEqual(ctx.exception.response["ResponseMetadata"]["HTTPStatusCode"], 416)
+        status, headers, text = self.raw_request("GET", f"/{BUCKET}/misc/r.txt", headers={"range": "bytes=999-"})
+        self.assertEqual(status, 416)
+        self.assertIn(b"<Code>InvalidRange</Code>", text)
+        self.assertEqual(s3.get_object(Bucket=BUCKET, Key="misc/r.txt", Range="bytes=0-3")["Body"].read(), b"0123")
+
     def test_original_generator_upload_step_is_crawled_loaded_and_notified(self):
         # The original's upload step (boto3.client('s3').upload_file(...)), endpoint_url added.
         import boto3
@@ -321,3 +345,4 @@ class S3EndpointBoto3Test(S3EndpointTest):
 
 if __name__ == "__main__":
     unittest.main()
+

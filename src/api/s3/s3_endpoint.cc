@@ -105,6 +105,17 @@ class S3Endpoint::Handler {
     return 100;
   }
 
+  // httplib answers a Range header it cannot parse with a bare 416 before any handler runs.
+  // S3 ignores such a header and serves the whole object, so a GET or HEAD refused that way is
+  // served here; every other error answer is left as it is.
+  httplib::Server::HandlerResponse OnServerError(const httplib::Request& req, httplib::Response& res) {
+    const bool refused_range = res.status == 416 && !res.has_header("x-amz-request-id") &&
+                               (req.method == "GET" || req.method == "HEAD");
+    if (!refused_range) return httplib::Server::HandlerResponse::Unhandled;
+    Serve(req, res, nullptr);
+    return httplib::Server::HandlerResponse::Handled;
+  }
+
   void Serve(const httplib::Request& req, httplib::Response& res,
              const httplib::ContentReader* reader) {
     // The endpoint answers Range itself (S3's rules and error bodies), so httplib must not
@@ -674,6 +685,8 @@ Result<std::unique_ptr<S3Endpoint>> S3Endpoint::Start(const S3EndpointConfig& co
   auto plain = [h](const httplib::Request& req, httplib::Response& res) { h->Serve(req, res, nullptr); };
   auto with_body = [h](const httplib::Request& req, httplib::Response& res,
                        const httplib::ContentReader& reader) { h->Serve(req, res, &reader); };
+  srv.set_error_handler(httplib::Server::HandlerWithResponse(
+      [h](const httplib::Request& req, httplib::Response& res) { return h->OnServerError(req, res); }));
   srv.Get(".*", plain);
   srv.Delete(".*", plain);
   srv.Put(".*", with_body);
