@@ -346,3 +346,51 @@ class S3EndpointBoto3Test(S3EndpointTest):
 if __name__ == "__main__":
     unittest.main()
 
+
+class VirtualHostAddressingTest(S3EndpointTest):
+    """A second pipeline whose bucket is this endpoint's, reached with virtual-host addressing
+    (Host: raw-transactions.localhost:<port>; libcurl resolves *.localhost to the loopback)."""
+
+    def test_s3_storage_with_virtual_host_addressing_loads_from_the_endpoint(self):
+        import shutil
+        import sqlite3
+        import subprocess
+        from harness import BIN, DATA
+        from s3_servers import CutProxy
+        s3 = self.client()
+        key = tx_key(26)
+        put = s3.put_object(Bucket=BUCKET, Key=key, Body=rows_csv(VALID_ROWS).encode())
+        proxy = CutProxy(self.port)  # only counts the request lines that pass
+        self.addCleanup(proxy.stop)
+        other = tempfile.mkdtemp(prefix="ecompipe-e2e-vhost-")
+        self.addCleanup(shutil.rmtree, other, True)
+
+        def cli(*args):
+            r = subprocess.run([BIN, *args], cwd=other, capture_output=True, text=True, timeout=300)
+            self.assertEqual(r.returncode, 0, f"ecompipe {args}: {r.stdout}{r.stderr}")
+            return r
+        cli("init", other)
+        cfg = os.path.join(other, "ecompipe.yaml")
+        with open(cfg) as f:
+            text = f.read()
+        start = text.index("\nstorage:\n") + 1
+        end = text.index("\n\n", start) + 1
+        storage = (f"storage:\n  type: s3\n  bucket: {BUCKET}\n  endpoint: \"http://localhost:{proxy.port}\"\n"
+                   f"  region: {REGION}\n  addressing: virtual\n  access_key_id: \"{ACCESS_KEY}\"\n"
+                   f"  secret_access_key: \"{SECRET_KEY}\"\n")
+        with open(cfg, "w") as f:
+            f.write(text[:start] + storage + text[end:])
+        cli("load-dims", "--products", os.path.join(DATA, "products.csv"),
+            "--customers", os.path.join(DATA, "customers.csv"))
+        cli("process")
+        con = sqlite3.connect(os.path.join(other, "warehouse.db"))
+        try:
+            ledger = con.execute("SELECT key, etag, status, rows_loaded FROM load_ledger").fetchall()
+        finally:
+            con.close()
+        self.assertEqual(ledger, [(key, put["ETag"].strip('"'), "loaded", len(VALID_ROWS))])
+        # Virtual-host style: the bucket is in the Host header, never in the path.
+        self.assertGreater(proxy.count("GET /transactions/"), 0)
+        self.assertGreater(proxy.count("GET /?"), 0)  # ListObjectsV2 on the bucket's own host
+        self.assertEqual(proxy.count(f"GET /{BUCKET}"), 0)
+        self.assertEqual(proxy.count(f"HEAD /{BUCKET}"), 0)
