@@ -123,6 +123,33 @@ class S3EndpointBoto3Test(S3EndpointTest):
         time.sleep(1.5)
         self.assertEqual(len(self.object_created("uploads/big.bin")), 1)
         self.assertEqual(self.object_created("uploads/big.bin")[0]["detail"]["object"]["size"], 100 << 20)
+        # The pipeline knows the object by the ETag S3 clients see, the multipart one.
+        self.assertEqual(self.object_created("uploads/big.bin")[0]["detail"]["object"]["etag"], head["ETag"].strip('"'))
+        listed = s3.list_objects_v2(Bucket=BUCKET, Prefix="uploads/")["Contents"]
+        self.assertEqual([o["ETag"] for o in listed], [head["ETag"]])
+
+    def test_multipart_csv_is_loaded_under_the_etag_clients_see(self):
+        s3 = self.client()
+        key = tx_key(26, "multipart.csv")
+        path = os.path.join(self.dir, "multipart.csv")
+        n = 1_600_000  # 107 MB: 13 parts of 8 MiB
+        with open(path, "w") as f:
+            f.write(rows_csv([f"TXN{i:08d},C12345,P12345,1,29.99,2026-11-26,Credit Card,Completed"
+                              for i in range(n)]))
+        self.assertGreater(os.path.getsize(path), 100 << 20)
+        s3.upload_file(path, BUCKET, key)  # multipart: 8 MiB parts
+        os.remove(path)
+        etag = s3.head_object(Bucket=BUCKET, Key=key)["ETag"].strip('"')
+        self.assertRegex(etag, r"^[0-9a-f]{32}-13$")
+        self.wait_for(lambda: self.wh("SELECT status FROM load_ledger WHERE key=?", key) == [("loaded",)],
+                      timeout=600, what="the load")
+        self.assertEqual(self.wh("SELECT etag, rows_loaded FROM load_ledger WHERE key=?", key), [(etag, n)])
+        self.assertEqual([e["detail"]["object"]["etag"] for e in self.object_created(key)], [etag])
+        # `ecompipe runs` names it so too (its object row follows the ledger's commit).
+        objects = self.wait_for(lambda: [o for r in self.cli_json("runs") for o in r["objects"] if o["key"] == key],
+                                what="the run's object")
+        self.assertEqual([o["etag"] for o in objects], [etag])
+        self.assertEqual(s3.head_object(Bucket=BUCKET, Key=key)["ETag"], f'"{etag}"')
 
     def test_malformed_range_is_ignored_and_unsatisfiable_range_is_invalid_range(self):
         s3 = self.client()

@@ -137,8 +137,11 @@ ObjectInfo S3Bucket::Describe(const storage::ObjectRef& ref) const {
   if (text.empty()) return info;
   Result<Json> j = ParseJson(text);
   if (!j.ok() || !j->is_object()) return info;
-  // The side file describes this content only while the MD5 still matches.
-  if (j->value("key", "") != ref.key || j->value("md5", "") != ref.etag) return info;
+  // The side file describes this content only while its ETag still matches: the store's, which
+  // is the multipart ETag recorded at CompleteMultipartUpload ("md5" in side files of objects
+  // completed before the store recorded it).
+  if (j->value("key", "") != ref.key || (j->value("etag", "") != ref.etag && j->value("md5", "") != ref.etag))
+    return info;
   info.s3_etag = j->value("etag", ref.etag);
   info.meta = MetaFromJson(*j);
   return info;
@@ -313,6 +316,7 @@ S3Result<ObjectInfo> S3Bucket::Complete(const std::string& upload_id, const std:
   ObjectMeta meta = meta_json.ok() ? MetaFromJson(*meta_json) : ObjectMeta{};
 
   std::vector<char> buffer(kBlock);
+  const std::string s3_etag = Md5Hex(md5s) + "-" + std::to_string(parts.size());
   Result<storage::ObjectRef> ref = store_.PutStream(key, [&](const storage::LocalFolderStore::ChunkSink& sink) -> Status {
     for (const fs::path& file : files) {
       int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
@@ -333,14 +337,14 @@ S3Result<ObjectInfo> S3Bucket::Complete(const std::string& upload_id, const std:
       EP_RETURN_IF_ERROR(s);
     }
     return Status::Ok();
-  });
+  }, s3_etag);
   if (!ref.ok()) {
     if (ref.status().code() == StatusCode::kNotFound) return NoSuchUpload();
     return FromStatus(ref.status());
   }
   ObjectInfo info;
   info.ref = *ref;
-  info.s3_etag = Md5Hex(md5s) + "-" + std::to_string(parts.size());
+  info.s3_etag = s3_etag;
   info.meta = std::move(meta);
   WriteMeta(info);
   std::error_code ec;

@@ -12,6 +12,7 @@
 #include <system_error>
 #include <utility>
 
+#include "common/aws_sigv4.h"
 #include "common/ids.h"
 
 namespace ecompipe::storage {
@@ -306,6 +307,7 @@ Result<ObjectRef> LocalFolderStore::Describe(const std::string& key) const {
     const auto opened = IdentityOf<FileIdentity>(st);
     if (!S_ISREG(st.st_mode) || !(opened == before)) continue;
     EP_ASSIGN_OR_RETURN(etag, HashFile(fd.get(), path));
+    etag = RecordedEtag(key, std::move(etag));
     if (::fstat(fd.get(), &st) != 0) return ErrnoStatus("cannot stat", path, errno);
     // A writer changed the file while it was hashed: the digest matches neither version.
     if (!(IdentityOf<FileIdentity>(st) == opened)) continue;
@@ -393,7 +395,26 @@ Result<std::unique_ptr<InputStream>> LocalFolderStore::Open(const ObjectRef& obj
   return in;
 }
 
-Result<ObjectRef> LocalFolderStore::PutFrom(const std::string& key, const Producer& produce) {
+fs::path LocalFolderStore::EtagPath(const std::string& key) const {
+  return staging_ / "etags" / Sha256Hex(key);
+}
+
+std::string LocalFolderStore::RecordedEtag(const std::string& key, std::string md5) const {
+  // "<md5>\n<etag>\n"; anything else (or none) means the MD5 is the ETag.
+  Fd fd(OpenRetrying(EtagPath(key).c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+  if (!fd.valid()) return md5;
+  char buf[256];
+  const ssize_t n = ::read(fd.get(), buf, sizeof buf);
+  if (n <= 0) return md5;
+  const std::string_view text(buf, static_cast<size_t>(n));
+  const size_t nl = text.find('\n');
+  const size_t end = nl == std::string_view::npos ? nl : text.find('\n', nl + 1);
+  if (end == std::string_view::npos || text.substr(0, nl) != md5 || end == nl + 1) return md5;
+  return std::string(text.substr(nl + 1, end - nl - 1));
+}
+
+Result<ObjectRef> LocalFolderStore::PutFrom(const std::string& key, const Producer& produce,
+                                            const std::string& s3_etag) {
   EP_RETURN_IF_ERROR(CheckObjectKey(key));
   const fs::path destination = PathOf(key);
 
@@ -425,6 +446,31 @@ Result<ObjectRef> LocalFolderStore::PutFrom(const std::string& key, const Produc
   // rename(2) keeps the inode and the modification time, so this is the object's identity.
   const auto identity = IdentityOf<FileIdentity>(st);
 
+  // The object's S3 ETag is recorded before the object appears, so that nobody sees it
+  // under its MD5 first; a stale one of an earlier object of the key goes first.
+  const fs::path etag_path = EtagPath(key);
+  if (::unlink(etag_path.c_str()) != 0 && errno != ENOENT)
+    return fail(ErrnoStatus("cannot remove", etag_path, errno));
+  std::string final_etag = *etag;
+  if (!s3_etag.empty()) {
+    fs::create_directories(etag_path.parent_path(), ec);
+    if (ec) return fail(FsErrorStatus("cannot create folder", etag_path.parent_path(), ec));
+    const fs::path staged_etag = etag_path.string() + "." + NewHex(8) + ".tmp";
+    Fd efd(OpenRetrying(staged_etag.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+    if (!efd.valid()) return fail(ErrnoStatus("cannot create", staged_etag, errno));
+    const std::string text = *etag + "\n" + s3_etag + "\n";
+    Status w = WriteAll(efd.get(), text.data(), text.size(), staged_etag);
+    if (w.ok() && ::fsync(efd.get()) != 0) w = ErrnoStatus("cannot fsync", staged_etag, errno);
+    efd.Reset();
+    if (w.ok() && ::rename(staged_etag.c_str(), etag_path.c_str()) != 0)
+      w = ErrnoStatus("cannot rename onto", etag_path, errno);
+    if (!w.ok()) {
+      ::unlink(staged_etag.c_str());
+      return fail(std::move(w));
+    }
+    final_etag = s3_etag;
+  }
+
   const fs::path parent = destination.parent_path();
   fs::create_directories(parent, ec);
   if (ec) {
@@ -438,8 +484,8 @@ Result<ObjectRef> LocalFolderStore::PutFrom(const std::string& key, const Produc
   // Without this, a crash soon after could lose the rename even though Put() succeeded.
   EP_RETURN_IF_ERROR(SyncFolder(parent));
 
-  RememberEtag(key, identity, *etag);
-  return MakeRef(key, identity, std::move(etag).value());
+  RememberEtag(key, identity, final_etag);
+  return MakeRef(key, identity, std::move(final_etag));
 }
 
 Result<ObjectRef> LocalFolderStore::Put(const std::string& key, const fs::path& source) {
@@ -481,6 +527,7 @@ Status LocalFolderStore::Delete(const std::string& key) {
     std::lock_guard<std::mutex> lock(mu_);
     etags_.erase(key);
   }
+  ::unlink(EtagPath(key).c_str());  // a recorded ETag of the content removed, if any
   return SyncFolder(path.parent_path());
 }
 

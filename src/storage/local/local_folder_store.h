@@ -8,7 +8,9 @@
 // are followed; symlinks to folders are not, so a walk cannot loop.
 //
 // ETags are the lowercase hex MD5 of the content, as S3 computes them for single-part
-// uploads. They are cached in memory by (key, size, mtime, inode, device), so repeated
+// uploads, or the ETag an S3 client was given for that content (a multipart upload's
+// "md5-of-parts-N", recorded by PutStream in <root>/.ecompipe-tmp/etags/ and valid while the
+// file's MD5 is unchanged). They are cached in memory by (key, size, mtime, inode, device), so repeated
 // Head() and List() calls hash only files that changed. Files modified in the last two
 // seconds are hashed on every call: a rewrite within one timestamp tick would otherwise go
 // unnoticed.
@@ -81,9 +83,12 @@ class LocalFolderStore final : public ObjectStore {
 
   // Put() with the content streamed by `produce` (e.g. from a socket): staged, fsynced and
   // renamed into place only when `produce` returns OK. When `produce` fails, its Status is
-  // returned and nothing of the upload is left behind.
-  Result<ObjectRef> PutStream(const std::string& key, const Producer& produce) {
-    return PutFrom(key, produce);
+  // returned and nothing of the upload is left behind. `s3_etag`, when given, is the ETag the
+  // object has for S3 clients (a multipart upload's); it is recorded before the object appears,
+  // so Head(), List() and the returned ObjectRef report it rather than the MD5. Without it, an
+  // ETag recorded for an earlier object of the key is dropped.
+  Result<ObjectRef> PutStream(const std::string& key, const Producer& produce, const std::string& s3_etag = "") {
+    return PutFrom(key, produce, s3_etag);
   }
 
   // Removes the object `key`. kNotFound when there is no regular file at `key`,
@@ -117,7 +122,10 @@ class LocalFolderStore final : public ObjectStore {
 
   // Head() once the key is known to be valid: stats the file and hashes it unless cached.
   Result<ObjectRef> Describe(const std::string& key) const;
-  Result<ObjectRef> PutFrom(const std::string& key, const Producer& produce);
+  Result<ObjectRef> PutFrom(const std::string& key, const Producer& produce, const std::string& s3_etag = "");
+  // The ETag recorded for `key` if its content's MD5 is `md5`, else `md5`.
+  std::string RecordedEtag(const std::string& key, std::string md5) const;
+  std::filesystem::path EtagPath(const std::string& key) const;
   bool LookUpEtag(const std::string& key, const FileIdentity& id, std::string& etag) const;
   void RememberEtag(const std::string& key, const FileIdentity& id, const std::string& etag) const;
   ObjectRef MakeRef(const std::string& key, const FileIdentity& id, std::string etag) const;
