@@ -534,12 +534,25 @@ class PostgresLoadTransaction final : public LoadTransaction {
 };
 
 Result<std::unique_ptr<PostgresWarehouse>> PostgresWarehouse::Open(const PostgresWarehouseOptions& options) {
-  EP_ASSIGN_OR_RETURN(std::unique_ptr<PostgresDb> db, PostgresDb::Connect(options.url, options.connect_timeout_s));
-  std::unique_ptr<PostgresWarehouse> wh(new PostgresWarehouse(options, std::move(db)));
+  // The staging bucket's settings are checked before connecting: a configuration error first.
+  std::unique_ptr<storage::s3::S3ObjectStore> staging;
   if (options.staging.enabled()) {
     if (options.dialect != SqlDialect::kRedshift)
       return Status::InvalidArgument("S3 staging is for the redshift warehouse; PostgreSQL loads with COPY FROM STDIN");
-    EP_ASSIGN_OR_RETURN(wh->staging_store_, storage::s3::S3ObjectStore::Open(options.staging.s3));
+    const AwsCredentials& keys = options.staging.s3.credentials;
+    if (keys.access_key_id.empty() || keys.secret_access_key.empty())
+      return Status::InvalidArgument("warehouse.staging: no credentials for the staging bucket '" +
+                                     options.staging.s3.bucket +
+                                     "' (set warehouse.staging.access_key_id and secret_access_key, or "
+                                     "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)");
+    Result<std::unique_ptr<storage::s3::S3ObjectStore>> store = storage::s3::S3ObjectStore::Open(options.staging.s3);
+    if (!store.ok()) return Status(store.status().code(), "warehouse.staging: " + store.status().message());
+    staging = std::move(store).value();
+  }
+  EP_ASSIGN_OR_RETURN(std::unique_ptr<PostgresDb> db, PostgresDb::Connect(options.url, options.connect_timeout_s));
+  std::unique_ptr<PostgresWarehouse> wh(new PostgresWarehouse(options, std::move(db)));
+  if (staging) {
+    wh->staging_store_ = std::move(staging);
     if (!wh->copy_runner_) wh->copy_runner_ = RedshiftCopyRunner();
   }
   EP_RETURN_IF_ERROR(wh->ApplySession());

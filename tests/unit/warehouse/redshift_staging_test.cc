@@ -120,6 +120,19 @@ TEST(RedshiftStagingTest, CopyUsesTheRoleWhenGivenElseTheUploadKeys) {
   EXPECT_EQ(o.CopyCredentials().access_key_id, "");
 }
 
+TEST(RedshiftStagingTest, StagingWithoutCredentialsIsAConfigurationErrorNamingTheSection) {
+  PostgresWarehouseOptions o;
+  o.url = "postgresql://nobody@127.0.0.1:1/none";  // never reached: the staging check comes first
+  o.dialect = SqlDialect::kRedshift;
+  o.staging.s3.bucket = "rs-staging";
+  Result<std::unique_ptr<PostgresWarehouse>> wh = PostgresWarehouse::Open(o);
+  ASSERT_FALSE(wh.ok());
+  EXPECT_EQ(wh.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(wh.status().message(),
+              HasSubstr("warehouse.staging: no credentials for the staging bucket 'rs-staging' (set "
+                        "warehouse.staging.access_key_id"));
+}
+
 // --- against moto_server ---------------------------------------------------------------------
 
 RedshiftStagingOptions StagingOptions(const std::string& prefix) {
