@@ -60,8 +60,42 @@ Result<std::unique_ptr<storage::InputStream>> OpenInput(const std::string& path)
   return storage::OpenDecoded(std::move(raw));
 }
 
-// An output file written with write(2) in the caller's (large) blocks. An existing file is
-// unlinked first: truncating a big file in place costs more than making a new one.
+// Takes old output files away without waiting for their space to be freed. Freeing a big
+// file's pages and blocks, which unlink(2) or O_TRUNC do before returning, took ~0.5 s for
+// an old 1.3 GB fact.csv on the benchmark's VMs. Here each name goes at once (the file is
+// unlinked while held open), and the last close, which frees it, runs on a thread that
+// overlaps with the job. The destructor waits for that thread.
+class OldFileRemover {
+ public:
+  ~OldFileRemover() {
+    if (thread_.joinable()) thread_.join();
+  }
+  // Removes each path that exists; a path that exists and cannot be removed is an error.
+  Status Remove(const std::vector<std::string>& paths) {
+    std::vector<int> held;
+    for (const std::string& path : paths) {
+      const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+      if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+        const int error = errno;
+        if (fd >= 0) ::close(fd);
+        return Status::IoError("cannot remove: " + std::string(std::strerror(error))).At(path);
+      }
+      if (fd >= 0) held.push_back(fd);
+    }
+    if (!held.empty()) {
+      thread_ = std::thread([held = std::move(held)] {
+        for (const int fd : held) ::close(fd);
+      });
+    }
+    return Status::Ok();
+  }
+
+ private:
+  std::thread thread_;
+};
+
+// An output file written with write(2) in the caller's (large) blocks. It must not exist
+// (OldFileRemover takes old outputs away): a new file is cheaper than truncating one.
 class OutputFile {
  public:
   ~OutputFile() {
@@ -69,7 +103,6 @@ class OutputFile {
   }
   Status Open(const std::string& path) {
     path_ = path;
-    if (::unlink(path.c_str()) != 0 && errno != ENOENT) return Error("cannot remove");
     fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd_ < 0) return Error("cannot create");
     return Status::Ok();
@@ -444,9 +477,14 @@ Result<FileJobStats> RunFileJob(const FileJobOptions& options) {
   std::error_code ec;
   fs::create_directories(options.out_dir, ec);
   if (ec) return Status::IoError("cannot create the folder: " + ec.message()).At(options.out_dir);
+  const std::string fact_path = (fs::path(options.out_dir) / "fact.csv").string();
+  const std::string reject_path = (fs::path(options.out_dir) / "rejects.csv").string();
+  const std::string reasons_path = (fs::path(options.out_dir) / "reasons.json").string();
+  OldFileRemover old_files;
+  EP_RETURN_IF_ERROR(old_files.Remove({fact_path, reject_path, reasons_path}));
   OutputFile fact_file, reject_file;
-  EP_RETURN_IF_ERROR(fact_file.Open((fs::path(options.out_dir) / "fact.csv").string()));
-  EP_RETURN_IF_ERROR(reject_file.Open((fs::path(options.out_dir) / "rejects.csv").string()));
+  EP_RETURN_IF_ERROR(fact_file.Open(fact_path));
+  EP_RETURN_IF_ERROR(reject_file.Open(reject_path));
   EP_RETURN_IF_ERROR(fact_file.Write(
       "transaction_id,customer_id,customer_email,product_id,product_name,supplier_id,quantity,"
       "price,total_amount,transaction_date,transaction_type,payment_type,status\n"));
@@ -538,7 +576,7 @@ Result<FileJobStats> RunFileJob(const FileJobOptions& options) {
   }
   json += "}\n";
   OutputFile reasons_file;
-  EP_RETURN_IF_ERROR(reasons_file.Open((fs::path(options.out_dir) / "reasons.json").string()));
+  EP_RETURN_IF_ERROR(reasons_file.Open(reasons_path));
   EP_RETURN_IF_ERROR(reasons_file.Write(json));
   EP_RETURN_IF_ERROR(reasons_file.Close());
   return stats;

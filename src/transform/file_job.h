@@ -8,7 +8,8 @@
 // transaction can join them; a record-level problem or a repeated id in a dimension file
 // is an error naming the file and line.
 //
-// Outputs in `out_dir` (created if missing; existing files are unlinked, not truncated):
+// Outputs in `out_dir` (created if missing; existing files are unlinked, not truncated, and
+// their space is freed on a background thread while the job runs):
 //   fact.csv     transaction_id,customer_id,customer_email,product_id,product_name,
 //                supplier_id,quantity,price,total_amount,transaction_date,transaction_type,
 //                payment_type,status   (quantity and money normalised: "007" -> 7, 5 -> 5.00)

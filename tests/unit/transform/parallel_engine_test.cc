@@ -348,6 +348,62 @@ TEST_F(FileJobTest, OutputIsTheSameWhateverThreadsAndChunks) {
   }
 }
 
+// Facts are written a few records after they are checked (the prefetch pipeline); a field
+// the reader unescaped ("" inside quotes) lives in a buffer the next record reuses, so it
+// must still be written as read.
+TEST_F(FileJobTest, UnescapedFieldsAreWrittenAsReadWhateverFollows) {
+  std::string text = kHeader + "TXN1,C1,P2,1,5.00,2024-01-01,\"Card \"\"X\"\"\",\"Done \"\"ok\"\"\"\n";
+  for (int i = 2; i <= 100; ++i) {
+    text += "TXN" + std::to_string(i) + ",C" + std::to_string(1 + i % 2) + ",P2,1,5.00,2024-01-0" +
+            std::to_string(1 + i % 9) + ",\"Pay \"\"" + std::to_string(i) + "\"\"\",Done\n";
+  }
+  const FileJobOptions o = Options(text, 1, 1 << 20);
+  Result<FileJobStats> stats = RunFileJob(o);
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  ASSERT_EQ(stats->facts, 100);
+  const std::string facts = Read(o.out_dir + "/fact.csv");
+  EXPECT_NE(facts.find("TXN1,C1,ann@example.com,P2,Lamp,S2,1,5.00,5.00,2024-01-01,Small,"
+                       "\"Card \"\"X\"\"\",\"Done \"\"ok\"\"\"\n"),
+            std::string::npos);
+  for (int i = 2; i <= 100; ++i) {
+    EXPECT_NE(facts.find("TXN" + std::to_string(i) + ",C"), std::string::npos) << i;
+    EXPECT_NE(facts.find(",\"Pay \"\"" + std::to_string(i) + "\"\"\",Done\n"), std::string::npos) << i;
+  }
+}
+
+// Old outputs are replaced by new files (never truncated in place: another link to an old
+// file keeps its content), and nothing else is left in the folder.
+TEST_F(FileJobTest, OldOutputsAreReplaced) {
+  const FileJobOptions o = Options(kHeader + "TXN1,C1,P2,1,5.00,2024-01-01,Cash,Done\n", 2, 64);
+  std::filesystem::create_directories(o.out_dir);
+  Write(std::filesystem::path(o.out_dir).filename().string() + "/fact.csv", std::string(1 << 20, 'x'));
+  Write(std::filesystem::path(o.out_dir).filename().string() + "/rejects.csv", "old");
+  const std::string keep = (dir_ / "kept_link").string();
+  std::filesystem::create_hard_link(o.out_dir + "/fact.csv", keep);
+  for (int run = 0; run < 2; ++run) {
+    Result<FileJobStats> stats = RunFileJob(o);
+    ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+    EXPECT_EQ(stats->facts, 1);
+  }
+  EXPECT_EQ(Read(o.out_dir + "/fact.csv").substr(0, 15), "transaction_id,");
+  EXPECT_EQ(Read(keep), std::string(1 << 20, 'x'));
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(o.out_dir))
+    names.push_back(entry.path().filename().string());
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"fact.csv", "reasons.json", "rejects.csv"}));
+}
+
+TEST_F(FileJobTest, AnOutputThatCannotBeRemovedIsAnError) {
+  const FileJobOptions o = Options(kHeader, 1, 64);
+  std::filesystem::create_directories(o.out_dir + "/fact.csv/inside");
+  Result<FileJobStats> stats = RunFileJob(o);
+  ASSERT_FALSE(stats.ok());
+  EXPECT_EQ(stats.status().code(), StatusCode::kIoError);
+  EXPECT_EQ(stats.status().message().rfind("cannot remove", 0), 0u) << stats.status().message();
+  EXPECT_EQ(stats.status().place(), o.out_dir + "/fact.csv");
+}
+
 TEST_F(FileJobTest, DuplicateDimensionIdNamesTheFile) {
   FileJobOptions o = Options(kHeader, 1, 64);
   o.customers = Write("c2.csv", "customer_id,email\nC1,a\nC1,b\n");
