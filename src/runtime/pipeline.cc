@@ -17,6 +17,7 @@
 #include "events/sql/sql_event_log.h"
 #include "notify/http_post.h"
 #include "storage/compression.h"
+#include "transform/dimension_index.h"
 #include "transform/transaction_job.h"
 #include "warehouse/postgres/postgres_warehouse.h"
 #include "warehouse/sqlite/sqlite_warehouse.h"
@@ -470,14 +471,23 @@ Status Pipeline::Crawl(const events::Delivery& d) {
                                      Json::array(), detail)).status();
 }
 
-Result<const transform::Dimensions*> Pipeline::Dimensions() {
-  if (!dims_) {
-    const int64_t start = NowMillis();
-    EP_ASSIGN_OR_RETURN(transform::Dimensions d, warehouse_->LoadDimensions());
-    dims_ = std::move(d);
-    spdlog::info("Dimensions loaded. products={} customers={} ms={}", dims_->products.size(),
-                 dims_->customers.size(), NowMillis() - start);
+Result<const transform::Dimensions*> Pipeline::Dimensions(bool need_rows) {
+  if (dims_ && (dims_have_rows_ || !need_rows)) return &*dims_;
+  const int64_t start = NowMillis();
+  dims_.reset();  // never two copies at once
+  transform::Dimensions d;
+  if (need_rows) {
+    EP_ASSIGN_OR_RETURN(d, warehouse_->LoadDimensions());
+  } else {
+    EP_ASSIGN_OR_RETURN(d.index, warehouse_->LoadDimensionIndex());
   }
+  dims_ = std::move(d);
+  dims_have_rows_ = need_rows;
+  const transform::DimensionIndex* index = dims_->index.get();
+  spdlog::info("Dimensions loaded. products={} customers={} rows={} ms={}",
+               index ? index->product_count() : dims_->products.size(),
+               index ? index->customer_count() : dims_->customers.size(), need_rows,
+               NowMillis() - start);
   return &*dims_;
 }
 
@@ -534,7 +544,10 @@ Result<ObjectResult> Pipeline::LoadObject(const JobConfig& job, const catalog::C
       return r;
     }
   }
-  EP_ASSIGN_OR_RETURN(const transform::Dimensions* dims, Dimensions());
+  // transform::TransformObject reads only the index on its reference CSV path; JSON Lines and
+  // configured jobs look whole dimension rows up.
+  const bool need_rows = !job.spec.IsReference() || object.schema.format == catalog::DataFormat::kJsonLines;
+  EP_ASSIGN_OR_RETURN(const transform::Dimensions* dims, Dimensions(need_rows));
   Result<std::unique_ptr<storage::InputStream>> raw = store_->Open(ref);
   if (!raw.ok()) {
     if (raw.status().retryable()) return raw.status();

@@ -122,7 +122,10 @@ class Pipeline {
   Status UpsertDimension(const events::Delivery& d, const std::atomic<bool>& stop);
   Result<ObjectResult> LoadObject(const JobConfig& job, const catalog::CatalogObject& object,
                                   const std::string& run_id, const std::atomic<bool>& stop);
-  Result<const transform::Dimensions*> Dimensions();
+  // The dimensions a job reads, cached until a dimension changes. Without `need_rows` only
+  // Dimensions::index is filled (the reference job's CSV path reads nothing else), which
+  // holds a fraction of the memory of the full rows.
+  Result<const transform::Dimensions*> Dimensions(bool need_rows);
 
   PipelineConfig config_;
   std::unique_ptr<storage::ObjectStore> store_;
@@ -140,6 +143,7 @@ class Pipeline {
   std::unique_ptr<LeaseKeeper> keeper_;        // while a driver runs the pipeline
   WorkerLease lease_;
   std::optional<transform::Dimensions> dims_;  // cached until a dimension changes
+  bool dims_have_rows_ = false;                // dims_ holds the rows, not only the index
   const std::atomic<bool>* stop_ = nullptr;    // set while RunUntilIdle runs
   int failed_runs_ = 0;
   int runs_finished_ = 0;

@@ -66,6 +66,12 @@ Status Warehouse::EnsureFactColumns(std::span<const transform::OutputColumn> col
       "columns (jobs[].output) need the sqlite warehouse");
 }
 
+Result<std::shared_ptr<const transform::DimensionIndex>> Warehouse::LoadDimensionIndex() {
+  EP_ASSIGN_OR_RETURN(transform::Dimensions dims, LoadDimensions());
+  if (dims.index) return dims.index;
+  return std::make_shared<const transform::DimensionIndex>(transform::DimensionIndex::Build(dims));
+}
+
 Status LoadTransaction::UseFactColumns(std::span<const transform::OutputColumn>) {
   return Status::InvalidArgument(
       "this warehouse backend stores only the reference job's fact columns");

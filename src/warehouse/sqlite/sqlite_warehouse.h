@@ -36,7 +36,9 @@ struct SqliteWarehouseOptions {
 class SqliteWarehouse final : public Warehouse {
  public:
   // The schema version EnsureSchema() writes to PRAGMA user_version.
-  static constexpr int kSchemaVersion = 1;
+  // 2: facts in fact_transactions_data with a load_ref into `loads`; fact_transactions is
+  // a view that adds the lineage columns. A version 1 file is migrated by EnsureSchema().
+  static constexpr int kSchemaVersion = 2;
 
   // Opens (creating if needed) the database file at `path`, in WAL mode. Does not create
   // tables: call EnsureSchema(). Errors: kIoError when the file cannot be opened or created,
@@ -49,11 +51,14 @@ class SqliteWarehouse final : public Warehouse {
   SqliteWarehouse(const SqliteWarehouse&) = delete;
   SqliteWarehouse& operator=(const SqliteWarehouse&) = delete;
 
-  // Creates missing tables and indexes in one transaction. Fails with kInvalidArgument when
+  // Creates missing tables, indexes and the fact_transactions view in one transaction, and
+  // migrates a version 1 file's fact_transactions table (its rows are copied once, in the
+  // same transaction: a failure leaves the file as it was). Fails with kInvalidArgument when
   // the file was written by a newer ecompipe (user_version > kSchemaVersion).
   Status EnsureSchema() override;
-  // Adds the columns of `columns` that fact_transactions lacks (INTEGER for integer columns,
-  // TEXT otherwise, as the reference columns are), in one transaction. Existing columns are
+  // Adds the columns of `columns` that fact_transactions lacks to fact_transactions_data
+  // (INTEGER for integer columns, TEXT otherwise, as the reference columns are) and to the
+  // view, in one transaction. Existing columns are
   // kept whatever their declared type; a configured job leaves the columns it does not
   // output NULL.
   Status EnsureFactColumns(std::span<const transform::OutputColumn> columns) override;
@@ -83,6 +88,9 @@ class SqliteWarehouse final : public Warehouse {
   // Both dimension tables; prices are parsed back exactly. kCorruptInput names a row whose
   // stored price is not a decimal with 2 decimals.
   Result<transform::Dimensions> LoadDimensions() override;
+  // Built straight from the two tables' columns, without the full rows (kCorruptInput never:
+  // the primary keys are unique).
+  Result<std::shared_ptr<const transform::DimensionIndex>> LoadDimensionIndex() override;
 
   // Runs the statements of `sql` in order and returns the rows of the last one that has
   // result columns. Values are text as SQLite renders them (3, 2.5, 'x'); NULL is nullopt.
@@ -125,6 +133,13 @@ class SqliteWarehouse final : public Warehouse {
   // back; without, the caller's open transaction is left alone.
   Result<QueryResult> RunSql(const std::string& sql, const std::vector<std::string>& params,
                              bool own_transaction);
+  // (name, declared type) of `table`'s columns in order; empty when it does not exist.
+  Result<std::vector<std::pair<std::string, std::string>>> TableColumns(const char* table);
+  // (Re)creates the view fact_transactions over fact_transactions_data and loads.
+  Status CreateFactView(bool replace);
+  // Moves a version 1 fact_transactions table's rows to fact_transactions_data and loads,
+  // inside the caller's transaction.
+  Status MigrateFactsFromVersion1();
   template <typename Row, typename BindRow>
   Status Upsert(std::span<const Row> rows, std::string_view sql, std::string_view operation,
                 BindRow bind_row);

@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include "common/time_util.h"
+#include "transform/dimension_index.h"
 
 namespace ecompipe::warehouse {
 namespace {
@@ -136,12 +137,93 @@ TEST_F(SqliteWarehouseTest, EnsureSchemaIsIdempotent) {
   warehouse_ = OpenOrDie();  // EnsureSchema again, on an existing file
   ASSERT_TRUE(warehouse_->EnsureSchema().ok());
   EXPECT_THAT(
-      Rows("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"),
-      ElementsAre("dim_customers", "dim_products", "fact_transactions", "load_ledger", "rejects"));
+      Rows("SELECT type, name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name"),
+      ElementsAre("table|dim_customers", "table|dim_products", "view|fact_transactions",
+                  "table|fact_transactions_data", "table|load_ledger", "table|loads",
+                  "table|rejects"));
   EXPECT_EQ(Scalar("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"),
-            "3");
-  EXPECT_EQ(Scalar("PRAGMA user_version"), "1");
+            "5");
+  EXPECT_EQ(Scalar("PRAGMA user_version"), "2");
   EXPECT_EQ(Scalar("SELECT count(*) FROM fact_transactions"), "1");
+}
+
+TEST_F(SqliteWarehouseTest, LineageIsStoredOncePerLoadAndShownByTheView) {
+  LoadOrDie(Object("a.csv", "e1"), {"TXN1", "TXN2", "TXN3"});
+  LoadOrDie(Object("b.csv", "e2"), {"TXN4"});
+  EXPECT_THAT(Rows("SELECT load_ref, load_id, source_object, source_etag FROM loads ORDER BY 1"),
+              ElementsAre("1|load-e1|a.csv|e1", "2|load-e2|b.csv|e2"));
+  EXPECT_EQ(Scalar("SELECT group_concat(name, ',') FROM pragma_table_info('fact_transactions_data')"),
+            "transaction_id,customer_id,customer_email,product_id,product_name,quantity,"
+            "supplier_id,price,transaction_date,transaction_type,payment_type,status,"
+            "total_amount,load_ref");
+  EXPECT_THAT(Rows("SELECT transaction_id, source_object, source_etag, load_id FROM "
+                   "fact_transactions ORDER BY 1"),
+              ElementsAre("TXN1|a.csv|e1|load-e1", "TXN2|a.csv|e1|load-e1",
+                          "TXN3|a.csv|e1|load-e1", "TXN4|b.csv|e2|load-e2"));
+  // Counting facts does not join loads; filtering on the object starts from loads' index.
+  EXPECT_THAT(Rows("EXPLAIN QUERY PLAN SELECT count(*) FROM fact_transactions"),
+              ::testing::Not(::testing::Contains(HasSubstr("loads"))));
+  EXPECT_THAT(Rows("EXPLAIN QUERY PLAN SELECT count(*) FROM fact_transactions "
+                   "WHERE source_object = 'a.csv'"),
+              ::testing::Contains(HasSubstr("loads_source_object")));
+}
+
+TEST_F(SqliteWarehouseTest, RolledBackLoadLeavesNoLoadRow) {
+  {
+    auto load = Begin(Object("a.csv", "e1"));
+    ASSERT_TRUE(load);
+    std::vector<transform::FactRow> facts = {Fact("TXN1")};
+    ASSERT_TRUE(load->AddFacts(facts).ok());
+  }
+  EXPECT_EQ(Scalar("SELECT count(*) FROM loads"), "0");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM fact_transactions"), "0");
+}
+
+// A file written by schema version 1 (lineage text on every fact row, a configured column
+// added by ALTER TABLE) is migrated when opened: same rows, same query results.
+TEST_F(SqliteWarehouseTest, Version1FileIsMigratedWithItsRowsAndColumns) {
+  warehouse_.reset();
+  fs::remove(path_);
+  {
+    auto raw = SqliteWarehouse::Open(path_);
+    ASSERT_TRUE(raw.ok());
+    ASSERT_TRUE((*raw)->Query(R"sql(
+      CREATE TABLE fact_transactions(
+        transaction_id TEXT NOT NULL PRIMARY KEY, customer_id TEXT, customer_email TEXT,
+        product_id TEXT, product_name TEXT, quantity INTEGER, supplier_id TEXT, price TEXT,
+        transaction_date TEXT, transaction_type TEXT, payment_type TEXT, status TEXT,
+        total_amount TEXT, source_object TEXT, source_etag TEXT, load_id TEXT);
+      CREATE INDEX fact_transactions_source_object ON fact_transactions(source_object);
+      ALTER TABLE fact_transactions ADD COLUMN units INTEGER;
+      INSERT INTO fact_transactions VALUES
+        ('TXN1', 'C1', 'a@x', 'P1', 'Lamp', 2, 'S1', '1.50', '2026-11-30', 'Small', 'Cash',
+         'Completed', '3.00', 'a.csv', 'e1', 'load-1', 7),
+        ('TXN2', 'C1', 'a@x', 'P1', 'Lamp', 1, 'S1', '1.50', '2026-11-30', 'Small', 'Cash',
+         'Completed', '1.50', 'a.csv', 'e1', 'load-1', NULL),
+        ('TXN3', 'C2', 'b@x', 'P2', 'Desk', 1, 'S2', '99.00', '2026-11-30', 'Small', 'Cash',
+         'Completed', '99.00', 'b.csv', 'e9', 'load-2', 3);
+      PRAGMA user_version = 1;
+    )sql").ok());
+  }
+  warehouse_ = OpenOrDie();
+  ASSERT_TRUE(warehouse_);
+  EXPECT_EQ(Scalar("PRAGMA user_version"), "2");
+  EXPECT_EQ(Scalar("SELECT type FROM sqlite_master WHERE name = 'fact_transactions'"), "view");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM sqlite_master WHERE name LIKE 'fact_transactions_v1%' "
+                   "OR name = 'fact_transactions_source_object'"),
+            "0");
+  EXPECT_THAT(Rows("SELECT transaction_id, total_amount, source_object, source_etag, load_id, "
+                   "units FROM fact_transactions ORDER BY 1"),
+              ElementsAre("TXN1|3.00|a.csv|e1|load-1|7", "TXN2|1.50|a.csv|e1|load-1|NULL",
+                          "TXN3|99.00|b.csv|e9|load-2|3"));
+  EXPECT_EQ(Scalar("SELECT count(*) FROM loads"), "2");
+  // Loads go on as before: a repeated id names the object it was first loaded from.
+  auto counts = LoadOrDie(Object("c.csv", "e3"), {"TXN3", "TXN4"});
+  EXPECT_EQ(counts.rows_loaded, 1);
+  EXPECT_EQ(Scalar("SELECT detail FROM rejects"), "transaction_id TXN3 already loaded from b.csv");
+  // Opening again changes nothing.
+  warehouse_ = OpenOrDie();
+  EXPECT_EQ(Scalar("SELECT count(*) FROM fact_transactions"), "4");
 }
 
 TEST_F(SqliteWarehouseTest, NewerSchemaVersionIsRefused) {
@@ -460,6 +542,30 @@ TEST_F(SqliteWarehouseTest, LoadDimensionsRoundTripsPricesExactly) {
     EXPECT_EQ(p.category, "cat");
     EXPECT_EQ(p.supplier_id, "S");
   }
+}
+
+TEST_F(SqliteWarehouseTest, LoadDimensionIndexHoldsEveryIdAndAttribute) {
+  ASSERT_TRUE(warehouse_->UpsertProducts(std::vector<transform::Product>{
+      {"P1", "Lamp, \"big\"", "cat", Money{100}, "S1"}, {"P7", "Desk", "cat", Money{5}, "S7"}})
+                  .ok());
+  ASSERT_TRUE(warehouse_->UpsertCustomers(std::vector<transform::Customer>{
+      {"C2", "Ann", "Lee", "ann@example.com", "Gold"}, {"odd-id", "Bob", "Roe", "b@x", "Basic"}})
+                  .ok());
+  auto index = warehouse_->LoadDimensionIndex();
+  ASSERT_TRUE(index.ok()) << index.status().ToString();
+  const transform::DimensionIndex& ix = **index;
+  EXPECT_EQ(ix.customer_count(), 2u);
+  EXPECT_EQ(ix.product_count(), 2u);
+  ASSERT_TRUE(ix.FindCustomer("C2"));
+  EXPECT_EQ(ix.email(*ix.FindCustomer("C2")), "ann@example.com");
+  ASSERT_TRUE(ix.FindCustomer("odd-id"));
+  EXPECT_EQ(ix.email(*ix.FindCustomer("odd-id")), "b@x");
+  EXPECT_FALSE(ix.FindCustomer("C3"));
+  ASSERT_TRUE(ix.FindProduct("P1"));
+  EXPECT_EQ(ix.product_name(*ix.FindProduct("P1")), "Lamp, \"big\"");
+  EXPECT_EQ(ix.product_name_csv(*ix.FindProduct("P1")), "\"Lamp, \"\"big\"\"\"");
+  EXPECT_EQ(ix.supplier_id(*ix.FindProduct("P7")), "S7");
+  EXPECT_FALSE(ix.FindProduct("P2"));
 }
 
 TEST_F(SqliteWarehouseTest, LoadDimensionsRejectsCorruptPrice) {
