@@ -140,7 +140,7 @@ class SqsDeleteAfterCommitTest(S3BucketTest):
                     + "\nretry: {max_attempts: 1000, base_delay_ms: 200, max_delay_ms: 1000}\n")
         self.land_reference_dims()
         self.notify_to_queue()
-        self.configure(self.sqs_yaml(visibility=2))
+        self.configure(self.sqs_yaml(visibility=4))
         serve = self.start_serve()
         self.wait_polling()
 
@@ -150,9 +150,9 @@ class SqsDeleteAfterCommitTest(S3BucketTest):
         wait_until(lambda: self.state("SELECT key FROM seen_objects") == [(key,)], 60, "the event")
         wait_until(lambda: self.state("SELECT count(*) FROM runs WHERE state='FAILED'")[0][0] >= 1, 60,
                    "a run failing against the stopped warehouse")
-        # Several visibility timeouts (2 s) later the message is still in flight, never visible:
+        # Several visibility timeouts (4 s) later the message is still in flight, never visible:
         # ecompipe keeps it invisible while the load cannot commit.
-        for _ in range(6):
+        for _ in range(10):
             self.assertEqual(self.queue_counts(), (0, 1))
             time.sleep(1)
         server.start()
@@ -160,6 +160,8 @@ class SqsDeleteAfterCommitTest(S3BucketTest):
                    120, "the load once the warehouse is back")
         wait_until(lambda: self.queue_counts() == (0, 0), 30, "the message's deletion after the commit")
         self.assertEqual(self.stop(serve), 0)
+        # Renewed in time all along: SQS never handed it out a second time.
+        self.assertNotIn("delivered again while held", self.serve_log())
         self.assertEqual(pg(server.url, "SELECT count(*) FROM fact_transactions"), [(str(len(VALID_ROWS)),)])
         self.assertIn("SQS event source polling", self.serve_log())
 

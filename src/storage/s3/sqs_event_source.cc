@@ -155,9 +155,13 @@ void SqsEventSource::Handle(const SqsMessage& m) {
   uint64_t receipt = 0;
   {
     std::lock_guard lock(book_->mu);
-    Book::Held& h = book_->held[m.message_id];
-    // A message delivered again while held (its visibility ran out): the new receipt handle
-    // replaces the old one, which SQS no longer honours.
+    auto [it, added] = book_->held.try_emplace(m.message_id);
+    // A message delivered again while held (its visibility ran out before a renewal got
+    // through): the new receipt handle replaces the old one, which SQS no longer honours.
+    if (!added)
+      spdlog::warn("SQS message delivered again while held; its visibility timeout ran out. queue={} "
+                   "message_id={}", queue_->url(), m.message_id);
+    Book::Held& h = it->second;
     h = Book::Held{};
     h.handle = m.receipt_handle;
     h.receipt = receipt = ++book_->receipts;

@@ -1112,7 +1112,7 @@ storage:
   region: eu-west-1
   addressing: path
   events:
-    - {type: sqs, queue_url: "http://127.0.0.1:9000/123456789012/q", wait_time_seconds: 5}
+    - {type: sqs, queue_url: "http://127.0.0.1:9000/123456789012/q", wait_time_seconds: 5, visibility_timeout_seconds: 30}
     - {type: webhook, listen: "0.0.0.0:9100", path: /hook, token_env: TOKEN}
     - {type: reconcile, interval_seconds: 60, page_size: 100}
 )");
@@ -1121,6 +1121,7 @@ storage:
   EXPECT_EQ(cfg.storage.region, "eu-west-1");
   ASSERT_EQ(cfg.storage.events.size(), 3u);
   EXPECT_EQ(cfg.storage.events[0].wait_time_seconds, 5);
+  EXPECT_EQ(cfg.storage.events[0].visibility_timeout_seconds, 30);
   EXPECT_EQ(cfg.storage.events[1].token_env, "TOKEN");
   EXPECT_EQ(cfg.storage.events[2].interval_seconds, 60);
 }
@@ -1134,6 +1135,10 @@ TEST(S3StorageConfigTest, RefusesBadS3Settings) {
   EXPECT_THAT(ErrorOf(head + "  access_key_id: AKID\n"), HasSubstr("give both"));
   EXPECT_THAT(ErrorOf(head + "  events:\n    - {type: kafka}\n"), HasSubstr("allowed: sqs, webhook, reconcile"));
   EXPECT_THAT(ErrorOf(head + "  events:\n    - {type: sqs}\n"), HasSubstr("queue_url"));
+  EXPECT_THAT(ErrorOf(head + "  events:\n    - {type: sqs, queue_url: \"https://q\", visibility_timeout_seconds: 1}\n"),
+              HasSubstr("visibility_timeout_seconds"));
+  EXPECT_THAT(ErrorOf(head + "  events:\n    - {type: sqs, queue_url: \"https://q\", visibility_timeout_seconds: 43201}\n"),
+              HasSubstr("visibility_timeout_seconds"));
   EXPECT_THAT(ErrorOf(head + "  events:\n    - {type: webhook, listen: nowhere, token: t}\n"), HasSubstr("host:port"));
   EXPECT_THAT(ErrorOf(head + "  events:\n    - {type: webhook}\n"), HasSubstr("token_env"));
   EXPECT_THAT(ErrorOf(head + "  events:\n    - {type: reconcile}\n    - {type: reconcile}\n"),

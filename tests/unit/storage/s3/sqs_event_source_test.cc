@@ -172,10 +172,10 @@ class SqsEventSourceTest : public ::testing::Test {
 
 TEST_F(SqsEventSourceTest, MessageIsHeldInvisibleWhileTheLoadRunsAndDeletedOnCommit) {
   q_->Send("m1", Notification({"transactions/a.csv"}));
-  auto source = Start(/*visibility_seconds=*/1);
+  auto source = Start(/*visibility_seconds=*/2);
   ASSERT_TRUE(WaitFor([&] { return source->held() == 1; }));
-  // Three visibility timeouts pass with the load pending: heartbeats keep it from coming back.
-  std::this_thread::sleep_for(3s);
+  // Two visibility timeouts pass with the load pending: heartbeats keep it from coming back.
+  std::this_thread::sleep_for(4500ms);
   EXPECT_FALSE(q_->Get("m1").deleted);
   EXPECT_EQ(q_->Get("m1").receives, 1);
   EXPECT_FALSE(q_->Visible("m1"));
