@@ -12,15 +12,15 @@
 #             `psql -c "\copy fact_transactions FROM file"` into an empty table made with
 #             CREATE TABLE ... (LIKE ecompipe's INCLUDING ALL): same columns, keys and indexes.
 # Both tables must end with the same row count and the same exact SUM(total_amount).
-# Environment: BUILD=build (holds ecompipe), BENCH_DIR=/tmp/ecompipe-bench, RUNS=1,
-# PG_PORT=55490. The server runs with the test settings (fsync off; scripts/pg-test-server.sh).
+# Environment: BUILD=build (holds ecompipe), BENCH_DIR=/tmp/ecompipe-bench (the data), RUNS=1,
+# PG_DIR=$BENCH_DIR/pg-load-server, PG_PORT=55490 (the private server, thrown away at the end). The server runs with the test settings (fsync off; scripts/pg-test-server.sh).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 N=${1:-1000000}
 RUNS=${RUNS:-1}
 BIN=$ROOT/${BUILD:-build}/ecompipe
 BENCH_DIR=${BENCH_DIR:-/tmp/ecompipe-bench}
-PG_DIR=$BENCH_DIR/pg-load-server
+PG_DIR=${PG_DIR:-$BENCH_DIR/pg-load-server}
 PG_PORT=${PG_PORT:-55490}
 [ -x "$BIN" ] || { echo "pg_load: $BIN not found (build ecompipe first)" >&2; exit 1; }
 PEERS_SRC="$ROOT/../shared/peers"
@@ -48,7 +48,7 @@ results=()
 for run in $(seq 1 "$RUNS"); do
   ep_schema=bench_ep_$run cp_schema=bench_copy_$run
   q "SET client_min_messages = warning; DROP SCHEMA IF EXISTS $ep_schema CASCADE; DROP SCHEMA IF EXISTS $cp_schema CASCADE"
-  PIPE=$BENCH_DIR/pg-load-pipeline
+  PIPE=$PG_DIR-pipeline
   rm -rf "$PIPE"
   "$BIN" init "$PIPE" > /dev/null
   python3 - "$PIPE/ecompipe.yaml" "$URL" "$ep_schema" <<'PY'

@@ -5,7 +5,8 @@
 // DATE transaction_date, INT quantity, primary keys, and the indexes loads and queries need.
 // Dialects and their statements: warehouse/postgres/warehouse_sql.h.
 //
-// Loads (PostgreSQL): facts stream into fact_transactions with COPY in text format, in chunks
+// Loads (PostgreSQL): facts stream into fact_transactions with COPY in binary format (the server
+// parses no text, numeric or date; warehouse/postgres/copy_binary.h), in chunks
 // of `copy_chunk_bytes`, each under a savepoint. A chunk whose COPY hits a transaction_id that
 // is already in the table (unique violation) is rolled back to its savepoint and goes the slow
 // way instead: COPY into a temporary staging table, INSERT ... ON CONFLICT DO NOTHING, and every
@@ -50,6 +51,9 @@ struct PostgresWarehouseOptions {
   size_t copy_chunk_bytes = 64 << 20;  // COPY data between savepoints (PostgreSQL)
   RedshiftStagingOptions staging;      // Redshift: large loads through S3 (when enabled())
   std::shared_ptr<StagedCopyRunner> copy_runner;  // runs the staged COPY; null: RedshiftCopyRunner()
+  // Facts in COPY's binary format (PostgreSQL); false sends text format, which the tests use
+  // as the reference the binary encoding must match.
+  bool binary_copy = true;
 };
 
 class PostgresWarehouse final : public Warehouse {

@@ -150,8 +150,8 @@ std::string WarehouseSql::ClearFactStaging() const {
   return dialect_ == SqlDialect::kPostgres ? "TRUNCATE ep_fact_stage" : "DELETE FROM ep_fact_stage";
 }
 
-std::string WarehouseSql::CopyFactsFromStdin(std::string_view table) const {
-  return "COPY " + std::string(table) + " (" + FactColumnList() + ") FROM STDIN";
+std::string WarehouseSql::CopyFactsFromStdin(std::string_view table, bool binary) const {
+  return "COPY " + std::string(table) + " (" + FactColumnList() + ") FROM STDIN" + (binary ? " (FORMAT binary)" : "");
 }
 
 std::string WarehouseSql::ValuesList(int rows, int columns) const {

@@ -63,8 +63,8 @@ class WarehouseSql {
   // would commit the load's transaction).
   std::string CreateFactStaging() const;
   std::string ClearFactStaging() const;
-  // COPY of fact rows from the client, in PostgreSQL's text format (PostgreSQL only).
-  std::string CopyFactsFromStdin(std::string_view table) const;
+  // COPY of fact rows from the client, in PostgreSQL's text or binary format (PostgreSQL only).
+  std::string CopyFactsFromStdin(std::string_view table, bool binary = false) const;
   // Multi-row INSERT of `rows` fact rows into `table` with parameters $1..$(17*rows).
   std::string InsertFactValues(std::string_view table, int rows) const;
   // Redshift's bulk path: COPY of `columns` ("a, b, c") into `table` from the gzip'd CSV

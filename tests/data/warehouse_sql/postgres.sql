@@ -100,6 +100,9 @@ TRUNCATE ep_fact_stage;
 -- copy facts
 COPY fact_transactions (transaction_id, customer_id, customer_email, product_id, product_name, quantity, supplier_id, price, transaction_date, transaction_type, payment_type, status, total_amount, source_object, source_line, source_etag, load_id) FROM STDIN;
 
+-- copy facts, binary
+COPY fact_transactions (transaction_id, customer_id, customer_email, product_id, product_name, quantity, supplier_id, price, transaction_date, transaction_type, payment_type, status, total_amount, source_object, source_line, source_etag, load_id) FROM STDIN (FORMAT binary);
+
 -- copy rejects
 COPY rejects (source_object, source_etag, load_id, line, reason, detail, transaction_id, raw) FROM STDIN;
 

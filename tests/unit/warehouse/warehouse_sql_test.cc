@@ -23,6 +23,7 @@ std::string AllStatements(SqlDialect dialect) {
   put("clear fact staging", sql.ClearFactStaging());
   if (dialect == SqlDialect::kPostgres) {
     put("copy facts", sql.CopyFactsFromStdin("fact_transactions"));
+    put("copy facts, binary", sql.CopyFactsFromStdin("fact_transactions", /*binary=*/true));
     put("copy rejects", sql.CopyRejectsFromStdin());
     put("copy products to staging", sql.CopyDimensionFromStdin(Dimension::kProducts));
   } else {
