@@ -456,7 +456,7 @@ int CmdStatus(const Globals& g, bool json) {
                  {"objects", objects.ok() ? objects->size() : 0}};
   const auto& wc = p.config().warehouse;
   // A postgres/redshift warehouse shows its type and URL (password redacted) where sqlite shows a path.
-  s["warehouse"] = {{"path", wc.type == "sqlite" ? wc.path.string() : wc.type + " " + RedactConnInfo(wc.url)},
+  s["warehouse"] = {{"path", wc.type == "sqlite" ? wc.path.string() : wc.type + " " + RedactConnInfo(wc.ConnInfo())},
                     {"fact_rows", scalar("SELECT count(*) FROM fact_transactions")},
                     {"reject_rows", scalar("SELECT count(*) FROM rejects")},
                     {"products", scalar("SELECT count(*) FROM dim_products")},

@@ -3,6 +3,7 @@
 #include <libpq-fe.h>
 #include <spdlog/spdlog.h>
 
+#include <cctype>
 #include <charconv>
 #include <cstdlib>
 
@@ -101,6 +102,54 @@ StatusCode ConnectFailureCode(PGconn* conn, std::string_view message) {
 
 }  // namespace
 
+bool IsEnvVarName(std::string_view name) {
+  if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0]))) return false;
+  for (char c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
+  }
+  return true;
+}
+
+std::string WithPasswordEnv(const std::string& conninfo, const std::string& env_name) {
+  if (env_name.empty()) return conninfo;
+  if (IsUrl(conninfo)) return conninfo + (conninfo.find('?') == std::string::npos ? "?" : "&") + "password_env=" + env_name;
+  return conninfo + (conninfo.empty() ? "" : " ") + "password_env=" + env_name;
+}
+
+std::string TakePasswordEnv(std::string& conninfo) {
+  constexpr std::string_view kKey = "password_env=";
+  if (IsUrl(conninfo)) {
+    size_t q = conninfo.find('?');
+    if (q == std::string::npos) return {};
+    // Parameters are separated by '&'; find the one that is password_env.
+    for (size_t start = q + 1; start < conninfo.size();) {
+      size_t end = conninfo.find('&', start);
+      if (end == std::string::npos) end = conninfo.size();
+      if (std::string_view(conninfo).substr(start, end - start).starts_with(kKey)) {
+        std::string name = conninfo.substr(start + kKey.size(), end - start - kKey.size());
+        // Remove the parameter with the separator before it (or after it, when it is first).
+        if (end < conninfo.size()) {
+          conninfo.erase(start, end + 1 - start);
+        } else {
+          conninfo.erase(start - 1);
+        }
+        return name;
+      }
+      start = end + 1;
+    }
+    return {};
+  }
+  for (size_t pos = conninfo.find(kKey); pos != std::string::npos; pos = conninfo.find(kKey, pos + 1)) {
+    if (pos > 0 && conninfo[pos - 1] != ' ') continue;
+    size_t end = conninfo.find(' ', pos);
+    if (end == std::string::npos) end = conninfo.size();
+    std::string name = conninfo.substr(pos + kKey.size(), end - pos - kKey.size());
+    conninfo.erase(pos, end - pos);
+    return name;
+  }
+  return {};
+}
+
 StatusCode PgSqlStateCode(std::string_view s) {
   if (s.size() != 5) return StatusCode::kInternal;
   std::string_view cls = s.substr(0, 2);
@@ -153,9 +202,24 @@ int64_t PgResult::Affected() const {
   return v;
 }
 
-Result<std::unique_ptr<PostgresDb>> PostgresDb::Connect(const std::string& conninfo,
+Result<std::unique_ptr<PostgresDb>> PostgresDb::Connect(const std::string& conninfo_in,
                                                         int connect_timeout_s) {
-  std::string typed_password = PasswordIn(conninfo);
+  std::string conninfo = conninfo_in;
+  const std::string password_env = TakePasswordEnv(conninfo);
+  std::string env_password;
+  if (!password_env.empty() || conninfo.size() != conninfo_in.size()) {
+    if (!IsEnvVarName(password_env)) {
+      return Status::InvalidArgument("invalid PostgreSQL connection string '" + RedactConnInfo(conninfo_in) +
+                                     "': password_env must name an environment variable ([A-Za-z_][A-Za-z0-9_]*)");
+    }
+    const char* value = std::getenv(password_env.c_str());
+    if (value == nullptr || *value == '\0') {
+      return Status::InvalidArgument("the PostgreSQL password comes from the environment variable " + password_env +
+                                     ", which is not set (or empty)");
+    }
+    env_password = value;
+  }
+  std::string typed_password = env_password.empty() ? PasswordIn(conninfo) : env_password;
   bool sets_timeout = false;
   if (!conninfo.empty()) {
     char* err = nullptr;
@@ -176,6 +240,10 @@ Result<std::unique_ptr<PostgresDb>> PostgresDb::Connect(const std::string& conni
   std::string timeout = std::to_string(connect_timeout_s);
   std::vector<const char*> keys = {"dbname", "fallback_application_name"};
   std::vector<const char*> vals = {conninfo.c_str(), "ecompipe"};
+  if (!env_password.empty()) {
+    keys.push_back("password");
+    vals.push_back(env_password.c_str());
+  }
   if (!sets_timeout && connect_timeout_s > 0) {
     keys.push_back("connect_timeout");
     vals.push_back(timeout.c_str());
@@ -360,6 +428,26 @@ Status PostgresDb::Reset() {
   }
   PQsetNoticeProcessor(conn_, IgnoreNotice, nullptr);
   return Status::Ok();
+}
+
+Result<bool> PostgresDb::ReconnectIfLost() {
+  if (in_copy_) return false;
+  if (PQstatus(conn_) == CONNECTION_OK) {
+    if (PQtransactionStatus(conn_) != PQTRANS_IDLE) return false;
+    // A server that shut down sent an error (57P01) and closed the socket: the first read takes
+    // the message, the next one meets the end of the stream and marks the connection bad. A
+    // live idle connection has nothing to read and stays as it is.
+    for (int i = 0; i < 3 && PQconsumeInput(conn_) == 1 && PQstatus(conn_) == CONNECTION_OK; ++i) {
+    }
+    if (PQstatus(conn_) == CONNECTION_OK) return false;
+  }
+  std::string why = Scrub(Trim(PQerrorMessage(conn_)), password_);
+  for (char& c : why) {
+    if (c == '\n' || c == '\t') c = ' ';
+  }
+  EP_RETURN_IF_ERROR(Reset());
+  spdlog::info("Reconnected to PostgreSQL. server=\"{}\" reason=\"{}\"", describe_, why);
+  return true;
 }
 
 int PostgresDb::ServerVersion() const { return PQserverVersion(conn_); }

@@ -74,6 +74,9 @@ class PostgresDb {
  public:
   // Connects with `conninfo` (a URL or key=value string; "" = environment defaults).
   // `connect_timeout_s` applies unless the conninfo sets connect_timeout itself.
+  // Besides libpq's parameters, `password_env=NAME` (a URL query parameter or a key=value
+  // pair) takes the password from the environment variable NAME at connect time, so that no
+  // configuration holds it; NAME unset or empty is kInvalidArgument. Reset() reuses it.
   static Result<std::unique_ptr<PostgresDb>> Connect(const std::string& conninfo,
                                                      int connect_timeout_s = 10);
   ~PostgresDb();
@@ -126,6 +129,14 @@ class PostgresDb {
   // True while the connection is usable. Reset() reconnects with the same settings.
   bool Healthy() const;
   Status Reset();
+  // Call before a unit of work. A connection whose server went away while it sat idle (a
+  // restart, a shutdown, a terminated backend) still looks healthy until a statement fails on
+  // it; this reads what the server sent meanwhile, without blocking, and reconnects once when
+  // the server is gone. Only outside a transaction and a COPY, where a new connection loses
+  // nothing (inside one it does nothing: the transaction's own statements report the loss).
+  // Returns true when it reconnected, so the caller re-applies its session settings; an error
+  // when the server cannot be reached again.
+  Result<bool> ReconnectIfLost();
 
   // "host=h port=p dbname=d user=u" — for messages; never holds the password.
   const std::string& Describe() const { return describe_; }
@@ -149,6 +160,16 @@ class PostgresDb {
   std::string password_;  // only to scrub it from messages
   bool in_copy_ = false;
 };
+
+// Removes `password_env=NAME` from `conninfo` (see PostgresDb::Connect) and returns NAME, or ""
+// when it has none.
+std::string TakePasswordEnv(std::string& conninfo);
+
+// `conninfo` with `password_env=env_name` added (as a URL query parameter or a key=value pair);
+// `conninfo` unchanged when `env_name` is empty.
+std::string WithPasswordEnv(const std::string& conninfo, const std::string& env_name);
+// True for a valid environment variable name: [A-Za-z_][A-Za-z0-9_]*.
+bool IsEnvVarName(std::string_view name);
 
 // Replaces the password in a postgresql:// URL or a key=value conninfo with "***"; for
 // printing connection settings. Strings that are neither come back unchanged.

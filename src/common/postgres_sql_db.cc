@@ -1,6 +1,7 @@
 // SqlDb over PostgreSQL, through PostgresDb (connection settings, SQLSTATE -> Status codes,
 // passwords scrubbed). The connection is re-established before the next statement when it was
-// lost, so a server restart costs the statements in flight only.
+// lost or its server went away while it sat idle, so a server restart costs the statements in
+// flight only.
 #include "common/internal/sql_backends.h"
 #include "common/postgres_db.h"
 
@@ -53,10 +54,7 @@ class PostgresSqlDb : public SqlDb {
   }
 
  private:
-  Status EnsureConnected() {
-    if (db_->Healthy()) return Status::Ok();
-    return db_->Reset();
-  }
+  Status EnsureConnected() { return db_->ReconnectIfLost().status(); }
 
   Result<PgResult> Run(std::string_view sql, const SqlParams& params) {
     EP_RETURN_IF_ERROR(EnsureConnected());

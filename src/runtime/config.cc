@@ -12,6 +12,7 @@
 #include <sstream>
 #include <string_view>
 
+#include "common/postgres_db.h"
 #include "common/sql_db.h"
 #include "notify/filter_policy.h"
 #include "transform/expression.h"
@@ -954,6 +955,23 @@ Status ParseRedshiftStaging(const Reader& s, RedshiftStagingConfig& st) {
   return Status::Ok();
 }
 
+// password_env: NAME (state and warehouse on PostgreSQL): the password is read from that
+// environment variable when connecting, so the file never holds it. Not with a password in
+// the URL: it would be in two places.
+bool TakePasswordEnvCopy(std::string url) { return !TakePasswordEnv(url).empty(); }
+
+Status ParsePasswordEnv(const Reader& s, const std::string& url, std::string& out) {
+  EP_RETURN_IF_ERROR(s.String("password_env", out));
+  if (!s.Has("password_env")) return Status::Ok();
+  if (!IsEnvVarName(out))
+    return s.Error(s.Node("password_env"), "'" + s.Path("password_env") + "' must name an environment variable "
+                                           "(letters, digits and _, not starting with a digit), not '" + out + "'");
+  if (RedactConnInfo(url) != url || TakePasswordEnvCopy(url))
+    return s.Error(s.Node("password_env"), "'" + s.Path("password_env") + "': the URL already gives a password; "
+                                           "give it in one place (password_env, and none in 'url')");
+  return Status::Ok();
+}
+
 // storage: {type: s3, …}: the bucket on an S3-compatible server and how it reports new
 // objects. Credentials may come from the environment, so they are not required here.
 Status ParseS3Storage(const Reader& s, StorageConfig& st) {
@@ -1032,6 +1050,12 @@ Status ParseS3Storage(const Reader& s, StorageConfig& st) {
 
 }  // namespace
 
+std::string StateConfig::Location() const {
+  return shared() ? WithPasswordEnv(url, password_env) : path.string();
+}
+
+std::string WarehouseConfig::ConnInfo() const { return WithPasswordEnv(url, password_env); }
+
 const JobConfig* PipelineConfig::FindJob(const std::string& name) const {
   for (const auto& j : jobs)
     if (j.name == name) return &j;
@@ -1085,12 +1109,14 @@ Result<PipelineConfig> ParseConfig(const std::string& text, const fs::path& path
     if (r.Has("state")) {
       Reader s = r.Child("state");
       EP_RETURN_IF_ERROR(s.ExpectMap());
-      EP_RETURN_IF_ERROR(s.CheckKeys({"type", "path", "url", "lease_seconds", "worker_id"}));
+      EP_RETURN_IF_ERROR(s.CheckKeys({"type", "path", "url", "password_env", "lease_seconds", "worker_id"}));
       EP_RETURN_IF_ERROR(s.String("type", cfg.state.type));
       if (cfg.state.type != "sqlite" && cfg.state.type != "postgres")
         return s.Error(s.Node("type"), "'state.type': '" + cfg.state.type + "' is not supported (allowed: sqlite, postgres)");
       if (cfg.state.type == "sqlite" && s.Has("url"))
         return s.Error(s.Node("url"), "'state.url' is for type postgres; an sqlite state store takes 'path'");
+      if (cfg.state.type == "sqlite" && s.Has("password_env"))
+        return s.Error(s.Node("password_env"), "'state.password_env' is for type postgres; an sqlite state store has no password");
       if (cfg.state.type == "postgres" && s.Has("path"))
         return s.Error(s.Node("path"), "'state.path' is for type sqlite; a postgres state store takes 'url'");
       EP_RETURN_IF_ERROR(s.PathString("path", state_path));
@@ -1099,6 +1125,7 @@ Result<PipelineConfig> ParseConfig(const std::string& text, const fs::path& path
         if (cfg.state.url.empty()) cfg.state.url = "postgresql://";  // PG* variables, ~/.pgpass
         if (!IsPostgresUrl(cfg.state.url))
           return s.Error(s.Node("url"), "'state.url' must start with postgresql:// or postgres://");
+        EP_RETURN_IF_ERROR(ParsePasswordEnv(s, cfg.state.url, cfg.state.password_env));
       }
       int64_t lease_seconds = cfg.state.lease_ms / 1000;
       EP_RETURN_IF_ERROR(s.Int("lease_seconds", lease_seconds, 1, 3600));
@@ -1108,7 +1135,7 @@ Result<PipelineConfig> ParseConfig(const std::string& text, const fs::path& path
     if (r.Has("warehouse")) {
       Reader s = r.Child("warehouse");
       EP_RETURN_IF_ERROR(s.ExpectMap());
-      EP_RETURN_IF_ERROR(s.CheckKeys({"type", "path", "url", "schema", "staging"}));
+      EP_RETURN_IF_ERROR(s.CheckKeys({"type", "path", "url", "password_env", "schema", "staging"}));
       EP_RETURN_IF_ERROR(s.String("type", cfg.warehouse.type));
       if (cfg.warehouse.type != "sqlite" && cfg.warehouse.type != "postgres" && cfg.warehouse.type != "redshift")
         return s.Error(s.Node("type"), "'warehouse.type': '" + cfg.warehouse.type +
@@ -1116,6 +1143,7 @@ Result<PipelineConfig> ParseConfig(const std::string& text, const fs::path& path
       if (cfg.warehouse.type == "sqlite") {
         EP_RETURN_IF_ERROR(s.Forbid("url", "applies to postgres and redshift warehouses only (this one is sqlite)"));
         EP_RETURN_IF_ERROR(s.Forbid("schema", "applies to postgres and redshift warehouses only (this one is sqlite)"));
+        EP_RETURN_IF_ERROR(s.Forbid("password_env", "applies to postgres and redshift warehouses only (this one is sqlite)"));
         EP_RETURN_IF_ERROR(s.PathString("path", wh_path));
       } else {
         EP_RETURN_IF_ERROR(s.Forbid("path", "applies to the sqlite warehouse only; " + cfg.warehouse.type +
@@ -1127,6 +1155,7 @@ Result<PipelineConfig> ParseConfig(const std::string& text, const fs::path& path
             url.find('=') == std::string::npos)
           return s.Error(s.Node("url"), "'warehouse.url' must be a postgresql:// URL or a key=value connection "
                                         "string (leave it out to use the PG* environment variables)");
+        EP_RETURN_IF_ERROR(ParsePasswordEnv(s, url, cfg.warehouse.password_env));
         EP_RETURN_IF_ERROR(s.String("schema", cfg.warehouse.schema));
         const std::string& schema = cfg.warehouse.schema;
         bool identifier = !schema.empty() && schema.size() <= 63 && !std::isdigit(static_cast<unsigned char>(schema[0]));
@@ -1228,16 +1257,18 @@ state:
   # PostgreSQL; each claims work under a lease it renews while working:
   # type: postgres
   # url: postgresql://ecompipe@db.example/ecompipe   # or PG* variables and ~/.pgpass
+  # password_env: ECOMPIPE_PG_PASSWORD               # the password, from this variable
   # lease_seconds: 30
 
 # The star schema: dim_products, dim_customers, fact_transactions, rejects, load_ledger.
 warehouse:
   type: sqlite
   path: warehouse.db
-  # PostgreSQL or Redshift instead (docs/warehouse.md); the password can come from PGPASSWORD
-  # or ~/.pgpass, and is never printed:
+  # PostgreSQL or Redshift instead (docs/warehouse.md); the password can come from a variable
+  # named by password_env, PGPASSWORD or ~/.pgpass, and is never printed:
   # type: postgres
   # url: postgresql://loader@db.example:5432/dw?sslmode=require
+  # password_env: DW_PASSWORD
   # schema: shop
   # Redshift (type: redshift) stages loads of 100000+ facts to S3 and COPYs them from there:
   # staging: {bucket: my-staging, region: eu-west-1, iam_role: "arn:aws:iam::123456789012:role/copy"}

@@ -58,12 +58,13 @@ struct StateConfig {
   std::string type = "sqlite";     // "sqlite" (one process) | "postgres" (several workers)
   std::filesystem::path path;      // sqlite: event log, catalog, runs, notifications, claims
   std::string url;                 // postgres: libpq URL; "postgresql://" takes PG* and ~/.pgpass
+  std::string password_env;        // postgres: the variable holding the password; "" = none
   int64_t lease_ms = 30'000;       // how long a worker's claims hold without renewal
   std::string worker_id;           // empty: "<host>:<pid>:<random>"
 
   bool shared() const { return type == "postgres"; }
-  // What OpenSqlDb() takes: the SQLite file path or the PostgreSQL URL.
-  std::string Location() const { return shared() ? url : path.string(); }
+  // What OpenSqlDb() takes: the SQLite file path or the PostgreSQL URL (with password_env).
+  std::string Location() const;
 };
 
 // warehouse.staging (redshift only): large loads staged to S3 and loaded with COPY ... FROM
@@ -89,6 +90,10 @@ struct WarehouseConfig {
   std::string url;                 // postgres/redshift: libpq URL or conninfo; "" = PG* env vars
   std::string schema;              // postgres/redshift: schema for the tables; "" = search_path
   RedshiftStagingConfig staging;   // redshift only
+  std::string password_env;        // postgres/redshift: the variable holding the password; "" = none
+
+  // What PostgresDb::Connect() takes: url with password_env (never the password itself).
+  std::string ConnInfo() const;
 };
 
 struct CrawlerConfig {

@@ -147,7 +147,7 @@ std::string Plural(int64_t n, const char* one, const char* many) {
 
 warehouse::PostgresWarehouseOptions PostgresWarehouseOptionsFrom(const WarehouseConfig& c) {
   warehouse::PostgresWarehouseOptions options;
-  options.url = c.url;
+  options.url = c.ConnInfo();
   options.schema = c.schema;
   options.dialect = c.type == "redshift" ? warehouse::SqlDialect::kRedshift : warehouse::SqlDialect::kPostgres;
   if (const RedshiftStagingConfig& st = c.staging; st.enabled()) {

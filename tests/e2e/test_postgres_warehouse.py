@@ -233,5 +233,114 @@ class PostgresOutageTest(PostgresPipelineTest):
         self.assert_no_secret_anywhere()
 
 
+
+class PostgresRestartTest(PostgresPipelineTest):
+    def test_server_restarted_between_loads_costs_no_failed_run(self):
+        server = PrivateServer("/tmp/ep-pg-restart-" + secrets.token_hex(4))
+        self.addCleanup(server.remove)
+        self.use_warehouse(server.url, None)
+        self.land_reference_dims()
+        serve = self.start_serve()
+        self.land(tx_key(25), rows_csv(VALID_ROWS))
+        self.wait_for(lambda: self.pg("SELECT count(*) FROM load_ledger WHERE status='loaded'") == [("1",)],
+                      timeout=60, what="the first load")
+        # The serving process keeps its warehouse connection open; the server restarts under it.
+        server.stop()
+        server.start()
+        self.land(tx_key(26), rows_csv([row.replace("TXN0000000", "TXN0000010") for row in VALID_ROWS]))
+        self.wait_for(lambda: self.pg("SELECT count(*) FROM load_ledger WHERE status='loaded'") == [("2",)],
+                      timeout=60, what="the load after the restart")
+        self.assertEqual(self.stop(serve), 0)
+        self.assertEqual(self.scalar("SELECT count(*) FROM fact_transactions"), "8")
+        self.assertEqual([r[0] for r in self.state("SELECT state FROM runs ORDER BY started_at")],
+                         ["SUCCEEDED", "SUCCEEDED"])
+        self.assertEqual([n["event"]["detail"]["state"] for n in self.notifications()
+                          if n["event"]["detail"]["state"] == "FAILED"], [])
+        with open(os.path.join(self.dir, "serve-0.log")) as f:
+            log = f.read()
+        self.assertIn(f"Reconnected to PostgreSQL. server=\"host=127.0.0.1 port={server.port}", log)
+
+
+class PostgresPasswordEnvTest(PostgresPipelineTest):
+    """password_env: the password of a role the server really asks one of (scram-sha-256)."""
+
+    ROLE = "ep_loader"
+    VAR = "EP_E2E_PG_PASSWORD"
+
+    def setUp(self):
+        super().setUp()
+        self.server = PrivateServer("/tmp/ep-pg-password-" + secrets.token_hex(4))
+        self.addCleanup(self.server.remove)
+        self.password = "pw-" + secrets.token_hex(8)
+        psql(self.server.url, f"CREATE ROLE {self.ROLE} LOGIN PASSWORD '{self.password}'; "
+                              f"CREATE SCHEMA shop AUTHORIZATION {self.ROLE}; "
+                              f"GRANT CREATE ON DATABASE postgres TO {self.ROLE}; "
+                              f"GRANT CREATE ON SCHEMA public TO {self.ROLE}")
+        # The test server trusts loopback; this role alone must give its password.
+        hba = os.path.join(self.server.dir, "data", "pg_hba.conf")
+        with open(hba) as f:
+            rules = f.read()
+        with open(hba, "w") as f:
+            f.write(f"host all {self.ROLE} 127.0.0.1/32 scram-sha-256\n" + rules)
+        psql(self.server.url, "SELECT pg_reload_conf()")
+        url = f"postgresql://{self.ROLE}@127.0.0.1:{self.server.port}/postgres"
+        r = subprocess.run(["psql", "-X", "-w", "-d", url, "-c", "SELECT 1"], capture_output=True, text=True,
+                           env={k: v for k, v in os.environ.items() if k != "PGPASSWORD"}, timeout=60)
+        self.assertNotEqual(r.returncode, 0, "the role must need a password")
+        self.use_warehouse(self.server.url, "shop")
+        with open(os.path.join(self.dir, "ecompipe.yaml")) as f:
+            text = f.read()
+        text = text.replace(f"  url: {with_password(self.server.url, SECRET)}\n",
+                            f"  url: {url}\n  password_env: {self.VAR}\n")
+        old_state = "state:\n  type: sqlite\n  path: .ecompipe/state.db\n"
+        self.assertIn(old_state, text)
+        text = text.replace(old_state, f"state:\n  type: postgres\n  url: {url}\n  password_env: {self.VAR}\n")
+        with open(os.path.join(self.dir, "ecompipe.yaml"), "w") as f:
+            f.write(text)
+        self.saved = os.environ.pop(self.VAR, None)
+        self.addCleanup(self.restore_env)
+
+    def restore_env(self):
+        os.environ.pop(self.VAR, None)
+        if self.saved is not None:
+            os.environ[self.VAR] = self.saved
+
+    def test_password_comes_from_the_variable_is_used_and_never_shown(self):
+        # Unset: a clear error naming the variable.
+        r = self.run_cli("process")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn(f"the PostgreSQL password comes from the environment variable {self.VAR}, which is not set",
+                      r.stderr)
+        # Wrong: the server refuses it (so the password is really what authenticates).
+        os.environ[self.VAR] = "wrong-" + self.password
+        r = self.run_cli("process")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn(f'password authentication failed for user "{self.ROLE}"', r.stderr)
+        self.assertNotIn(self.password, r.stdout + r.stderr)
+        # Right: dimensions, a load, the CLI; the state store on the same server with it.
+        os.environ[self.VAR] = self.password
+        self.land_reference_dims()
+        self.land(tx_key(25), rows_csv(VALID_ROWS))
+        p = self.process(expect_rc=0)
+        self.assertEqual(self.scalar("SELECT count(*) FROM fact_transactions"), "4")
+        self.assertEqual(psql(self.server.url, "SELECT count(*) FROM public.runs WHERE state = 'SUCCEEDED'"),
+                         [("1",)])
+        self.assertEqual(psql(self.server.url, "SELECT schemaname, tableowner FROM pg_tables "
+                                               "WHERE tablename IN ('fact_transactions', 'runs') ORDER BY 1"),
+                         [("public", self.ROLE), ("shop", self.ROLE)])
+        status = self.run_cli("status", check=True)
+        self.assertIn(f"postgres postgresql://{self.ROLE}@127.0.0.1:{self.server.port}/postgres?password_env={self.VAR}",
+                      status.stdout)
+        q = self.run_cli("query", "SELECT count(*) AS n FROM fact_transactions", "--format", "csv", check=True)
+        self.assertEqual(q.stdout.strip().splitlines()[-1], "4")
+        outputs = [p.stdout + p.stderr, status.stdout + status.stderr, q.stdout + q.stderr]
+        for text in outputs:
+            self.assertNotIn(self.password, text)
+        for path in glob.glob(os.path.join(self.dir, "**", "*"), recursive=True):
+            if os.path.isfile(path):
+                with open(path, "rb") as f:
+                    self.assertNotIn(self.password.encode(), f.read(), path)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -631,9 +631,8 @@ Status PostgresWarehouse::ApplySession() {
 }
 
 Status PostgresWarehouse::Connected() {
-  if (db_->Healthy()) return Status::Ok();
-  EP_RETURN_IF_ERROR(db_->Reset());
-  return ApplySession();
+  EP_ASSIGN_OR_RETURN(bool reconnected, db_->ReconnectIfLost());
+  return reconnected ? ApplySession() : Status::Ok();
 }
 
 Status PostgresWarehouse::EnsureSchema() {

@@ -25,7 +25,8 @@
 // use MERGE.
 //
 // Failures: a dropped connection or an unreachable server is kUnavailable (the pipeline retries
-// with backoff); the next call reconnects. Messages name host, port, database and user, never
+// with backoff); the next call reconnects. A server restarted while the connection sat idle is
+// noticed before the next call, which reconnects first and does not fail. Messages name host, port, database and user, never
 // the password.
 //
 // Ownership: a LoadTransaction borrows the warehouse's connection; one load at a time.
@@ -94,7 +95,8 @@ class PostgresWarehouse final : public Warehouse {
   PostgresWarehouse(PostgresWarehouseOptions options, std::unique_ptr<PostgresDb> db)
       : options_(std::move(options)), sql_(options_.dialect), db_(std::move(db)),
         copy_runner_(options_.copy_runner) {}
-  // Reconnects when the connection dropped and re-applies the session settings.
+  // Reconnects when the connection dropped or the server went away while it was idle (a
+  // restart between loads costs nothing), and re-applies the session settings.
   Status Connected();
   Status ApplySession();
   template <typename Row, typename Format>

@@ -200,6 +200,91 @@ TEST(PostgresDbTest, ATerminatedSessionIsUnavailableAndResetReconnects) {
   EXPECT_TRUE(db->Exec("SELECT 1").ok());
 }
 
+TEST(PostgresDbTest, AServerGoneWhileIdleIsNoticedAndReconnectedBeforeTheNextStatement) {
+  EP_REQUIRE_TEST_PG();
+  auto db = ConnectOrDie(PgTestUrl());
+  auto other = ConnectOrDie(PgTestUrl());
+  ASSERT_TRUE(db && other);
+  auto live = db->ReconnectIfLost();
+  ASSERT_TRUE(live.ok());
+  EXPECT_FALSE(*live);  // a live idle connection is left as it is
+  const std::string pid(db->Query("SELECT pg_backend_pid()")->Text(0, 0));
+  testing_util::TerminateBackend(*other, pid);
+  EXPECT_TRUE(db->Healthy());  // libpq cannot know yet
+  auto reconnected = db->ReconnectIfLost();
+  ASSERT_TRUE(reconnected.ok()) << reconnected.status().ToString();
+  EXPECT_TRUE(*reconnected);
+  auto now = db->Query("SELECT pg_backend_pid()");
+  ASSERT_TRUE(now.ok()) << now.status().ToString();
+  EXPECT_NE(std::string(now->Text(0, 0)), pid);
+}
+
+TEST(PostgresDbTest, InsideATransactionALostServerIsLeftToTheTransactionsStatements) {
+  EP_REQUIRE_TEST_PG();
+  auto db = ConnectOrDie(PgTestUrl());
+  auto other = ConnectOrDie(PgTestUrl());
+  ASSERT_TRUE(db && other);
+  ASSERT_TRUE(db->Exec("BEGIN").ok());
+  const std::string pid(db->Query("SELECT pg_backend_pid()")->Text(0, 0));
+  testing_util::TerminateBackend(*other, pid);
+  auto r = db->ReconnectIfLost();
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(*r);  // a new connection would silently lose the transaction's work
+  Status s = db->Exec("SELECT 1");
+  EXPECT_EQ(s.code(), StatusCode::kUnavailable) << s.ToString();
+}
+
+TEST(PostgresDbTest, PasswordEnvIsTakenOutOfTheConnInfo) {
+  auto take = [](std::string conninfo) {
+    std::string name = TakePasswordEnv(conninfo);
+    return name + " | " + conninfo;
+  };
+  EXPECT_EQ(take("postgresql://u@h/db?password_env=PW"), "PW | postgresql://u@h/db");
+  EXPECT_EQ(take("postgresql://u@h/db?password_env=PW&sslmode=require"), "PW | postgresql://u@h/db?sslmode=require");
+  EXPECT_EQ(take("postgresql://u@h/db?sslmode=require&password_env=PW"), "PW | postgresql://u@h/db?sslmode=require");
+  EXPECT_EQ(take("postgresql://u@h/db?a=1&password_env=PW&b=2"), "PW | postgresql://u@h/db?a=1&b=2");
+  EXPECT_EQ(take("postgresql://u@h/db?sslmode=require"), " | postgresql://u@h/db?sslmode=require");
+  EXPECT_EQ(take("host=h password_env=PW user=u"), "PW | host=h  user=u");
+  EXPECT_EQ(take("password_env=PW"), "PW | ");
+  EXPECT_EQ(take("host=h"), " | host=h");
+  EXPECT_EQ(WithPasswordEnv("postgresql://u@h/db", "PW"), "postgresql://u@h/db?password_env=PW");
+  EXPECT_EQ(WithPasswordEnv("postgresql://u@h/db?sslmode=require", "PW"),
+            "postgresql://u@h/db?sslmode=require&password_env=PW");
+  EXPECT_EQ(WithPasswordEnv("host=h", "PW"), "host=h password_env=PW");
+  EXPECT_EQ(WithPasswordEnv("", "PW"), "password_env=PW");
+  EXPECT_EQ(WithPasswordEnv("host=h", ""), "host=h");
+}
+
+TEST(PostgresDbTest, PasswordEnvUnsetOrMalformedIsAConfigurationError) {
+  unsetenv("EP_TEST_UNSET_PASSWORD");
+  auto db = PostgresDb::Connect("postgresql://u@127.0.0.1:1/db?password_env=EP_TEST_UNSET_PASSWORD", 2);
+  ASSERT_FALSE(db.ok());
+  EXPECT_EQ(db.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(db.status().message(), HasSubstr("environment variable EP_TEST_UNSET_PASSWORD, which is not set"));
+  auto bad = PostgresDb::Connect("host=127.0.0.1 password_env=1-x", 2);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(bad.status().message(), HasSubstr("password_env must name an environment variable"));
+}
+
+TEST(PostgresDbTest, PasswordFromTheEnvironmentIsSentAndNeverInMessages) {
+  EP_REQUIRE_TEST_PG();
+  setenv("EP_TEST_PG_PASSWORD", "env-s3cret-pw", 1);
+  // The connection holds the password from the variable (libpq sends it when the server asks).
+  auto db = PostgresDb::Connect(WithPasswordEnv(PgTestUrl(), "EP_TEST_PG_PASSWORD"));
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  const char* held = PQpass((*db)->raw());
+  EXPECT_EQ(std::string(held ? held : ""), "env-s3cret-pw");
+  EXPECT_THAT((*db)->Describe(), Not(HasSubstr("env-s3cret-pw")));
+  Status s = (*db)->Exec("SELECT 'env-s3cret-pw' + 1");  // an error quoting it
+  EXPECT_FALSE(s.ok());
+  EXPECT_THAT(s.message(), Not(HasSubstr("env-s3cret-pw")));
+  auto down = PostgresDb::Connect("postgresql://u@127.0.0.1:1/db?password_env=EP_TEST_PG_PASSWORD", 2);
+  unsetenv("EP_TEST_PG_PASSWORD");
+  ASSERT_FALSE(down.ok());
+  EXPECT_THAT(down.status().message(), Not(HasSubstr("env-s3cret-pw")));
+}
+
 TEST(PostgresDbTest, UnreachableServerIsUnavailableAndNamesTheServerNotThePassword) {
   auto db = PostgresDb::Connect("postgresql://loader:s3cretpw@127.0.0.1:1/warehouse_db", 3);
   ASSERT_FALSE(db.ok());

@@ -448,6 +448,46 @@ TEST(ConfigTest, RedshiftStagingSettingsAreCheckedWithTheirLine) {
             "ecompipe.yaml:5: unknown key 'warehouse.staging.min_row' (did you mean 'min_rows'?)");
 }
 
+TEST(ConfigTest, PasswordEnvNamesTheVariableAndNeverHoldsThePassword) {
+  PipelineConfig cfg = ParseOrDie(
+      "warehouse:\n  type: postgres\n  url: postgresql://loader@db/dw?sslmode=require\n  password_env: EP_WH_PASSWORD\n"
+      "state:\n  type: postgres\n  url: postgresql://ep@db/ep\n  password_env: EP_STATE_PASSWORD\n");
+  EXPECT_EQ(cfg.warehouse.password_env, "EP_WH_PASSWORD");
+  EXPECT_EQ(cfg.warehouse.url, "postgresql://loader@db/dw?sslmode=require");
+  EXPECT_EQ(cfg.warehouse.ConnInfo(), "postgresql://loader@db/dw?sslmode=require&password_env=EP_WH_PASSWORD");
+  EXPECT_EQ(cfg.state.Location(), "postgresql://ep@db/ep?password_env=EP_STATE_PASSWORD");
+  PipelineConfig kv = ParseOrDie("warehouse: {type: redshift, url: \"host=db dbname=dw\", password_env: PW}\n");
+  EXPECT_EQ(kv.warehouse.ConnInfo(), "host=db dbname=dw password_env=PW");
+  PipelineConfig env = ParseOrDie("warehouse: {type: postgres, password_env: PW}\nstate: {type: postgres, password_env: PW}\n");
+  EXPECT_EQ(env.warehouse.ConnInfo(), "password_env=PW");
+  EXPECT_EQ(env.state.Location(), "postgresql://?password_env=PW");
+}
+
+TEST(ConfigTest, PasswordEnvIsCheckedWithItsLine) {
+  EXPECT_EQ(ErrorOf("warehouse:\n  type: postgres\n  password_env: \"1PW\"\n"),
+            "ecompipe.yaml:3: 'warehouse.password_env' must name an environment variable (letters, digits and _, "
+            "not starting with a digit), not '1PW'");
+  EXPECT_EQ(ErrorOf("warehouse:\n  type: postgres\n  url: postgresql://u:pw@h/db\n  password_env: PW\n"),
+            "ecompipe.yaml:4: 'warehouse.password_env': the URL already gives a password; give it in one place "
+            "(password_env, and none in 'url')");
+  EXPECT_EQ(ErrorOf("warehouse:\n  type: postgres\n  url: \"host=h password=pw\"\n  password_env: PW\n"),
+            "ecompipe.yaml:4: 'warehouse.password_env': the URL already gives a password; give it in one place "
+            "(password_env, and none in 'url')");
+  EXPECT_EQ(ErrorOf("warehouse:\n  type: sqlite\n  password_env: PW\n"),
+            "ecompipe.yaml:3: 'warehouse.password_env' applies to postgres and redshift warehouses only (this one is "
+            "sqlite)");
+  EXPECT_EQ(ErrorOf("state:\n  type: sqlite\n  password_env: PW\n"),
+            "ecompipe.yaml:3: 'state.password_env' is for type postgres; an sqlite state store has no password");
+  EXPECT_EQ(ErrorOf("state:\n  type: postgres\n  password_env: \"A-B\"\n"),
+            "ecompipe.yaml:3: 'state.password_env' must name an environment variable (letters, digits and _, "
+            "not starting with a digit), not 'A-B'");
+  EXPECT_EQ(ErrorOf("state:\n  type: postgres\n  url: postgresql://u:pw@h/db\n  password_env: PW\n"),
+            "ecompipe.yaml:4: 'state.password_env': the URL already gives a password; give it in one place "
+            "(password_env, and none in 'url')");
+  EXPECT_EQ(ErrorOf("warehouse:\n  type: postgres\n  password: x\n"),
+            "ecompipe.yaml:3: unknown key 'warehouse.password' (allowed: type, path, url, password_env, schema, staging)");
+}
+
 TEST(ConfigTest, SectionsLeftOutTakeTheirDefaults) {
   PipelineConfig cfg = ParseOrDie("crawlers: [{name: c}]\n");
   EXPECT_EQ(cfg.storage.path, fs::path("/srv/shop/bucket"));

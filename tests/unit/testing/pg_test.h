@@ -5,9 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "common/ids.h"
 #include "common/postgres_db.h"
@@ -61,5 +64,20 @@ class PgTestSchema {
   std::string name_;
   std::unique_ptr<PostgresDb> admin_;
 };
+
+// Ends the server process of the session `pid` (pg_terminate_backend, as a restart does to every
+// session) and waits until it has exited, so that its socket is closed: the test server runs on
+// this machine, so /proc shows the process until then.
+inline void TerminateBackend(PostgresDb& admin, const std::string& pid) {
+  auto r = admin.Query("SELECT pg_terminate_backend($1)", {pid});
+  if (!r.ok()) {
+    ADD_FAILURE() << r.status().ToString();
+    return;
+  }
+  for (int i = 0; i < 1000 && std::filesystem::exists("/proc/" + pid); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  if (std::filesystem::exists("/proc/" + pid)) ADD_FAILURE() << "backend " << pid << " did not exit";
+}
 
 }  // namespace ecompipe::testing_util

@@ -367,6 +367,23 @@ TEST_P(PostgresWarehouseTest, ConnectionKilledMidLoadIsUnavailableRollsBackAndRe
   EXPECT_EQ(again.rows_loaded, 2);
 }
 
+TEST_P(PostgresWarehouseTest, ServerGoneWhileIdleCostsTheNextCallNothing) {
+  Load(Object("t/a.csv", "e1"), {Fact("TXN00000001")});
+  // As a server restart between two loads does to the warehouse's idle connection.
+  auto terminate = [&] { testing_util::TerminateBackend(schema_->admin(), Scalar("SELECT pg_backend_pid()")); };
+  terminate();
+  auto entry = warehouse_->FindLoad(Object("t/a.csv", "e1"));  // reconnects first, in the schema
+  ASSERT_TRUE(entry.ok()) << entry.status().ToString();
+  EXPECT_TRUE(entry->has_value());
+  terminate();
+  LoadCounts c = Load(Object("t/b.csv", "e2"), {Fact("TXN00000002")});
+  EXPECT_EQ(c.rows_loaded, 1);
+  terminate();
+  transform::Product p{.product_id = "P1", .product_name = "Lamp", .category = "Home", .price = Money{999}, .supplier_id = "S1"};
+  EXPECT_TRUE(warehouse_->UpsertProducts(std::span<const transform::Product>(&p, 1)).ok());
+  EXPECT_EQ(Scalar("SELECT count(*) FROM fact_transactions"), "2");
+}
+
 TEST_P(PostgresWarehouseTest, TwoConnectionsLoadingTheSameObjectLoadItOnce) {
   auto other = OpenOrDie();
   ASSERT_TRUE(other);
