@@ -2,7 +2,8 @@
 """Summarises bench/run.sh's runs: OUT/<cmd>/time_<i>.txt (/usr/bin/time -v) and run_<i>.json.
 
 Prints a markdown table (wall = median of the runs, rows/s, peak RSS MiB = max over runs,
-speed = duckdb_fast's wall / wall) and exits non-zero when a command's counts or exact sum
+speed = duckdb_fast's wall / wall, CPU s = median user+sys, which other work on a shared
+machine inflates less than wall) and exits non-zero when a command's counts or exact sum
 differ from ecompipe_csv's (which check.py has verified against the reference).
 usage: summarize.py OUT N "cmd1 cmd2 ..."
 """
@@ -26,6 +27,11 @@ def rss_mib(text):
     return int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", text).group(1)) / 1024
 
 
+def cpu_s(text):
+    user = float(re.search(r"User time \(seconds\): ([\d.]+)", text).group(1))
+    return user + float(re.search(r"System time \(seconds\): ([\d.]+)", text).group(1))
+
+
 def last_json(path):
     try:
         with open(path) as f:
@@ -37,7 +43,7 @@ def last_json(path):
 
 rows, bad = {}, []
 for c in cmds:
-    walls, rss, runs = [], [], []
+    walls, rss, runs, cpus = [], [], [], []
     i = 1
     while os.path.exists(os.path.join(out, c, f"time_{i}.txt")):
         with open(os.path.join(out, c, f"time_{i}.txt")) as f:
@@ -46,13 +52,14 @@ for c in cmds:
         # ecompipe_sqlite's own figure excludes its untimed set-up (init, load-dims).
         walls.append(float(j["seconds"]) if c == "ecompipe_sqlite" else wall(t))
         rss.append(rss_mib(t))
+        cpus.append(cpu_s(t))
         runs.append(j)
         i += 1
     if walls:
-        rows[c] = (statistics.median(walls), max(rss), walls, runs[-1])
+        rows[c] = (statistics.median(walls), max(rss), walls, runs[-1], statistics.median(cpus))
 
-ref = rows.get("ecompipe_csv", (0, 0, [], {}))[3]
-for c, (_, _, _, j) in rows.items():
+ref = rows.get("ecompipe_csv", (0, 0, [], {}, 0))[3]
+for c, (_, _, _, j, _) in rows.items():
     for k in KEYS:
         if k in j and k in ref and str(j[k]).rstrip("0").rstrip(".") != str(ref[k]).rstrip("0").rstrip("."):
             bad.append(f"{c}: {k} = {j[k]}, ecompipe_csv has {ref[k]}")
@@ -60,12 +67,12 @@ for c, (_, _, _, j) in rows.items():
 base = rows.get("duckdb_fast", (None,))[0]
 print(f"**N = {n:,}** (wall: median of {len(next(iter(rows.values()))[2]) if rows else 0} runs; "
       "ecompipe_sqlite: landing to commit)\n")
-print("| command | wall s | rows/s | peak RSS MiB | speed vs duckdb_fast | runs s | agrees |")
-print("|---|---:|---:|---:|---:|---|---|")
-for c, (w, r, ws, j) in sorted(rows.items(), key=lambda kv: kv[1][0]):
+print("| command | wall s | rows/s | peak RSS MiB | speed vs duckdb_fast | runs s | CPU s | agrees |")
+print("|---|---:|---:|---:|---:|---|---:|---|")
+for c, (w, r, ws, j, cpu) in sorted(rows.items(), key=lambda kv: kv[1][0]):
     ratio = f"{base / w:.2f}x" if base and w else ""
     agrees = "" if c == "floor" else ("NO" if any(b.startswith(c + ":") for b in bad) else "yes")
-    print(f"| {c} | {w:.2f} | {n / w / 1e3:,.0f}k | {r:,.0f} | {ratio} | {', '.join(f'{x:.2f}' for x in ws)} | {agrees} |")
+    print(f"| {c} | {w:.2f} | {n / w / 1e3:,.0f}k | {r:,.0f} | {ratio} | {', '.join(f'{x:.2f}' for x in ws)} | {cpu:.2f} | {agrees} |")
 if bad:
     print("\nDISAGREEMENTS:\n" + "\n".join("- " + b for b in bad))
     sys.exit(1)
