@@ -49,17 +49,36 @@ bool IsJsonNumber(std::string_view s) {
 
 }  // namespace
 
-struct JsonLinesReader::Parser {
+static_assert(JsonLinesReader::kPadding >= simdjson::SIMDJSON_PADDING);
+
+struct JsonLineParser::Impl {
   simdjson::ondemand::parser parser;
-  std::string padded;  // the line, with SIMDJSON_PADDING bytes of capacity after it
+  std::string padded;  // a copied line, with SIMDJSON_PADDING bytes of capacity after it
 };
+
+JsonLineParser::JsonLineParser() : impl_(std::make_unique<Impl>()) {}
+JsonLineParser::~JsonLineParser() = default;
+JsonLineParser::JsonLineParser(JsonLineParser&&) noexcept = default;
+JsonLineParser& JsonLineParser::operator=(JsonLineParser&&) noexcept = default;
 
 JsonLinesReader::JsonLinesReader(storage::InputStream& in, std::vector<std::string> columns,
                                  const JsonLinesOptions& options)
     : buffer_(in, options.chunk_size),
       columns_(std::move(columns)),
       max_record_bytes_(options.max_record_bytes),
-      parser_(std::make_unique<Parser>()) {}
+      own_parser_(std::make_unique<JsonLineParser>()),
+      parser_(own_parser_.get()),
+      started_(!options.skip_bom) {}
+
+JsonLinesReader::JsonLinesReader(std::string_view text, size_t padding,
+                                 std::vector<std::string> columns,
+                                 const JsonLinesOptions& options, JsonLineParser& parser)
+    : buffer_(text),
+      columns_(std::move(columns)),
+      max_record_bytes_(options.max_record_bytes),
+      readable_end_(padding >= kPadding ? text.data() + text.size() + padding : nullptr),
+      parser_(&parser),
+      started_(!options.skip_bom) {}
 
 JsonLinesReader::~JsonLinesReader() = default;
 
@@ -136,10 +155,18 @@ Result<const Record*> JsonLinesReader::Next() {
 
 void JsonLinesReader::Parse() {
   using simdjson::ondemand::json_type;
-  // simdjson reads up to SIMDJSON_PADDING bytes past the end, so parse a padded copy.
-  std::string& padded = parser_->padded;
-  padded.reserve(record_.raw.size() + simdjson::SIMDJSON_PADDING);
-  padded.assign(record_.raw);
+  // simdjson reads up to SIMDJSON_PADDING bytes past the end: parse in place when they are
+  // allocated (over memory, the rest of the text and its padding), else a padded copy.
+  JsonLineParser::Impl& p = *parser_->impl_;
+  const char* json = record_.raw.data();
+  const size_t length = record_.raw.size();
+  size_t capacity = readable_end_ != nullptr ? static_cast<size_t>(readable_end_ - json) : 0;
+  if (capacity < length + simdjson::SIMDJSON_PADDING) {
+    p.padded.reserve(length + simdjson::SIMDJSON_PADDING);
+    p.padded.assign(record_.raw);
+    json = p.padded.data();
+    capacity = p.padded.capacity();
+  }
   record_.fields.assign(columns_.size(), std::string_view());
 
   auto fail = [this](std::string why) {
@@ -147,7 +174,7 @@ void JsonLinesReader::Parse() {
     record_.malformed = std::move(why);
   };
   simdjson::ondemand::document doc;
-  if (parser_->parser.iterate(padded.data(), padded.size(), padded.capacity()).get(doc)) {
+  if (p.parser.iterate(json, length, capacity).get(doc)) {
     return fail("not valid JSON");
   }
   simdjson::ondemand::object object;

@@ -8,12 +8,17 @@
 // `malformed` set. Blank (whitespace-only) lines are skipped but counted; a trailing CR and
 // a UTF-8 BOM at the start are ignored. Too-long lines are handled as in CsvReader.
 //
-// Thread-safety: none (see RecordReader).
+// Over text in memory (a chunk cut at line feeds by the parallel engine) the reader parses
+// each line in place when the caller vouches for enough allocated bytes after the text
+// (kPadding), and borrows a JsonLineParser so that one parser serves many chunks.
+//
+// Thread-safety: none (see RecordReader); likewise for JsonLineParser.
 #pragma once
 
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "storage/object_store.h"
@@ -25,28 +30,53 @@ namespace ecompipe::transform {
 struct JsonLinesOptions {
   size_t max_record_bytes = 1 << 20;
   size_t chunk_size = 1 << 20;
+  bool skip_bom = true;  // false for text that does not start an object
+};
+
+// simdjson's parser and a scratch buffer, reused from line to line and reader to reader.
+class JsonLineParser {
+ public:
+  JsonLineParser();
+  ~JsonLineParser();
+  JsonLineParser(JsonLineParser&&) noexcept;
+  JsonLineParser& operator=(JsonLineParser&&) noexcept;
+
+ private:
+  friend class JsonLinesReader;
+  struct Impl;  // hides simdjson from includers
+  std::unique_ptr<Impl> impl_;
 };
 
 class JsonLinesReader final : public RecordReader {
  public:
+  // Allocated bytes after a text in memory that let every line be parsed in place
+  // (simdjson's SIMDJSON_PADDING).
+  static constexpr size_t kPadding = 64;
+
   // `in` must outlive the reader.
   JsonLinesReader(storage::InputStream& in, std::vector<std::string> columns,
                   const JsonLinesOptions& options);
+  // Over `text` (not owned); `padding` allocated bytes follow it (any content). `text` and
+  // `parser` must outlive the reader.
+  JsonLinesReader(std::string_view text, size_t padding, std::vector<std::string> columns,
+                  const JsonLinesOptions& options, JsonLineParser& parser);
   ~JsonLinesReader() override;
 
   Result<const Record*> Next() override;
   int64_t line() const override { return line_; }
 
  private:
-  struct Parser;  // hides simdjson from includers
-
   // Fills record_.fields from record_.raw, or sets record_.malformed.
   void Parse();
 
   internal::ChunkBuffer buffer_;
   std::vector<std::string> columns_;
   const size_t max_record_bytes_;
-  std::unique_ptr<Parser> parser_;
+  // Over memory: the end of the bytes that may be read (the text's end plus its padding);
+  // null over a stream, whose lines are parsed from a padded copy.
+  const char* readable_end_ = nullptr;
+  std::unique_ptr<JsonLineParser> own_parser_;  // over a stream
+  JsonLineParser* parser_;
   bool started_ = false;
   int64_t line_ = 1;
   Record record_;

@@ -449,8 +449,7 @@ class GeneralEmitter {
   std::vector<RejectRow> rejects_;
 };
 
-// The general path read record by record on the caller's thread (JSON Lines, and the
-// sequential reference).
+// The general path read record by record on the caller's thread: the sequential reference.
 Result<TransformStats> TransformGeneralSequential(storage::InputStream& decoded,
                                                   const catalog::TableSchema& schema,
                                                   const internal::GeneralJob& job,
@@ -494,6 +493,81 @@ Result<TransformStats> TransformObjectSequential(storage::InputStream& decoded,
 
 namespace {
 
+// How the records of a chunk are read: the object's format and the reader options for it.
+struct ChunkFormat {
+  bool json_lines = false;
+  CsvOptions csv;
+  JsonLinesOptions json;
+  std::vector<std::string> columns;  // JSON Lines: the keys each record yields, in order
+};
+
+ChunkFormat ChunkFormatOf(const catalog::TableSchema& schema, const JobSpec& spec,
+                          const std::vector<std::string>& columns) {
+  // A chunk never starts an object (its BOM was read before), so no BOM is skipped.
+  return ChunkFormat{
+      .json_lines = schema.format == catalog::DataFormat::kJsonLines,
+      .csv = CsvOptions{.delimiter = schema.delimiter,
+                        .quote = schema.quote,
+                        .max_record_bytes = spec.max_record_bytes,
+                        .chunk_size = std::max<size_t>(spec.chunk_bytes, 4096),
+                        .skip_bom = false},
+      .json = JsonLinesOptions{.max_record_bytes = spec.max_record_bytes, .skip_bom = false},
+      .columns = columns};
+}
+
+int WorkerCount(const JobSpec& spec) {
+  if (spec.threads > 0) return spec.threads;
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
+
+internal::ChunkRunnerOptions RunnerOptions(const catalog::TableSchema& schema,
+                                           const JobSpec& spec) {
+  return internal::ChunkRunnerOptions{
+      .threads = WorkerCount(spec),
+      .chunk_bytes = std::max<size_t>(spec.chunk_bytes, 1),
+      .json_lines = schema.format == catalog::DataFormat::kJsonLines,
+      .delimiter = schema.delimiter,
+      .quote = schema.quote,
+      .padding = JsonLinesReader::kPadding};
+}
+
+// Runs `on_record(record, bytes_checked)` on each record of `chunk`, a piece of the object
+// cut at record boundaries and followed by JsonLinesReader::kPadding allocated bytes (as the
+// ChunkRunner leaves it); `bytes_checked` says the whole chunk has no NUL byte and is valid
+// UTF-8. `parser` serves JSON Lines. Returns the number of LFs in the chunk.
+template <typename OnRecord>
+int64_t ForEachChunkRecord(std::string_view chunk, const ChunkFormat& format,
+                           JsonLineParser& parser, OnRecord&& on_record) {
+  const bool clean = internal::CleanBytes(chunk);
+  const auto drain = [&](auto& reader) {
+    while (true) {
+      Result<const Record*> next = reader.Next();
+      if (!next.ok() || *next == nullptr) break;  // memory streams do not fail
+      on_record(**next, clean);
+    }
+    return reader.line() - 1;
+  };
+  if (format.json_lines) {
+    JsonLinesReader reader(chunk, JsonLinesReader::kPadding, format.columns, format.json,
+                           parser);
+    return drain(reader);
+  }
+  CsvReader reader(chunk, format.csv);
+  return drain(reader);
+}
+
+// Runs `runner` over the object after `opened`; a stream error is placed at the object and
+// line, as in the sequential readers; a sink error is returned as the sink made it.
+template <typename Runner>
+Status RunChunks(Runner& runner, storage::InputStream& decoded,
+                 const internal::OpenedCsv& opened, const typename Runner::Work& work,
+                 const typename Runner::Consume& consume, const std::string& object_key) {
+  int64_t error_line = -1;  // set only for a stream error
+  Status status = runner.Run(decoded, opened.rest, opened.first_line, work, consume, &error_line);
+  if (!status.ok() && error_line >= 0) return AtLine(std::move(status), object_key, error_line);
+  return status;
+}
+
 // One chunk's output for a RowSink: rows with lines relative to the chunk (1-based).
 struct SinkChunk {
   std::vector<FactRow> facts;  // the first fact_count are this chunk's; the rest keep capacity
@@ -505,19 +579,15 @@ struct SinkChunk {
 // Checks every record of `chunk` into `out`. Facts whose relative line is in `duplicates`
 // become duplicate_transaction_id rejects (the caller found their ids earlier in the object).
 int64_t TransformChunk(std::string_view chunk, const internal::Layout& layout,
-                       const CsvOptions& csv, const DimensionIndex& index, const JobSpec& spec,
+                       const ChunkFormat& format, JsonLineParser& parser,
+                       const DimensionIndex& index, const JobSpec& spec,
                        const std::unordered_set<int64_t>* duplicates, SinkChunk& out) {
   out.fact_count = 0;
   out.rejects.clear();
   out.rows_read = 0;
-  CsvReader reader(chunk, csv);
-  const bool clean = internal::CleanBytes(chunk);
   internal::CheckedFact fact;
   std::string_view tid;
-  while (true) {
-    Result<const Record*> next = reader.Next();
-    if (!next.ok() || *next == nullptr) break;  // memory streams do not fail
-    const Record& record = **next;
+  return ForEachChunkRecord(chunk, format, parser, [&](const Record& record, bool clean) {
     ++out.rows_read;
     std::optional<internal::Problem> problem =
         internal::CheckTransaction(record, layout, index, spec, fact, &tid, clean);
@@ -532,7 +602,7 @@ int64_t TransformChunk(std::string_view chunk, const internal::Layout& layout,
                                       .detail = std::move(problem->detail),
                                       .raw = std::string(record.raw),
                                       .transaction_id = std::string(tid)});
-      continue;
+      return;
     }
     if (out.fact_count == out.facts.size()) out.facts.emplace_back();
     FactRow& row = out.facts[out.fact_count++];
@@ -550,17 +620,10 @@ int64_t TransformChunk(std::string_view chunk, const internal::Layout& layout,
     row.transaction_type.assign(Classify(spec, fact.total));
     row.payment_type.assign(fact.payment_type);
     row.status.assign(fact.status);
-  }
-  return reader.line() - 1;
+  });
 }
 
-int WorkerCount(const JobSpec& spec) {
-  if (spec.threads > 0) return spec.threads;
-  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-}
-
-
-// The general path on the parallel engine (CSV input).
+// The general path on the parallel engine.
 Result<TransformStats> TransformGeneral(storage::InputStream& decoded,
                                         const catalog::TableSchema& schema, const Dimensions& dims,
                                         const JobSpec& spec, const std::string& object_key,
@@ -571,36 +634,21 @@ Result<TransformStats> TransformGeneral(storage::InputStream& decoded,
                                         object_key));
   TransformStats stats;
   if (opened.empty) return stats;
-  const CsvOptions csv{.delimiter = schema.delimiter,
-                       .quote = schema.quote,
-                       .max_record_bytes = spec.max_record_bytes,
-                       .chunk_size = std::max<size_t>(spec.chunk_bytes, 4096),
-                       .skip_bom = false};
+  const ChunkFormat format = ChunkFormatOf(schema, spec, spec.columns);
   GeneralEmitter emitter(job, sink, stats);
-  const auto work = [&](std::string_view chunk, GeneralChunk& out) -> int64_t {
+  const auto work = [&](std::string_view chunk, GeneralChunk& out,
+                        JsonLineParser& parser) -> int64_t {
     out.Clear();
     if (out.scratch.text.empty()) out.scratch = job.NewScratch();
-    CsvReader reader(chunk, csv);
-    const bool clean = internal::CleanBytes(chunk);
-    while (true) {
-      Result<const Record*> next = reader.Next();
-      if (!next.ok() || *next == nullptr) break;  // memory streams do not fail
-      GeneralRecord(job, **next, opened.layout, clean, out.scratch, out);
-    }
-    return reader.line() - 1;
+    return ForEachChunkRecord(chunk, format, parser, [&](const Record& record, bool clean) {
+      GeneralRecord(job, record, opened.layout, clean, out.scratch, out);
+    });
   };
   const auto consume = [&](std::string_view, GeneralChunk& out, int64_t first_line) {
     return emitter.Emit(out, first_line - 1);
   };
-  internal::ChunkRunner<GeneralChunk> runner(internal::ChunkRunnerOptions{
-      .threads = WorkerCount(spec),
-      .chunk_bytes = std::max<size_t>(spec.chunk_bytes, 1),
-      .delimiter = schema.delimiter,
-      .quote = schema.quote});
-  int64_t error_line = -1;
-  Status status = runner.Run(decoded, opened.rest, opened.first_line, work, consume, &error_line);
-  if (!status.ok() && error_line >= 0) return AtLine(std::move(status), object_key, error_line);
-  if (!status.ok()) return status;
+  internal::ChunkRunner<GeneralChunk, JsonLineParser> runner(RunnerOptions(schema, spec));
+  EP_RETURN_IF_ERROR(RunChunks(runner, decoded, opened, work, consume, object_key));
   return stats;
 }
 
@@ -610,8 +658,6 @@ Result<TransformStats> TransformObject(storage::InputStream& decoded,
                                        const catalog::TableSchema& schema, const Dimensions& dims,
                                        const JobSpec& spec, const std::string& object_key,
                                        RowSink& sink) {
-  if (schema.format == catalog::DataFormat::kJsonLines)
-    return TransformObjectSequential(decoded, schema, dims, spec, object_key, sink);
   if (!spec.IsReference()) return TransformGeneral(decoded, schema, dims, spec, object_key, sink);
   EP_ASSIGN_OR_RETURN(internal::OpenedCsv opened,
                       internal::OpenCsv(decoded, schema, internal::kTransactionColumns,
@@ -621,19 +667,16 @@ Result<TransformStats> TransformObject(storage::InputStream& decoded,
   std::shared_ptr<const DimensionIndex> index = dims.index;
   if (index == nullptr) index = std::make_shared<const DimensionIndex>(DimensionIndex::Build(dims));
 
-  const CsvOptions csv{.delimiter = schema.delimiter,
-                       .quote = schema.quote,
-                       .max_record_bytes = spec.max_record_bytes,
-                       .chunk_size = std::max<size_t>(spec.chunk_bytes, 4096),
-                       .skip_bom = false};
+  const ChunkFormat format = ChunkFormatOf(schema, spec, internal::kTransactionColumns);
   internal::TransactionIdSet seen;
   std::unordered_set<int64_t> duplicates;
   SinkChunk redo;                 // a chunk re-checked with its duplicates known
+  JsonLineParser redo_parser;     // for it, on this thread
   std::vector<FactRow> batch;     // rows handed to the sink, at most kBatchRows at a time
   std::vector<RejectRow> rejects;
 
-  const auto work = [&](std::string_view chunk, SinkChunk& out) {
-    return TransformChunk(chunk, opened.layout, csv, *index, spec, nullptr, out);
+  const auto work = [&](std::string_view chunk, SinkChunk& out, JsonLineParser& parser) {
+    return TransformChunk(chunk, opened.layout, format, parser, *index, spec, nullptr, out);
   };
   const auto consume = [&](std::string_view chunk, SinkChunk& out, int64_t first_line) -> Status {
     SinkChunk* result = &out;
@@ -642,7 +685,7 @@ Result<TransformStats> TransformObject(storage::InputStream& decoded,
       if (!seen.Insert(out.facts[i].transaction_id)) duplicates.insert(out.facts[i].line);
     }
     if (!duplicates.empty()) {
-      TransformChunk(chunk, opened.layout, csv, *index, spec, &duplicates, redo);
+      TransformChunk(chunk, opened.layout, format, redo_parser, *index, spec, &duplicates, redo);
       result = &redo;
     }
     stats.rows_read += result->rows_read;
@@ -670,17 +713,8 @@ Result<TransformStats> TransformObject(storage::InputStream& decoded,
     return Status::Ok();
   };
 
-  internal::ChunkRunner<SinkChunk> runner(internal::ChunkRunnerOptions{
-      .threads = WorkerCount(spec),
-      .chunk_bytes = std::max<size_t>(spec.chunk_bytes, 1),
-      .delimiter = schema.delimiter,
-      .quote = schema.quote});
-  int64_t error_line = -1;  // set only for a stream error
-  Status status = runner.Run(decoded, opened.rest, opened.first_line, work, consume, &error_line);
-  // A stream error is placed at the object and line, as in the sequential reader; a sink
-  // error is returned as the sink made it.
-  if (!status.ok() && error_line >= 0) return AtLine(std::move(status), object_key, error_line);
-  if (!status.ok()) return status;
+  internal::ChunkRunner<SinkChunk, JsonLineParser> runner(RunnerOptions(schema, spec));
+  EP_RETURN_IF_ERROR(RunChunks(runner, decoded, opened, work, consume, object_key));
   return stats;
 }
 

@@ -22,11 +22,11 @@
 // duplicate check's set of accepted transaction ids: 16 to 32 bytes per accepted row.
 // An empty object, or one with only a header, is not an error: 0 rows read.
 //
-// Parallelism: CSV input is cut into chunks of about JobSpec::chunk_bytes at record
-// boundaries and checked on JobSpec::threads workers (internal/chunk_runner.h); the sink is
-// called on the caller's thread only, in input order, so its input is the same whatever the
-// thread count and chunk size. The duplicate check runs in input order on that thread.
-// JSON Lines input is read on the caller's thread.
+// Parallelism: CSV and JSON Lines input is cut into chunks of about JobSpec::chunk_bytes at
+// record boundaries and checked on JobSpec::threads workers (internal/chunk_runner.h); the
+// sink is called on the caller's thread only, in input order, so its input is the same
+// whatever the thread count and chunk size. The duplicate check runs in input order on that
+// thread.
 #pragma once
 
 #include <string>

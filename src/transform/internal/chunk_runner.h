@@ -1,19 +1,23 @@
 // ChunkRunner: the parallel, order-preserving core of the job engine.
 //
 // One reader thread cuts the decoded byte stream into chunks of about `chunk_bytes` at
-// record boundaries (FindRecordEnd: never inside a quoted field nor a UTF-8 character);
-// `threads` workers run `work` on chunks in any order, each into the Output of the chunk's
-// slot; the calling thread runs `consume` on the outputs strictly in input order. The result
-// therefore does not depend on the thread count or on the chunk size.
+// record boundaries (CSV: FindRecordEnd, never inside a quoted field; JSON Lines:
+// FindLineEnd, after any LF; so never inside a UTF-8 character either); `threads` workers
+// run `work` on chunks in any order, each into the Output of the chunk's slot; the calling
+// thread runs `consume` on the outputs strictly in input order. The result therefore does
+// not depend on the thread count or on the chunk size.
 //
 // Memory: 2 * threads + 2 slots, each one chunk (plus the longest record that straddles a
-// cut) and one Output, all reused from chunk to chunk; nothing grows with the input.
+// cut) and one Output, all reused from chunk to chunk, and one Worker per worker thread
+// (e.g. a parser), reused too; nothing grows with the input. Each chunk is followed by
+// `padding` allocated bytes of unspecified content (simdjson reads past a document's end).
 //
 // Contracts: `work` must be thread-safe against itself (it runs on several threads at once,
-// each call with its own Output) and report the number of line feeds in the chunk; it
-// cannot fail (a bad record is data). `consume` runs on the calling thread only; an error
-// from it, or from the stream, stops the run and is returned (a stream error is returned
-// as is, with the line where the unread part starts in `*error_line`).
+// each call with its own Output and, unless Worker is NoWorker, its thread's Worker) and
+// report the number of line feeds in the chunk; it cannot fail (a bad record is data).
+// `consume` runs on the calling thread only; an error from it, or from the stream, stops the
+// run and is returned (a stream error is returned as is, with the line where the unread part
+// starts in `*error_line`).
 #pragma once
 
 #include <condition_variable>
@@ -24,6 +28,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "common/status.h"
@@ -35,15 +40,23 @@ namespace ecompipe::transform::internal {
 struct ChunkRunnerOptions {
   int threads = 1;                // workers, >= 1
   size_t chunk_bytes = 1 << 20;   // target chunk size, >= 1
+  bool json_lines = false;        // records end at every LF; else CSV with these:
   char delimiter = ',';
   char quote = '"';
+  size_t padding = 0;             // allocated bytes after each chunk
 };
 
-template <typename Output>
+// The Worker of a runner whose work needs no per-thread state.
+struct NoWorker {};
+
+template <typename Output, typename Worker = NoWorker>
 class ChunkRunner {
  public:
   // Returns the number of LFs in `chunk` (the physical lines it spans).
-  using Work = std::function<int64_t(std::string_view chunk, Output& out)>;
+  using Work = std::conditional_t<std::is_same_v<Worker, NoWorker>,
+                                  std::function<int64_t(std::string_view chunk, Output& out)>,
+                                  std::function<int64_t(std::string_view chunk, Output& out,
+                                                        Worker& worker)>>;
   // `first_line`: 1-based physical line of the chunk's first byte in the object.
   using Consume = std::function<Status(std::string_view chunk, Output& out, int64_t first_line)>;
 
@@ -101,7 +114,9 @@ class ChunkRunner {
     Output out;
   };
 
-  static void Reserve(Slot& slot, size_t needed) {
+  // Room for `needed` bytes of chunk and the padding after them.
+  void Reserve(Slot& slot, size_t needed) const {
+    needed += options_.padding;
     if (slot.capacity >= needed) return;
     auto bigger = std::make_unique_for_overwrite<char[]>(needed);
     if (slot.size > 0) std::memcpy(bigger.get(), slot.data.get(), slot.size);
@@ -140,8 +155,7 @@ class ChunkRunner {
         if (!status.ok()) {
           // Hand on the complete records read before the error, so that the error's line
           // is where reading stopped, as with a sequential reader.
-          cut = FindRecordEnd(std::string_view(slot.data.get(), slot.size), options_.delimiter,
-                              options_.quote, true);
+          cut = FindEnd(std::string_view(slot.data.get(), slot.size));
           if (cut == kNoBoundary) cut = 0;
           break;
         }
@@ -151,8 +165,7 @@ class ChunkRunner {
         }
         // Quote state is known only at the chunk's start, so a grown chunk is rescanned
         // from there (each growth doubles it: linear in all).
-        const size_t found = FindRecordEnd(std::string_view(slot.data.get(), slot.size),
-                                           options_.delimiter, options_.quote, true);
+        const size_t found = FindEnd(std::string_view(slot.data.get(), slot.size));
         if (found != kNoBoundary) {
           cut = found;
           break;
@@ -181,7 +194,14 @@ class ChunkRunner {
     cv_.notify_all();
   }
 
+  // The end of the last complete record in `text`, or kNoBoundary.
+  size_t FindEnd(std::string_view text) const {
+    if (options_.json_lines) return FindLineEnd(text, true);
+    return FindRecordEnd(text, options_.delimiter, options_.quote, true);
+  }
+
   void WorkLoop(const Work& work) {
+    Worker worker;
     while (true) {
       size_t seq = 0;
       {
@@ -195,7 +215,12 @@ class ChunkRunner {
         queue_.erase(queue_.begin());
       }
       Slot& slot = slots_[seq % slots_.size()];
-      slot.lines = work(std::string_view(slot.data.get(), slot.size), slot.out);
+      const std::string_view chunk(slot.data.get(), slot.size);
+      if constexpr (std::is_same_v<Worker, NoWorker>) {
+        slot.lines = work(chunk, slot.out);
+      } else {
+        slot.lines = work(chunk, slot.out, worker);
+      }
       {
         std::lock_guard lock(mu_);
         slot.state = SlotState::kDone;

@@ -4,15 +4,18 @@
 
 namespace ecompipe::transform::internal {
 
+size_t FindLineEnd(std::string_view text, bool last) {
+  const char* const data = text.data();
+  const void* lf = last ? memrchr(data, '\n', text.size()) : std::memchr(data, '\n', text.size());
+  if (lf == nullptr) return kNoBoundary;
+  return static_cast<size_t>(static_cast<const char*>(lf) - data) + 1;
+}
+
 size_t FindRecordEnd(std::string_view text, char delimiter, char quote, bool last) {
   const char* const data = text.data();
   const size_t n = text.size();
   // Without quote chars every LF ends a record (CsvReader's quote-free fast path agrees).
-  if (std::memchr(data, quote, n) == nullptr) {
-    const void* lf = last ? memrchr(data, '\n', n) : std::memchr(data, '\n', n);
-    if (lf == nullptr) return kNoBoundary;
-    return static_cast<size_t>(static_cast<const char*>(lf) - data) + 1;
-  }
+  if (std::memchr(data, quote, n) == nullptr) return FindLineEnd(text, last);
   // CsvReader's state machine (csv_reader.cc, Scan), reduced to where records end.
   enum class State { kFieldStart, kUnquoted, kQuoted, kQuoteInQuoted, kCrAfterQuote };
   State state = State::kFieldStart;

@@ -166,7 +166,9 @@ Result<OpenedCsv> OpenCsv(storage::InputStream& in, const catalog::TableSchema& 
                        .quote = schema.quote,
                        .max_record_bytes = max_record_bytes,
                        .skip_bom = false};
-  if (Status s = CsvReader::CheckOptions(csv); !s.ok()) return std::move(s).At(object_key);
+  const bool json_lines = schema.format == catalog::DataFormat::kJsonLines;
+  if (Status s = CsvReader::CheckOptions(csv); !json_lines && !s.ok())
+    return std::move(s).At(object_key);
   OpenedCsv opened;
   std::string buf;
   bool eof = false;
@@ -188,10 +190,12 @@ Result<OpenedCsv> OpenCsv(storage::InputStream& in, const catalog::TableSchema& 
   };
   while (buf.size() < 3 && !eof) EP_RETURN_IF_ERROR(read_more());
   size_t pos = (buf.size() >= 3 && std::memcmp(buf.data(), "\xEF\xBB\xBF", 3) == 0) ? 3 : 0;
-  if (!schema.has_header) {
+  if (json_lines || !schema.has_header) {
     for (size_t i = 0; i < columns.size(); ++i) opened.layout.index.push_back(i);
-    opened.layout.expected_fields = columns.size();
-    opened.layout.field_count_basis = "expected " + std::to_string(columns.size());
+    if (!json_lines) {  // a JSON Lines record has as many fields as it has wanted keys
+      opened.layout.expected_fields = columns.size();
+      opened.layout.field_count_basis = "expected " + std::to_string(columns.size());
+    }
     opened.rest = buf.substr(pos);
     return opened;
   }

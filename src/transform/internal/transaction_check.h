@@ -66,8 +66,9 @@ std::optional<Problem> CheckTransaction(const Record& record, const Layout& layo
 // The label index of `total` in spec.bins, or spec.bins.size() when no bin takes it.
 size_t BinOf(const JobSpec& spec, Money total);
 
-// A CSV object positioned after its header: the layout, the bytes already read past the
-// header (starting at a record boundary) and the physical line they start at.
+// An object positioned at its first record (after a UTF-8 BOM and, in CSV with a header,
+// the header): the layout, the bytes already read past that (starting at a record boundary)
+// and the physical line they start at.
 struct OpenedCsv {
   Layout layout;
   std::string rest;
@@ -77,6 +78,8 @@ struct OpenedCsv {
 
 // Reads the (optional BOM and) header of a CSV object from `in`. Errors name the object and
 // line: a header that is too long or malformed, a missing or repeated required column.
+// A JSON Lines object (schema.format) has no header: only its BOM is read, and `columns`
+// are the keys each record yields in that order.
 Result<OpenedCsv> OpenCsv(storage::InputStream& in, const catalog::TableSchema& schema,
                           const std::vector<std::string>& columns, size_t max_record_bytes,
                           const std::string& object_key);

@@ -1,6 +1,7 @@
-// The parallel engine (TransformObject on CSV, RunFileJob) against the sequential reference
-// (TransformObjectSequential): same rows, same order, same lines, whatever the thread count
-// and chunk size, on generated data holding every kind of bad row. Results only, no timings.
+// The parallel engine (TransformObject on CSV and JSON Lines, RunFileJob) against the
+// sequential reference (TransformObjectSequential): same rows, same order, same lines,
+// whatever the thread count and chunk size, on generated data holding every kind of bad
+// row. Results only, no timings.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -548,6 +549,296 @@ INSTANTIATE_TEST_SUITE_P(ThreadsAndChunks, GeneralParallelEqualsSequential,
                                             ::testing::Values(size_t{1}, size_t{97},
                                                               size_t{4096}, size_t{1} << 20),
                                             ::testing::Values(size_t{7}, SIZE_MAX)));
+
+}  // namespace
+}  // namespace ecompipe::transform
+
+// ---- JSON Lines on the parallel engine ----
+
+namespace ecompipe::transform {
+namespace {
+
+constexpr const char* kJsonKey = "transactions/x.jsonl";
+
+catalog::TableSchema JsonLinesSchema() {
+  catalog::TableSchema schema;
+  schema.format = catalog::DataFormat::kJsonLines;
+  return schema;
+}
+
+// A JSON string literal for `text` (quotes and backslashes escaped; other bytes as they are).
+std::string JsonString(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+// Lines of every kind, seeded: valid objects (keys in any order, numbers and strings,
+// escapes, multi-byte characters, unknown and nested keys, repeated keys), each field fault,
+// unknown ids, duplicates, missing keys, null, CRLF, blank and whitespace-only lines,
+// invalid UTF-8, NUL bytes, over-long lines, broken JSON, lines that are not objects, wanted
+// values of the wrong type, text after the object, and a truncated last line without LF.
+std::string MakeJsonTransactions(uint64_t seed, int rows) {
+  std::mt19937_64 rng(seed);
+  const auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<uint64_t>(n)); };
+  std::string text = "\xEF\xBB\xBF";
+  for (int i = 1; i <= rows; ++i) {
+    std::vector<std::pair<std::string, std::string>> kv = {
+        {"transaction_id", JsonString("TXN" + std::to_string(pick(10) == 0 ? i / 2 + 1 : i))},
+        {"customer_id", JsonString("C" + std::to_string(1 + pick(50)))},
+        {"product_id", JsonString("P" + std::to_string(1 + pick(20)))},
+        {"quantity", std::to_string(1 + pick(9))},
+        {"price", std::to_string(pick(900)) + "." + std::to_string(10 + pick(90))},
+        {"transaction_date", JsonString("2024-02-" + std::to_string(10 + pick(19)))},
+        {"payment_type", JsonString("Credit Card")},
+        {"status", JsonString("Completed")}};
+    if (pick(2) == 0) kv[3].second = JsonString(kv[3].second);  // numbers as strings too
+    if (pick(3) == 0) std::shuffle(kv.begin(), kv.end(), rng);
+    const auto set = [&](const std::string& key, std::string value) {
+      for (auto& [k, v] : kv)
+        if (k == key) v = std::move(value);
+    };
+    std::string before = "{";
+    std::string after = "}";
+    std::string end = "\n";
+    std::string whole;  // replaces the line when set
+    switch (pick(34)) {
+      case 0: set("customer_id", JsonString("CUST12")); break;
+      case 1: set("product_id", JsonString("p1")); break;
+      case 2: set("quantity", "0"); break;
+      case 3: set("quantity", "2.5"); break;
+      case 4: set("price", JsonString("$12.00")); break;
+      case 5: set("price", "1.234"); break;
+      case 6: set("transaction_date", JsonString("2023-02-29")); break;
+      case 7: set("customer_id", JsonString("C999")); break;
+      case 8: set("product_id", JsonString("P999")); break;
+      case 9: set("customer_id", JsonString("C007")); break;
+      case 10: set("status", R"("Done, \"really\" \\ \/ \t")"); break;
+      case 11: set("status", R"("\u00e9\u20ac\ud83d\ude00 日本語✓€")"); break;
+      case 12: set("payment_type", R"("Carte bancaire — é\nsur deux lignes")"); break;
+      case 13: end = "\r\n"; break;
+      case 14: end = "\n\n"; break;
+      case 15: end = "\n \t \r\n"; break;  // a whitespace-only line
+      case 16: set("status", "\"bad\xC3(\""); break;
+      case 17: set("status", std::string("\"nul\0x\"", 7)); break;
+      case 18: set("status", JsonString(std::string(300, 'x'))); break;  // over 256 bytes
+      case 19: kv.erase(kv.begin() + 0); break;                           // no transaction_id
+      case 20: set("transaction_id", JsonString("TX1")); break;
+      case 21: after = ""; break;                                         // unclosed object
+      case 22: whole = "[1, 2, \"TXN" + std::to_string(i) + "\"]"; break;
+      case 23: whole = pick(2) ? "42" : "\"just a string\""; break;
+      case 24: set("status", "{\"nested\": true}"); break;
+      case 25: set("quantity", "[3]"); break;
+      case 26: set("payment_type", "null"); break;
+      case 27: after = pick(2) ? "} {}" : "} x"; break;
+      case 28: kv.emplace_back("extra", "{\"a\": [1, {\"b\": \"日本\"}], \"c\": null}"); break;
+      case 29: kv.emplace_back("customer_id", JsonString("C3")); break;  // the last one wins
+      case 30: set("status", "tru"); break;
+      case 31: set("quantity", "007"); break;
+      case 32: before = " \t{"; after = "} "; break;
+      case 33: set("status", R"("unterminated)"); break;
+      default: break;
+    }
+    if (whole.empty()) {
+      whole = before;
+      for (size_t k = 0; k < kv.size(); ++k)
+        whole += (k ? "," : "") + JsonString(kv[k].first) + ":" + kv[k].second;
+      whole += after;
+    }
+    text += whole + end;
+  }
+  text += R"({"transaction_id":"TXN999999","customer_id":"C1","product_id":"P1","quan)";
+  return text;
+}
+
+Reference JsonSequential(uint64_t seed, const JobSpec& spec) {
+  Reference r;
+  StringInputStream in(MakeJsonTransactions(seed, 3000));
+  Result<TransformStats> stats =
+      TransformObjectSequential(in, JsonLinesSchema(), MakeDimensions(), spec, kJsonKey, r.sink);
+  EXPECT_TRUE(stats.ok()) << stats.status().ToString();
+  if (stats.ok()) r.stats = *stats;
+  return r;
+}
+
+const Reference& JsonSequentialReference() {
+  static const Reference* ref = new Reference(JsonSequential(42, Spec(1, 1 << 20)));
+  return *ref;
+}
+
+const Reference& JsonCustomSequentialReference() {
+  static const Reference* ref = new Reference(JsonSequential(7, CustomSpec(1, 1 << 20)));
+  return *ref;
+}
+
+TEST(JsonLinesParallelTest, ReferenceDataHoldsEveryKindOfLine) {
+  const Reference& ref = JsonSequentialReference();
+  std::set<std::string> reasons, malformed;
+  for (const RejectRow& r : ref.sink.rejects) {
+    reasons.insert(r.reason);
+    if (r.reason == std::string(reason::kMalformedRecord)) malformed.insert(r.detail);
+  }
+  for (const char* want :
+       {reason::kMalformedCustomerId, reason::kMalformedProductId, reason::kInvalidQuantity,
+        reason::kInvalidPrice, reason::kInvalidDate, reason::kUnknownCustomerId,
+        reason::kUnknownProductId, reason::kDuplicateTransactionId, reason::kInvalidUtf8,
+        reason::kNulByte, reason::kLineTooLong, reason::kMissingTransactionId,
+        reason::kMalformedTransactionId, reason::kMalformedRecord}) {
+    EXPECT_TRUE(reasons.count(want)) << want;
+  }
+  for (const char* want : {"not valid JSON", "not a JSON object", "text after the JSON object",
+                           "value of 'status' is not a string, number, boolean or null",
+                           "value of 'quantity' is not a string, number, boolean or null"}) {
+    EXPECT_TRUE(malformed.count(want)) << want;
+  }
+  // The truncated last line (no LF) is a malformed record on the last line.
+  ASSERT_FALSE(ref.sink.rejects.empty());
+  EXPECT_EQ(ref.sink.rejects.back().reason, std::string(reason::kMalformedRecord));
+  EXPECT_EQ(ref.sink.rejects.back().raw.substr(0, 30), R"({"transaction_id":"TXN999999",)");
+  EXPECT_GT(ref.stats.facts, 800);
+  EXPECT_EQ(ref.stats.rows_read, ref.stats.facts + ref.stats.rejects);
+}
+
+class JsonLinesParallelEqualsSequential
+    : public ::testing::TestWithParam<std::tuple<int, size_t, size_t>> {};
+
+TEST_P(JsonLinesParallelEqualsSequential, ReferenceJob) {
+  const auto [threads, chunk_bytes, piece] = GetParam();
+  const Reference& ref = JsonSequentialReference();
+  StringInputStream in(MakeJsonTransactions(42, 3000), piece);
+  CollectingSink sink;
+  Result<TransformStats> stats = TransformObject(in, JsonLinesSchema(), MakeDimensions(),
+                                                 Spec(threads, chunk_bytes), kJsonKey, sink);
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(stats->rows_read, ref.stats.rows_read);
+  EXPECT_EQ(stats->facts, ref.stats.facts);
+  EXPECT_EQ(stats->rejects, ref.stats.rejects);
+  ExpectSameFacts(sink.facts, ref.sink.facts);
+  ExpectSameRejects(sink.rejects, ref.sink.rejects);
+}
+
+TEST_P(JsonLinesParallelEqualsSequential, ConfiguredJob) {
+  const auto [threads, chunk_bytes, piece] = GetParam();
+  const Reference& ref = JsonCustomSequentialReference();
+  StringInputStream in(MakeJsonTransactions(7, 3000), piece);
+  CollectingSink sink;
+  Result<TransformStats> stats = TransformObject(in, JsonLinesSchema(), MakeDimensions(),
+                                                 CustomSpec(threads, chunk_bytes), kJsonKey, sink);
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(stats->rows_read, ref.stats.rows_read);
+  EXPECT_EQ(stats->facts, ref.stats.facts);
+  EXPECT_EQ(stats->rejects, ref.stats.rejects);
+  ASSERT_EQ(sink.facts.size(), ref.sink.facts.size());
+  for (size_t i = 0; i < sink.facts.size(); ++i) {
+    EXPECT_EQ(sink.facts[i].values, ref.sink.facts[i].values) << "fact " << i;
+    EXPECT_EQ(sink.facts[i].line, ref.sink.facts[i].line) << "fact " << i;
+  }
+  ExpectSameRejects(sink.rejects, ref.sink.rejects);
+}
+
+// Chunk sizes from 1 byte (every line longer than the chunk) to more than the whole input;
+// chunk sizes of odd lengths and stream pieces of 7 bytes move the reads' ends into strings,
+// escapes and multi-byte characters (cuts themselves fall only after a line feed).
+INSTANTIATE_TEST_SUITE_P(ThreadsAndChunks, JsonLinesParallelEqualsSequential,
+                         ::testing::Combine(::testing::Values(1, 2, 4),
+                                            ::testing::Values(size_t{1}, size_t{64}, size_t{97},
+                                                              size_t{4096}, size_t{1} << 20),
+                                            ::testing::Values(size_t{7}, SIZE_MAX)));
+
+// Runs `text` through both paths with `spec` and expects the same rows; returns the rejects.
+std::vector<RejectRow> JsonBothWays(const std::string& text, const JobSpec& spec) {
+  CollectingSink sequential;
+  StringInputStream in1(text);
+  EXPECT_TRUE(TransformObjectSequential(in1, JsonLinesSchema(), MakeDimensions(), spec, kJsonKey,
+                                        sequential)
+                  .ok());
+  for (int threads : {1, 2}) {
+    for (size_t chunk : {size_t{1}, size_t{5}, size_t{1} << 20}) {
+      JobSpec parallel_spec = spec;
+      parallel_spec.threads = threads;
+      parallel_spec.chunk_bytes = chunk;
+      StringInputStream in2(text, 3);
+      CollectingSink parallel;
+      EXPECT_TRUE(TransformObject(in2, JsonLinesSchema(), MakeDimensions(), parallel_spec,
+                                  kJsonKey, parallel)
+                      .ok());
+      ExpectSameFacts(parallel.facts, sequential.facts);
+      ExpectSameRejects(parallel.rejects, sequential.rejects);
+    }
+  }
+  return sequential.rejects;
+}
+
+TEST(JsonLinesParallelTest, HostileLinesGiveClearRejectsOnBothPaths) {
+  const std::string good =
+      R"({"transaction_id":"TXN1","customer_id":"C1","product_id":"P1","quantity":2,)"
+      R"("price":"3.50","transaction_date":"2024-02-12","payment_type":"Cash","status":"ok"})";
+  const std::string text = "\xEF\xBB\xBF" + good + "\r\n" +
+                           "\xEF\xBB\xBF{}\n" +                         // 2: a BOM mid-object
+                           "{\"transaction_id\":\"TXN2\",\n" +          // 3: broken by its LF
+                           "\"customer_id\":\"C1\"}\n" +                // 4: not an object
+                           "\n   \n" +                                   // 5, 6: blank
+                           "{\"transaction_id\":\"TXN3\",\"quantity\":[[[[[[1]]]]]]}\n" +  // 7
+                           "{\"transaction_id\":\"TXN4\",\"customer_id\":1e999999}\n" +  // 8
+                           "{\"transaction_id\":\"TXN5\",\"status\":\"\\uD800\"}\n" +    // 9
+                           "{\"transaction_id\":\"TXN6\"" + std::string(400, ' ') + "}\n" +  // 10
+                           "{\"transaction_id\":\"TXN7\",\"status\":\"\x01\"}\n" +       // 11
+                           "{\"transaction_id\":\"TXN8\"}{}\n" +                          // 12
+                           "{\"transaction_id\":\"TXN9\",\"status\":fals}";               // 13
+  const std::vector<RejectRow> rejects = JsonBothWays(text, Spec(1, 1 << 20));
+  std::map<int64_t, std::string> why;
+  for (const RejectRow& r : rejects) why[r.line] = r.detail;
+  EXPECT_EQ(why.count(1), 0u);  // the object's BOM and CRLF are not part of the record
+  EXPECT_EQ(why[2], "not a JSON object");
+  EXPECT_EQ(why[3], "not a JSON object");
+  EXPECT_EQ(why[4], "not a JSON object");
+  EXPECT_EQ(why.count(5) + why.count(6), 0u);
+  EXPECT_EQ(why[7], "value of 'quantity' is not a string, number, boolean or null");
+  EXPECT_EQ(why[8], "customer_id '1e999999' does not match C[0-9]+");
+  EXPECT_EQ(why[9], "bad string for key 'status'");
+  EXPECT_EQ(why[10], "record of 425 bytes exceeds the limit of 256 bytes");
+  EXPECT_EQ(why[11], "not valid JSON");
+  EXPECT_EQ(why[12], "text after the JSON object");
+  EXPECT_EQ(why[13], "bad literal for key 'status'");
+  EXPECT_EQ(rejects.size(), 10u);
+}
+
+TEST(JsonLinesParallelTest, StreamErrorNamesObjectAndLineOnBothPaths) {
+  std::string text;
+  for (int i = 1; i <= 50; ++i)
+    text += "{\"transaction_id\":\"TXN" + std::to_string(i) + "\",\"customer_id\":\"C1\"}\n";
+  const size_t fail_after = text.find("TXN31") + 2;  // inside line 31
+  CollectingSink sink;
+  StringInputStream in1(text, 64, fail_after);
+  Result<TransformStats> sequential = TransformObjectSequential(
+      in1, JsonLinesSchema(), MakeDimensions(), Spec(1, 1 << 20), kJsonKey, sink);
+  ASSERT_FALSE(sequential.ok());
+  EXPECT_EQ(sequential.status().place(), std::string(kJsonKey) + " line 31: byte 77");
+  for (size_t chunk : {size_t{1}, size_t{100}, size_t{1} << 20}) {
+    StringInputStream in2(text, 64, fail_after);
+    CollectingSink parallel;
+    Result<TransformStats> stats = TransformObject(in2, JsonLinesSchema(), MakeDimensions(),
+                                                   Spec(2, chunk), kJsonKey, parallel);
+    ASSERT_FALSE(stats.ok());
+    EXPECT_EQ(stats.status().ToString(), sequential.status().ToString()) << chunk;
+  }
+}
+
+TEST(JsonLinesParallelTest, EmptyAndBlankObjectsHaveNoRows) {
+  for (const std::string text : {"", "\xEF\xBB\xBF", "\n\r\n  \n", "\xEF\xBB\xBF\n"}) {
+    EXPECT_TRUE(JsonBothWays(text, Spec(1, 1 << 20)).empty());
+  }
+}
+
+TEST(LineBoundaryTest, EveryLineFeedEndsARecord) {
+  EXPECT_EQ(internal::FindLineEnd("{\"a\":\"x\"}\n{\"b\"", true), 10u);
+  EXPECT_EQ(internal::FindLineEnd("{}\n{}\n{", true), 6u);
+  EXPECT_EQ(internal::FindLineEnd("{}\n{}\n{", false), 3u);
+  EXPECT_EQ(internal::FindLineEnd("{\"a\":\"\\\"\"", true), internal::kNoBoundary);
+}
 
 }  // namespace
 }  // namespace ecompipe::transform
