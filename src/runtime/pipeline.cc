@@ -544,9 +544,9 @@ Result<ObjectResult> Pipeline::LoadObject(const JobConfig& job, const catalog::C
       return r;
     }
   }
-  // transform::TransformObject reads only the index on its reference CSV path; JSON Lines and
-  // configured jobs look whole dimension rows up.
-  const bool need_rows = !job.spec.IsReference() || object.schema.format == catalog::DataFormat::kJsonLines;
+  // transform::TransformObject reads only the index on its reference path (CSV or JSON
+  // Lines); configured jobs look whole dimension rows up.
+  const bool need_rows = !job.spec.IsReference();
   EP_ASSIGN_OR_RETURN(const transform::Dimensions* dims, Dimensions(need_rows));
   Result<std::unique_ptr<storage::InputStream>> raw = store_->Open(ref);
   if (!raw.ok()) {

@@ -77,6 +77,37 @@ class BadFilesTest(PipelineTest):
         self.assertEqual(formats[tx_key(25, "t.jsonl.gz")], ("jsonl", "gzip"))
         self.assertEqual(formats[tx_key(24, "t.csv.gz")], ("csv", "gzip"))
 
+    def test_json_lines_bad_lines_are_rejected_with_their_lines(self):
+        """A gzip'd JSON Lines file with a BOM, CRLF, blank lines, bad lines and a truncated last
+        line: good lines load, each bad one is a reject on its own line, nothing is lost."""
+        self.land_reference_dims()
+        cols = HEADER.split(",")
+        good = [dict(zip(cols, r.split(","))) for r in VALID_ROWS]
+        good[1]["quantity"] = 2  # a JSON number
+        lines = ["\ufeff" + json.dumps(good[0]) + "\r",                   # 1
+                 "",                                                        # 2: blank
+                 json.dumps(good[1]),                                       # 3
+                 "[1, 2, 3]",                                               # 4: not an object
+                 json.dumps({**good[2], "status": {"nested": True}}),       # 5: wrong type
+                 json.dumps({**good[2], "customer_id": "C99999"}),          # 6: unknown id
+                 json.dumps(good[3], ensure_ascii=False).replace("Credit", "Crédit"),  # 7
+                 json.dumps(good[2])[:40]]                                  # 8: truncated, no LF
+        key = tx_key(25, "t.jsonl.gz")
+        self.land(key, gzip.compress("\n".join(lines).encode()))
+        self.process(expect_rc=0)
+        self.assertEqual(self.wh("SELECT transaction_id, payment_type FROM fact_transactions "
+                                 "WHERE source_object=? ORDER BY transaction_id", key),
+                         [("TXN00000001", "Credit Card"), ("TXN00000002", "Debit Card"),
+                          ("TXN00000004", "Crédit Card")])
+        rejects = self.wh("SELECT line, reason, detail FROM rejects WHERE source_object=? ORDER BY line", key)
+        self.assertEqual(rejects, [
+            (4, "malformed_record", "not a JSON object"),
+            (5, "malformed_record", "value of 'status' is not a string, number, boolean or null"),
+            (6, "unknown_customer_id", "customer_id 'C99999' is not in the customers table"),
+            (8, "malformed_record", "not valid JSON")])
+        self.assertEqual(self.wh("SELECT rows_read FROM load_ledger WHERE key=?", key), [(7,)])
+        self.assert_nothing_lost()
+
     def test_missing_required_column_fails_the_run_naming_it(self):
         content = "transaction_id,customer_id,product_id,quantity,transaction_date,payment_type,status\n" \
                   "TXN00000009,C12345,P12345,1,2026-11-26,Credit Card,Completed\n"
