@@ -80,6 +80,10 @@ class S3EndpointBoto3Test(S3EndpointTest):
         copied = s3.copy_object(Bucket=BUCKET, Key="copies/a.txt", CopySource={"Bucket": BUCKET, "Key": "misc/a.txt"})
         self.assertEqual(copied["CopyObjectResult"]["ETag"], r["ETag"])
         self.assertEqual(s3.get_object(Bucket=BUCKET, Key="copies/a.txt")["Body"].read(), body)
+        # A source key with characters the client percent-encodes in x-amz-copy-source.
+        odd = "misc/with space+plus.txt"
+        s3.copy_object(Bucket=BUCKET, Key="copies/year=2024/b c+d%.txt", CopySource={"Bucket": BUCKET, "Key": odd})
+        self.assertEqual(s3.get_object(Bucket=BUCKET, Key="copies/year=2024/b c+d%.txt")["Body"].read(), odd.encode())
 
         s3.delete_object(Bucket=BUCKET, Key="misc/a.txt")
         self.assertFalse(os.path.exists(os.path.join(self.bucket, "misc", "a.txt")))

@@ -90,6 +90,36 @@ std::string CanonicalRequest(const S3Request& request, const std::string& signed
          "\n" + canonical_headers + "\n" + signed_headers + "\n" + payload_hash;
 }
 
+namespace {
+
+// True when `signature` signs `request`. httplib 0.11 (Debian 12) hands over header values
+// percent-decoded, so an x-amz-copy-source a client signed in its URL-encoded wire form (as the
+// S3 API asks) reaches us decoded; its wire form is re-made with S3's URI encoding ('/' kept,
+// as botocore, the AWS CLI and rclone send it) and a signature over either form is accepted.
+bool SignatureMatches(const AuthContext& ctx, const S3Request& request,
+                      const std::string& signed_headers, const std::string& payload_hash,
+                      const std::string& skip_query, const std::string& signature) {
+  const auto matches = [&](const S3Request& r) {
+    const std::string canonical = CanonicalRequest(r, signed_headers, payload_hash, skip_query);
+    return SameSignature(HexEncode(HmacSha256(ctx.signing_key, StringToSign(ctx, canonical))),
+                         AsciiLower(signature));
+  };
+  if (matches(request)) return true;
+  const std::vector<std::string> names = Split(signed_headers, ';');
+  if (std::find(names.begin(), names.end(), "x-amz-copy-source") == names.end()) return false;
+  S3Request encoded = request;
+  bool changed = false;
+  for (auto& [name, value] : encoded.headers) {
+    if (AsciiLower(name) != "x-amz-copy-source") continue;
+    std::string wire = AwsUriEncode(value, true);
+    changed = changed || wire != value;
+    value = std::move(wire);
+  }
+  return changed && matches(encoded);
+}
+
+}  // namespace
+
 std::string ChunkSignature(const AuthContext& ctx, const std::string& previous,
                            const std::string& chunk_sha256_hex) {
   static const std::string kEmptySha = Sha256Hex("");
@@ -203,10 +233,8 @@ S3Result<AuthContext> SigV4Verifier::VerifyHeader(const S3Request& request, int6
                          "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, "
                          "STREAMING-AWS4-HMAC-SHA256-PAYLOAD or a hex SHA-256");
   }
-  const std::string canonical = CanonicalRequest(request, signed_headers, payload, "");
-  const std::string expected = HexEncode(HmacSha256(ctx.signing_key, StringToSign(ctx, canonical)));
-  if (!SameSignature(expected, AsciiLower(signature))) return Mismatch();
-  ctx.seed_signature = expected;
+  if (!SignatureMatches(ctx, request, signed_headers, payload, "", signature)) return Mismatch();
+  ctx.seed_signature = AsciiLower(signature);
   return ctx;
 }
 
@@ -247,10 +275,8 @@ S3Result<AuthContext> SigV4Verifier::VerifyPresigned(const S3Request& request, i
     return S3Error::Make(400, "AuthorizationQueryParametersError", "X-Amz-SignedHeaders must include host");
   // Presigned URLs never sign the body.
   ctx.payload = PayloadMode::kUnsigned;
-  const std::string canonical =
-      CanonicalRequest(request, signed_headers, "UNSIGNED-PAYLOAD", "X-Amz-Signature");
-  const std::string expected = HexEncode(HmacSha256(ctx.signing_key, StringToSign(ctx, canonical)));
-  if (!SameSignature(expected, AsciiLower(signature))) return Mismatch();
+  if (!SignatureMatches(ctx, request, signed_headers, "UNSIGNED-PAYLOAD", "X-Amz-Signature", signature))
+    return Mismatch();
   return ctx;
 }
 
