@@ -12,6 +12,8 @@
 #include <set>
 #include <sstream>
 
+#include "storage/compression.h"
+#include "storage/storage_test_util.h"
 #include "test_streams.h"
 #include "transform/dimension_index.h"
 #include "transform/file_job.h"
@@ -770,6 +772,24 @@ std::vector<RejectRow> JsonBothWays(const std::string& text, const JobSpec& spec
     }
   }
   return sequential.rejects;
+}
+
+TEST(JsonLinesParallelTest, GzipAndZstdObjectsStreamToTheSameRows) {
+  const std::string text = MakeJsonTransactions(42, 3000);
+  const Reference& ref = JsonSequentialReference();
+  for (const std::string& encoded :
+       {text, storage::testing_util::Gzip(text), storage::testing_util::Zstd(text, true)}) {
+    Result<std::unique_ptr<storage::InputStream>> decoded =
+        storage::OpenDecoded(std::make_unique<StringInputStream>(encoded, 1000));
+    ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+    CollectingSink sink;
+    Result<TransformStats> stats = TransformObject(**decoded, JsonLinesSchema(), MakeDimensions(),
+                                                   Spec(2, 4096), kJsonKey, sink);
+    ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+    EXPECT_EQ(stats->rows_read, ref.stats.rows_read);
+    ExpectSameFacts(sink.facts, ref.sink.facts);
+    ExpectSameRejects(sink.rejects, ref.sink.rejects);
+  }
 }
 
 TEST(JsonLinesParallelTest, HostileLinesGiveClearRejectsOnBothPaths) {
