@@ -10,7 +10,7 @@
 // Memory: 2 * threads + 2 slots, each one chunk (plus the longest record that straddles a
 // cut) and one Output, all reused from chunk to chunk, and one Worker per worker thread
 // (e.g. a parser), reused too; nothing grows with the input. Each chunk is followed by
-// `padding` allocated bytes of unspecified content (simdjson reads past a document's end).
+// `padding` zero bytes (simdjson reads past a document's end).
 //
 // Contracts: `work` must be thread-safe against itself (it runs on several threads at once,
 // each call with its own Output and, unless Worker is NoWorker, its thread's Worker) and
@@ -43,7 +43,7 @@ struct ChunkRunnerOptions {
   bool json_lines = false;        // records end at every LF; else CSV with these:
   char delimiter = ',';
   char quote = '"';
-  size_t padding = 0;             // allocated bytes after each chunk
+  size_t padding = 0;             // zero bytes after each chunk
 };
 
 // The Worker of a runner whose work needs no per-thread state.
@@ -176,6 +176,8 @@ class ChunkRunner {
       }
       carry.assign(slot.data.get() + cut, slot.size - cut);
       slot.size = cut;
+      // Defined padding: readers past the chunk's end see zeros, never stale bytes.
+      std::memset(slot.data.get() + slot.size, 0, options_.padding);
       if (slot.size == 0) break;
       {
         std::lock_guard lock(mu_);
