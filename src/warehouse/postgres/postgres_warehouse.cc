@@ -846,6 +846,28 @@ Result<transform::Dimensions> PostgresWarehouse::LoadDimensions() {
   return dims;
 }
 
+Result<std::shared_ptr<const transform::DimensionIndex>> PostgresWarehouse::LoadDimensionIndex() {
+  if (options_.dialect != SqlDialect::kPostgres) return Warehouse::LoadDimensionIndex();
+  EP_RETURN_IF_ERROR(Connected());
+  auto index = std::make_shared<transform::DimensionIndex>();
+  std::vector<std::optional<std::string>> f;
+  const auto read = [&](const char* select, size_t columns, const std::function<void()>& add) -> Status {
+    return db_->CopyOut(std::string("COPY (") + select + ") TO STDOUT", [&](std::string_view line) -> Status {
+      SplitCopyRow(line, f);
+      if (f.size() != columns) return Status::CorruptInput("COPY row with " + std::to_string(f.size()) + " fields");
+      add();
+      return Status::Ok();
+    });
+  };
+  const auto text = [&](size_t i) -> std::string_view { return f[i] ? std::string_view(*f[i]) : std::string_view(); };
+  EP_RETURN_IF_ERROR(read("SELECT customer_id, email FROM dim_customers", 2,
+                          [&] { index->AddCustomer(text(0), text(1)); }));
+  EP_RETURN_IF_ERROR(read("SELECT product_id, product_name, supplier_id FROM dim_products", 3,
+                          [&] { index->AddProduct(text(0), text(1), text(2)); }));
+  if (Status s = index->Seal(); !s.ok()) return std::move(s).At(Describe());
+  return std::shared_ptr<const transform::DimensionIndex>(std::move(index));
+}
+
 Result<QueryResult> PostgresWarehouse::Query(const std::string& sql) {
   if (load_open_) return Status::Internal("Query while a load is open");
   EP_RETURN_IF_ERROR(Connected());

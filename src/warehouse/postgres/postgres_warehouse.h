@@ -82,6 +82,10 @@ class PostgresWarehouse final : public Warehouse {
   Status UpsertProducts(std::span<const transform::Product> rows) override;
   Status UpsertCustomers(std::span<const transform::Customer> rows) override;
   Result<transform::Dimensions> LoadDimensions() override;
+  // PostgreSQL: ids and the attributes the job joins, straight from COPY ... TO STDOUT into the
+  // index (no row maps: for 1M customers several times faster than LoadDimensions()).
+  // Redshift: the default, built from LoadDimensions().
+  Result<std::shared_ptr<const transform::DimensionIndex>> LoadDimensionIndex() override;
   // Runs the statements; the last one's rows come back as PostgreSQL renders them as text.
   // A transaction the SQL leaves open is rolled back.
   Result<QueryResult> Query(const std::string& sql) override;

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "testing/pg_test.h"
+#include "transform/dimension_index.h"
 
 namespace ecompipe::warehouse {
 namespace {
@@ -299,6 +300,29 @@ TEST_P(PostgresWarehouseTest, UpsertsUpdateChangedRowsLastOneWinsAndPricesRoundT
   EXPECT_EQ(dims->customers.at("C1").last_name, "O'Neil");
   EXPECT_EQ(dims->customers.at("C1").membership_level, "Silver");
   EXPECT_TRUE(dims->index);
+}
+
+TEST_P(PostgresWarehouseTest, LoadDimensionIndexHoldsEveryIdAndAttribute) {
+  ASSERT_TRUE(warehouse_->UpsertProducts(std::vector<transform::Product>{
+      {"P1", "Lamp, \"big\"\ttab", "cat", Money{100}, "S1"}, {"P7", "Desk", "cat", Money{5}, ""}})
+                  .ok());
+  ASSERT_TRUE(warehouse_->UpsertCustomers(std::vector<transform::Customer>{
+      {"C2", "Ann", "Lee", "ann@example.com", "Gold"}, {"odd-id", "Bob", "Roe", "b\\x@y", "Basic"}})
+                  .ok());
+  auto index = warehouse_->LoadDimensionIndex();
+  ASSERT_TRUE(index.ok()) << index.status().ToString();
+  const transform::DimensionIndex& ix = **index;
+  EXPECT_EQ(ix.customer_count(), 2u);
+  EXPECT_EQ(ix.product_count(), 2u);
+  ASSERT_TRUE(ix.FindCustomer("C2"));
+  EXPECT_EQ(ix.email(*ix.FindCustomer("C2")), "ann@example.com");
+  ASSERT_TRUE(ix.FindCustomer("odd-id"));
+  EXPECT_EQ(ix.email(*ix.FindCustomer("odd-id")), "b\\x@y");
+  EXPECT_FALSE(ix.FindCustomer("C3"));
+  ASSERT_TRUE(ix.FindProduct("P1"));
+  EXPECT_EQ(ix.product_name(*ix.FindProduct("P1")), "Lamp, \"big\"\ttab");
+  EXPECT_EQ(ix.supplier_id(*ix.FindProduct("P7")), "");
+  EXPECT_FALSE(ix.FindProduct("P2"));
 }
 
 TEST_P(PostgresWarehouseTest, AwkwardTextSurvivesAndUnstorableBytesAreReplaced) {
