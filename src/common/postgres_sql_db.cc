@@ -1,7 +1,10 @@
 // SqlDb over PostgreSQL, through PostgresDb (connection settings, SQLSTATE -> Status codes,
-// passwords scrubbed). The connection is re-established before the next statement when it was
-// lost or its server went away while it sat idle, so a server restart costs the statements in
-// flight only.
+// passwords scrubbed). Outside a transaction, the connection is re-established before the next
+// statement when it was lost or its server went away while it sat idle, so a server restart
+// costs the statements in flight only. Inside a transaction it never is: the rest of the
+// transaction would run on the new connection outside any transaction, committing part of it.
+// There, a lost connection fails each remaining statement and the commit; the transaction ends
+// (nothing of it is committed) and the next statement after it reconnects.
 #include "common/internal/sql_backends.h"
 #include "common/postgres_db.h"
 
@@ -42,19 +45,28 @@ class PostgresSqlDb : public SqlDb {
 
  protected:
   Status Begin(bool exclusive) override {
-    EP_RETURN_IF_ERROR(ExecScript("BEGIN"));
+    EP_RETURN_IF_ERROR(EnsureConnected());
+    EP_RETURN_IF_ERROR(db_->Exec("BEGIN"));
+    in_transaction_ = true;
     if (!exclusive) return Status::Ok();
     Status s = db_->Exec(kWriterLock);
     if (!s.ok()) Rollback();
     return s;
   }
-  Status Commit() override { return db_->Exec("COMMIT"); }
+  Status Commit() override {
+    in_transaction_ = false;
+    return db_->Exec("COMMIT");
+  }
   void Rollback() override {
+    in_transaction_ = false;
     if (db_->Healthy()) (void)db_->Exec("ROLLBACK");
   }
 
  private:
-  Status EnsureConnected() { return db_->ReconnectIfLost().status(); }
+  Status EnsureConnected() {
+    if (in_transaction_) return Status::Ok();
+    return db_->ReconnectIfLost().status();
+  }
 
   Result<PgResult> Run(std::string_view sql, const SqlParams& params) {
     EP_RETURN_IF_ERROR(EnsureConnected());
@@ -71,6 +83,7 @@ class PostgresSqlDb : public SqlDb {
   }
 
   std::unique_ptr<PostgresDb> db_;
+  bool in_transaction_ = false;  // between Begin() and Commit()/Rollback()
 };
 
 }  // namespace

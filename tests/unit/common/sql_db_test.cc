@@ -97,6 +97,33 @@ TEST_P(SqlDbTest, AFailedTransactionLeavesNothing) {
   EXPECT_EQ(db->Query("SELECT count(*) FROM t")->Int(0, 0), 1);
 }
 
+// A connection lost inside a transaction is not replaced mid-way: the rest of the transaction
+// would run outside it and commit part of it. The transaction fails and leaves nothing; the
+// statement after it reconnects.
+TEST(SqlDbPostgresTest, AConnectionLostInsideATransactionFailsItAndCommitsNothing) {
+  StateDb state("postgres");
+  auto db = OpenOrDie(state);
+  ASSERT_NE(db, nullptr);
+  ASSERT_TRUE(MakeTable(*db).ok());
+  auto admin = PostgresDb::Connect(testing_util::PgTestUrl());
+  ASSERT_TRUE(admin.ok()) << admin.status().ToString();
+  Status second = Status::Ok(), third = Status::Ok();
+  Status s = db->Transaction([&]() -> Status {
+    EP_RETURN_IF_ERROR(db->Exec("INSERT INTO t(name) VALUES(?)", {"first"}).status());
+    EP_ASSIGN_OR_RETURN(SqlRows pid, db->Query("SELECT pg_backend_pid()"));
+    testing_util::TerminateBackend(**admin, pid.Text(0, 0));
+    second = db->Exec("INSERT INTO t(name) VALUES(?)", {"second"}).status();  // finds it lost
+    third = db->Exec("INSERT INTO t(name) VALUES(?)", {"third"}).status();
+    return Status::Ok();  // as a body that does not look at every statement's result
+  });
+  EXPECT_FALSE(second.ok());
+  EXPECT_FALSE(third.ok());
+  EXPECT_FALSE(s.ok());
+  Result<SqlRows> rows = db->Query("SELECT count(*) FROM t");
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  EXPECT_EQ(rows->Int(0, 0), 0);
+}
+
 TEST_P(SqlDbTest, HasColumnSeesAddedColumns) {
   StateDb state(GetParam());
   auto db = OpenOrDie(state);
