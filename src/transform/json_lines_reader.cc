@@ -141,12 +141,14 @@ Result<const Record*> JsonLinesReader::Next() {
     }
     const size_t raw_length = record_.bytes;
     const std::string_view raw(base, raw_length);
-    if (TrimJsonSpace(raw).empty()) continue;  // a blank line
+    // Too long before blank: a long blank line is too long however it was read (in one
+    // piece, or skipped as it streamed in).
     if (raw_length > max_record_bytes_) {
       record_.too_long = true;
       record_.raw = TruncateRaw(raw);
       return &record_;
     }
+    if (TrimJsonSpace(raw).empty()) continue;  // a blank line
     record_.raw = raw;
     Parse();
     return &record_;

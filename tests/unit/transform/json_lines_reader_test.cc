@@ -61,6 +61,19 @@ TEST(JsonLinesReaderTest, BlankLinesAreSkippedButCounted) {
   EXPECT_EQ(r[1].fields[0], "y");
 }
 
+TEST(JsonLinesReaderTest, ABlankLineLongerThanTheLimitIsTooLongHoweverItIsRead) {
+  // Read at once, or skipped as it streams in: the same record either way.
+  const std::string text = std::string(300, ' ') + "\r\n{\"id\":\"x\"}\n";
+  for (size_t piece : {size_t{3}, SIZE_MAX}) {
+    auto r = Parse(text, JsonLinesOptions{.max_record_bytes = 256}, piece);
+    ASSERT_EQ(r.size(), 2u) << piece;
+    EXPECT_TRUE(r[0].too_long);
+    EXPECT_EQ(r[0].line, 1);
+    EXPECT_EQ(r[0].bytes, 300u);
+    EXPECT_EQ(r[1].line, 2);
+  }
+}
+
 TEST(JsonLinesReaderTest, ByteOrderMarkIsSkipped) {
   auto r = Parse("\xEF\xBB\xBF{\"id\":\"x\"}\n");
   ASSERT_EQ(r.size(), 1u);
