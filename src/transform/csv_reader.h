@@ -54,6 +54,9 @@ class CsvReader final : public RecordReader {
 
   // The read buffer's current size, for tests of the memory bound.
   size_t buffer_capacity() const { return buffer_.capacity(); }
+  // The bytes read from the stream and not yet part of a yielded record (valid until the
+  // next Next()).
+  std::string_view unread() const { return {buffer_.begin(), buffer_.available()}; }
 
  private:
   enum class State : uint8_t {

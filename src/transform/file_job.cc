@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <unordered_set>
 
@@ -140,7 +141,8 @@ int WorkerCount(const JobSpec& spec) {
 
 internal::ChunkRunnerOptions RunnerOptions(const JobSpec& spec) {
   return internal::ChunkRunnerOptions{.threads = WorkerCount(spec),
-                                      .chunk_bytes = std::max<size_t>(spec.chunk_bytes, 1)};
+                                      .chunk_bytes = std::max<size_t>(spec.chunk_bytes, 1),
+                                      .max_record_bytes = spec.max_record_bytes};
 }
 
 CsvOptions ChunkCsvOptions(const JobSpec& spec) {
@@ -173,11 +175,14 @@ Status LoadDimension(const std::string& path, const std::vector<std::string>& co
   if (opened.empty) return Status::Ok();
   const CsvOptions csv = ChunkCsvOptions(spec);
   const size_t width = columns.size();
-  const auto work = [&](std::string_view chunk, DimChunk& out) -> int64_t {
+  const auto work = [&](const internal::Chunk& chunk, DimChunk& out) -> int64_t {
     out.bytes.clear();
     out.rows.clear();
     out.problem.reset();
-    CsvReader reader(chunk, csv);
+    CsvReader csv_reader(chunk.text, csv);
+    std::optional<internal::LongRecordReader> long_reader;
+    if (chunk.long_record != nullptr) long_reader.emplace(*chunk.long_record);
+    RecordReader& reader = long_reader ? static_cast<RecordReader&>(*long_reader) : csv_reader;
     while (true) {
       Result<const Record*> next = reader.Next();
       if (!next.ok() || *next == nullptr) break;
@@ -200,7 +205,7 @@ Status LoadDimension(const std::string& path, const std::vector<std::string>& co
     }
     return reader.line() - 1;
   };
-  const auto consume = [&](std::string_view, DimChunk& out, int64_t first_line) -> Status {
+  const auto consume = [&](const internal::Chunk&, DimChunk& out, int64_t first_line) -> Status {
     const auto place = [&](int64_t line) {
       return path + " line " + std::to_string(first_line - 1 + line);
     };
@@ -381,7 +386,7 @@ class FactPipeline {
   size_t added_ = 0, resolved_ = 0, written_ = 0;
 };
 
-int64_t FormatChunk(std::string_view chunk, const TxnContext& ctx,
+int64_t FormatChunk(const internal::Chunk& chunk, const TxnContext& ctx,
                     const std::unordered_set<int64_t>* duplicates, CsvChunk& out) {
   out.facts.clear();
   out.rejects.clear();
@@ -391,13 +396,17 @@ int64_t FormatChunk(std::string_view chunk, const TxnContext& ctx,
   out.bins.assign(ctx.spec->bins.size() + 1, 0);
   out.total_cents = 0;
   out.reasons.clear();
-  CsvReader reader(chunk, ctx.csv);
-  const bool clean = internal::CleanBytes(chunk);
+  CsvReader csv_reader(chunk.text, ctx.csv);
+  std::optional<internal::LongRecordReader> long_reader;
+  if (chunk.long_record != nullptr) long_reader.emplace(*chunk.long_record);
+  RecordReader& reader = long_reader ? static_cast<RecordReader&>(*long_reader) : csv_reader;
+  const bool clean = chunk.long_record == nullptr && internal::CleanBytes(chunk.text);
   FactPipeline pipeline(ctx, out);
   // A field's view stays valid while the chunk does, unless the reader unescaped it (it
   // held doubled quotes) into its own buffer, which the next record reuses.
   const auto in_chunk = [&](std::string_view field) {
-    return field.data() >= chunk.data() && field.data() + field.size() <= chunk.data() + chunk.size();
+    return field.data() >= chunk.text.data() &&
+           field.data() + field.size() <= chunk.text.data() + chunk.text.size();
   };
   std::string_view tid;
   while (true) {
@@ -528,10 +537,10 @@ Result<FileJobStats> RunFileJob(const FileJobOptions& options) {
     std::unordered_set<int64_t> duplicates;
     CsvChunk redo;
     std::map<const char*, int64_t> reasons;
-    const auto work = [&](std::string_view chunk, CsvChunk& out) {
+    const auto work = [&](const internal::Chunk& chunk, CsvChunk& out) {
       return FormatChunk(chunk, ctx, nullptr, out);
     };
-    const auto consume = [&](std::string_view chunk, CsvChunk& out, int64_t) -> Status {
+    const auto consume = [&](const internal::Chunk& chunk, CsvChunk& out, int64_t) -> Status {
       CsvChunk* result = &out;
       duplicates.clear();
       for (size_t i = 0; i < out.fact_starts.size(); ++i) {

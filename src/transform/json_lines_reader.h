@@ -65,6 +65,12 @@ class JsonLinesReader final : public RecordReader {
   Result<const Record*> Next() override;
   int64_t line() const override { return line_; }
 
+  // The read buffer's current size, for tests of the memory bound.
+  size_t buffer_capacity() const { return buffer_.capacity(); }
+  // The bytes read from the stream and not yet part of a yielded record (valid until the
+  // next Next()).
+  std::string_view unread() const { return {buffer_.begin(), buffer_.available()}; }
+
  private:
   // Fills record_.fields from record_.raw, or sets record_.malformed.
   void Parse();

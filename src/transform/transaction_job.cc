@@ -528,17 +528,19 @@ internal::ChunkRunnerOptions RunnerOptions(const catalog::TableSchema& schema,
       .json_lines = schema.format == catalog::DataFormat::kJsonLines,
       .delimiter = schema.delimiter,
       .quote = schema.quote,
-      .padding = JsonLinesReader::kPadding};
+      .padding = JsonLinesReader::kPadding,
+      .max_record_bytes = spec.max_record_bytes};
 }
 
-// Runs `on_record(record, bytes_checked)` on each record of `chunk`, a piece of the object
-// cut at record boundaries and followed by JsonLinesReader::kPadding allocated bytes (as the
-// ChunkRunner leaves it); `bytes_checked` says the whole chunk has no NUL byte and is valid
-// UTF-8. `parser` serves JSON Lines. Returns the number of LFs in the chunk.
+// Runs `on_record(record, bytes_checked)` on each record of `chunk`: a piece of the object
+// cut at record boundaries and followed by JsonLinesReader::kPadding allocated bytes, or one
+// over-long record (as the ChunkRunner leaves them); `bytes_checked` says the whole chunk
+// has no NUL byte and is valid UTF-8. `parser` serves JSON Lines. Returns the number of LFs
+// in the chunk.
 template <typename OnRecord>
-int64_t ForEachChunkRecord(std::string_view chunk, const ChunkFormat& format,
+int64_t ForEachChunkRecord(const internal::Chunk& chunk, const ChunkFormat& format,
                            JsonLineParser& parser, OnRecord&& on_record) {
-  const bool clean = internal::CleanBytes(chunk);
+  const bool clean = chunk.long_record == nullptr && internal::CleanBytes(chunk.text);
   const auto drain = [&](auto& reader) {
     while (true) {
       Result<const Record*> next = reader.Next();
@@ -547,12 +549,16 @@ int64_t ForEachChunkRecord(std::string_view chunk, const ChunkFormat& format,
     }
     return reader.line() - 1;
   };
+  if (chunk.long_record != nullptr) {
+    internal::LongRecordReader reader(*chunk.long_record);
+    return drain(reader);
+  }
   if (format.json_lines) {
-    JsonLinesReader reader(chunk, JsonLinesReader::kPadding, format.columns, format.json,
+    JsonLinesReader reader(chunk.text, JsonLinesReader::kPadding, format.columns, format.json,
                            parser);
     return drain(reader);
   }
-  CsvReader reader(chunk, format.csv);
+  CsvReader reader(chunk.text, format.csv);
   return drain(reader);
 }
 
@@ -578,7 +584,7 @@ struct SinkChunk {
 
 // Checks every record of `chunk` into `out`. Facts whose relative line is in `duplicates`
 // become duplicate_transaction_id rejects (the caller found their ids earlier in the object).
-int64_t TransformChunk(std::string_view chunk, const internal::Layout& layout,
+int64_t TransformChunk(const internal::Chunk& chunk, const internal::Layout& layout,
                        const ChunkFormat& format, JsonLineParser& parser,
                        const DimensionIndex& index, const JobSpec& spec,
                        const std::unordered_set<int64_t>* duplicates, SinkChunk& out) {
@@ -636,7 +642,7 @@ Result<TransformStats> TransformGeneral(storage::InputStream& decoded,
   if (opened.empty) return stats;
   const ChunkFormat format = ChunkFormatOf(schema, spec, spec.columns);
   GeneralEmitter emitter(job, sink, stats);
-  const auto work = [&](std::string_view chunk, GeneralChunk& out,
+  const auto work = [&](const internal::Chunk& chunk, GeneralChunk& out,
                         JsonLineParser& parser) -> int64_t {
     out.Clear();
     if (out.scratch.text.empty()) out.scratch = job.NewScratch();
@@ -644,7 +650,7 @@ Result<TransformStats> TransformGeneral(storage::InputStream& decoded,
       GeneralRecord(job, record, opened.layout, clean, out.scratch, out);
     });
   };
-  const auto consume = [&](std::string_view, GeneralChunk& out, int64_t first_line) {
+  const auto consume = [&](const internal::Chunk&, GeneralChunk& out, int64_t first_line) {
     return emitter.Emit(out, first_line - 1);
   };
   internal::ChunkRunner<GeneralChunk, JsonLineParser> runner(RunnerOptions(schema, spec));
@@ -675,10 +681,11 @@ Result<TransformStats> TransformObject(storage::InputStream& decoded,
   std::vector<FactRow> batch;     // rows handed to the sink, at most kBatchRows at a time
   std::vector<RejectRow> rejects;
 
-  const auto work = [&](std::string_view chunk, SinkChunk& out, JsonLineParser& parser) {
+  const auto work = [&](const internal::Chunk& chunk, SinkChunk& out, JsonLineParser& parser) {
     return TransformChunk(chunk, opened.layout, format, parser, *index, spec, nullptr, out);
   };
-  const auto consume = [&](std::string_view chunk, SinkChunk& out, int64_t first_line) -> Status {
+  const auto consume = [&](const internal::Chunk& chunk, SinkChunk& out,
+                           int64_t first_line) -> Status {
     SinkChunk* result = &out;
     duplicates.clear();
     for (size_t i = 0; i < out.fact_count; ++i) {

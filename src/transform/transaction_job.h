@@ -18,8 +18,10 @@
 // then discards whatever the sink received. A stream error keeps its code and message; its
 // place becomes "<object_key> line <N>" (followed by the stream's own place, if any).
 //
-// Memory: bounded by the chunk size and JobSpec::max_record_bytes, except for the
-// duplicate check's set of accepted transaction ids: 16 to 32 bytes per accepted row.
+// Memory: bounded by the chunk size and JobSpec::max_record_bytes (each chunk slot holds at
+// most about chunk_bytes + 2 x max_record_bytes; a longer record is skipped as it streams, never
+// buffered whole: see internal/chunk_runner.h), except for the duplicate check's set of
+// accepted transaction ids: 16 to 32 bytes per accepted row.
 // An empty object, or one with only a header, is not an error: 0 rows read.
 //
 // Parallelism: CSV and JSON Lines input is cut into chunks of about JobSpec::chunk_bytes at

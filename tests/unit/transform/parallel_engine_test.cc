@@ -17,6 +17,7 @@
 #include "test_streams.h"
 #include "transform/dimension_index.h"
 #include "transform/file_job.h"
+#include "transform/internal/chunk_runner.h"
 #include "transform/internal/csv_boundary.h"
 #include "transform/transaction_job.h"
 
@@ -858,6 +859,230 @@ TEST(LineBoundaryTest, EveryLineFeedEndsARecord) {
   EXPECT_EQ(internal::FindLineEnd("{}\n{}\n{", true), 6u);
   EXPECT_EQ(internal::FindLineEnd("{}\n{}\n{", false), 3u);
   EXPECT_EQ(internal::FindLineEnd("{\"a\":\"\\\"\"", true), internal::kNoBoundary);
+}
+
+
+// ---- Records longer than max_record_bytes (256 here) on the engine ----
+
+std::string CsvRow(int i) {
+  return "TXN" + std::to_string(i) + ",C1,P1,2,3.50,2024-02-12,Cash,ok\n";
+}
+
+// A quoted field with LFs and CRLFs inside, `size` bytes in all, as a whole record.
+std::string LongQuotedRecord(int i, size_t size) {
+  std::string field;
+  while (field.size() < size) field += (field.size() % 97 == 0) ? "x\r\ny\n" : "abc,\"\"é";
+  return "TXN" + std::to_string(i) + ",C1,P1,2,3.50,2024-02-12,Cash,\"" + field + "\"\r\n";
+}
+
+// The engine's rows equal the sequential path's at several thread counts, chunk sizes and
+// stream pieces (the sequential reader itself reads in pieces of 3 and of everything).
+void ExpectCsvBothWays(const std::string& text) {
+  CollectingSink sequential;
+  StringInputStream in1(text, 3);
+  ASSERT_TRUE(
+      TransformObjectSequential(in1, {}, MakeDimensions(), Spec(1, 1 << 20), kKey, sequential)
+          .ok());
+  CollectingSink whole;
+  StringInputStream in0(text);
+  ASSERT_TRUE(
+      TransformObjectSequential(in0, {}, MakeDimensions(), Spec(1, 1 << 20), kKey, whole).ok());
+  ExpectSameRejects(whole.rejects, sequential.rejects);
+  for (int threads : {1, 2, 4}) {
+    for (size_t chunk : {size_t{1}, size_t{64}, size_t{97}, size_t{300}, size_t{4096},
+                         size_t{1} << 20}) {
+      for (size_t piece : {size_t{7}, SIZE_MAX}) {
+        SCOPED_TRACE(std::to_string(threads) + " threads, chunk " + std::to_string(chunk) +
+                     ", piece " + std::to_string(piece));
+        StringInputStream in2(text, piece);
+        CollectingSink parallel;
+        ASSERT_TRUE(
+            TransformObject(in2, {}, MakeDimensions(), Spec(threads, chunk), kKey, parallel).ok());
+        ExpectSameFacts(parallel.facts, sequential.facts);
+        ExpectSameRejects(parallel.rejects, sequential.rejects);
+      }
+    }
+  }
+}
+
+TEST(LongRecordTest, CsvQuotedFieldWithLineBreaksLongerThanTheLimit) {
+  // Middle: lines 2-3 good, 4.. one long record, then good rows; end: another long record.
+  std::string text = kHeader + CsvRow(1) + CsvRow(2);
+  const std::string long_record = LongQuotedRecord(3, 5000);
+  text += long_record;
+  const int64_t lfs = std::count(long_record.begin(), long_record.end(), '\n');
+  text += CsvRow(4) + CsvRow(5);
+  text += LongQuotedRecord(6, 3000);
+  ExpectCsvBothWays(text);
+  ExpectCsvBothWays(text.substr(0, text.size() - 2));  // the last one without its CRLF
+
+  CollectingSink sink;
+  StringInputStream in(text, 5);
+  ASSERT_TRUE(TransformObject(in, {}, MakeDimensions(), Spec(2, 64), kKey, sink).ok());
+  ASSERT_EQ(sink.rejects.size(), 2u);
+  EXPECT_EQ(sink.rejects[0].line, 4);
+  EXPECT_EQ(sink.rejects[0].reason, std::string(reason::kLineTooLong));
+  EXPECT_EQ(sink.rejects[0].detail, "record of " + std::to_string(long_record.size() - 2) +
+                                        " bytes exceeds the limit of 256 bytes");
+  EXPECT_EQ(sink.rejects[0].raw, TruncateRaw(long_record.substr(0, long_record.size() - 2)));
+  EXPECT_EQ(sink.rejects[1].line, 4 + lfs + 2);
+  ASSERT_EQ(sink.facts.size(), 4u);
+  EXPECT_EQ(sink.facts[2].line, 4 + lfs);  // TXN4, after the long record
+  EXPECT_EQ(sink.facts[3].line, 4 + lfs + 1);
+}
+
+TEST(LongRecordTest, CsvUnterminatedQuoteSwallowsTheRestOfTheFile) {
+  // The quote opened on line 3 never closes: the rest of the file is that one record.
+  std::string rest;
+  for (int i = 3; i < 40; ++i) rest += CsvRow(i);
+  for (const std::string& middle : {std::string("TXN2,C1,P1,2,3.50,2024-02-12,Cash,\"open\n"),
+                                    std::string("TXN2,\"C1,P1\n\n,2\r\n")}) {
+    const std::string text = kHeader + CsvRow(1) + middle + rest;
+    ExpectCsvBothWays(text);
+    CollectingSink sink;
+    StringInputStream in(text);
+    ASSERT_TRUE(TransformObject(in, {}, MakeDimensions(), Spec(4, 97), kKey, sink).ok());
+    ASSERT_EQ(sink.rejects.size(), 1u);
+    EXPECT_EQ(sink.rejects[0].line, 3);
+    EXPECT_EQ(sink.rejects[0].reason, std::string(reason::kLineTooLong));
+    EXPECT_EQ(sink.facts.size(), 1u);
+  }
+  // A short unterminated quote at the end stays a malformed record.
+  ExpectCsvBothWays(kHeader + CsvRow(1) + "TXN2,\"C1\n,P1");
+}
+
+TEST(LongRecordTest, JsonLinesLineLongerThanTheLimit) {
+  const std::string good =
+      R"({"transaction_id":"TXN1","customer_id":"C1","product_id":"P1","quantity":2,)"
+      R"("price":"3.50","transaction_date":"2024-02-12","payment_type":"Cash","status":"ok"})";
+  const std::string long_line =
+      R"({"transaction_id":"TXN2","status":")" + std::string(5000, 'z') + "\"}";
+  for (const std::string& text :
+       {good + "\n" + long_line + "\r\n" + good + "\n" + long_line,  // middle and end
+        good + "\n" + long_line + "\n" + std::string(3000, ' ') + "\n" + good + "\n",
+        long_line + "\n" + long_line + "\n\n" + good}) {
+    SCOPED_TRACE(text.size());
+    JsonBothWays(text, Spec(1, 1 << 20));
+    for (int threads : {1, 4}) {
+      for (size_t chunk : {size_t{64}, size_t{97}, size_t{300}, size_t{4096}}) {
+        CollectingSink sequential, parallel;
+        StringInputStream in1(text), in2(text, 7);
+        ASSERT_TRUE(TransformObjectSequential(in1, JsonLinesSchema(), MakeDimensions(),
+                                              Spec(1, 1 << 20), kJsonKey, sequential)
+                        .ok());
+        ASSERT_TRUE(TransformObject(in2, JsonLinesSchema(), MakeDimensions(),
+                                    Spec(threads, chunk), kJsonKey, parallel)
+                        .ok());
+        ExpectSameFacts(parallel.facts, sequential.facts);
+        ExpectSameRejects(parallel.rejects, sequential.rejects);
+      }
+    }
+  }
+  const std::vector<RejectRow> rejects =
+      JsonBothWays(good + "\n" + long_line + "\r\n" + good + "\n", Spec(1, 1 << 20));
+  ASSERT_EQ(rejects.size(), 2u);  // the long line; TXN1 again is a duplicate
+  EXPECT_EQ(rejects[0].line, 2);
+  EXPECT_EQ(rejects[0].detail, "record of " + std::to_string(long_line.size()) +
+                                   " bytes exceeds the limit of 256 bytes");
+  EXPECT_EQ(rejects[1].line, 3);
+}
+
+// A record of 256 MiB (generated, never held) through the ChunkRunner: the records around
+// it come out right and the reader thread never buffers much more than a chunk and
+// max_record_bytes.
+struct SeenRecords {
+  std::vector<testing::OwnedRecord> records;
+};
+
+std::vector<testing::OwnedRecord> RunLongStream(bool json_lines, int threads,
+                                                std::vector<testing::GeneratedInputStream::Part> parts,
+                                                size_t* peak) {
+  constexpr size_t kMax = 1 << 20;
+  const internal::ChunkRunnerOptions options{.threads = threads,
+                                             .chunk_bytes = 64 << 10,
+                                             .json_lines = json_lines,
+                                             .padding = JsonLinesReader::kPadding,
+                                             .max_record_bytes = kMax};
+  internal::ChunkRunner<SeenRecords> runner(options);
+  const auto work = [&](const internal::Chunk& chunk, SeenRecords& out) -> int64_t {
+    out.records.clear();
+    CsvReader csv(chunk.text, CsvOptions{.max_record_bytes = kMax, .skip_bom = false});
+    JsonLineParser parser;
+    JsonLinesReader json(chunk.text, JsonLinesReader::kPadding, {"a"},
+                         JsonLinesOptions{.max_record_bytes = kMax, .skip_bom = false}, parser);
+    std::optional<internal::LongRecordReader> long_reader;
+    if (chunk.long_record != nullptr) long_reader.emplace(*chunk.long_record);
+    RecordReader& reader = long_reader ? static_cast<RecordReader&>(*long_reader)
+                           : json_lines ? static_cast<RecordReader&>(json)
+                                        : static_cast<RecordReader&>(csv);
+    Result<std::vector<testing::OwnedRecord>> all = testing::ReadAll(reader);
+    EXPECT_TRUE(all.ok());
+    if (all.ok()) out.records = std::move(*all);
+    return reader.line() - 1;
+  };
+  std::vector<testing::OwnedRecord> seen;
+  const auto consume = [&](const internal::Chunk&, SeenRecords& out, int64_t first_line) {
+    for (testing::OwnedRecord& r : out.records) {
+      r.line += first_line - 1;
+      seen.push_back(std::move(r));
+    }
+    return Status::Ok();
+  };
+  testing::GeneratedInputStream in(std::move(parts));
+  int64_t error_line = -1;
+  EXPECT_TRUE(runner.Run(in, "", 1, work, consume, &error_line).ok());
+  *peak = runner.peak_buffer_bytes();
+  return seen;
+}
+
+TEST(LongRecordTest, A256MiBRecordIsSkippedInBoundedMemory) {
+  constexpr size_t kHalf = size_t{128} << 20;
+  // Chunk 64 KiB, max_record_bytes 1 MiB: the slot being filled (max_record_bytes + 2 and
+  // padding) and the sequential reader's buffer (at most 2 x max_record_bytes here) at once.
+  constexpr size_t kBound = 4 << 20;
+  for (int threads : {1, 3}) {
+    size_t peak = 0;
+    // CSV: a quoted field of 256 MiB with an LF in its middle, then one more record.
+    const std::vector<testing::OwnedRecord> csv =
+        RunLongStream(false, threads,
+                      {{.text = "a,b\n1,\""}, {.fill = 'x', .count = kHalf}, {.text = "\n"},
+                       {.fill = 'y', .count = kHalf}, {.text = "\",2\r\n3,4\n"}},
+                      &peak);
+    ASSERT_EQ(csv.size(), 3u);
+    EXPECT_EQ(csv[0].line, 1);
+    EXPECT_EQ(csv[1].line, 2);
+    EXPECT_TRUE(csv[1].too_long);
+    EXPECT_EQ(csv[1].bytes, 2 * kHalf + 7);
+    EXPECT_EQ(csv[1].raw, "1,\"" + std::string(kMaxRawBytes - 3, 'x'));
+    EXPECT_EQ(csv[2].line, 4);
+    EXPECT_EQ(csv[2].fields, (std::vector<std::string>{"3", "4"}));
+    EXPECT_LT(peak, kBound) << peak;
+
+    // CSV: an unterminated quote at 256 MiB: the rest is one record.
+    const std::vector<testing::OwnedRecord> open =
+        RunLongStream(false, threads,
+                      {{.text = "a,b\n1,\""}, {.fill = 'x', .count = 2 * kHalf},
+                       {.text = "\n3,4\n"}},
+                      &peak);
+    ASSERT_EQ(open.size(), 2u);
+    EXPECT_TRUE(open[1].too_long);
+    EXPECT_EQ(open[1].bytes, 2 * kHalf + 8);
+    EXPECT_LT(peak, kBound) << peak;
+
+    // JSON Lines: a line of 256 MiB without LF, then one more line.
+    const std::vector<testing::OwnedRecord> json =
+        RunLongStream(true, threads,
+                      {{.text = "{\"a\":1}\n"}, {.fill = ' ', .count = 2 * kHalf},
+                       {.text = "\r\n{\"a\":2}\n"}},
+                      &peak);
+    ASSERT_EQ(json.size(), 3u);
+    EXPECT_TRUE(json[1].too_long);
+    EXPECT_EQ(json[1].line, 2);
+    EXPECT_EQ(json[1].bytes, 2 * kHalf);
+    EXPECT_EQ(json[2].line, 3);
+    EXPECT_EQ(json[2].fields, (std::vector<std::string>{"2"}));
+    EXPECT_LT(peak, kBound) << peak;
+  }
 }
 
 }  // namespace
