@@ -10,6 +10,10 @@
 #      ECOMPIPE=…             the binary (default: build-perf/ecompipe, else build/ecompipe)
 #      THREADS=0              ecompipe job run --threads (0: one per core)
 #      SQLITE_LOAD=1          also time the pipeline: landing to commit in the SQLite warehouse
+#      BASELINE=…             another ecompipe binary (e.g. a build of the previous commit): its
+#                             SQLite load is timed too, as ecompipe_sqlite_baseline
+#      CSV_JOB=1              time ecompipe job run and check it with check.py (0: skip both;
+#                             the counts are then compared with the first peer's)
 #      BENCH_DIR=/tmp/ecompipe-bench   where the peers are copied and data/out written
 #
 # Timed commands:
@@ -27,6 +31,8 @@ RUNS=${RUNS:-3}
 PEERS=${PEERS-"duckdb_fast duckdb_lowmem polars_fast sqlite postgres"}
 THREADS=${THREADS:-0}
 SQLITE_LOAD=${SQLITE_LOAD:-1}
+BASELINE=${BASELINE:-}
+CSV_JOB=${CSV_JOB:-1}
 BENCH_DIR=${BENCH_DIR:-/tmp/ecompipe-bench}
 if [ -z "${ECOMPIPE:-}" ]; then
   ECOMPIPE="$ROOT/build-perf/ecompipe"
@@ -49,7 +55,7 @@ if [ ! -f "$DATA/manifest.json" ]; then
   echo "== generating $N rows into $DATA" >&2
   python3 gen.py "$N" --out "$DATA" >&2
 fi
-if [ -n "$PEERS" ] && { [ ! -d node_modules/@duckdb/node-api ] || [ ! -d node_modules/nodejs-polars-linux-x64-gnu ]; }; then
+if [[ "$PEERS" == *duckdb* || "$PEERS" == *polars* ]] && { [ ! -d node_modules/@duckdb/node-api ] || [ ! -d node_modules/nodejs-polars-linux-x64-gnu ]; }; then
   echo "== npm ci" >&2
   npm ci --no-audit --no-fund >&2
 fi
@@ -58,6 +64,7 @@ peer_cmd() {
   case "$1" in
     ecompipe_csv) echo "$ECOMPIPE job run --transactions $DATA/transactions.csv --products $DATA/products.csv --customers $DATA/customers.csv --out $OUT/ecompipe --threads $THREADS" ;;
     ecompipe_sqlite) echo "$ROOT/bench/sqlite_load.sh $ECOMPIPE $DATA $OUT/ecompipe_sqlite" ;;
+    ecompipe_sqlite_baseline) echo "$ROOT/bench/sqlite_load.sh $BASELINE $DATA $OUT/ecompipe_sqlite_baseline" ;;
     duckdb)   echo "node $P/peer_duckdb.js $DATA $OUT/duckdb" ;;
     duckdb_fast)   echo "node $P/peer_duckdb_fast.js $DATA $OUT/duckdb_fast" ;;
     duckdb_lowmem) echo "node $P/peer_duckdb_fast.js $DATA $OUT/duckdb_lowmem --lowmem" ;;
@@ -71,8 +78,10 @@ peer_cmd() {
   esac
 }
 
-ALL="ecompipe_csv"
+ALL=""
+[ "$CSV_JOB" = 1 ] && ALL="ecompipe_csv"
 [ "$SQLITE_LOAD" = 1 ] && ALL="$ALL ecompipe_sqlite"
+[ -n "$BASELINE" ] && ALL="$ALL ecompipe_sqlite_baseline"
 ALL="$ALL $PEERS floor"
 for p in $ALL; do
   mkdir -p "$OUT/$p"
@@ -88,6 +97,7 @@ for i in $(seq 1 "$RUNS"); do
     tail -n 1 "$OUT/$p/run_$i.json" >&2
   done
 done
+if [ "$CSV_JOB" = 1 ]; then
 cp "$OUT/ecompipe_csv/run_$RUNS.json" "$OUT/ecompipe/result.json"
 
 echo "== check.py: ecompipe's fact.csv and rejects.csv against the Python reference" >&2
@@ -97,4 +107,5 @@ if ! python3 check.py "$DATA" "$OUT" ecompipe > "$OUT/check_ecompipe_n$N.md"; th
   exit 1
 fi
 grep -E "^\| (python-reference|ecompipe) " "$OUT/check_ecompipe_n$N.md" >&2 || true
+fi
 python3 "$ROOT/bench/summarize.py" "$OUT" "$N" "$ALL" | tee "$OUT/bench_n$N.md"
