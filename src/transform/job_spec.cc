@@ -250,7 +250,7 @@ Status CheckJobSpec(const JobSpec& spec) {
     if (o.type == ColumnType::kDecimal && (o.scale < 0 || o.scale > kMaxDecimalScale))
       return Bad(at, "scale must be between 0 and " + std::to_string(kMaxDecimalScale));
     if (o.name == "transaction_id") has_key = true;
-    for (const char* reserved : {"source_object", "source_etag", "load_id"}) {
+    for (const char* reserved : {"source_object", "source_etag", "load_id", "source_line", "load_ref"}) {
       if (o.name == reserved) return Bad(at, "'" + o.name + "' is a lineage column of the fact table");
     }
   }

@@ -143,6 +143,10 @@ TEST(JobSpecTest, OutputProblems) {
   JobSpec lineage;
   lineage.output[2].name = "load_id";
   EXPECT_THAT(ProblemOf(lineage), HasSubstr("'load_id' is a lineage column"));
+  lineage.output[2].name = "load_ref";  // SQLite's stored reference to the load's lineage
+  EXPECT_THAT(ProblemOf(lineage), HasSubstr("'load_ref' is a lineage column"));
+  lineage.output[2].name = "source_line";  // PostgreSQL's per-fact line
+  EXPECT_THAT(ProblemOf(lineage), HasSubstr("'source_line' is a lineage column"));
 }
 
 TEST(ExpressionTest, ExactDecimalArithmetic) {
