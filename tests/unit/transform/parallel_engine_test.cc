@@ -987,6 +987,27 @@ TEST(LongRecordTest, JsonLinesLineLongerThanTheLimit) {
   EXPECT_EQ(rejects[1].line, 3);
 }
 
+TEST(LongRecordTest, AStreamErrorInsideAnOverLongRecordNamesItsLine) {
+  std::string text = kHeader + CsvRow(1) + CsvRow(2) + LongQuotedRecord(3, 5000) + CsvRow(4);
+  const size_t fail_after = text.find("TXN3") + 3000;  // well past max_record_bytes into it
+  CollectingSink sink;
+  StringInputStream in1(text, 64, fail_after);
+  Result<TransformStats> sequential =
+      TransformObjectSequential(in1, {}, MakeDimensions(), Spec(1, 1 << 20), kKey, sink);
+  ASSERT_FALSE(sequential.ok());
+  EXPECT_EQ(sequential.status().place(), std::string(kKey) + " line 4: byte 77");
+  for (int threads : {1, 3}) {
+    for (size_t chunk : {size_t{1}, size_t{64}, size_t{300}, size_t{1} << 20}) {
+      StringInputStream in2(text, 64, fail_after);
+      CollectingSink parallel;
+      Result<TransformStats> stats =
+          TransformObject(in2, {}, MakeDimensions(), Spec(threads, chunk), kKey, parallel);
+      ASSERT_FALSE(stats.ok());
+      EXPECT_EQ(stats.status().ToString(), sequential.status().ToString()) << chunk;
+    }
+  }
+}
+
 // A record of 256 MiB (generated, never held) through the ChunkRunner: the records around
 // it come out right and the reader thread never buffers much more than a chunk and
 // max_record_bytes.
