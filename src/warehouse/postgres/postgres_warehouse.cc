@@ -7,6 +7,7 @@
 
 #include "transform/dimension_index.h"
 #include "warehouse/postgres/copy_binary.h"
+#include "warehouse/postgres/fact_columns.h"
 #include "transform/money.h"
 
 namespace ecompipe::warehouse {
@@ -19,12 +20,6 @@ constexpr int64_t kMaxTotalCents = 999'999'999'999;
 constexpr size_t kMaxRawBytes = 65'000;
 // Rows per multi-row INSERT (Redshift): 17 parameters each stays under the 32767 limit.
 constexpr int kRowsPerInsert = 1000;
-
-void AppendInt(std::string& out, int64_t v) {
-  char buf[24];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, end);
-}
 
 std::optional<transform::Money> ParseStoredMoney(std::string_view text) {
   bool negative = !text.empty() && text.front() == '-';
@@ -242,74 +237,65 @@ class PostgresLoadTransaction final : public LoadTransaction {
   // checked by the job (IsValidDate); one that is not a day is corrupt input, as the server
   // would say of it in text format.
   Status AppendFactBinaryRow(const transform::FactRow& f) {
-    std::optional<int32_t> date = PgDateDays(f.transaction_date);
-    if (!date) {
+    struct Writer {
+      std::string& o;
+      bool bad_date = false;
+      void Text(std::string_view s) { AppendBinaryText(o, s); }
+      void Int(int32_t v) { AppendBinaryInt4(o, v); }
+      void Money(transform::Money m) { AppendBinaryMoney(o, m); }
+      void Date(std::string_view d) {
+        std::optional<int32_t> days = PgDateDays(d);
+        bad_date = !days;
+        AppendBinaryInt4(o, days.value_or(0));
+      }
+    } w{chunk_};
+    const size_t start = chunk_.size();
+    AppendBinaryRowStart(chunk_, kFactColumnCount);
+    WriteFactJobColumns(f, w);
+    if (w.bad_date) {
+      chunk_.resize(start);
       return Status::CorruptInput("line " + std::to_string(f.line) + ": transaction_date '" + f.transaction_date +
                                   "' is not a day YYYY-MM-DD")
           .At(object_.key);
     }
-    std::string& o = chunk_;
-    AppendBinaryRowStart(o, kFactColumnCount);
-    AppendBinaryText(o, f.transaction_id);
-    AppendBinaryText(o, f.customer_id);
-    AppendBinaryText(o, f.customer_email);
-    AppendBinaryText(o, f.product_id);
-    AppendBinaryText(o, f.product_name);
-    AppendBinaryInt4(o, f.quantity);
-    AppendBinaryText(o, f.supplier_id);
-    AppendBinaryMoney(o, f.price);
-    AppendBinaryInt4(o, *date);
-    AppendBinaryText(o, f.transaction_type);
-    AppendBinaryText(o, f.payment_type);
-    AppendBinaryText(o, f.status);
-    AppendBinaryMoney(o, f.total_amount);
-    o += binary_object_;
+    chunk_ += binary_object_;
     if (f.line > 0) {
-      AppendBinaryInt8(o, f.line);
+      AppendBinaryInt8(chunk_, f.line);
     } else {
-      AppendBinaryNull(o);
+      AppendBinaryNull(chunk_);
     }
-    o += binary_tail_;
+    chunk_ += binary_tail_;
     return Status::Ok();
   }
 
+  // The fact in COPY's text format (tab-separated, backslash escapes, \N for NULL).
   void AppendFactCopyRow(const transform::FactRow& f) {
-    std::string& o = chunk_;
-    AppendCopyField(o, f.transaction_id);
-    o += '\t';
-    AppendCopyField(o, f.customer_id);
-    o += '\t';
-    AppendCopyField(o, f.customer_email);
-    o += '\t';
-    AppendCopyField(o, f.product_id);
-    o += '\t';
-    AppendCopyField(o, f.product_name);
-    o += '\t';
-    AppendInt(o, f.quantity);
-    o += '\t';
-    AppendCopyField(o, f.supplier_id);
-    o += '\t';
-    transform::AppendMoney(o, f.price);
-    o += '\t';
-    AppendCopyField(o, f.transaction_date);
-    o += '\t';
-    AppendCopyField(o, f.transaction_type);
-    o += '\t';
-    AppendCopyField(o, f.payment_type);
-    o += '\t';
-    AppendCopyField(o, f.status);
-    o += '\t';
-    transform::AppendMoney(o, f.total_amount);
-    o += '\t';
-    o += lineage_object_;
-    o += '\t';
+    struct Writer {
+      std::string& o;
+      void Text(std::string_view s) {
+        AppendCopyField(o, s);
+        o += '\t';
+      }
+      void Int(int32_t v) {
+        AppendInt(o, v);
+        o += '\t';
+      }
+      void Money(transform::Money m) {
+        transform::AppendMoney(o, m);
+        o += '\t';
+      }
+      void Date(std::string_view d) { Text(d); }
+    } w{chunk_};
+    WriteFactJobColumns(f, w);
+    chunk_ += lineage_object_;
+    chunk_ += '\t';
     if (f.line > 0) {
-      AppendInt(o, f.line);
+      AppendInt(chunk_, f.line);
     } else {
-      o += "\\N";
+      chunk_ += "\\N";
     }
-    o += '\t';
-    o += lineage_tail_;
+    chunk_ += '\t';
+    chunk_ += lineage_tail_;
   }
 
   // Sends what the chunk holds beyond what was sent, opening the chunk's savepoint and COPY

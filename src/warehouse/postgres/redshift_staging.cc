@@ -11,6 +11,7 @@
 #include "common/json.h"
 #include "transform/dimension_index.h"
 #include "transform/money.h"
+#include "warehouse/postgres/fact_columns.h"
 
 namespace ecompipe::warehouse {
 namespace {
@@ -26,12 +27,6 @@ void AppendText(std::string& out, std::string_view text) {
     return;
   }
   transform::AppendCsvField(out, text);
-}
-
-void AppendInt(std::string& out, int64_t v) {
-  char buf[24];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, end);
 }
 
 const char* TableName(RedshiftS3Stage::Table t) { return t == RedshiftS3Stage::Table::kFacts ? "facts" : "rejects"; }
@@ -74,32 +69,23 @@ std::shared_ptr<StagedCopyRunner> RedshiftCopyRunner() { return std::make_shared
 
 void AppendStagedFactCsv(std::string& out, const transform::FactRow& f, std::string_view source_object,
                          std::string_view source_etag, std::string_view load_id) {
-  AppendText(out, f.transaction_id);
-  out += ',';
-  AppendText(out, f.customer_id);
-  out += ',';
-  AppendText(out, f.customer_email);
-  out += ',';
-  AppendText(out, f.product_id);
-  out += ',';
-  AppendText(out, f.product_name);
-  out += ',';
-  AppendInt(out, f.quantity);
-  out += ',';
-  AppendText(out, f.supplier_id);
-  out += ',';
-  transform::AppendMoney(out, f.price);
-  out += ',';
-  AppendText(out, f.transaction_date);
-  out += ',';
-  AppendText(out, f.transaction_type);
-  out += ',';
-  AppendText(out, f.payment_type);
-  out += ',';
-  AppendText(out, f.status);
-  out += ',';
-  transform::AppendMoney(out, f.total_amount);
-  out += ',';
+  struct Writer {
+    std::string& o;
+    void Text(std::string_view s) {
+      AppendText(o, s);
+      o += ',';
+    }
+    void Int(int32_t v) {
+      AppendInt(o, v);
+      o += ',';
+    }
+    void Money(transform::Money m) {
+      transform::AppendMoney(o, m);
+      o += ',';
+    }
+    void Date(std::string_view d) { Text(d); }
+  } w{out};
+  WriteFactJobColumns(f, w);
   AppendText(out, source_object);
   out += ',';
   if (f.line > 0) AppendInt(out, f.line);  // else empty: NULL
