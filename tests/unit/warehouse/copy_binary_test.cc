@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "testing/pg_test.h"
+#include "testing/sample_fact.h"
 #include "warehouse/postgres/postgres_warehouse.h"
 
 namespace ecompipe::warehouse {
@@ -106,21 +107,10 @@ TEST(CopyBinaryServerTest, MoneyAndDatesMatchTheServersOwnBinaryEncoding) {
 TEST(CopyBinaryServerTest, BinaryLoadsReadBackExactlyAsTextLoads) {
   EP_REQUIRE_TEST_PG();
   auto fact = [](std::string id, int64_t cents, int32_t quantity, std::string date, int64_t line) {
-    transform::FactRow f;
-    f.line = line;
-    f.transaction_id = std::move(id);
-    f.customer_id = "C12349";
-    f.customer_email = "ann@example.com";
-    f.product_id = "P12358";
+    transform::FactRow f = testing_util::SampleFact(std::move(id), quantity, Money{cents}, line);
     f.product_name = "Lamp \xC3\xA9\ttab \\ backslash\nnewline\r, \"quoted\" \\N";
-    f.quantity = quantity;
     f.supplier_id = "";
-    f.price = Money{cents};
     f.transaction_date = std::move(date);
-    f.transaction_type = "Medium";
-    f.payment_type = "Credit Card";
-    f.status = "Completed";
-    f.total_amount = transform::Multiply(f.price, quantity);
     return f;
   };
   const std::vector<transform::FactRow> first = {

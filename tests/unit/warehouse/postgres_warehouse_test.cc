@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "testing/pg_test.h"
+#include "testing/sample_fact.h"
 #include "transform/dimension_index.h"
 
 namespace ecompipe::warehouse {
@@ -55,22 +56,7 @@ class PostgresWarehouseTest : public ::testing::TestWithParam<SqlDialect> {
   }
 
   static transform::FactRow Fact(std::string id, int32_t quantity = 2, Money price = Money{12999}, int64_t line = 2) {
-    transform::FactRow f;
-    f.line = line;
-    f.transaction_id = std::move(id);
-    f.customer_id = "C12349";
-    f.customer_email = "ann@example.com";
-    f.product_id = "P12358";
-    f.product_name = "Desk Lamp";
-    f.quantity = quantity;
-    f.supplier_id = "S1";
-    f.price = price;
-    f.transaction_date = "2026-11-30";
-    f.transaction_type = "Medium";
-    f.payment_type = "Credit Card";
-    f.status = "Completed";
-    f.total_amount = transform::Multiply(price, quantity);
-    return f;
+    return testing_util::SampleFact(std::move(id), quantity, price, line);
   }
 
   std::unique_ptr<LoadTransaction> Begin(const storage::ObjectRef& object, ReloadMode mode = ReloadMode::kReplace,

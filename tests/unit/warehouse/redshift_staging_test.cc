@@ -12,6 +12,7 @@
 #include "storage/compression.h"
 #include "testing/pg_test.h"
 #include "testing/s3_test.h"
+#include "testing/sample_fact.h"
 #include "transform/csv_reader.h"
 #include "warehouse/postgres/postgres_warehouse.h"
 
@@ -25,22 +26,7 @@ using ::testing::HasSubstr;
 using transform::Money;
 
 transform::FactRow Fact(std::string id, int64_t line = 2) {
-  transform::FactRow f;
-  f.line = line;
-  f.transaction_id = std::move(id);
-  f.customer_id = "C12349";
-  f.customer_email = "ann@example.com";
-  f.product_id = "P12358";
-  f.product_name = "Desk Lamp";
-  f.quantity = 2;
-  f.supplier_id = "S1";
-  f.price = Money{12999};
-  f.transaction_date = "2026-11-30";
-  f.transaction_type = "Medium";
-  f.payment_type = "Credit Card";
-  f.status = "Completed";
-  f.total_amount = transform::Multiply(f.price, f.quantity);
-  return f;
+  return testing_util::SampleFact(std::move(id), 2, Money{12999}, line);
 }
 
 std::string ReadAll(storage::InputStream& in) {

@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include "common/time_util.h"
+#include "testing/sample_fact.h"
 #include "transform/dimension_index.h"
 
 namespace ecompipe::warehouse {
@@ -53,21 +54,7 @@ class SqliteWarehouseTest : public ::testing::Test {
   }
 
   static transform::FactRow Fact(std::string id, int32_t quantity = 2, Money price = Money{12999}) {
-    transform::FactRow f;
-    f.transaction_id = std::move(id);
-    f.customer_id = "C12349";
-    f.customer_email = "ann@example.com";
-    f.product_id = "P12358";
-    f.product_name = "Desk Lamp";
-    f.quantity = quantity;
-    f.supplier_id = "S1";
-    f.price = price;
-    f.transaction_date = "2026-11-30";
-    f.transaction_type = "Medium";
-    f.payment_type = "Credit Card";
-    f.status = "Completed";
-    f.total_amount = transform::Multiply(price, quantity);
-    return f;
+    return testing_util::SampleFact(std::move(id), quantity, price, /*line=*/0);
   }
 
   static transform::RejectRow Reject(int64_t line, std::string reason, std::string raw) {
