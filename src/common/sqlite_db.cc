@@ -1,5 +1,6 @@
 #include "common/sqlite_db.h"
 
+#include <mutex>
 #include <string>
 
 namespace ecompipe {
@@ -12,6 +13,13 @@ Status SqliteError(sqlite3* db, int rc, std::string_view what) {
       primary == SQLITE_READONLY)
     return Status::IoError(msg);
   return Status::InvalidArgument(msg);
+}
+
+void ConfigureSqliteOnce() {
+  static std::once_flag once;
+  // SQLITE_MISUSE when SQLite is already in use (another library opened a database first):
+  // the statistics then stay on, which is only slower.
+  std::call_once(once, [] { (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
 }
 
 SqliteStmt& SqliteStmt::Bind(int index, std::string_view text) {
@@ -63,6 +71,7 @@ std::string SqliteStmt::Text(int col) const {
 }
 
 Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path, int busy_timeout_ms) {
+  ConfigureSqliteOnce();
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &db,
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);

@@ -101,4 +101,10 @@ class SqliteDb {
 // A Status for SQLite result code `rc` while doing `what`.
 Status SqliteError(sqlite3* db, int rc, std::string_view what);
 
+// Process-wide SQLite settings, which SQLite accepts only before its first connection opens:
+// memory statistics off (with them, every allocation SQLite makes takes a global mutex; a
+// load makes several per row). Every opener calls it first; after the first call it does
+// nothing.
+void ConfigureSqliteOnce();
+
 }  // namespace ecompipe

@@ -9,6 +9,7 @@
 #include <limits>
 #include <utility>
 
+#include "common/sqlite_db.h"
 #include "common/time_util.h"
 #include "transform/dimension_index.h"
 #include "transform/money.h"
@@ -621,6 +622,7 @@ Result<std::unique_ptr<SqliteWarehouse>> SqliteWarehouse::Open(const std::string
 
 Result<std::unique_ptr<SqliteWarehouse>> SqliteWarehouse::Open(
     const std::string& path, const SqliteWarehouseOptions& options) {
+  ConfigureSqliteOnce();
   sqlite3* db = nullptr;
   // NOMUTEX: a connection is used by one thread at a time (the Warehouse contract).
   int rc = sqlite3_open_v2(
