@@ -750,6 +750,45 @@ TEST_F(SqliteWarehouseTest, DuplicateTransactionIdCountsMatchAcrossManyRows) {
   EXPECT_EQ(Scalar("SELECT count(*) FROM rejects WHERE reason = 'duplicate_transaction_id'"), "52");
 }
 
+// Facts go in several rows per INSERT statement: every row keeps its own values, and a
+// duplicate inside such a batch becomes a reject while the batch's other rows load.
+TEST_F(SqliteWarehouseTest, BatchedFactsKeepEachRowsValuesAndRejectDuplicatesInsideABatch) {
+  LoadOrDie(Object("a.csv", "e1"), {"TXN00000040"});
+  auto load = Begin(Object("b.csv", "e1"));
+  std::vector<transform::FactRow> facts;
+  for (int i = 0; i < 100; ++i) {
+    char id[16];
+    std::snprintf(id, sizeof(id), "TXN%08d", i);
+    transform::FactRow f = testing_util::SampleFact(id, /*quantity=*/i + 1, Money{100 + i}, i + 2);
+    f.customer_id = "C" + std::to_string(i);
+    f.status = "S" + std::to_string(i);
+    facts.push_back(std::move(f));
+  }
+  // Row 70 repeats row 65 of this load; row 40 repeats a.csv's row.
+  facts[70] = facts[65];
+  facts[70].line = 72;
+  ASSERT_TRUE(load->AddFacts(facts).ok());
+  auto counts = load->Commit(100);
+  ASSERT_TRUE(counts.ok()) << counts.status().ToString();
+  EXPECT_EQ(counts->rows_loaded, 98);
+  EXPECT_EQ(counts->rows_rejected, 2);
+  EXPECT_THAT(Rows("SELECT line, transaction_id, detail FROM rejects ORDER BY id"),
+              ElementsAre("42|TXN00000040|transaction_id TXN00000040 already loaded from a.csv",
+                          "72|TXN00000065|transaction_id TXN00000065 already loaded from b.csv"));
+  EXPECT_EQ(Scalar("SELECT count(*) FROM fact_transactions WHERE source_object = 'b.csv'"), "98");
+  // Each loaded row holds its own values: quantity i + 1, price 1.00 + i cents, customer C<i>.
+  EXPECT_EQ(Scalar("SELECT count(*) FROM fact_transactions WHERE source_object = 'b.csv' AND "
+                   "CAST(substr(transaction_id, 4) AS INTEGER) + 1 = quantity AND "
+                   "customer_id = 'C' || CAST(substr(transaction_id, 4) AS INTEGER) AND "
+                   "status = 'S' || CAST(substr(transaction_id, 4) AS INTEGER) AND "
+                   "price = printf('%d.%02d', (100 + quantity - 1) / 100, (100 + quantity - 1) % 100) "
+                   "AND total_amount = printf('%d.%02d', (100 + quantity - 1) * quantity / 100, "
+                   "(100 + quantity - 1) * quantity % 100)"),
+            "98");
+  EXPECT_EQ(Scalar("SELECT quantity FROM fact_transactions WHERE transaction_id = 'TXN00000099'"),
+            "100");
+}
+
 }  // namespace
 }  // namespace ecompipe::warehouse
 
