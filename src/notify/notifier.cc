@@ -327,12 +327,11 @@ Result<int> Notifier::DeliverDue() {
   // notification twice (SKIP LOCKED: concurrent claimers take disjoint rows).
   EP_RETURN_IF_ERROR(db_->ConcurrentTransaction([&]() -> Status {
     due.clear();
-    EP_ASSIGN_OR_RETURN(SqlRows claimed, db_->Query(fmt::format(
-        "UPDATE notifications SET claimed_by = ?1, lease_until = ?2 WHERE id IN ("
-        " SELECT id FROM notifications WHERE status='pending' AND next_attempt_ms <= ?3"
-        " AND (lease_until IS NULL OR lease_until <= ?3 OR claimed_by = ?1)"
-        " ORDER BY rowid LIMIT 500{}) RETURNING id", db_->ForUpdateSkipLocked()),
-        {lease_.worker_id, now + lease_.lease_ms, now}));
+    EP_ASSIGN_OR_RETURN(SqlRows claimed, ClaimDueRows(*db_, lease_, {.table = "notifications",
+                                                                     .order_by = "rowid",
+                                                                     .due_ms = now,
+                                                                     .now_ms = now,
+                                                                     .limit = 500}));
     if (claimed.empty()) return Status::Ok();
     EP_ASSIGN_OR_RETURN(SqlRows q, db_->Query(
         "SELECT id, topic, subscription, type, target, event_id, attempts, body, "

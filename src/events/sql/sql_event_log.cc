@@ -105,16 +105,15 @@ Result<int64_t> SqlEventLog::Append(const Json& event,
 Result<std::vector<Delivery>> SqlEventLog::Due(int64_t now_ms, int limit) {
   const int64_t clock = NowMillis();
   std::vector<Delivery> out;
-  // Claimed in one statement: on PostgreSQL, SKIP LOCKED makes concurrent claimers take
-  // disjoint rows instead of queueing behind each other; SQLite has one writer anyway.
+  // Due by the caller's clock (`now_ms`); leases compare with the wall clock, as every
+  // worker's do.
   EP_RETURN_IF_ERROR(db_->ConcurrentTransaction([&]() -> Status {
     out.clear();
-    EP_ASSIGN_OR_RETURN(SqlRows claimed, db_->Query(fmt::format(
-        "UPDATE deliveries SET claimed_by = ?1, lease_until = ?2 WHERE id IN ("
-        " SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_ms <= ?3"
-        " AND (lease_until IS NULL OR lease_until <= ?4 OR claimed_by = ?1)"
-        " ORDER BY id LIMIT ?5{}) RETURNING id", db_->ForUpdateSkipLocked()),
-        {lease_.worker_id, clock + lease_.lease_ms, now_ms, clock, int64_t{limit}}));
+    EP_ASSIGN_OR_RETURN(SqlRows claimed, ClaimDueRows(*db_, lease_, {.table = "deliveries",
+                                                                     .order_by = "id",
+                                                                     .due_ms = now_ms,
+                                                                     .now_ms = clock,
+                                                                     .limit = limit}));
     if (claimed.empty()) return Status::Ok();
     std::string ids;
     for (size_t i = 0; i < claimed.size(); ++i) ids += (i ? "," : "") + claimed.Text(i, 0);
