@@ -20,6 +20,9 @@ namespace ecompipe::transform {
 namespace {
 
 constexpr size_t kBatchRows = 8192;
+// A chunk's facts are handed to the sink in place, as one batch, up to this many (a 1 MiB
+// chunk of the reference file holds about 16k); a larger chunk's go in kBatchRows copies.
+constexpr size_t kMaxChunkBatchRows = 65536;
 constexpr size_t kMaxQuotedValue = 64;
 
 // Transaction columns, in the reference file's order (used positionally without a header).
@@ -699,14 +702,23 @@ Result<TransformStats> TransformObject(storage::InputStream& decoded,
     stats.facts += static_cast<int64_t>(result->fact_count);
     stats.rejects += static_cast<int64_t>(result->rejects.size());
     const int64_t shift = first_line - 1;
-    for (size_t i = 0; i < result->fact_count; i += kBatchRows) {
-      const size_t n = std::min(kBatchRows, result->fact_count - i);
-      batch.resize(n);
-      for (size_t j = 0; j < n; ++j) {
-        std::swap(batch[j], result->facts[i + j]);  // keeps both sides' string capacity
-        batch[j].line += shift;
+    if (result->fact_count <= kMaxChunkBatchRows) {
+      // The chunk's facts go to the sink as they are, without a copy (on this thread, which
+      // the warehouse's inserts keep busy): the slots past fact_count are dropped, and the
+      // worker refills this vector's strings, keeping their capacity, for a later chunk.
+      result->facts.resize(result->fact_count);
+      for (FactRow& fact : result->facts) fact.line += shift;
+      EP_RETURN_IF_ERROR(sink.AddFacts(result->facts));
+    } else {
+      for (size_t i = 0; i < result->fact_count; i += kBatchRows) {
+        const size_t n = std::min(kBatchRows, result->fact_count - i);
+        batch.resize(n);
+        for (size_t j = 0; j < n; ++j) {
+          std::swap(batch[j], result->facts[i + j]);  // keeps both sides' string capacity
+          batch[j].line += shift;
+        }
+        EP_RETURN_IF_ERROR(sink.AddFacts(batch));
       }
-      EP_RETURN_IF_ERROR(sink.AddFacts(batch));
     }
     for (size_t i = 0; i < result->rejects.size(); i += kBatchRows) {
       const size_t n = std::min(kBatchRows, result->rejects.size() - i);
