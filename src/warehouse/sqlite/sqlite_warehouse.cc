@@ -126,7 +126,7 @@ constexpr std::string_view kInsertFactSql =
 // transaction_id already in the warehouse fails as a whole, SQLite undoes just that
 // statement (from its statement journal; the load's transaction stays open), and the batch is
 // inserted again row by row with kInsertFactSql, whose duplicates become rejects.
-constexpr int kFactBatchRows = 32;
+constexpr int kFactBatchRows = 64;
 constexpr int kFactBatchColumns = 13;  // the bound columns of kInsertFactSql, load_ref aside
 std::string InsertFactBatchSql() {
   std::string sql =
