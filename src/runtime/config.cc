@@ -1135,7 +1135,7 @@ Result<PipelineConfig> ParseConfig(const std::string& text, const fs::path& path
     if (r.Has("warehouse")) {
       Reader s = r.Child("warehouse");
       EP_RETURN_IF_ERROR(s.ExpectMap());
-      EP_RETURN_IF_ERROR(s.CheckKeys({"type", "path", "url", "password_env", "schema", "staging"}));
+      EP_RETURN_IF_ERROR(s.CheckKeys({"type", "path", "url", "password_env", "schema", "staging", "index_rebuild"}));
       EP_RETURN_IF_ERROR(s.String("type", cfg.warehouse.type));
       if (cfg.warehouse.type != "sqlite" && cfg.warehouse.type != "postgres" && cfg.warehouse.type != "redshift")
         return s.Error(s.Node("type"), "'warehouse.type': '" + cfg.warehouse.type +
@@ -1163,6 +1163,15 @@ Result<PipelineConfig> ParseConfig(const std::string& text, const fs::path& path
         if (s.Has("schema") && !identifier)
           return s.Error(s.Node("schema"), "'warehouse.schema' must be a plain identifier (letters, digits, _; "
                                            "not starting with a digit; at most 63 characters)");
+      }
+      if (cfg.warehouse.type != "postgres") {
+        EP_RETURN_IF_ERROR(s.Forbid("index_rebuild", "applies to the postgres warehouse only"));
+      } else {
+        EP_RETURN_IF_ERROR(s.String("index_rebuild", cfg.warehouse.index_rebuild));
+        const std::string& rebuild = cfg.warehouse.index_rebuild;
+        if (rebuild != "auto" && rebuild != "always" && rebuild != "never")
+          return s.Error(s.Node("index_rebuild"), "'warehouse.index_rebuild': '" + rebuild +
+                                                      "' is not supported (allowed: auto, always, never)");
       }
       if (cfg.warehouse.type != "redshift") {
         EP_RETURN_IF_ERROR(s.Forbid("staging", "applies to the redshift warehouse only (PostgreSQL and SQLite "
@@ -1270,6 +1279,7 @@ warehouse:
   # url: postgresql://loader@db.example:5432/dw?sslmode=require
   # password_env: DW_PASSWORD
   # schema: shop
+  # index_rebuild: auto        # postgres: drop and recreate the fact indexes around big loads
   # Redshift (type: redshift) stages loads of 100000+ facts to S3 and COPYs them from there:
   # staging: {bucket: my-staging, region: eu-west-1, iam_role: "arn:aws:iam::123456789012:role/copy"}
 

@@ -91,6 +91,7 @@ struct WarehouseConfig {
   std::string schema;              // postgres/redshift: schema for the tables; "" = search_path
   RedshiftStagingConfig staging;   // redshift only
   std::string password_env;        // postgres/redshift: the variable holding the password; "" = none
+  std::string index_rebuild = "auto";  // postgres: auto | always | never (warehouse::IndexRebuild)
 
   // What PostgresDb::Connect() takes: url with password_env (never the password itself).
   std::string ConnInfo() const;

@@ -150,6 +150,9 @@ warehouse::PostgresWarehouseOptions PostgresWarehouseOptionsFrom(const Warehouse
   options.url = c.ConnInfo();
   options.schema = c.schema;
   options.dialect = c.type == "redshift" ? warehouse::SqlDialect::kRedshift : warehouse::SqlDialect::kPostgres;
+  options.index_rebuild = c.index_rebuild == "always" ? warehouse::IndexRebuild::kAlways
+                          : c.index_rebuild == "never" ? warehouse::IndexRebuild::kNever
+                                                       : warehouse::IndexRebuild::kAuto;
   if (const RedshiftStagingConfig& st = c.staging; st.enabled()) {
     StorageConfig bucket;  // the staging bucket, read like storage: {type: s3}
     bucket.bucket = st.bucket;

@@ -1,6 +1,7 @@
 #include "warehouse/postgres/postgres_warehouse.h"
 
 #include <libpq-fe.h>
+#include <spdlog/spdlog.h>
 
 #include <charconv>
 #include <functional>
@@ -159,11 +160,19 @@ class PostgresLoadTransaction final : public LoadTransaction {
       EP_RETURN_IF_ERROR(db_.Query(WarehouseSql::DeleteOtherVersionFacts(), {object_.key, object_.etag}).status());
       EP_RETURN_IF_ERROR(db_.Query(WarehouseSql::DeleteOtherVersionRejects(), {object_.key, object_.etag}).status());
     }
+    if (pg_ && wh_.options_.index_rebuild == IndexRebuild::kAlways) rebuild_at_bytes_ = 0;
+    if (pg_ && wh_.options_.index_rebuild == IndexRebuild::kAuto) {
+      EP_ASSIGN_OR_RETURN(PgResult bytes, db_.Query(WarehouseSql::FactTableBytes()));
+      rebuild_at_bytes_ = std::max(static_cast<int64_t>(wh_.options_.index_rebuild_min_bytes), bytes.Int(0, 0));
+    }
     return Status::Ok();
   }
 
   Status AddFacts(std::vector<transform::FactRow>& facts) override {
     EP_RETURN_IF_ERROR(CheckUsable());
+    // Between two calls all of chunk_ has been sent, so the chunk can end here.
+    if (pg_ && rebuild_at_bytes_ >= 0 && fact_bytes_ >= rebuild_at_bytes_) EP_RETURN_IF_ERROR(DropSecondaryIndexes());
+    const size_t chunk_before = chunk_.size();
     for (const transform::FactRow& f : facts) {
       if (f.price.cents > kMaxPriceCents || f.total_amount.cents > kMaxTotalCents) {
         AddReject(f.line, transform::reason::kTotalOutOfRange,
@@ -183,6 +192,7 @@ class PostgresLoadTransaction final : public LoadTransaction {
       }
     }
     if (pg_) {
+      fact_bytes_ += static_cast<int64_t>(chunk_.size() - chunk_before);
       EP_RETURN_IF_ERROR(SendChunk());
       if (chunk_.size() >= wh_.options_.copy_chunk_bytes) EP_RETURN_IF_ERROR(EndChunk());
     } else {
@@ -205,6 +215,7 @@ class PostgresLoadTransaction final : public LoadTransaction {
     if (s.ok() && s3_) s = CopyFactsFromS3();
     if (s.ok() && !pg_ && staged_any_) s = MoveStagedFacts();
     if (s.ok()) s = FlushRejects();
+    if (s.ok()) s = RecreateSecondaryIndexes();
     if (s.ok() && s3_rejects_) s = CopyRejectsFromS3();
     if (s.ok() && rows_read != rows_loaded_ + rows_rejected_) {
       s = Status::Internal("rows read (" + std::to_string(rows_read) + ") != rows loaded (" +
@@ -347,6 +358,51 @@ class PostgresLoadTransaction final : public LoadTransaction {
     chunk_.clear();
     sent_ = 0;
     return MoveStagedFacts(*staged);
+  }
+
+  // IndexRebuild: ends the open chunk, then, when fact_transactions can be locked at once
+  // (ACCESS EXCLUSIVE, NOWAIT: never a wait, never a deadlock with another load), drops its
+  // rebuildable secondary indexes and keeps their definitions for RecreateSecondaryIndexes().
+  // When the lock is taken, the load keeps the indexes and asks again one chunk later.
+  Status DropSecondaryIndexes() {
+    rebuild_at_bytes_ = -1;
+    EP_RETURN_IF_ERROR(EndChunk());
+    Result<PgResult> indexes = db_.Query(WarehouseSql::RebuildableFactIndexes());
+    if (!indexes.ok()) return Fail(indexes.status());
+    if (indexes->Rows() == 0) return Status::Ok();
+    if (Status s = db_.Exec("SAVEPOINT ep_indexes"); !s.ok()) return Fail(s);
+    if (Status locked = db_.Exec("LOCK TABLE fact_transactions IN ACCESS EXCLUSIVE MODE NOWAIT"); !locked.ok()) {
+      if (!db_.Healthy()) return Fail(locked);
+      if (Status s = db_.Exec("ROLLBACK TO SAVEPOINT ep_indexes; RELEASE SAVEPOINT ep_indexes"); !s.ok()) {
+        return Fail(s);
+      }
+      rebuild_at_bytes_ = fact_bytes_ + static_cast<int64_t>(wh_.options_.copy_chunk_bytes);
+      spdlog::info("Keeping the fact indexes for now: fact_transactions is in use. key={} error={}", object_.key,
+                   locked.message());
+      return Status::Ok();
+    }
+    indexes = db_.Query(WarehouseSql::RebuildableFactIndexes());  // again, under the lock
+    if (!indexes.ok()) return Fail(indexes.status());
+    std::string drop = "DROP INDEX ";
+    for (int i = 0; i < indexes->Rows(); ++i) {
+      if (i) drop += ", ";
+      drop += indexes->Text(i, 0);
+      rebuild_ddl_.emplace_back(indexes->Text(i, 1));
+    }
+    if (!rebuild_ddl_.empty()) {
+      if (Status s = db_.Exec(drop); !s.ok()) return Fail(s);
+    }
+    if (Status s = db_.Exec("RELEASE SAVEPOINT ep_indexes"); !s.ok()) return Fail(s);
+    return Status::Ok();
+  }
+
+  // Creates the indexes DropSecondaryIndexes() dropped, as they were, in the load's transaction.
+  Status RecreateSecondaryIndexes() {
+    for (const std::string& ddl : rebuild_ddl_) {
+      if (Status s = db_.Exec(ddl); !s.ok()) return Fail(s);
+    }
+    rebuild_ddl_.clear();
+    return Status::Ok();
   }
 
   // Staged facts -> fact_transactions, the rest -> duplicate rejects; empties the staging table.
@@ -565,6 +621,9 @@ class PostgresLoadTransaction final : public LoadTransaction {
   std::string binary_tail_;     // etag and load_id as binary COPY fields
   std::string chunk_;           // COPY data (rows only) since the chunk's savepoint
   size_t sent_ = 0;             // bytes of chunk_ already sent
+  int64_t fact_bytes_ = 0;      // fact COPY data of this load so far (PostgreSQL)
+  int64_t rebuild_at_bytes_ = -1;         // IndexRebuild: drop the indexes at this fact_bytes_; -1 never
+  std::vector<std::string> rebuild_ddl_;  // CREATE INDEX of each index dropped, for Commit
   std::vector<transform::FactRow> staged_facts_;  // Redshift: facts not yet inserted into staging
   std::unique_ptr<RedshiftS3Stage> s3_;           // Redshift: this load's facts staged to S3
   std::unique_ptr<RedshiftS3Stage> s3_rejects_;   // Redshift: its rejects, once there are min_rows

@@ -12,7 +12,9 @@
 // way instead: COPY into a temporary staging table, INSERT ... ON CONFLICT DO NOTHING, and every
 // staged row that did not become a fact becomes a duplicate_transaction_id reject. So a
 // duplicate never becomes a second row and never fails the load, and a load without
-// duplicates pays nothing for the check. Rejects go in with COPY too. Facts, rejects and the
+// duplicates pays nothing for the check. Rejects go in with COPY too. A load that is big next
+// to the table drops the table's secondary indexes once it holds the table's lock and creates
+// them again before it commits (IndexRebuild). Facts, rejects and the
 // ledger row commit in one transaction; loads of the same object serialize on an advisory lock,
 // and the ledger is re-read under it.
 // Loads (Redshift): facts go into a temporary staging table, then INSERT ... WHERE NOT EXISTS,
@@ -44,6 +46,18 @@
 
 namespace ecompipe::warehouse {
 
+// Whether a PostgreSQL load drops fact_transactions' secondary indexes (the B-tree on
+// source_object and the BRIN on transaction_date, the ones ecompipe creates) once it has
+// locked the table, and creates them again, sorted in bulk, before it commits. The primary
+// key stays: it finds the duplicates. While the load runs on, its ACCESS EXCLUSIVE lock keeps
+// readers and other loads of fact_transactions waiting until it commits.
+enum class IndexRebuild {
+  kAuto,    // once the load has sent more fact data than the table held when it began, and at
+            // least index_rebuild_min_bytes; only when the lock is free at that moment
+  kAlways,  // before the first fact, when the lock is free
+  kNever,   // the indexes are kept up to date row by row
+};
+
 struct PostgresWarehouseOptions {
   std::string url;      // postgresql://... or key=value; "" = PG* environment variables
   std::string schema;   // created if missing and put first on search_path; "" = the default
@@ -55,6 +69,8 @@ struct PostgresWarehouseOptions {
   // Facts in COPY's binary format (PostgreSQL); false sends text format, which the tests use
   // as the reference the binary encoding must match.
   bool binary_copy = true;
+  IndexRebuild index_rebuild = IndexRebuild::kAuto;  // PostgreSQL only
+  size_t index_rebuild_min_bytes = 16 << 20;         // kAuto: fact COPY data at least this much
 };
 
 class PostgresWarehouse final : public Warehouse {

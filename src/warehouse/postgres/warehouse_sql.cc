@@ -42,6 +42,10 @@ std::string Join(const std::vector<std::string>& items, std::string_view prefix,
   return out;
 }
 
+// fact_transactions' secondary indexes (PostgreSQL), which loads may drop and recreate.
+constexpr const char* kFactSourceObjectIndex = "fact_transactions_source_object";
+constexpr const char* kFactDateIndex = "fact_transactions_date";
+
 std::vector<std::string> FactColumns(std::string_view prefix = "") {
   std::vector<std::string> cols;
   for (const char* c : kFactColumns) cols.push_back(std::string(prefix) + c);
@@ -127,8 +131,10 @@ std::vector<std::string> WarehouseSql::SchemaDdl() const {
   if (pg) {
     // Replace deletes by source_object; rejects are read by load and by reason. Dates get a
     // BRIN index: facts arrive roughly in date order, and BRIN costs next to nothing to keep.
-    ddl.push_back("CREATE INDEX IF NOT EXISTS fact_transactions_source_object ON fact_transactions (source_object)");
-    ddl.push_back("CREATE INDEX IF NOT EXISTS fact_transactions_date ON fact_transactions USING brin (transaction_date)");
+    ddl.push_back(std::string("CREATE INDEX IF NOT EXISTS ") + kFactSourceObjectIndex +
+                  " ON fact_transactions (source_object)");
+    ddl.push_back(std::string("CREATE INDEX IF NOT EXISTS ") + kFactDateIndex +
+                  " ON fact_transactions USING brin (transaction_date)");
     ddl.push_back("CREATE INDEX IF NOT EXISTS rejects_source_object ON rejects (source_object)");
     ddl.push_back("CREATE INDEX IF NOT EXISTS rejects_load_id ON rejects (load_id)");
     ddl.push_back("CREATE INDEX IF NOT EXISTS rejects_reason ON rejects (reason)");
@@ -298,5 +304,16 @@ std::string WarehouseSql::DeleteOtherVersionRejects() {
 }
 
 std::string WarehouseSql::CountLoadRejects() { return "SELECT count(*) FROM rejects WHERE load_id = $1"; }
+
+std::string WarehouseSql::FactTableBytes() { return "SELECT pg_relation_size('fact_transactions')"; }
+
+std::string WarehouseSql::RebuildableFactIndexes() {
+  return std::string(
+             "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname), pg_get_indexdef(i.indexrelid) "
+             "FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+             "WHERE i.indrelid = 'fact_transactions'::regclass AND NOT i.indisunique AND i.indisvalid "
+             "AND c.relname IN ('") +
+         kFactSourceObjectIndex + "', '" + kFactDateIndex + "') ORDER BY c.relname";
+}
 
 }  // namespace ecompipe::warehouse

@@ -111,6 +111,13 @@ class WarehouseSql {
   // $1 load_id: how many rejects the load wrote (checked after a COPY of rejects from S3).
   static std::string CountLoadRejects();
 
+  // PostgreSQL: the size of fact_transactions' heap in bytes (one row, one column).
+  static std::string FactTableBytes();
+  // PostgreSQL: the secondary indexes of fact_transactions that a load may drop and create
+  // again (IndexRebuild): ecompipe's own, non-unique and valid. Rows: the index's
+  // schema-qualified, quoted name; its CREATE INDEX statement as the server reports it.
+  static std::string RebuildableFactIndexes();
+
  private:
   std::string Type(std::string_view pg, std::string_view redshift) const {
     return std::string(dialect_ == SqlDialect::kPostgres ? pg : redshift);

@@ -382,6 +382,8 @@ TEST(ConfigTest, PostgresWarehouseTakesUrlAndSchema) {
   EXPECT_EQ(env.warehouse.url, "");  // libpq reads PGHOST, PGUSER, PGPASSWORD, ~/.pgpass
   PipelineConfig kv = ParseOrDie("warehouse: {type: postgres, url: \"host=db dbname=dw\"}\n");
   EXPECT_EQ(kv.warehouse.url, "host=db dbname=dw");
+  EXPECT_EQ(kv.warehouse.index_rebuild, "auto");
+  EXPECT_EQ(ParseOrDie("warehouse: {type: postgres, index_rebuild: never}\n").warehouse.index_rebuild, "never");
 }
 
 TEST(ConfigTest, PostgresWarehouseSettingsAreCheckedWithTheirLine) {
@@ -398,6 +400,10 @@ TEST(ConfigTest, PostgresWarehouseSettingsAreCheckedWithTheirLine) {
             "with a digit; at most 63 characters)");
   EXPECT_EQ(ErrorOf("warehouse:\n  type: postgres\n  ur: postgresql://h/db\n"),
             "ecompipe.yaml:3: unknown key 'warehouse.ur' (did you mean 'url'?)");
+  EXPECT_EQ(ErrorOf("warehouse:\n  type: postgres\n  index_rebuild: sometimes\n"),
+            "ecompipe.yaml:3: 'warehouse.index_rebuild': 'sometimes' is not supported (allowed: auto, always, never)");
+  EXPECT_EQ(ErrorOf("warehouse:\n  type: redshift\n  index_rebuild: always\n"),
+            "ecompipe.yaml:3: 'warehouse.index_rebuild' applies to the postgres warehouse only");
 }
 
 TEST(ConfigTest, RedshiftStagingTakesBucketRoleAndThresholds) {
@@ -485,7 +491,7 @@ TEST(ConfigTest, PasswordEnvIsCheckedWithItsLine) {
             "ecompipe.yaml:4: 'state.password_env': the URL already gives a password; give it in one place "
             "(password_env, and none in 'url')");
   EXPECT_EQ(ErrorOf("warehouse:\n  type: postgres\n  password: x\n"),
-            "ecompipe.yaml:3: unknown key 'warehouse.password' (allowed: type, path, url, password_env, schema, staging)");
+            "ecompipe.yaml:3: unknown key 'warehouse.password' (allowed: type, path, url, password_env, schema, staging, index_rebuild)");
 }
 
 TEST(ConfigTest, SectionsLeftOutTakeTheirDefaults) {

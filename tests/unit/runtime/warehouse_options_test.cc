@@ -64,6 +64,11 @@ TEST(WarehouseOptionsTest, PostgresHasNoStaging) {
   EXPECT_EQ(o.dialect, warehouse::SqlDialect::kPostgres);
   EXPECT_EQ(o.schema, "shop");
   EXPECT_FALSE(o.staging.enabled());
+  EXPECT_EQ(o.index_rebuild, warehouse::IndexRebuild::kAuto);
+  c.index_rebuild = "always";
+  EXPECT_EQ(PostgresWarehouseOptionsFrom(c).index_rebuild, warehouse::IndexRebuild::kAlways);
+  c.index_rebuild = "never";
+  EXPECT_EQ(PostgresWarehouseOptionsFrom(c).index_rebuild, warehouse::IndexRebuild::kNever);
 }
 
 }  // namespace

@@ -36,6 +36,8 @@ class PostgresWarehouseTest : public ::testing::TestWithParam<SqlDialect> {
     o.schema = schema_->name();
     o.dialect = dialect;
     o.copy_chunk_bytes = chunk_bytes_;
+    o.index_rebuild = index_rebuild_;
+    o.index_rebuild_min_bytes = index_rebuild_min_bytes_;
     return o;
   }
 
@@ -88,6 +90,8 @@ class PostgresWarehouseTest : public ::testing::TestWithParam<SqlDialect> {
   }
 
   size_t chunk_bytes_ = 64 << 20;
+  IndexRebuild index_rebuild_ = IndexRebuild::kAuto;
+  size_t index_rebuild_min_bytes_ = 16 << 20;
   std::unique_ptr<PgTestSchema> schema_;
   std::unique_ptr<PostgresWarehouse> warehouse_;
 };
@@ -418,6 +422,122 @@ TEST_P(PostgresWarehouseTest, TwoConnectionsLoadingTheSameObjectLoadItOnce) {
 
 INSTANTIATE_TEST_SUITE_P(Dialects, PostgresWarehouseTest,
                          ::testing::Values(SqlDialect::kPostgres, SqlDialect::kRedshift),
+                         [](const auto& info) { return std::string(SqlDialectName(info.param)); });
+
+// IndexRebuild: PostgreSQL only (Redshift has no secondary indexes to drop).
+class PostgresIndexRebuildTest : public PostgresWarehouseTest {
+ protected:
+  // fact_transactions' indexes as the server defines them: name and CREATE INDEX each.
+  std::string IndexDefs() {
+    return Scalar("SELECT string_agg(pg_get_indexdef(indexrelid), '; ' ORDER BY indexrelid::regclass::text) "
+                  "FROM pg_index WHERE indrelid = 'fact_transactions'::regclass AND indisvalid");
+  }
+  // Their object ids: a rebuilt index has a new one.
+  std::string IndexOids() {
+    return Scalar("SELECT string_agg(indexrelid::regclass::text || '=' || indexrelid::oid::text, ',' "
+                  "ORDER BY indexrelid::regclass::text) FROM pg_index WHERE indrelid = 'fact_transactions'::regclass");
+  }
+  std::string PrimaryKeyOid() {
+    return Scalar("SELECT indexrelid::oid::text FROM pg_index WHERE indrelid = 'fact_transactions'::regclass "
+                  "AND indisprimary");
+  }
+  static std::vector<transform::FactRow> Facts(int from, int to, int step = 1) {
+    std::vector<transform::FactRow> facts;
+    for (int i = from; i < to; i += step) facts.push_back(Fact("TXN" + std::to_string(10000000 + i), 1, Money{101}, i + 2));
+    return facts;
+  }
+};
+
+TEST_P(PostgresIndexRebuildTest, AlwaysRecreatesTheSameIndexesAndStillRejectsDuplicates) {
+  Load(Object("t/a.csv", "e1"), Facts(0, 3000, 3));
+  const std::string defs = IndexDefs(), oids = IndexOids(), pkey = PrimaryKeyOid();
+  EXPECT_THAT(defs, HasSubstr("USING btree (source_object)"));
+  EXPECT_THAT(defs, HasSubstr("USING brin (transaction_date)"));
+  index_rebuild_ = IndexRebuild::kAlways;
+  chunk_bytes_ = 4096;  // many chunks: the duplicates go through the staging table chunk by chunk
+  warehouse_ = OpenOrDie();
+  auto load = Begin(Object("t/b.csv", "e2"));
+  ASSERT_TRUE(load);
+  int64_t read = 0;
+  for (int batch = 0; batch < 6; ++batch) {
+    std::vector<transform::FactRow> facts = Facts(batch * 500, (batch + 1) * 500);
+    read += static_cast<int64_t>(facts.size());
+    ASSERT_TRUE(load->AddFacts(facts).ok());
+  }
+  auto c = load->Commit(read);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->rows_loaded, 2000);
+  EXPECT_EQ(c->rows_rejected, 1000);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM fact_transactions"), "3000");
+  EXPECT_EQ(Scalar("SELECT count(DISTINCT transaction_id) FROM fact_transactions"), "3000");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM rejects WHERE reason = 'duplicate_transaction_id'"), "1000");
+  EXPECT_EQ(IndexDefs(), defs);    // the same indexes, valid, by the same names
+  EXPECT_NE(IndexOids(), oids);    // built again
+  EXPECT_EQ(PrimaryKeyOid(), pkey);  // the primary key was kept throughout
+  // The recreated index serves queries: it finds exactly the load's rows.
+  EXPECT_EQ(Scalar("SET enable_seqscan = off; SELECT count(*) FROM fact_transactions WHERE source_object = 't/b.csv'"),
+            "2000");
+}
+
+TEST_P(PostgresIndexRebuildTest, FailedLoadLeavesTheIndexesAsTheyWere) {
+  Load(Object("t/a.csv", "e1"), Facts(0, 100));
+  const std::string oids = IndexOids();
+  index_rebuild_ = IndexRebuild::kAlways;
+  warehouse_ = OpenOrDie();
+  {
+    auto load = Begin(Object("t/b.csv", "e2"));
+    ASSERT_TRUE(load);
+    std::vector<transform::FactRow> facts = Facts(100, 200);
+    ASSERT_TRUE(load->AddFacts(facts).ok());
+    auto c = load->Commit(5);  // rows read do not add up: rolled back after the indexes were dropped
+    EXPECT_EQ(c.status().code(), StatusCode::kInternal);
+  }
+  EXPECT_EQ(IndexOids(), oids);
+  {
+    auto load = Begin(Object("t/c.csv", "e3"));
+    ASSERT_TRUE(load);
+    std::vector<transform::FactRow> facts = Facts(200, 300);
+    ASSERT_TRUE(load->AddFacts(facts).ok());
+  }  // abandoned without Commit
+  EXPECT_EQ(IndexOids(), oids);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM fact_transactions"), "100");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM load_ledger"), "1");
+}
+
+TEST_P(PostgresIndexRebuildTest, AutoRebuildsOnlyForLoadsBiggerThanTheTable) {
+  index_rebuild_min_bytes_ = 0;
+  warehouse_ = OpenOrDie();
+  std::string oids = IndexOids();
+  Load(Object("t/a.csv", "e1"), Facts(0, 2000));  // into the empty table: rebuilt
+  EXPECT_NE(IndexOids(), oids);
+  oids = IndexOids();
+  Load(Object("t/b.csv", "e2"), Facts(2000, 2100));  // a twentieth of the table: row by row
+  EXPECT_EQ(IndexOids(), oids);
+  index_rebuild_ = IndexRebuild::kNever;
+  warehouse_ = OpenOrDie();
+  Load(Object("t/c.csv", "e3"), Facts(10000, 20000));  // bigger, but never
+  EXPECT_EQ(IndexOids(), oids);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM fact_transactions"), "12100");
+}
+
+TEST_P(PostgresIndexRebuildTest, TableInUseKeepsTheIndexesAndLoadsWithoutWaiting) {
+  Load(Object("t/a.csv", "e1"), Facts(0, 100));
+  const std::string oids = IndexOids();
+  index_rebuild_ = IndexRebuild::kAlways;
+  warehouse_ = OpenOrDie();
+  // A reader in an open transaction holds ACCESS SHARE on the table until it ends.
+  PostgresDb& reader = schema_->admin();
+  ASSERT_TRUE(reader.Exec("BEGIN").ok());
+  ASSERT_TRUE(reader.Exec("SELECT count(*) FROM " + schema_->name() + ".fact_transactions").ok());
+  LoadCounts c = Load(Object("t/b.csv", "e2"), Facts(50, 250));
+  ASSERT_TRUE(reader.Exec("COMMIT").ok());
+  EXPECT_EQ(c.rows_loaded, 150);
+  EXPECT_EQ(c.rows_rejected, 50);
+  EXPECT_EQ(IndexOids(), oids);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM fact_transactions"), "250");
+}
+
+INSTANTIATE_TEST_SUITE_P(Postgres, PostgresIndexRebuildTest, ::testing::Values(SqlDialect::kPostgres),
                          [](const auto& info) { return std::string(SqlDialectName(info.param)); });
 
 TEST(PostgresWarehouseOpenTest, UnreachableServerIsUnavailableWithoutThePassword) {
