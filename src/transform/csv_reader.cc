@@ -133,6 +133,7 @@ CsvReader::Simple CsvReader::TrySimpleRecord() {
   record_.fields.emplace_back(field, static_cast<size_t>(end - field));
   record_.raw = std::string_view(begin, raw_length);
   record_.bytes = raw_length;
+  record_.unquoted = true;
   record_.line = line_++;
   buffer_.Consume(length + 1);  // the views stay valid until the next Fill()
   return Simple::kRecord;
@@ -271,6 +272,7 @@ bool CsvReader::FinishRecord(size_t end, bool at_eof) {
   const char last_byte = end > 0 ? base[end - 1] : last_skipped_byte_;
   const bool strip_cr = last_byte == '\r' && skipped_bytes_ + end > 0 && state_ != State::kQuoted;
   record_.line = line_;
+  record_.unquoted = false;
   line_ += quoted_newlines_ + (at_eof ? 0 : 1);
   buffer_.Consume(at_eof ? end : end + 1);  // views stay valid until the next Fill()
   record_.fields.clear();

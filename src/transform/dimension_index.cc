@@ -195,11 +195,16 @@ DimensionIndex::Attr DimensionIndex::Store(std::string_view value) {
   Attr attr{.offset = arena_.size(),
             .size = static_cast<uint32_t>(value.size()),
             .csv_size = static_cast<uint32_t>(value.size())};
-  arena_.insert(arena_.end(), value.begin(), value.end());
+  const auto append = [&](std::string_view bytes) {
+    const size_t at = arena_.size();
+    arena_.resize(at + bytes.size());  // uninitialized (LargePageAllocator), then copied
+    std::memcpy(arena_.data() + at, bytes.data(), bytes.size());
+  };
+  append(value);
   if (NeedsQuotes(value)) {  // quoting adds at least 2 bytes: csv_size != size
     std::string quoted;
     AppendCsvField(quoted, value);
-    arena_.insert(arena_.end(), quoted.begin(), quoted.end());
+    append(quoted);
     attr.csv_size = static_cast<uint32_t>(quoted.size());
   }
   return attr;
@@ -207,7 +212,15 @@ DimensionIndex::Attr DimensionIndex::Store(std::string_view value) {
 
 bool DimensionIndex::AddCustomer(std::string_view id, std::string_view email) {
   if (!customers_.Add(id)) return false;
-  customer_attrs_.push_back(Store(email));
+  EmailSlot& slot = emails_.emplace_back();
+  if (email.size() <= sizeof(slot.text) && !NeedsQuotes(email)) {
+    slot.size = static_cast<uint8_t>(email.size());
+    std::memcpy(slot.text, email.data(), email.size());
+  } else {
+    slot.size = EmailSlot::kInArena;
+    const Attr attr = Store(email);
+    std::memcpy(slot.text, &attr, sizeof(attr));
+  }
   return true;
 }
 

@@ -29,6 +29,9 @@ struct Record {
   std::vector<std::string_view> fields;  // unquoted/unescaped values; empty when too_long
   bool too_long = false;                 // bytes > the reader's max_record_bytes
   std::string malformed;                 // empty when well-formed, else why ("unclosed quote ...")
+  // Set by the CSV reader for a record with no quote char at all: then no field holds the
+  // delimiter, a quote or a LF (but one may hold a CR). False says nothing.
+  bool unquoted = false;
 };
 
 // `text`, or its longest prefix of at most kMaxRawBytes that does not split a UTF-8 sequence.

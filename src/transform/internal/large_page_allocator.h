@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstdlib>
 #include <new>
+#include <utility>
 
 namespace ecompipe::transform::internal {
 
@@ -40,6 +41,18 @@ class LargePageAllocator {
     } else {
       std::free(p);
     }
+  }
+  // resize() without a value leaves trivial elements (bytes, plain structs) uninitialized,
+  // as make_unique_for_overwrite does, so that a table grown and then written is one pass
+  // over its memory, not two. (std::allocator's vector copies bytes with memmove; with any
+  // other allocator it goes through construct() byte by byte.)
+  template <typename U>
+  void construct(U* p) noexcept(noexcept(U())) {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <typename U, typename... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
   }
   template <typename U>
   bool operator==(const LargePageAllocator<U>&) const {

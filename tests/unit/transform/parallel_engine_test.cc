@@ -240,6 +240,33 @@ TEST(DimensionIndexTest, LeadingZerosMakeDifferentIds) {
   EXPECT_FALSE(index.FindCustomer("P12"));
 }
 
+// Emails are kept inline in the customer's row when they fit and need no quotes, and in
+// the arena otherwise: every kind reads back the same, as read and as a CSV field.
+TEST(DimensionIndexTest, EmailsOfEveryLengthAndQuotingReadBack) {
+  const std::string fits(47, 'a');
+  const std::string too_long(48, 'b');
+  const std::string huge(300, 'c');
+  DimensionIndex index;
+  ASSERT_TRUE(index.AddCustomer("C1", ""));
+  ASSERT_TRUE(index.AddCustomer("C2", fits));
+  ASSERT_TRUE(index.AddCustomer("C3", too_long));
+  ASSERT_TRUE(index.AddCustomer("C4", "a,\"b\"@x"));
+  ASSERT_TRUE(index.AddCustomer("C5", huge));
+  ASSERT_TRUE(index.AddCustomer("odd", "o@x"));
+  ASSERT_TRUE(index.SealCustomers().ok());
+  const auto row = [&](std::string_view id) { return *index.FindCustomer(id); };
+  EXPECT_EQ(index.email(row("C1")), "");
+  EXPECT_EQ(index.email_csv(row("C1")), "");
+  EXPECT_EQ(index.email(row("C2")), fits);
+  EXPECT_EQ(index.email_csv(row("C2")), fits);
+  EXPECT_EQ(index.email(row("C3")), too_long);
+  EXPECT_EQ(index.email_csv(row("C3")), too_long);
+  EXPECT_EQ(index.email(row("C4")), "a,\"b\"@x");
+  EXPECT_EQ(index.email_csv(row("C4")), "\"a,\"\"b\"\"@x\"");
+  EXPECT_EQ(index.email(row("C5")), huge);
+  EXPECT_EQ(index.email_csv(row("odd")), "o@x");
+}
+
 TEST(DimensionIndexTest, SparseAndNonNumericIdsAreFound) {
   DimensionIndex index;
   ASSERT_TRUE(index.AddProduct("P1", "one", "S1"));
@@ -356,6 +383,30 @@ TEST_F(FileJobTest, OutputIsTheSameWhateverThreadsAndChunks) {
       EXPECT_EQ(f, facts) << threads << " threads, chunk " << chunk;
       EXPECT_EQ(r, rejects) << threads << " threads, chunk " << chunk;
     }
+  }
+}
+
+// payment_type and status are copied without a quoting check when the record had no quote
+// and its chunk no CR; a lone CR inside an unquoted field (data, not a line end) must still
+// make the field quoted, whatever the chunking.
+TEST_F(FileJobTest, ACarriageReturnInsideAnUnquotedFieldIsQuotedOnOutput) {
+  const std::string text = kHeader +
+                           "TXN1,C1,P2,1,5.00,2024-01-01,Cash,Done\n"
+                           "TXN2,C1,P2,1,5.00,2024-01-01,Ca\rsh,Do\rne\r\n"
+                           "TXN3,C1,P2,1,5.00,2024-01-01,Cash,Done\n";
+  for (size_t chunk : {size_t{1}, size_t{1} << 20}) {
+    const FileJobOptions o = Options(text, 2, chunk);
+    Result<FileJobStats> stats = RunFileJob(o);
+    ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+    const std::string row = ",C1,ann@example.com,P2,Lamp,S2,1,5.00,5.00,2024-01-01,Small,";
+    EXPECT_EQ(Read(o.out_dir + "/fact.csv"),
+              "transaction_id,customer_id,customer_email,product_id,product_name,supplier_id,"
+              "quantity,price,total_amount,transaction_date,transaction_type,payment_type,"
+              "status\n"
+              "TXN1" + row + "Cash,Done\n"
+              "TXN2" + row + "\"Ca\rsh\",\"Do\rne\"\n"
+              "TXN3" + row + "Cash,Done\n")
+        << "chunk " << chunk;
   }
 }
 
