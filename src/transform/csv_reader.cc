@@ -89,48 +89,59 @@ Result<const Record*> CsvReader::Next() {
 }
 
 CsvReader::Simple CsvReader::TrySimpleRecord() {
-  const char* begin = buffer_.begin();
-  const size_t available = buffer_.available();
-  if (available == 0) return Simple::kNotApplicable;
-  const auto* lf = static_cast<const char*>(std::memchr(begin, '\n', available));
-  if (lf == nullptr) return Simple::kNotApplicable;
-  const size_t length = static_cast<size_t>(lf - begin);
-  if (length > max_record_bytes_) return Simple::kNotApplicable;
+  const char* const begin = buffer_.begin();
+  // The record and its LF must lie within the longest record allowed.
+  const size_t limit = std::min(buffer_.available(), max_record_bytes_ + 1);
+  constexpr size_t kNoEnd = ~size_t{0};
+  size_t length = kNoEnd;  // offset of the record's LF, once found
+  record_.fields.clear();
+  const char* field = begin;  // where the current field starts
+  const auto end_field = [&](const char* delimiter) {
+    record_.fields.emplace_back(field, static_cast<size_t>(delimiter - field));
+    field = delimiter + 1;
+  };
+  // One pass finds the LF, the delimiters and any quote char (which sends the record to the
+  // general path), 16 bytes at a time; the bytes of a block past the LF are the next
+  // record's and are masked off. Only the last few bytes of the buffer go one by one.
+  size_t i = 0;
+#if defined(__SSE2__)
+  const __m128i lf = _mm_set1_epi8('\n');
+  const __m128i delimiter = _mm_set1_epi8(delimiter_);
+  const __m128i quote = _mm_set1_epi8(quote_);
+  for (; i + 16 <= limit; i += 16) {
+    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(begin + i));
+    const auto lfs = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, lf)));
+    auto delimiters = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, delimiter)));
+    auto quotes = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, quote)));
+    if (lfs != 0) {
+      const unsigned before_lf = (lfs & (0 - lfs)) - 1;  // the bits below the first LF
+      delimiters &= before_lf;
+      quotes &= before_lf;
+      length = i + static_cast<size_t>(__builtin_ctz(lfs));
+    }
+    if (quotes != 0) return Simple::kNotApplicable;
+    for (; delimiters != 0; delimiters &= delimiters - 1) end_field(begin + i + __builtin_ctz(delimiters));
+    if (length != kNoEnd) break;
+  }
+#endif
+  for (; length == kNoEnd && i < limit; ++i) {
+    const char c = begin[i];
+    if (c == '\n') {
+      length = i;
+    } else if (c == quote_) {
+      return Simple::kNotApplicable;
+    } else if (c == delimiter_) {
+      end_field(begin + i);
+    }
+  }
+  if (length == kNoEnd) return Simple::kNotApplicable;  // the record is not wholly here
   const size_t raw_length = (length > 0 && begin[length - 1] == '\r') ? length - 1 : length;
   if (raw_length == 0) {
     ++line_;
     buffer_.Consume(length + 1);
     return Simple::kBlank;
   }
-  // Split at delimiters in one pass; any quote char sends the record to the general path.
-  record_.fields.clear();
-  const char* const end = begin + raw_length;
-  const char* field = begin;
-  const char* p = begin;
-#if defined(__SSE2__)
-  const __m128i delimiter = _mm_set1_epi8(delimiter_);
-  const __m128i quote = _mm_set1_epi8(quote_);
-  for (; end - p >= 16; p += 16) {
-    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    if (_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, quote)) != 0) return Simple::kNotApplicable;
-    auto hits = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, delimiter)));
-    while (hits != 0) {
-      const char* d = p + __builtin_ctz(hits);
-      record_.fields.emplace_back(field, static_cast<size_t>(d - field));
-      field = d + 1;
-      hits &= hits - 1;
-    }
-  }
-#endif
-  for (; p < end; ++p) {
-    if (*p == delimiter_) {
-      record_.fields.emplace_back(field, static_cast<size_t>(p - field));
-      field = p + 1;
-    } else if (*p == quote_) {
-      return Simple::kNotApplicable;
-    }
-  }
-  record_.fields.emplace_back(field, static_cast<size_t>(end - field));
+  record_.fields.emplace_back(field, static_cast<size_t>(begin + raw_length - field));
   record_.raw = std::string_view(begin, raw_length);
   record_.bytes = raw_length;
   record_.unquoted = true;

@@ -76,7 +76,8 @@ class CsvReader final : public RecordReader {
   Status SkipBom();
   enum class Simple : uint8_t { kNotApplicable, kBlank, kRecord };
   // Fast path for a record that is wholly in the buffer, short enough and free of quote
-  // chars: split it with memchr. Touches nothing when it does not apply.
+  // chars: split it in one SIMD pass. Touches nothing but record_.fields when it does not
+  // apply.
   Simple TrySimpleRecord();
   // Scans the current record from scan_ with the saved state; true when its end was found
   // (then end_ is the offset of its LF, or of the end of input at EOF).
