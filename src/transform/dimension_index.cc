@@ -3,53 +3,16 @@
 #include <algorithm>
 #include <cstring>
 
+#include "transform/internal/id_key.h"
 #include "transform/internal/mix_hash.h"
 
 namespace ecompipe::transform {
 
 namespace {
 
-constexpr size_t kMaxDigits = 18;
-
 using internal::MixHash;
 
-// (10^d - 10) / 9 for d = 0..18: the first key of d-digit strings (see IdTable::KeyOf).
-constexpr uint64_t kLengthBase[kMaxDigits + 1] = {
-    0,  // unused: at least one digit
-    0,
-    10,
-    110,
-    1110,
-    11110,
-    111110,
-    1111110,
-    11111110,
-    111111110,
-    1111111110,
-    11111111110,
-    111111111110,
-    1111111111110,
-    11111111111110,
-    111111111111110,
-    1111111111111110,
-    11111111111111110,
-    111111111111111110};
-
 }  // namespace
-
-uint64_t IdTable::KeyOf(std::string_view id) const {
-  const size_t digits = id.size() - 1;
-  if (id.size() < 2 || digits > kMaxDigits || id[0] != prefix_) return kNoKey;
-  uint64_t value = 0;
-  for (size_t i = 1; i < id.size(); ++i) {
-    const unsigned d = static_cast<unsigned char>(id[i]) - '0';
-    if (d > 9) return kNoKey;
-    value = value * 10 + d;
-  }
-  // Strings of d digits map to [base(d), base(d+1)): a bijection that keeps "012" and "12"
-  // apart, all below 2^63.
-  return kLengthBase[digits] + value;
-}
 
 bool IdTable::Add(std::string_view id) {
   const uint64_t key = KeyOf(id);
@@ -94,9 +57,9 @@ void IdTable::GrowHashed() {
 }
 
 std::string IdTable::IdOf(uint64_t key) const {
-  size_t digits = kMaxDigits;
-  while (digits > 1 && key < kLengthBase[digits]) --digits;
-  std::string value = std::to_string(key - kLengthBase[digits]);
+  size_t digits = internal::kMaxIdKeyDigits;
+  while (digits > 1 && key < internal::kIdKeyLengthBase[digits]) --digits;
+  std::string value = std::to_string(key - internal::kIdKeyLengthBase[digits]);
   return std::string(1, prefix_) + std::string(digits - value.size(), '0') + value;
 }
 
@@ -139,17 +102,7 @@ std::optional<std::string> IdTable::Seal() {
   return duplicate;
 }
 
-std::optional<uint32_t> IdTable::FindKey(uint64_t key) const {
-  if (identity_) {
-    const uint64_t i = key - dense_base_;  // wraps to a huge value below the base
-    if (i >= size_) return std::nullopt;
-    return static_cast<uint32_t>(i);
-  }
-  if (use_dense_) {
-    const uint64_t i = key - dense_base_;  // wraps to a huge value below the base
-    if (i >= dense_.size() || dense_[i] == kNoRow) return std::nullopt;
-    return dense_[i];
-  }
+std::optional<uint32_t> IdTable::FindHashed(uint64_t key) const {
   if (keys_.empty()) return std::nullopt;
   const size_t mask = keys_.size() - 1;
   for (size_t i = MixHash(key) & mask;; i = (i + 1) & mask) {
@@ -158,9 +111,7 @@ std::optional<uint32_t> IdTable::FindKey(uint64_t key) const {
   }
 }
 
-std::optional<uint32_t> IdTable::Find(std::string_view id) const {
-  const uint64_t key = KeyOf(id);
-  if (key != kNoKey) return FindKey(key);
+std::optional<uint32_t> IdTable::FindOther(std::string_view id) const {
   if (others_.empty()) return std::nullopt;
   const auto it = others_.find(std::string(id));
   if (it == others_.end()) return std::nullopt;

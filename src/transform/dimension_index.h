@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "transform/internal/id_key.h"
 #include "transform/internal/large_page_allocator.h"
 #include "transform/records.h"
 
@@ -37,17 +38,36 @@ class IdTable {
   // Chooses the dense or hashed layout; call once after the last Add(). Returns the first id
   // (in row order) that repeats an earlier one, or nullopt.
   std::optional<std::string> Seal();
-  // The row of `id`, or nullopt. Any string may be passed.
-  std::optional<uint32_t> Find(std::string_view id) const;
+  static constexpr uint64_t kNoKey = internal::kNoIdKey;
+  // The key Find() looks `id` up by: a number when `id` is the prefix and 1 to 18 digits,
+  // else kNoKey. A caller that also checks the id against its rule (^prefix[0-9]+$) parses
+  // it once: an id with a key passes the rule (internal/id_key.h).
+  uint64_t KeyOf(std::string_view id) const {
+    return internal::IdKey(id, std::string_view(&prefix_, 1));
+  }
+  // The row of `id`, or nullopt. Any string may be passed; `key` is KeyOf(id). Inline: the
+  // job looks up two ids a row, mostly in the identity or dense layout.
+  std::optional<uint32_t> Find(std::string_view id, uint64_t key) const {
+    if (key == kNoKey) return FindOther(id);
+    const uint64_t i = key - dense_base_;  // wraps to a huge value below the base
+    if (identity_) {
+      if (i >= size_) return std::nullopt;
+      return static_cast<uint32_t>(i);
+    }
+    if (use_dense_) {
+      if (i >= dense_.size() || dense_[i] == kNoRow) return std::nullopt;
+      return dense_[i];
+    }
+    return FindHashed(key);
+  }
+  std::optional<uint32_t> Find(std::string_view id) const { return Find(id, KeyOf(id)); }
   uint32_t size() const { return size_; }
 
  private:
-  static constexpr uint64_t kNoKey = ~uint64_t{0};
   static constexpr uint32_t kNoRow = ~uint32_t{0};
-  // The numeric key of `id`, or kNoKey when `id` is not prefix + 1..18 digits.
-  uint64_t KeyOf(std::string_view id) const;
   std::string IdOf(uint64_t key) const;  // the inverse of KeyOf
-  std::optional<uint32_t> FindKey(uint64_t key) const;
+  std::optional<uint32_t> FindHashed(uint64_t key) const;
+  std::optional<uint32_t> FindOther(std::string_view id) const;  // an id without a key
   bool InsertHashed(uint64_t key, uint32_t row);
   void GrowHashed();
 
@@ -89,6 +109,16 @@ class DimensionIndex {
 
   std::optional<uint32_t> FindCustomer(std::string_view id) const { return customers_.Find(id); }
   std::optional<uint32_t> FindProduct(std::string_view id) const { return products_.Find(id); }
+  // The same, with the id parsed once for its rule and its lookup (see IdTable::KeyOf): the
+  // customer ids' prefix is "C" and the products' "P", as in IsCustomerId and IsProductId.
+  uint64_t CustomerKey(std::string_view id) const { return customers_.KeyOf(id); }
+  uint64_t ProductKey(std::string_view id) const { return products_.KeyOf(id); }
+  std::optional<uint32_t> FindCustomer(std::string_view id, uint64_t key) const {
+    return customers_.Find(id, key);
+  }
+  std::optional<uint32_t> FindProduct(std::string_view id, uint64_t key) const {
+    return products_.Find(id, key);
+  }
 
   // Attributes of a row returned by Find*(); `csv` variants are ready to write as one CSV
   // field (quoted when they hold a comma, quote, CR or LF).

@@ -250,6 +250,7 @@ struct CsvChunk {
   std::string rejects;
   std::vector<uint32_t> fact_starts;  // offset of each fact line in `facts`
   std::vector<int64_t> fact_lines;    // its record's line, relative to the chunk
+  std::vector<uint64_t> fact_keys;    // its TransactionIdSet::KeyOf(transaction_id)
   int64_t rows_read = 0;
   std::vector<int64_t> bins;
   __int128 total_cents = 0;
@@ -293,6 +294,7 @@ void WriteFact(const PendingFact& pending, const TxnContext& ctx, CsvChunk& out)
   const std::string_view label = ctx.labels_csv[fact.bin];
   out.fact_starts.push_back(static_cast<uint32_t>(out.facts.size()));
   out.fact_lines.push_back(pending.line);
+  out.fact_keys.push_back(fact.transaction_key);
   char* p = out.facts.Reserve(fact.transaction_id.size() + fact.customer_id.size() +
                               email.size() + fact.product_id.size() + name.size() +
                               supplier.size() + fact.date.size() + label.size() +
@@ -395,6 +397,7 @@ int64_t FormatChunk(const internal::Chunk& chunk, const TxnContext& ctx,
   out.rejects.clear();
   out.fact_starts.clear();
   out.fact_lines.clear();
+  out.fact_keys.clear();
   out.rows_read = 0;
   out.bins.assign(ctx.spec->bins.size() + 1, 0);
   out.total_cents = 0;
@@ -551,9 +554,15 @@ Result<FileJobStats> RunFileJob(const FileJobOptions& options) {
     const auto consume = [&](const internal::Chunk& chunk, CsvChunk& out, int64_t) -> Status {
       CsvChunk* result = &out;
       duplicates.clear();
+      // Serial, so kept short: the workers parsed each id into its key already, and the
+      // line is looked at only for the rare id without one.
       for (size_t i = 0; i < out.fact_starts.size(); ++i) {
-        const std::string_view line = out.facts.view().substr(out.fact_starts[i]);
-        if (!seen.Insert(line.substr(0, line.find(',')))) duplicates.insert(out.fact_lines[i]);
+        std::string_view id;
+        if (out.fact_keys[i] == internal::kNoIdKey) {
+          id = out.facts.view().substr(out.fact_starts[i]);
+          id = id.substr(0, id.find(','));
+        }
+        if (!seen.Insert(id, out.fact_keys[i])) duplicates.insert(out.fact_lines[i]);
       }
       if (!duplicates.empty()) {
         FormatChunk(chunk, ctx, &duplicates, redo);

@@ -16,7 +16,30 @@ struct Money {
 
 // Parses a non-negative decimal with 1 to 12 integer digits and at most 2 decimals
 // ("129.99", "5", "5.5", "0.00"); nullopt otherwise ("-1", "1e2", "$5", "5.", ".5", "1.234", "").
-std::optional<Money> ParseMoney(std::string_view text);
+// Inline: the job parses a price a row.
+inline std::optional<Money> ParseMoney(std::string_view text) {
+  const auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
+  size_t i = 0;
+  int64_t whole = 0;
+  while (i < text.size() && is_digit(text[i])) {
+    if (i == 12) return std::nullopt;  // checked before accumulating: no overflow
+    whole = whole * 10 + (text[i] - '0');
+    ++i;
+  }
+  if (i == 0) return std::nullopt;
+  int64_t cents = whole * 100;
+  if (i == text.size()) return Money{cents};
+  if (text[i] != '.') return std::nullopt;
+  const size_t frac_digits = text.size() - i - 1;
+  if (frac_digits < 1 || frac_digits > 2) return std::nullopt;
+  if (!is_digit(text[i + 1])) return std::nullopt;
+  cents += (text[i + 1] - '0') * 10;
+  if (frac_digits == 2) {
+    if (!is_digit(text[i + 2])) return std::nullopt;
+    cents += text[i + 2] - '0';
+  }
+  return Money{cents};
+}
 // "129.99", "-0.05": always exactly 2 decimals.
 std::string FormatMoney(Money m);
 // Appends FormatMoney(m) to `out` without allocating a temporary.

@@ -7,6 +7,8 @@
 
 #include "transform/csv_reader.h"
 #include "transform/internal/csv_boundary.h"
+#include "transform/internal/id_key.h"
+#include "transform/internal/transaction_id_set.h"
 #include "transform/rules.h"
 
 namespace ecompipe::transform::internal {
@@ -97,17 +99,22 @@ std::optional<Problem> CheckTransaction(const Record& record, const Layout& layo
   const std::string_view tid = field(kTid);
   *tid_out = tid;
   if (tid.empty()) return Problem{reason::kMissingTransactionId, "transaction_id is empty"};
-  if (!IsTransactionId(tid)) {
+  // Each id is parsed once, for its rule and for its lookup (or the duplicate check): an id
+  // with a key passes its rule, so the rule runs only on the rare ids without one.
+  const uint64_t tid_key = TransactionIdSet::KeyOf(tid);
+  if (tid_key == kNoIdKey && !IsTransactionId(tid)) {
     return Problem{reason::kMalformedTransactionId,
                    "transaction_id " + Quoted(tid) + " does not match TXN[0-9]+"};
   }
   const std::string_view customer_id = field(kCustomer);
-  if (!IsCustomerId(customer_id)) {
+  const uint64_t customer_key = dims.CustomerKey(customer_id);
+  if (customer_key == kNoIdKey && !IsCustomerId(customer_id)) {
     return Problem{reason::kMalformedCustomerId,
                    "customer_id " + Quoted(customer_id) + " does not match C[0-9]+"};
   }
   const std::string_view product_id = field(kProduct);
-  if (!IsProductId(product_id)) {
+  const uint64_t product_key = dims.ProductKey(product_id);
+  if (product_key == kNoIdKey && !IsProductId(product_id)) {
     return Problem{reason::kMalformedProductId,
                    "product_id " + Quoted(product_id) + " does not match P[0-9]+"};
   }
@@ -128,12 +135,12 @@ std::optional<Problem> CheckTransaction(const Record& record, const Layout& layo
     return Problem{reason::kInvalidDate,
                    "transaction_date " + Quoted(date) + " is not a real calendar day YYYY-MM-DD"};
   }
-  const std::optional<uint32_t> customer = dims.FindCustomer(customer_id);
+  const std::optional<uint32_t> customer = dims.FindCustomer(customer_id, customer_key);
   if (!customer) {
     return Problem{reason::kUnknownCustomerId,
                    "customer_id " + Quoted(customer_id) + " is not in the customers table"};
   }
-  const std::optional<uint32_t> product = dims.FindProduct(product_id);
+  const std::optional<uint32_t> product = dims.FindProduct(product_id, product_key);
   if (!product) {
     return Problem{reason::kUnknownProductId,
                    "product_id " + Quoted(product_id) + " is not in the products table"};
@@ -145,6 +152,7 @@ std::optional<Problem> CheckTransaction(const Record& record, const Layout& layo
                                                  " does not fit a 64-bit count of cents"};
   }
   fact.transaction_id = tid;
+  fact.transaction_key = tid_key;
   fact.customer_id = customer_id;
   fact.product_id = product_id;
   fact.date = date;

@@ -40,7 +40,8 @@ struct CheckedFact {
   std::string_view transaction_id, customer_id, product_id, date, payment_type, status;
   int32_t quantity = 0;
   Money price, total;
-  uint32_t customer = 0;  // rows of the DimensionIndex
+  uint64_t transaction_key = 0;  // TransactionIdSet::KeyOf(transaction_id)
+  uint32_t customer = 0;         // rows of the DimensionIndex
   uint32_t product = 0;
   size_t bin = 0;  // index of the JobSpec bin the total falls in
 };

@@ -7,7 +7,6 @@ namespace ecompipe::transform::internal {
 namespace {
 
 constexpr uint64_t kEmpty = ~uint64_t{0};
-constexpr size_t kMaxDigits = 18;
 
 using internal::MixHash;
 
@@ -17,22 +16,6 @@ using internal::MixHash;
 uint64_t Slot(uint64_t key) { return (MixHash(key >> 6) << 6) | (key & 63); }
 
 }  // namespace
-
-bool TransactionIdSet::Insert(std::string_view id) {
-  const std::string_view digits = id.substr(id.size() >= 3 ? 3 : id.size());
-  bool numeric = id.size() > 3 && id.substr(0, 3) == "TXN" && digits.size() <= kMaxDigits;
-  uint64_t value = 0;
-  for (size_t i = 0; numeric && i < digits.size(); ++i) {
-    if (digits[i] < '0' || digits[i] > '9') numeric = false;
-    value = value * 10 + static_cast<uint64_t>(digits[i] - '0');
-  }
-  if (!numeric) return others_.emplace(id).second;
-  // A bijection from digit strings to integers that keeps leading zeros apart: strings of
-  // d digits map to [(10^d - 10) / 9, (10^(d+1) - 10) / 9), all below 2^63 for d <= 18.
-  uint64_t power = 1;
-  for (size_t i = 0; i < digits.size(); ++i) power *= 10;
-  return InsertNumber((power - 10) / 9 + value);
-}
 
 uint64_t* TransactionIdSet::PageOf(uint64_t key) {
   const uint64_t page = key >> kPageBits;

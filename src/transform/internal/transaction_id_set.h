@@ -15,12 +15,23 @@
 #include <unordered_set>
 #include <vector>
 
+#include "transform/internal/id_key.h"
+
 namespace ecompipe::transform::internal {
 
 class TransactionIdSet {
  public:
+  // The number an id of the form TXN + 1 to 18 digits stands for, or kNoIdKey. Pure and
+  // thread-safe: the file job's workers compute it (it also decides the id's rule), so that
+  // the serial consumer only inserts.
+  static uint64_t KeyOf(std::string_view id) { return IdKey(id, "TXN"); }
   // Adds `id`; false when it was already present.
-  bool Insert(std::string_view id);
+  bool Insert(std::string_view id) { return Insert(id, KeyOf(id)); }
+  // The same, given key == KeyOf(id).
+  bool Insert(std::string_view id, uint64_t key) {
+    if (key == kNoIdKey) return others_.emplace(id).second;
+    return InsertNumber(key);
+  }
   size_t size() const { return size_ + in_pages_ + others_.size(); }
 
  private:

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 namespace ecompipe::transform {
 namespace {
 
@@ -28,6 +30,21 @@ TEST(RulesTest, ProductIdIsPAndDigits) {
   for (const char* bad : {"", "P", "p00001", "P12x", "P 3", "PX1"}) {
     EXPECT_FALSE(IsProductId(bad)) << bad;
   }
+}
+
+// Ids of up to 18 digits are decided by their numeric key, longer ones digit by digit: both
+// ways give the rule's answer.
+TEST(RulesTest, IdsLongerThanAKeyFollowTheSameRule) {
+  const std::string digits18(18, '7');
+  EXPECT_TRUE(IsCustomerId("C" + digits18));
+  EXPECT_TRUE(IsCustomerId("C" + digits18 + "1"));
+  EXPECT_TRUE(IsTransactionId("TXN" + std::string(40, '0')));
+  EXPECT_FALSE(IsCustomerId("C" + digits18 + "x"));
+  EXPECT_FALSE(IsProductId("P" + digits18 + "12 "));
+  EXPECT_FALSE(IsTransactionId("TXM" + digits18 + "1"));
+  EXPECT_EQ(internal::IdKey("C" + digits18 + "1", "C"), internal::kNoIdKey);
+  EXPECT_NE(internal::IdKey("C" + digits18, "C"), internal::kNoIdKey);
+  EXPECT_NE(internal::IdKey("C012", "C"), internal::IdKey("C12", "C"));
 }
 
 TEST(RulesTest, QuantityWithLeadingZerosIsValid) {
