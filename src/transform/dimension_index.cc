@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "transform/internal/csv_out.h"
 #include "transform/internal/id_key.h"
 #include "transform/internal/mix_hash.h"
 
@@ -118,19 +119,10 @@ std::optional<uint32_t> IdTable::FindOther(std::string_view id) const {
   return it->second;
 }
 
-namespace {
-
-bool NeedsQuotes(std::string_view value) {
-  for (char c : value) {
-    if (c == ',' || c == '"' || c == '\r' || c == '\n') return true;
-  }
-  return false;
-}
-
-}  // namespace
+using internal::NeedsCsvQuotes;
 
 void AppendCsvField(std::string& out, std::string_view value) {
-  if (!NeedsQuotes(value)) {
+  if (!NeedsCsvQuotes(value)) {
     out.append(value);
     return;
   }
@@ -152,7 +144,7 @@ DimensionIndex::Attr DimensionIndex::Store(std::string_view value) {
     std::memcpy(arena_.data() + at, bytes.data(), bytes.size());
   };
   append(value);
-  if (NeedsQuotes(value)) {  // quoting adds at least 2 bytes: csv_size != size
+  if (NeedsCsvQuotes(value)) {  // quoting adds at least 2 bytes: csv_size != size
     std::string quoted;
     AppendCsvField(quoted, value);
     append(quoted);
@@ -164,7 +156,7 @@ DimensionIndex::Attr DimensionIndex::Store(std::string_view value) {
 bool DimensionIndex::AddCustomer(std::string_view id, std::string_view email) {
   if (!customers_.Add(id)) return false;
   EmailSlot& slot = emails_.emplace_back();
-  if (email.size() <= sizeof(slot.text) && !NeedsQuotes(email)) {
+  if (email.size() <= sizeof(slot.text) && !NeedsCsvQuotes(email)) {
     slot.size = static_cast<uint8_t>(email.size());
     std::memcpy(slot.text, email.data(), email.size());
   } else {

@@ -68,9 +68,24 @@ class OutBuffer {
   return p + n;
 }
 
-// True when `value` must be quoted as a CSV field (it holds ',', '"', CR or LF).
+// True when `value` must be quoted as a CSV field (it holds ',', '"', CR or LF). Eight bytes
+// at a time: a byte equal to c is a zero byte of word ^ (c in every byte), and
+// (x - 0x01..01) & ~x & 0x80..80 is non-zero exactly when x has a zero byte.
 inline bool NeedsCsvQuotes(std::string_view value) {
-  for (char c : value) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr uint64_t kHighs = 0x8080808080808080ULL;
+  const auto has = [](uint64_t word, char c) {
+    const uint64_t x = word ^ (kOnes * static_cast<uint8_t>(c));
+    return ((x - kOnes) & ~x & kHighs) != 0;
+  };
+  size_t i = 0;
+  for (; i + 8 <= value.size(); i += 8) {
+    uint64_t word;
+    std::memcpy(&word, value.data() + i, 8);
+    if (has(word, ',') | has(word, '"') | has(word, '\r') | has(word, '\n')) return true;
+  }
+  for (; i < value.size(); ++i) {
+    const char c = value[i];
     if (c == ',' || c == '"' || c == '\r' || c == '\n') return true;
   }
   return false;
