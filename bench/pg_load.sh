@@ -14,10 +14,12 @@
 # Both tables must end with the same row count and the same exact SUM(total_amount).
 # Environment: BUILD=build (holds ecompipe), BENCH_DIR=/tmp/ecompipe-bench (the data), RUNS=1,
 # PG_DIR=$BENCH_DIR/pg-load-server, PG_PORT=55490 (the private server, thrown away at the end). The server runs with the test settings (fsync off; scripts/pg-test-server.sh).
+# INDEX_REBUILD=auto|always|never: ecompipe's warehouse.index_rebuild (default: the default, auto).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 N=${1:-1000000}
 RUNS=${RUNS:-1}
+INDEX_REBUILD=${INDEX_REBUILD:-}
 BIN=$ROOT/${BUILD:-build}/ecompipe
 BENCH_DIR=${BENCH_DIR:-/tmp/ecompipe-bench}
 PG_DIR=${PG_DIR:-$BENCH_DIR/pg-load-server}
@@ -51,13 +53,16 @@ for run in $(seq 1 "$RUNS"); do
   PIPE=$PG_DIR-pipeline
   rm -rf "$PIPE"
   "$BIN" init "$PIPE" > /dev/null
-  python3 - "$PIPE/ecompipe.yaml" "$URL" "$ep_schema" <<'PY'
+  python3 - "$PIPE/ecompipe.yaml" "$URL" "$ep_schema" "$INDEX_REBUILD" <<'PY'
 import sys
-path, url, schema = sys.argv[1:]
+path, url, schema, rebuild = sys.argv[1:]
 text = open(path).read()
 old = "warehouse:\n  type: sqlite\n  path: warehouse.db\n"
 assert old in text
-open(path, "w").write(text.replace(old, f"warehouse:\n  type: postgres\n  url: {url}\n  schema: {schema}\n"))
+new = f"warehouse:\n  type: postgres\n  url: {url}\n  schema: {schema}\n"
+if rebuild:
+    new += f"  index_rebuild: {rebuild}\n"
+open(path, "w").write(text.replace(old, new))
 PY
   (cd "$PIPE" && "$BIN" load-dims --products "$DATA/products.csv" --customers "$CUSTOMERS" > /dev/null)
   q "CHECKPOINT" > /dev/null
@@ -67,9 +72,17 @@ PY
   t1=$(now)
   # The part of the run spent reading the dimension tables back from the warehouse.
   dims_s=$(sed -n 's/.*Dimensions loaded\..* ms=\([0-9]*\).*/\1/p' "$PIPE/process.log" | awk '{ printf "%.2f", $1 / 1000 }')
+  # ... and the part spent creating the dropped fact indexes again (warehouse.index_rebuild).
+  rebuild_s=$(sed -n 's/.*Recreated the fact indexes\..* ms=\([0-9]*\).*/\1/p' "$PIPE/process.log" | awk '{ printf "%.2f", $1 / 1000 }')
   ep_rows=$(q "SELECT count(*) FROM $ep_schema.fact_transactions")
   ep_sum=$(q "SELECT SUM(total_amount) FROM $ep_schema.fact_transactions")
   ep_rejects=$(q "SELECT count(*) FROM $ep_schema.rejects")
+  # The load ends with the table it began with: primary key, source_object B-tree, BRIN on dates.
+  ep_indexes=$(q "SELECT string_agg(regexp_replace(indexdef, '.* USING ', ''), ', ' ORDER BY indexdef) FROM pg_indexes WHERE schemaname = '$ep_schema' AND tablename = 'fact_transactions'")
+  if [ "$ep_indexes" != "brin (transaction_date), btree (source_object), btree (transaction_id)" ]; then
+    echo "pg_load: ecompipe's fact_transactions ends with the indexes '$ep_indexes'" >&2
+    exit 1
+  fi
 
   [ "$run" = 1 ] && q "COPY $ep_schema.fact_transactions TO '$EXPORT'"
   q "CREATE SCHEMA $cp_schema; CREATE TABLE $cp_schema.fact_transactions (LIKE $ep_schema.fact_transactions INCLUDING ALL)"
@@ -84,7 +97,7 @@ PY
     exit 1
   fi
   results+=("$(secs "$t0" "$t1") $(secs "$t2" "$t3") ${dims_s:-0}")
-  echo "run $run: ecompipe $(secs "$t0" "$t1") s ($ep_rows facts + $ep_rejects rejects), \\copy $(secs "$t2" "$t3") s ($cp_rows rows), sum $ep_sum" >&2
+  echo "run $run: ecompipe $(secs "$t0" "$t1") s ($ep_rows facts + $ep_rejects rejects; dimensions read back ${dims_s:-0} s, indexes recreated ${rebuild_s:-not dropped} s), \\copy $(secs "$t2" "$t3") s ($cp_rows rows), sum $ep_sum" >&2
   q "SET client_min_messages = warning; DROP SCHEMA $ep_schema CASCADE; DROP SCHEMA $cp_schema CASCADE" > /dev/null
 done
 

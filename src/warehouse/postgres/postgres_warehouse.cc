@@ -6,6 +6,7 @@
 #include <charconv>
 #include <functional>
 
+#include "common/time_util.h"
 #include "transform/dimension_index.h"
 #include "warehouse/postgres/copy_binary.h"
 #include "warehouse/postgres/fact_columns.h"
@@ -393,14 +394,20 @@ class PostgresLoadTransaction final : public LoadTransaction {
       if (Status s = db_.Exec(drop); !s.ok()) return Fail(s);
     }
     if (Status s = db_.Exec("RELEASE SAVEPOINT ep_indexes"); !s.ok()) return Fail(s);
+    spdlog::info("Dropped the fact indexes until the load commits. key={} indexes={} after_bytes={}", object_.key,
+                 rebuild_ddl_.size(), fact_bytes_);
     return Status::Ok();
   }
 
   // Creates the indexes DropSecondaryIndexes() dropped, as they were, in the load's transaction.
   Status RecreateSecondaryIndexes() {
+    if (rebuild_ddl_.empty()) return Status::Ok();
+    const int64_t start = NowMillis();
     for (const std::string& ddl : rebuild_ddl_) {
       if (Status s = db_.Exec(ddl); !s.ok()) return Fail(s);
     }
+    spdlog::info("Recreated the fact indexes. key={} indexes={} ms={}", object_.key, rebuild_ddl_.size(),
+                 NowMillis() - start);
     rebuild_ddl_.clear();
     return Status::Ok();
   }
