@@ -563,6 +563,16 @@ TEST(CopyFormatTest, SplitsCopyRowsAndUnescapes) {
   AppendCopyField(round, "x\ty\\z\n");
   SplitCopyRow(round, f);
   EXPECT_EQ(f, (std::vector<std::optional<std::string>>{"x\ty\\z\n"}));
+  // The vector is reused row after row: fewer fields, NULL and back, a trailing backslash.
+  using Row = std::vector<std::optional<std::string>>;
+  SplitCopyRow("C1\t\\N\tlong-email-address@example.com\n", f);
+  EXPECT_EQ(f, (Row{"C1", std::nullopt, "long-email-address@example.com"}));
+  SplitCopyRow("C2\tx\n", f);
+  EXPECT_EQ(f, (Row{"C2", "x"}));
+  SplitCopyRow("\\N\t\t\\", f);
+  EXPECT_EQ(f, (Row{std::nullopt, "", "\\"}));
+  SplitCopyRow("", f);
+  EXPECT_EQ(f, (Row{""}));
 }
 
 TEST(CopyFormatTest, EscapesCopyTextSpecials) {
