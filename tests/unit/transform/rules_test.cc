@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace ecompipe::transform {
 namespace {
@@ -45,6 +47,43 @@ TEST(RulesTest, IdsLongerThanAKeyFollowTheSameRule) {
   EXPECT_EQ(internal::IdKey("C" + digits18 + "1", "C"), internal::kNoIdKey);
   EXPECT_NE(internal::IdKey("C" + digits18, "C"), internal::kNoIdKey);
   EXPECT_NE(internal::IdKey("C012", "C"), internal::IdKey("C12", "C"));
+}
+
+// IdKey reads up to eight digits at once; it must agree with a digit-by-digit reading for
+// every length, prefix, and position of a bad byte.
+TEST(RulesTest, IdKeyAgreesWithADigitByDigitReading) {
+  const auto reference = [](std::string_view id, std::string_view prefix) -> uint64_t {
+    if (id.size() <= prefix.size() || id.substr(0, prefix.size()) != prefix) return internal::kNoIdKey;
+    const std::string_view digits = id.substr(prefix.size());
+    if (digits.size() > internal::kMaxIdKeyDigits) return internal::kNoIdKey;
+    uint64_t value = 0;
+    for (const char c : digits) {
+      if (c < '0' || c > '9') return internal::kNoIdKey;
+      value = value * 10 + static_cast<uint64_t>(c - '0');
+    }
+    return internal::kIdKeyLengthBase[digits.size()] + value;
+  };
+  uint64_t seed = 12345;
+  const auto next = [&] { return seed = seed * 6364136223846793005ULL + 1442695040888963407ULL; };
+  for (const std::string_view prefix : {"C", "P", "TXN"}) {
+    for (size_t n = 0; n <= 20; ++n) {
+      for (int trial = 0; trial < 20; ++trial) {
+        std::string id(prefix);
+        for (size_t i = 0; i < n; ++i) id.push_back(static_cast<char>('0' + (next() >> 33) % 10));
+        EXPECT_EQ(internal::IdKey(id, prefix), reference(id, prefix)) << id;
+        for (size_t at = 0; at < id.size(); ++at) {  // one bad byte anywhere
+          for (const char bad : {'/', ':', 'a', ' ', '\0', '\x80', '\xB9', '\xFF', 'C'}) {
+            std::string broken = id;
+            broken[at] = bad;
+            EXPECT_EQ(internal::IdKey(broken, prefix), reference(broken, prefix)) << broken;
+          }
+        }
+      }
+    }
+  }
+  EXPECT_EQ(internal::IdKey("C99999999", "C"), internal::kIdKeyLengthBase[8] + 99999999);
+  EXPECT_EQ(internal::IdKey("TXN999999999999999999", "TXN"),
+            internal::kIdKeyLengthBase[18] + 999999999999999999ULL);
 }
 
 TEST(RulesTest, QuantityWithLeadingZerosIsValid) {
