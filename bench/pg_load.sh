@@ -12,7 +12,8 @@
 #             `psql -c "\copy fact_transactions FROM file"` into an empty table made with
 #             CREATE TABLE ... (LIKE ecompipe's INCLUDING ALL): same columns, keys and indexes.
 # Both tables must end with the same row count and the same exact SUM(total_amount).
-# Environment: BUILD=build (holds ecompipe), BENCH_DIR=/tmp/ecompipe-bench (the data), RUNS=1,
+# Environment: ECOMPIPE=… (the binary; as bench/run.sh, default build-perf/ecompipe, else
+# build/ecompipe; it is printed, so a stale build is seen), BENCH_DIR=/tmp/ecompipe-bench (the data), RUNS=1,
 # PG_DIR=$BENCH_DIR/pg-load-server, PG_PORT=55490 (the private server, thrown away at the end). The server runs with the test settings (fsync off; scripts/pg-test-server.sh).
 # INDEX_REBUILD=auto|always|never: ecompipe's warehouse.index_rebuild (default: the default, auto).
 set -euo pipefail
@@ -20,11 +21,17 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 N=${1:-1000000}
 RUNS=${RUNS:-1}
 INDEX_REBUILD=${INDEX_REBUILD:-}
-BIN=$ROOT/${BUILD:-build}/ecompipe
+if [ -n "${ECOMPIPE:-}" ]; then
+  BIN=$(realpath "$ECOMPIPE")
+else
+  BIN="$ROOT/build-perf/ecompipe"
+  [ -x "$BIN" ] || BIN="$ROOT/build/ecompipe"
+fi
 BENCH_DIR=${BENCH_DIR:-/tmp/ecompipe-bench}
 PG_DIR=${PG_DIR:-$BENCH_DIR/pg-load-server}
 PG_PORT=${PG_PORT:-55490}
 [ -x "$BIN" ] || { echo "pg_load: $BIN not found (build ecompipe first)" >&2; exit 1; }
+echo "pg_load: $BIN (built $(date -u -r "$BIN" '+%F %H:%M UTC'))" >&2
 PEERS_SRC="$ROOT/../shared/peers"
 [ -d "$PEERS_SRC" ] || PEERS_SRC=/work/shared/peers
 DATA=$BENCH_DIR/peers/data/n$N
