@@ -441,33 +441,51 @@ int CmdNotificationsRedrive(const Globals& g, const std::string& id, bool all) {
   return kExitOk;
 }
 
+// The warehouse's figures for `status`. A warehouse that cannot answer is reported as such
+// ("error"), never shown as zeros. On PostgreSQL a count waits at most a few seconds for a
+// lock: a big load holds fact_transactions until it commits (warehouse.index_rebuild).
+Json WarehouseFigures(Pipeline& p) {
+  const auto& wc = p.config().warehouse;
+  // A postgres/redshift warehouse shows its type and URL (password redacted) where sqlite shows a path.
+  Json w = {{"path", wc.type == "sqlite" ? wc.path.string() : wc.type + " " + RedactConnInfo(wc.ConnInfo())}};
+  if (wc.type == "postgres") (void)p.warehouse().Query("SET lock_timeout = '3s'");
+  const std::pair<const char*, const char*> counts[] = {
+      {"fact_rows", "SELECT count(*) FROM fact_transactions"},
+      {"reject_rows", "SELECT count(*) FROM rejects"},
+      {"products", "SELECT count(*) FROM dim_products"},
+      {"customers", "SELECT count(*) FROM dim_customers"},
+      {"objects_loaded", "SELECT count(*) FROM load_ledger WHERE status='loaded'"},
+      {"objects_failed", "SELECT count(*) FROM load_ledger WHERE status='failed'"},
+      {"total_cents", "SELECT COALESCE(SUM(CAST(ROUND(total_amount*100) AS INTEGER)),0) FROM fact_transactions"}};
+  for (const auto& [key, sql] : counts) {
+    Result<warehouse::QueryResult> r = p.warehouse().Query(sql);
+    if (!r.ok()) {
+      std::string error = r.status().message();
+      if (error.find("lock timeout") != std::string::npos) {
+        error = "a load holds the warehouse's tables until it commits (a big load rebuilds the fact "
+                "indexes, see warehouse.index_rebuild); try again when it has committed (" + error + ")";
+      }
+      return {{"path", w["path"]}, {"error", error}};
+    }
+    const int64_t value = r->rows.empty() || !r->rows[0][0] ? 0 : std::stoll(*r->rows[0][0]);
+    if (std::string_view(key) == "total_cents") {
+      w["total_amount"] = transform::FormatMoney(transform::Money{value});
+    } else {
+      w[key] = value;
+    }
+  }
+  return w;
+}
+
 int CmdStatus(const Globals& g, bool json) {
   Result<std::unique_ptr<Pipeline>> opened = OpenPipeline(g);
   if (!opened.ok()) return Fail(opened.status());
   Pipeline& p = **opened;
-  auto scalar = [&](const std::string& sql) -> int64_t {
-    auto r = p.warehouse().Query(sql);
-    if (!r.ok() || r->rows.empty() || !r->rows[0][0]) return 0;
-    return std::stoll(*r->rows[0][0]);
-  };
   Json s;
   auto objects = p.store().List("");
   s["bucket"] = {{"path", p.s3_store() ? p.s3_store()->where() : p.config().storage.path.string()},
                  {"objects", objects.ok() ? objects->size() : 0}};
-  const auto& wc = p.config().warehouse;
-  // A postgres/redshift warehouse shows its type and URL (password redacted) where sqlite shows a path.
-  s["warehouse"] = {{"path", wc.type == "sqlite" ? wc.path.string() : wc.type + " " + RedactConnInfo(wc.ConnInfo())},
-                    {"fact_rows", scalar("SELECT count(*) FROM fact_transactions")},
-                    {"reject_rows", scalar("SELECT count(*) FROM rejects")},
-                    {"products", scalar("SELECT count(*) FROM dim_products")},
-                    {"customers", scalar("SELECT count(*) FROM dim_customers")},
-                    {"objects_loaded", scalar("SELECT count(*) FROM load_ledger WHERE status='loaded'")},
-                    {"objects_failed", scalar("SELECT count(*) FROM load_ledger WHERE status='failed'")}};
-  auto total = p.warehouse().Query("SELECT COALESCE(SUM(CAST(ROUND(total_amount*100) AS INTEGER)),0) FROM fact_transactions");
-  if (total.ok() && !total->rows.empty() && total->rows[0][0]) {
-    transform::Money m{std::stoll(*total->rows[0][0])};
-    s["warehouse"]["total_amount"] = transform::FormatMoney(m);
-  }
+  s["warehouse"] = WarehouseFigures(p);
   auto pending = p.bus().WithLog([](events::EventLog& l) { return l.PendingCount(); });
   auto events = p.bus().WithLog([](events::EventLog& l) { return l.List({std::nullopt, std::nullopt, 1}); });
   s["events"] = {{"last_seq", events.ok() && !events->empty() ? events->front().seq : 0},
@@ -480,19 +498,25 @@ int CmdStatus(const Globals& g, bool json) {
   }
   auto notes = p.notifier().PendingCount();
   s["notifications_pending"] = notes.ok() ? *notes : 0;
+  // Exit 1 when the warehouse could not be read: the figures shown are then incomplete.
+  const Json& w = s["warehouse"];
+  const int exit_code = w.contains("error") ? kExitError : kExitOk;
   if (json) {
     std::cout << s.dump(2) << "\n";
-    return kExitOk;
+    return exit_code;
   }
-  const Json& w = s["warehouse"];
   std::cout << "Pipeline   " << p.config().config_path.string() << "\n"
             << "Bucket     " << s["bucket"]["path"].get<std::string>() << "  (" << s["bucket"]["objects"] << " objects)\n"
-            << "Warehouse  " << w["path"].get<std::string>() << "\n"
-            << "  facts " << Grouped(w["fact_rows"]) << ", rejects " << Grouped(w["reject_rows"])
-            << ", total_amount " << w.value("total_amount", "0.00") << "\n"
-            << "  products " << Grouped(w["products"]) << ", customers " << Grouped(w["customers"]) << "\n"
-            << "  objects loaded " << w["objects_loaded"] << ", failed " << w["objects_failed"] << "\n"
-            << "Events     last seq " << s["events"]["last_seq"] << ", deliveries pending "
+            << "Warehouse  " << w["path"].get<std::string>() << "\n";
+  if (w.contains("error")) {
+    std::cout << "  unavailable: " << w["error"].get<std::string>() << "\n";
+  } else {
+    std::cout << "  facts " << Grouped(w["fact_rows"]) << ", rejects " << Grouped(w["reject_rows"])
+              << ", total_amount " << w["total_amount"].get<std::string>() << "\n"
+              << "  products " << Grouped(w["products"]) << ", customers " << Grouped(w["customers"]) << "\n"
+              << "  objects loaded " << w["objects_loaded"] << ", failed " << w["objects_failed"] << "\n";
+  }
+  std::cout << "Events     last seq " << s["events"]["last_seq"] << ", deliveries pending "
             << s["events"]["deliveries_pending"] << "\n"
             << "Notify     " << s["notifications_pending"] << " pending\n";
   if (s.contains("last_run")) {
@@ -502,7 +526,7 @@ int CmdStatus(const Globals& g, bool json) {
   } else {
     std::cout << "Last run   none yet\n";
   }
-  return kExitOk;
+  return exit_code;
 }
 
 }  // namespace
@@ -569,7 +593,7 @@ int Main(int argc, char** argv) {
   bool json = false;
   int limit = 20;
   std::string run_id, type, reason, object, table;
-  auto* status = app.add_subcommand("status", "Summary: bucket, warehouse, events, last run");
+  auto* status = app.add_subcommand("status", "Summary: bucket, warehouse, events, last run (exit 1 when the warehouse cannot be read)");
   status->add_flag("--json", json, "JSON output");
   auto* runs = app.add_subcommand("runs", "Job runs, with rows read/loaded/rejected per object");
   runs->add_option("run_id", run_id, "Show one run");

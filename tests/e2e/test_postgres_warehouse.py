@@ -155,6 +155,42 @@ class PostgresCoreScenarioTest(PostgresPipelineTest):
         self.assertEqual(self.scalar("""SELECT count(*) FROM fact_transactions f JOIN dim_customers c
             USING (customer_id) WHERE f.customer_email = c.email"""), str(facts))
 
+    def test_status_during_a_load_holding_the_facts_says_so_instead_of_waiting_or_showing_zeros(self):
+        # A big load holds fact_transactions under an ACCESS EXCLUSIVE lock until it commits
+        # (warehouse.index_rebuild). A session of psql holds the same lock here.
+        self.land_reference_dims()
+        self.land(tx_key(25), rows_csv(VALID_ROWS))
+        self.process(expect_rc=0)
+        holder = subprocess.Popen(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", self.url],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            holder.stdin.write(self.search + "BEGIN; LOCK TABLE fact_transactions IN ACCESS EXCLUSIVE MODE;\n")
+            holder.stdin.flush()
+            held = (f"SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                    f"WHERE c.relname = 'fact_transactions' AND c.relnamespace = '{self.schema}'::regnamespace "
+                    f"AND l.mode = 'AccessExclusiveLock' AND l.granted")
+            deadline = time.time() + 30
+            while psql(self.url, held) != [("1",)]:
+                self.assertLess(time.time(), deadline, "psql never took the lock")
+                time.sleep(0.05)
+            r = self.run_cli("status", timeout=60)
+            self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+            self.assertIn("  unavailable: a load holds the warehouse's tables until it commits", r.stdout)
+            self.assertIn("lock timeout", r.stdout)
+            self.assertNotIn("facts ", r.stdout)
+            self.assertIn("Last run   ecommerce_data_processing SUCCEEDED", r.stdout)  # the rest still shows
+            j = self.run_cli("status", "--json", timeout=60)
+            self.assertEqual(j.returncode, 1, j.stdout + j.stderr)
+            warehouse = json.loads(j.stdout)["warehouse"]
+            self.assertIn("lock timeout", warehouse["error"])
+            self.assertNotIn("fact_rows", warehouse)
+        finally:
+            holder.stdin.write("ROLLBACK;\n")
+            holder.stdin.close()
+            holder.wait(timeout=30)
+        r = self.run_cli("status", check=True)
+        self.assertIn("facts 4, rejects 0", r.stdout)
+
     def test_unreachable_warehouse_is_a_clear_error_without_the_password(self):
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))

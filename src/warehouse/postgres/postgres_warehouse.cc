@@ -701,6 +701,16 @@ Status PostgresWarehouse::EnsureSchema() {
   if (load_open_) return Status::Internal("EnsureSchema while a load is open");
   EP_RETURN_IF_ERROR(Connected());
   const bool pg = options_.dialect == SqlDialect::kPostgres;
+  if (pg) {
+    // A warehouse already at this version needs no DDL. Running it anyway would wait: CREATE
+    // INDEX IF NOT EXISTS locks fact_transactions, which a big load holds until it commits
+    // (IndexRebuild), so `ecompipe status` or another worker starting would hang behind it.
+    EP_ASSIGN_OR_RETURN(PgResult exists, db_->Query("SELECT to_regclass('ecompipe_schema_version') IS NOT NULL"));
+    if (exists.Text(0, 0) == "t") {
+      EP_ASSIGN_OR_RETURN(PgResult v, db_->Query("SELECT max(version) FROM ecompipe_schema_version"));
+      if (!v.IsNull(0, 0) && v.Int(0, 0) == WarehouseSql::kSchemaVersion) return Status::Ok();
+    }
+  }
   return db_->Transaction([&]() -> Status {
     // Two processes creating the same tables at once would collide in the catalogs.
     if (pg) EP_RETURN_IF_ERROR(db_->Exec("SELECT pg_advisory_xact_lock(7240531)"));
