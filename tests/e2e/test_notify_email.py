@@ -78,9 +78,12 @@ class EmailNotificationTest(PipelineTest):
         read, loaded, rejected = self.wh(
             "SELECT rows_read, rows_loaded, rows_rejected FROM load_ledger WHERE status='loaded'")[0]
         self.assertEqual(read, loaded + rejected)
+        # The subject's date is the day of the state change (the event's time), not the data's.
+        succeeded = [n["event"] for n in self.notifications() if n["event"]["detail"].get("state") == "SUCCEEDED"]
+        event_day = succeeded[-1]["time"][:10]
         self.assertEqual(
             msg["Subject"],
-            f"[ecompipe] ecommerce_data_processing SUCCEEDED 2026-11-26: {loaded:,} loaded, "
+            f"[ecompipe] ecommerce_data_processing SUCCEEDED {event_day}: {loaded:,} loaded, "
             f"{rejected:,} rejected")
         # MIME: multipart/alternative, plain text first, HTML last.
         self.assertEqual(msg.get_content_type(), "multipart/alternative")

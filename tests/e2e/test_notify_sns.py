@@ -106,9 +106,10 @@ class SnsPublishTest(PipelineTest):
         self.assertEqual(len(received), 1, received)
         envelope = received[0]
         self.assertEqual(envelope["TopicArn"], self.topic_arn)
-        self.assertEqual(envelope["Subject"],
-                         "[ecompipe] ecommerce_data_processing SUCCEEDED 2026-11-26: 4 loaded, 0 rejected")
         event = json.loads(envelope["Message"])
+        # The subject's date is the day of the state change (the event's time), not the data's.
+        self.assertEqual(envelope["Subject"],
+                         f"[ecompipe] ecommerce_data_processing SUCCEEDED {event['time'][:10]}: 4 loaded, 0 rejected")
         self.assertEqual(event["detail-type"], "Glue Job State Change")
         self.assertEqual(event["detail"]["rowsLoaded"], 4)
 
