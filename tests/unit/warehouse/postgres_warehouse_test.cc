@@ -60,6 +60,22 @@ class PostgresWarehouseTest : public ::testing::TestWithParam<SqlDialect> {
   static transform::FactRow Fact(std::string id, int32_t quantity = 2, Money price = Money{12999}, int64_t line = 2) {
     return testing_util::SampleFact(std::move(id), quantity, price, line);
   }
+  // Facts TXN(10000000 + i) for i in [from, to) by `step`: quantity 1 at 1.01, line i + 2.
+  static std::vector<transform::FactRow> Facts(int from, int to, int step = 1) {
+    std::vector<transform::FactRow> facts;
+    for (int i = from; i < to; i += step) facts.push_back(Fact("TXN" + std::to_string(10000000 + i), 1, Money{101}, i + 2));
+    return facts;
+  }
+  // Adds Facts(0, batches * per_batch) to `load` in `batches` AddFacts calls; returns how many.
+  static int64_t AddFactsInBatches(LoadTransaction& load, int batches, int per_batch) {
+    int64_t read = 0;
+    for (int batch = 0; batch < batches; ++batch) {
+      std::vector<transform::FactRow> facts = Facts(batch * per_batch, (batch + 1) * per_batch);
+      read += static_cast<int64_t>(facts.size());
+      EXPECT_TRUE(load.AddFacts(facts).ok());
+    }
+    return read;
+  }
 
   std::unique_ptr<LoadTransaction> Begin(const storage::ObjectRef& object, ReloadMode mode = ReloadMode::kReplace,
                                          PostgresWarehouse* wh = nullptr) {
@@ -188,13 +204,7 @@ TEST_P(PostgresWarehouseTest, DuplicatesSpreadOverManyChunksCountExactly) {
   Load(Object("t/a.csv", "e1"), first);
   auto load = Begin(Object("t/b.csv", "e2"));
   ASSERT_TRUE(load);
-  int64_t read = 0;
-  for (int batch = 0; batch < 6; ++batch) {
-    std::vector<transform::FactRow> facts;
-    for (int i = batch * 500; i < (batch + 1) * 500; ++i) facts.push_back(Fact("TXN" + std::to_string(10000000 + i), 1, Money{101}, i + 2));
-    read += static_cast<int64_t>(facts.size());
-    ASSERT_TRUE(load->AddFacts(facts).ok());
-  }
+  const int64_t read = AddFactsInBatches(*load, 6, 500);
   auto c = load->Commit(read);
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->rows_loaded, 2000);
@@ -441,11 +451,6 @@ class PostgresIndexRebuildTest : public PostgresWarehouseTest {
     return Scalar("SELECT indexrelid::oid::text FROM pg_index WHERE indrelid = 'fact_transactions'::regclass "
                   "AND indisprimary");
   }
-  static std::vector<transform::FactRow> Facts(int from, int to, int step = 1) {
-    std::vector<transform::FactRow> facts;
-    for (int i = from; i < to; i += step) facts.push_back(Fact("TXN" + std::to_string(10000000 + i), 1, Money{101}, i + 2));
-    return facts;
-  }
 };
 
 TEST_P(PostgresIndexRebuildTest, AlwaysRecreatesTheSameIndexesAndStillRejectsDuplicates) {
@@ -458,12 +463,7 @@ TEST_P(PostgresIndexRebuildTest, AlwaysRecreatesTheSameIndexesAndStillRejectsDup
   warehouse_ = OpenOrDie();
   auto load = Begin(Object("t/b.csv", "e2"));
   ASSERT_TRUE(load);
-  int64_t read = 0;
-  for (int batch = 0; batch < 6; ++batch) {
-    std::vector<transform::FactRow> facts = Facts(batch * 500, (batch + 1) * 500);
-    read += static_cast<int64_t>(facts.size());
-    ASSERT_TRUE(load->AddFacts(facts).ok());
-  }
+  const int64_t read = AddFactsInBatches(*load, 6, 500);
   auto c = load->Commit(read);
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->rows_loaded, 2000);
