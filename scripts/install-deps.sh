@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcpp-httplib-dev libtinyxml2-dev  # the S3 endpoint's HTTP server and its XML bodies
   awscli rclone  # real S3 clients of tests/e2e/test_s3_endpoint_cli.py
+  faketime  # EP_TEST_CLOCK=... scripts/test.sh runs the suite at a fixed wall clock
 )
 missing=()
 for p in "${packages[@]}"; do
