@@ -9,11 +9,12 @@ scripts/build.sh
 # EP_TEST_CLOCK="2027-12-31 23:59:59" runs the servers and the tests with the wall clock set to
 # that moment (and running on from it): libfaketime with one fixed offset shared by every
 # process, so the tests prove they do not depend on the day they run. Monotonic clocks and
-# file times stay real (timed waits and mtimes would break otherwise).
+# file times stay real (timed waits and mtimes would break otherwise); tests/clock/ explains the
+# small library preloaded first.
 if [ -n "${EP_TEST_CLOCK:-}" ]; then
   target=$(date -u -d "$EP_TEST_CLOCK" +%s)
   offset=$((target - $(date -u +%s)))
-  export LD_PRELOAD="/usr/lib/$(gcc -print-multiarch)/faketime/libfaketime.so.1${LD_PRELOAD:+:$LD_PRELOAD}"
+  export LD_PRELOAD="$PWD/build/tests/libep_test_monotonic_sleep.so:/usr/lib/$(gcc -print-multiarch)/faketime/libfaketime.so.1${LD_PRELOAD:+:$LD_PRELOAD}"
   export FAKETIME="$( ((offset < 0)) && echo "$offset" || echo "+$offset")"
   export FAKETIME_DONT_FAKE_MONOTONIC=1 NO_FAKE_STAT=1 DONT_FAKE_MONOTONIC=1
   echo "Tests run at a fixed clock: $(date -u '+%Y-%m-%d %H:%M:%S UTC') (offset ${FAKETIME} s)"
