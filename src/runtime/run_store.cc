@@ -187,4 +187,22 @@ Result<std::optional<RunRecord>> RunStore::Get(const std::string& run_id) {
   return out;
 }
 
+Result<std::string> RunStore::ResolveId(const std::string& id_or_prefix) {
+  if (id_or_prefix.empty()) return Status::InvalidArgument("a run id is empty");
+  constexpr int64_t kShown = 5;
+  // substr, not LIKE: run ids hold '_', which LIKE reads as a wildcard.
+  EP_ASSIGN_OR_RETURN(SqlRows q, db_->Query(
+      "SELECT run_id FROM runs WHERE substr(run_id, 1, ?) = ? ORDER BY run_id = ? DESC, "
+      "started_at DESC, run_id LIMIT ?",
+      {static_cast<int64_t>(id_or_prefix.size()), id_or_prefix, id_or_prefix, kShown + 1}));
+  if (q.empty()) return Status::NotFound("no run " + id_or_prefix + " (see `ecompipe runs`)");
+  if (q.size() == 1 || q.Text(0, 0) == id_or_prefix) return q.Text(0, 0);
+  std::string candidates;
+  for (size_t i = 0; i < q.size() && i < static_cast<size_t>(kShown); ++i)
+    candidates += (i ? ", " : "") + q.Text(i, 0);
+  if (q.size() > static_cast<size_t>(kShown)) candidates += ", …";
+  return Status::InvalidArgument("run id prefix " + id_or_prefix + " is ambiguous: it matches " +
+                                 candidates + "; give more characters");
+}
+
 }  // namespace ecompipe::runtime

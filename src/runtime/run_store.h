@@ -60,6 +60,10 @@ class RunStore {
   // Most recent first; with `with_objects`, each run's object results too.
   Result<std::vector<RunRecord>> List(int limit, bool with_objects);
   Result<std::optional<RunRecord>> Get(const std::string& run_id);
+  // The full id of the run `id_or_prefix` names: the id itself or a unique prefix of one (as
+  // `ecompipe runs` prints it, "jr_dec2227b6087"). kNotFound when no run matches;
+  // kInvalidArgument naming the candidates when several do.
+  Result<std::string> ResolveId(const std::string& id_or_prefix);
 
  private:
   RunStore(std::unique_ptr<SqlDb> db, WorkerLease lease)

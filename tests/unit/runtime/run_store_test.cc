@@ -49,6 +49,30 @@ ObjectResult Loaded(const std::string& key, int64_t read, int64_t loaded, int64_
   return {key, "etag-" + key, "loaded", read, loaded, rejected, 12, ""};
 }
 
+// `ecompipe runs` prints "jr_" and 12 hex digits; that, or any unique prefix, names the run.
+TEST_P(RunStoreTest, ResolveIdTakesTheIdOrAUniquePrefix) {
+  StateDb dir(GetParam());
+  auto store = OpenOrDie(dir);
+  ASSERT_NE(store, nullptr);
+  RunRecord a = NewRun(), b = NewRun(), c = NewRun();
+  a.run_id = "jr_dec2227b6087aaaa";
+  b.run_id = "jr_dec2227b6087bbbb";
+  c.run_id = "jr_0123";
+  for (const RunRecord* r : {&a, &b, &c}) ASSERT_TRUE(store->Start(*r).ok());
+  EXPECT_EQ(store->ResolveId("jr_dec2227b6087aaaa").value(), a.run_id);
+  EXPECT_EQ(store->ResolveId("jr_dec2227b6087b").value(), b.run_id);
+  EXPECT_EQ(store->ResolveId("jr_01").value(), c.run_id);
+  Result<std::string> ambiguous = store->ResolveId("jr_dec2227b6087");
+  EXPECT_EQ(ambiguous.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(ambiguous.status().message(), HasSubstr("ambiguous"));
+  EXPECT_THAT(ambiguous.status().message(), HasSubstr(a.run_id));
+  EXPECT_THAT(ambiguous.status().message(), HasSubstr(b.run_id));
+  // '_' is a character here, not LIKE's wildcard.
+  EXPECT_EQ(store->ResolveId("jrx").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store->ResolveId("jr_9").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store->ResolveId("").status().code(), StatusCode::kInvalidArgument);
+}
+
 TEST_P(RunStoreTest, StartThenGetReturnsTheRun) {
   StateDb dir(GetParam());
   auto store = OpenOrDie(dir);
