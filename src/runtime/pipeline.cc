@@ -19,6 +19,7 @@
 #include "storage/compression.h"
 #include "transform/dimension_index.h"
 #include "transform/transaction_job.h"
+#include "warehouse/loaded_copy.h"
 #include "warehouse/postgres/postgres_warehouse.h"
 #include "warehouse/sqlite/sqlite_warehouse.h"
 
@@ -87,6 +88,24 @@ class LoadSink : public transform::RowSink {
 };
 
 const std::atomic<bool> kNeverStop{false};
+
+// Says in the log what becomes of content the warehouse has seen: a version landing again
+// under its key (`is_new` false) is not loaded again; a copy under a new key loads, and the
+// reference job rejects its rows as duplicates. Best effort: an unreadable ledger says nothing.
+void LogKnownContent(warehouse::Warehouse& w, const storage::ObjectRef& o, bool is_new) {
+  if (!is_new) {
+    Result<std::optional<warehouse::LedgerEntry>> e = w.FindLoad(o);
+    if (e.ok() && *e)
+      spdlog::info("Object landed again with content already {}; not loaded again. key={} etag={} run_id={}",
+                   (*e)->status, o.key, o.etag, (*e)->run_id);
+    return;
+  }
+  Result<std::optional<warehouse::LedgerEntry>> copy = warehouse::FindLoadedCopy(w, o);
+  if (copy.ok() && *copy)
+    spdlog::warn("Object has the content of one already loaded; it loads as a new object, and the reference "
+                 "job rejects rows seen before as duplicate_transaction_id. key={} copy_of={} run_id={}",
+                 o.key, (*copy)->key, (*copy)->run_id);
+}
 
 // The Object Created event id of one object version: the same in every worker, so that workers
 // that notice one landing at the same time append one event (the log refuses a second id).
@@ -266,7 +285,8 @@ Result<std::string> Pipeline::RecordLanded(const std::string& key) {
     if (head.status().code() == StatusCode::kNotFound) return std::string();  // gone again
     return head.status();
   }
-  EP_RETURN_IF_ERROR(EmitIfNew(*head).status());
+  EP_ASSIGN_OR_RETURN(bool emitted, EmitIfNew(*head));
+  if (!emitted) LogKnownContent(*warehouse_, *head, false);
   return head->etag;
 }
 
@@ -310,7 +330,10 @@ Result<bool> Pipeline::EmitIfNew(const storage::ObjectRef& o) {
   // Another worker noticed the same landing first: its event stands for both.
   const bool emitted = put.ok();
   if (!put.ok() && put.status().code() != StatusCode::kAlreadyExists) return put.status();
-  if (emitted) spdlog::info("Object landed. key={} etag={} size={}", o.key, o.etag, o.size);
+  if (emitted) {
+    spdlog::info("Object landed. key={} etag={} size={}", o.key, o.etag, o.size);
+    LogKnownContent(*warehouse_, o, true);
+  }
   EP_RETURN_IF_ERROR(state_->Exec(
       "INSERT INTO seen_objects(bucket, key, etag, size, first_seen) VALUES(?,?,?,?,?) "
       "ON CONFLICT DO NOTHING",
