@@ -13,16 +13,19 @@
 #include <fstream>
 #include <iostream>
 #include <optional>
+#include <set>
 #include <thread>
 
 #include "cli/job_command.h"
 #include "cli/table_printer.h"
+#include "common/did_you_mean.h"
 #include "common/postgres_db.h"
 #include "common/time_util.h"
 #include "gen/generator.h"
 #include "runtime/config.h"
 #include "runtime/daemon.h"
 #include "runtime/pipeline.h"
+#include "warehouse/loaded_copy.h"
 
 namespace ecompipe::cli {
 namespace {
@@ -84,10 +87,24 @@ Result<std::unique_ptr<Pipeline>> OpenPipeline(const Globals& g) {
   return Pipeline::Open(std::move(cfg));
 }
 
-OutputFormat ParseFormat(const std::string& f) {
-  if (f == "csv") return OutputFormat::kCsv;
-  if (f == "json") return OutputFormat::kJson;
-  return OutputFormat::kTable;
+// How a command that prints rows prints them: the options every such command takes.
+struct Output {
+  std::string format = "table";
+  bool json = false;   // --json, the same as --format json
+  bool wide = false;
+
+  OutputFormat Format() const { return json ? OutputFormat::kJson : ParseFormat(format).value_or(OutputFormat::kTable); }
+  PrintOptions Options(std::vector<CellKind> kinds) const { return {std::move(kinds), wide}; }
+};
+
+void AddOutputOptions(CLI::App* command, Output& output, const std::string& json_help) {
+  command->add_option("--format", output.format, "table | csv | json")
+      ->check(CLI::IsMember({"table", "csv", "json"}))
+      ->capture_default_str();
+  command->add_flag("--json", output.json, json_help);
+  command->add_flag("--wide", output.wide,
+                    "Show ids, keys and messages whole (a table otherwise cuts a cell longer than 60 "
+                    "characters in the middle, keeping a key's file name)");
 }
 
 // --- init -------------------------------------------------------------------------------
@@ -165,6 +182,32 @@ int CmdGenerate(const Globals& g, gen::GenerateOptions opt, const std::string& o
 
 // --- put / load-dims --------------------------------------------------------------------
 
+// Tells the user what the pipeline will make of content it has seen before: the same bytes
+// under the same key are not loaded again (one load per object version), and the same bytes
+// under a new key load as a new object whose rows the reference job rejects as duplicates.
+// Best effort: a ledger that cannot be read says nothing.
+void ReportKnownContent(warehouse::Warehouse& w, const storage::ObjectRef& ref) {
+  Result<std::optional<warehouse::LedgerEntry>> same = w.FindLoad(ref);
+  if (same.ok() && *same) {
+    const warehouse::LedgerEntry& e = **same;
+    if (e.status == "loaded") {
+      std::cout << "already loaded (run " << e.run_id << ": " << Grouped(e.rows_loaded) << " rows loaded, "
+                << Grouped(e.rows_rejected) << " rejected); the same bytes under the same key are not loaded "
+                << "again\n";
+    } else {
+      std::cout << "already seen (run " << e.run_id << ", " << e.status << (e.message.empty() ? "" : ": ")
+                << e.message << "); the same bytes under the same key are not tried again\n";
+    }
+    return;
+  }
+  Result<std::optional<warehouse::LedgerEntry>> copy = warehouse::FindLoadedCopy(w, ref);
+  if (copy.ok() && *copy) {
+    std::cerr << "ecompipe: warning: identical content was already loaded as " << (*copy)->key << " (run "
+              << (*copy)->run_id << "); as a new key it loads again, and the reference job rejects rows it "
+              << "has seen as duplicate_transaction_id\n";
+  }
+}
+
 int CmdPut(const Globals& g, const std::string& file, const std::string& key) {
   if (!fs::is_regular_file(file)) return Fail(Status::NotFound(file + " is not a readable file"));
   Result<std::unique_ptr<Pipeline>> p = OpenPipeline(g);
@@ -173,6 +216,7 @@ int CmdPut(const Globals& g, const std::string& file, const std::string& key) {
   if (!ref.ok()) return Fail(ref.status());
   std::cout << "landed " << ref->key << "  etag " << ref->etag << "  " << Grouped(static_cast<int64_t>(ref->size))
             << " bytes\n";
+  ReportKnownContent((*p)->warehouse(), *ref);
   return kExitOk;
 }
 
@@ -238,7 +282,7 @@ int CmdProcess(const Globals& g) {
 
 // --- query and the views ----------------------------------------------------------------
 
-int CmdQuery(const Globals& g, const std::string& sql, const std::string& format) {
+int CmdQuery(const Globals& g, const std::string& sql, const Output& out) {
   if (sql.find_first_not_of(" \t\r\n;") == std::string::npos)
     return Fail(Status::InvalidArgument("the SQL is empty; e.g. ecompipe query \"SELECT count(*) FROM fact_transactions\""));
   Result<std::unique_ptr<Pipeline>> p = OpenPipeline(g);
@@ -246,11 +290,9 @@ int CmdQuery(const Globals& g, const std::string& sql, const std::string& format
   Result<warehouse::QueryResult> r = (*p)->warehouse().Query(sql);
   if (!r.ok()) return Fail(r.status());
   std::vector<Row> rows(r->rows.begin(), r->rows.end());
-  Print(std::cout, ParseFormat(format), r->columns, rows);
+  Print(std::cout, out.Format(), r->columns, rows, out.Options({}));
   return kExitOk;
 }
-
-std::string Int(int64_t n) { return Grouped(n); }
 
 // A SQL string literal: quotes doubled, so user text never becomes SQL.
 std::string SqlLiteral(const std::string& text) {
@@ -262,22 +304,35 @@ std::string SqlLiteral(const std::string& text) {
   return out + "'";
 }
 
-int CmdRuns(const Globals& g, int limit, bool json, const std::string& run_id) {
+std::string Join(const std::vector<std::string>& items, const std::string& separator = ", ") {
+  std::string out;
+  for (const std::string& item : items) out += (out.empty() ? "" : separator) + item;
+  return out;
+}
+
+// The run id as a table shows it: "jr_" and 12 hex digits, which every command taking a run
+// id accepts (a unique prefix); --wide and the machine formats show it whole.
+std::string ShownRunId(const std::string& run_id, bool whole) { return whole ? run_id : run_id.substr(0, 15); }
+
+int CmdRuns(const Globals& g, int limit, const Output& out, const std::string& run_id) {
   Result<std::unique_ptr<Pipeline>> p = OpenPipeline(g);
   if (!p.ok()) return Fail(p.status());
   runtime::RunStore& store = (*p)->runs();
   std::vector<runtime::RunRecord> runs;
   if (!run_id.empty()) {
-    auto r = store.Get(run_id);
+    Result<std::string> id = store.ResolveId(run_id);
+    if (!id.ok()) return Fail(id.status());
+    auto r = store.Get(*id);
     if (!r.ok()) return Fail(r.status());
-    if (!*r) return Fail(Status::NotFound("no run " + run_id));
+    if (!*r) return Fail(Status::NotFound("no run " + *id));
     runs.push_back(**r);
   } else {
     auto r = store.List(limit, true);
     if (!r.ok()) return Fail(r.status());
     runs = std::move(*r);
   }
-  if (json) {
+  const OutputFormat format = out.Format();
+  if (format == OutputFormat::kJson) {
     Json a = Json::array();
     for (const auto& r : runs) {
       Json objects = Json::array();
@@ -290,29 +345,53 @@ int CmdRuns(const Globals& g, int limit, bool json, const std::string& run_id) {
                    {"rows_read", r.rows_read}, {"rows_loaded", r.rows_loaded},
                    {"rows_rejected", r.rows_rejected}, {"message", r.message}, {"objects", objects}});
     }
-    std::cout << a.dump(2) << "\n";
+    std::cout << a.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
+    return kExitOk;
+  }
+  auto n = [](int64_t v) { return std::to_string(v); };
+  if (format == OutputFormat::kCsv) {
+    // One line per run and object (a run without objects: one line, its object fields empty).
+    std::vector<Row> rows;
+    for (const auto& r : runs) {
+      const Row run = {r.run_id, r.job, r.state, r.started_at, r.finished_at, n(r.duration_ms), n(r.triggers),
+                       n(r.rows_read), n(r.rows_loaded), n(r.rows_rejected), r.message};
+      if (r.objects.empty()) rows.push_back(run);
+      for (const auto& o : r.objects) {
+        rows.push_back(run);
+        rows.back().insert(rows.back().end(), {o.key, o.etag, o.status, n(o.rows_read), n(o.rows_loaded),
+                                               n(o.rows_rejected), n(o.duration_ms), o.message});
+      }
+    }
+    PrintCsv(std::cout, {"run_id", "job", "state", "started_at", "finished_at", "duration_ms", "triggers",
+                         "rows_read", "rows_loaded", "rows_rejected", "message", "object_key", "object_etag",
+                         "object_status", "object_rows_read", "object_rows_loaded", "object_rows_rejected",
+                         "object_duration_ms", "object_message"},
+             rows);
     return kExitOk;
   }
   std::vector<Row> rows;
   for (const auto& r : runs) {
-    rows.push_back({r.run_id.substr(0, 15), r.job, r.state, r.started_at.substr(0, 19),
-                    std::to_string(r.duration_ms) + " ms", std::to_string(r.objects.size()), Int(r.rows_read),
-                    Int(r.rows_loaded), Int(r.rows_rejected)});
+    rows.push_back({ShownRunId(r.run_id, out.wide), r.job, r.state, r.started_at.substr(0, 19),
+                    n(r.duration_ms), n(static_cast<int64_t>(r.objects.size())), n(r.rows_read), n(r.rows_loaded),
+                    n(r.rows_rejected)});
   }
-  PrintTable(std::cout, {"run", "job", "state", "started", "duration", "objects", "read", "loaded", "rejected"}, rows);
+  constexpr CellKind kText = CellKind::kText, kCount = CellKind::kCount;
+  PrintTable(std::cout, {"run", "job", "state", "started", "duration_ms", "objects", "read", "loaded", "rejected"},
+             rows, out.Options({kText, kText, kText, kText, kCount, kCount, kCount, kCount, kCount}));
   if (!runs.empty()) {
     std::vector<Row> objects;
     for (const auto& r : runs)
       for (const auto& o : r.objects)
-        objects.push_back({r.run_id.substr(0, 15), o.key, o.status, Int(o.rows_read), Int(o.rows_loaded),
-                           Int(o.rows_rejected), o.message});
+        objects.push_back({ShownRunId(r.run_id, out.wide), o.key, o.status, n(o.rows_read), n(o.rows_loaded),
+                           n(o.rows_rejected), o.message});
     std::cout << "\nObjects per run:\n";
-    PrintTable(std::cout, {"run", "object", "status", "read", "loaded", "rejected", "message"}, objects);
+    PrintTable(std::cout, {"run", "object", "status", "read", "loaded", "rejected", "message"}, objects,
+               out.Options({kText, kText, kText, kCount, kCount, kCount, kText}));
   }
   return kExitOk;
 }
 
-int CmdEvents(const Globals& g, int limit, const std::string& type, bool json) {
+int CmdEvents(const Globals& g, int limit, const std::string& type, const Output& out) {
   Result<std::unique_ptr<Pipeline>> p = OpenPipeline(g);
   if (!p.ok()) return Fail(p.status());
   events::EventFilter filter;
@@ -320,18 +399,20 @@ int CmdEvents(const Globals& g, int limit, const std::string& type, bool json) {
   if (!type.empty()) filter.detail_type = type;
   auto list = (*p)->bus().WithLog([&](events::EventLog& l) { return l.List(filter); });
   if (!list.ok()) return Fail(list.status());
-  if (json) {
+  const OutputFormat format = out.Format();
+  if (format == OutputFormat::kJson) {
     Json a = Json::array();
     for (const auto& e : *list) a.push_back(e.event);
-    std::cout << a.dump(2) << "\n";
+    std::cout << a.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
     return kExitOk;
   }
+  const bool whole = out.wide || format != OutputFormat::kTable;
   std::vector<Row> rows;
   for (const auto& e : *list) {
     const Json& d = e.event.value("detail", Json::object());
     std::string about;
     if (d.contains("object") && d["object"].is_object()) about = d["object"].value("key", "");
-    if (d.contains("jobRunId")) about = d.value("jobRunId", "").substr(0, 15) + " " + d.value("message", "");
+    if (d.contains("jobRunId")) about = ShownRunId(d.value("jobRunId", ""), whole) + " " + d.value("message", "");
     if (d.contains("crawlerName") && d.contains("errorMessage")) about += " " + d.value("errorMessage", "");
     std::string deliveries = std::to_string(e.deliveries_done) + " done";
     if (e.deliveries_pending) deliveries += ", " + std::to_string(e.deliveries_pending) + " pending";
@@ -339,42 +420,128 @@ int CmdEvents(const Globals& g, int limit, const std::string& type, bool json) {
     rows.push_back({std::to_string(e.seq), e.event.value("time", ""), e.event.value("source", ""),
                     e.event.value("detail-type", ""), d.value("state", ""), about, deliveries});
   }
-  PrintTable(std::cout, {"seq", "time", "source", "detail-type", "state", "about", "deliveries"}, rows);
+  Print(std::cout, format, {"seq", "time", "source", "detail-type", "state", "about", "deliveries"}, rows,
+        out.Options({CellKind::kNumber}));
   return kExitOk;
 }
 
-int CmdRejects(const Globals& g, int limit, const std::string& reason, const std::string& object, bool json) {
+// Every reason code a reject can carry here: the built-in ones, the configured jobs' own,
+// and any the warehouse holds (from an earlier configuration).
+std::vector<std::string> KnownReasons(Pipeline& p) {
+  namespace reason = transform::reason;
+  std::set<std::string> known = {
+      reason::kWrongFieldCount,        reason::kInvalidUtf8,          reason::kNulByte,
+      reason::kLineTooLong,            reason::kMalformedRecord,      reason::kMissingTransactionId,
+      reason::kMalformedTransactionId, reason::kMalformedCustomerId,  reason::kMalformedProductId,
+      reason::kInvalidQuantity,        reason::kInvalidPrice,         reason::kInvalidDate,
+      reason::kUnknownCustomerId,      reason::kUnknownProductId,     reason::kDuplicateTransactionId,
+      reason::kTotalOutOfRange};
+  for (const runtime::JobConfig& job : p.config().jobs) {
+    for (const auto& v : job.spec.validations) known.insert(v.Reason());
+    for (const auto& l : job.spec.lookups) known.insert(l.Reason());
+    for (const auto& d : job.spec.derived) known.insert(d.Reason());
+  }
+  Result<warehouse::QueryResult> stored = p.warehouse().Query("SELECT DISTINCT reason FROM rejects");
+  if (stored.ok()) {
+    for (const auto& row : stored->rows)
+      if (!row.empty() && row[0]) known.insert(*row[0]);
+  }
+  return {known.begin(), known.end()};
+}
+
+// The key `rejects --object` means: a full key, or a file name (the key's last part) that one
+// loaded or rejected object has. kNotFound when none has; kInvalidArgument naming the keys
+// when several have.
+Result<std::string> ResolveObjectKey(warehouse::Warehouse& w, const std::string& name) {
+  std::string like = "%/";
+  for (char c : name) {
+    if (c == '%' || c == '_' || c == '\\') like += '\\';
+    like += c;
+  }
+  EP_ASSIGN_OR_RETURN(warehouse::QueryResult q, w.Query(
+      "SELECT DISTINCT key FROM (SELECT key FROM load_ledger UNION SELECT source_object AS key FROM rejects) AS k "
+      "WHERE key = " + SqlLiteral(name) + " OR key LIKE " + SqlLiteral(like) + " ESCAPE '\\' ORDER BY key LIMIT 50"));
+  std::vector<std::string> matches;
+  for (const auto& row : q.rows) {
+    if (row.empty() || !row[0]) continue;
+    const std::string& key = *row[0];
+    if (key == name) return key;
+    // LIKE narrowed the rows; this is the exact test (SQLite's LIKE ignores case).
+    if (key.size() > name.size() && key.ends_with(name) && key[key.size() - name.size() - 1] == '/')
+      matches.push_back(key);
+  }
+  if (matches.size() == 1) return matches[0];
+  if (matches.empty())
+    return Status::NotFound("no object " + name + " was loaded or rejected (give a full key, or a file name "
+                            "one object has; see `ecompipe runs`)");
+  return Status::InvalidArgument("the file name " + name + " is ambiguous: " + Join(matches) +
+                                 "; give the full key");
+}
+
+int CmdRejects(const Globals& g, int limit, const std::string& reason, std::string object, const Output& out) {
   Result<std::unique_ptr<Pipeline>> p = OpenPipeline(g);
   if (!p.ok()) return Fail(p.status());
+  warehouse::Warehouse& w = (*p)->warehouse();
+  if (!reason.empty()) {
+    const std::vector<std::string> known = KnownReasons(**p);
+    if (std::find(known.begin(), known.end(), reason) == known.end()) {
+      const std::string best = Closest(reason, known);
+      std::cerr << "ecompipe: error: rejects: unknown reason '" << reason << "'"
+                << (best.empty() ? "" : " (did you mean '" + best + "'?)") << "; the reasons are: " << Join(known)
+                << "\n";
+      return kExitUsage;
+    }
+  }
+  if (!object.empty()) {
+    Result<std::string> key = ResolveObjectKey(w, object);
+    if (!key.ok()) return Fail(key.status());
+    object = *key;
+  }
   std::string where = "1=1";
-  if (!reason.empty()) where += " AND reason = " + SqlLiteral(reason);
-  if (!object.empty()) where += " AND source_object = " + SqlLiteral(object);
-  Result<warehouse::QueryResult> r = (*p)->warehouse().Query(
+  std::vector<std::string> filters;
+  if (!reason.empty()) {
+    where += " AND reason = " + SqlLiteral(reason);
+    filters.push_back("reason " + reason);
+  }
+  if (!object.empty()) {
+    where += " AND source_object = " + SqlLiteral(object);
+    filters.push_back("object " + object);
+  }
+  Result<warehouse::QueryResult> r = w.Query(
       "SELECT source_object AS object, line, reason, detail, raw FROM rejects WHERE " + where +
       " ORDER BY id LIMIT " + std::to_string(limit));
   if (!r.ok()) return Fail(r.status());
   std::vector<Row> rows(r->rows.begin(), r->rows.end());
-  if (!json) {
-    auto counts = (*p)->warehouse().Query(
-        "SELECT reason, count(*) AS rows FROM rejects GROUP BY reason ORDER BY count(*) DESC, reason");
-    if (counts.ok()) {
-      std::vector<Row> c(counts->rows.begin(), counts->rows.end());
-      std::cout << "Rejects by reason:\n";
-      PrintTable(std::cout, counts->columns, c);
-      std::cout << "\n";
-    }
+  const std::vector<CellKind> kinds = {CellKind::kText, CellKind::kNumber};
+  if (out.Format() != OutputFormat::kTable) {
+    Print(std::cout, out.Format(), r->columns, rows, out.Options(kinds));
+    return kExitOk;
   }
-  Print(std::cout, json ? OutputFormat::kJson : OutputFormat::kTable, r->columns, rows);
+  // The summary counts what the filters select, so its total is what -n would have to show.
+  Result<warehouse::QueryResult> counts = w.Query(
+      "SELECT reason, count(*) AS rows FROM rejects WHERE " + where + " GROUP BY reason ORDER BY count(*) DESC, reason");
+  int64_t total = 0;
+  if (counts.ok()) {
+    std::vector<Row> c(counts->rows.begin(), counts->rows.end());
+    for (const Row& row : c) total += row.size() > 1 && row[1] ? std::stoll(*row[1]) : 0;
+    std::cout << "Rejects by reason" << (filters.empty() ? "" : " (" + Join(filters) + ")") << ":\n";
+    PrintTable(std::cout, counts->columns, c, out.Options({CellKind::kText, CellKind::kCount}));
+    std::cout << "\n";
+  }
+  Print(std::cout, OutputFormat::kTable, r->columns, rows, out.Options(kinds));
+  if (counts.ok() && total > static_cast<int64_t>(rows.size()))
+    std::cout << "The first " << Grouped(static_cast<int64_t>(rows.size())) << " of " << Grouped(total)
+              << "; -n " << total << " shows them all.\n";
   return kExitOk;
 }
 
-int CmdCatalog(const Globals& g, const std::string& table, bool json) {
+int CmdCatalog(const Globals& g, const std::string& table, const Output& out) {
   Result<std::unique_ptr<Pipeline>> p = OpenPipeline(g);
   if (!p.ok()) return Fail(p.status());
   catalog::CatalogStore& cat = (*p)->catalog();
   auto tables = cat.ListTables();
   if (!tables.ok()) return Fail(tables.status());
-  Json out = Json::array();
+  Json json = Json::array();
   std::vector<Row> rows;
   for (const auto& t : *tables) {
     if (!table.empty() && t.name != table) continue;
@@ -395,18 +562,26 @@ int CmdCatalog(const Globals& g, const std::string& table, bool json) {
       for (const auto& v : *history) h.push_back({{"version", v.version}, {"change", v.change.ToString()}, {"created_at", FormatIsoSeconds(v.created_ms)}});
       jt["schema_history"] = h;
     }
-    out.push_back(jt);
+    json.push_back(jt);
   }
-  if (!table.empty() && out.empty()) return Fail(Status::NotFound("no catalog table '" + table + "'"));
-  if (json) {
-    std::cout << out.dump(2) << "\n";
+  if (!table.empty() && json.empty()) {
+    std::vector<std::string> names;
+    for (const auto& t : *tables) names.push_back(t.name);
+    const std::string best = Closest(table, names);
+    return Fail(Status::NotFound("no catalog table '" + table + "'" +
+                                 (best.empty() ? "" : " (did you mean '" + best + "'?)")));
+  }
+  if (out.Format() == OutputFormat::kJson) {
+    std::cout << json.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
     return kExitOk;
   }
-  PrintTable(std::cout, {"table", "schema", "format", "objects", "partitions", "columns"}, rows);
+  constexpr CellKind kText = CellKind::kText, kCount = CellKind::kCount;
+  Print(std::cout, out.Format(), {"table", "schema", "format", "objects", "partitions", "columns"}, rows,
+        out.Options({kText, kCount, kText, kCount, kCount, kText}));
   return kExitOk;
 }
 
-int CmdNotifications(const Globals& g, int limit, const std::string& status, bool json) {
+int CmdNotifications(const Globals& g, int limit, const std::string& status, const Output& out) {
   Result<std::unique_ptr<Pipeline>> p = OpenPipeline(g);
   if (!p.ok()) return Fail(p.status());
   auto list = (*p)->notifier().List(limit, status);
@@ -418,7 +593,9 @@ int CmdNotifications(const Globals& g, int limit, const std::string& status, boo
                     n.last_error});
   std::vector<std::string> cols = {"id", "created", "topic", "subscription", "type", "event", "status",
                                    "attempts", "delivered", "digest", "last_error"};
-  Print(std::cout, json ? OutputFormat::kJson : OutputFormat::kTable, cols, rows);
+  std::vector<CellKind> kinds(cols.size(), CellKind::kText);
+  kinds[7] = CellKind::kCount;
+  Print(std::cout, out.Format(), cols, rows, out.Options(kinds));
   return kExitOk;
 }
 
@@ -529,6 +706,42 @@ int CmdStatus(const Globals& g, bool json) {
   return exit_code;
 }
 
+// CLI11 reports a mistyped command as an unexpected argument; this finds the word that names
+// no command where one was expected and suggests the nearest ("unknown command 'rnus' (did
+// you mean 'runs'?)"). nullopt when every command word was known (the error is another).
+std::optional<std::string> UnknownCommandMessage(CLI::App& app, int argc, char** argv) {
+  CLI::App* current = &app;
+  std::string path = "ecompipe";
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--") return std::nullopt;
+    if (arg.size() > 1 && arg[0] == '-') {
+      // An option with a value takes the next argument, unless given as --option=value.
+      const CLI::Option* option = current->get_option_no_throw(arg);
+      if (option && option->get_type_size() != 0 && arg.find('=') == std::string::npos) ++i;
+      continue;
+    }
+    std::vector<CLI::App*> commands = current->get_subcommands([](CLI::App*) { return true; });
+    if (commands.empty()) return std::nullopt;   // a positional argument of a command
+    std::vector<std::string> names;
+    CLI::App* next = nullptr;
+    for (CLI::App* c : commands) {
+      if (c->check_name(arg)) next = c;
+      names.push_back(c->get_name());
+    }
+    if (next) {
+      current = next;
+      path += " " + next->get_name();
+      continue;
+    }
+    const std::string best = Closest(arg, names);
+    return "unknown command '" + arg + "'" + (current == &app ? "" : " for " + path) +
+           (best.empty() ? "" : " (did you mean '" + best + "'?)") + "; the commands are: " + Join(names) +
+           " (see " + path + " --help)";
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 int Main(int argc, char** argv) {
@@ -573,7 +786,9 @@ int Main(int argc, char** argv) {
   generate->add_flag("--to-bucket", gen_bucket, "Land the files in the pipeline's bucket")->excludes(out_opt);
 
   std::string put_file, put_key;
-  auto* put = app.add_subcommand("put", "Land a file in the bucket under KEY, atomically");
+  auto* put = app.add_subcommand(
+      "put", "Land a file in the bucket under KEY, atomically; says when the same bytes were already loaded "
+             "(under KEY: not loaded again; under another key: a warning, its rows become duplicates)");
   put->add_option("file", put_file, "The file to land")->required();
   put->add_option("key", put_key, "Object key, e.g. transactions/year=2026/month=11/day=26/transaction_2026-11-26.csv")->required();
 
@@ -585,10 +800,12 @@ int Main(int argc, char** argv) {
   auto* serve = app.add_subcommand("serve", "Watch the bucket and run the pipeline until SIGINT/SIGTERM");
   auto* process = app.add_subcommand("process", "Run the pipeline on what is in the bucket until quiet, then exit (2 if a run failed)");
 
-  std::string sql, format = "table";
+  // One Output for every command that prints rows: only one command runs.
+  Output output;
+  std::string sql;
   auto* query = app.add_subcommand("query", "Run SQL on the warehouse");
   query->add_option("sql", sql, "SQL, e.g. \"SELECT transaction_type, count(*) FROM fact_transactions GROUP BY 1\"")->required();
-  query->add_option("--format", format, "table | csv | json")->check(CLI::IsMember({"table", "csv", "json"}))->capture_default_str();
+  AddOutputOptions(query, output, "JSON output (the same as --format json)");
 
   bool json = false;
   int limit = 20;
@@ -596,27 +813,33 @@ int Main(int argc, char** argv) {
   auto* status = app.add_subcommand("status", "Summary: bucket, warehouse, events, last run (exit 1 when the warehouse cannot be read)");
   status->add_flag("--json", json, "JSON output");
   auto* runs = app.add_subcommand("runs", "Job runs, with rows read/loaded/rejected per object");
-  runs->add_option("run_id", run_id, "Show one run");
+  runs->add_option("run_id", run_id,
+                   "Show one run: its id, or any unique prefix of it such as the 'run' column shows (jr_dec2227b6087)");
   runs->add_option("-n,--limit", limit, "How many runs")->capture_default_str();
-  runs->add_flag("--json", json, "JSON output");
+  AddOutputOptions(runs, output, "JSON output, each run with its objects (the same as --format json); csv has a "
+                                 "line per run and object");
   auto* events = app.add_subcommand("events", "The event log, most recent first, with delivery states");
   events->add_option("-n,--limit", limit, "How many events")->capture_default_str();
   events->add_option("--type", type, "Only this detail-type, e.g. \"Glue Job State Change\"");
-  events->add_flag("--json", json, "Full events as JSON");
-  auto* rejects = app.add_subcommand("rejects", "Rejected rows with object, line, reason and raw text");
+  AddOutputOptions(events, output, "Full events as JSON (the same as --format json)");
+  auto* rejects = app.add_subcommand(
+      "rejects", "Rejected rows with object, line, reason and raw text, after a count per reason of the rows the "
+                 "filters select");
   rejects->add_option("-n,--limit", limit, "How many rows")->capture_default_str();
-  rejects->add_option("--reason", reason, "Only this reason code");
-  rejects->add_option("--object", object, "Only rows of this object key");
-  rejects->add_flag("--json", json, "JSON output");
+  rejects->add_option("--reason", reason, "Only this reason code (an unknown one lists the valid ones)");
+  rejects->add_option("--object", object,
+                      "Only rows of this object: its full key, or its file name when one object has it "
+                      "(transaction_2026-11-26.csv)");
+  AddOutputOptions(rejects, output, "JSON output (the same as --format json)");
   auto* catalog = app.add_subcommand("catalog", "Catalog tables, schemas and partitions");
   catalog->add_option("table", table, "Show one table");
-  catalog->add_flag("--json", json, "JSON output (includes schema history)");
+  AddOutputOptions(catalog, output, "JSON output, with the schema history (the same as --format json)");
   auto* notifications = app.add_subcommand("notifications", "Notifications and their delivery state");
   notifications->add_option("-n,--limit", limit, "How many")->capture_default_str();
   std::string note_status;
   notifications->add_option("--status", note_status, "Only pending, delivered or dead ones")
       ->check(CLI::IsMember({"pending", "delivered", "dead"}));
-  notifications->add_flag("--json", json, "JSON output");
+  AddOutputOptions(notifications, output, "JSON output (the same as --format json)");
   std::string redrive_id;
   bool redrive_all = false;
   auto* redrive = notifications->add_subcommand("redrive", "Send dead letters again: --id ID or --all");
@@ -629,6 +852,12 @@ int Main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() != 0) {
+      if (std::optional<std::string> unknown = UnknownCommandMessage(app, argc, argv)) {
+        std::cerr << "ecompipe: " << *unknown << "\n";
+        return kExitUsage;
+      }
+    }
     int rc = app.exit(e);
     return rc == 0 ? 0 : kExitUsage;
   }
@@ -646,14 +875,14 @@ int Main(int argc, char** argv) {
   if (load_dims->parsed()) return CmdLoadDims(g, dims_products, dims_customers);
   if (serve->parsed()) return CmdServe(g);
   if (process->parsed()) return CmdProcess(g);
-  if (query->parsed()) return CmdQuery(g, sql, format);
+  if (query->parsed()) return CmdQuery(g, sql, output);
   if (status->parsed()) return CmdStatus(g, json);
-  if (runs->parsed()) return CmdRuns(g, limit, json, run_id);
-  if (events->parsed()) return CmdEvents(g, limit, type, json);
-  if (rejects->parsed()) return CmdRejects(g, limit, reason, object, json);
-  if (catalog->parsed()) return CmdCatalog(g, table, json);
+  if (runs->parsed()) return CmdRuns(g, limit, output, run_id);
+  if (events->parsed()) return CmdEvents(g, limit, type, output);
+  if (rejects->parsed()) return CmdRejects(g, limit, reason, object, output);
+  if (catalog->parsed()) return CmdCatalog(g, table, output);
   if (redrive->parsed()) return CmdNotificationsRedrive(g, redrive_id, redrive_all);
-  if (notifications->parsed()) return CmdNotifications(g, limit, note_status, json);
+  if (notifications->parsed()) return CmdNotifications(g, limit, note_status, output);
   return kExitUsage;
 }
 

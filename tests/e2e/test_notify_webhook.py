@@ -52,7 +52,7 @@ class SignedWebhookTest(PipelineTest):
         event = json.loads(receiver.requests[-1]["body"])
         self.assertEqual(event["detail"]["state"], "SUCCEEDED")
         notes = self.hook_notes()
-        self.assertEqual([(n["status"], n["attempts"]) for n in notes], [("delivered", "3")])
+        self.assertEqual([(n["status"], n["attempts"]) for n in notes], [("delivered", 3)])
         # A tampered body or an old timestamp is what a receiver rejects.
         r = receiver.requests[-1]
         self.assertEqual(receiver.verify(r["headers"], r["body"] + b" "), "bad-signature")
