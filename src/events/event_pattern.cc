@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/did_you_mean.h"
 #include "events/event_pattern_values.h"
 
 namespace ecompipe::events {
@@ -132,21 +133,6 @@ std::string Excerpt(const Json& value) {
   size_t cut = kMax;
   while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // UTF-8
   return text.substr(0, cut) + "...";
-}
-
-size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
 }
 
 std::string UnknownOperatorMessage(const std::string& name) {

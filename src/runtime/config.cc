@@ -12,6 +12,7 @@
 #include <sstream>
 #include <string_view>
 
+#include "common/did_you_mean.h"
 #include "common/postgres_db.h"
 #include "common/sql_db.h"
 #include "notify/filter_policy.h"
@@ -22,18 +23,6 @@ namespace ecompipe::runtime {
 namespace {
 
 namespace fs = std::filesystem;
-
-size_t EditDistance(const std::string& a, const std::string& b) {
-  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j)
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
 
 // Reads one YAML mapping, remembering where it is so errors name file, line and key, and
 // rejecting keys that the reader did not ask for.
