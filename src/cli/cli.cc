@@ -478,7 +478,8 @@ Result<std::string> ResolveObjectKey(warehouse::Warehouse& w, const std::string&
                                  "; give the full key");
 }
 
-int CmdRejects(const Globals& g, int limit, const std::string& reason, std::string object, const Output& out) {
+int CmdRejects(const Globals& g, int limit, const std::string& reason, std::string object, std::string run,
+               const Output& out) {
   Result<std::unique_ptr<Pipeline>> p = OpenPipeline(g);
   if (!p.ok()) return Fail(p.status());
   warehouse::Warehouse& w = (*p)->warehouse();
@@ -497,6 +498,11 @@ int CmdRejects(const Globals& g, int limit, const std::string& reason, std::stri
     if (!key.ok()) return Fail(key.status());
     object = *key;
   }
+  if (!run.empty()) {
+    Result<std::string> id = (*p)->runs().ResolveId(run);
+    if (!id.ok()) return Fail(id.status());
+    run = *id;
+  }
   std::string where = "1=1";
   std::vector<std::string> filters;
   if (!reason.empty()) {
@@ -506,6 +512,11 @@ int CmdRejects(const Globals& g, int limit, const std::string& reason, std::stri
   if (!object.empty()) {
     where += " AND source_object = " + SqlLiteral(object);
     filters.push_back("object " + object);
+  }
+  if (!run.empty()) {
+    // A reject belongs to the load that wrote it; the ledger says which run that load was in.
+    where += " AND load_id IN (SELECT load_id FROM load_ledger WHERE run_id = " + SqlLiteral(run) + ")";
+    filters.push_back("run " + ShownRunId(run, out.wide));
   }
   Result<warehouse::QueryResult> r = w.Query(
       "SELECT source_object AS object, line, reason, detail, raw FROM rejects WHERE " + where +
@@ -830,6 +841,8 @@ int Main(int argc, char** argv) {
   rejects->add_option("--object", object,
                       "Only rows of this object: its full key, or its file name when one object has it "
                       "(transaction_2026-11-26.csv)");
+  std::string reject_run;
+  rejects->add_option("--run", reject_run, "Only rows of the objects this run loaded: a run id or a unique prefix");
   AddOutputOptions(rejects, output, "JSON output (the same as --format json)");
   auto* catalog = app.add_subcommand("catalog", "Catalog tables, schemas and partitions");
   catalog->add_option("table", table, "Show one table");
@@ -879,7 +892,7 @@ int Main(int argc, char** argv) {
   if (status->parsed()) return CmdStatus(g, json);
   if (runs->parsed()) return CmdRuns(g, limit, output, run_id);
   if (events->parsed()) return CmdEvents(g, limit, type, output);
-  if (rejects->parsed()) return CmdRejects(g, limit, reason, object, output);
+  if (rejects->parsed()) return CmdRejects(g, limit, reason, object, reject_run, output);
   if (catalog->parsed()) return CmdCatalog(g, table, output);
   if (redrive->parsed()) return CmdNotificationsRedrive(g, redrive_id, redrive_all);
   if (notifications->parsed()) return CmdNotifications(g, limit, note_status, output);

@@ -107,7 +107,7 @@ class TrustworthyAnswersTest(PipelineTest):
     def test_a_run_id_as_the_table_prints_it_names_the_run(self):
         self.land(tx_key(26), rows_csv(VALID_ROWS))
         self.process(expect_rc=0)
-        self.land(tx_key(27), rows_csv(VALID_ROWS[:1]).replace("TXN00000001", "TXN00000101"))
+        self.land(tx_key(27), rows_csv(VALID_ROWS[:2]).replace("TXN00000002", "TXN00000102"))
         self.process(expect_rc=0)
         shown = self.run_ids_as_printed()
         full = {r["run_id"] for r in self.cli_json("runs")}
@@ -122,6 +122,12 @@ class TrustworthyAnswersTest(PipelineTest):
         self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
         self.assertIn("ambiguous", r.stderr)
         self.assertIn(shown[0], r.stderr)
+        # rejects --run takes it too: the rows of the objects that run loaded.
+        day_27_run = next(r["run_id"] for r in self.cli_json("runs") if r["objects"] and
+                          r["objects"][0]["key"] == tx_key(27))
+        rows = self.cli_json("rejects", "--run", day_27_run[:15])
+        self.assertEqual([(x["object"], x["reason"]) for x in rows], [(tx_key(27), "duplicate_transaction_id")])
+        self.assertEqual(self.run_cli("rejects", "--run", "jr_").returncode, 1)
         r = self.run_cli("runs", "jr_zzzz")
         self.assertEqual(r.returncode, 1)
         self.assertIn("no run jr_zzzz", r.stderr)
