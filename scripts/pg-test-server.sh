@@ -7,6 +7,10 @@
 # DIR; user postgres, trust authentication (loopback only). The server refuses to run as root,
 # so as root it runs as the user `postgres`. Durability is traded for speed: the data is thrown away.
 set -euo pipefail
+# The server keeps the real clock even when the tests run at a fixed one (EP_TEST_CLOCK in
+# scripts/test.sh), as a database on another host would: under libfaketime its statement and
+# lock timeouts never fire.
+unset LD_PRELOAD FAKETIME
 BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 DIR=${2:-/tmp/ecompipe-pg-test}
 PORT=${3:-55433}
