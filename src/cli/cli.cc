@@ -717,9 +717,19 @@ int CmdStatus(const Globals& g, bool json) {
   return exit_code;
 }
 
-// CLI11 reports a mistyped command as an unexpected argument; this finds the word that names
-// no command where one was expected and suggests the nearest ("unknown command 'rnus' (did
-// you mean 'runs'?)"). nullopt when every command word was known (the error is another).
+// The option `name` ("--limit", "-n") of `command` or, as options fall through, of the
+// commands it is under; nullptr when none has it.
+const CLI::Option* FindOption(CLI::App* command, const std::string& name) {
+  for (; command; command = command->get_parent()) {
+    if (const CLI::Option* option = command->get_option_no_throw(name)) return option;
+  }
+  return nullptr;
+}
+
+// CLI11 reports a mistyped command or option as an unexpected argument; this finds the word
+// that names no command where one was expected, or no option, and suggests the nearest
+// ("unknown command 'rnus' (did you mean 'runs'?)"). nullopt when every command and option
+// was known (the error is another).
 std::optional<std::string> UnknownCommandMessage(CLI::App& app, int argc, char** argv) {
   CLI::App* current = &app;
   std::string path = "ecompipe";
@@ -727,13 +737,25 @@ std::optional<std::string> UnknownCommandMessage(CLI::App& app, int argc, char**
     const std::string arg = argv[i];
     if (arg == "--") return std::nullopt;
     if (arg.size() > 1 && arg[0] == '-') {
-      // An option with a value takes the next argument, unless given as --option=value.
-      const CLI::Option* option = current->get_option_no_throw(arg);
-      if (option && option->get_type_size() != 0 && arg.find('=') == std::string::npos) ++i;
+      std::string name = arg.substr(0, arg.find('='));
+      if (name.size() > 2 && name[1] != '-') name.resize(2);   // -n5, -vq
+      const CLI::Option* option = FindOption(current, name);
+      if (!option) {
+        std::vector<std::string> names;
+        for (CLI::App* c = current; c; c = c->get_parent()) {
+          for (const CLI::Option* o : c->get_options())
+            if (!o->get_lnames().empty()) names.push_back("--" + o->get_lnames()[0]);
+        }
+        const std::string best = Closest(name, names);
+        return "unknown option '" + name + "' for " + path + (best.empty() ? "" : " (did you mean '" + best + "'?)") +
+               " (see " + path + " --help)";
+      }
+      // An option with a value takes the next argument, unless given as --option=value or -n5.
+      if (option->get_type_size() != 0 && name == arg) ++i;
       continue;
     }
     std::vector<CLI::App*> commands = current->get_subcommands([](CLI::App*) { return true; });
-    if (commands.empty()) return std::nullopt;   // a positional argument of a command
+    if (commands.empty()) continue;   // a positional argument of a command
     std::vector<std::string> names;
     CLI::App* next = nullptr;
     for (CLI::App* c : commands) {
@@ -767,6 +789,8 @@ int Main(int argc, char** argv) {
       "  ecompipe process && ecompipe runs && ecompipe query \"SELECT * FROM fact_transactions LIMIT 5\"\n",
       "ecompipe"};
   app.require_subcommand(1);
+  // -c, -v and -q work after the command too (`ecompipe process -q`).
+  app.fallthrough();
   app.set_version_flag("--version", "ecompipe 0.1.0");
   Globals g;
   app.add_option("-c,--config", g.config, "Configuration file (default: ./ecompipe.yaml)");

@@ -224,6 +224,11 @@ class TrustworthyAnswersTest(PipelineTest):
             self.assertEqual(r.returncode, 64, args)
             self.assertIn(f"unknown command '{word}'", r.stderr, args)
             self.assertIn(f"did you mean '{suggestion}'?", r.stderr, args)
+        r = self.run_cli("runs", "--jsn")
+        self.assertEqual(r.returncode, 64)
+        self.assertIn("unknown option '--jsn' for ecompipe runs (did you mean '--json'?)", r.stderr)
+        # The options before the command work after it too.
+        self.assertEqual(self.run_cli("runs", "-c", "ecompipe.yaml", "-q", "--json", check=True).stdout.strip(), "[]")
         r = self.run_cli("frobnicate")
         self.assertEqual(r.returncode, 64)
         self.assertIn("unknown command 'frobnicate'", r.stderr)
