@@ -144,9 +144,9 @@ int CmdGenerate(const Globals& g, gen::GenerateOptions opt, const std::string& o
     Result<std::unique_ptr<Pipeline>> p = OpenPipeline(g);
     if (!p.ok()) return Fail(p.status());
     pipeline = std::move(*p);
-    target = pipeline->config().storage.path;
-    // An S3 bucket: the files are written to a scratch folder, then uploaded (PutObject).
-    if (pipeline->config().storage.type == "s3") {
+    // The files are written to a scratch folder, then landed through the store (PutObject, or
+    // the folder store's Put, which never writes through a symbolic link in the bucket).
+    {
       std::string scratch = (fs::temp_directory_path() / "ecompipe-generate-XXXXXX").string();
       if (!mkdtemp(scratch.data())) return Fail(Status::IoError("cannot create a scratch folder in /tmp"));
       target = scratch;
@@ -155,7 +155,7 @@ int CmdGenerate(const Globals& g, gen::GenerateOptions opt, const std::string& o
     return Fail(Status::InvalidArgument("give --out DIR, or --to-bucket to land the files in the pipeline's bucket"));
   }
   Result<std::vector<gen::GeneratedFile>> files = gen::Generate(opt, target);
-  const bool upload = pipeline && pipeline->config().storage.type == "s3";
+  const bool upload = pipeline != nullptr;
   if (upload && files.ok()) {
     for (const gen::GeneratedFile& f : *files) {
       Result<storage::ObjectRef> put = pipeline->store().Put(f.key, f.path);

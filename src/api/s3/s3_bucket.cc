@@ -7,8 +7,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "api/s3/internal/digest.h"
 #include "common/aws_sigv4.h"
@@ -39,28 +37,8 @@ std::string PartPrefix(int number) {
   return buf;
 }
 
-std::string ReadSmallFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return {};
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// Writes `text` to `path` through a temporary name and a rename.
-bool WriteSmallFile(const fs::path& path, const std::string& text) {
-  const fs::path tmp = path.string() + ".tmp-" + NewHex(6);
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return false;
-    out << text;
-    if (!out.flush()) return false;
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) fs::remove(tmp, ec);
-  return !ec;
-}
+constexpr char kMetaFolder[] = "s3-meta";
+constexpr char kUploadsFolder[] = "s3-uploads";
 
 Json MetaJson(const ObjectMeta& meta) {
   Json j = Json::object();
@@ -102,18 +80,17 @@ S3Error FromStatus(const Status& status, const std::string& not_found_code) {
   }
 }
 
-S3Bucket::S3Bucket(storage::LocalFolderStore& store)
-    : store_(store),
-      meta_dir_(store.root() / storage::kStagingFolderName / "s3-meta"),
-      uploads_dir_(store.root() / storage::kStagingFolderName / "s3-uploads") {}
+S3Bucket::S3Bucket(storage::LocalFolderStore& store) : store_(store) {}
 
 Result<std::unique_ptr<S3Bucket>> S3Bucket::Open(storage::LocalFolderStore& store) {
   std::unique_ptr<S3Bucket> b(new S3Bucket(store));
-  std::error_code ec;
-  fs::create_directories(b->meta_dir_, ec);
-  if (!ec) fs::create_directories(b->uploads_dir_, ec);
-  if (ec) return Status::IoError("cannot create the S3 endpoint's folders under " +
-                                 b->meta_dir_.parent_path().string() + ": " + ec.message());
+  for (const char* name : {kMetaFolder, kUploadsFolder}) {
+    Result<storage::BeneathFolder> folder = store.SideFolder(name);
+    if (!folder.ok()) {
+      return Status::IoError("cannot create the S3 endpoint's folders in bucket " + store.bucket() +
+                             ": " + folder.status().message());
+    }
+  }
   return b;
 }
 
@@ -125,17 +102,24 @@ S3Status S3Bucket::CheckKey(const std::string& key) {
                                      "segments, no '.' or '..', no leading or trailing '/')");
 }
 
-fs::path S3Bucket::MetaPath(const std::string& key) const { return meta_dir_ / Sha256Hex(key); }
-
-fs::path S3Bucket::UploadDir(const std::string& upload_id) const { return uploads_dir_ / upload_id; }
+S3Error S3Bucket::KeyError(const std::string& key, const Status& status) const {
+  if (std::optional<std::string> link = store_.FindLink(key)) {
+    return S3Error::Make(403, "AccessDenied",
+                         "Access Denied: '" + *link + "' is a symbolic link in the bucket's folder, and "
+                         "ecompipe never follows, replaces or deletes links (key '" + key + "')");
+  }
+  return FromStatus(status);
+}
 
 ObjectInfo S3Bucket::Describe(const storage::ObjectRef& ref) const {
   ObjectInfo info;
   info.ref = ref;
   info.s3_etag = ref.etag;
-  const std::string text = ReadSmallFile(MetaPath(ref.key));
-  if (text.empty()) return info;
-  Result<Json> j = ParseJson(text);
+  Result<storage::BeneathFolder> meta = store_.SideFolder(kMetaFolder);
+  if (!meta.ok()) return info;
+  Result<std::string> text = meta->ReadSmallFile(Sha256Hex(ref.key));
+  if (!text.ok() || text->empty()) return info;
+  Result<Json> j = ParseJson(*text);
   if (!j.ok() || !j->is_object()) return info;
   // The side file describes this content only while its ETag still matches: the store's, which
   // is the multipart ETag recorded at CompleteMultipartUpload ("md5" in side files of objects
@@ -153,15 +137,24 @@ void S3Bucket::WriteMeta(const ObjectInfo& info) const {
   j["md5"] = info.ref.etag;
   j["etag"] = info.s3_etag;
   // Losing it only costs the "-N" ETag and the metadata: the object itself is in place.
-  (void)WriteSmallFile(MetaPath(info.ref.key), j.dump());
+  Result<storage::BeneathFolder> meta = store_.SideFolder(kMetaFolder);
+  if (meta.ok()) (void)meta->WriteSmallFile(Sha256Hex(info.ref.key), j.dump());
 }
 
 S3Result<ObjectInfo> S3Bucket::Head(const std::string& key) const {
   if (!storage::LocalFolderStore::CheckObjectKey(key).ok())
     return S3Error::Make(404, "NoSuchKey", "The specified key does not exist.");
   Result<storage::ObjectRef> ref = store_.Head(key);
-  if (!ref.ok()) return FromStatus(ref.status());
+  if (!ref.ok()) return KeyError(key, ref.status());
   return Describe(*ref);
+}
+
+S3Result<storage::UniqueFd> S3Bucket::OpenForRead(const std::string& key) const {
+  if (!storage::LocalFolderStore::CheckObjectKey(key).ok())
+    return S3Error::Make(404, "NoSuchKey", "The specified key does not exist.");
+  Result<storage::UniqueFd> fd = store_.OpenObjectFile(key);
+  if (!fd.ok()) return KeyError(key, fd.status());
+  return std::move(fd).value();
 }
 
 S3Result<std::vector<ObjectInfo>> S3Bucket::List(const std::string& prefix) const {
@@ -187,7 +180,7 @@ S3Result<ObjectInfo> S3Bucket::Put(const std::string& key, const Producer& produ
                                    const ObjectMeta& meta) {
   if (S3Status e = CheckKey(key)) return *e;
   Result<storage::ObjectRef> ref = store_.PutStream(key, produce);
-  if (!ref.ok()) return FromStatus(ref.status());
+  if (!ref.ok()) return KeyError(key, ref.status());
   ObjectInfo info;
   info.ref = *ref;
   info.s3_etag = ref->etag;
@@ -200,48 +193,56 @@ S3Status S3Bucket::Delete(const std::string& key) {
   if (!storage::LocalFolderStore::CheckObjectKey(key).ok())
     return S3Error::Make(404, "NoSuchKey", "The specified key does not exist.");
   Status s = store_.Delete(key);
-  if (!s.ok()) return FromStatus(s);
-  std::error_code ec;
-  fs::remove(MetaPath(key), ec);
+  if (!s.ok()) return KeyError(key, s);
+  Result<storage::BeneathFolder> meta = store_.SideFolder(kMetaFolder);
+  if (meta.ok()) (void)meta->RemoveFile(Sha256Hex(key));
   return std::nullopt;
 }
 
 S3Result<std::string> S3Bucket::CreateUpload(const std::string& key, const ObjectMeta& meta) {
   if (S3Status e = CheckKey(key)) return *e;
+  // Refused now rather than after every part has been sent: Complete would refuse it anyway.
+  if (store_.FindLink(key)) return KeyError(key, Status::InvalidArgument("a link is in the way"));
+  Result<storage::BeneathFolder> uploads = store_.SideFolder(kUploadsFolder);
+  if (!uploads.ok()) return FromStatus(uploads.status());
   const std::string id = NewHex(16);
-  const fs::path dir = UploadDir(id);
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) return S3Error::Make(500, "InternalError", "cannot create " + dir.string() + ": " + ec.message());
-  if (!WriteSmallFile(dir / "meta.json", MetaJson(meta).dump()) || !WriteSmallFile(dir / "key", key)) {
-    fs::remove_all(dir, ec);
-    return S3Error::Make(500, "InternalError", "cannot write the upload's state in " + dir.string());
+  Result<storage::BeneathFolder> dir = uploads->Folder(id, /*create=*/true);
+  if (!dir.ok()) return FromStatus(dir.status());
+  Status s = dir->WriteSmallFile("meta.json", MetaJson(meta).dump());
+  if (s.ok()) s = dir->WriteSmallFile("key", key);
+  if (!s.ok()) {
+    (void)uploads->RemoveTree(id);
+    return S3Error::Make(500, "InternalError", "cannot write the upload's state: " + s.message());
   }
   return id;
 }
 
-S3Result<fs::path> S3Bucket::FindUpload(const std::string& upload_id, const std::string& key) const {
+S3Result<storage::BeneathFolder> S3Bucket::FindUpload(const std::string& upload_id,
+                                                      const std::string& key) const {
   if (!IsHexId(upload_id)) return NoSuchUpload();
-  const fs::path dir = UploadDir(upload_id);
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) return NoSuchUpload();
-  if (ReadSmallFile(dir / "key") != key) return NoSuchUpload();
-  return dir;
+  Result<storage::BeneathFolder> uploads = store_.SideFolder(kUploadsFolder);
+  if (!uploads.ok()) return NoSuchUpload();
+  Result<storage::BeneathFolder> dir = uploads->Folder(upload_id, /*create=*/false);
+  if (!dir.ok()) return NoSuchUpload();
+  Result<std::string> owner = dir->ReadSmallFile("key");
+  if (!owner.ok() || *owner != key) return NoSuchUpload();
+  return std::move(dir).value();
 }
 
 S3Result<std::string> S3Bucket::PutPart(const std::string& upload_id, const std::string& key,
                                         int number, const Producer& produce) {
   if (number < 1 || number > kMaxPartNumber)
     return S3Error::Make(400, "InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive");
-  S3Result<fs::path> dir = FindUpload(upload_id, key);
+  S3Result<storage::BeneathFolder> dir = FindUpload(upload_id, key);
   if (!dir.ok()) return dir.error();
-  const fs::path tmp = *dir / ("incoming-" + NewHex(8));
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) {
+  const std::string tmp = "incoming-" + NewHex(8);
+  Result<storage::UniqueFd> file = dir->OpenFile(tmp, O_WRONLY | O_CREAT | O_EXCL, 0644);
+  if (!file.ok()) {
     // The upload was aborted or completed meanwhile.
-    if (errno == ENOENT) return NoSuchUpload();
-    return S3Error::Make(500, "InternalError", "cannot create " + tmp.string() + ": " + std::strerror(errno));
+    if (file.status().code() == StatusCode::kNotFound) return NoSuchUpload();
+    return FromStatus(file.status());
   }
+  const int fd = file->get();
   Digest md5(Digest::Kind::kMd5);
   Status written = produce([&](const char* data, size_t size) -> Status {
     md5.Update(data, size);
@@ -249,7 +250,7 @@ S3Result<std::string> S3Bucket::PutPart(const std::string& upload_id, const std:
       const ssize_t n = ::write(fd, data, size);
       if (n < 0) {
         if (errno == EINTR) continue;
-        return Status::IoError("cannot write " + tmp.string() + ": " + std::strerror(errno));
+        return Status::IoError("cannot write part " + std::to_string(number) + ": " + std::strerror(errno));
       }
       data += n;
       size -= static_cast<size_t>(n);
@@ -257,23 +258,22 @@ S3Result<std::string> S3Bucket::PutPart(const std::string& upload_id, const std:
     return Status::Ok();
   });
   if (written.ok() && ::fsync(fd) != 0)
-    written = Status::IoError("cannot fsync " + tmp.string() + ": " + std::strerror(errno));
-  ::close(fd);
-  std::error_code ec;
+    written = Status::IoError("cannot fsync part " + std::to_string(number) + ": " + std::strerror(errno));
+  file->Reset();
   if (!written.ok()) {
-    fs::remove(tmp, ec);
+    (void)dir->RemoveFile(tmp);
     return FromStatus(written);
   }
   const std::string etag = HexEncode(md5.Finish());
   const std::string prefix = PartPrefix(number);
   // A part uploaded again replaces the earlier one.
-  for (const auto& entry : fs::directory_iterator(*dir, ec)) {
-    const std::string name = entry.path().filename().string();
-    if (name.rfind(prefix, 0) == 0 && name != prefix + etag) fs::remove(entry.path(), ec);
+  if (Result<std::vector<storage::BeneathFolder::Entry>> entries = dir->Entries(); entries.ok()) {
+    for (const auto& entry : *entries) {
+      if (entry.name.rfind(prefix, 0) == 0 && entry.name != prefix + etag) (void)dir->RemoveFile(entry.name);
+    }
   }
-  fs::rename(tmp, *dir / (prefix + etag), ec);
-  if (ec) {
-    fs::remove(tmp, ec);
+  if (!dir->Rename(tmp, prefix + etag).ok()) {
+    (void)dir->RemoveFile(tmp);
     return NoSuchUpload();
   }
   return etag;
@@ -281,11 +281,11 @@ S3Result<std::string> S3Bucket::PutPart(const std::string& upload_id, const std:
 
 S3Result<ObjectInfo> S3Bucket::Complete(const std::string& upload_id, const std::string& key,
                                         const std::vector<CompletedPart>& parts) {
-  S3Result<fs::path> dir = FindUpload(upload_id, key);
+  S3Result<storage::BeneathFolder> dir = FindUpload(upload_id, key);
   if (!dir.ok()) return dir.error();
   if (parts.empty())
     return S3Error::Make(400, "MalformedXML", "The XML you provided did not list any part.");
-  std::vector<fs::path> files;
+  std::vector<std::string> files;
   std::string md5s;
   for (size_t i = 1; i < parts.size(); ++i) {
     if (parts[i].number <= parts[i - 1].number)
@@ -297,14 +297,14 @@ S3Result<ObjectInfo> S3Bucket::Complete(const std::string& upload_id, const std:
     const bool hex = p.etag.size() == 32 && std::all_of(p.etag.begin(), p.etag.end(), [](char c) {
                        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
                      });
-    const fs::path file = *dir / (PartPrefix(p.number) + p.etag);
-    std::error_code ec;
-    if (!hex || p.number < 1 || p.number > kMaxPartNumber || !fs::is_regular_file(file, ec))
+    const std::string file = PartPrefix(p.number) + p.etag;
+    Result<struct stat> st = hex ? dir->Stat(file) : Result<struct stat>(Status::NotFound("bad ETag"));
+    if (!hex || p.number < 1 || p.number > kMaxPartNumber || !st.ok() || !S_ISREG(st->st_mode))
       return S3Error::Make(400, "InvalidPart",
                            "One or more of the specified parts could not be found. The part may not "
                            "have been uploaded, or the specified entity tag may not match the part's "
                            "entity tag. (part " + std::to_string(p.number) + ")");
-    if (i + 1 < parts.size() && fs::file_size(file, ec) < kMinPartSize)
+    if (i + 1 < parts.size() && static_cast<uint64_t>(st->st_size) < kMinPartSize)
       return S3Error::Make(400, "EntityTooSmall",
                            "Your proposed upload is smaller than the minimum allowed object size: "
                            "every part but the last must be at least 5 MiB (part " +
@@ -312,52 +312,46 @@ S3Result<ObjectInfo> S3Bucket::Complete(const std::string& upload_id, const std:
     files.push_back(file);
     md5s += HexToBytes(p.etag);
   }
-  Result<Json> meta_json = ParseJson(ReadSmallFile(*dir / "meta.json"));
+  Result<std::string> meta_text = dir->ReadSmallFile("meta.json");
+  Result<Json> meta_json = meta_text.ok() ? ParseJson(*meta_text) : Result<Json>(meta_text.status());
   ObjectMeta meta = meta_json.ok() ? MetaFromJson(*meta_json) : ObjectMeta{};
 
   std::vector<char> buffer(kBlock);
   const std::string s3_etag = Md5Hex(md5s) + "-" + std::to_string(parts.size());
   Result<storage::ObjectRef> ref = store_.PutStream(key, [&](const storage::LocalFolderStore::ChunkSink& sink) -> Status {
-    for (const fs::path& file : files) {
-      int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-      if (fd < 0) return Status::NotFound("part file " + file.string() + " vanished");
-      Status s;
+    for (const std::string& file : files) {
+      Result<storage::UniqueFd> fd = dir->OpenFile(file, O_RDONLY);
+      if (!fd.ok()) return Status::NotFound("part file " + file + " vanished");
       for (;;) {
-        const ssize_t n = ::read(fd, buffer.data(), buffer.size());
+        const ssize_t n = ::read(fd->get(), buffer.data(), buffer.size());
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-          s = Status::IoError("cannot read " + file.string() + ": " + std::strerror(errno));
-          break;
-        }
+        if (n < 0) return Status::IoError("cannot read part file " + file + ": " + std::strerror(errno));
         if (n == 0) break;
-        s = sink(buffer.data(), static_cast<size_t>(n));
-        if (!s.ok()) break;
+        EP_RETURN_IF_ERROR(sink(buffer.data(), static_cast<size_t>(n)));
       }
-      ::close(fd);
-      EP_RETURN_IF_ERROR(s);
     }
     return Status::Ok();
   }, s3_etag);
   if (!ref.ok()) {
     if (ref.status().code() == StatusCode::kNotFound) return NoSuchUpload();
-    return FromStatus(ref.status());
+    return KeyError(key, ref.status());
   }
   ObjectInfo info;
   info.ref = *ref;
   info.s3_etag = s3_etag;
   info.meta = std::move(meta);
   WriteMeta(info);
-  std::error_code ec;
-  fs::remove_all(*dir, ec);
+  if (Result<storage::BeneathFolder> uploads = store_.SideFolder(kUploadsFolder); uploads.ok())
+    (void)uploads->RemoveTree(upload_id);
   return info;
 }
 
 S3Status S3Bucket::Abort(const std::string& upload_id, const std::string& key) {
-  S3Result<fs::path> dir = FindUpload(upload_id, key);
+  S3Result<storage::BeneathFolder> dir = FindUpload(upload_id, key);
   if (!dir.ok()) return dir.error();
-  std::error_code ec;
-  fs::remove_all(*dir, ec);
-  if (ec) return S3Error::Make(500, "InternalError", "cannot remove " + dir->string() + ": " + ec.message());
+  Result<storage::BeneathFolder> uploads = store_.SideFolder(kUploadsFolder);
+  Status s = uploads.ok() ? uploads->RemoveTree(upload_id) : uploads.status();
+  if (!s.ok()) return S3Error::Make(500, "InternalError", "cannot remove the upload: " + s.message());
   return std::nullopt;
 }
 

@@ -16,7 +16,13 @@
 //   .ecompipe-tmp/s3-uploads/<upload id>/     one multipart upload: "key", "meta.json" and
 //                                             parts "part-<NNNNN>-<md5 hex>".
 // Parts are assembled on CompleteMultipartUpload by streaming them into one PutStream; the
-// upload folder is then removed. Aborted uploads leave nothing behind.
+// upload folder is then removed. Aborted uploads leave nothing behind. Side files are reached
+// only through the store (LocalFolderStore::SideFolder), objects only through its methods:
+// this class never builds a path, so no symbolic link is ever followed.
+//
+// Symbolic links: a key that is a link, or whose folder is (or passes through) one, is
+// refused by every operation (GET, HEAD, PUT, COPY from or to it, DELETE, multipart) with
+// 403 AccessDenied, naming the link by its key, never by a server path. Lists skip links.
 //
 // Thread-safety: all methods may be called from several threads; concurrent writes to one
 // key race as LocalFolderStore's do (the last rename wins).
@@ -74,6 +80,8 @@ class S3Bucket {
   S3Result<ObjectInfo> Put(const std::string& key, const Producer& produce, const ObjectMeta& meta);
   // 404 NoSuchKey when absent.
   S3Status Delete(const std::string& key);
+  // A read-only descriptor of the object's file (for ranged reads). 404 NoSuchKey when absent.
+  S3Result<storage::UniqueFd> OpenForRead(const std::string& key) const;
 
   // Multipart uploads.
   S3Result<std::string> CreateUpload(const std::string& key, const ObjectMeta& meta);
@@ -91,15 +99,14 @@ class S3Bucket {
 
  private:
   explicit S3Bucket(storage::LocalFolderStore& store);
-  std::filesystem::path MetaPath(const std::string& key) const;
-  std::filesystem::path UploadDir(const std::string& upload_id) const;
   // The upload's folder, after checking the id's form and that it belongs to `key`.
-  S3Result<std::filesystem::path> FindUpload(const std::string& upload_id, const std::string& key) const;
+  S3Result<storage::BeneathFolder> FindUpload(const std::string& upload_id, const std::string& key) const;
   void WriteMeta(const ObjectInfo& info) const;
+  // The S3 answer to the store's failure `status` for `key`: 403 AccessDenied when a link is
+  // in the way, else FromStatus().
+  S3Error KeyError(const std::string& key, const Status& status) const;
 
   storage::LocalFolderStore& store_;
-  std::filesystem::path meta_dir_;
-  std::filesystem::path uploads_dir_;
 };
 
 }  // namespace ecompipe::api::s3

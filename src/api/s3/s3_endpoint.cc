@@ -394,8 +394,12 @@ class S3Endpoint::Handler {
   void GetObject(Context& c, httplib::Response& res, bool head) {
     S3Result<ObjectInfo> info = bucket_.Head(c.key);
     if (!info.ok()) return Fail(c, res, info.error());
-    const int fd = head ? -1 : ::open(bucket_.store().PathOf(c.key).c_str(), O_RDONLY | O_CLOEXEC);
-    if (!head && fd < 0) return Fail(c, res, S3Error::Make(404, "NoSuchKey", "The specified key does not exist."));
+    int fd = -1;
+    if (!head) {
+      S3Result<storage::UniqueFd> opened = bucket_.OpenForRead(c.key);
+      if (!opened.ok()) return Fail(c, res, opened.error());
+      fd = opened->Release();
+    }
     auto file = std::make_shared<FileCloser>(fd);
     const uint64_t size = info->ref.size;
     const std::string type = info->meta.content_type.empty() ? "binary/octet-stream" : info->meta.content_type;
@@ -576,16 +580,15 @@ class S3Endpoint::Handler {
       return Fail(c, res, S3Error::Make(400, "InvalidRequest",
                                         "This copy request is illegal because it is trying to copy an object to itself "
                                         "without changing the object's metadata."));
-    const std::filesystem::path path = bucket_.store().PathOf(source_key);
+    S3Result<storage::UniqueFd> source_file = bucket_.OpenForRead(source_key);
+    if (!source_file.ok()) return Fail(c, res, source_file.error());
     S3Result<ObjectInfo> info = bucket_.Put(c.key, [&](const storage::LocalFolderStore::ChunkSink& sink) -> Status {
-      int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-      if (fd < 0) return Status::NotFound("the copy source vanished");
-      FileCloser closer(fd);
+      const int fd = source_file->get();
       std::vector<char> buf(kReadBlock);
       for (;;) {
         const ssize_t n = ::read(fd, buf.data(), buf.size());
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return Status::IoError("cannot read " + path.string());
+        if (n < 0) return Status::IoError("cannot read the copy source '" + source_key + "'");
         if (n == 0) return Status::Ok();
         EP_RETURN_IF_ERROR(sink(buf.data(), static_cast<size_t>(n)));
       }

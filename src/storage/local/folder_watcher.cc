@@ -32,10 +32,7 @@ std::string Join(const std::string& rel_dir, std::string_view name) {
   return rel_dir.empty() ? std::string(name) : rel_dir + "/" + std::string(name);
 }
 
-bool IsRegularFile(const fs::path& path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
+constexpr char kLinkReason[] = "links_are_never_followed";
 
 }  // namespace
 
@@ -51,8 +48,13 @@ Result<std::unique_ptr<FolderWatcher>> FolderWatcher::Start(const fs::path& root
   if (ec || !fs::is_directory(absolute_root, ec)) {
     return Status::NotFound("cannot watch " + root.string() + ": not an existing folder");
   }
+  Result<BeneathFolder> folder = BeneathFolder::OpenRoot(absolute_root, /*create=*/false);
+  if (!folder.ok()) {
+    return Status::NotFound("cannot watch " + root.string() + ": " + folder.status().message());
+  }
   std::unique_ptr<FolderWatcher> watcher(
       new FolderWatcher(std::move(absolute_root), std::move(on_key), std::move(on_overflow)));
+  watcher->folder_.emplace(std::move(folder).value());
   EP_RETURN_IF_ERROR(watcher->Init());
   EP_RETURN_IF_ERROR(watcher->WatchTree("", /*report_files=*/false));
   try {
@@ -103,10 +105,27 @@ Status FolderWatcher::WatchTree(const std::string& rel_dir, bool report_files) {
   while (!pending.empty()) {
     const std::string rel = std::move(pending.back());
     pending.pop_back();
-    const fs::path path = rel.empty() ? root_ : root_ / rel;
-    // The root itself may be a symlink to the bucket folder; folders below it may not.
-    const uint32_t mask = rel.empty() ? kWatchMask & ~IN_DONT_FOLLOW : kWatchMask;
-    const int wd = ::inotify_add_watch(inotify_fd_, path.c_str(), mask);
+    // Reached beneath the root without following links; a folder replaced by a link is
+    // skipped, gone or replaced by a file is nothing to watch.
+    Result<BeneathFolder> dir = folder_->Folder(rel, /*create=*/false);
+    if (!dir.ok()) {
+      if (rel.empty()) return Status::IoError("cannot open the watched folder: " + dir.status().message());
+      if (dir.status().code() == StatusCode::kInvalidArgument) {
+        if (std::optional<std::string> link = folder_->FindLink(rel)) LogSkippedLink(*link, kLinkReason);
+        continue;
+      }
+      if (dir.status().code() == StatusCode::kNotFound) continue;
+      return dir.status();
+    }
+    // The watch is added through the open descriptor, so it lands on exactly the folder that
+    // was opened (a link swapped in meanwhile cannot redirect it). Without /proc, by path.
+    const std::string fd_path = "/proc/self/fd/" + std::to_string(dir->fd());
+    int wd = ::inotify_add_watch(inotify_fd_, fd_path.c_str(), kWatchMask & ~IN_DONT_FOLLOW);
+    fs::path path = rel.empty() ? root_ : root_ / rel;
+    if (wd < 0 && errno == ENOENT) {
+      const uint32_t mask = rel.empty() ? kWatchMask & ~IN_DONT_FOLLOW : kWatchMask;
+      wd = ::inotify_add_watch(inotify_fd_, path.c_str(), mask);
+    }
     if (wd < 0) {
       const int err = errno;
       // Gone again, or replaced by a file, before we got to it: nothing to watch.
@@ -120,17 +139,22 @@ Status FolderWatcher::WatchTree(const std::string& rel_dir, bool report_files) {
     }
     folders_[wd] = rel;
 
-    std::error_code ec;
-    fs::directory_iterator it(path, ec);
-    for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
-      const std::string name = it->path().filename().string();
-      std::error_code type_ec;
-      const fs::file_status link_status = it->symlink_status(type_ec);
-      if (type_ec) continue;
-      if (fs::is_directory(link_status)) {
-        if (name != kStagingFolderName) pending.push_back(Join(rel, name));
-      } else if (report_files && !IsTemporaryName(name) && IsRegularFile(it->path())) {
-        Report(Join(rel, name));
+    Result<std::vector<BeneathFolder::Entry>> entries = dir->Entries();
+    if (!entries.ok()) continue;  // vanished meanwhile; its removal ends the watch
+    for (const BeneathFolder::Entry& entry : *entries) {
+      const std::string child = Join(rel, entry.name);
+      switch (entry.type) {
+        case BeneathFolder::EntryType::kFolder:
+          if (entry.name != kStagingFolderName) pending.push_back(child);
+          break;
+        case BeneathFolder::EntryType::kLink:
+          if (report_files && !IsTemporaryName(entry.name)) LogSkippedLink(child, kLinkReason);
+          break;
+        case BeneathFolder::EntryType::kFile:
+          if (report_files && !IsTemporaryName(entry.name)) Report(child);
+          break;
+        case BeneathFolder::EntryType::kOther:
+          break;
       }
     }
   }
@@ -230,10 +254,18 @@ void FolderWatcher::HandleEvents(const char* data, size_t size) {
       }
       continue;
     }
-    if ((event->mask & (IN_CLOSE_WRITE | IN_MOVED_TO)) == 0) continue;
+    if ((event->mask & (IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE)) == 0) continue;
     if (IsTemporaryName(std::string(name))) continue;
-    // Also skips files renamed or removed since the event.
-    if (!IsRegularFile(root_ / rel)) continue;
+    // Not through a link: a link created or moved in (to a file or a folder) is logged and
+    // left alone. Also skips files renamed or removed since the event.
+    Result<struct stat> st = folder_->Stat(rel);
+    if (!st.ok()) continue;
+    if (S_ISLNK(st->st_mode)) {
+      LogSkippedLink(rel, kLinkReason);
+      continue;
+    }
+    // A plain IN_CREATE is a file still being written: its IN_CLOSE_WRITE reports it.
+    if ((event->mask & (IN_CLOSE_WRITE | IN_MOVED_TO)) == 0 || !S_ISREG(st->st_mode)) continue;
     Report(rel);
   }
 }

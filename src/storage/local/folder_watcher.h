@@ -18,6 +18,12 @@
 //
 // Not reported: deletions, and events before Start() returned (rescan at start-up).
 //
+// Symbolic links are never followed (as in LocalFolderStore): the root is opened once at
+// Start() (it may itself be a link, resolved then), every folder is reached beneath it with
+// BeneathFolder and watched through its open descriptor, and a link created or moved into
+// the tree, to a file or a folder, is not reported but logged: "Skipped a symbolic link.
+// key=… reason=…". A folder replaced by a link stops being watched.
+//
 // Thread-safety: callbacks run on the watcher's own thread, one at a time, in event order;
 // they must not throw and should return quickly (a slow callback lets the queue overflow).
 // Stop() may be called from any thread, including from a callback (it then returns without
@@ -29,11 +35,13 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
 
 #include "common/status.h"
+#include "storage/local/beneath_folder.h"
 
 namespace ecompipe::storage {
 
@@ -73,6 +81,7 @@ class FolderWatcher {
   void Report(const std::string& key);
 
   const std::filesystem::path root_;
+  std::optional<BeneathFolder> folder_;  // the root, opened once by Start()
   const KeyCallback on_key_;
   const OverflowCallback on_overflow_;
   int inotify_fd_ = -1;

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <set>
 #include <system_error>
 #include <utility>
 
@@ -34,42 +36,15 @@ int64_t NowNs() {
   return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
-Status ErrnoStatus(std::string_view what, const fs::path& path, int err) {
-  std::string message = std::string(what) + " " + path.string() + ": " + std::strerror(err);
+// Messages name files by their key or their place in the bucket, never by a server path:
+// S3 clients see them.
+Status ErrnoStatus(std::string_view what, std::string_view name, int err) {
+  std::string message = std::string(what) + " '" + std::string(name) + "': " + std::strerror(err);
   if (err == ENOENT) return Status::NotFound(std::move(message));
   return Status::IoError(std::move(message));
 }
 
-Status FsErrorStatus(std::string_view what, const fs::path& path, const std::error_code& ec) {
-  return ErrnoStatus(what, path, ec.value());
-}
-
-// Owns a file descriptor.
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  Fd& operator=(Fd&& other) noexcept {
-    if (this != &other) {
-      Reset();
-      fd_ = std::exchange(other.fd_, -1);
-    }
-    return *this;
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() { Reset(); }
-
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-  void Reset() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_;
-};
+using Fd = UniqueFd;
 
 int OpenRetrying(const char* path, int flags, mode_t mode = 0) {
   int fd;
@@ -88,12 +63,12 @@ ssize_t ReadRetrying(int fd, char* buffer, size_t size) {
   return n;
 }
 
-Status WriteAll(int fd, const char* data, size_t size, const fs::path& path) {
+Status WriteAll(int fd, const char* data, size_t size, std::string_view name) {
   while (size > 0) {
     const ssize_t n = ::write(fd, data, size);
     if (n < 0) {
       if (errno == EINTR) continue;
-      return ErrnoStatus("cannot write", path, errno);
+      return ErrnoStatus("cannot write", name, errno);
     }
     data += n;
     size -= static_cast<size_t>(n);
@@ -136,7 +111,7 @@ class Md5 {
   bool ok_ = false;
 };
 
-Result<std::string> HashFile(int fd, const fs::path& path) {
+Result<std::string> HashFile(int fd, std::string_view name) {
   Md5 md5;
   std::vector<char> buffer(kIoBlockBytes);
   off_t offset = 0;
@@ -145,7 +120,7 @@ Result<std::string> HashFile(int fd, const fs::path& path) {
     do {
       n = ::pread(fd, buffer.data(), buffer.size(), offset);
     } while (n < 0 && errno == EINTR);
-    if (n < 0) return ErrnoStatus("cannot read", path, errno);
+    if (n < 0) return ErrnoStatus("cannot read", name, errno);
     if (n == 0) break;
     md5.Update(buffer.data(), static_cast<size_t>(n));
     offset += n;
@@ -158,7 +133,7 @@ Result<std::string> HashFile(int fd, const fs::path& path) {
 // a system call each.
 class FileInputStream final : public InputStream {
  public:
-  FileInputStream(Fd fd, fs::path path) : fd_(std::move(fd)), path_(std::move(path)) {}
+  FileInputStream(Fd fd, std::string name) : fd_(std::move(fd)), name_(std::move(name)) {}
 
   Result<size_t> Read(char* buffer, size_t capacity) override {
     if (capacity == 0) return size_t{0};
@@ -182,28 +157,51 @@ class FileInputStream final : public InputStream {
  private:
   Result<size_t> ReadInto(char* buffer, size_t capacity) {
     const ssize_t n = ReadRetrying(fd_.get(), buffer, capacity);
-    if (n < 0) return ErrnoStatus("cannot read", path_, errno);
+    if (n < 0) return ErrnoStatus("cannot read", name_, errno);
     return static_cast<size_t>(n);
   }
 
   Fd fd_;
-  fs::path path_;
+  std::string name_;
   std::vector<char> block_;
   size_t pos_ = 0;
   size_t end_ = 0;
 };
 
-Status SyncFolder(const fs::path& folder) {
-  Fd fd(OpenRetrying(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!fd.valid()) return ErrnoStatus("cannot open folder", folder, errno);
-  if (::fsync(fd.get()) != 0) return ErrnoStatus("cannot fsync folder", folder, errno);
-  return Status::Ok();
+// Regular files ignore O_NONBLOCK (it only keeps open(2) from hanging on a FIFO swapped in),
+// but clear it so that a stream's contract is plain.
+void ClearNonBlocking(int fd) {
+  const int flags = ::fcntl(fd, F_GETFL);
+  if (flags >= 0) ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
 }
+
+std::pair<std::string, std::string> SplitKey(const std::string& key) {
+  const size_t slash = key.rfind('/');
+  if (slash == std::string::npos) return {"", key};
+  return {key.substr(0, slash), key.substr(slash + 1)};
+}
+
+std::string EtagName(const std::string& key) {
+  return std::string(kStagingFolderName) + "/etags/" + Sha256Hex(key);
+}
+
+constexpr char kLinkReason[] = "links_are_never_followed";
 
 }  // namespace
 
-LocalFolderStore::LocalFolderStore(fs::path root, std::string bucket)
-    : root_(std::move(root)), staging_(root_ / kStagingFolderName), bucket_(std::move(bucket)) {}
+void LogSkippedLink(const std::string& key, std::string_view reason) {
+  static std::mutex mu;
+  static std::set<std::string> logged;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    if (logged.size() >= 4096) logged.clear();
+    if (!logged.insert(key + "\n" + std::string(reason)).second) return;
+  }
+  spdlog::warn("Skipped a symbolic link. key={} reason={}", key, reason);
+}
+
+LocalFolderStore::LocalFolderStore(fs::path root, BeneathFolder folder, std::string bucket)
+    : root_(std::move(root)), folder_(std::move(folder)), bucket_(std::move(bucket)) {}
 
 Result<std::unique_ptr<LocalFolderStore>> LocalFolderStore::Open(const fs::path& root,
                                                                  std::string bucket_name) {
@@ -211,14 +209,19 @@ Result<std::unique_ptr<LocalFolderStore>> LocalFolderStore::Open(const fs::path&
   if (root.empty()) return Status::InvalidArgument("local folder store: empty root folder");
   std::error_code ec;
   fs::path absolute_root = fs::absolute(root, ec);
-  if (ec) return FsErrorStatus("cannot resolve folder", root, ec);
-  fs::create_directories(absolute_root / kStagingFolderName, ec);
-  if (ec) return FsErrorStatus("cannot create bucket folder", absolute_root, ec);
-  if (!fs::is_directory(absolute_root, ec)) {
-    return Status::IoError("bucket root " + absolute_root.string() + " is not a folder");
+  if (ec) return Status::IoError("cannot resolve folder " + root.string() + ": " + ec.message());
+  // The root may be a link to the bucket's real folder: resolved here, once.
+  Result<BeneathFolder> folder = BeneathFolder::OpenRoot(absolute_root, /*create=*/true);
+  if (!folder.ok()) {
+    return Status::IoError("cannot open bucket folder " + absolute_root.string() + ": " +
+                           folder.status().message());
   }
-  return std::unique_ptr<LocalFolderStore>(
-      new LocalFolderStore(std::move(absolute_root), std::move(bucket_name)));
+  Result<BeneathFolder> staging = folder->Folder(kStagingFolderName, /*create=*/true);
+  if (!staging.ok()) {
+    return Status::IoError("bucket folder " + absolute_root.string() + ": " + staging.status().message());
+  }
+  return std::unique_ptr<LocalFolderStore>(new LocalFolderStore(
+      std::move(absolute_root), std::move(folder).value(), std::move(bucket_name)));
 }
 
 Status LocalFolderStore::CheckObjectKey(const std::string& key) {
@@ -238,6 +241,14 @@ Status LocalFolderStore::CheckObjectKey(const std::string& key) {
 }
 
 fs::path LocalFolderStore::PathOf(const std::string& key) const { return root_ / key; }
+
+std::optional<std::string> LocalFolderStore::FindLink(const std::string& key) const {
+  return folder_.FindLink(key);
+}
+
+Result<BeneathFolder> LocalFolderStore::SideFolder(const std::string& name) const {
+  return folder_.Folder(std::string(kStagingFolderName) + "/" + name, /*create=*/true);
+}
 
 ObjectRef LocalFolderStore::MakeRef(const std::string& key, const FileIdentity& id,
                                     std::string etag) const {
@@ -279,15 +290,25 @@ void LocalFolderStore::RememberEtag(const std::string& key, const FileIdentity& 
   etags_[key] = CachedEtag{id, etag};
 }
 
-Result<ObjectRef> LocalFolderStore::Describe(const std::string& key) const {
-  const fs::path path = PathOf(key);
+Result<BeneathFolder> LocalFolderStore::ParentOf(const std::string& key, std::string& name) const {
+  auto [parent, file] = SplitKey(key);
+  name = std::move(file);
+  return folder_.Folder(parent, /*create=*/false);
+}
+
+Result<ObjectRef> LocalFolderStore::Describe(const BeneathFolder& parent, const std::string& name,
+                                             const std::string& key) const {
   for (int attempt = 0; attempt < kHashAttempts; ++attempt) {
     struct stat st;
-    if (::stat(path.c_str(), &st) != 0) {
+    if (::fstatat(parent.fd(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
       if (errno == ENOENT || errno == ENOTDIR) {
         return Status::NotFound("no object '" + key + "' in bucket " + bucket_);
       }
-      return ErrnoStatus("cannot stat", path, errno);
+      return ErrnoStatus("cannot stat", key, errno);
+    }
+    if (S_ISLNK(st.st_mode)) {
+      return Status::NotFound("no object '" + key + "' in bucket " + bucket_ +
+                              " ('" + key + "' is a symbolic link, which ecompipe never follows)");
     }
     if (!S_ISREG(st.st_mode)) {
       return Status::NotFound("no object '" + key + "' in bucket " + bucket_ +
@@ -298,29 +319,42 @@ Result<ObjectRef> LocalFolderStore::Describe(const std::string& key) const {
     if (LookUpEtag(key, before, etag)) return MakeRef(key, before, std::move(etag));
 
     // O_NONBLOCK: should the file be swapped for a FIFO after the stat, open must not hang.
-    Fd fd(OpenRetrying(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+    // O_NOFOLLOW: nor may a link swapped in be followed (ELOOP: look again).
+    Fd fd(::openat(parent.fd(), name.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW));
     if (!fd.valid()) {
-      if (errno == ENOENT) continue;  // replaced or removed since the stat: look again
-      return ErrnoStatus("cannot open", path, errno);
+      if (errno == ENOENT || errno == ELOOP) continue;  // replaced or removed since the stat
+      return ErrnoStatus("cannot open", key, errno);
     }
-    if (::fstat(fd.get(), &st) != 0) return ErrnoStatus("cannot stat", path, errno);
+    if (::fstat(fd.get(), &st) != 0) return ErrnoStatus("cannot stat", key, errno);
     const auto opened = IdentityOf<FileIdentity>(st);
     if (!S_ISREG(st.st_mode) || !(opened == before)) continue;
-    EP_ASSIGN_OR_RETURN(etag, HashFile(fd.get(), path));
+    EP_ASSIGN_OR_RETURN(etag, HashFile(fd.get(), key));
     etag = RecordedEtag(key, std::move(etag));
-    if (::fstat(fd.get(), &st) != 0) return ErrnoStatus("cannot stat", path, errno);
+    if (::fstat(fd.get(), &st) != 0) return ErrnoStatus("cannot stat", key, errno);
     // A writer changed the file while it was hashed: the digest matches neither version.
     if (!(IdentityOf<FileIdentity>(st) == opened)) continue;
     RememberEtag(key, opened, etag);
     return MakeRef(key, opened, std::move(etag));
   }
   return Status::Unavailable("object '" + key + "' kept changing while its ETag was computed")
-      .At(path.string());
+      .At(key);
 }
 
 Result<ObjectRef> LocalFolderStore::Head(const std::string& key) const {
   EP_RETURN_IF_ERROR(CheckObjectKey(key));
-  return Describe(key);
+  std::string name;
+  Result<BeneathFolder> parent = ParentOf(key, name);
+  if (!parent.ok()) {
+    if (parent.status().code() == StatusCode::kInvalidArgument) {  // a link on the way
+      return Status::NotFound("no object '" + key + "' in bucket " + bucket_ + " (" +
+                              parent.status().message() + ")");
+    }
+    if (parent.status().code() == StatusCode::kNotFound) {
+      return Status::NotFound("no object '" + key + "' in bucket " + bucket_);
+    }
+    return parent.status();
+  }
+  return Describe(*parent, name, key);
 }
 
 Result<std::vector<ObjectRef>> LocalFolderStore::List(const std::string& prefix) const {
@@ -340,46 +374,85 @@ Result<std::vector<ObjectRef>> LocalFolderStore::List(const std::string& prefix)
   while (!pending.empty()) {
     const std::string rel_dir = std::move(pending.back());
     pending.pop_back();
-    const fs::path dir = rel_dir.empty() ? root_ : root_ / rel_dir;
-    std::error_code ec;
-    fs::directory_iterator it(dir, ec);
-    if (ec) {
+    Result<BeneathFolder> dir =
+        folder_.Folder(rel_dir.empty() ? "" : rel_dir.substr(0, rel_dir.size() - 1), false);
+    if (!dir.ok()) {
       // The prefix names no folder, or the folder vanished during the walk.
-      if (ec == std::errc::no_such_file_or_directory || ec == std::errc::not_a_directory) {
+      if (dir.status().code() == StatusCode::kNotFound) continue;
+      if (dir.status().code() == StatusCode::kInvalidArgument) {
+        // The prefix's folder is (or passes through) a link, or one was swapped in mid-walk.
+        if (std::optional<std::string> link = folder_.FindLink(rel_dir)) {
+          LogSkippedLink(*link, kLinkReason);
+        }
         continue;
       }
-      return FsErrorStatus("cannot list folder", dir, ec);
+      return dir.status();
     }
-    for (; it != fs::directory_iterator(); it.increment(ec)) {
-      if (ec) break;
-      const std::string name = it->path().filename().string();
+    Result<std::vector<BeneathFolder::Entry>> entries = dir->Entries();
+    if (!entries.ok()) {
+      if (entries.status().code() == StatusCode::kNotFound) continue;
+      return entries.status();
+    }
+    for (const BeneathFolder::Entry& entry : *entries) {
+      const std::string& name = entry.name;
       const std::string rel = rel_dir + name;
-      std::error_code type_ec;
-      // Folder symlinks are not followed, so a link cannot loop or escape the root.
-      const fs::file_status link_status = it->symlink_status(type_ec);
-      if (type_ec) continue;
-      if (fs::is_directory(link_status)) {
-        if (name == kStagingFolderName) continue;
-        const std::string sub = rel + "/";
-        if (sub.starts_with(prefix) || prefix.starts_with(sub)) pending.push_back(sub);
-        continue;
+      switch (entry.type) {
+        case BeneathFolder::EntryType::kLink:
+          // Links are not objects, whatever they point to: never followed, so a link cannot
+          // loop or reach outside the bucket.
+          if (rel.starts_with(prefix) || prefix.starts_with(rel + "/")) LogSkippedLink(rel, kLinkReason);
+          continue;
+        case BeneathFolder::EntryType::kFolder: {
+          if (name == kStagingFolderName) continue;
+          const std::string sub = rel + "/";
+          if (sub.starts_with(prefix) || prefix.starts_with(sub)) pending.push_back(sub);
+          continue;
+        }
+        case BeneathFolder::EntryType::kOther:
+          continue;
+        case BeneathFolder::EntryType::kFile:
+          break;
       }
       if (IsTemporaryName(name) || !rel.starts_with(prefix)) continue;
       if (!ValidateKey(rel).ok()) continue;  // e.g. a file name that is not UTF-8
-      auto ref = Describe(rel);
+      auto ref = Describe(*dir, name, rel);
       if (ref.ok()) {
         objects.push_back(std::move(ref).value());
       } else if (ref.status().code() != StatusCode::kNotFound) {
         return ref.status();  // NotFound: removed during the walk, or not a regular file
       }
     }
-    if (ec && ec != std::errc::no_such_file_or_directory) {
-      return FsErrorStatus("cannot list folder", dir, ec);
-    }
   }
   std::sort(objects.begin(), objects.end(),
             [](const ObjectRef& a, const ObjectRef& b) { return a.key < b.key; });
   return objects;
+}
+
+Result<UniqueFd> LocalFolderStore::OpenObjectFile(const std::string& key) const {
+  EP_RETURN_IF_ERROR(CheckObjectKey(key));
+  const Status not_found = Status::NotFound("no object '" + key + "' in bucket " + bucket_);
+  std::string name;
+  Result<BeneathFolder> parent = ParentOf(key, name);
+  if (!parent.ok()) {
+    if (parent.status().code() == StatusCode::kInvalidArgument) {
+      return Status::NotFound(not_found.message() + " (" + parent.status().message() + ")");
+    }
+    return parent.status().code() == StatusCode::kNotFound ? not_found : parent.status();
+  }
+  Fd fd(::openat(parent->fd(), name.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW));
+  if (!fd.valid()) {
+    if (errno == ELOOP) {
+      return Status::NotFound(not_found.message() + " ('" + key +
+                              "' is a symbolic link, which ecompipe never follows)");
+    }
+    if (errno == ENOENT || errno == ENOTDIR) return not_found;
+    return ErrnoStatus("cannot open", key, errno);
+  }
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0) return ErrnoStatus("cannot stat", key, errno);
+  if (!S_ISREG(st.st_mode)) return not_found;
+  ClearNonBlocking(fd.get());
+  return fd;
 }
 
 Result<std::unique_ptr<InputStream>> LocalFolderStore::Open(const ObjectRef& object) const {
@@ -388,25 +461,18 @@ Result<std::unique_ptr<InputStream>> LocalFolderStore::Open(const ObjectRef& obj
     return Status::InvalidArgument("object '" + object.key + "' belongs to bucket " +
                                    object.bucket + ", not to bucket " + bucket_);
   }
-  Result<std::unique_ptr<InputStream>> in = OpenLocalFile(PathOf(object.key));
-  if (in.status().code() == StatusCode::kNotFound) {
-    return Status::NotFound("no object '" + object.key + "' in bucket " + bucket_);
-  }
-  return in;
-}
-
-fs::path LocalFolderStore::EtagPath(const std::string& key) const {
-  return staging_ / "etags" / Sha256Hex(key);
+  EP_ASSIGN_OR_RETURN(Fd fd, OpenObjectFile(object.key));
+#ifdef POSIX_FADV_SEQUENTIAL
+  ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+#endif
+  return std::unique_ptr<InputStream>(std::make_unique<FileInputStream>(std::move(fd), object.key));
 }
 
 std::string LocalFolderStore::RecordedEtag(const std::string& key, std::string md5) const {
   // "<md5>\n<etag>\n"; anything else (or none) means the MD5 is the ETag.
-  Fd fd(OpenRetrying(EtagPath(key).c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
-  if (!fd.valid()) return md5;
-  char buf[256];
-  const ssize_t n = ::read(fd.get(), buf, sizeof buf);
-  if (n <= 0) return md5;
-  const std::string_view text(buf, static_cast<size_t>(n));
+  Result<std::string> read = folder_.ReadSmallFile(EtagName(key), 256);
+  if (!read.ok() || read->empty()) return md5;
+  const std::string_view text(*read);
   const size_t nl = text.find('\n');
   const size_t end = nl == std::string_view::npos ? nl : text.find('\n', nl + 1);
   if (end == std::string_view::npos || text.substr(0, nl) != md5 || end == nl + 1) return md5;
@@ -416,73 +482,75 @@ std::string LocalFolderStore::RecordedEtag(const std::string& key, std::string m
 Result<ObjectRef> LocalFolderStore::PutFrom(const std::string& key, const Producer& produce,
                                             const std::string& s3_etag) {
   EP_RETURN_IF_ERROR(CheckObjectKey(key));
-  const fs::path destination = PathOf(key);
+  const auto [parent_rel, name] = SplitKey(key);
 
-  std::error_code ec;
-  fs::create_directories(staging_, ec);
-  if (ec) return FsErrorStatus("cannot create staging folder", staging_, ec);
-  const fs::path staged = staging_ / (NewHex(16) + ".tmp");
-  Fd fd(OpenRetrying(staged.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
-  if (!fd.valid()) return ErrnoStatus("cannot create", staged, errno);
+  EP_ASSIGN_OR_RETURN(BeneathFolder staging, folder_.Folder(kStagingFolderName, /*create=*/true));
+  const std::string staged = NewHex(16) + ".tmp";
+  EP_ASSIGN_OR_RETURN(Fd fd, staging.OpenFile(staged, O_WRONLY | O_CREAT | O_EXCL, 0644));
+  const std::string staged_name = std::string(kStagingFolderName) + "/" + staged;
 
   // Until the rename, failures must not leave the staged file behind.
   auto fail = [&](Status status) {
     fd.Reset();
-    ::unlink(staged.c_str());
+    (void)staging.RemoveFile(staged);
     return status;
   };
 
   Md5 md5;
   Status written = produce([&](const char* data, size_t size) {
     md5.Update(data, size);
-    return WriteAll(fd.get(), data, size, staged);
+    return WriteAll(fd.get(), data, size, staged_name);
   });
   if (!written.ok()) return fail(std::move(written));
   auto etag = md5.Finish();
   if (!etag.ok()) return fail(etag.status());
-  if (::fsync(fd.get()) != 0) return fail(ErrnoStatus("cannot fsync", staged, errno));
+  if (::fsync(fd.get()) != 0) return fail(ErrnoStatus("cannot fsync", staged_name, errno));
   struct stat st;
-  if (::fstat(fd.get(), &st) != 0) return fail(ErrnoStatus("cannot stat", staged, errno));
+  if (::fstat(fd.get(), &st) != 0) return fail(ErrnoStatus("cannot stat", staged_name, errno));
   // rename(2) keeps the inode and the modification time, so this is the object's identity.
   const auto identity = IdentityOf<FileIdentity>(st);
 
+  // The destination folder, created as needed, never through a link: a key whose folder is a
+  // link (to anywhere) is refused rather than written through.
+  Result<BeneathFolder> parent = folder_.Folder(parent_rel, /*create=*/true);
+  if (!parent.ok()) {
+    if (parent.status().code() == StatusCode::kInvalidArgument) {
+      return fail(Status::InvalidArgument("cannot land '" + key + "' in bucket " + bucket_ + ": " +
+                                          parent.status().message()));
+    }
+    return fail(Status::IoError("cannot create the folder of key '" + key + "': " +
+                                parent.status().message()));
+  }
+  // rename(2) would replace a link at the key rather than follow it, but a link there is
+  // someone's deliberate choice: refuse, as for reads.
+  struct stat existing;
+  if (::fstatat(parent->fd(), name.c_str(), &existing, AT_SYMLINK_NOFOLLOW) == 0 &&
+      S_ISLNK(existing.st_mode)) {
+    return fail(Status::InvalidArgument("cannot land '" + key + "' in bucket " + bucket_ + ": '" +
+                                        key + "' is a symbolic link; ecompipe never follows or "
+                                        "replaces links in a bucket folder (remove it first)"));
+  }
+
   // The object's S3 ETag is recorded before the object appears, so that nobody sees it
   // under its MD5 first; a stale one of an earlier object of the key goes first.
-  const fs::path etag_path = EtagPath(key);
-  if (::unlink(etag_path.c_str()) != 0 && errno != ENOENT)
-    return fail(ErrnoStatus("cannot remove", etag_path, errno));
+  const std::string etag_name = EtagName(key);
+  Status removed = folder_.RemoveFile(etag_name);
+  if (!removed.ok() && removed.code() != StatusCode::kNotFound) return fail(std::move(removed));
   std::string final_etag = *etag;
   if (!s3_etag.empty()) {
-    fs::create_directories(etag_path.parent_path(), ec);
-    if (ec) return fail(FsErrorStatus("cannot create folder", etag_path.parent_path(), ec));
-    const fs::path staged_etag = etag_path.string() + "." + NewHex(8) + ".tmp";
-    Fd efd(OpenRetrying(staged_etag.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
-    if (!efd.valid()) return fail(ErrnoStatus("cannot create", staged_etag, errno));
-    const std::string text = *etag + "\n" + s3_etag + "\n";
-    Status w = WriteAll(efd.get(), text.data(), text.size(), staged_etag);
-    if (w.ok() && ::fsync(efd.get()) != 0) w = ErrnoStatus("cannot fsync", staged_etag, errno);
-    efd.Reset();
-    if (w.ok() && ::rename(staged_etag.c_str(), etag_path.c_str()) != 0)
-      w = ErrnoStatus("cannot rename onto", etag_path, errno);
-    if (!w.ok()) {
-      ::unlink(staged_etag.c_str());
-      return fail(std::move(w));
-    }
+    Result<BeneathFolder> etags = staging.Folder("etags", /*create=*/true);
+    if (!etags.ok()) return fail(etags.status());
+    Status w = folder_.WriteSmallFile(etag_name, *etag + "\n" + s3_etag + "\n");
+    if (!w.ok()) return fail(std::move(w));
     final_etag = s3_etag;
   }
 
-  const fs::path parent = destination.parent_path();
-  fs::create_directories(parent, ec);
-  if (ec) {
-    return fail(Status::IoError("cannot create folder " + parent.string() + " for key '" + key +
-                                "': " + ec.message()));
-  }
-  if (::rename(staged.c_str(), destination.c_str()) != 0) {
-    return fail(ErrnoStatus("cannot rename the staged upload onto", destination, errno));
+  if (::renameat(staging.fd(), staged.c_str(), parent->fd(), name.c_str()) != 0) {
+    return fail(ErrnoStatus("cannot rename the staged upload onto", key, errno));
   }
   fd.Reset();
   // Without this, a crash soon after could lose the rename even though Put() succeeded.
-  EP_RETURN_IF_ERROR(SyncFolder(parent));
+  EP_RETURN_IF_ERROR(parent->Sync());
 
   RememberEtag(key, identity, final_etag);
   return MakeRef(key, identity, std::move(final_etag));
@@ -491,10 +559,11 @@ Result<ObjectRef> LocalFolderStore::PutFrom(const std::string& key, const Produc
 Result<ObjectRef> LocalFolderStore::Put(const std::string& key, const fs::path& source) {
   // Check the key first so that a bad key is reported as such even when `source` is bad too.
   EP_RETURN_IF_ERROR(CheckObjectKey(key));
+  // `source` is the caller's file, outside the bucket: opened as given, links followed.
   Fd in(OpenRetrying(source.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
-  if (!in.valid()) return ErrnoStatus("cannot open upload source", source, errno);
+  if (!in.valid()) return ErrnoStatus("cannot open upload source", source.string(), errno);
   struct stat st;
-  if (::fstat(in.get(), &st) != 0) return ErrnoStatus("cannot stat", source, errno);
+  if (::fstat(in.get(), &st) != 0) return ErrnoStatus("cannot stat", source.string(), errno);
   if (!S_ISREG(st.st_mode)) {
     return Status::InvalidArgument("upload source " + source.string() +
                                    " is not a regular file");
@@ -503,7 +572,7 @@ Result<ObjectRef> LocalFolderStore::Put(const std::string& key, const fs::path& 
   return PutFrom(key, [&](const ChunkSink& sink) -> Status {
     for (;;) {
       const ssize_t n = ReadRetrying(in.get(), buffer.data(), buffer.size());
-      if (n < 0) return ErrnoStatus("cannot read", source, errno);
+      if (n < 0) return ErrnoStatus("cannot read", source.string(), errno);
       if (n == 0) return Status::Ok();
       EP_RETURN_IF_ERROR(sink(buffer.data(), static_cast<size_t>(n)));
     }
@@ -512,23 +581,37 @@ Result<ObjectRef> LocalFolderStore::Put(const std::string& key, const fs::path& 
 
 Status LocalFolderStore::Delete(const std::string& key) {
   EP_RETURN_IF_ERROR(CheckObjectKey(key));
-  const fs::path path = PathOf(key);
-  struct stat st;
-  if (::lstat(path.c_str(), &st) != 0) {
-    if (errno != ENOENT && errno != ENOTDIR) return ErrnoStatus("cannot stat", path, errno);
-    return Status::NotFound("no object '" + key + "' in bucket " + bucket_);
+  const Status not_found = Status::NotFound("no object '" + key + "' in bucket " + bucket_);
+  std::string name;
+  Result<BeneathFolder> parent = ParentOf(key, name);
+  if (!parent.ok()) {
+    if (parent.status().code() == StatusCode::kInvalidArgument) {
+      return Status::InvalidArgument("cannot delete '" + key + "' in bucket " + bucket_ + ": " +
+                                     parent.status().message());
+    }
+    return parent.status().code() == StatusCode::kNotFound ? not_found : parent.status();
   }
-  if (S_ISDIR(st.st_mode)) return Status::NotFound("no object '" + key + "' in bucket " + bucket_);
-  if (::unlink(path.c_str()) != 0) {
-    if (errno == ENOENT) return Status::NotFound("no object '" + key + "' in bucket " + bucket_);
-    return ErrnoStatus("cannot remove", path, errno);
+  struct stat st;
+  if (::fstatat(parent->fd(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (errno != ENOENT && errno != ENOTDIR) return ErrnoStatus("cannot stat", key, errno);
+    return not_found;
+  }
+  if (S_ISLNK(st.st_mode)) {
+    return Status::InvalidArgument("cannot delete '" + key + "' in bucket " + bucket_ + ": '" + key +
+                                   "' is a symbolic link, not an object; ecompipe leaves links "
+                                   "(and what they point to) alone");
+  }
+  if (S_ISDIR(st.st_mode)) return not_found;
+  if (::unlinkat(parent->fd(), name.c_str(), 0) != 0) {
+    if (errno == ENOENT) return not_found;
+    return ErrnoStatus("cannot remove", key, errno);
   }
   {
     std::lock_guard<std::mutex> lock(mu_);
     etags_.erase(key);
   }
-  ::unlink(EtagPath(key).c_str());  // a recorded ETag of the content removed, if any
-  return SyncFolder(path.parent_path());
+  (void)folder_.RemoveFile(EtagName(key));  // a recorded ETag of the content removed, if any
+  return parent->Sync();
 }
 
 Result<ObjectRef> LocalFolderStore::PutBytes(const std::string& key, std::string_view bytes) {
@@ -539,18 +622,16 @@ Result<std::unique_ptr<InputStream>> OpenLocalFile(const fs::path& path) {
   Fd fd(OpenRetrying(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
   if (!fd.valid()) {
     if (errno == ENOENT || errno == ENOTDIR) return Status::NotFound("no file " + path.string());
-    return ErrnoStatus("cannot open", path, errno);
+    return ErrnoStatus("cannot open", path.string(), errno);
   }
   struct stat st;
-  if (::fstat(fd.get(), &st) != 0) return ErrnoStatus("cannot stat", path, errno);
+  if (::fstat(fd.get(), &st) != 0) return ErrnoStatus("cannot stat", path.string(), errno);
   if (!S_ISREG(st.st_mode)) return Status::NotFound(path.string() + " is not a regular file");
-  // Regular files ignore O_NONBLOCK, but clear it so the stream's contract is plain.
-  const int flags = ::fcntl(fd.get(), F_GETFL);
-  if (flags >= 0) ::fcntl(fd.get(), F_SETFL, flags & ~O_NONBLOCK);
+  ClearNonBlocking(fd.get());
 #ifdef POSIX_FADV_SEQUENTIAL
   ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
-  return std::unique_ptr<InputStream>(std::make_unique<FileInputStream>(std::move(fd), path));
+  return std::unique_ptr<InputStream>(std::make_unique<FileInputStream>(std::move(fd), path.string()));
 }
 
 }  // namespace ecompipe::storage

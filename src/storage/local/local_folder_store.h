@@ -4,8 +4,17 @@
 // Objects are the regular files under the root, except temporary names (IsTemporaryName on
 // the file name) and anything inside a folder named ".ecompipe-tmp", where Put() stages
 // uploads. Files that users copy in directly become objects as they are; whether a file is
-// complete is the watcher's business (storage/local/folder_watcher.h). Symlinks to files
-// are followed; symlinks to folders are not, so a walk cannot loop.
+// complete is the watcher's business (storage/local/folder_watcher.h).
+//
+// Symbolic links are never followed, so nothing outside the bucket folder can be read, listed
+// or written through one: every file system access goes through a BeneathFolder
+// (storage/local/beneath_folder.h) opened on the root once, at Open(). A link, to a file or a
+// folder, inside or outside the bucket, dangling or not, is not an object: List() skips it
+// (logging "Skipped a symbolic link. key=… reason=…" once per key), Head()/Open() answer
+// kNotFound, and Put()/Delete() refuse a key that is a link or passes through one with
+// kInvalidArgument. FindLink() tells a caller which part of a key is a link. The root
+// itself may be a link: it is resolved once, when the store opens. Hard links cannot be
+// told from files and are served as the files they are.
 //
 // ETags are the lowercase hex MD5 of the content, as S3 computes them for single-part
 // uploads, or the ETag an S3 client was given for that content (a multipart upload's
@@ -27,12 +36,14 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "common/status.h"
+#include "storage/local/beneath_folder.h"
 #include "storage/object_store.h"
 
 namespace ecompipe::storage {
@@ -96,10 +107,25 @@ class LocalFolderStore final : public ObjectStore {
   // are not objects and List() does not show them).
   Status Delete(const std::string& key);
 
-  // Where the object `key` lives. The caller must have validated `key` (CheckObjectKey);
-  // the path of an invalid key may lie outside the root.
+  // A read-only descriptor of the regular file of object `key` (for readers that need
+  // pread(2), such as the S3 endpoint's ranged GET). Errors as Open().
+  Result<UniqueFd> OpenObjectFile(const std::string& key) const;
+
+  // The first part of `key` ("a/link" of "a/link/x.csv", or the key itself) that is a
+  // symbolic link in the bucket folder, or nullopt. For telling a caller why a key failed.
+  std::optional<std::string> FindLink(const std::string& key) const;
+
+  // The folder `.ecompipe-tmp/<name>`, created if missing, where a user of the store (the S3
+  // endpoint) keeps files that are not objects. Reached only through the returned folder,
+  // which never follows links; kInvalidArgument when a link is on the way.
+  Result<BeneathFolder> SideFolder(const std::string& name) const;
+
+  // Where the object `key` would be, for messages and tests only: the store never opens
+  // paths, and nor may its callers (a link on the path would be followed).
   std::filesystem::path PathOf(const std::string& key) const;
 
+  // The configured root (absolute, possibly a link). The store uses the folder it resolved
+  // to when it opened.
   const std::filesystem::path& root() const { return root_; }
 
   // ValidateKey, plus the rules of this backend: the file name is not a temporary name and
@@ -118,25 +144,33 @@ class LocalFolderStore final : public ObjectStore {
     FileIdentity identity;
     std::string etag;
   };
-  LocalFolderStore(std::filesystem::path root, std::string bucket);
+  LocalFolderStore(std::filesystem::path root, BeneathFolder folder, std::string bucket);
 
-  // Head() once the key is known to be valid: stats the file and hashes it unless cached.
-  Result<ObjectRef> Describe(const std::string& key) const;
+  // Head() of `key`, whose file is `name` in `parent`, once the key is known to be valid:
+  // stats the file (not following a link) and hashes it unless cached.
+  Result<ObjectRef> Describe(const BeneathFolder& parent, const std::string& name,
+                             const std::string& key) const;
+  // The folder holding `key`'s file, and the file's name in `name`. kNotFound when the
+  // folder is missing, kInvalidArgument when a link is on the way.
+  Result<BeneathFolder> ParentOf(const std::string& key, std::string& name) const;
   Result<ObjectRef> PutFrom(const std::string& key, const Producer& produce, const std::string& s3_etag = "");
   // The ETag recorded for `key` if its content's MD5 is `md5`, else `md5`.
   std::string RecordedEtag(const std::string& key, std::string md5) const;
-  std::filesystem::path EtagPath(const std::string& key) const;
   bool LookUpEtag(const std::string& key, const FileIdentity& id, std::string& etag) const;
   void RememberEtag(const std::string& key, const FileIdentity& id, const std::string& etag) const;
   ObjectRef MakeRef(const std::string& key, const FileIdentity& id, std::string etag) const;
 
   const std::filesystem::path root_;
-  const std::filesystem::path staging_;
+  const BeneathFolder folder_;  // the root, opened once
   const std::string bucket_;
 
   mutable std::mutex mu_;
   mutable std::unordered_map<std::string, CachedEtag> etags_;  // guarded by mu_
 };
+
+// Logs "Skipped a symbolic link. key=… reason=…" at warning level, once per key and reason
+// in this process (lists and rescans repeat; the log should not).
+void LogSkippedLink(const std::string& key, std::string_view reason);
 
 // Streams a regular file outside any bucket (e.g. a dimension file given on the command
 // line). kNotFound when it does not exist or is not a regular file.

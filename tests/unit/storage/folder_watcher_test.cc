@@ -340,5 +340,55 @@ TEST(FolderWatcherTest, StartFailsForMissingRoot) {
   EXPECT_EQ(watcher.status().code(), StatusCode::kNotFound);
 }
 
+
+// Links are never followed (issue 14 point 1): a link moved or created in is not reported,
+// whether it points at a file or a folder, outside or inside; a linked folder is not watched.
+TEST(FolderWatcherTest, DoesNotReportAFileLinkMovedIn) {
+  TempFolder outside;
+  TempFolder tmp;
+  WriteFile(outside / "secret.csv", "s");
+  fs::create_directories(tmp / "d");
+  Collector collector;
+  auto watcher = StartWatcher(tmp.path(), collector);
+  ASSERT_NE(watcher, nullptr);
+  // Placed atomically, as a downloader places a file: created under a temporary name, renamed.
+  fs::create_symlink(outside / "secret.csv", tmp / "d/.link.tmp");
+  fs::rename(tmp / "d/.link.tmp", tmp / "d/link.csv");
+  fs::create_symlink(outside / "secret.csv", tmp / "d/created.csv");
+  WriteFile(tmp / "sentinel.csv", "done");
+  ASSERT_TRUE(collector.WaitForKey("sentinel.csv"));
+  EXPECT_THAT(collector.keys(), ElementsAre("sentinel.csv"));
+}
+
+TEST(FolderWatcherTest, DoesNotReportLinksInAFolderMovedIn) {
+  TempFolder outside;
+  TempFolder tmp;
+  WriteFile(outside / "secret.csv", "s");
+  WriteFile(outside / "batch/real.csv", "r");
+  fs::create_symlink(outside / "secret.csv", outside / "batch/link.csv");
+  Collector collector;
+  auto watcher = StartWatcher(tmp.path(), collector);
+  ASSERT_NE(watcher, nullptr);
+  fs::rename(outside / "batch", tmp / "batch");
+  ASSERT_TRUE(collector.WaitForKey("batch/real.csv"));
+  WriteFile(tmp / "sentinel.csv", "done");
+  ASSERT_TRUE(collector.WaitForKey("sentinel.csv"));
+  EXPECT_THAT(collector.keys(), Not(Contains("batch/link.csv")));
+}
+
+TEST(FolderWatcherTest, DoesNotWatchALinkedFolder) {
+  TempFolder outside;
+  TempFolder tmp;
+  fs::create_directory_symlink(outside.path(), tmp / "at-start");
+  Collector collector;
+  auto watcher = StartWatcher(tmp.path(), collector);
+  ASSERT_NE(watcher, nullptr);
+  fs::create_directory_symlink(outside.path(), tmp / "later");
+  WriteFile(outside / "x.csv", "x");
+  WriteFile(tmp / "sentinel.csv", "done");
+  ASSERT_TRUE(collector.WaitForKey("sentinel.csv"));
+  EXPECT_THAT(collector.keys(), ElementsAre("sentinel.csv"));
+}
+
 }  // namespace
 }  // namespace ecompipe::storage

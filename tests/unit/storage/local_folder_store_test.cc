@@ -17,6 +17,7 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using testing_util::ReadAll;
 using testing_util::ReadFile;
 using testing_util::TempFolder;
@@ -387,6 +388,151 @@ TEST(LocalFolderStoreTest, ConcurrentPutsAndListsAgree) {
   auto listed = store->List("");
   ASSERT_TRUE(listed.ok());
   EXPECT_EQ(listed->size(), 100u);
+}
+
+
+// Symbolic links: none is ever followed, so nothing outside the bucket folder can be read,
+// listed or written through one (regression tests for issue 14 point 1).
+
+// A bucket with "d/real.csv", and an outside folder with a file that must stay out of reach.
+struct LinkedBucket {
+  TempFolder tmp;
+  std::unique_ptr<LocalFolderStore> store;
+  fs::path outside;
+  LinkedBucket() {
+    store = OpenStore(tmp / "bucket");
+    outside = tmp / "outside";
+    WriteFile(outside / "secret.csv", "secret\n");
+    WriteFile(store->root() / "d/real.csv", "real\n");
+  }
+};
+
+TEST(LocalFolderStoreSymlinkTest, HeadAndOpenRefuseALinkToAFileOutside) {
+  LinkedBucket b;
+  fs::create_symlink(b.outside / "secret.csv", b.store->root() / "d/passwd.csv");
+  auto head = b.store->Head("d/passwd.csv");
+  EXPECT_EQ(head.status().code(), StatusCode::kNotFound);
+  EXPECT_THAT(head.status().message(), HasSubstr("symbolic link"));
+  ObjectRef ref;
+  ref.key = "d/passwd.csv";
+  EXPECT_EQ(b.store->Open(ref).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(b.store->OpenObjectFile("d/passwd.csv").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(b.store->FindLink("d/passwd.csv"), "d/passwd.csv");
+}
+
+TEST(LocalFolderStoreSymlinkTest, HeadAndOpenRefuseKeysThroughALinkedFolder) {
+  LinkedBucket b;
+  fs::create_directory_symlink(b.outside, b.store->root() / "etc");
+  EXPECT_EQ(b.store->Head("etc/secret.csv").status().code(), StatusCode::kNotFound);
+  ObjectRef ref;
+  ref.key = "etc/secret.csv";
+  EXPECT_EQ(b.store->Open(ref).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(b.store->FindLink("etc/secret.csv"), "etc");
+}
+
+TEST(LocalFolderStoreSymlinkTest, ListSkipsEveryKindOfLink) {
+  LinkedBucket b;
+  const fs::path root = b.store->root();
+  fs::create_symlink(b.outside / "secret.csv", root / "d/file-link.csv");
+  fs::create_symlink(root / "d/real.csv", root / "d/inside-link.csv");
+  fs::create_symlink(b.outside / "gone.csv", root / "d/dangling.csv");
+  fs::create_directory_symlink(b.outside, root / "d/dir-link");
+  fs::create_directory_symlink(root / "d", root / "loop");
+  for (const std::string prefix : {"", "d/", "d/dir-link/", "loop/", "d/dir-link/sec"}) {
+    auto listed = b.store->List(prefix);
+    ASSERT_TRUE(listed.ok()) << prefix << ": " << listed.status().ToString();
+    if (prefix.empty() || prefix == "d/") {
+      EXPECT_THAT(Keys(*listed), ElementsAre("d/real.csv")) << prefix;
+    } else {
+      EXPECT_THAT(Keys(*listed), ElementsAre()) << prefix;
+    }
+  }
+}
+
+TEST(LocalFolderStoreSymlinkTest, PutRefusesALinkedFolderAndWritesNothingOutside) {
+  LinkedBucket b;
+  fs::create_directory_symlink(b.outside, b.store->root() / "etc");
+  auto put = b.store->PutBytes("etc/new.csv", "x");
+  EXPECT_EQ(put.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(put.status().message(), HasSubstr("'etc' is a symbolic link"));
+  EXPECT_THAT(put.status().message(), Not(HasSubstr(b.tmp.path().string())));
+  auto nested = b.store->PutBytes("etc/sub/new.csv", "x");
+  EXPECT_EQ(nested.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_FALSE(fs::exists(b.outside / "new.csv"));
+  EXPECT_FALSE(fs::exists(b.outside / "sub"));
+  // Nothing staged is left behind either.
+  EXPECT_TRUE(fs::is_empty(b.store->root() / kStagingFolderName));
+}
+
+TEST(LocalFolderStoreSymlinkTest, PutRefusesAKeyThatIsALinkAndLeavesItsTarget) {
+  LinkedBucket b;
+  fs::create_symlink(b.outside / "secret.csv", b.store->root() / "d/passwd.csv");
+  EXPECT_EQ(b.store->PutBytes("d/passwd.csv", "overwritten").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(ReadFile(b.outside / "secret.csv"), "secret\n");
+  EXPECT_TRUE(fs::is_symlink(b.store->root() / "d/passwd.csv"));
+}
+
+TEST(LocalFolderStoreSymlinkTest, DeleteRefusesALinkAndKeepsItsTarget) {
+  LinkedBucket b;
+  fs::create_symlink(b.outside / "secret.csv", b.store->root() / "d/passwd.csv");
+  fs::create_directory_symlink(b.outside, b.store->root() / "etc");
+  EXPECT_EQ(b.store->Delete("d/passwd.csv").code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(b.store->Delete("etc/secret.csv").code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(fs::is_symlink(b.store->root() / "d/passwd.csv"));
+  EXPECT_EQ(ReadFile(b.outside / "secret.csv"), "secret\n");
+}
+
+TEST(LocalFolderStoreSymlinkTest, StagingFolderReplacedByALinkIsNeverWrittenThrough) {
+  LinkedBucket b;
+  const fs::path staging = b.store->root() / kStagingFolderName;
+  fs::remove_all(staging);
+  fs::create_directory_symlink(b.outside, staging);
+  auto put = b.store->PutBytes("d/new.csv", "x");
+  EXPECT_FALSE(put.ok());
+  EXPECT_EQ(std::distance(fs::directory_iterator(b.outside), fs::directory_iterator()), 1);
+  // Opening a bucket whose staging folder is a link fails, naming it.
+  auto reopened = LocalFolderStore::Open(b.store->root(), "landing");
+  EXPECT_FALSE(reopened.ok());
+  EXPECT_THAT(reopened.status().message(), HasSubstr("symbolic link"));
+}
+
+TEST(LocalFolderStoreSymlinkTest, SubfolderReplacedByALinkAfterOpen) {
+  LinkedBucket b;
+  fs::remove_all(b.store->root() / "d");
+  fs::create_directory_symlink(b.outside, b.store->root() / "d");
+  auto listed = b.store->List("");
+  ASSERT_TRUE(listed.ok());
+  EXPECT_THAT(Keys(*listed), ElementsAre());
+  EXPECT_EQ(b.store->Head("d/secret.csv").status().code(), StatusCode::kNotFound);
+  EXPECT_FALSE(b.store->PutBytes("d/real.csv", "x").ok());
+  EXPECT_FALSE(fs::exists(b.outside / "real.csv"));
+}
+
+TEST(LocalFolderStoreSymlinkTest, RootGivenAsALinkWorks) {
+  TempFolder tmp;
+  fs::create_directories(tmp / "real-bucket");
+  fs::create_directory_symlink(tmp / "real-bucket", tmp / "bucket");
+  auto store = OpenStore(tmp / "bucket");
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->PutBytes("d/x.csv", "x").ok());
+  EXPECT_EQ(ReadFile(tmp / "real-bucket/d/x.csv"), "x");
+  auto listed = store->List("");
+  ASSERT_TRUE(listed.ok());
+  EXPECT_THAT(Keys(*listed), ElementsAre("d/x.csv"));
+  EXPECT_TRUE(store->Head("d/x.csv").ok());
+  EXPECT_TRUE(store->Delete("d/x.csv").ok());
+}
+
+// Not a link: a hard link is another name of the same file, which the store cannot tell
+// from any other file. It is served as the file it is (documented in docs/s3.md).
+TEST(LocalFolderStoreSymlinkTest, HardLinkIsAFile) {
+  LinkedBucket b;
+  std::error_code ec;
+  fs::create_hard_link(b.outside / "secret.csv", b.store->root() / "d/hard.csv", ec);
+  if (ec) GTEST_SKIP() << "no hard links here: " << ec.message();
+  auto head = b.store->Head("d/hard.csv");
+  ASSERT_TRUE(head.ok()) << head.status().ToString();
+  EXPECT_EQ(head->size, 7u);
 }
 
 }  // namespace
