@@ -79,9 +79,7 @@ Result<Input> OpenInput(storage::InputStream& decoded, const catalog::TableSchem
   if (Status s = CsvReader::CheckOptions(options); !s.ok()) return std::move(s).At(object_key);
   input.reader = std::make_unique<CsvReader>(decoded, options);
   if (!schema.has_header) {
-    for (size_t i = 0; i < columns.size(); ++i) input.layout.index.push_back(i);
-    input.layout.expected_fields = columns.size();
-    input.layout.field_count_basis = "expected " + std::to_string(columns.size());
+    input.layout = internal::HeaderlessLayout(schema, columns);
     return input;
   }
   Result<const Record*> next = input.reader->Next();
@@ -92,24 +90,9 @@ Result<Input> OpenInput(storage::InputStream& decoded, const catalog::TableSchem
   if (header->too_long) return Status::CorruptInput("header is too long").At(place);
   if (!header->malformed.empty())
     return Status::CorruptInput("header: " + header->malformed).At(place);
-  for (const std::string& name : columns) {
-    size_t found = header->fields.size();
-    for (size_t i = 0; i < header->fields.size(); ++i) {
-      if (header->fields[i] != name) continue;
-      if (found != header->fields.size()) {
-        return Status::CorruptInput("column '" + name + "' appears twice in the header").At(place);
-      }
-      found = i;
-    }
-    if (found == header->fields.size()) {
-      return Status::CorruptInput("missing required column '" + name +
-                                  "' (header: " + Shortened(header->raw, 200) + ")")
-          .At(place);
-    }
-    input.layout.index.push_back(found);
-  }
-  input.layout.expected_fields = header->fields.size();
-  input.layout.field_count_basis = "header has " + std::to_string(header->fields.size());
+  if (Status s = internal::LayoutFromHeader(header->fields, columns, header->raw, input.layout);
+      !s.ok())
+    return std::move(s).At(place);
   return input;
 }
 

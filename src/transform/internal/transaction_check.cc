@@ -35,7 +35,63 @@ std::string Place(const std::string& object_key, int64_t line) {
   return object_key + " line " + std::to_string(line);
 }
 
+std::string_view TrimBlanks(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool SameName(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i] >= 'A' && a[i] <= 'Z' ? static_cast<char>(a[i] - 'A' + 'a') : a[i];
+    char y = b[i] >= 'A' && b[i] <= 'Z' ? static_cast<char>(b[i] - 'A' + 'a') : b[i];
+    if (x != y) return false;
+  }
+  return true;
+}
+
 }  // namespace
+
+Status LayoutFromHeader(const std::vector<std::string_view>& names,
+                        const std::vector<std::string>& columns, std::string_view header_text,
+                        Layout& layout) {
+  layout.index.clear();
+  for (const std::string& name : columns) {
+    size_t found = names.size();
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (!SameName(TrimBlanks(names[i]), name)) continue;
+      if (found != names.size()) {
+        return Status::CorruptInput("column '" + name + "' appears twice in the header");
+      }
+      found = i;
+    }
+    if (found == names.size()) {
+      return Status::CorruptInput("missing required column '" + name +
+                                  "' (header: " + Shortened(header_text, 200) + ")");
+    }
+    layout.index.push_back(found);
+  }
+  layout.expected_fields = names.size();
+  layout.field_count_basis = "header has " + std::to_string(names.size());
+  return Status::Ok();
+}
+
+Layout HeaderlessLayout(const catalog::TableSchema& schema,
+                        const std::vector<std::string>& columns) {
+  std::vector<std::string_view> names;
+  for (const catalog::Column& c : schema.columns) names.push_back(c.name);
+  Layout layout;
+  if (LayoutFromHeader(names, columns, {}, layout).ok()) {
+    layout.field_count_basis = "expected " + std::to_string(names.size());
+    return layout;
+  }
+  layout.index.clear();
+  for (size_t i = 0; i < columns.size(); ++i) layout.index.push_back(i);
+  layout.expected_fields = columns.size();
+  layout.field_count_basis = "expected " + std::to_string(columns.size());
+  return layout;
+}
 
 Result<size_t> MemoryInputStream::Read(char* buffer, size_t capacity) {
   const size_t n = std::min(capacity, data_.size() - pos_);
@@ -198,12 +254,13 @@ Result<OpenedCsv> OpenCsv(storage::InputStream& in, const catalog::TableSchema& 
   };
   while (buf.size() < 3 && !eof) EP_RETURN_IF_ERROR(read_more());
   size_t pos = (buf.size() >= 3 && std::memcmp(buf.data(), "\xEF\xBB\xBF", 3) == 0) ? 3 : 0;
-  if (json_lines || !schema.has_header) {
+  if (json_lines) {  // a JSON Lines record has as many fields as it has wanted keys
     for (size_t i = 0; i < columns.size(); ++i) opened.layout.index.push_back(i);
-    if (!json_lines) {  // a JSON Lines record has as many fields as it has wanted keys
-      opened.layout.expected_fields = columns.size();
-      opened.layout.field_count_basis = "expected " + std::to_string(columns.size());
-    }
+    opened.rest = buf.substr(pos);
+    return opened;
+  }
+  if (!schema.has_header) {
+    opened.layout = HeaderlessLayout(schema, columns);
     opened.rest = buf.substr(pos);
     return opened;
   }
@@ -241,25 +298,9 @@ Result<OpenedCsv> OpenCsv(storage::InputStream& in, const catalog::TableSchema& 
     if (header->too_long) return Status::CorruptInput("header is too long").At(place);
     if (!header->malformed.empty())
       return Status::CorruptInput("header: " + header->malformed).At(place);
-    for (const std::string& name : columns) {
-      size_t found = header->fields.size();
-      for (size_t i = 0; i < header->fields.size(); ++i) {
-        if (header->fields[i] != name) continue;
-        if (found != header->fields.size()) {
-          return Status::CorruptInput("column '" + name + "' appears twice in the header")
-              .At(place);
-        }
-        found = i;
-      }
-      if (found == header->fields.size()) {
-        return Status::CorruptInput("missing required column '" + name +
-                                    "' (header: " + Shortened(header->raw, 200) + ")")
-            .At(place);
-      }
-      opened.layout.index.push_back(found);
-    }
-    opened.layout.expected_fields = header->fields.size();
-    opened.layout.field_count_basis = "header has " + std::to_string(header->fields.size());
+    if (Status s = LayoutFromHeader(header->fields, columns, header->raw, opened.layout);
+        !s.ok())
+      return std::move(s).At(place);
     line += std::count(record_text.begin(), record_text.end(), '\n');
     opened.rest = buf.substr(pos + end);
     opened.first_line = line;

@@ -67,6 +67,20 @@ std::optional<Problem> CheckTransaction(const Record& record, const Layout& layo
 // The label index of `total` in spec.bins, or spec.bins.size() when no bin takes it.
 size_t BinOf(const JobSpec& spec, Money total);
 
+// Maps each of `columns` to its position among `names`, the fields of a CSV header, as the
+// crawler reads names: trimmed of spaces and tabs, ASCII case-insensitively, in any order
+// (other names are ignored). Sets layout.index, expected_fields and field_count_basis.
+// Errors (kCorruptInput, no place): a column missing, naming `header_text`, or named twice.
+Status LayoutFromHeader(const std::vector<std::string_view>& names,
+                        const std::vector<std::string>& columns, std::string_view header_text,
+                        Layout& layout);
+
+// The layout of a headerless CSV object. Its catalog schema names its columns (the crawler
+// named them after the table's columns, by position): when those names hold every one of
+// `columns`, they map the columns, as a header would; otherwise (col0, col1, ...) the columns
+// are read by position in `columns`' order.
+Layout HeaderlessLayout(const catalog::TableSchema& schema, const std::vector<std::string>& columns);
+
 // An object positioned at its first record (after a UTF-8 BOM and, in CSV with a header,
 // the header): the layout, the bytes already read past that (starting at a record boundary)
 // and the physical line they start at.

@@ -106,6 +106,49 @@ TEST(TransactionJobTest, ColumnsAreMappedByHeaderNameInAnyOrder) {
   EXPECT_EQ(out->sink.facts[0].payment_type, "Debit Card");
 }
 
+// The job reads a header as the crawler does: names trimmed, in any case (both engines).
+TEST(TransactionJobTest, HeaderNamesMatchTrimmedAndInAnyCase) {
+  const std::string text =
+      "STATUS, Price ,Quantity,transaction_DATE,payment_type,\"Product_ID\",customer_id,"
+      "Transaction_Id\n"
+      "Completed,5.00,4,2024-03-01,Debit Card,P2,C2,TXN9\n";
+  auto out = Transform(text);
+  ASSERT_TRUE(out->status.ok()) << out->status.ToString();
+  ASSERT_EQ(out->sink.facts.size(), 1u);
+  EXPECT_EQ(out->sink.facts[0].transaction_id, "TXN9");
+  EXPECT_EQ(out->sink.facts[0].total_amount, Money{2000});
+  StringInputStream in(text);
+  CollectingSink sink;
+  auto sequential = TransformObjectSequential(in, {}, TestDimensions(), {}, kKey, sink);
+  ASSERT_TRUE(sequential.ok()) << sequential.status().ToString();
+  ASSERT_EQ(sink.facts.size(), 1u);
+  EXPECT_EQ(sink.facts[0].transaction_id, "TXN9");
+}
+
+// A headerless object whose catalog schema names its columns (after the table's, in the
+// table's order) is read by those names, not in the job's column order (both engines).
+TEST(TransactionJobTest, HeaderlessObjectIsReadByTheCatalogsColumnNames) {
+  catalog::TableSchema schema;
+  schema.has_header = false;
+  for (const char* name : {"status", "price", "quantity", "transaction_date", "payment_type",
+                           "product_id", "customer_id", "transaction_id"}) {
+    schema.columns.push_back({name, catalog::ColumnType::kString});
+  }
+  const std::string text = "Completed,5.00,4,2024-03-01,Debit Card,P2,C2,TXN9\n";
+  auto out = Transform(text, schema);
+  ASSERT_TRUE(out->status.ok()) << out->status.ToString();
+  ASSERT_EQ(out->sink.facts.size(), 1u) << (out->sink.rejects.empty() ? "" : out->sink.rejects[0].detail);
+  EXPECT_EQ(out->sink.facts[0].transaction_id, "TXN9");
+  EXPECT_EQ(out->sink.facts[0].customer_email, "bob.ray@example.com");
+  EXPECT_EQ(out->sink.facts[0].total_amount, Money{2000});
+  StringInputStream in(text);
+  CollectingSink sink;
+  auto sequential = TransformObjectSequential(in, schema, TestDimensions(), {}, kKey, sink);
+  ASSERT_TRUE(sequential.ok()) << sequential.status().ToString();
+  ASSERT_EQ(sink.facts.size(), 1u);
+  EXPECT_EQ(sink.facts[0].transaction_id, "TXN9");
+}
+
 TEST(TransactionJobTest, MissingRequiredColumnIsAnErrorNamingObjectLineAndColumn) {
   auto out = Transform(
       "transaction_id,customer_id,product_id,quantity,transaction_date,payment_type,status\n" +
