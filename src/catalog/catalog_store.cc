@@ -328,6 +328,19 @@ Result<bool> CatalogStore::CrawlFailed(const storage::ObjectRef& object) {
   return !rows.empty() && rows.Text(0, 0) == "failed";
 }
 
+Result<std::vector<Column>> CatalogStore::TableColumns(const std::string& table) {
+  std::lock_guard lock(mu_);
+  EP_ASSIGN_OR_RETURN(SqlRows rows, db_->Query(R"sql(
+      SELECT v.columns_json
+        FROM catalog_tables t
+        JOIN catalog_schema_versions v ON v.table_name = t.name AND v.version = t.current_version
+       WHERE t.name = ?1)sql", {table}));
+  if (rows.empty()) return std::vector<Column>();
+  const std::string what = "table " + table;
+  EP_ASSIGN_OR_RETURN(Json columns, Load(rows.Text(0, 0), what));
+  return Stored(ColumnsFromJson(columns), what);
+}
+
 Result<std::vector<TableInfo>> CatalogStore::ListTables() {
   std::lock_guard lock(mu_);
   EP_ASSIGN_OR_RETURN(SqlRows rows, db_->Query(fmt::format(R"sql(

@@ -112,6 +112,10 @@ class CatalogStore {
   // True when this object version was crawled and the crawl failed (no run will load it).
   Result<bool> CrawlFailed(const storage::ObjectRef& object);
 
+  // The columns of `table`'s current schema version, in the table's order; empty for an
+  // unknown table. What the crawler names a headerless object's columns after (CrawlHints).
+  Result<std::vector<Column>> TableColumns(const std::string& table);
+
   // Every table, by name.
   Result<std::vector<TableInfo>> ListTables();
 

@@ -24,7 +24,7 @@ Status AtObject(const Status& s, const storage::ObjectRef& object, std::string_v
 }  // namespace
 
 Result<CrawlResult> CrawlObject(const storage::ObjectStore& store,
-                                const storage::ObjectRef& object) {
+                                const storage::ObjectRef& object, const CrawlHints& hints) {
   auto raw = store.Open(object);
   if (!raw.ok()) return AtObject(raw.status(), object, "opening the object");
   storage::Compression compression = storage::Compression::kNone;
@@ -43,7 +43,7 @@ Result<CrawlResult> CrawlObject(const storage::ObjectStore& store,
   const bool whole = filled <= kSampleBytes;
   sample.resize(std::min(filled, kSampleBytes));
 
-  auto schema = InferSchema(sample, whole);
+  auto schema = InferSchema(sample, whole, hints);
   if (!schema.ok()) {
     std::string message = schema.status().message();
     if (compression != storage::Compression::kNone) {

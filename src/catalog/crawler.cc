@@ -412,7 +412,63 @@ bool LooksLikeHeader(const CsvRecord& record,
   return named > 0;
 }
 
-Result<TableSchema> InferCsv(std::string_view text, bool whole) {
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+// The names the table is known to have, lower-cased, each with its spelling: the catalog
+// table's first, then the jobs' (so a header is recorded as the table spells it).
+std::unordered_map<std::string, std::string> KnownNames(const CrawlHints& hints) {
+  std::unordered_map<std::string, std::string> known;
+  for (const std::string& name : hints.table_columns) {
+    if (!name.empty()) known.emplace(Lower(name), name);
+  }
+  for (const auto& columns : hints.job_columns) {
+    for (const std::string& name : columns) {
+      if (!name.empty()) known.emplace(Lower(name), name);
+    }
+  }
+  return known;
+}
+
+// Whether `record` names the table's known columns: its non-empty fields are distinct
+// (ignoring case), none is a typed value, and more than half of them are known names
+// (trimmed, ignoring case; in any order). A data row cannot do that, whatever its types,
+// which is what tells a header apart when every column is a string.
+bool NamesKnownColumns(const CsvRecord& record,
+                       const std::unordered_map<std::string, std::string>& known) {
+  if (known.empty()) return false;
+  std::unordered_set<std::string> seen;
+  size_t named = 0, matched = 0;
+  for (const std::string& field : record.fields) {
+    std::string_view name = Trim(field);
+    if (name.empty()) continue;
+    std::string lower = Lower(name);
+    if (ClassifyValue(name) != ColumnType::kString || !seen.insert(lower).second) return false;
+    ++named;
+    matched += known.contains(lower);
+  }
+  return matched * 2 > named;
+}
+
+// The names of a headerless object's `width` columns, by position: the catalog table's
+// current columns when it has that many, else those of a job that reads that many, else
+// col0, col1, ... So a headerless file keeps the table's names instead of renaming them.
+std::vector<std::string> HeaderlessNames(size_t width, const CrawlHints& hints) {
+  if (hints.table_columns.size() == width) return hints.table_columns;
+  for (const auto& columns : hints.job_columns) {
+    if (columns.size() == width) return columns;
+  }
+  std::vector<std::string> names;
+  for (size_t c = 0; c < width; ++c) names.push_back(fmt::format("col{}", c));
+  return names;
+}
+
+Result<TableSchema> InferCsv(std::string_view text, bool whole, const CrawlHints& hints) {
   std::array<CsvParse, kCandidateDelimiters.size()> parses;
   std::array<FieldCountMode, kCandidateDelimiters.size()> modes;
   std::optional<size_t> best;
@@ -481,13 +537,32 @@ Result<TableSchema> InferCsv(std::string_view text, bool whole) {
     return types;
   };
 
+  // Whether the first record is a header: as configured, or detected. Detected, it is one
+  // when it names the table's known columns; failing that (a new table, or a header of new
+  // names), by Glue's rule: distinct names that are not typed values over typed data.
+  const auto known = KnownNames(hints);
+  const CsvRecord& first = records.front();
+  const bool first_in_rows = !rows.empty() && rows.front() == &first;
   bool has_header = false;
-  if (!rows.empty() && rows.front() == &records.front()) {
-    const std::vector<std::optional<ColumnType>> data_types = column_types(1);
-    if (LooksLikeHeader(records.front(), data_types)) {
-      has_header = rows.size() == 1;  // a header-only object
-      for (const auto& t : data_types) has_header = has_header || (t && *t != ColumnType::kString);
-    }
+  switch (hints.header) {
+    case HeaderMode::kPresent:
+      has_header = true;
+      break;
+    case HeaderMode::kAbsent:
+      break;
+    case HeaderMode::kDetect:
+      if (NamesKnownColumns(first, known)) {
+        has_header = true;
+      } else if (first_in_rows) {
+        const std::vector<std::optional<ColumnType>> data_types = column_types(1);
+        if (LooksLikeHeader(first, data_types)) {
+          has_header = rows.size() == 1;  // a header-only object
+          for (const auto& t : data_types) {
+            has_header = has_header || (t && *t != ColumnType::kString);
+          }
+        }
+      }
+      break;
   }
 
   TableSchema schema;
@@ -495,10 +570,20 @@ Result<TableSchema> InferCsv(std::string_view text, bool whole) {
   schema.delimiter = delimiter;
   schema.quote = kQuote;
   schema.has_header = has_header;
-  std::vector<std::optional<ColumnType>> types = column_types(has_header ? 1 : 0);
+  std::vector<std::optional<ColumnType>> types = column_types(has_header && first_in_rows ? 1 : 0);
+  const std::vector<std::string> headerless =
+      has_header ? std::vector<std::string>() : HeaderlessNames(width, hints);
   for (size_t c = 0; c < width; ++c) {
     Column column;
-    column.name = has_header ? std::string(Trim(records.front().fields[c])) : std::string();
+    if (!has_header) {
+      column.name = headerless[c];
+    } else if (c < first.fields.size()) {
+      // A name the table knows in another case is recorded as the table spells it, so that
+      // case alone never makes a schema version.
+      column.name = std::string(Trim(first.fields[c]));
+      auto it = known.find(Lower(column.name));
+      if (it != known.end()) column.name = it->second;
+    }
     if (column.name.empty()) column.name = fmt::format("col{}", c);
     column.type = types[c].value_or(ColumnType::kString);
     schema.columns.push_back(std::move(column));
@@ -652,6 +737,22 @@ bool LooksLikeJsonArray(std::string_view text) {
 
 }  // namespace
 
+std::string_view HeaderModeName(HeaderMode mode) {
+  switch (mode) {
+    case HeaderMode::kDetect: return "detect";
+    case HeaderMode::kPresent: return "present";
+    case HeaderMode::kAbsent: return "absent";
+  }
+  return "detect";
+}
+
+std::optional<HeaderMode> ParseHeaderMode(std::string_view name) {
+  for (HeaderMode m : {HeaderMode::kDetect, HeaderMode::kPresent, HeaderMode::kAbsent}) {
+    if (HeaderModeName(m) == name) return m;
+  }
+  return std::nullopt;
+}
+
 std::optional<ColumnType> ClassifyValue(std::string_view value) {
   std::string_view v = Trim(value);
   if (v.empty()) return std::nullopt;
@@ -663,7 +764,8 @@ std::optional<ColumnType> ClassifyValue(std::string_view value) {
   return ColumnType::kString;
 }
 
-Result<TableSchema> InferSchema(std::string_view sample, bool sample_is_whole_object) {
+Result<TableSchema> InferSchema(std::string_view sample, bool sample_is_whole_object,
+                                const CrawlHints& hints) {
   if (sample.empty()) return Status::CorruptInput("empty object: nothing to infer a schema from");
   if (sample.starts_with(kUtf8Bom)) sample.remove_prefix(kUtf8Bom.size());
   EP_RETURN_IF_ERROR(CheckText(sample, sample_is_whole_object));
@@ -694,7 +796,7 @@ Result<TableSchema> InferSchema(std::string_view sample, bool sample_is_whole_ob
   // A first line that starts with '{' but does not parse is a bad JSON line, not CSV: most such
   // files are pretty-printed JSON, and a CSV reading of them would be a one-column table.
   if (!lines.empty() && lines.front().text.front() == '{') return InferJsonLines(lines);
-  return InferCsv(complete, sample_is_whole_object);
+  return InferCsv(complete, sample_is_whole_object, hints);
 }
 
 PartitionValues ParsePartitions(const std::string& key) {

@@ -1188,9 +1188,16 @@ Result<PipelineConfig> ParseConfig(const std::string& text, const fs::path& path
       for (size_t i = 0; i < crawlers.size(); ++i) {
         Reader c = r.Child("crawlers").Item(crawlers[i], i);
         EP_RETURN_IF_ERROR(c.ExpectMap());
-        EP_RETURN_IF_ERROR(c.CheckKeys({"name"}));
+        EP_RETURN_IF_ERROR(c.CheckKeys({"name", "header"}));
         CrawlerConfig cc;
         EP_RETURN_IF_ERROR(c.String("name", cc.name, true));
+        std::string header(catalog::HeaderModeName(cc.header));
+        EP_RETURN_IF_ERROR(c.String("header", header));
+        std::optional<catalog::HeaderMode> mode = catalog::ParseHeaderMode(header);
+        if (!mode)
+          return c.Error(c.Node("header"), "'" + c.Path("header") + "': '" + header +
+                                               "' is not supported (allowed: detect, present, absent)");
+        cc.header = *mode;
         if (cfg.HasCrawler(cc.name))
           return c.Error(c.Node("name"), "duplicate crawler name '" + cc.name + "'");
         cfg.crawlers.push_back(cc);
@@ -1274,6 +1281,7 @@ warehouse:
 
 crawlers:
   - name: transactions         # infers format, columns and partitions into the catalog
+    header: detect             # CSV first row: detect | present | absent (a header or data)
 
 jobs:
   - name: ecommerce_data_processing

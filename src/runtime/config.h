@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "api/s3/s3_endpoint.h"
+#include "catalog/crawler.h"
 #include "common/status.h"
 #include "events/event.h"
 #include "events/event_bus.h"
@@ -99,6 +100,9 @@ struct WarehouseConfig {
 
 struct CrawlerConfig {
   std::string name;
+  // Whether a CSV object's first row is a header (Glue's ContainsHeader): detect | present |
+  // absent. The crawler records its answer in the catalog, and the job reads by it.
+  catalog::HeaderMode header = catalog::HeaderMode::kDetect;
 };
 
 struct JobConfig {

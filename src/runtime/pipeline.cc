@@ -434,6 +434,24 @@ Result<std::optional<int64_t>> Pipeline::NextDueInMs() {
   return std::optional<int64_t>(std::max<int64_t>(0, *next - NowMillis()));
 }
 
+// What the crawler knows of the object's table: the crawler's header setting, the catalog
+// table's current columns and the columns of the jobs that load the table (docs/design.md,
+// "Headers").
+Result<catalog::CrawlHints> Pipeline::CrawlHintsFor(const std::string& crawler,
+                                                    const std::string& key) {
+  catalog::CrawlHints hints;
+  for (const CrawlerConfig& c : config_.crawlers) {
+    if (c.name == crawler) hints.header = c.header;
+  }
+  const std::string table = catalog::TableNameFor(key);
+  EP_ASSIGN_OR_RETURN(std::vector<catalog::Column> columns, catalog_->TableColumns(table));
+  for (const catalog::Column& c : columns) hints.table_columns.push_back(c.name);
+  for (const JobConfig& job : config_.jobs) {
+    if (job.table == table) hints.job_columns.push_back(job.spec.columns);
+  }
+  return hints;
+}
+
 Status Pipeline::Crawl(const events::Delivery& d) {
   EP_ASSIGN_OR_RETURN(storage::ObjectRef wanted, ObjectFromEvent(d.event, config_.storage.bucket));
   const std::string& crawler = d.target.name;
@@ -458,7 +476,8 @@ Status Pipeline::Crawl(const events::Delivery& d) {
     spdlog::info("Object changed since the event; its newer version is crawled by its own event. key={}", wanted.key);
     return Status::Ok();
   }
-  Result<catalog::CrawlResult> crawl = catalog::CrawlObject(*store_, *head);
+  EP_ASSIGN_OR_RETURN(catalog::CrawlHints hints, CrawlHintsFor(crawler, head->key));
+  Result<catalog::CrawlResult> crawl = catalog::CrawlObject(*store_, *head, hints);
   if (!crawl.ok()) {
     if (crawl.status().retryable()) return crawl.status();
     std::string message = crawl.status().ToString();

@@ -119,6 +119,7 @@ class Pipeline {
   Result<std::string> RecordLanded(const std::string& key);
   Status EmitJobState(const RunRecord& run, const std::string& state, const std::string& message);
   Status Crawl(const events::Delivery& d);
+  Result<catalog::CrawlHints> CrawlHintsFor(const std::string& crawler, const std::string& key);
   Status UpsertDimension(const events::Delivery& d, const std::atomic<bool>& stop);
   Result<ObjectResult> LoadObject(const JobConfig& job, const catalog::CatalogObject& object,
                                   const std::string& run_id, const std::atomic<bool>& stop);

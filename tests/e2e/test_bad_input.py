@@ -192,3 +192,151 @@ rules:
         r = self.run_cli("status", cwd="/")
         self.assertEqual(r.returncode, 1)
         self.assertIn("ecompipe init", r.stderr)
+
+
+# Columns in another order than the job's (and the reference file's).
+REORDERED = ["status", "price", "transaction_id", "quantity", "customer_id", "transaction_date",
+             "product_id", "payment_type"]
+
+
+def reordered_row(tid, customer="C12345", product="P12345", quantity="3", price="29.99",
+                  date="2026-11-26", payment="Credit Card", status="Completed"):
+    values = {"transaction_id": tid, "customer_id": customer, "product_id": product,
+              "quantity": quantity, "price": price, "transaction_date": date,
+              "payment_type": payment, "status": status}
+    return ",".join(values[c] for c in REORDERED)
+
+
+class HeaderTest(PipelineTest):
+    """Whether a CSV file's first row is a header: the crawler decides (or is told by the
+    crawler's `header` setting), records it in the catalog, and the job reads by that."""
+
+    def set_crawler_header(self, mode):
+        path = os.path.join(self.dir, "ecompipe.yaml")
+        with open(path) as f:
+            text = f.read()
+        old = "    header: detect "
+        if old not in text:
+            self.fail("the configuration `ecompipe init` wrote has no crawler header setting")
+        with open(path, "w") as f:
+            f.write(text.replace(old, f"    header: {mode} ", 1))
+
+    def catalog_schema(self, key):
+        rows = self.state("SELECT schema_json FROM catalog_objects WHERE key=? AND status='crawled'", key)
+        self.assertEqual(len(rows), 1, rows)
+        return json.loads(rows[0][0])
+
+    def table(self):
+        tables = self.cli_json("catalog")
+        self.assertEqual([t["table"] for t in tables], ["transactions"])
+        return tables[0]
+
+    def test_every_row_bad_and_columns_reordered_loads_nothing_wrong(self):
+        """Regression: every row has a bad value, so every column is a string to the type
+        inference, and the header was taken as data: line 1 became a malformed_transaction_id
+        reject and the columns were read by position (status as transaction_id, ...)."""
+        self.land_reference_dims()
+        key = tx_key(26)
+        rows = [reordered_row("TXN00000101", quantity="two"),      # line 2
+                reordered_row("TXN00000102", price="abc"),         # line 3
+                reordered_row("TXN00000103", date="2026-13-45"),   # line 4
+                reordered_row("TXN00000104", customer="X12345"),   # line 5
+                reordered_row("TXN00000105", product="P99999")]    # line 6
+        self.land(key, ",".join(REORDERED) + "\n" + "".join(r + "\n" for r in rows))
+        self.process(expect_rc=0)
+        self.assertTrue(self.catalog_schema(key)["has_header"])
+        rejects = self.wh("SELECT line, reason, transaction_id FROM rejects WHERE source_object=? ORDER BY line", key)
+        self.assertEqual(rejects, [(2, "invalid_quantity", "TXN00000101"),
+                                   (3, "invalid_price", "TXN00000102"),
+                                   (4, "invalid_date", "TXN00000103"),
+                                   (5, "malformed_customer_id", "TXN00000104"),
+                                   (6, "unknown_product_id", "TXN00000105")])
+        self.assertEqual(self.wh("SELECT count(*) FROM fact_transactions")[0][0], 0)
+        self.assertEqual(self.wh("SELECT rows_read FROM load_ledger WHERE key=?", key), [(5,)])
+        self.assertEqual([c["name"] for c in self.table()["columns"]], REORDERED)
+        self.assert_nothing_lost()
+
+    def test_mostly_bad_reordered_file_loads_its_good_row_by_name(self):
+        self.land_reference_dims()
+        key = tx_key(26)
+        rows = [reordered_row("TXN00000201", quantity="x"),
+                reordered_row("TXN00000202", price="1.2.3"),
+                reordered_row("TXN00000203", customer="C12346", product="P12348", quantity="5",
+                              price="99.99", payment="Debit Card")]
+        # Mixed case, spaces and quotes in the header's names: the same columns.
+        header = 'STATUS, Price ,"Transaction_ID",quantity,Customer_Id,transaction_date,product_id,payment_type'
+        self.land(key, header + "\n" + "".join(r + "\n" for r in rows))
+        self.process(expect_rc=0)
+        self.assertEqual(self.wh("SELECT transaction_id, customer_id, product_id, quantity, total_amount, "
+                                 "transaction_type, payment_type, status FROM fact_transactions"),
+                         [("TXN00000203", "C12346", "P12348", 5, "499.95", "Medium", "Debit Card", "Completed")])
+        self.assertEqual(self.wh("SELECT line, reason FROM rejects ORDER BY line"),
+                         [(2, "invalid_quantity"), (3, "invalid_price")])
+        # The table keeps one spelling: the header's case adds or removes no column.
+        self.assertEqual([c["name"] for c in self.table()["columns"]], REORDERED)
+        self.land(tx_key(27), rows_csv(VALID_ROWS))
+        self.process(expect_rc=0)
+        table = self.table()
+        self.assertEqual(sorted(c["name"] for c in table["columns"]), sorted(REORDERED))
+        for version in table["schema_history"]:
+            self.assertNotIn("added", version["change"], table["schema_history"])
+            self.assertNotIn("removed", version["change"], table["schema_history"])
+        self.assert_nothing_lost()
+
+    def headed_then_headerless(self, mode=None):
+        """The table's first file has a header in REORDERED order; then a headerless file in the
+        same order lands (with the crawler's header set to `mode`, when given)."""
+        self.land_reference_dims()
+        self.land(tx_key(25), ",".join(REORDERED) + "\n" + reordered_row("TXN00000301") + "\n")
+        self.process(expect_rc=0)
+        if mode:
+            self.set_crawler_header(mode)
+        key = tx_key(26)
+        self.land(key, reordered_row("TXN00000302", customer="C12346", product="P12348", quantity="6",
+                                     price="99.99") + "\n" +
+                  reordered_row("TXN00000303", quantity="2", price="49.99", payment="Cash on Delivery") + "\n")
+        self.process(expect_rc=0)
+        self.assertFalse(self.catalog_schema(key)["has_header"])
+        self.assertEqual(self.wh("SELECT transaction_id, customer_id, quantity, total_amount, transaction_type, "
+                                 "payment_type FROM fact_transactions WHERE source_object=? ORDER BY transaction_id", key),
+                         [("TXN00000302", "C12346", 6, "599.94", "Large", "Credit Card"),
+                          ("TXN00000303", "C12345", 2, "99.98", "Small", "Cash on Delivery")])
+        self.assertEqual(self.wh("SELECT count(*) FROM rejects")[0][0], 0)
+        table = self.table()
+        self.assertEqual([c["name"] for c in table["columns"]], REORDERED)
+        self.assertEqual(table["schema_version"], 1, table["schema_history"])
+        self.assert_nothing_lost()
+
+    def test_headerless_file_after_a_headed_one_keeps_the_tables_columns(self):
+        """Regression: one headerless file renamed the catalog table's columns to col0..col7."""
+        self.headed_then_headerless()
+
+    def test_header_absent_loads_by_the_tables_column_order(self):
+        self.headed_then_headerless("absent")
+
+    def test_header_present_takes_the_first_row_as_the_header(self):
+        """Names the table does not know over all-string rows: detected, the row is data (Glue's
+        rule); `header: present` makes it the header, and the job names what it lacks."""
+        self.land_reference_dims()
+        self.set_crawler_header("present")
+        key = tx_key(26)
+        self.land(key, "id,client,item,qty,amount,day,paid_by,state\n"
+                       "TXN00000401,C12345,P12345,x,29.99,2026-11-26,Credit Card,Completed\n"
+                       "TXN00000402,C12345,P12345,1,y,26/11/2026,Credit Card,Completed\n")
+        self.process(expect_rc=2)
+        schema = self.catalog_schema(key)
+        self.assertTrue(schema["has_header"])
+        self.assertEqual([c["name"] for c in schema["columns"]],
+                         ["id", "client", "item", "qty", "amount", "day", "paid_by", "state"])
+        ledger = self.wh("SELECT status, message FROM load_ledger WHERE key=?", key)
+        self.assertEqual(ledger[0][0], "failed")
+        self.assertIn("line 1", ledger[0][1])
+        self.assertIn("missing required column 'transaction_id'", ledger[0][1])
+        self.assertEqual(self.wh("SELECT count(*) FROM rejects")[0][0], 0)
+
+    def test_header_setting_is_checked(self):
+        self.set_crawler_header("maybe")
+        r = self.process()
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("'maybe'", r.stderr)
+        self.assertIn("detect, present, absent", r.stderr)

@@ -371,5 +371,48 @@ TEST_P(CatalogStoreTest, OpenFailsClearlyWhenThePathIsAFolder) {
   EXPECT_THAT(store.status().ToString(), HasSubstr("folder.db"));
 }
 
+TEST_P(CatalogStoreTest, TableColumnsAreTheCurrentVersionsInOrder) {
+  auto none = store_->TableColumns("transactions");
+  ASSERT_TRUE(none.ok()) << none.status().ToString();
+  EXPECT_THAT(*none, IsEmpty());
+  Record(Object(DayKey(29), "e1"));
+  TableSchema wider = TransactionSchema();
+  wider.columns.insert(wider.columns.begin(), {"channel", ColumnType::kString});
+  Record(Object(DayKey(30), "e2"), Crawl(Object(DayKey(30), "e2"), wider));
+  auto columns = store_->TableColumns("transactions");
+  ASSERT_TRUE(columns.ok()) << columns.status().ToString();
+  EXPECT_EQ(*columns, wider.columns);
+}
+
+// Regression: one headerless file renamed the table's columns to col0..col7 (a new schema
+// version with every column added and removed). Named after the table's columns, it is the
+// same schema, and the object records that it has no header.
+TEST_P(CatalogStoreTest, HeaderlessObjectAfterAHeadedOneAddsNoSchemaVersion) {
+  const std::string headed =
+      "quantity,transaction_id,price,transaction_date\n3,TXN1,1.50,2026-11-29\n";
+  auto first = InferSchema(headed, true);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_TRUE(first->has_header);
+  Record(Object(DayKey(29), "e1"), Crawl(Object(DayKey(29), "e1"), *first));
+
+  CrawlHints hints;
+  auto table_columns = store_->TableColumns("transactions");
+  ASSERT_TRUE(table_columns.ok()) << table_columns.status().ToString();
+  for (const Column& c : *table_columns) hints.table_columns.push_back(c.name);
+  auto second = InferSchema("4,TXN2,2.50,2026-11-30\n5,TXN3,3.50,2026-11-30\n", true, hints);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_FALSE(second->has_header);
+  auto o = Object(DayKey(30), "e2");
+  CatalogUpdate u = Record(o, Crawl(o, *second));
+  EXPECT_EQ(u.schema_version, 1);
+  EXPECT_TRUE(u.change.empty()) << u.change.ToString();
+  auto stored = store_->GetObject(o);
+  ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+  EXPECT_FALSE(stored->schema.has_header);
+  EXPECT_EQ(stored->schema.columns[0].name, "quantity");
+  ASSERT_EQ(Tables().size(), 1u);
+  EXPECT_EQ(Tables()[0].columns, first->columns);
+}
+
 }  // namespace
 }  // namespace ecompipe::catalog

@@ -174,5 +174,29 @@ TEST(CrawlObjectTest, LargeObjectIsInferredFromABoundedSampleWithoutItsCutLine) 
   EXPECT_EQ(crawl->schema.columns[2].type, ColumnType::kDecimal);
 }
 
+TEST(CrawlObjectTest, HintsReachTheInference) {
+  FakeStore store;
+  // Every row has a bad value, so every column is a string: only the known names tell the
+  // header apart.
+  auto ref = store.Add(kKey,
+                       "status,price,transaction_id\n"
+                       "Completed,abc,TXN1\n"
+                       "Completed,1.x,TXN2\n");
+  auto plain = CrawlObject(store, ref);
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  EXPECT_FALSE(plain->schema.has_header);
+  CrawlHints hints;
+  hints.job_columns = {{"transaction_id", "price", "status"}};
+  auto hinted = CrawlObject(store, ref, hints);
+  ASSERT_TRUE(hinted.ok()) << hinted.status().ToString();
+  EXPECT_TRUE(hinted->schema.has_header);
+  EXPECT_EQ(hinted->schema.columns[0].name, "status");
+  hints.header = HeaderMode::kAbsent;
+  auto absent = CrawlObject(store, ref, hints);
+  ASSERT_TRUE(absent.ok()) << absent.status().ToString();
+  EXPECT_FALSE(absent->schema.has_header);
+  EXPECT_EQ(absent->schema.columns[0].name, "transaction_id");
+}
+
 }  // namespace
 }  // namespace ecompipe::catalog

@@ -467,5 +467,158 @@ TEST(CrawlerTest, ManyStringValuesMakeAStringColumn) {
   EXPECT_EQ(s.columns[1].type, ColumnType::kString);
 }
 
+// ---- Headers over all-string rows, and the table's known columns (CrawlHints) ----
+
+const std::vector<std::string> kJobColumns = {"transaction_id", "customer_id",      "product_id",
+                                              "quantity",       "price",            "transaction_date",
+                                              "payment_type",   "status"};
+
+CrawlHints JobHints(HeaderMode mode = HeaderMode::kDetect) {
+  CrawlHints hints;
+  hints.header = mode;
+  hints.job_columns = {kJobColumns};
+  return hints;
+}
+
+TableSchema Infer(std::string_view sample, const CrawlHints& hints) {
+  auto schema = InferSchema(sample, true, hints);
+  EXPECT_TRUE(schema.ok()) << schema.status().ToString();
+  return schema.ok() ? *schema : TableSchema{};
+}
+
+// Every data row has one bad value, each in a different typed column, so every column is a
+// string to the type inference; the columns are also in another order than the job's.
+constexpr std::string_view kAllBadReordered =
+    "status,price,transaction_id,quantity,customer_id,transaction_date,product_id,payment_type\n"
+    "Completed,abc,TXN1,2,C1,2026-11-26,P1,Credit Card\n"
+    "Completed,10.00,TXN2,two,C1,2026-11-26,P1,Credit Card\n"
+    "Completed,10.00,TXN3,2,C1,2026-13-45,P1,Credit Card\n";
+
+TEST(CrawlerHeaderTest, AllStringRowsWithoutKnownColumnsFollowGluesRule) {
+  // The case the known columns exist for: from the bytes alone the header is data.
+  TableSchema s = Infer(kAllBadReordered);
+  EXPECT_FALSE(s.has_header);
+}
+
+TEST(CrawlerHeaderTest, FirstRowNamingTheJobsColumnsIsAHeaderOverAllStringRows) {
+  TableSchema s = Infer(kAllBadReordered, JobHints());
+  EXPECT_TRUE(s.has_header);
+  EXPECT_THAT(Names(s), ElementsAre("status", "price", "transaction_id", "quantity", "customer_id",
+                                    "transaction_date", "product_id", "payment_type"));
+  for (const Column& c : s.columns) EXPECT_EQ(c.type, ColumnType::kString) << c.name;
+}
+
+TEST(CrawlerHeaderTest, FirstRowNamingTheTablesColumnsIsAHeader) {
+  CrawlHints hints;
+  hints.table_columns = {"city", "name"};
+  TableSchema s = Infer("name,city\nAlice,Paris\nBob,London\n", hints);
+  EXPECT_TRUE(s.has_header);
+  EXPECT_THAT(Names(s), ElementsAre("name", "city"));
+}
+
+TEST(CrawlerHeaderTest, KnownNamesMatchInAnyCaseAndTakeTheTablesSpelling) {
+  std::string sample(kAllBadReordered);
+  sample.replace(0, sample.find('\n'),
+                 "STATUS,Price,Transaction_ID,quantity,CUSTOMER_ID,transaction_date,Product_Id,"
+                 "payment_type");
+  TableSchema s = Infer(sample, JobHints());
+  EXPECT_TRUE(s.has_header);
+  EXPECT_THAT(Names(s), ElementsAre("status", "price", "transaction_id", "quantity", "customer_id",
+                                    "transaction_date", "product_id", "payment_type"));
+}
+
+TEST(CrawlerHeaderTest, KnownNamesBehindABomAndQuotesAndSpacesAreAHeader) {
+  std::string sample(kAllBadReordered);
+  sample.replace(0, sample.find('\n'),
+                 "\xEF\xBB\xBF\"status\",\" price \",\"transaction_id\",quantity,customer_id,"
+                 "\"transaction_date\",product_id,\" payment_type\"");
+  TableSchema s = Infer(sample, JobHints());
+  EXPECT_TRUE(s.has_header);
+  EXPECT_THAT(Names(s), ElementsAre("status", "price", "transaction_id", "quantity", "customer_id",
+                                    "transaction_date", "product_id", "payment_type"));
+}
+
+TEST(CrawlerHeaderTest, AHeaderWithSomeNewColumnsStillNamesTheKnownOnes) {
+  TableSchema s = Infer(
+      "transaction_id,customer_id,product_id,quantity,price,transaction_date,payment_type,"
+      "status,channel,coupon\n"
+      "TXN1,C1,P1,two,abc,bad,Card,Done,web,X1\n",
+      JobHints());
+  EXPECT_TRUE(s.has_header);
+  EXPECT_EQ(s.columns.size(), 10u);
+  EXPECT_EQ(s.columns[9].name, "coupon");
+}
+
+TEST(CrawlerHeaderTest, ARowWithFewKnownNamesIsNotAHeaderByThem) {
+  // Two of five names known: not the table's header; Glue's rule decides (all strings: data).
+  TableSchema s = Infer("status,price,a,b,c\nx,y,z,w,v\nq,r,s,t,u\n", JobHints());
+  EXPECT_FALSE(s.has_header);
+}
+
+TEST(CrawlerHeaderTest, DataRowsNeverNameKnownColumns) {
+  // Headerless, every row bad: no row names the columns, so there is no header, and the
+  // columns are named after the job's columns by position (not col0..col7).
+  std::string sample(kAllBadReordered.substr(kAllBadReordered.find('\n') + 1));
+  TableSchema s = Infer(sample, JobHints());
+  EXPECT_FALSE(s.has_header);
+  EXPECT_THAT(Names(s), ::testing::ContainerEq(kJobColumns));
+}
+
+TEST(CrawlerHeaderTest, HeaderlessFileAfterAHeadedOneKeepsTheTablesNames) {
+  // The table was made by a file with a header in another order than the job's; a headerless
+  // file of the same width is named in the table's order, so its schema is the table's.
+  TableSchema headed = Infer(kAllBadReordered, JobHints());
+  ASSERT_TRUE(headed.has_header);
+  CrawlHints hints = JobHints();
+  for (const Column& c : headed.columns) hints.table_columns.push_back(c.name);
+  TableSchema headerless =
+      Infer("Completed,12.50,TXN9,3,C1,2026-11-27,P1,Credit Card\n"
+            "Completed,7.25,TXN10,1,C2,2026-11-27,P2,Cash\n",
+            hints);
+  EXPECT_FALSE(headerless.has_header);
+  EXPECT_EQ(Names(headerless), hints.table_columns);
+  EXPECT_TRUE(DiffSchemas(headed.columns, headerless.columns).added.empty());
+  EXPECT_TRUE(DiffSchemas(headed.columns, headerless.columns).removed.empty());
+  EXPECT_EQ(headerless.columns[1].type, ColumnType::kDecimal);
+  EXPECT_EQ(headerless.columns[3].type, ColumnType::kInteger);
+}
+
+TEST(CrawlerHeaderTest, HeaderlessFileOfAnotherWidthIsNamedByPosition) {
+  CrawlHints hints = JobHints();
+  hints.table_columns = {"a", "b", "c"};
+  TableSchema s = Infer("1,2\n3,4\n", hints);
+  EXPECT_FALSE(s.has_header);
+  EXPECT_THAT(Names(s), ElementsAre("col0", "col1"));
+}
+
+TEST(CrawlerHeaderTest, AbsentReadsTheFirstRowAsData) {
+  CrawlHints hints = JobHints(HeaderMode::kAbsent);
+  hints.table_columns = {"id", "qty"};
+  // Even a first row that would pass for a header is data when told so.
+  TableSchema s = Infer("id,qty\nA,1\nB,2\n", hints);
+  EXPECT_FALSE(s.has_header);
+  EXPECT_THAT(Names(s), ElementsAre("id", "qty"));
+  EXPECT_EQ(s.columns[1].type, ColumnType::kString);  // "qty" is one of its values
+}
+
+TEST(CrawlerHeaderTest, PresentTakesTheFirstRowWhateverItHolds) {
+  // Unknown names over all-string rows: Glue's rule says data, the setting says header.
+  TableSchema s = Infer("name,city\nAlice,Paris\nBob,London\n", CrawlHints{.header = HeaderMode::kPresent});
+  EXPECT_TRUE(s.has_header);
+  EXPECT_THAT(Names(s), ElementsAre("name", "city"));
+  // A typed first row too.
+  s = Infer("1,2\n3,4\n", CrawlHints{.header = HeaderMode::kPresent});
+  EXPECT_TRUE(s.has_header);
+  EXPECT_THAT(Names(s), ElementsAre("1", "2"));
+}
+
+TEST(CrawlerHeaderTest, HeaderModeNames) {
+  for (HeaderMode m : {HeaderMode::kDetect, HeaderMode::kPresent, HeaderMode::kAbsent}) {
+    EXPECT_EQ(ParseHeaderMode(HeaderModeName(m)), m);
+  }
+  EXPECT_EQ(ParseHeaderMode("Present"), std::nullopt);
+  EXPECT_EQ(ParseHeaderMode("yes"), std::nullopt);
+}
+
 }  // namespace
 }  // namespace ecompipe::catalog

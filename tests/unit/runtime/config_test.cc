@@ -100,6 +100,24 @@ TEST(ConfigTest, DefaultConfigTextParses) {
   EXPECT_EQ(cfg.retry.max_delay_ms, 300000);
 }
 
+TEST(ConfigTest, CrawlerHeaderIsDetectUnlessSet) {
+  PipelineConfig cfg = ParseOrDie(
+      "crawlers: [{name: a}, {name: b, header: present}, {name: c, header: absent}, "
+      "{name: d, header: detect}]\n");
+  ASSERT_EQ(cfg.crawlers.size(), 4u);
+  EXPECT_EQ(cfg.crawlers[0].header, catalog::HeaderMode::kDetect);
+  EXPECT_EQ(cfg.crawlers[1].header, catalog::HeaderMode::kPresent);
+  EXPECT_EQ(cfg.crawlers[2].header, catalog::HeaderMode::kAbsent);
+  EXPECT_EQ(cfg.crawlers[3].header, catalog::HeaderMode::kDetect);
+}
+
+TEST(ConfigTest, CrawlerHeaderRefusesOtherValuesNamingThem) {
+  std::string error = ErrorOf("crawlers:\n  - name: a\n    header: yes\n");
+  EXPECT_THAT(error, HasSubstr("ecompipe.yaml:3"));
+  EXPECT_THAT(error, HasSubstr("'yes'"));
+  EXPECT_THAT(error, HasSubstr("detect, present, absent"));
+}
+
 TEST(ConfigTest, DefaultConfigHasOneJobWithTheOriginalsBins) {
   PipelineConfig cfg = ParseOrDie(DefaultConfigText());
   ASSERT_EQ(cfg.jobs.size(), 1u);
