@@ -39,6 +39,6 @@ kill "$sampler" 2> /dev/null; wait "$sampler" 2> /dev/null || true
 q() { "$BIN" query "$1" --format csv | tail -n 1; }
 facts=$(q "SELECT count(*) FROM fact_transactions")
 rejects=$(q "SELECT count(*) FROM rejects")
-sum=$(q "SELECT printf('%d.%02d', SUM(CAST(ROUND(total_amount*100) AS INTEGER)) / 100, SUM(CAST(ROUND(total_amount*100) AS INTEGER)) % 100) FROM fact_transactions")
+sum=$(q "SELECT printf('%d.%02d', sum(total_amount_cents) / 100, sum(total_amount_cents) % 100) FROM fact_transactions")
 rss_mib=$(awk '{ printf "%.0f", $1 / 1024 }' "$OUT/process_rss_kb")
 echo "{\"peer\": \"ecompipe_sqlite\", \"fact_rows\": $facts, \"reject_rows\": $rejects, \"sum_total_amount\": $sum, \"seconds\": $(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }'), \"process_peak_rss_mib\": $rss_mib, \"wal_peak_bytes\": $(cat "$OUT/wal_peak"), \"db_bytes\": $(stat -c %s warehouse.db)}"

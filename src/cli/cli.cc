@@ -637,31 +637,23 @@ Json WarehouseFigures(Pipeline& p) {
   // A postgres/redshift warehouse shows its type and URL (password redacted) where sqlite shows a path.
   Json w = {{"path", wc.type == "sqlite" ? wc.path.string() : wc.type + " " + RedactConnInfo(wc.ConnInfo())}};
   if (wc.type == "postgres") (void)p.warehouse().Query("SET lock_timeout = '3s'");
-  const std::pair<const char*, const char*> counts[] = {
-      {"fact_rows", "SELECT count(*) FROM fact_transactions"},
-      {"reject_rows", "SELECT count(*) FROM rejects"},
-      {"products", "SELECT count(*) FROM dim_products"},
-      {"customers", "SELECT count(*) FROM dim_customers"},
-      {"objects_loaded", "SELECT count(*) FROM load_ledger WHERE status='loaded'"},
-      {"objects_failed", "SELECT count(*) FROM load_ledger WHERE status='failed'"},
-      {"total_cents", "SELECT COALESCE(SUM(CAST(ROUND(total_amount*100) AS INTEGER)),0) FROM fact_transactions"}};
-  for (const auto& [key, sql] : counts) {
-    Result<warehouse::QueryResult> r = p.warehouse().Query(sql);
-    if (!r.ok()) {
-      std::string error = r.status().message();
-      if (error.find("lock timeout") != std::string::npos) {
-        error = "a load holds the warehouse's tables until it commits (a big load rebuilds the fact "
-                "indexes, see warehouse.index_rebuild); try again when it has committed (" + error + ")";
-      }
-      return {{"path", w["path"]}, {"error", error}};
+  // Running totals kept by the loads (warehouse_totals): no scan of the facts at any size.
+  Result<warehouse::WarehouseTotals> t = p.warehouse().Totals();
+  if (!t.ok()) {
+    std::string error = t.status().message();
+    if (error.find("lock timeout") != std::string::npos) {
+      error = "a load holds the warehouse's tables until it commits (a big load rebuilds the fact "
+              "indexes, see warehouse.index_rebuild); try again when it has committed (" + error + ")";
     }
-    const int64_t value = r->rows.empty() || !r->rows[0][0] ? 0 : std::stoll(*r->rows[0][0]);
-    if (std::string_view(key) == "total_cents") {
-      w["total_amount"] = transform::FormatMoney(transform::Money{value});
-    } else {
-      w[key] = value;
-    }
+    return {{"path", w["path"]}, {"error", error}};
   }
+  w["fact_rows"] = t->fact_rows;
+  w["reject_rows"] = t->reject_rows;
+  w["products"] = t->products;
+  w["customers"] = t->customers;
+  w["objects_loaded"] = t->objects_loaded;
+  w["objects_failed"] = t->objects_failed;
+  w["total_amount"] = transform::FormatMoney(transform::Money{t->total_amount_cents});
   return w;
 }
 

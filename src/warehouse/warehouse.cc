@@ -1,6 +1,8 @@
 #include "warehouse/warehouse.h"
 
 #include <algorithm>
+#include <charconv>
+#include <iterator>
 
 #include "transform/dimension_index.h"
 #include "transform/money.h"
@@ -70,6 +72,39 @@ Result<std::shared_ptr<const transform::DimensionIndex>> Warehouse::LoadDimensio
   EP_ASSIGN_OR_RETURN(transform::Dimensions dims, LoadDimensions());
   if (dims.index) return dims.index;
   return std::make_shared<const transform::DimensionIndex>(transform::DimensionIndex::Build(dims));
+}
+
+std::string_view TotalsSql() {
+  return "SELECT t.fact_rows, t.reject_rows, t.total_amount_cents, "
+         "(SELECT count(*) FROM dim_products), (SELECT count(*) FROM dim_customers), "
+         "(SELECT count(*) FROM load_ledger WHERE status = 'loaded'), "
+         "(SELECT count(*) FROM load_ledger WHERE status = 'failed') "
+         "FROM warehouse_totals t WHERE t.id = 1";
+}
+
+Result<WarehouseTotals> ParseTotals(const QueryResult& result) {
+  if (result.rows.empty()) {
+    return Status::Internal(
+        "warehouse_totals has no row (it is filled when the warehouse is opened)");
+  }
+  const auto& row = result.rows.front();
+  int64_t values[7] = {};
+  for (size_t i = 0; i < std::size(values); ++i) {
+    const std::string text = i < row.size() && row[i] ? *row[i] : "";
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), values[i]);
+    if (ec != std::errc() || end != text.data() + text.size()) {
+      return Status::Internal("warehouse totals: '" + text + "' is not a whole number");
+    }
+  }
+  WarehouseTotals t;
+  t.fact_rows = values[0];
+  t.reject_rows = values[1];
+  t.total_amount_cents = values[2];
+  t.products = values[3];
+  t.customers = values[4];
+  t.objects_loaded = values[5];
+  t.objects_failed = values[6];
+  return t;
 }
 
 Status LoadTransaction::UseFactColumns(std::span<const transform::OutputColumn>) {

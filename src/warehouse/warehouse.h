@@ -76,6 +76,22 @@ struct QueryResult {
   std::vector<std::vector<std::optional<std::string>>> rows;   // NULL = nullopt
 };
 
+// What `ecompipe status` shows of a warehouse.
+struct WarehouseTotals {
+  // Running totals (table warehouse_totals), kept by each load in its own transaction: what it
+  // inserted, less what its replace deleted. Reading them costs the same at any size.
+  int64_t fact_rows = 0;
+  int64_t reject_rows = 0;
+  int64_t total_amount_cents = 0;  // sum of fact_transactions.total_amount, exact
+  // Counted when asked: a dimension is as large as its file, the ledger one row per object.
+  int64_t products = 0, customers = 0;
+  int64_t objects_loaded = 0, objects_failed = 0;
+};
+// The one SELECT both backends answer Totals() with, and its row turned into WarehouseTotals
+// (kInternal when warehouse_totals has no row: EnsureSchema() fills it).
+std::string_view TotalsSql();
+Result<WarehouseTotals> ParseTotals(const QueryResult& result);
+
 class Warehouse {
  public:
   virtual ~Warehouse() = default;
@@ -111,6 +127,10 @@ class Warehouse {
   // CSV path reads, without the full rows that LoadDimensions() also holds (for 1M customers
   // about 70 MiB instead of about 300). The default builds it from LoadDimensions().
   virtual Result<std::shared_ptr<const transform::DimensionIndex>> LoadDimensionIndex();
+
+  // The figures of WarehouseTotals in one read of the running totals plus the dimension and
+  // ledger counts (no scan of the facts or rejects).
+  virtual Result<WarehouseTotals> Totals() = 0;
 
   // Runs arbitrary SQL (for `ecompipe query`). Several statements: the last one's rows.
   virtual Result<QueryResult> Query(const std::string& sql) = 0;

@@ -3,6 +3,7 @@ bins and labels, its own output columns) loads the warehouse, and `ecompipe quer
 A mistake in that section stops the pipeline with the line and what is wrong."""
 import csv
 import io
+from decimal import Decimal
 import os
 import re
 
@@ -85,6 +86,10 @@ class CustomJobTest(PipelineTest):
                                   "customer_email"])
         # Worked by hand: total = quantity * price * 0.9 (half away from zero), saved =
         # quantity * list_price - total; the reference column customer_email stays empty.
+        # price and total_amount are numbers (shown as SQLite prints a REAL: 99.5), compared
+        # as decimals here.
+        for row in got[1:]:
+            row[5:7] = ["%.2f" % Decimal(v) for v in row[5:7]]
         self.assertEqual(got[1:], [
             ["TXN00000001", "john.doe@example.com", "Gold", "Widget A", "3", "29.99", "80.97",
              "9.00", "standard", "2026-11-26", ""],
@@ -106,10 +111,10 @@ class CustomJobTest(PipelineTest):
         self.process(expect_rc=0)
         self.assertEqual(self.wh("SELECT transaction_id, customer_email, quantity, price, total_amount, "
                                  "transaction_type FROM fact_transactions"),
-                         [("TXN00000001", "john.doe@example.com", 3, "29.99", "89.97", "Small")])
+                         [("TXN00000001", "john.doe@example.com", 3, 29.99, 89.97, "Small")])
         columns = [c for (c,) in self.wh("SELECT name FROM pragma_table_info('fact_transactions')")]
         self.assertNotIn("buyer_email", columns)
-        self.assertEqual(len(columns), 16)
+        self.assertEqual(len(columns), 18)  # 13 job columns, 3 of lineage, 2 of cents
 
     def test_a_mistake_in_the_job_names_the_line(self):
         bad = CUSTOM_JOB.replace("(1 - 0.10)", "(1 - discount)")

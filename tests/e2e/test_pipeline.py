@@ -231,5 +231,5 @@ class EventsTest(PipelineTest):
         self.land("dimensions/products/update.csv",
                   "product_id,product_name,category,price,supplier_id\nP12345,Widget A2,Gadgets,31.50,S123\n")
         self.process(expect_rc=0)
-        self.assertEqual(self.wh("SELECT product_name, price FROM dim_products WHERE product_id='P12345'"),
-                         [("Widget A2", "31.50")])
+        self.assertEqual(self.wh("SELECT product_name, price, price_cents FROM dim_products WHERE product_id='P12345'"),
+                         [("Widget A2", 31.5, 3150)])

@@ -168,8 +168,14 @@ class PostgresLoadTransaction final : public LoadTransaction {
       return Status::AlreadyExists("etag " + object_.etag + " is already loaded").At(object_.key);
     }
     if (mode_ == ReloadMode::kReplace) {
+      // The running totals lose what the earlier versions held (read under the object's lock).
+      EP_ASSIGN_OR_RETURN(PgResult sum, db_.Query(WarehouseSql::SumOtherVersionFacts(), {object_.key, object_.etag}));
+      facts_removed_ = sum.Int(0, 0);
+      cents_removed_ = sum.Int(0, 1);
       EP_RETURN_IF_ERROR(db_.Query(WarehouseSql::DeleteOtherVersionFacts(), {object_.key, object_.etag}).status());
-      EP_RETURN_IF_ERROR(db_.Query(WarehouseSql::DeleteOtherVersionRejects(), {object_.key, object_.etag}).status());
+      EP_ASSIGN_OR_RETURN(PgResult rejects,
+                          db_.Query(WarehouseSql::DeleteOtherVersionRejects(), {object_.key, object_.etag}));
+      rejects_removed_ = rejects.Affected();
     }
     if (pg_ && wh_.options_.index_rebuild == IndexRebuild::kAlways) rebuild_at_bytes_ = 0;
     if (pg_ && wh_.options_.index_rebuild == IndexRebuild::kAuto) {
@@ -194,8 +200,10 @@ class PostgresLoadTransaction final : public LoadTransaction {
       }
       if (pg_ && binary_) {
         if (Status s = AppendFactBinaryRow(f); !s.ok()) return Fail(s);
+        chunk_cents_ += f.total_amount.cents;
       } else if (pg_) {
         AppendFactCopyRow(f);
+        chunk_cents_ += f.total_amount.cents;
       } else if (s3_) {
         if (Status s = s3_->Add(f); !s.ok()) return Fail(s);
       } else {
@@ -235,6 +243,9 @@ class PostgresLoadTransaction final : public LoadTransaction {
               .At(object_.key);
     }
     if (s.ok()) s = WriteLedger(rows_read);
+    // Last before COMMIT: concurrent loads queue on the totals row only for this moment, and
+    // a load that holds it waits for nothing else.
+    if (s.ok()) s = AddToTotals();
     if (s.ok()) s = db_.Exec("COMMIT");
     if (!s.ok()) {
       Finish(false);
@@ -349,6 +360,8 @@ class PostgresLoadTransaction final : public LoadTransaction {
     if (copied.ok()) {
       if (Status s = db_.Exec("RELEASE SAVEPOINT ep_chunk"); !s.ok()) return Fail(s);
       rows_loaded_ += *copied;
+      cents_loaded_ += chunk_cents_;
+      chunk_cents_ = 0;
       chunk_.clear();
       sent_ = 0;
       return Status::Ok();
@@ -367,6 +380,7 @@ class PostgresLoadTransaction final : public LoadTransaction {
     Result<int64_t> staged = db_.EndCopy();
     if (!staged.ok()) return Fail(staged.status());
     chunk_.clear();
+    chunk_cents_ = 0;  // MoveStagedFacts counts what became facts
     sent_ = 0;
     return MoveStagedFacts(*staged);
   }
@@ -434,7 +448,15 @@ class PostgresLoadTransaction final : public LoadTransaction {
                                    std::to_string(dups->Affected()))
                       .At(object_.key));
     }
+    Result<PgResult> moved = db_.Query(WarehouseSql::SumFactsMovedFromStaging());
+    if (!moved.ok()) return Fail(moved.status());
+    if (moved->Int(0, 0) != inserted->Affected()) {
+      return Fail(Status::Internal("inserted " + std::to_string(inserted->Affected()) + " staged facts but " +
+                                   std::to_string(moved->Int(0, 0)) + " staged rows match a fact of this load")
+                      .At(object_.key));
+    }
     rows_loaded_ += inserted->Affected();
+    cents_loaded_ += moved->Int(0, 1);
     rows_rejected_ += dups->Affected();
     staged_any_ = false;
     if (Status s = db_.Exec(wh_.sql_.ClearFactStaging()); !s.ok()) return Fail(s);
@@ -607,6 +629,14 @@ class PostgresLoadTransaction final : public LoadTransaction {
         .status();
   }
 
+  // The load's change to the running totals. No row: a migration is counting the tables
+  // (EnsureSchema), and it counts this load's rows once they commit.
+  Status AddToTotals() {
+    return db_.Query(WarehouseSql::AddToTotals(),
+                     {rows_loaded_ - facts_removed_, rows_rejected_ - rejects_removed_, cents_loaded_ - cents_removed_})
+        .status();
+  }
+
   void Finish(bool committed) {
     if (!committed) {
       if (db_.InCopy()) (void)db_.AbortCopy("load rolled back");
@@ -649,6 +679,10 @@ class PostgresLoadTransaction final : public LoadTransaction {
   std::vector<PendingReject> rejects_;
   int64_t reject_rows_ = 0;
   int64_t rows_loaded_ = 0, rows_rejected_ = 0;
+  // For warehouse_totals: total_amount cents of the facts in chunk_ (not yet committed by its
+  // COPY) and of the facts loaded; what a replace deleted.
+  int64_t chunk_cents_ = 0, cents_loaded_ = 0;
+  int64_t facts_removed_ = 0, rejects_removed_ = 0, cents_removed_ = 0;
   Status failed_;
   bool finished_ = false;
 };
@@ -708,7 +742,11 @@ Status PostgresWarehouse::EnsureSchema() {
     EP_ASSIGN_OR_RETURN(PgResult exists, db_->Query("SELECT to_regclass('ecompipe_schema_version') IS NOT NULL"));
     if (exists.Text(0, 0) == "t") {
       EP_ASSIGN_OR_RETURN(PgResult v, db_->Query("SELECT max(version) FROM ecompipe_schema_version"));
-      if (!v.IsNull(0, 0) && v.Int(0, 0) == WarehouseSql::kSchemaVersion) return Status::Ok();
+      if (!v.IsNull(0, 0) && v.Int(0, 0) == WarehouseSql::kSchemaVersion) {
+        // A plain read: it waits for no load. The row is missing only if deleted by hand.
+        EP_ASSIGN_OR_RETURN(PgResult totals, db_->Query("SELECT count(*) FROM warehouse_totals"));
+        if (totals.Int(0, 0) == 1) return Status::Ok();
+      }
     }
   }
   return db_->Transaction([&]() -> Status {
@@ -719,15 +757,25 @@ Status PostgresWarehouse::EnsureSchema() {
     }
     for (const std::string& ddl : sql_.SchemaDdl()) EP_RETURN_IF_ERROR(db_->Exec(ddl));
     EP_ASSIGN_OR_RETURN(PgResult v, db_->Query("SELECT max(version) FROM ecompipe_schema_version"));
-    if (v.IsNull(0, 0)) {
-      return db_->Query("INSERT INTO ecompipe_schema_version (version) VALUES ($1)", {WarehouseSql::kSchemaVersion})
-          .status();
-    }
-    if (v.Int(0, 0) > WarehouseSql::kSchemaVersion) {
+    if (!v.IsNull(0, 0) && v.Int(0, 0) > WarehouseSql::kSchemaVersion) {
       return Status::InvalidArgument("warehouse schema version " + std::string(v.Text(0, 0)) +
                                      " is newer than this ecompipe supports (" +
                                      std::to_string(WarehouseSql::kSchemaVersion) + "); upgrade ecompipe")
           .At(Describe());
+    }
+    // The running totals, counted once (a version 1 warehouse, or a row deleted by hand). The
+    // lock waits for loads in flight and keeps new ones out until this commits, so no load is
+    // counted twice or missed: one that commits first is counted, one that adds to the totals
+    // before the row exists leaves it to this count (PostgresLoadTransaction::AddToTotals).
+    EP_ASSIGN_OR_RETURN(PgResult totals, db_->Query("SELECT count(*) FROM warehouse_totals"));
+    if (totals.Int(0, 0) == 0) {
+      EP_RETURN_IF_ERROR(db_->Exec(sql_.LockForCountingTotals()));
+      EP_ASSIGN_OR_RETURN(PgResult again, db_->Query("SELECT count(*) FROM warehouse_totals"));
+      if (again.Int(0, 0) == 0) EP_RETURN_IF_ERROR(db_->Query(WarehouseSql::FillTotals()).status());
+    }
+    if (v.IsNull(0, 0) || v.Int(0, 0) < WarehouseSql::kSchemaVersion) {
+      return db_->Query("INSERT INTO ecompipe_schema_version (version) VALUES ($1)", {WarehouseSql::kSchemaVersion})
+          .status();
     }
     return Status::Ok();
   });
@@ -938,6 +986,13 @@ Result<std::shared_ptr<const transform::DimensionIndex>> PostgresWarehouse::Load
                           [&] { index->AddProduct(text(0), text(1), text(2)); }));
   if (Status s = index->Seal(); !s.ok()) return std::move(s).At(Describe());
   return std::shared_ptr<const transform::DimensionIndex>(std::move(index));
+}
+
+Result<WarehouseTotals> PostgresWarehouse::Totals() {
+  EP_ASSIGN_OR_RETURN(QueryResult r, Query(std::string(TotalsSql())));
+  Result<WarehouseTotals> totals = ParseTotals(r);
+  if (!totals.ok()) return Status(totals.status()).At(Describe());
+  return totals;
 }
 
 Result<QueryResult> PostgresWarehouse::Query(const std::string& sql) {

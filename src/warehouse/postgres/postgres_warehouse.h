@@ -102,6 +102,9 @@ class PostgresWarehouse final : public Warehouse {
   // index (no row maps: for 1M customers several times faster than LoadDimensions()).
   // Redshift: the default, built from LoadDimensions().
   Result<std::shared_ptr<const transform::DimensionIndex>> LoadDimensionIndex() override;
+  // Reads warehouse_totals and counts the dimensions and the ledger: no scan of the facts,
+  // and no wait for a load that holds fact_transactions (IndexRebuild).
+  Result<WarehouseTotals> Totals() override;
   // Runs the statements; the last one's rows come back as PostgreSQL renders them as text.
   // A transaction the SQL leaves open is rolled back.
   Result<QueryResult> Query(const std::string& sql) override;

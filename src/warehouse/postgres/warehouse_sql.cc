@@ -128,6 +128,13 @@ std::vector<std::string> WarehouseSql::SchemaDdl() const {
                              {"finished_at", "TIMESTAMPTZ", "TIMESTAMP"}},
                             "bucket, key, etag", "DISTSTYLE ALL SORTKEY (key)"));
   ddl.push_back("CREATE TABLE IF NOT EXISTS ecompipe_schema_version (version INT NOT NULL)");
+  // Running totals for `ecompipe status`: each load adds its change in its own transaction.
+  ddl.push_back(CreateTable(pg, "warehouse_totals",
+                            {{"id", "INT NOT NULL CHECK (id = 1)", "INT NOT NULL"},
+                             {"fact_rows", "BIGINT NOT NULL", "BIGINT NOT NULL"},
+                             {"reject_rows", "BIGINT NOT NULL", "BIGINT NOT NULL"},
+                             {"total_amount_cents", "BIGINT NOT NULL", "BIGINT NOT NULL"}},
+                            "id", "DISTSTYLE ALL"));
   if (pg) {
     // Replace deletes by source_object; rejects are read by load and by reason. Dates get a
     // BRIN index: facts arrive roughly in date order, and BRIN costs next to nothing to keep.
@@ -304,6 +311,33 @@ std::string WarehouseSql::DeleteOtherVersionRejects() {
 }
 
 std::string WarehouseSql::CountLoadRejects() { return "SELECT count(*) FROM rejects WHERE load_id = $1"; }
+
+std::string WarehouseSql::SumOtherVersionFacts() {
+  return "SELECT count(*), CAST(COALESCE(SUM(total_amount), 0) * 100 AS BIGINT) FROM fact_transactions "
+         "WHERE source_object = $1 AND source_etag <> $2";
+}
+
+std::string WarehouseSql::SumFactsMovedFromStaging() {
+  return "SELECT count(*), CAST(COALESCE(SUM(f.total_amount), 0) * 100 AS BIGINT) FROM ep_fact_stage s "
+         "JOIN fact_transactions f ON f.transaction_id = s.transaction_id AND f.load_id = s.load_id "
+         "AND COALESCE(f.source_line, -1) = COALESCE(s.source_line, -1)";
+}
+
+std::string WarehouseSql::AddToTotals() {
+  return "UPDATE warehouse_totals SET fact_rows = fact_rows + $1, reject_rows = reject_rows + $2, "
+         "total_amount_cents = total_amount_cents + $3 WHERE id = 1";
+}
+
+std::string WarehouseSql::LockForCountingTotals() const {
+  if (dialect_ == SqlDialect::kPostgres) return "LOCK TABLE fact_transactions, rejects IN SHARE MODE";
+  return "LOCK load_ledger";
+}
+
+std::string WarehouseSql::FillTotals() {
+  return "INSERT INTO warehouse_totals (id, fact_rows, reject_rows, total_amount_cents) SELECT 1, "
+         "(SELECT count(*) FROM fact_transactions), (SELECT count(*) FROM rejects), "
+         "(SELECT CAST(COALESCE(SUM(total_amount), 0) * 100 AS BIGINT) FROM fact_transactions)";
+}
 
 std::string WarehouseSql::FactTableBytes() { return "SELECT pg_relation_size('fact_transactions')"; }
 

@@ -46,7 +46,9 @@ struct S3CopyCredentials {
 class WarehouseSql {
  public:
   // The schema version EnsureSchema() records in ecompipe_schema_version.
-  static constexpr int kSchemaVersion = 1;
+  // 2: warehouse_totals, the running totals `ecompipe status` reads (filled from the tables
+  // once when a version 1 warehouse is opened).
+  static constexpr int kSchemaVersion = 2;
 
   explicit WarehouseSql(SqlDialect dialect) : dialect_(dialect) {}
   SqlDialect dialect() const { return dialect_; }
@@ -110,6 +112,20 @@ class WarehouseSql {
   static std::string DeleteOtherVersionRejects();
   // $1 load_id: how many rejects the load wrote (checked after a COPY of rejects from S3).
   static std::string CountLoadRejects();
+
+  // Running totals (warehouse_totals, one row with id 1).
+  // $1 key, $2 etag: count and total_amount cents of the facts DeleteOtherVersionFacts deletes.
+  static std::string SumOtherVersionFacts();
+  // Count and total_amount cents of the staged rows that InsertFactsFromStaging made facts of
+  // their load (the complement of RejectDuplicatesFromStaging's rows).
+  static std::string SumFactsMovedFromStaging();
+  // $1 facts, $2 rejects, $3 total_amount cents to add (negative: removed).
+  static std::string AddToTotals();
+  // Takes the lock that keeps loads out until the transaction ends (PostgreSQL: SHARE on the
+  // two tables, which waits for loads in flight; Redshift: the loads' LOCK load_ledger).
+  std::string LockForCountingTotals() const;
+  // The row counted from the tables.
+  static std::string FillTotals();
 
   // PostgreSQL: the size of fact_transactions' heap in bytes (one row, one column).
   static std::string FactTableBytes();

@@ -17,20 +17,24 @@
 namespace ecompipe::warehouse {
 namespace {
 
-// Money columns (price, total_amount) are TEXT holding the exact decimal with 2 decimals
-// ("129.99"): SQLite has no exact decimal type, and REAL is binary floating point, which
-// cannot hold 0.10 exactly and drifts when summed. In SQL, exact sums are
-//   SUM(CAST(ROUND(total_amount * 100) AS INTEGER))   -- cents, exact below 2^53 cents
-// (each value converts to the nearest double, *100 is within half a cent of the integer, and
-// ROUND recovers it). ecompipe's own code never sums money as double: it uses Money (int64
-// cents). Primary keys are NOT NULL because SQLite, for legacy reasons, otherwise accepts
+// Money is stored as integer cents (price_cents, total_amount_cents): exact, and cheaper to
+// store and compare than text. What a user reads is numeric: fact_transactions (a view) shows
+// price and total_amount as price_cents / 100.0 and total_amount_cents / 100.0, REAL values
+// that compare, sort, MIN/MAX and add as numbers and print as 129.99 (the nearest double to
+// a 2-decimal value below 10^13 prints back as that decimal); dim_products stores its price
+// both ways, written together. REAL sums can drift in the last digits (binary floating
+// point cannot hold 0.10), so the exact sum is the cents column's:
+//   SELECT sum(total_amount_cents) / 100.0 FROM fact_transactions   -- exact below 2^53 cents
+// ecompipe's own code never sums money as double: it uses Money (int64 cents). Quantity is
+// INTEGER. Primary keys are NOT NULL because SQLite, for legacy reasons, otherwise accepts
 // NULL in a non-INTEGER primary key. Times are ISO-8601 UTC text ("2026-11-30T08:15:02.123Z").
 constexpr const char* kSchemaSql = R"sql(
 CREATE TABLE IF NOT EXISTS dim_products(
   product_id   TEXT NOT NULL PRIMARY KEY,
   product_name TEXT,
   category     TEXT,
-  price        TEXT,
+  price        REAL,
+  price_cents  INTEGER,
   supplier_id  TEXT,
   updated_at   TEXT
 );
@@ -65,12 +69,12 @@ CREATE TABLE IF NOT EXISTS fact_transactions_data(
   product_name     TEXT,
   quantity         INTEGER,
   supplier_id      TEXT,
-  price            TEXT,
+  price_cents      INTEGER,
   transaction_date TEXT,
   transaction_type TEXT,
   payment_type     TEXT,
   status           TEXT,
-  total_amount     TEXT,
+  total_amount_cents INTEGER,
   load_ref         INTEGER NOT NULL
 ) WITHOUT ROWID;
 -- Only the index that loads need (replace deletes a load's facts). Each further index costs
@@ -105,19 +109,49 @@ CREATE TABLE IF NOT EXISTS load_ledger(
   finished_at   TEXT,
   PRIMARY KEY(bucket, key, etag)
 );
+-- Running totals for `ecompipe status`, one row (id 1): each load adds what it inserted and
+-- subtracts what it replaced, in its own transaction, so reading them costs the same at any
+-- size. EnsureSchema() fills the row from the tables when it is missing (a migrated file, or
+-- one whose row was deleted to have them counted again).
+CREATE TABLE IF NOT EXISTS warehouse_totals(
+  id                 INTEGER PRIMARY KEY CHECK (id = 1),
+  fact_rows          INTEGER NOT NULL,
+  reject_rows        INTEGER NOT NULL,
+  total_amount_cents INTEGER NOT NULL
+);
 )sql";
 
 // The columns of fact_transactions_data before load_ref, in order; the view puts the lineage
 // columns after them, where the table had them before schema version 2.
 constexpr const char* kFactColumns[] = {
-    "transaction_id", "customer_id",      "customer_email",   "product_id", "product_name",
-    "quantity",       "supplier_id",      "price",            "transaction_date",
-    "transaction_type", "payment_type",   "status",           "total_amount"};
+    "transaction_id",   "customer_id",  "customer_email", "product_id",         "product_name",
+    "quantity",         "supplier_id",  "price_cents",    "transaction_date",   "transaction_type",
+    "payment_type",     "status",       "total_amount_cents"};
+// The money columns: the name the view shows (and a configured job outputs), and the stored
+// cents column it is computed from.
+struct MoneyColumn {
+  const char* shown;
+  const char* cents;
+};
+constexpr MoneyColumn kMoneyColumns[] = {{"price", "price_cents"},
+                                         {"total_amount", "total_amount_cents"}};
+const MoneyColumn* FindMoneyColumn(std::string_view name, bool by_cents_name) {
+  const auto same = [](std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+             return std::tolower(static_cast<unsigned char>(x)) ==
+                    std::tolower(static_cast<unsigned char>(y));
+           });
+  };
+  for (const MoneyColumn& m : kMoneyColumns) {
+    if (same(name, by_cents_name ? m.cents : m.shown)) return &m;
+  }
+  return nullptr;
+}
 constexpr const char* kLineageColumns[] = {"source_object", "source_etag", "load_id"};
 constexpr std::string_view kInsertFactSql =
     "INSERT INTO fact_transactions_data(transaction_id, customer_id, customer_email, product_id, "
-    "product_name, quantity, supplier_id, price, transaction_date, transaction_type, "
-    "payment_type, status, total_amount, load_ref) "
+    "product_name, quantity, supplier_id, price_cents, transaction_date, transaction_type, "
+    "payment_type, status, total_amount_cents, load_ref) "
     "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
     "ON CONFLICT(transaction_id) DO NOTHING";
 // Facts are inserted kFactBatchRows at a time with one multi-row INSERT: one statement run
@@ -131,8 +165,8 @@ constexpr int kFactBatchColumns = 13;  // the bound columns of kInsertFactSql, l
 std::string InsertFactBatchSql() {
   std::string sql =
       "INSERT INTO fact_transactions_data(transaction_id, customer_id, customer_email, "
-      "product_id, product_name, quantity, supplier_id, price, transaction_date, "
-      "transaction_type, payment_type, status, total_amount, load_ref) VALUES";
+      "product_id, product_name, quantity, supplier_id, price_cents, transaction_date, "
+      "transaction_type, payment_type, status, total_amount_cents, load_ref) VALUES";
   // Row r binds ?(13r+1)..?(13r+13); every row shares the load_ref parameter.
   const std::string load_ref = "?" + std::to_string(kFactBatchRows * kFactBatchColumns + 1);
   for (int r = 0; r < kFactBatchRows; ++r) {
@@ -154,6 +188,11 @@ constexpr std::string_view kInsertRejectSql =
     "transaction_id, raw, rejected_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
 constexpr std::string_view kLedgerStatusSql =
     "SELECT status FROM load_ledger WHERE bucket = ?1 AND key = ?2 AND etag = ?3";
+// What kDeleteOtherFactsSql is about to delete, for the running totals.
+constexpr std::string_view kSumOtherFactsSql =
+    "SELECT count(*), coalesce(sum(total_amount_cents), 0) FROM fact_transactions_data "
+    "WHERE load_ref IN (SELECT load_ref FROM loads WHERE source_object = ?1 AND "
+    "source_etag IS NOT ?2)";
 constexpr std::string_view kDeleteOtherFactsSql =
     "DELETE FROM fact_transactions_data WHERE load_ref IN "
     "(SELECT load_ref FROM loads WHERE source_object = ?1 AND source_etag IS NOT ?2)";
@@ -162,6 +201,15 @@ constexpr std::string_view kDeleteOtherRejectsSql =
 constexpr std::string_view kMarkReplacedSql =
     "UPDATE load_ledger SET status = 'replaced', message = 'replaced by etag ' || ?3 || "
     "' (load ' || ?4 || ')' WHERE bucket = ?1 AND key = ?2 AND etag <> ?3 AND status = 'loaded'";
+// ?1 facts, ?2 rejects, ?3 total_amount cents to add (negative: removed).
+constexpr std::string_view kAddToTotalsSql =
+    "UPDATE warehouse_totals SET fact_rows = fact_rows + ?1, reject_rows = reject_rows + ?2, "
+    "total_amount_cents = total_amount_cents + ?3 WHERE id = 1";
+// The totals counted from the tables: a migration's, or when the row went missing.
+constexpr const char* kFillTotalsSql =
+    "INSERT OR REPLACE INTO warehouse_totals(id, fact_rows, reject_rows, total_amount_cents) "
+    "SELECT 1, (SELECT count(*) FROM fact_transactions_data), (SELECT count(*) FROM rejects), "
+    "(SELECT coalesce(sum(total_amount_cents), 0) FROM fact_transactions_data)";
 constexpr std::string_view kWriteLedgerSql =
     "INSERT INTO load_ledger(bucket, key, etag, status, load_id, run_id, rows_read, "
     "rows_loaded, rows_rejected, message, finished_at) "
@@ -186,14 +234,14 @@ constexpr std::string_view kHasOtherVersionSql =
     "AND status = 'loaded' LIMIT 1";
 // updated_at moves only when a value changed, so it says when the row last changed.
 constexpr std::string_view kUpsertProductSql =
-    "INSERT INTO dim_products(product_id, product_name, category, price, supplier_id, "
-    "updated_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6) "
+    "INSERT INTO dim_products(product_id, product_name, category, price, price_cents, "
+    "supplier_id, updated_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7) "
     "ON CONFLICT(product_id) DO UPDATE SET product_name = excluded.product_name, "
-    "category = excluded.category, price = excluded.price, "
+    "category = excluded.category, price = excluded.price, price_cents = excluded.price_cents, "
     "supplier_id = excluded.supplier_id, updated_at = excluded.updated_at "
     "WHERE dim_products.product_name IS NOT excluded.product_name "
     "OR dim_products.category IS NOT excluded.category "
-    "OR dim_products.price IS NOT excluded.price "
+    "OR dim_products.price_cents IS NOT excluded.price_cents "
     "OR dim_products.supplier_id IS NOT excluded.supplier_id";
 constexpr std::string_view kUpsertCustomerSql =
     "INSERT INTO dim_customers(customer_id, first_name, last_name, email, membership_level, "
@@ -206,7 +254,7 @@ constexpr std::string_view kUpsertCustomerSql =
     "OR dim_customers.email IS NOT excluded.email "
     "OR dim_customers.membership_level IS NOT excluded.membership_level";
 constexpr std::string_view kSelectProductsSql =
-    "SELECT product_id, product_name, category, price, supplier_id FROM dim_products";
+    "SELECT product_id, product_name, category, price_cents, supplier_id FROM dim_products";
 constexpr std::string_view kSelectCustomersSql =
     "SELECT customer_id, first_name, last_name, email, membership_level FROM dim_customers";
 
@@ -225,6 +273,7 @@ class Binder {
         sqlite3_bind_text(stmt_, next_++, data, static_cast<int>(value.size()), SQLITE_STATIC));
   }
   Binder& Int(int64_t value) { return Check(sqlite3_bind_int64(stmt_, next_++, value)); }
+  Binder& Real(double value) { return Check(sqlite3_bind_double(stmt_, next_++, value)); }
   Binder& Null() { return Check(sqlite3_bind_null(stmt_, next_++)); }
   int rc() const { return rc_; }
 
@@ -356,6 +405,18 @@ class SqliteLoadTransaction final : public LoadTransaction {
       }
     }
     if (mode_ == ReloadMode::kReplace) {
+      // The running totals lose what the earlier versions held.
+      EP_ASSIGN_OR_RETURN(sqlite3_stmt * sum, warehouse_.Prepared(kSumOtherFactsSql));
+      {
+        StatementScope scope(sum);
+        Binder b(sum);
+        b.Text(object_.key).Text(object_.etag);
+        if (b.rc() != SQLITE_OK) return warehouse_.Error(b.rc(), "bind replace");
+        int rc = sqlite3_step(sum);
+        if (rc != SQLITE_ROW) return warehouse_.Error(rc, "sum earlier version's facts");
+        facts_removed_ = sqlite3_column_int64(sum, 0);
+        cents_removed_ = sqlite3_column_int64(sum, 1);
+      }
       for (std::string_view sql : {kDeleteOtherFactsSql, kDeleteOtherRejectsSql}) {
         EP_ASSIGN_OR_RETURN(sqlite3_stmt * del, warehouse_.Prepared(sql));
         StatementScope scope(del);
@@ -364,6 +425,7 @@ class SqliteLoadTransaction final : public LoadTransaction {
         if (b.rc() != SQLITE_OK) return warehouse_.Error(b.rc(), "bind replace");
         int rc = sqlite3_step(del);
         if (rc != SQLITE_DONE) return warehouse_.Error(rc, "delete earlier version's rows");
+        if (sql == kDeleteOtherRejectsSql) rejects_removed_ = sqlite3_changes64(warehouse_.db_.get());
       }
     }
     {
@@ -398,10 +460,19 @@ class SqliteLoadTransaction final : public LoadTransaction {
     std::string sql = "INSERT INTO fact_transactions_data(";
     std::string values;
     integer_columns_.clear();
+    money_columns_.clear();
+    total_column_ = -1;
     for (size_t i = 0; i < columns.size(); ++i) {
-      sql += "\"" + columns[i].name + "\", ";
+      // price and total_amount are stored as their cents columns (EnsureFactColumns checked
+      // that they are numbers with at most 2 decimals).
+      const MoneyColumn* money = FindMoneyColumn(columns[i].name, /*by_cents_name=*/false);
+      sql += "\"" + (money ? std::string(money->cents) : columns[i].name) + "\", ";
       values += "?" + std::to_string(i + 1) + ", ";
       integer_columns_.push_back(columns[i].type == transform::ColumnType::kInteger);
+      money_columns_.push_back(money != nullptr);
+      if (money && std::string_view(money->cents) == "total_amount_cents") {
+        total_column_ = static_cast<int>(i);
+      }
     }
     const size_t n = columns.size();
     sql += "load_ref) VALUES(" + values + "?" + std::to_string(n + 1) +
@@ -428,8 +499,25 @@ class SqliteLoadTransaction final : public LoadTransaction {
                         .At(object_.key));
       }
       Binder b(insert_values_);
+      int64_t total_cents = 0;
       for (size_t i = 0; i < fact.values.size(); ++i) {
         const std::string& v = fact.values[i];
+        if (money_columns_[i]) {
+          if (v.empty()) {
+            b.Null();
+            continue;
+          }
+          std::optional<transform::Money> money = ParseStoredMoney(v);
+          if (!money) {
+            return Fail(Status::InvalidArgument("line " + std::to_string(fact.line) + ": '" + v +
+                                                "' is not an amount with at most 2 decimals; the "
+                                                "sqlite warehouse stores money as cents")
+                            .At(object_.key));
+          }
+          b.Int(money->cents);
+          if (static_cast<int>(i) == total_column_) total_cents = money->cents;
+          continue;
+        }
         int64_t number = 0;
         const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), number);
         if (integer_columns_[i] && ec == std::errc() && end == v.data() + v.size()) {
@@ -444,6 +532,7 @@ class SqliteLoadTransaction final : public LoadTransaction {
       if (rc != SQLITE_DONE) return Fail(warehouse_.Error(rc, "insert fact " + fact.transaction_id));
       if (sqlite3_changes(db) == 1) {
         ++rows_loaded_;
+        cents_loaded_ += total_cents;
       } else {
         EP_RETURN_IF_ERROR(RejectDuplicate(fact));
       }
@@ -510,16 +599,7 @@ class SqliteLoadTransaction final : public LoadTransaction {
     return status;
   }
 
-  // The text of a fact's money columns, in `price` and `total` (bound SQLITE_STATIC).
-  static void MoneyTexts(const transform::FactRow& fact, std::string& price, std::string& total) {
-    price.clear();
-    transform::AppendMoney(price, fact.price);
-    total.clear();
-    transform::AppendMoney(total, fact.total_amount);
-  }
-
-  static Binder& BindFact(Binder& b, const transform::FactRow& fact, const std::string& price,
-                          const std::string& total) {
+  static Binder& BindFact(Binder& b, const transform::FactRow& fact) {
     return b.Text(fact.transaction_id)
         .Text(fact.customer_id)
         .Text(fact.customer_email)
@@ -527,23 +607,22 @@ class SqliteLoadTransaction final : public LoadTransaction {
         .Text(fact.product_name)
         .Int(fact.quantity)
         .Text(fact.supplier_id)
-        .Text(price)
+        .Int(fact.price.cents)
         .Text(fact.transaction_date)
         .Text(fact.transaction_type)
         .Text(fact.payment_type)
         .Text(fact.status)
-        .Text(total);
+        .Int(fact.total_amount.cents);
   }
 
   // kFactBatchRows facts with one statement; when one of them is a duplicate (the statement
   // fails with a constraint error and SQLite undoes it), row by row instead.
   Status InsertFactBatch(std::span<const transform::FactRow> batch) {
-    batch_price_text_.resize(batch.size());
-    batch_total_text_.resize(batch.size());
     Binder b(insert_fact_batch_);
-    for (size_t i = 0; i < batch.size(); ++i) {
-      MoneyTexts(batch[i], batch_price_text_[i], batch_total_text_[i]);
-      BindFact(b, batch[i], batch_price_text_[i], batch_total_text_[i]);
+    int64_t batch_cents = 0;
+    for (const transform::FactRow& fact : batch) {
+      BindFact(b, fact);
+      batch_cents += fact.total_amount.cents;
     }
     if (b.rc() != SQLITE_OK) return Fail(warehouse_.Error(b.rc(), "bind facts"));
     int rc = sqlite3_step(insert_fact_batch_);
@@ -551,6 +630,7 @@ class SqliteLoadTransaction final : public LoadTransaction {
     sqlite3_reset(insert_fact_batch_);
     if (rc == SQLITE_DONE) {
       rows_loaded_ += static_cast<int64_t>(batch.size());
+      cents_loaded_ += batch_cents;
       return Status::Ok();
     }
     // A constraint failure undid only this statement; any other error (I/O, disk full) may
@@ -565,9 +645,8 @@ class SqliteLoadTransaction final : public LoadTransaction {
   Status InsertFactsOneByOne(std::span<const transform::FactRow> facts) {
     sqlite3* db = warehouse_.db_.get();
     for (const transform::FactRow& fact : facts) {
-      MoneyTexts(fact, price_text_, total_text_);
       Binder b(insert_fact_);
-      BindFact(b, fact, price_text_, total_text_);
+      BindFact(b, fact);
       if (b.rc() != SQLITE_OK) return Fail(warehouse_.Error(b.rc(), "bind fact"));
       int rc = sqlite3_step(insert_fact_);
       // Reset even on failure: the statement is reused by the next row.
@@ -577,6 +656,7 @@ class SqliteLoadTransaction final : public LoadTransaction {
       }
       if (sqlite3_changes(db) == 1) {
         ++rows_loaded_;
+        cents_loaded_ += fact.total_amount.cents;
       } else {
         EP_RETURN_IF_ERROR(RejectDuplicate(fact));
       }
@@ -651,6 +731,24 @@ class SqliteLoadTransaction final : public LoadTransaction {
     if (b.rc() != SQLITE_OK) return warehouse_.Error(b.rc(), "bind ledger row");
     int rc = sqlite3_step(write);
     if (rc != SQLITE_DONE) return warehouse_.Error(rc, "write ledger row");
+    return AddToTotals();
+  }
+
+  // The load's change to the running totals, in its transaction. A missing row (deleted by
+  // hand) is counted again from the tables, which by now hold this load's rows.
+  Status AddToTotals() {
+    EP_ASSIGN_OR_RETURN(sqlite3_stmt * add, warehouse_.Prepared(kAddToTotalsSql));
+    StatementScope scope(add);
+    Binder b(add);
+    b.Int(rows_loaded_ - facts_removed_)
+        .Int(rows_rejected_ - rejects_removed_)
+        .Int(cents_loaded_ - cents_removed_);
+    if (b.rc() != SQLITE_OK) return warehouse_.Error(b.rc(), "bind totals");
+    int rc = sqlite3_step(add);
+    if (rc != SQLITE_DONE) return warehouse_.Error(rc, "add to warehouse_totals");
+    if (sqlite3_changes(warehouse_.db_.get()) == 0) {
+      return warehouse_.Exec(kFillTotalsSql, "count warehouse_totals");
+    }
     return Status::Ok();
   }
 
@@ -679,10 +777,14 @@ class SqliteLoadTransaction final : public LoadTransaction {
   sqlite3_stmt* insert_reject_ = nullptr;
   sqlite3_stmt* insert_values_ = nullptr;  // set by UseFactColumns
   std::vector<bool> integer_columns_;      // of insert_values_, in order
-  std::string price_text_, total_text_;  // reused per row, bound SQLITE_STATIC
-  std::vector<std::string> batch_price_text_, batch_total_text_;  // per row of a batch, likewise
+  std::vector<bool> money_columns_;        // likewise: stored as cents
+  int total_column_ = -1;                  // of insert_values_: total_amount, if output
   int64_t rows_loaded_ = 0;
   int64_t rows_rejected_ = 0;
+  // For warehouse_totals: the total_amount cents this load inserted, and what its replace
+  // deleted.
+  int64_t cents_loaded_ = 0;
+  int64_t facts_removed_ = 0, rejects_removed_ = 0, cents_removed_ = 0;
   Status failed_;
   bool finished_ = false;
 };
@@ -801,11 +903,37 @@ Status SqliteWarehouse::EnsureSchema() {
   Result<QueryResult> old_facts = RunSql(
       "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'fact_transactions'", {}, false);
   if (!old_facts.ok()) return fail(old_facts.status());
+  // Each migration is decided by the columns it changes, so a file that stopped half-way
+  // through an upgrade of an earlier ecompipe (none can: each runs in this transaction) or was
+  // edited by hand is still brought to the current shape.
+  const auto has_column = [this](const char* table, const char* column) -> Result<bool> {
+    EP_ASSIGN_OR_RETURN(auto columns, TableColumns(table));
+    return std::any_of(columns.begin(), columns.end(),
+                       [column](const auto& c) { return c.first == column; });
+  };
   if (!old_facts->rows.empty()) {
     if (Status s = MigrateFactsFromVersion1(); !s.ok()) return fail(s);
+  } else {
+    Result<bool> text_money = has_column("fact_transactions_data", "price");
+    if (!text_money.ok()) return fail(text_money.status());
+    if (*text_money) {
+      if (Status s = MigrateMoneyFromVersion2(); !s.ok()) return fail(s);
+    }
+  }
+  Result<bool> text_price = has_column("dim_products", "price");
+  Result<bool> cents_price = has_column("dim_products", "price_cents");
+  if (!text_price.ok()) return fail(text_price.status());
+  if (!cents_price.ok()) return fail(cents_price.status());
+  if (*text_price && !*cents_price) {
+    if (Status s = MigrateProductPrices(); !s.ok()) return fail(s);
   }
   if (Status s = Exec(kSchemaSql, "create schema"); !s.ok()) return fail(s);
   if (Status s = CreateFactView(/*replace=*/false); !s.ok()) return fail(s);
+  Result<QueryResult> totals = RunSql("SELECT 1 FROM warehouse_totals", {}, false);
+  if (!totals.ok()) return fail(totals.status());
+  if (totals->rows.empty()) {
+    if (Status s = Exec(kFillTotalsSql, "fill warehouse_totals"); !s.ok()) return fail(s);
+  }
   std::string set_version = "PRAGMA user_version=" + std::to_string(kSchemaVersion);
   if (Status s = Exec(set_version.c_str(), "set schema version"); !s.ok()) return fail(s);
   if (Status s = Exec("COMMIT", "commit schema"); !s.ok()) return fail(s);
@@ -826,14 +954,19 @@ Result<std::vector<std::pair<std::string, std::string>>> SqliteWarehouse::TableC
 Status SqliteWarehouse::CreateFactView(bool replace) {
   EP_ASSIGN_OR_RETURN(auto columns, TableColumns("fact_transactions_data"));
   std::string select;
+  std::string cents;  // the exact columns, after all others
   for (const auto& [name, type] : columns) {
     if (!select.empty()) select += ", ";
     if (name == "load_ref") {
       select += "l.source_object, l.source_etag, l.load_id";
+    } else if (const MoneyColumn* money = FindMoneyColumn(name, /*by_cents_name=*/true)) {
+      select += "f." + name + " / 100.0 AS " + money->shown;
+      cents += ", f." + name;
     } else {
       select += "f.\"" + name + "\"";
     }
   }
+  select += cents;
   // LEFT JOIN on loads' primary key: a query that reads no lineage column does not touch
   // `loads` at all (SQLite drops such a join), and one that filters on source_object turns
   // it into an inner join that starts from loads_source_object.
@@ -844,35 +977,94 @@ Status SqliteWarehouse::CreateFactView(bool replace) {
   return Exec(sql.c_str(), "create view fact_transactions");
 }
 
-Status SqliteWarehouse::MigrateFactsFromVersion1() {
-  // Version 1 kept source_object, source_etag and load_id on every fact row (and indexed
-  // source_object). The rows move to fact_transactions_data with a load_ref into `loads`;
-  // the columns a configured job added come along with their declared types.
-  EP_RETURN_IF_ERROR(Exec("ALTER TABLE fact_transactions RENAME TO fact_transactions_v1",
-                          "migrate facts (rename)"));
-  EP_RETURN_IF_ERROR(Exec(kSchemaSql, "migrate facts (create schema)"));
-  EP_ASSIGN_OR_RETURN(auto old_columns, TableColumns("fact_transactions_v1"));
+namespace {
+
+// The cents of a money value stored as text by schema versions 1 and 2 ("129.99"): the
+// nearest double to such a value times 100 is within a hair of the integer, and ROUND
+// recovers it (exact below 2^53 cents). An empty text, as a configured job wrote for no
+// value, becomes NULL, as NULL stays NULL.
+std::string TextMoneyToCents(const std::string& column) {
+  return "CASE WHEN trim(" + column + ") = '' THEN NULL ELSE CAST(ROUND(" + column +
+         " * 100) AS INTEGER) END";
+}
+
+}  // namespace
+
+Result<std::string> SqliteWarehouse::CopyFactColumns(const char* old_table,
+                                                     std::string& selected) {
+  EP_ASSIGN_OR_RETURN(auto old_columns, TableColumns(old_table));
   std::string copied;
   for (const auto& [name, type] : old_columns) {
     const auto is = [&name](const char* c) { return name == c; };
     if (std::any_of(std::begin(kLineageColumns), std::end(kLineageColumns), is)) continue;
+    if (name == "load_ref") continue;  // the caller's
+    if (const MoneyColumn* money = FindMoneyColumn(name, /*by_cents_name=*/false)) {
+      copied += std::string(money->cents) + ", ";
+      selected += TextMoneyToCents("f.\"" + name + "\"") + ", ";
+      continue;
+    }
     if (!std::any_of(std::begin(kFactColumns), std::end(kFactColumns), is)) {
-      const std::string add = "ALTER TABLE fact_transactions_data ADD COLUMN \"" + name + "\" " + type;
+      const std::string add =
+          "ALTER TABLE fact_transactions_data ADD COLUMN \"" + name + "\" " + type;
       EP_RETURN_IF_ERROR(Exec(add.c_str(), "migrate facts (add column " + name + ")"));
     }
     copied += "\"" + name + "\", ";
+    selected += "f.\"" + name + "\", ";
   }
+  return copied;
+}
+
+Status SqliteWarehouse::MigrateFactsFromVersion1() {
+  // Version 1 kept source_object, source_etag and load_id on every fact row (and indexed
+  // source_object), and money as text. The rows move to fact_transactions_data with a load_ref
+  // into `loads` and money in cents; the columns a configured job added come along with their
+  // declared types.
+  EP_RETURN_IF_ERROR(Exec("ALTER TABLE fact_transactions RENAME TO fact_transactions_v1",
+                          "migrate facts (rename)"));
+  EP_RETURN_IF_ERROR(Exec(kSchemaSql, "migrate facts (create schema)"));
+  std::string selected;
+  EP_ASSIGN_OR_RETURN(std::string copied, CopyFactColumns("fact_transactions_v1", selected));
   const std::string sql =
       "INSERT INTO loads(load_id, source_object, source_etag) "
       "SELECT DISTINCT coalesce(load_id, ''), coalesce(source_object, ''), "
       "coalesce(source_etag, '') FROM fact_transactions_v1; "
-      "INSERT INTO fact_transactions_data(" + copied + "load_ref) SELECT " + copied +
+      "INSERT INTO fact_transactions_data(" + copied + "load_ref) SELECT " + selected +
       "(SELECT load_ref FROM loads l WHERE l.load_id = coalesce(f.load_id, '') AND "
       "l.source_object = coalesce(f.source_object, '') AND "
       "l.source_etag = coalesce(f.source_etag, '')) "
       "FROM fact_transactions_v1 f; "
       "DROP TABLE fact_transactions_v1;";
   return Exec(sql.c_str(), "migrate facts (copy rows)");
+}
+
+Status SqliteWarehouse::MigrateMoneyFromVersion2() {
+  // Version 2 stored price and total_amount as text. The table is rebuilt with the cents
+  // columns in their places (SQLite cannot change a column's type); the view goes first, as it
+  // reads the old table, and the load_ref index, whose name the new table's takes.
+  EP_RETURN_IF_ERROR(Exec("DROP VIEW IF EXISTS fact_transactions; "
+                          "DROP INDEX IF EXISTS fact_transactions_data_load_ref; "
+                          "ALTER TABLE fact_transactions_data RENAME TO fact_transactions_data_v2",
+                          "migrate money (rename)"));
+  EP_RETURN_IF_ERROR(Exec(kSchemaSql, "migrate money (create schema)"));
+  std::string selected;
+  EP_ASSIGN_OR_RETURN(std::string copied, CopyFactColumns("fact_transactions_data_v2", selected));
+  // Both tables are WITHOUT ROWID on transaction_id: the copy reads and appends in key order.
+  const std::string sql = "INSERT INTO fact_transactions_data(" + copied + "load_ref) SELECT " +
+                          selected + "f.load_ref FROM fact_transactions_data_v2 f; " +
+                          "DROP TABLE fact_transactions_data_v2;";
+  return Exec(sql.c_str(), "migrate money (copy rows)");
+}
+
+Status SqliteWarehouse::MigrateProductPrices() {
+  EP_RETURN_IF_ERROR(
+      Exec("ALTER TABLE dim_products RENAME TO dim_products_v2", "migrate dim_products (rename)"));
+  EP_RETURN_IF_ERROR(Exec(kSchemaSql, "migrate dim_products (create schema)"));
+  const std::string sql =
+      "INSERT INTO dim_products(product_id, product_name, category, price, price_cents, "
+      "supplier_id, updated_at) SELECT product_id, product_name, category, cents / 100.0, cents, "
+      "supplier_id, updated_at FROM (SELECT *, " + TextMoneyToCents("price") +
+      " AS cents FROM dim_products_v2); DROP TABLE dim_products_v2;";
+  return Exec(sql.c_str(), "migrate dim_products (copy rows)");
 }
 
 Status SqliteWarehouse::EnsureFactColumns(std::span<const transform::OutputColumn> columns) {
@@ -892,6 +1084,19 @@ Status SqliteWarehouse::EnsureFactColumns(std::span<const transform::OutputColum
     return fail(Status::Internal("fact_transactions does not exist (EnsureSchema first)").At(path_));
   }
   for (const transform::OutputColumn& c : columns) {
+    if (FindMoneyColumn(c.name, /*by_cents_name=*/false) != nullptr) {
+      // Stored as cents: only numbers with at most 2 decimals fit.
+      const bool fits = c.type == transform::ColumnType::kInteger ||
+                        (c.type == transform::ColumnType::kDecimal && c.scale <= 2);
+      if (!fits) {
+        return fail(Status::InvalidArgument(
+                        "fact column '" + c.name +
+                        "' must be an integer or a decimal with at most 2 decimals: the sqlite "
+                        "warehouse stores it as cents (" + c.name + "_cents)")
+                        .At(path_));
+      }
+      continue;
+    }
     // Names are checked identifiers (CheckJobSpec); SQLite compares them case-insensitively.
     const bool present = std::any_of(existing.begin(), existing.end(), [&](const std::string& e) {
       return e.size() == c.name.size() &&
@@ -1030,10 +1235,14 @@ Status SqliteWarehouse::Upsert(std::span<const Row> rows, std::string_view sql,
 Status SqliteWarehouse::UpsertProducts(std::span<const transform::Product> rows) {
   return Upsert(
       rows, kUpsertProductSql, "upsert products",
-      [](Binder& b, const transform::Product& p, std::string& price) {
-        price.clear();
-        transform::AppendMoney(price, p.price);
-        b.Text(p.product_id).Text(p.product_name).Text(p.category).Text(price).Text(p.supplier_id);
+      [](Binder& b, const transform::Product& p, std::string&) {
+        // The same double SQLite's price_cents / 100.0 gives (one correctly rounded division).
+        b.Text(p.product_id)
+            .Text(p.product_name)
+            .Text(p.category)
+            .Real(static_cast<double>(p.price.cents) / 100.0)
+            .Int(p.price.cents)
+            .Text(p.supplier_id);
       });
 }
 
@@ -1059,14 +1268,12 @@ Result<transform::Dimensions> SqliteWarehouse::LoadDimensions() {
       p.product_id = ColumnText(stmt, 0);
       p.product_name = ColumnText(stmt, 1);
       p.category = ColumnText(stmt, 2);
-      std::string price = ColumnText(stmt, 3);
-      std::optional<transform::Money> money = ParseStoredMoney(price);
-      if (!money || sqlite3_column_type(stmt, 3) == SQLITE_NULL) {
-        return Status::CorruptInput("dim_products row " + p.product_id + ": price '" + price +
-                                    "' is not a decimal with at most 2 decimals")
+      if (sqlite3_column_type(stmt, 3) != SQLITE_INTEGER) {
+        return Status::CorruptInput("dim_products row " + p.product_id + ": price_cents '" +
+                                    ColumnText(stmt, 3) + "' is not a whole number of cents")
             .At(path_);
       }
-      p.price = *money;
+      p.price = transform::Money{sqlite3_column_int64(stmt, 3)};
       p.supplier_id = ColumnText(stmt, 4);
       std::string id = p.product_id;
       dims.products.insert_or_assign(std::move(id), std::move(p));
@@ -1125,6 +1332,14 @@ Result<std::shared_ptr<const transform::DimensionIndex>> SqliteWarehouse::LoadDi
 }
 
 Result<QueryResult> SqliteWarehouse::Query(const std::string& sql) { return Query(sql, {}); }
+
+Result<WarehouseTotals> SqliteWarehouse::Totals() {
+  if (load_open_) return Status::Internal("Totals while a load is open").At(path_);
+  EP_ASSIGN_OR_RETURN(QueryResult r, RunSql(std::string(TotalsSql()), {}, true));
+  Result<WarehouseTotals> totals = ParseTotals(r);
+  if (!totals.ok()) return Status(totals.status()).At(path_);
+  return totals;
+}
 
 Result<QueryResult> SqliteWarehouse::Query(const std::string& sql,
                                            const std::vector<std::string>& params) {

@@ -37,8 +37,12 @@ class SqliteWarehouse final : public Warehouse {
  public:
   // The schema version EnsureSchema() writes to PRAGMA user_version.
   // 2: facts in fact_transactions_data with a load_ref into `loads`; fact_transactions is
-  // a view that adds the lineage columns. A version 1 file is migrated by EnsureSchema().
-  static constexpr int kSchemaVersion = 2;
+  // a view that adds the lineage columns.
+  // 3: money as integer cents (price_cents, total_amount_cents; dim_products.price_cents
+  // beside a REAL price), shown by the view as numeric price and total_amount; running
+  // totals in warehouse_totals.
+  // Files of versions 1 and 2 are migrated by EnsureSchema().
+  static constexpr int kSchemaVersion = 3;
 
   // Opens (creating if needed) the database file at `path`, in WAL mode. Does not create
   // tables: call EnsureSchema(). Errors: kIoError when the file cannot be opened or created,
@@ -52,15 +56,18 @@ class SqliteWarehouse final : public Warehouse {
   SqliteWarehouse& operator=(const SqliteWarehouse&) = delete;
 
   // Creates missing tables, indexes and the fact_transactions view in one transaction, and
-  // migrates a version 1 file's fact_transactions table (its rows are copied once, in the
-  // same transaction: a failure leaves the file as it was). Fails with kInvalidArgument when
-  // the file was written by a newer ecompipe (user_version > kSchemaVersion).
+  // migrates a version 1 or 2 file (the fact rows and dim_products are copied once, money
+  // turned into cents, in the same transaction: a failure leaves the file as it was; on a big
+  // warehouse this first open takes as long as copying the facts). Fills warehouse_totals from
+  // the tables when it has no row. Fails with kInvalidArgument when the file was written by a
+  // newer ecompipe (user_version > kSchemaVersion).
   Status EnsureSchema() override;
   // Adds the columns of `columns` that fact_transactions lacks to fact_transactions_data
   // (INTEGER for integer columns, TEXT otherwise, as the reference columns are) and to the
   // view, in one transaction. Existing columns are
   // kept whatever their declared type; a configured job leaves the columns it does not
-  // output NULL.
+  // output NULL. A column named price or total_amount goes to its cents column and must be
+  // an integer or a decimal of scale <= 2 (else kInvalidArgument).
   Status EnsureFactColumns(std::span<const transform::OutputColumn> columns) override;
 
   Result<std::optional<LedgerEntry>> FindLoad(const storage::ObjectRef& object) override;
@@ -91,6 +98,9 @@ class SqliteWarehouse final : public Warehouse {
   // Built straight from the two tables' columns, without the full rows (kCorruptInput never:
   // the primary keys are unique).
   Result<std::shared_ptr<const transform::DimensionIndex>> LoadDimensionIndex() override;
+
+  // Reads warehouse_totals and counts the dimensions and the ledger (no fact or reject scan).
+  Result<WarehouseTotals> Totals() override;
 
   // Runs the statements of `sql` in order and returns the rows of the last one that has
   // result columns. Values are text as SQLite renders them (3, 2.5, 'x'); NULL is nullopt.
@@ -140,6 +150,16 @@ class SqliteWarehouse final : public Warehouse {
   // Moves a version 1 fact_transactions table's rows to fact_transactions_data and loads,
   // inside the caller's transaction.
   Status MigrateFactsFromVersion1();
+  // Rebuilds a version 2 fact_transactions_data with money in cents, in the caller's
+  // transaction.
+  Status MigrateMoneyFromVersion2();
+  // Rebuilds a dim_products whose price is text with price and price_cents.
+  Status MigrateProductPrices();
+  // For copying `old_table`'s facts into fact_transactions_data: the target column list
+  // ("a, b, ") and, appended to `selected`, the matching expressions over `f`, text money
+  // turned into cents; lineage columns and load_ref are left to the caller. Adds the
+  // columns a configured job had added.
+  Result<std::string> CopyFactColumns(const char* old_table, std::string& selected);
   template <typename Row, typename BindRow>
   Status Upsert(std::span<const Row> rows, std::string_view sql, std::string_view operation,
                 BindRow bind_row);

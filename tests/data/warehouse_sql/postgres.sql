@@ -77,6 +77,15 @@ CREATE TABLE IF NOT EXISTS load_ledger (
 CREATE TABLE IF NOT EXISTS ecompipe_schema_version (version INT NOT NULL);
 
 -- schema
+CREATE TABLE IF NOT EXISTS warehouse_totals (
+  id INT NOT NULL CHECK (id = 1),
+  fact_rows BIGINT NOT NULL,
+  reject_rows BIGINT NOT NULL,
+  total_amount_cents BIGINT NOT NULL,
+  PRIMARY KEY (id)
+);
+
+-- schema
 CREATE INDEX IF NOT EXISTS fact_transactions_source_object ON fact_transactions (source_object);
 
 -- schema
@@ -150,4 +159,19 @@ DELETE FROM rejects WHERE source_object = $1 AND (source_etag IS NULL OR source_
 
 -- count load rejects
 SELECT count(*) FROM rejects WHERE load_id = $1;
+
+-- sum other version facts
+SELECT count(*), CAST(COALESCE(SUM(total_amount), 0) * 100 AS BIGINT) FROM fact_transactions WHERE source_object = $1 AND source_etag <> $2;
+
+-- sum facts moved from staging
+SELECT count(*), CAST(COALESCE(SUM(f.total_amount), 0) * 100 AS BIGINT) FROM ep_fact_stage s JOIN fact_transactions f ON f.transaction_id = s.transaction_id AND f.load_id = s.load_id AND COALESCE(f.source_line, -1) = COALESCE(s.source_line, -1);
+
+-- add to totals
+UPDATE warehouse_totals SET fact_rows = fact_rows + $1, reject_rows = reject_rows + $2, total_amount_cents = total_amount_cents + $3 WHERE id = 1;
+
+-- lock for counting totals
+LOCK TABLE fact_transactions, rejects IN SHARE MODE;
+
+-- fill totals
+INSERT INTO warehouse_totals (id, fact_rows, reject_rows, total_amount_cents) SELECT 1, (SELECT count(*) FROM fact_transactions), (SELECT count(*) FROM rejects), (SELECT CAST(COALESCE(SUM(total_amount), 0) * 100 AS BIGINT) FROM fact_transactions);
 

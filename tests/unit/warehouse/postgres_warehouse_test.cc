@@ -247,6 +247,70 @@ TEST_P(PostgresWarehouseTest, ReplaceDeletesEarlierVersionInTheSameTransaction) 
             "replaced: replaced by etag e2 (load load-e2)");
 }
 
+// Regression (issue 12, point 8): `ecompipe status` counted every fact. The running totals
+// follow loads, duplicates (the staging path) and replaces, and equal what counting gives.
+TEST_P(PostgresWarehouseTest, TotalsFollowLoadsDuplicatesAndReplaces) {
+  const auto expect_totals = [this](int64_t facts, int64_t rejects, int64_t cents) {
+    Result<WarehouseTotals> t = warehouse_->Totals();
+    ASSERT_TRUE(t.ok()) << t.status().ToString();
+    EXPECT_EQ(t->fact_rows, facts);
+    EXPECT_EQ(t->reject_rows, rejects);
+    EXPECT_EQ(t->total_amount_cents, cents);
+    EXPECT_EQ(Scalar("SELECT count(*) FROM fact_transactions"), std::to_string(facts));
+    EXPECT_EQ(Scalar("SELECT count(*) FROM rejects"), std::to_string(rejects));
+    EXPECT_EQ(Scalar("SELECT CAST(COALESCE(SUM(total_amount), 0) * 100 AS BIGINT) FROM fact_transactions"),
+              std::to_string(cents));
+  };
+  expect_totals(0, 0, 0);
+  std::vector<transform::RejectRow> rejects = {{3, "invalid_date", "d", "raw", ""}, {4, "invalid_date", "d", "raw", ""}};
+  Load(Object("t/a.csv", "e1"), Facts(0, 10), rejects);  // 10 x 1.01
+  expect_totals(10, 2, 1010);
+  // Two repeated ids: that chunk goes through the staging table; they become rejects.
+  Load(Object("t/b.csv", "e7"),
+       {Fact("TXN10000003", 2, Money{12999}, 2), Fact("TXN20000000", 2, Money{12999}, 3),
+        Fact("TXN10000004", 2, Money{12999}, 4)},
+       {}, ReloadMode::kAppend);
+  expect_totals(11, 4, 1010 + 25998);
+  // A replace removes a.csv's first version: 10 facts, 2 rejects.
+  Load(Object("t/a.csv", "e2"), {Fact("TXN10000003", 1, Money{700})});
+  expect_totals(2, 2, 25998 + 700);
+  // A load rolled back changes nothing.
+  {
+    auto load = Begin(Object("t/c.csv", "e1"));
+    std::vector<transform::FactRow> facts = Facts(100, 110);
+    ASSERT_TRUE(load->AddFacts(facts).ok());
+  }
+  expect_totals(2, 2, 25998 + 700);
+  Result<WarehouseTotals> t = warehouse_->Totals();
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->objects_loaded, 2);
+}
+
+// A warehouse written at schema version 1 has no running totals: the first open counts them
+// once, and the loads that follow add to them.
+TEST_P(PostgresWarehouseTest, Version1WarehouseGetsItsTotalsCountedOnce) {
+  std::vector<transform::RejectRow> rejects = {{3, "invalid_date", "d", "raw", ""}};
+  Load(Object("t/a.csv", "e1"), Facts(0, 5), rejects);
+  ASSERT_TRUE(warehouse_->Query("DROP TABLE warehouse_totals; DELETE FROM ecompipe_schema_version; "
+                                "INSERT INTO ecompipe_schema_version (version) VALUES (1)")
+                  .ok());
+  warehouse_ = OpenOrDie();
+  ASSERT_TRUE(warehouse_);
+  EXPECT_EQ(Scalar("SELECT max(version) FROM ecompipe_schema_version"), "2");
+  Result<WarehouseTotals> t = warehouse_->Totals();
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  EXPECT_EQ(t->fact_rows, 5);
+  EXPECT_EQ(t->reject_rows, 1);
+  EXPECT_EQ(t->total_amount_cents, 505);
+  Load(Object("t/b.csv", "e1"), Facts(5, 7));
+  EXPECT_EQ(warehouse_->Totals()->fact_rows, 7);
+  // A deleted row is counted again at the next open.
+  ASSERT_TRUE(warehouse_->Query("DELETE FROM warehouse_totals").ok());
+  EXPECT_EQ(warehouse_->Totals().status().code(), StatusCode::kInternal);
+  warehouse_ = OpenOrDie();
+  EXPECT_EQ(warehouse_->Totals()->total_amount_cents, 707);
+}
+
 TEST_P(PostgresWarehouseTest, AppendKeepsBothVersionsAndRejectsRepeatedIds) {
   Load(Object("t/a.csv", "e1"), {Fact("TXN00000001")}, {}, ReloadMode::kAppend);
   LoadCounts c = Load(Object("t/a.csv", "e2"), {Fact("TXN00000001"), Fact("TXN00000002")}, {}, ReloadMode::kAppend);

@@ -127,10 +127,10 @@ TEST_F(SqliteWarehouseTest, EnsureSchemaIsIdempotent) {
       Rows("SELECT type, name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name"),
       ElementsAre("table|dim_customers", "table|dim_products", "view|fact_transactions",
                   "table|fact_transactions_data", "table|load_ledger", "table|loads",
-                  "table|rejects"));
+                  "table|rejects", "table|warehouse_totals"));
   EXPECT_EQ(Scalar("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"),
             "5");
-  EXPECT_EQ(Scalar("PRAGMA user_version"), "2");
+  EXPECT_EQ(Scalar("PRAGMA user_version"), "3");
   EXPECT_EQ(Scalar("SELECT count(*) FROM fact_transactions"), "1");
 }
 
@@ -141,8 +141,8 @@ TEST_F(SqliteWarehouseTest, LineageIsStoredOncePerLoadAndShownByTheView) {
               ElementsAre("1|load-e1|a.csv|e1", "2|load-e2|b.csv|e2"));
   EXPECT_EQ(Scalar("SELECT group_concat(name, ',') FROM pragma_table_info('fact_transactions_data')"),
             "transaction_id,customer_id,customer_email,product_id,product_name,quantity,"
-            "supplier_id,price,transaction_date,transaction_type,payment_type,status,"
-            "total_amount,load_ref");
+            "supplier_id,price_cents,transaction_date,transaction_type,payment_type,status,"
+            "total_amount_cents,load_ref");
   EXPECT_THAT(Rows("SELECT transaction_id, source_object, source_etag, load_id FROM "
                    "fact_transactions ORDER BY 1"),
               ElementsAre("TXN1|a.csv|e1|load-e1", "TXN2|a.csv|e1|load-e1",
@@ -194,15 +194,15 @@ TEST_F(SqliteWarehouseTest, Version1FileIsMigratedWithItsRowsAndColumns) {
   }
   warehouse_ = OpenOrDie();
   ASSERT_TRUE(warehouse_);
-  EXPECT_EQ(Scalar("PRAGMA user_version"), "2");
+  EXPECT_EQ(Scalar("PRAGMA user_version"), "3");
   EXPECT_EQ(Scalar("SELECT type FROM sqlite_master WHERE name = 'fact_transactions'"), "view");
   EXPECT_EQ(Scalar("SELECT count(*) FROM sqlite_master WHERE name LIKE 'fact_transactions_v1%' "
                    "OR name = 'fact_transactions_source_object'"),
             "0");
-  EXPECT_THAT(Rows("SELECT transaction_id, total_amount, source_object, source_etag, load_id, "
-                   "units FROM fact_transactions ORDER BY 1"),
-              ElementsAre("TXN1|3.00|a.csv|e1|load-1|7", "TXN2|1.50|a.csv|e1|load-1|NULL",
-                          "TXN3|99.00|b.csv|e9|load-2|3"));
+  EXPECT_THAT(Rows("SELECT transaction_id, total_amount_cents, price_cents, source_object, "
+                   "source_etag, load_id, units FROM fact_transactions ORDER BY 1"),
+              ElementsAre("TXN1|300|150|a.csv|e1|load-1|7", "TXN2|150|150|a.csv|e1|load-1|NULL",
+                          "TXN3|9900|9900|b.csv|e9|load-2|3"));
   EXPECT_EQ(Scalar("SELECT count(*) FROM loads"), "2");
   // Loads go on as before: a repeated id names the object it was first loaded from.
   auto counts = LoadOrDie(Object("c.csv", "e3"), {"TXN3", "TXN4"});
@@ -489,10 +489,10 @@ TEST_F(SqliteWarehouseTest, UpsertProductsUpdatesExistingRows) {
                                             {"P2", "Desk XL", "Office", Money{27500}, "S2"},
                                             {"P3", "Chair", "Office", Money{5}, "S3"}};
   ASSERT_TRUE(warehouse_->UpsertProducts(second).ok());
-  EXPECT_THAT(Rows("SELECT product_id, product_name, category, price, supplier_id, "
+  EXPECT_THAT(Rows("SELECT product_id, product_name, category, price, price_cents, supplier_id, "
                    "updated_at = 'old' FROM dim_products ORDER BY 1"),
-              ElementsAre("P1|Lamp|Home|19.99|S1|1",  // unchanged: updated_at kept
-                          "P2|Desk XL|Office|275.00|S2|0", "P3|Chair|Office|0.05|S3|0"));
+              ElementsAre("P1|Lamp|Home|19.99|1999|S1|1",  // unchanged: updated_at kept
+                          "P2|Desk XL|Office|275.0|27500|S2|0", "P3|Chair|Office|0.05|5|S3|0"));
 }
 
 TEST_F(SqliteWarehouseTest, UpsertCustomersUpdatesExistingRows) {
@@ -557,8 +557,8 @@ TEST_F(SqliteWarehouseTest, LoadDimensionIndexHoldsEveryIdAndAttribute) {
 
 TEST_F(SqliteWarehouseTest, LoadDimensionsRejectsCorruptPrice) {
   ASSERT_TRUE(warehouse_
-                  ->Query("INSERT INTO dim_products VALUES('P9', 'n', 'c', '1.999', 's', "
-                          "NULL)")
+                  ->Query("INSERT INTO dim_products(product_id, price, price_cents) "
+                          "VALUES('P9', 1.999, '1.999')")
                   .ok());
   auto dims = warehouse_->LoadDimensions();
   ASSERT_FALSE(dims.ok());
@@ -576,12 +576,12 @@ TEST_F(SqliteWarehouseTest, MoneyIsStoredAndSummedExactly) {
   ASSERT_TRUE(load->AddFacts(facts).ok());
   ASSERT_TRUE(load->Commit(3).ok());
   EXPECT_THAT(Rows("SELECT price, total_amount FROM fact_transactions ORDER BY 1"),
-              ElementsAre("9999999999.99|99999999999.90", "9999999999.99|99999999999.90",
-                          "9999999999.99|99999999999.90"));
+              ElementsAre("9999999999.99|99999999999.9", "9999999999.99|99999999999.9",
+                          "9999999999.99|99999999999.9"));
   // The documented exact sum, in cents.
-  EXPECT_EQ(Scalar("SELECT SUM(CAST(ROUND(total_amount * 100) AS INTEGER)) FROM "
-                   "fact_transactions"),
-            "29999999999970");
+  EXPECT_EQ(Scalar("SELECT sum(total_amount_cents) FROM fact_transactions"), "29999999999970");
+  EXPECT_EQ(Scalar("SELECT sum(total_amount_cents) / 100.0 FROM fact_transactions"),
+            "299999999999.7");
 }
 
 TEST_F(SqliteWarehouseTest, CentsSumExactlyWhereDoublesDrift) {
@@ -595,9 +595,8 @@ TEST_F(SqliteWarehouseTest, CentsSumExactlyWhereDoublesDrift) {
   ASSERT_TRUE(load->AddFacts(facts).ok());
   ASSERT_TRUE(load->Commit(1000).ok());
   EXPECT_NE(Scalar("SELECT SUM(total_amount) = 100.0 FROM fact_transactions"), "1");
-  EXPECT_EQ(Scalar("SELECT SUM(CAST(ROUND(total_amount * 100) AS INTEGER)) FROM "
-                   "fact_transactions"),
-            "10000");
+  EXPECT_EQ(Scalar("SELECT sum(total_amount_cents) FROM fact_transactions"), "10000");
+  EXPECT_EQ(Scalar("SELECT sum(total_amount_cents) / 100.0 FROM fact_transactions"), "100.0");
 }
 
 TEST_F(SqliteWarehouseTest, QueryRendersNullsAndNumbers) {
@@ -781,9 +780,8 @@ TEST_F(SqliteWarehouseTest, BatchedFactsKeepEachRowsValuesAndRejectDuplicatesIns
                    "CAST(substr(transaction_id, 4) AS INTEGER) + 1 = quantity AND "
                    "customer_id = 'C' || CAST(substr(transaction_id, 4) AS INTEGER) AND "
                    "status = 'S' || CAST(substr(transaction_id, 4) AS INTEGER) AND "
-                   "price = printf('%d.%02d', (100 + quantity - 1) / 100, (100 + quantity - 1) % 100) "
-                   "AND total_amount = printf('%d.%02d', (100 + quantity - 1) * quantity / 100, "
-                   "(100 + quantity - 1) * quantity % 100)"),
+                   "price_cents = 100 + quantity - 1 AND "
+                   "total_amount_cents = (100 + quantity - 1) * quantity"),
             "98");
   EXPECT_EQ(Scalar("SELECT quantity FROM fact_transactions WHERE transaction_id = 'TXN00000099'"),
             "100");
@@ -819,7 +817,7 @@ TEST_F(SqliteWarehouseTest, ReferenceColumnsLeaveTheSchemaAsItWas) {
   const std::vector<std::string> before = Rows("SELECT name, type FROM pragma_table_info('fact_transactions')");
   ASSERT_TRUE(warehouse_->EnsureFactColumns(transform::ReferenceOutput()).ok());
   EXPECT_EQ(Rows("SELECT name, type FROM pragma_table_info('fact_transactions')"), before);
-  EXPECT_EQ(before.size(), 16u);
+  EXPECT_EQ(before.size(), 18u);  // 13 job columns, 3 of lineage, 2 of cents
 }
 
 TEST_F(SqliteWarehouseTest, ConfiguredColumnsAreAddedOnceAndLoaded) {
@@ -864,6 +862,179 @@ TEST_F(SqliteWarehouseTest, ValueFactsWithoutDeclaredColumnsAreABug) {
   ASSERT_TRUE(load);
   std::vector<transform::FactRow> facts = {ValueFact("TXN1", {"TXN1"})};
   EXPECT_EQ(load->AddFacts(facts).code(), StatusCode::kInternal);
+}
+
+// Regression (issue 12, point 2): money was TEXT, so `total_amount > 100` compared text ('89.97'
+// > '100'), ORDER BY put 999.90 above 1299.90 and SUM drifted. Now the view shows numbers.
+TEST_F(SqliteWarehouseTest, MoneyComparesSortsAndAddsAsNumbers) {
+  auto load = Begin(Object("a.csv", "e1"));
+  ASSERT_TRUE(load);
+  std::vector<transform::FactRow> facts = {Fact("TXN1", 3, Money{2999}),    // 89.97
+                                           Fact("TXN2", 10, Money{9999}),   // 999.90
+                                           Fact("TXN3", 10, Money{12999}),  // 1299.90
+                                           Fact("TXN4", 1000, Money{10})};  // 100.00
+  ASSERT_TRUE(load->AddFacts(facts).ok());
+  ASSERT_TRUE(load->Commit(4).ok());
+  EXPECT_EQ(Scalar("SELECT count(*) FROM fact_transactions WHERE total_amount > 100"), "2");
+  EXPECT_THAT(Rows("SELECT transaction_id, total_amount FROM fact_transactions "
+                   "ORDER BY total_amount DESC"),
+              ElementsAre("TXN3|1299.9", "TXN2|999.9", "TXN4|100.0", "TXN1|89.97"));
+  EXPECT_EQ(Scalar("SELECT min(total_amount), max(total_amount), max(price), sum(quantity) "
+                   "FROM fact_transactions"),
+            "89.97|1299.9|129.99|1023");
+  EXPECT_EQ(Scalar("SELECT typeof(price), typeof(total_amount), typeof(quantity), "
+                   "typeof(price_cents), typeof(total_amount_cents) FROM fact_transactions "
+                   "WHERE transaction_id = 'TXN1'"),
+            "real|real|integer|integer|integer");
+  EXPECT_EQ(Scalar("SELECT price, total_amount FROM fact_transactions WHERE transaction_id = 'TXN3'"),
+            "129.99|1299.9");
+  EXPECT_EQ(Scalar("SELECT sum(total_amount_cents) FROM fact_transactions"), "248977");
+}
+
+// A file written by schema version 2 (money as text, a configured column) is rebuilt with
+// money in cents when opened: every row kept, lineage and extra column included.
+TEST_F(SqliteWarehouseTest, Version2FileIsMigratedToCentsWithItsRows) {
+  warehouse_.reset();
+  fs::remove(path_);
+  {
+    auto raw = SqliteWarehouse::Open(path_);
+    ASSERT_TRUE(raw.ok());
+    ASSERT_TRUE((*raw)->Query(R"sql(
+      CREATE TABLE dim_products(product_id TEXT NOT NULL PRIMARY KEY, product_name TEXT,
+        category TEXT, price TEXT, supplier_id TEXT, updated_at TEXT);
+      INSERT INTO dim_products VALUES ('P1', 'Lamp', 'Home', '1299.90', 'S1', 'x');
+      CREATE TABLE loads(load_ref INTEGER PRIMARY KEY, load_id TEXT NOT NULL,
+        source_object TEXT NOT NULL, source_etag TEXT NOT NULL);
+      INSERT INTO loads VALUES (1, 'load-1', 'a.csv', 'e1');
+      CREATE TABLE fact_transactions_data(transaction_id TEXT NOT NULL PRIMARY KEY,
+        customer_id TEXT, customer_email TEXT, product_id TEXT, product_name TEXT,
+        quantity INTEGER, supplier_id TEXT, price TEXT, transaction_date TEXT,
+        transaction_type TEXT, payment_type TEXT, status TEXT, total_amount TEXT,
+        load_ref INTEGER NOT NULL, units INTEGER) WITHOUT ROWID;
+      CREATE INDEX fact_transactions_data_load_ref ON fact_transactions_data(load_ref);
+      CREATE VIEW fact_transactions AS SELECT f.transaction_id, f.total_amount, l.source_object
+        FROM fact_transactions_data f LEFT JOIN loads l ON l.load_ref = f.load_ref;
+      INSERT INTO fact_transactions_data VALUES
+        ('TXN1', 'C1', 'a@x', 'P1', 'Lamp', 10, 'S1', '99.99', '2026-11-30', 'Large', 'Cash',
+         'Completed', '999.90', 1, 7),
+        ('TXN2', 'C1', 'a@x', 'P1', 'Lamp', 10, 'S1', '129.99', '2026-11-30', 'Large', 'Cash',
+         'Completed', '1299.90', 1, NULL),
+        ('TXN3', 'C1', 'a@x', 'P1', 'Lamp', 1, 'S1', NULL, '2026-11-30', 'Small', 'Cash',
+         'Completed', '', 1, 3);
+      CREATE TABLE rejects(id INTEGER PRIMARY KEY, source_object TEXT, source_etag TEXT,
+        load_id TEXT, line INTEGER, reason TEXT, detail TEXT, transaction_id TEXT, raw TEXT,
+        rejected_at TEXT);
+      INSERT INTO rejects(source_object, reason) VALUES ('a.csv', 'invalid_price');
+      PRAGMA user_version = 2;
+    )sql").ok());
+  }
+  warehouse_ = OpenOrDie();
+  ASSERT_TRUE(warehouse_);
+  EXPECT_EQ(Scalar("PRAGMA user_version"), "3");
+  EXPECT_THAT(Rows("SELECT transaction_id, price_cents, total_amount_cents, total_amount, units, "
+                   "source_object, customer_email FROM fact_transactions "
+                   "ORDER BY total_amount DESC"),
+              ElementsAre("TXN2|12999|129990|1299.9|NULL|a.csv|a@x",
+                          "TXN1|9999|99990|999.9|7|a.csv|a@x", "TXN3|NULL|NULL|NULL|3|a.csv|a@x"));
+  EXPECT_EQ(Scalar("SELECT price, price_cents, updated_at FROM dim_products"), "1299.9|129990|x");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM sqlite_master WHERE name LIKE '%_v2'"), "0");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM sqlite_master WHERE name = "
+                   "'fact_transactions_data_load_ref'"),
+            "1");
+  Result<WarehouseTotals> totals = warehouse_->Totals();
+  ASSERT_TRUE(totals.ok()) << totals.status().ToString();
+  EXPECT_EQ(totals->fact_rows, 3);
+  EXPECT_EQ(totals->reject_rows, 1);
+  EXPECT_EQ(totals->total_amount_cents, 229980);
+  EXPECT_EQ(totals->products, 1);
+  // Loads go on; opening again changes nothing.
+  LoadOrDie(Object("b.csv", "e2"), {"TXN1", "TXN4"});
+  warehouse_ = OpenOrDie();
+  EXPECT_EQ(Scalar("SELECT count(*) FROM fact_transactions"), "4");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM rejects"), "2");
+}
+
+// Regression (issue 12, point 8): status recounted every table. The running totals follow
+// loads, duplicates and replaces, and match what counting the tables gives.
+TEST_F(SqliteWarehouseTest, TotalsFollowLoadsDuplicatesAndReplaces) {
+  const auto expect_totals = [this](int64_t facts, int64_t rejects, int64_t cents) {
+    Result<WarehouseTotals> t = warehouse_->Totals();
+    ASSERT_TRUE(t.ok()) << t.status().ToString();
+    EXPECT_EQ(t->fact_rows, facts);
+    EXPECT_EQ(t->reject_rows, rejects);
+    EXPECT_EQ(t->total_amount_cents, cents);
+    EXPECT_EQ(Scalar("SELECT count(*) FROM fact_transactions"), std::to_string(facts));
+    EXPECT_EQ(Scalar("SELECT count(*) FROM rejects"), std::to_string(rejects));
+    EXPECT_EQ(Scalar("SELECT coalesce(sum(total_amount_cents), 0) FROM fact_transactions"),
+              std::to_string(cents));
+  };
+  expect_totals(0, 0, 0);
+  // Fact() is 2 x 129.99 = 259.98. 70 facts: one full batch and a remainder row by row.
+  std::vector<std::string> ids;
+  for (int i = 0; i < 70; ++i) ids.push_back("TXN" + std::to_string(1000 + i));
+  LoadOrDie(Object("t.csv", "v1"), ids, /*rejects=*/2);
+  expect_totals(70, 2, 70 * 25998);
+  // A batch holding a duplicate goes row by row: the duplicate becomes a reject.
+  std::vector<std::string> more;
+  for (int i = 0; i < 64; ++i) more.push_back("TXN" + std::to_string(1069 + i));
+  LoadOrDie(Object("u.csv", "v1"), more, /*rejects=*/1, ReloadMode::kAppend);
+  expect_totals(133, 4, 133 * 25998);
+  // A replace drops v1's 70 facts and 2 rejects.
+  LoadOrDie(Object("t.csv", "v2"), {"TXN1000"}, /*rejects=*/0);
+  expect_totals(64, 2, 64 * 25998);
+  // A rolled-back load changes nothing.
+  {
+    auto load = Begin(Object("w.csv", "v1"));
+    std::vector<transform::FactRow> facts = {Fact("TXN9")};
+    ASSERT_TRUE(load->AddFacts(facts).ok());
+  }
+  expect_totals(64, 2, 64 * 25998);
+}
+
+TEST_F(SqliteWarehouseTest, MissingTotalsRowIsCountedAgain) {
+  LoadOrDie(Object("t.csv", "v1"), {"TXN1", "TXN2"}, /*rejects=*/1);
+  ASSERT_TRUE(warehouse_->Query("DELETE FROM warehouse_totals").ok());
+  EXPECT_EQ(warehouse_->Totals().status().code(), StatusCode::kInternal);
+  // A load that finds no row counts the tables, its own rows included...
+  LoadOrDie(Object("u.csv", "v1"), {"TXN3"});
+  EXPECT_EQ(warehouse_->Totals()->fact_rows, 3);
+  // ...and so does opening the warehouse.
+  ASSERT_TRUE(warehouse_->Query("DELETE FROM warehouse_totals").ok());
+  warehouse_ = OpenOrDie();
+  Result<WarehouseTotals> t = warehouse_->Totals();
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->fact_rows, 3);
+  EXPECT_EQ(t->reject_rows, 1);
+  EXPECT_EQ(t->total_amount_cents, 3 * 25998);
+}
+
+TEST_F(SqliteWarehouseTest, ConfiguredMoneyColumnsAreStoredAsCents) {
+  const std::vector<transform::OutputColumn> columns = {
+      {"transaction_id", "transaction_id", transform::ColumnType::kText, 0},
+      {"price", "price", transform::ColumnType::kDecimal, 2},
+      {"total_amount", "total_amount", transform::ColumnType::kDecimal, 2}};
+  ASSERT_TRUE(warehouse_->EnsureFactColumns(columns).ok());
+  EXPECT_EQ(Scalar("SELECT count(*) FROM pragma_table_info('fact_transactions_data') "
+                   "WHERE name IN ('price', 'total_amount')"),
+            "0");
+  auto load = Begin(Object("a.csv", "e1"));
+  ASSERT_TRUE(load);
+  ASSERT_TRUE(load->UseFactColumns(columns).ok());
+  std::vector<transform::FactRow> facts = {ValueFact("TXN1", {"TXN1", "99.50", "537.30"}),
+                                           ValueFact("TXN2", {"TXN2", "", "-0.5"}, 3)};
+  ASSERT_TRUE(load->AddFacts(facts).ok());
+  ASSERT_TRUE(load->Commit(2).ok());
+  EXPECT_THAT(Rows("SELECT transaction_id, price, price_cents, total_amount, total_amount_cents "
+                   "FROM fact_transactions ORDER BY total_amount"),
+              ElementsAre("TXN2|NULL|NULL|-0.5|-50", "TXN1|99.5|9950|537.3|53730"));
+  EXPECT_EQ(warehouse_->Totals()->total_amount_cents, 53680);
+  // More than 2 decimals does not fit cents.
+  const std::vector<transform::OutputColumn> three_decimals = {
+      {"transaction_id", "transaction_id", transform::ColumnType::kText, 0},
+      {"price", "price", transform::ColumnType::kDecimal, 3}};
+  Status s = warehouse_->EnsureFactColumns(three_decimals);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr("price_cents"));
 }
 
 }  // namespace

@@ -60,6 +60,11 @@ std::string AllStatements(SqlDialect dialect) {
   put("delete other version facts", WarehouseSql::DeleteOtherVersionFacts());
   put("delete other version rejects", WarehouseSql::DeleteOtherVersionRejects());
   put("count load rejects", WarehouseSql::CountLoadRejects());
+  put("sum other version facts", WarehouseSql::SumOtherVersionFacts());
+  put("sum facts moved from staging", WarehouseSql::SumFactsMovedFromStaging());
+  put("add to totals", WarehouseSql::AddToTotals());
+  put("lock for counting totals", sql.LockForCountingTotals());
+  put("fill totals", WarehouseSql::FillTotals());
   return out.str();
 }
 
