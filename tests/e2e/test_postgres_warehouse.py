@@ -155,24 +155,45 @@ class PostgresCoreScenarioTest(PostgresPipelineTest):
         self.assertEqual(self.scalar("""SELECT count(*) FROM fact_transactions f JOIN dim_customers c
             USING (customer_id) WHERE f.customer_email = c.email"""), str(facts))
 
-    def test_status_during_a_load_holding_the_facts_says_so_instead_of_waiting_or_showing_zeros(self):
-        # A big load holds fact_transactions under an ACCESS EXCLUSIVE lock until it commits
-        # (warehouse.index_rebuild). A session of psql holds the same lock here.
+    def hold_lock(self, table):
+        """A psql session holding `table` under ACCESS EXCLUSIVE (as a big load holds
+        fact_transactions, warehouse.index_rebuild) until its stdin gets ROLLBACK."""
+        holder = subprocess.Popen(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", self.url],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        holder.stdin.write(self.search + f"BEGIN; LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE;\n")
+        holder.stdin.flush()
+        held = (f"SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                f"WHERE c.relname = '{table}' AND c.relnamespace = '{self.schema}'::regnamespace "
+                f"AND l.mode = 'AccessExclusiveLock' AND l.granted")
+        deadline = time.time() + 30
+        while psql(self.url, held) != [("1",)]:
+            self.assertLess(time.time(), deadline, "psql never took the lock")
+            time.sleep(0.05)
+        return holder
+
+    def release(self, holder):
+        holder.stdin.write("ROLLBACK;\n")
+        holder.stdin.close()
+        holder.wait(timeout=30)
+
+    def test_status_during_a_load_holding_the_facts_answers_from_the_running_totals(self):
         self.land_reference_dims()
         self.land(tx_key(25), rows_csv(VALID_ROWS))
         self.process(expect_rc=0)
-        holder = subprocess.Popen(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", self.url],
-                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        holder = self.hold_lock("fact_transactions")
         try:
-            holder.stdin.write(self.search + "BEGIN; LOCK TABLE fact_transactions IN ACCESS EXCLUSIVE MODE;\n")
-            holder.stdin.flush()
-            held = (f"SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
-                    f"WHERE c.relname = 'fact_transactions' AND c.relnamespace = '{self.schema}'::regnamespace "
-                    f"AND l.mode = 'AccessExclusiveLock' AND l.granted")
-            deadline = time.time() + 30
-            while psql(self.url, held) != [("1",)]:
-                self.assertLess(time.time(), deadline, "psql never took the lock")
-                time.sleep(0.05)
+            r = self.run_cli("status", timeout=60)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertIn("facts 4, rejects 0, total_amount 1289.84", r.stdout)
+        finally:
+            self.release(holder)
+
+    def test_status_that_cannot_count_says_so_instead_of_waiting_or_showing_zeros(self):
+        self.land_reference_dims()
+        self.land(tx_key(25), rows_csv(VALID_ROWS))
+        self.process(expect_rc=0)
+        holder = self.hold_lock("dim_products")  # as a dimension upsert in progress could
+        try:
             r = self.run_cli("status", timeout=60)
             self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
             self.assertIn("  unavailable: a load holds the warehouse's tables until it commits", r.stdout)
@@ -185,11 +206,44 @@ class PostgresCoreScenarioTest(PostgresPipelineTest):
             self.assertIn("lock timeout", warehouse["error"])
             self.assertNotIn("fact_rows", warehouse)
         finally:
-            holder.stdin.write("ROLLBACK;\n")
-            holder.stdin.close()
-            holder.wait(timeout=30)
+            self.release(holder)
         r = self.run_cli("status", check=True)
         self.assertIn("facts 4, rejects 0", r.stdout)
+
+    def status_totals(self):
+        w = self.cli_json("status")["warehouse"]
+        return w["fact_rows"], w["reject_rows"], w["total_amount"]
+
+    def counted_totals(self):
+        facts, total = self.pg("SELECT count(*), COALESCE(SUM(total_amount), 0) FROM fact_transactions")[0]
+        return int(facts), int(self.scalar("SELECT count(*) FROM rejects")), total
+
+    def test_status_totals_follow_loads_replaces_and_duplicates(self):
+        # Regression (issue 12, point 8): status recounted every fact; it reads running totals.
+        self.land_reference_dims()
+        self.land(tx_key(25), rows_csv(VALID_ROWS + ["TXN00000099,C99999,P12345,1,29.99,2026-11-26,Cash,Completed"]))
+        self.process(expect_rc=0)
+        self.assertEqual(self.status_totals(), (4, 1, "1289.84"))
+        self.assertEqual(self.status_totals(), self.counted_totals())
+        self.land(tx_key(25), rows_csv(VALID_ROWS[:2]))  # a new version replaces the first
+        self.process(expect_rc=0)
+        self.assertEqual(self.status_totals(), (2, 0, "189.95"))
+        self.land(tx_key(26), rows_csv(VALID_ROWS[1:3]))  # TXN00000002 again: a duplicate reject
+        self.process(expect_rc=0)
+        self.assertEqual(self.status_totals(), (3, 1, "689.90"))
+        self.assertEqual(self.status_totals(), self.counted_totals())
+
+    def test_a_version_1_warehouse_gets_its_totals_counted_once(self):
+        self.land_reference_dims()
+        self.land(tx_key(25), rows_csv(VALID_ROWS + ["TXN00000099,C99999,P12345,1,29.99,2026-11-26,Cash,Completed"]))
+        self.process(expect_rc=0)
+        self.pg("DROP TABLE warehouse_totals; DELETE FROM ecompipe_schema_version; "
+                "INSERT INTO ecompipe_schema_version VALUES (1)")
+        self.assertEqual(self.status_totals(), (4, 1, "1289.84"))  # the first open counts them
+        self.assertEqual(self.scalar("SELECT max(version) FROM ecompipe_schema_version"), "2")
+        self.land(tx_key(26), rows_csv(["TXN00000005,C12346,P12346,2,49.99,2026-11-27,Debit Card,Completed"]))
+        self.process(expect_rc=0)
+        self.assertEqual(self.status_totals(), (5, 1, "1389.82"))
 
     def test_unreachable_warehouse_is_a_clear_error_without_the_password(self):
         with socket.socket() as s:
