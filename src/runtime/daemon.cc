@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -45,7 +46,29 @@ Status ProcessToQuiescence(Pipeline& p, const std::atomic<bool>& stop) {
   return p.RunUntilIdle(stop);
 }
 
+namespace {
+
+// A server holds a descriptor per client connection (the S3 endpoint up to
+// s3_endpoint.max_connections), and distributions start processes at a soft limit of 1024: the
+// soft limit is raised to the hard one, which needs no privilege.
+void RaiseOpenFileLimit() {
+  rlimit fds{};
+  if (::getrlimit(RLIMIT_NOFILE, &fds) != 0 || fds.rlim_cur >= fds.rlim_max) return;
+  const rlim_t before = fds.rlim_cur;
+  fds.rlim_cur = fds.rlim_max;
+  if (::setrlimit(RLIMIT_NOFILE, &fds) != 0) {
+    spdlog::warn("Cannot raise the open-file limit. soft={} hard={} error={}", static_cast<uint64_t>(before),
+                 static_cast<uint64_t>(fds.rlim_max), std::strerror(errno));
+    return;
+  }
+  spdlog::info("Raised the open-file limit. soft_before={} soft={}", static_cast<uint64_t>(before),
+               fds.rlim_max == RLIM_INFINITY ? std::string("unlimited") : std::to_string(fds.rlim_max));
+}
+
+}  // namespace
+
 Status Serve(Pipeline& p, const std::atomic<bool>& stop) {
+  RaiseOpenFileLimit();
   EP_RETURN_IF_ERROR(p.Recover());
   if (p.s3_store()) return ServeS3Bucket(p, stop);
   // Watch first, then scan: a file landing between the two is seen by at least one of them.
