@@ -861,12 +861,33 @@ Status ParseRules(const Reader& root, PipelineConfig& cfg) {
   return Status::Ok();
 }
 
-// s3_endpoint: {listen: "127.0.0.1:9000", region: us-east-1, access_keys: [{id, secret | secret_env}]}
+// s3_endpoint's timeouts and connection caps (api/s3/connection_acceptor.h).
+Status ParseS3ConnectionLimits(const Reader& r, api::s3::ConnectionLimits& l) {
+  for (auto [key, ms] : {std::pair{"header_timeout", &l.header_timeout_ms}, std::pair{"body_timeout", &l.body_timeout_ms},
+                         std::pair{"idle_timeout", &l.idle_timeout_ms}}) {
+    EP_RETURN_IF_ERROR(r.Duration(key, *ms));
+    if (*ms < 100 || *ms > 3'600'000)
+      return r.Error(r.Node(key), "'" + r.Path(key) + "' must be between 100ms and 1h");
+  }
+  int64_t total = l.max_connections, per_address = l.max_connections_per_address, workers = l.workers;
+  EP_RETURN_IF_ERROR(r.Int("max_connections", total, 1, 1'000'000));
+  EP_RETURN_IF_ERROR(r.Int("max_connections_per_address", per_address, 1, 1'000'000));
+  EP_RETURN_IF_ERROR(r.Int("workers", workers, 1, 1024));
+  l.max_connections = static_cast<int>(total);
+  l.max_connections_per_address = static_cast<int>(per_address);
+  l.workers = static_cast<int>(workers);
+  return Status::Ok();
+}
+
+// s3_endpoint: {listen: "127.0.0.1:9000", region: us-east-1, access_keys: [{id, secret | secret_env}],
+//               header_timeout, body_timeout, idle_timeout, max_connections, max_connections_per_address, workers}
 Status ParseS3Endpoint(const Reader& root, PipelineConfig& cfg) {
   if (!root.Has("s3_endpoint")) return Status::Ok();
   Reader r = root.Child("s3_endpoint");
   EP_RETURN_IF_ERROR(r.ExpectMap());
-  EP_RETURN_IF_ERROR(r.CheckKeys({"listen", "region", "access_keys"}));
+  EP_RETURN_IF_ERROR(r.CheckKeys({"listen", "region", "access_keys", "header_timeout", "body_timeout",
+                                  "idle_timeout", "max_connections", "max_connections_per_address",
+                                  "workers"}));
   api::s3::S3EndpointConfig& ep = cfg.s3_endpoint;
   ep.enabled = true;
   std::string listen = ep.host + ":" + std::to_string(ep.port);
@@ -887,6 +908,7 @@ Status ParseS3Endpoint(const Reader& root, PipelineConfig& cfg) {
   ep.port = port;
   EP_RETURN_IF_ERROR(r.String("region", ep.region));
   if (ep.region.empty()) return r.Error(r.Node("region"), "'s3_endpoint.region' must not be empty");
+  EP_RETURN_IF_ERROR(ParseS3ConnectionLimits(r, ep.limits));
   const YAML::Node keys = r.Node("access_keys");
   if (!r.Has("access_keys") || !keys.IsSequence() || keys.size() == 0)
     return r.Error(r.Has("access_keys") ? keys : r.node(),
@@ -1361,6 +1383,10 @@ topics:
 #   region: us-east-1
 #   access_keys:
 #     - {id: AKIAECOMPIPE0001, secret_env: ECOMPIPE_S3_SECRET}
+#   # Slow and idle clients (docs/s3.md): the request head must arrive within header_timeout;
+#   # more than max_connections_per_address from one address get 503 SlowDown.
+#   # header_timeout: 10s
+#   # max_connections_per_address: 128
 
 # Rules use EventBridge's pattern syntax. Sources are "ecompipe.s3" and "ecompipe.glue"
 # (AWS's "aws.s3" and "aws.glue"); detail-types and detail fields are AWS's own.

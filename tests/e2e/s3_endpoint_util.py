@@ -19,6 +19,9 @@ BUCKET = "raw-transactions"
 class S3EndpointTest(PipelineTest):
     """`ecompipe init`, an s3_endpoint section on a free port, then `ecompipe serve`."""
 
+    # More keys of the s3_endpoint section ("  header_timeout: 2s\n"), for a test class.
+    endpoint_config = ""
+
     def setUp(self):
         super().setUp()
         with open(os.path.join(self.dir, "ecompipe.yaml"), "a") as f:
@@ -27,7 +30,7 @@ class S3EndpointTest(PipelineTest):
                 "  listen: 127.0.0.1:0\n"
                 f"  region: {REGION}\n"
                 "  access_keys:\n"
-                f"    - {{id: {ACCESS_KEY}, secret: \"{SECRET_KEY}\"}}\n")
+                f"    - {{id: {ACCESS_KEY}, secret: \"{SECRET_KEY}\"}}\n" + self.endpoint_config)
         self.land_reference_dims()
         self.serve = self.start_serve()
         log_path = os.path.join(self.dir, "serve-0.log")
@@ -70,10 +73,34 @@ class S3EndpointTest(PipelineTest):
             payload_hash = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
             headers = {**(headers or {}), "content-encoding": "aws-chunked",
                        "x-amz-decoded-content-length": str(sum(len(c) for c in chunks))}
+        payload_hash = payload_hash or hashlib.sha256(body).hexdigest()
+        hdrs, signature, k, scope, amz_date = self.sign(method, path, query, headers, payload_hash,
+                                                        secret=secret, when=when)
+        if chunks is not None:
+            previous, framed = signature, b""
+            empty = hashlib.sha256(b"").hexdigest()
+            for c in list(chunks) + [b""]:
+                sts = "\n".join(["AWS4-HMAC-SHA256-PAYLOAD", amz_date, scope, previous, empty,
+                                  hashlib.sha256(c).hexdigest()])
+                previous = hmac.new(k, sts.encode(), hashlib.sha256).hexdigest()
+                framed += b"%x;chunk-signature=%s\r\n" % (len(c), previous.encode()) + c + b"\r\n"
+            body = framed
+        del hdrs["host"]
+        url = self.endpoint + urllib.parse.quote(path, safe="/-_.~") + (f"?{query}" if query else "")
+        req = urllib.request.Request(url, data=body if method in ("PUT", "POST") else None,
+                                     method=method, headers=hdrs)
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                return r.status, dict(r.headers), r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, dict(e.headers), e.read()
+
+    def sign(self, method, path, query, headers, payload_hash, secret=SECRET_KEY, when=None):
+        """SigV4 headers (host included) for a request; returns (headers, signature, signing
+        key, scope, amz date)."""
         when = when or datetime.datetime.now(datetime.timezone.utc)
         amz_date = when.strftime("%Y%m%dT%H%M%SZ")
         date = amz_date[:8]
-        payload_hash = payload_hash or hashlib.sha256(body).hexdigest()
         host = f"127.0.0.1:{self.port}"
         hdrs = {"host": host, "x-amz-date": amz_date, "x-amz-content-sha256": payload_hash}
         for k, v in (headers or {}).items():
@@ -94,21 +121,4 @@ class S3EndpointTest(PipelineTest):
         signature = hmac.new(k, to_sign.encode(), hashlib.sha256).hexdigest()
         hdrs["authorization"] = (f"AWS4-HMAC-SHA256 Credential={ACCESS_KEY}/{scope}, "
                                  f"SignedHeaders={';'.join(names)}, Signature={signature}")
-        if chunks is not None:
-            previous, framed = signature, b""
-            empty = hashlib.sha256(b"").hexdigest()
-            for c in list(chunks) + [b""]:
-                sts = "\n".join(["AWS4-HMAC-SHA256-PAYLOAD", amz_date, scope, previous, empty,
-                                  hashlib.sha256(c).hexdigest()])
-                previous = hmac.new(k, sts.encode(), hashlib.sha256).hexdigest()
-                framed += b"%x;chunk-signature=%s\r\n" % (len(c), previous.encode()) + c + b"\r\n"
-            body = framed
-        del hdrs["host"]
-        url = self.endpoint + urllib.parse.quote(path, safe="/-_.~") + (f"?{query}" if query else "")
-        req = urllib.request.Request(url, data=body if method in ("PUT", "POST") else None,
-                                     method=method, headers=hdrs)
-        try:
-            with urllib.request.urlopen(req, timeout=30) as r:
-                return r.status, dict(r.headers), r.read()
-        except urllib.error.HTTPError as e:
-            return e.code, dict(e.headers), e.read()
+        return hdrs, signature, k, scope, amz_date

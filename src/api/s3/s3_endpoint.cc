@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <httplib.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 #include <cstdlib>
 
 #include "api/s3/body_decoder.h"
+#include "api/s3/internal/connection_stream.h"
 #include "api/s3/list_objects.h"
 #include "api/s3/s3_bucket.h"
 #include "api/s3/s3_request.h"
@@ -28,7 +30,14 @@ namespace {
 constexpr const char* kXmlns = "http://s3.amazonaws.com/doc/2006-03-01/";
 constexpr uint64_t kMaxPutBytes = 5ull << 30;  // S3's limit for one PutObject or part
 constexpr size_t kReadBlock = 1 << 20;
-constexpr size_t kWorkerThreads = 32;
+constexpr int kMaxRequestsPerConnection = 1000;
+// Descriptors kept for the pipeline beside the endpoint's connections: databases, the watcher,
+// staged uploads, outgoing notifications.
+constexpr int64_t kReservedFds = 256;
+
+// Set by the post-routing hook when the answer says "Connection: close" (the handler's own
+// refusals of a request whose body it did not read); read by ServeConnection on the same thread.
+thread_local bool t_answer_closes = false;
 
 // Sub-resources of S3 that ecompipe does not implement: asked for, they answer 501 rather
 // than being mistaken for a plain object or bucket request.
@@ -96,6 +105,41 @@ class S3Endpoint::Handler {
     if (!refused_range) return httplib::Server::HandlerResponse::Unhandled;
     Serve(req, res, nullptr);
     return httplib::Server::HandlerResponse::Handled;
+  }
+
+  // Runs before cpp-httplib reads any body. It reads the body of a PUT, POST or DELETE that
+  // has neither Content-Length nor chunked Transfer-Encoding until the client closes the
+  // connection, so such a request is answered here at once: a PUT with 411
+  // MissingContentLength (S3's answer), any other with no body, as HTTP/1.1 defines it.
+  httplib::Server::HandlerResponse PreRoute(const httplib::Request& req, httplib::Response& res) {
+    const std::string& m = req.method;
+    if (m != "PUT" && m != "POST" && m != "DELETE" && m != "PATCH" && m != "PRI")
+      return httplib::Server::HandlerResponse::Unhandled;
+    auto refuse = [&](const S3Error& e) {
+      Context c = MakeContext(req);
+      LogRefusal(c, e);
+      SendError(c, res, e);
+      res.set_header("Connection", "close");
+      return httplib::Server::HandlerResponse::Handled;
+    };
+    const std::string te = req.get_header_value("Transfer-Encoding");
+    if (!te.empty()) {
+      if (AsciiLower(te) == "chunked") return httplib::Server::HandlerResponse::Unhandled;
+      return refuse(S3Error::Make(501, "NotImplemented",
+                                  "Transfer-Encoding '" + te + "' is not supported (only chunked)"));
+    }
+    if (req.has_header("Content-Length")) {
+      const std::string len = req.get_header_value("Content-Length");
+      uint64_t n = 0;
+      auto [p, ec] = std::from_chars(len.data(), len.data() + len.size(), n);
+      if (len.empty() || ec != std::errc() || p != len.data() + len.size())
+        return refuse(S3Error::Make(400, "InvalidArgument", "Content-Length is not a number"));
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
+    if (m == "PUT")
+      return refuse(S3Error::Make(411, "MissingContentLength", "You must provide the Content-Length HTTP header."));
+    const_cast<httplib::Request&>(req).set_header("Content-Length", "0");
+    return httplib::Server::HandlerResponse::Unhandled;
   }
 
   void Serve(const httplib::Request& req, httplib::Response& res,
@@ -172,20 +216,10 @@ class S3Endpoint::Handler {
   void Fail(Context& c, httplib::Response& res, const S3Error& e) {
     LogRefusal(c, e);
     SendError(c, res, e);
-    // A body nobody read would be taken for the next request on this connection.
-    if (c.reader) {
-      if (!c.body_consumed) DrainBody(c);
-      res.set_header("Connection", "close");
-    }
-  }
-
-  void DrainBody(Context& c) {
-    c.body_consumed = true;
-    uint64_t seen = 0;
-    (*c.reader)([&](const char*, size_t n) {
-      seen += n;
-      return seen <= (64ull << 20);  // beyond this, closing the connection is cheaper
-    });
+    // A body nobody read would be taken for the next request on this connection. It is not
+    // read here (a slow client would hold this worker): the connection closes after the answer,
+    // and the acceptor drops what the client still sends while it lingers.
+    if (c.reader) res.set_header("Connection", "close");
   }
 
   void SendXml(const Context& c, httplib::Response& res, const std::string& xml, int status = 200) const {
@@ -623,11 +657,34 @@ class S3Endpoint::Handler {
   const SigV4Verifier& verifier_;
 };
 
+// cpp-httplib's request processing (parsing, Expect: 100-continue, routing, content readers,
+// answers) over a stream the acceptor lends; its own accept loop and thread pool are not used.
+// process_request is protected in cpp-httplib 0.11 and exactly the per-request step needed.
+class S3Endpoint::HttpServer final : public httplib::Server {
+ public:
+  using httplib::Server::process_request;
+  // cpp-httplib stops a response's content provider (a GetObject body) as soon as its listening
+  // socket is invalid, which it is while its own listen() never ran: mark it valid while serving.
+  // The value is only compared, never used as a descriptor (listen() and stop() are not called).
+  void SetServing(bool on) { svr_sock_ = on ? 0 : INVALID_SOCKET; }
+};
+
 S3Endpoint::S3Endpoint(const S3EndpointConfig& config, std::unique_ptr<S3Bucket> bucket,
                        std::unique_ptr<SigV4Verifier> verifier)
     : config_(config), bucket_(std::move(bucket)), verifier_(std::move(verifier)) {}
 
 S3Endpoint::~S3Endpoint() { Stop(); }
+
+AfterRequest S3Endpoint::ServeConnection(AcceptedConnection& conn) {
+  ConnectionStream strm(conn.fd, std::move(conn.buffered), config_.limits.body_timeout_ms);
+  t_answer_closes = false;
+  bool client_closes = false;
+  const bool last = conn.requests + 1 >= kMaxRequestsPerConnection;
+  const bool ok = server_->process_request(strm, last, client_closes, nullptr);
+  if (!ok || client_closes || last || t_answer_closes || strm.broken()) return AfterRequest::kClose;
+  conn.buffered = strm.TakeUnread();
+  return AfterRequest::kKeepAlive;
+}
 
 Result<std::unique_ptr<S3Endpoint>> S3Endpoint::Start(const S3EndpointConfig& config,
                                                       storage::LocalFolderStore& store) {
@@ -650,21 +707,31 @@ Result<std::unique_ptr<S3Endpoint>> S3Endpoint::Start(const S3EndpointConfig& co
   auto verifier = std::make_unique<SigV4Verifier>(std::move(keys), config.region,
                                                   config.max_clock_skew_seconds);
   std::unique_ptr<S3Endpoint> ep(new S3Endpoint(config, std::move(bucket), std::move(verifier)));
+  ConnectionLimits& limits = ep->config_.limits;
+  rlimit fds{};
+  if (::getrlimit(RLIMIT_NOFILE, &fds) == 0 && fds.rlim_cur != RLIM_INFINITY &&
+      static_cast<int64_t>(limits.max_connections) + kReservedFds > static_cast<int64_t>(fds.rlim_cur)) {
+    const int clipped = static_cast<int>(std::max<int64_t>(16, static_cast<int64_t>(fds.rlim_cur) - kReservedFds));
+    spdlog::warn("The open-file limit is too low for s3_endpoint.max_connections; lowered. configured={} "
+                 "now={} open_file_limit={} (raise it with ulimit -n or LimitNOFILE=)",
+                 limits.max_connections, clipped, static_cast<uint64_t>(fds.rlim_cur));
+    limits.max_connections = clipped;
+  }
   ep->handler_ = std::make_unique<Handler>(ep->config_, *ep->bucket_, *ep->verifier_);
-  ep->server_ = std::make_unique<httplib::Server>();
-  httplib::Server& srv = *ep->server_;
+  ep->server_ = std::make_unique<HttpServer>();
+  HttpServer& srv = *ep->server_;
   Handler* h = ep->handler_.get();
-  // An idle keep-alive connection holds a worker thread: enough workers for the usual
-  // client concurrency (boto3 and the AWS CLI use 10 connections, rclone 4 per transfer),
-  // and idle connections released soon.
-  srv.new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
-  srv.set_keep_alive_max_count(1000);
-  srv.set_keep_alive_timeout(5);
-  srv.set_read_timeout(60, 0);
-  srv.set_write_timeout(60, 0);
+  srv.set_keep_alive_max_count(kMaxRequestsPerConnection);
+  // Only what the Keep-Alive answer header says; the acceptor closes idle connections.
+  srv.set_keep_alive_timeout(std::max<time_t>(1, static_cast<time_t>(limits.idle_timeout_ms / 1000)));
   srv.set_payload_max_length(static_cast<size_t>(kMaxPutBytes + (64ull << 20)));
   srv.set_expect_100_continue_handler(
       [h](const httplib::Request& req, httplib::Response& res) { return h->Expect100(req, res); });
+  srv.set_pre_routing_handler(
+      [h](const httplib::Request& req, httplib::Response& res) { return h->PreRoute(req, res); });
+  srv.set_post_routing_handler([](const httplib::Request&, httplib::Response& res) {
+    if (res.get_header_value("Connection") == "close") t_answer_closes = true;
+  });
   auto plain = [h](const httplib::Request& req, httplib::Response& res) { h->Serve(req, res, nullptr); };
   auto with_body = [h](const httplib::Request& req, httplib::Response& res,
                        const httplib::ContentReader& reader) { h->Serve(req, res, &reader); };
@@ -674,24 +741,26 @@ Result<std::unique_ptr<S3Endpoint>> S3Endpoint::Start(const S3EndpointConfig& co
   srv.Delete(".*", plain);
   srv.Put(".*", with_body);
   srv.Post(".*", with_body);
-  if (config.port == 0) {
-    ep->port_ = srv.bind_to_any_port(config.host);
-  } else {
-    ep->port_ = srv.bind_to_port(config.host, config.port) ? config.port : -1;
-  }
-  if (ep->port_ <= 0)
-    return Status::Unavailable("s3_endpoint: cannot listen on " + config.host + ":" +
-                               std::to_string(config.port) +
+  srv.SetServing(true);
+  S3Endpoint* self = ep.get();
+  Result<std::unique_ptr<ConnectionAcceptor>> acceptor = ConnectionAcceptor::Start(
+      config.host, config.port, limits, [self](AcceptedConnection& c) { return self->ServeConnection(c); });
+  if (!acceptor.ok())
+    return Status::Unavailable("s3_endpoint: " + acceptor.status().message() +
                                " (in use, or not an address of this machine); change s3_endpoint.listen");
-  ep->thread_ = std::thread([&srv] { srv.listen_after_bind(); });
-  spdlog::info("S3 endpoint listening. address={}:{} bucket={} region={}", config.host, ep->port_,
-               ep->bucket_->name(), config.region);
+  ep->acceptor_ = std::move(*acceptor);
+  ep->port_ = ep->acceptor_->port();
+  spdlog::info("S3 endpoint listening. address={}:{} bucket={} region={} workers={} max_connections={} "
+               "max_connections_per_address={} header_timeout_ms={} body_timeout_ms={} idle_timeout_ms={}",
+               config.host, ep->port_, ep->bucket_->name(), config.region, limits.workers,
+               limits.max_connections, limits.max_connections_per_address, limits.header_timeout_ms,
+               limits.body_timeout_ms, limits.idle_timeout_ms);
   return ep;
 }
 
 void S3Endpoint::Stop() {
-  if (server_) server_->stop();
-  if (thread_.joinable()) thread_.join();
+  if (server_) server_->SetServing(false);  // content providers in flight stop
+  if (acceptor_) acceptor_->Stop();
 }
 
 }  // namespace ecompipe::api::s3

@@ -11,25 +11,23 @@
 // object appears. Objects land through S3Bucket, i.e. through the same folder, atomic rename
 // and watcher as any file, which is what fires the pipeline's `Object Created` event.
 //
-// Thread-safety: Start() and Stop() from one thread; requests are served on the HTTP
-// server's own thread pool.
+// Connections are accepted and held by a ConnectionAcceptor (an event loop that reads each
+// request head under a deadline and enforces the connection caps); a request with a complete
+// head runs on one of its worker threads through cpp-httplib's request processing.
+//
+// Thread-safety: Start() and Stop() from one thread; requests are served on the acceptor's
+// worker threads.
 #pragma once
 
 #include <atomic>
 #include <map>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "api/s3/connection_acceptor.h"
 #include "common/status.h"
 #include "storage/local/local_folder_store.h"
-
-namespace httplib {
-class Server;
-struct Request;
-struct Response;
-}  // namespace httplib
 
 namespace ecompipe::api::s3 {
 
@@ -51,34 +49,42 @@ struct S3EndpointConfig {
   std::string region = "us-east-1";
   std::vector<S3AccessKey> access_keys;
   int64_t max_clock_skew_seconds = 15 * 60;
+  ConnectionLimits limits;  // timeouts and connection caps (docs/s3.md, "Slow and idle clients")
 };
 
 class S3Endpoint {
  public:
   // Resolves secrets, binds and starts serving `store`. kInvalidArgument when a secret_env
   // variable is unset or no key is configured; kUnavailable when the address cannot be bound.
+  // limits.max_connections is lowered (and a warning logged) when the process's open-file
+  // limit could not hold that many connections beside the pipeline's own files.
   static Result<std::unique_ptr<S3Endpoint>> Start(const S3EndpointConfig& config,
                                                    storage::LocalFolderStore& store);
   ~S3Endpoint();
   S3Endpoint(const S3Endpoint&) = delete;
   S3Endpoint& operator=(const S3Endpoint&) = delete;
 
-  // Stops accepting, finishes nothing in flight (an interrupted upload leaves nothing
-  // behind) and joins the server thread. Idempotent.
+  // Stops accepting, finishes nothing in flight (the sockets of requests in flight are shut
+  // down; an interrupted upload leaves nothing behind) and joins the acceptor's threads.
+  // Idempotent.
   void Stop();
   int port() const { return port_; }
+  // The limits in force (after the open-file limit clipped them).
+  const ConnectionLimits& limits() const { return config_.limits; }
 
  private:
   S3Endpoint(const S3EndpointConfig& config, std::unique_ptr<S3Bucket> bucket,
              std::unique_ptr<SigV4Verifier> verifier);
   class Handler;
+  class HttpServer;
+  AfterRequest ServeConnection(AcceptedConnection& conn);
 
   S3EndpointConfig config_;
   std::unique_ptr<S3Bucket> bucket_;
   std::unique_ptr<SigV4Verifier> verifier_;
   std::unique_ptr<Handler> handler_;
-  std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
+  std::unique_ptr<HttpServer> server_;
+  std::unique_ptr<ConnectionAcceptor> acceptor_;
   int port_ = 0;
 };
 

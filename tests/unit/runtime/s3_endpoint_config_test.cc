@@ -41,6 +41,42 @@ TEST(S3EndpointConfigTest, ParsesListenRegionAndKeys) {
   EXPECT_EQ(ep.access_keys[1].secret_env, "S3_SECRET");
 }
 
+TEST(S3EndpointConfigTest, ConnectionLimitsHaveDefaultsAndParse) {
+  const std::string keys = "  access_keys: [{id: a, secret: b}]\n";
+  Result<PipelineConfig> plain = ParseConfig("s3_endpoint:\n" + keys, "/srv/shop/ecompipe.yaml");
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  const api::s3::ConnectionLimits& d = plain->s3_endpoint.limits;
+  EXPECT_EQ(d.header_timeout_ms, 10'000);
+  EXPECT_EQ(d.body_timeout_ms, 30'000);
+  EXPECT_EQ(d.idle_timeout_ms, 15'000);
+  EXPECT_EQ(d.max_connections, 4096);
+  EXPECT_EQ(d.max_connections_per_address, 128);
+  EXPECT_EQ(d.workers, 32);
+
+  Result<PipelineConfig> cfg = ParseConfig(
+      "s3_endpoint:\n" + keys +
+          "  header_timeout: 5s\n  body_timeout: 1m\n  idle_timeout: 500ms\n"
+          "  max_connections: 10000\n  max_connections_per_address: 16\n  workers: 8\n",
+      "/srv/shop/ecompipe.yaml");
+  ASSERT_TRUE(cfg.ok()) << cfg.status().ToString();
+  const api::s3::ConnectionLimits& l = cfg->s3_endpoint.limits;
+  EXPECT_EQ(l.header_timeout_ms, 5'000);
+  EXPECT_EQ(l.body_timeout_ms, 60'000);
+  EXPECT_EQ(l.idle_timeout_ms, 500);
+  EXPECT_EQ(l.max_connections, 10000);
+  EXPECT_EQ(l.max_connections_per_address, 16);
+  EXPECT_EQ(l.workers, 8);
+
+  EXPECT_THAT(ErrorOf("s3_endpoint:\n" + keys + "  header_timeout: 50ms\n"),
+              HasSubstr("ecompipe.yaml:3: 's3_endpoint.header_timeout' must be between 100ms and 1h"));
+  EXPECT_THAT(ErrorOf("s3_endpoint:\n" + keys + "  body_timeout: soon\n"),
+              HasSubstr("'s3_endpoint.body_timeout': 'soon' is not a duration"));
+  EXPECT_THAT(ErrorOf("s3_endpoint:\n" + keys + "  max_connections_per_address: 0\n"),
+              HasSubstr("'s3_endpoint.max_connections_per_address' must be between 1 and"));
+  EXPECT_THAT(ErrorOf("s3_endpoint:\n" + keys + "  max_conections: 5\n"),
+              HasSubstr("unknown key 's3_endpoint.max_conections' (did you mean 'max_connections'?)"));
+}
+
 // The commented example in `ecompipe init`'s template works once uncommented.
 TEST(S3EndpointConfigTest, InitTemplateExampleParsesWhenUncommented) {
   std::istringstream in(DefaultConfigText());
