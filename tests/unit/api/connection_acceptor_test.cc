@@ -233,7 +233,7 @@ TEST(ConnectionAcceptorTest, ConnectionsOverTheAddressCapGetSlowDown) {
   EXPECT_EQ(other.ReadExactly(sizeof(kOk) - 1), kOk);
   // A closed connection makes room again.
   held1.reset();
-  std::this_thread::sleep_for(200ms);
+  for (int i = 0; i < 500 && a->counters().idle_closed.load() == 0; ++i) std::this_thread::sleep_for(10ms);
   Client again(a->port(), "127.0.0.2");
   again.Send("GET / HTTP/1.1\r\n\r\n");
   EXPECT_EQ(again.ReadExactly(sizeof(kOk) - 1), kOk);
