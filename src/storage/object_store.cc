@@ -85,6 +85,11 @@ bool EndsWithIgnoringCase(std::string_view s, std::string_view suffix) {
 
 }  // namespace
 
+Result<size_t> ObjectStore::CountObjects(const std::string& prefix) const {
+  EP_ASSIGN_OR_RETURN(std::vector<ObjectRef> objects, List(prefix));
+  return objects.size();
+}
+
 Status ValidateKey(const std::string& key) {
   if (key.empty()) return Status::InvalidArgument("invalid object key '': a key cannot be empty");
   if (key.size() > kMaxKeyBytes) {

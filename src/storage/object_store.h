@@ -41,6 +41,10 @@ class ObjectStore {
   // Every complete object whose key starts with `prefix`, in key order. Temporary files of
   // uploads in progress are never listed.
   virtual Result<std::vector<ObjectRef>> List(const std::string& prefix) const = 0;
+  // How many objects List(prefix) returns, without the ETags a backend would have to compute
+  // (the local folder hashes each file it has not hashed in this process): `ecompipe status`
+  // counts the bucket at a cost that does not grow with its bytes. Default: List's size.
+  virtual Result<size_t> CountObjects(const std::string& prefix) const;
   virtual Result<ObjectRef> Head(const std::string& key) const = 0;
   // The object's raw bytes (no decompression; see OpenDecoded in storage/compression.h).
   virtual Result<std::unique_ptr<InputStream>> Open(const ObjectRef& object) const = 0;

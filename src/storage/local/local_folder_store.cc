@@ -358,6 +358,21 @@ Result<ObjectRef> LocalFolderStore::Head(const std::string& key) const {
 }
 
 Result<std::vector<ObjectRef>> LocalFolderStore::List(const std::string& prefix) const {
+  std::vector<ObjectRef> objects;
+  EP_RETURN_IF_ERROR(Walk(prefix, &objects, nullptr));
+  std::sort(objects.begin(), objects.end(),
+            [](const ObjectRef& a, const ObjectRef& b) { return a.key < b.key; });
+  return objects;
+}
+
+Result<size_t> LocalFolderStore::CountObjects(const std::string& prefix) const {
+  size_t count = 0;
+  EP_RETURN_IF_ERROR(Walk(prefix, nullptr, &count));
+  return count;
+}
+
+Status LocalFolderStore::Walk(const std::string& prefix, std::vector<ObjectRef>* objects,
+                              size_t* count) const {
   // Only the folder named by the prefix's complete segments needs walking.
   const size_t last_slash = prefix.rfind('/');
   std::string start_rel;  // "" or "a/b/"
@@ -369,7 +384,6 @@ Result<std::vector<ObjectRef>> LocalFolderStore::List(const std::string& prefix)
     }
   }
 
-  std::vector<ObjectRef> objects;
   std::vector<std::string> pending = {start_rel};  // folders to walk, relative, '/'-terminated
   while (!pending.empty()) {
     const std::string rel_dir = std::move(pending.back());
@@ -415,17 +429,19 @@ Result<std::vector<ObjectRef>> LocalFolderStore::List(const std::string& prefix)
       }
       if (IsTemporaryName(name) || !rel.starts_with(prefix)) continue;
       if (!ValidateKey(rel).ok()) continue;  // e.g. a file name that is not UTF-8
+      if (objects == nullptr) {
+        ++*count;
+        continue;
+      }
       auto ref = Describe(*dir, name, rel);
       if (ref.ok()) {
-        objects.push_back(std::move(ref).value());
+        objects->push_back(std::move(ref).value());
       } else if (ref.status().code() != StatusCode::kNotFound) {
         return ref.status();  // NotFound: removed during the walk, or not a regular file
       }
     }
   }
-  std::sort(objects.begin(), objects.end(),
-            [](const ObjectRef& a, const ObjectRef& b) { return a.key < b.key; });
-  return objects;
+  return Status::Ok();
 }
 
 Result<UniqueFd> LocalFolderStore::OpenObjectFile(const std::string& key) const {

@@ -67,6 +67,8 @@ class LocalFolderStore final : public ObjectStore {
   // path is not a valid key (ValidateKey) are skipped, as are files that vanish during the
   // walk. kInvalidArgument when the folder part of `prefix` is not a valid key path.
   Result<std::vector<ObjectRef>> List(const std::string& prefix) const override;
+  // The files List(prefix) would describe, counted by the same walk without hashing them.
+  Result<size_t> CountObjects(const std::string& prefix) const override;
 
   // kNotFound when there is no regular file at `key`; kInvalidArgument when `key` is not an
   // object key (see CheckObjectKey).
@@ -133,6 +135,9 @@ class LocalFolderStore final : public ObjectStore {
   static Status CheckObjectKey(const std::string& key);
 
  private:
+  // List()'s walk: describes each object into `objects`, or, when `objects` is null, only
+  // counts it in `count`.
+  Status Walk(const std::string& prefix, std::vector<ObjectRef>* objects, size_t* count) const;
   struct FileIdentity {
     uint64_t size = 0;
     int64_t mtime_ns = 0;

@@ -38,6 +38,13 @@ std::vector<std::string> Keys(const std::vector<ObjectRef>& objects) {
   return keys;
 }
 
+// CountObjects' answer, or 99 when it fails.
+size_t Count(const LocalFolderStore& store, const std::string& prefix) {
+  Result<size_t> count = store.CountObjects(prefix);
+  EXPECT_TRUE(count.ok()) << prefix << ": " << count.status().ToString();
+  return count.ok() ? *count : 99;
+}
+
 // Moves the file's modification time well into the past, so that its ETag may be cached.
 void Age(const fs::path& path) {
   fs::last_write_time(path, fs::file_time_type::clock::now() - std::chrono::hours(1));
@@ -164,6 +171,9 @@ TEST(LocalFolderStoreTest, ListFiltersByPrefix) {
   auto keys = [&](const std::string& prefix) {
     auto listed = store->List(prefix);
     EXPECT_TRUE(listed.ok()) << prefix << ": " << listed.status().ToString();
+    // CountObjects walks the same way without hashing.
+    auto counted = store->CountObjects(prefix);
+    EXPECT_TRUE(counted.ok() && listed.ok() && *counted == listed->size()) << prefix;
     return listed.ok() ? Keys(*listed) : std::vector<std::string>{};
   };
   EXPECT_THAT(keys("transactions/"),
@@ -191,6 +201,7 @@ TEST(LocalFolderStoreTest, ListSkipsTemporaryFilesAndStagingFolder) {
   auto listed = store->List("");
   ASSERT_TRUE(listed.ok()) << listed.status().ToString();
   EXPECT_THAT(Keys(*listed), ElementsAre("d/real.csv"));
+  EXPECT_EQ(Count(*store, ""), 1u);
 }
 
 TEST(LocalFolderStoreTest, ListSkipsFolderSymlinksAndInvalidNames) {
@@ -203,6 +214,7 @@ TEST(LocalFolderStoreTest, ListSkipsFolderSymlinksAndInvalidNames) {
   auto listed = store->List("");
   ASSERT_TRUE(listed.ok()) << listed.status().ToString();
   EXPECT_THAT(Keys(*listed), ElementsAre("ok.csv"));
+  EXPECT_EQ(Count(*store, ""), 1u);
 }
 
 TEST(LocalFolderStoreTest, ListRejectsInvalidPrefix) {
@@ -210,6 +222,7 @@ TEST(LocalFolderStoreTest, ListRejectsInvalidPrefix) {
   auto store = OpenStore(tmp.path());
   for (const std::string prefix : {"../", "/abs/", "a//b", "a/../"}) {
     EXPECT_EQ(store->List(prefix).status().code(), StatusCode::kInvalidArgument) << prefix;
+    EXPECT_EQ(store->CountObjects(prefix).status().code(), StatusCode::kInvalidArgument) << prefix;
   }
 }
 
@@ -441,6 +454,7 @@ TEST(LocalFolderStoreSymlinkTest, ListSkipsEveryKindOfLink) {
   for (const std::string prefix : {"", "d/", "d/dir-link/", "loop/", "d/dir-link/sec"}) {
     auto listed = b.store->List(prefix);
     ASSERT_TRUE(listed.ok()) << prefix << ": " << listed.status().ToString();
+    EXPECT_EQ(Count(*b.store, prefix), listed->size()) << prefix;
     if (prefix.empty() || prefix == "d/") {
       EXPECT_THAT(Keys(*listed), ElementsAre("d/real.csv")) << prefix;
     } else {
