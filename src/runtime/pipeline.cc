@@ -235,10 +235,10 @@ void Pipeline::RegisterTargets() {
   bus_->RegisterTarget("start_job", {true, [this](std::span<const events::Delivery> ds) -> Status {
                                        const JobConfig* job = config_.FindJob(ds.front().target.name);
                                        if (!job) return Status::InvalidArgument("no job named '" + ds.front().target.name + "'");
-                                       Result<RunRecord> run = RunJob(*job, static_cast<int>(ds.size()),
-                                                                      stop_ ? *stop_ : kNeverStop);
+                                       Result<std::optional<RunRecord>> run = RunJob(
+                                           *job, static_cast<int>(ds.size()), stop_ ? *stop_ : kNeverStop);
                                        if (!run.ok()) return run.status();
-                                       if (run->state == "STOPPED") return Status::Cancelled("run stopped");
+                                       if (*run && (*run)->state == "STOPPED") return Status::Cancelled("run stopped");
                                        return Status::Ok();
                                      }});
   bus_->RegisterTarget("publish", {false, [this](std::span<const events::Delivery> ds) {
@@ -650,7 +650,8 @@ Result<ObjectResult> Pipeline::LoadObject(const JobConfig& job, const catalog::C
   return r;
 }
 
-Result<RunRecord> Pipeline::RunJob(const JobConfig& job, int triggers, const std::atomic<bool>& stop) {
+Result<std::optional<RunRecord>> Pipeline::RunJob(const JobConfig& job, int triggers,
+                                                  const std::atomic<bool>& stop) {
   RunRecord run;
   run.run_id = NewJobRunId();
   run.job = job.name;
@@ -658,13 +659,23 @@ Result<RunRecord> Pipeline::RunJob(const JobConfig& job, int triggers, const std
   run.triggers = triggers;
   const int64_t start = NowMillis();
   run.started_at = FormatIsoMillis(start);
-  EP_RETURN_IF_ERROR(runs_->Start(run));
-  EP_RETURN_IF_ERROR(EmitJobState(run, "STARTING", "Job run starting"));
-  EP_RETURN_IF_ERROR(runs_->SetState(run.run_id, "RUNNING"));
-  EP_RETURN_IF_ERROR(EmitJobState(run, "RUNNING", "Job run running"));
-  spdlog::info("Job run started. job={} run_id={} triggers={}", job.name, run.run_id, triggers);
+  // A start that finds nothing to load is not a run: the run row and its STARTING and RUNNING
+  // events are written once this worker holds an object to load (or the run fails before any).
+  // A burst of landings makes many starts that coalesce only per dispatch round, and all but
+  // the first would otherwise each publish a run that loaded nothing.
+  bool started = false;
+  auto begin = [&]() -> Status {
+    if (started) return Status::Ok();
+    started = true;
+    EP_RETURN_IF_ERROR(runs_->Start(run));
+    EP_RETURN_IF_ERROR(EmitJobState(run, "STARTING", "Job run starting"));
+    EP_RETURN_IF_ERROR(runs_->SetState(run.run_id, "RUNNING"));
+    EP_RETURN_IF_ERROR(EmitJobState(run, "RUNNING", "Job run running"));
+    spdlog::info("Job run started. job={} run_id={} triggers={}", job.name, run.run_id, triggers);
+    return Status::Ok();
+  };
 
-  std::vector<std::string> failures;
+  std::vector<std::string> failures;       // an object that failed to load: the run fails
   Status infra;  // an error that is not about one object: the run fails, deliveries retry
   bool cancelled = false;
   Result<std::vector<catalog::CatalogObject>> objects = catalog_->ListObjects(job.table);
@@ -693,9 +704,13 @@ Result<RunRecord> Pipeline::RunJob(const JobConfig& job, int triggers, const std
     }
     // It may have committed between the ledger check and the claim.
     done = warehouse_->FindLoad(object.object);
-    Result<ObjectResult> r = done.ok() && *done ? Result<ObjectResult>(ObjectResult{})
-                             : done.ok()        ? LoadObject(job, object, run.run_id, stop)
-                                                : Result<ObjectResult>(done.status());
+    Result<ObjectResult> r = ObjectResult{};
+    if (!done.ok()) {
+      r = done.status();
+    } else if (!*done) {
+      Status began = begin();
+      r = began.ok() ? LoadObject(job, object, run.run_id, stop) : Result<ObjectResult>(began);
+    }
     Status released = claims_->Release(object.object);
     if (r.ok() && r->status.empty()) {
       if (!released.ok()) spdlog::warn("Could not release a claim. key={} error={}", object.object.key, released.ToString());
@@ -716,6 +731,18 @@ Result<RunRecord> Pipeline::RunJob(const JobConfig& job, int triggers, const std
     run.rows_rejected += r->rows_rejected;
     EP_RETURN_IF_ERROR(runs_->AddObject(run.run_id, *r));
     run.objects.push_back(std::move(*r));
+  }
+  if (!started) {
+    if (infra.ok()) {
+      // Nothing was claimed: no run, no event, no notification; a stop leaves the start pending.
+      spdlog::info("Job start found nothing to load; no run. job={} triggers={} stopped={}",
+                   job.name, triggers, cancelled);
+      if (cancelled) return Status::Cancelled("stopped before the job found an object to load");
+      return std::optional<RunRecord>();
+    }
+    // A failure before any object (the catalog or the warehouse unreachable) is a FAILED run,
+    // so that it is seen and notified as before.
+    EP_RETURN_IF_ERROR(begin());
   }
 
   const int64_t end = NowMillis();
@@ -747,7 +774,7 @@ Result<RunRecord> Pipeline::RunJob(const JobConfig& job, int triggers, const std
   EP_RETURN_IF_ERROR(EmitJobState(run, run.state, run.message));
   // An infrastructure failure (warehouse down) makes the delivery retry with backoff.
   if (!infra.ok() && infra.retryable()) return infra;
-  return run;
+  return std::optional<RunRecord>(std::move(run));
 }
 
 Status Pipeline::ReapAbandoned(const std::atomic<bool>& stop) {

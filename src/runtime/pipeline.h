@@ -91,8 +91,10 @@ class Pipeline {
   // Milliseconds until the next retry is due (nullopt: nothing pending).
   Result<std::optional<int64_t>> NextDueInMs();
 
-  // Runs a job now, outside any event (ecompipe process --job). Returns its final state.
-  Result<RunRecord> RunJob(const JobConfig& job, int triggers, const std::atomic<bool>& stop);
+  // Runs a job over the new object versions of its table. Returns the run in its final state,
+  // or nullopt when there was nothing to load: then no run was recorded and no event emitted.
+  // kCancelled when `stop` came before any object was claimed.
+  Result<std::optional<RunRecord>> RunJob(const JobConfig& job, int triggers, const std::atomic<bool>& stop);
   // Loads a dimension file from disk (ecompipe load-dims).
   Result<int64_t> LoadDimensionFile(const std::string& dimension, const std::filesystem::path& file);
 
