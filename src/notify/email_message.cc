@@ -121,6 +121,17 @@ std::string LookFurtherHtml(const std::string& run_id, const EmailOptions& o) {
   return out + "</ul>\n";
 }
 
+// A subject stays well within RFC 5322's 998 characters a line (headers are not folded here).
+constexpr size_t kSubjectCause = 300;
+
+// `s` cut to at most `max` bytes at a UTF-8 character boundary, with "..." when cut.
+std::string Shorten(const std::string& s, size_t max) {
+  if (s.size() <= max) return s;
+  size_t cut = max - 3;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+  return s.substr(0, cut) + "...";
+}
+
 EmailContent RenderJob(const Json& event, const EmailOptions& o) {
   const Json& d = event["detail"];
   const std::string job = Str(d, "jobName");
@@ -128,9 +139,21 @@ EmailContent RenderJob(const Json& event, const EmailOptions& o) {
   const std::string date = Str(event, "time").substr(0, 10);
   const int64_t read = Int(d, "rowsRead"), loaded = Int(d, "rowsLoaded"),
                 rejected = Int(d, "rowsRejected");
+  // A failure's subject and first line say why (an object that failed to load, a quality gate
+  // broken, with the object's key and the top reasons) rather than the counts; older events
+  // without errorMessage give their message.
+  std::string cause;
+  if (state == "FAILED") {
+    cause = Str(d, "errorMessage");
+    if (cause.empty()) cause = Str(d, "message");
+  }
   EmailContent e;
-  e.subject = "[ecompipe] " + job + " " + state + " " + date + ": " + FormatThousands(loaded) +
-              " loaded, " + FormatThousands(rejected) + " rejected";
+  if (!cause.empty()) {
+    e.subject = "[ecompipe] " + job + " " + state + " " + date + ": " + Shorten(cause, kSubjectCause);
+  } else {
+    e.subject = "[ecompipe] " + job + " " + state + " " + date + ": " + FormatThousands(loaded) +
+                " loaded, " + FormatThousands(rejected) + " rejected";
+  }
 
   Rows summary;
   summary.Add("Job", job);
@@ -153,9 +176,11 @@ EmailContent RenderJob(const Json& event, const EmailOptions& o) {
   });
   constexpr size_t kTopReasons = 10;
 
-  std::string text = job + " " + state + " on " + date + ".\n\n" + summary.Text();
+  std::string text = job + " " + state + " on " + date + (cause.empty() ? "" : ": " + cause) +
+                     ".\n\n" + summary.Text();
   std::string html = "<h2>" + HtmlEscape(job) + " " + HtmlEscape(state) + " on " +
-                     HtmlEscape(date) + "</h2>\n" + summary.Html();
+                     HtmlEscape(date) + "</h2>\n" +
+                     (cause.empty() ? "" : "<p><b>" + HtmlEscape(cause) + "</b></p>\n") + summary.Html();
   if (!reasons.empty()) {
     text += "\nTop reject reasons:\n";
     html += "<h3>Top reject reasons</h3>\n<table cellpadding=\"3\">\n";

@@ -2,7 +2,11 @@
 //
 // RenderEventEmail(): for a "Glue Job State Change" the subject reads
 //   [ecompipe] ecommerce_data_processing SUCCEEDED 2026-11-26: 9,812 loaded, 188 rejected
-// and the body gives the run id, objects, rows read/loaded/rejected, duration, the top reject
+// and a FAILED run's subject and first line give the cause instead of the counts (the event's
+// errorMessage, which names the object, or the quality gate broken and the top reasons):
+//   [ecompipe] ecommerce_data_processing FAILED 2026-11-26: quality gate: transactions/…/t.csv:
+//   1000 of 1000 rows rejected (100%), above max_reject_rate 0.5; … top reasons: …
+// The body gives the run id, objects, rows read/loaded/rejected, duration, the top reject
 // reasons with counts, and where to look further (CLI commands, the dashboard when configured).
 // Other events get "[ecompipe] <detail-type>: <name> <state> <date>" and their detail fields.
 // BuildMimeMessage(): RFC 5322 headers (Date, Message-ID, MIME-Version) and a

@@ -6,6 +6,7 @@
 #include <cctype>
 #include <charconv>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <optional>
 #include <set>
@@ -542,6 +543,24 @@ Status ParseJobSpec(const Reader& r, transform::JobSpec& spec) {
   return Status::Ok();
 }
 
+// jobs[i].max_reject_rate and min_rows: the job's quality gate (runtime/quality_gate.h).
+Status ParseQualityGate(const Reader& r, QualityGate& gate) {
+  if (r.Has("max_reject_rate")) {
+    const YAML::Node n = r.Node("max_reject_rate");
+    double rate = -1;
+    try {
+      if (n.IsScalar()) rate = n.as<double>();
+    } catch (const YAML::Exception&) {
+    }
+    // "!(x >= 0)" also refuses a NaN (YAML's .nan).
+    if (!(rate >= 0 && rate <= 1))
+      return r.Error(n, "'" + r.Path("max_reject_rate") +
+                            "' must be a fraction of the rows read between 0 and 1, e.g. 0.05");
+    gate.max_reject_rate = rate;
+  }
+  return r.Int("min_rows", gate.min_rows, 0, std::numeric_limits<int64_t>::max());
+}
+
 Status ParseJobs(const Reader& root, PipelineConfig& cfg) {
   const YAML::Node list = root.Node("jobs");
   if (!list.IsDefined() || list.IsNull()) return Status::Ok();
@@ -551,7 +570,7 @@ Status ParseJobs(const Reader& root, PipelineConfig& cfg) {
     EP_RETURN_IF_ERROR(r.ExpectMap());
     EP_RETURN_IF_ERROR(r.CheckKeys(
         {"name", "table", "on_reload", "classification", "max_record_bytes", "threads", "chunk_bytes",
-         "columns", "validations", "lookups", "derived", "output"}));
+         "columns", "validations", "lookups", "derived", "output", "max_reject_rate", "min_rows"}));
     JobConfig job;
     EP_RETURN_IF_ERROR(r.String("name", job.name, true));
     EP_RETURN_IF_ERROR(r.String("table", job.table));
@@ -570,6 +589,7 @@ Status ParseJobs(const Reader& root, PipelineConfig& cfg) {
     EP_RETURN_IF_ERROR(r.Int("chunk_bytes", chunk, 1, 1LL << 30));
     job.spec.chunk_bytes = static_cast<size_t>(chunk);
     EP_RETURN_IF_ERROR(ParseJobSpec(r, job.spec));
+    EP_RETURN_IF_ERROR(ParseQualityGate(r, job.quality_gate));
     if (cfg.FindJob(job.name))
       return r.Error(r.Node("name"), "duplicate job name '" + job.name + "'");
     cfg.jobs.push_back(std::move(job));
@@ -1309,6 +1329,8 @@ jobs:
   - name: ecommerce_data_processing
     table: transactions        # loads new objects of this catalog table
     on_reload: replace         # a re-uploaded file (new ETag): replace | append | ignore
+    max_reject_rate: 0.5       # quality gate, per object: more rejected than this fails the run
+    min_rows: 1                # ... and so does loading fewer rows than this (0: no minimum)
     threads: 0                 # CSV workers; 0 = one per core (results never depend on it)
     # What the job does: the reference job, spelled out. Edit any part; each list given here
     # replaces the built-in one (docs/configuration.md, "The job"). A row is checked in this

@@ -16,6 +16,7 @@
 #include "events/event_bus.h"
 #include "events/rule.h"
 #include "notify/notifier.h"
+#include "runtime/quality_gate.h"
 #include "transform/records.h"
 #include "warehouse/warehouse.h"
 
@@ -110,6 +111,7 @@ struct JobConfig {
   std::string table = "transactions";   // the catalog table whose new objects the job loads
   warehouse::ReloadMode on_reload = warehouse::ReloadMode::kReplace;
   transform::JobSpec spec;
+  QualityGate quality_gate;             // max_reject_rate, min_rows
 };
 
 struct PipelineConfig {

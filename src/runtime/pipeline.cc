@@ -16,6 +16,7 @@
 #include "common/aws_sigv4.h"
 #include "events/sql/sql_event_log.h"
 #include "notify/http_post.h"
+#include "runtime/quality_gate.h"
 #include "storage/compression.h"
 #include "transform/dimension_index.h"
 #include "transform/transaction_job.h"
@@ -542,6 +543,8 @@ Status Pipeline::EmitJobState(const RunRecord& run, const std::string& state, co
       {"STOPPED", "INFO"}, {"TIMEOUT", "WARN"}};
   Json detail = {{"jobName", run.job}, {"severity", kSeverity.at(state)}, {"state", state},
                  {"jobRunId", run.run_id}, {"message", message}, {"startedOn", run.started_at}};
+  // The cause alone, as Glue's crawler events carry it; notifications put it in their subject.
+  if (state == "FAILED") detail["errorMessage"] = run.error.empty() ? message : run.error;
   if (state != "STARTING" && state != "RUNNING") {
     detail["completedOn"] = run.finished_at;
     detail["executionTimeMs"] = run.duration_ms;
@@ -676,6 +679,7 @@ Result<std::optional<RunRecord>> Pipeline::RunJob(const JobConfig& job, int trig
   };
 
   std::vector<std::string> failures;       // an object that failed to load: the run fails
+  std::vector<std::string> gate_failures;  // a loaded object that broke the quality gate
   Status infra;  // an error that is not about one object: the run fails, deliveries retry
   bool cancelled = false;
   Result<std::vector<catalog::CatalogObject>> objects = catalog_->ListObjects(job.table);
@@ -726,6 +730,12 @@ Result<std::optional<RunRecord>> Pipeline::RunJob(const JobConfig& job, int trig
       break;
     }
     if (r->status == "failed") failures.push_back(r->message);
+    if (std::optional<std::string> why = CheckQualityGate(job.quality_gate, *r)) {
+      // The object stays loaded (docs/configuration.md, "The quality gate"); the run fails.
+      r->message = "quality gate: " + *why;
+      gate_failures.push_back(r->key + ": " + *why);
+      spdlog::warn("Object broke the job's quality gate; it stays loaded. key={} why={}", r->key, *why);
+    }
     run.rows_read += r->rows_read;
     run.rows_loaded += r->rows_loaded;
     run.rows_rejected += r->rows_rejected;
@@ -753,15 +763,24 @@ Result<std::optional<RunRecord>> Pipeline::RunJob(const JobConfig& job, int trig
   std::string counts = fmt::format("{} loaded; rows read {}, loaded {}, rejected {}",
                                    Plural(loaded, "object", "objects"), run.rows_read,
                                    run.rows_loaded, run.rows_rejected);
+  // The first cause is told in full (each names its object), the others counted.
+  auto first_of = [](const std::string& first, size_t others) {
+    return others == 0 ? first : fmt::format("{} (and {} more)", first, others);
+  };
   if (cancelled) {
     run.state = "STOPPED";
     run.message = "Job run stopped: " + counts + "; the object in flight was rolled back";
   } else if (!infra.ok() || !failures.empty()) {
     run.state = "FAILED";
-    std::string why = !infra.ok() ? infra.ToString() : failures.front();
-    if (failures.size() > 1) why += fmt::format(" (and {} more)", failures.size() - 1);
+    const size_t causes = failures.size() + gate_failures.size();
+    run.error = !infra.ok() ? first_of(infra.ToString(), causes) : first_of(failures.front(), causes - 1);
     run.message = fmt::format("JobName:{} and JobRunId:{} failed to execute: {}; {}", job.name,
-                              run.run_id, why, counts);
+                              run.run_id, run.error, counts);
+  } else if (!gate_failures.empty()) {
+    run.state = "FAILED";
+    run.error = "quality gate: " + first_of(gate_failures.front(), gate_failures.size() - 1);
+    run.message = fmt::format("JobName:{} and JobRunId:{} failed the {}; {}; the rows stay loaded",
+                              job.name, run.run_id, run.error, counts);
   } else {
     run.state = "SUCCEEDED";
     run.message = "Job run succeeded: " + counts;

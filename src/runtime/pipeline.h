@@ -93,7 +93,8 @@ class Pipeline {
 
   // Runs a job over the new object versions of its table. Returns the run in its final state,
   // or nullopt when there was nothing to load: then no run was recorded and no event emitted.
-  // kCancelled when `stop` came before any object was claimed.
+  // kCancelled when `stop` came before any object was claimed. A run ends FAILED when an object
+  // failed to load or a loaded one broke the job's quality gate (runtime/quality_gate.h).
   Result<std::optional<RunRecord>> RunJob(const JobConfig& job, int triggers, const std::atomic<bool>& stop);
   // Loads a dimension file from disk (ecompipe load-dims).
   Result<int64_t> LoadDimensionFile(const std::string& dimension, const std::filesystem::path& file);

@@ -35,6 +35,7 @@ struct RunRecord {
   int triggers = 0;        // job-start deliveries coalesced into this run
   int64_t rows_read = 0, rows_loaded = 0, rows_rejected = 0;
   std::string message;
+  std::string error;       // FAILED: the cause alone, for the event's errorMessage (not stored)
   std::vector<ObjectResult> objects;
 };
 

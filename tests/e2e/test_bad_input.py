@@ -42,10 +42,15 @@ class BadFilesTest(PipelineTest):
         self.assertIn("empty", self.crawler_failure(tx_key(26)))
         self.assert_good_file_loaded()
 
-    def test_header_only_file_loads_zero_rows(self):
+    def test_header_only_file_loads_zero_rows_and_fails_the_quality_gate(self):
         r = self.land_bad_and_good(tx_key(26), HEADER + "\n")
-        self.assertEqual(r.returncode, 0, r.stderr)
+        # Loading nothing is below the job's min_rows (1): the run says so and exits 2.
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
         self.assertEqual(self.wh("SELECT status, rows_read FROM load_ledger WHERE key=?", tx_key(26)), [("loaded", 0)])
+        failed = [n["event"]["detail"] for n in self.notifications() if n["event"]["detail"].get("state") == "FAILED"]
+        self.assertEqual(len(failed), 1)
+        self.assertIn(tx_key(26) + ": 0 rows loaded (the object has no rows), below min_rows 1",
+                      failed[0]["errorMessage"])
         self.assert_good_file_loaded()
 
     def test_binary_file_fails_the_crawl(self):
@@ -94,7 +99,7 @@ class BadFilesTest(PipelineTest):
                  json.dumps(good[2])[:40]]                                  # 8: truncated, no LF
         key = tx_key(25, "t.jsonl.gz")
         self.land(key, gzip.compress("\n".join(lines).encode()))
-        self.process(expect_rc=0)
+        self.process(expect_rc=2)  # 4 of 7 lines rejected on purpose: over max_reject_rate 0.5
         self.assertEqual(self.wh("SELECT transaction_id, payment_type FROM fact_transactions "
                                  "WHERE source_object=? ORDER BY transaction_id", key),
                          [("TXN00000001", "Credit Card"), ("TXN00000002", "Debit Card"),

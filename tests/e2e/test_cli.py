@@ -315,6 +315,7 @@ class WebhookTest(PipelineTest):
     pattern: {{source: [ecompipe.s3], detail: {{object: {{key: [{{suffix: .csv}}]}}}}}}
     targets: [{{type: webhook, url: "{url}"}}]
 """)
+        self.land_reference_dims()
         self.land(tx_key(26), rows_csv(VALID_ROWS))
         self.land("notes/readme.txt", "not a csv")
         self.process(expect_rc=0)

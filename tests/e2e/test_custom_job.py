@@ -74,7 +74,7 @@ class CustomJobTest(PipelineTest):
             "TXN00000006,C99999,P12345,1,29.99,2026-11-26,Credit Card,Completed",       # unknown
         ]
         self.land(tx_key(26), rows_csv(rows))
-        self.process(expect_rc=0)
+        self.process(expect_rc=2)  # 4 of 7 rows rejected on purpose: over max_reject_rate 0.5
         self.assert_nothing_lost()
 
         r = self.run_cli("query", "SELECT transaction_id, buyer_email, tier, product_name, quantity, "

@@ -117,6 +117,29 @@ class EmailNotificationTest(PipelineTest):
         self.assertEqual(self.state("SELECT count(*) FROM notifications WHERE body LIKE ?",
                                     f"%{PASSWORD}%")[0][0], 0)
 
+    def test_a_run_that_breaks_the_quality_gate_emails_the_object_threshold_and_reasons(self):
+        """Transactions landed before the dimensions: every row rejected. The run is FAILED,
+        both subscriptions (the team's and on-call's FAILED filter) get it, and the subject
+        names the object, the threshold and the top reason."""
+        self.sink.start()
+        key = tx_key(26)
+        self.land(key, rows_csv(VALID_ROWS))
+        self.process(expect_rc=2)
+        self.wait_for(lambda: len(self.sink.raw()) == 2, timeout=30, what="two emails")
+        msgs = self.sink.messages()
+        failed = [n["event"] for n in self.notifications() if n["event"]["detail"].get("state") == "FAILED"]
+        self.assertEqual(len(failed), 1)
+        day = failed[0]["time"][:10]
+        for msg, _ in msgs:
+            self.assertEqual(
+                msg["Subject"],
+                f"[ecompipe] ecommerce_data_processing FAILED {day}: quality gate: {key}: 4 of 4 rows "
+                "rejected (100%), above max_reject_rate 0.5; 0 rows loaded, below min_rows 1; top "
+                "reasons: unknown_customer_id 4")
+            text = msg.get_body(preferencelist=("plain",)).get_content()
+            self.assertTrue(text.startswith(f"ecommerce_data_processing FAILED on {day}: quality gate: {key}: "),
+                            text[:300])
+
     def test_smtp_down_then_up_delivers_every_email_once(self):
         # The server is down while two days land and are processed.
         for day in (24, 25):

@@ -74,7 +74,7 @@ class ExactlyOnceTest(PipelineTest):
         self.land(tx_key(26), rows_csv(VALID_ROWS))
         self.process(expect_rc=0)
         self.land(tx_key(27), rows_csv(VALID_ROWS))
-        self.process(expect_rc=0)
+        self.process(expect_rc=2)  # every row rejected: the run breaks the quality gate
         self.assertEqual(self.wh("SELECT count(*) FROM fact_transactions")[0][0], 4)
         self.assertEqual(self.wh("SELECT reason, count(*) FROM rejects GROUP BY reason"),
                          [("duplicate_transaction_id", 4)])

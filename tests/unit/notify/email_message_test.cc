@@ -38,6 +38,35 @@ TEST(EmailMessageTest, JobBodyHasRunCountsDurationReasonsAndWhereToLook) {
   EXPECT_NE(e.html.find("<a href=\"http://dash.example/runs\">"), std::string::npos);
 }
 
+// A run that broke the quality gate: the subject and the first line give the cause (object,
+// threshold, top reasons) rather than the counts.
+TEST(EmailMessageTest, FailedRunSubjectAndFirstLineGiveTheCause) {
+  Json ev = JobEvent();
+  ev["detail"]["state"] = "FAILED";
+  const std::string cause =
+      "quality gate: transactions/t.csv: 1000 of 1000 rows rejected (100%), above "
+      "max_reject_rate 0.5; top reasons: unknown_customer_id 1000";
+  ev["detail"]["errorMessage"] = cause;
+  ev["detail"]["message"] = "JobName:ecommerce_data_processing and JobRunId:jr_42 failed the " + cause;
+  EmailContent e = RenderEventEmail(ev, {});
+  EXPECT_EQ(e.subject, "[ecompipe] ecommerce_data_processing FAILED 2026-11-26: " + cause);
+  EXPECT_EQ(e.text.substr(0, e.text.find('\n')),
+            "ecommerce_data_processing FAILED on 2026-11-26: " + cause + ".");
+  EXPECT_NE(e.html.find("unknown_customer_id 1000"), std::string::npos);
+}
+
+TEST(EmailMessageTest, FailedRunWithoutErrorMessageGivesItsMessageAndLongCausesAreCut) {
+  Json ev = JobEvent();
+  ev["detail"]["state"] = "FAILED";
+  ev["detail"]["message"] = "interrupted: the process running it exited";
+  EXPECT_EQ(RenderEventEmail(ev, {}).subject,
+            "[ecompipe] ecommerce_data_processing FAILED 2026-11-26: interrupted: the process running it exited");
+  ev["detail"]["errorMessage"] = std::string(2000, 'x');
+  std::string subject = RenderEventEmail(ev, {}).subject;
+  EXPECT_LT(subject.size(), 400u);
+  EXPECT_EQ(subject.substr(subject.size() - 3), "...");
+}
+
 TEST(EmailMessageTest, HtmlEscapesEventText) {
   Json ev = JobEvent();
   ev["detail"]["message"] = "<script>alert(1)</script>";
