@@ -150,7 +150,7 @@ class TrustworthyAnswersTest(PipelineTest):
         self.land(tx_key(27, "transaction_2026-11-27.csv"),
                   rows_csv(["TXN00000201,C12345,P12345,0,29.99,2026-11-27,Cash,Completed",
                             "TXN00000202,C12345,P12345,-1,29.99,2026-11-27,Cash,Completed"]))
-        self.process(expect_rc=0)
+        self.process(expect_rc=2)  # day 27 is all rejects: the run breaks the quality gate
 
     def test_the_per_reason_summary_follows_the_filters(self):
         self.land_two_days()
@@ -176,7 +176,7 @@ class TrustworthyAnswersTest(PipelineTest):
         self.land_two_days()
         self.land(tx_key(28, "transaction_2026-11-26.csv"),
                   rows_csv(["TXN00000301,C99999,P12345,1,29.99,2026-11-26,Cash,Completed"]))
-        self.process(expect_rc=0)
+        self.process(expect_rc=2)  # all rejects: the quality gate
         r = self.run_cli("rejects", "--object", "transaction_2026-11-26.csv")
         self.assertEqual(r.returncode, 1, r.stdout)
         self.assertIn("ambiguous", r.stderr)
@@ -248,7 +248,7 @@ class TrustworthyAnswersTest(PipelineTest):
         self.assertNotIn("already loaded (", r.stdout)
         self.assertIn("identical content was already loaded as " + tx_key(26), r.stderr)
         self.assertIn(m.group(1), r.stderr)
-        self.process(expect_rc=0)
+        self.process(expect_rc=2)  # every row a duplicate: the run breaks the quality gate
         self.assertEqual({x["reason"] for x in self.cli_json("rejects", "--object", tx_key(27))},
                          {"duplicate_transaction_id"})
 
