@@ -248,7 +248,7 @@ class HeaderTest(PipelineTest):
                 reordered_row("TXN00000104", customer="X12345"),   # line 5
                 reordered_row("TXN00000105", product="P99999")]    # line 6
         self.land(key, ",".join(REORDERED) + "\n" + "".join(r + "\n" for r in rows))
-        self.process(expect_rc=0)
+        self.process(expect_rc=2)  # every row rejected on purpose: the run breaks the quality gate
         self.assertTrue(self.catalog_schema(key)["has_header"])
         rejects = self.wh("SELECT line, reason, transaction_id FROM rejects WHERE source_object=? ORDER BY line", key)
         self.assertEqual(rejects, [(2, "invalid_quantity", "TXN00000101"),
@@ -271,7 +271,7 @@ class HeaderTest(PipelineTest):
         # Mixed case, spaces and quotes in the header's names: the same columns.
         header = 'STATUS, Price ,"Transaction_ID",quantity,Customer_Id,transaction_date,product_id,payment_type'
         self.land(key, header + "\n" + "".join(r + "\n" for r in rows))
-        self.process(expect_rc=0)
+        self.process(expect_rc=2)  # 2 of 3 rows rejected on purpose: over max_reject_rate 0.5
         self.assertEqual(self.wh("SELECT transaction_id, customer_id, product_id, quantity, total_amount, "
                                  "transaction_type, payment_type, status FROM fact_transactions"),
                          [("TXN00000203", "C12346", "P12348", 5, "499.95", "Medium", "Debit Card", "Completed")])
