@@ -180,6 +180,7 @@ PgResult::~PgResult() { PQclear(res_); }
 int PgResult::Rows() const { return res_ ? PQntuples(res_) : 0; }
 int PgResult::Columns() const { return res_ ? PQnfields(res_) : 0; }
 std::string PgResult::ColumnName(int col) const { return PQfname(res_, col); }
+uint32_t PgResult::ColumnType(int col) const { return PQftype(res_, col); }
 bool PgResult::IsNull(int row, int col) const { return PQgetisnull(res_, row, col) != 0; }
 std::string_view PgResult::Text(int row, int col) const {
   return {PQgetvalue(res_, row, col), static_cast<size_t>(PQgetlength(res_, row, col))};

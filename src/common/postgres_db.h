@@ -57,6 +57,8 @@ class PgResult {
   int Rows() const;
   int Columns() const;
   std::string ColumnName(int col) const;
+  // The column's type OID (PQftype): 23 int4, 1700 numeric, ... (pg_type.oid).
+  uint32_t ColumnType(int col) const;
   bool IsNull(int row, int col) const;
   // The value as text ("" for NULL; check IsNull()).
   std::string_view Text(int row, int col) const;

@@ -107,6 +107,14 @@ Result<WarehouseTotals> ParseTotals(const QueryResult& result) {
   return t;
 }
 
+Result<QueryResult> Warehouse::Query(const std::string& sql, const QueryOptions& options) {
+  EP_ASSIGN_OR_RETURN(std::vector<QueryResult> results, QueryAll(sql, options));
+  for (auto it = results.rbegin(); it != results.rend(); ++it) {
+    if (!it->columns.empty()) return std::move(*it);
+  }
+  return QueryResult{};
+}
+
 Status LoadTransaction::UseFactColumns(std::span<const transform::OutputColumn>) {
   return Status::InvalidArgument(
       "this warehouse backend stores only the reference job's fact columns");

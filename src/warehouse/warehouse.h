@@ -8,6 +8,7 @@
 // Thread-safety: a Warehouse is used from one thread at a time; open one per thread.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <span>
@@ -71,9 +72,36 @@ class LoadTransaction {
   virtual Result<LoadCounts> Commit(int64_t rows_read) = 0;
 };
 
+// What kind of value a query returned, so that output can print numbers as numbers.
+enum class ValueKind : uint8_t {
+  kNull,
+  kInteger,  // text of an integer ("-12")
+  kReal,     // binary floating point, in the shortest text that reads back as the same double
+  kDecimal,  // an exact decimal as the database stored it ("129.90"); "NaN" is possible
+  kBoolean,  // "t" or "f" (PostgreSQL's text form)
+  kText,
+  kBlob,     // "\x" and two hex digits per byte
+};
+
+// One statement's result.
 struct QueryResult {
-  std::vector<std::string> columns;
+  std::vector<std::string> columns;   // empty for a statement that returns no rows (DELETE, SET)
   std::vector<std::vector<std::optional<std::string>>> rows;   // NULL = nullopt
+  std::vector<std::vector<ValueKind>> kinds;  // the same shape as `rows`
+  int64_t rows_changed = 0;  // rows an INSERT/UPDATE/DELETE changed; 0 for others
+};
+
+// How Warehouse::Query runs SQL it did not write itself (`ecompipe query`).
+struct QueryOptions {
+  // false (the default): read-only. Nothing the SQL does changes the warehouse: SQLite runs it
+  // on a read-only connection with an authorizer that refuses writes, ATTACH, VACUUM INTO and
+  // pragmas that set values; PostgreSQL runs it in one READ ONLY transaction that is always
+  // rolled back (query_statements.h says what else is refused). Refusals are kInvalidArgument
+  // naming the statement.
+  // true: the statements may change the warehouse; each commits on its own unless the SQL
+  // opens its own transaction. ATTACH, VACUUM INTO, extension loading and server file access
+  // stay refused.
+  bool write = false;
 };
 
 // What `ecompipe status` shows of a warehouse.
@@ -132,8 +160,17 @@ class Warehouse {
   // ledger counts (no scan of the facts or rejects).
   virtual Result<WarehouseTotals> Totals() = 0;
 
-  // Runs arbitrary SQL (for `ecompipe query`). Several statements: the last one's rows.
-  virtual Result<QueryResult> Query(const std::string& sql) = 0;
+  // Runs the statements of `sql` in order and returns each one's result, in order (a
+  // statement without result columns included, with no columns). Read-only unless
+  // `options.write` (see QueryOptions). Stops at the first failing statement: the error names
+  // it ("statement 2: ..."); in read-only mode nothing has changed, with `write` the
+  // statements before it have committed. A transaction the SQL leaves open is rolled back.
+  // On PostgreSQL, settings made with SET/RESET stay on the connection for later calls (as in
+  // psql), even in read-only mode; SQLite has none.
+  virtual Result<std::vector<QueryResult>> QueryAll(const std::string& sql,
+                                                    const QueryOptions& options) = 0;
+  // QueryAll's last result that has columns (or an empty one): for SQL with one SELECT.
+  Result<QueryResult> Query(const std::string& sql, const QueryOptions& options = {});
 };
 
 }  // namespace ecompipe::warehouse

@@ -10,6 +10,7 @@
 #include "transform/dimension_index.h"
 #include "warehouse/postgres/copy_binary.h"
 #include "warehouse/postgres/fact_columns.h"
+#include "warehouse/postgres/query_statements.h"
 #include "transform/money.h"
 
 namespace ecompipe::warehouse {
@@ -995,21 +996,107 @@ Result<WarehouseTotals> PostgresWarehouse::Totals() {
   return totals;
 }
 
-Result<QueryResult> PostgresWarehouse::Query(const std::string& sql) {
+Result<std::vector<QueryResult>> PostgresWarehouse::QueryAll(const std::string& sql,
+                                                               const QueryOptions& options) {
   if (load_open_) return Status::Internal("Query while a load is open");
-  EP_RETURN_IF_ERROR(Connected());
-  Result<PgResult> r = db_->QueryMulti(sql);
-  // Transactions do not span Query() calls.
-  if (db_->Healthy() && PQtransactionStatus(db_->raw()) != PQTRANS_IDLE) (void)db_->Exec("ROLLBACK");
-  if (!r.ok()) return r.status();
-  QueryResult out;
-  for (int c = 0; c < r->Columns(); ++c) out.columns.push_back(r->ColumnName(c));
-  out.rows.reserve(static_cast<size_t>(r->Rows()));
-  for (int i = 0; i < r->Rows(); ++i) {
-    auto& row = out.rows.emplace_back();
-    for (int c = 0; c < r->Columns(); ++c) row.push_back(r->Optional(i, c));
+  auto failed = [&options](size_t index, const Status& s) {
+    std::string message = "postgres query, statement " + std::to_string(index + 1) + ": " + s.message();
+    // 25006: read-only transaction; 25001: active transaction (VACUUM, SET TRANSACTION late).
+    if (!options.write && (message.find("SQLSTATE 25006") != std::string::npos ||
+                           message.find("SQLSTATE 25001") != std::string::npos)) {
+      message += "; ecompipe query is read-only, add --write to change the warehouse";
+    }
+    return Status(s.code(), std::move(message));
+  };
+  Result<std::vector<std::string>> split = SplitPgStatements(sql);
+  if (!split.ok()) return Status(split.status().code(), "postgres query: " + split.status().message());
+  const std::vector<std::string>& statements = *split;
+  std::vector<PgStatementKind> kinds;
+  for (size_t i = 0; i < statements.size(); ++i) {
+    Result<PgStatementKind> kind = CheckPgStatement(statements[i], options.write);
+    if (!kind.ok()) return failed(i, kind.status());
+    kinds.push_back(*kind);
   }
-  return out;
+
+  EP_RETURN_IF_ERROR(Connected());
+  auto rollback = [&] {
+    // Transactions do not span calls; in read-only mode this ends the query's own transaction.
+    if (db_->Healthy() && PQtransactionStatus(db_->raw()) != PQTRANS_IDLE) (void)db_->Exec("ROLLBACK");
+  };
+  rollback();
+  if (!options.write) {
+    EP_RETURN_IF_ERROR(db_->Exec("BEGIN READ ONLY"));
+    // Take the first snapshot now: after it PostgreSQL refuses to make the transaction
+    // read-write (SET TRANSACTION READ WRITE, set_config('transaction_read_only', ...)), a
+    // second guard behind CheckPgStatement.
+    if (Status s = db_->Exec("SELECT 1"); !s.ok()) {
+      rollback();
+      return s;
+    }
+  }
+  auto still_read_only = [&](size_t index) -> Status {
+    if (options.write || PQtransactionStatus(db_->raw()) == PQTRANS_INTRANS) return Status::Ok();
+    return Status::InvalidArgument("postgres query, statement " + std::to_string(index + 1) +
+                                   ": refused: it ended the read-only transaction");
+  };
+  std::vector<QueryResult> results;
+  std::vector<const std::string*> settings;
+  for (size_t i = 0; i < statements.size(); ++i) {
+    Result<PgResult> r = db_->Query(statements[i]);
+    if (!r.ok()) {
+      rollback();
+      return failed(i, r.status());
+    }
+    if (Status s = still_read_only(i); !s.ok()) {
+      rollback();
+      return s;
+    }
+    QueryResult& out = results.emplace_back();
+    std::vector<ValueKind> column_kinds;
+    for (int c = 0; c < r->Columns(); ++c) {
+      out.columns.push_back(r->ColumnName(c));
+      switch (r->ColumnType(c)) {
+        case 20: case 21: case 23: case 26:  // int8, int2, int4, oid
+          column_kinds.push_back(ValueKind::kInteger);
+          break;
+        case 700: case 701:  // float4, float8: shortest round-trip text since PostgreSQL 12
+          column_kinds.push_back(ValueKind::kReal);
+          break;
+        case 1700:  // numeric
+          column_kinds.push_back(ValueKind::kDecimal);
+          break;
+        case 16:  // bool
+          column_kinds.push_back(ValueKind::kBoolean);
+          break;
+        case 17:  // bytea, printed as \x...
+          column_kinds.push_back(ValueKind::kBlob);
+          break;
+        default:
+          column_kinds.push_back(ValueKind::kText);
+      }
+    }
+    out.rows.reserve(static_cast<size_t>(r->Rows()));
+    out.kinds.reserve(static_cast<size_t>(r->Rows()));
+    for (int i_row = 0; i_row < r->Rows(); ++i_row) {
+      auto& row = out.rows.emplace_back();
+      auto& row_kinds = out.kinds.emplace_back(column_kinds);
+      for (int c = 0; c < r->Columns(); ++c) {
+        row.push_back(r->Optional(i_row, c));
+        if (!row.back()) row_kinds[static_cast<size_t>(c)] = ValueKind::kNull;
+      }
+    }
+    if (out.columns.empty()) out.rows_changed = r->Affected();
+    if (kinds[i] == PgStatementKind::kSessionSetting) settings.push_back(&statements[i]);
+  }
+  rollback();
+  if (!options.write) {
+    // The settings were rolled back with the transaction; they write nothing, so they are
+    // made again for the session (what `SET lock_timeout` before a count relies on).
+    for (const std::string* setting : settings) {
+      if (Status s = db_->Exec(*setting); !s.ok()) return Status(s.code(), "postgres query: " + s.message());
+    }
+  }
+  return results;
 }
 
 }  // namespace ecompipe::warehouse

@@ -105,9 +105,16 @@ class PostgresWarehouse final : public Warehouse {
   // Reads warehouse_totals and counts the dimensions and the ledger: no scan of the facts,
   // and no wait for a load that holds fact_transactions (IndexRebuild).
   Result<WarehouseTotals> Totals() override;
-  // Runs the statements; the last one's rows come back as PostgreSQL renders them as text.
-  // A transaction the SQL leaves open is rolled back.
-  Result<QueryResult> Query(const std::string& sql) override;
+  // Splits and checks the statements first (query_statements.h: a refused statement runs
+  // nothing), then sends them one at a time (the extended protocol: one statement per message).
+  // Read-only: inside `BEGIN READ ONLY`, which is rolled back at the end whatever happened; a
+  // statement that ended the transaction stops the call. SET/RESET statements are then run
+  // again outside it, so that settings last for the session as in psql. With `write`: each
+  // statement commits on its own unless the SQL opens a transaction. Values come back as
+  // PostgreSQL prints them; kinds from the column types (int2/4/8 and oid, float4/8, numeric,
+  // bool, bytea; the rest text).
+  Result<std::vector<QueryResult>> QueryAll(const std::string& sql,
+                                            const QueryOptions& options) override;
 
   // "postgres host=... port=... dbname=... user=..." — for status output; no password.
   std::string Describe() const;

@@ -6,6 +6,8 @@
 #include <cctype>
 #include <charconv>
 #include <chrono>
+#include <cmath>
+#include <initializer_list>
 #include <limits>
 #include <utility>
 
@@ -307,6 +309,111 @@ std::string ColumnText(sqlite3_stmt* stmt, int column) {
   const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, column));
   if (text == nullptr) return {};
   return std::string(text, static_cast<size_t>(sqlite3_column_bytes(stmt, column)));
+}
+
+// The shortest text that reads back as `value` (std::to_chars), with ".0" on integral values
+// as SQLite prints them: 129.99, 0.30000000000000004, 3.0, 1e+16, Inf.
+std::string ShortestReal(double value) {
+  if (std::isinf(value)) return value > 0 ? "Inf" : "-Inf";
+  if (std::isnan(value)) return "NaN";
+  char buffer[64];
+  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
+  std::string text(buffer, ec == std::errc() ? end : buffer);
+  if (text.find_first_of(".e") == std::string::npos) text += ".0";
+  return text;
+}
+
+// A BLOB as PostgreSQL prints bytea: \x and two lower-case hex digits per byte.
+std::string BlobHex(sqlite3_stmt* stmt, int column) {
+  const auto* data = static_cast<const unsigned char*>(sqlite3_column_blob(stmt, column));
+  const int size = sqlite3_column_bytes(stmt, column);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "\\x";
+  out.reserve(2 + 2 * static_cast<size_t>(size));
+  for (int i = 0; i < size; ++i) {
+    out += kHex[data[i] >> 4];
+    out += kHex[data[i] & 0xf];
+  }
+  return out;
+}
+
+// The authorizer of user queries (SqliteWarehouse::QueryAll). It runs while a statement is
+// prepared, for each action the statement would take; SQLITE_DENY fails the prepare, and
+// `refused` keeps the first reason for the error message.
+struct QueryAuthorizer {
+  bool write = false;
+  std::string refused;
+};
+
+bool OneOf(const char* name, std::initializer_list<std::string_view> names) {
+  if (name == nullptr) return false;
+  return std::find(names.begin(), names.end(), std::string_view(name)) != names.end();
+}
+
+int AuthorizeQuery(void* data, int action, const char* arg1, const char* arg2,
+                   const char* /*database*/, const char* /*trigger*/) {
+  auto* auth = static_cast<QueryAuthorizer*>(data);
+  auto deny = [&](std::string why) {
+    if (auth->refused.empty()) auth->refused = std::move(why);
+    return SQLITE_DENY;
+  };
+  const char* kReadOnly = "ecompipe query is read-only; add --write to change the warehouse";
+  switch (action) {
+    case SQLITE_ATTACH:
+      // VACUUM INTO attaches its output file the same way, so this refuses it too; a plain
+      // VACUUM attaches a temporary database with an empty name.
+      if (arg1 != nullptr && *arg1 == '\0') {
+        return auth->write ? SQLITE_OK : deny(std::string("VACUUM or ATTACH '': ") + kReadOnly);
+      }
+      return deny(std::string("ATTACH and VACUUM INTO ('") + (arg1 ? arg1 : "") +
+                  "') are not run by ecompipe query, with or without --write: they open or "
+                  "write database files at any path");
+    case SQLITE_DETACH:
+      return auth->write ? SQLITE_OK : deny(std::string("DETACH: ") + kReadOnly);
+    case SQLITE_FUNCTION:
+      if (OneOf(arg2, {"load_extension"})) {
+        return deny("load_extension() is not run by ecompipe query, with or without --write");
+      }
+      return SQLITE_OK;
+    case SQLITE_SELECT:
+    case SQLITE_READ:
+    case SQLITE_RECURSIVE:
+    case SQLITE_TRANSACTION:
+    case SQLITE_SAVEPOINT:
+      return SQLITE_OK;
+    case SQLITE_PRAGMA: {
+      if (auth->write) return SQLITE_OK;
+      // Pragmas that only report, with or without an argument (a table's name).
+      if (OneOf(arg1, {"table_info", "table_xinfo", "table_list", "index_list", "index_info",
+                       "index_xinfo", "foreign_key_list", "foreign_key_check", "integrity_check",
+                       "quick_check", "database_list", "collation_list", "function_list",
+                       "module_list", "pragma_list", "compile_options"})) {
+        return SQLITE_OK;
+      }
+      // Pragmas that report without an argument and set a value with one.
+      if (arg2 == nullptr &&
+          OneOf(arg1, {"user_version", "application_id", "schema_version", "data_version",
+                       "journal_mode", "page_count", "page_size", "freelist_count", "encoding",
+                       "auto_vacuum", "max_page_count", "cache_size", "foreign_keys",
+                       "synchronous"})) {
+        return SQLITE_OK;
+      }
+      return deny(std::string("PRAGMA ") + (arg1 ? arg1 : "") +
+                  (arg2 ? std::string("=") + arg2 : "") + ": " + kReadOnly);
+    }
+    case SQLITE_UPDATE:
+      // Preparing a first reference to an eponymous virtual table (pragma_table_info(...))
+      // asks about sqlite_master's columns; the read-only connection could not write there
+      // anyway.
+      if (!auth->write && OneOf(arg1, {"sqlite_master", "sqlite_temp_master"})) return SQLITE_OK;
+      [[fallthrough]];
+    default:
+      // Every other action changes something: INSERT, UPDATE, DELETE, CREATE/DROP/ALTER of
+      // any kind, REINDEX, ANALYZE.
+      if (auth->write) return SQLITE_OK;
+      return deny(std::string(kReadOnly) +
+                  (arg1 ? std::string(" (it would change ") + arg1 + ")" : ""));
+  }
 }
 
 // Stored money: FormatMoney's output, which may carry a '-'.
@@ -820,7 +927,9 @@ Result<std::unique_ptr<SqliteWarehouse>> SqliteWarehouse::Open(
   // so it survives a crash of the process; only a power loss or OS crash can lose the last
   // commits, and then whole transactions only (facts, rejects and ledger row together; the
   // database is never corrupted), so those objects are simply loaded again by the next run.
-  Result<QueryResult> mode = warehouse->Query("PRAGMA journal_mode=WAL");
+  warehouse->busy_timeout_ms_ = options.busy_timeout_ms;
+  Result<QueryResult> mode =
+      warehouse->RunSql("PRAGMA journal_mode=WAL", {}, /*own_transaction=*/true);
   if (!mode.ok()) {
     // The first statement to read the file: "file is not a database" surfaces here.
     return Status(mode.status().code(), "sqlite open warehouse: " + mode.status().message())
@@ -1331,7 +1440,10 @@ Result<std::shared_ptr<const transform::DimensionIndex>> SqliteWarehouse::LoadDi
   return std::shared_ptr<const transform::DimensionIndex>(std::move(index));
 }
 
-Result<QueryResult> SqliteWarehouse::Query(const std::string& sql) { return Query(sql, {}); }
+Result<std::vector<QueryResult>> SqliteWarehouse::QueryAll(const std::string& sql,
+                                                             const QueryOptions& options) {
+  return QueryAllWithParams(sql, {}, options);
+}
 
 Result<WarehouseTotals> SqliteWarehouse::Totals() {
   if (load_open_) return Status::Internal("Totals while a load is open").At(path_);
@@ -1341,40 +1453,119 @@ Result<WarehouseTotals> SqliteWarehouse::Totals() {
   return totals;
 }
 
-Result<QueryResult> SqliteWarehouse::Query(const std::string& sql,
-                                           const std::vector<std::string>& params) {
+Result<QueryResult> SqliteWarehouse::QueryWithParams(const std::string& sql,
+                                                     const std::vector<std::string>& params,
+                                                     const QueryOptions& options) {
+  EP_ASSIGN_OR_RETURN(std::vector<QueryResult> results, QueryAllWithParams(sql, params, options));
+  for (auto it = results.rbegin(); it != results.rend(); ++it) {
+    if (!it->columns.empty()) return std::move(*it);
+  }
+  return QueryResult{};
+}
+
+Result<std::vector<QueryResult>> SqliteWarehouse::QueryAllWithParams(
+    const std::string& sql, const std::vector<std::string>& params, const QueryOptions& options) {
   if (load_open_) return Status::Internal("Query while a load is open").At(path_);
-  return RunSql(sql, params, /*own_transaction=*/true);
+  sqlite3* db = db_.get();
+  bool query_only = false;
+  if (!options.write) {
+    EP_ASSIGN_OR_RETURN(sqlite3 * read_db, ReadOnlyConnection());
+    if (read_db != nullptr) {
+      db = read_db;
+    } else {
+      query_only = true;  // in memory: no second connection can see the data
+      EP_RETURN_IF_ERROR(Exec("PRAGMA query_only=1", "set query_only"));
+    }
+  }
+  // The authorizer and defensive mode hold for these statements only: the warehouse's own
+  // statements, prepared later on the same connection, must not meet them.
+  QueryAuthorizer auth{options.write, {}};
+  sqlite3_set_authorizer(db, &AuthorizeQuery, &auth);
+  int defensive_before = 0;
+  sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, -1, &defensive_before);
+  sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
+  std::vector<QueryResult> results;
+  Status status = Execute(db, sql, params, /*own_transaction=*/true, &auth.refused, results);
+  sqlite3_set_authorizer(db, nullptr, nullptr);
+  sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, defensive_before, nullptr);
+  if (query_only) {
+    Status reset = Exec("PRAGMA query_only=0", "reset query_only");
+    if (status.ok()) status = std::move(reset);
+  }
+  if (!status.ok()) return status;
+  return results;
+}
+
+Result<sqlite3*> SqliteWarehouse::ReadOnlyConnection() {
+  if (read_db_) return read_db_.get();
+  const char* file = sqlite3_db_filename(db_.get(), "main");
+  if (file == nullptr || *file == '\0') return nullptr;
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(file, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
+  read_db_.reset(db);
+  if (rc != SQLITE_OK) {
+    std::string message = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    read_db_.reset();
+    return Status(CodeFor(rc, StatusCode::kIoError),
+                  "sqlite open warehouse read-only for a query: " + message)
+        .At(path_);
+  }
+  sqlite3_extended_result_codes(db, 1);
+  sqlite3_busy_timeout(db, busy_timeout_ms_);
+  // No load_extension(), ever (also refused by the authorizer), and no writable_schema tricks.
+  sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, nullptr);
+  sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
+  return db;
 }
 
 Result<QueryResult> SqliteWarehouse::RunSql(const std::string& sql,
                                             const std::vector<std::string>& params,
                                             bool own_transaction) {
+  std::vector<QueryResult> results;
+  EP_RETURN_IF_ERROR(Execute(db_.get(), sql, params, own_transaction, nullptr, results));
+  for (auto it = results.rbegin(); it != results.rend(); ++it) {
+    if (!it->columns.empty()) return std::move(*it);
+  }
+  return QueryResult{};
+}
+
+Status SqliteWarehouse::Execute(sqlite3* db, const std::string& sql,
+                                const std::vector<std::string>& params, bool own_transaction,
+                                const std::string* refused, std::vector<QueryResult>& results) {
   // Query-level errors: bad SQL is the caller's; busy and I/O keep their own codes.
-  auto sql_error = [this](int rc, int index) {
-    std::string message =
-        "sqlite query, statement " + std::to_string(index) + ": " + sqlite3_errmsg(db_.get());
+  auto sql_error = [&](int rc, int index) {
+    std::string message = "sqlite query, statement " + std::to_string(index) + ": ";
+    // A denial fails the prepare (SQLITE_AUTH, or SQLITE_ERROR for a function); the
+    // authorizer's reason says more than SQLite's "not authorized".
+    if (refused != nullptr && !refused->empty()) {
+      return Status::InvalidArgument(message + "refused: " + *refused).At(path_);
+    }
+    message += sqlite3_errmsg(db);
 #if SQLITE_VERSION_NUMBER >= 3038000
-    if (int offset = sqlite3_error_offset(db_.get()); offset >= 0) {
+    if (int offset = sqlite3_error_offset(db); offset >= 0) {
       message += " (at offset " + std::to_string(offset) + ")";
     }
 #endif
     return Status(CodeFor(rc, StatusCode::kInvalidArgument), std::move(message)).At(path_);
   };
+  auto rollback = [&] {
+    // Transactions do not span calls. SQLite may already have rolled back on its own.
+    if (own_transaction && !sqlite3_get_autocommit(db)) {
+      sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    }
+  };
   auto finish = [&](Status status) {
-    // Transactions do not span Query() calls.
-    if (own_transaction) RollbackQuietly();
+    rollback();
     return status;
   };
 
-  QueryResult result;
   const char* tail = sql.data();
   const char* end = sql.data() + sql.size();
   int index = 0;
   while (tail < end) {
     sqlite3_stmt* raw = nullptr;
     const char* next = nullptr;
-    int rc = sqlite3_prepare_v2(db_.get(), tail, static_cast<int>(end - tail), &raw, &next);
+    int rc = sqlite3_prepare_v2(db, tail, static_cast<int>(end - tail), &raw, &next);
     StatementPtr stmt(raw);
     if (rc != SQLITE_OK) return finish(sql_error(rc, index + 1));
     tail = next;
@@ -1394,25 +1585,46 @@ Result<QueryResult> SqliteWarehouse::RunSql(const std::string& sql,
       if (rc != SQLITE_OK) return finish(sql_error(rc, index));
     }
     int columns = sqlite3_column_count(raw);
-    QueryResult current;
+    QueryResult& current = results.emplace_back();
     for (int c = 0; c < columns; ++c) current.columns.emplace_back(sqlite3_column_name(raw, c));
+    const int64_t changes_before = sqlite3_total_changes64(db);
     while ((rc = sqlite3_step(raw)) == SQLITE_ROW) {
       auto& row = current.rows.emplace_back();
+      auto& kinds = current.kinds.emplace_back();
       row.reserve(static_cast<size_t>(columns));
+      kinds.reserve(static_cast<size_t>(columns));
       for (int c = 0; c < columns; ++c) {
-        if (sqlite3_column_type(raw, c) == SQLITE_NULL) {
-          row.emplace_back(std::nullopt);
-        } else {
-          row.emplace_back(ColumnText(raw, c));
+        switch (sqlite3_column_type(raw, c)) {
+          case SQLITE_NULL:
+            row.emplace_back(std::nullopt);
+            kinds.push_back(ValueKind::kNull);
+            break;
+          case SQLITE_INTEGER:
+            row.emplace_back(ColumnText(raw, c));
+            kinds.push_back(ValueKind::kInteger);
+            break;
+          case SQLITE_FLOAT:
+            row.emplace_back(ShortestReal(sqlite3_column_double(raw, c)));
+            kinds.push_back(ValueKind::kReal);
+            break;
+          case SQLITE_BLOB:
+            row.emplace_back(BlobHex(raw, c));
+            kinds.push_back(ValueKind::kBlob);
+            break;
+          default:
+            row.emplace_back(ColumnText(raw, c));
+            kinds.push_back(ValueKind::kText);
+            break;
         }
       }
     }
     if (rc != SQLITE_DONE) return finish(sql_error(rc, index));
-    if (columns > 0) result = std::move(current);
+    if (columns == 0 && !sqlite3_stmt_readonly(raw)) {
+      current.rows_changed = sqlite3_total_changes64(db) - changes_before;
+    }
   }
-  // The SQL may have opened a transaction and left it open.
-  if (own_transaction) RollbackQuietly();
-  return result;
+  rollback();  // the SQL may have opened a transaction and left it open
+  return Status::Ok();
 }
 
 }  // namespace ecompipe::warehouse

@@ -9,7 +9,7 @@
 //
 // Ownership: a LoadTransaction from BeginLoad() borrows the warehouse's connection; the
 // warehouse must outlive it. One load at a time per connection: while it is open, BeginLoad,
-// EnsureSchema, RecordSkipped, the upserts and Query fail with kInternal, and the read calls
+// EnsureSchema, RecordSkipped, the upserts and queries fail with kInternal, and the read calls
 // see its uncommitted rows.
 //
 // Thread-safety: one thread at a time (see warehouse.h); open one per thread.
@@ -102,14 +102,24 @@ class SqliteWarehouse final : public Warehouse {
   // Reads warehouse_totals and counts the dimensions and the ledger (no fact or reject scan).
   Result<WarehouseTotals> Totals() override;
 
-  // Runs the statements of `sql` in order and returns the rows of the last one that has
-  // result columns. Values are text as SQLite renders them (3, 2.5, 'x'); NULL is nullopt.
-  // SQL errors are kInvalidArgument with SQLite's message. A transaction the SQL leaves
-  // open is rolled back.
-  Result<QueryResult> Query(const std::string& sql) override;
-  // As above; `params` bind to ?1..?N of every statement that has parameters (kInvalidArgument
-  // when a statement has more parameters than `params`).
-  Result<QueryResult> Query(const std::string& sql, const std::vector<std::string>& params);
+  // Read-only (the default): the statements run on a second connection opened read-only
+  // (SQLITE_OPEN_READONLY, defensive) with an authorizer that refuses every write, ATTACH (and
+  // with it VACUUM INTO), load_extension() and any pragma but the reading ones; for an
+  // in-memory database, on the warehouse's connection with query_only set. With `write`, on
+  // the warehouse's connection; ATTACH of a file, VACUUM INTO and load_extension() stay
+  // refused. Values: INTEGER as SQLite prints it, REAL in the shortest text that reads back as
+  // the same double (129.99, never 129.990000000000002), BLOB as \x and hex. SQL errors are
+  // kInvalidArgument with SQLite's message and the statement's number; refusals say "refused".
+  using Warehouse::Query;
+  Result<std::vector<QueryResult>> QueryAll(const std::string& sql,
+                                            const QueryOptions& options) override;
+  // As Query(); `params` bind to ?1..?N of every statement that has parameters
+  // (kInvalidArgument when a statement has more parameters than `params`).
+  Result<std::vector<QueryResult>> QueryAllWithParams(const std::string& sql,
+                                                      const std::vector<std::string>& params,
+                                                      const QueryOptions& options = {});
+  Result<QueryResult> QueryWithParams(const std::string& sql, const std::vector<std::string>& params,
+                                      const QueryOptions& options = {});
 
   const std::string& path() const { return path_; }
 
@@ -139,10 +149,19 @@ class SqliteWarehouse final : public Warehouse {
   // A Status for SQLite result code `rc`, naming `operation` and SQLite's message.
   Status Error(int rc, std::string_view operation) const;
   void RollbackQuietly();
-  // Query()'s body. With `own_transaction`, a transaction the SQL leaves open is rolled
-  // back; without, the caller's open transaction is left alone.
+  // Runs the statements of `sql` on `db` (the warehouse's or the read-only connection),
+  // appending each one's result to `results`. With `own_transaction`, a transaction the SQL
+  // leaves open is rolled back; without, the caller's open transaction is left alone.
+  // `refused` (filled by the query authorizer) explains an SQLITE_AUTH failure.
+  Status Execute(sqlite3* db, const std::string& sql, const std::vector<std::string>& params,
+                 bool own_transaction, const std::string* refused,
+                 std::vector<QueryResult>& results);
+  // Execute() on the warehouse's connection without an authorizer, for ecompipe's own SQL:
+  // the last result that has columns.
   Result<QueryResult> RunSql(const std::string& sql, const std::vector<std::string>& params,
                              bool own_transaction);
+  // The read-only connection for queries, opened on first use; null for an in-memory database.
+  Result<sqlite3*> ReadOnlyConnection();
   // (name, declared type) of `table`'s columns in order; empty when it does not exist.
   Result<std::vector<std::pair<std::string, std::string>>> TableColumns(const char* table);
   // (Re)creates the view fact_transactions over fact_transactions_data and loads.
@@ -168,6 +187,8 @@ class SqliteWarehouse final : public Warehouse {
   std::unique_ptr<sqlite3, ConnectionDeleter> db_;
   // Declared after db_ so that statements are finalized before the connection closes.
   std::unordered_map<std::string, StatementPtr> statements_;
+  std::unique_ptr<sqlite3, ConnectionDeleter> read_db_;  // see ReadOnlyConnection()
+  int busy_timeout_ms_ = 30'000;
   bool load_open_ = false;
 };
 

@@ -292,7 +292,8 @@ TEST_P(PostgresWarehouseTest, Version1WarehouseGetsItsTotalsCountedOnce) {
   std::vector<transform::RejectRow> rejects = {{3, "invalid_date", "d", "raw", ""}};
   Load(Object("t/a.csv", "e1"), Facts(0, 5), rejects);
   ASSERT_TRUE(warehouse_->Query("DROP TABLE warehouse_totals; DELETE FROM ecompipe_schema_version; "
-                                "INSERT INTO ecompipe_schema_version (version) VALUES (1)")
+                                "INSERT INTO ecompipe_schema_version (version) VALUES (1)",
+                                {.write = true})
                   .ok());
   warehouse_ = OpenOrDie();
   ASSERT_TRUE(warehouse_);
@@ -305,7 +306,7 @@ TEST_P(PostgresWarehouseTest, Version1WarehouseGetsItsTotalsCountedOnce) {
   Load(Object("t/b.csv", "e1"), Facts(5, 7));
   EXPECT_EQ(warehouse_->Totals()->fact_rows, 7);
   // A deleted row is counted again at the next open.
-  ASSERT_TRUE(warehouse_->Query("DELETE FROM warehouse_totals").ok());
+  ASSERT_TRUE(warehouse_->Query("DELETE FROM warehouse_totals", {.write = true}).ok());
   EXPECT_EQ(warehouse_->Totals().status().code(), StatusCode::kInternal);
   warehouse_ = OpenOrDie();
   EXPECT_EQ(warehouse_->Totals()->total_amount_cents, 707);
@@ -417,7 +418,8 @@ TEST_P(PostgresWarehouseTest, MoneyIsSummedExactly) {
 
 TEST_P(PostgresWarehouseTest, QueryReturnsTheLastStatementsRowsAndLeavesNoTransactionOpen) {
   auto r = warehouse_->Query("BEGIN; CREATE TABLE scratch (x INT); INSERT INTO scratch VALUES (1), (NULL); "
-                             "SELECT x, 2.50 AS y FROM scratch ORDER BY x");
+                             "SELECT x, 2.50 AS y FROM scratch ORDER BY x",
+                             {.write = true});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ASSERT_EQ(r->columns, (std::vector<std::string>{"x", "y"}));
   ASSERT_EQ(r->rows.size(), 2u);

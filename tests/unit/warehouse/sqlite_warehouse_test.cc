@@ -87,8 +87,8 @@ class SqliteWarehouseTest : public ::testing::Test {
   }
 
   // The rows of `sql` on `warehouse_`, NULL shown as "NULL", columns joined with '|'.
-  std::vector<std::string> Rows(const std::string& sql) {
-    auto result = warehouse_->Query(sql);
+  std::vector<std::string> Rows(const std::string& sql, const QueryOptions& options = {}) {
+    auto result = warehouse_->Query(sql, options);
     EXPECT_TRUE(result.ok()) << result.status().ToString();
     std::vector<std::string> out;
     if (!result.ok()) return out;
@@ -102,8 +102,8 @@ class SqliteWarehouseTest : public ::testing::Test {
     }
     return out;
   }
-  std::string Scalar(const std::string& sql) {
-    auto rows = Rows(sql);
+  std::string Scalar(const std::string& sql, const QueryOptions& options = {}) {
+    auto rows = Rows(sql, options);
     return rows.size() == 1 ? rows[0] : "<" + std::to_string(rows.size()) + " rows>";
   }
 
@@ -114,7 +114,8 @@ class SqliteWarehouseTest : public ::testing::Test {
 
 TEST_F(SqliteWarehouseTest, OpenUsesWalMode) {
   EXPECT_EQ(Scalar("PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(Scalar("PRAGMA synchronous"), "1");  // NORMAL
+  // On the warehouse's own connection (a write query runs there; read-only ones on another).
+  EXPECT_EQ(Scalar("PRAGMA synchronous", {.write = true}), "1");  // NORMAL
 }
 
 TEST_F(SqliteWarehouseTest, EnsureSchemaIsIdempotent) {
@@ -190,7 +191,7 @@ TEST_F(SqliteWarehouseTest, Version1FileIsMigratedWithItsRowsAndColumns) {
         ('TXN3', 'C2', 'b@x', 'P2', 'Desk', 1, 'S2', '99.00', '2026-11-30', 'Small', 'Cash',
          'Completed', '99.00', 'b.csv', 'e9', 'load-2', 3);
       PRAGMA user_version = 1;
-    )sql").ok());
+    )sql", {.write = true}).ok());
   }
   warehouse_ = OpenOrDie();
   ASSERT_TRUE(warehouse_);
@@ -214,7 +215,7 @@ TEST_F(SqliteWarehouseTest, Version1FileIsMigratedWithItsRowsAndColumns) {
 }
 
 TEST_F(SqliteWarehouseTest, NewerSchemaVersionIsRefused) {
-  ASSERT_TRUE(warehouse_->Query("PRAGMA user_version = 99").ok());
+  ASSERT_TRUE(warehouse_->Query("PRAGMA user_version = 99", {.write = true}).ok());
   Status s = warehouse_->EnsureSchema();
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
   EXPECT_THAT(s.message(), HasSubstr("version 99"));
@@ -484,7 +485,7 @@ TEST_F(SqliteWarehouseTest, UpsertProductsUpdatesExistingRows) {
   std::vector<transform::Product> first = {{"P1", "Lamp", "Home", Money{1999}, "S1"},
                                            {"P2", "Desk", "Office", Money{25000}, "S2"}};
   ASSERT_TRUE(warehouse_->UpsertProducts(first).ok());
-  ASSERT_TRUE(warehouse_->Query("UPDATE dim_products SET updated_at = 'old'").ok());
+  ASSERT_TRUE(warehouse_->Query("UPDATE dim_products SET updated_at = 'old'", {.write = true}).ok());
   std::vector<transform::Product> second = {{"P1", "Lamp", "Home", Money{1999}, "S1"},
                                             {"P2", "Desk XL", "Office", Money{27500}, "S2"},
                                             {"P3", "Chair", "Office", Money{5}, "S3"}};
@@ -558,7 +559,8 @@ TEST_F(SqliteWarehouseTest, LoadDimensionIndexHoldsEveryIdAndAttribute) {
 TEST_F(SqliteWarehouseTest, LoadDimensionsRejectsCorruptPrice) {
   ASSERT_TRUE(warehouse_
                   ->Query("INSERT INTO dim_products(product_id, price, price_cents) "
-                          "VALUES('P9', 1.999, '1.999')")
+                          "VALUES('P9', 1.999, '1.999')",
+                          {.write = true})
                   .ok());
   auto dims = warehouse_->LoadDimensions();
   ASSERT_FALSE(dims.ok());
@@ -609,7 +611,10 @@ TEST_F(SqliteWarehouseTest, QueryRendersNullsAndNumbers) {
   EXPECT_THAT(result->rows[0],
               ElementsAre(std::nullopt, Optional(std::string("42")), Optional(std::string("-7")),
                           Optional(std::string("2.5")), Optional(std::string("3.0")),
-                          Optional(std::string("text")), Optional(std::string("A"))));
+                          Optional(std::string("text")), Optional(std::string("\\x41"))));
+  EXPECT_THAT(result->kinds[0], ElementsAre(ValueKind::kNull, ValueKind::kInteger,
+                                            ValueKind::kInteger, ValueKind::kReal, ValueKind::kReal,
+                                            ValueKind::kText, ValueKind::kBlob));
 }
 
 TEST_F(SqliteWarehouseTest, QueryRunsStatementsInSequenceAndReturnsTheLastRows) {
@@ -618,7 +623,8 @@ TEST_F(SqliteWarehouseTest, QueryRunsStatementsInSequenceAndReturnsTheLastRows) 
       "INSERT INTO t VALUES (1), (2), (NULL);\n"
       "SELECT a FROM t ORDER BY a;\n"
       "UPDATE t SET a = a + 10;\n"
-      "  /* trailing comment */  ");
+      "  /* trailing comment */  ",
+      {.write = true});
   ASSERT_TRUE(result.ok()) << result.status().ToString();
   EXPECT_THAT(result->columns, ElementsAre("a"));
   ASSERT_EQ(result->rows.size(), 3u);
@@ -646,7 +652,8 @@ TEST_F(SqliteWarehouseTest, QuerySqlErrorIsInvalidArgumentWithSqliteMessage) {
   EXPECT_THAT(missing.status().message(), HasSubstr("no such table: no_such_table"));
 
   auto runtime = warehouse_->Query(
-      "INSERT INTO load_ledger(bucket, key, etag, status) VALUES ('b', 'k', 'e', NULL)");
+      "INSERT INTO load_ledger(bucket, key, etag, status) VALUES ('b', 'k', 'e', NULL)",
+      {.write = true});
   ASSERT_FALSE(runtime.ok());
   EXPECT_EQ(runtime.status().code(), StatusCode::kInvalidArgument);
   EXPECT_THAT(runtime.status().message(), HasSubstr("NOT NULL constraint failed"));
@@ -654,23 +661,25 @@ TEST_F(SqliteWarehouseTest, QuerySqlErrorIsInvalidArgumentWithSqliteMessage) {
 
 TEST_F(SqliteWarehouseTest, QueryBindsParameters) {
   LoadOrDie(Object("a.csv", "e1"), {"TXN00000001", "TXN00000002"});
-  auto result = warehouse_->Query(
+  auto result = warehouse_->QueryWithParams(
       "SELECT transaction_id FROM fact_transactions WHERE transaction_id > ?1 ORDER BY 1",
       {"TXN00000001"});
   ASSERT_TRUE(result.ok()) << result.status().ToString();
   ASSERT_EQ(result->rows.size(), 1u);
   EXPECT_EQ(result->rows[0][0], "TXN00000002");
-  EXPECT_EQ(warehouse_->Query("SELECT ?1, ?2", {"x"}).status().code(),
+  EXPECT_EQ(warehouse_->QueryWithParams("SELECT ?1, ?2", {"x"}).status().code(),
             StatusCode::kInvalidArgument);
 }
 
 TEST_F(SqliteWarehouseTest, QueryDoesNotLeaveATransactionOpen) {
   ASSERT_TRUE(
-      warehouse_->Query("BEGIN; INSERT INTO dim_customers(customer_id) VALUES ('C1')").ok());
+      warehouse_->Query("BEGIN; INSERT INTO dim_customers(customer_id) VALUES ('C1')", {.write = true})
+          .ok());
   EXPECT_EQ(Scalar("SELECT count(*) FROM dim_customers"), "0");
   EXPECT_FALSE(warehouse_
                    ->Query("BEGIN; INSERT INTO dim_customers(customer_id) VALUES ('C1'); "
-                           "SELEC")
+                           "SELEC",
+                           {.write = true})
                    .ok());
   EXPECT_EQ(Scalar("SELECT count(*) FROM dim_customers"), "0");
   EXPECT_EQ(LoadOrDie(Object("a.csv", "e1"), {"TXN00000001"}).rows_loaded, 1);
@@ -926,7 +935,7 @@ TEST_F(SqliteWarehouseTest, Version2FileIsMigratedToCentsWithItsRows) {
         rejected_at TEXT);
       INSERT INTO rejects(source_object, reason) VALUES ('a.csv', 'invalid_price');
       PRAGMA user_version = 2;
-    )sql").ok());
+    )sql", {.write = true}).ok());
   }
   warehouse_ = OpenOrDie();
   ASSERT_TRUE(warehouse_);
@@ -993,13 +1002,13 @@ TEST_F(SqliteWarehouseTest, TotalsFollowLoadsDuplicatesAndReplaces) {
 
 TEST_F(SqliteWarehouseTest, MissingTotalsRowIsCountedAgain) {
   LoadOrDie(Object("t.csv", "v1"), {"TXN1", "TXN2"}, /*rejects=*/1);
-  ASSERT_TRUE(warehouse_->Query("DELETE FROM warehouse_totals").ok());
+  ASSERT_TRUE(warehouse_->Query("DELETE FROM warehouse_totals", {.write = true}).ok());
   EXPECT_EQ(warehouse_->Totals().status().code(), StatusCode::kInternal);
   // A load that finds no row counts the tables, its own rows included...
   LoadOrDie(Object("u.csv", "v1"), {"TXN3"});
   EXPECT_EQ(warehouse_->Totals()->fact_rows, 3);
   // ...and so does opening the warehouse.
-  ASSERT_TRUE(warehouse_->Query("DELETE FROM warehouse_totals").ok());
+  ASSERT_TRUE(warehouse_->Query("DELETE FROM warehouse_totals", {.write = true}).ok());
   warehouse_ = OpenOrDie();
   Result<WarehouseTotals> t = warehouse_->Totals();
   ASSERT_TRUE(t.ok());
