@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "cli/job_command.h"
+#include "cli/query_command.h"
 #include "cli/table_printer.h"
 #include "common/did_you_mean.h"
 #include "common/postgres_db.h"
@@ -282,17 +283,6 @@ int CmdProcess(const Globals& g) {
 
 // --- query and the views ----------------------------------------------------------------
 
-int CmdQuery(const Globals& g, const std::string& sql, const Output& out) {
-  if (sql.find_first_not_of(" \t\r\n;") == std::string::npos)
-    return Fail(Status::InvalidArgument("the SQL is empty; e.g. ecompipe query \"SELECT count(*) FROM fact_transactions\""));
-  Result<std::unique_ptr<Pipeline>> p = OpenPipeline(g);
-  if (!p.ok()) return Fail(p.status());
-  Result<warehouse::QueryResult> r = (*p)->warehouse().Query(sql);
-  if (!r.ok()) return Fail(r.status());
-  std::vector<Row> rows(r->rows.begin(), r->rows.end());
-  Print(std::cout, out.Format(), r->columns, rows, out.Options({}));
-  return kExitOk;
-}
 
 // A SQL string literal: quotes doubled, so user text never becomes SQL.
 std::string SqlLiteral(const std::string& text) {
@@ -829,9 +819,10 @@ int Main(int argc, char** argv) {
 
   // One Output for every command that prints rows: only one command runs.
   Output output;
-  std::string sql;
-  auto* query = app.add_subcommand("query", "Run SQL on the warehouse");
-  query->add_option("sql", sql, "SQL, e.g. \"SELECT transaction_type, count(*) FROM fact_transactions GROUP BY 1\"")->required();
+  std::function<int()> query_action;
+  CLI::App* query = AddQueryCommand(
+      app, [&g] { return OpenPipeline(g); },
+      [&output] { return QueryOutput{output.Format(), output.wide}; }, query_action);
   AddOutputOptions(query, output, "JSON output (the same as --format json)");
 
   bool json = false;
@@ -904,7 +895,7 @@ int Main(int argc, char** argv) {
   if (load_dims->parsed()) return CmdLoadDims(g, dims_products, dims_customers);
   if (serve->parsed()) return CmdServe(g);
   if (process->parsed()) return CmdProcess(g);
-  if (query->parsed()) return CmdQuery(g, sql, output);
+  if (query_action) return query_action();
   if (status->parsed()) return CmdStatus(g, json);
   if (runs->parsed()) return CmdRuns(g, limit, output, run_id);
   if (events->parsed()) return CmdEvents(g, limit, type, output);

@@ -174,6 +174,10 @@ void PrintJson(std::ostream& out, const std::vector<std::string>& columns, const
       out << (i ? ", " : "") << keys[i] << ": ";
       if (!cell) {
         out << "null";
+      } else if (KindOf(kinds, i) == CellKind::kBoolean && (*cell == "t" || *cell == "true")) {
+        out << "true";
+      } else if (KindOf(kinds, i) == CellKind::kBoolean && (*cell == "f" || *cell == "false")) {
+        out << "false";
       } else if (KindOf(kinds, i) != CellKind::kText && IsJsonNumber(*cell)) {
         out << *cell;
       } else {

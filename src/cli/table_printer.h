@@ -22,7 +22,8 @@ enum class OutputFormat { kTable, kCsv, kJson };
 // numbers (their text verbatim, so 12345678901234.56 stays exact) when the text is a JSON
 // number, else as strings; kCount is an integer a table shows with thousands separators.
 // Text and number alike are right as they are in CSV.
-enum class CellKind { kText, kNumber, kCount };
+// kBoolean cells ("t"/"f" or "true"/"false", as PostgreSQL prints a boolean) are JSON true/false.
+enum class CellKind { kText, kNumber, kCount, kBoolean };
 
 struct PrintOptions {
   std::vector<CellKind> kinds;   // per column; columns without an entry are kText

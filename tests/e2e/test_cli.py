@@ -39,9 +39,9 @@ class CliTest(PipelineTest):
     def test_query_formats(self):
         r = self.run_cli("query", "SELECT transaction_type, count(*) AS n FROM fact_transactions "
                                   "GROUP BY 1 ORDER BY 1", "--format", "json", check=True)
-        self.assertEqual(json.loads(r.stdout), [{"transaction_type": "Large", "n": "1"},
-                                                {"transaction_type": "Medium", "n": "1"},
-                                                {"transaction_type": "Small", "n": "2"}])
+        self.assertEqual(json.loads(r.stdout), [{"transaction_type": "Large", "n": 1},
+                                                {"transaction_type": "Medium", "n": 1},
+                                                {"transaction_type": "Small", "n": 2}])
         r = self.run_cli("query", "SELECT transaction_id, total_amount FROM fact_transactions ORDER BY 1",
                          "--format", "csv", check=True)
         self.assertEqual(r.stdout.splitlines()[:3], ["transaction_id,total_amount", "TXN00000001,89.97",
