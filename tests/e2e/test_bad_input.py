@@ -274,7 +274,7 @@ class HeaderTest(PipelineTest):
         self.process(expect_rc=2)  # 2 of 3 rows rejected on purpose: over max_reject_rate 0.5
         self.assertEqual(self.wh("SELECT transaction_id, customer_id, product_id, quantity, total_amount, "
                                  "transaction_type, payment_type, status FROM fact_transactions"),
-                         [("TXN00000203", "C12346", "P12348", 5, "499.95", "Medium", "Debit Card", "Completed")])
+                         [("TXN00000203", "C12346", "P12348", 5, 499.95, "Medium", "Debit Card", "Completed")])
         self.assertEqual(self.wh("SELECT line, reason FROM rejects ORDER BY line"),
                          [(2, "invalid_quantity"), (3, "invalid_price")])
         # The table keeps one spelling: the header's case adds or removes no column.
@@ -304,8 +304,8 @@ class HeaderTest(PipelineTest):
         self.assertFalse(self.catalog_schema(key)["has_header"])
         self.assertEqual(self.wh("SELECT transaction_id, customer_id, quantity, total_amount, transaction_type, "
                                  "payment_type FROM fact_transactions WHERE source_object=? ORDER BY transaction_id", key),
-                         [("TXN00000302", "C12346", 6, "599.94", "Large", "Credit Card"),
-                          ("TXN00000303", "C12345", 2, "99.98", "Small", "Cash on Delivery")])
+                         [("TXN00000302", "C12346", 6, 599.94, "Large", "Credit Card"),
+                          ("TXN00000303", "C12345", 2, 99.98, "Small", "Cash on Delivery")])
         self.assertEqual(self.wh("SELECT count(*) FROM rejects")[0][0], 0)
         table = self.table()
         self.assertEqual([c["name"] for c in table["columns"]], REORDERED)
