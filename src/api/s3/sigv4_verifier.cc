@@ -72,7 +72,7 @@ std::string CanonicalRequest(const S3Request& request, const std::string& signed
   std::string canonical_query;
   for (const auto& [k, v] : query) {
     if (!canonical_query.empty()) canonical_query += '&';
-    canonical_query += k + "=" + v;
+    canonical_query.append(k).append(1, '=').append(v);
   }
   std::string canonical_headers;
   for (const std::string& name : Split(signed_headers, ';')) {
@@ -84,7 +84,7 @@ std::string CanonicalRequest(const S3Request& request, const std::string& signed
       joined += CanonicalHeaderValue(v);
       first = false;
     }
-    canonical_headers += name + ":" + joined + "\n";
+    canonical_headers.append(name).append(1, ':').append(joined).append(1, '\n');
   }
   return request.method + "\n" + AwsUriEncode(request.path, true) + "\n" + canonical_query +
          "\n" + canonical_headers + "\n" + signed_headers + "\n" + payload_hash;
