@@ -42,6 +42,8 @@ class ExactlyOnceScenarios:
                          [(n_files * rows, n_files * rows)])
         self.assertEqual(self.wh("SELECT count(*) FROM rejects")[0][0], 0)
         self.assert_nothing_lost()
+        # The running totals status reads saw every concurrent load once.
+        self.assertEqual(self.wh("SELECT fact_rows, reject_rows FROM warehouse_totals"), [(n_files * rows, 0)])
         # The runs' own records agree: every key appears once among the objects runs loaded.
         loaded = self.state("SELECT key, count(*) FROM run_objects WHERE status='loaded' GROUP BY key")
         self.assertEqual(len(loaded), n_files)
