@@ -127,7 +127,8 @@ const std::vector<Hostile>& SqliteHostile() {
 
 TEST_F(SqliteQueryTest, EveryHostileStatementIsRefusedAndChangesNothing) {
   const std::string before = Snapshot();
-  ASSERT_THAT(before, HasSubstr("\n2\nwal\n"));  // user_version 2, journal WAL
+  const std::string version = std::to_string(SqliteWarehouse::kSchemaVersion);
+  ASSERT_THAT(before, HasSubstr("\n" + version + "\nwal\n"));  // user_version, journal WAL
   for (const Hostile& h : SqliteHostile()) {
     SCOPED_TRACE(h.name);
     auto r = warehouse_->QueryAll(Expand(h.sql, scratch_), {});
@@ -179,7 +180,7 @@ TEST_F(SqliteQueryTest, ReadingPragmasAndTableFunctionsWork) {
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ASSERT_EQ(r->size(), 4u);
   EXPECT_FALSE((*r)[0].rows.empty());
-  EXPECT_THAT(Lines((*r)[2]), ElementsAre("2"));
+  EXPECT_THAT(Lines((*r)[2]), ElementsAre(std::to_string(SqliteWarehouse::kSchemaVersion)));
   EXPECT_THAT(Lines((*r)[3]), ElementsAre("ok"));
 }
 
