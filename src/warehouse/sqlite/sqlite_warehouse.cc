@@ -81,7 +81,7 @@ CREATE TABLE IF NOT EXISTS fact_transactions_data(
 ) WITHOUT ROWID;
 -- Only the index that loads need (replace deletes a load's facts). Each further index costs
 -- about 1 us per loaded row (measured: 3 more indexes cut the load rate from ~280k to ~90k
--- rows/s); add them with `ecompipe query "CREATE INDEX ..."` when queries need them.
+-- rows/s); add them with `ecompipe query --write "CREATE INDEX ..."` when queries need them.
 CREATE INDEX IF NOT EXISTS fact_transactions_data_load_ref ON fact_transactions_data(load_ref);
 CREATE TABLE IF NOT EXISTS rejects(
   id             INTEGER PRIMARY KEY,
