@@ -112,10 +112,10 @@ class [[nodiscard]] Result {
     ::ecompipe::Status ep_status_ = (expr);      \
     if (!ep_status_.ok()) return ep_status_;     \
   } while (0)
-
-// `lhs` = value of a Result expression, or return its Status.
+// `lhs` = value of a Result expression, or return its Status. bugprone-macro-parentheses is off
+// here: `tmp` is a name and `lhs` may be a declaration (`auto x`); neither takes parentheses.
 #define EP_ASSIGN_OR_RETURN(lhs, expr) EP_ASSIGN_OR_RETURN_IMPL(EP_CONCAT(ep_result_, __LINE__), lhs, expr)
-#define EP_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
-  auto tmp = (expr);                             \
-  if (!tmp.ok()) return tmp.status();            \
-  lhs = std::move(tmp).value()
+#define EP_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr)                                \
+  auto tmp = (expr);                   /* NOLINT(bugprone-macro-parentheses) */ \
+  if (!tmp.ok()) return tmp.status();  /* NOLINT(bugprone-macro-parentheses) */ \
+  lhs = std::move(tmp).value()         // NOLINT(bugprone-macro-parentheses)
