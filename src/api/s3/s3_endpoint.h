@@ -33,8 +33,6 @@ namespace ecompipe::api::s3 {
 
 class S3Bucket;
 class SigV4Verifier;
-struct S3Request;
-struct S3Error;
 
 struct S3AccessKey {
   std::string id;
