@@ -129,7 +129,7 @@ Result<SigV4Result> SignV4(const SigV4Request& request, const AwsCredentials& cr
   std::string canonical_query;
   for (const auto& [k, v] : query) {
     if (!canonical_query.empty()) canonical_query += '&';
-    canonical_query += k + "=" + v;
+    canonical_query.append(k).append(1, '=').append(v);
   }
 
   out.canonical_request = request.method + "\n" + AwsUriEncode(request.path, true) + "\n" +
