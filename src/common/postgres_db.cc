@@ -70,8 +70,8 @@ std::pair<std::string, std::string> DescribeConn(PGconn* conn) {
     for (PQconninfoOption* o = opts; o->keyword; ++o) {
       std::string_view k = o->keyword;
       std::string v = o->val ? o->val : "";
-      if (k == "host" && !v.empty()) host = v;
-      else if (k == "hostaddr" && host.empty()) host = v;
+      // A host name, else the numeric address.
+      if ((k == "host" && !v.empty()) || (k == "hostaddr" && host.empty())) host = v;
       else if (k == "port") port = v;
       else if (k == "dbname") dbname = v;
       else if (k == "user") user = v;
