@@ -106,7 +106,8 @@ void PrintTable(std::ostream& out, const std::vector<std::string>& columns, cons
   };
   emit(columns);
   std::vector<std::string> rule;
-  for (size_t w : width) rule.push_back(std::string(w, '-'));
+  rule.reserve(width.size());
+  for (size_t w : width) rule.emplace_back(w, '-');
   emit(rule);
   for (const auto& l : shown) emit(l);
   out << "(" << rows.size() << (rows.size() == 1 ? " row)\n" : " rows)\n");
@@ -165,6 +166,7 @@ bool IsJsonNumber(std::string_view t) {
 void PrintJson(std::ostream& out, const std::vector<std::string>& columns, const std::vector<Row>& rows,
                const std::vector<CellKind>& kinds) {
   std::vector<std::string> keys;
+  keys.reserve(columns.size());
   for (const std::string& c : columns) keys.push_back(JsonString(c));
   out << "[";
   for (size_t r = 0; r < rows.size(); ++r) {
