@@ -1,6 +1,6 @@
 #include "cli/cli.h"
 
-#include <signal.h>
+#include <signal.h>  // NOLINT(modernize-deprecated-headers): sigwait, pthread_sigmask are POSIX's
 
 #include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -70,7 +70,8 @@ class SignalStop {
   }
   ~SignalStop() {
     done_.store(true);
-    pthread_kill(thread_.native_handle(), SIGTERM);
+    // Wakes the thread's sigwait (SIGTERM is blocked, so it is taken there) rather than killing it.
+    pthread_kill(thread_.native_handle(), SIGTERM);  // NOLINT(bugprone-bad-signal-to-kill-thread)
     thread_.join();
   }
   const std::atomic<bool>& flag() const { return stop_; }
@@ -370,6 +371,9 @@ int CmdRuns(const Globals& g, int limit, const Output& out, const std::string& r
              rows, out.Options({kText, kText, kText, kText, kCount, kCount, kCount, kCount, kCount}));
   if (!runs.empty()) {
     std::vector<Row> objects;
+    size_t total = 0;
+    for (const auto& r : runs) total += r.objects.size();
+    objects.reserve(total);
     for (const auto& r : runs)
       for (const auto& o : r.objects)
         objects.push_back({ShownRunId(r.run_id, out.wide), o.key, o.status, n(o.rows_read), n(o.rows_loaded),
