@@ -11,7 +11,7 @@ namespace ecompipe::transform {
 
 struct Money {
   int64_t cents = 0;
-  auto operator<=>(const Money&) const = default;
+  auto operator<=>(const Money&) const = default;  // NOLINT(modernize-use-nullptr): a tidy-14 bug
 };
 
 // Parses a non-negative decimal with 1 to 12 integer digits and at most 2 decimals
