@@ -533,7 +533,7 @@ Status ParseJobSpec(const Reader& r, transform::JobSpec& spec) {
   }));
 
   if (Status s = transform::CheckJobSpec(spec); !s.ok()) {
-    const std::string place(s.place());
+    const std::string& place = s.place();
     const std::string top = place.substr(0, place.find_first_of(".["));
     const bool given = r.Has(top) || (top == "classification" && r.Has("classification"));
     std::string msg = "'" + r.Path(place) + "': " + s.message();

@@ -52,7 +52,7 @@ LeaseKeeper::~LeaseKeeper() {
   if (thread_.joinable()) thread_.join();
 }
 
-void LeaseKeeper::Loop(std::string location, WorkerLease lease) {
+void LeaseKeeper::Loop(const std::string& location, WorkerLease lease) {
   const auto every = std::chrono::milliseconds(std::max<int64_t>(lease.lease_ms / 3, 50));
   std::unique_ptr<SqlDb> db;
   std::unique_lock lock(mu_);

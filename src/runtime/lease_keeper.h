@@ -32,7 +32,7 @@ class LeaseKeeper {
 
  private:
   LeaseKeeper() = default;
-  void Loop(std::string location, WorkerLease lease);
+  void Loop(const std::string& location, WorkerLease lease);
 
   std::mutex mu_;
   std::condition_variable cv_;
