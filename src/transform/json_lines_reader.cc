@@ -101,9 +101,13 @@ Result<const Record*> JsonLinesReader::Next() {
     char last_skipped_byte = 0;
     const char* lf = nullptr;
     while (true) {
-      lf = static_cast<const char*>(
-          std::memchr(buffer_.begin() + scanned, '\n', buffer_.available() - scanned));
-      if (lf != nullptr) break;
+      // Nothing to scan is not passed to memchr: a buffer nothing has filled yet has no memory
+      // (a null begin()), and memchr's pointer must be valid even for 0 bytes.
+      if (scanned < buffer_.available()) {
+        lf = static_cast<const char*>(
+            std::memchr(buffer_.begin() + scanned, '\n', buffer_.available() - scanned));
+        if (lf != nullptr) break;
+      }
       scanned = buffer_.available();
       if (!skipping && scanned > max_record_bytes_ + 1) {
         skipping = true;

@@ -80,6 +80,17 @@ TEST(JsonLinesReaderTest, ByteOrderMarkIsSkipped) {
   EXPECT_EQ(r[0].fields[0], "x");
 }
 
+// Regression: without the byte order mark check (skip_bom off, as for a chunk's tail) the first
+// Next() scanned a buffer nothing had filled yet, calling memchr on its null base; UBSan
+// (scripts/sanitize.sh asan) stopped the parallel engine's over-long line test there.
+TEST(JsonLinesReaderTest, WithoutTheByteOrderMarkCheckTheFirstReadStartsFromAnEmptyBuffer) {
+  auto r = Parse("{\"id\":\"x\"}\n{\"id\":\"y\"}", JsonLinesOptions{.skip_bom = false});
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_EQ(r[0].fields[0], "x");
+  EXPECT_EQ(r[1].fields[0], "y");
+  EXPECT_TRUE(Parse("", JsonLinesOptions{.skip_bom = false}).empty());
+}
+
 TEST(JsonLinesReaderTest, NonObjectLinesAreMalformed) {
   auto r = Parse("[1,2]\n\"text\"\n42\nnot json\n{\"id\":\"ok\"}\n");
   ASSERT_EQ(r.size(), 5u);
