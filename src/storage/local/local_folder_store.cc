@@ -446,7 +446,7 @@ Status LocalFolderStore::Walk(const std::string& prefix, std::vector<ObjectRef>*
 
 Result<UniqueFd> LocalFolderStore::OpenObjectFile(const std::string& key) const {
   EP_RETURN_IF_ERROR(CheckObjectKey(key));
-  const Status not_found = Status::NotFound("no object '" + key + "' in bucket " + bucket_);
+  Status not_found = Status::NotFound("no object '" + key + "' in bucket " + bucket_);
   std::string name;
   Result<BeneathFolder> parent = ParentOf(key, name);
   if (!parent.ok()) {
@@ -597,7 +597,7 @@ Result<ObjectRef> LocalFolderStore::Put(const std::string& key, const fs::path& 
 
 Status LocalFolderStore::Delete(const std::string& key) {
   EP_RETURN_IF_ERROR(CheckObjectKey(key));
-  const Status not_found = Status::NotFound("no object '" + key + "' in bucket " + bucket_);
+  Status not_found = Status::NotFound("no object '" + key + "' in bucket " + bucket_);
   std::string name;
   Result<BeneathFolder> parent = ParentOf(key, name);
   if (!parent.ok()) {
