@@ -196,7 +196,7 @@ void SqsEventSource::RunKeeper() {
       std::lock_guard lock(book_->mu);
       nothing_for_us.swap(book_->to_delete);
     }
-    DeleteNow(std::move(nothing_for_us), "it holds no object created in the bucket");
+    DeleteNow(nothing_for_us, "it holds no object created in the bucket");
     CheckHeld();
     Heartbeat();
   }
@@ -209,7 +209,7 @@ void SqsEventSource::RunKeeper() {
     for (const auto& [id, h] : book_->held) release.push_back(h.handle);
     book_->held.clear();
   }
-  DeleteNow(std::move(settled), "it holds no object created in the bucket");
+  DeleteNow(settled, "it holds no object created in the bucket");
   InBatches(release, [&](const std::vector<std::string>& batch) {
     Result<std::vector<std::string>> r = queue_->ChangeVisibilityBatch(batch, 0);
     if (!r.ok())
@@ -280,7 +280,7 @@ void SqsEventSource::CheckHeld() {
       book_->held.erase(it);
     }
   }
-  DeleteNow(std::move(deletes), "the load of its objects committed");
+  DeleteNow(deletes, "the load of its objects committed");
 }
 
 void SqsEventSource::Heartbeat() {
@@ -323,7 +323,7 @@ void SqsEventSource::Heartbeat() {
   }
 }
 
-void SqsEventSource::DeleteNow(std::vector<std::string> handles, const char* why) {
+void SqsEventSource::DeleteNow(const std::vector<std::string>& handles, const char* why) {
   InBatches(handles, [&](const std::vector<std::string>& batch) {
     Result<std::vector<std::string>> refused = queue_->DeleteBatch(batch);
     if (!refused.ok()) {

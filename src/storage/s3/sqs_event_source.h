@@ -74,7 +74,7 @@ class SqsEventSource final : public EventSource {
   void RunKeeper();
   void CheckHeld();
   void Heartbeat();
-  void DeleteNow(std::vector<std::string> handles, const char* why);
+  void DeleteNow(const std::vector<std::string>& handles, const char* why);
 
   const std::unique_ptr<SqsQueue> queue_;
   const SqsOptions options_;
