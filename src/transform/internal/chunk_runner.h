@@ -142,6 +142,7 @@ class ChunkRunner {
              const Work& work, const Consume& consume, int64_t* error_line) {
     std::thread reader([&] { ReadChunks(in, prefix); });
     std::vector<std::thread> workers;
+    workers.reserve(options_.threads);
     for (int i = 0; i < options_.threads; ++i) workers.emplace_back([&] { WorkLoop(work); });
 
     Status status = Status::Ok();

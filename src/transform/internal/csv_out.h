@@ -82,6 +82,7 @@ inline bool NeedsCsvQuotes(std::string_view value) {
   for (; i + 8 <= value.size(); i += 8) {
     uint64_t word;
     std::memcpy(&word, value.data() + i, 8);
+    // NOLINTNEXTLINE(clang-diagnostic-bitwise-instead-of-logical): all four, without branches
     if (has(word, ',') | has(word, '"') | has(word, '\r') | has(word, '\n')) return true;
   }
   for (; i < value.size(); ++i) {
