@@ -127,7 +127,7 @@ std::vector<std::string> WarehouseSql::SchemaDdl() const {
                              {"message", "TEXT", "VARCHAR(4096)"},
                              {"finished_at", "TIMESTAMPTZ", "TIMESTAMP"}},
                             "bucket, key, etag", "DISTSTYLE ALL SORTKEY (key)"));
-  ddl.push_back("CREATE TABLE IF NOT EXISTS ecompipe_schema_version (version INT NOT NULL)");
+  ddl.emplace_back("CREATE TABLE IF NOT EXISTS ecompipe_schema_version (version INT NOT NULL)");
   // Running totals for `ecompipe status`: each load adds its change in its own transaction.
   ddl.push_back(CreateTable(pg, "warehouse_totals",
                             {{"id", "INT NOT NULL CHECK (id = 1)", "INT NOT NULL"},
@@ -142,9 +142,9 @@ std::vector<std::string> WarehouseSql::SchemaDdl() const {
                   " ON fact_transactions (source_object)");
     ddl.push_back(std::string("CREATE INDEX IF NOT EXISTS ") + kFactDateIndex +
                   " ON fact_transactions USING brin (transaction_date)");
-    ddl.push_back("CREATE INDEX IF NOT EXISTS rejects_source_object ON rejects (source_object)");
-    ddl.push_back("CREATE INDEX IF NOT EXISTS rejects_load_id ON rejects (load_id)");
-    ddl.push_back("CREATE INDEX IF NOT EXISTS rejects_reason ON rejects (reason)");
+    ddl.emplace_back("CREATE INDEX IF NOT EXISTS rejects_source_object ON rejects (source_object)");
+    ddl.emplace_back("CREATE INDEX IF NOT EXISTS rejects_load_id ON rejects (load_id)");
+    ddl.emplace_back("CREATE INDEX IF NOT EXISTS rejects_reason ON rejects (reason)");
   }
   return ddl;
 }

@@ -1104,7 +1104,8 @@ Result<std::string> SqliteWarehouse::CopyFactColumns(const char* old_table,
   EP_ASSIGN_OR_RETURN(auto old_columns, TableColumns(old_table));
   std::string copied;
   for (const auto& [name, type] : old_columns) {
-    const auto is = [&name](const char* c) { return name == c; };
+    // An init-capture: clang 14 (clang-tidy) cannot capture a structured binding itself.
+    const auto is = [&name = name](const char* c) { return name == c; };
     if (std::any_of(std::begin(kLineageColumns), std::end(kLineageColumns), is)) continue;
     if (name == "load_ref") continue;  // the caller's
     if (const MoneyColumn* money = FindMoneyColumn(name, /*by_cents_name=*/false)) {
