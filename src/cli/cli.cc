@@ -361,6 +361,7 @@ int CmdRuns(const Globals& g, int limit, const Output& out, const std::string& r
     return kExitOk;
   }
   std::vector<Row> rows;
+  rows.reserve(runs.size());
   for (const auto& r : runs) {
     rows.push_back({ShownRunId(r.run_id, out.wide), r.job, r.state, r.started_at.substr(0, 19),
                     n(r.duration_ms), n(static_cast<int64_t>(r.objects.size())), n(r.rows_read), n(r.rows_loaded),
