@@ -74,16 +74,19 @@ class OutBuffer {
 inline bool NeedsCsvQuotes(std::string_view value) {
   constexpr uint64_t kOnes = 0x0101010101010101ULL;
   constexpr uint64_t kHighs = 0x8080808080808080ULL;
-  const auto has = [](uint64_t word, char c) {
+  const auto zero_bytes = [](uint64_t word, char c) {  // non-zero when word holds c
     const uint64_t x = word ^ (kOnes * static_cast<uint8_t>(c));
-    return ((x - kOnes) & ~x & kHighs) != 0;
+    return (x - kOnes) & ~x & kHighs;
   };
   size_t i = 0;
   for (; i + 8 <= value.size(); i += 8) {
     uint64_t word;
     std::memcpy(&word, value.data() + i, 8);
-    // NOLINTNEXTLINE(clang-diagnostic-bitwise-instead-of-logical): all four, without branches
-    if (has(word, ',') | has(word, '"') | has(word, '\r') | has(word, '\n')) return true;
+    // All four tests, and one branch.
+    if ((zero_bytes(word, ',') | zero_bytes(word, '"') | zero_bytes(word, '\r') |
+         zero_bytes(word, '\n')) != 0) {
+      return true;
+    }
   }
   for (; i < value.size(); ++i) {
     const char c = value[i];
