@@ -51,7 +51,8 @@ const Dimensions& Dims() {
     auto* d = new Dimensions;
     for (int i = 1; i <= 10000; ++i) {
       const std::string id = "C" + std::to_string(i);
-      d->customers[id] = Customer{id, "F", "L", "user" + std::to_string(i) + "@example.com", "Gold"};
+      d->customers[id] =
+          Customer{id, "F", "L", "user" + std::to_string(i) + "@example.com", "Gold"};
     }
     for (int i = 1; i <= 1000; ++i) {
       const std::string id = "P" + std::to_string(i);
@@ -69,8 +70,10 @@ const std::string& Transactions(bool json) {
   if (text[json] != nullptr) return *text[json];
   std::mt19937_64 rng(42);
   auto* out = new std::string;
-  if (!json) *out = "transaction_id,customer_id,product_id,quantity,price,transaction_date,"
-                    "payment_type,status\n";
+  if (!json)
+    *out =
+        "transaction_id,customer_id,product_id,quantity,price,transaction_date,"
+        "payment_type,status\n";
   for (int i = 1; i <= kRows; ++i) {
     const std::string c = "C" + std::to_string(1 + rng() % 10000);
     const std::string p = "P" + std::to_string(1 + rng() % 1000);
@@ -111,11 +114,22 @@ void RunJob(benchmark::State& state, bool json) {
 }
 
 void BM_JsonLinesJob(benchmark::State& state) { RunJob(state, true); }
-BENCHMARK(BM_JsonLinesJob)->Arg(0)->Arg(1)->Arg(2)->ArgName("threads")->MeasureProcessCPUTime()->UseRealTime()
+BENCHMARK(BM_JsonLinesJob)
+    ->Arg(0)
+    ->Arg(1)
+    ->Arg(2)
+    ->ArgName("threads")
+    ->MeasureProcessCPUTime()
+    ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 
 void BM_CsvJob(benchmark::State& state) { RunJob(state, false); }
-BENCHMARK(BM_CsvJob)->Arg(0)->Arg(2)->ArgName("threads")->MeasureProcessCPUTime()->UseRealTime()
+BENCHMARK(BM_CsvJob)
+    ->Arg(0)
+    ->Arg(2)
+    ->ArgName("threads")
+    ->MeasureProcessCPUTime()
+    ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 
 }  // namespace

@@ -62,7 +62,8 @@ std::vector<std::string> RandomIds(int n, int count) {
   std::vector<std::string> ids;
   for (int i = 0; i < count; ++i) {
     char id[16];
-    std::snprintf(id, sizeof(id), "C%07d", static_cast<int>(1 + rng() % static_cast<uint64_t>(n + n / 50)));
+    std::snprintf(id, sizeof(id), "C%07d",
+                  static_cast<int>(1 + rng() % static_cast<uint64_t>(n + n / 50)));
     ids.emplace_back(id);
   }
   return ids;

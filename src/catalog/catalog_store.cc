@@ -89,31 +89,35 @@ Result<T> Stored(Result<T> parsed, std::string_view what) {
 
 // Makes (bucket, key, etag) its key's current version, unless it already is.
 Status MakeCurrent(SqlDb& db, const storage::ObjectRef& object) {
-  return db.Exec(R"sql(
+  return db
+      .Exec(R"sql(
       UPDATE catalog_objects
          SET seen_seq = (SELECT MAX(seen_seq) + 1 FROM catalog_objects WHERE bucket = ?1 AND key = ?2)
        WHERE bucket = ?1 AND key = ?2 AND etag = ?3
          AND seen_seq < (SELECT MAX(seen_seq) FROM catalog_objects WHERE bucket = ?1 AND key = ?2))sql",
-                 {object.bucket, object.key, object.etag}).status();
+            {object.bucket, object.key, object.etag})
+      .status();
 }
 
 Result<int64_t> NextSeq(SqlDb& db, const storage::ObjectRef& object) {
-  EP_ASSIGN_OR_RETURN(SqlRows rows, db.Query(
-      "SELECT COALESCE(MAX(seen_seq), 0) + 1 FROM catalog_objects WHERE bucket = ?1 AND key = ?2",
-      {object.bucket, object.key}));
+  EP_ASSIGN_OR_RETURN(SqlRows rows, db.Query("SELECT COALESCE(MAX(seen_seq), 0) + 1 FROM "
+                                             "catalog_objects WHERE bucket = ?1 AND key = ?2",
+                                             {object.bucket, object.key}));
   if (rows.empty()) return Status::Internal("catalog: MAX() returned no row");
   return rows.Int(0, 0);
 }
 
 Status InsertVersion(SqlDb& db, const std::string& table, int version, const TableSchema& schema,
                      const SchemaChange& change, const std::string& object_key, int64_t now) {
-  return db.Exec(R"sql(
+  return db
+      .Exec(
+          R"sql(
       INSERT INTO catalog_schema_versions
         (table_name, version, format, columns_json, change_json, object_key, created_ms)
       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7))sql",
-                 {table, int64_t{version}, DataFormatName(schema.format),
-                  Dump(ColumnsToJson(schema.columns)), Dump(SchemaChangeToJson(change)),
-                  object_key, now}).status();
+          {table, int64_t{version}, DataFormatName(schema.format),
+           Dump(ColumnsToJson(schema.columns)), Dump(SchemaChangeToJson(change)), object_key, now})
+      .status();
 }
 
 // The columns of `stmt` from `first`: bucket, key, etag, size, mtime_ms, schema_json,
@@ -147,8 +151,8 @@ Result<std::unique_ptr<CatalogStore>> CatalogStore::Open(const std::string& loca
     std::error_code ec;
     std::filesystem::create_directories(parent, ec);
     if (ec) {
-      return Status::IoError(fmt::format("creating the directory of the catalog database: {}",
-                                         ec.message()))
+      return Status::IoError(
+                 fmt::format("creating the directory of the catalog database: {}", ec.message()))
           .At(parent.string());
     }
   }
@@ -174,29 +178,33 @@ Result<CatalogUpdate> CatalogStore::RecordCrawlLocked(const storage::ObjectRef& 
   const int64_t now = NowMillis();
   Status status = db.Transaction([&]() -> Status {
     update = CatalogUpdate{};
-    EP_ASSIGN_OR_RETURN(SqlRows existing, db.Query(
-        "SELECT status, schema_version FROM catalog_objects "
-        "WHERE bucket = ?1 AND key = ?2 AND etag = ?3",
-        {object.bucket, object.key, object.etag}));
+    EP_ASSIGN_OR_RETURN(SqlRows existing,
+                        db.Query("SELECT status, schema_version FROM catalog_objects "
+                                 "WHERE bucket = ?1 AND key = ?2 AND etag = ?3",
+                                 {object.bucket, object.key, object.etag}));
     if (!existing.empty() && existing.Text(0, 0) == "crawled") {
       update.schema_version = static_cast<int>(existing.Int(0, 1));
       return MakeCurrent(db, object);
     }
 
-    EP_ASSIGN_OR_RETURN(SqlRows table, db.Query(
-        "SELECT current_version FROM catalog_tables WHERE name = ?1", {crawl.table}));
+    EP_ASSIGN_OR_RETURN(
+        SqlRows table,
+        db.Query("SELECT current_version FROM catalog_tables WHERE name = ?1", {crawl.table}));
     if (table.empty()) {
-      EP_RETURN_IF_ERROR(db.Exec(
-          "INSERT INTO catalog_tables (name, current_version, created_ms, updated_ms) "
-          "VALUES (?1, 1, ?2, ?2)", {crawl.table, now}).status());
+      EP_RETURN_IF_ERROR(
+          db.Exec("INSERT INTO catalog_tables (name, current_version, created_ms, updated_ms) "
+                  "VALUES (?1, 1, ?2, ?2)",
+                  {crawl.table, now})
+              .status());
       EP_RETURN_IF_ERROR(InsertVersion(db, crawl.table, 1, crawl.schema, {}, object.key, now));
       update.table_created = true;
       update.schema_version = 1;
     } else {
       const int current = static_cast<int>(table.Int(0, 0));
-      EP_ASSIGN_OR_RETURN(SqlRows columns, db.Query(
-          "SELECT columns_json FROM catalog_schema_versions WHERE table_name = ?1 AND version = ?2",
-          {crawl.table, int64_t{current}}));
+      EP_ASSIGN_OR_RETURN(SqlRows columns,
+                          db.Query("SELECT columns_json FROM catalog_schema_versions WHERE "
+                                   "table_name = ?1 AND version = ?2",
+                                   {crawl.table, int64_t{current}}));
       if (columns.empty()) {
         return Status::CorruptInput(fmt::format(
             "catalog database: table {} has no schema version {}", crawl.table, current));
@@ -211,22 +219,26 @@ Result<CatalogUpdate> CatalogStore::RecordCrawlLocked(const storage::ObjectRef& 
         EP_RETURN_IF_ERROR(InsertVersion(db, crawl.table, update.schema_version, crawl.schema,
                                          update.change, object.key, now));
       }
-      EP_RETURN_IF_ERROR(db.Exec(
-          "UPDATE catalog_tables SET current_version = ?2, updated_ms = ?3 WHERE name = ?1",
-          {crawl.table, int64_t{update.schema_version}, now}).status());
+      EP_RETURN_IF_ERROR(
+          db.Exec("UPDATE catalog_tables SET current_version = ?2, updated_ms = ?3 WHERE name = ?1",
+                  {crawl.table, int64_t{update.schema_version}, now})
+              .status());
     }
 
     if (!crawl.partition.empty()) {
-      EP_ASSIGN_OR_RETURN(int64_t added, db.Exec(
-          "INSERT INTO catalog_partitions (table_name, path, values_json, created_ms) "
-          "VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
-          {crawl.table, PartitionPath(crawl.partition), Dump(PartitionToJson(crawl.partition)),
-           now}));
+      EP_ASSIGN_OR_RETURN(
+          int64_t added,
+          db.Exec("INSERT INTO catalog_partitions (table_name, path, values_json, created_ms) "
+                  "VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+                  {crawl.table, PartitionPath(crawl.partition),
+                   Dump(PartitionToJson(crawl.partition)), now}));
       update.partition_created = added > 0;
     }
 
     EP_ASSIGN_OR_RETURN(int64_t seq, NextSeq(db, object));
-    EP_RETURN_IF_ERROR(db.Exec(R"sql(
+    EP_RETURN_IF_ERROR(
+        db.Exec(
+              R"sql(
         INSERT INTO catalog_objects
           (bucket, key, etag, size, mtime_ms, status, table_name, schema_version, partition_json,
            schema_json, message, crawled_ms, seen_seq)
@@ -236,10 +248,10 @@ Result<CatalogUpdate> CatalogStore::RecordCrawlLocked(const storage::ObjectRef& 
           table_name = excluded.table_name, schema_version = excluded.schema_version,
           partition_json = excluded.partition_json, schema_json = excluded.schema_json,
           message = NULL, crawled_ms = excluded.crawled_ms, seen_seq = excluded.seen_seq)sql",
-        {object.bucket, object.key, object.etag, static_cast<int64_t>(object.size),
-         object.mtime_ms, crawl.table, int64_t{update.schema_version},
-         Dump(PartitionToJson(crawl.partition)), Dump(SchemaToJson(crawl.schema)), now, seq})
-                           .status());
+              {object.bucket, object.key, object.etag, static_cast<int64_t>(object.size),
+               object.mtime_ms, crawl.table, int64_t{update.schema_version},
+               Dump(PartitionToJson(crawl.partition)), Dump(SchemaToJson(crawl.schema)), now, seq})
+            .status());
     update.object_new = true;
     return Status::Ok();
   });
@@ -261,25 +273,28 @@ Status CatalogStore::RecordCrawlFailureLocked(const storage::ObjectRef& object,
   SqlDb& db = *db_;
   const int64_t now = NowMillis();
   Status status = db.Transaction([&]() -> Status {
-    EP_ASSIGN_OR_RETURN(SqlRows existing, db.Query(
-        "SELECT status FROM catalog_objects WHERE bucket = ?1 AND key = ?2 AND etag = ?3",
-        {object.bucket, object.key, object.etag}));
+    EP_ASSIGN_OR_RETURN(
+        SqlRows existing,
+        db.Query("SELECT status FROM catalog_objects WHERE bucket = ?1 AND key = ?2 AND etag = ?3",
+                 {object.bucket, object.key, object.etag}));
     if (!existing.empty()) {
       if (existing.Text(0, 0) == "failed") {
-        EP_RETURN_IF_ERROR(db.Exec(
-            "UPDATE catalog_objects SET message = ?4, crawled_ms = ?5 "
-            "WHERE bucket = ?1 AND key = ?2 AND etag = ?3",
-            {object.bucket, object.key, object.etag, message, now}).status());
+        EP_RETURN_IF_ERROR(db.Exec("UPDATE catalog_objects SET message = ?4, crawled_ms = ?5 "
+                                   "WHERE bucket = ?1 AND key = ?2 AND etag = ?3",
+                                   {object.bucket, object.key, object.etag, message, now})
+                               .status());
       }
       return MakeCurrent(db, object);
     }
     EP_ASSIGN_OR_RETURN(int64_t seq, NextSeq(db, object));
-    return db.Exec(R"sql(
+    return db
+        .Exec(R"sql(
         INSERT INTO catalog_objects
           (bucket, key, etag, size, mtime_ms, status, table_name, message, crawled_ms, seen_seq)
         VALUES (?1, ?2, ?3, ?4, ?5, 'failed', ?6, ?7, ?8, ?9))sql",
-                   {object.bucket, object.key, object.etag, static_cast<int64_t>(object.size),
-                    object.mtime_ms, TableNameFor(object.key), message, now, seq}).status();
+              {object.bucket, object.key, object.etag, static_cast<int64_t>(object.size),
+               object.mtime_ms, TableNameFor(object.key), message, now, seq})
+        .status();
   });
   if (!status.ok()) return std::move(status).At(object.key);
   return Status::Ok();
@@ -292,7 +307,9 @@ Result<std::vector<CatalogObject>> CatalogStore::ListObjects(const std::string& 
              o.partition_json, o.crawled_ms
         FROM catalog_objects o
        WHERE o.table_name = ?1 AND {}
-       ORDER BY o.key, o.bucket)sql", kCurrentCrawled), {table}));
+       ORDER BY o.key, o.bucket)sql",
+                                                           kCurrentCrawled),
+                                               {table}));
   std::vector<CatalogObject> out;
   for (size_t r = 0; r < rows.size(); ++r) {
     EP_ASSIGN_OR_RETURN(CatalogObject object, ObjectFromRow(rows, r, 0));
@@ -313,8 +330,8 @@ Result<CatalogObject> CatalogStore::GetObject(const storage::ObjectRef& object) 
         .At(object.key);
   }
   if (rows.Text(0, 0) != "crawled") {
-    return Status::NotFound(fmt::format("crawling object version {} failed: {}", object.etag,
-                                        rows.Text(0, 1)))
+    return Status::NotFound(
+               fmt::format("crawling object version {} failed: {}", object.etag, rows.Text(0, 1)))
         .At(object.key);
   }
   return ObjectFromRow(rows, 0, 2);
@@ -322,9 +339,10 @@ Result<CatalogObject> CatalogStore::GetObject(const storage::ObjectRef& object) 
 
 Result<bool> CatalogStore::CrawlFailed(const storage::ObjectRef& object) {
   std::lock_guard lock(mu_);
-  EP_ASSIGN_OR_RETURN(SqlRows rows, db_->Query(
-      "SELECT status FROM catalog_objects WHERE bucket = ?1 AND key = ?2 AND etag = ?3",
-      {object.bucket, object.key, object.etag}));
+  EP_ASSIGN_OR_RETURN(
+      SqlRows rows,
+      db_->Query("SELECT status FROM catalog_objects WHERE bucket = ?1 AND key = ?2 AND etag = ?3",
+                 {object.bucket, object.key, object.etag}));
   return !rows.empty() && rows.Text(0, 0) == "failed";
 }
 
@@ -334,7 +352,8 @@ Result<std::vector<Column>> CatalogStore::TableColumns(const std::string& table)
       SELECT v.columns_json
         FROM catalog_tables t
         JOIN catalog_schema_versions v ON v.table_name = t.name AND v.version = t.current_version
-       WHERE t.name = ?1)sql", {table}));
+       WHERE t.name = ?1)sql",
+                                               {table}));
   if (rows.empty()) return std::vector<Column>();
   const std::string what = "table " + table;
   EP_ASSIGN_OR_RETURN(Json columns, Load(rows.Text(0, 0), what));
@@ -349,7 +368,8 @@ Result<std::vector<TableInfo>> CatalogStore::ListTables() {
              (SELECT COUNT(*) FROM catalog_objects o WHERE o.table_name = t.name AND {})
         FROM catalog_tables t
         JOIN catalog_schema_versions v ON v.table_name = t.name AND v.version = t.current_version
-       ORDER BY t.name)sql", kCurrentCrawled)));
+       ORDER BY t.name)sql",
+                                                           kCurrentCrawled)));
   std::vector<TableInfo> out;
   for (size_t r = 0; r < rows.size(); ++r) {
     TableInfo info;
@@ -374,7 +394,8 @@ Result<std::vector<SchemaVersionInfo>> CatalogStore::SchemaHistory(const std::st
   std::lock_guard lock(mu_);
   EP_ASSIGN_OR_RETURN(SqlRows rows, db_->Query(R"sql(
       SELECT version, format, columns_json, change_json, object_key, created_ms
-        FROM catalog_schema_versions WHERE table_name = ?1 ORDER BY version)sql", {table}));
+        FROM catalog_schema_versions WHERE table_name = ?1 ORDER BY version)sql",
+                                               {table}));
   std::vector<SchemaVersionInfo> out;
   const std::string what = "table " + table;
   for (size_t r = 0; r < rows.size(); ++r) {

@@ -41,15 +41,15 @@ namespace ecompipe::catalog {
 // What RecordCrawl changed.
 struct CatalogUpdate {
   bool table_created = false;
-  int schema_version = 0;      // the version the object was recorded with
-  SchemaChange change;         // from the previous version, when this crawl added a version
+  int schema_version = 0;  // the version the object was recorded with
+  SchemaChange change;     // from the previous version, when this crawl added a version
   bool partition_created = false;
-  bool object_new = false;     // false when this object version had already been crawled
+  bool object_new = false;  // false when this object version had already been crawled
 };
 
 struct CatalogObject {
   storage::ObjectRef object;
-  TableSchema schema;          // as crawled: format, compression, dialect, columns
+  TableSchema schema;  // as crawled: format, compression, dialect, columns
   int schema_version = 0;
   PartitionValues partition;
   int64_t crawled_ms = 0;
@@ -57,21 +57,21 @@ struct CatalogObject {
 
 struct TableInfo {
   std::string name;
-  int schema_version = 0;      // the current one
-  std::vector<Column> columns;  // of the current version
+  int schema_version = 0;                // the current one
+  std::vector<Column> columns;           // of the current version
   DataFormat format = DataFormat::kCsv;  // of the object that made the current version
-  int64_t object_count = 0;    // keys whose current version crawled successfully
+  int64_t object_count = 0;              // keys whose current version crawled successfully
   int64_t partition_count = 0;
   int64_t created_ms = 0;
-  int64_t updated_ms = 0;      // the last crawl recorded into the table
+  int64_t updated_ms = 0;  // the last crawl recorded into the table
 };
 
 struct SchemaVersionInfo {
   int version = 0;
   std::vector<Column> columns;
   DataFormat format = DataFormat::kCsv;
-  SchemaChange change;         // from the previous version; empty for version 1
-  std::string object_key;      // the object whose crawl made this version
+  SchemaChange change;     // from the previous version; empty for version 1
+  std::string object_key;  // the object whose crawl made this version
   int64_t created_ms = 0;
 };
 

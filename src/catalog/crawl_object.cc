@@ -23,8 +23,8 @@ Status AtObject(const Status& s, const storage::ObjectRef& object, std::string_v
 
 }  // namespace
 
-Result<CrawlResult> CrawlObject(const storage::ObjectStore& store,
-                                const storage::ObjectRef& object, const CrawlHints& hints) {
+Result<CrawlResult> CrawlObject(const storage::ObjectStore& store, const storage::ObjectRef& object,
+                                const CrawlHints& hints) {
   auto raw = store.Open(object);
   if (!raw.ok()) return AtObject(raw.status(), object, "opening the object");
   storage::Compression compression = storage::Compression::kNone;
@@ -47,8 +47,8 @@ Result<CrawlResult> CrawlObject(const storage::ObjectStore& store,
   if (!schema.ok()) {
     std::string message = schema.status().message();
     if (compression != storage::Compression::kNone) {
-      message += fmt::format(" (in the {}-decompressed content)",
-                             storage::CompressionName(compression));
+      message +=
+          fmt::format(" (in the {}-decompressed content)", storage::CompressionName(compression));
     }
     return Status(schema.status().code(), std::move(message)).At(object.key);
   }

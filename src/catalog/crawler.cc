@@ -71,8 +71,8 @@ bool IsInteger(std::string_view v) {
   // from_chars takes '-' but not '+'; the magnitude decides the fit except for INT64_MIN.
   std::string_view signed_digits = v.front() == '+' ? digits : v;
   int64_t parsed = 0;
-  auto [ptr, ec] = std::from_chars(signed_digits.data(), signed_digits.data() + signed_digits.size(),
-                                   parsed);
+  auto [ptr, ec] =
+      std::from_chars(signed_digits.data(), signed_digits.data() + signed_digits.size(), parsed);
   return ec == std::errc() && ptr == signed_digits.data() + signed_digits.size();
 }
 
@@ -237,7 +237,9 @@ constexpr std::array<Signature, 7> kBinarySignatures = {{
     {"\x89PNG", "a PNG image"},
     {"%PDF-", "a PDF document"},
     {"\xD0\xCF\x11\xE0", "an OLE document such as an XLS workbook"},
-    {"\xFD" "7zXZ", "xz data"},
+    {"\xFD"
+     "7zXZ",
+     "xz data"},
 }};
 
 size_t LineAt(std::string_view s, size_t offset) {
@@ -250,13 +252,14 @@ size_t LineAt(std::string_view s, size_t offset) {
 // when the sample is only the object's beginning.
 Status CheckText(std::string_view s, bool whole) {
   if (s.starts_with("\xFF\xFE") || s.starts_with("\xFE\xFF")) {
-    return Status::CorruptInput("UTF-16 text (it starts with a UTF-16 byte order mark); convert "
-                                "the file to UTF-8");
+    return Status::CorruptInput(
+        "UTF-16 text (it starts with a UTF-16 byte order mark); convert "
+        "the file to UTF-8");
   }
   for (const Signature& sig : kBinarySignatures) {
     if (s.starts_with(sig.magic)) {
-      return Status::CorruptInput(fmt::format(
-          "binary content (it looks like {}), not CSV or JSON Lines text", sig.what));
+      return Status::CorruptInput(
+          fmt::format("binary content (it looks like {}), not CSV or JSON Lines text", sig.what));
     }
   }
   // A few bad bytes are the job's business (rows rejected as nul_byte / invalid_utf8); only a
@@ -492,8 +495,8 @@ Result<TableSchema> InferCsv(std::string_view text, bool whole, const CrawlHints
   const CsvParse& comma = parses[0];
   if (comma.records.empty()) {
     if (comma.open_quote_line) {
-      return Status::CorruptInput(fmt::format(
-          "line {}: a quoted field is never closed", *comma.open_quote_line));
+      return Status::CorruptInput(
+          fmt::format("line {}: a quoted field is never closed", *comma.open_quote_line));
     }
     return Status::CorruptInput("no complete line in the sample");
   }
@@ -508,8 +511,8 @@ Result<TableSchema> InferCsv(std::string_view text, bool whole, const CrawlHints
       std::string counts;
       const auto& records = parses[widest].records;
       for (size_t r = 0; r < records.size() && r < 5; ++r) {
-        counts += fmt::format("{}line {}: {}", r ? ", " : "", records[r].line,
-                              records[r].fields.size());
+        counts +=
+            fmt::format("{}line {}: {}", r ? ", " : "", records[r].line, records[r].fields.size());
       }
       return Status::CorruptInput(fmt::format(
           "no consistent delimiter: none of ',' ';' tab '|' splits most of the {} sampled lines "
@@ -739,9 +742,12 @@ bool LooksLikeJsonArray(std::string_view text) {
 
 std::string_view HeaderModeName(HeaderMode mode) {
   switch (mode) {
-    case HeaderMode::kDetect: return "detect";
-    case HeaderMode::kPresent: return "present";
-    case HeaderMode::kAbsent: return "absent";
+    case HeaderMode::kDetect:
+      return "detect";
+    case HeaderMode::kPresent:
+      return "present";
+    case HeaderMode::kAbsent:
+      return "absent";
   }
   return "detect";
 }

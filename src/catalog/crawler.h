@@ -35,7 +35,7 @@ struct CrawlResult {
 // Whether a CSV object's first row is a header, as Glue's CSV classifier's ContainsHeader
 // (UNKNOWN, PRESENT, ABSENT): detected from the sample, or told.
 enum class HeaderMode { kDetect, kPresent, kAbsent };
-std::string_view HeaderModeName(HeaderMode mode);  // "detect", "present", "absent"
+std::string_view HeaderModeName(HeaderMode mode);                  // "detect", "present", "absent"
 std::optional<HeaderMode> ParseHeaderMode(std::string_view name);  // exact; nullopt otherwise
 
 // What the crawler knows about an object's table besides the object's bytes. Empty hints
@@ -54,8 +54,8 @@ struct CrawlHints {
 //
 // Format: JSON Lines when the first non-blank line starts with '{' (columns: the top-level keys
 // in order of first appearance; lines that are not JSON objects are bad lines and ignored, but
-// when they are the majority, as in pretty-printed JSON, it is an error); otherwise CSV. For CSV the
-// delimiter is the one of , ; TAB | that splits the sample's rows (quotes respected) into the
+// when they are the majority, as in pretty-printed JSON, it is an error); otherwise CSV. For CSV
+// the delimiter is the one of , ; TAB | that splits the sample's rows (quotes respected) into the
 // same number of fields, two or more, for a majority of rows; rows with another field count are
 // bad rows and ignored. A sample whose rows never split is one column. The quote is '"'.
 //
@@ -78,15 +78,16 @@ struct CrawlHints {
 //
 // Types, from up to kMaxSampleRows rows: bigint, decimal, date (YYYY-MM-DD), timestamp,
 // boolean (true/false), else string (see ClassifyValue). In CSV, values that fit no type are
-// outliers (bad rows for the job to reject) while they are at most 5% of a column's values. Empty values (and JSON nulls) do not
-// decide a type; a column of bigints and decimals is decimal, of dates and timestamps is
-// timestamp; any other mix is string, and so is a column with no value at all.
+// outliers (bad rows for the job to reject) while they are at most 5% of a column's values. Empty
+// values (and JSON nulls) do not decide a type; a column of bigints and decimals is decimal, of
+// dates and timestamps is timestamp; any other mix is string, and so is a column with no value at
+// all.
 //
 // Errors (kCorruptInput, without a place: the caller names the object): an empty object, only
 // blank lines, binary content (over 10% NUL, control or invalid bytes, a known binary file
 // signature), UTF-16, a majority of lines with invalid UTF-8 (a few bad lines are left to the
-// job, which rejects those rows), a first line longer than the sample, no consistent delimiter, JSON
-// Lines that are mostly not JSON objects, a JSON array document.
+// job, which rejects those rows), a first line longer than the sample, no consistent delimiter,
+// JSON Lines that are mostly not JSON objects, a JSON array document.
 Result<TableSchema> InferSchema(std::string_view decoded_sample, bool sample_is_whole_object,
                                 const CrawlHints& hints = {});
 
@@ -118,7 +119,7 @@ std::string TableNameFor(const std::string& key);
 // code (a retryable storage error stays retryable): a read error, a corrupt or truncated
 // compressed stream within the sample, or an InferSchema error.
 // (Defined in crawl_object.cc, apart from the byte-level inference.)
-Result<CrawlResult> CrawlObject(const storage::ObjectStore& store,
-                                const storage::ObjectRef& object, const CrawlHints& hints = {});
+Result<CrawlResult> CrawlObject(const storage::ObjectStore& store, const storage::ObjectRef& object,
+                                const CrawlHints& hints = {});
 
 }  // namespace ecompipe::catalog

@@ -7,20 +7,28 @@ namespace ecompipe::catalog {
 
 std::string_view DataFormatName(DataFormat f) {
   switch (f) {
-    case DataFormat::kCsv: return "csv";
-    case DataFormat::kJsonLines: return "jsonl";
+    case DataFormat::kCsv:
+      return "csv";
+    case DataFormat::kJsonLines:
+      return "jsonl";
   }
   return "unknown";
 }
 
 std::string_view ColumnTypeName(ColumnType t) {
   switch (t) {
-    case ColumnType::kString: return "string";
-    case ColumnType::kInteger: return "bigint";
-    case ColumnType::kDecimal: return "decimal";
-    case ColumnType::kDate: return "date";
-    case ColumnType::kTimestamp: return "timestamp";
-    case ColumnType::kBoolean: return "boolean";
+    case ColumnType::kString:
+      return "string";
+    case ColumnType::kInteger:
+      return "bigint";
+    case ColumnType::kDecimal:
+      return "decimal";
+    case ColumnType::kDate:
+      return "date";
+    case ColumnType::kTimestamp:
+      return "timestamp";
+    case ColumnType::kBoolean:
+      return "boolean";
   }
   return "unknown";
 }

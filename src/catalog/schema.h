@@ -14,8 +14,9 @@ namespace ecompipe::catalog {
 enum class DataFormat { kCsv, kJsonLines };
 enum class ColumnType { kString, kInteger, kDecimal, kDate, kTimestamp, kBoolean };
 
-std::string_view DataFormatName(DataFormat f);   // "csv", "jsonl"
-std::string_view ColumnTypeName(ColumnType t);   // "string", "bigint", "decimal", "date", "timestamp", "boolean"
+std::string_view DataFormatName(DataFormat f);  // "csv", "jsonl"
+std::string_view ColumnTypeName(
+    ColumnType t);  // "string", "bigint", "decimal", "date", "timestamp", "boolean"
 // The inverses of the two above; nullopt for any other text (exact, case-sensitive match).
 std::optional<DataFormat> ParseDataFormat(std::string_view name);
 std::optional<ColumnType> ParseColumnType(std::string_view name);
@@ -29,9 +30,9 @@ struct Column {
 struct TableSchema {
   DataFormat format = DataFormat::kCsv;
   storage::Compression compression = storage::Compression::kNone;
-  char delimiter = ',';      // CSV only
-  char quote = '"';          // CSV only
-  bool has_header = true;    // CSV only; without one, columns are named col0, col1, ...
+  char delimiter = ',';    // CSV only
+  char quote = '"';        // CSV only
+  bool has_header = true;  // CSV only; without one, columns are named col0, col1, ...
   std::vector<Column> columns;
   bool operator==(const TableSchema&) const = default;
 };
@@ -41,12 +42,12 @@ using PartitionValues = std::vector<std::pair<std::string, std::string>>;
 
 // How a new schema differs from the table's current one. Empty when equal.
 struct SchemaChange {
-  std::vector<std::string> added;      // column names
+  std::vector<std::string> added;  // column names
   std::vector<std::string> removed;
-  std::vector<std::string> retyped;    // "quantity: bigint -> string"
+  std::vector<std::string> retyped;  // "quantity: bigint -> string"
   bool empty() const { return added.empty() && removed.empty() && retyped.empty(); }
-  std::string ToString() const;        // "added: a, b; removed: c; retyped: quantity: bigint -> string"
-                                       // Parts that are empty are left out; "" when empty().
+  std::string ToString() const;  // "added: a, b; removed: c; retyped: quantity: bigint -> string"
+                                 // Parts that are empty are left out; "" when empty().
   bool operator==(const SchemaChange&) const = default;
 };
 

@@ -2,15 +2,15 @@
 
 #include <signal.h>  // NOLINT(modernize-deprecated-headers): sigwait, pthread_sigmask are POSIX's
 
-#include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
-#include <functional>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <optional>
 #include <set>
@@ -35,8 +35,8 @@ namespace fs = std::filesystem;
 using runtime::Pipeline;
 
 constexpr int kExitOk = 0;
-constexpr int kExitError = 1;       // the command failed
-constexpr int kExitRunFailed = 2;   // process: a run or delivery failed
+constexpr int kExitError = 1;      // the command failed
+constexpr int kExitRunFailed = 2;  // process: a run or delivery failed
 constexpr int kExitUsage = 64;
 
 struct Globals {
@@ -92,10 +92,12 @@ Result<std::unique_ptr<Pipeline>> OpenPipeline(const Globals& g) {
 // How a command that prints rows prints them: the options every such command takes.
 struct Output {
   std::string format = "table";
-  bool json = false;   // --json, the same as --format json
+  bool json = false;  // --json, the same as --format json
   bool wide = false;
 
-  OutputFormat Format() const { return json ? OutputFormat::kJson : ParseFormat(format).value_or(OutputFormat::kTable); }
+  OutputFormat Format() const {
+    return json ? OutputFormat::kJson : ParseFormat(format).value_or(OutputFormat::kTable);
+  }
   PrintOptions Options(std::vector<CellKind> kinds) const { return {std::move(kinds), wide}; }
 };
 
@@ -104,9 +106,10 @@ void AddOutputOptions(CLI::App* command, Output& output, const std::string& json
       ->check(CLI::IsMember({"table", "csv", "json"}))
       ->capture_default_str();
   command->add_flag("--json", output.json, json_help);
-  command->add_flag("--wide", output.wide,
-                    "Show ids, keys and messages whole (a table otherwise cuts a cell longer than 60 "
-                    "characters in the middle, keeping a key's file name)");
+  command->add_flag(
+      "--wide", output.wide,
+      "Show ids, keys and messages whole (a table otherwise cuts a cell longer than 60 "
+      "characters in the middle, keeping a key's file name)");
 }
 
 // --- init -------------------------------------------------------------------------------
@@ -138,7 +141,8 @@ int CmdInit(const std::string& dir, bool force) {
 
 // --- generate ---------------------------------------------------------------------------
 
-int CmdGenerate(const Globals& g, gen::GenerateOptions opt, const std::string& out_dir, bool to_bucket) {
+int CmdGenerate(const Globals& g, gen::GenerateOptions opt, const std::string& out_dir,
+                bool to_bucket) {
   if (opt.start_date.empty()) opt.start_date = FormatDate(NowMillis());
   fs::path target = out_dir;
   std::unique_ptr<Pipeline> pipeline;
@@ -150,11 +154,13 @@ int CmdGenerate(const Globals& g, gen::GenerateOptions opt, const std::string& o
     // the folder store's Put, which never writes through a symbolic link in the bucket).
     {
       std::string scratch = (fs::temp_directory_path() / "ecompipe-generate-XXXXXX").string();
-      if (!mkdtemp(scratch.data())) return Fail(Status::IoError("cannot create a scratch folder in /tmp"));
+      if (!mkdtemp(scratch.data()))
+        return Fail(Status::IoError("cannot create a scratch folder in /tmp"));
       target = scratch;
     }
   } else if (target.empty()) {
-    return Fail(Status::InvalidArgument("give --out DIR, or --to-bucket to land the files in the pipeline's bucket"));
+    return Fail(Status::InvalidArgument(
+        "give --out DIR, or --to-bucket to land the files in the pipeline's bucket"));
   }
   Result<std::vector<gen::GeneratedFile>> files = gen::Generate(opt, target);
   const bool upload = pipeline != nullptr;
@@ -175,7 +181,8 @@ int CmdGenerate(const Globals& g, gen::GenerateOptions opt, const std::string& o
   for (const gen::GeneratedFile& f : *files) {
     int64_t faults = 0;
     for (const auto& [_, n] : f.faults) faults += n;
-    std::cout << (to_bucket ? "landed  " : "wrote   ") << f.key << "  " << Grouped(f.rows) << " rows";
+    std::cout << (to_bucket ? "landed  " : "wrote   ") << f.key << "  " << Grouped(f.rows)
+              << " rows";
     if (faults) std::cout << " (" << Grouped(faults) << " with an injected fault)";
     std::cout << "\n";
   }
@@ -193,19 +200,22 @@ void ReportKnownContent(warehouse::Warehouse& w, const storage::ObjectRef& ref) 
   if (same.ok() && *same) {
     const warehouse::LedgerEntry& e = **same;
     if (e.status == "loaded") {
-      std::cout << "already loaded (run " << e.run_id << ": " << Grouped(e.rows_loaded) << " rows loaded, "
-                << Grouped(e.rows_rejected) << " rejected); the same bytes under the same key are not loaded "
+      std::cout << "already loaded (run " << e.run_id << ": " << Grouped(e.rows_loaded)
+                << " rows loaded, " << Grouped(e.rows_rejected)
+                << " rejected); the same bytes under the same key are not loaded "
                 << "again\n";
     } else {
-      std::cout << "already seen (run " << e.run_id << ", " << e.status << (e.message.empty() ? "" : ": ")
-                << e.message << "); the same bytes under the same key are not tried again\n";
+      std::cout << "already seen (run " << e.run_id << ", " << e.status
+                << (e.message.empty() ? "" : ": ") << e.message
+                << "); the same bytes under the same key are not tried again\n";
     }
     return;
   }
   Result<std::optional<warehouse::LedgerEntry>> copy = warehouse::FindLoadedCopy(w, ref);
   if (copy.ok() && *copy) {
-    std::cerr << "ecompipe: warning: identical content was already loaded as " << (*copy)->key << " (run "
-              << (*copy)->run_id << "); as a new key it loads again, and the reference job rejects rows it "
+    std::cerr << "ecompipe: warning: identical content was already loaded as " << (*copy)->key
+              << " (run " << (*copy)->run_id
+              << "); as a new key it loads again, and the reference job rejects rows it "
               << "has seen as duplicate_transaction_id\n";
   }
 }
@@ -216,8 +226,8 @@ int CmdPut(const Globals& g, const std::string& file, const std::string& key) {
   if (!p.ok()) return Fail(p.status());
   Result<storage::ObjectRef> ref = (*p)->store().Put(key, file);
   if (!ref.ok()) return Fail(ref.status());
-  std::cout << "landed " << ref->key << "  etag " << ref->etag << "  " << Grouped(static_cast<int64_t>(ref->size))
-            << " bytes\n";
+  std::cout << "landed " << ref->key << "  etag " << ref->etag << "  "
+            << Grouped(static_cast<int64_t>(ref->size)) << " bytes\n";
   ReportKnownContent((*p)->warehouse(), *ref);
   return kExitOk;
 }
@@ -227,7 +237,8 @@ int CmdLoadDims(const Globals& g, const std::string& products, const std::string
     return Fail(Status::InvalidArgument("give --products FILE and/or --customers FILE"));
   Result<std::unique_ptr<Pipeline>> p = OpenPipeline(g);
   if (!p.ok()) return Fail(p.status());
-  for (const auto& [dim, file] : {std::pair{std::string("products"), products}, {"customers", customers}}) {
+  for (const auto& [dim, file] :
+       {std::pair{std::string("products"), products}, {"customers", customers}}) {
     if (file.empty()) continue;
     Result<int64_t> n = (*p)->LoadDimensionFile(dim, file);
     if (!n.ok()) return Fail(n.status());
@@ -238,8 +249,8 @@ int CmdLoadDims(const Globals& g, const std::string& products, const std::string
 
 // --- serve / process --------------------------------------------------------------------
 
-// Runs `drive` on the pipeline with the pipeline lock held (SQLite state) and SIGINT/SIGTERM turned into a
-// stop request. Returns the exit code of a failure, or nullopt when `drive` succeeded.
+// Runs `drive` on the pipeline with the pipeline lock held (SQLite state) and SIGINT/SIGTERM turned
+// into a stop request. Returns the exit code of a failure, or nullopt when `drive` succeeded.
 std::optional<int> Drive(Pipeline& pipeline,
                          const std::function<Status(Pipeline&, const std::atomic<bool>&)>& drive,
                          bool* stopped = nullptr) {
@@ -272,9 +283,10 @@ int CmdProcess(const Globals& g) {
   auto pending = pipeline->bus().WithLog([](events::EventLog& l) { return l.PendingCount(); });
   auto notes = pipeline->notifier().PendingCount();
   if (!g.quiet) {
-    std::cout << "Processed: " << pipeline->runs_finished() << " job run(s), " << pipeline->failed_runs()
-              << " failed.";
-    if (pending.ok() && *pending) std::cout << " " << *pending << " deliveries wait for a retry (run `ecompipe serve`).";
+    std::cout << "Processed: " << pipeline->runs_finished() << " job run(s), "
+              << pipeline->failed_runs() << " failed.";
+    if (pending.ok() && *pending)
+      std::cout << " " << *pending << " deliveries wait for a retry (run `ecompipe serve`).";
     if (notes.ok() && *notes) std::cout << " " << *notes << " notifications wait for a retry.";
     std::cout << "\nSee `ecompipe runs` and `ecompipe status`.\n";
   }
@@ -283,7 +295,6 @@ int CmdProcess(const Globals& g) {
 }
 
 // --- query and the views ----------------------------------------------------------------
-
 
 // A SQL string literal: quotes doubled, so user text never becomes SQL.
 std::string SqlLiteral(const std::string& text) {
@@ -303,7 +314,9 @@ std::string Join(const std::vector<std::string>& items, const std::string& separ
 
 // The run id as a table shows it: "jr_" and 12 hex digits, which every command taking a run
 // id accepts (a unique prefix); --wide and the machine formats show it whole.
-std::string ShownRunId(const std::string& run_id, bool whole) { return whole ? run_id : run_id.substr(0, 15); }
+std::string ShownRunId(const std::string& run_id, bool whole) {
+  return whole ? run_id : run_id.substr(0, 15);
+}
 
 int CmdRuns(const Globals& g, int limit, const Output& out, const std::string& run_id) {
   Result<std::unique_ptr<Pipeline>> p = OpenPipeline(g);
@@ -328,13 +341,26 @@ int CmdRuns(const Globals& g, int limit, const Output& out, const std::string& r
     for (const auto& r : runs) {
       Json objects = Json::array();
       for (const auto& o : r.objects)
-        objects.push_back({{"key", o.key}, {"etag", o.etag}, {"status", o.status}, {"rows_read", o.rows_read},
-                           {"rows_loaded", o.rows_loaded}, {"rows_rejected", o.rows_rejected},
-                           {"duration_ms", o.duration_ms}, {"message", o.message}});
-      a.push_back({{"run_id", r.run_id}, {"job", r.job}, {"state", r.state}, {"started_at", r.started_at},
-                   {"finished_at", r.finished_at}, {"duration_ms", r.duration_ms}, {"triggers", r.triggers},
-                   {"rows_read", r.rows_read}, {"rows_loaded", r.rows_loaded},
-                   {"rows_rejected", r.rows_rejected}, {"message", r.message}, {"objects", objects}});
+        objects.push_back({{"key", o.key},
+                           {"etag", o.etag},
+                           {"status", o.status},
+                           {"rows_read", o.rows_read},
+                           {"rows_loaded", o.rows_loaded},
+                           {"rows_rejected", o.rows_rejected},
+                           {"duration_ms", o.duration_ms},
+                           {"message", o.message}});
+      a.push_back({{"run_id", r.run_id},
+                   {"job", r.job},
+                   {"state", r.state},
+                   {"started_at", r.started_at},
+                   {"finished_at", r.finished_at},
+                   {"duration_ms", r.duration_ms},
+                   {"triggers", r.triggers},
+                   {"rows_read", r.rows_read},
+                   {"rows_loaded", r.rows_loaded},
+                   {"rows_rejected", r.rows_rejected},
+                   {"message", r.message},
+                   {"objects", objects}});
     }
     std::cout << a.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
     return kExitOk;
@@ -344,19 +370,23 @@ int CmdRuns(const Globals& g, int limit, const Output& out, const std::string& r
     // One line per run and object (a run without objects: one line, its object fields empty).
     std::vector<Row> rows;
     for (const auto& r : runs) {
-      const Row run = {r.run_id, r.job, r.state, r.started_at, r.finished_at, n(r.duration_ms), n(r.triggers),
-                       n(r.rows_read), n(r.rows_loaded), n(r.rows_rejected), r.message};
+      const Row run = {r.run_id,           r.job,          r.state,
+                       r.started_at,       r.finished_at,  n(r.duration_ms),
+                       n(r.triggers),      n(r.rows_read), n(r.rows_loaded),
+                       n(r.rows_rejected), r.message};
       if (r.objects.empty()) rows.push_back(run);
       for (const auto& o : r.objects) {
         rows.push_back(run);
-        rows.back().insert(rows.back().end(), {o.key, o.etag, o.status, n(o.rows_read), n(o.rows_loaded),
-                                               n(o.rows_rejected), n(o.duration_ms), o.message});
+        rows.back().insert(rows.back().end(),
+                           {o.key, o.etag, o.status, n(o.rows_read), n(o.rows_loaded),
+                            n(o.rows_rejected), n(o.duration_ms), o.message});
       }
     }
-    PrintCsv(std::cout, {"run_id", "job", "state", "started_at", "finished_at", "duration_ms", "triggers",
-                         "rows_read", "rows_loaded", "rows_rejected", "message", "object_key", "object_etag",
-                         "object_status", "object_rows_read", "object_rows_loaded", "object_rows_rejected",
-                         "object_duration_ms", "object_message"},
+    PrintCsv(std::cout,
+             {"run_id", "job", "state", "started_at", "finished_at", "duration_ms", "triggers",
+              "rows_read", "rows_loaded", "rows_rejected", "message", "object_key", "object_etag",
+              "object_status", "object_rows_read", "object_rows_loaded", "object_rows_rejected",
+              "object_duration_ms", "object_message"},
              rows);
     return kExitOk;
   }
@@ -364,12 +394,14 @@ int CmdRuns(const Globals& g, int limit, const Output& out, const std::string& r
   rows.reserve(runs.size());
   for (const auto& r : runs) {
     rows.push_back({ShownRunId(r.run_id, out.wide), r.job, r.state, r.started_at.substr(0, 19),
-                    n(r.duration_ms), n(static_cast<int64_t>(r.objects.size())), n(r.rows_read), n(r.rows_loaded),
-                    n(r.rows_rejected)});
+                    n(r.duration_ms), n(static_cast<int64_t>(r.objects.size())), n(r.rows_read),
+                    n(r.rows_loaded), n(r.rows_rejected)});
   }
   constexpr CellKind kText = CellKind::kText, kCount = CellKind::kCount;
-  PrintTable(std::cout, {"run", "job", "state", "started", "duration_ms", "objects", "read", "loaded", "rejected"},
-             rows, out.Options({kText, kText, kText, kText, kCount, kCount, kCount, kCount, kCount}));
+  PrintTable(
+      std::cout,
+      {"run", "job", "state", "started", "duration_ms", "objects", "read", "loaded", "rejected"},
+      rows, out.Options({kText, kText, kText, kText, kCount, kCount, kCount, kCount, kCount}));
   if (!runs.empty()) {
     std::vector<Row> objects;
     size_t total = 0;
@@ -377,11 +409,11 @@ int CmdRuns(const Globals& g, int limit, const Output& out, const std::string& r
     objects.reserve(total);
     for (const auto& r : runs)
       for (const auto& o : r.objects)
-        objects.push_back({ShownRunId(r.run_id, out.wide), o.key, o.status, n(o.rows_read), n(o.rows_loaded),
-                           n(o.rows_rejected), o.message});
+        objects.push_back({ShownRunId(r.run_id, out.wide), o.key, o.status, n(o.rows_read),
+                           n(o.rows_loaded), n(o.rows_rejected), o.message});
     std::cout << "\nObjects per run:\n";
-    PrintTable(std::cout, {"run", "object", "status", "read", "loaded", "rejected", "message"}, objects,
-               out.Options({kText, kText, kText, kCount, kCount, kCount, kText}));
+    PrintTable(std::cout, {"run", "object", "status", "read", "loaded", "rejected", "message"},
+               objects, out.Options({kText, kText, kText, kCount, kCount, kCount, kText}));
   }
   return kExitOk;
 }
@@ -407,16 +439,19 @@ int CmdEvents(const Globals& g, int limit, const std::string& type, const Output
     const Json& d = e.event.value("detail", Json::object());
     std::string about;
     if (d.contains("object") && d["object"].is_object()) about = d["object"].value("key", "");
-    if (d.contains("jobRunId")) about = ShownRunId(d.value("jobRunId", ""), whole) + " " + d.value("message", "");
-    if (d.contains("crawlerName") && d.contains("errorMessage")) about += " " + d.value("errorMessage", "");
+    if (d.contains("jobRunId"))
+      about = ShownRunId(d.value("jobRunId", ""), whole) + " " + d.value("message", "");
+    if (d.contains("crawlerName") && d.contains("errorMessage"))
+      about += " " + d.value("errorMessage", "");
     std::string deliveries = std::to_string(e.deliveries_done) + " done";
-    if (e.deliveries_pending) deliveries += ", " + std::to_string(e.deliveries_pending) + " pending";
+    if (e.deliveries_pending)
+      deliveries += ", " + std::to_string(e.deliveries_pending) + " pending";
     if (e.deliveries_dead) deliveries += ", " + std::to_string(e.deliveries_dead) + " dead";
     rows.push_back({std::to_string(e.seq), e.event.value("time", ""), e.event.value("source", ""),
                     e.event.value("detail-type", ""), d.value("state", ""), about, deliveries});
   }
-  Print(std::cout, format, {"seq", "time", "source", "detail-type", "state", "about", "deliveries"}, rows,
-        out.Options({CellKind::kNumber}));
+  Print(std::cout, format, {"seq", "time", "source", "detail-type", "state", "about", "deliveries"},
+        rows, out.Options({CellKind::kNumber}));
   return kExitOk;
 }
 
@@ -424,19 +459,29 @@ int CmdEvents(const Globals& g, int limit, const std::string& type, const Output
 // and any the warehouse holds (from an earlier configuration).
 std::vector<std::string> KnownReasons(Pipeline& p) {
   namespace reason = transform::reason;
-  std::set<std::string> known = {
-      reason::kWrongFieldCount,        reason::kInvalidUtf8,          reason::kNulByte,
-      reason::kLineTooLong,            reason::kMalformedRecord,      reason::kMissingTransactionId,
-      reason::kMalformedTransactionId, reason::kMalformedCustomerId,  reason::kMalformedProductId,
-      reason::kInvalidQuantity,        reason::kInvalidPrice,         reason::kInvalidDate,
-      reason::kUnknownCustomerId,      reason::kUnknownProductId,     reason::kDuplicateTransactionId,
-      reason::kTotalOutOfRange};
+  std::set<std::string> known = {reason::kWrongFieldCount,
+                                 reason::kInvalidUtf8,
+                                 reason::kNulByte,
+                                 reason::kLineTooLong,
+                                 reason::kMalformedRecord,
+                                 reason::kMissingTransactionId,
+                                 reason::kMalformedTransactionId,
+                                 reason::kMalformedCustomerId,
+                                 reason::kMalformedProductId,
+                                 reason::kInvalidQuantity,
+                                 reason::kInvalidPrice,
+                                 reason::kInvalidDate,
+                                 reason::kUnknownCustomerId,
+                                 reason::kUnknownProductId,
+                                 reason::kDuplicateTransactionId,
+                                 reason::kTotalOutOfRange};
   for (const runtime::JobConfig& job : p.config().jobs) {
     for (const auto& v : job.spec.validations) known.insert(v.Reason());
     for (const auto& l : job.spec.lookups) known.insert(l.Reason());
     for (const auto& d : job.spec.derived) known.insert(d.Reason());
   }
-  Result<warehouse::QueryResult> stored = p.warehouse().Query("SELECT DISTINCT reason FROM rejects");
+  Result<warehouse::QueryResult> stored =
+      p.warehouse().Query("SELECT DISTINCT reason FROM rejects");
   if (stored.ok()) {
     for (const auto& row : stored->rows)
       if (!row.empty() && row[0]) known.insert(*row[0]);
@@ -453,9 +498,12 @@ Result<std::string> ResolveObjectKey(warehouse::Warehouse& w, const std::string&
     if (c == '%' || c == '_' || c == '\\') like += '\\';
     like += c;
   }
-  EP_ASSIGN_OR_RETURN(warehouse::QueryResult q, w.Query(
-      "SELECT DISTINCT key FROM (SELECT key FROM load_ledger UNION SELECT source_object AS key FROM rejects) AS k "
-      "WHERE key = " + SqlLiteral(name) + " OR key LIKE " + SqlLiteral(like) + " ESCAPE '\\' ORDER BY key LIMIT 50"));
+  EP_ASSIGN_OR_RETURN(warehouse::QueryResult q,
+                      w.Query("SELECT DISTINCT key FROM (SELECT key FROM load_ledger UNION SELECT "
+                              "source_object AS key FROM rejects) AS k "
+                              "WHERE key = " +
+                              SqlLiteral(name) + " OR key LIKE " + SqlLiteral(like) +
+                              " ESCAPE '\\' ORDER BY key LIMIT 50"));
   std::vector<std::string> matches;
   for (const auto& row : q.rows) {
     if (row.empty() || !row[0]) continue;
@@ -467,14 +515,15 @@ Result<std::string> ResolveObjectKey(warehouse::Warehouse& w, const std::string&
   }
   if (matches.size() == 1) return matches[0];
   if (matches.empty())
-    return Status::NotFound("no object " + name + " was loaded or rejected (give a full key, or a file name "
+    return Status::NotFound("no object " + name +
+                            " was loaded or rejected (give a full key, or a file name "
                             "one object has; see `ecompipe runs`)");
   return Status::InvalidArgument("the file name " + name + " is ambiguous: " + Join(matches) +
                                  "; give the full key");
 }
 
-int CmdRejects(const Globals& g, int limit, const std::string& reason, std::string object, std::string run,
-               const Output& out) {
+int CmdRejects(const Globals& g, int limit, const std::string& reason, std::string object,
+               std::string run, const Output& out) {
   Result<std::unique_ptr<Pipeline>> p = OpenPipeline(g);
   if (!p.ok()) return Fail(p.status());
   warehouse::Warehouse& w = (*p)->warehouse();
@@ -483,8 +532,8 @@ int CmdRejects(const Globals& g, int limit, const std::string& reason, std::stri
     if (std::find(known.begin(), known.end(), reason) == known.end()) {
       const std::string best = Closest(reason, known);
       std::cerr << "ecompipe: error: rejects: unknown reason '" << reason << "'"
-                << (best.empty() ? "" : " (did you mean '" + best + "'?)") << "; the reasons are: " << Join(known)
-                << "\n";
+                << (best.empty() ? "" : " (did you mean '" + best + "'?)")
+                << "; the reasons are: " << Join(known) << "\n";
       return kExitUsage;
     }
   }
@@ -510,12 +559,13 @@ int CmdRejects(const Globals& g, int limit, const std::string& reason, std::stri
   }
   if (!run.empty()) {
     // A reject belongs to the load that wrote it; the ledger says which run that load was in.
-    where += " AND load_id IN (SELECT load_id FROM load_ledger WHERE run_id = " + SqlLiteral(run) + ")";
+    where +=
+        " AND load_id IN (SELECT load_id FROM load_ledger WHERE run_id = " + SqlLiteral(run) + ")";
     filters.push_back("run " + ShownRunId(run, out.wide));
   }
-  Result<warehouse::QueryResult> r = w.Query(
-      "SELECT source_object AS object, line, reason, detail, raw FROM rejects WHERE " + where +
-      " ORDER BY id LIMIT " + std::to_string(limit));
+  Result<warehouse::QueryResult> r =
+      w.Query("SELECT source_object AS object, line, reason, detail, raw FROM rejects WHERE " +
+              where + " ORDER BY id LIMIT " + std::to_string(limit));
   if (!r.ok()) return Fail(r.status());
   std::vector<Row> rows(r->rows.begin(), r->rows.end());
   const std::vector<CellKind> kinds = {CellKind::kText, CellKind::kNumber};
@@ -524,20 +574,22 @@ int CmdRejects(const Globals& g, int limit, const std::string& reason, std::stri
     return kExitOk;
   }
   // The summary counts what the filters select, so its total is what -n would have to show.
-  Result<warehouse::QueryResult> counts = w.Query(
-      "SELECT reason, count(*) AS rows FROM rejects WHERE " + where + " GROUP BY reason ORDER BY count(*) DESC, reason");
+  Result<warehouse::QueryResult> counts =
+      w.Query("SELECT reason, count(*) AS rows FROM rejects WHERE " + where +
+              " GROUP BY reason ORDER BY count(*) DESC, reason");
   int64_t total = 0;
   if (counts.ok()) {
     std::vector<Row> c(counts->rows.begin(), counts->rows.end());
     for (const Row& row : c) total += row.size() > 1 && row[1] ? std::stoll(*row[1]) : 0;
-    std::cout << "Rejects by reason" << (filters.empty() ? "" : " (" + Join(filters) + ")") << ":\n";
+    std::cout << "Rejects by reason" << (filters.empty() ? "" : " (" + Join(filters) + ")")
+              << ":\n";
     PrintTable(std::cout, counts->columns, c, out.Options({CellKind::kText, CellKind::kCount}));
     std::cout << "\n";
   }
   Print(std::cout, OutputFormat::kTable, r->columns, rows, out.Options(kinds));
   if (counts.ok() && total > static_cast<int64_t>(rows.size()))
-    std::cout << "The first " << Grouped(static_cast<int64_t>(rows.size())) << " of " << Grouped(total)
-              << "; -n " << total << " shows them all.\n";
+    std::cout << "The first " << Grouped(static_cast<int64_t>(rows.size())) << " of "
+              << Grouped(total) << "; -n " << total << " shows them all.\n";
   return kExitOk;
 }
 
@@ -554,18 +606,26 @@ int CmdCatalog(const Globals& g, const std::string& table, const Output& out) {
     std::string cols;
     Json jcols = Json::array();
     for (const auto& c : t.columns) {
-      cols += (cols.empty() ? "" : ", ") + c.name + " " + std::string(catalog::ColumnTypeName(c.type));
+      cols +=
+          (cols.empty() ? "" : ", ") + c.name + " " + std::string(catalog::ColumnTypeName(c.type));
       jcols.push_back({{"name", c.name}, {"type", catalog::ColumnTypeName(c.type)}});
     }
-    rows.push_back({t.name, std::to_string(t.schema_version), std::string(catalog::DataFormatName(t.format)),
-                    std::to_string(t.object_count), std::to_string(t.partition_count), cols});
-    Json jt = {{"table", t.name}, {"schema_version", t.schema_version},
-               {"format", catalog::DataFormatName(t.format)}, {"objects", t.object_count},
-               {"partitions", t.partition_count}, {"columns", jcols}};
+    rows.push_back({t.name, std::to_string(t.schema_version),
+                    std::string(catalog::DataFormatName(t.format)), std::to_string(t.object_count),
+                    std::to_string(t.partition_count), cols});
+    Json jt = {{"table", t.name},
+               {"schema_version", t.schema_version},
+               {"format", catalog::DataFormatName(t.format)},
+               {"objects", t.object_count},
+               {"partitions", t.partition_count},
+               {"columns", jcols}};
     auto history = cat.SchemaHistory(t.name);
     if (history.ok()) {
       Json h = Json::array();
-      for (const auto& v : *history) h.push_back({{"version", v.version}, {"change", v.change.ToString()}, {"created_at", FormatIsoSeconds(v.created_ms)}});
+      for (const auto& v : *history)
+        h.push_back({{"version", v.version},
+                     {"change", v.change.ToString()},
+                     {"created_at", FormatIsoSeconds(v.created_ms)}});
       jt["schema_history"] = h;
     }
     json.push_back(jt);
@@ -582,8 +642,8 @@ int CmdCatalog(const Globals& g, const std::string& table, const Output& out) {
     return kExitOk;
   }
   constexpr CellKind kText = CellKind::kText, kCount = CellKind::kCount;
-  Print(std::cout, out.Format(), {"table", "schema", "format", "objects", "partitions", "columns"}, rows,
-        out.Options({kText, kCount, kText, kCount, kCount, kText}));
+  Print(std::cout, out.Format(), {"table", "schema", "format", "objects", "partitions", "columns"},
+        rows, out.Options({kText, kCount, kText, kCount, kCount, kText}));
   return kExitOk;
 }
 
@@ -597,8 +657,9 @@ int CmdNotifications(const Globals& g, int limit, const std::string& status, con
     rows.push_back({n.id, n.created_at.substr(0, 19), n.topic, n.subscription, n.type, n.summary,
                     n.status, std::to_string(n.attempts), n.delivered_at.substr(0, 19), n.digest_id,
                     n.last_error});
-  std::vector<std::string> cols = {"id", "created", "topic", "subscription", "type", "event", "status",
-                                   "attempts", "delivered", "digest", "last_error"};
+  std::vector<std::string> cols = {"id",        "created", "topic",     "subscription",
+                                   "type",      "event",   "status",    "attempts",
+                                   "delivered", "digest",  "last_error"};
   std::vector<CellKind> kinds(cols.size(), CellKind::kText);
   kinds[7] = CellKind::kCount;
   Print(std::cout, out.Format(), cols, rows, out.Options(kinds));
@@ -629,16 +690,20 @@ int CmdNotificationsRedrive(const Globals& g, const std::string& id, bool all) {
 // lock: a big load holds fact_transactions until it commits (warehouse.index_rebuild).
 Json WarehouseFigures(Pipeline& p) {
   const auto& wc = p.config().warehouse;
-  // A postgres/redshift warehouse shows its type and URL (password redacted) where sqlite shows a path.
-  Json w = {{"path", wc.type == "sqlite" ? wc.path.string() : wc.type + " " + RedactConnInfo(wc.ConnInfo())}};
+  // A postgres/redshift warehouse shows its type and URL (password redacted) where sqlite shows a
+  // path.
+  Json w = {{"path", wc.type == "sqlite" ? wc.path.string()
+                                         : wc.type + " " + RedactConnInfo(wc.ConnInfo())}};
   if (wc.type == "postgres") (void)p.warehouse().Query("SET lock_timeout = '3s'");
   // Running totals kept by the loads (warehouse_totals): no scan of the facts at any size.
   Result<warehouse::WarehouseTotals> t = p.warehouse().Totals();
   if (!t.ok()) {
     std::string error = t.status().message();
     if (error.find("lock timeout") != std::string::npos) {
-      error = "a load holds the warehouse's tables until it commits (a big load rebuilds the fact "
-              "indexes, see warehouse.index_rebuild); try again when it has committed (" + error + ")";
+      error =
+          "a load holds the warehouse's tables until it commits (a big load rebuilds the fact "
+          "indexes, see warehouse.index_rebuild); try again when it has committed (" +
+          error + ")";
     }
     return {{"path", w["path"]}, {"error", error}};
   }
@@ -662,14 +727,21 @@ int CmdStatus(const Globals& g, bool json) {
                  {"objects", objects.ok() ? *objects : 0}};
   s["warehouse"] = WarehouseFigures(p);
   auto pending = p.bus().WithLog([](events::EventLog& l) { return l.PendingCount(); });
-  auto events = p.bus().WithLog([](events::EventLog& l) { return l.List({std::nullopt, std::nullopt, 1}); });
+  auto events = p.bus().WithLog([](events::EventLog& l) {
+    return l.List({std::nullopt, std::nullopt, 1});
+  });
   s["events"] = {{"last_seq", events.ok() && !events->empty() ? events->front().seq : 0},
                  {"deliveries_pending", pending.ok() ? *pending : 0}};
   auto runs = p.runs().List(1, false);
   if (runs.ok() && !runs->empty()) {
     const auto& r = runs->front();
-    s["last_run"] = {{"run_id", r.run_id}, {"job", r.job}, {"state", r.state}, {"started_at", r.started_at},
-                     {"rows_loaded", r.rows_loaded}, {"rows_rejected", r.rows_rejected}, {"message", r.message}};
+    s["last_run"] = {{"run_id", r.run_id},
+                     {"job", r.job},
+                     {"state", r.state},
+                     {"started_at", r.started_at},
+                     {"rows_loaded", r.rows_loaded},
+                     {"rows_rejected", r.rows_rejected},
+                     {"message", r.message}};
   }
   auto notes = p.notifier().PendingCount();
   s["notifications_pending"] = notes.ok() ? *notes : 0;
@@ -681,23 +753,27 @@ int CmdStatus(const Globals& g, bool json) {
     return exit_code;
   }
   std::cout << "Pipeline   " << p.config().config_path.string() << "\n"
-            << "Bucket     " << s["bucket"]["path"].get<std::string>() << "  (" << s["bucket"]["objects"] << " objects)\n"
+            << "Bucket     " << s["bucket"]["path"].get<std::string>() << "  ("
+            << s["bucket"]["objects"] << " objects)\n"
             << "Warehouse  " << w["path"].get<std::string>() << "\n";
   if (w.contains("error")) {
     std::cout << "  unavailable: " << w["error"].get<std::string>() << "\n";
   } else {
     std::cout << "  facts " << Grouped(w["fact_rows"]) << ", rejects " << Grouped(w["reject_rows"])
               << ", total_amount " << w["total_amount"].get<std::string>() << "\n"
-              << "  products " << Grouped(w["products"]) << ", customers " << Grouped(w["customers"]) << "\n"
-              << "  objects loaded " << w["objects_loaded"] << ", failed " << w["objects_failed"] << "\n";
+              << "  products " << Grouped(w["products"]) << ", customers "
+              << Grouped(w["customers"]) << "\n"
+              << "  objects loaded " << w["objects_loaded"] << ", failed " << w["objects_failed"]
+              << "\n";
   }
   std::cout << "Events     last seq " << s["events"]["last_seq"] << ", deliveries pending "
             << s["events"]["deliveries_pending"] << "\n"
             << "Notify     " << s["notifications_pending"] << " pending\n";
   if (s.contains("last_run")) {
     const Json& r = s["last_run"];
-    std::cout << "Last run   " << r["job"].get<std::string>() << " " << r["state"].get<std::string>() << " at "
-              << r["started_at"].get<std::string>() << "\n           " << r["message"].get<std::string>() << "\n";
+    std::cout << "Last run   " << r["job"].get<std::string>() << " "
+              << r["state"].get<std::string>() << " at " << r["started_at"].get<std::string>()
+              << "\n           " << r["message"].get<std::string>() << "\n";
   } else {
     std::cout << "Last run   none yet\n";
   }
@@ -725,7 +801,7 @@ std::optional<std::string> UnknownCommandMessage(CLI::App& app, int argc, char**
     if (arg == "--") return std::nullopt;
     if (arg.size() > 1 && arg[0] == '-') {
       std::string name = arg.substr(0, arg.find('='));
-      if (name.size() > 2 && name[1] != '-') name.resize(2);   // -n5, -vq
+      if (name.size() > 2 && name[1] != '-') name.resize(2);  // -n5, -vq
       const CLI::Option* option = FindOption(current, name);
       if (!option) {
         std::vector<std::string> names;
@@ -734,15 +810,16 @@ std::optional<std::string> UnknownCommandMessage(CLI::App& app, int argc, char**
             if (!o->get_lnames().empty()) names.push_back("--" + o->get_lnames()[0]);
         }
         const std::string best = Closest(name, names);
-        return "unknown option '" + name + "' for " + path + (best.empty() ? "" : " (did you mean '" + best + "'?)") +
-               " (see " + path + " --help)";
+        return "unknown option '" + name + "' for " + path +
+               (best.empty() ? "" : " (did you mean '" + best + "'?)") + " (see " + path +
+               " --help)";
       }
       // An option with a value takes the next argument, unless given as --option=value or -n5.
       if (option->get_type_size() != 0 && name == arg) ++i;
       continue;
     }
     std::vector<CLI::App*> commands = current->get_subcommands([](CLI::App*) { return true; });
-    if (commands.empty()) continue;   // a positional argument of a command
+    if (commands.empty()) continue;  // a positional argument of a command
     std::vector<std::string> names;
     CLI::App* next = nullptr;
     for (CLI::App* c : commands) {
@@ -756,8 +833,8 @@ std::optional<std::string> UnknownCommandMessage(CLI::App& app, int argc, char**
     }
     const std::string best = Closest(arg, names);
     return "unknown command '" + arg + "'" + (current == &app ? "" : " for " + path) +
-           (best.empty() ? "" : " (did you mean '" + best + "'?)") + "; the commands are: " + Join(names) +
-           " (see " + path + " --help)";
+           (best.empty() ? "" : " (did you mean '" + best + "'?)") +
+           "; the commands are: " + Join(names) + " (see " + path + " --help)";
   }
   return std::nullopt;
 }
@@ -773,7 +850,8 @@ int Main(int argc, char** argv) {
       "Quick start:\n"
       "  ecompipe init demo && cd demo\n"
       "  ecompipe generate --to-bucket --days 3 --reference-dims\n"
-      "  ecompipe process && ecompipe runs && ecompipe query \"SELECT * FROM fact_transactions LIMIT 5\"\n",
+      "  ecompipe process && ecompipe runs && ecompipe query \"SELECT * FROM fact_transactions "
+      "LIMIT 5\"\n",
       "ecompipe"};
   app.require_subcommand(1);
   // -c, -v and -q work after the command too (`ecompipe process -q`).
@@ -786,80 +864,125 @@ int Main(int argc, char** argv) {
 
   std::string init_dir = ".";
   bool init_force = false;
-  auto* init = app.add_subcommand("init", "Create a pipeline: ecompipe.yaml with the defaults, and the bucket folder");
+  auto* init = app.add_subcommand(
+      "init", "Create a pipeline: ecompipe.yaml with the defaults, and the bucket folder");
   init->add_option("dir", init_dir, "Folder to create the pipeline in")->capture_default_str();
   init->add_flag("--force", init_force, "Overwrite an existing ecompipe.yaml");
 
   gen::GenerateOptions gopt;
   std::string gen_out;
   bool gen_bucket = false;
-  auto* generate = app.add_subcommand("generate", "Generate mock dimensions and daily transaction files (deterministic)");
-  generate->add_option("--seed", gopt.seed, "Random seed; same seed, same bytes")->capture_default_str();
+  auto* generate = app.add_subcommand(
+      "generate", "Generate mock dimensions and daily transaction files (deterministic)");
+  generate->add_option("--seed", gopt.seed, "Random seed; same seed, same bytes")
+      ->capture_default_str();
   generate->add_option("--date", gopt.start_date, "First day, YYYY-MM-DD (default: today)");
-  generate->add_option("--days", gopt.days, "Number of daily transaction files")->capture_default_str()->check(CLI::Range(0, 3660));
-  generate->add_option("--rows", gopt.rows_per_day, "Transactions per day")->capture_default_str()->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
-  generate->add_option("--invalid-rate", gopt.invalid_rate,
-                       "Fraction of rows with one fault (unknown/malformed ids, bad quantity, price or date, wrong field count, duplicate id)")
-      ->capture_default_str()->check(CLI::Range(0.0, 1.0));
-  generate->add_option("--customers", gopt.customers, "Write a customers dimension file with N customers")->check(CLI::NonNegativeNumber);
-  generate->add_option("--products", gopt.products, "Write a products dimension file with N products")->check(CLI::NonNegativeNumber);
-  generate->add_flag("--reference-dims", gopt.reference_dimensions, "Write the original's 20 products and 10 customers");
-  auto* out_opt = generate->add_option("--out", gen_out, "Write the files under this folder (bucket key layout)");
-  generate->add_flag("--to-bucket", gen_bucket, "Land the files in the pipeline's bucket")->excludes(out_opt);
+  generate->add_option("--days", gopt.days, "Number of daily transaction files")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 3660));
+  generate->add_option("--rows", gopt.rows_per_day, "Transactions per day")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
+  generate
+      ->add_option("--invalid-rate", gopt.invalid_rate,
+                   "Fraction of rows with one fault (unknown/malformed ids, bad quantity, price or "
+                   "date, wrong field count, duplicate id)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  generate
+      ->add_option("--customers", gopt.customers,
+                   "Write a customers dimension file with N customers")
+      ->check(CLI::NonNegativeNumber);
+  generate
+      ->add_option("--products", gopt.products, "Write a products dimension file with N products")
+      ->check(CLI::NonNegativeNumber);
+  generate->add_flag("--reference-dims", gopt.reference_dimensions,
+                     "Write the original's 20 products and 10 customers");
+  auto* out_opt = generate->add_option("--out", gen_out,
+                                       "Write the files under this folder (bucket key layout)");
+  generate->add_flag("--to-bucket", gen_bucket, "Land the files in the pipeline's bucket")
+      ->excludes(out_opt);
 
   std::string put_file, put_key;
   auto* put = app.add_subcommand(
-      "put", "Land a file in the bucket under KEY, atomically; says when the same bytes were already loaded "
-             "(under KEY: not loaded again; under another key: a warning, its rows become duplicates)");
+      "put",
+      "Land a file in the bucket under KEY, atomically; says when the same bytes were already "
+      "loaded "
+      "(under KEY: not loaded again; under another key: a warning, its rows become duplicates)");
   put->add_option("file", put_file, "The file to land")->required();
-  put->add_option("key", put_key, "Object key, e.g. transactions/year=2026/month=11/day=26/transaction_2026-11-26.csv")->required();
+  put->add_option(
+         "key", put_key,
+         "Object key, e.g. transactions/year=2026/month=11/day=26/transaction_2026-11-26.csv")
+      ->required();
 
   std::string dims_products, dims_customers;
-  auto* load_dims = app.add_subcommand("load-dims", "Load dimension files into the warehouse (columns mapped by header name)");
-  load_dims->add_option("--products", dims_products, "products CSV/JSONL (product_id, product_name, category, price, supplier_id)");
-  load_dims->add_option("--customers", dims_customers, "customers CSV/JSONL (customer_id, first_name, last_name, email, membership_level)");
+  auto* load_dims = app.add_subcommand(
+      "load-dims", "Load dimension files into the warehouse (columns mapped by header name)");
+  load_dims->add_option(
+      "--products", dims_products,
+      "products CSV/JSONL (product_id, product_name, category, price, supplier_id)");
+  load_dims->add_option(
+      "--customers", dims_customers,
+      "customers CSV/JSONL (customer_id, first_name, last_name, email, membership_level)");
 
-  auto* serve = app.add_subcommand("serve", "Watch the bucket and run the pipeline until SIGINT/SIGTERM");
-  auto* process = app.add_subcommand("process", "Run the pipeline on what is in the bucket until quiet, then exit (2 if a run failed)");
+  auto* serve =
+      app.add_subcommand("serve", "Watch the bucket and run the pipeline until SIGINT/SIGTERM");
+  auto* process = app.add_subcommand(
+      "process",
+      "Run the pipeline on what is in the bucket until quiet, then exit (2 if a run failed)");
 
   // One Output for every command that prints rows: only one command runs.
   Output output;
   std::function<int()> query_action;
   CLI::App* query = AddQueryCommand(
       app, [&g] { return OpenPipeline(g); },
-      [&output] { return QueryOutput{output.Format(), output.wide}; }, query_action);
+      [&output] {
+        return QueryOutput{output.Format(), output.wide};
+      },
+      query_action);
   AddOutputOptions(query, output, "JSON output (the same as --format json)");
 
   bool json = false;
   int limit = 20;
   std::string run_id, type, reason, object, table;
-  auto* status = app.add_subcommand("status", "Summary: bucket, warehouse, events, last run (exit 1 when the warehouse cannot be read)");
+  auto* status = app.add_subcommand(
+      "status",
+      "Summary: bucket, warehouse, events, last run (exit 1 when the warehouse cannot be read)");
   status->add_flag("--json", json, "JSON output");
   auto* runs = app.add_subcommand("runs", "Job runs, with rows read/loaded/rejected per object");
   runs->add_option("run_id", run_id,
-                   "Show one run: its id, or any unique prefix of it such as the 'run' column shows (jr_dec2227b6087)");
+                   "Show one run: its id, or any unique prefix of it such as the 'run' column "
+                   "shows (jr_dec2227b6087)");
   runs->add_option("-n,--limit", limit, "How many runs")->capture_default_str();
-  AddOutputOptions(runs, output, "JSON output, each run with its objects (the same as --format json); csv has a "
-                                 "line per run and object");
-  auto* events = app.add_subcommand("events", "The event log, most recent first, with delivery states");
+  AddOutputOptions(runs, output,
+                   "JSON output, each run with its objects (the same as --format json); csv has a "
+                   "line per run and object");
+  auto* events =
+      app.add_subcommand("events", "The event log, most recent first, with delivery states");
   events->add_option("-n,--limit", limit, "How many events")->capture_default_str();
   events->add_option("--type", type, "Only this detail-type, e.g. \"Glue Job State Change\"");
   AddOutputOptions(events, output, "Full events as JSON (the same as --format json)");
-  auto* rejects = app.add_subcommand(
-      "rejects", "Rejected rows with object, line, reason and raw text, after a count per reason of the rows the "
-                 "filters select");
+  auto* rejects = app.add_subcommand("rejects",
+                                     "Rejected rows with object, line, reason and raw text, after "
+                                     "a count per reason of the rows the "
+                                     "filters select");
   rejects->add_option("-n,--limit", limit, "How many rows")->capture_default_str();
-  rejects->add_option("--reason", reason, "Only this reason code (an unknown one lists the valid ones)");
-  rejects->add_option("--object", object,
-                      "Only rows of this object: its full key, or its file name when one object has it "
-                      "(transaction_2026-11-26.csv)");
+  rejects->add_option("--reason", reason,
+                      "Only this reason code (an unknown one lists the valid ones)");
+  rejects->add_option(
+      "--object", object,
+      "Only rows of this object: its full key, or its file name when one object has it "
+      "(transaction_2026-11-26.csv)");
   std::string reject_run;
-  rejects->add_option("--run", reject_run, "Only rows of the objects this run loaded: a run id or a unique prefix");
+  rejects->add_option("--run", reject_run,
+                      "Only rows of the objects this run loaded: a run id or a unique prefix");
   AddOutputOptions(rejects, output, "JSON output (the same as --format json)");
   auto* catalog = app.add_subcommand("catalog", "Catalog tables, schemas and partitions");
   catalog->add_option("table", table, "Show one table");
-  AddOutputOptions(catalog, output, "JSON output, with the schema history (the same as --format json)");
-  auto* notifications = app.add_subcommand("notifications", "Notifications and their delivery state");
+  AddOutputOptions(catalog, output,
+                   "JSON output, with the schema history (the same as --format json)");
+  auto* notifications =
+      app.add_subcommand("notifications", "Notifications and their delivery state");
   notifications->add_option("-n,--limit", limit, "How many")->capture_default_str();
   std::string note_status;
   notifications->add_option("--status", note_status, "Only pending, delivered or dead ones")
@@ -867,7 +990,8 @@ int Main(int argc, char** argv) {
   AddOutputOptions(notifications, output, "JSON output (the same as --format json)");
   std::string redrive_id;
   bool redrive_all = false;
-  auto* redrive = notifications->add_subcommand("redrive", "Send dead letters again: --id ID or --all");
+  auto* redrive =
+      notifications->add_subcommand("redrive", "Send dead letters again: --id ID or --all");
   redrive->add_option("--id", redrive_id, "The notification id (see `ecompipe notifications`)");
   redrive->add_flag("--all", redrive_all, "Every dead letter");
 
@@ -890,7 +1014,9 @@ int Main(int argc, char** argv) {
   auto logger = spdlog::stderr_color_mt("ecompipe");
   spdlog::set_default_logger(logger);
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
-  spdlog::set_level(g.verbose ? spdlog::level::debug : g.quiet ? spdlog::level::warn : spdlog::level::info);
+  spdlog::set_level(g.verbose ? spdlog::level::debug
+                    : g.quiet ? spdlog::level::warn
+                              : spdlog::level::info);
   if (!serve->parsed() && !process->parsed() && !g.verbose) spdlog::set_level(spdlog::level::warn);
 
   if (job_action) return job_action();

@@ -63,12 +63,10 @@ void AddJobCommand(CLI::App& app, std::function<int()>& action) {
       "run",
       "The reference job from CSV files to DIR/fact.csv, DIR/rejects.csv and DIR/reasons.json;\n"
       "prints one JSON line of figures (plain, gzip or zstd inputs)");
-  run->add_option("--transactions", args->options.transactions, "Transactions CSV")
-      ->required();
+  run->add_option("--transactions", args->options.transactions, "Transactions CSV")->required();
   run->add_option("--products", args->options.products, "Products CSV")->required();
   run->add_option("--customers", args->options.customers, "Customers CSV")->required();
-  run->add_option("--out", args->options.out_dir, "Output folder (created if missing)")
-      ->required();
+  run->add_option("--out", args->options.out_dir, "Output folder (created if missing)")->required();
   run->add_option("--threads", args->threads, "Worker threads (0: one per core)")
       ->capture_default_str()
       ->check(CLI::Range(0, 1024));

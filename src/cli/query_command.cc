@@ -21,7 +21,8 @@ CellKind ColumnKind(const QueryResult& r, size_t column) {
     if (column >= kinds.size()) continue;
     const ValueKind k = kinds[column];
     if (k == ValueKind::kNull) continue;
-    number = number && (k == ValueKind::kInteger || k == ValueKind::kReal || k == ValueKind::kDecimal);
+    number =
+        number && (k == ValueKind::kInteger || k == ValueKind::kReal || k == ValueKind::kDecimal);
     boolean = boolean && k == ValueKind::kBoolean;
   }
   if (number) return CellKind::kNumber;
@@ -107,9 +108,10 @@ CLI::App* AddQueryCommand(CLI::App& app,
   };
   auto args = std::make_shared<Args>();
   auto* query = app.add_subcommand("query", "Run SQL on the warehouse (read-only unless --write)");
-  query->add_option("sql", args->sql,
-                    "SQL: one or several statements separated by ';', or - to read it from "
-                    "standard input")
+  query
+      ->add_option("sql", args->sql,
+                   "SQL: one or several statements separated by ';', or - to read it from "
+                   "standard input")
       ->required();
   query->add_flag("--write", args->write,
                   "Allow statements that change the warehouse (INSERT, UPDATE, DELETE, CREATE, "
@@ -123,7 +125,8 @@ CLI::App* AddQueryCommand(CLI::App& app,
       "numbers, NULL is null, keys follow the columns; several results are several arrays.\n"
       "\n"
       "Examples:\n"
-      "  ecompipe query \"SELECT transaction_type, count(*) AS n FROM fact_transactions GROUP BY 1\"\n"
+      "  ecompipe query \"SELECT transaction_type, count(*) AS n FROM fact_transactions GROUP BY "
+      "1\"\n"
       "  ecompipe query --format json \"SELECT * FROM rejects LIMIT 5\"\n"
       "  ecompipe query \"SELECT count(*) FROM dim_products; SELECT count(*) FROM dim_customers\"\n"
       "  ecompipe query - --format csv < report.sql > report.csv\n"

@@ -57,12 +57,12 @@ std::string Shown(const Cell& c, CellKind kind, const PrintOptions& options) {
 std::string Shorten(std::string_view text, size_t max_width) {
   const size_t width = Width(text);
   if (width <= max_width) return std::string(text);
-  const size_t room = max_width - 1;   // what is left beside the "…"
+  const size_t room = max_width - 1;  // what is left beside the "…"
   // A key: keep its file name whole when that leaves a useful start (at least 8 code points).
   constexpr size_t kMinHead = 8;
   const size_t slash = text.rfind('/');
   if (slash != std::string_view::npos && slash > 0) {
-    const std::string_view name = text.substr(slash);   // "/transaction_2026-11-26.csv"
+    const std::string_view name = text.substr(slash);  // "/transaction_2026-11-26.csv"
     const size_t name_width = Width(name);
     if (name_width + kMinHead <= room)
       return std::string(Head(text, room - name_width)) + "…" + std::string(name);
@@ -78,8 +78,8 @@ std::optional<OutputFormat> ParseFormat(std::string_view name) {
   return std::nullopt;
 }
 
-void PrintTable(std::ostream& out, const std::vector<std::string>& columns, const std::vector<Row>& rows,
-                const PrintOptions& options) {
+void PrintTable(std::ostream& out, const std::vector<std::string>& columns,
+                const std::vector<Row>& rows, const PrintOptions& options) {
   std::vector<size_t> width(columns.size());
   for (size_t i = 0; i < columns.size(); ++i) width[i] = Width(columns[i]);
   std::vector<std::vector<std::string>> shown;
@@ -113,7 +113,8 @@ void PrintTable(std::ostream& out, const std::vector<std::string>& columns, cons
   out << "(" << rows.size() << (rows.size() == 1 ? " row)\n" : " rows)\n");
 }
 
-void PrintCsv(std::ostream& out, const std::vector<std::string>& columns, const std::vector<Row>& rows) {
+void PrintCsv(std::ostream& out, const std::vector<std::string>& columns,
+              const std::vector<Row>& rows) {
   auto field = [](const std::string& s) {
     if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
     std::string q = "\"";
@@ -163,8 +164,8 @@ bool IsJsonNumber(std::string_view t) {
   return i == t.size();
 }
 
-void PrintJson(std::ostream& out, const std::vector<std::string>& columns, const std::vector<Row>& rows,
-               const std::vector<CellKind>& kinds) {
+void PrintJson(std::ostream& out, const std::vector<std::string>& columns,
+               const std::vector<Row>& rows, const std::vector<CellKind>& kinds) {
   std::vector<std::string> keys;
   keys.reserve(columns.size());
   for (const std::string& c : columns) keys.push_back(JsonString(c));
@@ -194,9 +195,15 @@ void PrintJson(std::ostream& out, const std::vector<std::string>& columns, const
 void Print(std::ostream& out, OutputFormat format, const std::vector<std::string>& columns,
            const std::vector<Row>& rows, const PrintOptions& options) {
   switch (format) {
-    case OutputFormat::kTable: PrintTable(out, columns, rows, options); break;
-    case OutputFormat::kCsv: PrintCsv(out, columns, rows); break;
-    case OutputFormat::kJson: PrintJson(out, columns, rows, options.kinds); break;
+    case OutputFormat::kTable:
+      PrintTable(out, columns, rows, options);
+      break;
+    case OutputFormat::kCsv:
+      PrintCsv(out, columns, rows);
+      break;
+    case OutputFormat::kJson:
+      PrintJson(out, columns, rows, options.kinds);
+      break;
   }
 }
 

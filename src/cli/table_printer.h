@@ -13,7 +13,8 @@
 
 namespace ecompipe::cli {
 
-using Cell = std::optional<std::string>;   // nullopt prints as NULL (table), empty (CSV), null (JSON)
+using Cell =
+    std::optional<std::string>;  // nullopt prints as NULL (table), empty (CSV), null (JSON)
 using Row = std::vector<Cell>;
 
 enum class OutputFormat { kTable, kCsv, kJson };
@@ -26,8 +27,8 @@ enum class OutputFormat { kTable, kCsv, kJson };
 enum class CellKind { kText, kNumber, kCount, kBoolean };
 
 struct PrintOptions {
-  std::vector<CellKind> kinds;   // per column; columns without an entry are kText
-  bool wide = false;             // table: every cell whole, instead of cut to kMaxCellWidth
+  std::vector<CellKind> kinds;  // per column; columns without an entry are kText
+  bool wide = false;            // table: every cell whole, instead of cut to kMaxCellWidth
 };
 
 // A table cell longer than this (in code points) is shortened with Shorten() unless wide.
@@ -41,15 +42,16 @@ std::string Shorten(std::string_view text, size_t max_width);
 // "table" | "csv" | "json"; nullopt for anything else.
 std::optional<OutputFormat> ParseFormat(std::string_view name);
 
-void PrintTable(std::ostream& out, const std::vector<std::string>& columns, const std::vector<Row>& rows,
-                const PrintOptions& options = {});
+void PrintTable(std::ostream& out, const std::vector<std::string>& columns,
+                const std::vector<Row>& rows, const PrintOptions& options = {});
 // RFC 4180: a header line, fields quoted when they hold a comma, quote or line break.
-void PrintCsv(std::ostream& out, const std::vector<std::string>& columns, const std::vector<Row>& rows);
+void PrintCsv(std::ostream& out, const std::vector<std::string>& columns,
+              const std::vector<Row>& rows);
 // An array of objects, one per row (one per line), keys in column order; NULL is null,
 // kNumber/kCount cells are numbers, text that is not valid UTF-8 has U+FFFD in place of the
 // bad bytes (JSON must be UTF-8).
-void PrintJson(std::ostream& out, const std::vector<std::string>& columns, const std::vector<Row>& rows,
-               const std::vector<CellKind>& kinds = {});
+void PrintJson(std::ostream& out, const std::vector<std::string>& columns,
+               const std::vector<Row>& rows, const std::vector<CellKind>& kinds = {});
 void Print(std::ostream& out, OutputFormat format, const std::vector<std::string>& columns,
            const std::vector<Row>& rows, const PrintOptions& options = {});
 

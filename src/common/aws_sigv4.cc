@@ -59,7 +59,8 @@ std::string AwsUriEncode(std::string_view s, bool keep_slash) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
   for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || (keep_slash && c == '/')) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' ||
+        (keep_slash && c == '/')) {
       out += static_cast<char>(c);
     } else {
       out += '%';
@@ -132,11 +133,10 @@ Result<SigV4Result> SignV4(const SigV4Request& request, const AwsCredentials& cr
     canonical_query.append(k).append(1, '=').append(v);
   }
 
-  out.canonical_request = request.method + "\n" + AwsUriEncode(request.path, true) + "\n" +
-                          canonical_query + "\n" + canonical_headers + "\n" + out.signed_headers +
-                          "\n" +
-                          (request.payload_hash.empty() ? Sha256Hex(request.payload)
-                                                        : request.payload_hash);
+  out.canonical_request =
+      request.method + "\n" + AwsUriEncode(request.path, true) + "\n" + canonical_query + "\n" +
+      canonical_headers + "\n" + out.signed_headers + "\n" +
+      (request.payload_hash.empty() ? Sha256Hex(request.payload) : request.payload_hash);
   const std::string date = amz_date.substr(0, 8);
   const std::string scope = date + "/" + region + "/" + service + "/aws4_request";
   out.string_to_sign =
@@ -146,10 +146,10 @@ Result<SigV4Result> SignV4(const SigV4Request& request, const AwsCredentials& cr
   key = HmacSha256(key, service);
   key = HmacSha256(key, "aws4_request");
   out.signature = HexEncode(HmacSha256(key, out.string_to_sign));
-  out.headers.emplace_back("Authorization", "AWS4-HMAC-SHA256 Credential=" +
-                                                credentials.access_key_id + "/" + scope +
-                                                ", SignedHeaders=" + out.signed_headers +
-                                                ", Signature=" + out.signature);
+  out.headers.emplace_back(
+      "Authorization", "AWS4-HMAC-SHA256 Credential=" + credentials.access_key_id + "/" + scope +
+                           ", SignedHeaders=" + out.signed_headers +
+                           ", Signature=" + out.signature);
   return out;
 }
 

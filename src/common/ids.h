@@ -9,7 +9,7 @@ namespace ecompipe {
 // "xxxxxxxx-xxxx-4xxx-Yxxx-xxxxxxxxxxxx": a random (version 4, RFC 4122 variant) UUID in
 // lowercase hex, Y one of 8, 9, a, b.
 std::string NewUuid();
-std::string NewJobRunId();    // "jr_" + 64 lowercase hex digits, as Glue writes them
+std::string NewJobRunId();  // "jr_" + 64 lowercase hex digits, as Glue writes them
 // 2 * `bytes` random lowercase hex digits; empty when `bytes` <= 0.
 std::string NewHex(int bytes);
 

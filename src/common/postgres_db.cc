@@ -11,7 +11,8 @@ namespace ecompipe {
 namespace {
 
 std::string Trim(std::string_view s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\r'))
+    s.remove_suffix(1);
   while (!s.empty() && (s.front() == '\n' || s.front() == ' ')) s.remove_prefix(1);
   return std::string(s);
 }
@@ -38,7 +39,8 @@ std::string PasswordIn(std::string_view conninfo) {
     if (at == std::string_view::npos) return {};
     std::string_view userinfo = rest.substr(0, at);
     size_t colon = userinfo.find(':');
-    return colon == std::string_view::npos ? std::string() : std::string(userinfo.substr(colon + 1));
+    return colon == std::string_view::npos ? std::string()
+                                           : std::string(userinfo.substr(colon + 1));
   }
   size_t pos = conninfo.find("password");
   while (pos != std::string_view::npos) {
@@ -48,7 +50,8 @@ std::string PasswordIn(std::string_view conninfo) {
       if (start == std::string_view::npos) return {};
       if (conninfo[start] == '\'') {
         size_t end = conninfo.find('\'', start + 1);
-        return std::string(conninfo.substr(start + 1, end == std::string_view::npos ? end : end - start - 1));
+        return std::string(
+            conninfo.substr(start + 1, end == std::string_view::npos ? end : end - start - 1));
       }
       size_t end = conninfo.find(' ', start);
       return std::string(conninfo.substr(start, end == std::string_view::npos ? end : end - start));
@@ -71,11 +74,16 @@ std::pair<std::string, std::string> DescribeConn(PGconn* conn) {
       std::string_view k = o->keyword;
       std::string v = o->val ? o->val : "";
       // A host name, else the numeric address.
-      if ((k == "host" && !v.empty()) || (k == "hostaddr" && host.empty())) host = v;
-      else if (k == "port") port = v;
-      else if (k == "dbname") dbname = v;
-      else if (k == "user") user = v;
-      else if (k == "password") password = v;
+      if ((k == "host" && !v.empty()) || (k == "hostaddr" && host.empty()))
+        host = v;
+      else if (k == "port")
+        port = v;
+      else if (k == "dbname")
+        dbname = v;
+      else if (k == "user")
+        user = v;
+      else if (k == "password")
+        password = v;
     }
     PQconninfoFree(opts);
   }
@@ -112,7 +120,9 @@ bool IsEnvVarName(std::string_view name) {
 
 std::string WithPasswordEnv(const std::string& conninfo, const std::string& env_name) {
   if (env_name.empty()) return conninfo;
-  if (IsUrl(conninfo)) return conninfo + (conninfo.find('?') == std::string::npos ? "?" : "&") + "password_env=" + env_name;
+  if (IsUrl(conninfo))
+    return conninfo + (conninfo.find('?') == std::string::npos ? "?" : "&") +
+           "password_env=" + env_name;
   return conninfo + (conninfo.empty() ? "" : " ") + "password_env=" + env_name;
 }
 
@@ -139,7 +149,8 @@ std::string TakePasswordEnv(std::string& conninfo) {
     }
     return {};
   }
-  for (size_t pos = conninfo.find(kKey); pos != std::string::npos; pos = conninfo.find(kKey, pos + 1)) {
+  for (size_t pos = conninfo.find(kKey); pos != std::string::npos;
+       pos = conninfo.find(kKey, pos + 1)) {
     if (pos > 0 && conninfo[pos - 1] != ' ') continue;
     size_t end = conninfo.find(' ', pos);
     if (end == std::string::npos) end = conninfo.size();
@@ -210,13 +221,15 @@ Result<std::unique_ptr<PostgresDb>> PostgresDb::Connect(const std::string& conni
   std::string env_password;
   if (!password_env.empty() || conninfo.size() != conninfo_in.size()) {
     if (!IsEnvVarName(password_env)) {
-      return Status::InvalidArgument("invalid PostgreSQL connection string '" + RedactConnInfo(conninfo_in) +
-                                     "': password_env must name an environment variable ([A-Za-z_][A-Za-z0-9_]*)");
+      return Status::InvalidArgument(
+          "invalid PostgreSQL connection string '" + RedactConnInfo(conninfo_in) +
+          "': password_env must name an environment variable ([A-Za-z_][A-Za-z0-9_]*)");
     }
     const char* value = std::getenv(password_env.c_str());
     if (value == nullptr || *value == '\0') {
-      return Status::InvalidArgument("the PostgreSQL password comes from the environment variable " + password_env +
-                                     ", which is not set (or empty)");
+      return Status::InvalidArgument(
+          "the PostgreSQL password comes from the environment variable " + password_env +
+          ", which is not set (or empty)");
     }
     env_password = value;
   }
@@ -232,7 +245,8 @@ Result<std::unique_ptr<PostgresDb>> PostgresDb::Connect(const std::string& conni
                                      RedactConnInfo(conninfo) + "': " + Scrub(msg, typed_password));
     }
     for (PQconninfoOption* o = opts; o->keyword; ++o) {
-      if (std::string_view(o->keyword) == "connect_timeout" && o->val && *o->val) sets_timeout = true;
+      if (std::string_view(o->keyword) == "connect_timeout" && o->val && *o->val)
+        sets_timeout = true;
     }
     PQconninfoFree(opts);
   }
@@ -262,7 +276,8 @@ Result<std::unique_ptr<PostgresDb>> PostgresDb::Connect(const std::string& conni
     return Status(code, "cannot connect to PostgreSQL " + describe + ": " + msg);
   }
   PQsetNoticeProcessor(conn, IgnoreNotice, nullptr);
-  return std::unique_ptr<PostgresDb>(new PostgresDb(conn, std::move(describe), std::move(password)));
+  return std::unique_ptr<PostgresDb>(
+      new PostgresDb(conn, std::move(describe), std::move(password)));
 }
 
 PostgresDb::~PostgresDb() {
@@ -277,8 +292,10 @@ Status PostgresDb::Error(std::string_view what, const pg_result* res) const {
     if (state) sqlstate = state;
     const char* primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
     msg = primary ? primary : Trim(PQresultErrorMessage(res));
-    if (const char* detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL)) msg += std::string(" (") + detail + ")";
-    if (const char* hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT)) msg += std::string("; hint: ") + hint;
+    if (const char* detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL))
+      msg += std::string(" (") + detail + ")";
+    if (const char* hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT))
+      msg += std::string("; hint: ") + hint;
   }
   if (msg.empty()) msg = Trim(PQerrorMessage(conn_));
   if (msg.empty()) msg = "unknown error";
@@ -386,7 +403,8 @@ Status PostgresDb::AbortCopy(std::string_view reason) {
   return Status::Ok();
 }
 
-Status PostgresDb::CopyOut(std::string_view copy_sql, const std::function<Status(std::string_view)>& row) {
+Status PostgresDb::CopyOut(std::string_view copy_sql,
+                           const std::function<Status(std::string_view)>& row) {
   if (in_copy_) return Status::Internal("PostgresDb::CopyOut while a COPY is open");
   std::string text(copy_sql);
   PGresult* start = PQexec(conn_, text.c_str());
@@ -425,7 +443,8 @@ Status PostgresDb::Reset() {
   PQreset(conn_);
   if (PQstatus(conn_) != CONNECTION_OK) {
     std::string msg = Scrub(Trim(PQerrorMessage(conn_)), password_);
-    return Status(ConnectFailureCode(conn_, msg), "cannot reconnect to PostgreSQL " + describe_ + ": " + msg);
+    return Status(ConnectFailureCode(conn_, msg),
+                  "cannot reconnect to PostgreSQL " + describe_ + ": " + msg);
   }
   PQsetNoticeProcessor(conn_, IgnoreNotice, nullptr);
   return Status::Ok();

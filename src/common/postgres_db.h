@@ -34,12 +34,13 @@ namespace ecompipe {
 // One query parameter, sent as text; nullopt is SQL NULL.
 struct PgParam {
   std::optional<std::string> value;
-  PgParam(std::nullopt_t) {}                                    // NOLINT: implicit by design
-  PgParam(const char* text) : value(text) {}                    // NOLINT
-  PgParam(std::string_view text) : value(std::string(text)) {}  // NOLINT
-  PgParam(std::string text) : value(std::move(text)) {}         // NOLINT
+  PgParam(std::nullopt_t) {}                                        // NOLINT: implicit by design
+  PgParam(const char* text) : value(text) {}                        // NOLINT
+  PgParam(std::string_view text) : value(std::string(text)) {}      // NOLINT
+  PgParam(std::string text) : value(std::move(text)) {}             // NOLINT
   PgParam(const std::optional<std::string>& text) : value(text) {}  // NOLINT
-  template <typename T, typename = std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool>>>
+  template <typename T,
+            typename = std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool>>>
   PgParam(T number) : value(std::to_string(number)) {}  // NOLINT
   PgParam(bool b) : value(b ? "true" : "false") {}      // NOLINT
 };

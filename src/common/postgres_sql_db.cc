@@ -74,9 +74,15 @@ class PostgresSqlDb : public SqlDb {
     values.reserve(params.size());
     for (const SqlValue& v : params) {
       switch (v.kind()) {
-        case SqlValue::Kind::kNull: values.emplace_back(std::nullopt); break;
-        case SqlValue::Kind::kInt: values.emplace_back(v.int_value()); break;
-        case SqlValue::Kind::kText: values.emplace_back(v.text()); break;
+        case SqlValue::Kind::kNull:
+          values.emplace_back(std::nullopt);
+          break;
+        case SqlValue::Kind::kInt:
+          values.emplace_back(v.int_value());
+          break;
+        case SqlValue::Kind::kText:
+          values.emplace_back(v.text());
+          break;
       }
     }
     return db_->Query(ToDollarParams(sql), values);

@@ -22,13 +22,15 @@ int64_t SqlRows::Int(size_t row, size_t col) const {
 
 Result<bool> SqlDb::HasColumn(std::string_view table, std::string_view column) {
   if (postgres()) {
-    EP_ASSIGN_OR_RETURN(SqlRows rows, Query(
-        "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
-        "AND table_name = ? AND column_name = ?", {table, column}));
+    EP_ASSIGN_OR_RETURN(
+        SqlRows rows,
+        Query("SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
+              "AND table_name = ? AND column_name = ?",
+              {table, column}));
     return !rows.empty();
   }
-  EP_ASSIGN_OR_RETURN(SqlRows rows, Query("SELECT 1 FROM pragma_table_info(?) WHERE name = ?",
-                                          {table, column}));
+  EP_ASSIGN_OR_RETURN(SqlRows rows,
+                      Query("SELECT 1 FROM pragma_table_info(?) WHERE name = ?", {table, column}));
   return !rows.empty();
 }
 

@@ -34,12 +34,12 @@ class SqlValue {
   enum class Kind { kNull, kInt, kText };
   SqlValue() = default;
   SqlValue(std::nullptr_t) {}  // NOLINT(google-explicit-constructor): reads as SQL
-  SqlValue(int v) : kind_(Kind::kInt), int_(v) {}  // NOLINT
-  SqlValue(int64_t v) : kind_(Kind::kInt), int_(v) {}  // NOLINT
+  SqlValue(int v) : kind_(Kind::kInt), int_(v) {}                       // NOLINT
+  SqlValue(int64_t v) : kind_(Kind::kInt), int_(v) {}                   // NOLINT
   SqlValue(std::string v) : kind_(Kind::kText), text_(std::move(v)) {}  // NOLINT
-  SqlValue(std::string_view v) : kind_(Kind::kText), text_(v) {}  // NOLINT
-  SqlValue(const char* v) : kind_(Kind::kText), text_(v) {}  // NOLINT
-  SqlValue(const std::optional<std::string>& v)  // NOLINT
+  SqlValue(std::string_view v) : kind_(Kind::kText), text_(v) {}        // NOLINT
+  SqlValue(const char* v) : kind_(Kind::kText), text_(v) {}             // NOLINT
+  SqlValue(const std::optional<std::string>& v)                         // NOLINT
       : kind_(v ? Kind::kText : Kind::kNull), text_(v.value_or("")) {}
   SqlValue(const std::optional<int64_t>& v)  // NOLINT
       : kind_(v ? Kind::kInt : Kind::kNull), int_(v.value_or(0)) {}

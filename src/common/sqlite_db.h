@@ -61,7 +61,8 @@ class SqliteStmt {
 class SqliteDb {
  public:
   // Opens (creating) `path` in WAL mode with `busy_timeout_ms`.
-  static Result<std::unique_ptr<SqliteDb>> Open(const std::string& path, int busy_timeout_ms = 30000);
+  static Result<std::unique_ptr<SqliteDb>> Open(const std::string& path,
+                                                int busy_timeout_ms = 30000);
   ~SqliteDb();
 
   Status Exec(std::string_view sql);

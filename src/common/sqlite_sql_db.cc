@@ -49,9 +49,15 @@ class SqliteSqlDb : public SqlDb {
     for (size_t i = 0; i < params.size(); ++i) {
       const int index = static_cast<int>(i + 1);
       switch (params[i].kind()) {
-        case SqlValue::Kind::kNull: stmt.BindNull(index); break;
-        case SqlValue::Kind::kInt: stmt.Bind(index, params[i].int_value()); break;
-        case SqlValue::Kind::kText: stmt.Bind(index, params[i].text()); break;
+        case SqlValue::Kind::kNull:
+          stmt.BindNull(index);
+          break;
+        case SqlValue::Kind::kInt:
+          stmt.Bind(index, params[i].int_value());
+          break;
+        case SqlValue::Kind::kText:
+          stmt.Bind(index, params[i].text());
+          break;
       }
     }
     return stmt;

@@ -18,15 +18,15 @@ namespace ecompipe {
 
 enum class StatusCode {
   kOk,
-  kInvalidArgument,   // bad request or bad configuration
+  kInvalidArgument,  // bad request or bad configuration
   kNotFound,
   kAlreadyExists,
-  kCorruptInput,      // a malformed object or file
-  kUnavailable,       // a server or resource is down; retryable
-  kTimeout,           // retryable
+  kCorruptInput,  // a malformed object or file
+  kUnavailable,   // a server or resource is down; retryable
+  kTimeout,       // retryable
   kIoError,
-  kCancelled,         // stopped by a signal or by the caller
-  kInternal,          // a bug
+  kCancelled,  // stopped by a signal or by the caller
+  kInternal,   // a bug
 };
 
 std::string_view StatusCodeName(StatusCode code);
@@ -37,7 +37,9 @@ class [[nodiscard]] Status {
   Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
 
   static Status Ok() { return {}; }
-  static Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+  static Status InvalidArgument(std::string m) {
+    return {StatusCode::kInvalidArgument, std::move(m)};
+  }
   static Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
   static Status AlreadyExists(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
   static Status CorruptInput(std::string m) { return {StatusCode::kCorruptInput, std::move(m)}; }
@@ -59,7 +61,9 @@ class [[nodiscard]] Status {
   }
 
   bool ok() const { return code_ == StatusCode::kOk; }
-  bool retryable() const { return code_ == StatusCode::kUnavailable || code_ == StatusCode::kTimeout; }
+  bool retryable() const {
+    return code_ == StatusCode::kUnavailable || code_ == StatusCode::kTimeout;
+  }
   StatusCode code() const { return code_; }
   const std::string& message() const { return message_; }
   const std::string& place() const { return place_; }
@@ -107,15 +111,16 @@ class [[nodiscard]] Result {
 #define EP_CONCAT(a, b) EP_CONCAT_INNER(a, b)
 
 // Returns the Status from the enclosing function when `expr` is not OK.
-#define EP_RETURN_IF_ERROR(expr)                 \
-  do {                                           \
-    ::ecompipe::Status ep_status_ = (expr);      \
-    if (!ep_status_.ok()) return ep_status_;     \
+#define EP_RETURN_IF_ERROR(expr)             \
+  do {                                       \
+    ::ecompipe::Status ep_status_ = (expr);  \
+    if (!ep_status_.ok()) return ep_status_; \
   } while (0)
 // `lhs` = value of a Result expression, or return its Status. bugprone-macro-parentheses is off
 // here: `tmp` is a name and `lhs` may be a declaration (`auto x`); neither takes parentheses.
-#define EP_ASSIGN_OR_RETURN(lhs, expr) EP_ASSIGN_OR_RETURN_IMPL(EP_CONCAT(ep_result_, __LINE__), lhs, expr)
-#define EP_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr)                                \
-  auto tmp = (expr);                   /* NOLINT(bugprone-macro-parentheses) */ \
-  if (!tmp.ok()) return tmp.status();  /* NOLINT(bugprone-macro-parentheses) */ \
-  lhs = std::move(tmp).value()         // NOLINT(bugprone-macro-parentheses)
+#define EP_ASSIGN_OR_RETURN(lhs, expr) \
+  EP_ASSIGN_OR_RETURN_IMPL(EP_CONCAT(ep_result_, __LINE__), lhs, expr)
+#define EP_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr)                               \
+  auto tmp = (expr);                  /* NOLINT(bugprone-macro-parentheses) */ \
+  if (!tmp.ok()) return tmp.status(); /* NOLINT(bugprone-macro-parentheses) */ \
+  lhs = std::move(tmp).value()        // NOLINT(bugprone-macro-parentheses)

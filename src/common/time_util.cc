@@ -27,8 +27,8 @@ std::string FormatIsoSeconds(int64_t epoch_millis) {
 
 std::string FormatIsoMillis(int64_t epoch_millis) {
   std::tm t = ToTm(epoch_millis);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", t.tm_year + 1900,
-                     t.tm_mon + 1, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec,
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", t.tm_year + 1900, t.tm_mon + 1,
+                     t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec,
                      static_cast<int>(epoch_millis % 1000));
 }
 

@@ -20,11 +20,15 @@ Result<SqlRows> ClaimDueRows(SqlDb& db, const WorkerLease& lease, const DueRowsC
   // The table and order come from code, never from input, so they are safe in the SQL text.
   const std::string table(claim.table);
   return db.Query(
-      "UPDATE " + table + " SET claimed_by = ?1, lease_until = ?2 WHERE id IN ("
-      " SELECT id FROM " + table + " WHERE status = 'pending' AND next_attempt_ms <= ?3"
-      " AND (lease_until IS NULL OR lease_until <= ?4 OR claimed_by = ?1)"
-      " ORDER BY " + std::string(claim.order_by) + " LIMIT ?5" +
-          std::string(db.ForUpdateSkipLocked()) + ") RETURNING id",
+      "UPDATE " + table +
+          " SET claimed_by = ?1, lease_until = ?2 WHERE id IN ("
+          " SELECT id FROM " +
+          table +
+          " WHERE status = 'pending' AND next_attempt_ms <= ?3"
+          " AND (lease_until IS NULL OR lease_until <= ?4 OR claimed_by = ?1)"
+          " ORDER BY " +
+          std::string(claim.order_by) + " LIMIT ?5" + std::string(db.ForUpdateSkipLocked()) +
+          ") RETURNING id",
       {lease.worker_id, claim.now_ms + lease.lease_ms, claim.due_ms, claim.now_ms, claim.limit});
 }
 

@@ -82,8 +82,8 @@ Status EventBus::RunGroup(const TargetHandler* handler, std::span<const Delivery
                           bool& cancelled) {
   Status result;
   if (!handler) {
-    result = Status::InvalidArgument("no handler for target type '" +
-                                     group.front().target.type + "'");
+    result =
+        Status::InvalidArgument("no handler for target type '" + group.front().target.type + "'");
   } else {
     // A handler that throws has a bug; left to propagate, the exception would stop the
     // daemon, and the delivery, still pending, would stop it again at every start.

@@ -33,7 +33,7 @@ struct Delivery {
   std::string rule;
   Target target;
   Json event;
-  int attempts = 0;            // finished attempts before this one
+  int attempts = 0;  // finished attempts before this one
 };
 
 struct StoredEvent {
@@ -58,7 +58,8 @@ class EventLog {
   // kAlreadyExists (nothing written) when an event with the same id is in the log;
   // kInvalidArgument when `event` is not an object with a non-empty string "id" (and string
   // "time", "source" and "detail-type" when present) or cannot be serialised (invalid UTF-8).
-  virtual Result<int64_t> Append(const Json& event, const std::vector<PlannedDelivery>& deliveries) = 0;
+  virtual Result<int64_t> Append(const Json& event,
+                                 const std::vector<PlannedDelivery>& deliveries) = 0;
   // Pending deliveries whose next attempt is due at `now_ms` and that no other worker holds
   // under a live lease, oldest first; they are claimed for this worker (its own earlier
   // claims included).

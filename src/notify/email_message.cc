@@ -24,11 +24,20 @@ std::string HtmlEscape(const std::string& s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -57,7 +66,8 @@ std::string Base64(const std::string& in) {
   size_t i = 0;
   for (; i + 2 < in.size(); i += 3) {
     uint32_t v = (static_cast<unsigned char>(in[i]) << 16) |
-                 (static_cast<unsigned char>(in[i + 1]) << 8) | static_cast<unsigned char>(in[i + 2]);
+                 (static_cast<unsigned char>(in[i + 1]) << 8) |
+                 static_cast<unsigned char>(in[i + 2]);
     out += kTable[v >> 18];
     out += kTable[(v >> 12) & 63];
     out += kTable[(v >> 6) & 63];
@@ -90,7 +100,8 @@ struct Rows {
   std::string Html() const {
     std::string out = "<table cellpadding=\"3\">\n";
     for (const auto& [k, v] : rows)
-      out += "<tr><th align=\"left\">" + HtmlEscape(k) + "</th><td>" + HtmlEscape(v) + "</td></tr>\n";
+      out +=
+          "<tr><th align=\"left\">" + HtmlEscape(k) + "</th><td>" + HtmlEscape(v) + "</td></tr>\n";
     return out + "</table>\n";
   }
 };
@@ -112,7 +123,8 @@ std::string LookFurtherText(const std::string& run_id, const EmailOptions& o) {
 
 std::string LookFurtherHtml(const std::string& run_id, const EmailOptions& o) {
   std::string out = "<h3>Look further</h3>\n<ul>\n";
-  if (!run_id.empty()) out += "<li><code>ecompipe runs " + HtmlEscape(run_id) + "</code> (the run, per object)</li>\n";
+  if (!run_id.empty())
+    out += "<li><code>ecompipe runs " + HtmlEscape(run_id) + "</code> (the run, per object)</li>\n";
   out += "<li><code>ecompipe rejects</code> (rejected rows with object, line, reason)</li>\n";
   out += "<li><code>ecompipe events</code> (the event log)</li>\n";
   if (!o.dashboard_url.empty())
@@ -149,7 +161,8 @@ EmailContent RenderJob(const Json& event, const EmailOptions& o) {
   }
   EmailContent e;
   if (!cause.empty()) {
-    e.subject = "[ecompipe] " + job + " " + state + " " + date + ": " + Shorten(cause, kSubjectCause);
+    e.subject =
+        "[ecompipe] " + job + " " + state + " " + date + ": " + Shorten(cause, kSubjectCause);
   } else {
     e.subject = "[ecompipe] " + job + " " + state + " " + date + ": " + FormatThousands(loaded) +
                 " loaded, " + FormatThousands(rejected) + " rejected";
@@ -178,15 +191,16 @@ EmailContent RenderJob(const Json& event, const EmailOptions& o) {
 
   std::string text = job + " " + state + " on " + date + (cause.empty() ? "" : ": " + cause) +
                      ".\n\n" + summary.Text();
-  std::string html = "<h2>" + HtmlEscape(job) + " " + HtmlEscape(state) + " on " +
-                     HtmlEscape(date) + "</h2>\n" +
-                     (cause.empty() ? "" : "<p><b>" + HtmlEscape(cause) + "</b></p>\n") + summary.Html();
+  std::string html =
+      "<h2>" + HtmlEscape(job) + " " + HtmlEscape(state) + " on " + HtmlEscape(date) + "</h2>\n" +
+      (cause.empty() ? "" : "<p><b>" + HtmlEscape(cause) + "</b></p>\n") + summary.Html();
   if (!reasons.empty()) {
     text += "\nTop reject reasons:\n";
     html += "<h3>Top reject reasons</h3>\n<table cellpadding=\"3\">\n";
     for (size_t i = 0; i < reasons.size() && i < kTopReasons; ++i) {
       std::string n = FormatThousands(reasons[i].second);
-      text += "  " + std::string(n.size() < 9 ? 9 - n.size() : 0, ' ') + n + "  " + reasons[i].first + "\n";
+      text += "  " + std::string(n.size() < 9 ? 9 - n.size() : 0, ' ') + n + "  " +
+              reasons[i].first + "\n";
       html += "<tr><td align=\"right\">" + n + "</td><td><code>" + HtmlEscape(reasons[i].first) +
               "</code></td></tr>\n";
     }
@@ -196,8 +210,10 @@ EmailContent RenderJob(const Json& event, const EmailOptions& o) {
   }
   if (d.contains("objects") && d["objects"].is_array() && !d["objects"].empty()) {
     text += "\nObjects (" + std::to_string(d["objects"].size()) + "):\n";
-    html += "<h3>Objects</h3>\n<table cellpadding=\"3\">\n<tr><th align=\"left\">key</th><th>status</th>"
-            "<th>read</th><th>loaded</th><th>rejected</th><th align=\"left\">message</th></tr>\n";
+    html +=
+        "<h3>Objects</h3>\n<table cellpadding=\"3\">\n<tr><th "
+        "align=\"left\">key</th><th>status</th>"
+        "<th>read</th><th>loaded</th><th>rejected</th><th align=\"left\">message</th></tr>\n";
     for (const Json& obj : d["objects"]) {
       std::string line = "  " + Str(obj, "key") + "  " + Str(obj, "status") + ": " +
                          FormatThousands(Int(obj, "rowsRead")) + " read, " +
@@ -274,7 +290,8 @@ std::string Rfc5322Date(int64_t epoch_seconds) {
   char buf[64];
   // Names spelled out here: strftime's %a/%b follow the locale, RFC 5322 wants English.
   std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d +0000", kDays[tm.tm_wday],
-                tm.tm_mday, kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+                tm.tm_mday, kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+                tm.tm_sec);
   return buf;
 }
 
@@ -342,7 +359,8 @@ EmailContent RenderDigestEmail(const std::string& topic, const std::vector<Json>
   std::string text = "The subscription's rate limit held back " + std::to_string(events.size()) +
                      " notifications; here they are in one message.\n\n";
   std::string html = "<h2>" + std::to_string(events.size()) + " notifications on " +
-                     HtmlEscape(topic) + "</h2>\n<p>The subscription's rate limit held them back; "
+                     HtmlEscape(topic) +
+                     "</h2>\n<p>The subscription's rate limit held them back; "
                      "here they are in one message.</p>\n<ul>\n";
   for (const Json& ev : events) {
     std::string line = RenderEventEmail(ev, options).subject.substr(11);
@@ -375,10 +393,12 @@ std::string BuildMimeMessage(const EmailContent& content, const MimeEnvelope& en
   m += "\r\n";
   m += "This is a multi-part message in MIME format.\r\n";
   m += "--" + std::string(boundary) + "\r\n";
-  m += "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n";
+  m += "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: "
+       "quoted-printable\r\n\r\n";
   m += QuotedPrintable(content.text) + "\r\n";
   m += "--" + std::string(boundary) + "\r\n";
-  m += "Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n";
+  m += "Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: "
+       "quoted-printable\r\n\r\n";
   m += QuotedPrintable(content.html) + "\r\n";
   m += "--" + std::string(boundary) + "--\r\n";
   return m;

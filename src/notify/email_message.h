@@ -29,7 +29,7 @@ struct EmailContent {
 };
 
 struct EmailOptions {
-  std::string dashboard_url;   // shown as "Dashboard: …" when not empty
+  std::string dashboard_url;  // shown as "Dashboard: …" when not empty
 };
 
 EmailContent RenderEventEmail(const Json& event, const EmailOptions& options);
@@ -40,7 +40,7 @@ EmailContent RenderDigestEmail(const std::string& topic, const std::vector<Json>
 struct MimeEnvelope {
   std::string from;
   std::vector<std::string> to;
-  std::string message_id;      // without angle brackets: "<id>@<domain>"
+  std::string message_id;  // without angle brackets: "<id>@<domain>"
   int64_t date_epoch_seconds = 0;
   std::vector<std::pair<std::string, std::string>> extra_headers;
 };

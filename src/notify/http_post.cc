@@ -66,7 +66,8 @@ Result<HttpResponse> HttpPost(const std::string& url, const std::string& body,
 
   CURLcode rc = curl_easy_perform(c);
   if (rc == CURLE_OPERATION_TIMEDOUT)
-    return Status::Timeout("POST " + url + ": no answer within " + std::to_string(options.timeout_ms) + " ms");
+    return Status::Timeout("POST " + url + ": no answer within " +
+                           std::to_string(options.timeout_ms) + " ms");
   if (rc != CURLE_OK) {
     std::string msg = "POST " + url + ": " + curl_easy_strerror(rc);
     if (rc == CURLE_URL_MALFORMAT || rc == CURLE_UNSUPPORTED_PROTOCOL)

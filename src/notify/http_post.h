@@ -11,13 +11,13 @@ namespace ecompipe::notify {
 
 // Per-request transport settings.
 struct HttpOptions {
-  long timeout_ms = 10000;   // the whole request, connection included
-  std::string ca_file;       // PEM bundle to verify the server's certificate; empty: system store
+  long timeout_ms = 10000;  // the whole request, connection included
+  std::string ca_file;      // PEM bundle to verify the server's certificate; empty: system store
 };
 
 struct HttpResponse {
   long status = 0;
-  std::string body;   // first 4 KiB
+  std::string body;  // first 4 KiB
 };
 
 // POSTs `body` to `url` (http or https). Connection failures and timeouts are kUnavailable /

@@ -49,13 +49,12 @@ CREATE INDEX IF NOT EXISTS notifications_due ON notifications(status, next_attem
 
 // Columns added after the first release; an older state database gains them at Open().
 constexpr std::pair<const char*, const char*> kAddedColumns[] = {
-    {"age_from_ms", "BIGINT"},       // max_age counts from here (stored, or redriven)
-    {"delivered_at_ms", "BIGINT"},   // for the per-hour rate limit
-    {"digest_id", "TEXT"},           // the digest that carried it, when one did
-    {"claimed_by", "TEXT"},          // the worker sending it (several share the outbox)
-    {"lease_until", "BIGINT"},       // its claim holds until then unless renewed
+    {"age_from_ms", "BIGINT"},      // max_age counts from here (stored, or redriven)
+    {"delivered_at_ms", "BIGINT"},  // for the per-hour rate limit
+    {"digest_id", "TEXT"},          // the digest that carried it, when one did
+    {"claimed_by", "TEXT"},         // the worker sending it (several share the outbox)
+    {"lease_until", "BIGINT"},      // its claim holds until then unless renewed
 };
-
 
 Status AppendLine(const std::string& path, const std::string& line) {
   std::error_code ec;
@@ -96,7 +95,8 @@ std::string Domain(const std::string& from) {
 
 int64_t Backoff(const Subscription& sub, int attempts) {
   static thread_local std::mt19937_64 rng(std::random_device{}());
-  int64_t delay = std::min<int64_t>(sub.backoff_base_ms << std::min(attempts, 20), sub.backoff_max_ms);
+  int64_t delay =
+      std::min<int64_t>(sub.backoff_base_ms << std::min(attempts, 20), sub.backoff_max_ms);
   // "Equal jitter": half fixed, so retries still back off; half random, so a backlog of
   // notifications does not retry in lock-step against a receiver that just came back.
   std::uniform_int_distribution<int64_t> jitter(0, delay / 2);
@@ -122,8 +122,8 @@ Result<std::unique_ptr<Notifier>> Notifier::Open(const std::string& location,
     for (const auto& [name, type] : kAddedColumns) {
       EP_ASSIGN_OR_RETURN(bool have, db->HasColumn("notifications", name));
       if (have) continue;
-      EP_RETURN_IF_ERROR(db->ExecScript(std::string("ALTER TABLE notifications ADD COLUMN ") +
-                                        name + " " + type));
+      EP_RETURN_IF_ERROR(
+          db->ExecScript(std::string("ALTER TABLE notifications ADD COLUMN ") + name + " " + type));
     }
     return db->ExecScript(
         "CREATE INDEX IF NOT EXISTS notifications_sent ON notifications(topic, subscription, "
@@ -166,12 +166,14 @@ Status Notifier::Publish(const std::string& topic_name, const Json& event) {
     for (const Subscription& sub : topic->subscriptions) {
       if (sub.filter && !sub.filter->Matches(event)) continue;
       if (sub.filter_policy && !sub.filter_policy->Matches(event)) continue;
-      EP_RETURN_IF_ERROR(db_->Exec(
-          "INSERT INTO notifications(id, topic, subscription, type, target, event_id, summary, "
-          "body, next_attempt_ms, created_at, age_from_ms) VALUES(?,?,?,?,?,?,?,?,?,?,?) "
-          "ON CONFLICT(topic, subscription, event_id) DO NOTHING",
-          {NewUuid(), topic->name, sub.name, sub.type, sub.target, event_id, summary, body, now,
-           FormatIsoMillis(now), now}).status());
+      EP_RETURN_IF_ERROR(
+          db_->Exec("INSERT INTO notifications(id, topic, subscription, type, target, event_id, "
+                    "summary, "
+                    "body, next_attempt_ms, created_at, age_from_ms) VALUES(?,?,?,?,?,?,?,?,?,?,?) "
+                    "ON CONFLICT(topic, subscription, event_id) DO NOTHING",
+                    {NewUuid(), topic->name, sub.name, sub.type, sub.target, event_id, summary,
+                     body, now, FormatIsoMillis(now), now})
+              .status());
     }
     return Status::Ok();
   });
@@ -182,15 +184,22 @@ Status Notifier::Send(const Subscription* sub, const Due& first, const std::stri
   const NotificationRecord& n = first.record;
   Json digest_body;
   if (digest) {
-    digest_body = {{"type", "digest"}, {"topic", n.topic}, {"subscription", n.subscription},
-                   {"count", events.size()}, {"events", events}};
+    digest_body = {{"type", "digest"},
+                   {"topic", n.topic},
+                   {"subscription", n.subscription},
+                   {"count", events.size()},
+                   {"events", events}};
   }
   const std::string payload = digest ? digest_body.dump() : first.body;
   if (n.type == "log") {
-    Json line = {{"notification_id", delivery_id}, {"topic", n.topic}, {"subscription", n.subscription},
+    Json line = {{"notification_id", delivery_id},
+                 {"topic", n.topic},
+                 {"subscription", n.subscription},
                  {"delivered_at", FormatIsoMillis(NowMillis())}};
-    if (digest) line["digest"] = digest_body;
-    else line["event"] = events.front();
+    if (digest)
+      line["digest"] = digest_body;
+    else
+      line["event"] = events.front();
     return AppendLine(n.target, line.dump());
   }
   if (n.type == "webhook") {
@@ -201,7 +210,8 @@ Status Notifier::Send(const Subscription* sub, const Due& first, const std::stri
     if (digest) headers.emplace_back("X-Ecompipe-Digest", std::to_string(events.size()));
     std::string secret = sub ? (sub->secret.empty() ? Env(sub->secret_env) : sub->secret) : "";
     if (sub && !sub->secret_env.empty() && secret.empty())
-      return Status::Unavailable("webhook secret: environment variable " + sub->secret_env + " is not set");
+      return Status::Unavailable("webhook secret: environment variable " + sub->secret_env +
+                                 " is not set");
     if (!secret.empty()) {
       int64_t ts = NowMillis() / 1000;
       headers.emplace_back("X-Ecompipe-Timestamp", std::to_string(ts));
@@ -248,8 +258,9 @@ Status Notifier::Send(const Subscription* sub, const Due& first, const std::stri
       s.credentials.session_token = Env("AWS_SESSION_TOKEN");
     }
     if (s.credentials.access_key_id.empty() || s.credentials.secret_access_key.empty())
-      return Status::Unavailable("SNS: no credentials (configure them, or set AWS_ACCESS_KEY_ID "
-                                 "and AWS_SECRET_ACCESS_KEY)");
+      return Status::Unavailable(
+          "SNS: no credentials (configure them, or set AWS_ACCESS_KEY_ID "
+          "and AWS_SECRET_ACCESS_KEY)");
     EmailOptions options{sub->email.dashboard_url};
     std::string subject = digest ? RenderDigestEmail(n.topic, events, options).subject
                                  : RenderEventEmail(events.front(), options).subject;
@@ -264,11 +275,13 @@ Status Notifier::MarkDelivered(const std::vector<const Due*>& items, const std::
   int64_t t = NowMillis();
   return db_->Transaction([&]() -> Status {
     for (const Due* d : items) {
-      EP_RETURN_IF_ERROR(db_->Exec(
-          "UPDATE notifications SET status='delivered', attempts=attempts+1, last_error=NULL, "
-          "delivered_at=?, delivered_at_ms=?, digest_id=NULLIF(?, ''), claimed_by=NULL, "
-          "lease_until=NULL WHERE id=?",
-          {FormatIsoMillis(t), t, digest_id, d->record.id}).status());
+      EP_RETURN_IF_ERROR(
+          db_->Exec("UPDATE notifications SET status='delivered', attempts=attempts+1, "
+                    "last_error=NULL, "
+                    "delivered_at=?, delivered_at_ms=?, digest_id=NULLIF(?, ''), claimed_by=NULL, "
+                    "lease_until=NULL WHERE id=?",
+                    {FormatIsoMillis(t), t, digest_id, d->record.id})
+              .status());
     }
     return Status::Ok();
   });
@@ -286,35 +299,41 @@ Status Notifier::MarkFailed(const Subscription* sub, const Due& d, const Status&
   if (too_old) error += " (max_age reached)";
   spdlog::warn("Notification not delivered. id={} subscription={} attempt={} dead={} error={}",
                n.id, n.subscription, n.attempts + 1, dead, error);
-  return db_->Exec(
-      "UPDATE notifications SET status=?, attempts=attempts+1, last_error=?, next_attempt_ms=?, "
-      "claimed_by=NULL, lease_until=NULL WHERE id=?",
-      {dead ? "dead" : "pending", error, t + Backoff(sub ? *sub : Subscription{}, n.attempts),
-       n.id}).status();
+  return db_
+      ->Exec(
+          "UPDATE notifications SET status=?, attempts=attempts+1, last_error=?, "
+          "next_attempt_ms=?, "
+          "claimed_by=NULL, lease_until=NULL WHERE id=?",
+          {dead ? "dead" : "pending", error, t + Backoff(sub ? *sub : Subscription{}, n.attempts),
+           n.id})
+      .status();
 }
 
 Result<int64_t> Notifier::SentInWindow(const std::string& topic, const Subscription& sub) {
-  EP_ASSIGN_OR_RETURN(SqlRows q, db_->Query(
-      "SELECT count(DISTINCT COALESCE(digest_id, id)) FROM notifications "
-      "WHERE topic=? AND subscription=? AND status='delivered' AND delivered_at_ms > ?",
-      {topic, sub.name, NowMillis() - sub.rate_window_ms}));
+  EP_ASSIGN_OR_RETURN(
+      SqlRows q,
+      db_->Query("SELECT count(DISTINCT COALESCE(digest_id, id)) FROM notifications "
+                 "WHERE topic=? AND subscription=? AND status='delivered' AND delivered_at_ms > ?",
+                 {topic, sub.name, NowMillis() - sub.rate_window_ms}));
   return q.empty() ? 0 : q.Int(0, 0);
 }
 
 Status Notifier::Hold(const Subscription& sub, const std::vector<const Due*>& items) {
   const NotificationRecord& first = items.front()->record;
-  EP_ASSIGN_OR_RETURN(SqlRows q, db_->Query(
-      "SELECT COALESCE(min(delivered_at_ms), 0) FROM notifications "
-      "WHERE topic=? AND subscription=? AND status='delivered' AND delivered_at_ms > ?",
-      {first.topic, first.subscription, NowMillis() - sub.rate_window_ms}));
+  EP_ASSIGN_OR_RETURN(
+      SqlRows q,
+      db_->Query("SELECT COALESCE(min(delivered_at_ms), 0) FROM notifications "
+                 "WHERE topic=? AND subscription=? AND status='delivered' AND delivered_at_ms > ?",
+                 {first.topic, first.subscription, NowMillis() - sub.rate_window_ms}));
   int64_t until = (q.empty() ? 0 : q.Int(0, 0)) + sub.rate_window_ms + 1;
   return db_->Transaction([&]() -> Status {
     for (const Due* d : items) {
-      EP_RETURN_IF_ERROR(db_->Exec(
-          "UPDATE notifications SET next_attempt_ms=?, last_error=?, claimed_by=NULL, "
-          "lease_until=NULL WHERE id=?",
-          {until, "held back by the rate limit (max_per_hour); goes out in a digest",
-           d->record.id}).status());
+      EP_RETURN_IF_ERROR(
+          db_->Exec("UPDATE notifications SET next_attempt_ms=?, last_error=?, claimed_by=NULL, "
+                    "lease_until=NULL WHERE id=?",
+                    {until, "held back by the rate limit (max_per_hour); goes out in a digest",
+                     d->record.id})
+              .status());
     }
     return Status::Ok();
   });
@@ -327,17 +346,19 @@ Result<int> Notifier::DeliverDue() {
   // notification twice (SKIP LOCKED: concurrent claimers take disjoint rows).
   EP_RETURN_IF_ERROR(db_->ConcurrentTransaction([&]() -> Status {
     due.clear();
-    EP_ASSIGN_OR_RETURN(SqlRows claimed, ClaimDueRows(*db_, lease_, {.table = "notifications",
-                                                                     .order_by = "rowid",
-                                                                     .due_ms = now,
-                                                                     .now_ms = now,
-                                                                     .limit = 500}));
+    EP_ASSIGN_OR_RETURN(SqlRows claimed, ClaimDueRows(*db_, lease_,
+                                                      {.table = "notifications",
+                                                       .order_by = "rowid",
+                                                       .due_ms = now,
+                                                       .now_ms = now,
+                                                       .limit = 500}));
     if (claimed.empty()) return Status::Ok();
-    EP_ASSIGN_OR_RETURN(SqlRows q, db_->Query(
-        "SELECT id, topic, subscription, type, target, event_id, attempts, body, "
-        "COALESCE(age_from_ms, next_attempt_ms) FROM notifications "
-        "WHERE status='pending' AND claimed_by = ? AND lease_until = ? ORDER BY rowid",
-        {lease_.worker_id, now + lease_.lease_ms}));
+    EP_ASSIGN_OR_RETURN(
+        SqlRows q,
+        db_->Query("SELECT id, topic, subscription, type, target, event_id, attempts, body, "
+                   "COALESCE(age_from_ms, next_attempt_ms) FROM notifications "
+                   "WHERE status='pending' AND claimed_by = ? AND lease_until = ? ORDER BY rowid",
+                   {lease_.worker_id, now + lease_.lease_ms}));
     for (size_t r = 0; r < q.size(); ++r) {
       Due d;
       d.record.id = q.Text(r, 0);
@@ -361,7 +382,8 @@ Result<int> Notifier::DeliverDue() {
     ~ReleaseRest() {
       (void)self->db_->Exec(
           "UPDATE notifications SET claimed_by=NULL, lease_until=NULL "
-          "WHERE claimed_by=? AND status='pending'", {self->lease_.worker_id});
+          "WHERE claimed_by=? AND status='pending'",
+          {self->lease_.worker_id});
     }
   } release_rest{this};
   // Grouped per subscription, keeping the oldest-first order inside each group.
@@ -376,8 +398,8 @@ Result<int> Notifier::DeliverDue() {
 
   int delivered = 0;
   for (const auto& [key, items] : groups) {
-    const Subscription* sub = FindSubscription(items.front()->record.topic,
-                                               items.front()->record.subscription);
+    const Subscription* sub =
+        FindSubscription(items.front()->record.topic, items.front()->record.subscription);
     int64_t budget = static_cast<int64_t>(items.size());
     if (sub && sub->rate_max > 0) {
       EP_ASSIGN_OR_RETURN(int64_t sent, SentInWindow(items.front()->record.topic, *sub));
@@ -433,19 +455,23 @@ Result<int64_t> Notifier::PendingCount() {
 
 Result<int> Notifier::Redrive(const std::string& id) {
   int64_t now = NowMillis();
-  EP_ASSIGN_OR_RETURN(int64_t changed, db_->Exec(
-      "UPDATE notifications SET status='pending', attempts=0, next_attempt_ms=?, age_from_ms=? "
-      "WHERE status='dead' AND (? = '' OR id = ?)", {now, now, id, id}));
+  EP_ASSIGN_OR_RETURN(
+      int64_t changed,
+      db_->Exec(
+          "UPDATE notifications SET status='pending', attempts=0, next_attempt_ms=?, age_from_ms=? "
+          "WHERE status='dead' AND (? = '' OR id = ?)",
+          {now, now, id, id}));
   return static_cast<int>(changed);
 }
 
 Result<std::vector<NotificationRecord>> Notifier::List(int limit, const std::string& status) {
-  EP_ASSIGN_OR_RETURN(SqlRows q, db_->Query(
-      "SELECT id, topic, subscription, type, target, event_id, status, attempts, "
-      "COALESCE(last_error,''), created_at, COALESCE(delivered_at,''), summary, "
-      "COALESCE(digest_id,'') FROM notifications WHERE (?1 = '' OR status = ?1) "
-      "ORDER BY rowid DESC LIMIT ?2",
-      {status, int64_t{limit}}));
+  EP_ASSIGN_OR_RETURN(
+      SqlRows q,
+      db_->Query("SELECT id, topic, subscription, type, target, event_id, status, attempts, "
+                 "COALESCE(last_error,''), created_at, COALESCE(delivered_at,''), summary, "
+                 "COALESCE(digest_id,'') FROM notifications WHERE (?1 = '' OR status = ?1) "
+                 "ORDER BY rowid DESC LIMIT ?2",
+                 {status, int64_t{limit}}));
   std::vector<NotificationRecord> out;
   for (size_t r = 0; r < q.size(); ++r) {
     NotificationRecord n;

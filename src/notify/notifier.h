@@ -41,7 +41,7 @@
 namespace ecompipe::notify {
 
 struct EmailSubscription {
-  SmtpSettings smtp;            // password filled from `password_env` at send time when empty
+  SmtpSettings smtp;  // password filled from `password_env` at send time when empty
   std::string password_env;
   std::string from;
   std::vector<std::string> to;
@@ -49,24 +49,24 @@ struct EmailSubscription {
 };
 
 struct Subscription {
-  std::string name;        // unique within the topic; defaults to "<type>-<index>"
-  std::string type;        // "log" | "webhook" | "email" | "sns"
-  std::string target;      // file path (log), URL (webhook), recipients (email), topic ARN (sns)
-  std::optional<events::EventPattern> filter;          // EventBridge pattern over the event
-  std::optional<events::EventPattern> filter_policy;   // SNS filter policy over `detail`
-  std::string secret;      // webhook HMAC secret (or from `secret_env` at send time)
+  std::string name;    // unique within the topic; defaults to "<type>-<index>"
+  std::string type;    // "log" | "webhook" | "email" | "sns"
+  std::string target;  // file path (log), URL (webhook), recipients (email), topic ARN (sns)
+  std::optional<events::EventPattern> filter;         // EventBridge pattern over the event
+  std::optional<events::EventPattern> filter_policy;  // SNS filter policy over `detail`
+  std::string secret;  // webhook HMAC secret (or from `secret_env` at send time)
   std::string secret_env;
   EmailSubscription email;
-  SnsSettings sns;         // empty credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY
+  SnsSettings sns;  // empty credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY
   int64_t max_age_ms = 24LL * 3600 * 1000;
-  int rate_max = 0;                        // deliveries per rate window; 0: no limit
+  int rate_max = 0;  // deliveries per rate window; 0: no limit
   int64_t rate_window_ms = 3600LL * 1000;
   // Retry delays: base * 2^(attempts-1), capped at max; the upper half of each is random.
   int64_t backoff_base_ms = 1000;
   int64_t backoff_max_ms = 10LL * 60 * 1000;
   // One attempt's time limit (webhook, email, sns); 0: the type's default (email 30 s, else 10 s).
   int64_t timeout_ms = 0;
-  std::string ca_file;     // PEM bundle verifying the receiver's TLS certificate (webhook, email, sns)
+  std::string ca_file;  // PEM bundle verifying the receiver's TLS certificate (webhook, email, sns)
 };
 
 struct Topic {
@@ -81,13 +81,13 @@ struct NotificationRecord {
   std::string type;
   std::string target;
   std::string event_id;
-  std::string status;      // pending | delivered | dead
+  std::string status;  // pending | delivered | dead
   int attempts = 0;
   std::string last_error;
   std::string created_at;
   std::string delivered_at;
-  std::string summary;     // detail-type and state of the event, for listings
-  std::string digest_id;   // set when delivered folded into a digest
+  std::string summary;    // detail-type and state of the event, for listings
+  std::string digest_id;  // set when delivered folded into a digest
 };
 
 class Notifier {
@@ -107,9 +107,9 @@ class Notifier {
   // subscription (the others wait for the next call); returns how many notifications were
   // delivered (a digest counts each notification it carries). A failure is retried after
   // about backoff_base * 2^(attempts-1) (at most backoff_max; the upper half of the delay is
-  // random, so subscribers recovering from an outage are not hit in lock-step); past max_age it is a dead
-  // letter, and a kInvalidArgument failure (HTTP 4xx, rejected SMTP recipients or credentials,
-  // bad URL, unknown subscription) is one at once.
+  // random, so subscribers recovering from an outage are not hit in lock-step); past max_age it is
+  // a dead letter, and a kInvalidArgument failure (HTTP 4xx, rejected SMTP recipients or
+  // credentials, bad URL, unknown subscription) is one at once.
   Result<int> DeliverDue();
   Result<int64_t> PendingCount();
   // Most recent first; only those with `status` (pending | delivered | dead) unless it is empty.
@@ -122,7 +122,9 @@ class Notifier {
   struct Due;
   Notifier(std::unique_ptr<SqlDb> db, std::vector<Topic> topics, int max_attempts,
            WorkerLease lease)
-      : db_(std::move(db)), topics_(std::move(topics)), max_attempts_(max_attempts),
+      : db_(std::move(db)),
+        topics_(std::move(topics)),
+        max_attempts_(max_attempts),
         lease_(std::move(lease)) {}
   const Subscription* FindSubscription(const std::string& topic, const std::string& name) const;
   Status Send(const Subscription* sub, const Due& first, const std::string& delivery_id,

@@ -32,7 +32,8 @@ struct CurlGlobal {
 std::string EnvelopeAddress(const std::string& address) {
   auto lt = address.find('<');
   auto gt = address.rfind('>');
-  if (lt != std::string::npos && gt != std::string::npos && gt > lt) return address.substr(lt, gt - lt + 1);
+  if (lt != std::string::npos && gt != std::string::npos && gt > lt)
+    return address.substr(lt, gt - lt + 1);
   return "<" + address + ">";
 }
 

@@ -9,13 +9,13 @@
 namespace ecompipe::notify {
 
 struct SmtpSettings {
-  std::string url;                  // smtp://host:port or smtps://host:port
-  bool starttls = false;            // require STARTTLS on smtp://
+  std::string url;                    // smtp://host:port or smtps://host:port
+  bool starttls = false;              // require STARTTLS on smtp://
   bool insecure_skip_verify = false;  // accept any TLS certificate (tests, self-signed relays)
-  std::string username;             // AUTH when not empty
+  std::string username;               // AUTH when not empty
   std::string password;
   long timeout_ms = 30000;
-  std::string ca_file;              // PEM bundle to verify the server's certificate; empty: system
+  std::string ca_file;  // PEM bundle to verify the server's certificate; empty: system
 };
 
 // Sends `message` (CRLF line ends) from `from` to every address in `to`. Connection failures,

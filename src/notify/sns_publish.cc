@@ -20,7 +20,8 @@ std::string SnsSubject(const std::string& s) {
 // only agree with '+'; the signature is over the bytes sent either way.
 std::string FormEncode(const std::string& s) {
   std::string out;
-  for (char c : s) out += c == ' ' ? std::string("+") : AwsUriEncode(std::string_view(&c, 1), false);
+  for (char c : s)
+    out += c == ' ' ? std::string("+") : AwsUriEncode(std::string_view(&c, 1), false);
   return out;
 }
 
@@ -62,8 +63,8 @@ Result<std::string> SnsPublish(const SnsSettings& s, const std::string& message,
   if (slash == std::string::npos) url += "/";
   Result<HttpResponse> r = HttpPost(url, req.payload, headers, s.http);
   if (!r.ok()) {
-    return Status(r.status().code(), "SNS Publish to " + s.topic_arn + ": " +
-                                         std::string(r.status().message()));
+    return Status(r.status().code(),
+                  "SNS Publish to " + s.topic_arn + ": " + std::string(r.status().message()));
   }
   auto a = r->body.find("<MessageId>");
   auto b = r->body.find("</MessageId>");

@@ -11,11 +11,11 @@
 namespace ecompipe::notify {
 
 struct SnsSettings {
-  std::string endpoint;     // "https://sns.eu-west-1.amazonaws.com" or a compatible server
+  std::string endpoint;  // "https://sns.eu-west-1.amazonaws.com" or a compatible server
   std::string region;
   std::string topic_arn;
   AwsCredentials credentials;
-  HttpOptions http;         // timeout, CA file
+  HttpOptions http;  // timeout, CA file
 };
 
 // The form body of Publish: Action, Message, Subject (when not empty), TopicArn, Version.

@@ -4,7 +4,8 @@
 
 namespace ecompipe::notify {
 
-std::string WebhookSignature(const std::string& secret, int64_t timestamp, const std::string& body) {
+std::string WebhookSignature(const std::string& secret, int64_t timestamp,
+                             const std::string& body) {
   return "v1=" + HexEncode(HmacSha256(secret, std::to_string(timestamp) + "." + body));
 }
 

@@ -35,13 +35,27 @@ std::optional<int64_t> ParseDurationMs(const std::string& text) {
   if (text.size() > 2 && text.ends_with("ms")) {
     unit = 1;
     digits.resize(digits.size() - 2);
-  } else switch (text.back()) {
-    case 's': unit = 1000; digits.pop_back(); break;
-    case 'm': unit = 60 * 1000; digits.pop_back(); break;
-    case 'h': unit = 3600 * 1000; digits.pop_back(); break;
-    case 'd': unit = 24 * 3600 * 1000LL; digits.pop_back(); break;
-    default: break;
-  }
+  } else
+    switch (text.back()) {
+      case 's':
+        unit = 1000;
+        digits.pop_back();
+        break;
+      case 'm':
+        unit = 60 * 1000;
+        digits.pop_back();
+        break;
+      case 'h':
+        unit = 3600 * 1000;
+        digits.pop_back();
+        break;
+      case 'd':
+        unit = 24 * 3600 * 1000LL;
+        digits.pop_back();
+        break;
+      default:
+        break;
+    }
   int64_t v = 0;
   auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
   if (ec != std::errc() || end != digits.data() + digits.size() || v <= 0 || v > 365LL * 24 * 3600)
@@ -64,7 +78,8 @@ class Reader {
   std::string Path(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
 
   Status ExpectMap() const {
-    if (!node_.IsMap()) return Error("'" + (path_.empty() ? "the file" : path_) + "' must be a mapping");
+    if (!node_.IsMap())
+      return Error("'" + (path_.empty() ? "the file" : path_) + "' must be a mapping");
     return Status::Ok();
   }
 
@@ -300,7 +315,6 @@ fs::path Resolve(const fs::path& dir, const std::string& p) {
   return path.is_absolute() ? path : dir / path;
 }
 
-
 Status Bool(const Reader& r, const std::string& key, bool& out) {
   if (!r.Has(key)) return Status::Ok();
   try {
@@ -379,76 +393,86 @@ Status ParseJobSpec(const Reader& r, transform::JobSpec& spec) {
   EP_RETURN_IF_ERROR(List(r, "columns", spec.columns,
                           [&](const Reader& ir, const YAML::Node& n, std::string& out) -> Status {
                             if (!n.IsScalar() || n.Scalar().empty())
-                              return ir.Error(n, "each item of '" + r.Path("columns") + "' must be a column name");
+                              return ir.Error(n, "each item of '" + r.Path("columns") +
+                                                     "' must be a column name");
                             out = n.Scalar();
                             return Status::Ok();
                           }));
-  EP_RETURN_IF_ERROR(List(r, "validations", spec.validations,
-                          [](const Reader& vr, const YAML::Node&, transform::Validation& v) -> Status {
-    EP_RETURN_IF_ERROR(vr.ExpectMap());
-    EP_RETURN_IF_ERROR(vr.CheckKeys({"name", "column", "reason", "required", "pattern", "date",
-                                     "min", "max", "unique"}));
-    EP_RETURN_IF_ERROR(vr.String("column", v.column, true));
-    v.name = v.column;
-    EP_RETURN_IF_ERROR(vr.String("name", v.name));
-    EP_RETURN_IF_ERROR(vr.String("reason", v.reason));
-    EP_RETURN_IF_ERROR(Bool(vr, "required", v.required));
-    EP_RETURN_IF_ERROR(vr.String("pattern", v.pattern));
-    if (vr.Has("pattern") && v.pattern.empty())
-      return vr.Error(vr.Node("pattern"), "'" + vr.Path("pattern") + "' must not be empty");
-    EP_RETURN_IF_ERROR(Bool(vr, "date", v.date));
-    EP_RETURN_IF_ERROR(Bool(vr, "unique", v.unique));
-    for (const char* key : {"min", "max"}) {
-      if (!vr.Has(key)) continue;
-      std::string text;
-      EP_RETURN_IF_ERROR(vr.String(key, text));
-      (std::string_view(key) == "min" ? v.min : v.max) = text;
-    }
-    return Status::Ok();
-  }));
-  EP_RETURN_IF_ERROR(List(r, "lookups", spec.lookups,
-                          [](const Reader& lr, const YAML::Node&, transform::Lookup& l) -> Status {
-    EP_RETURN_IF_ERROR(lr.ExpectMap());
-    EP_RETURN_IF_ERROR(lr.CheckKeys({"dimension", "key", "columns", "reason"}));
-    EP_RETURN_IF_ERROR(lr.String("dimension", l.dimension, true));
-    EP_RETURN_IF_ERROR(lr.String("key", l.key, true));
-    EP_RETURN_IF_ERROR(lr.String("reason", l.reason));
-    const YAML::Node cols = lr.Node("columns");
-    if (!lr.Has("columns")) return lr.Error("missing required key '" + lr.Path("columns") + "'");
-    // [a, b] keeps the names; {a: new_a} renames; a list may mix both forms.
-    const auto add = [&](const YAML::Node& k, const YAML::Node& v) -> Status {
-      if (!k.IsScalar() || k.Scalar().empty() || (v.IsDefined() && (!v.IsScalar() || v.Scalar().empty())))
-        return lr.Error(k, "'" + lr.Path("columns") + "' lists dimension columns, as [email] or {email: customer_email}");
-      l.columns.emplace_back(k.Scalar(), v.IsDefined() ? v.Scalar() : k.Scalar());
-      return Status::Ok();
-    };
-    if (cols.IsMap()) {
-      for (const auto& kv : cols) EP_RETURN_IF_ERROR(add(kv.first, kv.second));
-    } else if (cols.IsSequence()) {
-      for (const auto& item : cols) {
-        if (item.IsMap()) {
-          for (const auto& kv : item) EP_RETURN_IF_ERROR(add(kv.first, kv.second));
-        } else {
-          EP_RETURN_IF_ERROR(add(item, YAML::Node(YAML::NodeType::Undefined)));
+  EP_RETURN_IF_ERROR(List(
+      r, "validations", spec.validations,
+      [](const Reader& vr, const YAML::Node&, transform::Validation& v) -> Status {
+        EP_RETURN_IF_ERROR(vr.ExpectMap());
+        EP_RETURN_IF_ERROR(vr.CheckKeys(
+            {"name", "column", "reason", "required", "pattern", "date", "min", "max", "unique"}));
+        EP_RETURN_IF_ERROR(vr.String("column", v.column, true));
+        v.name = v.column;
+        EP_RETURN_IF_ERROR(vr.String("name", v.name));
+        EP_RETURN_IF_ERROR(vr.String("reason", v.reason));
+        EP_RETURN_IF_ERROR(Bool(vr, "required", v.required));
+        EP_RETURN_IF_ERROR(vr.String("pattern", v.pattern));
+        if (vr.Has("pattern") && v.pattern.empty())
+          return vr.Error(vr.Node("pattern"), "'" + vr.Path("pattern") + "' must not be empty");
+        EP_RETURN_IF_ERROR(Bool(vr, "date", v.date));
+        EP_RETURN_IF_ERROR(Bool(vr, "unique", v.unique));
+        for (const char* key : {"min", "max"}) {
+          if (!vr.Has(key)) continue;
+          std::string text;
+          EP_RETURN_IF_ERROR(vr.String(key, text));
+          (std::string_view(key) == "min" ? v.min : v.max) = text;
         }
-      }
-    } else {
-      return lr.Error(cols, "'" + lr.Path("columns") + "' lists dimension columns, as [email] or {email: customer_email}");
-    }
-    return Status::Ok();
-  }));
+        return Status::Ok();
+      }));
+  EP_RETURN_IF_ERROR(
+      List(r, "lookups", spec.lookups,
+           [](const Reader& lr, const YAML::Node&, transform::Lookup& l) -> Status {
+             EP_RETURN_IF_ERROR(lr.ExpectMap());
+             EP_RETURN_IF_ERROR(lr.CheckKeys({"dimension", "key", "columns", "reason"}));
+             EP_RETURN_IF_ERROR(lr.String("dimension", l.dimension, true));
+             EP_RETURN_IF_ERROR(lr.String("key", l.key, true));
+             EP_RETURN_IF_ERROR(lr.String("reason", l.reason));
+             const YAML::Node cols = lr.Node("columns");
+             if (!lr.Has("columns"))
+               return lr.Error("missing required key '" + lr.Path("columns") + "'");
+             // [a, b] keeps the names; {a: new_a} renames; a list may mix both forms.
+             const auto add = [&](const YAML::Node& k, const YAML::Node& v) -> Status {
+               if (!k.IsScalar() || k.Scalar().empty() ||
+                   (v.IsDefined() && (!v.IsScalar() || v.Scalar().empty())))
+                 return lr.Error(
+                     k, "'" + lr.Path("columns") +
+                            "' lists dimension columns, as [email] or {email: customer_email}");
+               l.columns.emplace_back(k.Scalar(), v.IsDefined() ? v.Scalar() : k.Scalar());
+               return Status::Ok();
+             };
+             if (cols.IsMap()) {
+               for (const auto& kv : cols) EP_RETURN_IF_ERROR(add(kv.first, kv.second));
+             } else if (cols.IsSequence()) {
+               for (const auto& item : cols) {
+                 if (item.IsMap()) {
+                   for (const auto& kv : item) EP_RETURN_IF_ERROR(add(kv.first, kv.second));
+                 } else {
+                   EP_RETURN_IF_ERROR(add(item, YAML::Node(YAML::NodeType::Undefined)));
+                 }
+               }
+             } else {
+               return lr.Error(
+                   cols, "'" + lr.Path("columns") +
+                             "' lists dimension columns, as [email] or {email: customer_email}");
+             }
+             return Status::Ok();
+           }));
   EP_RETURN_IF_ERROR(List(r, "derived", spec.derived,
                           [](const Reader& dr, const YAML::Node&, transform::Derived& d) -> Status {
-    EP_RETURN_IF_ERROR(dr.ExpectMap());
-    EP_RETURN_IF_ERROR(dr.CheckKeys({"name", "expr", "scale", "reason"}));
-    EP_RETURN_IF_ERROR(dr.String("name", d.name, true));
-    EP_RETURN_IF_ERROR(dr.String("expr", d.expr, true));
-    EP_RETURN_IF_ERROR(dr.String("reason", d.reason));
-    int64_t scale = d.scale;
-    EP_RETURN_IF_ERROR(dr.Int("scale", scale, 0, transform::kMaxDecimalScale));
-    d.scale = static_cast<int>(scale);
-    return Status::Ok();
-  }));
+                            EP_RETURN_IF_ERROR(dr.ExpectMap());
+                            EP_RETURN_IF_ERROR(dr.CheckKeys({"name", "expr", "scale", "reason"}));
+                            EP_RETURN_IF_ERROR(dr.String("name", d.name, true));
+                            EP_RETURN_IF_ERROR(dr.String("expr", d.expr, true));
+                            EP_RETURN_IF_ERROR(dr.String("reason", d.reason));
+                            int64_t scale = d.scale;
+                            EP_RETURN_IF_ERROR(
+                                dr.Int("scale", scale, 0, transform::kMaxDecimalScale));
+                            d.scale = static_cast<int>(scale);
+                            return Status::Ok();
+                          }));
   for (const transform::Derived& d : spec.derived) derived_scale[d.name] = d.scale;
 
   if (r.Has("classification")) {
@@ -479,8 +503,11 @@ Status ParseJobSpec(const Reader& r, transform::JobSpec& spec) {
         std::string text;
         EP_RETURN_IF_ERROR(br.String("max", text));
         bin.upper = transform::ParseMoney(text);
-        if (!bin.upper) return br.Error(br.Node("max"), "'" + br.Path("max") + "': '" + text + "' is not an amount like 100.00");
-        if (last && *bin.upper <= *last) return br.Error(br.Node("max"), "'" + br.Path("max") + "': bounds must increase");
+        if (!bin.upper)
+          return br.Error(br.Node("max"),
+                          "'" + br.Path("max") + "': '" + text + "' is not an amount like 100.00");
+        if (last && *bin.upper <= *last)
+          return br.Error(br.Node("max"), "'" + br.Path("max") + "': bounds must increase");
         last = bin.upper;
       } else if (b + 1 != bins.size()) {
         return br.Error("only the last classification bin may omit 'max'");
@@ -488,56 +515,60 @@ Status ParseJobSpec(const Reader& r, transform::JobSpec& spec) {
       spec.bins.push_back(std::move(bin));
     }
     if (spec.bins.back().upper)
-      return r.Error(bins, "the last classification bin must have no 'max' (it takes every larger total)");
+      return r.Error(
+          bins, "the last classification bin must have no 'max' (it takes every larger total)");
   }
 
-  EP_RETURN_IF_ERROR(List(r, "output", spec.output,
-                          [&](const Reader& orr, const YAML::Node& n, transform::OutputColumn& o) -> Status {
-    if (n.IsScalar()) {
-      o.name = o.from = n.Scalar();
-    } else {
-      EP_RETURN_IF_ERROR(orr.ExpectMap());
-      EP_RETURN_IF_ERROR(orr.CheckKeys({"name", "from", "type", "scale"}));
-      EP_RETURN_IF_ERROR(orr.String("name", o.name, true));
-      o.from = o.name;
-      EP_RETURN_IF_ERROR(orr.String("from", o.from));
-    }
-    // A derived column keeps its decimals unless a type is given.
-    if (auto it = derived_scale.find(o.from); it != derived_scale.end()) {
-      o.type = ColumnType::kDecimal;
-      o.scale = it->second;
-    }
-    if (n.IsMap() && orr.Has("type")) {
-      std::string type;
-      EP_RETURN_IF_ERROR(orr.String("type", type));
-      if (type == "text") {
-        o.type = ColumnType::kText;
-      } else if (type == "integer") {
-        o.type = ColumnType::kInteger;
-      } else if (type == "decimal") {
-        o.type = ColumnType::kDecimal;
-        if (o.scale == 0 && derived_scale.count(o.from) == 0) o.scale = 2;
-      } else {
-        return orr.Error(orr.Node("type"), "'" + orr.Path("type") + "': unknown type '" + type +
-                                               "' (allowed: text, integer, decimal)");
-      }
-    }
-    if (n.IsMap() && orr.Has("scale")) {
-      if (o.type != ColumnType::kDecimal)
-        return orr.Error(orr.Node("scale"), "'" + orr.Path("scale") + "' applies to decimal columns only");
-      int64_t scale = o.scale;
-      EP_RETURN_IF_ERROR(orr.Int("scale", scale, 0, transform::kMaxDecimalScale));
-      o.scale = static_cast<int>(scale);
-    }
-    return Status::Ok();
-  }));
+  EP_RETURN_IF_ERROR(List(
+      r, "output", spec.output,
+      [&](const Reader& orr, const YAML::Node& n, transform::OutputColumn& o) -> Status {
+        if (n.IsScalar()) {
+          o.name = o.from = n.Scalar();
+        } else {
+          EP_RETURN_IF_ERROR(orr.ExpectMap());
+          EP_RETURN_IF_ERROR(orr.CheckKeys({"name", "from", "type", "scale"}));
+          EP_RETURN_IF_ERROR(orr.String("name", o.name, true));
+          o.from = o.name;
+          EP_RETURN_IF_ERROR(orr.String("from", o.from));
+        }
+        // A derived column keeps its decimals unless a type is given.
+        if (auto it = derived_scale.find(o.from); it != derived_scale.end()) {
+          o.type = ColumnType::kDecimal;
+          o.scale = it->second;
+        }
+        if (n.IsMap() && orr.Has("type")) {
+          std::string type;
+          EP_RETURN_IF_ERROR(orr.String("type", type));
+          if (type == "text") {
+            o.type = ColumnType::kText;
+          } else if (type == "integer") {
+            o.type = ColumnType::kInteger;
+          } else if (type == "decimal") {
+            o.type = ColumnType::kDecimal;
+            if (o.scale == 0 && derived_scale.count(o.from) == 0) o.scale = 2;
+          } else {
+            return orr.Error(orr.Node("type"), "'" + orr.Path("type") + "': unknown type '" + type +
+                                                   "' (allowed: text, integer, decimal)");
+          }
+        }
+        if (n.IsMap() && orr.Has("scale")) {
+          if (o.type != ColumnType::kDecimal)
+            return orr.Error(orr.Node("scale"),
+                             "'" + orr.Path("scale") + "' applies to decimal columns only");
+          int64_t scale = o.scale;
+          EP_RETURN_IF_ERROR(orr.Int("scale", scale, 0, transform::kMaxDecimalScale));
+          o.scale = static_cast<int>(scale);
+        }
+        return Status::Ok();
+      }));
 
   if (Status s = transform::CheckJobSpec(spec); !s.ok()) {
     const std::string& place = s.place();
     const std::string top = place.substr(0, place.find_first_of(".["));
     const bool given = r.Has(top) || (top == "classification" && r.Has("classification"));
     std::string msg = "'" + r.Path(place) + "': " + s.message();
-    if (!given) msg += " (in the reference job's '" + top + "'; give '" + r.Path(top) + "' to replace it)";
+    if (!given)
+      msg += " (in the reference job's '" + top + "'; give '" + r.Path(top) + "' to replace it)";
     return r.Error(given ? LocateSpecNode(r.node(), place) : r.node(), msg);
   }
   return Status::Ok();
@@ -568,22 +599,24 @@ Status ParseJobs(const Reader& root, PipelineConfig& cfg) {
   for (size_t i = 0; i < list.size(); ++i) {
     Reader r = root.Child("jobs").Item(list[i], i);
     EP_RETURN_IF_ERROR(r.ExpectMap());
-    EP_RETURN_IF_ERROR(r.CheckKeys(
-        {"name", "table", "on_reload", "classification", "max_record_bytes", "threads", "chunk_bytes",
-         "columns", "validations", "lookups", "derived", "output", "max_reject_rate", "min_rows"}));
+    EP_RETURN_IF_ERROR(
+        r.CheckKeys({"name", "table", "on_reload", "classification", "max_record_bytes", "threads",
+                     "chunk_bytes", "columns", "validations", "lookups", "derived", "output",
+                     "max_reject_rate", "min_rows"}));
     JobConfig job;
     EP_RETURN_IF_ERROR(r.String("name", job.name, true));
     EP_RETURN_IF_ERROR(r.String("table", job.table));
     std::string mode = "replace";
     EP_RETURN_IF_ERROR(r.String("on_reload", mode));
     Result<warehouse::ReloadMode> m = warehouse::ParseReloadMode(mode);
-    if (!m.ok()) return r.Error(r.Node("on_reload"), "'" + r.Path("on_reload") + "': " + m.status().message());
+    if (!m.ok())
+      return r.Error(r.Node("on_reload"), "'" + r.Path("on_reload") + "': " + m.status().message());
     job.on_reload = *m;
     int64_t max_record = static_cast<int64_t>(job.spec.max_record_bytes);
     EP_RETURN_IF_ERROR(r.Int("max_record_bytes", max_record, 1024, 1LL << 30));
     job.spec.max_record_bytes = static_cast<size_t>(max_record);
     int64_t threads = job.spec.threads;
-    EP_RETURN_IF_ERROR(r.Int("threads", threads, 0, 256));   // 0: one per core
+    EP_RETURN_IF_ERROR(r.Int("threads", threads, 0, 256));  // 0: one per core
     job.spec.threads = static_cast<int>(threads);
     int64_t chunk = static_cast<int64_t>(job.spec.chunk_bytes);
     EP_RETURN_IF_ERROR(r.Int("chunk_bytes", chunk, 1, 1LL << 30));
@@ -596,7 +629,6 @@ Status ParseJobs(const Reader& root, PipelineConfig& cfg) {
   }
   return Status::Ok();
 }
-
 
 // A string without CR, LF or NUL (it goes into a mail header or an SMTP command).
 Status HeaderSafeString(const Reader& r, const std::string& key, std::string& out, bool required) {
@@ -613,7 +645,8 @@ Status ParseEmailSubscription(const Reader& sr, notify::Subscription& sub) {
     return sr.Error(sr.Node("url"), "'" + sr.Path("url") + "' must start with smtp:// or smtps://");
   EP_RETURN_IF_ERROR(HeaderSafeString(sr, "from", e.from, true));
   YAML::Node to = sr.Node("to");
-  if (!to.IsDefined() || to.IsNull()) return sr.Error("missing required key '" + sr.Path("to") + "'");
+  if (!to.IsDefined() || to.IsNull())
+    return sr.Error("missing required key '" + sr.Path("to") + "'");
   if (to.IsScalar()) {
     e.to.push_back(to.Scalar());
   } else if (to.IsSequence()) {
@@ -625,7 +658,8 @@ Status ParseEmailSubscription(const Reader& sr, notify::Subscription& sub) {
     return sr.Error(to, "'" + sr.Path("to") + "' must be an address or a list of addresses");
   }
   for (const std::string& a : e.to) {
-    if (a.find('@') == std::string::npos || a.find_first_of(std::string("\r\n\0,", 4)) != std::string::npos)
+    if (a.find('@') == std::string::npos ||
+        a.find_first_of(std::string("\r\n\0,", 4)) != std::string::npos)
       return sr.Error(to, "'" + sr.Path("to") + "': '" + a + "' is not one email address");
   }
   if (e.to.empty()) return sr.Error(to, "'" + sr.Path("to") + "' must not be empty");
@@ -661,9 +695,9 @@ Status ParseTopics(const Reader& root, PipelineConfig& cfg) {
   const YAML::Node list = root.Node("topics");
   if (!list.IsDefined() || list.IsNull()) return Status::Ok();
   if (!list.IsSequence()) return root.Error(list, "'topics' must be a list");
-  const std::vector<std::string> common = {"name", "type", "filter", "filter_policy", "max_age",
-                                           "max_per_hour", "rate_limit", "backoff_base",
-                                           "backoff_max"};
+  const std::vector<std::string> common = {"name",          "type",         "filter",
+                                           "filter_policy", "max_age",      "max_per_hour",
+                                           "rate_limit",    "backoff_base", "backoff_max"};
   auto keys = [&](std::initializer_list<const char*> more) {
     std::vector<std::string> k = common;
     k.insert(k.end(), more.begin(), more.end());
@@ -680,7 +714,8 @@ Status ParseTopics(const Reader& root, PipelineConfig& cfg) {
       return r.Error(r.Node("name"), "duplicate topic name '" + topic.name + "'");
     YAML::Node subs = r.Node("subscriptions");
     if (subs.IsDefined() && !subs.IsNull()) {
-      if (!subs.IsSequence()) return r.Error(subs, "'" + r.Path("subscriptions") + "' must be a list");
+      if (!subs.IsSequence())
+        return r.Error(subs, "'" + r.Path("subscriptions") + "' must be a list");
       for (size_t s = 0; s < subs.size(); ++s) {
         Reader sr = r.Child("subscriptions").Item(subs[s], s);
         EP_RETURN_IF_ERROR(sr.ExpectMap());
@@ -696,28 +731,31 @@ Status ParseTopics(const Reader& root, PipelineConfig& cfg) {
         } else if (sub.type == "webhook") {
           EP_RETURN_IF_ERROR(sr.Forbid(
               "path", "applies to log subscriptions; a webhook subscription posts to 'url'"));
-          EP_RETURN_IF_ERROR(sr.CheckKeys(keys({"url", "secret", "secret_env", "timeout", "ca_file"})));
+          EP_RETURN_IF_ERROR(
+              sr.CheckKeys(keys({"url", "secret", "secret_env", "timeout", "ca_file"})));
           EP_RETURN_IF_ERROR(sr.String("url", sub.target, true));
           if (sub.target.rfind("http://", 0) != 0 && sub.target.rfind("https://", 0) != 0)
-            return sr.Error(sr.Node("url"), "'" + sr.Path("url") + "' must start with http:// or https://");
+            return sr.Error(sr.Node("url"),
+                            "'" + sr.Path("url") + "' must start with http:// or https://");
           EP_RETURN_IF_ERROR(sr.String("secret", sub.secret));
           EP_RETURN_IF_ERROR(sr.String("secret_env", sub.secret_env));
           if (!sub.secret.empty() && !sub.secret_env.empty())
             return sr.Error(sr.Node("secret_env"), "give '" + sr.Path("secret") + "' or '" +
                                                        sr.Path("secret_env") + "', not both");
         } else if (sub.type == "email") {
-          EP_RETURN_IF_ERROR(sr.CheckKeys(keys({"url", "from", "to", "starttls", "insecure_skip_verify",
-                                                "username", "password", "password_env",
-                                                "dashboard_url", "timeout", "ca_file"})));
+          EP_RETURN_IF_ERROR(sr.CheckKeys(
+              keys({"url", "from", "to", "starttls", "insecure_skip_verify", "username", "password",
+                    "password_env", "dashboard_url", "timeout", "ca_file"})));
           EP_RETURN_IF_ERROR(ParseEmailSubscription(sr, sub));
         } else if (sub.type == "sns") {
-          EP_RETURN_IF_ERROR(sr.CheckKeys(keys({"topic_arn", "region", "endpoint", "access_key_id",
-                                                "secret_access_key", "dashboard_url", "timeout",
-                                                "ca_file"})));
+          EP_RETURN_IF_ERROR(
+              sr.CheckKeys(keys({"topic_arn", "region", "endpoint", "access_key_id",
+                                 "secret_access_key", "dashboard_url", "timeout", "ca_file"})));
           notify::SnsSettings& sns = sub.sns;
           EP_RETURN_IF_ERROR(sr.String("topic_arn", sns.topic_arn, true));
           if (sns.topic_arn.rfind("arn:", 0) != 0)
-            return sr.Error(sr.Node("topic_arn"), "'" + sr.Path("topic_arn") + "' must be an ARN (arn:aws:sns:…)");
+            return sr.Error(sr.Node("topic_arn"),
+                            "'" + sr.Path("topic_arn") + "' must be an ARN (arn:aws:sns:…)");
           // The region defaults to the ARN's (arn:aws:sns:<region>:<account>:<name>).
           std::vector<std::string> parts;
           std::stringstream arn(sns.topic_arn);
@@ -729,17 +767,20 @@ Status ParseTopics(const Reader& root, PipelineConfig& cfg) {
           sns.endpoint = "https://sns." + sns.region + ".amazonaws.com";
           EP_RETURN_IF_ERROR(sr.String("endpoint", sns.endpoint));
           if (sns.endpoint.rfind("http://", 0) != 0 && sns.endpoint.rfind("https://", 0) != 0)
-            return sr.Error(sr.Node("endpoint"), "'" + sr.Path("endpoint") + "' must start with http:// or https://");
+            return sr.Error(sr.Node("endpoint"),
+                            "'" + sr.Path("endpoint") + "' must start with http:// or https://");
           EP_RETURN_IF_ERROR(sr.String("access_key_id", sns.credentials.access_key_id));
           EP_RETURN_IF_ERROR(sr.String("secret_access_key", sns.credentials.secret_access_key));
           if (sns.credentials.access_key_id.empty() != sns.credentials.secret_access_key.empty())
-            return sr.Error("give both 'access_key_id' and 'secret_access_key', or neither (then "
-                            "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY are used)");
+            return sr.Error(
+                "give both 'access_key_id' and 'secret_access_key', or neither (then "
+                "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY are used)");
           EP_RETURN_IF_ERROR(sr.String("dashboard_url", sub.email.dashboard_url));
           sub.target = sns.topic_arn;
         } else {
-          return sr.Error(sr.Node("type"), "'" + sr.Path("type") + "': unknown subscription type '" +
-                                               sub.type + "' (allowed: log, webhook, email, sns)");
+          return sr.Error(sr.Node("type"), "'" + sr.Path("type") +
+                                               "': unknown subscription type '" + sub.type +
+                                               "' (allowed: log, webhook, email, sns)");
         }
         sub.name = sub.type + "-" + std::to_string(s + 1);
         EP_RETURN_IF_ERROR(sr.String("name", sub.name));
@@ -749,11 +790,12 @@ Status ParseTopics(const Reader& root, PipelineConfig& cfg) {
         // with one name would share it, and the second would never be notified.
         if (std::any_of(topic.subscriptions.begin(), topic.subscriptions.end(),
                         [&](const notify::Subscription& o) { return o.name == sub.name; }))
-          return sr.Error(sr.Has("name") ? sr.Node("name") : sr.node(),
-                          "duplicate subscription name '" + sub.name + "' in topic '" +
-                              topic.name + "'");
+          return sr.Error(
+              sr.Has("name") ? sr.Node("name") : sr.node(),
+              "duplicate subscription name '" + sub.name + "' in topic '" + topic.name + "'");
         if (sr.Has("filter")) {
-          EP_ASSIGN_OR_RETURN(sub.filter, ParsePattern(sr, sr.Node("filter"), "'" + sr.Path("filter") + "'"));
+          EP_ASSIGN_OR_RETURN(sub.filter,
+                              ParsePattern(sr, sr.Node("filter"), "'" + sr.Path("filter") + "'"));
         }
         if (sr.Has("filter_policy")) {
           // An SNS filter policy over the detail is the EventBridge pattern {"detail": policy};
@@ -762,13 +804,17 @@ Status ParseTopics(const Reader& root, PipelineConfig& cfg) {
           Json policy;
           if (fp.IsScalar()) {
             Result<Json> parsed = ParseJson(fp.Scalar());
-            if (!parsed.ok()) return sr.Error(fp, "'" + sr.Path("filter_policy") + "': " + parsed.status().message());
+            if (!parsed.ok())
+              return sr.Error(fp,
+                              "'" + sr.Path("filter_policy") + "': " + parsed.status().message());
             policy = std::move(*parsed);
           } else {
             EP_RETURN_IF_ERROR(ToJson(sr, fp, "'" + sr.Path("filter_policy") + "'", 0, policy));
           }
           Result<Json> pattern = notify::FilterPolicyToPatternJson(policy);
-          if (!pattern.ok()) return sr.Error(fp, "'" + sr.Path("filter_policy") + "': " + pattern.status().message());
+          if (!pattern.ok())
+            return sr.Error(fp,
+                            "'" + sr.Path("filter_policy") + "': " + pattern.status().message());
           Result<events::EventPattern> p = events::EventPattern::Parse(*pattern);
           if (!p.ok()) {
             std::string place(p.status().place());
@@ -788,13 +834,14 @@ Status ParseTopics(const Reader& root, PipelineConfig& cfg) {
           EP_RETURN_IF_ERROR(sr.PathString("ca_file", ca));
           sub.ca_file = Resolve(cfg.dir, ca).string();
           if (!fs::is_regular_file(sub.ca_file))
-            return sr.Error(sr.Node("ca_file"), "'" + sr.Path("ca_file") + "': no file " + sub.ca_file);
+            return sr.Error(sr.Node("ca_file"),
+                            "'" + sr.Path("ca_file") + "': no file " + sub.ca_file);
         }
         EP_RETURN_IF_ERROR(sr.Duration("backoff_base", sub.backoff_base_ms));
         EP_RETURN_IF_ERROR(sr.Duration("backoff_max", sub.backoff_max_ms));
         if (sub.backoff_max_ms < sub.backoff_base_ms)
-          return sr.Error(sr.Node("backoff_max"), "'" + sr.Path("backoff_max") +
-                                                      "' must not be shorter than backoff_base");
+          return sr.Error(sr.Node("backoff_max"),
+                          "'" + sr.Path("backoff_max") + "' must not be shorter than backoff_base");
         // `rate_limit: {max: N, window: 10m}`, or `max_per_hour: N` for a one-hour window.
         if (sr.Has("max_per_hour") && sr.Has("rate_limit"))
           return sr.Error(sr.Node("rate_limit"), "give '" + sr.Path("max_per_hour") + "' or '" +
@@ -838,7 +885,8 @@ Status ParseRules(const Reader& root, PipelineConfig& cfg) {
     YAML::Node targets = r.Node("targets");
     // IsSequence() of an absent key throws; check that it is there first.
     if (!r.Has("targets") || !targets.IsSequence() || targets.size() == 0)
-      return r.Error(r.Has("targets") ? targets : r.node(), "rule '" + name + "': 'targets' must be a non-empty list");
+      return r.Error(r.Has("targets") ? targets : r.node(),
+                     "rule '" + name + "': 'targets' must be a non-empty list");
     for (size_t t = 0; t < targets.size(); ++t) {
       Reader tr = r.Child("targets").Item(targets[t], t);
       EP_RETURN_IF_ERROR(tr.ExpectMap());
@@ -847,7 +895,7 @@ Status ParseRules(const Reader& root, PipelineConfig& cfg) {
       EP_RETURN_IF_ERROR(tr.String("type", target.type, true));
       const std::string& ty = target.type;
       static const std::vector<std::string> kTypes = {"start_crawler", "start_job", "publish",
-                                                       "webhook", "upsert_dimension"};
+                                                      "webhook", "upsert_dimension"};
       if (std::find(kTypes.begin(), kTypes.end(), ty) == kTypes.end())
         return tr.Error(tr.Node("type"), "rule '" + name + "': unknown target type '" + ty +
                                              "' (allowed: " + Reader::Join(kTypes) + ")");
@@ -869,8 +917,9 @@ Status ParseRules(const Reader& root, PipelineConfig& cfg) {
         return bad("no crawler named '" + target.name + "' (see 'crawlers')");
       if (ty == "start_job" && !cfg.FindJob(target.name))
         return bad("no job named '" + target.name + "' (see 'jobs')");
-      if (ty == "publish" && std::none_of(cfg.topics.begin(), cfg.topics.end(),
-                                          [&](const notify::Topic& tp) { return tp.name == target.name; }))
+      if (ty == "publish" &&
+          std::none_of(cfg.topics.begin(), cfg.topics.end(),
+                       [&](const notify::Topic& tp) { return tp.name == target.name; }))
         return bad("no topic named '" + target.name + "' (see 'topics')");
       if (ty == "upsert_dimension" && target.name != "products" && target.name != "customers")
         return bad("upsert_dimension name must be 'products' or 'customers'");
@@ -883,13 +932,15 @@ Status ParseRules(const Reader& root, PipelineConfig& cfg) {
 
 // s3_endpoint's timeouts and connection caps (api/s3/connection_acceptor.h).
 Status ParseS3ConnectionLimits(const Reader& r, api::s3::ConnectionLimits& l) {
-  for (auto [key, ms] : {std::pair{"header_timeout", &l.header_timeout_ms}, std::pair{"body_timeout", &l.body_timeout_ms},
+  for (auto [key, ms] : {std::pair{"header_timeout", &l.header_timeout_ms},
+                         std::pair{"body_timeout", &l.body_timeout_ms},
                          std::pair{"idle_timeout", &l.idle_timeout_ms}}) {
     EP_RETURN_IF_ERROR(r.Duration(key, *ms));
     if (*ms < 100 || *ms > 3'600'000)
       return r.Error(r.Node(key), "'" + r.Path(key) + "' must be between 100ms and 1h");
   }
-  int64_t total = l.max_connections, per_address = l.max_connections_per_address, workers = l.workers;
+  int64_t total = l.max_connections, per_address = l.max_connections_per_address,
+          workers = l.workers;
   EP_RETURN_IF_ERROR(r.Int("max_connections", total, 1, 1'000'000));
   EP_RETURN_IF_ERROR(r.Int("max_connections_per_address", per_address, 1, 1'000'000));
   EP_RETURN_IF_ERROR(r.Int("workers", workers, 1, 1024));
@@ -899,15 +950,17 @@ Status ParseS3ConnectionLimits(const Reader& r, api::s3::ConnectionLimits& l) {
   return Status::Ok();
 }
 
-// s3_endpoint: {listen: "127.0.0.1:9000", region: us-east-1, access_keys: [{id, secret | secret_env}],
-//               header_timeout, body_timeout, idle_timeout, max_connections, max_connections_per_address, workers}
+// s3_endpoint: {listen: "127.0.0.1:9000", region: us-east-1, access_keys: [{id, secret |
+// secret_env}],
+//               header_timeout, body_timeout, idle_timeout, max_connections,
+//               max_connections_per_address, workers}
 Status ParseS3Endpoint(const Reader& root, PipelineConfig& cfg) {
   if (!root.Has("s3_endpoint")) return Status::Ok();
   Reader r = root.Child("s3_endpoint");
   EP_RETURN_IF_ERROR(r.ExpectMap());
-  EP_RETURN_IF_ERROR(r.CheckKeys({"listen", "region", "access_keys", "header_timeout", "body_timeout",
-                                  "idle_timeout", "max_connections", "max_connections_per_address",
-                                  "workers"}));
+  EP_RETURN_IF_ERROR(
+      r.CheckKeys({"listen", "region", "access_keys", "header_timeout", "body_timeout",
+                   "idle_timeout", "max_connections", "max_connections_per_address", "workers"}));
   api::s3::S3EndpointConfig& ep = cfg.s3_endpoint;
   ep.enabled = true;
   std::string listen = ep.host + ":" + std::to_string(ep.port);
@@ -921,19 +974,22 @@ Status ParseS3Endpoint(const Reader& root, PipelineConfig& cfg) {
     if (ec != std::errc() || p != e || b == e) port = -1;
   }
   if (port < 0 || port > 65535)
-    return r.Error(r.Node("listen"), "'s3_endpoint.listen': '" + listen +
-                                         "' is not HOST:PORT (e.g. 127.0.0.1:9000; port 0 picks a free one)");
+    return r.Error(r.Node("listen"),
+                   "'s3_endpoint.listen': '" + listen +
+                       "' is not HOST:PORT (e.g. 127.0.0.1:9000; port 0 picks a free one)");
   ep.host = listen.substr(0, colon);
-  if (ep.host.size() > 2 && ep.host.front() == '[' && ep.host.back() == ']') ep.host = ep.host.substr(1, ep.host.size() - 2);
+  if (ep.host.size() > 2 && ep.host.front() == '[' && ep.host.back() == ']')
+    ep.host = ep.host.substr(1, ep.host.size() - 2);
   ep.port = port;
   EP_RETURN_IF_ERROR(r.String("region", ep.region));
   if (ep.region.empty()) return r.Error(r.Node("region"), "'s3_endpoint.region' must not be empty");
   EP_RETURN_IF_ERROR(ParseS3ConnectionLimits(r, ep.limits));
   const YAML::Node keys = r.Node("access_keys");
   if (!r.Has("access_keys") || !keys.IsSequence() || keys.size() == 0)
-    return r.Error(r.Has("access_keys") ? keys : r.node(),
-                   "'s3_endpoint.access_keys' must be a non-empty list of {id, secret} or {id, secret_env}: "
-                   "every request to the endpoint is signed (AWS Signature Version 4)");
+    return r.Error(
+        r.Has("access_keys") ? keys : r.node(),
+        "'s3_endpoint.access_keys' must be a non-empty list of {id, secret} or {id, secret_env}: "
+        "every request to the endpoint is signed (AWS Signature Version 4)");
   std::set<std::string> ids;
   for (size_t i = 0; i < keys.size(); ++i) {
     Reader k = r.Child("access_keys").Item(keys[i], i);
@@ -944,7 +1000,8 @@ Status ParseS3Endpoint(const Reader& root, PipelineConfig& cfg) {
     EP_RETURN_IF_ERROR(k.String("secret", key.secret));
     EP_RETURN_IF_ERROR(k.String("secret_env", key.secret_env));
     if (key.secret.empty() == key.secret_env.empty())
-      return k.Error("'" + k.Path("secret") + "': give exactly one of 'secret' and 'secret_env' (an "
+      return k.Error("'" + k.Path("secret") +
+                     "': give exactly one of 'secret' and 'secret_env' (an "
                      "environment variable holding the secret)");
     if (!ids.insert(key.id).second)
       return k.Error(k.Node("id"), "duplicate access key id '" + key.id + "'");
@@ -957,30 +1014,40 @@ Status ParseS3Endpoint(const Reader& root, PipelineConfig& cfg) {
 // from the environment, so they are not required here.
 Status ParseRedshiftStaging(const Reader& s, RedshiftStagingConfig& st) {
   EP_RETURN_IF_ERROR(s.ExpectMap());
-  EP_RETURN_IF_ERROR(s.CheckKeys({"bucket", "prefix", "endpoint", "region", "addressing", "access_key_id",
-                                  "secret_access_key", "iam_role", "min_rows", "part_mb"}));
+  EP_RETURN_IF_ERROR(
+      s.CheckKeys({"bucket", "prefix", "endpoint", "region", "addressing", "access_key_id",
+                   "secret_access_key", "iam_role", "min_rows", "part_mb"}));
   EP_RETURN_IF_ERROR(s.String("bucket", st.bucket, true));
   EP_RETURN_IF_ERROR(s.String("prefix", st.prefix));
-  if (st.prefix.starts_with('/') || st.prefix.ends_with('/') || st.prefix.find("//") != std::string::npos)
-    return s.Error(s.Node("prefix"), "'" + s.Path("prefix") + "' must not start or end with '/' nor hold '//' "
-                                     "(e.g. ecompipe-staging or warehouse/staging)");
+  if (st.prefix.starts_with('/') || st.prefix.ends_with('/') ||
+      st.prefix.find("//") != std::string::npos)
+    return s.Error(s.Node("prefix"), "'" + s.Path("prefix") +
+                                         "' must not start or end with '/' nor hold '//' "
+                                         "(e.g. ecompipe-staging or warehouse/staging)");
   EP_RETURN_IF_ERROR(s.String("endpoint", st.endpoint));
-  if (!st.endpoint.empty() && !st.endpoint.starts_with("http://") && !st.endpoint.starts_with("https://"))
-    return s.Error(s.Node("endpoint"), "'" + s.Path("endpoint") + "' must start with http:// or https://");
+  if (!st.endpoint.empty() && !st.endpoint.starts_with("http://") &&
+      !st.endpoint.starts_with("https://"))
+    return s.Error(s.Node("endpoint"),
+                   "'" + s.Path("endpoint") + "' must start with http:// or https://");
   EP_RETURN_IF_ERROR(s.String("region", st.region));
-  if (st.region.empty()) return s.Error(s.Node("region"), "'" + s.Path("region") + "' must not be empty");
+  if (st.region.empty())
+    return s.Error(s.Node("region"), "'" + s.Path("region") + "' must not be empty");
   EP_RETURN_IF_ERROR(s.String("addressing", st.addressing));
   if (!st.addressing.empty() && st.addressing != "path" && st.addressing != "virtual")
-    return s.Error(s.Node("addressing"), "'" + s.Path("addressing") + "' must be 'path' or 'virtual'");
+    return s.Error(s.Node("addressing"),
+                   "'" + s.Path("addressing") + "' must be 'path' or 'virtual'");
   EP_RETURN_IF_ERROR(s.String("access_key_id", st.access_key_id));
   EP_RETURN_IF_ERROR(s.String("secret_access_key", st.secret_access_key));
   if (st.access_key_id.empty() != st.secret_access_key.empty())
-    return s.Error("give both '" + s.Path("access_key_id") + "' and '" + s.Path("secret_access_key") +
+    return s.Error("give both '" + s.Path("access_key_id") + "' and '" +
+                   s.Path("secret_access_key") +
                    "', or neither (then AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY are used)");
   EP_RETURN_IF_ERROR(s.String("iam_role", st.iam_role));
-  if (s.Has("iam_role") && (!st.iam_role.starts_with("arn:") || st.iam_role.find(":role/") == std::string::npos))
-    return s.Error(s.Node("iam_role"), "'" + s.Path("iam_role") + "' must be an IAM role ARN "
-                                       "(arn:aws:iam::<account>:role/<name>)");
+  if (s.Has("iam_role") &&
+      (!st.iam_role.starts_with("arn:") || st.iam_role.find(":role/") == std::string::npos))
+    return s.Error(s.Node("iam_role"), "'" + s.Path("iam_role") +
+                                           "' must be an IAM role ARN "
+                                           "(arn:aws:iam::<account>:role/<name>)");
   EP_RETURN_IF_ERROR(s.Int("min_rows", st.min_rows, 1, int64_t{1} << 40));
   EP_RETURN_IF_ERROR(s.Int("part_mb", st.part_mb, 1, 4096));
   return Status::Ok();
@@ -995,22 +1062,28 @@ Status ParsePasswordEnv(const Reader& s, const std::string& url, std::string& ou
   EP_RETURN_IF_ERROR(s.String("password_env", out));
   if (!s.Has("password_env")) return Status::Ok();
   if (!IsEnvVarName(out))
-    return s.Error(s.Node("password_env"), "'" + s.Path("password_env") + "' must name an environment variable "
-                                           "(letters, digits and _, not starting with a digit), not '" + out + "'");
+    return s.Error(s.Node("password_env"),
+                   "'" + s.Path("password_env") +
+                       "' must name an environment variable "
+                       "(letters, digits and _, not starting with a digit), not '" +
+                       out + "'");
   if (RedactConnInfo(url) != url || TakePasswordEnvCopy(url))
-    return s.Error(s.Node("password_env"), "'" + s.Path("password_env") + "': the URL already gives a password; "
-                                           "give it in one place (password_env, and none in 'url')");
+    return s.Error(s.Node("password_env"),
+                   "'" + s.Path("password_env") +
+                       "': the URL already gives a password; "
+                       "give it in one place (password_env, and none in 'url')");
   return Status::Ok();
 }
 
 // storage: {type: s3, …}: the bucket on an S3-compatible server and how it reports new
 // objects. Credentials may come from the environment, so they are not required here.
 Status ParseS3Storage(const Reader& s, StorageConfig& st) {
-  EP_RETURN_IF_ERROR(s.CheckKeys({"type", "bucket", "endpoint", "region", "addressing", "access_key_id",
-                                  "secret_access_key", "events"}));
+  EP_RETURN_IF_ERROR(s.CheckKeys({"type", "bucket", "endpoint", "region", "addressing",
+                                  "access_key_id", "secret_access_key", "events"}));
   EP_RETURN_IF_ERROR(s.String("bucket", st.bucket, true));
   EP_RETURN_IF_ERROR(s.String("endpoint", st.endpoint));
-  if (!st.endpoint.empty() && st.endpoint.rfind("http://", 0) != 0 && st.endpoint.rfind("https://", 0) != 0)
+  if (!st.endpoint.empty() && st.endpoint.rfind("http://", 0) != 0 &&
+      st.endpoint.rfind("https://", 0) != 0)
     return s.Error(s.Node("endpoint"), "'storage.endpoint' must start with http:// or https://");
   EP_RETURN_IF_ERROR(s.String("region", st.region));
   if (st.region.empty()) return s.Error(s.Node("region"), "'storage.region' must not be empty");
@@ -1020,8 +1093,9 @@ Status ParseS3Storage(const Reader& s, StorageConfig& st) {
   EP_RETURN_IF_ERROR(s.String("access_key_id", st.access_key_id));
   EP_RETURN_IF_ERROR(s.String("secret_access_key", st.secret_access_key));
   if (st.access_key_id.empty() != st.secret_access_key.empty())
-    return s.Error("give both 'storage.access_key_id' and 'storage.secret_access_key', or neither (then "
-                   "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY are used)");
+    return s.Error(
+        "give both 'storage.access_key_id' and 'storage.secret_access_key', or neither (then "
+        "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY are used)");
   const YAML::Node events = s.Node("events");
   if (!events.IsDefined() || events.IsNull()) return Status::Ok();
   if (!events.IsSequence()) return s.Error(events, "'storage.events' must be a list");
@@ -1031,13 +1105,16 @@ Status ParseS3Storage(const Reader& s, StorageConfig& st) {
     S3EventSourceConfig src;
     src.line = events[i].Mark().line + 1;
     EP_RETURN_IF_ERROR(e.String("type", src.type, true));
-    if (std::any_of(st.events.begin(), st.events.end(), [&](const auto& o) { return o.type == src.type; }))
+    if (std::any_of(st.events.begin(), st.events.end(),
+                    [&](const auto& o) { return o.type == src.type; }))
       return e.Error(e.Node("type"), "a second event source of type '" + src.type + "'");
     if (src.type == "sqs") {
-      EP_RETURN_IF_ERROR(e.CheckKeys({"type", "queue_url", "endpoint", "wait_time_seconds", "visibility_timeout_seconds"}));
+      EP_RETURN_IF_ERROR(e.CheckKeys(
+          {"type", "queue_url", "endpoint", "wait_time_seconds", "visibility_timeout_seconds"}));
       EP_RETURN_IF_ERROR(e.String("queue_url", src.queue_url, true));
       if (src.queue_url.rfind("http://", 0) != 0 && src.queue_url.rfind("https://", 0) != 0)
-        return e.Error(e.Node("queue_url"), "'" + e.Path("queue_url") + "' must be the queue's URL (https://sqs.…)");
+        return e.Error(e.Node("queue_url"),
+                       "'" + e.Path("queue_url") + "' must be the queue's URL (https://sqs.…)");
       EP_RETURN_IF_ERROR(e.String("endpoint", src.endpoint));
       int64_t wait = src.wait_time_seconds;
       EP_RETURN_IF_ERROR(e.Int("wait_time_seconds", wait, 0, 20));
@@ -1056,14 +1133,16 @@ Status ParseS3Storage(const Reader& s, StorageConfig& st) {
         if (ec != std::errc() || end != p.data() + p.size()) port = -1;
       }
       if (colon == std::string::npos || colon == 0 || port < 0 || port > 65535)
-        return e.Error(e.Node("listen"), "'" + e.Path("listen") + "' must be host:port (\"127.0.0.1:9100\")");
+        return e.Error(e.Node("listen"),
+                       "'" + e.Path("listen") + "' must be host:port (\"127.0.0.1:9100\")");
       EP_RETURN_IF_ERROR(e.String("path", src.path));
       if (src.path.empty() || src.path[0] != '/')
         return e.Error(e.Node("path"), "'" + e.Path("path") + "' must start with '/'");
       EP_RETURN_IF_ERROR(e.String("token", src.token));
       EP_RETURN_IF_ERROR(e.String("token_env", src.token_env));
       if (src.token.empty() == src.token_env.empty())
-        return e.Error("give 'token_env' (the name of the variable holding the shared secret) or 'token'");
+        return e.Error(
+            "give 'token_env' (the name of the variable holding the shared secret) or 'token'");
     } else if (src.type == "reconcile") {
       EP_RETURN_IF_ERROR(e.CheckKeys({"type", "interval_seconds", "page_size"}));
       EP_RETURN_IF_ERROR(e.Int("interval_seconds", src.interval_seconds, 1, 86400 * 7));
@@ -1071,8 +1150,9 @@ Status ParseS3Storage(const Reader& s, StorageConfig& st) {
       EP_RETURN_IF_ERROR(e.Int("page_size", page, 1, 1000));
       src.page_size = static_cast<int>(page);
     } else {
-      return e.Error(e.Node("type"), "'" + e.Path("type") + "': '" + src.type +
-                                         "' is not an event source (allowed: sqs, webhook, reconcile)");
+      return e.Error(e.Node("type"),
+                     "'" + e.Path("type") + "': '" + src.type +
+                         "' is not an event source (allowed: sqs, webhook, reconcile)");
     }
     st.events.push_back(std::move(src));
   }
@@ -1094,7 +1174,8 @@ const JobConfig* PipelineConfig::FindJob(const std::string& name) const {
 }
 
 bool PipelineConfig::HasCrawler(const std::string& name) const {
-  return std::any_of(crawlers.begin(), crawlers.end(), [&](const auto& c) { return c.name == name; });
+  return std::any_of(crawlers.begin(), crawlers.end(),
+                     [&](const auto& c) { return c.name == name; });
 }
 
 Result<PipelineConfig> ParseConfig(const std::string& text, const fs::path& path) {
@@ -1103,7 +1184,8 @@ Result<PipelineConfig> ParseConfig(const std::string& text, const fs::path& path
   try {
     root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
-    return Status::InvalidArgument("invalid YAML: " + e.msg).At(file + ":" + std::to_string(e.mark.line + 1));
+    return Status::InvalidArgument("invalid YAML: " + e.msg)
+        .At(file + ":" + std::to_string(e.mark.line + 1));
   }
   PipelineConfig cfg;
   std::error_code ec;
@@ -1111,7 +1193,8 @@ Result<PipelineConfig> ParseConfig(const std::string& text, const fs::path& path
   if (ec) cfg.config_path = path;
   cfg.dir = cfg.config_path.parent_path();
   Reader r(root, file, "");
-  if (!root.IsMap()) return Status::InvalidArgument("the configuration must be a YAML mapping").At(file);
+  if (!root.IsMap())
+    return Status::InvalidArgument("the configuration must be a YAML mapping").At(file);
   try {
     EP_RETURN_IF_ERROR(r.CheckKeys({"pipeline", "storage", "state", "warehouse", "crawlers", "jobs",
                                     "topics", "rules", "retry", "s3_endpoint"}));
@@ -1122,7 +1205,8 @@ Result<PipelineConfig> ParseConfig(const std::string& text, const fs::path& path
       EP_RETURN_IF_ERROR(p.String("account", cfg.origin.account));
       EP_RETURN_IF_ERROR(p.String("region", cfg.origin.region));
     }
-    std::string storage_path = "bucket", state_path = ".ecompipe/state.db", wh_path = "warehouse.db";
+    std::string storage_path = "bucket", state_path = ".ecompipe/state.db",
+                wh_path = "warehouse.db";
     if (r.Has("storage")) {
       Reader s = r.Child("storage");
       EP_RETURN_IF_ERROR(s.ExpectMap());
@@ -1134,22 +1218,29 @@ Result<PipelineConfig> ParseConfig(const std::string& text, const fs::path& path
         EP_RETURN_IF_ERROR(s.PathString("path", storage_path));
         EP_RETURN_IF_ERROR(s.String("bucket", cfg.storage.bucket));
       } else {
-        return s.Error(s.Node("type"), "'storage.type': '" + cfg.storage.type + "' is not supported (allowed: local, s3)");
+        return s.Error(s.Node("type"), "'storage.type': '" + cfg.storage.type +
+                                           "' is not supported (allowed: local, s3)");
       }
     }
     if (r.Has("state")) {
       Reader s = r.Child("state");
       EP_RETURN_IF_ERROR(s.ExpectMap());
-      EP_RETURN_IF_ERROR(s.CheckKeys({"type", "path", "url", "password_env", "lease_seconds", "worker_id"}));
+      EP_RETURN_IF_ERROR(
+          s.CheckKeys({"type", "path", "url", "password_env", "lease_seconds", "worker_id"}));
       EP_RETURN_IF_ERROR(s.String("type", cfg.state.type));
       if (cfg.state.type != "sqlite" && cfg.state.type != "postgres")
-        return s.Error(s.Node("type"), "'state.type': '" + cfg.state.type + "' is not supported (allowed: sqlite, postgres)");
+        return s.Error(s.Node("type"), "'state.type': '" + cfg.state.type +
+                                           "' is not supported (allowed: sqlite, postgres)");
       if (cfg.state.type == "sqlite" && s.Has("url"))
-        return s.Error(s.Node("url"), "'state.url' is for type postgres; an sqlite state store takes 'path'");
+        return s.Error(s.Node("url"),
+                       "'state.url' is for type postgres; an sqlite state store takes 'path'");
       if (cfg.state.type == "sqlite" && s.Has("password_env"))
-        return s.Error(s.Node("password_env"), "'state.password_env' is for type postgres; an sqlite state store has no password");
+        return s.Error(
+            s.Node("password_env"),
+            "'state.password_env' is for type postgres; an sqlite state store has no password");
       if (cfg.state.type == "postgres" && s.Has("path"))
-        return s.Error(s.Node("path"), "'state.path' is for type sqlite; a postgres state store takes 'url'");
+        return s.Error(s.Node("path"),
+                       "'state.path' is for type sqlite; a postgres state store takes 'url'");
       EP_RETURN_IF_ERROR(s.PathString("path", state_path));
       EP_RETURN_IF_ERROR(s.String("url", cfg.state.url));
       if (cfg.state.type == "postgres") {
@@ -1166,34 +1257,46 @@ Result<PipelineConfig> ParseConfig(const std::string& text, const fs::path& path
     if (r.Has("warehouse")) {
       Reader s = r.Child("warehouse");
       EP_RETURN_IF_ERROR(s.ExpectMap());
-      EP_RETURN_IF_ERROR(s.CheckKeys({"type", "path", "url", "password_env", "schema", "staging", "index_rebuild"}));
+      EP_RETURN_IF_ERROR(s.CheckKeys(
+          {"type", "path", "url", "password_env", "schema", "staging", "index_rebuild"}));
       EP_RETURN_IF_ERROR(s.String("type", cfg.warehouse.type));
-      if (cfg.warehouse.type != "sqlite" && cfg.warehouse.type != "postgres" && cfg.warehouse.type != "redshift")
-        return s.Error(s.Node("type"), "'warehouse.type': '" + cfg.warehouse.type +
-                                           "' is not supported (allowed: sqlite, postgres, redshift)");
+      if (cfg.warehouse.type != "sqlite" && cfg.warehouse.type != "postgres" &&
+          cfg.warehouse.type != "redshift")
+        return s.Error(s.Node("type"),
+                       "'warehouse.type': '" + cfg.warehouse.type +
+                           "' is not supported (allowed: sqlite, postgres, redshift)");
       if (cfg.warehouse.type == "sqlite") {
-        EP_RETURN_IF_ERROR(s.Forbid("url", "applies to postgres and redshift warehouses only (this one is sqlite)"));
-        EP_RETURN_IF_ERROR(s.Forbid("schema", "applies to postgres and redshift warehouses only (this one is sqlite)"));
-        EP_RETURN_IF_ERROR(s.Forbid("password_env", "applies to postgres and redshift warehouses only (this one is sqlite)"));
+        EP_RETURN_IF_ERROR(s.Forbid(
+            "url", "applies to postgres and redshift warehouses only (this one is sqlite)"));
+        EP_RETURN_IF_ERROR(s.Forbid(
+            "schema", "applies to postgres and redshift warehouses only (this one is sqlite)"));
+        EP_RETURN_IF_ERROR(
+            s.Forbid("password_env",
+                     "applies to postgres and redshift warehouses only (this one is sqlite)"));
         EP_RETURN_IF_ERROR(s.PathString("path", wh_path));
       } else {
-        EP_RETURN_IF_ERROR(s.Forbid("path", "applies to the sqlite warehouse only; " + cfg.warehouse.type +
-                                                " connects with 'url' (or the PG* environment variables)"));
+        EP_RETURN_IF_ERROR(
+            s.Forbid("path", "applies to the sqlite warehouse only; " + cfg.warehouse.type +
+                                 " connects with 'url' (or the PG* environment variables)"));
         EP_RETURN_IF_ERROR(s.String("url", cfg.warehouse.url));
         const std::string& url = cfg.warehouse.url;
         // A URL, a key=value conninfo, or nothing (libpq then reads PGHOST, PGUSER, ...).
         if (s.Has("url") && !url.starts_with("postgresql://") && !url.starts_with("postgres://") &&
             url.find('=') == std::string::npos)
-          return s.Error(s.Node("url"), "'warehouse.url' must be a postgresql:// URL or a key=value connection "
-                                        "string (leave it out to use the PG* environment variables)");
+          return s.Error(s.Node("url"),
+                         "'warehouse.url' must be a postgresql:// URL or a key=value connection "
+                         "string (leave it out to use the PG* environment variables)");
         EP_RETURN_IF_ERROR(ParsePasswordEnv(s, url, cfg.warehouse.password_env));
         EP_RETURN_IF_ERROR(s.String("schema", cfg.warehouse.schema));
         const std::string& schema = cfg.warehouse.schema;
-        bool identifier = !schema.empty() && schema.size() <= 63 && !std::isdigit(static_cast<unsigned char>(schema[0]));
-        for (char ch : schema) identifier = identifier && (std::isalnum(static_cast<unsigned char>(ch)) || ch == '_');
+        bool identifier = !schema.empty() && schema.size() <= 63 &&
+                          !std::isdigit(static_cast<unsigned char>(schema[0]));
+        for (char ch : schema)
+          identifier = identifier && (std::isalnum(static_cast<unsigned char>(ch)) || ch == '_');
         if (s.Has("schema") && !identifier)
-          return s.Error(s.Node("schema"), "'warehouse.schema' must be a plain identifier (letters, digits, _; "
-                                           "not starting with a digit; at most 63 characters)");
+          return s.Error(s.Node("schema"),
+                         "'warehouse.schema' must be a plain identifier (letters, digits, _; "
+                         "not starting with a digit; at most 63 characters)");
       }
       if (cfg.warehouse.type != "postgres") {
         EP_RETURN_IF_ERROR(s.Forbid("index_rebuild", "applies to the postgres warehouse only"));
@@ -1201,12 +1304,14 @@ Result<PipelineConfig> ParseConfig(const std::string& text, const fs::path& path
         EP_RETURN_IF_ERROR(s.String("index_rebuild", cfg.warehouse.index_rebuild));
         const std::string& rebuild = cfg.warehouse.index_rebuild;
         if (rebuild != "auto" && rebuild != "always" && rebuild != "never")
-          return s.Error(s.Node("index_rebuild"), "'warehouse.index_rebuild': '" + rebuild +
-                                                      "' is not supported (allowed: auto, always, never)");
+          return s.Error(s.Node("index_rebuild"),
+                         "'warehouse.index_rebuild': '" + rebuild +
+                             "' is not supported (allowed: auto, always, never)");
       }
       if (cfg.warehouse.type != "redshift") {
-        EP_RETURN_IF_ERROR(s.Forbid("staging", "applies to the redshift warehouse only (PostgreSQL and SQLite "
-                                               "load from the client directly)"));
+        EP_RETURN_IF_ERROR(s.Forbid("staging",
+                                    "applies to the redshift warehouse only (PostgreSQL and SQLite "
+                                    "load from the client directly)"));
       } else if (s.Has("staging")) {
         EP_RETURN_IF_ERROR(ParseRedshiftStaging(s.Child("staging"), cfg.warehouse.staging));
       }
@@ -1237,8 +1342,9 @@ Result<PipelineConfig> ParseConfig(const std::string& text, const fs::path& path
         EP_RETURN_IF_ERROR(c.String("header", header));
         std::optional<catalog::HeaderMode> mode = catalog::ParseHeaderMode(header);
         if (!mode)
-          return c.Error(c.Node("header"), "'" + c.Path("header") + "': '" + header +
-                                               "' is not supported (allowed: detect, present, absent)");
+          return c.Error(c.Node("header"),
+                         "'" + c.Path("header") + "': '" + header +
+                             "' is not supported (allowed: detect, present, absent)");
         cc.header = *mode;
         if (cfg.HasCrawler(cc.name))
           return c.Error(c.Node("name"), "duplicate crawler name '" + cc.name + "'");
@@ -1250,8 +1356,9 @@ Result<PipelineConfig> ParseConfig(const std::string& text, const fs::path& path
     EP_RETURN_IF_ERROR(ParseRules(r, cfg));
     EP_RETURN_IF_ERROR(ParseS3Endpoint(r, cfg));
     if (cfg.s3_endpoint.enabled && cfg.storage.type == "s3")
-      return r.Error(r.Node("s3_endpoint"), "'s3_endpoint' serves a local bucket; with storage.type s3 "
-                                            "clients use that S3 server directly");
+      return r.Error(r.Node("s3_endpoint"),
+                     "'s3_endpoint' serves a local bucket; with storage.type s3 "
+                     "clients use that S3 server directly");
   } catch (const YAML::Exception& e) {
     return Status::InvalidArgument(e.msg).At(file + ":" + std::to_string(e.mark.line + 1));
   }

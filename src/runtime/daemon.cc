@@ -57,12 +57,14 @@ void RaiseOpenFileLimit() {
   const rlim_t before = fds.rlim_cur;
   fds.rlim_cur = fds.rlim_max;
   if (::setrlimit(RLIMIT_NOFILE, &fds) != 0) {
-    spdlog::warn("Cannot raise the open-file limit. soft={} hard={} error={}", static_cast<uint64_t>(before),
-                 static_cast<uint64_t>(fds.rlim_max), std::strerror(errno));
+    spdlog::warn("Cannot raise the open-file limit. soft={} hard={} error={}",
+                 static_cast<uint64_t>(before), static_cast<uint64_t>(fds.rlim_max),
+                 std::strerror(errno));
     return;
   }
-  spdlog::info("Raised the open-file limit. soft_before={} soft={}", static_cast<uint64_t>(before),
-               fds.rlim_max == RLIM_INFINITY ? std::string("unlimited") : std::to_string(fds.rlim_max));
+  spdlog::info(
+      "Raised the open-file limit. soft_before={} soft={}", static_cast<uint64_t>(before),
+      fds.rlim_max == RLIM_INFINITY ? std::string("unlimited") : std::to_string(fds.rlim_max));
 }
 
 }  // namespace
@@ -83,14 +85,16 @@ Status Serve(Pipeline& p, const std::atomic<bool>& stop) {
     EP_ASSIGN_OR_RETURN(s3, api::s3::S3Endpoint::Start(p.config().s3_endpoint, *p.local_store()));
   }
   EP_ASSIGN_OR_RETURN(int landed, p.ScanBucket());
-  spdlog::info("Serving. bucket={} new_objects_at_start={}", p.config().storage.path.string(), landed);
+  spdlog::info("Serving. bucket={} new_objects_at_start={}", p.config().storage.path.string(),
+               landed);
   while (!stop.load()) {
     Status s = p.ReapAbandoned(stop);
     if (s.ok()) s = p.RunUntilIdle(stop);
     if (!s.ok()) spdlog::error("Dispatch round failed; retrying shortly. error={}", s.ToString());
     int64_t wait_ms = s.ok() ? 1000 : 2000;
     Result<std::optional<int64_t>> next = p.NextDueInMs();
-    if (next.ok() && next->has_value()) wait_ms = std::min<int64_t>(wait_ms, std::max<int64_t>(**next, 10));
+    if (next.ok() && next->has_value())
+      wait_ms = std::min<int64_t>(wait_ms, std::max<int64_t>(**next, 10));
     p.bus().WaitForWork(std::chrono::milliseconds(wait_ms));
   }
   if (s3) s3->Stop();

@@ -61,8 +61,10 @@ void LeaseKeeper::Loop(const std::string& location, WorkerLease lease) {
     Status s;
     if (!db) {
       Result<std::unique_ptr<SqlDb>> opened = OpenSqlDb(location);
-      if (opened.ok()) db = std::move(*opened);
-      else s = opened.status();
+      if (opened.ok())
+        db = std::move(*opened);
+      else
+        s = opened.status();
     }
     if (db) s = Renew(*db, lease);
     if (!s.ok())

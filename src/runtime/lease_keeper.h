@@ -21,8 +21,7 @@ namespace ecompipe::runtime {
 class LeaseKeeper {
  public:
   // Starts renewing. `location`: the state store (SQLite path or PostgreSQL URL).
-  static Result<std::unique_ptr<LeaseKeeper>> Start(const std::string& location,
-                                                    WorkerLease lease);
+  static Result<std::unique_ptr<LeaseKeeper>> Start(const std::string& location, WorkerLease lease);
   ~LeaseKeeper();  // stops the thread
   LeaseKeeper(const LeaseKeeper&) = delete;
   LeaseKeeper& operator=(const LeaseKeeper&) = delete;

@@ -11,9 +11,9 @@
 #include <thread>
 
 #include "catalog/crawler.h"
+#include "common/aws_sigv4.h"
 #include "common/ids.h"
 #include "common/time_util.h"
-#include "common/aws_sigv4.h"
 #include "events/sql/sql_event_log.h"
 #include "notify/http_post.h"
 #include "runtime/quality_gate.h"
@@ -97,23 +97,25 @@ void LogKnownContent(warehouse::Warehouse& w, const storage::ObjectRef& o, bool 
   if (!is_new) {
     Result<std::optional<warehouse::LedgerEntry>> e = w.FindLoad(o);
     if (e.ok() && *e)
-      spdlog::info("Object landed again with content already {}; not loaded again. key={} etag={} run_id={}",
-                   (*e)->status, o.key, o.etag, (*e)->run_id);
+      spdlog::info(
+          "Object landed again with content already {}; not loaded again. key={} etag={} run_id={}",
+          (*e)->status, o.key, o.etag, (*e)->run_id);
     return;
   }
   Result<std::optional<warehouse::LedgerEntry>> copy = warehouse::FindLoadedCopy(w, o);
   if (copy.ok() && *copy)
-    spdlog::warn("Object has the content of one already loaded; it loads as a new object, and the reference "
-                 "job rejects rows seen before as duplicate_transaction_id. key={} copy_of={} run_id={}",
-                 o.key, (*copy)->key, (*copy)->run_id);
+    spdlog::warn(
+        "Object has the content of one already loaded; it loads as a new object, and the reference "
+        "job rejects rows seen before as duplicate_transaction_id. key={} copy_of={} run_id={}",
+        o.key, (*copy)->key, (*copy)->run_id);
 }
 
 // The Object Created event id of one object version: the same in every worker, so that workers
 // that notice one landing at the same time append one event (the log refuses a second id).
 std::string ObjectCreatedId(const storage::ObjectRef& o) {
   std::string h = Sha256Hex(o.bucket + '\n' + o.key + '\n' + o.etag);
-  h[12] = '5';                                   // a name-based UUID (version 5 layout)
-  h[16] = "89ab"[h[16] % 4];                     // RFC 4122 variant
+  h[12] = '5';                // a name-based UUID (version 5 layout)
+  h[16] = "89ab"[h[16] % 4];  // RFC 4122 variant
   return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +
          "-" + h.substr(20, 12);
 }
@@ -121,7 +123,8 @@ std::string ObjectCreatedId(const storage::ObjectRef& o) {
 Result<storage::ObjectRef> ObjectFromEvent(const Json& event, const std::string& bucket) {
   const Json& detail = event.value("detail", Json::object());
   if (!detail.contains("object") || !detail["object"].contains("key"))
-    return Status::InvalidArgument("event " + event.value("id", "") + " names no object (detail.object.key)");
+    return Status::InvalidArgument("event " + event.value("id", "") +
+                                   " names no object (detail.object.key)");
   storage::ObjectRef ref;
   ref.bucket = detail.contains("bucket") ? detail["bucket"].value("name", bucket) : bucket;
   ref.key = detail["object"].value("key", "");
@@ -142,10 +145,15 @@ storage::s3::S3Settings S3SettingsFrom(const StorageConfig& c) {
   s.region = c.region;
   // AWS prefers virtual-hosted addressing; other servers (MinIO, Ceph, moto) are usually
   // reached by an IP or a single host name, where only path style works.
-  const std::string addressing = !c.addressing.empty() ? c.addressing : c.endpoint.empty() ? "virtual" : "path";
-  s.addressing = addressing == "virtual" ? storage::s3::Addressing::kVirtual : storage::s3::Addressing::kPath;
-  s.credentials.access_key_id = c.access_key_id.empty() ? env("AWS_ACCESS_KEY_ID") : c.access_key_id;
-  s.credentials.secret_access_key = c.access_key_id.empty() ? env("AWS_SECRET_ACCESS_KEY") : c.secret_access_key;
+  const std::string addressing = !c.addressing.empty() ? c.addressing
+                                 : c.endpoint.empty()  ? "virtual"
+                                                       : "path";
+  s.addressing =
+      addressing == "virtual" ? storage::s3::Addressing::kVirtual : storage::s3::Addressing::kPath;
+  s.credentials.access_key_id =
+      c.access_key_id.empty() ? env("AWS_ACCESS_KEY_ID") : c.access_key_id;
+  s.credentials.secret_access_key =
+      c.access_key_id.empty() ? env("AWS_SECRET_ACCESS_KEY") : c.secret_access_key;
   if (c.access_key_id.empty()) s.credentials.session_token = env("AWS_SESSION_TOKEN");
   return s;
 }
@@ -169,8 +177,9 @@ warehouse::PostgresWarehouseOptions PostgresWarehouseOptionsFrom(const Warehouse
   warehouse::PostgresWarehouseOptions options;
   options.url = c.ConnInfo();
   options.schema = c.schema;
-  options.dialect = c.type == "redshift" ? warehouse::SqlDialect::kRedshift : warehouse::SqlDialect::kPostgres;
-  options.index_rebuild = c.index_rebuild == "always" ? warehouse::IndexRebuild::kAlways
+  options.dialect =
+      c.type == "redshift" ? warehouse::SqlDialect::kRedshift : warehouse::SqlDialect::kPostgres;
+  options.index_rebuild = c.index_rebuild == "always"  ? warehouse::IndexRebuild::kAlways
                           : c.index_rebuild == "never" ? warehouse::IndexRebuild::kNever
                                                        : warehouse::IndexRebuild::kAuto;
   if (const RedshiftStagingConfig& st = c.staging; st.enabled()) {
@@ -196,7 +205,9 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Open(PipelineConfig config) {
   std::error_code ec;
   if (!c.state.shared()) {
     fs::create_directories(c.state.path.parent_path(), ec);
-    if (ec) return Status::IoError("cannot create " + c.state.path.parent_path().string() + ": " + ec.message());
+    if (ec)
+      return Status::IoError("cannot create " + c.state.path.parent_path().string() + ": " +
+                             ec.message());
   }
   if (c.warehouse.type == "sqlite") fs::create_directories(c.warehouse.path.parent_path(), ec);
   p->lease_.lease_ms = c.state.lease_ms;
@@ -207,7 +218,8 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Open(PipelineConfig config) {
     p->s3_ = s3.get();
     p->store_ = std::move(s3);
   } else {
-    EP_ASSIGN_OR_RETURN(p->store_, storage::LocalFolderStore::Open(c.storage.path, c.storage.bucket));
+    EP_ASSIGN_OR_RETURN(p->store_,
+                        storage::LocalFolderStore::Open(c.storage.path, c.storage.bucket));
   }
   EP_ASSIGN_OR_RETURN(auto log, events::SqlEventLog::Open(state, p->lease_));
   p->bus_ = std::make_unique<events::EventBus>(std::move(log), c.rules, c.retry);
@@ -233,28 +245,33 @@ void Pipeline::RegisterTargets() {
   bus_->RegisterTarget("start_crawler", {false, [this](std::span<const events::Delivery> ds) {
                                            return Crawl(ds.front());
                                          }});
-  bus_->RegisterTarget("start_job", {true, [this](std::span<const events::Delivery> ds) -> Status {
-                                       const JobConfig* job = config_.FindJob(ds.front().target.name);
-                                       if (!job) return Status::InvalidArgument("no job named '" + ds.front().target.name + "'");
-                                       Result<std::optional<RunRecord>> run = RunJob(
-                                           *job, static_cast<int>(ds.size()), stop_ ? *stop_ : kNeverStop);
-                                       if (!run.ok()) return run.status();
-                                       if (*run && (*run)->state == "STOPPED") return Status::Cancelled("run stopped");
-                                       return Status::Ok();
-                                     }});
+  bus_->RegisterTarget(
+      "start_job",
+      {true, [this](std::span<const events::Delivery> ds) -> Status {
+         const JobConfig* job = config_.FindJob(ds.front().target.name);
+         if (!job) return Status::InvalidArgument("no job named '" + ds.front().target.name + "'");
+         Result<std::optional<RunRecord>> run =
+             RunJob(*job, static_cast<int>(ds.size()), stop_ ? *stop_ : kNeverStop);
+         if (!run.ok()) return run.status();
+         if (*run && (*run)->state == "STOPPED") return Status::Cancelled("run stopped");
+         return Status::Ok();
+       }});
   bus_->RegisterTarget("publish", {false, [this](std::span<const events::Delivery> ds) {
-                                     return notifier_->Publish(ds.front().target.name, ds.front().event);
+                                     return notifier_->Publish(ds.front().target.name,
+                                                               ds.front().event);
                                    }});
   bus_->RegisterTarget("webhook", {false, [](std::span<const events::Delivery> ds) -> Status {
                                      const events::Delivery& d = ds.front();
-                                     return notify::HttpPost(d.target.name, d.event.dump(),
-                                                             {{"Content-Type", "application/json"},
-                                                              {"X-Ecompipe-Delivery", std::to_string(d.id)},
-                                                              {"X-Ecompipe-Rule", d.rule}})
+                                     return notify::HttpPost(
+                                                d.target.name, d.event.dump(),
+                                                {{"Content-Type", "application/json"},
+                                                 {"X-Ecompipe-Delivery", std::to_string(d.id)},
+                                                 {"X-Ecompipe-Rule", d.rule}})
                                          .status();
                                    }});
   bus_->RegisterTarget("upsert_dimension", {false, [this](std::span<const events::Delivery> ds) {
-                                              return UpsertDimension(ds.front(), stop_ ? *stop_ : kNeverStop);
+                                              return UpsertDimension(ds.front(),
+                                                                     stop_ ? *stop_ : kNeverStop);
                                             }});
 }
 
@@ -266,7 +283,9 @@ Status Pipeline::Recover() {
   if (!keeper_) {
     EP_ASSIGN_OR_RETURN(keeper_, LeaseKeeper::Start(config_.state.Location(), lease_));
   }
-  if (shared) spdlog::info("Worker joined the shared pipeline. worker={} lease_ms={}", lease_.worker_id, lease_.lease_ms);
+  if (shared)
+    spdlog::info("Worker joined the shared pipeline. worker={} lease_ms={}", lease_.worker_id,
+                 lease_.lease_ms);
   EP_ASSIGN_OR_RETURN(std::vector<RunRecord> interrupted,
                       runs_->FailInterrupted("interrupted: the process running it exited", shared));
   for (const RunRecord& r : interrupted) {
@@ -291,7 +310,8 @@ Result<std::string> Pipeline::RecordLanded(const std::string& key) {
   return head->etag;
 }
 
-Result<storage::s3::LoadState> Pipeline::LoadStateOf(const std::string& key, const std::string& etag) {
+Result<storage::s3::LoadState> Pipeline::LoadStateOf(const std::string& key,
+                                                     const std::string& etag) {
   using storage::s3::LoadState;
   const storage::ObjectRef ref{config_.storage.bucket, key, etag};
   {
@@ -304,11 +324,13 @@ Result<storage::s3::LoadState> Pipeline::LoadStateOf(const std::string& key, con
   }
   // Only objects that reach a crawler or a job get a ledger entry; for any other (a dimension
   // file, a key no rule wants) the durable Object Created event is the end of the road.
-  const Json event = events::ObjectCreatedEvent(config_.origin, ref.bucket, key, 0, etag, "PutObject", "0");
+  const Json event =
+      events::ObjectCreatedEvent(config_.origin, ref.bucket, key, 0, etag, "PutObject", "0");
   bool loads = false;
   for (const events::Rule& rule : config_.rules) {
     if (!rule.pattern.Matches(event)) continue;
-    for (const events::Target& t : rule.targets) loads |= t.type == "start_crawler" || t.type == "start_job";
+    for (const events::Target& t : rule.targets)
+      loads |= t.type == "start_crawler" || t.type == "start_job";
   }
   if (!loads) return LoadState::kCommitted;
   EP_ASSIGN_OR_RETURN(bool crawl_failed, catalog_->CrawlFailed(ref));
@@ -317,8 +339,10 @@ Result<storage::s3::LoadState> Pipeline::LoadStateOf(const std::string& key, con
 
 Result<bool> Pipeline::EmitIfNew(const storage::ObjectRef& o) {
   {
-    EP_ASSIGN_OR_RETURN(SqlRows seen, state_->Query(
-        "SELECT 1 FROM seen_objects WHERE bucket=? AND key=? AND etag=?", {o.bucket, o.key, o.etag}));
+    EP_ASSIGN_OR_RETURN(
+        SqlRows seen,
+        state_->Query("SELECT 1 FROM seen_objects WHERE bucket=? AND key=? AND etag=?",
+                      {o.bucket, o.key, o.etag}));
     if (!seen.empty()) return false;
   }
   // The event is appended before the object is marked seen: a crash in between emits it
@@ -335,10 +359,13 @@ Result<bool> Pipeline::EmitIfNew(const storage::ObjectRef& o) {
     spdlog::info("Object landed. key={} etag={} size={}", o.key, o.etag, o.size);
     LogKnownContent(*warehouse_, o, true);
   }
-  EP_RETURN_IF_ERROR(state_->Exec(
-      "INSERT INTO seen_objects(bucket, key, etag, size, first_seen) VALUES(?,?,?,?,?) "
-      "ON CONFLICT DO NOTHING",
-      {o.bucket, o.key, o.etag, static_cast<int64_t>(o.size), FormatIsoMillis(NowMillis())}).status());
+  EP_RETURN_IF_ERROR(
+      state_
+          ->Exec(
+              "INSERT INTO seen_objects(bucket, key, etag, size, first_seen) VALUES(?,?,?,?,?) "
+              "ON CONFLICT DO NOTHING",
+              {o.bucket, o.key, o.etag, static_cast<int64_t>(o.size), FormatIsoMillis(NowMillis())})
+          .status());
   return emitted;
 }
 
@@ -362,9 +389,11 @@ void Pipeline::QueueLanded(const std::string& key, storage::s3::DoneCallback don
 
 Result<bool> Pipeline::ReconcileStep(int page_size) {
   if (!s3_) return Status::InvalidArgument("reconciliation applies to s3 buckets only");
-  EP_ASSIGN_OR_RETURN(storage::s3::ListPage page, s3_->ListObjectsPage("", reconcile_after_, "", page_size));
+  EP_ASSIGN_OR_RETURN(storage::s3::ListPage page,
+                      s3_->ListObjectsPage("", reconcile_after_, "", page_size));
   for (const storage::ObjectRef& o : page.objects) {
-    if (storage::s3::S3ObjectStore::IsListedObject(o.key)) EP_RETURN_IF_ERROR(EmitIfNew(o).status());
+    if (storage::s3::S3ObjectStore::IsListedObject(o.key))
+      EP_RETURN_IF_ERROR(EmitIfNew(o).status());
   }
   if (!page.is_truncated || page.objects.empty()) {
     reconcile_after_.clear();
@@ -401,7 +430,9 @@ Status Pipeline::DrainLanded() {
       EP_RETURN_IF_ERROR(ScanBucket().status());
     } else {
       Result<std::string> etag = RecordLanded(key);
-      if (!etag.ok()) spdlog::error("Could not record landed object. key={} error={}", key, etag.status().ToString());
+      if (!etag.ok())
+        spdlog::error("Could not record landed object. key={} error={}", key,
+                      etag.status().ToString());
       if (done) done(etag.ok(), etag.ok() ? *etag : std::string());
     }
   }
@@ -457,24 +488,31 @@ Status Pipeline::Crawl(const events::Delivery& d) {
   EP_ASSIGN_OR_RETURN(storage::ObjectRef wanted, ObjectFromEvent(d.event, config_.storage.bucket));
   const std::string& crawler = d.target.name;
   const int64_t start = NowMillis();
-  Json detail = {{"accountId", config_.origin.account}, {"crawlerName", crawler},
-                 {"startTime", FormatIsoSeconds(start)}, {"object", {{"key", wanted.key}, {"etag", wanted.etag}}}};
+  Json detail = {{"accountId", config_.origin.account},
+                 {"crawlerName", crawler},
+                 {"startTime", FormatIsoSeconds(start)},
+                 {"object", {{"key", wanted.key}, {"etag", wanted.etag}}}};
   auto fail = [&](const std::string& message) -> Status {
     spdlog::warn("Crawler failed. crawler={} key={} error={}", crawler, wanted.key, message);
     detail["state"] = "Failed";
     detail["message"] = "Crawler Failed";
     detail["errorMessage"] = message;
-    return bus_->Put(events::MakeEvent(config_.origin, events::kGlueSource, events::kCrawlerStateChange,
-                                       Json::array(), detail)).status();
+    return bus_
+        ->Put(events::MakeEvent(config_.origin, events::kGlueSource, events::kCrawlerStateChange,
+                                Json::array(), detail))
+        .status();
   };
 
   Result<storage::ObjectRef> head = store_->Head(wanted.key);
   if (!head.ok()) {
-    if (head.status().code() == StatusCode::kNotFound) return fail(wanted.key + ": the object no longer exists");
+    if (head.status().code() == StatusCode::kNotFound)
+      return fail(wanted.key + ": the object no longer exists");
     return head.status();
   }
   if (!wanted.etag.empty() && head->etag != wanted.etag) {
-    spdlog::info("Object changed since the event; its newer version is crawled by its own event. key={}", wanted.key);
+    spdlog::info(
+        "Object changed since the event; its newer version is crawled by its own event. key={}",
+        wanted.key);
     return Status::Ok();
   }
   EP_ASSIGN_OR_RETURN(catalog::CrawlHints hints, CrawlHintsFor(crawler, head->key));
@@ -508,13 +546,15 @@ Status Pipeline::Crawl(const events::Delivery& d) {
   for (const auto& [k, v] : crawl->partition) partition[k] = v;
   detail["partition"] = partition;
   if (!u.change.empty()) {
-    detail["schemaChange"] = {{"added", u.change.added}, {"removed", u.change.removed},
-                              {"retyped", u.change.retyped}};
+    detail["schemaChange"] = {
+        {"added", u.change.added}, {"removed", u.change.removed}, {"retyped", u.change.retyped}};
     spdlog::warn("Schema changed. table={} version={} change={}", crawl->table, u.schema_version,
                  u.change.ToString());
   }
-  return bus_->Put(events::MakeEvent(config_.origin, events::kGlueSource, events::kCrawlerStateChange,
-                                     Json::array(), detail)).status();
+  return bus_
+      ->Put(events::MakeEvent(config_.origin, events::kGlueSource, events::kCrawlerStateChange,
+                              Json::array(), detail))
+      .status();
 }
 
 Result<const transform::Dimensions*> Pipeline::Dimensions(bool need_rows) {
@@ -537,12 +577,14 @@ Result<const transform::Dimensions*> Pipeline::Dimensions(bool need_rows) {
   return &*dims_;
 }
 
-Status Pipeline::EmitJobState(const RunRecord& run, const std::string& state, const std::string& message) {
+Status Pipeline::EmitJobState(const RunRecord& run, const std::string& state,
+                              const std::string& message) {
   static const std::map<std::string, std::string> kSeverity = {
-      {"STARTING", "INFO"}, {"RUNNING", "INFO"}, {"SUCCEEDED", "INFO"}, {"FAILED", "ERROR"},
-      {"STOPPED", "INFO"}, {"TIMEOUT", "WARN"}};
-  Json detail = {{"jobName", run.job}, {"severity", kSeverity.at(state)}, {"state", state},
-                 {"jobRunId", run.run_id}, {"message", message}, {"startedOn", run.started_at}};
+      {"STARTING", "INFO"}, {"RUNNING", "INFO"}, {"SUCCEEDED", "INFO"},
+      {"FAILED", "ERROR"},  {"STOPPED", "INFO"}, {"TIMEOUT", "WARN"}};
+  Json detail = {{"jobName", run.job}, {"severity", kSeverity.at(state)},
+                 {"state", state},     {"jobRunId", run.run_id},
+                 {"message", message}, {"startedOn", run.started_at}};
   // The cause alone, as Glue's crawler events carry it; notifications put it in their subject.
   if (state == "FAILED") detail["errorMessage"] = run.error.empty() ? message : run.error;
   if (state != "STARTING" && state != "RUNNING") {
@@ -554,22 +596,30 @@ Status Pipeline::EmitJobState(const RunRecord& run, const std::string& state, co
     std::map<std::string, int64_t> reasons;
     for (const ObjectResult& o : run.objects)
       for (const auto& [reason, n] : o.reject_reasons) reasons[reason] += n;
-    detail["rejectReasons"] = reasons;   // reason code -> rows, for notifications
+    detail["rejectReasons"] = reasons;  // reason code -> rows, for notifications
     Json objects = Json::array();
     for (const ObjectResult& o : run.objects) {
-      Json j = {{"key", o.key}, {"etag", o.etag}, {"status", o.status}, {"rowsRead", o.rows_read},
-                {"rowsLoaded", o.rows_loaded}, {"rowsRejected", o.rows_rejected}};
+      Json j = {{"key", o.key},
+                {"etag", o.etag},
+                {"status", o.status},
+                {"rowsRead", o.rows_read},
+                {"rowsLoaded", o.rows_loaded},
+                {"rowsRejected", o.rows_rejected}};
       if (!o.message.empty()) j["message"] = o.message;
       objects.push_back(std::move(j));
     }
     detail["objects"] = std::move(objects);
   }
-  return bus_->Put(events::MakeEvent(config_.origin, events::kGlueSource, events::kJobStateChange,
-                                     Json::array(), detail)).status();
+  return bus_
+      ->Put(events::MakeEvent(config_.origin, events::kGlueSource, events::kJobStateChange,
+                              Json::array(), detail))
+      .status();
 }
 
-Result<ObjectResult> Pipeline::LoadObject(const JobConfig& job, const catalog::CatalogObject& object,
-                                          const std::string& run_id, const std::atomic<bool>& stop) {
+Result<ObjectResult> Pipeline::LoadObject(const JobConfig& job,
+                                          const catalog::CatalogObject& object,
+                                          const std::string& run_id,
+                                          const std::atomic<bool>& stop) {
   const storage::ObjectRef& ref = object.object;
   ObjectResult r{ref.key, ref.etag};
   const int64_t start = NowMillis();
@@ -620,7 +670,8 @@ Result<ObjectResult> Pipeline::LoadObject(const JobConfig& job, const catalog::C
       transform::TransformObject(**decoded, object.schema, *dims, job.spec, ref.key, sink);
   if (!stats.ok()) {
     txn.reset();  // rolls back whatever reached the warehouse
-    if (stats.status().code() == StatusCode::kCancelled || stats.status().retryable()) return stats.status();
+    if (stats.status().code() == StatusCode::kCancelled || stats.status().retryable())
+      return stats.status();
     return failed(stats.status());
   }
   Result<warehouse::LoadCounts> committed = txn->Commit(stats->rows_read);
@@ -629,7 +680,8 @@ Result<ObjectResult> Pipeline::LoadObject(const JobConfig& job, const catalog::C
     // row): the load happened once, which is the point, not a failure.
     r.status = "skipped";
     r.message = "already loaded by another worker: " + committed.status().message();
-    spdlog::info("Object was loaded by another worker meanwhile. key={} etag={}", ref.key, ref.etag);
+    spdlog::info("Object was loaded by another worker meanwhile. key={} etag={}", ref.key,
+                 ref.etag);
     return r;
   }
   if (!committed.ok()) return committed.status();
@@ -684,7 +736,8 @@ Result<std::optional<RunRecord>> Pipeline::RunJob(const JobConfig& job, int trig
   bool cancelled = false;
   Result<std::vector<catalog::CatalogObject>> objects = catalog_->ListObjects(job.table);
   if (!objects.ok()) infra = objects.status();
-  for (const catalog::CatalogObject& object : objects.ok() ? *objects : std::vector<catalog::CatalogObject>{}) {
+  for (const catalog::CatalogObject& object :
+       objects.ok() ? *objects : std::vector<catalog::CatalogObject>{}) {
     if (stop.load()) {
       cancelled = true;
       break;
@@ -717,7 +770,9 @@ Result<std::optional<RunRecord>> Pipeline::RunJob(const JobConfig& job, int trig
     }
     Status released = claims_->Release(object.object);
     if (r.ok() && r->status.empty()) {
-      if (!released.ok()) spdlog::warn("Could not release a claim. key={} error={}", object.object.key, released.ToString());
+      if (!released.ok())
+        spdlog::warn("Could not release a claim. key={} error={}", object.object.key,
+                     released.ToString());
       continue;
     }
     if (r.ok() && !released.ok()) r = released;
@@ -734,7 +789,8 @@ Result<std::optional<RunRecord>> Pipeline::RunJob(const JobConfig& job, int trig
       // The object stays loaded (docs/configuration.md, "The quality gate"); the run fails.
       r->message = "quality gate: " + *why;
       gate_failures.push_back(r->key + ": " + *why);
-      spdlog::warn("Object broke the job's quality gate; it stays loaded. key={} why={}", r->key, *why);
+      spdlog::warn("Object broke the job's quality gate; it stays loaded. key={} why={}", r->key,
+                   *why);
     }
     run.rows_read += r->rows_read;
     run.rows_loaded += r->rows_loaded;
@@ -773,7 +829,8 @@ Result<std::optional<RunRecord>> Pipeline::RunJob(const JobConfig& job, int trig
   } else if (!infra.ok() || !failures.empty()) {
     run.state = "FAILED";
     const size_t causes = failures.size() + gate_failures.size();
-    run.error = !infra.ok() ? first_of(infra.ToString(), causes) : first_of(failures.front(), causes - 1);
+    run.error =
+        !infra.ok() ? first_of(infra.ToString(), causes) : first_of(failures.front(), causes - 1);
     run.message = fmt::format("JobName:{} and JobRunId:{} failed to execute: {}; {}", job.name,
                               run.run_id, run.error, counts);
   } else if (!gate_failures.empty()) {
@@ -799,7 +856,8 @@ Result<std::optional<RunRecord>> Pipeline::RunJob(const JobConfig& job, int trig
 Status Pipeline::ReapAbandoned(const std::atomic<bool>& stop) {
   if (!config_.state.shared()) return Status::Ok();
   EP_ASSIGN_OR_RETURN(std::vector<RunRecord> interrupted,
-                      runs_->FailInterrupted("interrupted: the worker running it stopped renewing its lease", true));
+                      runs_->FailInterrupted(
+                          "interrupted: the worker running it stopped renewing its lease", true));
   for (const RunRecord& r : interrupted) {
     spdlog::warn("A worker's run was abandoned; marked FAILED. run_id={} job={}", r.run_id, r.job);
     ++failed_runs_;
@@ -812,11 +870,15 @@ Status Pipeline::ReapAbandoned(const std::atomic<bool>& stop) {
     // A durable job start, dispatched (and retried) like any other, rather than a run here:
     // a run that failed now would leave nothing behind to try again. The claims go after the
     // start is in the log; a crash in between only makes a second, harmless start.
-    spdlog::warn("Objects claimed by a worker that stopped renewing its lease; starting their job. job={}", name);
-    Json event = events::MakeEvent(config_.origin, "ecompipe.runtime", "Abandoned Work Found",
-                                   Json::array(), {{"jobName", name}, {"reason", "object claims ran out"}});
+    spdlog::warn(
+        "Objects claimed by a worker that stopped renewing its lease; starting their job. job={}",
+        name);
+    Json event =
+        events::MakeEvent(config_.origin, "ecompipe.runtime", "Abandoned Work Found", Json::array(),
+                          {{"jobName", name}, {"reason", "object claims ran out"}});
     EP_RETURN_IF_ERROR(bus_->WithLog([&](events::EventLog& log) {
-      return log.Append(event, {{"abandoned-object-claims", events::Target{"start_job", name}}}).status();
+      return log.Append(event, {{"abandoned-object-claims", events::Target{"start_job", name}}})
+          .status();
     }));
     EP_RETURN_IF_ERROR(claims_->DropAbandoned(name));
     bus_->Wake();
@@ -840,7 +902,8 @@ Status Pipeline::UpsertDimension(const events::Delivery& d, const std::atomic<bo
     EP_RETURN_IF_ERROR(warehouse_->UpsertProducts(products));
     rows = static_cast<int64_t>(products.size());
   } else {
-    EP_ASSIGN_OR_RETURN(auto customers, transform::ReadCustomers(*decoded, crawl.schema, head->key));
+    EP_ASSIGN_OR_RETURN(auto customers,
+                        transform::ReadCustomers(*decoded, crawl.schema, head->key));
     EP_RETURN_IF_ERROR(warehouse_->UpsertCustomers(customers));
     rows = static_cast<int64_t>(customers.size());
   }
@@ -868,7 +931,8 @@ Result<int64_t> Pipeline::LoadDimensionFile(const std::string& dimension, const 
   const bool whole = got < sample.size();
   sample.resize(got);
   Result<catalog::TableSchema> schema = catalog::InferSchema(sample, whole);
-  if (!schema.ok()) return Status(schema.status().code(), schema.status().message()).At(file.string());
+  if (!schema.ok())
+    return Status(schema.status().code(), schema.status().message()).At(file.string());
   schema->has_header = true;  // see UpsertDimension
   EP_ASSIGN_OR_RETURN(auto decoded, open());
   int64_t rows = 0;

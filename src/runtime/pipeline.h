@@ -95,9 +95,11 @@ class Pipeline {
   // or nullopt when there was nothing to load: then no run was recorded and no event emitted.
   // kCancelled when `stop` came before any object was claimed. A run ends FAILED when an object
   // failed to load or a loaded one broke the job's quality gate (runtime/quality_gate.h).
-  Result<std::optional<RunRecord>> RunJob(const JobConfig& job, int triggers, const std::atomic<bool>& stop);
+  Result<std::optional<RunRecord>> RunJob(const JobConfig& job, int triggers,
+                                          const std::atomic<bool>& stop);
   // Loads a dimension file from disk (ecompipe load-dims).
-  Result<int64_t> LoadDimensionFile(const std::string& dimension, const std::filesystem::path& file);
+  Result<int64_t> LoadDimensionFile(const std::string& dimension,
+                                    const std::filesystem::path& file);
 
   int failed_runs() const { return failed_runs_; }
   int runs_finished() const { return runs_finished_; }
@@ -106,7 +108,9 @@ class Pipeline {
   storage::ObjectStore& store() { return *store_; }
   storage::s3::S3ObjectStore* s3_store() { return s3_; }  // null unless storage.type is s3
   // null unless storage.type is local
-  storage::LocalFolderStore* local_store() { return s3_ ? nullptr : static_cast<storage::LocalFolderStore*>(store_.get()); }
+  storage::LocalFolderStore* local_store() {
+    return s3_ ? nullptr : static_cast<storage::LocalFolderStore*>(store_.get());
+  }
   warehouse::Warehouse& warehouse() { return *warehouse_; }
   RunStore& runs() { return *runs_; }
   WorkClaims& claims() { return *claims_; }
@@ -133,8 +137,8 @@ class Pipeline {
 
   PipelineConfig config_;
   std::unique_ptr<storage::ObjectStore> store_;
-  storage::s3::S3ObjectStore* s3_ = nullptr;   // store_, when it is an S3 bucket
-  std::string reconcile_after_;                // ReconcileStep's StartAfter cursor
+  storage::s3::S3ObjectStore* s3_ = nullptr;  // store_, when it is an S3 bucket
+  std::string reconcile_after_;               // ReconcileStep's StartAfter cursor
   std::unique_ptr<events::EventBus> bus_;
   std::unique_ptr<catalog::CatalogStore> catalog_;
   std::unique_ptr<warehouse::Warehouse> warehouse_;
@@ -142,9 +146,9 @@ class Pipeline {
   std::unique_ptr<warehouse::Warehouse> ledger_probe_;  // LoadStateOf()'s own connection, lazily
   std::unique_ptr<notify::Notifier> notifier_;
   std::unique_ptr<RunStore> runs_;
-  std::unique_ptr<SqlDb> state_;               // seen_objects
+  std::unique_ptr<SqlDb> state_;  // seen_objects
   std::unique_ptr<WorkClaims> claims_;
-  std::unique_ptr<LeaseKeeper> keeper_;        // while a driver runs the pipeline
+  std::unique_ptr<LeaseKeeper> keeper_;  // while a driver runs the pipeline
   WorkerLease lease_;
   std::optional<transform::Dimensions> dims_;  // cached until a dimension changes
   bool dims_have_rows_ = false;                // dims_ holds the rows, not only the index

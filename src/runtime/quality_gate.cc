@@ -33,19 +33,23 @@ std::optional<std::string> CheckQualityGate(const QualityGate& gate, const Objec
   }
   if (o.rows_loaded < gate.min_rows)
     broken.push_back(fmt::format("{} rows loaded{}, below min_rows {}", o.rows_loaded,
-                                 o.rows_read == 0 ? " (the object has no rows)" : "", gate.min_rows));
+                                 o.rows_read == 0 ? " (the object has no rows)" : "",
+                                 gate.min_rows));
   if (broken.empty()) return std::nullopt;
 
   std::string why;
   for (size_t i = 0; i < broken.size(); ++i) why += (i ? "; " : "") + broken[i];
-  std::vector<std::pair<std::string, int64_t>> reasons(o.reject_reasons.begin(), o.reject_reasons.end());
+  std::vector<std::pair<std::string, int64_t>> reasons(o.reject_reasons.begin(),
+                                                       o.reject_reasons.end());
   std::sort(reasons.begin(), reasons.end(), [](const auto& a, const auto& b) {
     return a.second != b.second ? a.second > b.second : a.first < b.first;
   });
   constexpr size_t kTopReasons = 3;
   for (size_t i = 0; i < reasons.size() && i < kTopReasons; ++i)
-    why += fmt::format("{}{} {}", i == 0 ? "; top reasons: " : ", ", reasons[i].first, reasons[i].second);
-  if (reasons.size() > kTopReasons) why += fmt::format(" (and {} more)", reasons.size() - kTopReasons);
+    why += fmt::format("{}{} {}", i == 0 ? "; top reasons: " : ", ", reasons[i].first,
+                       reasons[i].second);
+  if (reasons.size() > kTopReasons)
+    why += fmt::format(" (and {} more)", reasons.size() - kTopReasons);
   return why;
 }
 

@@ -18,8 +18,8 @@
 namespace ecompipe::runtime {
 
 struct QualityGate {
-  double max_reject_rate = 0.5;   // most of an object's rows read that may be rejected, 0..1
-  int64_t min_rows = 1;           // fewest rows an object must load; 0 turns the check off
+  double max_reject_rate = 0.5;  // most of an object's rows read that may be rejected, 0..1
+  int64_t min_rows = 1;          // fewest rows an object must load; 0 turns the check off
 };
 
 // Why `object` breaks `gate`, or nullopt when it passes. Only objects with status "loaded" are

@@ -85,11 +85,12 @@ Result<std::unique_ptr<RunStore>> RunStore::Open(const std::string& location, Wo
 }
 
 Status RunStore::Start(const RunRecord& run) {
-  EP_ASSIGN_OR_RETURN(int64_t changed, db_->Exec(
-      "INSERT INTO runs(run_id, job, state, started_at, triggers, worker, lease_until) "
-      "VALUES(?,?,?,?,?,?,?) ON CONFLICT(run_id) DO NOTHING",
-      {run.run_id, run.job, run.state, run.started_at, int64_t{run.triggers}, lease_.worker_id,
-       NowMillis() + lease_.lease_ms}));
+  EP_ASSIGN_OR_RETURN(
+      int64_t changed,
+      db_->Exec("INSERT INTO runs(run_id, job, state, started_at, triggers, worker, lease_until) "
+                "VALUES(?,?,?,?,?,?,?) ON CONFLICT(run_id) DO NOTHING",
+                {run.run_id, run.job, run.state, run.started_at, int64_t{run.triggers},
+                 lease_.worker_id, NowMillis() + lease_.lease_ms}));
   if (changed == 0) return Status::AlreadyExists("run " + run.run_id + " already exists");
   return Status::Ok();
 }
@@ -102,24 +103,28 @@ Status RunStore::SetState(const std::string& run_id, const std::string& state) {
 }
 
 Status RunStore::AddObject(const std::string& run_id, const ObjectResult& o) {
-  EP_ASSIGN_OR_RETURN(int64_t changed, db_->Exec(
-      "INSERT INTO run_objects(run_id, seq, key, etag, status, rows_read, rows_loaded, "
-      "rows_rejected, duration_ms, message) SELECT ?1, (SELECT COALESCE(max(seq),0)+1 FROM "
-      "run_objects WHERE run_id=?1), ?2, ?3, ?4, CAST(?5 AS BIGINT), CAST(?6 AS BIGINT), "
-      "CAST(?7 AS BIGINT), CAST(?8 AS BIGINT), ?9 "
-      "WHERE EXISTS(SELECT 1 FROM runs WHERE run_id=?1)",
-      {run_id, o.key, o.etag, o.status, o.rows_read, o.rows_loaded, o.rows_rejected,
-       o.duration_ms, o.message}));
+  EP_ASSIGN_OR_RETURN(
+      int64_t changed,
+      db_->Exec(
+          "INSERT INTO run_objects(run_id, seq, key, etag, status, rows_read, rows_loaded, "
+          "rows_rejected, duration_ms, message) SELECT ?1, (SELECT COALESCE(max(seq),0)+1 FROM "
+          "run_objects WHERE run_id=?1), ?2, ?3, ?4, CAST(?5 AS BIGINT), CAST(?6 AS BIGINT), "
+          "CAST(?7 AS BIGINT), CAST(?8 AS BIGINT), ?9 "
+          "WHERE EXISTS(SELECT 1 FROM runs WHERE run_id=?1)",
+          {run_id, o.key, o.etag, o.status, o.rows_read, o.rows_loaded, o.rows_rejected,
+           o.duration_ms, o.message}));
   if (changed == 0) return Status::NotFound("no run " + run_id);
   return Status::Ok();
 }
 
 Status RunStore::Finish(const RunRecord& r) {
-  EP_ASSIGN_OR_RETURN(int64_t changed, db_->Exec(
-      "UPDATE runs SET state=?, finished_at=?, duration_ms=?, rows_read=?, rows_loaded=?, "
-      "rows_rejected=?, message=?, lease_until=NULL WHERE run_id=?",
-      {r.state, r.finished_at, r.duration_ms, r.rows_read, r.rows_loaded, r.rows_rejected,
-       r.message, r.run_id}));
+  EP_ASSIGN_OR_RETURN(
+      int64_t changed,
+      db_->Exec(
+          "UPDATE runs SET state=?, finished_at=?, duration_ms=?, rows_read=?, rows_loaded=?, "
+          "rows_rejected=?, message=?, lease_until=NULL WHERE run_id=?",
+          {r.state, r.finished_at, r.duration_ms, r.rows_read, r.rows_loaded, r.rows_rejected,
+           r.message, r.run_id}));
   if (changed == 0) return Status::NotFound("no run " + r.run_id);
   return Status::Ok();
 }
@@ -127,17 +132,17 @@ Status RunStore::Finish(const RunRecord& r) {
 Result<std::vector<RunRecord>> RunStore::FailInterrupted(const std::string& message,
                                                          bool only_expired) {
   std::vector<RunRecord> out;
-  const int64_t expired_before =
-      only_expired ? NowMillis() : std::numeric_limits<int64_t>::max();
+  const int64_t expired_before = only_expired ? NowMillis() : std::numeric_limits<int64_t>::max();
   // One transaction: a run that another process finishes meanwhile is not overwritten, and
   // the runs are either all marked or none.
   EP_RETURN_IF_ERROR(db_->Transaction([&]() -> Status {
     out.clear();
-    EP_ASSIGN_OR_RETURN(SqlRows q, db_->Query(
-        std::string("SELECT ") + kRunColumns +
-            " FROM runs WHERE state IN ('STARTING','RUNNING') "
-            "AND (lease_until IS NULL OR lease_until <= ?) ORDER BY started_at, rowid",
-        {expired_before}));
+    EP_ASSIGN_OR_RETURN(
+        SqlRows q,
+        db_->Query(std::string("SELECT ") + kRunColumns +
+                       " FROM runs WHERE state IN ('STARTING','RUNNING') "
+                       "AND (lease_until IS NULL OR lease_until <= ?) ORDER BY started_at, rowid",
+                   {expired_before}));
     for (size_t i = 0; i < q.size(); ++i) out.push_back(ReadRun(q, i));
     for (RunRecord& r : out) {
       r.state = "FAILED";
@@ -151,22 +156,26 @@ Result<std::vector<RunRecord>> RunStore::FailInterrupted(const std::string& mess
 }
 
 Result<std::vector<ObjectResult>> RunStore::Objects(const std::string& run_id) {
-  EP_ASSIGN_OR_RETURN(SqlRows q, db_->Query(
-      "SELECT key, etag, status, rows_read, rows_loaded, rows_rejected, duration_ms, message "
-      "FROM run_objects WHERE run_id=? ORDER BY seq", {run_id}));
+  EP_ASSIGN_OR_RETURN(
+      SqlRows q,
+      db_->Query(
+          "SELECT key, etag, status, rows_read, rows_loaded, rows_rejected, duration_ms, message "
+          "FROM run_objects WHERE run_id=? ORDER BY seq",
+          {run_id}));
   std::vector<ObjectResult> out;
   for (size_t i = 0; i < q.size(); ++i) {
-    out.push_back({q.Text(i, 0), q.Text(i, 1), q.Text(i, 2), q.Int(i, 3), q.Int(i, 4),
-                   q.Int(i, 5), q.Int(i, 6), q.Text(i, 7)});
+    out.push_back({q.Text(i, 0), q.Text(i, 1), q.Text(i, 2), q.Int(i, 3), q.Int(i, 4), q.Int(i, 5),
+                   q.Int(i, 6), q.Text(i, 7)});
   }
   return out;
 }
 
 Result<std::vector<RunRecord>> RunStore::List(int limit, bool with_objects) {
   std::vector<RunRecord> out;
-  EP_ASSIGN_OR_RETURN(SqlRows q, db_->Query(std::string("SELECT ") + kRunColumns +
-                                                " FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ?",
-                                            {int64_t{limit}}));
+  EP_ASSIGN_OR_RETURN(SqlRows q,
+                      db_->Query(std::string("SELECT ") + kRunColumns +
+                                     " FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ?",
+                                 {int64_t{limit}}));
   for (size_t i = 0; i < q.size(); ++i) out.push_back(ReadRun(q, i));
   if (with_objects) {
     for (RunRecord& r : out) {
@@ -178,8 +187,9 @@ Result<std::vector<RunRecord>> RunStore::List(int limit, bool with_objects) {
 
 Result<std::optional<RunRecord>> RunStore::Get(const std::string& run_id) {
   std::optional<RunRecord> out;
-  EP_ASSIGN_OR_RETURN(SqlRows q, db_->Query(std::string("SELECT ") + kRunColumns +
-                                                " FROM runs WHERE run_id=?", {run_id}));
+  EP_ASSIGN_OR_RETURN(
+      SqlRows q,
+      db_->Query(std::string("SELECT ") + kRunColumns + " FROM runs WHERE run_id=?", {run_id}));
   if (!q.empty()) out = ReadRun(q, 0);
   if (out) {
     EP_ASSIGN_OR_RETURN(out->objects, Objects(run_id));
@@ -191,10 +201,12 @@ Result<std::string> RunStore::ResolveId(const std::string& id_or_prefix) {
   if (id_or_prefix.empty()) return Status::InvalidArgument("a run id is empty");
   constexpr int64_t kShown = 5;
   // substr, not LIKE: run ids hold '_', which LIKE reads as a wildcard.
-  EP_ASSIGN_OR_RETURN(SqlRows q, db_->Query(
-      "SELECT run_id FROM runs WHERE substr(run_id, 1, ?) = ? ORDER BY run_id = ? DESC, "
-      "started_at DESC, run_id LIMIT ?",
-      {static_cast<int64_t>(id_or_prefix.size()), id_or_prefix, id_or_prefix, kShown + 1}));
+  EP_ASSIGN_OR_RETURN(
+      SqlRows q,
+      db_->Query(
+          "SELECT run_id FROM runs WHERE substr(run_id, 1, ?) = ? ORDER BY run_id = ? DESC, "
+          "started_at DESC, run_id LIMIT ?",
+          {static_cast<int64_t>(id_or_prefix.size()), id_or_prefix, id_or_prefix, kShown + 1}));
   if (q.empty()) return Status::NotFound("no run " + id_or_prefix + " (see `ecompipe runs`)");
   if (q.size() == 1 || q.Text(0, 0) == id_or_prefix) return q.Text(0, 0);
   std::string candidates;

@@ -18,31 +18,32 @@ namespace ecompipe::runtime {
 struct ObjectResult {
   std::string key;
   std::string etag;
-  std::string status;      // loaded | failed | skipped | ignored
+  std::string status;  // loaded | failed | skipped | ignored
   int64_t rows_read = 0, rows_loaded = 0, rows_rejected = 0;
   int64_t duration_ms = 0;
   std::string message;
-  std::map<std::string, int64_t> reject_reasons;   // reason code -> rows (not stored)
+  std::map<std::string, int64_t> reject_reasons;  // reason code -> rows (not stored)
 };
 
 struct RunRecord {
   std::string run_id;
   std::string job;
-  std::string state;       // STARTING | RUNNING | SUCCEEDED | FAILED | STOPPED
+  std::string state;  // STARTING | RUNNING | SUCCEEDED | FAILED | STOPPED
   std::string started_at;
   std::string finished_at;
   int64_t duration_ms = 0;
-  int triggers = 0;        // job-start deliveries coalesced into this run
+  int triggers = 0;  // job-start deliveries coalesced into this run
   int64_t rows_read = 0, rows_loaded = 0, rows_rejected = 0;
   std::string message;
-  std::string error;       // FAILED: the cause alone, for the event's errorMessage (not stored)
+  std::string error;  // FAILED: the cause alone, for the event's errorMessage (not stored)
   std::vector<ObjectResult> objects;
 };
 
 class RunStore {
  public:
   // `location`: an SQLite file path or a PostgreSQL URL (see OpenSqlDb).
-  static Result<std::unique_ptr<RunStore>> Open(const std::string& location, WorkerLease lease = {});
+  static Result<std::unique_ptr<RunStore>> Open(const std::string& location,
+                                                WorkerLease lease = {});
 
   // Records a new run (its id, job, state, started_at and triggers); kAlreadyExists when a
   // run with that id is recorded.

@@ -22,7 +22,8 @@ Result<std::unique_ptr<EventSource>> StartSource(Pipeline& p, const S3EventSourc
   auto on_object = [&p](const std::string& key, storage::s3::DoneCallback done) {
     p.QueueLanded(key, std::move(done));
   };
-  const std::string where = p.config().config_path.filename().string() + ":" + std::to_string(c.line);
+  const std::string where =
+      p.config().config_path.filename().string() + ":" + std::to_string(c.line);
   if (c.type == "sqs") {
     storage::s3::SqsSettings s;
     s.queue_url = c.queue_url;
@@ -31,7 +32,9 @@ Result<std::unique_ptr<EventSource>> StartSource(Pipeline& p, const S3EventSourc
     s.credentials = p.s3_store()->settings().credentials;
     s.wait_time_seconds = c.wait_time_seconds;
     s.visibility_timeout_seconds = c.visibility_timeout_seconds;
-    auto load_check = [&p](const std::string& key, const std::string& etag) { return p.LoadStateOf(key, etag); };
+    auto load_check = [&p](const std::string& key, const std::string& etag) {
+      return p.LoadStateOf(key, etag);
+    };
     Result<std::unique_ptr<storage::s3::SqsEventSource>> r =
         storage::s3::SqsEventSource::Start(s, st.bucket, on_object, load_check);
     if (!r.ok()) return Status(r.status().code(), r.status().message()).At(where);
@@ -49,7 +52,8 @@ Result<std::unique_ptr<EventSource>> StartSource(Pipeline& p, const S3EventSourc
       const char* v = std::getenv(c.token_env.c_str());
       if (!v || !*v)
         return Status::InvalidArgument("the S3 webhook source's token variable " + c.token_env +
-                                       " is not set (or empty)").At(where);
+                                       " is not set (or empty)")
+            .At(where);
       s.token = v;
     }
     Result<std::unique_ptr<storage::s3::WebhookEventSource>> r =
@@ -86,8 +90,10 @@ Status ServeS3Bucket(Pipeline& p, const std::atomic<bool>& stop) {
   }
   if (st.events.empty()) {
     reconcile_every_ms = 60000;
-    spdlog::warn("No S3 event source configured; the bucket is listed every 60 s (storage.events). bucket={}",
-                 st.bucket);
+    spdlog::warn(
+        "No S3 event source configured; the bucket is listed every 60 s (storage.events). "
+        "bucket={}",
+        st.bucket);
   }
   // Sources first, then the listing: an object landing between the two is seen by one of them.
   Result<int> landed = p.ScanBucket();
@@ -115,8 +121,10 @@ Status ServeS3Bucket(Pipeline& p, const std::atomic<bool>& stop) {
     }
     int64_t wait_ms = s.ok() ? 1000 : 2000;
     Result<std::optional<int64_t>> next = p.NextDueInMs();
-    if (next.ok() && next->has_value()) wait_ms = std::min<int64_t>(wait_ms, std::max<int64_t>(**next, 10));
-    if (next_reconcile > 0) wait_ms = std::clamp<int64_t>(next_reconcile - NowMillis(), 10, wait_ms);
+    if (next.ok() && next->has_value())
+      wait_ms = std::min<int64_t>(wait_ms, std::max<int64_t>(**next, 10));
+    if (next_reconcile > 0)
+      wait_ms = std::clamp<int64_t>(next_reconcile - NowMillis(), 10, wait_ms);
     p.bus().WaitForWork(std::chrono::milliseconds(wait_ms));
   }
   stop_sources();

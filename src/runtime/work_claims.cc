@@ -30,53 +30,65 @@ Result<std::unique_ptr<WorkClaims>> WorkClaims::Open(const std::string& location
 
 Result<bool> WorkClaims::TryClaim(const std::string& job, const storage::ObjectRef& object) {
   const int64_t now = NowMillis();
-  EP_ASSIGN_OR_RETURN(SqlRows rows, db_->Query(
-      "INSERT INTO object_claims(bucket, key, etag, job, claimed_by, lease_until, claimed_at) "
-      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(bucket, key, etag) DO UPDATE SET "
-      "job = excluded.job, claimed_by = excluded.claimed_by, lease_until = excluded.lease_until, "
-      "claimed_at = excluded.claimed_at "
-      "WHERE object_claims.lease_until <= ?8 OR object_claims.claimed_by = ?5 RETURNING claimed_by",
-      {object.bucket, object.key, object.etag, job, lease_.worker_id, now + lease_.lease_ms,
-       FormatIsoMillis(now), now}));
+  EP_ASSIGN_OR_RETURN(
+      SqlRows rows,
+      db_->Query(
+          "INSERT INTO object_claims(bucket, key, etag, job, claimed_by, lease_until, claimed_at) "
+          "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(bucket, key, etag) DO UPDATE SET "
+          "job = excluded.job, claimed_by = excluded.claimed_by, lease_until = "
+          "excluded.lease_until, "
+          "claimed_at = excluded.claimed_at "
+          "WHERE object_claims.lease_until <= ?8 OR object_claims.claimed_by = ?5 RETURNING "
+          "claimed_by",
+          {object.bucket, object.key, object.etag, job, lease_.worker_id, now + lease_.lease_ms,
+           FormatIsoMillis(now), now}));
   return !rows.empty();
 }
 
 Status WorkClaims::Release(const storage::ObjectRef& object) {
-  return db_->Exec(
-      "DELETE FROM object_claims WHERE bucket = ? AND key = ? AND etag = ? AND claimed_by = ?",
-      {object.bucket, object.key, object.etag, lease_.worker_id}).status();
+  return db_
+      ->Exec(
+          "DELETE FROM object_claims WHERE bucket = ? AND key = ? AND etag = ? AND claimed_by = ?",
+          {object.bucket, object.key, object.etag, lease_.worker_id})
+      .status();
 }
 
 Result<std::vector<std::string>> WorkClaims::AbandonedJobs() {
-  EP_ASSIGN_OR_RETURN(SqlRows rows, db_->Query(
-      "SELECT DISTINCT job FROM object_claims WHERE lease_until <= ? ORDER BY job",
-      {NowMillis()}));
+  EP_ASSIGN_OR_RETURN(
+      SqlRows rows,
+      db_->Query("SELECT DISTINCT job FROM object_claims WHERE lease_until <= ? ORDER BY job",
+                 {NowMillis()}));
   std::vector<std::string> out;
   for (size_t r = 0; r < rows.size(); ++r) out.push_back(rows.Text(r, 0));
   return out;
 }
 
 Status WorkClaims::DropAbandoned(const std::string& job) {
-  return db_->Exec("DELETE FROM object_claims WHERE job = ? AND lease_until <= ?",
-                   {job, NowMillis()}).status();
+  return db_
+      ->Exec("DELETE FROM object_claims WHERE job = ? AND lease_until <= ?", {job, NowMillis()})
+      .status();
 }
 
 Status WorkClaims::ReleaseAll() {
   return db_->Transaction([&]() -> Status {
     EP_RETURN_IF_ERROR(db_->Exec("DELETE FROM object_claims").status());
-    EP_RETURN_IF_ERROR(db_->Exec(
-        "UPDATE deliveries SET claimed_by = NULL, lease_until = NULL WHERE claimed_by IS NOT NULL")
+    EP_RETURN_IF_ERROR(db_->Exec("UPDATE deliveries SET claimed_by = NULL, lease_until = NULL "
+                                 "WHERE claimed_by IS NOT NULL")
                            .status());
-    return db_->Exec(
-        "UPDATE notifications SET claimed_by = NULL, lease_until = NULL "
-        "WHERE claimed_by IS NOT NULL").status();
+    return db_
+        ->Exec(
+            "UPDATE notifications SET claimed_by = NULL, lease_until = NULL "
+            "WHERE claimed_by IS NOT NULL")
+        .status();
   });
 }
 
 Result<std::string> WorkClaims::Holder(const storage::ObjectRef& object) {
-  EP_ASSIGN_OR_RETURN(SqlRows rows, db_->Query(
-      "SELECT claimed_by FROM object_claims WHERE bucket = ? AND key = ? AND etag = ? "
-      "AND lease_until > ?", {object.bucket, object.key, object.etag, NowMillis()}));
+  EP_ASSIGN_OR_RETURN(
+      SqlRows rows,
+      db_->Query("SELECT claimed_by FROM object_claims WHERE bucket = ? AND key = ? AND etag = ? "
+                 "AND lease_until > ?",
+                 {object.bucket, object.key, object.etag, NowMillis()}));
   return rows.empty() ? std::string() : rows.Text(0, 0);
 }
 

@@ -107,8 +107,8 @@ class GzipStream final : public InputStream {
       }
       if (!in_member_) {
         if (member_count_ > 0 && *z_.next_in != 0x1f) {
-          return Fail(Corrupt("data after the end of gzip member " +
-                              std::to_string(member_count_) + " is not another gzip member"));
+          return Fail(Corrupt("data after the end of gzip member " + std::to_string(member_count_) +
+                              " is not another gzip member"));
         }
         if (member_count_ > 0) inflateReset(&z_);
         in_member_ = true;
@@ -168,8 +168,7 @@ class GzipStream final : public InputStream {
 // itself. Memory is bounded by libzstd's default window limit (ZSTD_d_windowLogMax).
 class ZstdStream final : public InputStream {
  public:
-  explicit ZstdStream(Source source)
-      : source_(std::move(source)), input_(ZSTD_DStreamInSize()) {}
+  explicit ZstdStream(Source source) : source_(std::move(source)), input_(ZSTD_DStreamInSize()) {}
   ~ZstdStream() override { ZSTD_freeDStream(dstream_); }
 
   Status Init() {
@@ -206,9 +205,8 @@ class ZstdStream final : public InputStream {
       const size_t rc = ZSTD_decompressStream(dstream_, &out, &in_);
       if (ZSTD_isError(rc)) {
         return Fail(Status::CorruptInput(
-            std::string("corrupt zstd stream: ") + ZSTD_getErrorName(rc) +
-            " (at compressed byte " + std::to_string(source_.total() - (in_.size - in_.pos)) +
-            ")"));
+            std::string("corrupt zstd stream: ") + ZSTD_getErrorName(rc) + " (at compressed byte " +
+            std::to_string(source_.total() - (in_.size - in_.pos)) + ")"));
       }
       // 0 means a frame is complete and flushed; anything else, the frame goes on. A call
       // that neither consumed nor produced anything (flushing after a full output buffer)
@@ -239,9 +237,12 @@ class ZstdStream final : public InputStream {
 
 std::string_view CompressionName(Compression c) {
   switch (c) {
-    case Compression::kNone: return "none";
-    case Compression::kGzip: return "gzip";
-    case Compression::kZstd: return "zstd";
+    case Compression::kNone:
+      return "none";
+    case Compression::kGzip:
+      return "gzip";
+    case Compression::kZstd:
+      return "zstd";
   }
   return "unknown";
 }

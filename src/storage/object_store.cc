@@ -65,8 +65,8 @@ size_t Utf8SequenceLength(std::string_view s, size_t i, char32_t& code_point) {
     const unsigned char lo = b0 == 0xf0 ? 0x90 : 0x80;
     const unsigned char hi = b0 == 0xf4 ? 0x8f : 0xbf;
     if (!cont(1, lo, hi) || !cont(2, 0x80, 0xbf) || !cont(3, 0x80, 0xbf)) return 0;
-    code_point = (static_cast<char32_t>(b0 & 0x07) << 18) | (bits(1) << 12) | (bits(2) << 6) |
-                 bits(3);
+    code_point =
+        (static_cast<char32_t>(b0 & 0x07) << 18) | (bits(1) << 12) | (bits(2) << 6) | bits(3);
     return 4;
   }
   return 0;
@@ -112,12 +112,11 @@ Status ValidateKey(const std::string& key) {
   size_t start = 0;
   for (;;) {
     const size_t slash = key.find('/', start);
-    const std::string_view segment =
-        std::string_view(key).substr(start, slash == std::string::npos ? std::string::npos
-                                                                         : slash - start);
+    const std::string_view segment = std::string_view(key).substr(
+        start, slash == std::string::npos ? std::string::npos : slash - start);
     if (segment.empty()) {
-      return Invalid(key, "empty path segment at byte " + std::to_string(start) +
-                              " ('//' or a trailing '/')");
+      return Invalid(
+          key, "empty path segment at byte " + std::to_string(start) + " ('//' or a trailing '/')");
     }
     if (segment == "." || segment == "..") {
       // fmt, not operator+: GCC 12 at -O3 reports a false -Wrestrict on "'" + std::string.
@@ -137,13 +136,12 @@ bool IsTemporaryName(const std::string& file_name) {
   }
   // Also covers ".#x.csv" (Emacs locks), ".x.csv.swp" (Vim), ".", ".." and ".DS_Store".
   if (name.empty() || name.front() == '.') return true;
-  if (name.back() == '~') return true;  // editor backups
+  if (name.back() == '~') return true;      // editor backups
   if (name.starts_with("~$")) return true;  // office lock files
   // Downloaders (curl, wget, Firefox: .part; Chrome: .crdownload; Safari: .download; WinSCP:
   // .filepart), generic temporaries, and Vim swap files kept outside dot-names.
   static constexpr std::array<std::string_view, 9> kSuffixes = {
-      ".part", ".partial", ".crdownload", ".download", ".filepart",
-      ".tmp",  ".swp",     ".swo",        ".swx",
+      ".part", ".partial", ".crdownload", ".download", ".filepart", ".tmp", ".swp", ".swo", ".swx",
   };
   for (std::string_view suffix : kSuffixes) {
     if (EndsWithIgnoringCase(name, suffix)) return true;

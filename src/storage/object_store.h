@@ -21,9 +21,9 @@ namespace ecompipe::storage {
 struct ObjectRef {
   std::string bucket;
   std::string key;
-  std::string etag;        // hex, no quotes
+  std::string etag;  // hex, no quotes
   uint64_t size = 0;
-  int64_t mtime_ms = 0;    // last modification, epoch milliseconds
+  int64_t mtime_ms = 0;  // last modification, epoch milliseconds
 };
 
 // A forward-only byte source. Read() returns the number of bytes read, 0 at the end.

@@ -120,7 +120,8 @@ CsvReader::Simple CsvReader::TrySimpleRecord() {
       length = i + static_cast<size_t>(__builtin_ctz(lfs));
     }
     if (quotes != 0) return Simple::kNotApplicable;
-    for (; delimiters != 0; delimiters &= delimiters - 1) end_field(begin + i + __builtin_ctz(delimiters));
+    for (; delimiters != 0; delimiters &= delimiters - 1)
+      end_field(begin + i + __builtin_ctz(delimiters));
     if (length != kNoEnd) break;
   }
 #endif

@@ -171,7 +171,9 @@ class DimensionIndex {
   };
   static_assert(sizeof(EmailSlot) == 48 && sizeof(Attr) <= sizeof(EmailSlot::text));
   Attr Store(std::string_view value);
-  std::string_view Value(Attr a) const { return std::string_view(arena_.data() + a.offset, a.size); }
+  std::string_view Value(Attr a) const {
+    return std::string_view(arena_.data() + a.offset, a.size);
+  }
   std::string_view Csv(Attr a) const {
     return std::string_view(arena_.data() + a.offset + (a.csv_size == a.size ? 0 : a.size),
                             a.csv_size);

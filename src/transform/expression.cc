@@ -186,7 +186,8 @@ class ExpressionParser {
       EP_RETURN_IF_ERROR(Expr(depth + 1));
       Skip();
       if (pos_ >= text_.size() || text_[pos_] != ')')
-        return pos_ >= text_.size() ? Status::InvalidArgument("missing ')' at the end") : Unexpected();
+        return pos_ >= text_.size() ? Status::InvalidArgument("missing ')' at the end")
+                                    : Unexpected();
       ++pos_;
       return Status::Ok();
     }

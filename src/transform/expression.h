@@ -50,8 +50,8 @@ class Expression {
   enum class Op { kConst, kColumn, kAdd, kSub, kMul, kNeg };
   struct Step {
     Op op;
-    Decimal value;     // kConst
-    size_t column = 0; // kColumn: index into columns_
+    Decimal value;      // kConst
+    size_t column = 0;  // kColumn: index into columns_
   };
   std::vector<Step> steps_;  // postfix
   std::vector<std::string> columns_;

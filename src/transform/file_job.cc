@@ -169,9 +169,9 @@ Status LoadDimension(const std::string& path, const std::vector<std::string>& co
                      bool (*is_id)(std::string_view), const JobSpec& spec,
                      const std::function<bool(const std::string_view*)>& add) {
   EP_ASSIGN_OR_RETURN(std::unique_ptr<storage::InputStream> in, OpenInput(path));
-  EP_ASSIGN_OR_RETURN(internal::OpenedCsv opened,
-                      internal::OpenCsv(*in, catalog::TableSchema{}, columns,
-                                        spec.max_record_bytes, path));
+  EP_ASSIGN_OR_RETURN(
+      internal::OpenedCsv opened,
+      internal::OpenCsv(*in, catalog::TableSchema{}, columns, spec.max_record_bytes, path));
   if (opened.empty) return Status::Ok();
   const CsvOptions csv = ChunkCsvOptions(spec);
   const size_t width = columns.size();
@@ -215,8 +215,7 @@ Status LoadDimension(const std::string& path, const std::vector<std::string>& co
       for (size_t c = 0; c < width; ++c)
         fields[c] = std::string_view(out.bytes).substr(row.field[c][0], row.field[c][1]);
       if (!add(fields)) {
-        return Status::CorruptInput("duplicate " + columns[0] + " '" + std::string(fields[0]) +
-                                    "'")
+        return Status::CorruptInput("duplicate " + columns[0] + " '" + std::string(fields[0]) + "'")
             .At(place(row.line));
       }
     }
@@ -295,10 +294,10 @@ void WriteFact(const PendingFact& pending, const TxnContext& ctx, CsvChunk& out)
   out.fact_starts.push_back(static_cast<uint32_t>(out.facts.size()));
   out.fact_lines.push_back(pending.line);
   out.fact_keys.push_back(fact.transaction_key);
-  char* p = out.facts.Reserve(fact.transaction_id.size() + fact.customer_id.size() +
-                              email.size() + fact.product_id.size() + name.size() +
-                              supplier.size() + fact.date.size() + label.size() +
-                              2 * (fact.payment_type.size() + fact.status.size()) + 128);
+  char* p =
+      out.facts.Reserve(fact.transaction_id.size() + fact.customer_id.size() + email.size() +
+                        fact.product_id.size() + name.size() + supplier.size() + fact.date.size() +
+                        label.size() + 2 * (fact.payment_type.size() + fact.status.size()) + 128);
   using internal::PutBytes;
   p = PutBytes(p, fact.transaction_id);
   *p++ = ',';
@@ -314,8 +313,9 @@ void WriteFact(const PendingFact& pending, const TxnContext& ctx, CsvChunk& out)
   *p++ = ',';
   // Quantity and price are written normalised ("007" -> 7, "5" -> 5.00); most inputs are
   // normal already and are copied.
-  p = pending.quantity_text[0] != '0' ? PutBytes(p, pending.quantity_text)
-                                      : internal::PutUnsigned(p, static_cast<uint64_t>(fact.quantity));
+  p = pending.quantity_text[0] != '0'
+          ? PutBytes(p, pending.quantity_text)
+          : internal::PutUnsigned(p, static_cast<uint64_t>(fact.quantity));
   *p++ = ',';
   p = internal::IsCanonicalMoney(pending.price_text) ? PutBytes(p, pending.price_text)
                                                      : internal::PutMoney(p, fact.price);
@@ -425,8 +425,8 @@ int64_t FormatChunk(const internal::Chunk& chunk, const TxnContext& ctx,
     const Record& record = **next;
     ++out.rows_read;
     PendingFact& slot = pipeline.Next();
-    std::optional<internal::Problem> problem =
-        internal::CheckTransaction(record, ctx.layout, *ctx.index, *ctx.spec, slot.fact, &tid, clean);
+    std::optional<internal::Problem> problem = internal::CheckTransaction(
+        record, ctx.layout, *ctx.index, *ctx.spec, slot.fact, &tid, clean);
     const char* reject_reason = problem ? problem->reason : nullptr;
     if (!problem && duplicates != nullptr && duplicates->count(record.line) != 0)
       reject_reason = reason::kDuplicateTransactionId;
@@ -457,8 +457,8 @@ std::string JsonString(std::string_view s) {
 
 std::string FormatCents(__int128 cents) {
   const bool negative = cents < 0;
-  unsigned __int128 abs = negative ? 0 - static_cast<unsigned __int128>(cents)
-                                   : static_cast<unsigned __int128>(cents);
+  unsigned __int128 abs =
+      negative ? 0 - static_cast<unsigned __int128>(cents) : static_cast<unsigned __int128>(cents);
   std::string digits;
   do {
     digits.push_back(static_cast<char>('0' + static_cast<int>(abs % 10)));
@@ -481,15 +481,13 @@ Result<FileJobStats> RunFileJob(const FileJobOptions& options) {
   stats.facts_per_bin.assign(spec.bins.size(), 0);
 
   DimensionIndex index;
-  EP_RETURN_IF_ERROR(LoadDimension(options.customers, {"customer_id", "email"}, &IsCustomerId,
-                                   spec, [&](const std::string_view* f) {
-                                     return index.AddCustomer(f[0], f[1]);
-                                   }));
+  EP_RETURN_IF_ERROR(
+      LoadDimension(options.customers, {"customer_id", "email"}, &IsCustomerId, spec,
+                    [&](const std::string_view* f) { return index.AddCustomer(f[0], f[1]); }));
   if (Status s = index.SealCustomers(); !s.ok()) return std::move(s).At(options.customers);
-  EP_RETURN_IF_ERROR(LoadDimension(options.products, {"product_id", "product_name", "supplier_id"},
-                                   &IsProductId, spec, [&](const std::string_view* f) {
-                                     return index.AddProduct(f[0], f[1], f[2]);
-                                   }));
+  EP_RETURN_IF_ERROR(LoadDimension(
+      options.products, {"product_id", "product_name", "supplier_id"}, &IsProductId, spec,
+      [&](const std::string_view* f) { return index.AddProduct(f[0], f[1], f[2]); }));
   if (Status s = index.SealProducts(); !s.ok()) return std::move(s).At(options.products);
   stats.customers = static_cast<int64_t>(index.customer_count());
   stats.products = static_cast<int64_t>(index.product_count());
@@ -511,9 +509,8 @@ Result<FileJobStats> RunFileJob(const FileJobOptions& options) {
 
   EP_ASSIGN_OR_RETURN(std::unique_ptr<storage::InputStream> in, OpenInput(options.transactions));
   EP_ASSIGN_OR_RETURN(internal::OpenedCsv opened,
-                      internal::OpenCsv(*in, catalog::TableSchema{},
-                                        internal::kTransactionColumns, spec.max_record_bytes,
-                                        options.transactions));
+                      internal::OpenCsv(*in, catalog::TableSchema{}, internal::kTransactionColumns,
+                                        spec.max_record_bytes, options.transactions));
   {
     // The rejects' header: the file's own column names, then reject_reason.
     std::string header;
@@ -582,8 +579,7 @@ Result<FileJobStats> RunFileJob(const FileJobOptions& options) {
     };
     internal::ChunkRunner<CsvChunk> runner(RunnerOptions(spec));
     int64_t error_line = -1;
-    Status status =
-        runner.Run(*in, opened.rest, opened.first_line, work, consume, &error_line);
+    Status status = runner.Run(*in, opened.rest, opened.first_line, work, consume, &error_line);
     if (!status.ok() && error_line >= 0) {
       std::string place = options.transactions + " line " + std::to_string(error_line);
       if (!status.place().empty()) place += ": " + status.place();

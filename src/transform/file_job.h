@@ -45,11 +45,11 @@ struct FileJobOptions {
 struct FileJobStats {
   int64_t rows_read = 0;
   int64_t facts = 0;
-  int64_t rejects = 0;                   // rows_read == facts + rejects
-  std::vector<int64_t> facts_per_bin;    // one count per JobSpec bin, in order
-  __int128 total_cents = 0;              // exact sum of total_amount over the facts
+  int64_t rejects = 0;                 // rows_read == facts + rejects
+  std::vector<int64_t> facts_per_bin;  // one count per JobSpec bin, in order
+  __int128 total_cents = 0;            // exact sum of total_amount over the facts
   std::map<std::string, int64_t> reasons;
-  int64_t customers = 0;                 // dimension rows kept
+  int64_t customers = 0;  // dimension rows kept
   int64_t products = 0;
 };
 

@@ -14,8 +14,8 @@ namespace {
 
 const std::vector<std::string> kCustomerColumns = {"customer_id", "first_name", "last_name",
                                                    "email", "membership_level"};
-const std::vector<std::string> kProductColumns = {"product_id", "product_name", "category",
-                                                  "price", "supplier_id"};
+const std::vector<std::string> kProductColumns = {"product_id", "product_name", "category", "price",
+                                                  "supplier_id"};
 
 Status Bad(const std::string& place, const std::string& what) {
   return Status::InvalidArgument(what).At(place);
@@ -35,7 +35,9 @@ bool IsIdentifier(const std::string& s) {
   });
 }
 
-std::string Index(const char* list, size_t i) { return std::string(list) + "[" + std::to_string(i) + "]"; }
+std::string Index(const char* list, size_t i) {
+  return std::string(list) + "[" + std::to_string(i) + "]";
+}
 
 }  // namespace
 
@@ -46,35 +48,57 @@ std::vector<std::string> ReferenceColumns() {
 
 std::vector<Validation> ReferenceValidations() {
   return {
-      {.name = "transaction_id", .column = "transaction_id", .reason = "missing_transaction_id",
+      {.name = "transaction_id",
+       .column = "transaction_id",
+       .reason = "missing_transaction_id",
        .required = true},
-      {.name = "transaction_id_format", .column = "transaction_id",
-       .reason = "malformed_transaction_id", .pattern = "TXN[0-9]+"},
-      {.name = "customer_id", .column = "customer_id", .reason = "malformed_customer_id",
+      {.name = "transaction_id_format",
+       .column = "transaction_id",
+       .reason = "malformed_transaction_id",
+       .pattern = "TXN[0-9]+"},
+      {.name = "customer_id",
+       .column = "customer_id",
+       .reason = "malformed_customer_id",
        .pattern = "C[0-9]+"},
-      {.name = "product_id", .column = "product_id", .reason = "malformed_product_id",
+      {.name = "product_id",
+       .column = "product_id",
+       .reason = "malformed_product_id",
        .pattern = "P[0-9]+"},
-      {.name = "quantity", .column = "quantity", .reason = "invalid_quantity",
-       .pattern = "[0-9]{1,9}", .min = "1"},
-      {.name = "price", .column = "price", .reason = "invalid_price",
+      {.name = "quantity",
+       .column = "quantity",
+       .reason = "invalid_quantity",
+       .pattern = "[0-9]{1,9}",
+       .min = "1"},
+      {.name = "price",
+       .column = "price",
+       .reason = "invalid_price",
        .pattern = "[0-9]{1,12}(\\.[0-9]{1,2})?"},
-      {.name = "transaction_date", .column = "transaction_date", .reason = "invalid_date",
+      {.name = "transaction_date",
+       .column = "transaction_date",
+       .reason = "invalid_date",
        .date = true},
-      {.name = "transaction_id_unique", .column = "transaction_id",
-       .reason = "duplicate_transaction_id", .unique = true},
+      {.name = "transaction_id_unique",
+       .column = "transaction_id",
+       .reason = "duplicate_transaction_id",
+       .unique = true},
   };
 }
 
 std::vector<Lookup> ReferenceLookups() {
-  return {{.dimension = "customers", .key = "customer_id",
-           .columns = {{"email", "customer_email"}}, .reason = "unknown_customer_id"},
-          {.dimension = "products", .key = "product_id",
+  return {{.dimension = "customers",
+           .key = "customer_id",
+           .columns = {{"email", "customer_email"}},
+           .reason = "unknown_customer_id"},
+          {.dimension = "products",
+           .key = "product_id",
            .columns = {{"product_name", "product_name"}, {"supplier_id", "supplier_id"}},
            .reason = "unknown_product_id"}};
 }
 
 std::vector<Derived> ReferenceDerived() {
-  return {{.name = "total_amount", .expr = "quantity * price", .scale = 2,
+  return {{.name = "total_amount",
+           .expr = "quantity * price",
+           .scale = 2,
            .reason = "total_out_of_range"}};
 }
 
@@ -99,8 +123,8 @@ bool JobSpec::IsReference() const {
   static const JobSpec kReference;
   return columns == kReference.columns && validations == kReference.validations &&
          lookups == kReference.lookups && derived == kReference.derived &&
-         classify_column == kReference.classify_column &&
-         label_column == kReference.label_column && output == kReference.output;
+         classify_column == kReference.classify_column && label_column == kReference.label_column &&
+         output == kReference.output;
 }
 
 Status CheckJobSpec(const JobSpec& spec) {
@@ -122,8 +146,8 @@ Status CheckJobSpec(const JobSpec& spec) {
     if (v.name.empty()) return Bad(at + ".name", "a validation needs a name");
     if (!is_input(v.column)) {
       return Bad(at + ".column", "unknown column '" + v.column +
-                                     "' (validations check input columns: " +
-                                     Join(spec.columns) + ")");
+                                     "' (validations check input columns: " + Join(spec.columns) +
+                                     ")");
     }
     if (!v.required && v.pattern.empty() && !v.date && !v.min && !v.max && !v.unique) {
       return Bad(at, "validation '" + v.name +
@@ -133,8 +157,8 @@ Status CheckJobSpec(const JobSpec& spec) {
       try {
         std::regex re(v.pattern, std::regex::ECMAScript);
       } catch (const std::regex_error& e) {
-        return Bad(at + ".pattern", "'" + v.pattern + "' is not a valid regular expression: " +
-                                        e.what());
+        return Bad(at + ".pattern",
+                   "'" + v.pattern + "' is not a valid regular expression: " + e.what());
       }
     }
     for (const auto& [key, bound] : {std::pair{"min", &v.min}, std::pair{"max", &v.max}}) {
@@ -147,8 +171,9 @@ Status CheckJobSpec(const JobSpec& spec) {
       }
     }
     if (v.min && v.max) {
-      const bool inverted = v.date ? *v.min > *v.max
-                                   : CompareDecimal(*ParseDecimal(*v.min), *ParseDecimal(*v.max)) > 0;
+      const bool inverted = v.date
+                                ? *v.min > *v.max
+                                : CompareDecimal(*ParseDecimal(*v.min), *ParseDecimal(*v.max)) > 0;
       if (inverted) return Bad(at + ".max", "max '" + *v.max + "' is below min '" + *v.min + "'");
     }
     if (v.unique) {
@@ -173,7 +198,8 @@ Status CheckJobSpec(const JobSpec& spec) {
       return Bad(at + ".key", "unknown column '" + l.key + "' (the key must be an input column: " +
                                   Join(spec.columns) + ")");
     }
-    if (l.columns.empty()) return Bad(at + ".columns", "a lookup must bring in at least one column");
+    if (l.columns.empty())
+      return Bad(at + ".columns", "a lookup must bring in at least one column");
     for (const auto& [column, as] : l.columns) {
       if (std::find(known->begin(), known->end(), column) == known->end()) {
         return Bad(at + ".columns." + column, "dimension '" + l.dimension + "' has no column '" +
@@ -193,7 +219,8 @@ Status CheckJobSpec(const JobSpec& spec) {
     const std::string at = Index("derived", i);
     if (d.name.empty()) return Bad(at + ".name", "a derived column needs a name");
     if (!IsIdentifier(d.name))
-      return Bad(at + ".name", "'" + d.name + "' is not a name like total_amount ([A-Za-z_][A-Za-z0-9_]*)");
+      return Bad(at + ".name",
+                 "'" + d.name + "' is not a name like total_amount ([A-Za-z_][A-Za-z0-9_]*)");
     if (defined.count(d.name) != 0)
       return Bad(at + ".name", "column '" + d.name + "' already exists in the row");
     if (d.scale < 0 || d.scale > kMaxDecimalScale) {
@@ -241,8 +268,10 @@ Status CheckJobSpec(const JobSpec& spec) {
     const OutputColumn& o = spec.output[i];
     const std::string at = Index("output", i);
     if (!IsIdentifier(o.name))
-      return Bad(at, "'" + o.name + "' is not a column name like customer_email ([A-Za-z_][A-Za-z0-9_]*)");
-    if (!out_names.insert(o.name).second) return Bad(at, "output column '" + o.name + "' is listed twice");
+      return Bad(
+          at, "'" + o.name + "' is not a column name like customer_email ([A-Za-z_][A-Za-z0-9_]*)");
+    if (!out_names.insert(o.name).second)
+      return Bad(at, "output column '" + o.name + "' is listed twice");
     if (defined.count(o.from) == 0) {
       std::vector<std::string> all(defined.begin(), defined.end());
       return Bad(at, "unknown column '" + o.from + "' (the row has: " + Join(all) + ")");
@@ -250,8 +279,10 @@ Status CheckJobSpec(const JobSpec& spec) {
     if (o.type == ColumnType::kDecimal && (o.scale < 0 || o.scale > kMaxDecimalScale))
       return Bad(at, "scale must be between 0 and " + std::to_string(kMaxDecimalScale));
     if (o.name == "transaction_id") has_key = true;
-    for (const char* reserved : {"source_object", "source_etag", "load_id", "source_line", "load_ref"}) {
-      if (o.name == reserved) return Bad(at, "'" + o.name + "' is a lineage column of the fact table");
+    for (const char* reserved :
+         {"source_object", "source_etag", "load_id", "source_line", "load_ref"}) {
+      if (o.name == reserved)
+        return Bad(at, "'" + o.name + "' is a lineage column of the fact table");
     }
   }
   if (!has_key) {

@@ -39,14 +39,14 @@ struct ClassBin {
 
 // One validation: every check it sets must pass, else the row is rejected with `reason`.
 struct Validation {
-  std::string name;     // for messages and the default reason; defaults to `column`
-  std::string column;   // an input column
-  std::string reason;   // reject reason; empty: "validation_failed:<name>"
-  bool required = false;          // not empty
-  std::string pattern;            // ECMAScript regex the whole value must match; empty: none
-  bool date = false;              // a real calendar day YYYY-MM-DD
+  std::string name;                     // for messages and the default reason; defaults to `column`
+  std::string column;                   // an input column
+  std::string reason;                   // reject reason; empty: "validation_failed:<name>"
+  bool required = false;                // not empty
+  std::string pattern;                  // ECMAScript regex the whole value must match; empty: none
+  bool date = false;                    // a real calendar day YYYY-MM-DD
   std::optional<std::string> min, max;  // inclusive bounds: dates with `date`, else decimals
-  bool unique = false;            // no earlier accepted row of the object has this value
+  bool unique = false;                  // no earlier accepted row of the object has this value
   bool operator==(const Validation&) const = default;
 
   std::string Reason() const { return reason.empty() ? "validation_failed:" + name : reason; }
@@ -59,7 +59,7 @@ struct Lookup {
   // Dimension columns brought in, each with the name it gets in the row (a rename when the
   // two differ, as email -> customer_email).
   std::vector<std::pair<std::string, std::string>> columns;
-  std::string reason;     // empty: "unknown_<key>"
+  std::string reason;  // empty: "unknown_<key>"
   bool operator==(const Lookup&) const = default;
 
   std::string Reason() const { return reason.empty() ? "unknown_" + key : reason; }
@@ -86,7 +86,7 @@ struct OutputColumn {
   std::string name;
   std::string from;  // an input, lookup, derived or label column
   ColumnType type = ColumnType::kText;
-  int scale = 0;     // decimals, for kDecimal
+  int scale = 0;  // decimals, for kDecimal
   bool operator==(const OutputColumn&) const = default;
 };
 
@@ -106,7 +106,8 @@ struct JobSpec {
   std::vector<Derived> derived = ReferenceDerived();
   std::string classify_column = "total_amount";   // a derived or decimal-valued column
   std::string label_column = "transaction_type";  // the name the label gets
-  std::vector<ClassBin> bins = {{Money{10000}, "Small"}, {Money{50000}, "Medium"}, {std::nullopt, "Large"}};
+  std::vector<ClassBin> bins = {
+      {Money{10000}, "Small"}, {Money{50000}, "Medium"}, {std::nullopt, "Large"}};
   std::vector<OutputColumn> output = ReferenceOutput();
   size_t max_record_bytes = 1 << 20;  // longer records are rejected as line_too_long
   // Execution, not semantics: the output is the same whatever these are.

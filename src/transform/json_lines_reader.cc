@@ -71,8 +71,8 @@ JsonLinesReader::JsonLinesReader(storage::InputStream& in, std::vector<std::stri
       started_(!options.skip_bom) {}
 
 JsonLinesReader::JsonLinesReader(std::string_view text, size_t padding,
-                                 std::vector<std::string> columns,
-                                 const JsonLinesOptions& options, JsonLineParser& parser)
+                                 std::vector<std::string> columns, const JsonLinesOptions& options,
+                                 JsonLineParser& parser)
     : buffer_(text),
       columns_(std::move(columns)),
       max_record_bytes_(options.max_record_bytes),

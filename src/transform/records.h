@@ -42,7 +42,7 @@ struct Dimensions {
 
 // One row of fact_transactions (without lineage, which the warehouse adds).
 struct FactRow {
-  int64_t line = 0;              // 1-based physical line where the record starts (lineage)
+  int64_t line = 0;  // 1-based physical line where the record starts (lineage)
   std::string transaction_id;
   std::string customer_id;
   std::string customer_email;
@@ -55,7 +55,7 @@ struct FactRow {
   std::string transaction_type;  // the classification label, e.g. "Small"
   std::string payment_type;
   std::string status;
-  Money total_amount;            // quantity * price, exact
+  Money total_amount;  // quantity * price, exact
   // A job whose spec is not the reference's (JobSpec::IsReference() false) fills only `line`,
   // `transaction_id` and these: the text of each JobSpec::output column, in order (integers
   // and decimals normalised). The reference job leaves it empty.
@@ -68,7 +68,8 @@ inline constexpr const char* kWrongFieldCount = "wrong_field_count";
 inline constexpr const char* kInvalidUtf8 = "invalid_utf8";
 inline constexpr const char* kNulByte = "nul_byte";
 inline constexpr const char* kLineTooLong = "line_too_long";
-inline constexpr const char* kMalformedRecord = "malformed_record";  // e.g. bad JSON line, unclosed quote
+inline constexpr const char* kMalformedRecord =
+    "malformed_record";  // e.g. bad JSON line, unclosed quote
 inline constexpr const char* kMissingTransactionId = "missing_transaction_id";
 inline constexpr const char* kMalformedTransactionId = "malformed_transaction_id";
 inline constexpr const char* kMalformedCustomerId = "malformed_customer_id";
@@ -85,10 +86,10 @@ inline constexpr const char* kTotalOutOfRange = "total_out_of_range";
 }  // namespace reason
 
 struct RejectRow {
-  int64_t line = 0;          // 1-based physical line where the record starts
-  std::string reason;        // one of reason::k*
-  std::string detail;        // human-readable: "quantity '0' is not a positive integer"
-  std::string raw;           // the record's text as read (truncated to 64 KiB for huge lines)
+  int64_t line = 0;            // 1-based physical line where the record starts
+  std::string reason;          // one of reason::k*
+  std::string detail;          // human-readable: "quantity '0' is not a positive integer"
+  std::string raw;             // the record's text as read (truncated to 64 KiB for huge lines)
   std::string transaction_id;  // as read, may be empty
 };
 

@@ -129,7 +129,8 @@ class TransactionTransformer {
 
 Status TransactionTransformer::Process(const Record& record) {
   ++stats_.rows_read;
-  if (std::optional<Problem> problem = internal::CheckRecord(record, input_.layout, spec_.max_record_bytes)) {
+  if (std::optional<Problem> problem =
+          internal::CheckRecord(record, input_.layout, spec_.max_record_bytes)) {
     std::string_view tid;
     // A field of a record with bad bytes may hold them too: do not copy it out.
     const std::string_view why = problem->reason;
@@ -268,7 +269,8 @@ Status ForEachRecord(Input& input, const std::string& object_key, OnRecord&& on_
 // A dimension row's record-level problem is an error naming the line.
 Status CheckDimensionRecord(const Record& record, const Input& input,
                             const std::string& object_key) {
-  if (std::optional<Problem> problem = internal::CheckRecord(record, input.layout, JobSpec{}.max_record_bytes)) {
+  if (std::optional<Problem> problem =
+          internal::CheckRecord(record, input.layout, JobSpec{}.max_record_bytes)) {
     return Status::CorruptInput(problem->detail + " (" + problem->reason + ")")
         .At(Place(object_key, record.line));
   }
@@ -325,7 +327,6 @@ Status DuplicateId(std::string_view column, std::string_view id, int64_t first_l
                               " (first at line " + std::to_string(first_line) + ")")
       .At(Place(object_key, line));
 }
-
 
 // ---- The general path: any JobSpec (job_spec.h), compiled into an internal::GeneralJob ----
 
@@ -441,8 +442,8 @@ Result<TransformStats> TransformGeneralSequential(storage::InputStream& decoded,
                                                   const internal::GeneralJob& job,
                                                   const JobSpec& spec,
                                                   const std::string& object_key, RowSink& sink) {
-  EP_ASSIGN_OR_RETURN(Input input, OpenInput(decoded, schema, spec.columns, spec.max_record_bytes,
-                                             object_key));
+  EP_ASSIGN_OR_RETURN(Input input,
+                      OpenInput(decoded, schema, spec.columns, spec.max_record_bytes, object_key));
   TransformStats stats;
   GeneralEmitter emitter(job, sink, stats);
   GeneralChunk batch;
@@ -551,9 +552,9 @@ int64_t ForEachChunkRecord(const internal::Chunk& chunk, const ChunkFormat& form
 // Runs `runner` over the object after `opened`; a stream error is placed at the object and
 // line, as in the sequential readers; a sink error is returned as the sink made it.
 template <typename Runner>
-Status RunChunks(Runner& runner, storage::InputStream& decoded,
-                 const internal::OpenedCsv& opened, const typename Runner::Work& work,
-                 const typename Runner::Consume& consume, const std::string& object_key) {
+Status RunChunks(Runner& runner, storage::InputStream& decoded, const internal::OpenedCsv& opened,
+                 const typename Runner::Work& work, const typename Runner::Consume& consume,
+                 const std::string& object_key) {
   int64_t error_line = -1;  // set only for a stream error
   Status status = runner.Run(decoded, opened.rest, opened.first_line, work, consume, &error_line);
   if (!status.ok() && error_line >= 0) return AtLine(std::move(status), object_key, error_line);
@@ -584,9 +585,9 @@ int64_t TransformChunk(const internal::Chunk& chunk, const internal::Layout& lay
     std::optional<internal::Problem> problem =
         internal::CheckTransaction(record, layout, index, spec, fact, &tid, clean);
     if (!problem && duplicates != nullptr && duplicates->count(record.line) != 0) {
-      problem = internal::Problem{reason::kDuplicateTransactionId,
-                                  "transaction_id " + Quoted(tid) +
-                                      " already appeared earlier in this object"};
+      problem = internal::Problem{
+          reason::kDuplicateTransactionId,
+          "transaction_id " + Quoted(tid) + " already appeared earlier in this object"};
     }
     if (problem) {
       out.rejects.push_back(RejectRow{.line = record.line,
@@ -621,9 +622,9 @@ Result<TransformStats> TransformGeneral(storage::InputStream& decoded,
                                         const JobSpec& spec, const std::string& object_key,
                                         RowSink& sink) {
   EP_ASSIGN_OR_RETURN(internal::GeneralJob job, internal::GeneralJob::Compile(spec, dims));
-  EP_ASSIGN_OR_RETURN(internal::OpenedCsv opened,
-                      internal::OpenCsv(decoded, schema, spec.columns, spec.max_record_bytes,
-                                        object_key));
+  EP_ASSIGN_OR_RETURN(
+      internal::OpenedCsv opened,
+      internal::OpenCsv(decoded, schema, spec.columns, spec.max_record_bytes, object_key));
   TransformStats stats;
   if (opened.empty) return stats;
   const ChunkFormat format = ChunkFormatOf(schema, spec, spec.columns);
@@ -662,9 +663,9 @@ Result<TransformStats> TransformObject(storage::InputStream& decoded,
   const ChunkFormat format = ChunkFormatOf(schema, spec, internal::kTransactionColumns);
   internal::TransactionIdSet seen;
   std::unordered_set<int64_t> duplicates;
-  SinkChunk redo;                 // a chunk re-checked with its duplicates known
-  JsonLineParser redo_parser;     // for it, on this thread
-  std::vector<FactRow> batch;     // rows handed to the sink, at most kBatchRows at a time
+  SinkChunk redo;              // a chunk re-checked with its duplicates known
+  JsonLineParser redo_parser;  // for it, on this thread
+  std::vector<FactRow> batch;  // rows handed to the sink, at most kBatchRows at a time
   std::vector<RejectRow> rejects;
 
   const auto work = [&](const internal::Chunk& chunk, SinkChunk& out, JsonLineParser& parser) {

@@ -50,9 +50,9 @@ class RowSink {
 };
 
 struct TransformStats {
-  int64_t rows_read = 0;   // records (not header), including rejected ones
+  int64_t rows_read = 0;  // records (not header), including rejected ones
   int64_t facts = 0;
-  int64_t rejects = 0;     // rows_read == facts + rejects
+  int64_t rejects = 0;  // rows_read == facts + rejects
 };
 
 // `decoded` is the object's decompressed byte stream; `schema` the crawler's (format,
@@ -62,9 +62,9 @@ struct TransformStats {
 // payment_type, status) when schema.has_header is false; JSON Lines fields by key (a missing
 // key or null is an empty field). schema.columns is not consulted.
 Result<TransformStats> TransformObject(storage::InputStream& decoded,
-                                       const catalog::TableSchema& schema,
-                                       const Dimensions& dims, const JobSpec& spec,
-                                       const std::string& object_key, RowSink& sink);
+                                       const catalog::TableSchema& schema, const Dimensions& dims,
+                                       const JobSpec& spec, const std::string& object_key,
+                                       RowSink& sink);
 
 // The same job read record by record on the caller's thread (JobSpec::threads and
 // chunk_bytes are ignored): the reference the parallel engine is tested against. Same

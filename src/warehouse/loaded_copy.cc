@@ -23,12 +23,16 @@ int64_t Count(const std::optional<std::string>& cell) {
 
 }  // namespace
 
-Result<std::optional<LedgerEntry>> FindLoadedCopy(Warehouse& warehouse, const storage::ObjectRef& object) {
+Result<std::optional<LedgerEntry>> FindLoadedCopy(Warehouse& warehouse,
+                                                  const storage::ObjectRef& object) {
   // Query() is the one ledger read both backends share; the values are literals, quoted.
-  EP_ASSIGN_OR_RETURN(QueryResult q, warehouse.Query(
-      "SELECT key, run_id, rows_read, rows_loaded, rows_rejected FROM load_ledger WHERE bucket = " +
-      Literal(object.bucket) + " AND etag = " + Literal(object.etag) + " AND key <> " +
-      Literal(object.key) + " AND status = 'loaded' ORDER BY finished_at DESC, key LIMIT 1"));
+  EP_ASSIGN_OR_RETURN(
+      QueryResult q,
+      warehouse.Query("SELECT key, run_id, rows_read, rows_loaded, rows_rejected FROM load_ledger "
+                      "WHERE bucket = " +
+                      Literal(object.bucket) + " AND etag = " + Literal(object.etag) +
+                      " AND key <> " + Literal(object.key) +
+                      " AND status = 'loaded' ORDER BY finished_at DESC, key LIMIT 1"));
   if (q.rows.empty()) return std::optional<LedgerEntry>();
   const auto& row = q.rows[0];
   LedgerEntry e;

@@ -16,6 +16,7 @@ namespace ecompipe::warehouse {
 // `object.etag`; nullopt when there is none. The entry's bucket, key, etag, status, run_id
 // and row counts are set. ETags identify content for single PUTs and local files (an MD5);
 // the same bytes uploaded in several parts have another ETag and are not found.
-Result<std::optional<LedgerEntry>> FindLoadedCopy(Warehouse& warehouse, const storage::ObjectRef& object);
+Result<std::optional<LedgerEntry>> FindLoadedCopy(Warehouse& warehouse,
+                                                  const storage::ObjectRef& object);
 
 }  // namespace ecompipe::warehouse

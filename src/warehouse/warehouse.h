@@ -40,17 +40,17 @@ std::string_view ReloadModeName(ReloadMode mode);
 
 struct LedgerEntry {
   std::string bucket, key, etag;
-  std::string status;      // "loaded", "failed", "ignored"
+  std::string status;  // "loaded", "failed", "ignored"
   std::string load_id;
   std::string run_id;
   int64_t rows_read = 0, rows_loaded = 0, rows_rejected = 0;
-  std::string message;     // why it failed, or empty
+  std::string message;  // why it failed, or empty
   int64_t finished_ms = 0;
 };
 
 struct LoadCounts {
   int64_t rows_loaded = 0;
-  int64_t rows_rejected = 0;   // includes rows the warehouse turned into duplicate rejects
+  int64_t rows_rejected = 0;  // includes rows the warehouse turned into duplicate rejects
 };
 
 // One object's load in flight. Destroying it without Commit() rolls everything back.
@@ -80,14 +80,14 @@ enum class ValueKind : uint8_t {
   kDecimal,  // an exact decimal as the database stored it ("129.90"); "NaN" is possible
   kBoolean,  // "t" or "f" (PostgreSQL's text form)
   kText,
-  kBlob,     // "\x" and two hex digits per byte
+  kBlob,  // "\x" and two hex digits per byte
 };
 
 // One statement's result.
 struct QueryResult {
-  std::vector<std::string> columns;   // empty for a statement that returns no rows (DELETE, SET)
-  std::vector<std::vector<std::optional<std::string>>> rows;   // NULL = nullopt
-  std::vector<std::vector<ValueKind>> kinds;  // the same shape as `rows`
+  std::vector<std::string> columns;  // empty for a statement that returns no rows (DELETE, SET)
+  std::vector<std::vector<std::optional<std::string>>> rows;  // NULL = nullopt
+  std::vector<std::vector<ValueKind>> kinds;                  // the same shape as `rows`
   int64_t rows_changed = 0;  // rows an INSERT/UPDATE/DELETE changed; 0 for others
 };
 

@@ -17,11 +17,16 @@ S3Error Incomplete(const std::string& why) {
 }
 
 bool ChecksumKind(const std::string& name, Digest::Kind& kind) {
-  if (name == "crc32") kind = Digest::Kind::kCrc32;
-  else if (name == "crc32c") kind = Digest::Kind::kCrc32c;
-  else if (name == "sha1") kind = Digest::Kind::kSha1;
-  else if (name == "sha256") kind = Digest::Kind::kSha256;
-  else return false;
+  if (name == "crc32")
+    kind = Digest::Kind::kCrc32;
+  else if (name == "crc32c")
+    kind = Digest::Kind::kCrc32c;
+  else if (name == "sha1")
+    kind = Digest::Kind::kSha1;
+  else if (name == "sha256")
+    kind = Digest::Kind::kSha256;
+  else
+    return false;
   return true;
 }
 
@@ -61,7 +66,8 @@ S3Result<std::unique_ptr<BodyDecoder>> BodyDecoder::Create(const S3Request& requ
   }
   const std::string trailer = AsciiLower(request.Header("x-amz-trailer"));
   if (!trailer.empty()) {
-    if (!d->chunked_ || trailer.rfind("x-amz-checksum-", 0) != 0 || trailer.find(',') != std::string::npos)
+    if (!d->chunked_ || trailer.rfind("x-amz-checksum-", 0) != 0 ||
+        trailer.find(',') != std::string::npos)
       return S3Error::Make(400, "InvalidRequest", "unsupported x-amz-trailer '" + trailer + "'");
     d->checksum_name_ = trailer.substr(15);
     d->checksum_in_trailer_ = true;
@@ -69,9 +75,10 @@ S3Result<std::unique_ptr<BodyDecoder>> BodyDecoder::Create(const S3Request& requ
   if (!d->checksum_name_.empty()) {
     Digest::Kind kind;
     if (!ChecksumKind(d->checksum_name_, kind))
-      return S3Error::Make(400, "InvalidRequest",
-                           "checksum algorithm '" + d->checksum_name_ +
-                               "' is not supported by ecompipe (use CRC32, CRC32C, SHA1 or SHA256)");
+      return S3Error::Make(
+          400, "InvalidRequest",
+          "checksum algorithm '" + d->checksum_name_ +
+              "' is not supported by ecompipe (use CRC32, CRC32C, SHA1 or SHA256)");
     d->checksum_ = std::make_unique<Digest>(kind);
   }
   return d;
@@ -103,10 +110,14 @@ S3Status BodyDecoder::Feed(const char* data, size_t size, const Sink& sink) {
           std::string line = line_.substr(0, line_.size() - 2);
           line_.clear();
           S3Status e;
-          if (state_ == State::kHeader) e = OnChunkHeader(line);
-          else if (state_ == State::kTrailer) e = OnTrailer(line);
-          else if (!line.empty()) e = Incomplete("chunk data longer than its declared size");
-          else state_ = State::kHeader;
+          if (state_ == State::kHeader)
+            e = OnChunkHeader(line);
+          else if (state_ == State::kTrailer)
+            e = OnTrailer(line);
+          else if (!line.empty())
+            e = Incomplete("chunk data longer than its declared size");
+          else
+            state_ = State::kHeader;
           if (e) return e;
         }
         break;
@@ -180,32 +191,38 @@ S3Status BodyDecoder::OnTrailer(const std::string& line) {
   const std::string name = AsciiLower(line.substr(0, colon));
   std::string value = line.substr(colon + 1);
   while (!value.empty() && value.front() == ' ') value.erase(0, 1);
-  if (checksum_in_trailer_ && name == "x-amz-checksum-" + checksum_name_) checksum_expected_ = value;
+  if (checksum_in_trailer_ && name == "x-amz-checksum-" + checksum_name_)
+    checksum_expected_ = value;
   // x-amz-trailer-signature (signed trailers) is not accepted: the verifier refuses that mode.
   return std::nullopt;
 }
 
 S3Status BodyDecoder::Finish() {
-  if (chunked_ && state_ != State::kDone) return Incomplete("the body ended before the final chunk");
+  if (chunked_ && state_ != State::kDone)
+    return Incomplete("the body ended before the final chunk");
   if (has_expected_decoded_ && decoded_ != expected_decoded_)
     return Incomplete("x-amz-decoded-content-length says " + std::to_string(expected_decoded_) +
                       " bytes, the chunks hold " + std::to_string(decoded_));
   const std::string md5 = md5_.Finish();
   md5_hex_ = HexEncode(md5);
   if (payload_sha_ && HexEncode(payload_sha_->Finish()) != auth_.payload_sha256)
-    return S3Error::Make(400, "XAmzContentSHA256Mismatch",
-                         "The provided 'x-amz-content-sha256' header does not match what was computed.");
+    return S3Error::Make(
+        400, "XAmzContentSHA256Mismatch",
+        "The provided 'x-amz-content-sha256' header does not match what was computed.");
   if (!content_md5_.empty() && md5 != content_md5_)
-    return S3Error::Make(400, "BadDigest", "The Content-MD5 you specified did not match what we received.");
+    return S3Error::Make(400, "BadDigest",
+                         "The Content-MD5 you specified did not match what we received.");
   if (checksum_) {
     if (checksum_expected_.empty())
-      return S3Error::Make(400, "InvalidRequest", "the x-amz-checksum-" + checksum_name_ +
-                                                      " trailer was announced but not sent");
+      return S3Error::Make(
+          400, "InvalidRequest",
+          "the x-amz-checksum-" + checksum_name_ + " trailer was announced but not sent");
     std::string upper = checksum_name_;
     for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     if (Base64Encode(checksum_->Finish()) != checksum_expected_)
-      return S3Error::Make(400, "BadDigest",
-                           "The " + upper + " you specified did not match the calculated checksum.");
+      return S3Error::Make(
+          400, "BadDigest",
+          "The " + upper + " you specified did not match the calculated checksum.");
   }
   return std::nullopt;
 }

@@ -32,7 +32,7 @@ namespace {
 constexpr int64_t kLingerSilenceMs = 2000;
 constexpr int64_t kLingerMaxMs = 30'000;
 constexpr uint64_t kLingerMaxBytes = 64ull << 20;
-constexpr int64_t kSweepEveryMs = 100; // deadline resolution
+constexpr int64_t kSweepEveryMs = 100;  // deadline resolution
 constexpr size_t kReadChunk = 16 << 10;
 constexpr int64_t kRefusalLogEveryMs = 10'000;
 
@@ -42,13 +42,13 @@ int64_t SteadyMs() {
       .count();
 }
 
-std::string PeerAddress(const sockaddr_storage &ss) {
+std::string PeerAddress(const sockaddr_storage& ss) {
   char buf[INET6_ADDRSTRLEN] = {};
   if (ss.ss_family == AF_INET) {
-    const auto *a = reinterpret_cast<const sockaddr_in *>(&ss);
+    const auto* a = reinterpret_cast<const sockaddr_in*>(&ss);
     ::inet_ntop(AF_INET, &a->sin_addr, buf, sizeof(buf));
   } else if (ss.ss_family == AF_INET6) {
-    const auto *a = reinterpret_cast<const sockaddr_in6 *>(&ss);
+    const auto* a = reinterpret_cast<const sockaddr_in6*>(&ss);
     if (IN6_IS_ADDR_V4MAPPED(&a->sin6_addr)) {
       ::inet_ntop(AF_INET, &a->sin6_addr.s6_addr[12], buf, sizeof(buf));
     } else {
@@ -62,22 +62,19 @@ std::string PeerAddress(const sockaddr_storage &ss) {
 
 // A complete HTTP answer carrying S3's error document, for the answers the loop
 // gives itself.
-std::string ErrorResponse(int status, const std::string &reason,
-                          const std::string &code, const std::string &message) {
+std::string ErrorResponse(int status, const std::string& reason, const std::string& code,
+                          const std::string& message) {
   std::string id = NewHex(8);
-  for (char &ch : id)
-    ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-  const std::string body =
-      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" +
-      ErrorXml(S3Error::Make(status, code, message), "", id);
+  for (char& ch : id) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  const std::string body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" +
+                           ErrorXml(S3Error::Make(status, code, message), "", id);
   return "HTTP/1.1 " + std::to_string(status) + " " + reason +
-         "\r\nContent-Type: application/xml\r\nContent-Length: " +
-         std::to_string(body.size()) + "\r\nx-amz-request-id: " + id +
-         "\r\nConnection: close\r\n\r\n" + body;
+         "\r\nContent-Type: application/xml\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\nx-amz-request-id: " + id + "\r\nConnection: close\r\n\r\n" + body;
 }
 
 // Best effort: an answer of a few hundred bytes fits an empty socket buffer.
-void SendNow(int fd, const std::string &data) {
+void SendNow(int fd, const std::string& data) {
   (void)::send(fd, data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
@@ -87,54 +84,46 @@ void DropPending(int fd) {
   char buf[4096];
   for (int i = 0; i < 16; ++i) {
     const ssize_t n = ::recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-    if (n <= 0)
-      return;
+    if (n <= 0) return;
   }
 }
 
-} // namespace
+}  // namespace
 
-ConnectionAcceptor::ConnectionAcceptor(const ConnectionLimits &limits,
-                                       ServeFn serve)
-    : limits_(limits), serve_(std::move(serve)),
+ConnectionAcceptor::ConnectionAcceptor(const ConnectionLimits& limits, ServeFn serve)
+    : limits_(limits),
+      serve_(std::move(serve)),
       limiter_(static_cast<size_t>(limits.max_connections),
                static_cast<size_t>(limits.max_connections_per_address)) {}
 
 ConnectionAcceptor::~ConnectionAcceptor() {
   Stop();
   for (int fd : {listen_fd_, epoll_fd_, wake_fd_, reserve_fd_})
-    if (fd >= 0)
-      ::close(fd);
+    if (fd >= 0) ::close(fd);
 }
 
-Result<std::unique_ptr<ConnectionAcceptor>>
-ConnectionAcceptor::Start(const std::string &host, int port,
-                          const ConnectionLimits &limits, ServeFn serve) {
-  std::unique_ptr<ConnectionAcceptor> a(
-      new ConnectionAcceptor(limits, std::move(serve)));
+Result<std::unique_ptr<ConnectionAcceptor>> ConnectionAcceptor::Start(
+    const std::string& host, int port, const ConnectionLimits& limits, ServeFn serve) {
+  std::unique_ptr<ConnectionAcceptor> a(new ConnectionAcceptor(limits, std::move(serve)));
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
   hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-  addrinfo *found = nullptr;
+  addrinfo* found = nullptr;
   const std::string service = std::to_string(port);
-  if (::getaddrinfo(host.empty() ? nullptr : host.c_str(), service.c_str(),
-                    &hints, &found) != 0 ||
+  if (::getaddrinfo(host.empty() ? nullptr : host.c_str(), service.c_str(), &hints, &found) != 0 ||
       !found)
     return Status::Unavailable("cannot resolve " + host);
   std::string error = "no address";
-  for (addrinfo *ai = found; ai && a->listen_fd_ < 0; ai = ai->ai_next) {
+  for (addrinfo* ai = found; ai && a->listen_fd_ < 0; ai = ai->ai_next) {
     const int fd =
-        ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                 ai->ai_protocol);
-    if (fd < 0)
-      continue;
+        ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+    if (fd < 0) continue;
     const int one = 1;
     ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
     // The backlog holds connections between two turns of the loop; the kernel
     // caps it at net.core.somaxconn.
-    if (::bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
-        ::listen(fd, SOMAXCONN) == 0) {
+    if (::bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && ::listen(fd, SOMAXCONN) == 0) {
       a->listen_fd_ = fd;
     } else {
       error = std::strerror(errno);
@@ -143,14 +132,12 @@ ConnectionAcceptor::Start(const std::string &host, int port,
   }
   ::freeaddrinfo(found);
   if (a->listen_fd_ < 0)
-    return Status::Unavailable("cannot listen on " + host + ":" + service +
-                               ": " + error);
+    return Status::Unavailable("cannot listen on " + host + ":" + service + ": " + error);
   sockaddr_storage bound{};
   socklen_t len = sizeof(bound);
-  ::getsockname(a->listen_fd_, reinterpret_cast<sockaddr *>(&bound), &len);
-  a->port_ = ntohs(bound.ss_family == AF_INET6
-                       ? reinterpret_cast<sockaddr_in6 *>(&bound)->sin6_port
-                       : reinterpret_cast<sockaddr_in *>(&bound)->sin_port);
+  ::getsockname(a->listen_fd_, reinterpret_cast<sockaddr*>(&bound), &len);
+  a->port_ = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
+                                               : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
 
   a->epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
   a->wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -171,32 +158,27 @@ ConnectionAcceptor::Start(const std::string &host, int port,
 
 void ConnectionAcceptor::Stop() {
   if (stopping_.exchange(true)) {
-    if (loop_.joinable())
-      loop_.join();
+    if (loop_.joinable()) loop_.join();
     return;
   }
   const uint64_t one = 1;
-  if (wake_fd_ >= 0)
-    (void)::write(wake_fd_, &one, sizeof(one));
-  if (loop_.joinable())
-    loop_.join();
+  if (wake_fd_ >= 0) (void)::write(wake_fd_, &one, sizeof(one));
+  if (loop_.joinable()) loop_.join();
   {
     std::lock_guard<std::mutex> lock(mu_);
     workers_done_ = true;
   }
   ready_cv_.notify_all();
-  for (std::thread &t : workers_)
-    if (t.joinable())
-      t.join();
+  for (std::thread& t : workers_)
+    if (t.joinable()) t.join();
 }
 
 void ConnectionAcceptor::Loop() {
   std::vector<epoll_event> events(256);
   int64_t last_sweep = SteadyMs();
   while (!stopping_.load()) {
-    const int n =
-        ::epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()),
-                     static_cast<int>(kSweepEveryMs));
+    const int n = ::epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()),
+                               static_cast<int>(kSweepEveryMs));
     const int64_t now = SteadyMs();
     for (int i = 0; i < n; ++i) {
       const int fd = events[i].data.fd;
@@ -208,8 +190,7 @@ void ConnectionAcceptor::Loop() {
         TakeReturned(now);
       } else {
         auto it = conns_.find(fd);
-        if (it != conns_.end())
-          OnReadable(*it->second, now);
+        if (it != conns_.end()) OnReadable(*it->second, now);
       }
     }
     if (now - last_sweep >= kSweepEveryMs) {
@@ -224,21 +205,20 @@ void ConnectionAcceptor::ShutdownLoop() {
   ::close(listen_fd_);
   listen_fd_ = -1;
   std::vector<int> idle;
-  for (auto &[fd, conn] : conns_) {
+  for (auto& [fd, conn] : conns_) {
     if (conn->phase == Phase::kServing) {
-      ::shutdown(fd, SHUT_RDWR); // the worker's reads and writes fail at once
+      ::shutdown(fd, SHUT_RDWR);  // the worker's reads and writes fail at once
     } else {
       idle.push_back(fd);
     }
   }
-  for (int fd : idle)
-    Close(fd);
+  for (int fd : idle) Close(fd);
   while (serving_ > 0) {
     epoll_event ev;
     (void)::epoll_wait(epoll_fd_, &ev, 1, static_cast<int>(kSweepEveryMs));
     uint64_t v;
     (void)::read(wake_fd_, &v, sizeof(v));
-    TakeReturned(SteadyMs()); // while stopping, returned connections are closed
+    TakeReturned(SteadyMs());  // while stopping, returned connections are closed
   }
 }
 
@@ -246,27 +226,23 @@ void ConnectionAcceptor::AcceptAll(int64_t now) {
   for (;;) {
     sockaddr_storage peer{};
     socklen_t len = sizeof(peer);
-    int fd = ::accept4(listen_fd_, reinterpret_cast<sockaddr *>(&peer), &len,
+    int fd = ::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&peer), &len,
                        SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
-      if (errno == EINTR || errno == ECONNABORTED)
-        continue;
+      if (errno == EINTR || errno == ECONNABORTED) continue;
       if ((errno == EMFILE || errno == ENFILE) && reserve_fd_ >= 0) {
         // Out of descriptors: spend the reserve on taking the connection off
         // the backlog and refusing it, rather than leaving it to wake the loop
         // again and again.
         ::close(reserve_fd_);
         reserve_fd_ = -1;
-        fd = ::accept4(listen_fd_, reinterpret_cast<sockaddr *>(&peer), &len,
+        fd = ::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&peer), &len,
                        SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd >= 0)
-          Refuse(fd, PeerAddress(peer),
-                 ConnectionLimiter::Verdict::kServerFull);
+        if (fd >= 0) Refuse(fd, PeerAddress(peer), ConnectionLimiter::Verdict::kServerFull);
         reserve_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-        if (fd >= 0)
-          continue;
+        if (fd >= 0) continue;
       }
-      return; // EAGAIN, or nothing more to do now
+      return;  // EAGAIN, or nothing more to do now
     }
     std::string address = PeerAddress(peer);
     const ConnectionLimiter::Verdict verdict = limiter_.Admit(address);
@@ -292,19 +268,17 @@ void ConnectionAcceptor::AcceptAll(int64_t now) {
   }
 }
 
-void ConnectionAcceptor::Refuse(int fd, const std::string &address,
+void ConnectionAcceptor::Refuse(int fd, const std::string& address,
                                 ConnectionLimiter::Verdict why) {
   const bool per_address = why == ConnectionLimiter::Verdict::kAddressFull;
   (per_address ? counters_.refused_address : counters_.refused_total)
       .fetch_add(1, std::memory_order_relaxed);
   DropPending(fd);
   SendNow(fd,
-          ErrorResponse(
-              503, "Slow Down", "SlowDown",
-              per_address
-                  ? "Too many connections from your address; please reduce "
-                    "your request rate."
-                  : "Too many connections; please reduce your request rate."));
+          ErrorResponse(503, "Slow Down", "SlowDown",
+                        per_address ? "Too many connections from your address; please reduce "
+                                      "your request rate."
+                                    : "Too many connections; please reduce your request rate."));
   ::close(fd);
   ++refusals_since_log_;
   const int64_t now = SteadyMs();
@@ -313,29 +287,26 @@ void ConnectionAcceptor::Refuse(int fd, const std::string &address,
         "S3 connections refused with 503 SlowDown. reason={} address={} "
         "refused={} open={} "
         "from_address={} max_connections={} max_connections_per_address={}",
-        per_address ? "per_address_limit" : "connection_limit", address,
-        refusals_since_log_, limiter_.total(), limiter_.Of(address),
-        limits_.max_connections, limits_.max_connections_per_address);
+        per_address ? "per_address_limit" : "connection_limit", address, refusals_since_log_,
+        limiter_.total(), limiter_.Of(address), limits_.max_connections,
+        limits_.max_connections_per_address);
     last_refusal_log_ms_ = now;
     refusals_since_log_ = 0;
   }
 }
 
-void ConnectionAcceptor::OnReadable(Conn &conn, int64_t now) {
+void ConnectionAcceptor::OnReadable(Conn& conn, int64_t now) {
   char buf[kReadChunk];
   const ssize_t n = ::recv(conn.c.fd, buf, sizeof(buf), 0);
-  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
-    return;
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
   if (n <= 0) {
-    if (conn.phase == Phase::kIdle ||
-        (conn.phase == Phase::kHead && conn.c.buffered.empty()))
+    if (conn.phase == Phase::kIdle || (conn.phase == Phase::kHead && conn.c.buffered.empty()))
       counters_.idle_closed.fetch_add(1, std::memory_order_relaxed);
     return Close(conn.c.fd);
   }
-  if (conn.phase == Phase::kLinger) { // dropped
+  if (conn.phase == Phase::kLinger) {  // dropped
     conn.linger_bytes += static_cast<uint64_t>(n);
-    if (conn.linger_bytes > kLingerMaxBytes)
-      return Close(conn.c.fd);
+    if (conn.linger_bytes > kLingerMaxBytes) return Close(conn.c.fd);
     conn.deadline_ms = std::min(now + kLingerSilenceMs, conn.linger_until_ms);
     return;
   }
@@ -347,26 +318,25 @@ void ConnectionAcceptor::OnReadable(Conn &conn, int64_t now) {
   CheckHead(conn, now);
 }
 
-bool ConnectionAcceptor::CheckHead(Conn &conn, int64_t now) {
+bool ConnectionAcceptor::CheckHead(Conn& conn, int64_t now) {
   size_t end = 0;
-  switch (ScanRequestHead(conn.c.buffered, limits_.max_head_bytes, conn.scanned,
-                          end)) {
-  case HeadState::kIncomplete:
-    return true;
-  case HeadState::kTooLarge:
-    Answer(conn, 400, "Bad Request", "RequestHeaderSectionTooLarge",
-           "Your request header section exceeds the maximum allowed size (" +
-               std::to_string(limits_.max_head_bytes) + " bytes).");
-    Linger(conn, now);
-    return true;
-  case HeadState::kComplete:
-    Dispatch(conn);
-    return false;
+  switch (ScanRequestHead(conn.c.buffered, limits_.max_head_bytes, conn.scanned, end)) {
+    case HeadState::kIncomplete:
+      return true;
+    case HeadState::kTooLarge:
+      Answer(conn, 400, "Bad Request", "RequestHeaderSectionTooLarge",
+             "Your request header section exceeds the maximum allowed size (" +
+                 std::to_string(limits_.max_head_bytes) + " bytes).");
+      Linger(conn, now);
+      return true;
+    case HeadState::kComplete:
+      Dispatch(conn);
+      return false;
   }
   return true;
 }
 
-void ConnectionAcceptor::Dispatch(Conn &conn) {
+void ConnectionAcceptor::Dispatch(Conn& conn) {
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, conn.c.fd, nullptr);
   conn.phase = Phase::kServing;
   conn.scanned = 0;
@@ -381,12 +351,11 @@ void ConnectionAcceptor::Dispatch(Conn &conn) {
 
 void ConnectionAcceptor::WorkerLoop() {
   for (;;) {
-    Conn *conn = nullptr;
+    Conn* conn = nullptr;
     {
       std::unique_lock<std::mutex> lock(mu_);
       ready_cv_.wait(lock, [&] { return workers_done_ || !ready_.empty(); });
-      if (ready_.empty())
-        return;
+      if (ready_.empty()) return;
       conn = ready_.front();
       ready_.pop_front();
     }
@@ -405,12 +374,12 @@ void ConnectionAcceptor::WorkerLoop() {
 }
 
 void ConnectionAcceptor::TakeReturned(int64_t now) {
-  std::vector<std::pair<Conn *, AfterRequest>> back;
+  std::vector<std::pair<Conn*, AfterRequest>> back;
   {
     std::lock_guard<std::mutex> lock(mu_);
     back.swap(returned_);
   }
-  for (auto &[conn, after] : back) {
+  for (auto& [conn, after] : back) {
     --serving_;
     if (stopping_.load()) {
       Close(conn->c.fd);
@@ -437,48 +406,46 @@ void ConnectionAcceptor::TakeReturned(int64_t now) {
 }
 
 void ConnectionAcceptor::Sweep(int64_t now) {
-  std::vector<Conn *> due;
-  for (auto &[fd, conn] : conns_)
-    if (conn->phase != Phase::kServing && conn->deadline_ms <= now)
-      due.push_back(conn.get());
-  for (Conn *conn : due) {
+  std::vector<Conn*> due;
+  for (auto& [fd, conn] : conns_)
+    if (conn->phase != Phase::kServing && conn->deadline_ms <= now) due.push_back(conn.get());
+  for (Conn* conn : due) {
     switch (conn->phase) {
-    case Phase::kHead:
-      if (!conn->c.buffered.empty()) {
-        counters_.head_timeouts.fetch_add(1, std::memory_order_relaxed);
-        spdlog::debug("S3 request head not complete in time; connection "
-                      "closed. address={} bytes={}",
-                      conn->c.address, conn->c.buffered.size());
-        Answer(*conn, 400, "Bad Request", "RequestTimeout",
-               "Your socket connection to the server was not read from or "
-               "written to within the "
-               "timeout period. Idle connections will be closed.");
+      case Phase::kHead:
+        if (!conn->c.buffered.empty()) {
+          counters_.head_timeouts.fetch_add(1, std::memory_order_relaxed);
+          spdlog::debug(
+              "S3 request head not complete in time; connection "
+              "closed. address={} bytes={}",
+              conn->c.address, conn->c.buffered.size());
+          Answer(*conn, 400, "Bad Request", "RequestTimeout",
+                 "Your socket connection to the server was not read from or "
+                 "written to within the "
+                 "timeout period. Idle connections will be closed.");
+          Close(conn->c.fd);
+          break;
+        }
+        [[fallthrough]];
+      case Phase::kIdle:
+        counters_.idle_closed.fetch_add(1, std::memory_order_relaxed);
         Close(conn->c.fd);
         break;
-      }
-      [[fallthrough]];
-    case Phase::kIdle:
-      counters_.idle_closed.fetch_add(1, std::memory_order_relaxed);
-      Close(conn->c.fd);
-      break;
-    case Phase::kLinger:
-      Close(conn->c.fd);
-      break;
-    case Phase::kServing:
-      break;
+      case Phase::kLinger:
+        Close(conn->c.fd);
+        break;
+      case Phase::kServing:
+        break;
     }
   }
 }
 
-void ConnectionAcceptor::Answer(Conn &conn, int status,
-                                const std::string &reason,
-                                const std::string &code,
-                                const std::string &message) {
+void ConnectionAcceptor::Answer(Conn& conn, int status, const std::string& reason,
+                                const std::string& code, const std::string& message) {
   DropPending(conn.c.fd);
   SendNow(conn.c.fd, ErrorResponse(status, reason, code, message));
 }
 
-void ConnectionAcceptor::Linger(Conn &conn, int64_t now) {
+void ConnectionAcceptor::Linger(Conn& conn, int64_t now) {
   // Half-close and drop what still arrives until the client closes too: closing
   // with unread bytes would reset the connection, and the client could lose the
   // answer it has not read yet.
@@ -493,11 +460,10 @@ void ConnectionAcceptor::Linger(Conn &conn, int64_t now) {
 
 void ConnectionAcceptor::Close(int fd) {
   auto it = conns_.find(fd);
-  if (it == conns_.end())
-    return;
+  if (it == conns_.end()) return;
   limiter_.Release(it->second->c.address);
-  ::close(fd); // also leaves the epoll set
+  ::close(fd);  // also leaves the epoll set
   conns_.erase(it);
 }
 
-} // namespace ecompipe::api::s3
+}  // namespace ecompipe::api::s3

@@ -36,109 +36,97 @@ namespace ecompipe::api::s3 {
 // The limits, all configurable in ecompipe.yaml's s3_endpoint section.
 struct ConnectionLimits {
   int64_t header_timeout_ms =
-      10'000; // from accept (or a keep-alive's first byte) to the head's end
-  int64_t body_timeout_ms =
-      30'000; // longest silence while a body is read or an answer written
-  int64_t idle_timeout_ms =
-      15'000; // a keep-alive connection with no next request is closed
-  int max_connections =
-      4096; // open connections in all (clipped to the fd limit)
+      10'000;                        // from accept (or a keep-alive's first byte) to the head's end
+  int64_t body_timeout_ms = 30'000;  // longest silence while a body is read or an answer written
+  int64_t idle_timeout_ms = 15'000;  // a keep-alive connection with no next request is closed
+  int max_connections = 4096;        // open connections in all (clipped to the fd limit)
   int max_connections_per_address = 128;
-  int workers = 32;                 // requests run at the same time
-  size_t max_head_bytes = 64 << 10; // request line and headers
+  int workers = 32;                  // requests run at the same time
+  size_t max_head_bytes = 64 << 10;  // request line and headers
 };
 
 // A connection with a complete request head, lent to a worker.
 struct AcceptedConnection {
-  int fd = -1; // non-blocking; the acceptor closes it
-  std::string
-      address; // the peer's IP address (IPv4-mapped IPv6 addresses as IPv4)
-  std::string
-      buffered; // bytes read but not consumed: the complete head, maybe more
-  int requests = 0; // requests served before this one
+  int fd = -1;           // non-blocking; the acceptor closes it
+  std::string address;   // the peer's IP address (IPv4-mapped IPv6 addresses as IPv4)
+  std::string buffered;  // bytes read but not consumed: the complete head, maybe more
+  int requests = 0;      // requests served before this one
 };
 
 enum class AfterRequest {
-  kKeepAlive, // `buffered` holds what was read past the request; wait for the
-              // next one
-  kClose,     // the answer said "Connection: close", or the stream broke: close
-              // (lingering)
+  kKeepAlive,  // `buffered` holds what was read past the request; wait for the
+               // next one
+  kClose,      // the answer said "Connection: close", or the stream broke: close
+               // (lingering)
 };
 
 class ConnectionAcceptor {
-public:
-  using ServeFn = std::function<AfterRequest(AcceptedConnection &)>;
+ public:
+  using ServeFn = std::function<AfterRequest(AcceptedConnection&)>;
 
   // Binds host:port (port 0: any free port) with a SOMAXCONN backlog, starts
   // the loop and the workers. kUnavailable when the address cannot be bound.
-  static Result<std::unique_ptr<ConnectionAcceptor>>
-  Start(const std::string &host, int port, const ConnectionLimits &limits,
-        ServeFn serve);
+  static Result<std::unique_ptr<ConnectionAcceptor>> Start(const std::string& host, int port,
+                                                           const ConnectionLimits& limits,
+                                                           ServeFn serve);
   ~ConnectionAcceptor();
-  ConnectionAcceptor(const ConnectionAcceptor &) = delete;
-  ConnectionAcceptor &operator=(const ConnectionAcceptor &) = delete;
+  ConnectionAcceptor(const ConnectionAcceptor&) = delete;
+  ConnectionAcceptor& operator=(const ConnectionAcceptor&) = delete;
 
   // Stops accepting, closes idle connections, shuts down the sockets of
   // requests in flight (so their reads and writes fail at once: an upload cut
   // this way leaves nothing behind) and joins every thread. Idempotent.
   void Stop();
   int port() const { return port_; }
-  const ConnectionLimits &limits() const { return limits_; }
+  const ConnectionLimits& limits() const { return limits_; }
 
   // Counters for logs and tests; read from any thread.
   struct Counters {
     std::atomic<uint64_t> accepted{0};
-    std::atomic<uint64_t> refused_address{0}; // per-address cap: 503 SlowDown
-    std::atomic<uint64_t> refused_total{
-        0}; // total cap or no file descriptor left: 503 SlowDown
-    std::atomic<uint64_t> head_timeouts{
-        0}; // a head not complete within header_timeout
-    std::atomic<uint64_t> idle_closed{
-        0}; // idle keep-alive (or never-speaking) connections closed
-    std::atomic<uint64_t> dispatched{0}; // requests handed to a worker
+    std::atomic<uint64_t> refused_address{0};  // per-address cap: 503 SlowDown
+    std::atomic<uint64_t> refused_total{0};    // total cap or no file descriptor left: 503 SlowDown
+    std::atomic<uint64_t> head_timeouts{0};    // a head not complete within header_timeout
+    std::atomic<uint64_t> idle_closed{0};  // idle keep-alive (or never-speaking) connections closed
+    std::atomic<uint64_t> dispatched{0};   // requests handed to a worker
   };
-  const Counters &counters() const { return counters_; }
+  const Counters& counters() const { return counters_; }
 
-private:
+ private:
   enum class Phase { kHead, kIdle, kServing, kLinger };
   struct Conn {
     AcceptedConnection c;
     Phase phase = Phase::kHead;
     int64_t deadline_ms = 0;
-    size_t scanned = 0; // ScanRequestHead's progress
-    int64_t linger_until_ms =
-        0; // kLinger: the latest close, however the bytes flow
-    uint64_t linger_bytes = 0; // kLinger: bytes dropped so far
+    size_t scanned = 0;           // ScanRequestHead's progress
+    int64_t linger_until_ms = 0;  // kLinger: the latest close, however the bytes flow
+    uint64_t linger_bytes = 0;    // kLinger: bytes dropped so far
   };
 
-  ConnectionAcceptor(const ConnectionLimits &limits, ServeFn serve);
+  ConnectionAcceptor(const ConnectionLimits& limits, ServeFn serve);
   void Loop();
   void WorkerLoop();
   void AcceptAll(int64_t now);
-  void OnReadable(Conn &conn, int64_t now);
+  void OnReadable(Conn& conn, int64_t now);
   void TakeReturned(int64_t now);
   void Sweep(int64_t now);
   // Hands `conn` to a worker when its head is complete; answers 400 when it is
   // too large. Returns false when `conn` was closed or handed on (it must not
   // be touched again).
-  bool CheckHead(Conn &conn, int64_t now);
-  void Dispatch(Conn &conn);
-  void Answer(Conn &conn, int status, const std::string &reason,
-              const std::string &code, const std::string &message);
-  void Linger(Conn &conn, int64_t now);
+  bool CheckHead(Conn& conn, int64_t now);
+  void Dispatch(Conn& conn);
+  void Answer(Conn& conn, int status, const std::string& reason, const std::string& code,
+              const std::string& message);
+  void Linger(Conn& conn, int64_t now);
   void Close(int fd);
-  void Refuse(int fd, const std::string &address,
-              ConnectionLimiter::Verdict why);
+  void Refuse(int fd, const std::string& address, ConnectionLimiter::Verdict why);
   void ShutdownLoop();
 
   ConnectionLimits limits_;
   ServeFn serve_;
   int listen_fd_ = -1;
   int epoll_fd_ = -1;
-  int wake_fd_ =
-      -1; // eventfd: workers hand connections back, Stop() asks to end
-  int reserve_fd_ =
-      -1; // spent to accept-and-refuse when the process is out of descriptors
+  int wake_fd_ = -1;     // eventfd: workers hand connections back, Stop() asks to end
+  int reserve_fd_ = -1;  // spent to accept-and-refuse when the process is out of descriptors
   int port_ = 0;
   std::atomic<bool> stopping_{false};
   std::thread loop_;
@@ -151,13 +139,13 @@ private:
   int64_t last_refusal_log_ms_ = 0;
   uint64_t refusals_since_log_ = 0;
 
-  std::mutex mu_; // guards ready_, returned_, workers_done_
+  std::mutex mu_;  // guards ready_, returned_, workers_done_
   std::condition_variable ready_cv_;
-  std::deque<Conn *> ready_;
-  std::vector<std::pair<Conn *, AfterRequest>> returned_;
+  std::deque<Conn*> ready_;
+  std::vector<std::pair<Conn*, AfterRequest>> returned_;
   bool workers_done_ = false;
 
   Counters counters_;
 };
 
-} // namespace ecompipe::api::s3
+}  // namespace ecompipe::api::s3

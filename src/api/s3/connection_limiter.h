@@ -13,7 +13,7 @@
 namespace ecompipe::api::s3 {
 
 class ConnectionLimiter {
-public:
+ public:
   enum class Verdict { kAdmitted, kAddressFull, kServerFull };
 
   // Both caps at least 1.
@@ -22,20 +22,20 @@ public:
   // Counts one more connection from `address` when both caps allow it;
   // otherwise counts nothing and says which cap refused it (the total is
   // checked first).
-  Verdict Admit(const std::string &address);
+  Verdict Admit(const std::string& address);
   // Forgets one admitted connection from `address`. The caller must have been
   // admitted.
-  void Release(const std::string &address);
+  void Release(const std::string& address);
 
   size_t total() const { return total_; }
-  size_t Of(const std::string &address) const;
+  size_t Of(const std::string& address) const;
   size_t addresses() const { return per_address_.size(); }
 
-private:
+ private:
   size_t max_total_;
   size_t max_per_address_;
   size_t total_ = 0;
-  std::unordered_map<std::string, size_t> per_address_; // no zero entries
+  std::unordered_map<std::string, size_t> per_address_;  // no zero entries
 };
 
-} // namespace ecompipe::api::s3
+}  // namespace ecompipe::api::s3

@@ -19,13 +19,16 @@ ListPage BuildListPage(const std::vector<ObjectInfo>& objects, const std::string
     }
     const std::string& item = group.empty() ? key : group;
     if (!after.empty() && item <= after) continue;
-    if (!group.empty() && !page.common_prefixes.empty() && page.common_prefixes.back() == group) continue;
+    if (!group.empty() && !page.common_prefixes.empty() && page.common_prefixes.back() == group)
+      continue;
     if (count == max_keys) {
       page.truncated = true;
       break;
     }
-    if (group.empty()) page.contents.push_back(&o);
-    else page.common_prefixes.push_back(group);
+    if (group.empty())
+      page.contents.push_back(&o);
+    else
+      page.common_prefixes.push_back(group);
     page.last = item;
     ++count;
   }
@@ -42,9 +45,12 @@ bool DecodeToken(const std::string& token, std::string& marker) {
     for (int k = 0; k < 2; ++k) {
       const char c = token[i + static_cast<size_t>(k)];
       int d;
-      if (c >= '0' && c <= '9') d = c - '0';
-      else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
-      else return false;
+      if (c >= '0' && c <= '9')
+        d = c - '0';
+      else if (c >= 'a' && c <= 'f')
+        d = c - 'a' + 10;
+      else
+        return false;
       v = v * 16 + d;
     }
     marker += static_cast<char>(v);

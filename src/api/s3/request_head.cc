@@ -4,8 +4,8 @@
 
 namespace ecompipe::api::s3 {
 
-HeadState ScanRequestHead(std::string_view buffered, size_t max_head_bytes,
-                          size_t &scanned, size_t &head_end) {
+HeadState ScanRequestHead(std::string_view buffered, size_t max_head_bytes, size_t& scanned,
+                          size_t& head_end) {
   // The terminator may straddle the previous scan's end: look back three bytes.
   const size_t from = scanned >= 3 ? scanned - 3 : 0;
   const size_t limit = std::min(buffered.size(), max_head_bytes);
@@ -16,8 +16,7 @@ HeadState ScanRequestHead(std::string_view buffered, size_t max_head_bytes,
     return HeadState::kComplete;
   }
   scanned = limit;
-  return buffered.size() >= max_head_bytes ? HeadState::kTooLarge
-                                           : HeadState::kIncomplete;
+  return buffered.size() >= max_head_bytes ? HeadState::kTooLarge : HeadState::kIncomplete;
 }
 
-} // namespace ecompipe::api::s3
+}  // namespace ecompipe::api::s3

@@ -10,9 +10,9 @@
 namespace ecompipe::api::s3 {
 
 enum class HeadState {
-  kIncomplete, // no CRLF CRLF yet, and fewer than max_head_bytes bytes
-  kComplete,   // `head_end` is the offset just past the CRLF CRLF
-  kTooLarge,   // max_head_bytes bytes arrived without the head ending
+  kIncomplete,  // no CRLF CRLF yet, and fewer than max_head_bytes bytes
+  kComplete,    // `head_end` is the offset just past the CRLF CRLF
+  kTooLarge,    // max_head_bytes bytes arrived without the head ending
 };
 
 // Scans `buffered` (everything the connection sent since its previous request)
@@ -20,7 +20,7 @@ enum class HeadState {
 // the same growing buffer: start it at 0; each byte is looked at a bounded
 // number of times however the bytes trickle in. Only CRLF line ends count (as
 // cpp-httplib reads them); a head ended by bare LFs never completes.
-HeadState ScanRequestHead(std::string_view buffered, size_t max_head_bytes,
-                          size_t &scanned, size_t &head_end);
+HeadState ScanRequestHead(std::string_view buffered, size_t max_head_bytes, size_t& scanned,
+                          size_t& head_end);
 
-} // namespace ecompipe::api::s3
+}  // namespace ecompipe::api::s3

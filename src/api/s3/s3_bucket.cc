@@ -49,7 +49,8 @@ Json MetaJson(const ObjectMeta& meta) {
 
 ObjectMeta MetaFromJson(const Json& j) {
   ObjectMeta meta;
-  if (j.contains("content_type") && j["content_type"].is_string()) meta.content_type = j["content_type"];
+  if (j.contains("content_type") && j["content_type"].is_string())
+    meta.content_type = j["content_type"];
   if (j.contains("user") && j["user"].is_object())
     for (const auto& [k, v] : j["user"].items())
       if (v.is_string()) meta.user[k] = v.get<std::string>();
@@ -68,9 +69,9 @@ std::string HexToBytes(const std::string& hex) {
 S3Error FromStatus(const Status& status, const std::string& not_found_code) {
   switch (status.code()) {
     case StatusCode::kNotFound:
-      return S3Error::Make(404, not_found_code,
-                           not_found_code == "NoSuchKey" ? "The specified key does not exist."
-                                                         : status.message());
+      return S3Error::Make(
+          404, not_found_code,
+          not_found_code == "NoSuchKey" ? "The specified key does not exist." : status.message());
     case StatusCode::kInvalidArgument:
       return S3Error::Make(400, "InvalidArgument", status.ToString());
     case StatusCode::kUnavailable:
@@ -98,15 +99,18 @@ S3Status S3Bucket::CheckKey(const std::string& key) {
   Status s = storage::LocalFolderStore::CheckObjectKey(key);
   if (s.ok()) return std::nullopt;
   return S3Error::Make(400, "InvalidArgument",
-                       s.message() + " (ecompipe stores objects as files: keys need non-empty "
-                                     "segments, no '.' or '..', no leading or trailing '/')");
+                       s.message() +
+                           " (ecompipe stores objects as files: keys need non-empty "
+                           "segments, no '.' or '..', no leading or trailing '/')");
 }
 
 S3Error S3Bucket::KeyError(const std::string& key, const Status& status) const {
   if (std::optional<std::string> link = store_.FindLink(key)) {
     return S3Error::Make(403, "AccessDenied",
-                         "Access Denied: '" + *link + "' is a symbolic link in the bucket's folder, and "
-                         "ecompipe never follows, replaces or deletes links (key '" + key + "')");
+                         "Access Denied: '" + *link +
+                             "' is a symbolic link in the bucket's folder, and "
+                             "ecompipe never follows, replaces or deletes links (key '" +
+                             key + "')");
   }
   return FromStatus(status);
 }
@@ -124,7 +128,8 @@ ObjectInfo S3Bucket::Describe(const storage::ObjectRef& ref) const {
   // The side file describes this content only while its ETag still matches: the store's, which
   // is the multipart ETag recorded at CompleteMultipartUpload ("md5" in side files of objects
   // completed before the store recorded it).
-  if (j->value("key", "") != ref.key || (j->value("etag", "") != ref.etag && j->value("md5", "") != ref.etag))
+  if (j->value("key", "") != ref.key ||
+      (j->value("etag", "") != ref.etag && j->value("md5", "") != ref.etag))
     return info;
   info.s3_etag = j->value("etag", ref.etag);
   info.meta = MetaFromJson(*j);
@@ -232,7 +237,8 @@ S3Result<storage::BeneathFolder> S3Bucket::FindUpload(const std::string& upload_
 S3Result<std::string> S3Bucket::PutPart(const std::string& upload_id, const std::string& key,
                                         int number, const Producer& produce) {
   if (number < 1 || number > kMaxPartNumber)
-    return S3Error::Make(400, "InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive");
+    return S3Error::Make(400, "InvalidArgument",
+                         "Part number must be an integer between 1 and 10000, inclusive");
   S3Result<storage::BeneathFolder> dir = FindUpload(upload_id, key);
   if (!dir.ok()) return dir.error();
   const std::string tmp = "incoming-" + NewHex(8);
@@ -250,7 +256,8 @@ S3Result<std::string> S3Bucket::PutPart(const std::string& upload_id, const std:
       const ssize_t n = ::write(fd, data, size);
       if (n < 0) {
         if (errno == EINTR) continue;
-        return Status::IoError("cannot write part " + std::to_string(number) + ": " + std::strerror(errno));
+        return Status::IoError("cannot write part " + std::to_string(number) + ": " +
+                               std::strerror(errno));
       }
       data += n;
       size -= static_cast<size_t>(n);
@@ -258,7 +265,8 @@ S3Result<std::string> S3Bucket::PutPart(const std::string& upload_id, const std:
     return Status::Ok();
   });
   if (written.ok() && ::fsync(fd) != 0)
-    written = Status::IoError("cannot fsync part " + std::to_string(number) + ": " + std::strerror(errno));
+    written = Status::IoError("cannot fsync part " + std::to_string(number) + ": " +
+                              std::strerror(errno));
   file->Reset();
   if (!written.ok()) {
     (void)dir->RemoveFile(tmp);
@@ -269,7 +277,8 @@ S3Result<std::string> S3Bucket::PutPart(const std::string& upload_id, const std:
   // A part uploaded again replaces the earlier one.
   if (Result<std::vector<storage::BeneathFolder::Entry>> entries = dir->Entries(); entries.ok()) {
     for (const auto& entry : *entries) {
-      if (entry.name.rfind(prefix, 0) == 0 && entry.name != prefix + etag) (void)dir->RemoveFile(entry.name);
+      if (entry.name.rfind(prefix, 0) == 0 && entry.name != prefix + etag)
+        (void)dir->RemoveFile(entry.name);
     }
   }
   if (!dir->Rename(tmp, prefix + etag).ok()) {
@@ -289,8 +298,9 @@ S3Result<ObjectInfo> S3Bucket::Complete(const std::string& upload_id, const std:
   std::string md5s;
   for (size_t i = 1; i < parts.size(); ++i) {
     if (parts[i].number <= parts[i - 1].number)
-      return S3Error::Make(400, "InvalidPartOrder",
-                           "The list of parts was not in ascending order. Parts must be ordered by part number.");
+      return S3Error::Make(
+          400, "InvalidPartOrder",
+          "The list of parts was not in ascending order. Parts must be ordered by part number.");
   }
   for (size_t i = 0; i < parts.size(); ++i) {
     const CompletedPart& p = parts[i];
@@ -298,12 +308,15 @@ S3Result<ObjectInfo> S3Bucket::Complete(const std::string& upload_id, const std:
                        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
                      });
     const std::string file = PartPrefix(p.number) + p.etag;
-    Result<struct stat> st = hex ? dir->Stat(file) : Result<struct stat>(Status::NotFound("bad ETag"));
+    Result<struct stat> st =
+        hex ? dir->Stat(file) : Result<struct stat>(Status::NotFound("bad ETag"));
     if (!hex || p.number < 1 || p.number > kMaxPartNumber || !st.ok() || !S_ISREG(st->st_mode))
-      return S3Error::Make(400, "InvalidPart",
-                           "One or more of the specified parts could not be found. The part may not "
-                           "have been uploaded, or the specified entity tag may not match the part's "
-                           "entity tag. (part " + std::to_string(p.number) + ")");
+      return S3Error::Make(
+          400, "InvalidPart",
+          "One or more of the specified parts could not be found. The part may not "
+          "have been uploaded, or the specified entity tag may not match the part's "
+          "entity tag. (part " +
+              std::to_string(p.number) + ")");
     if (i + 1 < parts.size() && static_cast<uint64_t>(st->st_size) < kMinPartSize)
       return S3Error::Make(400, "EntityTooSmall",
                            "Your proposed upload is smaller than the minimum allowed object size: "
@@ -313,25 +326,30 @@ S3Result<ObjectInfo> S3Bucket::Complete(const std::string& upload_id, const std:
     md5s += HexToBytes(p.etag);
   }
   Result<std::string> meta_text = dir->ReadSmallFile("meta.json");
-  Result<Json> meta_json = meta_text.ok() ? ParseJson(*meta_text) : Result<Json>(meta_text.status());
+  Result<Json> meta_json =
+      meta_text.ok() ? ParseJson(*meta_text) : Result<Json>(meta_text.status());
   ObjectMeta meta = meta_json.ok() ? MetaFromJson(*meta_json) : ObjectMeta{};
 
   std::vector<char> buffer(kBlock);
   const std::string s3_etag = Md5Hex(md5s) + "-" + std::to_string(parts.size());
-  Result<storage::ObjectRef> ref = store_.PutStream(key, [&](const storage::LocalFolderStore::ChunkSink& sink) -> Status {
-    for (const std::string& file : files) {
-      Result<storage::UniqueFd> fd = dir->OpenFile(file, O_RDONLY);
-      if (!fd.ok()) return Status::NotFound("part file " + file + " vanished");
-      for (;;) {
-        const ssize_t n = ::read(fd->get(), buffer.data(), buffer.size());
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return Status::IoError("cannot read part file " + file + ": " + std::strerror(errno));
-        if (n == 0) break;
-        EP_RETURN_IF_ERROR(sink(buffer.data(), static_cast<size_t>(n)));
-      }
-    }
-    return Status::Ok();
-  }, s3_etag);
+  Result<storage::ObjectRef> ref = store_.PutStream(
+      key,
+      [&](const storage::LocalFolderStore::ChunkSink& sink) -> Status {
+        for (const std::string& file : files) {
+          Result<storage::UniqueFd> fd = dir->OpenFile(file, O_RDONLY);
+          if (!fd.ok()) return Status::NotFound("part file " + file + " vanished");
+          for (;;) {
+            const ssize_t n = ::read(fd->get(), buffer.data(), buffer.size());
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0)
+              return Status::IoError("cannot read part file " + file + ": " + std::strerror(errno));
+            if (n == 0) break;
+            EP_RETURN_IF_ERROR(sink(buffer.data(), static_cast<size_t>(n)));
+          }
+        }
+        return Status::Ok();
+      },
+      s3_etag);
   if (!ref.ok()) {
     if (ref.status().code() == StatusCode::kNotFound) return NoSuchUpload();
     return KeyError(key, ref.status());
@@ -351,7 +369,8 @@ S3Status S3Bucket::Abort(const std::string& upload_id, const std::string& key) {
   if (!dir.ok()) return dir.error();
   Result<storage::BeneathFolder> uploads = store_.SideFolder(kUploadsFolder);
   Status s = uploads.ok() ? uploads->RemoveTree(upload_id) : uploads.status();
-  if (!s.ok()) return S3Error::Make(500, "InternalError", "cannot remove the upload: " + s.message());
+  if (!s.ok())
+    return S3Error::Make(500, "InternalError", "cannot remove the upload: " + s.message());
   return std::nullopt;
 }
 

@@ -41,8 +41,8 @@
 namespace ecompipe::api::s3 {
 
 struct ObjectMeta {
-  std::string content_type;                      // empty: application/octet-stream
-  std::map<std::string, std::string> user;       // x-amz-meta-<name> -> value (name lower-case)
+  std::string content_type;                 // empty: application/octet-stream
+  std::map<std::string, std::string> user;  // x-amz-meta-<name> -> value (name lower-case)
 };
 
 struct ObjectInfo {
@@ -100,7 +100,8 @@ class S3Bucket {
  private:
   explicit S3Bucket(storage::LocalFolderStore& store);
   // The upload's folder, after checking the id's form and that it belongs to `key`.
-  S3Result<storage::BeneathFolder> FindUpload(const std::string& upload_id, const std::string& key) const;
+  S3Result<storage::BeneathFolder> FindUpload(const std::string& upload_id,
+                                              const std::string& key) const;
   void WriteMeta(const ObjectInfo& info) const;
   // The S3 answer to the store's failure `status` for `key`: 403 AccessDenied when a link is
   // in the way, else FromStatus().

@@ -41,12 +41,34 @@ thread_local bool t_answer_closes = false;
 
 // Sub-resources of S3 that ecompipe does not implement: asked for, they answer 501 rather
 // than being mistaken for a plain object or bucket request.
-const char* const kUnsupportedSubresources[] = {
-    "acl", "policy", "cors", "lifecycle", "tagging", "website", "logging", "notification",
-    "replication", "encryption", "object-lock", "retention", "legal-hold", "torrent",
-    "restore", "select", "accelerate", "analytics", "inventory", "metrics", "ownershipControls",
-    "publicAccessBlock", "requestPayment", "intelligent-tiering", "attributes", "policyStatus",
-    "versions", "uploads-list"};
+const char* const kUnsupportedSubresources[] = {"acl",
+                                                "policy",
+                                                "cors",
+                                                "lifecycle",
+                                                "tagging",
+                                                "website",
+                                                "logging",
+                                                "notification",
+                                                "replication",
+                                                "encryption",
+                                                "object-lock",
+                                                "retention",
+                                                "legal-hold",
+                                                "torrent",
+                                                "restore",
+                                                "select",
+                                                "accelerate",
+                                                "analytics",
+                                                "inventory",
+                                                "metrics",
+                                                "ownershipControls",
+                                                "publicAccessBlock",
+                                                "requestPayment",
+                                                "intelligent-tiering",
+                                                "attributes",
+                                                "policyStatus",
+                                                "versions",
+                                                "uploads-list"};
 
 int64_t NowSeconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -99,7 +121,8 @@ class S3Endpoint::Handler {
   // httplib answers a Range header it cannot parse with a bare 416 before any handler runs.
   // S3 ignores such a header and serves the whole object, so a GET or HEAD refused that way is
   // served here; every other error answer is left as it is.
-  httplib::Server::HandlerResponse OnServerError(const httplib::Request& req, httplib::Response& res) {
+  httplib::Server::HandlerResponse OnServerError(const httplib::Request& req,
+                                                 httplib::Response& res) {
     const bool refused_range = res.status == 416 && !res.has_header("x-amz-request-id") &&
                                (req.method == "GET" || req.method == "HEAD");
     if (!refused_range) return httplib::Server::HandlerResponse::Unhandled;
@@ -125,8 +148,8 @@ class S3Endpoint::Handler {
     const std::string te = req.get_header_value("Transfer-Encoding");
     if (!te.empty()) {
       if (AsciiLower(te) == "chunked") return httplib::Server::HandlerResponse::Unhandled;
-      return refuse(S3Error::Make(501, "NotImplemented",
-                                  "Transfer-Encoding '" + te + "' is not supported (only chunked)"));
+      return refuse(S3Error::Make(
+          501, "NotImplemented", "Transfer-Encoding '" + te + "' is not supported (only chunked)"));
     }
     if (req.has_header("Content-Length")) {
       const std::string len = req.get_header_value("Content-Length");
@@ -137,7 +160,8 @@ class S3Endpoint::Handler {
       return httplib::Server::HandlerResponse::Unhandled;
     }
     if (m == "PUT")
-      return refuse(S3Error::Make(411, "MissingContentLength", "You must provide the Content-Length HTTP header."));
+      return refuse(S3Error::Make(411, "MissingContentLength",
+                                  "You must provide the Content-Length HTTP header."));
     const_cast<httplib::Request&>(req).set_header("Content-Length", "0");
     return httplib::Server::HandlerResponse::Unhandled;
   }
@@ -157,8 +181,8 @@ class S3Endpoint::Handler {
       spdlog::error("S3 request failed. method={} path={} status={} request_id={}", req.method,
                     req.path, res.status, c.request_id);
     } else {
-      spdlog::debug("S3 request. method={} path={} status={} request_id={}", req.method,
-                    req.path, res.status, c.request_id);
+      spdlog::debug("S3 request. method={} path={} status={} request_id={}", req.method, req.path,
+                    res.status, c.request_id);
     }
   }
 
@@ -177,7 +201,8 @@ class S3Endpoint::Handler {
   Context MakeContext(const httplib::Request& req) const {
     Context c;
     c.request_id = NewHex(8);
-    for (char& ch : c.request_id) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    for (char& ch : c.request_id)
+      ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
     c.request.method = req.method;
     c.request.path = req.path.empty() ? "/" : req.path;
     for (const auto& [k, v] : req.params) c.request.query.emplace_back(k, v);
@@ -222,7 +247,8 @@ class S3Endpoint::Handler {
     if (c.reader) res.set_header("Connection", "close");
   }
 
-  void SendXml(const Context& c, httplib::Response& res, const std::string& xml, int status = 200) const {
+  void SendXml(const Context& c, httplib::Response& res, const std::string& xml,
+               int status = 200) const {
     res.status = status;
     res.set_header("x-amz-request-id", c.request_id);
     res.set_content("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + xml, "application/xml");
@@ -239,23 +265,27 @@ class S3Endpoint::Handler {
     const std::string& m = c.request.method;
     for (const char* sub : kUnsupportedSubresources) {
       if (c.request.HasQuery(sub))
-        return Fail(c, res, S3Error::Make(501, "NotImplemented",
-                                          std::string("ecompipe's S3 endpoint does not implement '?") +
-                                              sub + "' (see docs/configuration.md, s3_endpoint)"));
+        return Fail(c, res,
+                    S3Error::Make(501, "NotImplemented",
+                                  std::string("ecompipe's S3 endpoint does not implement '?") +
+                                      sub + "' (see docs/configuration.md, s3_endpoint)"));
     }
     if (c.bucket.empty()) {
       if (m == "GET") return ListBuckets(c, res);
-      return Fail(c, res, S3Error::Make(405, "MethodNotAllowed",
-                                        "The specified method is not allowed against this resource."));
+      return Fail(c, res,
+                  S3Error::Make(405, "MethodNotAllowed",
+                                "The specified method is not allowed against this resource."));
     }
     if (c.bucket != bucket_.name()) {
       if (m == "PUT" && c.key.empty())
-        return Fail(c, res, S3Error::Make(403, "AccessDenied",
-                                          "ecompipe serves one bucket, '" + bucket_.name() +
-                                              "'; it cannot create '" + c.bucket + "'"));
-      return Fail(c, res, S3Error::Make(404, "NoSuchBucket",
-                                        "The specified bucket does not exist (this endpoint serves '" +
-                                            bucket_.name() + "')"));
+        return Fail(c, res,
+                    S3Error::Make(403, "AccessDenied",
+                                  "ecompipe serves one bucket, '" + bucket_.name() +
+                                      "'; it cannot create '" + c.bucket + "'"));
+      return Fail(c, res,
+                  S3Error::Make(404, "NoSuchBucket",
+                                "The specified bucket does not exist (this endpoint serves '" +
+                                    bucket_.name() + "')"));
     }
     if (c.request.HasQuery("versionId") && c.request.Query("versionId") != "null")
       return Fail(c, res, S3Error::Make(501, "NotImplemented", "versioning is not supported"));
@@ -263,9 +293,12 @@ class S3Endpoint::Handler {
       if (m == "GET" || m == "HEAD") {
         if (c.request.HasQuery("location")) return Location(c, res);
         if (c.request.HasQuery("versioning"))
-          return SendXml(c, res, std::string("<VersioningConfiguration xmlns=\"") + kXmlns + "\"/>");
+          return SendXml(c, res,
+                         std::string("<VersioningConfiguration xmlns=\"") + kXmlns + "\"/>");
         if (c.request.HasQuery("uploads"))
-          return Fail(c, res, S3Error::Make(501, "NotImplemented", "ListMultipartUploads is not supported"));
+          return Fail(
+              c, res,
+              S3Error::Make(501, "NotImplemented", "ListMultipartUploads is not supported"));
         if (m == "HEAD") {
           res.set_header("x-amz-bucket-region", config_.region);
           return SendEmpty(c, res, 200);
@@ -273,11 +306,14 @@ class S3Endpoint::Handler {
         return ListObjects(c, res);
       }
       if (m == "PUT" && c.request.query.empty())
-        return Fail(c, res, S3Error::Make(409, "BucketAlreadyOwnedByYou",
-                                          "Your previous request to create the named bucket succeeded and you already own it."));
+        return Fail(c, res,
+                    S3Error::Make(409, "BucketAlreadyOwnedByYou",
+                                  "Your previous request to create the named bucket succeeded and "
+                                  "you already own it."));
       if (m == "POST" && c.request.HasQuery("delete")) return DeleteObjects(c, res);
-      return Fail(c, res, S3Error::Make(501, "NotImplemented",
-                                        "this bucket operation is not supported by ecompipe"));
+      return Fail(c, res,
+                  S3Error::Make(501, "NotImplemented",
+                                "this bucket operation is not supported by ecompipe"));
     }
     if (m == "GET" || m == "HEAD") {
       if (c.request.HasQuery("uploadId"))
@@ -285,14 +321,16 @@ class S3Endpoint::Handler {
       return GetObject(c, res, m == "HEAD");
     }
     if (m == "PUT") {
-      if (c.request.HasQuery("uploadId") || c.request.HasQuery("partNumber")) return UploadPart(c, res);
+      if (c.request.HasQuery("uploadId") || c.request.HasQuery("partNumber"))
+        return UploadPart(c, res);
       if (c.request.HasHeader("x-amz-copy-source")) return CopyObject(c, res);
       return PutObject(c, res);
     }
     if (m == "POST") {
       if (c.request.HasQuery("uploads")) return CreateUpload(c, res);
       if (c.request.HasQuery("uploadId")) return CompleteUpload(c, res);
-      return Fail(c, res, S3Error::Make(501, "NotImplemented", "this POST is not supported by ecompipe"));
+      return Fail(c, res,
+                  S3Error::Make(501, "NotImplemented", "this POST is not supported by ecompipe"));
     }
     if (m == "DELETE") {
       if (c.request.HasQuery("uploadId")) {
@@ -303,7 +341,9 @@ class S3Endpoint::Handler {
       if (e && e->http_status != 404) return Fail(c, res, *e);
       return SendEmpty(c, res, 204);  // S3 answers 204 whether or not the key existed
     }
-    Fail(c, res, S3Error::Make(405, "MethodNotAllowed", "The specified method is not allowed against this resource."));
+    Fail(c, res,
+         S3Error::Make(405, "MethodNotAllowed",
+                       "The specified method is not allowed against this resource."));
   }
 
   // --- service and bucket --------------------------------------------------------------
@@ -316,18 +356,20 @@ class S3Endpoint::Handler {
       ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                std::chrono::file_clock::to_sys(root_time).time_since_epoch())
                .count();
-    SendXml(c, res, std::string("<ListAllMyBucketsResult xmlns=\"") + kXmlns +
-                        "\"><Owner><ID>ecompipe</ID><DisplayName>ecompipe</DisplayName></Owner>"
-                        "<Buckets><Bucket><Name>" + XmlEscape(bucket_.name()) +
-                        "</Name><CreationDate>" + IsoDate(ms) +
-                        "</CreationDate></Bucket></Buckets></ListAllMyBucketsResult>");
+    SendXml(c, res,
+            std::string("<ListAllMyBucketsResult xmlns=\"") + kXmlns +
+                "\"><Owner><ID>ecompipe</ID><DisplayName>ecompipe</DisplayName></Owner>"
+                "<Buckets><Bucket><Name>" +
+                XmlEscape(bucket_.name()) + "</Name><CreationDate>" + IsoDate(ms) +
+                "</CreationDate></Bucket></Buckets></ListAllMyBucketsResult>");
   }
 
   void Location(const Context& c, httplib::Response& res) {
     // S3 reports us-east-1 as an empty constraint.
     const std::string region = config_.region == "us-east-1" ? "" : config_.region;
-    SendXml(c, res, std::string("<LocationConstraint xmlns=\"") + kXmlns + "\">" +
-                        XmlEscape(region) + "</LocationConstraint>");
+    SendXml(c, res,
+            std::string("<LocationConstraint xmlns=\"") + kXmlns + "\">" + XmlEscape(region) +
+                "</LocationConstraint>");
   }
 
   void ListObjects(Context& c, httplib::Response& res) {
@@ -338,7 +380,9 @@ class S3Endpoint::Handler {
     const std::string prefix = r.Query("prefix"), delimiter = r.Query("delimiter");
     const std::string encoding = r.Query("encoding-type");
     if (!encoding.empty() && encoding != "url")
-      return Fail(c, res, S3Error::Make(400, "InvalidArgument", "Invalid Encoding Method specified in Request"));
+      return Fail(
+          c, res,
+          S3Error::Make(400, "InvalidArgument", "Invalid Encoding Method specified in Request"));
     const bool url = encoding == "url";
     int max_keys = 1000;
     if (r.HasQuery("max-keys")) {
@@ -346,7 +390,9 @@ class S3Endpoint::Handler {
       int v = -1;
       auto [p, ec] = std::from_chars(mk.data(), mk.data() + mk.size(), v);
       if (mk.empty() || ec != std::errc() || p != mk.data() + mk.size() || v < 0)
-        return Fail(c, res, S3Error::Make(400, "InvalidArgument", "max-keys must be a non-negative integer"));
+        return Fail(
+            c, res,
+            S3Error::Make(400, "InvalidArgument", "max-keys must be a non-negative integer"));
       max_keys = std::min(v, 1000);
     }
     std::string after;
@@ -354,7 +400,9 @@ class S3Endpoint::Handler {
     if (v2) {
       if (r.HasQuery("continuation-token")) {
         if (!DecodeToken(token, after) || token.empty())
-          return Fail(c, res, S3Error::Make(400, "InvalidArgument", "The continuation token provided is incorrect"));
+          return Fail(c, res,
+                      S3Error::Make(400, "InvalidArgument",
+                                    "The continuation token provided is incorrect"));
       } else {
         after = r.Query("start-after");
       }
@@ -366,20 +414,25 @@ class S3Endpoint::Handler {
     ListPage page = BuildListPage(*all, prefix, delimiter, after, max_keys);
 
     std::string x = std::string("<ListBucketResult xmlns=\"") + kXmlns + "\"><Name>" +
-                    XmlEscape(bucket_.name()) + "</Name><Prefix>" + XmlEscape(MaybeEncode(prefix, url)) +
-                    "</Prefix>";
+                    XmlEscape(bucket_.name()) + "</Name><Prefix>" +
+                    XmlEscape(MaybeEncode(prefix, url)) + "</Prefix>";
     if (v2) {
-      x += "<KeyCount>" + std::to_string(page.contents.size() + page.common_prefixes.size()) + "</KeyCount>";
-      if (r.HasQuery("continuation-token")) x += "<ContinuationToken>" + XmlEscape(token) + "</ContinuationToken>";
-      if (page.truncated) x += "<NextContinuationToken>" + EncodeToken(page.last) + "</NextContinuationToken>";
+      x += "<KeyCount>" + std::to_string(page.contents.size() + page.common_prefixes.size()) +
+           "</KeyCount>";
+      if (r.HasQuery("continuation-token"))
+        x += "<ContinuationToken>" + XmlEscape(token) + "</ContinuationToken>";
+      if (page.truncated)
+        x += "<NextContinuationToken>" + EncodeToken(page.last) + "</NextContinuationToken>";
       if (r.HasQuery("start-after"))
         x += "<StartAfter>" + XmlEscape(MaybeEncode(r.Query("start-after"), url)) + "</StartAfter>";
     } else {
       x += "<Marker>" + XmlEscape(MaybeEncode(after, url)) + "</Marker>";
-      if (page.truncated) x += "<NextMarker>" + XmlEscape(MaybeEncode(page.last, url)) + "</NextMarker>";
+      if (page.truncated)
+        x += "<NextMarker>" + XmlEscape(MaybeEncode(page.last, url)) + "</NextMarker>";
     }
     x += "<MaxKeys>" + std::to_string(max_keys) + "</MaxKeys>";
-    if (!delimiter.empty()) x += "<Delimiter>" + XmlEscape(MaybeEncode(delimiter, url)) + "</Delimiter>";
+    if (!delimiter.empty())
+      x += "<Delimiter>" + XmlEscape(MaybeEncode(delimiter, url)) + "</Delimiter>";
     if (url) x += "<EncodingType>url</EncodingType>";
     x += std::string("<IsTruncated>") + (page.truncated ? "true" : "false") + "</IsTruncated>";
     for (const ObjectInfo* o : page.contents) {
@@ -392,7 +445,8 @@ class S3Endpoint::Handler {
       x += "<StorageClass>STANDARD</StorageClass></Contents>";
     }
     for (const std::string& p : page.common_prefixes)
-      x += "<CommonPrefixes><Prefix>" + XmlEscape(MaybeEncode(p, url)) + "</Prefix></CommonPrefixes>";
+      x += "<CommonPrefixes><Prefix>" + XmlEscape(MaybeEncode(p, url)) +
+           "</Prefix></CommonPrefixes>";
     x += "</ListBucketResult>";
     SendXml(c, res, x);
   }
@@ -436,13 +490,16 @@ class S3Endpoint::Handler {
     }
     auto file = std::make_shared<FileCloser>(fd);
     const uint64_t size = info->ref.size;
-    const std::string type = info->meta.content_type.empty() ? "binary/octet-stream" : info->meta.content_type;
+    const std::string type =
+        info->meta.content_type.empty() ? "binary/octet-stream" : info->meta.content_type;
     // If-None-Match / If-Match (ETag) and Range, as S3 answers them.
     const std::string if_none = c.request.Header("If-None-Match");
     const std::string if_match = c.request.Header("If-Match");
     const std::string quoted = Quote(info->s3_etag);
     if (!if_match.empty() && if_match != quoted && if_match != "*")
-      return Fail(c, res, S3Error::Make(412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold"));
+      return Fail(c, res,
+                  S3Error::Make(412, "PreconditionFailed",
+                                "At least one of the pre-conditions you specified did not hold"));
     if (!if_none.empty() && (if_none == quoted || if_none == "*")) {
       SetObjectHeaders(res, *info);
       return SendEmpty(c, res, 304);
@@ -452,11 +509,13 @@ class S3Endpoint::Handler {
     switch (ParseRange(c.request.Header("Range"), size, range)) {
       case RangeParse::kUnsatisfiable:
         res.set_header("Content-Range", "bytes */" + std::to_string(size));
-        return Fail(c, res, S3Error::Make(416, "InvalidRange", "The requested range is not satisfiable"));
+        return Fail(c, res,
+                    S3Error::Make(416, "InvalidRange", "The requested range is not satisfiable"));
       case RangeParse::kOk:
         status = 206;
         res.set_header("Content-Range", "bytes " + std::to_string(range.first) + "-" +
-                                            std::to_string(range.last) + "/" + std::to_string(size));
+                                            std::to_string(range.last) + "/" +
+                                            std::to_string(size));
         break;
       default:
         break;
@@ -470,14 +529,15 @@ class S3Endpoint::Handler {
       return;
     }
     const uint64_t base = range.first;
-    res.set_content_provider(
-        static_cast<size_t>(length), type,
-        [file, base](size_t offset, size_t want, httplib::DataSink& sink) {
-          std::vector<char> buf(std::min<size_t>(want, kReadBlock));
-          const ssize_t n = ::pread(file->fd, buf.data(), buf.size(), static_cast<off_t>(base + offset));
-          if (n <= 0) return false;  // truncated underneath us: end the connection
-          return sink.write(buf.data(), static_cast<size_t>(n));
-        });
+    res.set_content_provider(static_cast<size_t>(length), type,
+                             [file, base](size_t offset, size_t want, httplib::DataSink& sink) {
+                               std::vector<char> buf(std::min<size_t>(want, kReadBlock));
+                               const ssize_t n = ::pread(file->fd, buf.data(), buf.size(),
+                                                         static_cast<off_t>(base + offset));
+                               if (n <= 0)
+                                 return false;  // truncated underneath us: end the connection
+                               return sink.write(buf.data(), static_cast<size_t>(n));
+                             });
   }
 
   ObjectMeta MetaFromHeaders(const S3Request& r) const {
@@ -494,15 +554,19 @@ class S3Endpoint::Handler {
   S3Status CheckBodySize(const S3Request& r) const {
     const std::string len = r.Header("Content-Length");
     if (len.empty()) {
-      if (AsciiLower(r.Header("Transfer-Encoding")).find("chunked") != std::string::npos) return std::nullopt;
-      return S3Error::Make(411, "MissingContentLength", "You must provide the Content-Length HTTP header.");
+      if (AsciiLower(r.Header("Transfer-Encoding")).find("chunked") != std::string::npos)
+        return std::nullopt;
+      return S3Error::Make(411, "MissingContentLength",
+                           "You must provide the Content-Length HTTP header.");
     }
     uint64_t n = 0;
     auto [p, ec] = std::from_chars(len.data(), len.data() + len.size(), n);
     if (ec != std::errc() || p != len.data() + len.size())
       return S3Error::Make(400, "InvalidArgument", "Content-Length is not a number");
     if (n > kMaxPutBytes + (64ull << 20))
-      return S3Error::Make(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size (5 GiB per PUT; use multipart)");
+      return S3Error::Make(
+          400, "EntityTooLarge",
+          "Your proposed upload exceeds the maximum allowed size (5 GiB per PUT; use multipart)");
     return std::nullopt;
   }
 
@@ -522,7 +586,9 @@ class S3Endpoint::Handler {
       });
       if (!sink_status.ok()) return sink_status;
       if (!refusal && !complete)
-        refusal = S3Error::Make(400, "IncompleteBody", "You did not provide the number of bytes specified by the Content-Length HTTP header");
+        refusal = S3Error::Make(
+            400, "IncompleteBody",
+            "You did not provide the number of bytes specified by the Content-Length HTTP header");
       if (!refusal) refusal = decoder.Finish();
       if (refusal) return Status::InvalidArgument("request body refused: " + refusal->code);
       return Status::Ok();
@@ -535,11 +601,12 @@ class S3Endpoint::Handler {
     S3Result<std::unique_ptr<BodyDecoder>> decoder = BodyDecoder::Create(c.request, c.auth);
     if (!decoder.ok()) return Fail(c, res, decoder.error());
     S3Status refusal;
-    S3Result<ObjectInfo> info = bucket_.Put(c.key, BodyProducer(c, **decoder, refusal), MetaFromHeaders(c.request));
+    S3Result<ObjectInfo> info =
+        bucket_.Put(c.key, BodyProducer(c, **decoder, refusal), MetaFromHeaders(c.request));
     if (refusal) return Fail(c, res, *refusal);
     if (!info.ok()) return Fail(c, res, info.error());
-    spdlog::info("Object uploaded through the S3 endpoint. key={} bytes={} etag={} access_key={}", c.key,
-                 info->ref.size, info->s3_etag, c.auth.access_key_id);
+    spdlog::info("Object uploaded through the S3 endpoint. key={} bytes={} etag={} access_key={}",
+                 c.key, info->ref.size, info->s3_etag, c.auth.access_key_id);
     res.set_header("ETag", Quote(info->s3_etag));
     SendEmpty(c, res, 200);
   }
@@ -550,11 +617,13 @@ class S3Endpoint::Handler {
     if (S3Status e = CheckBodySize(c.request)) return Fail(c, res, *e);
     const std::string number_text = c.request.Query("partNumber");
     int number = 0;
-    auto [p, ec] = std::from_chars(number_text.data(), number_text.data() + number_text.size(), number);
+    auto [p, ec] =
+        std::from_chars(number_text.data(), number_text.data() + number_text.size(), number);
     if (number_text.empty() || ec != std::errc() || p != number_text.data() + number_text.size() ||
         number < 1 || number > kMaxPartNumber)
-      return Fail(c, res, S3Error::Make(400, "InvalidArgument",
-                                        "Part number must be an integer between 1 and 10000, inclusive"));
+      return Fail(c, res,
+                  S3Error::Make(400, "InvalidArgument",
+                                "Part number must be an integer between 1 and 10000, inclusive"));
     S3Result<std::unique_ptr<BodyDecoder>> decoder = BodyDecoder::Create(c.request, c.auth);
     if (!decoder.ok()) return Fail(c, res, decoder.error());
     S3Status refusal;
@@ -569,9 +638,10 @@ class S3Endpoint::Handler {
   void CreateUpload(Context& c, httplib::Response& res) {
     S3Result<std::string> id = bucket_.CreateUpload(c.key, MetaFromHeaders(c.request));
     if (!id.ok()) return Fail(c, res, id.error());
-    SendXml(c, res, std::string("<InitiateMultipartUploadResult xmlns=\"") + kXmlns + "\"><Bucket>" +
-                        XmlEscape(bucket_.name()) + "</Bucket><Key>" + XmlEscape(c.key) +
-                        "</Key><UploadId>" + *id + "</UploadId></InitiateMultipartUploadResult>");
+    SendXml(c, res,
+            std::string("<InitiateMultipartUploadResult xmlns=\"") + kXmlns + "\"><Bucket>" +
+                XmlEscape(bucket_.name()) + "</Bucket><Key>" + XmlEscape(c.key) +
+                "</Key><UploadId>" + *id + "</UploadId></InitiateMultipartUploadResult>");
   }
 
   void CompleteUpload(Context& c, httplib::Response& res) {
@@ -581,13 +651,15 @@ class S3Endpoint::Handler {
     if (!parts.ok()) return Fail(c, res, parts.error());
     S3Result<ObjectInfo> info = bucket_.Complete(c.request.Query("uploadId"), c.key, *parts);
     if (!info.ok()) return Fail(c, res, info.error());
-    spdlog::info("Multipart upload completed through the S3 endpoint. key={} bytes={} parts={} etag={}",
-                 c.key, info->ref.size, parts->size(), info->s3_etag);
-    SendXml(c, res, std::string("<CompleteMultipartUploadResult xmlns=\"") + kXmlns +
-                        "\"><Location>http://" + XmlEscape(c.host) + "/" + XmlEscape(bucket_.name()) +
-                        "/" + XmlEscape(AwsUriEncode(c.key, true)) + "</Location><Bucket>" +
-                        XmlEscape(bucket_.name()) + "</Bucket><Key>" + XmlEscape(c.key) + "</Key><ETag>" +
-                        XmlEscape(Quote(info->s3_etag)) + "</ETag></CompleteMultipartUploadResult>");
+    spdlog::info(
+        "Multipart upload completed through the S3 endpoint. key={} bytes={} parts={} etag={}",
+        c.key, info->ref.size, parts->size(), info->s3_etag);
+    SendXml(c, res,
+            std::string("<CompleteMultipartUploadResult xmlns=\"") + kXmlns +
+                "\"><Location>http://" + XmlEscape(c.host) + "/" + XmlEscape(bucket_.name()) + "/" +
+                XmlEscape(AwsUriEncode(c.key, true)) + "</Location><Bucket>" +
+                XmlEscape(bucket_.name()) + "</Bucket><Key>" + XmlEscape(c.key) + "</Key><ETag>" +
+                XmlEscape(Quote(info->s3_etag)) + "</ETag></CompleteMultipartUploadResult>");
   }
 
   void CopyObject(Context& c, httplib::Response& res) {
@@ -596,41 +668,53 @@ class S3Endpoint::Handler {
     const size_t q = source.rfind("?versionId=");  // a decoded key may itself hold a '?'
     if (q != std::string::npos) {
       if (source.substr(q) != "?versionId=null")
-        return Fail(c, res, S3Error::Make(501, "NotImplemented", "versioned copy sources are not supported"));
+        return Fail(
+            c, res,
+            S3Error::Make(501, "NotImplemented", "versioned copy sources are not supported"));
       source.resize(q);
     }
     if (!source.empty() && source[0] == '/') source.erase(0, 1);
     const size_t slash = source.find('/');
     if (slash == std::string::npos || source.substr(0, slash) != bucket_.name())
-      return Fail(c, res, S3Error::Make(400, "InvalidArgument",
-                                        "the copy source must be an object of bucket '" + bucket_.name() + "'"));
+      return Fail(
+          c, res,
+          S3Error::Make(400, "InvalidArgument",
+                        "the copy source must be an object of bucket '" + bucket_.name() + "'"));
     const std::string source_key = source.substr(slash + 1);
     if (S3Status e = S3Bucket::CheckKey(c.key)) return Fail(c, res, *e);
     S3Result<ObjectInfo> from = bucket_.Head(source_key);
     if (!from.ok()) return Fail(c, res, from.error());
     ObjectMeta meta = from->meta;
-    if (AsciiLower(c.request.Header("x-amz-metadata-directive")) == "replace") meta = MetaFromHeaders(c.request);
+    if (AsciiLower(c.request.Header("x-amz-metadata-directive")) == "replace")
+      meta = MetaFromHeaders(c.request);
     else if (source_key == c.key)
-      return Fail(c, res, S3Error::Make(400, "InvalidRequest",
-                                        "This copy request is illegal because it is trying to copy an object to itself "
-                                        "without changing the object's metadata."));
+      return Fail(
+          c, res,
+          S3Error::Make(
+              400, "InvalidRequest",
+              "This copy request is illegal because it is trying to copy an object to itself "
+              "without changing the object's metadata."));
     S3Result<storage::UniqueFd> source_file = bucket_.OpenForRead(source_key);
     if (!source_file.ok()) return Fail(c, res, source_file.error());
-    S3Result<ObjectInfo> info = bucket_.Put(c.key, [&](const storage::LocalFolderStore::ChunkSink& sink) -> Status {
-      const int fd = source_file->get();
-      std::vector<char> buf(kReadBlock);
-      for (;;) {
-        const ssize_t n = ::read(fd, buf.data(), buf.size());
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return Status::IoError("cannot read the copy source '" + source_key + "'");
-        if (n == 0) return Status::Ok();
-        EP_RETURN_IF_ERROR(sink(buf.data(), static_cast<size_t>(n)));
-      }
-    }, meta);
+    S3Result<ObjectInfo> info = bucket_.Put(
+        c.key,
+        [&](const storage::LocalFolderStore::ChunkSink& sink) -> Status {
+          const int fd = source_file->get();
+          std::vector<char> buf(kReadBlock);
+          for (;;) {
+            const ssize_t n = ::read(fd, buf.data(), buf.size());
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) return Status::IoError("cannot read the copy source '" + source_key + "'");
+            if (n == 0) return Status::Ok();
+            EP_RETURN_IF_ERROR(sink(buf.data(), static_cast<size_t>(n)));
+          }
+        },
+        meta);
     if (!info.ok()) return Fail(c, res, info.error());
-    SendXml(c, res, std::string("<CopyObjectResult xmlns=\"") + kXmlns + "\"><LastModified>" +
-                        IsoDate(info->ref.mtime_ms) + "</LastModified><ETag>" +
-                        XmlEscape(Quote(info->s3_etag)) + "</ETag></CopyObjectResult>");
+    SendXml(c, res,
+            std::string("<CopyObjectResult xmlns=\"") + kXmlns + "\"><LastModified>" +
+                IsoDate(info->ref.mtime_ms) + "</LastModified><ETag>" +
+                XmlEscape(Quote(info->s3_etag)) + "</ETag></CopyObjectResult>");
   }
 
   // Reads an XML request body (at most kMaxXmlBody bytes).
@@ -689,7 +773,8 @@ AfterRequest S3Endpoint::ServeConnection(AcceptedConnection& conn) {
 Result<std::unique_ptr<S3Endpoint>> S3Endpoint::Start(const S3EndpointConfig& config,
                                                       storage::LocalFolderStore& store) {
   if (config.access_keys.empty())
-    return Status::InvalidArgument("s3_endpoint: no access_keys configured; every request must be signed");
+    return Status::InvalidArgument(
+        "s3_endpoint: no access_keys configured; every request must be signed");
   std::map<std::string, std::string> keys;
   for (size_t i = 0; i < config.access_keys.size(); ++i) {
     const S3AccessKey& k = config.access_keys[i];
@@ -710,11 +795,14 @@ Result<std::unique_ptr<S3Endpoint>> S3Endpoint::Start(const S3EndpointConfig& co
   ConnectionLimits& limits = ep->config_.limits;
   rlimit fds{};
   if (::getrlimit(RLIMIT_NOFILE, &fds) == 0 && fds.rlim_cur != RLIM_INFINITY &&
-      static_cast<int64_t>(limits.max_connections) + kReservedFds > static_cast<int64_t>(fds.rlim_cur)) {
-    const int clipped = static_cast<int>(std::max<int64_t>(16, static_cast<int64_t>(fds.rlim_cur) - kReservedFds));
-    spdlog::warn("The open-file limit is too low for s3_endpoint.max_connections; lowered. configured={} "
-                 "now={} open_file_limit={} (raise it with ulimit -n or LimitNOFILE=)",
-                 limits.max_connections, clipped, static_cast<uint64_t>(fds.rlim_cur));
+      static_cast<int64_t>(limits.max_connections) + kReservedFds >
+          static_cast<int64_t>(fds.rlim_cur)) {
+    const int clipped =
+        static_cast<int>(std::max<int64_t>(16, static_cast<int64_t>(fds.rlim_cur) - kReservedFds));
+    spdlog::warn(
+        "The open-file limit is too low for s3_endpoint.max_connections; lowered. configured={} "
+        "now={} open_file_limit={} (raise it with ulimit -n or LimitNOFILE=)",
+        limits.max_connections, clipped, static_cast<uint64_t>(fds.rlim_cur));
     limits.max_connections = clipped;
   }
   ep->handler_ = std::make_unique<Handler>(ep->config_, *ep->bucket_, *ep->verifier_);
@@ -723,7 +811,8 @@ Result<std::unique_ptr<S3Endpoint>> S3Endpoint::Start(const S3EndpointConfig& co
   Handler* h = ep->handler_.get();
   srv.set_keep_alive_max_count(kMaxRequestsPerConnection);
   // Only what the Keep-Alive answer header says; the acceptor closes idle connections.
-  srv.set_keep_alive_timeout(std::max<time_t>(1, static_cast<time_t>(limits.idle_timeout_ms / 1000)));
+  srv.set_keep_alive_timeout(
+      std::max<time_t>(1, static_cast<time_t>(limits.idle_timeout_ms / 1000)));
   srv.set_payload_max_length(static_cast<size_t>(kMaxPutBytes + (64ull << 20)));
   srv.set_expect_100_continue_handler(
       [h](const httplib::Request& req, httplib::Response& res) { return h->Expect100(req, res); });
@@ -732,29 +821,36 @@ Result<std::unique_ptr<S3Endpoint>> S3Endpoint::Start(const S3EndpointConfig& co
   srv.set_post_routing_handler([](const httplib::Request&, httplib::Response& res) {
     if (res.get_header_value("Connection") == "close") t_answer_closes = true;
   });
-  auto plain = [h](const httplib::Request& req, httplib::Response& res) { h->Serve(req, res, nullptr); };
+  auto plain = [h](const httplib::Request& req, httplib::Response& res) {
+    h->Serve(req, res, nullptr);
+  };
   auto with_body = [h](const httplib::Request& req, httplib::Response& res,
                        const httplib::ContentReader& reader) { h->Serve(req, res, &reader); };
   srv.set_error_handler(httplib::Server::HandlerWithResponse(
-      [h](const httplib::Request& req, httplib::Response& res) { return h->OnServerError(req, res); }));
+      [h](const httplib::Request& req, httplib::Response& res) {
+        return h->OnServerError(req, res);
+      }));
   srv.Get(".*", plain);
   srv.Delete(".*", plain);
   srv.Put(".*", with_body);
   srv.Post(".*", with_body);
   srv.SetServing(true);
   S3Endpoint* self = ep.get();
-  Result<std::unique_ptr<ConnectionAcceptor>> acceptor = ConnectionAcceptor::Start(
-      config.host, config.port, limits, [self](AcceptedConnection& c) { return self->ServeConnection(c); });
+  Result<std::unique_ptr<ConnectionAcceptor>> acceptor =
+      ConnectionAcceptor::Start(config.host, config.port, limits,
+                                [self](AcceptedConnection& c) { return self->ServeConnection(c); });
   if (!acceptor.ok())
-    return Status::Unavailable("s3_endpoint: " + acceptor.status().message() +
-                               " (in use, or not an address of this machine); change s3_endpoint.listen");
+    return Status::Unavailable(
+        "s3_endpoint: " + acceptor.status().message() +
+        " (in use, or not an address of this machine); change s3_endpoint.listen");
   ep->acceptor_ = std::move(*acceptor);
   ep->port_ = ep->acceptor_->port();
-  spdlog::info("S3 endpoint listening. address={}:{} bucket={} region={} workers={} max_connections={} "
-               "max_connections_per_address={} header_timeout_ms={} body_timeout_ms={} idle_timeout_ms={}",
-               config.host, ep->port_, ep->bucket_->name(), config.region, limits.workers,
-               limits.max_connections, limits.max_connections_per_address, limits.header_timeout_ms,
-               limits.body_timeout_ms, limits.idle_timeout_ms);
+  spdlog::info(
+      "S3 endpoint listening. address={}:{} bucket={} region={} workers={} max_connections={} "
+      "max_connections_per_address={} header_timeout_ms={} body_timeout_ms={} idle_timeout_ms={}",
+      config.host, ep->port_, ep->bucket_->name(), config.region, limits.workers,
+      limits.max_connections, limits.max_connections_per_address, limits.header_timeout_ms,
+      limits.body_timeout_ms, limits.idle_timeout_ms);
   return ep;
 }
 

@@ -34,8 +34,8 @@ struct S3Error {
 template <typename T>
 class S3Result {
  public:
-  S3Result(T value) : v_(std::move(value)) {}          // NOLINT: implicit by design
-  S3Result(S3Error error) : v_(std::move(error)) {}    // NOLINT: implicit by design
+  S3Result(T value) : v_(std::move(value)) {}        // NOLINT: implicit by design
+  S3Result(S3Error error) : v_(std::move(error)) {}  // NOLINT: implicit by design
   bool ok() const { return std::holds_alternative<T>(v_); }
   const S3Error& error() const { return std::get<S3Error>(v_); }
   T& value() { return std::get<T>(v_); }

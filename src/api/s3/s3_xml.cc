@@ -11,7 +11,8 @@ namespace {
 S3Error MalformedXml(const std::string& why) {
   return S3Error::Make(400, "MalformedXML",
                        "The XML you provided was not well-formed or did not validate against our "
-                       "published schema (" + why + ").");
+                       "published schema (" +
+                           why + ").");
 }
 
 std::string Text(const tinyxml2::XMLElement* e) {
@@ -26,11 +27,21 @@ std::string XmlEscape(const std::string& text) {
   out.reserve(text.size());
   for (unsigned char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
       default:
         if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
           out += "&#" + std::to_string(c) + ";";  // XML 1.1 style; keys never hold these
@@ -52,7 +63,8 @@ S3Result<std::vector<CompletedPart>> ParseCompleteMultipartUpload(const std::str
     return MalformedXml("the root element must be CompleteMultipartUpload");
   std::vector<CompletedPart> parts;
   for (const auto* p = root->FirstChildElement("Part"); p; p = p->NextSiblingElement("Part")) {
-    if (parts.size() >= static_cast<size_t>(kMaxPartNumber)) return MalformedXml("more than 10000 parts");
+    if (parts.size() >= static_cast<size_t>(kMaxPartNumber))
+      return MalformedXml("more than 10000 parts");
     CompletedPart part;
     const std::string number = Text(p->FirstChildElement("PartNumber"));
     auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), part.number);
@@ -88,9 +100,11 @@ S3Result<DeleteRequest> ParseDeleteObjects(const std::string& body) {
   return req;
 }
 
-std::string ErrorXml(const S3Error& error, const std::string& resource, const std::string& request_id) {
-  std::string x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>" + XmlEscape(error.code) +
-                  "</Code><Message>" + XmlEscape(error.message) + "</Message>";
+std::string ErrorXml(const S3Error& error, const std::string& resource,
+                     const std::string& request_id) {
+  std::string x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>" +
+                  XmlEscape(error.code) + "</Code><Message>" + XmlEscape(error.message) +
+                  "</Message>";
   if (!error.region.empty()) x += "<Region>" + XmlEscape(error.region) + "</Region>";
   x += "<Resource>" + XmlEscape(resource) + "</Resource><RequestId>" + request_id +
        "</RequestId></Error>";

@@ -29,6 +29,7 @@ struct DeleteRequest {
 S3Result<DeleteRequest> ParseDeleteObjects(const std::string& body);
 
 // The error document: <Error><Code/><Message/><Resource/><RequestId/></Error>.
-std::string ErrorXml(const S3Error& error, const std::string& resource, const std::string& request_id);
+std::string ErrorXml(const S3Error& error, const std::string& resource,
+                     const std::string& request_id);
 
 }  // namespace ecompipe::api::s3

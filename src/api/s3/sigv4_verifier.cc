@@ -24,7 +24,9 @@ bool SameSignature(const std::string& a, const std::string& b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-S3Error Denied(std::string message) { return S3Error::Make(403, "AccessDenied", std::move(message)); }
+S3Error Denied(std::string message) {
+  return S3Error::Make(403, "AccessDenied", std::move(message));
+}
 S3Error Malformed(std::string message) {
   return S3Error::Make(400, "AuthorizationHeaderMalformed", std::move(message));
 }
@@ -86,8 +88,8 @@ std::string CanonicalRequest(const S3Request& request, const std::string& signed
     }
     canonical_headers.append(name).append(1, ':').append(joined).append(1, '\n');
   }
-  return request.method + "\n" + AwsUriEncode(request.path, true) + "\n" + canonical_query +
-         "\n" + canonical_headers + "\n" + signed_headers + "\n" + payload_hash;
+  return request.method + "\n" + AwsUriEncode(request.path, true) + "\n" + canonical_query + "\n" +
+         canonical_headers + "\n" + signed_headers + "\n" + payload_hash;
 }
 
 namespace {
@@ -134,7 +136,8 @@ SigV4Verifier::SigV4Verifier(std::map<std::string, std::string> keys, std::strin
 
 S3Result<AuthContext> SigV4Verifier::Verify(const S3Request& request, int64_t now) const {
   const bool header = request.HasHeader("Authorization");
-  const bool presigned = request.HasQuery("X-Amz-Signature") || request.HasQuery("X-Amz-Credential");
+  const bool presigned =
+      request.HasQuery("X-Amz-Signature") || request.HasQuery("X-Amz-Credential");
   if (header && presigned)
     return S3Error::Make(400, "InvalidArgument",
                          "Only one auth mechanism allowed; only the X-Amz-Algorithm query "
@@ -142,17 +145,20 @@ S3Result<AuthContext> SigV4Verifier::Verify(const S3Request& request, int64_t no
   if (header) return VerifyHeader(request, now);
   if (presigned) return VerifyPresigned(request, now);
   if (request.HasQuery("AWSAccessKeyId") || request.HasQuery("Signature"))
-    return Denied("AWS Signature Version 2 is not supported; sign requests with Signature Version 4");
-  return Denied("Anonymous access is not allowed: sign the request with an access key of "
-                "s3_endpoint.access_keys (AWS Signature Version 4)");
+    return Denied(
+        "AWS Signature Version 2 is not supported; sign requests with Signature Version 4");
+  return Denied(
+      "Anonymous access is not allowed: sign the request with an access key of "
+      "s3_endpoint.access_keys (AWS Signature Version 4)");
 }
 
 S3Status SigV4Verifier::CheckScope(const std::string& credential, const std::string& amz_date,
                                    AuthContext& ctx) const {
   std::vector<std::string> parts = Split(credential, '/');
   if (parts.size() != 5 || parts[0].empty())
-    return Malformed("the Credential '" + credential +
-                     "' is malformed; expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\"");
+    return Malformed(
+        "the Credential '" + credential +
+        "' is malformed; expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\"");
   auto key = keys_.find(parts[0]);
   if (key == keys_.end())
     return S3Error::Make(403, "InvalidAccessKeyId",
@@ -177,26 +183,30 @@ S3Status SigV4Verifier::CheckScope(const std::string& credential, const std::str
 S3Result<AuthContext> SigV4Verifier::VerifyHeader(const S3Request& request, int64_t now) const {
   const std::string auth = request.Header("Authorization");
   if (auth.rfind("AWS ", 0) == 0)
-    return Denied("AWS Signature Version 2 is not supported; sign requests with Signature Version 4");
+    return Denied(
+        "AWS Signature Version 2 is not supported; sign requests with Signature Version 4");
   if (auth.rfind(std::string(kAlgorithm) + " ", 0) != 0)
     return Malformed("unsupported authorization type; only AWS4-HMAC-SHA256 is accepted");
   std::string credential, signed_headers, signature;
   for (std::string part : Split(auth.substr(std::string(kAlgorithm).size() + 1), ',')) {
     part = CanonicalHeaderValue(part);
     const size_t eq = part.find('=');
-    if (eq == std::string::npos) return Malformed("the Authorization header is malformed: '" + part + "'");
+    if (eq == std::string::npos)
+      return Malformed("the Authorization header is malformed: '" + part + "'");
     const std::string name = part.substr(0, eq), value = part.substr(eq + 1);
-    if (name == "Credential") credential = value;
-    else if (name == "SignedHeaders") signed_headers = value;
-    else if (name == "Signature") signature = value;
+    if (name == "Credential")
+      credential = value;
+    else if (name == "SignedHeaders")
+      signed_headers = value;
+    else if (name == "Signature")
+      signature = value;
   }
   if (credential.empty() || signed_headers.empty() || signature.empty())
     return Malformed("the Authorization header needs Credential, SignedHeaders and Signature");
 
   AuthContext ctx;
   ctx.amz_date = request.Header("x-amz-date");
-  if (ctx.amz_date.empty())
-    return Denied("AWS authentication requires a valid x-amz-date header");
+  if (ctx.amz_date.empty()) return Denied("AWS authentication requires a valid x-amz-date header");
   std::optional<int64_t> when = ParseAmzDate(ctx.amz_date);
   if (!when) return Denied("x-amz-date '" + ctx.amz_date + "' is not YYYYMMDD'T'HHMMSS'Z'");
   if (S3Status e = CheckScope(credential, ctx.amz_date, ctx)) return *e;
@@ -204,13 +214,12 @@ S3Result<AuthContext> SigV4Verifier::VerifyHeader(const S3Request& request, int6
     return S3Error::Make(403, "RequestTimeTooSkewed",
                          "The difference between the request time (" + ctx.amz_date +
                              ") and the server's time (" + AmzDate(now) +
-                             ") is too large (more than " +
-                             std::to_string(max_skew_seconds_ / 60) + " minutes).");
+                             ") is too large (more than " + std::to_string(max_skew_seconds_ / 60) +
+                             " minutes).");
   std::vector<std::string> names = Split(signed_headers, ';');
   if (std::find(names.begin(), names.end(), "host") == names.end())
     return Malformed("SignedHeaders must include host");
-  if (!std::is_sorted(names.begin(), names.end()))
-    return Malformed("SignedHeaders must be sorted");
+  if (!std::is_sorted(names.begin(), names.end())) return Malformed("SignedHeaders must be sorted");
 
   const std::string payload = request.Header("x-amz-content-sha256");
   if (payload.empty())
@@ -259,8 +268,8 @@ S3Result<AuthContext> SigV4Verifier::VerifyPresigned(const S3Request& request, i
     return S3Error::Make(400, "AuthorizationQueryParametersError",
                          "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"");
   int64_t expires = -1;
-  if (expires_text.size() > 7 ||
-      !std::all_of(expires_text.begin(), expires_text.end(), [](char c) { return c >= '0' && c <= '9'; }))
+  if (expires_text.size() > 7 || !std::all_of(expires_text.begin(), expires_text.end(),
+                                              [](char c) { return c >= '0' && c <= '9'; }))
     expires = -1;
   else
     expires = std::strtoll(expires_text.c_str(), nullptr, 10);
@@ -272,10 +281,12 @@ S3Result<AuthContext> SigV4Verifier::VerifyPresigned(const S3Request& request, i
   if (now > *when + expires) return Denied("Request has expired");
   std::vector<std::string> names = Split(signed_headers, ';');
   if (std::find(names.begin(), names.end(), "host") == names.end())
-    return S3Error::Make(400, "AuthorizationQueryParametersError", "X-Amz-SignedHeaders must include host");
+    return S3Error::Make(400, "AuthorizationQueryParametersError",
+                         "X-Amz-SignedHeaders must include host");
   // Presigned URLs never sign the body.
   ctx.payload = PayloadMode::kUnsigned;
-  if (!SignatureMatches(ctx, request, signed_headers, "UNSIGNED-PAYLOAD", "X-Amz-Signature", signature))
+  if (!SignatureMatches(ctx, request, signed_headers, "UNSIGNED-PAYLOAD", "X-Amz-Signature",
+                        signature))
     return Mismatch();
   return ctx;
 }

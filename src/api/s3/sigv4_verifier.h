@@ -27,10 +27,10 @@ namespace ecompipe::api::s3 {
 
 // How the request's body is protected.
 enum class PayloadMode {
-  kSigned,            // x-amz-content-sha256 is the body's hex SHA-256
-  kUnsigned,          // UNSIGNED-PAYLOAD (and every presigned URL)
-  kStreamingSigned,   // STREAMING-AWS4-HMAC-SHA256-PAYLOAD: aws-chunked, each chunk signed
-  kStreamingUnsigned, // STREAMING-UNSIGNED-PAYLOAD-TRAILER: aws-chunked, checksum trailer
+  kSigned,             // x-amz-content-sha256 is the body's hex SHA-256
+  kUnsigned,           // UNSIGNED-PAYLOAD (and every presigned URL)
+  kStreamingSigned,    // STREAMING-AWS4-HMAC-SHA256-PAYLOAD: aws-chunked, each chunk signed
+  kStreamingUnsigned,  // STREAMING-UNSIGNED-PAYLOAD-TRAILER: aws-chunked, checksum trailer
 };
 
 // What a verified request carries on to the body checks.

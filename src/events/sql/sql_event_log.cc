@@ -53,8 +53,8 @@ Result<std::unique_ptr<SqlEventLog>> SqlEventLog::Open(const std::string& locati
                                                        WorkerLease lease) {
   EP_ASSIGN_OR_RETURN(auto db, OpenSqlDb(location));
   EP_RETURN_IF_ERROR(db->Transaction([&]() -> Status {
-    EP_RETURN_IF_ERROR(db->ExecScript(fmt::format(fmt::runtime(kSchema),
-                                                  fmt::arg("id", db->AutoIdPrimaryKey()))));
+    EP_RETURN_IF_ERROR(
+        db->ExecScript(fmt::format(fmt::runtime(kSchema), fmt::arg("id", db->AutoIdPrimaryKey()))));
     // A state database from before claims gains their columns.
     EP_ASSIGN_OR_RETURN(bool has_claims, db->HasColumn("deliveries", "claimed_by"));
     if (!has_claims) {
@@ -84,17 +84,19 @@ Result<int64_t> SqlEventLog::Append(const Json& event,
   const int64_t now = NowMillis();
   const std::string now_iso = FormatIsoMillis(now);
   Status s = db_->Transaction([&]() -> Status {
-    EP_ASSIGN_OR_RETURN(SqlRows ins, db_->Query(
-        "INSERT INTO events(id, time, source, detail_type, body, received_at) "
-        "VALUES(?,?,?,?,?,?) ON CONFLICT(id) DO NOTHING RETURNING seq",
-        {id, time, source, detail_type, body, now_iso}));
+    EP_ASSIGN_OR_RETURN(
+        SqlRows ins,
+        db_->Query("INSERT INTO events(id, time, source, detail_type, body, received_at) "
+                   "VALUES(?,?,?,?,?,?) ON CONFLICT(id) DO NOTHING RETURNING seq",
+                   {id, time, source, detail_type, body, now_iso}));
     if (ins.empty()) return Status::AlreadyExists("event " + id + " is already in the log");
     seq = ins.Int(0, 0);
     for (const PlannedDelivery& d : deliveries) {
-      EP_RETURN_IF_ERROR(db_->Exec(
-          "INSERT INTO deliveries(event_seq, rule, target_type, target_name, next_attempt_ms, "
-          "updated_at) VALUES(?,?,?,?,?,?)",
-          {seq, d.rule, d.target.type, d.target.name, now, now_iso}).status());
+      EP_RETURN_IF_ERROR(db_->Exec("INSERT INTO deliveries(event_seq, rule, target_type, "
+                                   "target_name, next_attempt_ms, "
+                                   "updated_at) VALUES(?,?,?,?,?,?)",
+                                   {seq, d.rule, d.target.type, d.target.name, now, now_iso})
+                             .status());
     }
     return Status::Ok();
   });
@@ -109,19 +111,22 @@ Result<std::vector<Delivery>> SqlEventLog::Due(int64_t now_ms, int limit) {
   // worker's do.
   EP_RETURN_IF_ERROR(db_->ConcurrentTransaction([&]() -> Status {
     out.clear();
-    EP_ASSIGN_OR_RETURN(SqlRows claimed, ClaimDueRows(*db_, lease_, {.table = "deliveries",
-                                                                     .order_by = "id",
-                                                                     .due_ms = now_ms,
-                                                                     .now_ms = clock,
-                                                                     .limit = limit}));
+    EP_ASSIGN_OR_RETURN(SqlRows claimed, ClaimDueRows(*db_, lease_,
+                                                      {.table = "deliveries",
+                                                       .order_by = "id",
+                                                       .due_ms = now_ms,
+                                                       .now_ms = clock,
+                                                       .limit = limit}));
     if (claimed.empty()) return Status::Ok();
     std::string ids;
     for (size_t i = 0; i < claimed.size(); ++i) ids += (i ? "," : "") + claimed.Text(i, 0);
     // The ids are integers the database returned, so they are safe inside the SQL text.
-    EP_ASSIGN_OR_RETURN(SqlRows rows, db_->Query(
-        "SELECT d.id, d.event_seq, d.rule, d.target_type, d.target_name, d.attempts, e.body "
-        "FROM deliveries d JOIN events e ON e.seq = d.event_seq WHERE d.id IN (" + ids +
-        ") ORDER BY d.id"));
+    EP_ASSIGN_OR_RETURN(
+        SqlRows rows,
+        db_->Query(
+            "SELECT d.id, d.event_seq, d.rule, d.target_type, d.target_name, d.attempts, e.body "
+            "FROM deliveries d JOIN events e ON e.seq = d.event_seq WHERE d.id IN (" +
+            ids + ") ORDER BY d.id"));
     for (size_t r = 0; r < rows.size(); ++r) {
       Delivery d;
       d.id = rows.Int(r, 0);
@@ -138,29 +143,32 @@ Result<std::vector<Delivery>> SqlEventLog::Due(int64_t now_ms, int limit) {
 }
 
 Status SqlEventLog::Release(int64_t delivery_id) {
-  EP_RETURN_IF_ERROR(db_->Exec(
-      "UPDATE deliveries SET claimed_by = NULL, lease_until = NULL WHERE id = ? AND claimed_by = ?",
-      {delivery_id, lease_.worker_id}).status());
+  EP_RETURN_IF_ERROR(db_->Exec("UPDATE deliveries SET claimed_by = NULL, lease_until = NULL WHERE "
+                               "id = ? AND claimed_by = ?",
+                               {delivery_id, lease_.worker_id})
+                         .status());
   return Status::Ok();
 }
 
 Status SqlEventLog::MarkDone(int64_t delivery_id) {
-  EP_ASSIGN_OR_RETURN(int64_t changed, db_->Exec(
-      "UPDATE deliveries SET status='done', attempts=attempts+1, last_error=NULL, updated_at=?, "
-      "claimed_by=NULL, lease_until=NULL WHERE id=?",
-      {FormatIsoMillis(NowMillis()), delivery_id}));
+  EP_ASSIGN_OR_RETURN(int64_t changed,
+                      db_->Exec("UPDATE deliveries SET status='done', attempts=attempts+1, "
+                                "last_error=NULL, updated_at=?, "
+                                "claimed_by=NULL, lease_until=NULL WHERE id=?",
+                                {FormatIsoMillis(NowMillis()), delivery_id}));
   if (changed == 0) return Status::NotFound("no delivery " + std::to_string(delivery_id));
   return Status::Ok();
 }
 
 Status SqlEventLog::MarkFailed(int64_t delivery_id, const std::string& error,
                                std::optional<int64_t> retry_at_ms) {
-  EP_ASSIGN_OR_RETURN(int64_t changed, db_->Exec(
-      "UPDATE deliveries SET status=?, attempts=attempts+1, last_error=?, "
-      "next_attempt_ms=COALESCE(?, next_attempt_ms), updated_at=?, claimed_by=NULL, "
-      "lease_until=NULL WHERE id=?",
-      {retry_at_ms ? "pending" : "dead", error, retry_at_ms, FormatIsoMillis(NowMillis()),
-       delivery_id}));
+  EP_ASSIGN_OR_RETURN(
+      int64_t changed,
+      db_->Exec("UPDATE deliveries SET status=?, attempts=attempts+1, last_error=?, "
+                "next_attempt_ms=COALESCE(?, next_attempt_ms), updated_at=?, claimed_by=NULL, "
+                "lease_until=NULL WHERE id=?",
+                {retry_at_ms ? "pending" : "dead", error, retry_at_ms, FormatIsoMillis(NowMillis()),
+                 delivery_id}));
   if (changed == 0) return Status::NotFound("no delivery " + std::to_string(delivery_id));
   return Status::Ok();
 }
@@ -174,24 +182,29 @@ Result<int64_t> SqlEventLog::PendingCount() {
 Result<std::optional<int64_t>> SqlEventLog::NextDue() {
   // A delivery another worker holds becomes due for this one when that lease runs out (it
   // is renewed meanwhile, so a waiting worker polls about once a lease, not in a busy loop).
-  EP_ASSIGN_OR_RETURN(SqlRows rows, db_->Query(
-      "SELECT min(CASE WHEN claimed_by IS NOT NULL AND claimed_by <> ?1 AND lease_until > "
-      "next_attempt_ms THEN lease_until ELSE next_attempt_ms END) FROM deliveries "
-      "WHERE status='pending'", {lease_.worker_id}));
+  EP_ASSIGN_OR_RETURN(
+      SqlRows rows,
+      db_->Query(
+          "SELECT min(CASE WHEN claimed_by IS NOT NULL AND claimed_by <> ?1 AND lease_until > "
+          "next_attempt_ms THEN lease_until ELSE next_attempt_ms END) FROM deliveries "
+          "WHERE status='pending'",
+          {lease_.worker_id}));
   if (rows.empty() || rows.IsNull(0, 0)) return std::optional<int64_t>();
   return std::optional<int64_t>(rows.Int(0, 0));
 }
 
 Result<std::vector<StoredEvent>> SqlEventLog::List(const EventFilter& filter) {
-  EP_ASSIGN_OR_RETURN(SqlRows rows, db_->Query(
-      "SELECT e.seq, e.body, e.received_at, "
-      " (SELECT count(*) FROM deliveries d WHERE d.event_seq=e.seq AND d.status='pending'), "
-      " (SELECT count(*) FROM deliveries d WHERE d.event_seq=e.seq AND d.status='done'), "
-      " (SELECT count(*) FROM deliveries d WHERE d.event_seq=e.seq AND d.status='dead') "
-      "FROM events e WHERE (CAST(?1 AS TEXT) IS NULL OR e.detail_type = ?1) "
-      "AND (CAST(?2 AS TEXT) IS NULL OR e.source = ?2) "
-      "ORDER BY e.seq DESC LIMIT ?3",
-      {filter.detail_type, filter.source, int64_t{filter.limit}}));
+  EP_ASSIGN_OR_RETURN(
+      SqlRows rows,
+      db_->Query(
+          "SELECT e.seq, e.body, e.received_at, "
+          " (SELECT count(*) FROM deliveries d WHERE d.event_seq=e.seq AND d.status='pending'), "
+          " (SELECT count(*) FROM deliveries d WHERE d.event_seq=e.seq AND d.status='done'), "
+          " (SELECT count(*) FROM deliveries d WHERE d.event_seq=e.seq AND d.status='dead') "
+          "FROM events e WHERE (CAST(?1 AS TEXT) IS NULL OR e.detail_type = ?1) "
+          "AND (CAST(?2 AS TEXT) IS NULL OR e.source = ?2) "
+          "ORDER BY e.seq DESC LIMIT ?3",
+          {filter.detail_type, filter.source, int64_t{filter.limit}}));
   std::vector<StoredEvent> out;
   for (size_t r = 0; r < rows.size(); ++r) {
     StoredEvent e;

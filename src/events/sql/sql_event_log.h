@@ -17,7 +17,8 @@ class SqlEventLog : public EventLog {
   static Result<std::unique_ptr<SqlEventLog>> Open(const std::string& location,
                                                    WorkerLease lease = {});
 
-  Result<int64_t> Append(const Json& event, const std::vector<PlannedDelivery>& deliveries) override;
+  Result<int64_t> Append(const Json& event,
+                         const std::vector<PlannedDelivery>& deliveries) override;
   Result<std::vector<Delivery>> Due(int64_t now_ms, int limit) override;
   Status Release(int64_t delivery_id) override;
   Status MarkDone(int64_t delivery_id) override;

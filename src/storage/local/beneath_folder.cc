@@ -71,7 +71,8 @@ bool LinkOnPath(int dir_fd, const std::vector<std::string>& segments) {
     if (::fstatat(current, segment.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return false;
     if (S_ISLNK(st.st_mode)) return true;
     if (!S_ISDIR(st.st_mode)) return false;
-    const int next = OpenatRetrying(current, segment.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+    const int next = OpenatRetrying(current, segment.c_str(),
+                                    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
     if (next < 0) return false;
     owned = UniqueFd(next);
     current = next;
@@ -92,7 +93,8 @@ int OpenFallback(int dir_fd, const std::vector<std::string>& segments, int flags
     owned = UniqueFd(next);
     current = next;
   }
-  const int fd = OpenatRetrying(current, segments.back().c_str(), flags | O_NOFOLLOW | O_CLOEXEC, mode);
+  const int fd =
+      OpenatRetrying(current, segments.back().c_str(), flags | O_NOFOLLOW | O_CLOEXEC, mode);
   if (fd < 0) errno = ClassifyLink(current, segments.back(), errno);
   return fd;
 }
@@ -127,14 +129,16 @@ Status RemoveContents(int dir_fd, const std::string& display) {
     bool folder = e->d_type == DT_DIR;
     if (e->d_type == DT_UNKNOWN) {
       struct stat st;
-      folder = ::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+      folder =
+          ::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
     }
     entries.emplace_back(name, folder);
   }
   ::closedir(dir);
   for (const auto& [name, folder] : entries) {
     if (folder) {
-      UniqueFd sub(OpenatRetrying(dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0));
+      UniqueFd sub(
+          OpenatRetrying(dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0));
       if (sub.valid()) EP_RETURN_IF_ERROR(RemoveContents(sub.get(), Join(display, name)));
     }
     if (::unlinkat(dir_fd, name.c_str(), folder ? AT_REMOVEDIR : 0) != 0 && errno != ENOENT) {
@@ -209,7 +213,8 @@ Status BeneathFolder::ErrnoStatus(std::string_view what, std::string_view rel, i
     std::optional<std::string> link = FindLink(rel);
     return Status::InvalidArgument("'" + (link ? Name(*link) : name) +
                                    "' is a symbolic link; ecompipe never follows links in a "
-                                   "bucket folder (cannot " + std::string(what) + " '" + name + "')");
+                                   "bucket folder (cannot " +
+                                   std::string(what) + " '" + name + "')");
   }
   std::string message = "cannot " + std::string(what) + " '" + name + "': " + std::strerror(err);
   // ENOTDIR: a folder on the way is a file, so there is no such path either.
@@ -237,7 +242,8 @@ Result<BeneathFolder> BeneathFolder::Folder(std::string_view rel, bool create) c
     if (::mkdirat(current, segment.c_str(), 0755) != 0 && errno != EEXIST) {
       return ErrnoStatus("create folder", rel, errno);
     }
-    const int next = OpenatRetrying(current, segment.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+    const int next = OpenatRetrying(current, segment.c_str(),
+                                    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
     if (next < 0) return ErrnoStatus("open folder", rel, ClassifyLink(current, segment, errno));
     owned = UniqueFd(next);
     current = next;
@@ -267,13 +273,14 @@ Result<struct stat> BeneathFolder::Stat(std::string_view rel) const {
   }
   const std::string n(name);
   if (n == "." || n == "..") return ErrnoStatus("stat", rel, EINVAL);
-  if (::fstatat(dir_fd, n.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return ErrnoStatus("stat", rel, errno);
+  if (::fstatat(dir_fd, n.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+    return ErrnoStatus("stat", rel, errno);
   return st;
 }
 
 Result<std::vector<BeneathFolder::Entry>> BeneathFolder::Entries(std::string_view rel) const {
-  const int fd = rel.empty() ? ReopenFolder(fd_.get())
-                             : OpenBeneath(fd_.get(), rel, O_RDONLY | O_DIRECTORY);
+  const int fd =
+      rel.empty() ? ReopenFolder(fd_.get()) : OpenBeneath(fd_.get(), rel, O_RDONLY | O_DIRECTORY);
   if (fd < 0) return ErrnoStatus("list folder", rel.empty() ? "." : rel, errno);
   DIR* dir = ::fdopendir(fd);
   if (dir == nullptr) {
@@ -297,9 +304,12 @@ Result<std::vector<BeneathFolder::Entry>> BeneathFolder::Entries(std::string_vie
     if (type == DT_UNKNOWN) {
       struct stat st;
       if (::fstatat(::dirfd(dir), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;  // gone
-      type = S_ISREG(st.st_mode) ? DT_REG : S_ISDIR(st.st_mode) ? DT_DIR : S_ISLNK(st.st_mode) ? DT_LNK : DT_FIFO;
+      type = S_ISREG(st.st_mode)   ? DT_REG
+             : S_ISDIR(st.st_mode) ? DT_DIR
+             : S_ISLNK(st.st_mode) ? DT_LNK
+                                   : DT_FIFO;
     }
-    EntryType t = type == DT_REG ? EntryType::kFile
+    EntryType t = type == DT_REG   ? EntryType::kFile
                   : type == DT_DIR ? EntryType::kFolder
                   : type == DT_LNK ? EntryType::kLink
                                    : EntryType::kOther;
@@ -320,7 +330,8 @@ Result<std::string> BeneathFolder::ReadSmallFile(std::string_view rel, size_t ma
     if (n < 0) return ErrnoStatus("read", rel, errno);
     if (n == 0) return text;
     if (text.size() + static_cast<size_t>(n) > max_bytes) {
-      return Status::InvalidArgument("'" + Name(rel) + "' is larger than " + std::to_string(max_bytes) + " bytes");
+      return Status::InvalidArgument("'" + Name(rel) + "' is larger than " +
+                                     std::to_string(max_bytes) + " bytes");
     }
     text.append(buffer, static_cast<size_t>(n));
   }
@@ -385,11 +396,13 @@ Status BeneathFolder::RemoveTree(std::string_view rel) const {
     return errno == ENOENT ? Status::Ok() : ErrnoStatus("remove", rel, errno);
   }
   if (S_ISDIR(st.st_mode)) {
-    UniqueFd sub(OpenatRetrying(parent->fd(), n.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0));
+    UniqueFd sub(OpenatRetrying(parent->fd(), n.c_str(),
+                                O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0));
     if (!sub.valid()) return ErrnoStatus("remove", rel, errno);
     EP_RETURN_IF_ERROR(RemoveContents(sub.get(), Name(rel)));
   }
-  if (::unlinkat(parent->fd(), n.c_str(), S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0) != 0 && errno != ENOENT) {
+  if (::unlinkat(parent->fd(), n.c_str(), S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0) != 0 &&
+      errno != ENOENT) {
     return ErrnoStatus("remove", rel, errno);
   }
   return Status::Ok();
@@ -412,7 +425,8 @@ std::optional<std::string> BeneathFolder::FindLink(std::string_view rel) const {
     if (::fstatat(current, segment.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return std::nullopt;
     if (S_ISLNK(st.st_mode)) return prefix;
     if (!S_ISDIR(st.st_mode)) return std::nullopt;
-    const int next = OpenatRetrying(current, segment.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+    const int next = OpenatRetrying(current, segment.c_str(),
+                                    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
     if (next < 0) return std::nullopt;
     owned = UniqueFd(next);
     current = next;

@@ -131,7 +131,8 @@ class BeneathFolder {
   std::optional<std::string> FindLink(std::string_view rel) const;
 
  private:
-  BeneathFolder(UniqueFd fd, std::string display) : fd_(std::move(fd)), display_(std::move(display)) {}
+  BeneathFolder(UniqueFd fd, std::string display)
+      : fd_(std::move(fd)), display_(std::move(display)) {}
   // "display/rel", for messages.
   std::string Name(std::string_view rel) const;
   Status ErrnoStatus(std::string_view what, std::string_view rel, int err) const;

@@ -60,8 +60,7 @@ Result<std::unique_ptr<FolderWatcher>> FolderWatcher::Start(const fs::path& root
   try {
     watcher->thread_ = std::thread([w = watcher.get()] { w->Run(); });
   } catch (const std::system_error& e) {
-    return Status::Unavailable(std::string("cannot start the folder watcher thread: ") +
-                               e.what());
+    return Status::Unavailable(std::string("cannot start the folder watcher thread: ") + e.what());
   }
   return watcher;
 }
@@ -109,9 +108,11 @@ Status FolderWatcher::WatchTree(const std::string& rel_dir, bool report_files) {
     // skipped, gone or replaced by a file is nothing to watch.
     Result<BeneathFolder> dir = folder_->Folder(rel, /*create=*/false);
     if (!dir.ok()) {
-      if (rel.empty()) return Status::IoError("cannot open the watched folder: " + dir.status().message());
+      if (rel.empty())
+        return Status::IoError("cannot open the watched folder: " + dir.status().message());
       if (dir.status().code() == StatusCode::kInvalidArgument) {
-        if (std::optional<std::string> link = folder_->FindLink(rel)) LogSkippedLink(*link, kLinkReason);
+        if (std::optional<std::string> link = folder_->FindLink(rel))
+          LogSkippedLink(*link, kLinkReason);
         continue;
       }
       if (dir.status().code() == StatusCode::kNotFound) continue;
@@ -132,8 +133,7 @@ Status FolderWatcher::WatchTree(const std::string& rel_dir, bool report_files) {
       if ((err == ENOENT || err == ENOTDIR) && !rel.empty()) continue;
       std::string message = "cannot watch folder " + path.string() + ": " + std::strerror(err);
       if (err == ENOSPC) {
-        return Status::Unavailable(message +
-                                   " (limit: /proc/sys/fs/inotify/max_user_watches)");
+        return Status::Unavailable(message + " (limit: /proc/sys/fs/inotify/max_user_watches)");
       }
       return Status::IoError(message);
     }

@@ -218,7 +218,8 @@ Result<std::unique_ptr<LocalFolderStore>> LocalFolderStore::Open(const fs::path&
   }
   Result<BeneathFolder> staging = folder->Folder(kStagingFolderName, /*create=*/true);
   if (!staging.ok()) {
-    return Status::IoError("bucket folder " + absolute_root.string() + ": " + staging.status().message());
+    return Status::IoError("bucket folder " + absolute_root.string() + ": " +
+                           staging.status().message());
   }
   return std::unique_ptr<LocalFolderStore>(new LocalFolderStore(
       std::move(absolute_root), std::move(folder).value(), std::move(bucket_name)));
@@ -307,8 +308,8 @@ Result<ObjectRef> LocalFolderStore::Describe(const BeneathFolder& parent, const 
       return ErrnoStatus("cannot stat", key, errno);
     }
     if (S_ISLNK(st.st_mode)) {
-      return Status::NotFound("no object '" + key + "' in bucket " + bucket_ +
-                              " ('" + key + "' is a symbolic link, which ecompipe never follows)");
+      return Status::NotFound("no object '" + key + "' in bucket " + bucket_ + " ('" + key +
+                              "' is a symbolic link, which ecompipe never follows)");
     }
     if (!S_ISREG(st.st_mode)) {
       return Status::NotFound("no object '" + key + "' in bucket " + bucket_ +
@@ -414,7 +415,8 @@ Status LocalFolderStore::Walk(const std::string& prefix, std::vector<ObjectRef>*
         case BeneathFolder::EntryType::kLink:
           // Links are not objects, whatever they point to: never followed, so a link cannot
           // loop or reach outside the bucket.
-          if (rel.starts_with(prefix) || prefix.starts_with(rel + "/")) LogSkippedLink(rel, kLinkReason);
+          if (rel.starts_with(prefix) || prefix.starts_with(rel + "/"))
+            LogSkippedLink(rel, kLinkReason);
           continue;
         case BeneathFolder::EntryType::kFolder: {
           if (name == kStagingFolderName) continue;
@@ -534,8 +536,8 @@ Result<ObjectRef> LocalFolderStore::PutFrom(const std::string& key, const Produc
       return fail(Status::InvalidArgument("cannot land '" + key + "' in bucket " + bucket_ + ": " +
                                           parent.status().message()));
     }
-    return fail(Status::IoError("cannot create the folder of key '" + key + "': " +
-                                parent.status().message()));
+    return fail(Status::IoError("cannot create the folder of key '" + key +
+                                "': " + parent.status().message()));
   }
   // rename(2) would replace a link at the key rather than follow it, but a link there is
   // someone's deliberate choice: refuse, as for reads.
@@ -543,7 +545,8 @@ Result<ObjectRef> LocalFolderStore::PutFrom(const std::string& key, const Produc
   if (::fstatat(parent->fd(), name.c_str(), &existing, AT_SYMLINK_NOFOLLOW) == 0 &&
       S_ISLNK(existing.st_mode)) {
     return fail(Status::InvalidArgument("cannot land '" + key + "' in bucket " + bucket_ + ": '" +
-                                        key + "' is a symbolic link; ecompipe never follows or "
+                                        key +
+                                        "' is a symbolic link; ecompipe never follows or "
                                         "replaces links in a bucket folder (remove it first)"));
   }
 
@@ -581,8 +584,7 @@ Result<ObjectRef> LocalFolderStore::Put(const std::string& key, const fs::path& 
   struct stat st;
   if (::fstat(in.get(), &st) != 0) return ErrnoStatus("cannot stat", source.string(), errno);
   if (!S_ISREG(st.st_mode)) {
-    return Status::InvalidArgument("upload source " + source.string() +
-                                   " is not a regular file");
+    return Status::InvalidArgument("upload source " + source.string() + " is not a regular file");
   }
   std::vector<char> buffer(kIoBlockBytes);
   return PutFrom(key, [&](const ChunkSink& sink) -> Status {
@@ -613,7 +615,8 @@ Status LocalFolderStore::Delete(const std::string& key) {
     return not_found;
   }
   if (S_ISLNK(st.st_mode)) {
-    return Status::InvalidArgument("cannot delete '" + key + "' in bucket " + bucket_ + ": '" + key +
+    return Status::InvalidArgument("cannot delete '" + key + "' in bucket " + bucket_ + ": '" +
+                                   key +
                                    "' is a symbolic link, not an object; ecompipe leaves links "
                                    "(and what they point to) alone");
   }
@@ -647,7 +650,8 @@ Result<std::unique_ptr<InputStream>> OpenLocalFile(const fs::path& path) {
 #ifdef POSIX_FADV_SEQUENTIAL
   ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
-  return std::unique_ptr<InputStream>(std::make_unique<FileInputStream>(std::move(fd), path.string()));
+  return std::unique_ptr<InputStream>(
+      std::make_unique<FileInputStream>(std::move(fd), path.string()));
 }
 
 }  // namespace ecompipe::storage

@@ -19,8 +19,8 @@
 // ETags are the lowercase hex MD5 of the content, as S3 computes them for single-part
 // uploads, or the ETag an S3 client was given for that content (a multipart upload's
 // "md5-of-parts-N", recorded by PutStream in <root>/.ecompipe-tmp/etags/ and valid while the
-// file's MD5 is unchanged). They are cached in memory by (key, size, mtime, inode, device), so repeated
-// Head() and List() calls hash only files that changed. Files modified in the last two
+// file's MD5 is unchanged). They are cached in memory by (key, size, mtime, inode, device), so
+// repeated Head() and List() calls hash only files that changed. Files modified in the last two
 // seconds are hashed on every call: a rewrite within one timestamp tick would otherwise go
 // unnoticed.
 //
@@ -58,7 +58,7 @@ class LocalFolderStore final : public ObjectStore {
   // folder) if missing. Fails with kIoError when the folder cannot be created or is not a
   // folder, kInvalidArgument when `bucket_name` is empty.
   static Result<std::unique_ptr<LocalFolderStore>> Open(const std::filesystem::path& root,
-                                                         std::string bucket_name);
+                                                        std::string bucket_name);
 
   const std::string& bucket() const override { return bucket_; }
 
@@ -100,7 +100,8 @@ class LocalFolderStore final : public ObjectStore {
   // object has for S3 clients (a multipart upload's); it is recorded before the object appears,
   // so Head(), List() and the returned ObjectRef report it rather than the MD5. Without it, an
   // ETag recorded for an earlier object of the key is dropped.
-  Result<ObjectRef> PutStream(const std::string& key, const Producer& produce, const std::string& s3_etag = "") {
+  Result<ObjectRef> PutStream(const std::string& key, const Producer& produce,
+                              const std::string& s3_etag = "") {
     return PutFrom(key, produce, s3_etag);
   }
 
@@ -158,7 +159,8 @@ class LocalFolderStore final : public ObjectStore {
   // The folder holding `key`'s file, and the file's name in `name`. kNotFound when the
   // folder is missing, kInvalidArgument when a link is on the way.
   Result<BeneathFolder> ParentOf(const std::string& key, std::string& name) const;
-  Result<ObjectRef> PutFrom(const std::string& key, const Producer& produce, const std::string& s3_etag = "");
+  Result<ObjectRef> PutFrom(const std::string& key, const Producer& produce,
+                            const std::string& s3_etag = "");
   // The ETag recorded for `key` if its content's MD5 is `md5`, else `md5`.
   std::string RecordedEtag(const std::string& key, std::string md5) const;
   bool LookUpEtag(const std::string& key, const FileIdentity& id, std::string& etag) const;

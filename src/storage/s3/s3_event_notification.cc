@@ -29,10 +29,12 @@ Result<std::string> DecodeS3EventKey(std::string_view in) {
       out += ' ';
     } else if (in[i] == '%') {
       if (i + 2 >= in.size())
-        return Status::CorruptInput("key '" + std::string(in.substr(0, 200)) + "': a '%' without two hex digits");
+        return Status::CorruptInput("key '" + std::string(in.substr(0, 200)) +
+                                    "': a '%' without two hex digits");
       const int hi = HexValue(in[i + 1]), lo = HexValue(in[i + 2]);
       if (hi < 0 || lo < 0)
-        return Status::CorruptInput("key '" + std::string(in.substr(0, 200)) + "': a '%' without two hex digits");
+        return Status::CorruptInput("key '" + std::string(in.substr(0, 200)) +
+                                    "': a '%' without two hex digits");
       out += static_cast<char>(hi * 16 + lo);
       i += 2;
     } else {
@@ -58,7 +60,8 @@ Result<std::vector<S3EventRecord>> ParseS3EventNotification(std::string_view tex
   if (records == doc.end() || !records->is_array())
     return Status::CorruptInput("not an S3 event notification: no \"Records\" list");
   for (const Json& r : *records) {
-    if (!r.is_object()) return Status::CorruptInput("S3 event notification: a record is not an object");
+    if (!r.is_object())
+      return Status::CorruptInput("S3 event notification: a record is not an object");
     S3EventRecord rec;
     rec.event_name = Str(r, "eventName");
     if (rec.event_name.starts_with("s3:")) rec.event_name.erase(0, 3);
@@ -72,7 +75,8 @@ Result<std::vector<S3EventRecord>> ParseS3EventNotification(std::string_view tex
     rec.bucket = Str(bucket, "name");
     const std::string key = Str(object, "key");
     if (rec.bucket.empty() || key.empty())
-      return Status::CorruptInput("S3 event notification: a record without s3.bucket.name or s3.object.key");
+      return Status::CorruptInput(
+          "S3 event notification: a record without s3.bucket.name or s3.object.key");
     EP_ASSIGN_OR_RETURN(rec.key, DecodeS3EventKey(key));
     auto size = object.find("size");
     if (size != object.end() && size->is_number_unsigned()) rec.size = size->get<uint64_t>();

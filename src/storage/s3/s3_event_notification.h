@@ -20,9 +20,9 @@ namespace ecompipe::storage::s3 {
 struct S3EventRecord {
   std::string event_name;  // normalised: "ObjectCreated:Put" (MinIO's "s3:" prefix dropped)
   std::string bucket;
-  std::string key;         // decoded
+  std::string key;  // decoded
   uint64_t size = 0;
-  std::string etag;        // no quotes; may be empty (deletions)
+  std::string etag;  // no quotes; may be empty (deletions)
   bool created() const { return event_name.starts_with("ObjectCreated:"); }
 };
 

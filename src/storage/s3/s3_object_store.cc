@@ -34,7 +34,8 @@ std::string FinishDigest(EVP_MD_CTX* ctx) {
 std::string Base64(std::string_view raw) {
   std::string out(4 * ((raw.size() + 2) / 3) + 1, '\0');
   int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(raw.data()), static_cast<int>(raw.size()));
+                          reinterpret_cast<const unsigned char*>(raw.data()),
+                          static_cast<int>(raw.size()));
   out.resize(static_cast<size_t>(n));
   return out;
 }
@@ -80,7 +81,8 @@ bool PlausibleBucketName(const std::string& b) {
 
 class S3ObjectStore::Stream final : public InputStream {
  public:
-  Stream(const S3ObjectStore& store, ObjectRef object) : store_(store), object_(std::move(object)) {}
+  Stream(const S3ObjectStore& store, ObjectRef object)
+      : store_(store), object_(std::move(object)) {}
 
   ~Stream() override {
     {
@@ -186,7 +188,8 @@ class S3ObjectStore::Stream final : public InputStream {
       bool checked = false;
       call.sink = [&](const char* data, size_t n, long status) -> bool {
         if (status < 200 || status >= 300) {
-          if (error_body.size() < 4096) error_body.append(data, std::min(n, 4096 - error_body.size()));
+          if (error_body.size() < 4096)
+            error_body.append(data, std::min(n, 4096 - error_body.size()));
           return true;
         }
         if (!checked) {
@@ -222,8 +225,9 @@ class S3ObjectStore::Stream final : public InputStream {
         if (received_ > expected)
           return Finish(Status::CorruptInput(what + ": received " + std::to_string(received_) +
                                              " bytes, the object has " + std::to_string(expected)));
-        failure = Status::Unavailable(what + ": the answer ended after " + std::to_string(received_) +
-                                      " of " + std::to_string(expected) + " bytes");
+        failure =
+            Status::Unavailable(what + ": the answer ended after " + std::to_string(received_) +
+                                " of " + std::to_string(expected) + " bytes");
       } else if (r.ok()) {
         r->body = error_body;
         if (r->status == 412)
@@ -236,10 +240,13 @@ class S3ObjectStore::Stream final : public InputStream {
         failure = r.status();
       }
       if (!progressed) ++failures_without_progress;
-      if (failures_without_progress >= store_.settings_.max_attempts || attempt >= kMaxAttemptsTotal)
-        return Finish(Status(failure.code(), failure.message() + " (after " + std::to_string(attempt) +
-                                                 " attempts; " + store_.where_ + ")"));
-      const int64_t backoff = store_.settings_.base_backoff_ms << std::min(failures_without_progress, 6);
+      if (failures_without_progress >= store_.settings_.max_attempts ||
+          attempt >= kMaxAttemptsTotal)
+        return Finish(Status(failure.code(), failure.message() + " (after " +
+                                                 std::to_string(attempt) + " attempts; " +
+                                                 store_.where_ + ")"));
+      const int64_t backoff = store_.settings_.base_backoff_ms
+                              << std::min(failures_without_progress, 6);
       spdlog::warn("Object read interrupted; resuming. key={} at_byte={} attempt={} error={}",
                    object_.key, received_, attempt, failure.ToString());
       if (!Sleep(backoff)) return;
@@ -248,14 +255,16 @@ class S3ObjectStore::Stream final : public InputStream {
 
   void Verify(uint64_t expected, bool size_known) {
     if (size_known && received_ != expected) {
-      return Finish(Status::Unavailable("GetObject " + object_.key + ": read " + std::to_string(received_) +
-                                        " bytes, expected " + std::to_string(expected)));
+      return Finish(Status::Unavailable("GetObject " + object_.key + ": read " +
+                                        std::to_string(received_) + " bytes, expected " +
+                                        std::to_string(expected)));
     }
     if (IsMd5Etag(object_.etag)) {
       const std::string md5 = HexEncode(FinishDigest(md5_.get()));
       if (md5 != object_.etag)
-        return Finish(Status::Unavailable("GetObject " + object_.key + ": the bytes read have MD5 " + md5 +
-                                          ", the ETag says " + object_.etag + " (corrupted in transit)"));
+        return Finish(Status::Unavailable("GetObject " + object_.key +
+                                          ": the bytes read have MD5 " + md5 + ", the ETag says " +
+                                          object_.etag + " (corrupted in transit)"));
     }
     Finish(Status::Ok());
   }
@@ -288,8 +297,10 @@ Result<std::unique_ptr<S3ObjectStore>> S3ObjectStore::Open(S3Settings settings) 
   if (!PlausibleBucketName(settings.bucket))
     return Status::InvalidArgument("S3 bucket name '" + settings.bucket +
                                    "' is not valid (3-63 characters: a-z, 0-9, '.', '-')");
-  if (settings.region.empty()) return Status::InvalidArgument("S3 bucket '" + settings.bucket + "': no region");
-  if (settings.endpoint.empty()) settings.endpoint = "https://s3." + settings.region + ".amazonaws.com";
+  if (settings.region.empty())
+    return Status::InvalidArgument("S3 bucket '" + settings.bucket + "': no region");
+  if (settings.endpoint.empty())
+    settings.endpoint = "https://s3." + settings.region + ".amazonaws.com";
   EP_ASSIGN_OR_RETURN(Endpoint endpoint, ParseEndpoint(settings.endpoint));
   if (settings.credentials.access_key_id.empty() || settings.credentials.secret_access_key.empty())
     return Status::InvalidArgument("S3 bucket '" + settings.bucket + "' at " + settings.endpoint +
@@ -297,7 +308,8 @@ Result<std::unique_ptr<S3ObjectStore>> S3ObjectStore::Open(S3Settings settings) 
                                    "storage.secret_access_key, or AWS_ACCESS_KEY_ID and "
                                    "AWS_SECRET_ACCESS_KEY)");
   if (settings.max_attempts < 1) settings.max_attempts = 1;
-  return std::unique_ptr<S3ObjectStore>(new S3ObjectStore(std::move(settings), std::move(endpoint)));
+  return std::unique_ptr<S3ObjectStore>(
+      new S3ObjectStore(std::move(settings), std::move(endpoint)));
 }
 
 bool S3ObjectStore::IsListedObject(const std::string& key) {
@@ -308,8 +320,8 @@ HttpCall S3ObjectStore::MakeCall(const std::string& method, const std::string& k
                                  const Params& query) const {
   HttpCall call;
   call.method = method;
-  call.target = BuildTarget(endpoint_, settings_.bucket, settings_.addressing == Addressing::kVirtual,
-                            key, query);
+  call.target = BuildTarget(endpoint_, settings_.bucket,
+                            settings_.addressing == Addressing::kVirtual, key, query);
   call.region = settings_.region;
   call.credentials = settings_.credentials;
   call.timeout_ms = settings_.timeout_ms;
@@ -320,9 +332,10 @@ Status S3ObjectStore::ErrorFor(const HttpReply& reply, const std::string& what) 
   const std::string failure = DescribeFailure(reply);
   const std::string msg = what + ": " + where_ + ": " + failure;
   if (reply.status == 403)
-    return Status::InvalidArgument(msg + " (access denied: check access_key_id and secret_access_key, "
-                                         "or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, and the "
-                                         "bucket's policy; not retried)");
+    return Status::InvalidArgument(msg +
+                                   " (access denied: check access_key_id and secret_access_key, "
+                                   "or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, and the "
+                                   "bucket's policy; not retried)");
   if (reply.status == 404) return Status::NotFound(msg);
   if (reply.status == 301 || reply.status == 307 || reply.status == 308) {
     std::string region = reply.Header("x-amz-bucket-region");
@@ -343,14 +356,16 @@ Result<HttpReply> S3ObjectStore::Send(const HttpCall& call, const std::string& w
       failure = ErrorFor(*r, what);
       if (!RetryableHttp(r->status)) return failure;
     } else {
-      if (!r.status().retryable()) return Status(r.status().code(), what + ": " + where_ + ": " + r.status().message());
+      if (!r.status().retryable())
+        return Status(r.status().code(), what + ": " + where_ + ": " + r.status().message());
       failure = Status(r.status().code(), what + ": " + where_ + ": " + r.status().message());
     }
     if (attempt >= settings_.max_attempts)
-      return Status(failure.code(), failure.message() + " (after " + std::to_string(attempt) + " attempts)");
+      return Status(failure.code(),
+                    failure.message() + " (after " + std::to_string(attempt) + " attempts)");
     const int64_t backoff = settings_.base_backoff_ms << (attempt - 1);
-    spdlog::warn("S3 request failed; retrying. request={} attempt={} in_ms={} error={}", what, attempt,
-                 backoff, failure.message());
+    spdlog::warn("S3 request failed; retrying. request={} attempt={} in_ms={} error={}", what,
+                 attempt, backoff, failure.message());
     std::this_thread::sleep_for(std::chrono::milliseconds(backoff));
   }
 }
@@ -363,13 +378,16 @@ Result<ObjectRef> S3ObjectStore::Head(const std::string& key) const {
   ref.key = key;
   ref.etag = Unquote(r.Header("etag"));
   if (!ParseU64(r.Header("content-length"), ref.size))
-    return Status::CorruptInput("HeadObject " + key + ": " + where_ + ": no Content-Length in the answer");
+    return Status::CorruptInput("HeadObject " + key + ": " + where_ +
+                                ": no Content-Length in the answer");
   ref.mtime_ms = ParseHttpDate(r.Header("last-modified"));
   return ref;
 }
 
-Result<ListPage> S3ObjectStore::ListObjectsPage(const std::string& prefix, const std::string& start_after,
-                                                const std::string& continuation_token, int max_keys) const {
+Result<ListPage> S3ObjectStore::ListObjectsPage(const std::string& prefix,
+                                                const std::string& start_after,
+                                                const std::string& continuation_token,
+                                                int max_keys) const {
   Params query = {{"list-type", "2"}, {"max-keys", std::to_string(std::clamp(max_keys, 1, 1000))}};
   if (!prefix.empty()) query.emplace_back("prefix", prefix);
   if (!start_after.empty()) query.emplace_back("start-after", start_after);
@@ -390,7 +408,8 @@ Result<std::vector<ObjectRef>> S3ObjectStore::List(const std::string& prefix) co
       if (IsListedObject(o.key)) out.push_back(std::move(o));
     if (!page.is_truncated) break;
     if (page.next_continuation_token == token)
-      return Status::CorruptInput("ListObjectsV2: " + where_ + ": the same continuation token twice");
+      return Status::CorruptInput("ListObjectsV2: " + where_ +
+                                  ": the same continuation token twice");
     token = std::move(page.next_continuation_token);
   }
   return out;
@@ -423,7 +442,8 @@ Result<ObjectRef> S3ObjectStore::Put(const std::string& key, const std::filesyst
   if (in.bad()) return Status::IoError("cannot read " + source.string());
   constexpr uint64_t kMaxSinglePut = 5ull << 30;
   if (size > kMaxSinglePut)
-    return Status::InvalidArgument(source.string() + " is larger than 5 GiB; multipart upload is not "
+    return Status::InvalidArgument(source.string() +
+                                   " is larger than 5 GiB; multipart upload is not "
                                    "supported (use aws s3 cp)");
   const std::string md5_raw = FinishDigest(md5.get());
   HttpCall call = MakeCall("PUT", key, {});

@@ -46,9 +46,9 @@ struct S3Settings {
   std::string region = "us-east-1";
   Addressing addressing = Addressing::kPath;
   AwsCredentials credentials;
-  int max_attempts = 4;          // per request, the first included
+  int max_attempts = 4;  // per request, the first included
   int64_t base_backoff_ms = 200;
-  long timeout_ms = 60000;       // requests other than streaming GETs
+  long timeout_ms = 60000;  // requests other than streaming GETs
 };
 
 inline constexpr size_t kStreamBufferBytes = 4 << 20;
@@ -73,7 +73,7 @@ class S3ObjectStore final : public ObjectStore {
   // One ListObjectsV2 call (the raw page: no key filtering). `start_after` and
   // `continuation_token` as S3 defines them; `max_keys` 1..1000.
   Result<s3::ListPage> ListObjectsPage(const std::string& prefix, const std::string& start_after,
-                            const std::string& continuation_token, int max_keys) const;
+                                       const std::string& continuation_token, int max_keys) const;
 
   // "bucket 'b' at http://127.0.0.1:9000": how messages name this store.
   const std::string& where() const { return where_; }

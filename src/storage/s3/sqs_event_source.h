@@ -55,10 +55,12 @@ class SqsEventSource final : public EventSource {
  public:
   // Starts polling `queue` for notifications about `bucket`.
   static std::unique_ptr<SqsEventSource> Start(std::unique_ptr<SqsQueue> queue, SqsOptions options,
-                                               std::string bucket, ObjectCallback on_object, LoadCheck load_check);
+                                               std::string bucket, ObjectCallback on_object,
+                                               LoadCheck load_check);
   // The same over HTTP (HttpSqsQueue); kInvalidArgument for a bad queue URL or no credentials.
-  static Result<std::unique_ptr<SqsEventSource>> Start(const SqsSettings& settings, std::string bucket,
-                                                       ObjectCallback on_object, LoadCheck load_check);
+  static Result<std::unique_ptr<SqsEventSource>> Start(const SqsSettings& settings,
+                                                       std::string bucket, ObjectCallback on_object,
+                                                       LoadCheck load_check);
   ~SqsEventSource() override;
   void Stop() override;
 
@@ -67,8 +69,8 @@ class SqsEventSource final : public EventSource {
 
  private:
   struct Book;
-  SqsEventSource(std::unique_ptr<SqsQueue> queue, SqsOptions options, std::string bucket, ObjectCallback on_object,
-                 LoadCheck load_check);
+  SqsEventSource(std::unique_ptr<SqsQueue> queue, SqsOptions options, std::string bucket,
+                 ObjectCallback on_object, LoadCheck load_check);
   void Run();
   void Handle(const SqsMessage& m);
   void RunKeeper();

@@ -1,7 +1,7 @@
 #include "storage/s3/sqs_queue.h"
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <charconv>
@@ -19,20 +19,22 @@ Result<std::unique_ptr<HttpSqsQueue>> HttpSqsQueue::Open(const SqsSettings& sett
   std::string endpoint_url = settings.endpoint;
   if (endpoint_url.empty()) {
     const size_t scheme = settings.queue_url.find("://");
-    const size_t slash = scheme == std::string::npos ? std::string::npos : settings.queue_url.find('/', scheme + 3);
+    const size_t slash =
+        scheme == std::string::npos ? std::string::npos : settings.queue_url.find('/', scheme + 3);
     endpoint_url = settings.queue_url.substr(0, slash);
   }
   Result<Endpoint> endpoint = ParseEndpoint(endpoint_url);
   if (!endpoint.ok())
-    return Status::InvalidArgument("SQS queue '" + settings.queue_url + "': " + endpoint.status().message());
+    return Status::InvalidArgument("SQS queue '" + settings.queue_url +
+                                   "': " + endpoint.status().message());
   if (settings.credentials.access_key_id.empty() || settings.credentials.secret_access_key.empty())
     return Status::InvalidArgument("SQS queue '" + settings.queue_url + "': no credentials");
-  return std::unique_ptr<HttpSqsQueue>(
-      new HttpSqsQueue(settings.queue_url, std::move(*endpoint), settings.region, settings.credentials));
+  return std::unique_ptr<HttpSqsQueue>(new HttpSqsQueue(settings.queue_url, std::move(*endpoint),
+                                                        settings.region, settings.credentials));
 }
 
-std::string HttpSqsQueue::ReceiveBody(const std::string& queue_url, int max_messages, int wait_seconds,
-                                      int visibility_seconds) {
+std::string HttpSqsQueue::ReceiveBody(const std::string& queue_url, int max_messages,
+                                      int wait_seconds, int visibility_seconds) {
   return Json{{"QueueUrl", queue_url},
               {"MaxNumberOfMessages", max_messages},
               {"WaitTimeSeconds", wait_seconds},
@@ -41,7 +43,8 @@ std::string HttpSqsQueue::ReceiveBody(const std::string& queue_url, int max_mess
       .dump();
 }
 
-std::string HttpSqsQueue::BatchBody(const std::string& queue_url, const std::vector<std::string>& handles,
+std::string HttpSqsQueue::BatchBody(const std::string& queue_url,
+                                    const std::vector<std::string>& handles,
                                     int visibility_seconds) {
   Json entries = Json::array();
   for (size_t i = 0; i < handles.size(); ++i) {
@@ -52,8 +55,8 @@ std::string HttpSqsQueue::BatchBody(const std::string& queue_url, const std::vec
   return Json{{"QueueUrl", queue_url}, {"Entries", std::move(entries)}}.dump();
 }
 
-Result<std::string> HttpSqsQueue::Call(const std::string& action, const std::string& body, long timeout_ms,
-                                       const std::atomic<bool>* cancel) const {
+Result<std::string> HttpSqsQueue::Call(const std::string& action, const std::string& body,
+                                       long timeout_ms, const std::atomic<bool>* cancel) const {
   HttpCall call;
   call.method = "POST";
   call.target.host = endpoint_.host;
@@ -63,7 +66,8 @@ Result<std::string> HttpSqsQueue::Call(const std::string& action, const std::str
   call.region = region_;
   call.credentials = credentials_;
   call.body = body;
-  call.headers = {{"Content-Type", "application/x-amz-json-1.0"}, {"X-Amz-Target", "AmazonSQS." + action}};
+  call.headers = {{"Content-Type", "application/x-amz-json-1.0"},
+                  {"X-Amz-Target", "AmazonSQS." + action}};
   call.timeout_ms = timeout_ms;
   call.cancel = cancel;
   call.max_body_bytes = 4 << 20;
@@ -77,9 +81,10 @@ Result<std::string> HttpSqsQueue::Call(const std::string& action, const std::str
   if (err.is_object()) {
     std::string type = err.value("__type", "");
     if (auto hash = type.rfind('#'); hash != std::string::npos) type = type.substr(hash + 1);
-    std::string message = err.contains("message") && err["message"].is_string() ? err["message"].get<std::string>()
-                          : err.contains("Message") && err["Message"].is_string() ? err["Message"].get<std::string>()
-                                                                                    : "";
+    std::string message =
+        err.contains("message") && err["message"].is_string()   ? err["message"].get<std::string>()
+        : err.contains("Message") && err["Message"].is_string() ? err["Message"].get<std::string>()
+                                                                : "";
     if (!type.empty()) detail += " " + type;
     if (!message.empty()) detail += ": " + message;
   } else if (!r->body.empty()) {
@@ -87,20 +92,24 @@ Result<std::string> HttpSqsQueue::Call(const std::string& action, const std::str
     if (!e.code.empty()) detail += " " + e.code + ": " + e.message;
   }
   if (r->status == 403)
-    return Status::InvalidArgument(what + ": " + detail + " (access denied: check the credentials and the "
-                                                          "queue's policy)");
+    return Status::InvalidArgument(what + ": " + detail +
+                                   " (access denied: check the credentials and the "
+                                   "queue's policy)");
   if (RetryableHttp(r->status)) return Status::Unavailable(what + ": " + detail);
   return Status::InvalidArgument(what + ": " + detail);
 }
 
-Result<std::vector<SqsMessage>> HttpSqsQueue::Receive(int max_messages, int wait_seconds, int visibility_seconds,
+Result<std::vector<SqsMessage>> HttpSqsQueue::Receive(int max_messages, int wait_seconds,
+                                                      int visibility_seconds,
                                                       const std::atomic<bool>* cancel) {
   const long timeout_ms = (wait_seconds + 15) * 1000L;
   EP_ASSIGN_OR_RETURN(std::string answer,
-                      Call("ReceiveMessage", ReceiveBody(queue_url_, max_messages, wait_seconds, visibility_seconds),
+                      Call("ReceiveMessage",
+                           ReceiveBody(queue_url_, max_messages, wait_seconds, visibility_seconds),
                            timeout_ms, cancel));
   Json doc = Json::parse(answer, nullptr, false);
-  if (!doc.is_object()) return Status::Unavailable("SQS ReceiveMessage on " + queue_url_ + ": the answer is not JSON");
+  if (!doc.is_object())
+    return Status::Unavailable("SQS ReceiveMessage on " + queue_url_ + ": the answer is not JSON");
   std::vector<SqsMessage> out;
   auto messages = doc.find("Messages");
   if (messages == doc.end() || !messages->is_array()) return out;  // the long poll ended empty
@@ -116,10 +125,12 @@ Result<std::vector<std::string>> HttpSqsQueue::Batch(const std::string& action,
                                                      const std::vector<std::string>& handles,
                                                      int visibility_seconds) {
   if (handles.empty()) return std::vector<std::string>{};
-  EP_ASSIGN_OR_RETURN(std::string answer,
-                      Call(action, BatchBody(queue_url_, handles, visibility_seconds), 15000, nullptr));
+  EP_ASSIGN_OR_RETURN(
+      std::string answer,
+      Call(action, BatchBody(queue_url_, handles, visibility_seconds), 15000, nullptr));
   Json doc = Json::parse(answer, nullptr, false);
-  if (!doc.is_object()) return Status::Unavailable("SQS " + action + " on " + queue_url_ + ": the answer is not JSON");
+  if (!doc.is_object())
+    return Status::Unavailable("SQS " + action + " on " + queue_url_ + ": the answer is not JSON");
   std::vector<std::string> refused;
   auto failed = doc.find("Failed");
   if (failed == doc.end() || !failed->is_array()) return refused;
@@ -127,23 +138,25 @@ Result<std::vector<std::string>> HttpSqsQueue::Batch(const std::string& action,
     if (!f.is_object()) continue;
     const std::string id = f.value("Id", "");
     size_t index = handles.size();
-    if (!id.empty() && std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
+    if (!id.empty() &&
+        std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
         id.size() < 3)
       std::from_chars(id.data(), id.data() + id.size(), index);
     if (index >= handles.size()) continue;
-    spdlog::warn("SQS refused one entry of a batch. action={} queue={} code={} message={}", action, queue_url_,
-                 f.value("Code", ""), f.value("Message", ""));
+    spdlog::warn("SQS refused one entry of a batch. action={} queue={} code={} message={}", action,
+                 queue_url_, f.value("Code", ""), f.value("Message", ""));
     refused.push_back(handles[index]);
   }
   return refused;
 }
 
-Result<std::vector<std::string>> HttpSqsQueue::DeleteBatch(const std::vector<std::string>& handles) {
+Result<std::vector<std::string>> HttpSqsQueue::DeleteBatch(
+    const std::vector<std::string>& handles) {
   return Batch("DeleteMessageBatch", handles, -1);
 }
 
-Result<std::vector<std::string>> HttpSqsQueue::ChangeVisibilityBatch(const std::vector<std::string>& handles,
-                                                                     int visibility_seconds) {
+Result<std::vector<std::string>> HttpSqsQueue::ChangeVisibilityBatch(
+    const std::vector<std::string>& handles, int visibility_seconds) {
   return Batch("ChangeMessageVisibilityBatch", handles, visibility_seconds);
 }
 

@@ -32,23 +32,24 @@ class SqsQueue {
   // ReceiveMessage: up to `max_messages` (1..10), long-polling `wait_seconds`; each returned
   // message stays invisible to other receivers for `visibility_seconds`. `cancel` (may be
   // null) aborts a long poll when it becomes true.
-  virtual Result<std::vector<SqsMessage>> Receive(int max_messages, int wait_seconds, int visibility_seconds,
+  virtual Result<std::vector<SqsMessage>> Receive(int max_messages, int wait_seconds,
+                                                  int visibility_seconds,
                                                   const std::atomic<bool>* cancel) = 0;
   // DeleteMessageBatch / ChangeMessageVisibilityBatch over at most 10 receipt handles. The
   // result lists the handles the queue refused (an expired handle, say); an error means the
   // call as a whole failed.
   virtual Result<std::vector<std::string>> DeleteBatch(const std::vector<std::string>& handles) = 0;
-  virtual Result<std::vector<std::string>> ChangeVisibilityBatch(const std::vector<std::string>& handles,
-                                                                 int visibility_seconds) = 0;
+  virtual Result<std::vector<std::string>> ChangeVisibilityBatch(
+      const std::vector<std::string>& handles, int visibility_seconds) = 0;
 };
 
 struct SqsSettings {
-  std::string queue_url;   // "https://sqs.eu-west-1.amazonaws.com/123456789012/ecompipe-events"
-  std::string endpoint;    // where requests go; empty: the queue URL's scheme://host
+  std::string queue_url;  // "https://sqs.eu-west-1.amazonaws.com/123456789012/ecompipe-events"
+  std::string endpoint;   // where requests go; empty: the queue URL's scheme://host
   std::string region;
   AwsCredentials credentials;
-  int wait_time_seconds = 20;           // long polling, 0..20
-  int max_messages = 10;                // per ReceiveMessage, 1..10
+  int wait_time_seconds = 20;            // long polling, 0..20
+  int max_messages = 10;                 // per ReceiveMessage, 1..10
   int visibility_timeout_seconds = 120;  // how long a received message stays hidden, renewed
                                          // while its object's load runs (see sqs_event_source.h)
 };
@@ -58,7 +59,8 @@ class HttpSqsQueue final : public SqsQueue {
   // kInvalidArgument for a bad queue URL or endpoint, or missing credentials.
   static Result<std::unique_ptr<HttpSqsQueue>> Open(const SqsSettings& settings);
   const std::string& url() const override { return queue_url_; }
-  Result<std::vector<SqsMessage>> Receive(int max_messages, int wait_seconds, int visibility_seconds,
+  Result<std::vector<SqsMessage>> Receive(int max_messages, int wait_seconds,
+                                          int visibility_seconds,
                                           const std::atomic<bool>* cancel) override;
   Result<std::vector<std::string>> DeleteBatch(const std::vector<std::string>& handles) override;
   Result<std::vector<std::string>> ChangeVisibilityBatch(const std::vector<std::string>& handles,
@@ -67,17 +69,22 @@ class HttpSqsQueue final : public SqsQueue {
   // The JSON request bodies (for tests).
   static std::string ReceiveBody(const std::string& queue_url, int max_messages, int wait_seconds,
                                  int visibility_seconds);
-  static std::string BatchBody(const std::string& queue_url, const std::vector<std::string>& handles,
+  static std::string BatchBody(const std::string& queue_url,
+                               const std::vector<std::string>& handles,
                                int visibility_seconds);  // < 0: DeleteMessageBatch's entries
 
  private:
-  HttpSqsQueue(std::string queue_url, Endpoint endpoint, std::string region, AwsCredentials credentials)
-      : queue_url_(std::move(queue_url)), endpoint_(std::move(endpoint)), region_(std::move(region)),
+  HttpSqsQueue(std::string queue_url, Endpoint endpoint, std::string region,
+               AwsCredentials credentials)
+      : queue_url_(std::move(queue_url)),
+        endpoint_(std::move(endpoint)),
+        region_(std::move(region)),
         credentials_(std::move(credentials)) {}
   // One SQS JSON-protocol call; the answer's body or the error.
   Result<std::string> Call(const std::string& action, const std::string& body, long timeout_ms,
                            const std::atomic<bool>* cancel) const;
-  Result<std::vector<std::string>> Batch(const std::string& action, const std::vector<std::string>& handles,
+  Result<std::vector<std::string>> Batch(const std::string& action,
+                                         const std::vector<std::string>& handles,
                                          int visibility_seconds);
 
   const std::string queue_url_;

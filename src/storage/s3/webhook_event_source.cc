@@ -32,8 +32,11 @@ struct Acks {
 
 }  // namespace
 
-WebhookEventSource::WebhookEventSource(WebhookSettings settings, std::string bucket, ObjectCallback on_object)
-    : settings_(std::move(settings)), bucket_(std::move(bucket)), on_object_(std::move(on_object)) {}
+WebhookEventSource::WebhookEventSource(WebhookSettings settings, std::string bucket,
+                                       ObjectCallback on_object)
+    : settings_(std::move(settings)),
+      bucket_(std::move(bucket)),
+      on_object_(std::move(on_object)) {}
 
 WebhookEventSource::~WebhookEventSource() { Stop(); }
 
@@ -42,12 +45,14 @@ void WebhookEventSource::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-Result<std::unique_ptr<WebhookEventSource>> WebhookEventSource::Start(WebhookSettings settings, std::string bucket,
+Result<std::unique_ptr<WebhookEventSource>> WebhookEventSource::Start(WebhookSettings settings,
+                                                                      std::string bucket,
                                                                       ObjectCallback on_object) {
   if (settings.token.empty())
     return Status::InvalidArgument("S3 webhook source: no token (a shared secret is required)");
   if (settings.path.empty() || settings.path[0] != '/')
-    return Status::InvalidArgument("S3 webhook source: the path '" + settings.path + "' must start with '/'");
+    return Status::InvalidArgument("S3 webhook source: the path '" + settings.path +
+                                   "' must start with '/'");
   std::unique_ptr<WebhookEventSource> s(
       new WebhookEventSource(std::move(settings), std::move(bucket), std::move(on_object)));
   s->server_ = std::make_unique<httplib::Server>();
@@ -57,7 +62,8 @@ Result<std::unique_ptr<WebhookEventSource>> WebhookEventSource::Start(WebhookSet
   WebhookEventSource* self = s.get();
   server.Post(self->settings_.path, [self](const httplib::Request& req, httplib::Response& res) {
     if (!TokenMatches(req.get_header_value("Authorization"), self->settings_.token)) {
-      spdlog::warn("S3 webhook request refused: missing or wrong token. remote={}", req.remote_addr);
+      spdlog::warn("S3 webhook request refused: missing or wrong token. remote={}",
+                   req.remote_addr);
       res.status = 401;
       res.set_content("missing or wrong bearer token\n", "text/plain");
       return;
@@ -73,7 +79,8 @@ Result<std::unique_ptr<WebhookEventSource>> WebhookEventSource::Start(WebhookSet
     for (const S3EventRecord& r : *records) {
       if (!r.created()) continue;
       if (r.bucket != self->bucket_) {
-        spdlog::warn("S3 notification for another bucket ignored. bucket={} key={}", r.bucket, r.key);
+        spdlog::warn("S3 notification for another bucket ignored. bucket={} key={}", r.bucket,
+                     r.key);
         continue;
       }
       {
@@ -91,8 +98,9 @@ Result<std::unique_ptr<WebhookEventSource>> WebhookEventSource::Start(WebhookSet
       });
     }
     std::unique_lock lock(acks->mu);
-    const bool finished = acks->cv.wait_for(lock, std::chrono::milliseconds(self->settings_.ack_timeout_ms),
-                                            [&] { return acks->remaining == 0; });
+    const bool finished =
+        acks->cv.wait_for(lock, std::chrono::milliseconds(self->settings_.ack_timeout_ms),
+                          [&] { return acks->remaining == 0; });
     if (!finished || acks->failed) {
       res.status = 503;
       res.set_content(finished ? "an object could not be recorded; send again\n"
@@ -106,14 +114,15 @@ Result<std::unique_ptr<WebhookEventSource>> WebhookEventSource::Start(WebhookSet
   if (self->settings_.port == 0) {
     s->port_ = server.bind_to_any_port(self->settings_.host);
   } else {
-    s->port_ = server.bind_to_port(self->settings_.host, self->settings_.port) ? self->settings_.port : -1;
+    s->port_ =
+        server.bind_to_port(self->settings_.host, self->settings_.port) ? self->settings_.port : -1;
   }
   if (s->port_ <= 0)
     return Status::Unavailable("S3 webhook source: cannot listen on " + self->settings_.host + ":" +
                                std::to_string(self->settings_.port));
   s->thread_ = std::thread([self] { self->server_->listen_after_bind(); });
-  spdlog::info("S3 webhook source listening. address={}:{} path={} bucket={}", self->settings_.host, s->port_,
-               self->settings_.path, self->bucket_);
+  spdlog::info("S3 webhook source listening. address={}:{} path={} bucket={}", self->settings_.host,
+               s->port_, self->settings_.path, self->bucket_);
   return s;
 }
 

@@ -31,9 +31,9 @@ namespace ecompipe::storage::s3 {
 
 struct WebhookSettings {
   std::string host = "127.0.0.1";
-  int port = 9100;               // 0: any free port (see port())
+  int port = 9100;  // 0: any free port (see port())
   std::string path = "/s3-events";
-  std::string token;             // required
+  std::string token;  // required
   long ack_timeout_ms = 20000;
 };
 
@@ -41,7 +41,8 @@ class WebhookEventSource final : public EventSource {
  public:
   // Binds and starts serving. kInvalidArgument for an empty token or a path not starting with
   // '/'; kUnavailable when the address cannot be bound.
-  static Result<std::unique_ptr<WebhookEventSource>> Start(WebhookSettings settings, std::string bucket,
+  static Result<std::unique_ptr<WebhookEventSource>> Start(WebhookSettings settings,
+                                                           std::string bucket,
                                                            ObjectCallback on_object);
   ~WebhookEventSource() override;
   void Stop() override;

@@ -9,8 +9,12 @@ ChunkBuffer::ChunkBuffer(storage::InputStream& in, size_t chunk_size)
     : in_(&in), chunk_size_(std::max<size_t>(chunk_size, 1)) {}
 
 ChunkBuffer::ChunkBuffer(std::string_view data)
-    : in_(nullptr), chunk_size_(1), base_(data.data()), capacity_(data.size()),
-      end_(data.size()), eof_(true) {}
+    : in_(nullptr),
+      chunk_size_(1),
+      base_(data.data()),
+      capacity_(data.size()),
+      end_(data.size()),
+      eof_(true) {}
 
 Result<bool> ChunkBuffer::Fill() {
   if (eof_) return false;

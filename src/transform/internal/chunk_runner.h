@@ -55,26 +55,26 @@
 namespace ecompipe::transform::internal {
 
 struct ChunkRunnerOptions {
-  int threads = 1;                // workers, >= 1
-  size_t chunk_bytes = 1 << 20;   // target chunk size, >= 1
-  bool json_lines = false;        // records end at every LF; else CSV with these:
+  int threads = 1;               // workers, >= 1
+  size_t chunk_bytes = 1 << 20;  // target chunk size, >= 1
+  bool json_lines = false;       // records end at every LF; else CSV with these:
   char delimiter = ',';
   char quote = '"';
-  size_t padding = 0;             // zero bytes after each chunk
+  size_t padding = 0;                 // zero bytes after each chunk
   size_t max_record_bytes = 1 << 20;  // the readers' limit: a longer record is not buffered
 };
 
 // A record longer than max_record_bytes, read (and skipped) by the reader thread exactly as
 // the sequential reader reads it: too_long, its raw text truncated, its line 1.
 struct LongRecord {
-  Record record;      // record.raw views `raw`
+  Record record;  // record.raw views `raw`
   std::string raw;
   int64_t lines = 0;  // LFs it spans, with the one that ends it
 };
 
 // What a worker gets: whole records, or one over-long record.
 struct Chunk {
-  std::string_view text;                   // followed by `padding` zero bytes; empty when long
+  std::string_view text;                    // followed by `padding` zero bytes; empty when long
   const LongRecord* long_record = nullptr;  // set: the chunk is this record alone
 };
 
@@ -97,8 +97,7 @@ class LongRecordReader final : public RecordReader {
 // The bytes of `head`, then those of `rest`.
 class ConcatInputStream final : public storage::InputStream {
  public:
-  ConcatInputStream(std::string_view head, storage::InputStream& rest)
-      : head_(head), rest_(rest) {}
+  ConcatInputStream(std::string_view head, storage::InputStream& rest) : head_(head), rest_(rest) {}
   Result<size_t> Read(char* buffer, size_t capacity) override {
     if (!head_.empty()) {
       const size_t n = std::min(capacity, head_.size());
@@ -126,10 +125,10 @@ template <typename Output, typename Worker = NoWorker>
 class ChunkRunner {
  public:
   // Returns the number of LFs in `chunk` (the physical lines it spans).
-  using Work = std::conditional_t<std::is_same_v<Worker, NoWorker>,
-                                  std::function<int64_t(const Chunk& chunk, Output& out)>,
-                                  std::function<int64_t(const Chunk& chunk, Output& out,
-                                                        Worker& worker)>>;
+  using Work =
+      std::conditional_t<std::is_same_v<Worker, NoWorker>,
+                         std::function<int64_t(const Chunk& chunk, Output& out)>,
+                         std::function<int64_t(const Chunk& chunk, Output& out, Worker& worker)>>;
   // `first_line`: 1-based physical line of the chunk's first byte in the object.
   using Consume = std::function<Status(const Chunk& chunk, Output& out, int64_t first_line)>;
 
@@ -151,7 +150,8 @@ class ChunkRunner {
       Slot& slot = slots_[seq % slots_.size()];
       {
         std::unique_lock lock(mu_);
-        cv_.wait(lock, [&] { return slot.state == SlotState::kDone || (read_done_ && seq >= chunks_); });
+        cv_.wait(lock,
+                 [&] { return slot.state == SlotState::kDone || (read_done_ && seq >= chunks_); });
         if (slot.state != SlotState::kDone) break;  // all chunks consumed
       }
       if (status.ok()) status = consume(ChunkOf(slot), slot.out, line);
@@ -316,9 +316,10 @@ class ChunkRunner {
       return Status::Ok();
     };
     if (options_.json_lines) {
-      JsonLinesReader reader(stream, {}, JsonLinesOptions{.max_record_bytes = options_.max_record_bytes,
-                                                          .chunk_size = read_size,
-                                                          .skip_bom = false});
+      JsonLinesReader reader(stream, {},
+                             JsonLinesOptions{.max_record_bytes = options_.max_record_bytes,
+                                              .chunk_size = read_size,
+                                              .skip_bom = false});
       EP_RETURN_IF_ERROR(take(reader));
     } else {
       CsvReader reader(stream, CsvOptions{.delimiter = options_.delimiter,

@@ -69,9 +69,10 @@ Result<GeneralJob> GeneralJob::Compile(const JobSpec& spec, const Dimensions& di
       // A unique validation may also carry other checks; they run with the rest.
       if (!v.required && v.pattern.empty() && !v.date && !v.min && !v.max) continue;
     }
-    CompiledValidation cv{&v, v.Reason(), slot_of(v.column), std::nullopt, std::nullopt,
-                          std::nullopt};
-    if (!v.pattern.empty()) cv.pattern.emplace(v.pattern, std::regex::ECMAScript | std::regex::optimize);
+    CompiledValidation cv{&v,           v.Reason(),   slot_of(v.column),
+                          std::nullopt, std::nullopt, std::nullopt};
+    if (!v.pattern.empty())
+      cv.pattern.emplace(v.pattern, std::regex::ECMAScript | std::regex::optimize);
     if (!v.date && v.min) cv.min = ParseDecimal(*v.min);
     if (!v.date && v.max) cv.max = ParseDecimal(*v.max);
     job.validations_.push_back(std::move(cv));
@@ -110,8 +111,8 @@ GeneralJob::Scratch GeneralJob::NewScratch() const {
 }
 
 Problem GeneralJob::Duplicate(std::string_view value) const {
-  return Problem{unique_reason_.c_str(), unique_column_ + " " + Quoted(value) +
-                              " already appeared earlier in this object"};
+  return Problem{unique_reason_.c_str(),
+                 unique_column_ + " " + Quoted(value) + " already appeared earlier in this object"};
 }
 
 std::optional<Problem> GeneralJob::Check(const Record& record, const Layout& layout,
@@ -151,16 +152,20 @@ std::optional<Problem> GeneralJob::Check(const Record& record, const Layout& lay
                        column + " " + Quoted(value) + " is not a real calendar day YYYY-MM-DD"};
       }
       if (v.spec->min && value < *v.spec->min)
-        return Problem{v.reason.c_str(), column + " " + Quoted(value) + " is before " + *v.spec->min};
+        return Problem{v.reason.c_str(),
+                       column + " " + Quoted(value) + " is before " + *v.spec->min};
       if (v.spec->max && value > *v.spec->max)
-        return Problem{v.reason.c_str(), column + " " + Quoted(value) + " is after " + *v.spec->max};
+        return Problem{v.reason.c_str(),
+                       column + " " + Quoted(value) + " is after " + *v.spec->max};
     } else if (v.min || v.max) {
       std::optional<Decimal> d = ParseDecimal(value);
       if (!d) return Problem{v.reason.c_str(), column + " " + Quoted(value) + " is not a number"};
       if (v.min && CompareDecimal(*d, *v.min) < 0)
-        return Problem{v.reason.c_str(), column + " " + Quoted(value) + " is below " + *v.spec->min};
+        return Problem{v.reason.c_str(),
+                       column + " " + Quoted(value) + " is below " + *v.spec->min};
       if (v.max && CompareDecimal(*d, *v.max) > 0)
-        return Problem{v.reason.c_str(), column + " " + Quoted(value) + " is above " + *v.spec->max};
+        return Problem{v.reason.c_str(),
+                       column + " " + Quoted(value) + " is above " + *v.spec->max};
     }
   }
 
@@ -188,15 +193,23 @@ std::optional<Problem> GeneralJob::Check(const Record& record, const Layout& lay
       for (size_t f = 0; f < l.fields.size(); ++f) {
         const size_t slot = l.first_slot + f;
         switch (l.fields[f]) {
-          case 0: s.text[slot] = p.product_id; break;
-          case 1: s.text[slot] = p.product_name; break;
-          case 2: s.text[slot] = p.category; break;
+          case 0:
+            s.text[slot] = p.product_id;
+            break;
+          case 1:
+            s.text[slot] = p.product_name;
+            break;
+          case 2:
+            s.text[slot] = p.category;
+            break;
           case 3:
             s.owned[slot].clear();
             AppendMoney(s.owned[slot], p.price);
             s.text[slot] = s.owned[slot];
             break;
-          default: s.text[slot] = p.supplier_id; break;
+          default:
+            s.text[slot] = p.supplier_id;
+            break;
         }
       }
     }
@@ -265,7 +278,8 @@ std::optional<Problem> GeneralJob::Check(const Record& record, const Layout& lay
       out.assign(value);
       continue;
     }
-    std::optional<int64_t> units = ExactAtScale(value, o.type == ColumnType::kInteger ? 0 : o.scale);
+    std::optional<int64_t> units =
+        ExactAtScale(value, o.type == ColumnType::kInteger ? 0 : o.scale);
     if (!units) {
       static const std::string kOutputFailed = "invalid_output";
       return Problem{kOutputFailed.c_str(),

@@ -30,9 +30,9 @@ class GeneralJob {
 
   // Per-thread working memory, reused from record to record.
   struct Scratch {
-    std::vector<std::string_view> text;   // each slot's text
-    std::vector<Decimal> number;          // each derived slot's value
-    std::vector<std::string> owned;       // texts the slots point into (derived, prices)
+    std::vector<std::string_view> text;  // each slot's text
+    std::vector<Decimal> number;         // each derived slot's value
+    std::vector<std::string> owned;      // texts the slots point into (derived, prices)
     std::string key;
   };
   Scratch NewScratch() const;
@@ -58,11 +58,11 @@ class GeneralJob {
     std::optional<Decimal> min, max;  // for non-date validations
   };
   struct CompiledLookup {
-    bool customers;              // else products
+    bool customers;  // else products
     size_t key_slot;
     std::string reason;
-    std::vector<int> fields;     // which Customer/Product member each brought-in column is
-    size_t first_slot;           // slots of the brought-in columns, consecutive
+    std::vector<int> fields;  // which Customer/Product member each brought-in column is
+    size_t first_slot;        // slots of the brought-in columns, consecutive
   };
   struct CompiledDerived {
     const Derived* spec;
@@ -80,14 +80,14 @@ class GeneralJob {
   const Dimensions* dims_ = nullptr;
   std::vector<std::string> slot_names_;
   std::vector<Source> slot_sources_;
-  std::vector<int> derived_index_;  // per slot: index into derived_, or -1
+  std::vector<int> derived_index_;               // per slot: index into derived_, or -1
   std::vector<CompiledValidation> validations_;  // without the unique one
   std::vector<CompiledLookup> lookups_;
   std::vector<CompiledDerived> derived_;
   size_t classify_slot_ = 0;
   size_t label_slot_ = 0;
   std::vector<CompiledOutput> outputs_;
-  int tid_slot_ = -1;     // the input column transaction_id, if read
+  int tid_slot_ = -1;  // the input column transaction_id, if read
   int unique_slot_ = -1;
   std::string unique_reason_;
   std::string unique_column_;

@@ -15,26 +15,25 @@ inline constexpr uint64_t kNoIdKey = ~uint64_t{0};
 inline constexpr size_t kMaxIdKeyDigits = 18;
 
 // (10^d - 10) / 9 for d = 0..18: the first key of d-digit strings (see IdKey).
-inline constexpr uint64_t kIdKeyLengthBase[kMaxIdKeyDigits + 1] = {
-    0,  // unused: at least one digit
-    0,
-    10,
-    110,
-    1110,
-    11110,
-    111110,
-    1111110,
-    11111110,
-    111111110,
-    1111111110,
-    11111111110,
-    111111111110,
-    1111111111110,
-    11111111111110,
-    111111111111110,
-    1111111111111110,
-    11111111111111110,
-    111111111111111110};
+inline constexpr uint64_t kIdKeyLengthBase[kMaxIdKeyDigits + 1] = {0,  // unused: at least one digit
+                                                                   0,
+                                                                   10,
+                                                                   110,
+                                                                   1110,
+                                                                   11110,
+                                                                   111110,
+                                                                   1111110,
+                                                                   11111110,
+                                                                   111111110,
+                                                                   1111111110,
+                                                                   11111111110,
+                                                                   111111111110,
+                                                                   1111111111110,
+                                                                   11111111111110,
+                                                                   111111111111110,
+                                                                   1111111111111110,
+                                                                   11111111111111110,
+                                                                   111111111111111110};
 
 // The value of 8 ASCII digits read as a little-endian word (the first digit in the lowest
 // byte), or kNoIdKey when a byte is not a digit. SWAR: a byte is a digit when its high
@@ -45,10 +44,11 @@ inline uint64_t EightDigits(uint64_t word) {
   static_assert(std::endian::native == std::endian::little);
   constexpr uint64_t kHigh = 0xF0F0F0F0F0F0F0F0ULL;
   constexpr uint64_t kZeros = 0x3030303030303030ULL;
-  if ((word & kHigh) != kZeros || ((word + 0x0606060606060606ULL) & kHigh) != kZeros) return kNoIdKey;
+  if ((word & kHigh) != kZeros || ((word + 0x0606060606060606ULL) & kHigh) != kZeros)
+    return kNoIdKey;
   uint64_t v = word & 0x0F0F0F0F0F0F0F0FULL;
-  v = (v * 2561) >> 8;                                        // 10 * a + b in each 16 bits
-  v = ((v & 0x00FF00FF00FF00FFULL) * 6553601) >> 16;          // 100 * ab + cd in each 32 bits
+  v = (v * 2561) >> 8;                                          // 10 * a + b in each 16 bits
+  v = ((v & 0x00FF00FF00FF00FFULL) * 6553601) >> 16;            // 100 * ab + cd in each 32 bits
   return ((v & 0x0000FFFF0000FFFFULL) * 42949672960001) >> 32;  // 10^4 * abcd + efgh
 }
 

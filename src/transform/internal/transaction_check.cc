@@ -203,8 +203,8 @@ std::optional<Problem> CheckTransaction(const Record& record, const Layout& layo
   }
   const std::optional<Money> total = CheckedMultiply(*price, *quantity);
   if (!total) {
-    return Problem{reason::kTotalOutOfRange, "quantity " + Quoted(field(kQuantity)) +
-                                                 " x price " + Quoted(field(kPrice)) +
+    return Problem{reason::kTotalOutOfRange, "quantity " + Quoted(field(kQuantity)) + " x price " +
+                                                 Quoted(field(kPrice)) +
                                                  " does not fit a 64-bit count of cents"};
   }
   fact.transaction_id = tid;
@@ -298,8 +298,7 @@ Result<OpenedCsv> OpenCsv(storage::InputStream& in, const catalog::TableSchema& 
     if (header->too_long) return Status::CorruptInput("header is too long").At(place);
     if (!header->malformed.empty())
       return Status::CorruptInput("header: " + header->malformed).At(place);
-    if (Status s = LayoutFromHeader(header->fields, columns, header->raw, opened.layout);
-        !s.ok())
+    if (Status s = LayoutFromHeader(header->fields, columns, header->raw, opened.layout); !s.ok())
       return std::move(s).At(place);
     line += std::count(record_text.begin(), record_text.end(), '\n');
     opened.rest = buf.substr(pos + end);

@@ -79,7 +79,8 @@ Status LayoutFromHeader(const std::vector<std::string_view>& names,
 // named them after the table's columns, by position): when those names hold every one of
 // `columns`, they map the columns, as a header would; otherwise (col0, col1, ...) the columns
 // are read by position in `columns`' order.
-Layout HeaderlessLayout(const catalog::TableSchema& schema, const std::vector<std::string>& columns);
+Layout HeaderlessLayout(const catalog::TableSchema& schema,
+                        const std::vector<std::string>& columns);
 
 // An object positioned at its first record (after a UTF-8 BOM and, in CSV with a header,
 // the header): the layout, the bytes already read past that (starting at a record boundary)

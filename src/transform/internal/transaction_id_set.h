@@ -9,9 +9,9 @@
 
 #include <array>
 #include <cstdint>
-#include <unordered_map>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -42,7 +42,7 @@ class TransactionIdSet {
   // The page of `key`'s bits, made when the budget allows; nullptr otherwise.
   uint64_t* PageOf(uint64_t key);
 
-  static constexpr unsigned kPageBits = 12;  // 4096 numbers a page
+  static constexpr unsigned kPageBits = 12;            // 4096 numbers a page
   std::unordered_map<uint64_t, uint32_t> page_index_;  // page number -> pages_ index
   std::vector<std::array<uint64_t, 64>> pages_;
   uint64_t last_page_ = ~uint64_t{0};

@@ -11,8 +11,8 @@ void Put16(std::string& out, uint16_t v) {
 }
 
 void Put32(std::string& out, uint32_t v) {
-  const char b[4] = {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
-                     static_cast<char>(v)};
+  const char b[4] = {static_cast<char>(v >> 24), static_cast<char>(v >> 16),
+                     static_cast<char>(v >> 8), static_cast<char>(v)};
   out.append(b, 4);
 }
 
@@ -27,7 +27,9 @@ constexpr int32_t kPgEpochDays = 10957;
 
 }  // namespace
 
-void AppendBinaryRowStart(std::string& out, int16_t fields) { Put16(out, static_cast<uint16_t>(fields)); }
+void AppendBinaryRowStart(std::string& out, int16_t fields) {
+  Put16(out, static_cast<uint16_t>(fields));
+}
 
 void AppendBinaryNull(std::string& out) { Put32(out, 0xFFFFFFFFu); }
 
@@ -51,7 +53,8 @@ void AppendBinaryMoney(std::string& out, transform::Money m) {
   constexpr uint16_t kPositive = 0x0000, kNegative = 0x4000, kScale = 2;
   const bool negative = m.cents < 0;
   // The magnitude as unsigned, so that INT64_MIN has one too.
-  const uint64_t cents = negative ? 0 - static_cast<uint64_t>(m.cents) : static_cast<uint64_t>(m.cents);
+  const uint64_t cents =
+      negative ? 0 - static_cast<uint64_t>(m.cents) : static_cast<uint64_t>(m.cents);
   uint64_t whole = cents / 100;
   // Base-10000 digits, most significant first: the integer part's groups, then one group for
   // the two decimals (0.01 is the group 0100, i.e. 100).
@@ -87,10 +90,12 @@ void AppendBinaryMoney(std::string& out, transform::Money m) {
 std::optional<int32_t> PgDateDays(std::string_view iso) {
   if (iso.size() != 10 || iso[4] != '-' || iso[7] != '-') return std::nullopt;
   int y1 = 0, y2 = 0, month = 0, day = 0;
-  if (!TwoDigits(iso, 0, y1) || !TwoDigits(iso, 2, y2) || !TwoDigits(iso, 5, month) || !TwoDigits(iso, 8, day)) {
+  if (!TwoDigits(iso, 0, y1) || !TwoDigits(iso, 2, y2) || !TwoDigits(iso, 5, month) ||
+      !TwoDigits(iso, 8, day)) {
     return std::nullopt;
   }
-  const std::chrono::year_month_day ymd{std::chrono::year(y1 * 100 + y2), std::chrono::month(static_cast<unsigned>(month)),
+  const std::chrono::year_month_day ymd{std::chrono::year(y1 * 100 + y2),
+                                        std::chrono::month(static_cast<unsigned>(month)),
                                         std::chrono::day(static_cast<unsigned>(day))};
   if (!ymd.ok() || y1 * 100 + y2 == 0) return std::nullopt;
   return static_cast<int32_t>(std::chrono::sys_days(ymd).time_since_epoch().count()) - kPgEpochDays;

@@ -8,10 +8,10 @@
 
 #include "common/time_util.h"
 #include "transform/dimension_index.h"
+#include "transform/money.h"
 #include "warehouse/postgres/copy_binary.h"
 #include "warehouse/postgres/fact_columns.h"
 #include "warehouse/postgres/query_statements.h"
-#include "transform/money.h"
 
 namespace ecompipe::warehouse {
 namespace {
@@ -40,14 +40,16 @@ std::string MoneyText(transform::Money m) {
 
 // Length of the valid UTF-8 sequence at s[i], or 0 when it is not one.
 size_t Utf8SequenceLength(std::string_view s, size_t i) {
-  auto cont = [&](size_t k) { return k < s.size() && (static_cast<unsigned char>(s[k]) & 0xC0) == 0x80; };
+  auto cont = [&](size_t k) {
+    return k < s.size() && (static_cast<unsigned char>(s[k]) & 0xC0) == 0x80;
+  };
   unsigned char c = static_cast<unsigned char>(s[i]);
   if (c < 0x80) return 1;
   if (c >= 0xC2 && c <= 0xDF) return cont(i + 1) ? 2 : 0;
   if (c >= 0xE0 && c <= 0xEF) {
     if (!cont(i + 1) || !cont(i + 2)) return 0;
     unsigned char c1 = static_cast<unsigned char>(s[i + 1]);
-    if (c == 0xE0 && c1 < 0xA0) return 0;  // overlong
+    if (c == 0xE0 && c1 < 0xA0) return 0;   // overlong
     if (c == 0xED && c1 >= 0xA0) return 0;  // surrogates
     return 3;
   }
@@ -104,14 +106,30 @@ void SplitCopyRow(std::string_view line, std::vector<std::optional<std::string>>
       const char e = line[i + 1];
       i += 2;
       switch (e) {
-        case 'N': escaped_null = true; break;
-        case 't': *field += '\t'; break;
-        case 'n': *field += '\n'; break;
-        case 'r': *field += '\r'; break;
-        case 'b': *field += '\b'; break;
-        case 'f': *field += '\f'; break;
-        case 'v': *field += '\v'; break;
-        default: *field += e; break;  // \\ and any other escaped character stand for themselves
+        case 'N':
+          escaped_null = true;
+          break;
+        case 't':
+          *field += '\t';
+          break;
+        case 'n':
+          *field += '\n';
+          break;
+        case 'r':
+          *field += '\r';
+          break;
+        case 'b':
+          *field += '\b';
+          break;
+        case 'f':
+          *field += '\f';
+          break;
+        case 'v':
+          *field += '\v';
+          break;
+        default:
+          *field += e;
+          break;  // \\ and any other escaped character stand for themselves
       }
     }
     if (escaped_null) field.reset();
@@ -138,10 +156,16 @@ std::string ToStorableText(std::string_view text, size_t max_bytes) {
 // Commit() or destruction.
 class PostgresLoadTransaction final : public LoadTransaction {
  public:
-  PostgresLoadTransaction(PostgresWarehouse& wh, const storage::ObjectRef& object, std::string load_id,
-                          std::string run_id, ReloadMode mode)
-      : wh_(wh), db_(*wh.db_), object_(object), load_id_(std::move(load_id)), run_id_(std::move(run_id)),
-        mode_(mode), pg_(wh.sql_.dialect() == SqlDialect::kPostgres), binary_(wh.options_.binary_copy) {
+  PostgresLoadTransaction(PostgresWarehouse& wh, const storage::ObjectRef& object,
+                          std::string load_id, std::string run_id, ReloadMode mode)
+      : wh_(wh),
+        db_(*wh.db_),
+        object_(object),
+        load_id_(std::move(load_id)),
+        run_id_(std::move(run_id)),
+        mode_(mode),
+        pg_(wh.sql_.dialect() == SqlDialect::kPostgres),
+        binary_(wh.options_.binary_copy) {
     AppendCopyField(lineage_object_, object_.key);
     AppendCopyField(lineage_tail_, object_.etag);
     lineage_tail_ += '\t';
@@ -170,18 +194,21 @@ class PostgresLoadTransaction final : public LoadTransaction {
     }
     if (mode_ == ReloadMode::kReplace) {
       // The running totals lose what the earlier versions held (read under the object's lock).
-      EP_ASSIGN_OR_RETURN(PgResult sum, db_.Query(WarehouseSql::SumOtherVersionFacts(), {object_.key, object_.etag}));
+      EP_ASSIGN_OR_RETURN(PgResult sum, db_.Query(WarehouseSql::SumOtherVersionFacts(),
+                                                  {object_.key, object_.etag}));
       facts_removed_ = sum.Int(0, 0);
       cents_removed_ = sum.Int(0, 1);
-      EP_RETURN_IF_ERROR(db_.Query(WarehouseSql::DeleteOtherVersionFacts(), {object_.key, object_.etag}).status());
-      EP_ASSIGN_OR_RETURN(PgResult rejects,
-                          db_.Query(WarehouseSql::DeleteOtherVersionRejects(), {object_.key, object_.etag}));
+      EP_RETURN_IF_ERROR(
+          db_.Query(WarehouseSql::DeleteOtherVersionFacts(), {object_.key, object_.etag}).status());
+      EP_ASSIGN_OR_RETURN(PgResult rejects, db_.Query(WarehouseSql::DeleteOtherVersionRejects(),
+                                                      {object_.key, object_.etag}));
       rejects_removed_ = rejects.Affected();
     }
     if (pg_ && wh_.options_.index_rebuild == IndexRebuild::kAlways) rebuild_at_bytes_ = 0;
     if (pg_ && wh_.options_.index_rebuild == IndexRebuild::kAuto) {
       EP_ASSIGN_OR_RETURN(PgResult bytes, db_.Query(WarehouseSql::FactTableBytes()));
-      rebuild_at_bytes_ = std::max(static_cast<int64_t>(wh_.options_.index_rebuild_min_bytes), bytes.Int(0, 0));
+      rebuild_at_bytes_ =
+          std::max(static_cast<int64_t>(wh_.options_.index_rebuild_min_bytes), bytes.Int(0, 0));
     }
     return Status::Ok();
   }
@@ -189,7 +216,8 @@ class PostgresLoadTransaction final : public LoadTransaction {
   Status AddFacts(std::vector<transform::FactRow>& facts) override {
     EP_RETURN_IF_ERROR(CheckUsable());
     // Between two calls all of chunk_ has been sent, so the chunk can end here.
-    if (pg_ && rebuild_at_bytes_ >= 0 && fact_bytes_ >= rebuild_at_bytes_) EP_RETURN_IF_ERROR(DropSecondaryIndexes());
+    if (pg_ && rebuild_at_bytes_ >= 0 && fact_bytes_ >= rebuild_at_bytes_)
+      EP_RETURN_IF_ERROR(DropSecondaryIndexes());
     const size_t chunk_before = chunk_.size();
     for (const transform::FactRow& f : facts) {
       if (f.price.cents > kMaxPriceCents || f.total_amount.cents > kMaxTotalCents) {
@@ -224,7 +252,8 @@ class PostgresLoadTransaction final : public LoadTransaction {
 
   Status AddRejects(std::vector<transform::RejectRow>& rejects) override {
     EP_RETURN_IF_ERROR(CheckUsable());
-    for (const transform::RejectRow& r : rejects) AddReject(r.line, r.reason, r.detail, r.transaction_id, r.raw);
+    for (const transform::RejectRow& r : rejects)
+      AddReject(r.line, r.reason, r.detail, r.transaction_id, r.raw);
     if (reject_rows_ >= 50'000) EP_RETURN_IF_ERROR(FlushRejects());
     return Status::Ok();
   }
@@ -239,8 +268,8 @@ class PostgresLoadTransaction final : public LoadTransaction {
     if (s.ok() && s3_rejects_) s = CopyRejectsFromS3();
     if (s.ok() && rows_read != rows_loaded_ + rows_rejected_) {
       s = Status::Internal("rows read (" + std::to_string(rows_read) + ") != rows loaded (" +
-                           std::to_string(rows_loaded_) + ") + rows rejected (" + std::to_string(rows_rejected_) +
-                           "); the load was rolled back")
+                           std::to_string(rows_loaded_) + ") + rows rejected (" +
+                           std::to_string(rows_rejected_) + "); the load was rolled back")
               .At(object_.key);
     }
     if (s.ok()) s = WriteLedger(rows_read);
@@ -259,7 +288,9 @@ class PostgresLoadTransaction final : public LoadTransaction {
  private:
   Status CheckUsable() const {
     if (finished_) return Status::Internal("load transaction already finished").At(object_.key);
-    if (!failed_.ok()) return Status(failed_.code(), "load transaction failed earlier: " + failed_.message()).At(object_.key);
+    if (!failed_.ok())
+      return Status(failed_.code(), "load transaction failed earlier: " + failed_.message())
+          .At(object_.key);
     return Status::Ok();
   }
   Status Fail(Status s) {
@@ -288,8 +319,8 @@ class PostgresLoadTransaction final : public LoadTransaction {
     WriteFactJobColumns(f, w);
     if (w.bad_date) {
       chunk_.resize(start);
-      return Status::CorruptInput("line " + std::to_string(f.line) + ": transaction_date '" + f.transaction_date +
-                                  "' is not a day YYYY-MM-DD")
+      return Status::CorruptInput("line " + std::to_string(f.line) + ": transaction_date '" +
+                                  f.transaction_date + "' is not a day YYYY-MM-DD")
           .At(object_.key);
     }
     chunk_ += binary_object_;
@@ -338,7 +369,8 @@ class PostgresLoadTransaction final : public LoadTransaction {
     if (chunk_.size() == sent_) return Status::Ok();
     if (!db_.InCopy()) {
       if (Status s = db_.Exec("SAVEPOINT ep_chunk"); !s.ok()) return Fail(s);
-      if (Status s = db_.BeginCopy(wh_.sql_.CopyFactsFromStdin("fact_transactions", binary_)); !s.ok()) {
+      if (Status s = db_.BeginCopy(wh_.sql_.CopyFactsFromStdin("fact_transactions", binary_));
+          !s.ok()) {
         return Fail(s);
       }
       if (binary_) {
@@ -368,9 +400,11 @@ class PostgresLoadTransaction final : public LoadTransaction {
       return Status::Ok();
     }
     if (copied.status().code() != StatusCode::kAlreadyExists) return Fail(copied.status());
-    if (Status s = db_.Exec("ROLLBACK TO SAVEPOINT ep_chunk; RELEASE SAVEPOINT ep_chunk"); !s.ok()) return Fail(s);
+    if (Status s = db_.Exec("ROLLBACK TO SAVEPOINT ep_chunk; RELEASE SAVEPOINT ep_chunk"); !s.ok())
+      return Fail(s);
     if (Status s = db_.Exec(wh_.sql_.CreateFactStaging()); !s.ok()) return Fail(s);
-    if (Status s = db_.BeginCopy(wh_.sql_.CopyFactsFromStdin("ep_fact_stage", binary_)); !s.ok()) return Fail(s);
+    if (Status s = db_.BeginCopy(wh_.sql_.CopyFactsFromStdin("ep_fact_stage", binary_)); !s.ok())
+      return Fail(s);
     if (binary_) {
       if (Status s = db_.PutCopy(kCopyBinaryHeader); !s.ok()) return Fail(s);
     }
@@ -397,14 +431,16 @@ class PostgresLoadTransaction final : public LoadTransaction {
     if (!indexes.ok()) return Fail(indexes.status());
     if (indexes->Rows() == 0) return Status::Ok();
     if (Status s = db_.Exec("SAVEPOINT ep_indexes"); !s.ok()) return Fail(s);
-    if (Status locked = db_.Exec("LOCK TABLE fact_transactions IN ACCESS EXCLUSIVE MODE NOWAIT"); !locked.ok()) {
+    if (Status locked = db_.Exec("LOCK TABLE fact_transactions IN ACCESS EXCLUSIVE MODE NOWAIT");
+        !locked.ok()) {
       if (!db_.Healthy()) return Fail(locked);
-      if (Status s = db_.Exec("ROLLBACK TO SAVEPOINT ep_indexes; RELEASE SAVEPOINT ep_indexes"); !s.ok()) {
+      if (Status s = db_.Exec("ROLLBACK TO SAVEPOINT ep_indexes; RELEASE SAVEPOINT ep_indexes");
+          !s.ok()) {
         return Fail(s);
       }
       rebuild_at_bytes_ = fact_bytes_ + static_cast<int64_t>(wh_.options_.copy_chunk_bytes);
-      spdlog::info("Keeping the fact indexes for now: fact_transactions is in use. key={} error={}", object_.key,
-                   locked.message());
+      spdlog::info("Keeping the fact indexes for now: fact_transactions is in use. key={} error={}",
+                   object_.key, locked.message());
       return Status::Ok();
     }
     indexes = db_.Query(WarehouseSql::RebuildableFactIndexes());  // again, under the lock
@@ -419,8 +455,9 @@ class PostgresLoadTransaction final : public LoadTransaction {
       if (Status s = db_.Exec(drop); !s.ok()) return Fail(s);
     }
     if (Status s = db_.Exec("RELEASE SAVEPOINT ep_indexes"); !s.ok()) return Fail(s);
-    spdlog::info("Dropped the fact indexes until the load commits. key={} indexes={} after_bytes={}", object_.key,
-                 rebuild_ddl_.size(), fact_bytes_);
+    spdlog::info(
+        "Dropped the fact indexes until the load commits. key={} indexes={} after_bytes={}",
+        object_.key, rebuild_ddl_.size(), fact_bytes_);
     return Status::Ok();
   }
 
@@ -431,8 +468,8 @@ class PostgresLoadTransaction final : public LoadTransaction {
     for (const std::string& ddl : rebuild_ddl_) {
       if (Status s = db_.Exec(ddl); !s.ok()) return Fail(s);
     }
-    spdlog::info("Recreated the fact indexes. key={} indexes={} ms={}", object_.key, rebuild_ddl_.size(),
-                 NowMillis() - start);
+    spdlog::info("Recreated the fact indexes. key={} indexes={} ms={}", object_.key,
+                 rebuild_ddl_.size(), NowMillis() - start);
     rebuild_ddl_.clear();
     return Status::Ok();
   }
@@ -452,8 +489,9 @@ class PostgresLoadTransaction final : public LoadTransaction {
     Result<PgResult> moved = db_.Query(WarehouseSql::SumFactsMovedFromStaging());
     if (!moved.ok()) return Fail(moved.status());
     if (moved->Int(0, 0) != inserted->Affected()) {
-      return Fail(Status::Internal("inserted " + std::to_string(inserted->Affected()) + " staged facts but " +
-                                   std::to_string(moved->Int(0, 0)) + " staged rows match a fact of this load")
+      return Fail(Status::Internal("inserted " + std::to_string(inserted->Affected()) +
+                                   " staged facts but " + std::to_string(moved->Int(0, 0)) +
+                                   " staged rows match a fact of this load")
                       .At(object_.key));
     }
     rows_loaded_ += inserted->Affected();
@@ -495,35 +533,38 @@ class PostgresLoadTransaction final : public LoadTransaction {
       params.reserve(n * kFactColumnCount);
       for (size_t k = i; k < i + n; ++k) {
         const transform::FactRow& f = staged_facts_[k];
-        for (PgParam p : {PgParam(f.transaction_id), PgParam(f.customer_id), PgParam(f.customer_email),
-                          PgParam(f.product_id), PgParam(f.product_name), PgParam(f.quantity),
-                          PgParam(f.supplier_id), PgParam(MoneyText(f.price)), PgParam(f.transaction_date),
-                          PgParam(f.transaction_type), PgParam(f.payment_type), PgParam(f.status),
-                          PgParam(MoneyText(f.total_amount)), PgParam(object_.key),
-                          f.line > 0 ? PgParam(f.line) : PgParam(std::nullopt), PgParam(object_.etag),
-                          PgParam(load_id_)}) {
+        for (PgParam p :
+             {PgParam(f.transaction_id), PgParam(f.customer_id), PgParam(f.customer_email),
+              PgParam(f.product_id), PgParam(f.product_name), PgParam(f.quantity),
+              PgParam(f.supplier_id), PgParam(MoneyText(f.price)), PgParam(f.transaction_date),
+              PgParam(f.transaction_type), PgParam(f.payment_type), PgParam(f.status),
+              PgParam(MoneyText(f.total_amount)), PgParam(object_.key),
+              f.line > 0 ? PgParam(f.line) : PgParam(std::nullopt), PgParam(object_.etag),
+              PgParam(load_id_)}) {
           params.push_back(std::move(p));
         }
       }
-      Result<PgResult> r = db_.Query(wh_.sql_.InsertFactValues("ep_fact_stage", static_cast<int>(n)), params);
+      Result<PgResult> r =
+          db_.Query(wh_.sql_.InsertFactValues("ep_fact_stage", static_cast<int>(n)), params);
       if (!r.ok()) return Fail(r.status());
     }
     staged_facts_.clear();
     return Status::Ok();
   }
 
-  void AddReject(int64_t line, std::string_view reason, std::string_view detail, std::string_view transaction_id,
-                 std::string_view raw) {
+  void AddReject(int64_t line, std::string_view reason, std::string_view detail,
+                 std::string_view transaction_id, std::string_view raw) {
     ++rows_rejected_;
     ++rejects_added_;
     if (s3_rejects_) {  // Redshift, past min_rows rejects: straight on to S3
-      Status s = s3_rejects_->AddReject(line, reason, ToStorableText(detail, 4000), ToStorableText(transaction_id, 250),
+      Status s = s3_rejects_->AddReject(line, reason, ToStorableText(detail, 4000),
+                                        ToStorableText(transaction_id, 250),
                                         ToStorableText(raw, kMaxRawBytes));
       if (!s.ok()) (void)Fail(s);  // reported by the next call
       return;
     }
-    rejects_.push_back({line, std::string(reason), ToStorableText(detail, 4000), ToStorableText(transaction_id, 250),
-                        ToStorableText(raw, kMaxRawBytes)});
+    rejects_.push_back({line, std::string(reason), ToStorableText(detail, 4000),
+                        ToStorableText(transaction_id, 250), ToStorableText(raw, kMaxRawBytes)});
     ++reject_rows_;
   }
 
@@ -558,11 +599,13 @@ class PostgresLoadTransaction final : public LoadTransaction {
       // Redshift with S3 staging, and a load with min_rows rejects or more: these and every
       // later reject are staged to S3 and COPYed at commit (CopyRejectsFromS3).
       if (!s3_rejects_) {
-        s3_rejects_ = std::make_unique<RedshiftS3Stage>(*wh_.staging_store_, wh_.options_.staging, object_, load_id_,
-                                                        RedshiftS3Stage::Table::kRejects);
+        s3_rejects_ =
+            std::make_unique<RedshiftS3Stage>(*wh_.staging_store_, wh_.options_.staging, object_,
+                                              load_id_, RedshiftS3Stage::Table::kRejects);
       }
       for (const PendingReject& r : rejects_) {
-        if (Status s = s3_rejects_->AddReject(r.line, r.reason, r.detail, r.transaction_id, r.raw); !s.ok())
+        if (Status s = s3_rejects_->AddReject(r.line, r.reason, r.detail, r.transaction_id, r.raw);
+            !s.ok())
           return Fail(s);
       }
     } else {
@@ -571,9 +614,10 @@ class PostgresLoadTransaction final : public LoadTransaction {
         std::vector<PgParam> params;
         for (size_t k = i; k < i + n; ++k) {
           const PendingReject& r = rejects_[k];
-          params.insert(params.end(), {PgParam(object_.key), PgParam(object_.etag), PgParam(load_id_),
-                                       r.line > 0 ? PgParam(r.line) : PgParam(std::nullopt), PgParam(r.reason),
-                                       PgParam(r.detail), PgParam(r.transaction_id), PgParam(r.raw)});
+          params.insert(params.end(),
+                        {PgParam(object_.key), PgParam(object_.etag), PgParam(load_id_),
+                         r.line > 0 ? PgParam(r.line) : PgParam(std::nullopt), PgParam(r.reason),
+                         PgParam(r.detail), PgParam(r.transaction_id), PgParam(r.raw)});
         }
         Result<PgResult> res = db_.Query(wh_.sql_.InsertRejectValues(static_cast<int>(n)), params);
         if (!res.ok()) return Fail(res.status());
@@ -593,7 +637,8 @@ class PostgresLoadTransaction final : public LoadTransaction {
       if (Status s = db_.Exec(wh_.sql_.CreateFactStaging()); !s.ok()) return Fail(s);
     }
     if (Status s = wh_.copy_runner_->Run(db_, *copy); !s.ok()) {
-      return Fail(Status(s.code(), "COPY from s3://" + copy->bucket + "/" + copy->manifest_key + ": " + s.message())
+      return Fail(Status(s.code(), "COPY from s3://" + copy->bucket + "/" + copy->manifest_key +
+                                       ": " + s.message())
                       .At(object_.key));
     }
     return MoveStagedFacts(copy->rows);
@@ -605,14 +650,16 @@ class PostgresLoadTransaction final : public LoadTransaction {
     Result<StagedCopy> copy = s3_rejects_->Finish(wh_.sql_, "rejects");
     if (!copy.ok()) return Fail(copy.status());
     if (Status s = wh_.copy_runner_->Run(db_, *copy); !s.ok()) {
-      return Fail(Status(s.code(), "COPY from s3://" + copy->bucket + "/" + copy->manifest_key + ": " + s.message())
+      return Fail(Status(s.code(), "COPY from s3://" + copy->bucket + "/" + copy->manifest_key +
+                                       ": " + s.message())
                       .At(object_.key));
     }
     Result<PgResult> n = db_.Query(WarehouseSql::CountLoadRejects(), {load_id_});
     if (!n.ok()) return Fail(n.status());
     if (n->Int(0, 0) != rows_rejected_) {
-      return Fail(Status::Internal("rejects holds " + std::to_string(n->Int(0, 0)) + " rows of load " + load_id_ +
-                                   " after the COPY from S3, not " + std::to_string(rows_rejected_))
+      return Fail(Status::Internal("rejects holds " + std::to_string(n->Int(0, 0)) +
+                                   " rows of load " + load_id_ + " after the COPY from S3, not " +
+                                   std::to_string(rows_rejected_))
                       .At(object_.key));
     }
     return Status::Ok();
@@ -620,21 +667,27 @@ class PostgresLoadTransaction final : public LoadTransaction {
 
   Status WriteLedger(int64_t rows_read) {
     if (mode_ == ReloadMode::kReplace) {
-      EP_RETURN_IF_ERROR(
-          db_.Query(WarehouseSql::MarkReplaced(), {object_.bucket, object_.key, object_.etag, load_id_}).status());
+      EP_RETURN_IF_ERROR(db_.Query(WarehouseSql::MarkReplaced(),
+                                   {object_.bucket, object_.key, object_.etag, load_id_})
+                             .status());
     }
-    EP_RETURN_IF_ERROR(db_.Query(WarehouseSql::DeleteLedgerRow(), {object_.bucket, object_.key, object_.etag}).status());
-    return db_.Query(WarehouseSql::InsertLedgerRow(),
-                     {object_.bucket, object_.key, object_.etag, "loaded", load_id_, run_id_, rows_read, rows_loaded_,
-                      rows_rejected_, ""})
+    EP_RETURN_IF_ERROR(
+        db_.Query(WarehouseSql::DeleteLedgerRow(), {object_.bucket, object_.key, object_.etag})
+            .status());
+    return db_
+        .Query(WarehouseSql::InsertLedgerRow(),
+               {object_.bucket, object_.key, object_.etag, "loaded", load_id_, run_id_, rows_read,
+                rows_loaded_, rows_rejected_, ""})
         .status();
   }
 
   // The load's change to the running totals. No row: a migration is counting the tables
   // (EnsureSchema), and it counts this load's rows once they commit.
   Status AddToTotals() {
-    return db_.Query(WarehouseSql::AddToTotals(),
-                     {rows_loaded_ - facts_removed_, rows_rejected_ - rejects_removed_, cents_loaded_ - cents_removed_})
+    return db_
+        .Query(WarehouseSql::AddToTotals(),
+               {rows_loaded_ - facts_removed_, rows_rejected_ - rejects_removed_,
+                cents_loaded_ - cents_removed_})
         .status();
   }
 
@@ -662,21 +715,21 @@ class PostgresLoadTransaction final : public LoadTransaction {
   const std::string load_id_, run_id_;
   const ReloadMode mode_;
   const bool pg_;
-  const bool binary_;           // facts in binary COPY format (PostgreSQL)
-  std::string lineage_object_;  // the key, COPY-escaped
-  std::string lineage_tail_;    // "<etag>\t<load_id>\n", COPY-escaped
-  std::string binary_object_;   // the key as a binary COPY field
-  std::string binary_tail_;     // etag and load_id as binary COPY fields
-  std::string chunk_;           // COPY data (rows only) since the chunk's savepoint
-  size_t sent_ = 0;             // bytes of chunk_ already sent
-  int64_t fact_bytes_ = 0;      // fact COPY data of this load so far (PostgreSQL)
-  int64_t rebuild_at_bytes_ = -1;         // IndexRebuild: drop the indexes at this fact_bytes_; -1 never
-  std::vector<std::string> rebuild_ddl_;  // CREATE INDEX of each index dropped, for Commit
+  const bool binary_;              // facts in binary COPY format (PostgreSQL)
+  std::string lineage_object_;     // the key, COPY-escaped
+  std::string lineage_tail_;       // "<etag>\t<load_id>\n", COPY-escaped
+  std::string binary_object_;      // the key as a binary COPY field
+  std::string binary_tail_;        // etag and load_id as binary COPY fields
+  std::string chunk_;              // COPY data (rows only) since the chunk's savepoint
+  size_t sent_ = 0;                // bytes of chunk_ already sent
+  int64_t fact_bytes_ = 0;         // fact COPY data of this load so far (PostgreSQL)
+  int64_t rebuild_at_bytes_ = -1;  // IndexRebuild: drop the indexes at this fact_bytes_; -1 never
+  std::vector<std::string> rebuild_ddl_;          // CREATE INDEX of each index dropped, for Commit
   std::vector<transform::FactRow> staged_facts_;  // Redshift: facts not yet inserted into staging
   std::unique_ptr<RedshiftS3Stage> s3_;           // Redshift: this load's facts staged to S3
   std::unique_ptr<RedshiftS3Stage> s3_rejects_;   // Redshift: its rejects, once there are min_rows
-  int64_t rejects_added_ = 0;                     // AddReject calls (duplicate rejects not included)
-  bool staged_any_ = false;                       // the staging table holds rows of this load
+  int64_t rejects_added_ = 0;  // AddReject calls (duplicate rejects not included)
+  bool staged_any_ = false;    // the staging table holds rows of this load
   std::vector<PendingReject> rejects_;
   int64_t reject_rows_ = 0;
   int64_t rows_loaded_ = 0, rows_rejected_ = 0;
@@ -688,23 +741,28 @@ class PostgresLoadTransaction final : public LoadTransaction {
   bool finished_ = false;
 };
 
-Result<std::unique_ptr<PostgresWarehouse>> PostgresWarehouse::Open(const PostgresWarehouseOptions& options) {
+Result<std::unique_ptr<PostgresWarehouse>> PostgresWarehouse::Open(
+    const PostgresWarehouseOptions& options) {
   // The staging bucket's settings are checked before connecting: a configuration error first.
   std::unique_ptr<storage::s3::S3ObjectStore> staging;
   if (options.staging.enabled()) {
     if (options.dialect != SqlDialect::kRedshift)
-      return Status::InvalidArgument("S3 staging is for the redshift warehouse; PostgreSQL loads with COPY FROM STDIN");
+      return Status::InvalidArgument(
+          "S3 staging is for the redshift warehouse; PostgreSQL loads with COPY FROM STDIN");
     const AwsCredentials& keys = options.staging.s3.credentials;
     if (keys.access_key_id.empty() || keys.secret_access_key.empty())
-      return Status::InvalidArgument("warehouse.staging: no credentials for the staging bucket '" +
-                                     options.staging.s3.bucket +
-                                     "' (set warehouse.staging.access_key_id and secret_access_key, or "
-                                     "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)");
-    Result<std::unique_ptr<storage::s3::S3ObjectStore>> store = storage::s3::S3ObjectStore::Open(options.staging.s3);
-    if (!store.ok()) return Status(store.status().code(), "warehouse.staging: " + store.status().message());
+      return Status::InvalidArgument(
+          "warehouse.staging: no credentials for the staging bucket '" + options.staging.s3.bucket +
+          "' (set warehouse.staging.access_key_id and secret_access_key, or "
+          "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)");
+    Result<std::unique_ptr<storage::s3::S3ObjectStore>> store =
+        storage::s3::S3ObjectStore::Open(options.staging.s3);
+    if (!store.ok())
+      return Status(store.status().code(), "warehouse.staging: " + store.status().message());
     staging = std::move(store).value();
   }
-  EP_ASSIGN_OR_RETURN(std::unique_ptr<PostgresDb> db, PostgresDb::Connect(options.url, options.connect_timeout_s));
+  EP_ASSIGN_OR_RETURN(std::unique_ptr<PostgresDb> db,
+                      PostgresDb::Connect(options.url, options.connect_timeout_s));
   std::unique_ptr<PostgresWarehouse> wh(new PostgresWarehouse(options, std::move(db)));
   if (staging) {
     wh->staging_store_ = std::move(staging);
@@ -740,9 +798,11 @@ Status PostgresWarehouse::EnsureSchema() {
     // A warehouse already at this version needs no DDL. Running it anyway would wait: CREATE
     // INDEX IF NOT EXISTS locks fact_transactions, which a big load holds until it commits
     // (IndexRebuild), so `ecompipe status` or another worker starting would hang behind it.
-    EP_ASSIGN_OR_RETURN(PgResult exists, db_->Query("SELECT to_regclass('ecompipe_schema_version') IS NOT NULL"));
+    EP_ASSIGN_OR_RETURN(PgResult exists,
+                        db_->Query("SELECT to_regclass('ecompipe_schema_version') IS NOT NULL"));
     if (exists.Text(0, 0) == "t") {
-      EP_ASSIGN_OR_RETURN(PgResult v, db_->Query("SELECT max(version) FROM ecompipe_schema_version"));
+      EP_ASSIGN_OR_RETURN(PgResult v,
+                          db_->Query("SELECT max(version) FROM ecompipe_schema_version"));
       if (!v.IsNull(0, 0) && v.Int(0, 0) == WarehouseSql::kSchemaVersion) {
         // A plain read: it waits for no load. The row is missing only if deleted by hand.
         EP_ASSIGN_OR_RETURN(PgResult totals, db_->Query("SELECT count(*) FROM warehouse_totals"));
@@ -761,7 +821,8 @@ Status PostgresWarehouse::EnsureSchema() {
     if (!v.IsNull(0, 0) && v.Int(0, 0) > WarehouseSql::kSchemaVersion) {
       return Status::InvalidArgument("warehouse schema version " + std::string(v.Text(0, 0)) +
                                      " is newer than this ecompipe supports (" +
-                                     std::to_string(WarehouseSql::kSchemaVersion) + "); upgrade ecompipe")
+                                     std::to_string(WarehouseSql::kSchemaVersion) +
+                                     "); upgrade ecompipe")
           .At(Describe());
     }
     // The running totals, counted once (a version 1 warehouse, or a row deleted by hand). The
@@ -775,7 +836,9 @@ Status PostgresWarehouse::EnsureSchema() {
       if (again.Int(0, 0) == 0) EP_RETURN_IF_ERROR(db_->Query(WarehouseSql::FillTotals()).status());
     }
     if (v.IsNull(0, 0) || v.Int(0, 0) < WarehouseSql::kSchemaVersion) {
-      return db_->Query("INSERT INTO ecompipe_schema_version (version) VALUES ($1)", {WarehouseSql::kSchemaVersion})
+      return db_
+          ->Query("INSERT INTO ecompipe_schema_version (version) VALUES ($1)",
+                  {WarehouseSql::kSchemaVersion})
           .status();
     }
     return Status::Ok();
@@ -785,10 +848,11 @@ Status PostgresWarehouse::EnsureSchema() {
 Result<std::optional<LedgerEntry>> PostgresWarehouse::FindLoad(const storage::ObjectRef& object) {
   EP_RETURN_IF_ERROR(Connected());
   EP_ASSIGN_OR_RETURN(
-      PgResult r, db_->Query("SELECT status, load_id, run_id, rows_read, rows_loaded, rows_rejected, message, "
-                             "CAST(EXTRACT(EPOCH FROM finished_at) * 1000 AS BIGINT) FROM load_ledger "
-                             "WHERE bucket = $1 AND key = $2 AND etag = $3",
-                             {object.bucket, object.key, object.etag}));
+      PgResult r,
+      db_->Query("SELECT status, load_id, run_id, rows_read, rows_loaded, rows_rejected, message, "
+                 "CAST(EXTRACT(EPOCH FROM finished_at) * 1000 AS BIGINT) FROM load_ledger "
+                 "WHERE bucket = $1 AND key = $2 AND etag = $3",
+                 {object.bucket, object.key, object.etag}));
   if (r.Rows() == 0) return std::optional<LedgerEntry>();
   LedgerEntry e;
   e.bucket = object.bucket;
@@ -807,16 +871,19 @@ Result<std::optional<LedgerEntry>> PostgresWarehouse::FindLoad(const storage::Ob
 
 Result<bool> PostgresWarehouse::HasOtherVersion(const storage::ObjectRef& object) {
   EP_RETURN_IF_ERROR(Connected());
-  EP_ASSIGN_OR_RETURN(PgResult r, db_->Query("SELECT 1 FROM load_ledger WHERE bucket = $1 AND key = $2 AND "
-                                             "etag <> $3 AND status = 'loaded' LIMIT 1",
-                                             {object.bucket, object.key, object.etag}));
+  EP_ASSIGN_OR_RETURN(PgResult r,
+                      db_->Query("SELECT 1 FROM load_ledger WHERE bucket = $1 AND key = $2 AND "
+                                 "etag <> $3 AND status = 'loaded' LIMIT 1",
+                                 {object.bucket, object.key, object.etag}));
   return r.Rows() > 0;
 }
 
-Result<std::unique_ptr<LoadTransaction>> PostgresWarehouse::BeginLoad(const storage::ObjectRef& object,
-                                                                      const std::string& load_id,
-                                                                      const std::string& run_id, ReloadMode mode) {
-  if (load_open_) return Status::Internal("BeginLoad while another load is open on this connection").At(object.key);
+Result<std::unique_ptr<LoadTransaction>> PostgresWarehouse::BeginLoad(
+    const storage::ObjectRef& object, const std::string& load_id, const std::string& run_id,
+    ReloadMode mode) {
+  if (load_open_)
+    return Status::Internal("BeginLoad while another load is open on this connection")
+        .At(object.key);
   EP_RETURN_IF_ERROR(Connected());
   EP_RETURN_IF_ERROR(db_->Exec("BEGIN"));
   load_open_ = true;
@@ -829,7 +896,9 @@ Result<std::unique_ptr<LoadTransaction>> PostgresWarehouse::BeginLoad(const stor
 Status PostgresWarehouse::RecordSkipped(const storage::ObjectRef& object, const std::string& run_id,
                                         const std::string& status, const std::string& message) {
   if (status != "failed" && status != "ignored") {
-    return Status::InvalidArgument("skip status must be 'failed' or 'ignored', not '" + status + "'").At(object.key);
+    return Status::InvalidArgument("skip status must be 'failed' or 'ignored', not '" + status +
+                                   "'")
+        .At(object.key);
   }
   if (load_open_) return Status::Internal("RecordSkipped while a load is open").At(object.key);
   EP_RETURN_IF_ERROR(Connected());
@@ -840,14 +909,20 @@ Status PostgresWarehouse::RecordSkipped(const storage::ObjectRef& object, const 
     } else {
       EP_RETURN_IF_ERROR(db_->Exec(sql_.LockObject()));
     }
-    EP_ASSIGN_OR_RETURN(PgResult cur, db_->Query(WarehouseSql::LedgerStatus(), {object.bucket, object.key, object.etag}));
+    EP_ASSIGN_OR_RETURN(PgResult cur, db_->Query(WarehouseSql::LedgerStatus(),
+                                                 {object.bucket, object.key, object.etag}));
     if (cur.Rows() > 0 && cur.Text(0, 0) == "loaded") {
-      return Status::AlreadyExists("etag " + object.etag + " is already loaded; not marking it " + status)
+      return Status::AlreadyExists("etag " + object.etag + " is already loaded; not marking it " +
+                                   status)
           .At(object.key);
     }
-    EP_RETURN_IF_ERROR(db_->Query(WarehouseSql::DeleteLedgerRow(), {object.bucket, object.key, object.etag}).status());
-    return db_->Query(WarehouseSql::InsertLedgerRow(), {object.bucket, object.key, object.etag, status, "", run_id,
-                                                        0, 0, 0, ToStorableText(message, 4000)})
+    EP_RETURN_IF_ERROR(
+        db_->Query(WarehouseSql::DeleteLedgerRow(), {object.bucket, object.key, object.etag})
+            .status());
+    return db_
+        ->Query(WarehouseSql::InsertLedgerRow(),
+                {object.bucket, object.key, object.etag, status, "", run_id, 0, 0, 0,
+                 ToStorableText(message, 4000)})
         .status();
   });
 }
@@ -888,7 +963,8 @@ Status PostgresWarehouse::Upsert(Dimension d, std::span<const Row> rows, Format 
           params.emplace_back(static_cast<int64_t>(k + 1));
           for (const std::string& f : fields) params.emplace_back(ToStorableText(f));
         }
-        EP_RETURN_IF_ERROR(db_->Query(sql_.InsertDimensionValues(d, static_cast<int>(n)), params).status());
+        EP_RETURN_IF_ERROR(
+            db_->Query(sql_.InsertDimensionValues(d, static_cast<int>(n)), params).status());
       }
     }
     EP_RETURN_IF_ERROR(db_->Exec(sql_.UpsertDimensionFromStaging(d)));
@@ -897,15 +973,17 @@ Status PostgresWarehouse::Upsert(Dimension d, std::span<const Row> rows, Format 
 }
 
 Status PostgresWarehouse::UpsertProducts(std::span<const transform::Product> rows) {
-  return Upsert(Dimension::kProducts, rows, [](const transform::Product& p, std::vector<std::string>& out) {
-    out = {p.product_id, p.product_name, p.category, MoneyText(p.price), p.supplier_id};
-  });
+  return Upsert(
+      Dimension::kProducts, rows, [](const transform::Product& p, std::vector<std::string>& out) {
+        out = {p.product_id, p.product_name, p.category, MoneyText(p.price), p.supplier_id};
+      });
 }
 
 Status PostgresWarehouse::UpsertCustomers(std::span<const transform::Customer> rows) {
-  return Upsert(Dimension::kCustomers, rows, [](const transform::Customer& c, std::vector<std::string>& out) {
-    out = {c.customer_id, c.first_name, c.last_name, c.email, c.membership_level};
-  });
+  return Upsert(Dimension::kCustomers, rows,
+                [](const transform::Customer& c, std::vector<std::string>& out) {
+                  out = {c.customer_id, c.first_name, c.last_name, c.email, c.membership_level};
+                });
 }
 
 Result<transform::Dimensions> PostgresWarehouse::LoadDimensions() {
@@ -928,42 +1006,48 @@ Result<transform::Dimensions> PostgresWarehouse::LoadDimensions() {
     }
     return db_->CopyOut("COPY (" + select + ") TO STDOUT", [&](std::string_view line) -> Status {
       SplitCopyRow(line, f);
-      if (f.size() != columns) return Status::CorruptInput("COPY row with " + std::to_string(f.size()) + " fields");
+      if (f.size() != columns)
+        return Status::CorruptInput("COPY row with " + std::to_string(f.size()) + " fields");
       return take();
     });
   };
-  EP_RETURN_IF_ERROR(read("SELECT product_id, product_name, category, CAST(price AS VARCHAR), supplier_id FROM dim_products",
-                          5, [&]() -> Status {
-    transform::Product prod;
-    prod.product_id = text(0);
-    prod.product_name = text(1);
-    prod.category = text(2);
-    std::optional<transform::Money> price = f[3] ? ParseStoredMoney(*f[3]) : std::nullopt;
-    if (!price) {
-      return Status::CorruptInput("dim_products row " + prod.product_id + ": price '" + f[3].value_or("NULL") +
-                                  "' is not a decimal with at most 2 decimals")
-          .At(Describe());
-    }
-    prod.price = *price;
-    prod.supplier_id = text(4);
-    std::string id = prod.product_id;
-    dims.products.insert_or_assign(std::move(id), std::move(prod));
-    return Status::Ok();
-  }));
+  EP_RETURN_IF_ERROR(
+      read("SELECT product_id, product_name, category, CAST(price AS VARCHAR), supplier_id FROM "
+           "dim_products",
+           5, [&]() -> Status {
+             transform::Product prod;
+             prod.product_id = text(0);
+             prod.product_name = text(1);
+             prod.category = text(2);
+             std::optional<transform::Money> price = f[3] ? ParseStoredMoney(*f[3]) : std::nullopt;
+             if (!price) {
+               return Status::CorruptInput("dim_products row " + prod.product_id + ": price '" +
+                                           f[3].value_or("NULL") +
+                                           "' is not a decimal with at most 2 decimals")
+                   .At(Describe());
+             }
+             prod.price = *price;
+             prod.supplier_id = text(4);
+             std::string id = prod.product_id;
+             dims.products.insert_or_assign(std::move(id), std::move(prod));
+             return Status::Ok();
+           }));
   dims.customers.reserve(1024);
-  EP_RETURN_IF_ERROR(read("SELECT customer_id, first_name, last_name, email, membership_level FROM dim_customers", 5,
-                          [&]() -> Status {
-    transform::Customer cust;
-    cust.customer_id = text(0);
-    cust.first_name = text(1);
-    cust.last_name = text(2);
-    cust.email = text(3);
-    cust.membership_level = text(4);
-    std::string id = cust.customer_id;
-    dims.customers.insert_or_assign(std::move(id), std::move(cust));
-    return Status::Ok();
-  }));
-  dims.index = std::make_shared<const transform::DimensionIndex>(transform::DimensionIndex::Build(dims));
+  EP_RETURN_IF_ERROR(
+      read("SELECT customer_id, first_name, last_name, email, membership_level FROM dim_customers",
+           5, [&]() -> Status {
+             transform::Customer cust;
+             cust.customer_id = text(0);
+             cust.first_name = text(1);
+             cust.last_name = text(2);
+             cust.email = text(3);
+             cust.membership_level = text(4);
+             std::string id = cust.customer_id;
+             dims.customers.insert_or_assign(std::move(id), std::move(cust));
+             return Status::Ok();
+           }));
+  dims.index =
+      std::make_shared<const transform::DimensionIndex>(transform::DimensionIndex::Build(dims));
   return dims;
 }
 
@@ -972,15 +1056,20 @@ Result<std::shared_ptr<const transform::DimensionIndex>> PostgresWarehouse::Load
   EP_RETURN_IF_ERROR(Connected());
   auto index = std::make_shared<transform::DimensionIndex>();
   std::vector<std::optional<std::string>> f;
-  const auto read = [&](const char* select, size_t columns, const std::function<void()>& add) -> Status {
-    return db_->CopyOut(std::string("COPY (") + select + ") TO STDOUT", [&](std::string_view line) -> Status {
-      SplitCopyRow(line, f);
-      if (f.size() != columns) return Status::CorruptInput("COPY row with " + std::to_string(f.size()) + " fields");
-      add();
-      return Status::Ok();
-    });
+  const auto read = [&](const char* select, size_t columns,
+                        const std::function<void()>& add) -> Status {
+    return db_->CopyOut(
+        std::string("COPY (") + select + ") TO STDOUT", [&](std::string_view line) -> Status {
+          SplitCopyRow(line, f);
+          if (f.size() != columns)
+            return Status::CorruptInput("COPY row with " + std::to_string(f.size()) + " fields");
+          add();
+          return Status::Ok();
+        });
   };
-  const auto text = [&](size_t i) -> std::string_view { return f[i] ? std::string_view(*f[i]) : std::string_view(); };
+  const auto text = [&](size_t i) -> std::string_view {
+    return f[i] ? std::string_view(*f[i]) : std::string_view();
+  };
   EP_RETURN_IF_ERROR(read("SELECT customer_id, email FROM dim_customers", 2,
                           [&] { index->AddCustomer(text(0), text(1)); }));
   EP_RETURN_IF_ERROR(read("SELECT product_id, product_name, supplier_id FROM dim_products", 3,
@@ -997,10 +1086,11 @@ Result<WarehouseTotals> PostgresWarehouse::Totals() {
 }
 
 Result<std::vector<QueryResult>> PostgresWarehouse::QueryAll(const std::string& sql,
-                                                               const QueryOptions& options) {
+                                                             const QueryOptions& options) {
   if (load_open_) return Status::Internal("Query while a load is open");
   auto failed = [&options](size_t index, const Status& s) {
-    std::string message = "postgres query, statement " + std::to_string(index + 1) + ": " + s.message();
+    std::string message =
+        "postgres query, statement " + std::to_string(index + 1) + ": " + s.message();
     // 25006: read-only transaction; 25001: active transaction (VACUUM, SET TRANSACTION late).
     if (!options.write && (message.find("SQLSTATE 25006") != std::string::npos ||
                            message.find("SQLSTATE 25001") != std::string::npos)) {
@@ -1009,7 +1099,8 @@ Result<std::vector<QueryResult>> PostgresWarehouse::QueryAll(const std::string& 
     return Status(s.code(), std::move(message));
   };
   Result<std::vector<std::string>> split = SplitPgStatements(sql);
-  if (!split.ok()) return Status(split.status().code(), "postgres query: " + split.status().message());
+  if (!split.ok())
+    return Status(split.status().code(), "postgres query: " + split.status().message());
   const std::vector<std::string>& statements = *split;
   std::vector<PgStatementKind> kinds;
   for (size_t i = 0; i < statements.size(); ++i) {
@@ -1021,7 +1112,8 @@ Result<std::vector<QueryResult>> PostgresWarehouse::QueryAll(const std::string& 
   EP_RETURN_IF_ERROR(Connected());
   auto rollback = [&] {
     // Transactions do not span calls; in read-only mode this ends the query's own transaction.
-    if (db_->Healthy() && PQtransactionStatus(db_->raw()) != PQTRANS_IDLE) (void)db_->Exec("ROLLBACK");
+    if (db_->Healthy() && PQtransactionStatus(db_->raw()) != PQTRANS_IDLE)
+      (void)db_->Exec("ROLLBACK");
   };
   rollback();
   if (!options.write) {
@@ -1056,10 +1148,14 @@ Result<std::vector<QueryResult>> PostgresWarehouse::QueryAll(const std::string& 
     for (int c = 0; c < r->Columns(); ++c) {
       out.columns.push_back(r->ColumnName(c));
       switch (r->ColumnType(c)) {
-        case 20: case 21: case 23: case 26:  // int8, int2, int4, oid
+        case 20:
+        case 21:
+        case 23:
+        case 26:  // int8, int2, int4, oid
           column_kinds.push_back(ValueKind::kInteger);
           break;
-        case 700: case 701:  // float4, float8: shortest round-trip text since PostgreSQL 12
+        case 700:
+        case 701:  // float4, float8: shortest round-trip text since PostgreSQL 12
           column_kinds.push_back(ValueKind::kReal);
           break;
         case 1700:  // numeric
@@ -1093,7 +1189,8 @@ Result<std::vector<QueryResult>> PostgresWarehouse::QueryAll(const std::string& 
     // The settings were rolled back with the transaction; they write nothing, so they are
     // made again for the session (what `SET lock_timeout` before a count relies on).
     for (const std::string* setting : settings) {
-      if (Status s = db_->Exec(*setting); !s.ok()) return Status(s.code(), "postgres query: " + s.message());
+      if (Status s = db_->Exec(*setting); !s.ok())
+        return Status(s.code(), "postgres query: " + s.message());
     }
   }
   return results;

@@ -28,8 +28,8 @@
 //
 // Failures: a dropped connection or an unreachable server is kUnavailable (the pipeline retries
 // with backoff); the next call reconnects. A server restarted while the connection sat idle is
-// noticed before the next call, which reconnects first and does not fail. Messages name host, port, database and user, never
-// the password.
+// noticed before the next call, which reconnects first and does not fail. Messages name host, port,
+// database and user, never the password.
 //
 // Ownership: a LoadTransaction borrows the warehouse's connection; one load at a time.
 // Thread-safety: one thread at a time (see warehouse.h); open one per thread.
@@ -59,13 +59,14 @@ enum class IndexRebuild {
 };
 
 struct PostgresWarehouseOptions {
-  std::string url;      // postgresql://... or key=value; "" = PG* environment variables
-  std::string schema;   // created if missing and put first on search_path; "" = the default
+  std::string url;     // postgresql://... or key=value; "" = PG* environment variables
+  std::string schema;  // created if missing and put first on search_path; "" = the default
   SqlDialect dialect = SqlDialect::kPostgres;
   int connect_timeout_s = 10;
   size_t copy_chunk_bytes = 64 << 20;  // COPY data between savepoints (PostgreSQL)
   RedshiftStagingOptions staging;      // Redshift: large loads through S3 (when enabled())
-  std::shared_ptr<StagedCopyRunner> copy_runner;  // runs the staged COPY; null: RedshiftCopyRunner()
+  std::shared_ptr<StagedCopyRunner>
+      copy_runner;  // runs the staged COPY; null: RedshiftCopyRunner()
   // Facts in COPY's binary format (PostgreSQL); false sends text format, which the tests use
   // as the reference the binary encoding must match.
   bool binary_copy = true;
@@ -123,7 +124,9 @@ class PostgresWarehouse final : public Warehouse {
  private:
   friend class PostgresLoadTransaction;
   PostgresWarehouse(PostgresWarehouseOptions options, std::unique_ptr<PostgresDb> db)
-      : options_(std::move(options)), sql_(options_.dialect), db_(std::move(db)),
+      : options_(std::move(options)),
+        sql_(options_.dialect),
+        db_(std::move(db)),
         copy_runner_(options_.copy_runner) {}
   // Reconnects when the connection dropped or the server went away while it was idle (a
   // restart between loads costs nothing), and re-applies the session settings.

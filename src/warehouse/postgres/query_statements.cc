@@ -9,23 +9,54 @@ namespace {
 
 constexpr std::array<std::string_view, 44> kRefusedFunctions = {
     // The server's files and directories.
-    "pg_read_file", "pg_read_binary_file", "pg_ls_dir", "pg_stat_file", "pg_ls_logdir",
-    "pg_ls_waldir", "pg_ls_tmpdir", "pg_ls_archive_statusdir", "pg_ls_logicalsnapdir",
-    "pg_ls_logicalmapdir", "pg_ls_replslotdir", "pg_file_write", "pg_file_rename",
-    "pg_file_unlink", "pg_file_sync", "pg_logdir_ls",
+    "pg_read_file",
+    "pg_read_binary_file",
+    "pg_ls_dir",
+    "pg_stat_file",
+    "pg_ls_logdir",
+    "pg_ls_waldir",
+    "pg_ls_tmpdir",
+    "pg_ls_archive_statusdir",
+    "pg_ls_logicalsnapdir",
+    "pg_ls_logicalmapdir",
+    "pg_ls_replslotdir",
+    "pg_file_write",
+    "pg_file_rename",
+    "pg_file_unlink",
+    "pg_file_sync",
+    "pg_logdir_ls",
     // Large objects to and from server files (PostgreSQL 15 runs both in a read-only
     // transaction, and a rollback cannot take back a file written).
-    "lo_import", "lo_export",
+    "lo_import",
+    "lo_export",
     // SQL given as text, which these checks cannot see.
-    "query_to_xml", "query_to_xmlschema", "query_to_xml_and_xmlschema", "ts_stat",
+    "query_to_xml",
+    "query_to_xmlschema",
+    "query_to_xml_and_xmlschema",
+    "ts_stat",
     // Other connections (dblink writes through a session of its own).
-    "dblink", "dblink_exec", "dblink_connect", "dblink_connect_u", "dblink_send_query",
-    "dblink_open", "dblink_fetch",
+    "dblink",
+    "dblink_exec",
+    "dblink_connect",
+    "dblink_connect_u",
+    "dblink_send_query",
+    "dblink_open",
+    "dblink_fetch",
     // Other sessions and the server itself.
-    "pg_terminate_backend", "pg_cancel_backend", "pg_reload_conf", "pg_rotate_logfile",
-    "pg_switch_wal", "pg_promote", "pg_create_restore_point", "pg_backup_start",
-    "pg_backup_stop", "pg_start_backup", "pg_stop_backup", "pg_log_backend_memory_contexts",
-    "pg_create_physical_replication_slot", "pg_create_logical_replication_slot",
+    "pg_terminate_backend",
+    "pg_cancel_backend",
+    "pg_reload_conf",
+    "pg_rotate_logfile",
+    "pg_switch_wal",
+    "pg_promote",
+    "pg_create_restore_point",
+    "pg_backup_start",
+    "pg_backup_stop",
+    "pg_start_backup",
+    "pg_stop_backup",
+    "pg_log_backend_memory_contexts",
+    "pg_create_physical_replication_slot",
+    "pg_create_logical_replication_slot",
     "pg_drop_replication_slot",
 };
 
@@ -141,8 +172,8 @@ Status Lex(std::string_view sql, std::vector<Token>& tokens) {
       }
     } else if (std::isdigit(c)) {
       size_t j = i;
-      while (j < n && (std::isalnum(static_cast<unsigned char>(sql[j])) || sql[j] == '_' ||
-                       sql[j] == '.')) {
+      while (j < n &&
+             (std::isalnum(static_cast<unsigned char>(sql[j])) || sql[j] == '_' || sql[j] == '.')) {
         ++j;
       }
       tokens.push_back({Kind::kPunct, std::string(sql.substr(i, j - i)), i, j});
@@ -197,7 +228,8 @@ Result<PgStatementKind> CheckPgStatement(std::string_view statement, bool write)
   EP_RETURN_IF_ERROR(Lex(statement, t));
   for (size_t k = 0; k < t.size(); ++k) {
     if (t[k].kind == Kind::kUnicodeIdent) {
-      return Refused("U&\"...\" identifiers are not accepted by ecompipe query; write the name plainly");
+      return Refused(
+          "U&\"...\" identifiers are not accepted by ecompipe query; write the name plainly");
     }
     if (t[k].kind == Kind::kPunct && t[k].text == ";") {
       return Status::InvalidArgument("one statement expected, found ';' (use SplitPgStatements)");
@@ -218,37 +250,45 @@ Result<PgStatementKind> CheckPgStatement(std::string_view statement, bool write)
   const std::string& first = t[k].text;
 
   if (first == "copy") {
-    return Refused("COPY is not run by ecompipe query, with or without --write (it reads or writes "
-                   "the server's files and programs); use SELECT, or psql's \\copy");
+    return Refused(
+        "COPY is not run by ecompipe query, with or without --write (it reads or writes "
+        "the server's files and programs); use SELECT, or psql's \\copy");
   }
-  if (first == "load") return Refused("LOAD (loading a library into the server) is not run by ecompipe query, with or without --write");
+  if (first == "load")
+    return Refused(
+        "LOAD (loading a library into the server) is not run by ecompipe query, with or without "
+        "--write");
   if (first == "do") {
-    return Refused("DO blocks are not run by ecompipe query, with or without --write (they run SQL "
-                   "built as text, which cannot be checked); use psql");
+    return Refused(
+        "DO blocks are not run by ecompipe query, with or without --write (they run SQL "
+        "built as text, which cannot be checked); use psql");
   }
   if (first == "create" || first == "alter") {
     size_t j = k + 1;
     if (IsWord(t, j, "or") && IsWord(t, j + 1, "replace")) j += 2;
     if (IsWord(t, j, "extension")) {
-      return Refused("CREATE/ALTER EXTENSION (loading code into the server) is not run by ecompipe "
-                     "query, with or without --write");
+      return Refused(
+          "CREATE/ALTER EXTENSION (loading code into the server) is not run by ecompipe "
+          "query, with or without --write");
     }
     while (IsWord(t, j, "trusted") || IsWord(t, j, "procedural")) ++j;
     if (IsWord(t, j, "language")) {
-      return Refused("CREATE LANGUAGE (loading code into the server) is not run by ecompipe query, "
-                     "with or without --write");
+      return Refused(
+          "CREATE LANGUAGE (loading code into the server) is not run by ecompipe query, "
+          "with or without --write");
     }
     if (IsWord(t, j, "function") || IsWord(t, j, "procedure")) {
       for (size_t m = j; m + 1 < t.size(); ++m) {
         if (!IsWord(t, m, "language")) continue;
         const Token& lang = t[m + 1];
-        const std::string_view text =
-            lang.kind == Kind::kString ? statement.substr(lang.begin, lang.end - lang.begin)
-                                       : std::string_view(lang.text);
+        const std::string_view text = lang.kind == Kind::kString
+                                          ? statement.substr(lang.begin, lang.end - lang.begin)
+                                          : std::string_view(lang.text);
         if (text == "c" || text == "internal" || text == "'c'" || text == "'internal'" ||
             text == "'C'") {
-          return Refused("functions in LANGUAGE c or internal (code loaded into the server) are "
-                         "not created by ecompipe query, with or without --write");
+          return Refused(
+              "functions in LANGUAGE c or internal (code loaded into the server) are "
+              "not created by ecompipe query, with or without --write");
         }
       }
     }
@@ -260,7 +300,8 @@ Result<PgStatementKind> CheckPgStatement(std::string_view statement, bool write)
                        (first == "prepare" && IsWord(t, k + 1, "transaction"));
   if (control) {
     if (!write) {
-      return Refused(Lower(first) + ": transaction control is not available in a read-only "
+      return Refused(Lower(first) +
+                     ": transaction control is not available in a read-only "
                      "query (each call is one read-only transaction, rolled back at its end); "
                      "add --write to run your own transactions");
     }

@@ -41,7 +41,8 @@ Result<std::vector<std::string>> SplitPgStatements(std::string_view sql);
 enum class PgStatementKind {
   kOther,
   kSessionSetting,      // SET / RESET of a parameter (not SET LOCAL): lasts for the session
-  kTransactionControl,  // BEGIN, START, COMMIT, END, ROLLBACK, ABORT, SAVEPOINT, RELEASE, PREPARE TRANSACTION
+  kTransactionControl,  // BEGIN, START, COMMIT, END, ROLLBACK, ABORT, SAVEPOINT, RELEASE, PREPARE
+                        // TRANSACTION
 };
 
 // Checks one statement (from SplitPgStatements) against the rules in the header comment.

@@ -29,7 +29,9 @@ void AppendText(std::string& out, std::string_view text) {
   transform::AppendCsvField(out, text);
 }
 
-const char* TableName(RedshiftS3Stage::Table t) { return t == RedshiftS3Stage::Table::kFacts ? "facts" : "rejects"; }
+const char* TableName(RedshiftS3Stage::Table t) {
+  return t == RedshiftS3Stage::Table::kFacts ? "facts" : "rejects";
+}
 
 std::string PartKey(const std::string& prefix, RedshiftS3Stage::Table table, size_t index) {
   char name[40];
@@ -65,10 +67,13 @@ class ExecCopyRunner final : public StagedCopyRunner {
 
 }  // namespace
 
-std::shared_ptr<StagedCopyRunner> RedshiftCopyRunner() { return std::make_shared<ExecCopyRunner>(); }
+std::shared_ptr<StagedCopyRunner> RedshiftCopyRunner() {
+  return std::make_shared<ExecCopyRunner>();
+}
 
-void AppendStagedFactCsv(std::string& out, const transform::FactRow& f, std::string_view source_object,
-                         std::string_view source_etag, std::string_view load_id) {
+void AppendStagedFactCsv(std::string& out, const transform::FactRow& f,
+                         std::string_view source_object, std::string_view source_etag,
+                         std::string_view load_id) {
   struct Writer {
     std::string& o;
     void Text(std::string_view s) {
@@ -96,8 +101,9 @@ void AppendStagedFactCsv(std::string& out, const transform::FactRow& f, std::str
   out += '\n';
 }
 
-void AppendStagedRejectCsv(std::string& out, std::string_view source_object, std::string_view source_etag,
-                           std::string_view load_id, int64_t line, std::string_view reason, std::string_view detail,
+void AppendStagedRejectCsv(std::string& out, std::string_view source_object,
+                           std::string_view source_etag, std::string_view load_id, int64_t line,
+                           std::string_view reason, std::string_view detail,
                            std::string_view transaction_id, std::string_view raw) {
   AppendText(out, source_object);
   out += ',';
@@ -129,9 +135,14 @@ struct RedshiftS3Stage::Part {
   }
 };
 
-RedshiftS3Stage::RedshiftS3Stage(storage::s3::S3ObjectStore& store, const RedshiftStagingOptions& options,
+RedshiftS3Stage::RedshiftS3Stage(storage::s3::S3ObjectStore& store,
+                                 const RedshiftStagingOptions& options,
                                  const storage::ObjectRef& object, std::string load_id, Table table)
-    : store_(store), options_(options), object_(object), load_id_(std::move(load_id)), table_(table) {
+    : store_(store),
+      options_(options),
+      object_(object),
+      load_id_(std::move(load_id)),
+      table_(table) {
   key_prefix_ = (options_.prefix.empty() ? "" : options_.prefix + "/") + load_id_ + "/";
 }
 
@@ -148,7 +159,8 @@ Status RedshiftS3Stage::AddReject(int64_t line, std::string_view reason, std::st
                                   std::string_view transaction_id, std::string_view raw) {
   if (!failed_.ok()) return failed_;
   const size_t before = csv_.size();
-  AppendStagedRejectCsv(csv_, object_.key, object_.etag, load_id_, line, reason, detail, transaction_id, raw);
+  AppendStagedRejectCsv(csv_, object_.key, object_.etag, load_id_, line, reason, detail,
+                        transaction_id, raw);
   return Appended(before);
 }
 
@@ -215,7 +227,8 @@ Result<StagedCopy> RedshiftS3Stage::Finish(const WarehouseSql& sql, std::string_
   const std::string manifest_key = key_prefix_ + TableName(table_) + ".manifest";
   const std::filesystem::path dir =
       options_.tmp_dir.empty() ? std::filesystem::temp_directory_path() : options_.tmp_dir;
-  const std::filesystem::path path = dir / ("ecompipe-stage-" + load_id_ + "-" + NewHex(4) + ".manifest");
+  const std::filesystem::path path =
+      dir / ("ecompipe-stage-" + load_id_ + "-" + NewHex(4) + ".manifest");
   {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out << RedshiftManifestJson(store_.bucket(), parts_);
@@ -228,14 +241,16 @@ Result<StagedCopy> RedshiftS3Stage::Finish(const WarehouseSql& sql, std::string_
   if (!put.ok()) return failed_ = put.status();
   StagedCopy copy;
   copy.table = std::string(table);
-  copy.columns = table_ == Table::kFacts ? WarehouseSql::FactColumnList() : WarehouseSql::RejectColumnList();
+  copy.columns =
+      table_ == Table::kFacts ? WarehouseSql::FactColumnList() : WarehouseSql::RejectColumnList();
   copy.bucket = store_.bucket();
   copy.manifest_key = manifest_key;
   copy.sql = sql.CopyFromS3Manifest(table, copy.columns, "s3://" + copy.bucket + "/" + manifest_key,
                                     options_.CopyCredentials(), options_.s3.region);
   copy.rows = rows_;
-  spdlog::info("Staged rows to S3. table={} object={} load_id={} rows={} parts={} manifest=s3://{}/{}",
-               TableName(table_), object_.key, load_id_, rows_, parts_.size(), copy.bucket, manifest_key);
+  spdlog::info(
+      "Staged rows to S3. table={} object={} load_id={} rows={} parts={} manifest=s3://{}/{}",
+      TableName(table_), object_.key, load_id_, rows_, parts_.size(), copy.bucket, manifest_key);
   return copy;
 }
 
@@ -244,8 +259,9 @@ Status RedshiftS3Stage::DeleteStaged() {
   for (const std::string& key : uploaded_) {
     Status s = store_.Delete(key);
     if (!s.ok()) {
-      spdlog::warn("Could not delete a staged object; it stays in the staging bucket. key={} error={}", key,
-                   s.message());
+      spdlog::warn(
+          "Could not delete a staged object; it stays in the staging bucket. key={} error={}", key,
+          s.message());
       if (first.ok()) first = s;
     }
   }

@@ -39,11 +39,11 @@ namespace ecompipe::warehouse {
 // warehouse: {type: redshift, staging: {...}} (docs/warehouse.md). Staging is on when
 // s3.bucket is set.
 struct RedshiftStagingOptions {
-  storage::s3::S3Settings s3;   // the staging bucket; its credentials upload and delete parts
-  std::string prefix;           // key prefix without a trailing '/'; may be empty
-  std::string iam_role;         // the role COPY assumes; empty: COPY uses s3.credentials
-  int64_t min_rows = 100'000;   // loads with fewer fact rows use multi-row INSERTs
-  size_t part_bytes = 64 << 20; // CSV bytes per part, before compression
+  storage::s3::S3Settings s3;     // the staging bucket; its credentials upload and delete parts
+  std::string prefix;             // key prefix without a trailing '/'; may be empty
+  std::string iam_role;           // the role COPY assumes; empty: COPY uses s3.credentials
+  int64_t min_rows = 100'000;     // loads with fewer fact rows use multi-row INSERTs
+  size_t part_bytes = 64 << 20;   // CSV bytes per part, before compression
   std::filesystem::path tmp_dir;  // where parts are compressed; empty: the system's temp dir
 
   bool enabled() const { return !s3.bucket.empty(); }
@@ -85,12 +85,14 @@ class StagedCopyRunner {
 std::shared_ptr<StagedCopyRunner> RedshiftCopyRunner();
 
 // Appends one fact row as a line of the staged CSV (see the header comment), lineage last.
-void AppendStagedFactCsv(std::string& out, const transform::FactRow& fact, std::string_view source_object,
-                         std::string_view source_etag, std::string_view load_id);
+void AppendStagedFactCsv(std::string& out, const transform::FactRow& fact,
+                         std::string_view source_object, std::string_view source_etag,
+                         std::string_view load_id);
 // Appends one reject as a line of the staged CSV, in kRejectColumns order; line <= 0 is NULL.
 // The text must already be storable (valid UTF-8, no NUL: ToStorableText).
-void AppendStagedRejectCsv(std::string& out, std::string_view source_object, std::string_view source_etag,
-                           std::string_view load_id, int64_t line, std::string_view reason, std::string_view detail,
+void AppendStagedRejectCsv(std::string& out, std::string_view source_object,
+                           std::string_view source_etag, std::string_view load_id, int64_t line,
+                           std::string_view reason, std::string_view detail,
                            std::string_view transaction_id, std::string_view raw);
 
 // One table's rows of one load on their way to S3.
@@ -100,7 +102,8 @@ class RedshiftS3Stage {
   // Stages under <options.prefix>/<load_id>/ as "facts-…" or "rejects-…". Nothing is uploaded
   // before the first part fills.
   RedshiftS3Stage(storage::s3::S3ObjectStore& store, const RedshiftStagingOptions& options,
-                  const storage::ObjectRef& object, std::string load_id, Table table = Table::kFacts);
+                  const storage::ObjectRef& object, std::string load_id,
+                  Table table = Table::kFacts);
   // Removes the local temporary file. Does not delete uploaded objects (DeleteStaged does).
   ~RedshiftS3Stage();
   RedshiftS3Stage(const RedshiftS3Stage&) = delete;
@@ -109,8 +112,8 @@ class RedshiftS3Stage {
   // Appends a fact (a kFacts stage) or a reject (a kRejects stage); uploads a part when it is
   // full. Errors (disk, S3) are final for the stage.
   Status Add(const transform::FactRow& fact);
-  Status AddReject(int64_t line, std::string_view reason, std::string_view detail, std::string_view transaction_id,
-                   std::string_view raw);
+  Status AddReject(int64_t line, std::string_view reason, std::string_view detail,
+                   std::string_view transaction_id, std::string_view raw);
   // Uploads the last part and the manifest, and returns the COPY that loads them into
   // `table` (the fact staging table, or rejects). Call once.
   Result<StagedCopy> Finish(const WarehouseSql& sql, std::string_view table);
@@ -139,7 +142,7 @@ class RedshiftS3Stage {
   std::vector<std::string> uploaded_;  // keys to delete, manifest included
   struct Part;                         // the part being written (zlib stream, temp file)
   std::unique_ptr<Part> part_;
-  std::string csv_;                    // CSV not yet compressed
+  std::string csv_;  // CSV not yet compressed
   int64_t rows_ = 0;
   Status failed_;
 };

@@ -23,15 +23,14 @@ std::string_view SqlDialectName(SqlDialect dialect);
 
 // The columns of fact_transactions in COPY/INSERT order (the last four are lineage).
 inline constexpr const char* kFactColumns[] = {
-    "transaction_id", "customer_id",  "customer_email", "product_id",    "product_name",
-    "quantity",       "supplier_id",  "price",          "transaction_date", "transaction_type",
-    "payment_type",   "status",       "total_amount",   "source_object", "source_line",
+    "transaction_id", "customer_id", "customer_email", "product_id",       "product_name",
+    "quantity",       "supplier_id", "price",          "transaction_date", "transaction_type",
+    "payment_type",   "status",      "total_amount",   "source_object",    "source_line",
     "source_etag",    "load_id"};
 inline constexpr int kFactColumnCount = 17;
 // The columns of rejects that a load writes (id and rejected_at have defaults).
-inline constexpr const char* kRejectColumns[] = {"source_object", "source_etag", "load_id", "line",
-                                                 "reason",        "detail",      "transaction_id",
-                                                 "raw"};
+inline constexpr const char* kRejectColumns[] = {
+    "source_object", "source_etag", "load_id", "line", "reason", "detail", "transaction_id", "raw"};
 inline constexpr int kRejectColumnCount = 8;
 
 enum class Dimension { kProducts, kCustomers };
@@ -75,8 +74,10 @@ class WarehouseSql {
   // as "" (loaded as ''), NULL as an empty unquoted field (only line numbers may be NULL; an
   // empty non-character field loads as NULL), dates YYYY-MM-DD, money as plain decimals.
   // `region` is the bucket's. The statement holds the credentials: never log it.
-  std::string CopyFromS3Manifest(std::string_view table, std::string_view columns, std::string_view manifest_url,
-                                 const S3CopyCredentials& credentials, std::string_view region) const;
+  std::string CopyFromS3Manifest(std::string_view table, std::string_view columns,
+                                 std::string_view manifest_url,
+                                 const S3CopyCredentials& credentials,
+                                 std::string_view region) const;
 
   // Moves staged facts whose transaction_id is not in fact_transactions yet into it.
   std::string InsertFactsFromStaging() const;

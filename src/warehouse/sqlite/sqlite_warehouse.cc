@@ -126,9 +126,9 @@ CREATE TABLE IF NOT EXISTS warehouse_totals(
 // The columns of fact_transactions_data before load_ref, in order; the view puts the lineage
 // columns after them, where the table had them before schema version 2.
 constexpr const char* kFactColumns[] = {
-    "transaction_id",   "customer_id",  "customer_email", "product_id",         "product_name",
-    "quantity",         "supplier_id",  "price_cents",    "transaction_date",   "transaction_type",
-    "payment_type",     "status",       "total_amount_cents"};
+    "transaction_id", "customer_id", "customer_email",    "product_id",       "product_name",
+    "quantity",       "supplier_id", "price_cents",       "transaction_date", "transaction_type",
+    "payment_type",   "status",      "total_amount_cents"};
 // The money columns: the name the view shows (and a configured job outputs), and the stored
 // cents column it is computed from.
 struct MoneyColumn {
@@ -392,10 +392,10 @@ int AuthorizeQuery(void* data, int action, const char* arg1, const char* arg2,
       }
       // Pragmas that report without an argument and set a value with one.
       if (arg2 == nullptr &&
-          OneOf(arg1, {"user_version", "application_id", "schema_version", "data_version",
-                       "journal_mode", "page_count", "page_size", "freelist_count", "encoding",
-                       "auto_vacuum", "max_page_count", "cache_size", "foreign_keys",
-                       "synchronous"})) {
+          OneOf(arg1,
+                {"user_version", "application_id", "schema_version", "data_version", "journal_mode",
+                 "page_count", "page_size", "freelist_count", "encoding", "auto_vacuum",
+                 "max_page_count", "cache_size", "foreign_keys", "synchronous"})) {
         return SQLITE_OK;
       }
       return deny(std::string("PRAGMA ") + (arg1 ? arg1 : "") +
@@ -532,7 +532,8 @@ class SqliteLoadTransaction final : public LoadTransaction {
         if (b.rc() != SQLITE_OK) return warehouse_.Error(b.rc(), "bind replace");
         int rc = sqlite3_step(del);
         if (rc != SQLITE_DONE) return warehouse_.Error(rc, "delete earlier version's rows");
-        if (sql == kDeleteOtherRejectsSql) rejects_removed_ = sqlite3_changes64(warehouse_.db_.get());
+        if (sql == kDeleteOtherRejectsSql)
+          rejects_removed_ = sqlite3_changes64(warehouse_.db_.get());
       }
     }
     {
@@ -549,7 +550,8 @@ class SqliteLoadTransaction final : public LoadTransaction {
     EP_ASSIGN_OR_RETURN(insert_fact_batch_, warehouse_.Prepared(InsertFactBatchSql()));
     Binder batch_lineage(insert_fact_batch_, kFactBatchRows * kFactBatchColumns + 1);
     batch_lineage.Int(load_ref_);
-    if (batch_lineage.rc() != SQLITE_OK) return warehouse_.Error(batch_lineage.rc(), "bind lineage");
+    if (batch_lineage.rc() != SQLITE_OK)
+      return warehouse_.Error(batch_lineage.rc(), "bind lineage");
     EP_ASSIGN_OR_RETURN(find_fact_source_, warehouse_.Prepared(kFindFactSourceSql));
     EP_ASSIGN_OR_RETURN(insert_reject_, warehouse_.Prepared(kInsertRejectSql));
     Binder fact_lineage(insert_fact_, 14);
@@ -594,8 +596,8 @@ class SqliteLoadTransaction final : public LoadTransaction {
   // A configured job's facts (FactRow::values), through the statement UseFactColumns made.
   Status AddValueFacts(std::vector<transform::FactRow>& facts) {
     if (insert_values_ == nullptr) {
-      return Fail(Status::Internal("facts with configured columns before UseFactColumns")
-                      .At(object_.key));
+      return Fail(
+          Status::Internal("facts with configured columns before UseFactColumns").At(object_.key));
     }
     sqlite3* db = warehouse_.db_.get();
     for (const transform::FactRow& fact : facts) {
@@ -636,7 +638,8 @@ class SqliteLoadTransaction final : public LoadTransaction {
       if (b.rc() != SQLITE_OK) return Fail(warehouse_.Error(b.rc(), "bind fact"));
       int rc = sqlite3_step(insert_values_);
       sqlite3_reset(insert_values_);
-      if (rc != SQLITE_DONE) return Fail(warehouse_.Error(rc, "insert fact " + fact.transaction_id));
+      if (rc != SQLITE_DONE)
+        return Fail(warehouse_.Error(rc, "insert fact " + fact.transaction_id));
       if (sqlite3_changes(db) == 1) {
         ++rows_loaded_;
         cents_loaded_ += total_cents;
@@ -745,8 +748,8 @@ class SqliteLoadTransaction final : public LoadTransaction {
     if ((rc & 0xff) == SQLITE_CONSTRAINT && !sqlite3_get_autocommit(warehouse_.db_.get())) {
       return InsertFactsOneByOne(batch);
     }
-    return Fail(warehouse_.Error(rc, "insert facts " + batch.front().transaction_id + ".." +
-                                         batch.back().transaction_id));
+    return Fail(warehouse_.Error(
+        rc, "insert facts " + batch.front().transaction_id + ".." + batch.back().transaction_id));
   }
 
   Status InsertFactsOneByOne(std::span<const transform::FactRow> facts) {
@@ -1051,10 +1054,10 @@ Status SqliteWarehouse::EnsureSchema() {
 
 Result<std::vector<std::pair<std::string, std::string>>> SqliteWarehouse::TableColumns(
     const char* table) {
-  EP_ASSIGN_OR_RETURN(QueryResult info,
-                      RunSql(std::string("SELECT name, type FROM pragma_table_info('") + table +
-                                 "') ORDER BY cid",
-                             {}, /*own_transaction=*/false));
+  EP_ASSIGN_OR_RETURN(
+      QueryResult info,
+      RunSql(std::string("SELECT name, type FROM pragma_table_info('") + table + "') ORDER BY cid",
+             {}, /*own_transaction=*/false));
   std::vector<std::pair<std::string, std::string>> columns;
   for (const auto& row : info.rows) columns.emplace_back(row[0].value_or(""), row[1].value_or(""));
   return columns;
@@ -1099,8 +1102,7 @@ std::string TextMoneyToCents(const std::string& column) {
 
 }  // namespace
 
-Result<std::string> SqliteWarehouse::CopyFactColumns(const char* old_table,
-                                                     std::string& selected) {
+Result<std::string> SqliteWarehouse::CopyFactColumns(const char* old_table, std::string& selected) {
   EP_ASSIGN_OR_RETURN(auto old_columns, TableColumns(old_table));
   std::string copied;
   for (const auto& [name, type] : old_columns) {
@@ -1138,7 +1140,8 @@ Status SqliteWarehouse::MigrateFactsFromVersion1() {
       "INSERT INTO loads(load_id, source_object, source_etag) "
       "SELECT DISTINCT coalesce(load_id, ''), coalesce(source_object, ''), "
       "coalesce(source_etag, '') FROM fact_transactions_v1; "
-      "INSERT INTO fact_transactions_data(" + copied + "load_ref) SELECT " + selected +
+      "INSERT INTO fact_transactions_data(" +
+      copied + "load_ref) SELECT " + selected +
       "(SELECT load_ref FROM loads l WHERE l.load_id = coalesce(f.load_id, '') AND "
       "l.source_object = coalesce(f.source_object, '') AND "
       "l.source_etag = coalesce(f.source_etag, '')) "
@@ -1151,10 +1154,11 @@ Status SqliteWarehouse::MigrateMoneyFromVersion2() {
   // Version 2 stored price and total_amount as text. The table is rebuilt with the cents
   // columns in their places (SQLite cannot change a column's type); the view goes first, as it
   // reads the old table, and the load_ref index, whose name the new table's takes.
-  EP_RETURN_IF_ERROR(Exec("DROP VIEW IF EXISTS fact_transactions; "
-                          "DROP INDEX IF EXISTS fact_transactions_data_load_ref; "
-                          "ALTER TABLE fact_transactions_data RENAME TO fact_transactions_data_v2",
-                          "migrate money (rename)"));
+  EP_RETURN_IF_ERROR(
+      Exec("DROP VIEW IF EXISTS fact_transactions; "
+           "DROP INDEX IF EXISTS fact_transactions_data_load_ref; "
+           "ALTER TABLE fact_transactions_data RENAME TO fact_transactions_data_v2",
+           "migrate money (rename)"));
   EP_RETURN_IF_ERROR(Exec(kSchemaSql, "migrate money (create schema)"));
   std::string selected;
   EP_ASSIGN_OR_RETURN(std::string copied, CopyFactColumns("fact_transactions_data_v2", selected));
@@ -1172,8 +1176,8 @@ Status SqliteWarehouse::MigrateProductPrices() {
   const std::string sql =
       "INSERT INTO dim_products(product_id, product_name, category, price, price_cents, "
       "supplier_id, updated_at) SELECT product_id, product_name, category, cents / 100.0, cents, "
-      "supplier_id, updated_at FROM (SELECT *, " + TextMoneyToCents("price") +
-      " AS cents FROM dim_products_v2); DROP TABLE dim_products_v2;";
+      "supplier_id, updated_at FROM (SELECT *, " +
+      TextMoneyToCents("price") + " AS cents FROM dim_products_v2); DROP TABLE dim_products_v2;";
   return Exec(sql.c_str(), "migrate dim_products (copy rows)");
 }
 
@@ -1191,7 +1195,8 @@ Status SqliteWarehouse::EnsureFactColumns(std::span<const transform::OutputColum
   for (const auto& column : *info) existing.push_back(column.first);
   const size_t known = existing.size();
   if (info->empty()) {
-    return fail(Status::Internal("fact_transactions does not exist (EnsureSchema first)").At(path_));
+    return fail(
+        Status::Internal("fact_transactions does not exist (EnsureSchema first)").At(path_));
   }
   for (const transform::OutputColumn& c : columns) {
     if (FindMoneyColumn(c.name, /*by_cents_name=*/false) != nullptr) {
@@ -1202,7 +1207,8 @@ Status SqliteWarehouse::EnsureFactColumns(std::span<const transform::OutputColum
         return fail(Status::InvalidArgument(
                         "fact column '" + c.name +
                         "' must be an integer or a decimal with at most 2 decimals: the sqlite "
-                        "warehouse stores it as cents (" + c.name + "_cents)")
+                        "warehouse stores it as cents (" +
+                        c.name + "_cents)")
                         .At(path_));
       }
       continue;
@@ -1343,17 +1349,17 @@ Status SqliteWarehouse::Upsert(std::span<const Row> rows, std::string_view sql,
 }
 
 Status SqliteWarehouse::UpsertProducts(std::span<const transform::Product> rows) {
-  return Upsert(
-      rows, kUpsertProductSql, "upsert products",
-      [](Binder& b, const transform::Product& p, std::string&) {
-        // The same double SQLite's price_cents / 100.0 gives (one correctly rounded division).
-        b.Text(p.product_id)
-            .Text(p.product_name)
-            .Text(p.category)
-            .Real(static_cast<double>(p.price.cents) / 100.0)
-            .Int(p.price.cents)
-            .Text(p.supplier_id);
-      });
+  return Upsert(rows, kUpsertProductSql, "upsert products",
+                [](Binder& b, const transform::Product& p, std::string&) {
+                  // The same double SQLite's price_cents / 100.0 gives (one correctly rounded
+                  // division).
+                  b.Text(p.product_id)
+                      .Text(p.product_name)
+                      .Text(p.category)
+                      .Real(static_cast<double>(p.price.cents) / 100.0)
+                      .Int(p.price.cents)
+                      .Text(p.supplier_id);
+                });
 }
 
 Status SqliteWarehouse::UpsertCustomers(std::span<const transform::Customer> rows) {
@@ -1407,7 +1413,8 @@ Result<transform::Dimensions> SqliteWarehouse::LoadDimensions() {
     if (rc != SQLITE_DONE) return Error(rc, "read dim_customers");
   }
   // Built once here so that every job over these dimensions shares it.
-  dims.index = std::make_shared<const transform::DimensionIndex>(transform::DimensionIndex::Build(dims));
+  dims.index =
+      std::make_shared<const transform::DimensionIndex>(transform::DimensionIndex::Build(dims));
   return dims;
 }
 
@@ -1415,16 +1422,17 @@ Result<std::shared_ptr<const transform::DimensionIndex>> SqliteWarehouse::LoadDi
   auto index = std::make_shared<transform::DimensionIndex>();
   const auto text = [](sqlite3_stmt* stmt, int column) {
     const auto* data = reinterpret_cast<const char*>(sqlite3_column_text(stmt, column));
-    return data == nullptr ? std::string_view()
-                           : std::string_view(data, static_cast<size_t>(
-                                                        sqlite3_column_bytes(stmt, column)));
+    return data == nullptr
+               ? std::string_view()
+               : std::string_view(data, static_cast<size_t>(sqlite3_column_bytes(stmt, column)));
   };
   {
     EP_ASSIGN_OR_RETURN(sqlite3_stmt * stmt,
                         Prepared("SELECT customer_id, email FROM dim_customers"));
     StatementScope scope(stmt);
     int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) index->AddCustomer(text(stmt, 0), text(stmt, 1));
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+      index->AddCustomer(text(stmt, 0), text(stmt, 1));
     if (rc != SQLITE_DONE) return Error(rc, "read dim_customers");
   }
   {
@@ -1442,7 +1450,7 @@ Result<std::shared_ptr<const transform::DimensionIndex>> SqliteWarehouse::LoadDi
 }
 
 Result<std::vector<QueryResult>> SqliteWarehouse::QueryAll(const std::string& sql,
-                                                             const QueryOptions& options) {
+                                                           const QueryOptions& options) {
   return QueryAllWithParams(sql, {}, options);
 }
 

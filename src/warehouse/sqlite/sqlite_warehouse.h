@@ -118,7 +118,8 @@ class SqliteWarehouse final : public Warehouse {
   Result<std::vector<QueryResult>> QueryAllWithParams(const std::string& sql,
                                                       const std::vector<std::string>& params,
                                                       const QueryOptions& options = {});
-  Result<QueryResult> QueryWithParams(const std::string& sql, const std::vector<std::string>& params,
+  Result<QueryResult> QueryWithParams(const std::string& sql,
+                                      const std::vector<std::string>& params,
                                       const QueryOptions& options = {});
 
   const std::string& path() const { return path_; }

@@ -27,52 +27,45 @@ constexpr char kOk[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
 // A blocking client socket to 127.0.0.1:port, from `source` (any 127.x.y.z is
 // this machine).
 class Client {
-public:
-  Client(int port, const char *source = "127.0.0.1") {
+ public:
+  Client(int port, const char* source = "127.0.0.1") {
     fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in from{};
     from.sin_family = AF_INET;
     ::inet_pton(AF_INET, source, &from.sin_addr);
-    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr *>(&from), sizeof(from)),
-              0);
+    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&from), sizeof(from)), 0);
     sockaddr_in to{};
     to.sin_family = AF_INET;
     to.sin_port = htons(static_cast<uint16_t>(port));
     ::inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
-    EXPECT_EQ(::connect(fd_, reinterpret_cast<sockaddr *>(&to), sizeof(to)), 0);
+    EXPECT_EQ(::connect(fd_, reinterpret_cast<sockaddr*>(&to), sizeof(to)), 0);
   }
   ~Client() { ::close(fd_); }
-  void Send(const std::string &s) {
-    ASSERT_EQ(::send(fd_, s.data(), s.size(), MSG_NOSIGNAL),
-              static_cast<ssize_t>(s.size()));
+  void Send(const std::string& s) {
+    ASSERT_EQ(::send(fd_, s.data(), s.size(), MSG_NOSIGNAL), static_cast<ssize_t>(s.size()));
   }
-  bool TrySend(const std::string &s) {
-    return ::send(fd_, s.data(), s.size(), MSG_NOSIGNAL) ==
-           static_cast<ssize_t>(s.size());
+  bool TrySend(const std::string& s) {
+    return ::send(fd_, s.data(), s.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(s.size());
   }
   // Everything until the peer closes, or until `wait` passes; `closed` says
   // which.
-  std::string ReadAll(std::chrono::milliseconds wait, bool *closed = nullptr) {
+  std::string ReadAll(std::chrono::milliseconds wait, bool* closed = nullptr) {
     std::string out;
     const auto until = std::chrono::steady_clock::now() + wait;
     for (;;) {
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
           until - std::chrono::steady_clock::now());
       pollfd p{fd_, POLLIN, 0};
-      if (left.count() <= 0 ||
-          ::poll(&p, 1, static_cast<int>(left.count())) <= 0)
-        break;
+      if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
       char buf[4096];
       const ssize_t n = ::recv(fd_, buf, sizeof(buf), 0);
       if (n <= 0) {
-        if (closed)
-          *closed = true;
+        if (closed) *closed = true;
         return out;
       }
       out.append(buf, static_cast<size_t>(n));
     }
-    if (closed)
-      *closed = false;
+    if (closed) *closed = false;
     return out;
   }
   // Reads until `n` bytes arrived (or 10 s).
@@ -81,19 +74,16 @@ public:
     const auto until = std::chrono::steady_clock::now() + 10s;
     while (out.size() < n && std::chrono::steady_clock::now() < until) {
       pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, 100) <= 0)
-        continue;
+      if (::poll(&p, 1, 100) <= 0) continue;
       char buf[4096];
-      const ssize_t r =
-          ::recv(fd_, buf, std::min(sizeof(buf), n - out.size()), 0);
-      if (r <= 0)
-        break;
+      const ssize_t r = ::recv(fd_, buf, std::min(sizeof(buf), n - out.size()), 0);
+      if (r <= 0) break;
       out.append(buf, static_cast<size_t>(r));
     }
     return out;
   }
 
-private:
+ private:
   int fd_ = -1;
 };
 
@@ -103,7 +93,7 @@ struct Recorder {
   std::mutex mu;
   std::vector<AcceptedConnection> seen;
   ConnectionAcceptor::ServeFn Fn() {
-    return [this](AcceptedConnection &c) {
+    return [this](AcceptedConnection& c) {
       const size_t end = c.buffered.find("\r\n\r\n") + 4;
       {
         std::lock_guard<std::mutex> lock(mu);
@@ -131,15 +121,14 @@ ConnectionLimits Quick() {
   return l;
 }
 
-std::unique_ptr<ConnectionAcceptor> StartOrDie(const ConnectionLimits &l,
+std::unique_ptr<ConnectionAcceptor> StartOrDie(const ConnectionLimits& l,
                                                ConnectionAcceptor::ServeFn fn) {
   auto a = ConnectionAcceptor::Start("127.0.0.1", 0, l, std::move(fn));
   EXPECT_TRUE(a.ok()) << a.status().ToString();
   return std::move(*a);
 }
 
-TEST(ConnectionAcceptorTest,
-     CompleteHeadGoesToAWorkerAndTheConnectionIsKeptForTheNext) {
+TEST(ConnectionAcceptorTest, CompleteHeadGoesToAWorkerAndTheConnectionIsKeptForTheNext) {
   Recorder r;
   ConnectionLimits l = Quick();
   l.idle_timeout_ms = 10'000;
@@ -178,8 +167,7 @@ TEST(ConnectionAcceptorTest, HeadTricklingInIsCutAtTheTotalDeadline) {
     for (int i = 0; i < 100 && !done; ++i) {
       std::this_thread::sleep_for(50ms);
       // The server may have closed already; a failed send ends the trickle.
-      if (!c.TrySend("X-Slow-" + std::to_string(i) + ": y\r\n"))
-        break;
+      if (!c.TrySend("X-Slow-" + std::to_string(i) + ": y\r\n")) break;
     }
   });
   bool closed = false;
@@ -188,8 +176,7 @@ TEST(ConnectionAcceptorTest, HeadTricklingInIsCutAtTheTotalDeadline) {
   trickle.join();
   EXPECT_TRUE(closed);
   EXPECT_NE(answer.find("HTTP/1.1 400"), std::string::npos) << answer;
-  EXPECT_NE(answer.find("<Code>RequestTimeout</Code>"), std::string::npos)
-      << answer;
+  EXPECT_NE(answer.find("<Code>RequestTimeout</Code>"), std::string::npos) << answer;
   EXPECT_EQ(r.count(), 0u);
   EXPECT_EQ(a->counters().head_timeouts.load(), 1u);
 }
@@ -199,13 +186,13 @@ TEST(ConnectionAcceptorTest, SilentAndIdleConnectionsAreClosed) {
   auto a = StartOrDie(Quick(), r.Fn());
   Client silent(a->port());
   bool closed = false;
-  EXPECT_EQ(silent.ReadAll(5s, &closed), ""); // closed without an answer
+  EXPECT_EQ(silent.ReadAll(5s, &closed), "");  // closed without an answer
   EXPECT_TRUE(closed);
 
   Client kept(a->port());
   kept.Send("GET / HTTP/1.1\r\n\r\n");
   EXPECT_EQ(kept.ReadExactly(sizeof(kOk) - 1), kOk);
-  EXPECT_EQ(kept.ReadAll(5s, &closed), ""); // then idle past idle_timeout
+  EXPECT_EQ(kept.ReadAll(5s, &closed), "");  // then idle past idle_timeout
   EXPECT_TRUE(closed);
   EXPECT_EQ(a->counters().idle_closed.load(), 2u);
 }
@@ -233,7 +220,8 @@ TEST(ConnectionAcceptorTest, ConnectionsOverTheAddressCapGetSlowDown) {
   EXPECT_EQ(other.ReadExactly(sizeof(kOk) - 1), kOk);
   // A closed connection makes room again.
   held1.reset();
-  for (int i = 0; i < 500 && a->counters().idle_closed.load() == 0; ++i) std::this_thread::sleep_for(10ms);
+  for (int i = 0; i < 500 && a->counters().idle_closed.load() == 0; ++i)
+    std::this_thread::sleep_for(10ms);
   Client again(a->port(), "127.0.0.2");
   again.Send("GET / HTTP/1.1\r\n\r\n");
   EXPECT_EQ(again.ReadExactly(sizeof(kOk) - 1), kOk);
@@ -251,8 +239,7 @@ TEST(ConnectionAcceptorTest, ConnectionsOverTheTotalCapGetSlowDown) {
   std::this_thread::sleep_for(200ms);
   Client c3(a->port(), "127.0.0.6");
   bool closed = false;
-  EXPECT_NE(c3.ReadAll(5s, &closed).find("<Code>SlowDown</Code>"),
-            std::string::npos);
+  EXPECT_NE(c3.ReadAll(5s, &closed).find("<Code>SlowDown</Code>"), std::string::npos);
   EXPECT_EQ(a->counters().refused_total.load(), 1u);
 }
 
@@ -265,21 +252,18 @@ TEST(ConnectionAcceptorTest, OversizedHeadIsRefused) {
   Client c(a->port());
   c.Send("GET / HTTP/1.1\r\nX: " + std::string(2000, 'a'));
   const std::string answer = c.ReadAll(5s);
-  EXPECT_NE(answer.find("<Code>RequestHeaderSectionTooLarge</Code>"),
-            std::string::npos)
-      << answer;
+  EXPECT_NE(answer.find("<Code>RequestHeaderSectionTooLarge</Code>"), std::string::npos) << answer;
   EXPECT_EQ(r.count(), 0u);
 }
 
 TEST(ConnectionAcceptorTest, CloseAfterAnswerLetsTheClientReadItThenEnds) {
-  auto a = StartOrDie(Quick(), [](AcceptedConnection &c) {
+  auto a = StartOrDie(Quick(), [](AcceptedConnection& c) {
     (void)::send(c.fd, kOk, sizeof(kOk) - 1, MSG_NOSIGNAL);
-    return AfterRequest::kClose; // e.g. a refused upload whose body was not
-                                 // read
+    return AfterRequest::kClose;  // e.g. a refused upload whose body was not
+                                  // read
   });
   Client c(a->port());
-  c.Send("PUT /b/k HTTP/1.1\r\nContent-Length: 100000\r\n\r\n" +
-         std::string(50000, 'x'));
+  c.Send("PUT /b/k HTTP/1.1\r\nContent-Length: 100000\r\n\r\n" + std::string(50000, 'x'));
   bool closed = false;
   EXPECT_EQ(c.ReadAll(5s, &closed), kOk);
   EXPECT_TRUE(closed);
@@ -292,27 +276,24 @@ TEST(ConnectionAcceptorTest, StopEndsARequestInFlight) {
   std::atomic<bool> broken{false};
   ConnectionLimits l = Quick();
   l.body_timeout_ms = 60'000;
-  auto a = StartOrDie(l, [&](AcceptedConnection &c) {
+  auto a = StartOrDie(l, [&](AcceptedConnection& c) {
     ConnectionStream s(c.fd, c.buffered, 60'000);
     char buf[64];
-    while (s.read(buf, sizeof(buf)) > 0)
-      reading = true;
+    while (s.read(buf, sizeof(buf)) > 0) reading = true;
     broken = s.broken();
     return AfterRequest::kClose;
   });
   Client c(a->port());
   c.Send("PUT /b/k HTTP/1.1\r\nContent-Length: 100\r\n\r\n");
-  for (int i = 0; i < 100 && !reading; ++i)
-    std::this_thread::sleep_for(20ms);
+  for (int i = 0; i < 100 && !reading; ++i) std::this_thread::sleep_for(20ms);
   const auto before = std::chrono::steady_clock::now();
   a->Stop();
   EXPECT_LT(std::chrono::steady_clock::now() - before,
-            30s); // not the 60 s body timeout
+            30s);  // not the 60 s body timeout
   EXPECT_TRUE(broken);
 }
 
-TEST(ConnectionStreamTest,
-     BufferedBytesComeFirstThenTheSocketThenTheRestIsUnread) {
+TEST(ConnectionStreamTest, BufferedBytesComeFirstThenTheSocketThenTheRestIsUnread) {
   int sv[2];
   ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
   ConnectionStream s(sv[0], "HEAD", 1000);
@@ -322,7 +303,7 @@ TEST(ConnectionStreamTest,
   EXPECT_EQ(std::string(buf, 4), "HEAD");
   ASSERT_EQ(s.read(buf, 4), 4);
   EXPECT_EQ(std::string(buf, 4), "BODY");
-  EXPECT_EQ(s.TakeUnread(), "NEXT"); // read ahead with the body, not consumed
+  EXPECT_EQ(s.TakeUnread(), "NEXT");  // read ahead with the body, not consumed
   EXPECT_FALSE(s.broken());
   ::close(sv[0]);
   ::close(sv[1]);
@@ -335,7 +316,7 @@ TEST(ConnectionStreamTest, SilenceLongerThanTheTimeoutBreaksTheStream) {
   char buf[4];
   EXPECT_EQ(s.read(buf, 4), -1);
   EXPECT_TRUE(s.broken());
-  EXPECT_EQ(s.read(buf, 4), -1); // stays broken
+  EXPECT_EQ(s.read(buf, 4), -1);  // stays broken
   ::close(sv[0]);
   ::close(sv[1]);
 }
@@ -351,5 +332,5 @@ TEST(ConnectionStreamTest, EndOfStreamBreaksTheStream) {
   ::close(sv[0]);
 }
 
-} // namespace
-} // namespace ecompipe::api::s3
+}  // namespace
+}  // namespace ecompipe::api::s3

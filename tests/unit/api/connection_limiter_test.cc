@@ -18,7 +18,7 @@ TEST(ConnectionLimiterTest, PerAddressCapRefusesOnlyThatAddress) {
   EXPECT_EQ(l.Admit("10.0.0.1"), Verdict::kAddressFull);
   EXPECT_EQ(l.Admit("10.0.0.2"), Verdict::kAdmitted);
   EXPECT_EQ(l.Of("10.0.0.1"), 2u);
-  EXPECT_EQ(l.total(), 3u); // a refusal counts nothing
+  EXPECT_EQ(l.total(), 3u);  // a refusal counts nothing
 }
 
 TEST(ConnectionLimiterTest, ReleaseMakesRoomAndForgetsEmptyAddresses) {
@@ -38,7 +38,7 @@ TEST(ConnectionLimiterTest, TotalCapIsCheckedFirst) {
   EXPECT_EQ(l.Admit("b"), Verdict::kAdmitted);
   EXPECT_EQ(l.Admit("c"), Verdict::kServerFull);
   EXPECT_EQ(l.Admit("a"),
-            Verdict::kServerFull); // both caps reached: the total is reported
+            Verdict::kServerFull);  // both caps reached: the total is reported
   l.Release("a");
   EXPECT_EQ(l.Admit("c"), Verdict::kAdmitted);
 }
@@ -57,8 +57,7 @@ TEST(ScanRequestHeadTest, CompleteHeadEndsAfterTheEmptyLine) {
 }
 
 TEST(ScanRequestHeadTest, TerminatorSplitAcrossArrivalsIsFound) {
-  const std::string req =
-      "PUT /b/k HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\n";
+  const std::string req = "PUT /b/k HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\n";
   // Every split point, one byte at a time as a slow client sends them.
   std::string buffered;
   size_t scanned = 0, end = 0;
@@ -75,12 +74,10 @@ TEST(ScanRequestHeadTest, TerminatorSplitAcrossArrivalsIsFound) {
 TEST(ScanRequestHeadTest, ProgressIsKeptSoBytesAreNotRescanned) {
   std::string buffered = "GET / HTTP/1.1\r\nX: " + std::string(1000, 'a');
   size_t scanned = 0, end = 0;
-  EXPECT_EQ(ScanRequestHead(buffered, 1 << 20, scanned, end),
-            HeadState::kIncomplete);
+  EXPECT_EQ(ScanRequestHead(buffered, 1 << 20, scanned, end), HeadState::kIncomplete);
   EXPECT_EQ(scanned, buffered.size());
   buffered += "\r\n\r\n";
-  EXPECT_EQ(ScanRequestHead(buffered, 1 << 20, scanned, end),
-            HeadState::kComplete);
+  EXPECT_EQ(ScanRequestHead(buffered, 1 << 20, scanned, end), HeadState::kComplete);
   EXPECT_EQ(end, buffered.size());
 }
 
@@ -91,11 +88,9 @@ TEST(ScanRequestHeadTest, TooLargeWithoutAnEnd) {
   // The end just inside the cap is a complete head; just past it is too large.
   const std::string fits = "GET / HTTP/1.1\r\n\r\n";
   scanned = 0;
-  EXPECT_EQ(ScanRequestHead(fits + "xxxx", fits.size(), scanned, end),
-            HeadState::kComplete);
+  EXPECT_EQ(ScanRequestHead(fits + "xxxx", fits.size(), scanned, end), HeadState::kComplete);
   scanned = 0;
-  EXPECT_EQ(ScanRequestHead(fits, fits.size() - 1, scanned, end),
-            HeadState::kTooLarge);
+  EXPECT_EQ(ScanRequestHead(fits, fits.size() - 1, scanned, end), HeadState::kTooLarge);
 }
 
 TEST(ScanRequestHeadTest, BareLineFeedsDoNotEndAHead) {
@@ -104,5 +99,5 @@ TEST(ScanRequestHeadTest, BareLineFeedsDoNotEndAHead) {
             HeadState::kIncomplete);
 }
 
-} // namespace
-} // namespace ecompipe::api::s3
+}  // namespace
+}  // namespace ecompipe::api::s3

@@ -15,7 +15,9 @@ namespace {
 namespace fs = std::filesystem;
 
 S3Bucket::Producer Bytes(const std::string& data) {
-  return [data](const storage::LocalFolderStore::ChunkSink& sink) { return sink(data.data(), data.size()); };
+  return [data](const storage::LocalFolderStore::ChunkSink& sink) {
+    return sink(data.data(), data.size());
+  };
 }
 
 class S3BucketTest : public ::testing::Test {
@@ -26,7 +28,8 @@ class S3BucketTest : public ::testing::Test {
   }
   std::vector<std::string> Uploads() const {
     std::vector<std::string> out;
-    for (const auto& e : fs::directory_iterator(dir_.path() / "bucket" / ".ecompipe-tmp" / "s3-uploads"))
+    for (const auto& e :
+         fs::directory_iterator(dir_.path() / "bucket" / ".ecompipe-tmp" / "s3-uploads"))
       out.push_back(e.path().filename().string());
     return out;
   }
@@ -55,10 +58,12 @@ TEST_F(S3BucketTest, PutKeepsMetadataAndMd5Etag) {
 }
 
 TEST_F(S3BucketTest, FailedProducerLeavesNothing) {
-  auto info = bucket_->Put("a/c.csv", [](const storage::LocalFolderStore::ChunkSink& sink) {
-    EXPECT_TRUE(sink("partial", 7).ok());
-    return Status::InvalidArgument("client went away");
-  }, {});
+  auto info = bucket_->Put("a/c.csv",
+                           [](const storage::LocalFolderStore::ChunkSink& sink) {
+                             EXPECT_TRUE(sink("partial", 7).ok());
+                             return Status::InvalidArgument("client went away");
+                           },
+                           {});
   ASSERT_FALSE(info.ok());
   EXPECT_FALSE(fs::exists(dir_.path() / "bucket" / "a" / "c.csv"));
   for (const auto& e : fs::directory_iterator(dir_.path() / "bucket" / ".ecompipe-tmp"))
@@ -66,7 +71,8 @@ TEST_F(S3BucketTest, FailedProducerLeavesNothing) {
 }
 
 TEST_F(S3BucketTest, HostileKeysAreRefused) {
-  for (const char* key : {"../x", "a/../../x", "/abs", "a//b", "a/", ".ecompipe-tmp/x", "a/.hidden", ""}) {
+  for (const char* key :
+       {"../x", "a/../../x", "/abs", "a//b", "a/", ".ecompipe-tmp/x", "a/.hidden", ""}) {
     auto info = bucket_->Put(key, Bytes("x"), {});
     ASSERT_FALSE(info.ok()) << key;
     EXPECT_EQ(info.error().http_status, 400) << key;
@@ -92,7 +98,8 @@ TEST_F(S3BucketTest, MultipartAssemblesInOrderWithS3Etag) {
   ASSERT_TRUE(info.ok()) << info.error().message;
   std::string raw;
   for (const std::string& hex : {*e1, *e2})
-    for (size_t i = 0; i < hex.size(); i += 2) raw += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
+    for (size_t i = 0; i < hex.size(); i += 2)
+      raw += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
   EXPECT_EQ(info->s3_etag, Md5Hex(raw) + "-2");
   // The store, and so the pipeline, knows the object by the ETag clients were given.
   EXPECT_EQ(info->ref.etag, info->s3_etag);

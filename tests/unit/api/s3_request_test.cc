@@ -109,12 +109,16 @@ TEST(S3XmlTest, CompleteMultipartUploadParses) {
 }
 
 TEST(S3XmlTest, HostileCompleteBodiesAreMalformedXml) {
-  for (const char* body :
-       {"", "<CompleteMultipartUpload>", "<Other/>", "<CompleteMultipartUpload></CompleteMultipartUpload>",
-        "<CompleteMultipartUpload><Part><PartNumber>x</PartNumber><ETag>a</ETag></Part></CompleteMultipartUpload>",
-        "<CompleteMultipartUpload><Part><PartNumber>99999999999</PartNumber><ETag>a</ETag></Part></CompleteMultipartUpload>",
-        "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber></Part></CompleteMultipartUpload>",
-        "<!DOCTYPE x [<!ENTITY a \"aaaa\">]><CompleteMultipartUpload>&a;</CompleteMultipartUpload>"}) {
+  for (const char* body : {"", "<CompleteMultipartUpload>", "<Other/>",
+                           "<CompleteMultipartUpload></CompleteMultipartUpload>",
+                           "<CompleteMultipartUpload><Part><PartNumber>x</PartNumber><ETag>a</"
+                           "ETag></Part></CompleteMultipartUpload>",
+                           "<CompleteMultipartUpload><Part><PartNumber>99999999999</"
+                           "PartNumber><ETag>a</ETag></Part></CompleteMultipartUpload>",
+                           "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber></Part></"
+                           "CompleteMultipartUpload>",
+                           "<!DOCTYPE x [<!ENTITY a "
+                           "\"aaaa\">]><CompleteMultipartUpload>&a;</CompleteMultipartUpload>"}) {
     auto parts = ParseCompleteMultipartUpload(body);
     ASSERT_FALSE(parts.ok()) << body;
     EXPECT_EQ(parts.error().code, "MalformedXML") << body;
@@ -124,8 +128,9 @@ TEST(S3XmlTest, HostileCompleteBodiesAreMalformedXml) {
 }
 
 TEST(S3XmlTest, DeleteObjectsParsesAndLimits) {
-  auto req = ParseDeleteObjects("<Delete><Quiet>true</Quiet><Object><Key>a &amp; b</Key></Object>"
-                                "<Object><Key>c</Key><VersionId>null</VersionId></Object></Delete>");
+  auto req = ParseDeleteObjects(
+      "<Delete><Quiet>true</Quiet><Object><Key>a &amp; b</Key></Object>"
+      "<Object><Key>c</Key><VersionId>null</VersionId></Object></Delete>");
   ASSERT_TRUE(req.ok());
   EXPECT_TRUE(req->quiet);
   EXPECT_EQ(req->keys, (std::vector<std::string>{"a & b", "c"}));

@@ -13,7 +13,8 @@ namespace {
 constexpr const char* kKeyId = "AKIAIOSFODNN7EXAMPLE";
 constexpr const char* kSecret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 constexpr int64_t kExampleTime = 1369353600;  // 20130524T000000Z
-constexpr const char* kEmptySha = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+constexpr const char* kEmptySha =
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 SigV4Verifier Verifier() { return SigV4Verifier({{kKeyId, kSecret}}, "us-east-1"); }
 
@@ -37,7 +38,8 @@ S3Request GetObjectExample(const std::string& signature) {
 
 TEST(SigV4VerifierTest, AwsGetObjectExampleVerifies) {
   auto r = Verifier().Verify(
-      GetObjectExample("f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41"), kExampleTime);
+      GetObjectExample("f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41"),
+      kExampleTime);
   ASSERT_TRUE(r.ok()) << r.error().code << ": " << r.error().message;
   EXPECT_EQ(r->access_key_id, kKeyId);
   EXPECT_EQ(r->payload, PayloadMode::kSigned);
@@ -48,13 +50,14 @@ TEST(SigV4VerifierTest, AwsPutObjectExampleWithDateHeaderVerifies) {
   S3Request r;
   r.method = "PUT";
   r.path = "/test$file.text";
-  r.headers = {{"Host", "examplebucket.s3.amazonaws.com"},
-               {"Date", "Fri, 24 May 2013 00:00:00 GMT"},
-               {"x-amz-date", "20130524T000000Z"},
-               {"x-amz-storage-class", "REDUCED_REDUNDANCY"},
-               {"x-amz-content-sha256", "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072"},
-               {"Authorization", Auth("date;host;x-amz-content-sha256;x-amz-date;x-amz-storage-class",
-                                      "98ad721746da40c64f1a55b78f14c238d841ea1380cd77a1b5971af0ece108bd")}};
+  r.headers = {
+      {"Host", "examplebucket.s3.amazonaws.com"},
+      {"Date", "Fri, 24 May 2013 00:00:00 GMT"},
+      {"x-amz-date", "20130524T000000Z"},
+      {"x-amz-storage-class", "REDUCED_REDUNDANCY"},
+      {"x-amz-content-sha256", "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072"},
+      {"Authorization", Auth("date;host;x-amz-content-sha256;x-amz-date;x-amz-storage-class",
+                             "98ad721746da40c64f1a55b78f14c238d841ea1380cd77a1b5971af0ece108bd")}};
   auto v = Verifier().Verify(r, kExampleTime);
   ASSERT_TRUE(v.ok()) << v.error().code << ": " << v.error().message;
 }
@@ -64,11 +67,12 @@ TEST(SigV4VerifierTest, AwsListObjectsExampleSortsTheQuery) {
   r.method = "GET";
   r.path = "/";
   r.query = {{"prefix", "J"}, {"max-keys", "2"}};  // given out of order on purpose
-  r.headers = {{"Host", "examplebucket.s3.amazonaws.com"},
-               {"x-amz-date", "20130524T000000Z"},
-               {"x-amz-content-sha256", kEmptySha},
-               {"Authorization", Auth("host;x-amz-content-sha256;x-amz-date",
-                                      "34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7")}};
+  r.headers = {
+      {"Host", "examplebucket.s3.amazonaws.com"},
+      {"x-amz-date", "20130524T000000Z"},
+      {"x-amz-content-sha256", kEmptySha},
+      {"Authorization", Auth("host;x-amz-content-sha256;x-amz-date",
+                             "34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7")}};
   auto v = Verifier().Verify(r, kExampleTime);
   ASSERT_TRUE(v.ok()) << v.error().code << ": " << v.error().message;
 }
@@ -77,12 +81,13 @@ TEST(SigV4VerifierTest, AwsPresignedUrlExampleVerifies) {
   S3Request r;
   r.method = "GET";
   r.path = "/test.txt";
-  r.query = {{"X-Amz-Algorithm", "AWS4-HMAC-SHA256"},
-             {"X-Amz-Credential", "AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request"},
-             {"X-Amz-Date", "20130524T000000Z"},
-             {"X-Amz-Expires", "86400"},
-             {"X-Amz-SignedHeaders", "host"},
-             {"X-Amz-Signature", "aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404"}};
+  r.query = {
+      {"X-Amz-Algorithm", "AWS4-HMAC-SHA256"},
+      {"X-Amz-Credential", "AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request"},
+      {"X-Amz-Date", "20130524T000000Z"},
+      {"X-Amz-Expires", "86400"},
+      {"X-Amz-SignedHeaders", "host"},
+      {"X-Amz-Signature", "aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404"}};
   r.headers = {{"Host", "examplebucket.s3.amazonaws.com"}};
   auto v = Verifier().Verify(r, kExampleTime + 3600);
   ASSERT_TRUE(v.ok()) << v.error().code << ": " << v.error().message;
@@ -120,14 +125,16 @@ TEST(SigV4VerifierTest, PresignedUrlWithTooLongExpiryIsRefused) {
 TEST(SigV4VerifierTest, WrongSecretIsSignatureDoesNotMatch) {
   SigV4Verifier other({{kKeyId, "another secret"}}, "us-east-1");
   auto r = other.Verify(
-      GetObjectExample("f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41"), kExampleTime);
+      GetObjectExample("f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41"),
+      kExampleTime);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, "SignatureDoesNotMatch");
   EXPECT_EQ(r.error().http_status, 403);
 }
 
 TEST(SigV4VerifierTest, AlteredSignedHeaderIsSignatureDoesNotMatch) {
-  S3Request r = GetObjectExample("f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41");
+  S3Request r =
+      GetObjectExample("f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41");
   r.headers[1].second = "bytes=0-99";
   auto v = Verifier().Verify(r, kExampleTime);
   ASSERT_FALSE(v.ok());
@@ -143,7 +150,8 @@ TEST(SigV4VerifierTest, UnknownKeyIsInvalidAccessKeyId) {
 }
 
 TEST(SigV4VerifierTest, ClockSkewBeyondFifteenMinutesIsRefused) {
-  const S3Request r = GetObjectExample("f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41");
+  const S3Request r =
+      GetObjectExample("f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41");
   EXPECT_TRUE(Verifier().Verify(r, kExampleTime + 14 * 60).ok());
   EXPECT_TRUE(Verifier().Verify(r, kExampleTime - 14 * 60).ok());
   auto late = Verifier().Verify(r, kExampleTime + 16 * 60);
@@ -181,7 +189,8 @@ TEST(SigV4VerifierTest, MalformedAndMissingCredentials) {
   EXPECT_EQ(v.error().code, "AccessDenied");
   EXPECT_EQ(v.error().http_status, 403);
 
-  S3Request no_date = GetObjectExample("f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41");
+  S3Request no_date =
+      GetObjectExample("f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41");
   no_date.headers.erase(no_date.headers.begin() + 3);
   v = Verifier().Verify(no_date, kExampleTime);
   ASSERT_FALSE(v.ok());
@@ -259,25 +268,27 @@ S3Request ChunkedExample() {
   S3Request r;
   r.method = "PUT";
   r.path = "/examplebucket/chunkObject.txt";
-  r.headers = {{"Host", "s3.amazonaws.com"},
-               {"x-amz-date", "20130524T000000Z"},
-               {"x-amz-storage-class", "REDUCED_REDUNDANCY"},
-               {"x-amz-content-sha256", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"},
-               {"Content-Encoding", "aws-chunked"},
-               {"x-amz-decoded-content-length", "66560"},
-               {"Content-Length", "66824"},
-               {"Authorization",
-                Auth("content-encoding;content-length;host;x-amz-content-sha256;x-amz-date;"
-                     "x-amz-decoded-content-length;x-amz-storage-class",
-                     "4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9")}};
+  r.headers = {
+      {"Host", "s3.amazonaws.com"},
+      {"x-amz-date", "20130524T000000Z"},
+      {"x-amz-storage-class", "REDUCED_REDUNDANCY"},
+      {"x-amz-content-sha256", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"},
+      {"Content-Encoding", "aws-chunked"},
+      {"x-amz-decoded-content-length", "66560"},
+      {"Content-Length", "66824"},
+      {"Authorization", Auth("content-encoding;content-length;host;x-amz-content-sha256;x-amz-date;"
+                             "x-amz-decoded-content-length;x-amz-storage-class",
+                             "4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9")}};
   return r;
 }
 
 std::string ChunkedBody(const std::string& second_signature) {
-  return "10000;chunk-signature=ad80c730a21e5b8d04586a2213dd63b9a0e99e0e2307b0ade35a65485a288648\r\n" +
+  return "10000;chunk-signature="
+         "ad80c730a21e5b8d04586a2213dd63b9a0e99e0e2307b0ade35a65485a288648\r\n" +
          std::string(65536, 'a') + "\r\n400;chunk-signature=" + second_signature + "\r\n" +
          std::string(1024, 'a') +
-         "\r\n0;chunk-signature=b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9\r\n\r\n";
+         "\r\n0;chunk-signature="
+         "b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9\r\n\r\n";
 }
 
 TEST(BodyDecoderTest, AwsChunkedExampleDecodesAndVerifiesEveryChunk) {
@@ -285,7 +296,8 @@ TEST(BodyDecoderTest, AwsChunkedExampleDecodesAndVerifiesEveryChunk) {
   auto auth = Verifier().Verify(r, kExampleTime);
   ASSERT_TRUE(auth.ok()) << auth.error().code << ": " << auth.error().message;
   ASSERT_EQ(auth->payload, PayloadMode::kStreamingSigned);
-  const std::string body = ChunkedBody("0055627c9e194cb4542bae2aa5492e3c1575bbb81b612b7d234b86a503ef5497");
+  const std::string body =
+      ChunkedBody("0055627c9e194cb4542bae2aa5492e3c1575bbb81b612b7d234b86a503ef5497");
   ASSERT_EQ(body.size(), 66824u);
   // Fed in awkward pieces: framing may split anywhere.
   for (size_t piece : {size_t{1}, size_t{7}, size_t{4096}, body.size()}) {
@@ -310,11 +322,13 @@ TEST(BodyDecoderTest, AlteredChunkIsRefused) {
   const S3Request r = ChunkedExample();
   auto auth = Verifier().Verify(r, kExampleTime);
   ASSERT_TRUE(auth.ok());
-  std::string body = ChunkedBody("0055627c9e194cb4542bae2aa5492e3c1575bbb81b612b7d234b86a503ef5497");
+  std::string body =
+      ChunkedBody("0055627c9e194cb4542bae2aa5492e3c1575bbb81b612b7d234b86a503ef5497");
   body[100] = 'b';  // inside the first chunk's data
   auto decoder = BodyDecoder::Create(r, *auth);
   ASSERT_TRUE(decoder.ok());
-  auto e = (*decoder)->Feed(body.data(), body.size(), [](const char*, size_t) -> S3Status { return std::nullopt; });
+  auto e = (*decoder)->Feed(body.data(), body.size(),
+                            [](const char*, size_t) -> S3Status { return std::nullopt; });
   ASSERT_TRUE(e);
   EXPECT_EQ(e->code, "SignatureDoesNotMatch");
 }
@@ -323,7 +337,8 @@ TEST(BodyDecoderTest, TruncatedAndMalformedChunkedBodies) {
   const S3Request r = ChunkedExample();
   auto auth = Verifier().Verify(r, kExampleTime);
   ASSERT_TRUE(auth.ok());
-  const std::string body = ChunkedBody("0055627c9e194cb4542bae2aa5492e3c1575bbb81b612b7d234b86a503ef5497");
+  const std::string body =
+      ChunkedBody("0055627c9e194cb4542bae2aa5492e3c1575bbb81b612b7d234b86a503ef5497");
   auto sink = [](const char*, size_t) -> S3Status { return std::nullopt; };
   {
     auto d = BodyDecoder::Create(r, *auth);

@@ -63,16 +63,16 @@ TEST(CrawlerTest, InfersReferenceTransactionColumnsAndTypes) {
   EXPECT_EQ(s.compression, storage::Compression::kNone);
   EXPECT_THAT(Names(s), ElementsAre("transaction_id", "customer_id", "product_id", "quantity",
                                     "price", "transaction_date", "payment_type", "status"));
-  EXPECT_THAT(Types(s), ElementsAre(ColumnType::kString, ColumnType::kString,
-                                    ColumnType::kString, ColumnType::kInteger,
-                                    ColumnType::kDecimal, ColumnType::kDate, ColumnType::kString,
-                                    ColumnType::kString));
+  EXPECT_THAT(Types(s), ElementsAre(ColumnType::kString, ColumnType::kString, ColumnType::kString,
+                                    ColumnType::kInteger, ColumnType::kDecimal, ColumnType::kDate,
+                                    ColumnType::kString, ColumnType::kString));
 }
 
 TEST(CrawlerTest, InfersProductsDimensionFile) {
   TableSchema s = Infer(ReadTestFile("products.csv"));
   EXPECT_TRUE(s.has_header);
-  EXPECT_THAT(Names(s), ElementsAre("product_id", "product_name", "category", "price", "supplier_id"));
+  EXPECT_THAT(Names(s),
+              ElementsAre("product_id", "product_name", "category", "price", "supplier_id"));
   EXPECT_THAT(Types(s), ElementsAre(ColumnType::kString, ColumnType::kString, ColumnType::kString,
                                     ColumnType::kDecimal, ColumnType::kString));
 }
@@ -99,13 +99,15 @@ TEST(CrawlerTest, InfersTabDelimiter) {
   TableSchema s = Infer("id\tname\tprice\n1\tWidget, large\t9.99\n2\tGadget\t19.50\n");
   EXPECT_EQ(s.delimiter, '\t');
   EXPECT_THAT(Names(s), ElementsAre("id", "name", "price"));
-  EXPECT_THAT(Types(s), ElementsAre(ColumnType::kInteger, ColumnType::kString, ColumnType::kDecimal));
+  EXPECT_THAT(Types(s),
+              ElementsAre(ColumnType::kInteger, ColumnType::kString, ColumnType::kDecimal));
 }
 
 TEST(CrawlerTest, InfersPipeDelimiter) {
   TableSchema s = Infer("id|paid|at\n1|true|2026-11-30 10:00:00\n2|false|2026-11-30T11:30:15Z\n");
   EXPECT_EQ(s.delimiter, '|');
-  EXPECT_THAT(Types(s), ElementsAre(ColumnType::kInteger, ColumnType::kBoolean, ColumnType::kTimestamp));
+  EXPECT_THAT(Types(s),
+              ElementsAre(ColumnType::kInteger, ColumnType::kBoolean, ColumnType::kTimestamp));
 }
 
 TEST(CrawlerTest, QuotedFieldsHoldDelimitersQuotesAndNewlines) {
@@ -116,7 +118,8 @@ TEST(CrawlerTest, QuotedFieldsHoldDelimitersQuotesAndNewlines) {
       "3,plain,4.0\n");
   EXPECT_EQ(s.delimiter, ',');
   EXPECT_THAT(Names(s), ElementsAre("id", "comment", "amount"));
-  EXPECT_THAT(Types(s), ElementsAre(ColumnType::kInteger, ColumnType::kString, ColumnType::kDecimal));
+  EXPECT_THAT(Types(s),
+              ElementsAre(ColumnType::kInteger, ColumnType::kString, ColumnType::kDecimal));
 }
 
 TEST(CrawlerTest, QuotedNumbersAreStillTyped) {
@@ -148,7 +151,8 @@ TEST(CrawlerTest, LinesWithoutAnyDelimiterAreOneColumn) {
 TEST(CrawlerTest, FirstRowWithTypedValuesIsNotAHeader) {
   TableSchema s = Infer(kTransactions.substr(kTransactions.find('\n') + 1));
   EXPECT_FALSE(s.has_header);
-  EXPECT_THAT(Names(s), ElementsAre("col0", "col1", "col2", "col3", "col4", "col5", "col6", "col7"));
+  EXPECT_THAT(Names(s),
+              ElementsAre("col0", "col1", "col2", "col3", "col4", "col5", "col6", "col7"));
   EXPECT_EQ(s.columns[3].type, ColumnType::kInteger);
   EXPECT_EQ(s.columns[5].type, ColumnType::kDate);
 }
@@ -169,7 +173,8 @@ TEST(CrawlerTest, TrailingDelimiterMakesAnEmptyUnnamedColumn) {
   TableSchema s = Infer("id,qty,\nA,1,\nB,2,\n");
   EXPECT_TRUE(s.has_header);
   EXPECT_THAT(Names(s), ElementsAre("id", "qty", "col2"));
-  EXPECT_THAT(Types(s), ElementsAre(ColumnType::kString, ColumnType::kInteger, ColumnType::kString));
+  EXPECT_THAT(Types(s),
+              ElementsAre(ColumnType::kString, ColumnType::kInteger, ColumnType::kString));
 }
 
 TEST(CrawlerTest, HeaderOnlyFileCountsAsHeader) {
@@ -189,7 +194,8 @@ TEST(CrawlerTest, HeaderNamesAreTrimmedAndBomStripped) {
 
 TEST(CrawlerTest, EmptyValuesDoNotDecideTheType) {
   TableSchema s = Infer("id,qty,note\n1,,\n2,5,\n3,,\n");
-  EXPECT_THAT(Types(s), ElementsAre(ColumnType::kInteger, ColumnType::kInteger, ColumnType::kString));
+  EXPECT_THAT(Types(s),
+              ElementsAre(ColumnType::kInteger, ColumnType::kInteger, ColumnType::kString));
 }
 
 TEST(CrawlerTest, IntegersAndDecimalsMakeDecimal) {
@@ -236,7 +242,8 @@ TEST(CrawlerTest, InfersJsonLines) {
       R"({"transaction_id":"TXN2","quantity":1,"price":29.99,"transaction_date":"2026-11-30","paid":false})"
       "\n");
   EXPECT_EQ(s.format, DataFormat::kJsonLines);
-  EXPECT_THAT(Names(s), ElementsAre("transaction_id", "quantity", "price", "transaction_date", "paid"));
+  EXPECT_THAT(Names(s),
+              ElementsAre("transaction_id", "quantity", "price", "transaction_date", "paid"));
   EXPECT_THAT(Types(s), ElementsAre(ColumnType::kString, ColumnType::kInteger, ColumnType::kDecimal,
                                     ColumnType::kDate, ColumnType::kBoolean));
 }
@@ -371,9 +378,10 @@ TEST(CrawlerTest, FirstLineLongerThanTheSampleIsAnError) {
 
 TEST(CrawlerTest, AFewBadRowsStillInfer) {
   std::string sample(kTransactions);
-  sample += "TXN04817266,C12345,P12345,2\n";                                  // too few
+  sample += "TXN04817266,C12345,P12345,2\n";                                   // too few
   sample += "TXN04817267,C12345,P12345,2,9.99,2026-11-30,Cash,Completed,x\n";  // too many
-  for (int i = 0; i < 5; ++i) sample += "TXN0481727" + std::to_string(i) + ",C1,P1,2,5.00,2026-12-01,Cash,Completed\n";
+  for (int i = 0; i < 5; ++i)
+    sample += "TXN0481727" + std::to_string(i) + ",C1,P1,2,5.00,2026-12-01,Cash,Completed\n";
   TableSchema s = Infer(sample);
   EXPECT_TRUE(s.has_header);
   EXPECT_EQ(s.columns.size(), 8u);
@@ -389,7 +397,8 @@ TEST(CrawlerTest, BlankLinesBetweenRowsAreSkipped) {
 
 TEST(CrawlerTest, HugeSampleInfersFromTheFirstRows) {
   std::string sample = "id,qty\n";
-  for (int i = 0; i < 50000; ++i) sample += "A" + std::to_string(i) + "," + std::to_string(i) + "\n";
+  for (int i = 0; i < 50000; ++i)
+    sample += "A" + std::to_string(i) + "," + std::to_string(i) + "\n";
   sample += "Z,not-a-number\n";  // beyond kMaxSampleRows
   TableSchema s = Infer(sample);
   EXPECT_EQ(s.columns[1].type, ColumnType::kInteger);
@@ -445,7 +454,8 @@ TEST(TableNameTest, DefaultWhenNothingNamesIt) {
 // schema would change from one daily file to the next.
 TEST(CrawlerTest, FewBadValuesDoNotChangeAColumnsType) {
   std::string text = "id,quantity,price\n";
-  for (int i = 0; i < 100; ++i) text += std::to_string(i) + "," + std::to_string(i % 9 + 1) + ",1.50\n";
+  for (int i = 0; i < 100; ++i)
+    text += std::to_string(i) + "," + std::to_string(i % 9 + 1) + ",1.50\n";
   text += "100,abc,$12.00\n";
   TableSchema s = Infer(text);
   EXPECT_EQ(s.columns[1].type, ColumnType::kInteger);
@@ -469,8 +479,8 @@ TEST(CrawlerTest, ManyStringValuesMakeAStringColumn) {
 
 // ---- Headers over all-string rows, and the table's known columns (CrawlHints) ----
 
-const std::vector<std::string> kJobColumns = {"transaction_id", "customer_id",      "product_id",
-                                              "quantity",       "price",            "transaction_date",
+const std::vector<std::string> kJobColumns = {"transaction_id", "customer_id", "product_id",
+                                              "quantity",       "price",       "transaction_date",
                                               "payment_type",   "status"};
 
 CrawlHints JobHints(HeaderMode mode = HeaderMode::kDetect) {
@@ -571,10 +581,10 @@ TEST(CrawlerHeaderTest, HeaderlessFileAfterAHeadedOneKeepsTheTablesNames) {
   ASSERT_TRUE(headed.has_header);
   CrawlHints hints = JobHints();
   for (const Column& c : headed.columns) hints.table_columns.push_back(c.name);
-  TableSchema headerless =
-      Infer("Completed,12.50,TXN9,3,C1,2026-11-27,P1,Credit Card\n"
-            "Completed,7.25,TXN10,1,C2,2026-11-27,P2,Cash\n",
-            hints);
+  TableSchema headerless = Infer(
+      "Completed,12.50,TXN9,3,C1,2026-11-27,P1,Credit Card\n"
+      "Completed,7.25,TXN10,1,C2,2026-11-27,P2,Cash\n",
+      hints);
   EXPECT_FALSE(headerless.has_header);
   EXPECT_EQ(Names(headerless), hints.table_columns);
   EXPECT_TRUE(DiffSchemas(headed.columns, headerless.columns).added.empty());
@@ -603,7 +613,8 @@ TEST(CrawlerHeaderTest, AbsentReadsTheFirstRowAsData) {
 
 TEST(CrawlerHeaderTest, PresentTakesTheFirstRowWhateverItHolds) {
   // Unknown names over all-string rows: Glue's rule says data, the setting says header.
-  TableSchema s = Infer("name,city\nAlice,Paris\nBob,London\n", CrawlHints{.header = HeaderMode::kPresent});
+  TableSchema s =
+      Infer("name,city\nAlice,Paris\nBob,London\n", CrawlHints{.header = HeaderMode::kPresent});
   EXPECT_TRUE(s.has_header);
   EXPECT_THAT(Names(s), ElementsAre("name", "city"));
   // A typed first row too.

@@ -8,7 +8,8 @@ namespace ecompipe::cli {
 namespace {
 
 TEST(ShortenTest, KeepsAKeysFileNameWhole) {
-  const std::string key = "transactions/year=2026/month=11/day=26/transaction_2026-11-26_second_upload.csv";
+  const std::string key =
+      "transactions/year=2026/month=11/day=26/transaction_2026-11-26_second_upload.csv";
   const std::string s = Shorten(key, 60);
   EXPECT_EQ(s, "transactions/year=…/transaction_2026-11-26_second_upload.csv");
   EXPECT_EQ(Shorten("short/key.csv", 60), "short/key.csv");
@@ -53,11 +54,12 @@ TEST(PrintJsonTest, NumbersAreNumbersNullIsNullKeysInColumnOrder) {
   PrintJson(out, {"z_name", "a_count", "price", "note"},
             {{"x", "3", "12345678901234.56", std::nullopt}, {"y", "n/a", "-0.5e3", "\"q\""}},
             {CellKind::kText, CellKind::kCount, CellKind::kNumber, CellKind::kText});
-  EXPECT_EQ(out.str(),
-            "[\n"
-            "  {\"z_name\": \"x\", \"a_count\": 3, \"price\": 12345678901234.56, \"note\": null},\n"
-            "  {\"z_name\": \"y\", \"a_count\": \"n/a\", \"price\": -0.5e3, \"note\": \"\\\"q\\\"\"}\n"
-            "]\n");
+  EXPECT_EQ(
+      out.str(),
+      "[\n"
+      "  {\"z_name\": \"x\", \"a_count\": 3, \"price\": 12345678901234.56, \"note\": null},\n"
+      "  {\"z_name\": \"y\", \"a_count\": \"n/a\", \"price\": -0.5e3, \"note\": \"\\\"q\\\"\"}\n"
+      "]\n");
   const Json parsed = Json::parse(out.str());
   EXPECT_EQ(parsed[0]["a_count"], 3);
   EXPECT_TRUE(parsed[0]["note"].is_null());
@@ -76,7 +78,8 @@ TEST(PrintJsonTest, NoRowsIsAnEmptyArray) {
 }
 
 TEST(IsJsonNumberTest, FollowsJsonsGrammar) {
-  for (const char* yes : {"0", "-0", "12", "1.5", "-1.25e+10", "3E2"}) EXPECT_TRUE(IsJsonNumber(yes)) << yes;
+  for (const char* yes : {"0", "-0", "12", "1.5", "-1.25e+10", "3E2"})
+    EXPECT_TRUE(IsJsonNumber(yes)) << yes;
   for (const char* no : {"", "-", "01", "1.", ".5", "+1", "1e", "NaN", "Infinity", "1,000", " 1"})
     EXPECT_FALSE(IsJsonNumber(no)) << no;
 }

@@ -73,7 +73,8 @@ TEST(AwsSigV4Test, RejectsMissingCredentialsHostOrPath) {
   req.headers = {{"Host", "h"}};
   EXPECT_EQ(SignV4(req, {}, "r", "s", 0).status().code(), StatusCode::kInvalidArgument);
   SigV4Request no_host;
-  EXPECT_EQ(SignV4(no_host, kSuiteCreds, "r", "s", 0).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(SignV4(no_host, kSuiteCreds, "r", "s", 0).status().code(),
+            StatusCode::kInvalidArgument);
   req.path = "x";
   EXPECT_EQ(SignV4(req, kSuiteCreds, "r", "s", 0).status().code(), StatusCode::kInvalidArgument);
 }

@@ -15,10 +15,11 @@ TEST(EditDistanceTest, CountsInsertionsDeletionsSubstitutions) {
 }
 
 TEST(ClosestTest, SuggestsTheNearestCloseCandidate) {
-  const std::vector<std::string> commands = {"init", "runs", "rejects", "status", "serve", "events"};
+  const std::vector<std::string> commands = {"init",   "runs",  "rejects",
+                                             "status", "serve", "events"};
   EXPECT_EQ(Closest("rnus", commands), "runs");
   EXPECT_EQ(Closest("rejcts", commands), "rejects");
-  EXPECT_EQ(Closest("stat", commands), "status");   // a prefix
+  EXPECT_EQ(Closest("stat", commands), "status");  // a prefix
   EXPECT_EQ(Closest("frobnicate", commands), "");
   EXPECT_EQ(Closest("x", commands), "");
 }

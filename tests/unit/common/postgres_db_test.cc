@@ -43,7 +43,8 @@ TEST(PostgresDbTest, QueryWithParametersReturnsRowsAndNulls) {
   ASSERT_TRUE(db);
   ASSERT_TRUE(db->Exec("CREATE TABLE t (id INT PRIMARY KEY, name TEXT, price DECIMAL(10,2))").ok());
   ASSERT_TRUE(db->Query("INSERT INTO t VALUES ($1, $2, $3)", {1, "o'neil", "12.50"}).ok());
-  ASSERT_TRUE(db->Query("INSERT INTO t VALUES ($1, $2, $3)", {2, std::nullopt, std::string("0.10")}).ok());
+  ASSERT_TRUE(
+      db->Query("INSERT INTO t VALUES ($1, $2, $3)", {2, std::nullopt, std::string("0.10")}).ok());
   auto rows = db->Query("SELECT id, name, price FROM t WHERE id >= $1 ORDER BY id", {int64_t{1}});
   ASSERT_TRUE(rows.ok()) << rows.status().ToString();
   ASSERT_EQ(rows->Rows(), 2);
@@ -56,8 +57,10 @@ TEST(PostgresDbTest, QueryWithParametersReturnsRowsAndNulls) {
   EXPECT_EQ(rows->Optional(1, 1), std::nullopt);
   EXPECT_EQ(rows->Text(1, 2), "0.10");
   // The table really is in the test's schema (search_path from the URL).
-  auto where = db->Query("SELECT table_schema FROM information_schema.tables WHERE table_name = 't' AND table_schema = $1",
-                         {schema.name()});
+  auto where = db->Query(
+      "SELECT table_schema FROM information_schema.tables WHERE table_name = 't' AND table_schema "
+      "= $1",
+      {schema.name()});
   ASSERT_TRUE(where.ok());
   EXPECT_EQ(where->Rows(), 1);
 }
@@ -67,7 +70,8 @@ TEST(PostgresDbTest, QueryMultiReturnsTheLastStatementsRows) {
   PgTestSchema schema;
   auto db = ConnectOrDie(schema.url());
   ASSERT_TRUE(db);
-  auto rows = db->QueryMulti("CREATE TABLE m (x INT); INSERT INTO m VALUES (7), (8); SELECT sum(x) FROM m");
+  auto rows =
+      db->QueryMulti("CREATE TABLE m (x INT); INSERT INTO m VALUES (7), (8); SELECT sum(x) FROM m");
   ASSERT_TRUE(rows.ok()) << rows.status().ToString();
   EXPECT_EQ(rows->Int(0, 0), 15);
 }
@@ -131,22 +135,26 @@ TEST(PostgresDbTest, CopyOutStreamsRowsAndStopsCallingAfterAnError) {
   auto db = ConnectOrDie(PgTestUrl());
   ASSERT_TRUE(db);
   std::vector<std::string> rows;
-  Status s = db->CopyOut("COPY (SELECT g, 'x\ty' FROM generate_series(1, 3) g) TO STDOUT", [&](std::string_view r) {
-    rows.emplace_back(r);
-    return Status::Ok();
-  });
+  Status s = db->CopyOut("COPY (SELECT g, 'x\ty' FROM generate_series(1, 3) g) TO STDOUT",
+                         [&](std::string_view r) {
+                           rows.emplace_back(r);
+                           return Status::Ok();
+                         });
   ASSERT_TRUE(s.ok()) << s.ToString();
   EXPECT_EQ(rows, (std::vector<std::string>{"1\tx\\ty\n", "2\tx\\ty\n", "3\tx\\ty\n"}));
   int calls = 0;
-  s = db->CopyOut("COPY (SELECT g FROM generate_series(1, 1000) g) TO STDOUT", [&](std::string_view) {
-    ++calls;
-    return Status::CorruptInput("stop here");
-  });
+  s = db->CopyOut("COPY (SELECT g FROM generate_series(1, 1000) g) TO STDOUT",
+                  [&](std::string_view) {
+                    ++calls;
+                    return Status::CorruptInput("stop here");
+                  });
   EXPECT_EQ(s.code(), StatusCode::kCorruptInput);
   EXPECT_EQ(calls, 1);
   EXPECT_TRUE(db->Exec("SELECT 1").ok());  // the rest was drained
-  EXPECT_EQ(db->CopyOut("COPY no_such_table TO STDOUT", [](std::string_view) { return Status::Ok(); }).code(),
-            StatusCode::kNotFound);
+  EXPECT_EQ(
+      db->CopyOut("COPY no_such_table TO STDOUT", [](std::string_view) { return Status::Ok(); })
+          .code(),
+      StatusCode::kNotFound);
 }
 
 TEST(PostgresDbTest, BadCopyDataIsCorruptInputAndTheConnectionStaysUsable) {
@@ -181,7 +189,8 @@ TEST(PostgresDbTest, SqlErrorsMapToCodes) {
   EXPECT_THAT(syntax.message(), HasSubstr("42601"));
   EXPECT_EQ(db->Exec("SELECT * FROM no_such_table").code(), StatusCode::kNotFound);
   EXPECT_EQ(db->Query("SELECT 1/0").status().code(), StatusCode::kCorruptInput);
-  EXPECT_EQ(db->Exec("SET statement_timeout = 50; SELECT pg_sleep(2)").code(), StatusCode::kTimeout);
+  EXPECT_EQ(db->Exec("SET statement_timeout = 50; SELECT pg_sleep(2)").code(),
+            StatusCode::kTimeout);
 }
 
 TEST(PostgresDbTest, ATerminatedSessionIsUnavailableAndResetReconnects) {
@@ -240,9 +249,12 @@ TEST(PostgresDbTest, PasswordEnvIsTakenOutOfTheConnInfo) {
     return name + " | " + conninfo;
   };
   EXPECT_EQ(take("postgresql://u@h/db?password_env=PW"), "PW | postgresql://u@h/db");
-  EXPECT_EQ(take("postgresql://u@h/db?password_env=PW&sslmode=require"), "PW | postgresql://u@h/db?sslmode=require");
-  EXPECT_EQ(take("postgresql://u@h/db?sslmode=require&password_env=PW"), "PW | postgresql://u@h/db?sslmode=require");
-  EXPECT_EQ(take("postgresql://u@h/db?a=1&password_env=PW&b=2"), "PW | postgresql://u@h/db?a=1&b=2");
+  EXPECT_EQ(take("postgresql://u@h/db?password_env=PW&sslmode=require"),
+            "PW | postgresql://u@h/db?sslmode=require");
+  EXPECT_EQ(take("postgresql://u@h/db?sslmode=require&password_env=PW"),
+            "PW | postgresql://u@h/db?sslmode=require");
+  EXPECT_EQ(take("postgresql://u@h/db?a=1&password_env=PW&b=2"),
+            "PW | postgresql://u@h/db?a=1&b=2");
   EXPECT_EQ(take("postgresql://u@h/db?sslmode=require"), " | postgresql://u@h/db?sslmode=require");
   EXPECT_EQ(take("host=h password_env=PW user=u"), "PW | host=h  user=u");
   EXPECT_EQ(take("password_env=PW"), "PW | ");
@@ -257,10 +269,12 @@ TEST(PostgresDbTest, PasswordEnvIsTakenOutOfTheConnInfo) {
 
 TEST(PostgresDbTest, PasswordEnvUnsetOrMalformedIsAConfigurationError) {
   unsetenv("EP_TEST_UNSET_PASSWORD");
-  auto db = PostgresDb::Connect("postgresql://u@127.0.0.1:1/db?password_env=EP_TEST_UNSET_PASSWORD", 2);
+  auto db =
+      PostgresDb::Connect("postgresql://u@127.0.0.1:1/db?password_env=EP_TEST_UNSET_PASSWORD", 2);
   ASSERT_FALSE(db.ok());
   EXPECT_EQ(db.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_THAT(db.status().message(), HasSubstr("environment variable EP_TEST_UNSET_PASSWORD, which is not set"));
+  EXPECT_THAT(db.status().message(),
+              HasSubstr("environment variable EP_TEST_UNSET_PASSWORD, which is not set"));
   auto bad = PostgresDb::Connect("host=127.0.0.1 password_env=1-x", 2);
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
@@ -279,7 +293,8 @@ TEST(PostgresDbTest, PasswordFromTheEnvironmentIsSentAndNeverInMessages) {
   Status s = (*db)->Exec("SELECT 'env-s3cret-pw' + 1");  // an error quoting it
   EXPECT_FALSE(s.ok());
   EXPECT_THAT(s.message(), Not(HasSubstr("env-s3cret-pw")));
-  auto down = PostgresDb::Connect("postgresql://u@127.0.0.1:1/db?password_env=EP_TEST_PG_PASSWORD", 2);
+  auto down =
+      PostgresDb::Connect("postgresql://u@127.0.0.1:1/db?password_env=EP_TEST_PG_PASSWORD", 2);
   unsetenv("EP_TEST_PG_PASSWORD");
   ASSERT_FALSE(down.ok());
   EXPECT_THAT(down.status().message(), Not(HasSubstr("env-s3cret-pw")));
@@ -290,7 +305,8 @@ TEST(PostgresDbTest, UnreachableServerIsUnavailableAndNamesTheServerNotThePasswo
   ASSERT_FALSE(db.ok());
   EXPECT_EQ(db.status().code(), StatusCode::kUnavailable);
   EXPECT_TRUE(db.status().retryable());
-  EXPECT_THAT(db.status().message(), HasSubstr("host=127.0.0.1 port=1 dbname=warehouse_db user=loader"));
+  EXPECT_THAT(db.status().message(),
+              HasSubstr("host=127.0.0.1 port=1 dbname=warehouse_db user=loader"));
   EXPECT_THAT(db.status().message(), Not(HasSubstr("s3cretpw")));
 }
 
@@ -308,7 +324,8 @@ TEST(PostgresDbTest, MalformedUrlIsInvalidArgumentWithoutThePassword) {
 
 TEST(PostgresDbTest, UnknownDatabaseOrRoleIsNotRetryable) {
   EP_REQUIRE_TEST_PG();
-  std::string base = "postgresql://postgres:pw_not_shown@" + UrlPart("host") + ":" + UrlPart("port");
+  std::string base =
+      "postgresql://postgres:pw_not_shown@" + UrlPart("host") + ":" + UrlPart("port");
   auto db = PostgresDb::Connect(base + "/no_such_db_here");
   ASSERT_FALSE(db.ok());
   EXPECT_EQ(db.status().code(), StatusCode::kInvalidArgument) << db.status().ToString();

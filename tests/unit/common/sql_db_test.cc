@@ -60,7 +60,8 @@ TEST_P(SqlDbTest, ExecCountsChangedRows) {
   auto db = OpenOrDie(state);
   ASSERT_NE(db, nullptr);
   ASSERT_TRUE(MakeTable(*db).ok());
-  for (const char* name : {"a", "b", "c"}) ASSERT_TRUE(db->Exec("INSERT INTO t(name) VALUES(?)", {name}).ok());
+  for (const char* name : {"a", "b", "c"})
+    ASSERT_TRUE(db->Exec("INSERT INTO t(name) VALUES(?)", {name}).ok());
   EXPECT_EQ(*db->Exec("UPDATE t SET n = 1 WHERE name <> ?", {"a"}), 2);
   EXPECT_EQ(*db->Exec("DELETE FROM t WHERE name = ?", {"zzz"}), 0);
 }
@@ -92,8 +93,8 @@ TEST_P(SqlDbTest, AFailedTransactionLeavesNothing) {
   EXPECT_EQ(s.code(), StatusCode::kInternal);
   EXPECT_EQ(db->Query("SELECT count(*) FROM t")->Int(0, 0), 0);
   ASSERT_TRUE(db->ConcurrentTransaction([&]() -> Status {
-    return db->Exec("INSERT INTO t(name) VALUES(?)", {"b"}).status();
-  }).ok());
+                  return db->Exec("INSERT INTO t(name) VALUES(?)", {"b"}).status();
+                }).ok());
   EXPECT_EQ(db->Query("SELECT count(*) FROM t")->Int(0, 0), 1);
 }
 

@@ -116,15 +116,16 @@ TEST_P(SqlEventLogTest, AppendIsAtomicWithItsDeliveries) {
     // Fault injection: the second delivery's insert fails.
     auto db = OpenDbOrDie(dir.File("state.db"));
     ASSERT_NE(db, nullptr);
-    Status trigger = dir.postgres()
-        ? db->ExecScript(
-              "CREATE FUNCTION fail_boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-              "IF NEW.rule = 'boom' THEN RAISE EXCEPTION 'injected fault'; END IF; RETURN NEW; "
-              "END $$; CREATE TRIGGER fail_boom BEFORE INSERT ON deliveries FOR EACH ROW "
-              "EXECUTE FUNCTION fail_boom()")
-        : db->ExecScript(
-              "CREATE TRIGGER fail_boom BEFORE INSERT ON deliveries WHEN NEW.rule = 'boom' "
-              "BEGIN SELECT RAISE(ABORT, 'injected fault'); END");
+    Status trigger =
+        dir.postgres()
+            ? db->ExecScript(
+                  "CREATE FUNCTION fail_boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                  "IF NEW.rule = 'boom' THEN RAISE EXCEPTION 'injected fault'; END IF; RETURN NEW; "
+                  "END $$; CREATE TRIGGER fail_boom BEFORE INSERT ON deliveries FOR EACH ROW "
+                  "EXECUTE FUNCTION fail_boom()")
+            : db->ExecScript(
+                  "CREATE TRIGGER fail_boom BEFORE INSERT ON deliveries WHEN NEW.rule = 'boom' "
+                  "BEGIN SELECT RAISE(ABORT, 'injected fault'); END");
     ASSERT_TRUE(trigger.ok()) << trigger.ToString();
   }
   Json event = JobEvent();

@@ -2,10 +2,10 @@
 #include <gtest/gtest.h>
 
 #include "common/aws_sigv4.h"
-#include "notify/sns_publish.h"
 #include "notify/smtp_send.h"
-#include "test_http_server.h"
+#include "notify/sns_publish.h"
 #include "notify/webhook_signature.h"
+#include "test_http_server.h"
 
 namespace ecompipe::notify {
 namespace {
@@ -22,7 +22,8 @@ TEST(WebhookSignatureTest, IsHmacSha256OverTimestampDotBody) {
 }
 
 TEST(SnsPublishTest, FormHasActionMessageSubjectTopicAndVersion) {
-  std::string f = SnsPublishForm("arn:aws:sns:eu-west-1:123456789012:t", "{\"a\": 1}", "Hi there\n");
+  std::string f =
+      SnsPublishForm("arn:aws:sns:eu-west-1:123456789012:t", "{\"a\": 1}", "Hi there\n");
   EXPECT_EQ(f,
             "Action=Publish&Message=%7B%22a%22%3A+1%7D&Subject=Hi+there"
             "&TopicArn=arn%3Aaws%3Asns%3Aeu-west-1%3A123456789012%3At&Version=2010-03-31");
@@ -30,19 +31,22 @@ TEST(SnsPublishTest, FormHasActionMessageSubjectTopicAndVersion) {
 
 TEST(SnsPublishTest, PostsASignedRequestAndReturnsTheMessageId) {
   TestHttpServer server(200);
-  server.SetResponseBody("<PublishResponse><PublishResult><MessageId>m-1</MessageId>"
-                         "</PublishResult></PublishResponse>");
-  SnsSettings s{server.Url(""), "eu-west-1", "arn:aws:sns:eu-west-1:123456789012:t",
-                {"AKID", "SECRET", ""}};
+  server.SetResponseBody(
+      "<PublishResponse><PublishResult><MessageId>m-1</MessageId>"
+      "</PublishResult></PublishResponse>");
+  SnsSettings s{
+      server.Url(""), "eu-west-1", "arn:aws:sns:eu-west-1:123456789012:t", {"AKID", "SECRET", ""}};
   Result<std::string> id = SnsPublish(s, "{}", "subject", 1440938160);
   ASSERT_TRUE(id.ok()) << id.status().ToString();
   EXPECT_EQ(*id, "m-1");
   auto reqs = server.Requests();
   ASSERT_EQ(reqs.size(), 1u);
   EXPECT_EQ(reqs[0].Header("x-amz-date"), "20150830T123600Z");
-  EXPECT_EQ(reqs[0].Header("authorization").rfind(
-                "AWS4-HMAC-SHA256 Credential=AKID/20150830/eu-west-1/sns/aws4_request, "
-                "SignedHeaders=content-type;host;x-amz-date, Signature=", 0),
+  EXPECT_EQ(reqs[0]
+                .Header("authorization")
+                .rfind("AWS4-HMAC-SHA256 Credential=AKID/20150830/eu-west-1/sns/aws4_request, "
+                       "SignedHeaders=content-type;host;x-amz-date, Signature=",
+                       0),
             0u)
       << reqs[0].Header("authorization");
   EXPECT_NE(reqs[0].body.find("Action=Publish"), std::string::npos);

@@ -22,8 +22,9 @@ Json JobEvent() {
 
 TEST(EmailMessageTest, JobSubjectSaysJobStateDateAndCounts) {
   EmailContent e = RenderEventEmail(JobEvent(), {});
-  EXPECT_EQ(e.subject,
-            "[ecompipe] ecommerce_data_processing SUCCEEDED 2026-11-26: 9,812 loaded, 188 rejected");
+  EXPECT_EQ(
+      e.subject,
+      "[ecompipe] ecommerce_data_processing SUCCEEDED 2026-11-26: 9,812 loaded, 188 rejected");
 }
 
 TEST(EmailMessageTest, JobBodyHasRunCountsDurationReasonsAndWhereToLook) {
@@ -47,7 +48,8 @@ TEST(EmailMessageTest, FailedRunSubjectAndFirstLineGiveTheCause) {
       "quality gate: transactions/t.csv: 1000 of 1000 rows rejected (100%), above "
       "max_reject_rate 0.5; top reasons: unknown_customer_id 1000";
   ev["detail"]["errorMessage"] = cause;
-  ev["detail"]["message"] = "JobName:ecommerce_data_processing and JobRunId:jr_42 failed the " + cause;
+  ev["detail"]["message"] =
+      "JobName:ecommerce_data_processing and JobRunId:jr_42 failed the " + cause;
   EmailContent e = RenderEventEmail(ev, {});
   EXPECT_EQ(e.subject, "[ecompipe] ecommerce_data_processing FAILED 2026-11-26: " + cause);
   EXPECT_EQ(e.text.substr(0, e.text.find('\n')),
@@ -60,7 +62,8 @@ TEST(EmailMessageTest, FailedRunWithoutErrorMessageGivesItsMessageAndLongCausesA
   ev["detail"]["state"] = "FAILED";
   ev["detail"]["message"] = "interrupted: the process running it exited";
   EXPECT_EQ(RenderEventEmail(ev, {}).subject,
-            "[ecompipe] ecommerce_data_processing FAILED 2026-11-26: interrupted: the process running it exited");
+            "[ecompipe] ecommerce_data_processing FAILED 2026-11-26: interrupted: the process "
+            "running it exited");
   ev["detail"]["errorMessage"] = std::string(2000, 'x');
   std::string subject = RenderEventEmail(ev, {}).subject;
   EXPECT_LT(subject.size(), 400u);
@@ -76,18 +79,24 @@ TEST(EmailMessageTest, HtmlEscapesEventText) {
 }
 
 TEST(EmailMessageTest, CrawlerFailureGetsAGenericSubjectAndItsFields) {
-  Json ev = {{"id", "ev-2"}, {"detail-type", "Glue Crawler State Change"},
-             {"source", "ecompipe.glue"}, {"time", "2026-11-26T07:00:00Z"},
-             {"detail", {{"crawlerName", "transactions"}, {"state", "Failed"},
-                         {"errorMessage", "corrupt gzip"}}}};
+  Json ev = {
+      {"id", "ev-2"},
+      {"detail-type", "Glue Crawler State Change"},
+      {"source", "ecompipe.glue"},
+      {"time", "2026-11-26T07:00:00Z"},
+      {"detail",
+       {{"crawlerName", "transactions"}, {"state", "Failed"}, {"errorMessage", "corrupt gzip"}}}};
   EmailContent e = RenderEventEmail(ev, {});
   EXPECT_EQ(e.subject, "[ecompipe] Glue Crawler State Change: transactions Failed 2026-11-26");
   EXPECT_NE(e.text.find("corrupt gzip"), std::string::npos);
 }
 
 TEST(EmailMessageTest, MimeIsMultipartAlternativeWithDateAndMessageId) {
-  MimeEnvelope env{"ecompipe <noreply@shop.example>", {"a@x.example", "b@x.example"},
-                   "abc@shop.example", 1795670812, {}};
+  MimeEnvelope env{"ecompipe <noreply@shop.example>",
+                   {"a@x.example", "b@x.example"},
+                   "abc@shop.example",
+                   1795670812,
+                   {}};
   std::string m = BuildMimeMessage(RenderEventEmail(JobEvent(), {}), env);
   EXPECT_NE(m.find("Date: Thu, 26 Nov 2026 "), std::string::npos) << m.substr(0, 300);
   EXPECT_NE(m.find("\r\nMessage-ID: <abc@shop.example>\r\n"), std::string::npos);

@@ -6,7 +6,9 @@ namespace ecompipe::notify {
 namespace {
 
 Json Event(const Json& detail) {
-  return {{"id", "e"}, {"detail-type", "Glue Job State Change"}, {"source", "ecompipe.glue"},
+  return {{"id", "e"},
+          {"detail-type", "Glue Job State Change"},
+          {"source", "ecompipe.glue"},
           {"detail", detail}};
 }
 
@@ -29,7 +31,8 @@ TEST(FilterPolicyTest, ExactStrings) {
 
 TEST(FilterPolicyTest, AnythingBut) {
   EXPECT_TRUE(Matches(R"({"state": [{"anything-but": "SUCCEEDED"}]})", {{"state", "FAILED"}}));
-  EXPECT_FALSE(Matches(R"({"state": [{"anything-but": ["SUCCEEDED"]}]})", {{"state", "SUCCEEDED"}}));
+  EXPECT_FALSE(
+      Matches(R"({"state": [{"anything-but": ["SUCCEEDED"]}]})", {{"state", "SUCCEEDED"}}));
 }
 
 TEST(FilterPolicyTest, Prefix) {
@@ -52,7 +55,8 @@ TEST(FilterPolicyTest, Exists) {
 }
 
 TEST(FilterPolicyTest, NestedKeysAndAndAcrossKeys) {
-  const char* p = R"({"state": ["FAILED"], "rejectReasons": {"invalid_date": [{"numeric": [">=", 10]}]}})";
+  const char* p =
+      R"({"state": ["FAILED"], "rejectReasons": {"invalid_date": [{"numeric": [">=", 10]}]}})";
   EXPECT_TRUE(Matches(p, {{"state", "FAILED"}, {"rejectReasons", {{"invalid_date", 12}}}}));
   EXPECT_FALSE(Matches(p, {{"state", "SUCCEEDED"}, {"rejectReasons", {{"invalid_date", 12}}}}));
 }

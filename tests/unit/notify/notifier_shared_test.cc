@@ -96,7 +96,8 @@ TEST_P(NotifierSharedTest, WorkersSharingTheOutboxSendEachNotificationOnce) {
   {
     auto n = OpenOrDie(db, log);
     ASSERT_NE(n, nullptr);
-    for (int i = 0; i < 120; ++i) ASSERT_TRUE(n->Publish("status", JobEvent("S" + std::to_string(i))).ok());
+    for (int i = 0; i < 120; ++i)
+      ASSERT_TRUE(n->Publish("status", JobEvent("S" + std::to_string(i))).ok());
   }
   std::vector<int> delivered(3, 0);
   std::vector<std::thread> workers;

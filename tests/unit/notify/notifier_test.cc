@@ -502,7 +502,8 @@ TEST(NotifierTest, ListIsMostRecentFirstAndLimited) {
 TEST(NotifierTest, ListFiltersByStatus) {
   TempDir dir;
   TestHttpServer gone(404);  // dead letters at once
-  auto n = OpenOrDie(dir, {{"status", {HookSub("hook", gone.Url()), LogSub("log", dir.File("l"))}}});
+  auto n =
+      OpenOrDie(dir, {{"status", {HookSub("hook", gone.Url()), LogSub("log", dir.File("l"))}}});
   ASSERT_TRUE(n->Publish("status", JobEvent()).ok());
   ASSERT_TRUE(n->DeliverDue().ok());
   ASSERT_TRUE(n->Publish("status", JobEvent()).ok());  // two more, pending
@@ -559,7 +560,8 @@ TEST(NotifierTest, OpenInAMissingFolderFails) {
 namespace ecompipe::notify {
 namespace {
 
-Subscription SignedHookSub(const std::string& name, const std::string& url, const std::string& secret) {
+Subscription SignedHookSub(const std::string& name, const std::string& url,
+                           const std::string& secret) {
   Subscription s = HookSub(name, url);
   s.secret = secret;
   return s;
@@ -634,7 +636,8 @@ TEST(NotifierTest, PastMaxAgeAFailureIsADeadLetterAndRedriveSendsItAgain) {
 TEST(NotifierTest, RedriveAllTouchesDeadLettersOnly) {
   TempDir dir;
   TestHttpServer server(404);  // a 4xx is a dead letter at once
-  auto n = OpenOrDie(dir, {{"status", {HookSub("hook", server.Url()), LogSub("log", dir.File("l"))}}});
+  auto n =
+      OpenOrDie(dir, {{"status", {HookSub("hook", server.Url()), LogSub("log", dir.File("l"))}}});
   ASSERT_TRUE(n->Publish("status", JobEvent("FAILED")).ok());
   ASSERT_TRUE(n->Publish("status", JobEvent("SUCCEEDED")).ok());
   EXPECT_EQ(*n->DeliverDue(), 2);  // the two log lines
@@ -708,15 +711,16 @@ namespace {
 TEST(NotifierTest, ADownReceiverCostsOneAttemptPerPassNotOnePerNotification) {
   TempDir dir;
   TestHttpServer server(503);
-  auto n = OpenOrDie(dir, {{"status", {HookSub("hook", server.Url()), LogSub("log", dir.File("l"))}}});
+  auto n =
+      OpenOrDie(dir, {{"status", {HookSub("hook", server.Url()), LogSub("log", dir.File("l"))}}});
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(n->Publish("status", JobEvent()).ok());
-  EXPECT_EQ(*n->DeliverDue(), 3);             // the log subscription is not held up
-  EXPECT_EQ(server.Requests().size(), 1u);    // one attempt for the webhook
+  EXPECT_EQ(*n->DeliverDue(), 3);           // the log subscription is not held up
+  EXPECT_EQ(server.Requests().size(), 1u);  // one attempt for the webhook
   EXPECT_EQ(*n->DeliverDue(), 0);
-  EXPECT_EQ(server.Requests().size(), 2u);    // the next one in the next pass
+  EXPECT_EQ(server.Requests().size(), 2u);  // the next one in the next pass
   server.SetStatus(200);
   MakeDue(dir);
-  EXPECT_EQ(*n->DeliverDue(), 3);             // back up: all three go out
+  EXPECT_EQ(*n->DeliverDue(), 3);  // back up: all three go out
   EXPECT_EQ(*n->PendingCount(), 0);
 }
 

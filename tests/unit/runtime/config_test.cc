@@ -385,12 +385,14 @@ TEST(ConfigTest, OnlySupportedBackendsAreAccepted) {
   EXPECT_EQ(ErrorOf("state:\n  type: mysql\n"),
             "ecompipe.yaml:2: 'state.type': 'mysql' is not supported (allowed: sqlite, postgres)");
   EXPECT_EQ(ErrorOf("warehouse:\n  type: oracle\n"),
-            "ecompipe.yaml:2: 'warehouse.type': 'oracle' is not supported (allowed: sqlite, postgres, redshift)");
+            "ecompipe.yaml:2: 'warehouse.type': 'oracle' is not supported (allowed: sqlite, "
+            "postgres, redshift)");
 }
 
 TEST(ConfigTest, PostgresWarehouseTakesUrlAndSchema) {
   PipelineConfig cfg = ParseOrDie(
-      "warehouse:\n  type: postgres\n  url: postgresql://loader@db.example:5432/dw?sslmode=require\n"
+      "warehouse:\n  type: postgres\n  url: "
+      "postgresql://loader@db.example:5432/dw?sslmode=require\n"
       "  schema: shop\n");
   EXPECT_EQ(cfg.warehouse.type, "postgres");
   EXPECT_EQ(cfg.warehouse.url, "postgresql://loader@db.example:5432/dw?sslmode=require");
@@ -401,25 +403,32 @@ TEST(ConfigTest, PostgresWarehouseTakesUrlAndSchema) {
   PipelineConfig kv = ParseOrDie("warehouse: {type: postgres, url: \"host=db dbname=dw\"}\n");
   EXPECT_EQ(kv.warehouse.url, "host=db dbname=dw");
   EXPECT_EQ(kv.warehouse.index_rebuild, "auto");
-  EXPECT_EQ(ParseOrDie("warehouse: {type: postgres, index_rebuild: never}\n").warehouse.index_rebuild, "never");
+  EXPECT_EQ(
+      ParseOrDie("warehouse: {type: postgres, index_rebuild: never}\n").warehouse.index_rebuild,
+      "never");
 }
 
 TEST(ConfigTest, PostgresWarehouseSettingsAreCheckedWithTheirLine) {
   EXPECT_EQ(ErrorOf("warehouse:\n  type: postgres\n  url: db.example\n"),
-            "ecompipe.yaml:3: 'warehouse.url' must be a postgresql:// URL or a key=value connection string "
+            "ecompipe.yaml:3: 'warehouse.url' must be a postgresql:// URL or a key=value "
+            "connection string "
             "(leave it out to use the PG* environment variables)");
   EXPECT_EQ(ErrorOf("warehouse:\n  type: postgres\n  path: wh.db\n"),
-            "ecompipe.yaml:3: 'warehouse.path' applies to the sqlite warehouse only; postgres connects with "
+            "ecompipe.yaml:3: 'warehouse.path' applies to the sqlite warehouse only; postgres "
+            "connects with "
             "'url' (or the PG* environment variables)");
   EXPECT_EQ(ErrorOf("warehouse:\n  type: sqlite\n  url: postgresql://h/db\n"),
-            "ecompipe.yaml:3: 'warehouse.url' applies to postgres and redshift warehouses only (this one is sqlite)");
+            "ecompipe.yaml:3: 'warehouse.url' applies to postgres and redshift warehouses only "
+            "(this one is sqlite)");
   EXPECT_EQ(ErrorOf("warehouse:\n  type: postgres\n  schema: \"shop; DROP\"\n"),
-            "ecompipe.yaml:3: 'warehouse.schema' must be a plain identifier (letters, digits, _; not starting "
+            "ecompipe.yaml:3: 'warehouse.schema' must be a plain identifier (letters, digits, _; "
+            "not starting "
             "with a digit; at most 63 characters)");
   EXPECT_EQ(ErrorOf("warehouse:\n  type: postgres\n  ur: postgresql://h/db\n"),
             "ecompipe.yaml:3: unknown key 'warehouse.ur' (did you mean 'url'?)");
   EXPECT_EQ(ErrorOf("warehouse:\n  type: postgres\n  index_rebuild: sometimes\n"),
-            "ecompipe.yaml:3: 'warehouse.index_rebuild': 'sometimes' is not supported (allowed: auto, always, never)");
+            "ecompipe.yaml:3: 'warehouse.index_rebuild': 'sometimes' is not supported (allowed: "
+            "auto, always, never)");
   EXPECT_EQ(ErrorOf("warehouse:\n  type: redshift\n  index_rebuild: always\n"),
             "ecompipe.yaml:3: 'warehouse.index_rebuild' applies to the postgres warehouse only");
 }
@@ -427,7 +436,8 @@ TEST(ConfigTest, PostgresWarehouseSettingsAreCheckedWithTheirLine) {
 TEST(ConfigTest, RedshiftStagingTakesBucketRoleAndThresholds) {
   PipelineConfig cfg = ParseOrDie(
       "warehouse:\n  type: redshift\n  staging:\n    bucket: rs-staging\n    prefix: wh/staging\n"
-      "    region: eu-west-1\n    iam_role: arn:aws:iam::123456789012:role/copy\n    min_rows: 5000\n"
+      "    region: eu-west-1\n    iam_role: arn:aws:iam::123456789012:role/copy\n    min_rows: "
+      "5000\n"
       "    part_mb: 16\n");
   const RedshiftStagingConfig& st = cfg.warehouse.staging;
   EXPECT_TRUE(st.enabled());
@@ -437,7 +447,8 @@ TEST(ConfigTest, RedshiftStagingTakesBucketRoleAndThresholds) {
   EXPECT_EQ(st.iam_role, "arn:aws:iam::123456789012:role/copy");
   EXPECT_EQ(st.min_rows, 5000);
   EXPECT_EQ(st.part_mb, 16);
-  PipelineConfig defaults = ParseOrDie("warehouse:\n  type: redshift\n  staging: {bucket: b-staging}\n");
+  PipelineConfig defaults =
+      ParseOrDie("warehouse:\n  type: redshift\n  staging: {bucket: b-staging}\n");
   EXPECT_EQ(defaults.warehouse.staging.prefix, "ecompipe-staging");
   EXPECT_EQ(defaults.warehouse.staging.min_rows, 100000);
   EXPECT_EQ(defaults.warehouse.staging.part_mb, 64);
@@ -448,7 +459,8 @@ TEST(ConfigTest, RedshiftStagingTakesBucketRoleAndThresholds) {
 TEST(ConfigTest, RedshiftStagingSettingsAreCheckedWithTheirLine) {
   const std::string head = "warehouse:\n  type: redshift\n  staging:\n    bucket: b-staging\n";
   EXPECT_EQ(ErrorOf("warehouse:\n  type: postgres\n  staging: {bucket: b}\n"),
-            "ecompipe.yaml:3: 'warehouse.staging' applies to the redshift warehouse only (PostgreSQL and SQLite "
+            "ecompipe.yaml:3: 'warehouse.staging' applies to the redshift warehouse only "
+            "(PostgreSQL and SQLite "
             "load from the client directly)");
   EXPECT_EQ(ErrorOf("warehouse:\n  type: redshift\n  staging:\n    prefix: p\n"),
             "ecompipe.yaml:4: missing required key 'warehouse.staging.bucket'");
@@ -459,14 +471,16 @@ TEST(ConfigTest, RedshiftStagingSettingsAreCheckedWithTheirLine) {
             "ecompipe.yaml:5: 'warehouse.staging.min_rows' must be between 1 and 1099511627776");
   EXPECT_EQ(ErrorOf(head + "    part_mb: 5000\n"),
             "ecompipe.yaml:5: 'warehouse.staging.part_mb' must be between 1 and 4096");
-  EXPECT_EQ(ErrorOf(head + "    prefix: /staging/\n"),
-            "ecompipe.yaml:5: 'warehouse.staging.prefix' must not start or end with '/' nor hold '//' "
-            "(e.g. ecompipe-staging or warehouse/staging)");
+  EXPECT_EQ(
+      ErrorOf(head + "    prefix: /staging/\n"),
+      "ecompipe.yaml:5: 'warehouse.staging.prefix' must not start or end with '/' nor hold '//' "
+      "(e.g. ecompipe-staging or warehouse/staging)");
   EXPECT_EQ(ErrorOf(head + "    endpoint: minio:9000\n"),
             "ecompipe.yaml:5: 'warehouse.staging.endpoint' must start with http:// or https://");
   EXPECT_EQ(ErrorOf(head + "    access_key_id: AKID\n"),
             "ecompipe.yaml:4: give both 'warehouse.staging.access_key_id' and "
-            "'warehouse.staging.secret_access_key', or neither (then AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY "
+            "'warehouse.staging.secret_access_key', or neither (then AWS_ACCESS_KEY_ID / "
+            "AWS_SECRET_ACCESS_KEY "
             "are used)");
   EXPECT_EQ(ErrorOf(head + "    min_row: 10\n"),
             "ecompipe.yaml:5: unknown key 'warehouse.staging.min_row' (did you mean 'min_rows'?)");
@@ -474,42 +488,58 @@ TEST(ConfigTest, RedshiftStagingSettingsAreCheckedWithTheirLine) {
 
 TEST(ConfigTest, PasswordEnvNamesTheVariableAndNeverHoldsThePassword) {
   PipelineConfig cfg = ParseOrDie(
-      "warehouse:\n  type: postgres\n  url: postgresql://loader@db/dw?sslmode=require\n  password_env: EP_WH_PASSWORD\n"
-      "state:\n  type: postgres\n  url: postgresql://ep@db/ep\n  password_env: EP_STATE_PASSWORD\n");
+      "warehouse:\n  type: postgres\n  url: postgresql://loader@db/dw?sslmode=require\n  "
+      "password_env: EP_WH_PASSWORD\n"
+      "state:\n  type: postgres\n  url: postgresql://ep@db/ep\n  password_env: "
+      "EP_STATE_PASSWORD\n");
   EXPECT_EQ(cfg.warehouse.password_env, "EP_WH_PASSWORD");
   EXPECT_EQ(cfg.warehouse.url, "postgresql://loader@db/dw?sslmode=require");
-  EXPECT_EQ(cfg.warehouse.ConnInfo(), "postgresql://loader@db/dw?sslmode=require&password_env=EP_WH_PASSWORD");
+  EXPECT_EQ(cfg.warehouse.ConnInfo(),
+            "postgresql://loader@db/dw?sslmode=require&password_env=EP_WH_PASSWORD");
   EXPECT_EQ(cfg.state.Location(), "postgresql://ep@db/ep?password_env=EP_STATE_PASSWORD");
-  PipelineConfig kv = ParseOrDie("warehouse: {type: redshift, url: \"host=db dbname=dw\", password_env: PW}\n");
+  PipelineConfig kv =
+      ParseOrDie("warehouse: {type: redshift, url: \"host=db dbname=dw\", password_env: PW}\n");
   EXPECT_EQ(kv.warehouse.ConnInfo(), "host=db dbname=dw password_env=PW");
-  PipelineConfig env = ParseOrDie("warehouse: {type: postgres, password_env: PW}\nstate: {type: postgres, password_env: PW}\n");
+  PipelineConfig env = ParseOrDie(
+      "warehouse: {type: postgres, password_env: PW}\nstate: {type: postgres, password_env: PW}\n");
   EXPECT_EQ(env.warehouse.ConnInfo(), "password_env=PW");
   EXPECT_EQ(env.state.Location(), "postgresql://?password_env=PW");
 }
 
 TEST(ConfigTest, PasswordEnvIsCheckedWithItsLine) {
   EXPECT_EQ(ErrorOf("warehouse:\n  type: postgres\n  password_env: \"1PW\"\n"),
-            "ecompipe.yaml:3: 'warehouse.password_env' must name an environment variable (letters, digits and _, "
+            "ecompipe.yaml:3: 'warehouse.password_env' must name an environment variable (letters, "
+            "digits and _, "
             "not starting with a digit), not '1PW'");
-  EXPECT_EQ(ErrorOf("warehouse:\n  type: postgres\n  url: postgresql://u:pw@h/db\n  password_env: PW\n"),
-            "ecompipe.yaml:4: 'warehouse.password_env': the URL already gives a password; give it in one place "
-            "(password_env, and none in 'url')");
-  EXPECT_EQ(ErrorOf("warehouse:\n  type: postgres\n  url: \"host=h password=pw\"\n  password_env: PW\n"),
-            "ecompipe.yaml:4: 'warehouse.password_env': the URL already gives a password; give it in one place "
-            "(password_env, and none in 'url')");
+  EXPECT_EQ(
+      ErrorOf("warehouse:\n  type: postgres\n  url: postgresql://u:pw@h/db\n  password_env: PW\n"),
+      "ecompipe.yaml:4: 'warehouse.password_env': the URL already gives a password; give it in one "
+      "place "
+      "(password_env, and none in 'url')");
+  EXPECT_EQ(
+      ErrorOf("warehouse:\n  type: postgres\n  url: \"host=h password=pw\"\n  password_env: PW\n"),
+      "ecompipe.yaml:4: 'warehouse.password_env': the URL already gives a password; give it in one "
+      "place "
+      "(password_env, and none in 'url')");
   EXPECT_EQ(ErrorOf("warehouse:\n  type: sqlite\n  password_env: PW\n"),
-            "ecompipe.yaml:3: 'warehouse.password_env' applies to postgres and redshift warehouses only (this one is "
+            "ecompipe.yaml:3: 'warehouse.password_env' applies to postgres and redshift warehouses "
+            "only (this one is "
             "sqlite)");
   EXPECT_EQ(ErrorOf("state:\n  type: sqlite\n  password_env: PW\n"),
-            "ecompipe.yaml:3: 'state.password_env' is for type postgres; an sqlite state store has no password");
+            "ecompipe.yaml:3: 'state.password_env' is for type postgres; an sqlite state store has "
+            "no password");
   EXPECT_EQ(ErrorOf("state:\n  type: postgres\n  password_env: \"A-B\"\n"),
-            "ecompipe.yaml:3: 'state.password_env' must name an environment variable (letters, digits and _, "
+            "ecompipe.yaml:3: 'state.password_env' must name an environment variable (letters, "
+            "digits and _, "
             "not starting with a digit), not 'A-B'");
-  EXPECT_EQ(ErrorOf("state:\n  type: postgres\n  url: postgresql://u:pw@h/db\n  password_env: PW\n"),
-            "ecompipe.yaml:4: 'state.password_env': the URL already gives a password; give it in one place "
-            "(password_env, and none in 'url')");
+  EXPECT_EQ(
+      ErrorOf("state:\n  type: postgres\n  url: postgresql://u:pw@h/db\n  password_env: PW\n"),
+      "ecompipe.yaml:4: 'state.password_env': the URL already gives a password; give it in one "
+      "place "
+      "(password_env, and none in 'url')");
   EXPECT_EQ(ErrorOf("warehouse:\n  type: postgres\n  password: x\n"),
-            "ecompipe.yaml:3: unknown key 'warehouse.password' (allowed: type, path, url, password_env, schema, staging, index_rebuild)");
+            "ecompipe.yaml:3: unknown key 'warehouse.password' (allowed: type, path, url, "
+            "password_env, schema, staging, index_rebuild)");
 }
 
 TEST(ConfigTest, SectionsLeftOutTakeTheirDefaults) {
@@ -1012,7 +1042,8 @@ TEST(ConfigTest, EmailSubscriptionReadsSmtpRecipientsAndAuth) {
   PipelineConfig cfg = ParseOrDie(
       "topics:\n  - name: t\n    subscriptions:\n"
       "      - type: email\n        url: smtp://mail.example:587\n        starttls: true\n"
-      "        from: \"ecompipe <noreply@shop.example>\"\n        to: [a@shop.example, b@shop.example]\n"
+      "        from: \"ecompipe <noreply@shop.example>\"\n        to: [a@shop.example, "
+      "b@shop.example]\n"
       "        username: u\n        password_env: SMTP_PASSWORD\n"
       "        dashboard_url: http://dash\n        max_age: 2h\n        max_per_hour: 6\n");
   const notify::Subscription& s = cfg.topics.at(0).subscriptions.at(0);
@@ -1029,21 +1060,23 @@ TEST(ConfigTest, EmailSubscriptionReadsSmtpRecipientsAndAuth) {
 }
 
 TEST(ConfigTest, EmailSubscriptionErrors) {
-  EXPECT_EQ(ErrorOf("topics:\n  - name: t\n    subscriptions:\n"
-                    "      - {type: email, url: \"http://x\", from: a@b, to: c@d}\n"),
-            "ecompipe.yaml:4: 'topics[0].subscriptions[0].url' must start with smtp:// or smtps://");
+  EXPECT_EQ(
+      ErrorOf("topics:\n  - name: t\n    subscriptions:\n"
+              "      - {type: email, url: \"http://x\", from: a@b, to: c@d}\n"),
+      "ecompipe.yaml:4: 'topics[0].subscriptions[0].url' must start with smtp:// or smtps://");
   EXPECT_EQ(ErrorOf("topics:\n  - name: t\n    subscriptions:\n"
                     "      - {type: email, url: \"smtp://x\", from: a@b, to: nobody}\n"),
             "ecompipe.yaml:4: 'topics[0].subscriptions[0].to': 'nobody' is not one email address");
   EXPECT_EQ(ErrorOf("topics:\n  - name: t\n    subscriptions:\n"
                     "      - {type: email, url: \"smtp://x\", from: a@b, to: c@d, password: p}\n"),
             "ecompipe.yaml:4: a password needs 'topics[0].subscriptions[0].username'");
-  EXPECT_EQ(ErrorOf("topics:\n  - name: t\n    subscriptions:\n"
-                    "      - {type: email, url: \"smtp://x\", from: a@b, to: c@d, secret: s}\n"),
-            "ecompipe.yaml:4: unknown key 'topics[0].subscriptions[0].secret' (allowed: name, type, "
-            "filter, filter_policy, max_age, max_per_hour, rate_limit, backoff_base, backoff_max, "
-            "url, from, to, starttls, insecure_skip_verify, username, password, password_env, "
-            "dashboard_url, timeout, ca_file)");
+  EXPECT_EQ(
+      ErrorOf("topics:\n  - name: t\n    subscriptions:\n"
+              "      - {type: email, url: \"smtp://x\", from: a@b, to: c@d, secret: s}\n"),
+      "ecompipe.yaml:4: unknown key 'topics[0].subscriptions[0].secret' (allowed: name, type, "
+      "filter, filter_policy, max_age, max_per_hour, rate_limit, backoff_base, backoff_max, "
+      "url, from, to, starttls, insecure_skip_verify, username, password, password_env, "
+      "dashboard_url, timeout, ca_file)");
 }
 
 TEST(ConfigTest, SubscriptionDeliverySettings) {
@@ -1053,7 +1086,9 @@ TEST(ConfigTest, SubscriptionDeliverySettings) {
   PipelineConfig cfg = ParseOrDie(
       "topics:\n  - name: t\n    subscriptions:\n"
       "      - type: webhook\n        url: https://hooks.example/x\n        timeout: 1500ms\n"
-      "        ca_file: " + ca + "\n        backoff_base: 5s\n        backoff_max: 2m\n"
+      "        ca_file: " +
+      ca +
+      "\n        backoff_base: 5s\n        backoff_max: 2m\n"
       "        rate_limit: {max: 3, window: 10m}\n");
   const notify::Subscription& s = cfg.topics.at(0).subscriptions.at(0);
   EXPECT_EQ(s.timeout_ms, 1500);
@@ -1065,8 +1100,9 @@ TEST(ConfigTest, SubscriptionDeliverySettings) {
 }
 
 TEST(ConfigTest, SubscriptionDeliverySettingErrors) {
-  const std::string head = "topics:\n  - name: t\n    subscriptions:\n      - type: webhook\n"
-                           "        url: http://h/x\n";
+  const std::string head =
+      "topics:\n  - name: t\n    subscriptions:\n      - type: webhook\n"
+      "        url: http://h/x\n";
   EXPECT_EQ(ErrorOf(head + "        timeout: soon\n"),
             "ecompipe.yaml:6: 'topics[0].subscriptions[0].timeout': 'soon' is not a duration like "
             "500ms, 90s, 30m, 24h or 7d");
@@ -1080,10 +1116,12 @@ TEST(ConfigTest, SubscriptionDeliverySettingErrors) {
             "'topics[0].subscriptions[0].rate_limit', not both");
   EXPECT_EQ(ErrorOf(head + "        rate_limit: {window: 1h}\n"),
             "ecompipe.yaml:6: missing required key 'topics[0].subscriptions[0].rate_limit.max'");
-  EXPECT_EQ(ErrorOf(head + "        rate_limit: {max: 0}\n"),
-            "ecompipe.yaml:6: 'topics[0].subscriptions[0].rate_limit.max' must be between 1 and 1000000");
+  EXPECT_EQ(
+      ErrorOf(head + "        rate_limit: {max: 0}\n"),
+      "ecompipe.yaml:6: 'topics[0].subscriptions[0].rate_limit.max' must be between 1 and 1000000");
   EXPECT_EQ(ErrorOf(head + "        rate_limit: {max: 2, per: 1h}\n"),
-            "ecompipe.yaml:6: unknown key 'topics[0].subscriptions[0].rate_limit.per' (allowed: max, window)");
+            "ecompipe.yaml:6: unknown key 'topics[0].subscriptions[0].rate_limit.per' (allowed: "
+            "max, window)");
 }
 
 TEST(ConfigTest, SnsSubscriptionTakesTheRegionFromTheArn) {
@@ -1094,17 +1132,19 @@ TEST(ConfigTest, SnsSubscriptionTakesTheRegionFromTheArn) {
   EXPECT_EQ(s.sns.region, "eu-west-1");
   EXPECT_EQ(s.sns.endpoint, "https://sns.eu-west-1.amazonaws.com");
   EXPECT_TRUE(s.sns.credentials.access_key_id.empty());
-  EXPECT_EQ(ErrorOf("topics:\n  - name: t\n    subscriptions:\n"
-                    "      - {type: sns, topic_arn: \"arn:aws:sns:eu-west-1:1:t\", access_key_id: A}\n"),
-            "ecompipe.yaml:4: give both 'access_key_id' and 'secret_access_key', or neither (then "
-            "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY are used)");
+  EXPECT_EQ(
+      ErrorOf("topics:\n  - name: t\n    subscriptions:\n"
+              "      - {type: sns, topic_arn: \"arn:aws:sns:eu-west-1:1:t\", access_key_id: A}\n"),
+      "ecompipe.yaml:4: give both 'access_key_id' and 'secret_access_key', or neither (then "
+      "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY are used)");
 }
 
 TEST(ConfigTest, WebhookSecretAndFilterPolicy) {
   PipelineConfig cfg = ParseOrDie(
       "topics:\n  - name: t\n    subscriptions:\n"
       "      - type: webhook\n        url: http://h/x\n        secret_env: HOOK_SECRET\n"
-      "        filter_policy:\n          state: [FAILED]\n          rowsRejected: [{numeric: [\">\", 0]}]\n");
+      "        filter_policy:\n          state: [FAILED]\n          rowsRejected: [{numeric: "
+      "[\">\", 0]}]\n");
   const notify::Subscription& s = cfg.topics.at(0).subscriptions.at(0);
   EXPECT_EQ(s.secret_env, "HOOK_SECRET");
   ASSERT_TRUE(s.filter_policy.has_value());
@@ -1193,17 +1233,22 @@ storage:
 TEST(S3StorageConfigTest, RefusesBadS3Settings) {
   const std::string head = "storage:\n  type: s3\n  bucket: b\n";
   EXPECT_THAT(ErrorOf(head + "  path: bucket\n"), HasSubstr("unknown key 'storage.path'"));
-  EXPECT_THAT(ErrorOf("storage:\n  type: s3\n"), HasSubstr("missing required key 'storage.bucket'"));
+  EXPECT_THAT(ErrorOf("storage:\n  type: s3\n"),
+              HasSubstr("missing required key 'storage.bucket'"));
   EXPECT_THAT(ErrorOf(head + "  endpoint: minio:9000\n"), HasSubstr("http://"));
   EXPECT_THAT(ErrorOf(head + "  addressing: dns\n"), HasSubstr("'path' or 'virtual'"));
   EXPECT_THAT(ErrorOf(head + "  access_key_id: AKID\n"), HasSubstr("give both"));
-  EXPECT_THAT(ErrorOf(head + "  events:\n    - {type: kafka}\n"), HasSubstr("allowed: sqs, webhook, reconcile"));
+  EXPECT_THAT(ErrorOf(head + "  events:\n    - {type: kafka}\n"),
+              HasSubstr("allowed: sqs, webhook, reconcile"));
   EXPECT_THAT(ErrorOf(head + "  events:\n    - {type: sqs}\n"), HasSubstr("queue_url"));
-  EXPECT_THAT(ErrorOf(head + "  events:\n    - {type: sqs, queue_url: \"https://q\", visibility_timeout_seconds: 1}\n"),
+  EXPECT_THAT(ErrorOf(head + "  events:\n    - {type: sqs, queue_url: \"https://q\", "
+                             "visibility_timeout_seconds: 1}\n"),
               HasSubstr("visibility_timeout_seconds"));
-  EXPECT_THAT(ErrorOf(head + "  events:\n    - {type: sqs, queue_url: \"https://q\", visibility_timeout_seconds: 43201}\n"),
+  EXPECT_THAT(ErrorOf(head + "  events:\n    - {type: sqs, queue_url: \"https://q\", "
+                             "visibility_timeout_seconds: 43201}\n"),
               HasSubstr("visibility_timeout_seconds"));
-  EXPECT_THAT(ErrorOf(head + "  events:\n    - {type: webhook, listen: nowhere, token: t}\n"), HasSubstr("host:port"));
+  EXPECT_THAT(ErrorOf(head + "  events:\n    - {type: webhook, listen: nowhere, token: t}\n"),
+              HasSubstr("host:port"));
   EXPECT_THAT(ErrorOf(head + "  events:\n    - {type: webhook}\n"), HasSubstr("token_env"));
   EXPECT_THAT(ErrorOf(head + "  events:\n    - {type: reconcile}\n    - {type: reconcile}\n"),
               HasSubstr("a second event source"));

@@ -82,10 +82,11 @@ TEST(JobConfigTest, CustomJobParsesIntoItsSpec) {
   EXPECT_TRUE(spec.validations[5].unique);
   ASSERT_EQ(spec.lookups.size(), 2u);
   EXPECT_EQ(spec.lookups[0].columns,
-            (std::vector<std::pair<std::string, std::string>>{{"email", "buyer_email"},
-                                                              {"membership_level", "membership_level"}}));
+            (std::vector<std::pair<std::string, std::string>>{
+                {"email", "buyer_email"}, {"membership_level", "membership_level"}}));
   EXPECT_EQ(spec.lookups[0].Reason(), "unknown_customer_id");
-  EXPECT_EQ(spec.lookups[1].columns[1], (std::pair<std::string, std::string>{"price", "list_price"}));
+  EXPECT_EQ(spec.lookups[1].columns[1],
+            (std::pair<std::string, std::string>{"price", "list_price"}));
   ASSERT_EQ(spec.derived.size(), 2u);
   EXPECT_EQ(spec.derived[1].Reason(), "bad_saving");
   EXPECT_EQ(spec.derived[0].Reason(), "derived_failed:net_amount");
@@ -94,10 +95,14 @@ TEST(JobConfigTest, CustomJobParsesIntoItsSpec) {
   ASSERT_EQ(spec.bins.size(), 2u);
   EXPECT_EQ(spec.bins[0].upper, transform::Money{5000});
   ASSERT_EQ(spec.output.size(), 8u);
-  EXPECT_EQ(spec.output[3], (transform::OutputColumn{"quantity", "quantity", ColumnType::kInteger, 0}));
-  EXPECT_EQ(spec.output[4], (transform::OutputColumn{"unit_price", "price", ColumnType::kDecimal, 3}));
-  EXPECT_EQ(spec.output[5], (transform::OutputColumn{"net_amount", "net_amount", ColumnType::kDecimal, 2}));
-  EXPECT_EQ(spec.output[7], (transform::OutputColumn{"size_class", "size_class", ColumnType::kText, 0}));
+  EXPECT_EQ(spec.output[3],
+            (transform::OutputColumn{"quantity", "quantity", ColumnType::kInteger, 0}));
+  EXPECT_EQ(spec.output[4],
+            (transform::OutputColumn{"unit_price", "price", ColumnType::kDecimal, 3}));
+  EXPECT_EQ(spec.output[5],
+            (transform::OutputColumn{"net_amount", "net_amount", ColumnType::kDecimal, 2}));
+  EXPECT_EQ(spec.output[7],
+            (transform::OutputColumn{"size_class", "size_class", ColumnType::kText, 0}));
 }
 
 TEST(JobConfigTest, InitTemplateSpellsTheReferenceJob) {
@@ -124,11 +129,13 @@ TEST(JobConfigTest, UnknownKeyInAValidation) {
 }
 
 TEST(JobConfigTest, UnknownColumnInAValidation) {
-  EXPECT_EQ(ErrorOf("jobs:\n  - name: j\n    validations:\n      - {column: transaction_id, required: true}\n"
-                    "      - {column: prise, pattern: x}\n"),
-            "ecompipe.yaml:5: 'jobs[0].validations[1].column': unknown column 'prise' (validations "
-            "check input columns: transaction_id, customer_id, product_id, quantity, price, "
-            "transaction_date, payment_type, status)");
+  EXPECT_EQ(
+      ErrorOf(
+          "jobs:\n  - name: j\n    validations:\n      - {column: transaction_id, required: true}\n"
+          "      - {column: prise, pattern: x}\n"),
+      "ecompipe.yaml:5: 'jobs[0].validations[1].column': unknown column 'prise' (validations "
+      "check input columns: transaction_id, customer_id, product_id, quantity, price, "
+      "transaction_date, payment_type, status)");
 }
 
 TEST(JobConfigTest, BadRegex) {
@@ -139,8 +146,9 @@ TEST(JobConfigTest, BadRegex) {
 }
 
 TEST(JobConfigTest, NotABoolean) {
-  EXPECT_EQ(ErrorOf("jobs:\n  - name: j\n    validations:\n      - {column: status, required: maybe}\n"),
-            "ecompipe.yaml:4: 'jobs[0].validations[0].required' must be true or false");
+  EXPECT_EQ(
+      ErrorOf("jobs:\n  - name: j\n    validations:\n      - {column: status, required: maybe}\n"),
+      "ecompipe.yaml:4: 'jobs[0].validations[0].required' must be true or false");
 }
 
 TEST(JobConfigTest, BadDateBound) {
@@ -188,8 +196,9 @@ TEST(JobConfigTest, BadExpression) {
 }
 
 TEST(JobConfigTest, ScaleOutOfRange) {
-  EXPECT_EQ(ErrorOf("jobs:\n  - name: j\n    derived:\n      - {name: t, expr: price, scale: 40}\n"),
-            "ecompipe.yaml:4: 'jobs[0].derived[0].scale' must be between 0 and 18");
+  EXPECT_EQ(
+      ErrorOf("jobs:\n  - name: j\n    derived:\n      - {name: t, expr: price, scale: 40}\n"),
+      "ecompipe.yaml:4: 'jobs[0].derived[0].scale' must be between 0 and 18");
 }
 
 TEST(JobConfigTest, BinsNotIncreasing) {

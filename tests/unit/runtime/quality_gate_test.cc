@@ -43,11 +43,12 @@ TEST(QualityGateTest, AllRejectedNamesBothThresholdsAndTopReasons) {
 }
 
 TEST(QualityGateTest, TopThreeReasonsByCountThenName) {
-  std::optional<std::string> why = CheckQualityGate(
-      {0.1, 1}, Loaded(100, 80, 20, {{"b", 5}, {"a", 5}, {"c", 7}, {"d", 3}}));
+  std::optional<std::string> why =
+      CheckQualityGate({0.1, 1}, Loaded(100, 80, 20, {{"b", 5}, {"a", 5}, {"c", 7}, {"d", 3}}));
   ASSERT_TRUE(why);
-  EXPECT_EQ(*why, "20 of 100 rows rejected (20%), above max_reject_rate 0.1; top reasons: c 7, a 5, "
-                  "b 5 (and 1 more)");
+  EXPECT_EQ(*why,
+            "20 of 100 rows rejected (20%), above max_reject_rate 0.1; top reasons: c 7, a 5, "
+            "b 5 (and 1 more)");
 }
 
 TEST(QualityGateTest, EmptyObjectBreaksMinRowsOnly) {
@@ -106,11 +107,13 @@ TEST(QualityGateConfigTest, BadValuesNameTheLine) {
     ASSERT_FALSE(cfg.ok()) << bad;
     EXPECT_EQ(cfg.status().ToString(),
               "ecompipe.yaml:3: 'jobs[0].max_reject_rate' must be a fraction of the rows read "
-              "between 0 and 1, e.g. 0.05") << bad;
+              "between 0 and 1, e.g. 0.05")
+        << bad;
   }
   Result<PipelineConfig> cfg = Parse("    min_rows: -1\n");
   ASSERT_FALSE(cfg.ok());
-  EXPECT_THAT(cfg.status().ToString(), HasSubstr("ecompipe.yaml:3: 'jobs[0].min_rows' must be between 0 and"));
+  EXPECT_THAT(cfg.status().ToString(),
+              HasSubstr("ecompipe.yaml:3: 'jobs[0].min_rows' must be between 0 and"));
   cfg = Parse("    min_row: 5\n");
   ASSERT_FALSE(cfg.ok());
   EXPECT_THAT(cfg.status().ToString(), HasSubstr("(did you mean 'min_rows'?)"));

@@ -53,11 +53,11 @@ TEST(S3EndpointConfigTest, ConnectionLimitsHaveDefaultsAndParse) {
   EXPECT_EQ(d.max_connections_per_address, 128);
   EXPECT_EQ(d.workers, 32);
 
-  Result<PipelineConfig> cfg = ParseConfig(
-      "s3_endpoint:\n" + keys +
-          "  header_timeout: 5s\n  body_timeout: 1m\n  idle_timeout: 500ms\n"
-          "  max_connections: 10000\n  max_connections_per_address: 16\n  workers: 8\n",
-      "/srv/shop/ecompipe.yaml");
+  Result<PipelineConfig> cfg =
+      ParseConfig("s3_endpoint:\n" + keys +
+                      "  header_timeout: 5s\n  body_timeout: 1m\n  idle_timeout: 500ms\n"
+                      "  max_connections: 10000\n  max_connections_per_address: 16\n  workers: 8\n",
+                  "/srv/shop/ecompipe.yaml");
   ASSERT_TRUE(cfg.ok()) << cfg.status().ToString();
   const api::s3::ConnectionLimits& l = cfg->s3_endpoint.limits;
   EXPECT_EQ(l.header_timeout_ms, 5'000);
@@ -67,14 +67,16 @@ TEST(S3EndpointConfigTest, ConnectionLimitsHaveDefaultsAndParse) {
   EXPECT_EQ(l.max_connections_per_address, 16);
   EXPECT_EQ(l.workers, 8);
 
-  EXPECT_THAT(ErrorOf("s3_endpoint:\n" + keys + "  header_timeout: 50ms\n"),
-              HasSubstr("ecompipe.yaml:3: 's3_endpoint.header_timeout' must be between 100ms and 1h"));
+  EXPECT_THAT(
+      ErrorOf("s3_endpoint:\n" + keys + "  header_timeout: 50ms\n"),
+      HasSubstr("ecompipe.yaml:3: 's3_endpoint.header_timeout' must be between 100ms and 1h"));
   EXPECT_THAT(ErrorOf("s3_endpoint:\n" + keys + "  body_timeout: soon\n"),
               HasSubstr("'s3_endpoint.body_timeout': 'soon' is not a duration"));
   EXPECT_THAT(ErrorOf("s3_endpoint:\n" + keys + "  max_connections_per_address: 0\n"),
               HasSubstr("'s3_endpoint.max_connections_per_address' must be between 1 and"));
-  EXPECT_THAT(ErrorOf("s3_endpoint:\n" + keys + "  max_conections: 5\n"),
-              HasSubstr("unknown key 's3_endpoint.max_conections' (did you mean 'max_connections'?)"));
+  EXPECT_THAT(
+      ErrorOf("s3_endpoint:\n" + keys + "  max_conections: 5\n"),
+      HasSubstr("unknown key 's3_endpoint.max_conections' (did you mean 'max_connections'?)"));
 }
 
 // The commented example in `ecompipe init`'s template works once uncommented.
@@ -83,8 +85,10 @@ TEST(S3EndpointConfigTest, InitTemplateExampleParsesWhenUncommented) {
   std::string text, line;
   bool inside = false;
   while (std::getline(in, line)) {
-    if (line.rfind("# s3_endpoint:", 0) == 0) inside = true;
-    else if (inside && line.rfind("#   ", 0) != 0) inside = false;
+    if (line.rfind("# s3_endpoint:", 0) == 0)
+      inside = true;
+    else if (inside && line.rfind("#   ", 0) != 0)
+      inside = false;
     text += (inside ? line.substr(2) : line) + "\n";
   }
   Result<PipelineConfig> cfg = ParseConfig(text, "/srv/shop/ecompipe.yaml");
@@ -100,16 +104,19 @@ TEST(S3EndpointConfigTest, ErrorsNameFileLineAndKey) {
             "ecompipe.yaml:3: unknown key 's3_endpoint.regoin' (did you mean 'region'?)");
   EXPECT_THAT(ErrorOf("s3_endpoint:\n  listen: localhost\n  access_keys: [{id: a, secret: b}]\n"),
               HasSubstr("ecompipe.yaml:2: 's3_endpoint.listen': 'localhost' is not HOST:PORT"));
-  EXPECT_THAT(ErrorOf("s3_endpoint:\n  listen: 127.0.0.1:70000\n  access_keys: [{id: a, secret: b}]\n"),
-              HasSubstr("ecompipe.yaml:2:"));
+  EXPECT_THAT(
+      ErrorOf("s3_endpoint:\n  listen: 127.0.0.1:70000\n  access_keys: [{id: a, secret: b}]\n"),
+      HasSubstr("ecompipe.yaml:2:"));
   EXPECT_THAT(ErrorOf("s3_endpoint:\n  listen: 127.0.0.1:9000\n"),
               HasSubstr("'s3_endpoint.access_keys' must be a non-empty list"));
-  EXPECT_THAT(ErrorOf("s3_endpoint:\n  access_keys:\n    - {id: a}\n"),
-              HasSubstr("ecompipe.yaml:3: 's3_endpoint.access_keys[0].secret': give exactly one of"));
+  EXPECT_THAT(
+      ErrorOf("s3_endpoint:\n  access_keys:\n    - {id: a}\n"),
+      HasSubstr("ecompipe.yaml:3: 's3_endpoint.access_keys[0].secret': give exactly one of"));
   EXPECT_THAT(ErrorOf("s3_endpoint:\n  access_keys:\n    - {id: a, secret: b, secret_env: C}\n"),
               HasSubstr("give exactly one of"));
-  EXPECT_THAT(ErrorOf("s3_endpoint:\n  access_keys:\n    - {id: a, secret: b}\n    - {id: a, secret: c}\n"),
-              HasSubstr("ecompipe.yaml:4: duplicate access key id 'a'"));
+  EXPECT_THAT(
+      ErrorOf("s3_endpoint:\n  access_keys:\n    - {id: a, secret: b}\n    - {id: a, secret: c}\n"),
+      HasSubstr("ecompipe.yaml:4: duplicate access key id 'a'"));
   EXPECT_THAT(ErrorOf("s3_endpoint:\n  access_keys:\n    - {id: a, secret: b, role: admin}\n"),
               HasSubstr("unknown key 's3_endpoint.access_keys[0].role'"));
   EXPECT_THAT(ErrorOf("s3_endpoint: yes\n"), HasSubstr("'s3_endpoint' must be a mapping"));

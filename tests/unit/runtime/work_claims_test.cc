@@ -168,8 +168,10 @@ TEST_P(WorkClaimsTest, ReleaseAllFreesEveryClaim) {
   ASSERT_NE(b, nullptr);
   auto log = events::SqlEventLog::Open(db.location(), Worker("a"));
   ASSERT_TRUE(log.ok());
-  ASSERT_TRUE((*log)->Append(Json{{"id", "e1"}, {"source", "s"}, {"detail-type", "d"}},
-                             {{"r", events::Target{"start_job", "etl"}}}).ok());
+  ASSERT_TRUE((*log)
+                  ->Append(Json{{"id", "e1"}, {"source", "s"}, {"detail-type", "d"}},
+                           {{"r", events::Target{"start_job", "etl"}}})
+                  .ok());
   ASSERT_EQ((*log)->Due(int64_t{1} << 60, 10)->size(), 1u);
   ASSERT_TRUE(*a->TryClaim("etl", Object("x")));
   ASSERT_TRUE(b->ReleaseAll().ok());

@@ -82,8 +82,10 @@ TEST_P(BeneathFolderTest, RefusesLinksInsideTheFolderAndDanglingLinks) {
 TEST_P(BeneathFolderTest, RefusesLinkedIntermediateFolder) {
   fs::create_directory_symlink(tmp_ / "outside", In("a/linked"));
   fs::create_directory_symlink(In("a"), In("inner"));  // a link to a folder inside, too
-  EXPECT_EQ(root().OpenFile("a/linked/secret.csv", O_RDONLY).status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(root().OpenFile("inner/file.csv", O_RDONLY).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(root().OpenFile("a/linked/secret.csv", O_RDONLY).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(root().OpenFile("inner/file.csv", O_RDONLY).status().code(),
+            StatusCode::kInvalidArgument);
   EXPECT_EQ(root().Folder("a/linked", false).status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(root().Entries("a/linked").status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(root().Stat("a/linked/secret.csv").status().code(), StatusCode::kInvalidArgument);
@@ -92,8 +94,8 @@ TEST_P(BeneathFolderTest, RefusesLinkedIntermediateFolder) {
 }
 
 TEST_P(BeneathFolderTest, RefusesEscapingAndMalformedPaths) {
-  for (const std::string rel : {"../outside/secret.csv", "a/../../outside/secret.csv", "/etc/passwd",
-                                "a//file.csv", "./a/file.csv", ""}) {
+  for (const std::string rel : {"../outside/secret.csv", "a/../../outside/secret.csv",
+                                "/etc/passwd", "a//file.csv", "./a/file.csv", ""}) {
     EXPECT_EQ(OpenBeneath(root().fd(), rel, O_RDONLY), -1) << rel;
     EXPECT_EQ(errno, EINVAL) << rel;
   }
@@ -133,7 +135,8 @@ TEST_P(BeneathFolderTest, EntriesReportLinksAsLinks) {
     seen.push_back(e.name + ":" + type);
   }
   std::sort(seen.begin(), seen.end());
-  EXPECT_EQ(seen, (std::vector<std::string>{"dlink:link", "file.csv:file", "flink:link", "sub:folder"}));
+  EXPECT_EQ(seen,
+            (std::vector<std::string>{"dlink:link", "file.csv:file", "flink:link", "sub:folder"}));
 }
 
 TEST_P(BeneathFolderTest, RemovesLinksNeverTheirTargets) {

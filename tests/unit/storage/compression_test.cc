@@ -23,9 +23,8 @@ using testing_util::Zstd;
 // Decodes `data` served `source_chunk` bytes per raw read, reading `read_size` at a time.
 Result<std::string> Decode(const std::string& data, Compression* detected = nullptr,
                            size_t source_chunk = SIZE_MAX, size_t read_size = 64 * 1024) {
-  EP_ASSIGN_OR_RETURN(auto stream,
-                      OpenDecoded(std::make_unique<StringInputStream>(data, source_chunk),
-                                  detected));
+  EP_ASSIGN_OR_RETURN(
+      auto stream, OpenDecoded(std::make_unique<StringInputStream>(data, source_chunk), detected));
   return ReadAll(*stream, read_size);
 }
 
@@ -52,8 +51,8 @@ TEST(OpenDecodedTest, PassesPlainTextThrough) {
 }
 
 TEST(OpenDecodedTest, PassesEmptyAndShortInputThrough) {
-  for (const std::string& data : {std::string(), std::string("\x1f"), std::string("ab"),
-                                 std::string("\x28\xb5\x2f")}) {
+  for (const std::string& data :
+       {std::string(), std::string("\x1f"), std::string("ab"), std::string("\x28\xb5\x2f")}) {
     Compression detected = Compression::kGzip;
     auto out = Decode(data, &detected, 1);
     ASSERT_TRUE(out.ok()) << out.status().ToString();
@@ -207,8 +206,7 @@ TEST(OpenDecodedTest, TrailingGarbageAfterGzipMemberIsCorrupt) {
 
 TEST(OpenDecodedTest, ErrorIsStickyAcrossReads) {
   const std::string data = Gzip(SampleCsv(20));
-  auto stream =
-      OpenDecoded(std::make_unique<StringInputStream>(data.substr(0, data.size() / 2)));
+  auto stream = OpenDecoded(std::make_unique<StringInputStream>(data.substr(0, data.size() / 2)));
   ASSERT_TRUE(stream.ok());
   ASSERT_FALSE(ReadAll(**stream).ok());
   char byte;

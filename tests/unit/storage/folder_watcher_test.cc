@@ -49,9 +49,8 @@ class Collector {
 
   bool WaitForKey(const std::string& key) {
     std::unique_lock<std::mutex> lock(mu_);
-    return changed_.wait_for(lock, kTimeout, [&] {
-      return std::find(keys_.begin(), keys_.end(), key) != keys_.end();
-    });
+    return changed_.wait_for(
+        lock, kTimeout, [&] { return std::find(keys_.begin(), keys_.end(), key) != keys_.end(); });
   }
   bool WaitForOverflow() {
     std::unique_lock<std::mutex> lock(mu_);
@@ -166,9 +165,9 @@ TEST(FolderWatcherTest, IgnoresTemporaryNamesAndStagingFolder) {
   Collector collector;
   auto watcher = StartWatcher(tmp.path(), collector);
   ASSERT_NE(watcher, nullptr);
-  for (const std::string rel : {"x.csv.part", ".x.csv.swp", ".hidden", "x.csv~", ".#x.csv",
-                                "d/x.crdownload", "d/x.tmp", ".ecompipe-tmp/abc.tmp",
-                                ".ecompipe-tmp/y.csv"}) {
+  for (const std::string rel :
+       {"x.csv.part", ".x.csv.swp", ".hidden", "x.csv~", ".#x.csv", "d/x.crdownload", "d/x.tmp",
+        ".ecompipe-tmp/abc.tmp", ".ecompipe-tmp/y.csv"}) {
     WriteFile(tmp / rel, "partial");
   }
   // inotify keeps the order of events, so once this shows up every earlier event was seen.
@@ -339,7 +338,6 @@ TEST(FolderWatcherTest, StartFailsForMissingRoot) {
   auto watcher = FolderWatcher::Start(tmp / "missing", collector.OnKey(), nullptr);
   EXPECT_EQ(watcher.status().code(), StatusCode::kNotFound);
 }
-
 
 // Links are never followed (issue 14 point 1): a link moved or created in is not reported,
 // whether it points at a file or a folder, outside or inside; a linked folder is not watched.

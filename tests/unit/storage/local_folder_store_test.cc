@@ -62,8 +62,7 @@ TEST(LocalFolderStoreTest, OpenCreatesMissingRoot) {
 
 TEST(LocalFolderStoreTest, OpenRejectsEmptyBucketNameAndFileRoot) {
   TempFolder tmp;
-  EXPECT_EQ(LocalFolderStore::Open(tmp.path(), "").status().code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(LocalFolderStore::Open(tmp.path(), "").status().code(), StatusCode::kInvalidArgument);
   WriteFile(tmp / "file", "x");
   EXPECT_EQ(LocalFolderStore::Open(tmp / "file", "b").status().code(), StatusCode::kIoError);
 }
@@ -107,8 +106,8 @@ TEST(LocalFolderStoreTest, PutBytesThenOpenReadsContent) {
 TEST(LocalFolderStoreTest, PutRejectsInvalidKeys) {
   TempFolder tmp;
   auto store = OpenStore(tmp.path());
-  for (const std::string key : {"../escape.csv", "/abs.csv", "a//b.csv", "a/x.csv.part",
-                                ".hidden", "a/.x.swp", ".ecompipe-tmp/x.csv", "a/.ecompipe-tmp/x"}) {
+  for (const std::string key : {"../escape.csv", "/abs.csv", "a//b.csv", "a/x.csv.part", ".hidden",
+                                "a/.x.swp", ".ecompipe-tmp/x.csv", "a/.ecompipe-tmp/x"}) {
     auto ref = store->PutBytes(key, "data");
     EXPECT_EQ(ref.status().code(), StatusCode::kInvalidArgument) << key;
   }
@@ -177,13 +176,14 @@ TEST(LocalFolderStoreTest, ListFiltersByPrefix) {
     return listed.ok() ? Keys(*listed) : std::vector<std::string>{};
   };
   EXPECT_THAT(keys("transactions/"),
-              ElementsAre("transactions/year=2025/month=01/b.csv",
-                          "transactions/year=2026/day.csv", "transactions/year=2026/month=11/a.csv"));
+              ElementsAre("transactions/year=2025/month=01/b.csv", "transactions/year=2026/day.csv",
+                          "transactions/year=2026/month=11/a.csv"));
   EXPECT_THAT(keys("transactions/year=2026/mo"),
               ElementsAre("transactions/year=2026/month=11/a.csv"));
-  EXPECT_THAT(keys("transactions"),
-              ElementsAre("transactions.csv", "transactions/year=2025/month=01/b.csv",
-                          "transactions/year=2026/day.csv", "transactions/year=2026/month=11/a.csv"));
+  EXPECT_THAT(
+      keys("transactions"),
+      ElementsAre("transactions.csv", "transactions/year=2025/month=01/b.csv",
+                  "transactions/year=2026/day.csv", "transactions/year=2026/month=11/a.csv"));
   EXPECT_THAT(keys("dim"), ElementsAre("dimensions/p.csv"));
   EXPECT_THAT(keys("nothing/here/"), ElementsAre());
   EXPECT_THAT(keys("dimensions/p.csv"), ElementsAre("dimensions/p.csv"));
@@ -192,9 +192,9 @@ TEST(LocalFolderStoreTest, ListFiltersByPrefix) {
 TEST(LocalFolderStoreTest, ListSkipsTemporaryFilesAndStagingFolder) {
   TempFolder tmp;
   auto store = OpenStore(tmp.path());
-  for (const std::string rel : {"x.csv.part", ".x.csv.swp", "x.csv~", ".#x.csv", "d/y.tmp",
-                                "d/.hidden", ".ecompipe-tmp/abc.tmp", ".ecompipe-tmp/z.csv",
-                                "d/x.crdownload"}) {
+  for (const std::string rel :
+       {"x.csv.part", ".x.csv.swp", "x.csv~", ".#x.csv", "d/y.tmp", "d/.hidden",
+        ".ecompipe-tmp/abc.tmp", ".ecompipe-tmp/z.csv", "d/x.crdownload"}) {
     WriteFile(store->root() / rel, "partial");
   }
   WriteFile(store->root() / "d/real.csv", "complete");
@@ -403,7 +403,6 @@ TEST(LocalFolderStoreTest, ConcurrentPutsAndListsAgree) {
   EXPECT_EQ(listed->size(), 100u);
 }
 
-
 // Symbolic links: none is ever followed, so nothing outside the bucket folder can be read,
 // listed or written through one (regression tests for issue 14 point 1).
 
@@ -481,7 +480,8 @@ TEST(LocalFolderStoreSymlinkTest, PutRefusesALinkedFolderAndWritesNothingOutside
 TEST(LocalFolderStoreSymlinkTest, PutRefusesAKeyThatIsALinkAndLeavesItsTarget) {
   LinkedBucket b;
   fs::create_symlink(b.outside / "secret.csv", b.store->root() / "d/passwd.csv");
-  EXPECT_EQ(b.store->PutBytes("d/passwd.csv", "overwritten").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(b.store->PutBytes("d/passwd.csv", "overwritten").status().code(),
+            StatusCode::kInvalidArgument);
   EXPECT_EQ(ReadFile(b.outside / "secret.csv"), "secret\n");
   EXPECT_TRUE(fs::is_symlink(b.store->root() / "d/passwd.csv"));
 }

@@ -58,8 +58,9 @@ TEST(ValidateKeyTest, RejectsEmptySegment) {
 
 TEST(ValidateKeyTest, RejectsControlCharacters) {
   for (const std::string& key : {std::string("a\nb"), std::string("a\tb"), std::string("a\rb"),
-                                std::string("a\0b", 3), std::string("a\x7f"),
-                                std::string("a\xc2\x85" "b")}) {  // U+0085, a C1 control
+                                 std::string("a\0b", 3), std::string("a\x7f"),
+                                 std::string("a\xc2\x85"
+                                             "b")}) {  // U+0085, a C1 control
     const Status status = ValidateKey(key);
     EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);
     EXPECT_THAT(status.message(), HasSubstr("control character at byte 1"));
@@ -96,17 +97,16 @@ TEST(ValidateKeyTest, MessageEscapesHostileBytes) {
 }
 
 TEST(IsTemporaryNameTest, RecognisesEditorAndDownloaderNames) {
-  for (const std::string name :
-       {"x.csv.part", ".x.csv.swp", "x.csv~", ".#x.csv", "x.crdownload", "x.tmp", ".hidden",
-        ".DS_Store", "x.csv.partial", "x.csv.download", "x.csv.filepart", "x.swo", "~$x.xlsx",
-        ".", ".."}) {
+  for (const std::string name : {"x.csv.part", ".x.csv.swp", "x.csv~", ".#x.csv", "x.crdownload",
+                                 "x.tmp", ".hidden", ".DS_Store", "x.csv.partial", "x.csv.download",
+                                 "x.csv.filepart", "x.swo", "~$x.xlsx", ".", ".."}) {
     EXPECT_TRUE(IsTemporaryName(name)) << name;
   }
 }
 
 TEST(IsTemporaryNameTest, AcceptsOrdinaryNames) {
-  for (const std::string name : {"x.csv", "x.csv.gz", "x.csv.zst", "part.csv", "tmp.csv",
-                                 "x.parts", "x.temporary", "report~final.csv", "x_part"}) {
+  for (const std::string name : {"x.csv", "x.csv.gz", "x.csv.zst", "part.csv", "tmp.csv", "x.parts",
+                                 "x.temporary", "report~final.csv", "x_part"}) {
     EXPECT_FALSE(IsTemporaryName(name)) << name;
   }
 }

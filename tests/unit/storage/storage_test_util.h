@@ -136,9 +136,8 @@ inline std::string Zstd(std::string_view data, bool checksum = false) {
 inline std::string SampleCsv(int rows) {
   std::string out = "transaction_id,customer_id,product_id,quantity,price\n";
   for (int i = 0; i < rows; ++i) {
-    out += "t" + std::to_string(i) + ",c" + std::to_string(i % 97) + ",p" +
-           std::to_string(i % 13) + "," + std::to_string(1 + i % 5) + "," +
-           std::to_string(10 + (i * 7919) % 1000) + ".99\n";
+    out += "t" + std::to_string(i) + ",c" + std::to_string(i % 97) + ",p" + std::to_string(i % 13) +
+           "," + std::to_string(1 + i % 5) + "," + std::to_string(10 + (i * 7919) % 1000) + ".99\n";
   }
   return out;
 }

@@ -24,11 +24,11 @@ inline std::string PgTestUrl() {
 }
 
 // Skips the test (with the reason) when no test server is configured.
-#define EP_REQUIRE_TEST_PG()                                                                  \
-  do {                                                                                        \
-    if (::ecompipe::testing_util::PgTestUrl().empty())                                        \
+#define EP_REQUIRE_TEST_PG()                                                                   \
+  do {                                                                                         \
+    if (::ecompipe::testing_util::PgTestUrl().empty())                                         \
       GTEST_SKIP() << "EP_TEST_PG_URL is not set (scripts/test.sh starts a PostgreSQL server " \
-                      "with scripts/pg-test-server.sh and sets it)";                          \
+                      "with scripts/pg-test-server.sh and sets it)";                           \
   } while (0)
 
 // `url` with `key=value` added to its query string.
@@ -49,7 +49,8 @@ class PgTestSchema {
     if (!s.ok()) ADD_FAILURE() << s.ToString();
   }
   ~PgTestSchema() {
-    if (admin_ && admin_->Healthy()) (void)admin_->Exec("DROP SCHEMA IF EXISTS " + name_ + " CASCADE");
+    if (admin_ && admin_->Healthy())
+      (void)admin_->Exec("DROP SCHEMA IF EXISTS " + name_ + " CASCADE");
   }
   PgTestSchema(const PgTestSchema&) = delete;
   PgTestSchema& operator=(const PgTestSchema&) = delete;
@@ -77,7 +78,8 @@ inline void TerminateBackend(PostgresDb& admin, const std::string& pid) {
   for (int i = 0; i < 1000 && std::filesystem::exists("/proc/" + pid); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  if (std::filesystem::exists("/proc/" + pid)) ADD_FAILURE() << "backend " << pid << " did not exit";
+  if (std::filesystem::exists("/proc/" + pid))
+    ADD_FAILURE() << "backend " << pid << " did not exit";
 }
 
 }  // namespace ecompipe::testing_util

@@ -20,11 +20,12 @@ inline std::string EnvOr(const char* name, const char* fallback = "") {
   return v ? v : fallback;
 }
 
-#define EP_REQUIRE_TEST_S3()                                                                      \
-  do {                                                                                            \
-    if (::ecompipe::testing_util::EnvOr("EP_TEST_S3_ENDPOINT").empty())                           \
-      GTEST_SKIP() << "EP_TEST_S3_ENDPOINT is not set (tests/e2e/test_s3_redshift_staging.py runs " \
-                      "these tests against a moto_server it starts)";                             \
+#define EP_REQUIRE_TEST_S3()                                                               \
+  do {                                                                                     \
+    if (::ecompipe::testing_util::EnvOr("EP_TEST_S3_ENDPOINT").empty())                    \
+      GTEST_SKIP()                                                                         \
+          << "EP_TEST_S3_ENDPOINT is not set (tests/e2e/test_s3_redshift_staging.py runs " \
+             "these tests against a moto_server it starts)";                               \
   } while (0)
 
 // Path-style settings for the test bucket, signed with the test user's key.

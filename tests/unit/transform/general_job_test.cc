@@ -37,20 +37,39 @@ const std::string kExtraRows =
 JobSpec CustomSpec() {
   JobSpec spec;
   spec.validations = {
-      {.name = "tid", .column = "transaction_id", .reason = "missing_transaction_id", .required = true},
-      {.name = "cid", .column = "customer_id", .reason = "malformed_customer_id", .pattern = "C[0-9]+"},
-      {.name = "pid", .column = "product_id", .reason = "malformed_product_id", .pattern = "P[0-9]+"},
+      {.name = "tid",
+       .column = "transaction_id",
+       .reason = "missing_transaction_id",
+       .required = true},
+      {.name = "cid",
+       .column = "customer_id",
+       .reason = "malformed_customer_id",
+       .pattern = "C[0-9]+"},
+      {.name = "pid",
+       .column = "product_id",
+       .reason = "malformed_product_id",
+       .pattern = "P[0-9]+"},
       {.name = "quantity", .column = "quantity", .pattern = "[0-9]+", .min = "1", .max = "8"},
-      {.name = "price", .column = "price", .reason = "invalid_price", .pattern = "[0-9]+(\\.[0-9]{1,2})?"},
-      {.name = "period", .column = "transaction_date", .date = true, .min = "2023-01-01",
+      {.name = "price",
+       .column = "price",
+       .reason = "invalid_price",
+       .pattern = "[0-9]+(\\.[0-9]{1,2})?"},
+      {.name = "period",
+       .column = "transaction_date",
+       .date = true,
+       .min = "2023-01-01",
        .max = "2024-06-30"},
       {.name = "card", .column = "payment_type", .pattern = "Credit Card|Debit Card"},
-      {.name = "tid_unique", .column = "transaction_id", .reason = "duplicate_transaction_id",
+      {.name = "tid_unique",
+       .column = "transaction_id",
+       .reason = "duplicate_transaction_id",
        .unique = true},
   };
-  spec.lookups = {{.dimension = "customers", .key = "customer_id",
+  spec.lookups = {{.dimension = "customers",
+                   .key = "customer_id",
                    .columns = {{"email", "buyer_email"}, {"membership_level", "membership_level"}}},
-                  {.dimension = "products", .key = "product_id",
+                  {.dimension = "products",
+                   .key = "product_id",
                    .columns = {{"category", "category"}, {"price", "list_price"}}}};
   spec.derived = {{.name = "total_amount", .expr = "quantity * price * (1 - 0.15)", .scale = 2},
                   {.name = "gap", .expr = "quantity * (list_price - price)", .scale = 2}};
@@ -82,7 +101,9 @@ bool Digits(const std::string& s) {
   return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
 }
 
-bool Prefixed(const std::string& s, char p) { return s.size() > 1 && s[0] == p && Digits(s.substr(1)); }
+bool Prefixed(const std::string& s, char p) {
+  return s.size() > 1 && s[0] == p && Digits(s.substr(1));
+}
 
 // "12", "12.5", "12.50" -> cents; -1 when not of that form.
 int64_t Cents(const std::string& s) {
@@ -91,13 +112,15 @@ int64_t Cents(const std::string& s) {
   const std::string frac = dot == std::string::npos ? "" : s.substr(dot + 1);
   if (!Digits(whole) || whole.size() > 15) return -1;
   if (dot != std::string::npos && (frac.empty() || frac.size() > 2 || !Digits(frac))) return -1;
-  return std::stoll(whole) * 100 + (frac.empty() ? 0 : std::stoll(frac) * (frac.size() == 1 ? 10 : 1));
+  return std::stoll(whole) * 100 +
+         (frac.empty() ? 0 : std::stoll(frac) * (frac.size() == 1 ? 10 : 1));
 }
 
 bool RealDay(const std::string& s) {
   if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
   if (!Digits(s.substr(0, 4)) || !Digits(s.substr(5, 2)) || !Digits(s.substr(8, 2))) return false;
-  const int y = std::stoi(s.substr(0, 4)), m = std::stoi(s.substr(5, 2)), d = std::stoi(s.substr(8, 2));
+  const int y = std::stoi(s.substr(0, 4)), m = std::stoi(s.substr(5, 2)),
+            d = std::stoi(s.substr(8, 2));
   const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
   const int days[] = {31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   return y > 0 && m >= 1 && m <= 12 && d >= 1 && d <= days[m - 1];
@@ -128,25 +151,49 @@ Expected Independent(const std::string& transactions, const Dimensions& dims) {
     const std::string &tid = f[0], &cid = f[1], &pid = f[2], &qty = f[3], &price = f[4],
                       &date = f[5], &pay = f[6];
     const auto reject = [&](const char* reason) { out.rejects.emplace_back(n, reason); };
-    if (tid.empty()) { reject("missing_transaction_id"); continue; }
-    if (!Prefixed(cid, 'C')) { reject("malformed_customer_id"); continue; }
-    if (!Prefixed(pid, 'P')) { reject("malformed_product_id"); continue; }
+    if (tid.empty()) {
+      reject("missing_transaction_id");
+      continue;
+    }
+    if (!Prefixed(cid, 'C')) {
+      reject("malformed_customer_id");
+      continue;
+    }
+    if (!Prefixed(pid, 'P')) {
+      reject("malformed_product_id");
+      continue;
+    }
     if (!Digits(qty) || qty.size() > 18 || std::stoll(qty) < 1 || std::stoll(qty) > 8) {
       reject("validation_failed:quantity");
       continue;
     }
     const int64_t price_cents = Cents(price);
-    if (price_cents < 0) { reject("invalid_price"); continue; }
+    if (price_cents < 0) {
+      reject("invalid_price");
+      continue;
+    }
     if (!RealDay(date) || date < "2023-01-01" || date > "2024-06-30") {
       reject("validation_failed:period");
       continue;
     }
-    if (pay != "Credit Card" && pay != "Debit Card") { reject("validation_failed:card"); continue; }
+    if (pay != "Credit Card" && pay != "Debit Card") {
+      reject("validation_failed:card");
+      continue;
+    }
     const auto customer = dims.customers.find(cid);
-    if (customer == dims.customers.end()) { reject("unknown_customer_id"); continue; }
+    if (customer == dims.customers.end()) {
+      reject("unknown_customer_id");
+      continue;
+    }
     const auto product = dims.products.find(pid);
-    if (product == dims.products.end()) { reject("unknown_product_id"); continue; }
-    if (!seen.insert(tid).second) { reject("duplicate_transaction_id"); continue; }
+    if (product == dims.products.end()) {
+      reject("unknown_product_id");
+      continue;
+    }
+    if (!seen.insert(tid).second) {
+      reject("duplicate_transaction_id");
+      continue;
+    }
     const int64_t q = std::stoll(qty);
     // q * price * 0.85 in 10^-4 units, rounded half up to cents (all values are >= 0).
     const int64_t total = (q * price_cents * 85 + 50) / 100;
@@ -226,10 +273,10 @@ TEST(GeneralJobTest, RejectDetailsNameTheCheck) {
   EXPECT_EQ(sink.rejects[2].detail, "payment_type 'Cash' does not match Credit Card|Debit Card");
   EXPECT_EQ(sink.rejects[3].detail, "customer_id 'C9999999' is not in the customers table");
   EXPECT_EQ(sink.rejects[4].reason, "duplicate_transaction_id");
-  EXPECT_EQ(sink.rejects[4].detail, "transaction_id 'TXN4' already appeared earlier in this object");
+  EXPECT_EQ(sink.rejects[4].detail,
+            "transaction_id 'TXN4' already appeared earlier in this object");
   EXPECT_EQ(sink.rejects[4].line, 7);
-  EXPECT_EQ(sink.rejects[4].raw,
-            "TXN4,C0000092,P00001,1,10.00,2023-07-15,Credit Card,Completed");
+  EXPECT_EQ(sink.rejects[4].raw, "TXN4,C0000092,P00001,1,10.00,2023-07-15,Credit Card,Completed");
   EXPECT_EQ(sink.facts.size(), 1u);
 }
 

@@ -56,7 +56,8 @@ TEST(JobSpecTest, UnknownValidationColumn) {
 TEST(JobSpecTest, BadPattern) {
   JobSpec spec;
   spec.validations[1].pattern = "TXN[0-9";
-  EXPECT_THAT(ProblemOf(spec), HasSubstr("validations[1].pattern: 'TXN[0-9' is not a valid regular"));
+  EXPECT_THAT(ProblemOf(spec),
+              HasSubstr("validations[1].pattern: 'TXN[0-9' is not a valid regular"));
 }
 
 TEST(JobSpecTest, ValidationThatChecksNothing) {
@@ -80,7 +81,8 @@ TEST(JobSpecTest, BadBounds) {
 TEST(JobSpecTest, TwoUniqueValidations) {
   JobSpec spec;
   spec.validations.push_back({.name = "c", .column = "customer_id", .unique = true});
-  EXPECT_THAT(ProblemOf(spec), HasSubstr("validations[8].unique: only one validation may be unique"));
+  EXPECT_THAT(ProblemOf(spec),
+              HasSubstr("validations[8].unique: only one validation may be unique"));
 }
 
 TEST(JobSpecTest, UnknownDimensionAndDimensionColumn) {
@@ -115,7 +117,8 @@ TEST(JobSpecTest, BadExpressions) {
   EXPECT_THAT(ProblemOf(division), HasSubstr("division is not supported"));
   JobSpec later;  // a derived column may not read one defined after it
   later.derived.insert(later.derived.begin(), Derived{.name = "twice", .expr = "total_amount * 2"});
-  EXPECT_THAT(ProblemOf(later), HasSubstr("derived[0].expr: 'total_amount * 2' reads unknown column"));
+  EXPECT_THAT(ProblemOf(later),
+              HasSubstr("derived[0].expr: 'total_amount * 2' reads unknown column"));
 }
 
 TEST(JobSpecTest, BinsMustIncreaseAndEndOpen) {
@@ -133,7 +136,8 @@ TEST(JobSpecTest, OutputProblems) {
   EXPECT_THAT(ProblemOf(unknown), HasSubstr("output[13]: unknown column 'discount'"));
   JobSpec twice;
   twice.output.push_back(twice.output[0]);
-  EXPECT_THAT(ProblemOf(twice), HasSubstr("output[13]: output column 'transaction_id' is listed twice"));
+  EXPECT_THAT(ProblemOf(twice),
+              HasSubstr("output[13]: output column 'transaction_id' is listed twice"));
   JobSpec keyless;
   keyless.output.erase(keyless.output.begin());
   EXPECT_THAT(ProblemOf(keyless), HasSubstr("output: the output must include 'transaction_id'"));
@@ -186,11 +190,15 @@ TEST(ExpressionTest, OverflowIsReportedNotWrapped) {
 }
 
 TEST(ExpressionTest, SyntaxErrorsSayWhere) {
-  EXPECT_THAT(Expression::Parse("a + * b").status().message(), HasSubstr("unexpected '*' at character 5"));
-  EXPECT_THAT(Expression::Parse("a b").status().message(), HasSubstr("unexpected 'b' at character 3"));
-  EXPECT_THAT(Expression::Parse("1.2.3").status().message(), HasSubstr("'1.2.3' at character 1 is not a decimal"));
+  EXPECT_THAT(Expression::Parse("a + * b").status().message(),
+              HasSubstr("unexpected '*' at character 5"));
+  EXPECT_THAT(Expression::Parse("a b").status().message(),
+              HasSubstr("unexpected 'b' at character 3"));
+  EXPECT_THAT(Expression::Parse("1.2.3").status().message(),
+              HasSubstr("'1.2.3' at character 1 is not a decimal"));
   EXPECT_THAT(Expression::Parse("").status().message(), HasSubstr("unexpected end"));
-  EXPECT_THAT(Expression::Parse("a / b").status().message(), HasSubstr("'/' at character 3: division"));
+  EXPECT_THAT(Expression::Parse("a / b").status().message(),
+              HasSubstr("'/' at character 3: division"));
 }
 
 TEST(DecimalTest, ParseAndFormat) {

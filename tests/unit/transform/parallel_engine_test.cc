@@ -36,13 +36,14 @@ Dimensions MakeDimensions() {
   Dimensions dims;
   for (int i = 1; i <= 50; ++i) {
     const std::string id = "C" + std::to_string(i);
-    dims.customers[id] = Customer{id, "F", "L", "user" + std::to_string(i) + "@example.com", "Gold"};
+    dims.customers[id] =
+        Customer{id, "F", "L", "user" + std::to_string(i) + "@example.com", "Gold"};
   }
   dims.customers["C007"] = Customer{"C007", "Zoe", "Zed", "zoe@example.com, \"z\"", "Gold"};
   for (int i = 1; i <= 20; ++i) {
     const std::string id = "P" + std::to_string(i);
-    dims.products[id] =
-        Product{id, i % 3 == 0 ? "Watch, \"Silver\"" : "Lamp é", "Cat", Money{100}, "S" + std::to_string(i)};
+    dims.products[id] = Product{id, i % 3 == 0 ? "Watch, \"Silver\"" : "Lamp é", "Cat", Money{100},
+                                "S" + std::to_string(i)};
   }
   return dims;
 }
@@ -66,34 +67,83 @@ std::string MakeTransactions(uint64_t seed, int rows) {
     std::string status = "Completed";
     std::string end = "\n";
     switch (pick(26)) {
-      case 0: customer = "CUST12"; break;
-      case 1: product = "p1"; break;
-      case 2: quantity = "0"; break;
-      case 3: quantity = "2.5"; break;
-      case 4: price = "$12.00"; break;
-      case 5: price = "1.234"; break;
-      case 6: date = "2023-02-29"; break;
-      case 7: date = "2024/01/15"; break;
-      case 8: customer = "C999"; break;
-      case 9: product = "P999"; break;
-      case 10: customer = "C007"; break;  // leading zeros: its own customer
-      case 11: status = "\"Done, \"\"really\"\"\""; break;
-      case 12: status = "\"multi\nline\r\nstatus\""; break;
-      case 13: status = "日本語✓€"; break;
-      case 14: payment = "\"Carte bancaire — é\""; break;
-      case 15: end = "\r\n"; break;
-      case 16: end = "\n\n"; break;  // a blank line
-      case 17: status += ",extra"; break;
-      case 18: status = "bad\xC3("; break;
-      case 19: status = std::string("nul\0x", 5); break;
-      case 20: status = std::string(300, 'x'); break;  // over max_record_bytes (256)
-      case 21: tid = ""; break;
-      case 22: tid = "TX1"; break;
-      case 23: status = "\"" + std::string(100, 'q') + "\n" + std::string(100, 'r') + "\""; break;
-      default: break;
+      case 0:
+        customer = "CUST12";
+        break;
+      case 1:
+        product = "p1";
+        break;
+      case 2:
+        quantity = "0";
+        break;
+      case 3:
+        quantity = "2.5";
+        break;
+      case 4:
+        price = "$12.00";
+        break;
+      case 5:
+        price = "1.234";
+        break;
+      case 6:
+        date = "2023-02-29";
+        break;
+      case 7:
+        date = "2024/01/15";
+        break;
+      case 8:
+        customer = "C999";
+        break;
+      case 9:
+        product = "P999";
+        break;
+      case 10:
+        customer = "C007";
+        break;  // leading zeros: its own customer
+      case 11:
+        status = "\"Done, \"\"really\"\"\"";
+        break;
+      case 12:
+        status = "\"multi\nline\r\nstatus\"";
+        break;
+      case 13:
+        status = "日本語✓€";
+        break;
+      case 14:
+        payment = "\"Carte bancaire — é\"";
+        break;
+      case 15:
+        end = "\r\n";
+        break;
+      case 16:
+        end = "\n\n";
+        break;  // a blank line
+      case 17:
+        status += ",extra";
+        break;
+      case 18:
+        status = "bad\xC3(";
+        break;
+      case 19:
+        status = std::string("nul\0x", 5);
+        break;
+      case 20:
+        status = std::string(300, 'x');
+        break;  // over max_record_bytes (256)
+      case 21:
+        tid = "";
+        break;
+      case 22:
+        tid = "TX1";
+        break;
+      case 23:
+        status = "\"" + std::string(100, 'q') + "\n" + std::string(100, 'r') + "\"";
+        break;
+      default:
+        break;
     }
-    text += tid + "," + customer + "," + product + "," + quantity + "," + price + "," + date +
-            "," + payment + "," + status + end;
+    text += tid + "," + customer + "," + product + "," + quantity + "," + price + "," + date + "," +
+            payment + "," + status + end;
   }
   text += "TXN999999,C1,P1,1,1.00,2024-01-01,Cash,\"never closed\nstill open";
   return text;
@@ -178,17 +228,16 @@ TEST(ParallelEngineTest, ReferenceDataHoldsEveryKindOfRow) {
        {reason::kMalformedCustomerId, reason::kMalformedProductId, reason::kInvalidQuantity,
         reason::kInvalidPrice, reason::kInvalidDate, reason::kUnknownCustomerId,
         reason::kUnknownProductId, reason::kDuplicateTransactionId, reason::kWrongFieldCount,
-        reason::kInvalidUtf8, reason::kNulByte, reason::kLineTooLong,
-        reason::kMissingTransactionId, reason::kMalformedTransactionId,
-        reason::kMalformedRecord}) {
+        reason::kInvalidUtf8, reason::kNulByte, reason::kLineTooLong, reason::kMissingTransactionId,
+        reason::kMalformedTransactionId, reason::kMalformedRecord}) {
     EXPECT_TRUE(reasons.count(want)) << want;
   }
   EXPECT_GT(ref.stats.facts, 1000);
   EXPECT_EQ(ref.stats.rows_read, ref.stats.facts + ref.stats.rejects);
 }
 
-class ParallelEqualsSequential
-    : public ::testing::TestWithParam<std::tuple<int, size_t, size_t>> {};
+class ParallelEqualsSequential : public ::testing::TestWithParam<std::tuple<int, size_t, size_t>> {
+};
 
 TEST_P(ParallelEqualsSequential, SameRowsSameOrder) {
   const auto [threads, chunk_bytes, piece] = GetParam();
@@ -280,7 +329,8 @@ TEST(CsvOutTest, NeedsQuotesFindsEachSpecialByteAnywhere) {
       }
     }
     std::string plain;
-    for (size_t i = 0; i < size; ++i) plain.push_back(static_cast<char>("-+!#\x80\xFF\x01\x0B\x0C"[i % 9]));
+    for (size_t i = 0; i < size; ++i)
+      plain.push_back(static_cast<char>("-+!#\x80\xFF\x01\x0B\x0C"[i % 9]));
     EXPECT_FALSE(internal::NeedsCsvQuotes(plain)) << size;
   }
   EXPECT_FALSE(internal::NeedsCsvQuotes(""));
@@ -341,8 +391,8 @@ class FileJobTest : public ::testing::Test {
     o.products = Write("p.csv",
                        "product_id,product_name,category,price,supplier_id\n"
                        "P1,\"Watch, \"\"Silver\"\"\",Gadgets,29.99,S1\nP2,Lamp,Home,5.00,S2\n");
-    o.out_dir = (dir_ / ("out_" + std::to_string(threads) + "_" + std::to_string(chunk_bytes)))
-                    .string();
+    o.out_dir =
+        (dir_ / ("out_" + std::to_string(threads) + "_" + std::to_string(chunk_bytes))).string();
     o.spec = Spec(threads, chunk_bytes);
     return o;
   }
@@ -366,7 +416,8 @@ TEST_F(FileJobTest, WritesThePeersFormats) {
             kHeader.substr(0, kHeader.size() - 1) + ",reject_reason\n" +
                 "TXN2,C1,P2,1,5.5,2024-02-30,Cash,Completed,invalid_date\n"
                 "TXN3,C1,P9,1,5.5,2024-02-28,\"a,b\",Completed,unknown_product_id\n");
-  EXPECT_EQ(Read(o.out_dir + "/reasons.json"), "{\"invalid_date\": 1, \"unknown_product_id\": 1}\n");
+  EXPECT_EQ(Read(o.out_dir + "/reasons.json"),
+            "{\"invalid_date\": 1, \"unknown_product_id\": 1}\n");
   EXPECT_EQ(stats->rows_read, 3);
   EXPECT_EQ(stats->facts, 1);
   EXPECT_EQ(stats->rejects, 2);
@@ -422,9 +473,14 @@ TEST_F(FileJobTest, ACarriageReturnInsideAnUnquotedFieldIsQuotedOnOutput) {
               "transaction_id,customer_id,customer_email,product_id,product_name,supplier_id,"
               "quantity,price,total_amount,transaction_date,transaction_type,payment_type,"
               "status\n"
-              "TXN1" + row + "Cash,Done\n"
-              "TXN2" + row + "\"Ca\rsh\",\"Do\rne\"\n"
-              "TXN3" + row + "Cash,Done\n")
+              "TXN1" +
+                  row +
+                  "Cash,Done\n"
+                  "TXN2" +
+                  row +
+                  "\"Ca\rsh\",\"Do\rne\"\n"
+                  "TXN3" +
+                  row + "Cash,Done\n")
         << "chunk " << chunk;
   }
 }
@@ -433,7 +489,8 @@ TEST_F(FileJobTest, ACarriageReturnInsideAnUnquotedFieldIsQuotedOnOutput) {
 // the reader unescaped ("" inside quotes) lives in a buffer the next record reuses, so it
 // must still be written as read.
 TEST_F(FileJobTest, UnescapedFieldsAreWrittenAsReadWhateverFollows) {
-  std::string text = kHeader + "TXN1,C1,P2,1,5.00,2024-01-01,\"Card \"\"X\"\"\",\"Done \"\"ok\"\"\"\n";
+  std::string text =
+      kHeader + "TXN1,C1,P2,1,5.00,2024-01-01,\"Card \"\"X\"\"\",\"Done \"\"ok\"\"\"\n";
   for (int i = 2; i <= 100; ++i) {
     text += "TXN" + std::to_string(i) + ",C" + std::to_string(1 + i % 2) + ",P2,1,5.00,2024-01-0" +
             std::to_string(1 + i % 9) + ",\"Pay \"\"" + std::to_string(i) + "\"\"\",Done\n";
@@ -448,7 +505,8 @@ TEST_F(FileJobTest, UnescapedFieldsAreWrittenAsReadWhateverFollows) {
             std::string::npos);
   for (int i = 2; i <= 100; ++i) {
     EXPECT_NE(facts.find("TXN" + std::to_string(i) + ",C"), std::string::npos) << i;
-    EXPECT_NE(facts.find(",\"Pay \"\"" + std::to_string(i) + "\"\"\",Done\n"), std::string::npos) << i;
+    EXPECT_NE(facts.find(",\"Pay \"\"" + std::to_string(i) + "\"\"\",Done\n"), std::string::npos)
+        << i;
   }
 }
 
@@ -457,7 +515,8 @@ TEST_F(FileJobTest, UnescapedFieldsAreWrittenAsReadWhateverFollows) {
 TEST_F(FileJobTest, OldOutputsAreReplaced) {
   const FileJobOptions o = Options(kHeader + "TXN1,C1,P2,1,5.00,2024-01-01,Cash,Done\n", 2, 64);
   std::filesystem::create_directories(o.out_dir);
-  Write(std::filesystem::path(o.out_dir).filename().string() + "/fact.csv", std::string(1 << 20, 'x'));
+  Write(std::filesystem::path(o.out_dir).filename().string() + "/fact.csv",
+        std::string(1 << 20, 'x'));
   Write(std::filesystem::path(o.out_dir).filename().string() + "/rejects.csv", "old");
   const std::string keep = (dir_ / "kept_link").string();
   std::filesystem::create_hard_link(o.out_dir + "/fact.csv", keep);
@@ -514,12 +573,14 @@ JobSpec ReferenceOnTheGeneralPath(int threads, size_t chunk_bytes) {
 // date range, two derived columns (one reading a lookup column), custom bins, typed output.
 JobSpec CustomSpec(int threads, size_t chunk_bytes) {
   JobSpec spec = Spec(threads, chunk_bytes);
-  spec.validations.insert(spec.validations.begin() + 6,
-                          Validation{.name = "mid_february", .column = "transaction_date",
-                                     .date = true, .min = "2024-02-12", .max = "2024-02-25"});
-  spec.validations.insert(spec.validations.begin() + 1,
-                          Validation{.name = "no_dash", .column = "payment_type",
-                                     .pattern = "[^—]*"});
+  spec.validations.insert(spec.validations.begin() + 6, Validation{.name = "mid_february",
+                                                                   .column = "transaction_date",
+                                                                   .date = true,
+                                                                   .min = "2024-02-12",
+                                                                   .max = "2024-02-25"});
+  spec.validations.insert(
+      spec.validations.begin() + 1,
+      Validation{.name = "no_dash", .column = "payment_type", .pattern = "[^—]*"});
   spec.lookups[0].columns = {{"email", "buyer_email"}, {"membership_level", "tier"}};
   spec.lookups[1].columns.push_back({"price", "list_price"});
   spec.derived = {{.name = "net", .expr = "quantity * price * (1 - 0.075)", .scale = 2},
@@ -553,11 +614,19 @@ TEST(GeneralPathTest, ReferenceSemanticsGiveTheFastPathsRows) {
     ASSERT_EQ(sink.facts.size(), ref.sink.facts.size());
     for (size_t i = 0; i < sink.facts.size(); ++i) {
       const FactRow& want = ref.sink.facts[i];
-      const std::vector<std::string> values = {
-          want.transaction_id, want.customer_id, want.customer_email, want.product_id,
-          want.product_name, std::to_string(want.quantity), want.supplier_id,
-          FormatMoney(want.price), want.transaction_date, want.transaction_type,
-          want.payment_type, want.status, FormatMoney(want.total_amount)};
+      const std::vector<std::string> values = {want.transaction_id,
+                                               want.customer_id,
+                                               want.customer_email,
+                                               want.product_id,
+                                               want.product_name,
+                                               std::to_string(want.quantity),
+                                               want.supplier_id,
+                                               FormatMoney(want.price),
+                                               want.transaction_date,
+                                               want.transaction_type,
+                                               want.payment_type,
+                                               want.status,
+                                               FormatMoney(want.total_amount)};
       ASSERT_EQ(sink.facts[i].values, values) << "fact " << i;
       EXPECT_EQ(sink.facts[i].line, want.line);
       EXPECT_EQ(sink.facts[i].transaction_id, want.transaction_id);
@@ -617,8 +686,8 @@ TEST_P(GeneralParallelEqualsSequential, SameRowsSameOrder) {
 
 INSTANTIATE_TEST_SUITE_P(ThreadsAndChunks, GeneralParallelEqualsSequential,
                          ::testing::Combine(::testing::Values(1, 2, 4),
-                                            ::testing::Values(size_t{1}, size_t{97},
-                                                              size_t{4096}, size_t{1} << 20),
+                                            ::testing::Values(size_t{1}, size_t{97}, size_t{4096},
+                                                              size_t{1} << 20),
                                             ::testing::Values(size_t{7}, SIZE_MAX)));
 
 }  // namespace
@@ -677,41 +746,111 @@ std::string MakeJsonTransactions(uint64_t seed, int rows) {
     std::string end = "\n";
     std::string whole;  // replaces the line when set
     switch (pick(34)) {
-      case 0: set("customer_id", JsonString("CUST12")); break;
-      case 1: set("product_id", JsonString("p1")); break;
-      case 2: set("quantity", "0"); break;
-      case 3: set("quantity", "2.5"); break;
-      case 4: set("price", JsonString("$12.00")); break;
-      case 5: set("price", "1.234"); break;
-      case 6: set("transaction_date", JsonString("2023-02-29")); break;
-      case 7: set("customer_id", JsonString("C999")); break;
-      case 8: set("product_id", JsonString("P999")); break;
-      case 9: set("customer_id", JsonString("C007")); break;
-      case 10: set("status", R"("Done, \"really\" \\ \/ \t")"); break;
-      case 11: set("status", R"("\u00e9\u20ac\ud83d\ude00 日本語✓€")"); break;
-      case 12: set("payment_type", R"("Carte bancaire — é\nsur deux lignes")"); break;
-      case 13: end = "\r\n"; break;
-      case 14: end = "\n\n"; break;
-      case 15: end = "\n \t \r\n"; break;  // a whitespace-only line
-      case 16: set("status", "\"bad\xC3(\""); break;
-      case 17: set("status", std::string("\"nul\0x\"", 7)); break;
-      case 18: set("status", JsonString(std::string(300, 'x'))); break;  // over 256 bytes
-      case 19: kv.erase(kv.begin() + 0); break;                           // no transaction_id
-      case 20: set("transaction_id", JsonString("TX1")); break;
-      case 21: after = ""; break;                                         // unclosed object
-      case 22: whole = "[1, 2, \"TXN" + std::to_string(i) + "\"]"; break;
-      case 23: whole = pick(2) ? "42" : "\"just a string\""; break;
-      case 24: set("status", "{\"nested\": true}"); break;
-      case 25: set("quantity", "[3]"); break;
-      case 26: set("payment_type", "null"); break;
-      case 27: after = pick(2) ? "} {}" : "} x"; break;
-      case 28: kv.emplace_back("extra", "{\"a\": [1, {\"b\": \"日本\"}], \"c\": null}"); break;
-      case 29: kv.emplace_back("customer_id", JsonString("C3")); break;  // the last one wins
-      case 30: set("status", "tru"); break;
-      case 31: set("quantity", "007"); break;
-      case 32: before = " \t{"; after = "} "; break;
-      case 33: set("status", R"("unterminated)"); break;
-      default: break;
+      case 0:
+        set("customer_id", JsonString("CUST12"));
+        break;
+      case 1:
+        set("product_id", JsonString("p1"));
+        break;
+      case 2:
+        set("quantity", "0");
+        break;
+      case 3:
+        set("quantity", "2.5");
+        break;
+      case 4:
+        set("price", JsonString("$12.00"));
+        break;
+      case 5:
+        set("price", "1.234");
+        break;
+      case 6:
+        set("transaction_date", JsonString("2023-02-29"));
+        break;
+      case 7:
+        set("customer_id", JsonString("C999"));
+        break;
+      case 8:
+        set("product_id", JsonString("P999"));
+        break;
+      case 9:
+        set("customer_id", JsonString("C007"));
+        break;
+      case 10:
+        set("status", R"("Done, \"really\" \\ \/ \t")");
+        break;
+      case 11:
+        set("status", R"("\u00e9\u20ac\ud83d\ude00 日本語✓€")");
+        break;
+      case 12:
+        set("payment_type", R"("Carte bancaire — é\nsur deux lignes")");
+        break;
+      case 13:
+        end = "\r\n";
+        break;
+      case 14:
+        end = "\n\n";
+        break;
+      case 15:
+        end = "\n \t \r\n";
+        break;  // a whitespace-only line
+      case 16:
+        set("status", "\"bad\xC3(\"");
+        break;
+      case 17:
+        set("status", std::string("\"nul\0x\"", 7));
+        break;
+      case 18:
+        set("status", JsonString(std::string(300, 'x')));
+        break;  // over 256 bytes
+      case 19:
+        kv.erase(kv.begin() + 0);
+        break;  // no transaction_id
+      case 20:
+        set("transaction_id", JsonString("TX1"));
+        break;
+      case 21:
+        after = "";
+        break;  // unclosed object
+      case 22:
+        whole = "[1, 2, \"TXN" + std::to_string(i) + "\"]";
+        break;
+      case 23:
+        whole = pick(2) ? "42" : "\"just a string\"";
+        break;
+      case 24:
+        set("status", "{\"nested\": true}");
+        break;
+      case 25:
+        set("quantity", "[3]");
+        break;
+      case 26:
+        set("payment_type", "null");
+        break;
+      case 27:
+        after = pick(2) ? "} {}" : "} x";
+        break;
+      case 28:
+        kv.emplace_back("extra", "{\"a\": [1, {\"b\": \"日本\"}], \"c\": null}");
+        break;
+      case 29:
+        kv.emplace_back("customer_id", JsonString("C3"));
+        break;  // the last one wins
+      case 30:
+        set("status", "tru");
+        break;
+      case 31:
+        set("quantity", "007");
+        break;
+      case 32:
+        before = " \t{";
+        after = "} ";
+        break;
+      case 33:
+        set("status", R"("unterminated)");
+        break;
+      default:
+        break;
     }
     if (whole.empty()) {
       whole = before;
@@ -819,8 +958,8 @@ std::vector<RejectRow> JsonBothWays(const std::string& text, const JobSpec& spec
       parallel_spec.chunk_bytes = chunk;
       StringInputStream in2(text, 3);
       CollectingSink parallel;
-      EXPECT_TRUE(TransformObject(in2, JsonLinesSchema(), MakeDimensions(), parallel_spec,
-                                  kJsonKey, parallel)
+      EXPECT_TRUE(TransformObject(in2, JsonLinesSchema(), MakeDimensions(), parallel_spec, kJsonKey,
+                                  parallel)
                       .ok());
       ExpectSameFacts(parallel.facts, sequential.facts);
       ExpectSameRejects(parallel.rejects, sequential.rejects);
@@ -852,17 +991,17 @@ TEST(JsonLinesParallelTest, HostileLinesGiveClearRejectsOnBothPaths) {
       R"({"transaction_id":"TXN1","customer_id":"C1","product_id":"P1","quantity":2,)"
       R"("price":"3.50","transaction_date":"2024-02-12","payment_type":"Cash","status":"ok"})";
   const std::string text = "\xEF\xBB\xBF" + good + "\r\n" +
-                           "\xEF\xBB\xBF{}\n" +                         // 2: a BOM mid-object
-                           "{\"transaction_id\":\"TXN2\",\n" +          // 3: broken by its LF
-                           "\"customer_id\":\"C1\"}\n" +                // 4: not an object
-                           "\n   \n" +                                   // 5, 6: blank
-                           "{\"transaction_id\":\"TXN3\",\"quantity\":[[[[[[1]]]]]]}\n" +  // 7
-                           "{\"transaction_id\":\"TXN4\",\"customer_id\":1e999999}\n" +  // 8
-                           "{\"transaction_id\":\"TXN5\",\"status\":\"\\uD800\"}\n" +    // 9
+                           "\xEF\xBB\xBF{}\n" +                 // 2: a BOM mid-object
+                           "{\"transaction_id\":\"TXN2\",\n" +  // 3: broken by its LF
+                           "\"customer_id\":\"C1\"}\n" +        // 4: not an object
+                           "\n   \n" +                          // 5, 6: blank
+                           "{\"transaction_id\":\"TXN3\",\"quantity\":[[[[[[1]]]]]]}\n" +    // 7
+                           "{\"transaction_id\":\"TXN4\",\"customer_id\":1e999999}\n" +      // 8
+                           "{\"transaction_id\":\"TXN5\",\"status\":\"\\uD800\"}\n" +        // 9
                            "{\"transaction_id\":\"TXN6\"" + std::string(400, ' ') + "}\n" +  // 10
-                           "{\"transaction_id\":\"TXN7\",\"status\":\"\x01\"}\n" +       // 11
-                           "{\"transaction_id\":\"TXN8\"}{}\n" +                          // 12
-                           "{\"transaction_id\":\"TXN9\",\"status\":fals}";               // 13
+                           "{\"transaction_id\":\"TXN7\",\"status\":\"\x01\"}\n" +           // 11
+                           "{\"transaction_id\":\"TXN8\"}{}\n" +                             // 12
+                           "{\"transaction_id\":\"TXN9\",\"status\":fals}";                  // 13
   const std::vector<RejectRow> rejects = JsonBothWays(text, Spec(1, 1 << 20));
   std::map<int64_t, std::string> why;
   for (const RejectRow& r : rejects) why[r.line] = r.detail;
@@ -915,7 +1054,6 @@ TEST(LineBoundaryTest, EveryLineFeedEndsARecord) {
   EXPECT_EQ(internal::FindLineEnd("{\"a\":\"\\\"\"", true), internal::kNoBoundary);
 }
 
-
 // ---- Records longer than max_record_bytes (256 here) on the engine ----
 
 std::string CsvRow(int i) {
@@ -943,8 +1081,8 @@ void ExpectCsvBothWays(const std::string& text) {
       TransformObjectSequential(in0, {}, MakeDimensions(), Spec(1, 1 << 20), kKey, whole).ok());
   ExpectSameRejects(whole.rejects, sequential.rejects);
   for (int threads : {1, 2, 4}) {
-    for (size_t chunk : {size_t{1}, size_t{64}, size_t{97}, size_t{300}, size_t{4096},
-                         size_t{1} << 20}) {
+    for (size_t chunk :
+         {size_t{1}, size_t{64}, size_t{97}, size_t{300}, size_t{4096}, size_t{1} << 20}) {
       for (size_t piece : {size_t{7}, SIZE_MAX}) {
         SCOPED_TRACE(std::to_string(threads) + " threads, chunk " + std::to_string(chunk) +
                      ", piece " + std::to_string(piece));
@@ -1024,8 +1162,8 @@ TEST(LongRecordTest, JsonLinesLineLongerThanTheLimit) {
         ASSERT_TRUE(TransformObjectSequential(in1, JsonLinesSchema(), MakeDimensions(),
                                               Spec(1, 1 << 20), kJsonKey, sequential)
                         .ok());
-        ASSERT_TRUE(TransformObject(in2, JsonLinesSchema(), MakeDimensions(),
-                                    Spec(threads, chunk), kJsonKey, parallel)
+        ASSERT_TRUE(TransformObject(in2, JsonLinesSchema(), MakeDimensions(), Spec(threads, chunk),
+                                    kJsonKey, parallel)
                         .ok());
         ExpectSameFacts(parallel.facts, sequential.facts);
         ExpectSameRejects(parallel.rejects, sequential.rejects);
@@ -1069,9 +1207,9 @@ struct SeenRecords {
   std::vector<testing::OwnedRecord> records;
 };
 
-std::vector<testing::OwnedRecord> RunLongStream(bool json_lines, int threads,
-                                                std::vector<testing::GeneratedInputStream::Part> parts,
-                                                size_t* peak) {
+std::vector<testing::OwnedRecord> RunLongStream(
+    bool json_lines, int threads, std::vector<testing::GeneratedInputStream::Part> parts,
+    size_t* peak) {
   constexpr size_t kMax = 1 << 20;
   const internal::ChunkRunnerOptions options{.threads = threads,
                                              .chunk_bytes = 64 << 10,
@@ -1087,7 +1225,7 @@ std::vector<testing::OwnedRecord> RunLongStream(bool json_lines, int threads,
                          JsonLinesOptions{.max_record_bytes = kMax, .skip_bom = false}, parser);
     std::optional<internal::LongRecordReader> long_reader;
     if (chunk.long_record != nullptr) long_reader.emplace(*chunk.long_record);
-    RecordReader& reader = long_reader ? static_cast<RecordReader&>(*long_reader)
+    RecordReader& reader = long_reader  ? static_cast<RecordReader&>(*long_reader)
                            : json_lines ? static_cast<RecordReader&>(json)
                                         : static_cast<RecordReader&>(csv);
     Result<std::vector<testing::OwnedRecord>> all = testing::ReadAll(reader);
@@ -1118,11 +1256,13 @@ TEST(LongRecordTest, A256MiBRecordIsSkippedInBoundedMemory) {
   for (int threads : {1, 3}) {
     size_t peak = 0;
     // CSV: a quoted field of 256 MiB with an LF in its middle, then one more record.
-    const std::vector<testing::OwnedRecord> csv =
-        RunLongStream(false, threads,
-                      {{.text = "a,b\n1,\""}, {.fill = 'x', .count = kHalf}, {.text = "\n"},
-                       {.fill = 'y', .count = kHalf}, {.text = "\",2\r\n3,4\n"}},
-                      &peak);
+    const std::vector<testing::OwnedRecord> csv = RunLongStream(false, threads,
+                                                                {{.text = "a,b\n1,\""},
+                                                                 {.fill = 'x', .count = kHalf},
+                                                                 {.text = "\n"},
+                                                                 {.fill = 'y', .count = kHalf},
+                                                                 {.text = "\",2\r\n3,4\n"}},
+                                                                &peak);
     ASSERT_EQ(csv.size(), 3u);
     EXPECT_EQ(csv[0].line, 1);
     EXPECT_EQ(csv[1].line, 2);
@@ -1134,22 +1274,19 @@ TEST(LongRecordTest, A256MiBRecordIsSkippedInBoundedMemory) {
     EXPECT_LT(peak, kBound) << peak;
 
     // CSV: an unterminated quote at 256 MiB: the rest is one record.
-    const std::vector<testing::OwnedRecord> open =
-        RunLongStream(false, threads,
-                      {{.text = "a,b\n1,\""}, {.fill = 'x', .count = 2 * kHalf},
-                       {.text = "\n3,4\n"}},
-                      &peak);
+    const std::vector<testing::OwnedRecord> open = RunLongStream(
+        false, threads,
+        {{.text = "a,b\n1,\""}, {.fill = 'x', .count = 2 * kHalf}, {.text = "\n3,4\n"}}, &peak);
     ASSERT_EQ(open.size(), 2u);
     EXPECT_TRUE(open[1].too_long);
     EXPECT_EQ(open[1].bytes, 2 * kHalf + 8);
     EXPECT_LT(peak, kBound) << peak;
 
     // JSON Lines: a line of 256 MiB without LF, then one more line.
-    const std::vector<testing::OwnedRecord> json =
-        RunLongStream(true, threads,
-                      {{.text = "{\"a\":1}\n"}, {.fill = ' ', .count = 2 * kHalf},
-                       {.text = "\r\n{\"a\":2}\n"}},
-                      &peak);
+    const std::vector<testing::OwnedRecord> json = RunLongStream(
+        true, threads,
+        {{.text = "{\"a\":1}\n"}, {.fill = ' ', .count = 2 * kHalf}, {.text = "\r\n{\"a\":2}\n"}},
+        &peak);
     ASSERT_EQ(json.size(), 3u);
     EXPECT_TRUE(json[1].too_long);
     EXPECT_EQ(json[1].line, 2);

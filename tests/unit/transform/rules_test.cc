@@ -53,7 +53,8 @@ TEST(RulesTest, IdsLongerThanAKeyFollowTheSameRule) {
 // every length, prefix, and position of a bad byte.
 TEST(RulesTest, IdKeyAgreesWithADigitByDigitReading) {
   const auto reference = [](std::string_view id, std::string_view prefix) -> uint64_t {
-    if (id.size() <= prefix.size() || id.substr(0, prefix.size()) != prefix) return internal::kNoIdKey;
+    if (id.size() <= prefix.size() || id.substr(0, prefix.size()) != prefix)
+      return internal::kNoIdKey;
     const std::string_view digits = id.substr(prefix.size());
     if (digits.size() > internal::kMaxIdKeyDigits) return internal::kNoIdKey;
     uint64_t value = 0;

@@ -18,11 +18,21 @@ TEST(TransactionIdSetTest, AgreesWithAStringSet) {
   for (int i = 0; i < 200000; ++i) {
     std::string id;
     switch (rng() % 5) {
-      case 0: id = "TXN" + std::to_string(rng() % 100000); break;                // dense
-      case 1: id = "TXN" + std::to_string(rng() % 1000000000000ULL); break;      // sparse
-      case 2: id = "TXN0" + std::to_string(rng() % 1000); break;                 // leading zero
-      case 3: id = "TXN" + std::to_string(i); break;                             // increasing
-      default: id = "X" + std::to_string(rng() % 1000); break;                   // non-numeric
+      case 0:
+        id = "TXN" + std::to_string(rng() % 100000);
+        break;  // dense
+      case 1:
+        id = "TXN" + std::to_string(rng() % 1000000000000ULL);
+        break;  // sparse
+      case 2:
+        id = "TXN0" + std::to_string(rng() % 1000);
+        break;  // leading zero
+      case 3:
+        id = "TXN" + std::to_string(i);
+        break;  // increasing
+      default:
+        id = "X" + std::to_string(rng() % 1000);
+        break;  // non-numeric
     }
     ASSERT_EQ(set.Insert(id), reference.insert(id).second) << id;
   }

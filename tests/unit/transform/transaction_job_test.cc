@@ -137,7 +137,8 @@ TEST(TransactionJobTest, HeaderlessObjectIsReadByTheCatalogsColumnNames) {
   const std::string text = "Completed,5.00,4,2024-03-01,Debit Card,P2,C2,TXN9\n";
   auto out = Transform(text, schema);
   ASSERT_TRUE(out->status.ok()) << out->status.ToString();
-  ASSERT_EQ(out->sink.facts.size(), 1u) << (out->sink.rejects.empty() ? "" : out->sink.rejects[0].detail);
+  ASSERT_EQ(out->sink.facts.size(), 1u)
+      << (out->sink.rejects.empty() ? "" : out->sink.rejects[0].detail);
   EXPECT_EQ(out->sink.facts[0].transaction_id, "TXN9");
   EXPECT_EQ(out->sink.facts[0].customer_email, "bob.ray@example.com");
   EXPECT_EQ(out->sink.facts[0].total_amount, Money{2000});

@@ -38,14 +38,50 @@ std::string MoneyField(int64_t cents) {
 
 TEST(CopyBinaryTest, MoneyIsBase10000DigitsWithWeightSignAndScale2) {
   // ndigits, weight, sign, dscale, digits: each 16 bits.
-  EXPECT_EQ(ValueHex(MoneyField(0)), "0000" "0000" "0000" "0002");
-  EXPECT_EQ(ValueHex(MoneyField(1)), "0001" "ffff" "0000" "0002" "0064");            // 0.01 = 0100 x 10000^-1
-  EXPECT_EQ(ValueHex(MoneyField(10000)), "0001" "0000" "0000" "0002" "0064");        // 100.00
-  EXPECT_EQ(ValueHex(MoneyField(1000000)), "0001" "0001" "0000" "0002" "0001");      // 10000.00
-  EXPECT_EQ(ValueHex(MoneyField(12999)), "0002" "0000" "0000" "0002" "0081" "26ac");  // 129.99
-  EXPECT_EQ(ValueHex(MoneyField(9'999'999'999)),                                     // 99999999.99
-            "0003" "0001" "0000" "0002" "270f" "270f" "26ac");
-  EXPECT_EQ(ValueHex(MoneyField(-5)), "0001" "ffff" "4000" "0002" "01f4");           // -0.05
+  EXPECT_EQ(ValueHex(MoneyField(0)),
+            "0000"
+            "0000"
+            "0000"
+            "0002");
+  EXPECT_EQ(ValueHex(MoneyField(1)),
+            "0001"
+            "ffff"
+            "0000"
+            "0002"
+            "0064");  // 0.01 = 0100 x 10000^-1
+  EXPECT_EQ(ValueHex(MoneyField(10000)),
+            "0001"
+            "0000"
+            "0000"
+            "0002"
+            "0064");  // 100.00
+  EXPECT_EQ(ValueHex(MoneyField(1000000)),
+            "0001"
+            "0001"
+            "0000"
+            "0002"
+            "0001");  // 10000.00
+  EXPECT_EQ(ValueHex(MoneyField(12999)),
+            "0002"
+            "0000"
+            "0000"
+            "0002"
+            "0081"
+            "26ac");                              // 129.99
+  EXPECT_EQ(ValueHex(MoneyField(9'999'999'999)),  // 99999999.99
+            "0003"
+            "0001"
+            "0000"
+            "0002"
+            "270f"
+            "270f"
+            "26ac");
+  EXPECT_EQ(ValueHex(MoneyField(-5)),
+            "0001"
+            "ffff"
+            "4000"
+            "0002"
+            "01f4");  // -0.05
   // The length prefix counts the header and the digits.
   EXPECT_EQ(Hex(MoneyField(12999).substr(0, 4)), "0000000c");
 }
@@ -57,8 +93,19 @@ TEST(CopyBinaryTest, FieldsAndFraming) {
   AppendBinaryNull(out);
   AppendBinaryInt4(out, -2);
   AppendBinaryInt8(out, 0x0102030405060708);
-  EXPECT_EQ(Hex(out), "0011" "00000002" "6162" "ffffffff" "00000004" "fffffffe" "00000008" "0102030405060708");
-  EXPECT_EQ(Hex(kCopyBinaryHeader), "5047434f50590aff0d0a00" "00000000" "00000000");
+  EXPECT_EQ(Hex(out),
+            "0011"
+            "00000002"
+            "6162"
+            "ffffffff"
+            "00000004"
+            "fffffffe"
+            "00000008"
+            "0102030405060708");
+  EXPECT_EQ(Hex(kCopyBinaryHeader),
+            "5047434f50590aff0d0a00"
+            "00000000"
+            "00000000");
   EXPECT_EQ(Hex(kCopyBinaryTrailer), "ffff");
 }
 
@@ -68,8 +115,8 @@ TEST(CopyBinaryTest, DatesAreDaysFrom2000AndOnlyRealDays) {
   EXPECT_EQ(PgDateDays("2000-03-01"), 60);  // 2000 is a leap year
   EXPECT_EQ(PgDateDays("0001-01-01"), -730119);
   EXPECT_EQ(PgDateDays("9999-12-31"), 2921939);
-  for (const char* bad : {"", "2026-02-29", "2026-13-01", "2026-00-10", "2026-01-32", "0000-01-01", "2026-1-01",
-                          "2026/01/01", "2026-01-0a", "+026-01-01", "2026-01-011"}) {
+  for (const char* bad : {"", "2026-02-29", "2026-13-01", "2026-00-10", "2026-01-32", "0000-01-01",
+                          "2026-1-01", "2026/01/01", "2026-01-0a", "+026-01-01", "2026-01-011"}) {
     EXPECT_EQ(PgDateDays(bad), std::nullopt) << bad;
   }
 }
@@ -80,19 +127,22 @@ TEST(CopyBinaryServerTest, MoneyAndDatesMatchTheServersOwnBinaryEncoding) {
   EP_REQUIRE_TEST_PG();
   auto db = PostgresDb::Connect(testing_util::PgTestUrl());
   ASSERT_TRUE(db.ok()) << db.status().ToString();
-  for (int64_t cents : {int64_t{0}, int64_t{1}, int64_t{10}, int64_t{99}, int64_t{100}, int64_t{10000},
-                        int64_t{12999}, int64_t{100'00}, int64_t{1'000'000}, int64_t{100'000'000},
-                        int64_t{9'999'999'999}, int64_t{999'999'999'999}, int64_t{123'456'789'012},
-                        int64_t{-1}, int64_t{-12999}}) {
+  for (int64_t cents : {int64_t{0}, int64_t{1}, int64_t{10}, int64_t{99}, int64_t{100},
+                        int64_t{10000}, int64_t{12999}, int64_t{100'00}, int64_t{1'000'000},
+                        int64_t{100'000'000}, int64_t{9'999'999'999}, int64_t{999'999'999'999},
+                        int64_t{123'456'789'012}, int64_t{-1}, int64_t{-12999}}) {
     const std::string text = transform::FormatMoney(Money{cents});
     for (const char* type : {"DECIMAL(10,2)", "DECIMAL(12,2)"}) {
-      if (std::string(type) == "DECIMAL(10,2)" && (cents > 9'999'999'999 || cents < -9'999'999'999)) continue;
-      auto r = (*db)->Query(std::string("SELECT encode(numeric_send(CAST($1 AS ") + type + ")), 'hex')", {text});
+      if (std::string(type) == "DECIMAL(10,2)" && (cents > 9'999'999'999 || cents < -9'999'999'999))
+        continue;
+      auto r = (*db)->Query(
+          std::string("SELECT encode(numeric_send(CAST($1 AS ") + type + ")), 'hex')", {text});
       ASSERT_TRUE(r.ok()) << r.status().ToString();
       EXPECT_EQ(ValueHex(MoneyField(cents)), r->Text(0, 0)) << text << " as " << type;
     }
   }
-  for (const char* day : {"2000-01-01", "1999-12-31", "2026-11-30", "2024-02-29", "0001-01-01", "9999-12-31"}) {
+  for (const char* day :
+       {"2000-01-01", "1999-12-31", "2026-11-30", "2024-02-29", "0001-01-01", "9999-12-31"}) {
     auto r = (*db)->Query("SELECT encode(date_send(CAST($1 AS DATE)), 'hex')", {std::string(day)});
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     std::string field;
@@ -114,14 +164,15 @@ TEST(CopyBinaryServerTest, BinaryLoadsReadBackExactlyAsTextLoads) {
     return f;
   };
   const std::vector<transform::FactRow> first = {
-      fact("TXN00000001", 0, 1, "2026-11-30", 2),                 // 0.00
-      fact("TXN00000002", 1, 1, "2000-01-01", 3),                 // 0.01
-      fact("TXN00000003", 9'999'999'999, 1, "1999-12-31", 4),     // 99999999.99
-      fact("TXN00000004", 10000, 3, "2024-02-29", 5),             // 100.00, total 300.00
-      fact("TXN00000005", 9'999'999'999, 99, "0001-01-01", 6),    // total 9899999999.01
-      fact("TXN00000006", 100'000'000, 99, "9999-12-31", 7),      // 1000000.00, total 99000000.00
-      fact("TXN00000007", 12999, 999'999'999, "2026-01-01", 0),   // total above DECIMAL(12,2): a reject
-      fact("TXN00000008", 5, 1'000'000, "2026-06-15", 0),         // line 0: NULL source_line
+      fact("TXN00000001", 0, 1, "2026-11-30", 2),               // 0.00
+      fact("TXN00000002", 1, 1, "2000-01-01", 3),               // 0.01
+      fact("TXN00000003", 9'999'999'999, 1, "1999-12-31", 4),   // 99999999.99
+      fact("TXN00000004", 10000, 3, "2024-02-29", 5),           // 100.00, total 300.00
+      fact("TXN00000005", 9'999'999'999, 99, "0001-01-01", 6),  // total 9899999999.01
+      fact("TXN00000006", 100'000'000, 99, "9999-12-31", 7),    // 1000000.00, total 99000000.00
+      fact("TXN00000007", 12999, 999'999'999, "2026-01-01",
+           0),                                             // total above DECIMAL(12,2): a reject
+      fact("TXN00000008", 5, 1'000'000, "2026-06-15", 0),  // line 0: NULL source_line
   };
   const std::vector<transform::FactRow> second = {fact("TXN00000002", 7, 2, "2026-11-30", 2),
                                                   fact("TXN00000009", 1010, 7, "2026-11-30", 3)};
@@ -138,7 +189,8 @@ TEST(CopyBinaryServerTest, BinaryLoadsReadBackExactlyAsTextLoads) {
     ASSERT_TRUE((*wh)->EnsureSchema().ok());
     int n = 0;
     for (const auto* rows : {&first, &second}) {
-      storage::ObjectRef object{"bucket", "t/" + std::to_string(++n) + ".csv", "e" + std::to_string(n), 0, 0};
+      storage::ObjectRef object{"bucket", "t/" + std::to_string(++n) + ".csv",
+                                "e" + std::to_string(n), 0, 0};
       auto load = (*wh)->BeginLoad(object, "load-" + std::to_string(n), "run", ReloadMode::kAppend);
       ASSERT_TRUE(load.ok()) << load.status().ToString();
       std::vector<transform::FactRow> facts = *rows;
@@ -149,9 +201,12 @@ TEST(CopyBinaryServerTest, BinaryLoadsReadBackExactlyAsTextLoads) {
     std::vector<std::string> dump;
     for (const std::string& sql :
          {std::string("SELECT CAST(f AS TEXT) FROM fact_transactions f ORDER BY transaction_id"),
-          std::string("SELECT SUM(price) || ' ' || SUM(total_amount) || ' ' || SUM(quantity) FROM fact_transactions"),
-          std::string("SELECT line || ' ' || reason || ' ' || transaction_id || ' ' || detail FROM rejects ORDER BY id"),
-          std::string("SELECT key || ' ' || rows_read || ' ' || rows_loaded || ' ' || rows_rejected FROM load_ledger "
+          std::string("SELECT SUM(price) || ' ' || SUM(total_amount) || ' ' || SUM(quantity) FROM "
+                      "fact_transactions"),
+          std::string("SELECT line || ' ' || reason || ' ' || transaction_id || ' ' || detail FROM "
+                      "rejects ORDER BY id"),
+          std::string("SELECT key || ' ' || rows_read || ' ' || rows_loaded || ' ' || "
+                      "rows_rejected FROM load_ledger "
                       "ORDER BY key")}) {
       auto r = (*wh)->Query(sql);
       ASSERT_TRUE(r.ok()) << r.status().ToString();

@@ -57,13 +57,15 @@ class PostgresWarehouseTest : public ::testing::TestWithParam<SqlDialect> {
     return storage::ObjectRef{"bucket", std::move(key), std::move(etag), 0, 0};
   }
 
-  static transform::FactRow Fact(std::string id, int32_t quantity = 2, Money price = Money{12999}, int64_t line = 2) {
+  static transform::FactRow Fact(std::string id, int32_t quantity = 2, Money price = Money{12999},
+                                 int64_t line = 2) {
     return testing_util::SampleFact(std::move(id), quantity, price, line);
   }
   // Facts TXN(10000000 + i) for i in [from, to) by `step`: quantity 1 at 1.01, line i + 2.
   static std::vector<transform::FactRow> Facts(int from, int to, int step = 1) {
     std::vector<transform::FactRow> facts;
-    for (int i = from; i < to; i += step) facts.push_back(Fact("TXN" + std::to_string(10000000 + i), 1, Money{101}, i + 2));
+    for (int i = from; i < to; i += step)
+      facts.push_back(Fact("TXN" + std::to_string(10000000 + i), 1, Money{101}, i + 2));
     return facts;
   }
   // Adds Facts(0, batches * per_batch) to `load` in `batches` AddFacts calls; returns how many.
@@ -77,7 +79,8 @@ class PostgresWarehouseTest : public ::testing::TestWithParam<SqlDialect> {
     return read;
   }
 
-  std::unique_ptr<LoadTransaction> Begin(const storage::ObjectRef& object, ReloadMode mode = ReloadMode::kReplace,
+  std::unique_ptr<LoadTransaction> Begin(const storage::ObjectRef& object,
+                                         ReloadMode mode = ReloadMode::kReplace,
                                          PostgresWarehouse* wh = nullptr) {
     if (!wh) wh = warehouse_.get();
     auto load = wh->BeginLoad(object, "load-" + object.etag, "jr_run", mode);
@@ -87,7 +90,8 @@ class PostgresWarehouseTest : public ::testing::TestWithParam<SqlDialect> {
 
   // Loads `facts` (and `rejects`) as one object and returns the counts.
   LoadCounts Load(const storage::ObjectRef& object, std::vector<transform::FactRow> facts,
-                  std::vector<transform::RejectRow> rejects = {}, ReloadMode mode = ReloadMode::kReplace) {
+                  std::vector<transform::RejectRow> rejects = {},
+                  ReloadMode mode = ReloadMode::kReplace) {
     auto load = Begin(object, mode);
     if (!load) return {};
     int64_t read = static_cast<int64_t>(facts.size() + rejects.size());
@@ -115,7 +119,8 @@ class PostgresWarehouseTest : public ::testing::TestWithParam<SqlDialect> {
 TEST_P(PostgresWarehouseTest, EnsureSchemaIsIdempotentAndUsesProperTypes) {
   ASSERT_TRUE(warehouse_->EnsureSchema().ok() || GetParam() == SqlDialect::kRedshift);
   auto cols = schema_->admin().Query(
-      "SELECT column_name, data_type, numeric_precision, numeric_scale FROM information_schema.columns "
+      "SELECT column_name, data_type, numeric_precision, numeric_scale FROM "
+      "information_schema.columns "
       "WHERE table_schema = $1 AND table_name = 'fact_transactions' AND column_name IN "
       "('price', 'total_amount', 'transaction_date', 'quantity') ORDER BY column_name",
       {schema_->name()});
@@ -129,13 +134,16 @@ TEST_P(PostgresWarehouseTest, EnsureSchemaIsIdempotentAndUsesProperTypes) {
   EXPECT_EQ(cols->Text(2, 0), "total_amount");
   EXPECT_EQ(cols->Text(2, 2), "12");
   EXPECT_EQ(cols->Text(3, 1), "date");
-  EXPECT_EQ(Scalar("SELECT count(*) FROM pg_indexes WHERE tablename = 'fact_transactions' AND schemaname = '" +
+  EXPECT_EQ(Scalar("SELECT count(*) FROM pg_indexes WHERE tablename = 'fact_transactions' AND "
+                   "schemaname = '" +
                    schema_->name() + "'"),
             "3");  // primary key, source_object, BRIN on transaction_date
 }
 
 TEST_P(PostgresWarehouseTest, NewerSchemaVersionIsRefused) {
-  ASSERT_TRUE(schema_->admin().Exec("UPDATE " + schema_->name() + ".ecompipe_schema_version SET version = 99").ok());
+  ASSERT_TRUE(schema_->admin()
+                  .Exec("UPDATE " + schema_->name() + ".ecompipe_schema_version SET version = 99")
+                  .ok());
   auto wh = PostgresWarehouse::Open(Options(SqlDialect::kPostgres));
   ASSERT_TRUE(wh.ok());
   Status s = (*wh)->EnsureSchema();
@@ -144,15 +152,19 @@ TEST_P(PostgresWarehouseTest, NewerSchemaVersionIsRefused) {
 }
 
 TEST_P(PostgresWarehouseTest, CommitWritesFactsRejectsAndLedgerAtomically) {
-  std::vector<transform::RejectRow> rejects = {{7, "invalid_price", "price 'x' is not a number", "TXN7,C1,P1,1,x", "TXN00000007"}};
-  LoadCounts c = Load(Object("t/a.csv", "e1"), {Fact("TXN00000001"), Fact("TXN00000002", 3)}, rejects);
+  std::vector<transform::RejectRow> rejects = {
+      {7, "invalid_price", "price 'x' is not a number", "TXN7,C1,P1,1,x", "TXN00000007"}};
+  LoadCounts c =
+      Load(Object("t/a.csv", "e1"), {Fact("TXN00000001"), Fact("TXN00000002", 3)}, rejects);
   EXPECT_EQ(c.rows_loaded, 2);
   EXPECT_EQ(c.rows_rejected, 1);
   EXPECT_EQ(Scalar("SELECT count(*) FROM fact_transactions"), "2");
   EXPECT_EQ(Scalar("SELECT SUM(total_amount) FROM fact_transactions"), "649.95");
-  EXPECT_EQ(Scalar("SELECT source_object || ' ' || source_etag || ' ' || load_id || ' ' || source_line FROM "
-                   "fact_transactions WHERE transaction_id = 'TXN00000002'"),
-            "t/a.csv e1 load-e1 2");
+  EXPECT_EQ(
+      Scalar(
+          "SELECT source_object || ' ' || source_etag || ' ' || load_id || ' ' || source_line FROM "
+          "fact_transactions WHERE transaction_id = 'TXN00000002'"),
+      "t/a.csv e1 load-e1 2");
   EXPECT_EQ(Scalar("SELECT transaction_date FROM fact_transactions LIMIT 1"), "2026-11-30");
   EXPECT_EQ(Scalar("SELECT reason || '|' || line || '|' || raw || '|' || load_id FROM rejects"),
             "invalid_price|7|TXN7,C1,P1,1,x|load-e1");
@@ -185,15 +197,19 @@ TEST_P(PostgresWarehouseTest, DestructorWithoutCommitRollsBackEverything) {
 
 TEST_P(PostgresWarehouseTest, DuplicateTransactionIdBecomesRejectNeverASecondRow) {
   Load(Object("t/a.csv", "e1"), {Fact("TXN00000001"), Fact("TXN00000002")});
-  LoadCounts c = Load(Object("t/b.csv", "e2"), {Fact("TXN00000002", 5, Money{100}, 4), Fact("TXN00000003")});
+  LoadCounts c =
+      Load(Object("t/b.csv", "e2"), {Fact("TXN00000002", 5, Money{100}, 4), Fact("TXN00000003")});
   EXPECT_EQ(c.rows_loaded, 1);
   EXPECT_EQ(c.rows_rejected, 1);
   EXPECT_EQ(Scalar("SELECT count(*) FROM fact_transactions"), "3");
-  EXPECT_EQ(Scalar("SELECT quantity FROM fact_transactions WHERE transaction_id = 'TXN00000002'"), "2");
+  EXPECT_EQ(Scalar("SELECT quantity FROM fact_transactions WHERE transaction_id = 'TXN00000002'"),
+            "2");
   EXPECT_EQ(Scalar("SELECT reason || '|' || line || '|' || detail || '|' || raw FROM rejects"),
             "duplicate_transaction_id|4|transaction_id TXN00000002 already loaded from t/a.csv|"
             "TXN00000002,C12349,P12358,5,1.00,2026-11-30,Credit Card,Completed");
-  EXPECT_EQ(Scalar("SELECT rows_loaded || '/' || rows_rejected FROM load_ledger WHERE key = 't/b.csv'"), "1/1");
+  EXPECT_EQ(
+      Scalar("SELECT rows_loaded || '/' || rows_rejected FROM load_ledger WHERE key = 't/b.csv'"),
+      "1/1");
 }
 
 TEST_P(PostgresWarehouseTest, DuplicatesSpreadOverManyChunksCountExactly) {
@@ -210,8 +226,11 @@ TEST_P(PostgresWarehouseTest, DuplicatesSpreadOverManyChunksCountExactly) {
   EXPECT_EQ(c->rows_loaded, 2000);
   EXPECT_EQ(c->rows_rejected, 1000);
   EXPECT_EQ(Scalar("SELECT count(*) FROM fact_transactions"), "3000");
-  EXPECT_EQ(Scalar("SELECT count(*) FROM rejects WHERE reason = 'duplicate_transaction_id'"), "1000");
-  EXPECT_EQ(Scalar("SELECT SUM(total_amount) FROM fact_transactions WHERE source_object = 't/b.csv'"), "2020.00");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM rejects WHERE reason = 'duplicate_transaction_id'"),
+            "1000");
+  EXPECT_EQ(
+      Scalar("SELECT SUM(total_amount) FROM fact_transactions WHERE source_object = 't/b.csv'"),
+      "2020.00");
 }
 
 TEST_P(PostgresWarehouseTest, RowsReadMismatchIsInternalAndWritesNothing) {
@@ -241,7 +260,8 @@ TEST_P(PostgresWarehouseTest, ReplaceDeletesEarlierVersionInTheSameTransaction) 
   EXPECT_EQ(c.rows_loaded, 2);
   EXPECT_EQ(c.rows_rejected, 0);
   EXPECT_EQ(Scalar("SELECT count(*) FROM fact_transactions"), "2");
-  EXPECT_EQ(Scalar("SELECT quantity FROM fact_transactions WHERE transaction_id = 'TXN00000002'"), "4");
+  EXPECT_EQ(Scalar("SELECT quantity FROM fact_transactions WHERE transaction_id = 'TXN00000002'"),
+            "4");
   EXPECT_EQ(Scalar("SELECT count(*) FROM rejects"), "0");
   EXPECT_EQ(Scalar("SELECT status || ': ' || message FROM load_ledger WHERE etag = 'e1'"),
             "replaced: replaced by etag e2 (load load-e2)");
@@ -258,11 +278,14 @@ TEST_P(PostgresWarehouseTest, TotalsFollowLoadsDuplicatesAndReplaces) {
     EXPECT_EQ(t->total_amount_cents, cents);
     EXPECT_EQ(Scalar("SELECT count(*) FROM fact_transactions"), std::to_string(facts));
     EXPECT_EQ(Scalar("SELECT count(*) FROM rejects"), std::to_string(rejects));
-    EXPECT_EQ(Scalar("SELECT CAST(COALESCE(SUM(total_amount), 0) * 100 AS BIGINT) FROM fact_transactions"),
-              std::to_string(cents));
+    EXPECT_EQ(
+        Scalar(
+            "SELECT CAST(COALESCE(SUM(total_amount), 0) * 100 AS BIGINT) FROM fact_transactions"),
+        std::to_string(cents));
   };
   expect_totals(0, 0, 0);
-  std::vector<transform::RejectRow> rejects = {{3, "invalid_date", "d", "raw", ""}, {4, "invalid_date", "d", "raw", ""}};
+  std::vector<transform::RejectRow> rejects = {{3, "invalid_date", "d", "raw", ""},
+                                               {4, "invalid_date", "d", "raw", ""}};
   Load(Object("t/a.csv", "e1"), Facts(0, 10), rejects);  // 10 x 1.01
   expect_totals(10, 2, 1010);
   // Two repeated ids: that chunk goes through the staging table; they become rejects.
@@ -291,9 +314,10 @@ TEST_P(PostgresWarehouseTest, TotalsFollowLoadsDuplicatesAndReplaces) {
 TEST_P(PostgresWarehouseTest, Version1WarehouseGetsItsTotalsCountedOnce) {
   std::vector<transform::RejectRow> rejects = {{3, "invalid_date", "d", "raw", ""}};
   Load(Object("t/a.csv", "e1"), Facts(0, 5), rejects);
-  ASSERT_TRUE(warehouse_->Query("DROP TABLE warehouse_totals; DELETE FROM ecompipe_schema_version; "
-                                "INSERT INTO ecompipe_schema_version (version) VALUES (1)",
-                                {.write = true})
+  ASSERT_TRUE(warehouse_
+                  ->Query("DROP TABLE warehouse_totals; DELETE FROM ecompipe_schema_version; "
+                          "INSERT INTO ecompipe_schema_version (version) VALUES (1)",
+                          {.write = true})
                   .ok());
   warehouse_ = OpenOrDie();
   ASSERT_TRUE(warehouse_);
@@ -314,7 +338,8 @@ TEST_P(PostgresWarehouseTest, Version1WarehouseGetsItsTotalsCountedOnce) {
 
 TEST_P(PostgresWarehouseTest, AppendKeepsBothVersionsAndRejectsRepeatedIds) {
   Load(Object("t/a.csv", "e1"), {Fact("TXN00000001")}, {}, ReloadMode::kAppend);
-  LoadCounts c = Load(Object("t/a.csv", "e2"), {Fact("TXN00000001"), Fact("TXN00000002")}, {}, ReloadMode::kAppend);
+  LoadCounts c = Load(Object("t/a.csv", "e2"), {Fact("TXN00000001"), Fact("TXN00000002")}, {},
+                      ReloadMode::kAppend);
   EXPECT_EQ(c.rows_loaded, 1);
   EXPECT_EQ(c.rows_rejected, 1);
   EXPECT_EQ(Scalar("SELECT count(*) FROM load_ledger WHERE status = 'loaded'"), "2");
@@ -329,8 +354,10 @@ TEST_P(PostgresWarehouseTest, FindLoadHasOtherVersionAndRecordSkipped) {
   auto self = warehouse_->HasOtherVersion(obj);
   ASSERT_TRUE(self.ok());
   EXPECT_FALSE(*self);
-  EXPECT_EQ(warehouse_->RecordSkipped(obj, "jr2", "failed", "x").code(), StatusCode::kAlreadyExists);
-  EXPECT_EQ(warehouse_->RecordSkipped(obj, "jr2", "bogus", "x").code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(warehouse_->RecordSkipped(obj, "jr2", "failed", "x").code(),
+            StatusCode::kAlreadyExists);
+  EXPECT_EQ(warehouse_->RecordSkipped(obj, "jr2", "bogus", "x").code(),
+            StatusCode::kInvalidArgument);
   auto bad = Object("t/bad.csv", "e9");
   ASSERT_TRUE(warehouse_->RecordSkipped(bad, "jr2", "failed", "not gzip").ok());
   ASSERT_TRUE(warehouse_->RecordSkipped(bad, "jr3", "ignored", "again").ok());
@@ -347,8 +374,10 @@ TEST_P(PostgresWarehouseTest, UpsertsUpdateChangedRowsLastOneWinsAndPricesRoundT
   ASSERT_TRUE(warehouse_->UpsertProducts(products).ok());
   std::string p2_updated = Scalar("SELECT updated_at FROM dim_products WHERE product_id = 'P2'");
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  products = {{"P1", "Lamp", "Home", Money{13000}, "S1"}, {"P2", "Desk", "Home", Money{5}, "S2"},
-              {"P3", "Chair\twith\\tab", "Home", Money{100}, "S3"}, {"P3", "Chair", "Home", Money{199}, "S3"}};
+  products = {{"P1", "Lamp", "Home", Money{13000}, "S1"},
+              {"P2", "Desk", "Home", Money{5}, "S2"},
+              {"P3", "Chair\twith\\tab", "Home", Money{100}, "S3"},
+              {"P3", "Chair", "Home", Money{199}, "S3"}};
   ASSERT_TRUE(warehouse_->UpsertProducts(products).ok());
   EXPECT_EQ(Scalar("SELECT count(*) FROM dim_products"), "3");
   EXPECT_EQ(Scalar("SELECT updated_at FROM dim_products WHERE product_id = 'P2'"), p2_updated);
@@ -368,11 +397,15 @@ TEST_P(PostgresWarehouseTest, UpsertsUpdateChangedRowsLastOneWinsAndPricesRoundT
 }
 
 TEST_P(PostgresWarehouseTest, LoadDimensionIndexHoldsEveryIdAndAttribute) {
-  ASSERT_TRUE(warehouse_->UpsertProducts(std::vector<transform::Product>{
-      {"P1", "Lamp, \"big\"\ttab", "cat", Money{100}, "S1"}, {"P7", "Desk", "cat", Money{5}, ""}})
+  ASSERT_TRUE(warehouse_
+                  ->UpsertProducts(std::vector<transform::Product>{
+                      {"P1", "Lamp, \"big\"\ttab", "cat", Money{100}, "S1"},
+                      {"P7", "Desk", "cat", Money{5}, ""}})
                   .ok());
-  ASSERT_TRUE(warehouse_->UpsertCustomers(std::vector<transform::Customer>{
-      {"C2", "Ann", "Lee", "ann@example.com", "Gold"}, {"odd-id", "Bob", "Roe", "b\\x@y", "Basic"}})
+  ASSERT_TRUE(warehouse_
+                  ->UpsertCustomers(std::vector<transform::Customer>{
+                      {"C2", "Ann", "Lee", "ann@example.com", "Gold"},
+                      {"odd-id", "Bob", "Roe", "b\\x@y", "Basic"}})
                   .ok());
   auto index = warehouse_->LoadDimensionIndex();
   ASSERT_TRUE(index.ok()) << index.status().ToString();
@@ -393,7 +426,8 @@ TEST_P(PostgresWarehouseTest, LoadDimensionIndexHoldsEveryIdAndAttribute) {
 TEST_P(PostgresWarehouseTest, AwkwardTextSurvivesAndUnstorableBytesAreReplaced) {
   transform::FactRow f = Fact("TXN00000001");
   f.product_name = "Lamp\twith \\ tab\nand newline, \"quoted\"";
-  std::vector<transform::RejectRow> rejects = {{3, "nul_byte", "NUL at byte 4", std::string("TX\0N\xff,1", 7), ""}};
+  std::vector<transform::RejectRow> rejects = {
+      {3, "nul_byte", "NUL at byte 4", std::string("TX\0N\xff,1", 7), ""}};
   Load(Object("t/a b\tc.csv", "e1"), {f}, rejects);
   EXPECT_EQ(Scalar("SELECT product_name FROM fact_transactions"), f.product_name);
   EXPECT_EQ(Scalar("SELECT source_object FROM fact_transactions"), "t/a b\tc.csv");
@@ -401,7 +435,8 @@ TEST_P(PostgresWarehouseTest, AwkwardTextSurvivesAndUnstorableBytesAreReplaced) 
 }
 
 TEST_P(PostgresWarehouseTest, ValuesBeyondTheColumnTypesAreRejectsNotFailedLoads) {
-  LoadCounts c = Load(Object("t/a.csv", "e1"), {Fact("TXN00000001", 1, Money{100'000'000'00}), Fact("TXN00000002")});
+  LoadCounts c = Load(Object("t/a.csv", "e1"),
+                      {Fact("TXN00000001", 1, Money{100'000'000'00}), Fact("TXN00000002")});
   EXPECT_EQ(c.rows_loaded, 1);
   EXPECT_EQ(c.rows_rejected, 1);
   EXPECT_EQ(Scalar("SELECT reason FROM rejects"), "total_out_of_range");
@@ -409,17 +444,21 @@ TEST_P(PostgresWarehouseTest, ValuesBeyondTheColumnTypesAreRejectsNotFailedLoads
 
 TEST_P(PostgresWarehouseTest, MoneyIsSummedExactly) {
   std::vector<transform::FactRow> facts;
-  for (int i = 0; i < 1000; ++i) facts.push_back(Fact("TXN" + std::to_string(20000000 + i), 1, Money{10}));
+  for (int i = 0; i < 1000; ++i)
+    facts.push_back(Fact("TXN" + std::to_string(20000000 + i), 1, Money{10}));
   Load(Object("t/a.csv", "e1"), facts);
   EXPECT_EQ(Scalar("SELECT SUM(total_amount) FROM fact_transactions"), "100.00");
   // The query `ecompipe status` runs on every warehouse.
-  EXPECT_EQ(Scalar("SELECT COALESCE(SUM(CAST(ROUND(total_amount*100) AS INTEGER)),0) FROM fact_transactions"), "10000");
+  EXPECT_EQ(Scalar("SELECT COALESCE(SUM(CAST(ROUND(total_amount*100) AS INTEGER)),0) FROM "
+                   "fact_transactions"),
+            "10000");
 }
 
 TEST_P(PostgresWarehouseTest, QueryReturnsTheLastStatementsRowsAndLeavesNoTransactionOpen) {
-  auto r = warehouse_->Query("BEGIN; CREATE TABLE scratch (x INT); INSERT INTO scratch VALUES (1), (NULL); "
-                             "SELECT x, 2.50 AS y FROM scratch ORDER BY x",
-                             {.write = true});
+  auto r = warehouse_->Query(
+      "BEGIN; CREATE TABLE scratch (x INT); INSERT INTO scratch VALUES (1), (NULL); "
+      "SELECT x, 2.50 AS y FROM scratch ORDER BY x",
+      {.write = true});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ASSERT_EQ(r->columns, (std::vector<std::string>{"x", "y"}));
   ASSERT_EQ(r->rows.size(), 2u);
@@ -460,7 +499,9 @@ TEST_P(PostgresWarehouseTest, ConnectionKilledMidLoadIsUnavailableRollsBackAndRe
 TEST_P(PostgresWarehouseTest, ServerGoneWhileIdleCostsTheNextCallNothing) {
   Load(Object("t/a.csv", "e1"), {Fact("TXN00000001")});
   // As a server restart between two loads does to the warehouse's idle connection.
-  auto terminate = [&] { testing_util::TerminateBackend(schema_->admin(), Scalar("SELECT pg_backend_pid()")); };
+  auto terminate = [&] {
+    testing_util::TerminateBackend(schema_->admin(), Scalar("SELECT pg_backend_pid()"));
+  };
   terminate();
   auto entry = warehouse_->FindLoad(Object("t/a.csv", "e1"));  // reconnects first, in the schema
   ASSERT_TRUE(entry.ok()) << entry.status().ToString();
@@ -469,7 +510,11 @@ TEST_P(PostgresWarehouseTest, ServerGoneWhileIdleCostsTheNextCallNothing) {
   LoadCounts c = Load(Object("t/b.csv", "e2"), {Fact("TXN00000002")});
   EXPECT_EQ(c.rows_loaded, 1);
   terminate();
-  transform::Product p{.product_id = "P1", .product_name = "Lamp", .category = "Home", .price = Money{999}, .supplier_id = "S1"};
+  transform::Product p{.product_id = "P1",
+                       .product_name = "Lamp",
+                       .category = "Home",
+                       .price = Money{999},
+                       .supplier_id = "S1"};
   EXPECT_TRUE(warehouse_->UpsertProducts(std::span<const transform::Product>(&p, 1)).ok());
   EXPECT_EQ(Scalar("SELECT count(*) FROM fact_transactions"), "2");
 }
@@ -485,7 +530,8 @@ TEST_P(PostgresWarehouseTest, TwoConnectionsLoadingTheSameObjectLoadItOnce) {
   std::atomic<bool> second_done{false};
   Result<std::unique_ptr<LoadTransaction>> second = Status::Internal("not run");
   std::thread t([&] {
-    second = other->BeginLoad(obj, "load-other", "jr_other", ReloadMode::kReplace);  // waits for the lock
+    second = other->BeginLoad(obj, "load-other", "jr_other",
+                              ReloadMode::kReplace);  // waits for the lock
     second_done = true;
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -505,17 +551,21 @@ class PostgresIndexRebuildTest : public PostgresWarehouseTest {
  protected:
   // fact_transactions' indexes as the server defines them: name and CREATE INDEX each.
   std::string IndexDefs() {
-    return Scalar("SELECT string_agg(pg_get_indexdef(indexrelid), '; ' ORDER BY indexrelid::regclass::text) "
-                  "FROM pg_index WHERE indrelid = 'fact_transactions'::regclass AND indisvalid");
+    return Scalar(
+        "SELECT string_agg(pg_get_indexdef(indexrelid), '; ' ORDER BY indexrelid::regclass::text) "
+        "FROM pg_index WHERE indrelid = 'fact_transactions'::regclass AND indisvalid");
   }
   // Their object ids: a rebuilt index has a new one.
   std::string IndexOids() {
-    return Scalar("SELECT string_agg(indexrelid::regclass::text || '=' || indexrelid::oid::text, ',' "
-                  "ORDER BY indexrelid::regclass::text) FROM pg_index WHERE indrelid = 'fact_transactions'::regclass");
+    return Scalar(
+        "SELECT string_agg(indexrelid::regclass::text || '=' || indexrelid::oid::text, ',' "
+        "ORDER BY indexrelid::regclass::text) FROM pg_index WHERE indrelid = "
+        "'fact_transactions'::regclass");
   }
   std::string PrimaryKeyOid() {
-    return Scalar("SELECT indexrelid::oid::text FROM pg_index WHERE indrelid = 'fact_transactions'::regclass "
-                  "AND indisprimary");
+    return Scalar(
+        "SELECT indexrelid::oid::text FROM pg_index WHERE indrelid = 'fact_transactions'::regclass "
+        "AND indisprimary");
   }
 };
 
@@ -536,12 +586,14 @@ TEST_P(PostgresIndexRebuildTest, AlwaysRecreatesTheSameIndexesAndStillRejectsDup
   EXPECT_EQ(c->rows_rejected, 1000);
   EXPECT_EQ(Scalar("SELECT count(*) FROM fact_transactions"), "3000");
   EXPECT_EQ(Scalar("SELECT count(DISTINCT transaction_id) FROM fact_transactions"), "3000");
-  EXPECT_EQ(Scalar("SELECT count(*) FROM rejects WHERE reason = 'duplicate_transaction_id'"), "1000");
-  EXPECT_EQ(IndexDefs(), defs);    // the same indexes, valid, by the same names
-  EXPECT_NE(IndexOids(), oids);    // built again
+  EXPECT_EQ(Scalar("SELECT count(*) FROM rejects WHERE reason = 'duplicate_transaction_id'"),
+            "1000");
+  EXPECT_EQ(IndexDefs(), defs);      // the same indexes, valid, by the same names
+  EXPECT_NE(IndexOids(), oids);      // built again
   EXPECT_EQ(PrimaryKeyOid(), pkey);  // the primary key was kept throughout
   // The recreated index serves queries: it finds exactly the load's rows.
-  EXPECT_EQ(Scalar("SET enable_seqscan = off; SELECT count(*) FROM fact_transactions WHERE source_object = 't/b.csv'"),
+  EXPECT_EQ(Scalar("SET enable_seqscan = off; SELECT count(*) FROM fact_transactions WHERE "
+                   "source_object = 't/b.csv'"),
             "2000");
 }
 
@@ -555,7 +607,8 @@ TEST_P(PostgresIndexRebuildTest, FailedLoadLeavesTheIndexesAsTheyWere) {
     ASSERT_TRUE(load);
     std::vector<transform::FactRow> facts = Facts(100, 200);
     ASSERT_TRUE(load->AddFacts(facts).ok());
-    auto c = load->Commit(5);  // rows read do not add up: rolled back after the indexes were dropped
+    auto c =
+        load->Commit(5);  // rows read do not add up: rolled back after the indexes were dropped
     EXPECT_EQ(c.status().code(), StatusCode::kInternal);
   }
   EXPECT_EQ(IndexOids(), oids);
@@ -603,7 +656,8 @@ TEST_P(PostgresIndexRebuildTest, TableInUseKeepsTheIndexesAndLoadsWithoutWaiting
   EXPECT_EQ(Scalar("SELECT count(*) FROM fact_transactions"), "250");
 }
 
-INSTANTIATE_TEST_SUITE_P(Postgres, PostgresIndexRebuildTest, ::testing::Values(SqlDialect::kPostgres),
+INSTANTIATE_TEST_SUITE_P(Postgres, PostgresIndexRebuildTest,
+                         ::testing::Values(SqlDialect::kPostgres),
                          [](const auto& info) { return std::string(SqlDialectName(info.param)); });
 
 TEST(PostgresWarehouseOpenTest, UnreachableServerIsUnavailableWithoutThePassword) {
@@ -648,7 +702,9 @@ TEST(CopyFormatTest, EscapesCopyTextSpecials) {
 }
 
 TEST(CopyFormatTest, StorableTextReplacesNulAndInvalidUtf8AndCutsAtCharacters) {
-  EXPECT_EQ(ToStorableText(std::string("a\0b", 3)), "a\xEF\xBF\xBD" "b");
+  EXPECT_EQ(ToStorableText(std::string("a\0b", 3)),
+            "a\xEF\xBF\xBD"
+            "b");
   EXPECT_EQ(ToStorableText("\xC3\xA9t\xE9"), "\xC3\xA9t\xEF\xBF\xBD");
   EXPECT_EQ(ToStorableText("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // a surrogate
   EXPECT_EQ(ToStorableText("ab\xC3\xA9", 3), "ab");

@@ -26,14 +26,16 @@ TEST(SplitPgStatementsTest, SplitsAtSemicolonsOutsideQuotesAndComments) {
               ElementsAre("SELECT $$a;b$$, $tag$ $$; $tag$", "SELECT 2"));
   EXPECT_THAT(Split("SELECT 1 -- a; comment\n; /* b; /* nested; */ c; */ SELECT 2"),
               ElementsAre("SELECT 1", "SELECT 2"));
-  EXPECT_THAT(Split("SELECT a$b$c FROM t; SELECT $1"), ElementsAre("SELECT a$b$c FROM t", "SELECT $1"));
+  EXPECT_THAT(Split("SELECT a$b$c FROM t; SELECT $1"),
+              ElementsAre("SELECT a$b$c FROM t", "SELECT $1"));
   EXPECT_THAT(Split("-- only a comment\n /* and another */ ;"), IsEmpty());
   EXPECT_THAT(Split(""), IsEmpty());
 }
 
 TEST(SplitPgStatementsTest, UnterminatedQuotesAndCommentsAreErrors) {
-  for (const char* sql : {"SELECT 'x; DELETE FROM t", "SELECT \"x", "SELECT $$x; DELETE FROM t",
-                          "SELECT $a$ x $b$", "SELECT 1 /* x", "SELECT 1 /* /* */", "SELECT E'\\'"}) {
+  for (const char* sql :
+       {"SELECT 'x; DELETE FROM t", "SELECT \"x", "SELECT $$x; DELETE FROM t", "SELECT $a$ x $b$",
+        "SELECT 1 /* x", "SELECT 1 /* /* */", "SELECT E'\\'"}) {
     SCOPED_TRACE(sql);
     auto r = SplitPgStatements(sql);
     ASSERT_FALSE(r.ok());
@@ -128,11 +130,14 @@ TEST(CheckPgStatementTest, RefusesWhatARollbackCannotUndoAndWhatEscapesTheTransa
 }
 
 TEST(CheckPgStatementTest, SessionSettingsAreNamedSoTheyCanOutliveTheTransaction) {
-  EXPECT_EQ(CheckPgStatement("SET lock_timeout = '3s'", false).value(), PgStatementKind::kSessionSetting);
-  EXPECT_EQ(CheckPgStatement("RESET lock_timeout", false).value(), PgStatementKind::kSessionSetting);
+  EXPECT_EQ(CheckPgStatement("SET lock_timeout = '3s'", false).value(),
+            PgStatementKind::kSessionSetting);
+  EXPECT_EQ(CheckPgStatement("RESET lock_timeout", false).value(),
+            PgStatementKind::kSessionSetting);
   EXPECT_EQ(CheckPgStatement("SET SESSION search_path TO x", false).value(),
             PgStatementKind::kSessionSetting);
-  EXPECT_EQ(CheckPgStatement("SET LOCAL lock_timeout = '3s'", false).value(), PgStatementKind::kOther);
+  EXPECT_EQ(CheckPgStatement("SET LOCAL lock_timeout = '3s'", false).value(),
+            PgStatementKind::kOther);
   EXPECT_EQ(CheckPgStatement("SELECT 1", false).value(), PgStatementKind::kOther);
   EXPECT_EQ(CheckPgStatement("COMMIT", true).value(), PgStatementKind::kTransactionControl);
 }

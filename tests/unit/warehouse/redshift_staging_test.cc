@@ -44,12 +44,14 @@ std::string ReadAll(storage::InputStream& in) {
 }
 
 // The object's bytes, gunzipped when they are gzip (storage::OpenDecoded, zlib's inflate).
-Result<std::string> ReadObject(const storage::s3::S3ObjectStore& store, const std::string& key, bool decode) {
+Result<std::string> ReadObject(const storage::s3::S3ObjectStore& store, const std::string& key,
+                               bool decode) {
   EP_ASSIGN_OR_RETURN(storage::ObjectRef ref, store.Head(key));
   EP_ASSIGN_OR_RETURN(std::unique_ptr<storage::InputStream> raw, store.Open(ref));
   if (!decode) return ReadAll(*raw);
   storage::Compression compression = storage::Compression::kNone;
-  EP_ASSIGN_OR_RETURN(std::unique_ptr<storage::InputStream> in, storage::OpenDecoded(std::move(raw), &compression));
+  EP_ASSIGN_OR_RETURN(std::unique_ptr<storage::InputStream> in,
+                      storage::OpenDecoded(std::move(raw), &compression));
   if (compression != storage::Compression::kGzip) return Status::CorruptInput(key + " is not gzip");
   return ReadAll(*in);
 }
@@ -63,20 +65,24 @@ TEST(RedshiftStagingTest, FactCsvQuotesTextKeepsEmptyTextAndWritesNullLineEmpty)
   std::string line;
   AppendStagedFactCsv(line, f, "transactions/a,b.csv", "etag1", "load-1");
   EXPECT_EQ(line,
-            "TXN1,C12349,\"\",P12358,\"Lamp, \"\"big\"\"\nmodel\",2,S1,129.99,2026-11-30,Medium,Credit Card,"
+            "TXN1,C12349,\"\",P12358,\"Lamp, "
+            "\"\"big\"\"\nmodel\",2,S1,129.99,2026-11-30,Medium,Credit Card,"
             "Completed,259.98,\"transactions/a,b.csv\",,etag1,load-1\n");
 }
 
 TEST(RedshiftStagingTest, RejectCsvQuotesRawTextAndWritesNullLineEmpty) {
   std::string line;
-  AppendStagedRejectCsv(line, "transactions/day.csv", "etag1", "load-1", 0, "malformed_record", "unclosed quote",
-                        "", "TXN1,\"a\nb");
-  EXPECT_EQ(line, "transactions/day.csv,etag1,load-1,,malformed_record,unclosed quote,\"\",\"TXN1,\"\"a\nb\"\n");
+  AppendStagedRejectCsv(line, "transactions/day.csv", "etag1", "load-1", 0, "malformed_record",
+                        "unclosed quote", "", "TXN1,\"a\nb");
+  EXPECT_EQ(line,
+            "transactions/day.csv,etag1,load-1,,malformed_record,unclosed "
+            "quote,\"\",\"TXN1,\"\"a\nb\"\n");
 }
 
 TEST(RedshiftStagingTest, ManifestMatchesGolden) {
-  const std::vector<StagedPart> parts = {{"ecompipe-staging/load-1/facts-00000.csv.gz", 1048576, 9000},
-                                         {"ecompipe-staging/load-1/facts-00001.csv.gz", 2048, 17}};
+  const std::vector<StagedPart> parts = {
+      {"ecompipe-staging/load-1/facts-00000.csv.gz", 1048576, 9000},
+      {"ecompipe-staging/load-1/facts-00001.csv.gz", 2048, 17}};
   const std::string actual = RedshiftManifestJson("warehouse-staging", parts);
   const std::string path = std::string(EP_TEST_DATA_DIR) + "/warehouse_sql/redshift_manifest.json";
   if (const char* update = std::getenv("EP_UPDATE_GOLDEN"); update && std::string(update) == "1") {
@@ -91,7 +97,8 @@ TEST(RedshiftStagingTest, ManifestMatchesGolden) {
   Result<Json> json = ParseJson(actual);
   ASSERT_TRUE(json.ok());
   ASSERT_EQ((*json)["entries"].size(), 2u);
-  EXPECT_EQ((*json)["entries"][0]["url"], "s3://warehouse-staging/ecompipe-staging/load-1/facts-00000.csv.gz");
+  EXPECT_EQ((*json)["entries"][0]["url"],
+            "s3://warehouse-staging/ecompipe-staging/load-1/facts-00000.csv.gz");
   EXPECT_EQ((*json)["entries"][0]["mandatory"], true);
   EXPECT_EQ((*json)["entries"][1]["meta"]["content_length"], 2048);
 }
@@ -114,9 +121,10 @@ TEST(RedshiftStagingTest, StagingWithoutCredentialsIsAConfigurationErrorNamingTh
   Result<std::unique_ptr<PostgresWarehouse>> wh = PostgresWarehouse::Open(o);
   ASSERT_FALSE(wh.ok());
   EXPECT_EQ(wh.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_THAT(wh.status().message(),
-              HasSubstr("warehouse.staging: no credentials for the staging bucket 'rs-staging' (set "
-                        "warehouse.staging.access_key_id"));
+  EXPECT_THAT(
+      wh.status().message(),
+      HasSubstr("warehouse.staging: no credentials for the staging bucket 'rs-staging' (set "
+                "warehouse.staging.access_key_id"));
 }
 
 // --- against moto_server ---------------------------------------------------------------------
@@ -151,8 +159,10 @@ TEST(RedshiftStagingS3Test, PartsAndManifestHoldTheFactsAndAreDeleted) {
   ASSERT_TRUE(copy.ok()) << copy.status().ToString();
   EXPECT_EQ(copy->rows, 2000);
   EXPECT_EQ(copy->manifest_key, o.prefix + "/load-7/facts.manifest");
-  EXPECT_THAT(copy->sql, HasSubstr("FROM 's3://" + o.s3.bucket + "/" + o.prefix + "/load-7/facts.manifest' "
-                                   "IAM_ROLE 'arn:aws:iam::123456789012:role/ecompipe-load' MANIFEST"));
+  EXPECT_THAT(copy->sql,
+              HasSubstr("FROM 's3://" + o.s3.bucket + "/" + o.prefix +
+                        "/load-7/facts.manifest' "
+                        "IAM_ROLE 'arn:aws:iam::123456789012:role/ecompipe-load' MANIFEST"));
   ASSERT_GT(stage.parts().size(), 3u);
 
   Result<std::string> manifest_text = ReadObject(**store, copy->manifest_key, false);
@@ -217,7 +227,8 @@ TEST(RedshiftStagingS3Test, PartsAndManifestHoldTheFactsAndAreDeleted) {
 // dialect's SQL around the COPY, the merge, the duplicate rejects, the ledger, the clean-up.
 class PostgresStandInForRedshiftCopy final : public StagedCopyRunner {
  public:
-  explicit PostgresStandInForRedshiftCopy(const storage::s3::S3ObjectStore& store) : store_(store) {}
+  explicit PostgresStandInForRedshiftCopy(const storage::s3::S3ObjectStore& store)
+      : store_(store) {}
 
   Status Run(PostgresDb& db, const StagedCopy& copy) override {
     statements.push_back(copy.sql);
@@ -228,11 +239,13 @@ class PostgresStandInForRedshiftCopy final : public StagedCopyRunner {
     }
     EP_ASSIGN_OR_RETURN(std::string text, ReadObject(store_, copy.manifest_key, false));
     EP_ASSIGN_OR_RETURN(Json manifest, ParseJson(text));
-    EP_RETURN_IF_ERROR(db.BeginCopy("COPY " + copy.table + " (" + copy.columns + ") FROM STDIN (FORMAT csv)"));
+    EP_RETURN_IF_ERROR(
+        db.BeginCopy("COPY " + copy.table + " (" + copy.columns + ") FROM STDIN (FORMAT csv)"));
     const std::string scheme = "s3://" + copy.bucket + "/";
     for (const Json& entry : manifest.at("entries")) {
       const std::string url = entry.at("url");
-      if (!url.starts_with(scheme)) return Status::InvalidArgument("manifest entry outside the bucket: " + url);
+      if (!url.starts_with(scheme))
+        return Status::InvalidArgument("manifest entry outside the bucket: " + url);
       EP_ASSIGN_OR_RETURN(std::string csv, ReadObject(store_, url.substr(scheme.size()), true));
       EP_RETURN_IF_ERROR(db.PutCopy(csv));
     }
@@ -275,22 +288,25 @@ class RedshiftS3LoadTest : public ::testing::Test {
     warehouse_ = std::move(wh).value();
   }
 
-  Result<LoadCounts> Load(const std::string& key, std::vector<transform::FactRow> facts, std::string load_id) {
+  Result<LoadCounts> Load(const std::string& key, std::vector<transform::FactRow> facts,
+                          std::string load_id) {
     const storage::ObjectRef object{"bucket", key, "etag-" + load_id, 0, 0};
     EP_ASSIGN_OR_RETURN(std::unique_ptr<LoadTransaction> load,
                         warehouse_->BeginLoad(object, load_id, "jr_run", ReloadMode::kReplace));
     const int64_t n = static_cast<int64_t>(facts.size());
     // In several calls, as the job sends them.
     for (size_t i = 0; i < facts.size(); i += 64) {
-      std::vector<transform::FactRow> chunk(facts.begin() + static_cast<std::ptrdiff_t>(i),
-                                            facts.begin() + static_cast<std::ptrdiff_t>(std::min(i + 64, facts.size())));
+      std::vector<transform::FactRow> chunk(
+          facts.begin() + static_cast<std::ptrdiff_t>(i),
+          facts.begin() + static_cast<std::ptrdiff_t>(std::min(i + 64, facts.size())));
       EP_RETURN_IF_ERROR(load->AddFacts(chunk));
     }
     return load->Commit(n);
   }
 
   std::vector<storage::ObjectRef> Staged() {
-    Result<std::vector<storage::ObjectRef>> left = store_->List(options_.prefix);  // no '/': see above
+    Result<std::vector<storage::ObjectRef>> left =
+        store_->List(options_.prefix);  // no '/': see above
     EXPECT_TRUE(left.ok()) << left.status().ToString();
     return left.ok() ? *left : std::vector<storage::ObjectRef>{};
   }
@@ -332,7 +348,9 @@ TEST_F(RedshiftS3LoadTest, LargeLoadGoesThroughS3AndLoadsWhatInsertsWould) {
   // Text survives as the INSERT path stores it: quotes, commas, newlines, and '' (not NULL).
   EXPECT_EQ(One("SELECT product_name FROM fact_transactions WHERE transaction_id = 'TXN5'"),
             "Lamp, \"big\"\nmodel");
-  EXPECT_EQ(One("SELECT customer_email IS NULL FROM fact_transactions WHERE transaction_id = 'TXN9'"), "f");
+  EXPECT_EQ(
+      One("SELECT customer_email IS NULL FROM fact_transactions WHERE transaction_id = 'TXN9'"),
+      "f");
   EXPECT_EQ(One("SELECT customer_email FROM fact_transactions WHERE transaction_id = 'TXN9'"), "");
   EXPECT_EQ(One("SELECT sum(total_amount) FROM fact_transactions"), "129990.00");
   EXPECT_EQ(One("SELECT source_line FROM fact_transactions WHERE transaction_id = 'TXN0'"), "2");
@@ -358,7 +376,8 @@ TEST_F(RedshiftS3LoadTest, DuplicatesOfEarlierLoadsBecomeRejectsThroughS3Too) {
   EXPECT_EQ(counts->rows_rejected, 50);
   EXPECT_EQ(stand_in_->statements.size(), 2u);
   EXPECT_EQ(One("SELECT count(*) FROM fact_transactions"), "250");
-  EXPECT_EQ(One("SELECT count(*) FROM rejects WHERE reason = 'duplicate_transaction_id' AND load_id = 'load-b'"),
+  EXPECT_EQ(One("SELECT count(*) FROM rejects WHERE reason = 'duplicate_transaction_id' AND "
+                "load_id = 'load-b'"),
             "50");
   EXPECT_THAT(One("SELECT detail FROM rejects WHERE transaction_id = 'TXN120'"),
               HasSubstr("already loaded from transactions/a.csv"));
@@ -387,12 +406,14 @@ TEST_F(RedshiftS3LoadTest, ManyRejectsGoThroughS3TooAndKeepTheirText) {
   EXPECT_EQ(counts->rows_loaded, 20);
   EXPECT_EQ(counts->rows_rejected, 250);
   ASSERT_EQ(stand_in_->statements.size(), 1u);
-  EXPECT_THAT(stand_in_->statements[0], HasSubstr("COPY rejects (source_object, source_etag, load_id, line, reason, "));
+  EXPECT_THAT(stand_in_->statements[0],
+              HasSubstr("COPY rejects (source_object, source_etag, load_id, line, reason, "));
   EXPECT_THAT(stand_in_->statements[0], HasSubstr("/load-bad/rejects.manifest' IAM_ROLE"));
   EXPECT_EQ(One("SELECT count(*) FROM rejects WHERE load_id = 'load-bad'"), "250");
   EXPECT_EQ(One("SELECT raw FROM rejects WHERE line = 101"), "TXN9001,\"Lamp, big\nline two,\\N");
   EXPECT_EQ(One("SELECT line IS NULL FROM rejects WHERE raw LIKE 'TXN9000,%'"), "t");
-  EXPECT_EQ(One("SELECT transaction_id FROM rejects WHERE line = 103"), "");  // '' stays '', not NULL
+  EXPECT_EQ(One("SELECT transaction_id FROM rejects WHERE line = 103"),
+            "");  // '' stays '', not NULL
   EXPECT_EQ(One("SELECT count(*) FROM fact_transactions"), "20");
   EXPECT_TRUE(Staged().empty());
 }
@@ -417,7 +438,7 @@ TEST_F(RedshiftS3LoadTest, AbandonedLoadDeletesWhatItStaged) {
     std::vector<transform::FactRow> facts = Facts(2000);
     ASSERT_TRUE((*load)->AddFacts(facts).ok());
     EXPECT_FALSE(Staged().empty());  // full parts are uploaded as the load goes
-  }  // destroyed without Commit: rolled back
+  }                                  // destroyed without Commit: rolled back
   EXPECT_TRUE(Staged().empty());
   EXPECT_EQ(One("SELECT count(*) FROM fact_transactions"), "0");
 }

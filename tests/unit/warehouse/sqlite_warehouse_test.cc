@@ -140,14 +140,15 @@ TEST_F(SqliteWarehouseTest, LineageIsStoredOncePerLoadAndShownByTheView) {
   LoadOrDie(Object("b.csv", "e2"), {"TXN4"});
   EXPECT_THAT(Rows("SELECT load_ref, load_id, source_object, source_etag FROM loads ORDER BY 1"),
               ElementsAre("1|load-e1|a.csv|e1", "2|load-e2|b.csv|e2"));
-  EXPECT_EQ(Scalar("SELECT group_concat(name, ',') FROM pragma_table_info('fact_transactions_data')"),
-            "transaction_id,customer_id,customer_email,product_id,product_name,quantity,"
-            "supplier_id,price_cents,transaction_date,transaction_type,payment_type,status,"
-            "total_amount_cents,load_ref");
+  EXPECT_EQ(
+      Scalar("SELECT group_concat(name, ',') FROM pragma_table_info('fact_transactions_data')"),
+      "transaction_id,customer_id,customer_email,product_id,product_name,quantity,"
+      "supplier_id,price_cents,transaction_date,transaction_type,payment_type,status,"
+      "total_amount_cents,load_ref");
   EXPECT_THAT(Rows("SELECT transaction_id, source_object, source_etag, load_id FROM "
                    "fact_transactions ORDER BY 1"),
-              ElementsAre("TXN1|a.csv|e1|load-e1", "TXN2|a.csv|e1|load-e1",
-                          "TXN3|a.csv|e1|load-e1", "TXN4|b.csv|e2|load-e2"));
+              ElementsAre("TXN1|a.csv|e1|load-e1", "TXN2|a.csv|e1|load-e1", "TXN3|a.csv|e1|load-e1",
+                          "TXN4|b.csv|e2|load-e2"));
   // Counting facts does not join loads; filtering on the object starts from loads' index.
   EXPECT_THAT(Rows("EXPLAIN QUERY PLAN SELECT count(*) FROM fact_transactions"),
               ::testing::Not(::testing::Contains(HasSubstr("loads"))));
@@ -175,7 +176,8 @@ TEST_F(SqliteWarehouseTest, Version1FileIsMigratedWithItsRowsAndColumns) {
   {
     auto raw = SqliteWarehouse::Open(path_);
     ASSERT_TRUE(raw.ok());
-    ASSERT_TRUE((*raw)->Query(R"sql(
+    ASSERT_TRUE((*raw)
+                    ->Query(R"sql(
       CREATE TABLE fact_transactions(
         transaction_id TEXT NOT NULL PRIMARY KEY, customer_id TEXT, customer_email TEXT,
         product_id TEXT, product_name TEXT, quantity INTEGER, supplier_id TEXT, price TEXT,
@@ -191,7 +193,9 @@ TEST_F(SqliteWarehouseTest, Version1FileIsMigratedWithItsRowsAndColumns) {
         ('TXN3', 'C2', 'b@x', 'P2', 'Desk', 1, 'S2', '99.00', '2026-11-30', 'Small', 'Cash',
          'Completed', '99.00', 'b.csv', 'e9', 'load-2', 3);
       PRAGMA user_version = 1;
-    )sql", {.write = true}).ok());
+    )sql",
+                            {.write = true})
+                    .ok());
   }
   warehouse_ = OpenOrDie();
   ASSERT_TRUE(warehouse_);
@@ -485,7 +489,8 @@ TEST_F(SqliteWarehouseTest, UpsertProductsUpdatesExistingRows) {
   std::vector<transform::Product> first = {{"P1", "Lamp", "Home", Money{1999}, "S1"},
                                            {"P2", "Desk", "Office", Money{25000}, "S2"}};
   ASSERT_TRUE(warehouse_->UpsertProducts(first).ok());
-  ASSERT_TRUE(warehouse_->Query("UPDATE dim_products SET updated_at = 'old'", {.write = true}).ok());
+  ASSERT_TRUE(
+      warehouse_->Query("UPDATE dim_products SET updated_at = 'old'", {.write = true}).ok());
   std::vector<transform::Product> second = {{"P1", "Lamp", "Home", Money{1999}, "S1"},
                                             {"P2", "Desk XL", "Office", Money{27500}, "S2"},
                                             {"P3", "Chair", "Office", Money{5}, "S3"}};
@@ -533,11 +538,15 @@ TEST_F(SqliteWarehouseTest, LoadDimensionsRoundTripsPricesExactly) {
 }
 
 TEST_F(SqliteWarehouseTest, LoadDimensionIndexHoldsEveryIdAndAttribute) {
-  ASSERT_TRUE(warehouse_->UpsertProducts(std::vector<transform::Product>{
-      {"P1", "Lamp, \"big\"", "cat", Money{100}, "S1"}, {"P7", "Desk", "cat", Money{5}, "S7"}})
+  ASSERT_TRUE(warehouse_
+                  ->UpsertProducts(std::vector<transform::Product>{
+                      {"P1", "Lamp, \"big\"", "cat", Money{100}, "S1"},
+                      {"P7", "Desk", "cat", Money{5}, "S7"}})
                   .ok());
-  ASSERT_TRUE(warehouse_->UpsertCustomers(std::vector<transform::Customer>{
-      {"C2", "Ann", "Lee", "ann@example.com", "Gold"}, {"odd-id", "Bob", "Roe", "b@x", "Basic"}})
+  ASSERT_TRUE(warehouse_
+                  ->UpsertCustomers(std::vector<transform::Customer>{
+                      {"C2", "Ann", "Lee", "ann@example.com", "Gold"},
+                      {"odd-id", "Bob", "Roe", "b@x", "Basic"}})
                   .ok());
   auto index = warehouse_->LoadDimensionIndex();
   ASSERT_TRUE(index.ok()) << index.status().ToString();
@@ -612,9 +621,9 @@ TEST_F(SqliteWarehouseTest, QueryRendersNullsAndNumbers) {
               ElementsAre(std::nullopt, Optional(std::string("42")), Optional(std::string("-7")),
                           Optional(std::string("2.5")), Optional(std::string("3.0")),
                           Optional(std::string("text")), Optional(std::string("\\x41"))));
-  EXPECT_THAT(result->kinds[0], ElementsAre(ValueKind::kNull, ValueKind::kInteger,
-                                            ValueKind::kInteger, ValueKind::kReal, ValueKind::kReal,
-                                            ValueKind::kText, ValueKind::kBlob));
+  EXPECT_THAT(result->kinds[0],
+              ElementsAre(ValueKind::kNull, ValueKind::kInteger, ValueKind::kInteger,
+                          ValueKind::kReal, ValueKind::kReal, ValueKind::kText, ValueKind::kBlob));
 }
 
 TEST_F(SqliteWarehouseTest, QueryRunsStatementsInSequenceAndReturnsTheLastRows) {
@@ -673,7 +682,8 @@ TEST_F(SqliteWarehouseTest, QueryBindsParameters) {
 
 TEST_F(SqliteWarehouseTest, QueryDoesNotLeaveATransactionOpen) {
   ASSERT_TRUE(
-      warehouse_->Query("BEGIN; INSERT INTO dim_customers(customer_id) VALUES ('C1')", {.write = true})
+      warehouse_
+          ->Query("BEGIN; INSERT INTO dim_customers(customer_id) VALUES ('C1')", {.write = true})
           .ok());
   EXPECT_EQ(Scalar("SELECT count(*) FROM dim_customers"), "0");
   EXPECT_FALSE(warehouse_
@@ -823,7 +833,8 @@ transform::FactRow ValueFact(std::string id, std::vector<std::string> values, in
 }
 
 TEST_F(SqliteWarehouseTest, ReferenceColumnsLeaveTheSchemaAsItWas) {
-  const std::vector<std::string> before = Rows("SELECT name, type FROM pragma_table_info('fact_transactions')");
+  const std::vector<std::string> before =
+      Rows("SELECT name, type FROM pragma_table_info('fact_transactions')");
   ASSERT_TRUE(warehouse_->EnsureFactColumns(transform::ReferenceOutput()).ok());
   EXPECT_EQ(Rows("SELECT name, type FROM pragma_table_info('fact_transactions')"), before);
   EXPECT_EQ(before.size(), 18u);  // 13 job columns, 3 of lineage, 2 of cents
@@ -832,9 +843,10 @@ TEST_F(SqliteWarehouseTest, ReferenceColumnsLeaveTheSchemaAsItWas) {
 TEST_F(SqliteWarehouseTest, ConfiguredColumnsAreAddedOnceAndLoaded) {
   ASSERT_TRUE(warehouse_->EnsureFactColumns(kCustomColumns).ok());
   ASSERT_TRUE(warehouse_->EnsureFactColumns(kCustomColumns).ok());  // idempotent
-  EXPECT_THAT(Rows("SELECT name, type FROM pragma_table_info('fact_transactions') "
-                   "WHERE name IN ('buyer_email', 'net_amount', 'units', 'quantity')"),
-              ElementsAre("quantity|INTEGER", "buyer_email|TEXT", "net_amount|TEXT", "units|INTEGER"));
+  EXPECT_THAT(
+      Rows("SELECT name, type FROM pragma_table_info('fact_transactions') "
+           "WHERE name IN ('buyer_email', 'net_amount', 'units', 'quantity')"),
+      ElementsAre("quantity|INTEGER", "buyer_email|TEXT", "net_amount|TEXT", "units|INTEGER"));
 
   auto load = Begin(Object("a.csv", "e1"));
   ASSERT_TRUE(load);
@@ -895,8 +907,9 @@ TEST_F(SqliteWarehouseTest, MoneyComparesSortsAndAddsAsNumbers) {
                    "typeof(price_cents), typeof(total_amount_cents) FROM fact_transactions "
                    "WHERE transaction_id = 'TXN1'"),
             "real|real|integer|integer|integer");
-  EXPECT_EQ(Scalar("SELECT price, total_amount FROM fact_transactions WHERE transaction_id = 'TXN3'"),
-            "129.99|1299.9");
+  EXPECT_EQ(
+      Scalar("SELECT price, total_amount FROM fact_transactions WHERE transaction_id = 'TXN3'"),
+      "129.99|1299.9");
   EXPECT_EQ(Scalar("SELECT sum(total_amount_cents) FROM fact_transactions"), "248977");
 }
 
@@ -908,7 +921,8 @@ TEST_F(SqliteWarehouseTest, Version2FileIsMigratedToCentsWithItsRows) {
   {
     auto raw = SqliteWarehouse::Open(path_);
     ASSERT_TRUE(raw.ok());
-    ASSERT_TRUE((*raw)->Query(R"sql(
+    ASSERT_TRUE((*raw)
+                    ->Query(R"sql(
       CREATE TABLE dim_products(product_id TEXT NOT NULL PRIMARY KEY, product_name TEXT,
         category TEXT, price TEXT, supplier_id TEXT, updated_at TEXT);
       INSERT INTO dim_products VALUES ('P1', 'Lamp', 'Home', '1299.90', 'S1', 'x');
@@ -935,7 +949,9 @@ TEST_F(SqliteWarehouseTest, Version2FileIsMigratedToCentsWithItsRows) {
         rejected_at TEXT);
       INSERT INTO rejects(source_object, reason) VALUES ('a.csv', 'invalid_price');
       PRAGMA user_version = 2;
-    )sql", {.write = true}).ok());
+    )sql",
+                            {.write = true})
+                    .ok());
   }
   warehouse_ = OpenOrDie();
   ASSERT_TRUE(warehouse_);

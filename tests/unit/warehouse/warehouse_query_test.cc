@@ -201,10 +201,9 @@ TEST_F(SqliteQueryTest, RealsPrintInTheShortestFormThatReadsBack) {
       "SELECT 129.99, 0.1 + 0.2, 3.0, CAST(1e16 AS REAL), 1e308 * 10, -2.5, 42, NULL, 'x'");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_THAT(Lines(*r), ElementsAre("129.99|0.30000000000000004|3.0|1e+16|Inf|-2.5|42|NULL|x"));
-  EXPECT_THAT(r->kinds.at(0),
-              ElementsAre(ValueKind::kReal, ValueKind::kReal, ValueKind::kReal, ValueKind::kReal,
-                          ValueKind::kReal, ValueKind::kReal, ValueKind::kInteger,
-                          ValueKind::kNull, ValueKind::kText));
+  EXPECT_THAT(r->kinds.at(0), ElementsAre(ValueKind::kReal, ValueKind::kReal, ValueKind::kReal,
+                                          ValueKind::kReal, ValueKind::kReal, ValueKind::kReal,
+                                          ValueKind::kInteger, ValueKind::kNull, ValueKind::kText));
 }
 
 TEST(SqliteQueryInMemoryTest, ReadOnlyHoldsWithoutASecondConnection) {
@@ -243,13 +242,21 @@ class PostgresQueryTest : public ::testing::Test {
 
   std::string Snapshot() {
     auto r = schema_->admin().Query(
-        "SELECT (SELECT count(*) FROM " + schema_->name() + ".load_ledger) || ' ' || "
-        "(SELECT count(*) FROM " + schema_->name() + ".rejects) || ' ' || "
-        "(SELECT count(*) FROM " + schema_->name() + ".fact_transactions) || ' ' || "
-        "(SELECT sum(quantity) FROM " + schema_->name() + ".fact_transactions) || ' ' || "
+        "SELECT (SELECT count(*) FROM " + schema_->name() +
+        ".load_ledger) || ' ' || "
+        "(SELECT count(*) FROM " +
+        schema_->name() +
+        ".rejects) || ' ' || "
+        "(SELECT count(*) FROM " +
+        schema_->name() +
+        ".fact_transactions) || ' ' || "
+        "(SELECT sum(quantity) FROM " +
+        schema_->name() +
+        ".fact_transactions) || ' ' || "
         "(SELECT count(*) FROM pg_largeobject_metadata) || ' ' || "
         "(SELECT string_agg(table_name, ',' ORDER BY table_name) FROM information_schema.tables "
-        " WHERE table_schema = '" + schema_->name() + "')");
+        " WHERE table_schema = '" +
+        schema_->name() + "')");
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     return r.ok() ? std::string(r->Text(0, 0)) : "";
   }
@@ -364,7 +371,8 @@ TEST_F(PostgresQueryTest, WriteAllowsChangesButNeverServerFilesOrCode) {
   // The user's own transaction: rolled back here, so nothing changes.
   ASSERT_TRUE(warehouse_->QueryAll("BEGIN; DELETE FROM rejects; ROLLBACK", write).ok());
   EXPECT_THAT(Lines(warehouse_->Query("SELECT count(*) FROM rejects").value()), ElementsAre("1"));
-  auto deleted = warehouse_->QueryAll("DELETE FROM rejects; SELECT count(*) AS n FROM rejects", write);
+  auto deleted =
+      warehouse_->QueryAll("DELETE FROM rejects; SELECT count(*) AS n FROM rejects", write);
   ASSERT_TRUE(deleted.ok()) << deleted.status().ToString();
   ASSERT_EQ(deleted->size(), 2u);
   EXPECT_EQ((*deleted)[0].rows_changed, 1);
@@ -372,7 +380,8 @@ TEST_F(PostgresQueryTest, WriteAllowsChangesButNeverServerFilesOrCode) {
   EXPECT_THAT(Lines(warehouse_->Query("SELECT count(*) FROM rejects").value()), ElementsAre("0"));
   // A transaction left open is rolled back.
   ASSERT_TRUE(warehouse_->QueryAll("BEGIN; DELETE FROM load_ledger", write).ok());
-  EXPECT_THAT(Lines(warehouse_->Query("SELECT count(*) FROM load_ledger").value()), ElementsAre("1"));
+  EXPECT_THAT(Lines(warehouse_->Query("SELECT count(*) FROM load_ledger").value()),
+              ElementsAre("1"));
 }
 
 TEST_F(PostgresQueryTest, SessionSettingsOutliveTheReadOnlyTransaction) {
@@ -381,8 +390,9 @@ TEST_F(PostgresQueryTest, SessionSettingsOutliveTheReadOnlyTransaction) {
   EXPECT_THAT(Lines(warehouse_->Query("SHOW lock_timeout").value()), ElementsAre("3s"));
   ASSERT_TRUE(warehouse_->QueryAll("SET LOCAL lock_timeout = '5s'; SHOW lock_timeout", {}).ok());
   EXPECT_THAT(Lines(warehouse_->Query("SHOW lock_timeout").value()), ElementsAre("3s"));
-  EXPECT_THAT(Lines(warehouse_->Query("SET statement_timeout = '7s'; SHOW statement_timeout").value()),
-            ElementsAre("7s"));
+  EXPECT_THAT(
+      Lines(warehouse_->Query("SET statement_timeout = '7s'; SHOW statement_timeout").value()),
+      ElementsAre("7s"));
   EXPECT_THAT(Lines(warehouse_->Query("SHOW transaction_read_only").value()), ElementsAre("on"));
 }
 
@@ -398,10 +408,10 @@ TEST_F(PostgresQueryTest, EveryStatementsResultComesBackInOrderWithItsKinds) {
   EXPECT_THAT(Lines((*r)[1]), ElementsAre("a;b|;COMMIT;"));
   EXPECT_THAT((*r)[2].columns, ElementsAre("i", "m", "f", "b", "n", "t", "y"));
   EXPECT_THAT(Lines((*r)[2]), ElementsAre("2|129.90|0.30000000000000004|t|NULL|x|\\x41"));
-  EXPECT_THAT((*r)[2].kinds.at(0),
-              ElementsAre(ValueKind::kInteger, ValueKind::kDecimal, ValueKind::kReal,
-                          ValueKind::kBoolean, ValueKind::kNull, ValueKind::kText,
-                          ValueKind::kBlob));
+  EXPECT_THAT(
+      (*r)[2].kinds.at(0),
+      ElementsAre(ValueKind::kInteger, ValueKind::kDecimal, ValueKind::kReal, ValueKind::kBoolean,
+                  ValueKind::kNull, ValueKind::kText, ValueKind::kBlob));
 }
 
 }  // namespace

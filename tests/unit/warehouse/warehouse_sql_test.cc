@@ -17,7 +17,9 @@ using ::testing::Not;
 std::string AllStatements(SqlDialect dialect) {
   WarehouseSql sql(dialect);
   std::ostringstream out;
-  auto put = [&](const std::string& name, const std::string& stmt) { out << "-- " << name << "\n" << stmt << ";\n\n"; };
+  auto put = [&](const std::string& name, const std::string& stmt) {
+    out << "-- " << name << "\n" << stmt << ";\n\n";
+  };
   for (const std::string& ddl : sql.SchemaDdl()) put("schema", ddl);
   put("create fact staging", sql.CreateFactStaging());
   put("clear fact staging", sql.ClearFactStaging());
@@ -33,11 +35,13 @@ std::string AllStatements(SqlDialect dialect) {
     put("copy staged facts from s3 (iam role)",
         sql.CopyFromS3Manifest("ep_fact_stage", WarehouseSql::FactColumnList(),
                                "s3://warehouse-staging/ecompipe/load-1/facts.manifest",
-                               {.iam_role = "arn:aws:iam::123456789012:role/ecompipe-load"}, "eu-west-1"));
+                               {.iam_role = "arn:aws:iam::123456789012:role/ecompipe-load"},
+                               "eu-west-1"));
     put("copy staged rejects from s3",
         sql.CopyFromS3Manifest("rejects", WarehouseSql::RejectColumnList(),
                                "s3://warehouse-staging/ecompipe/load-1/rejects.manifest",
-                               {.iam_role = "arn:aws:iam::123456789012:role/ecompipe-load"}, "eu-west-1"));
+                               {.iam_role = "arn:aws:iam::123456789012:role/ecompipe-load"},
+                               "eu-west-1"));
     put("copy staged facts from s3 (access key)",
         sql.CopyFromS3Manifest("ep_fact_stage", WarehouseSql::FactColumnList(),
                                "s3://warehouse-staging/ecompipe/load-1/facts.manifest",
@@ -71,8 +75,8 @@ std::string AllStatements(SqlDialect dialect) {
 // Compares with tests/data/warehouse_sql/<dialect>.sql; EP_UPDATE_GOLDEN=1 rewrites the file
 // (review its diff like code).
 void ExpectGolden(SqlDialect dialect) {
-  const std::string path =
-      std::string(EP_TEST_DATA_DIR) + "/warehouse_sql/" + std::string(SqlDialectName(dialect)) + ".sql";
+  const std::string path = std::string(EP_TEST_DATA_DIR) + "/warehouse_sql/" +
+                           std::string(SqlDialectName(dialect)) + ".sql";
   const std::string actual = AllStatements(dialect);
   if (const char* update = std::getenv("EP_UPDATE_GOLDEN"); update && std::string(update) == "1") {
     std::ofstream(path) << actual;
@@ -98,7 +102,8 @@ TEST(WarehouseSqlTest, PostgresUsesOnConflictAndProperTypes) {
   EXPECT_THAT(ddl, HasSubstr("PRIMARY KEY (transaction_id)"));
   EXPECT_THAT(ddl, Not(HasSubstr("DISTKEY")));
   EXPECT_THAT(sql.InsertFactsFromStaging(), HasSubstr("ON CONFLICT (transaction_id) DO NOTHING"));
-  EXPECT_THAT(sql.UpsertDimensionFromStaging(Dimension::kProducts), HasSubstr("ON CONFLICT (product_id) DO UPDATE"));
+  EXPECT_THAT(sql.UpsertDimensionFromStaging(Dimension::kProducts),
+              HasSubstr("ON CONFLICT (product_id) DO UPDATE"));
   EXPECT_EQ(sql.ClearFactStaging(), "TRUNCATE ep_fact_stage");
 }
 
@@ -114,17 +119,23 @@ TEST(WarehouseSqlTest, RedshiftHasNoOnConflictAndUsesTheOriginalsKeys) {
   EXPECT_THAT(all, HasSubstr("email VARCHAR(255)"));
   EXPECT_THAT(all, HasSubstr("membership_level VARCHAR(10)"));
   EXPECT_THAT(sql.InsertFactsFromStaging(),
-              HasSubstr("WHERE NOT EXISTS (SELECT 1 FROM fact_transactions f WHERE f.transaction_id = s.transaction_id)"));
-  EXPECT_THAT(sql.UpsertDimensionFromStaging(Dimension::kCustomers), HasSubstr("MERGE INTO dim_customers USING"));
+              HasSubstr("WHERE NOT EXISTS (SELECT 1 FROM fact_transactions f WHERE "
+                        "f.transaction_id = s.transaction_id)"));
+  EXPECT_THAT(sql.UpsertDimensionFromStaging(Dimension::kCustomers),
+              HasSubstr("MERGE INTO dim_customers USING"));
   EXPECT_EQ(sql.LockObject(), "LOCK load_ledger");
-  EXPECT_THAT(sql.CopyFromS3Manifest("ep_fact_stage", "a, b", "s3://b/p/facts.manifest", {.iam_role = "arn:role"}, ""),
-              HasSubstr("FROM 's3://b/p/facts.manifest' IAM_ROLE 'arn:role' MANIFEST FORMAT AS CSV QUOTE AS '\"' GZIP"));
+  EXPECT_THAT(sql.CopyFromS3Manifest("ep_fact_stage", "a, b", "s3://b/p/facts.manifest",
+                                     {.iam_role = "arn:role"}, ""),
+              HasSubstr("FROM 's3://b/p/facts.manifest' IAM_ROLE 'arn:role' MANIFEST FORMAT AS CSV "
+                        "QUOTE AS '\"' GZIP"));
 }
 
 TEST(WarehouseSqlTest, ValuesListsNumberParametersAcrossRows) {
   WarehouseSql sql(SqlDialect::kRedshift);
   std::string two = sql.InsertRejectValues(2);
-  EXPECT_THAT(two, HasSubstr("VALUES ($1, $2, $3, $4, $5, $6, $7, $8), ($9, $10, $11, $12, $13, $14, $15, $16)"));
+  EXPECT_THAT(
+      two, HasSubstr(
+               "VALUES ($1, $2, $3, $4, $5, $6, $7, $8), ($9, $10, $11, $12, $13, $14, $15, $16)"));
 }
 
 TEST(WarehouseSqlTest, S3PathsAndRolesAreQuotedAsLiterals) {
@@ -132,7 +143,8 @@ TEST(WarehouseSqlTest, S3PathsAndRolesAreQuotedAsLiterals) {
   EXPECT_THAT(sql.CopyFromS3Manifest("t", "a", "s3://b/it's/m", {.iam_role = "arn"}, "us-east-1"),
               HasSubstr("FROM 's3://b/it''s/m'"));
   const std::string keys = sql.CopyFromS3Manifest(
-      "t", "a", "s3://b/m", {.access_key_id = "AK", .secret_access_key = "s'e", .session_token = ""}, "");
+      "t", "a", "s3://b/m",
+      {.access_key_id = "AK", .secret_access_key = "s'e", .session_token = ""}, "");
   EXPECT_THAT(keys, HasSubstr("ACCESS_KEY_ID 'AK' SECRET_ACCESS_KEY 's''e' MANIFEST"));
   EXPECT_THAT(keys, Not(HasSubstr("SESSION_TOKEN")));
   EXPECT_THAT(keys, Not(HasSubstr("REGION")));

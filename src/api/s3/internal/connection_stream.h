@@ -17,16 +17,16 @@
 namespace ecompipe::api::s3 {
 
 class ConnectionStream final : public httplib::Stream {
-public:
+ public:
   // `fd` is non-blocking and stays owned by the caller.
   ConnectionStream(int fd, std::string buffered, int64_t timeout_ms);
 
   bool is_readable() const override;
   bool is_writable() const override;
-  ssize_t read(char *ptr, size_t size) override;
-  ssize_t write(const char *ptr, size_t size) override;
-  void get_remote_ip_and_port(std::string &ip, int &port) const override;
-  void get_local_ip_and_port(std::string &ip, int &port) const override;
+  ssize_t read(char* ptr, size_t size) override;
+  ssize_t write(const char* ptr, size_t size) override;
+  void get_remote_ip_and_port(std::string& ip, int& port) const override;
+  void get_local_ip_and_port(std::string& ip, int& port) const override;
   int socket() const override { return fd_; }
 
   // True once a read or write timed out, failed, or met the end of the stream:
@@ -35,7 +35,7 @@ public:
   // The bytes read but not consumed (moved out).
   std::string TakeUnread();
 
-private:
+ private:
   bool Wait(short events) const;
 
   int fd_;
@@ -46,4 +46,4 @@ private:
   bool write_broken_ = false;
 };
 
-} // namespace ecompipe::api::s3
+}  // namespace ecompipe::api::s3

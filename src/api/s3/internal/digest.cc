@@ -29,11 +29,21 @@ const std::array<uint32_t, 256>& Crc32cTable() {
 Digest::Digest(Kind kind) : kind_(kind) {
   const EVP_MD* md = nullptr;
   switch (kind) {
-    case Kind::kMd5: md = EVP_md5(); break;
-    case Kind::kSha1: md = EVP_sha1(); break;
-    case Kind::kSha256: md = EVP_sha256(); break;
-    case Kind::kCrc32: crc_ = static_cast<uint32_t>(crc32(0L, Z_NULL, 0)); return;
-    case Kind::kCrc32c: crc_ = 0xFFFFFFFFu; return;
+    case Kind::kMd5:
+      md = EVP_md5();
+      break;
+    case Kind::kSha1:
+      md = EVP_sha1();
+      break;
+    case Kind::kSha256:
+      md = EVP_sha256();
+      break;
+    case Kind::kCrc32:
+      crc_ = static_cast<uint32_t>(crc32(0L, Z_NULL, 0));
+      return;
+    case Kind::kCrc32c:
+      crc_ = 0xFFFFFFFFu;
+      return;
   }
   ctx_ = EVP_MD_CTX_new();
   if (ctx_) EVP_DigestInit_ex(ctx_, md, nullptr);
@@ -67,7 +77,8 @@ std::string Digest::Finish() {
   if (kind_ == Kind::kCrc32 || kind_ == Kind::kCrc32c) {
     const uint32_t v = kind_ == Kind::kCrc32c ? crc_ ^ 0xFFFFFFFFu : crc_;
     std::string out(4, '\0');
-    for (int i = 0; i < 4; ++i) out[static_cast<size_t>(i)] = static_cast<char>((v >> (24 - 8 * i)) & 0xFF);
+    for (int i = 0; i < 4; ++i)
+      out[static_cast<size_t>(i)] = static_cast<char>((v >> (24 - 8 * i)) & 0xFF);
     return out;
   }
   unsigned char md[EVP_MAX_MD_SIZE];

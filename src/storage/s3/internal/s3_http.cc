@@ -25,7 +25,8 @@ std::string Lower(std::string_view s) {
 
 std::string Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
     s.remove_suffix(1);
   return std::string(s);
 }
@@ -85,7 +86,8 @@ int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
 }  // namespace
 
 bool SafeHeaderValue(std::string_view v) {
-  return std::none_of(v.begin(), v.end(), [](char c) { return c == '\r' || c == '\n' || c == '\0'; });
+  return std::none_of(v.begin(), v.end(),
+                      [](char c) { return c == '\r' || c == '\n' || c == '\0'; });
 }
 
 Result<Endpoint> ParseEndpoint(const std::string& url) {
@@ -100,7 +102,8 @@ Result<Endpoint> ParseEndpoint(const std::string& url) {
   if (!rest.empty() && rest.back() == '/') rest.pop_back();
   if (rest.empty()) return Status::InvalidArgument("endpoint '" + url + "' has no host");
   for (char c : rest) {
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' || c == '[' || c == ']'))
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' ||
+          c == '[' || c == ']'))
       return Status::InvalidArgument("endpoint '" + url +
                                      "': give scheme://host[:port] only (no path, user or query)");
   }
@@ -172,9 +175,8 @@ Result<HttpReply> Perform(const HttpCall& call) {
   } else {
     req.payload = call.body;
   }
-  EP_ASSIGN_OR_RETURN(SigV4Result sig,
-                      SignV4(req, call.credentials, call.region, call.service,
-                             static_cast<int64_t>(std::time(nullptr))));
+  EP_ASSIGN_OR_RETURN(SigV4Result sig, SignV4(req, call.credentials, call.region, call.service,
+                                              static_cast<int64_t>(std::time(nullptr))));
 
   std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
   if (!curl) return Status::Internal("curl_easy_init failed");

@@ -48,15 +48,15 @@ std::string CanonicalQuery(const Params& query);
 struct HttpCall {
   std::string method = "GET";
   Target target;
-  Params headers;                 // besides Host and the signature's
-  std::string body;               // sent as is (PUT/POST)
-  std::string body_file;          // or: the body streamed from this file
+  Params headers;         // besides Host and the signature's
+  std::string body;       // sent as is (PUT/POST)
+  std::string body_file;  // or: the body streamed from this file
   uint64_t body_file_size = 0;
-  std::string payload_hash;       // SigV4 payload hash; empty: SHA-256 of `body`
+  std::string payload_hash;  // SigV4 payload hash; empty: SHA-256 of `body`
   std::string service = "s3";
   std::string region;
   AwsCredentials credentials;
-  long timeout_ms = 60000;        // the whole transfer; 0: no limit (streaming GET)
+  long timeout_ms = 60000;  // the whole transfer; 0: no limit (streaming GET)
   long connect_timeout_ms = 10000;
   // When set, the response body goes here instead of HttpReply::body; returning false aborts
   // the transfer (the result is then kCancelled).

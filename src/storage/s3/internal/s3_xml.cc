@@ -3,15 +3,15 @@
 #include <expat.h>
 
 #include <charconv>
-#include <functional>
-#include <type_traits>
 #include <ctime>
+#include <functional>
 #include <memory>
+#include <type_traits>
 
 namespace ecompipe::storage::s3 {
 namespace {
 
-constexpr size_t kMaxDepth = 8;             // ListBucketResult/Contents/Owner/ID is 4
+constexpr size_t kMaxDepth = 8;              // ListBucketResult/Contents/Owner/ID is 4
 constexpr size_t kMaxTextBytes = 64 * 1024;  // keys are at most 1024 bytes, tokens ~1 KiB
 
 // Collects the text of leaf elements along the element path; `on_end` sees each element
@@ -101,8 +101,8 @@ Result<int64_t> ParseIso8601Millis(std::string_view t) {
   int y, mo, d, h, mi, s;
   if (t.size() < 20 || !num(0, 4, y) || t[4] != '-' || !num(5, 2, mo) || t[7] != '-' ||
       !num(8, 2, d) || t[10] != 'T' || !num(11, 2, h) || t[13] != ':' || !num(14, 2, mi) ||
-      t[16] != ':' || !num(17, 2, s) || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
-      mi > 59 || s > 60)
+      t[16] != ':' || !num(17, 2, s) || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
+      s > 60)
     return Status::CorruptInput("not an ISO-8601 UTC time: '" + std::string(t.substr(0, 40)) + "'");
   int ms = 0;
   size_t at = 19;
@@ -110,7 +110,8 @@ Result<int64_t> ParseIso8601Millis(std::string_view t) {
     size_t digits = 0;
     for (++at; at < t.size() && t[at] >= '0' && t[at] <= '9'; ++at, ++digits)
       if (digits < 3) ms = ms * 10 + (t[at] - '0');
-    if (digits == 0) return Status::CorruptInput("not an ISO-8601 UTC time: '" + std::string(t) + "'");
+    if (digits == 0)
+      return Status::CorruptInput("not an ISO-8601 UTC time: '" + std::string(t) + "'");
     for (; digits < 3; ++digits) ms *= 10;
   }
   if (at + 1 != t.size() || t[at] != 'Z')
@@ -132,7 +133,8 @@ Result<ListPage> ParseListObjectsV2(std::string_view xml) {
   Walk w;
   w.on_start = [&](Walk& walk, const std::string& name) {
     if (walk.path.size() == 1) {
-      if (name != "ListBucketResult") return walk.Fail("root element is <" + name + ">, not <ListBucketResult>");
+      if (name != "ListBucketResult")
+        return walk.Fail("root element is <" + name + ">, not <ListBucketResult>");
       has_root = true;
     }
     if (walk.path.size() == 2 && name == "Contents") {
@@ -149,7 +151,8 @@ Result<ListPage> ParseListObjectsV2(std::string_view xml) {
       } else if (name == "ETag") {
         cur.etag = Unquote(walk.text);
       } else if (name == "Size") {
-        if (!ParseUint(walk.text, cur.size)) return walk.Fail("<Size> '" + walk.text.substr(0, 40) + "' is not a number");
+        if (!ParseUint(walk.text, cur.size))
+          return walk.Fail("<Size> '" + walk.text.substr(0, 40) + "' is not a number");
       } else if (name == "LastModified") {
         Result<int64_t> t = ParseIso8601Millis(walk.text);
         if (!t.ok()) return walk.Fail(t.status().message());
@@ -160,7 +163,8 @@ Result<ListPage> ParseListObjectsV2(std::string_view xml) {
         if (!has_key) return walk.Fail("a <Contents> without <Key>");
         page.objects.push_back(std::move(cur));
       } else if (name == "IsTruncated") {
-        if (walk.text != "true" && walk.text != "false") return walk.Fail("<IsTruncated> is '" + walk.text.substr(0, 40) + "'");
+        if (walk.text != "true" && walk.text != "false")
+          return walk.Fail("<IsTruncated> is '" + walk.text.substr(0, 40) + "'");
         page.is_truncated = walk.text == "true";
       } else if (name == "NextContinuationToken") {
         page.next_continuation_token = walk.text;

@@ -29,7 +29,7 @@ struct ListPage {
 Result<ListPage> ParseListObjectsV2(std::string_view xml);
 
 struct S3Error {
-  std::string code;     // "AccessDenied", "NoSuchBucket", …; empty when the body was not one
+  std::string code;  // "AccessDenied", "NoSuchBucket", …; empty when the body was not one
   std::string message;
 };
 // Best effort: an empty S3Error when `xml` is not an S3 error document.

@@ -17,8 +17,10 @@ using ::testing::HasSubstr;
 
 // AWS's own examples for S3 SigV4 (docs: "Signature Calculations for the Authorization Header:
 // Transferring Payload in a Single Chunk", examplebucket, 2013-05-24).
-const AwsCredentials kExampleCredentials{"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", ""};
-constexpr const char* kEmptySha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+const AwsCredentials kExampleCredentials{"AKIAIOSFODNN7EXAMPLE",
+                                         "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", ""};
+constexpr const char* kEmptySha256 =
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 TEST(S3SigningTest, GetObjectMatchesAwsExample) {
   Endpoint e{"https", "s3.amazonaws.com"};
@@ -27,7 +29,9 @@ TEST(S3SigningTest, GetObjectMatchesAwsExample) {
   SigV4Request req;
   req.method = "GET";
   req.path = t.path;
-  req.headers = {{"Host", t.host}, {"Range", "bytes=0-9"}, {"x-amz-content-sha256", kEmptySha256},
+  req.headers = {{"Host", t.host},
+                 {"Range", "bytes=0-9"},
+                 {"x-amz-content-sha256", kEmptySha256},
                  {"x-amz-date", "20130524T000000Z"}};
   req.payload_hash = kEmptySha256;
   Result<SigV4Result> s = SignV4(req, kExampleCredentials, "us-east-1", "s3", 0);
@@ -42,7 +46,8 @@ TEST(S3SigningTest, ListObjectsMatchesAwsExample) {
   SigV4Request req;
   req.path = t.path;
   req.query = t.query;
-  req.headers = {{"Host", t.host}, {"x-amz-content-sha256", kEmptySha256}, {"x-amz-date", "20130524T000000Z"}};
+  req.headers = {
+      {"Host", t.host}, {"x-amz-content-sha256", kEmptySha256}, {"x-amz-date", "20130524T000000Z"}};
   req.payload_hash = kEmptySha256;
   Result<SigV4Result> s = SignV4(req, kExampleCredentials, "us-east-1", "s3", 0);
   ASSERT_TRUE(s.ok());
@@ -61,8 +66,9 @@ TEST(S3UrlTest, PathStyleEncodesTheKeyOnceSegmentBySegment) {
 }
 
 TEST(S3UrlTest, QueryIsCanonicalAndEncoded) {
-  EXPECT_EQ(CanonicalQuery({{"list-type", "2"}, {"continuation-token", "a/b+c="}, {"prefix", "x y"}}),
-            "continuation-token=a%2Fb%2Bc%3D&list-type=2&prefix=x%20y");
+  EXPECT_EQ(
+      CanonicalQuery({{"list-type", "2"}, {"continuation-token", "a/b+c="}, {"prefix", "x y"}}),
+      "continuation-token=a%2Fb%2Bc%3D&list-type=2&prefix=x%20y");
   EXPECT_EQ(CanonicalQuery({}), "");
 }
 
@@ -116,7 +122,7 @@ TEST(S3ObjectStoreTest, AnUnreachableEndpointIsRetriedThenUnavailable) {
 
 TEST(S3ObjectStoreTest, ListingSkipsKeysThatAreNotObjects) {
   EXPECT_TRUE(S3ObjectStore::IsListedObject("transactions/x.csv"));
-  EXPECT_FALSE(S3ObjectStore::IsListedObject("transactions/"));     // a "folder" marker
+  EXPECT_FALSE(S3ObjectStore::IsListedObject("transactions/"));  // a "folder" marker
   EXPECT_FALSE(S3ObjectStore::IsListedObject("a//b.csv"));
   EXPECT_FALSE(S3ObjectStore::IsListedObject("transactions/x.csv.part"));
 }
@@ -130,7 +136,8 @@ TEST(S3EventNotificationTest, DecodesKeysAsS3EncodesThem) {
 }
 
 TEST(S3EventNotificationTest, ReadsAwsMinioAndSnsWrappedRecords) {
-  const std::string aws = R"({"Records":[{"eventVersion":"2.1","eventSource":"aws:s3","eventName":"ObjectCreated:Put",
+  const std::string aws =
+      R"({"Records":[{"eventVersion":"2.1","eventSource":"aws:s3","eventName":"ObjectCreated:Put",
     "s3":{"bucket":{"name":"raw"},"object":{"key":"transactions/a+b.csv","size":12,"eTag":"0123"}}},
     {"eventName":"ObjectRemoved:Delete","s3":{"bucket":{"name":"raw"},"object":{"key":"x.csv"}}}]})";
   auto r = ParseS3EventNotification(aws);
@@ -160,11 +167,12 @@ TEST(S3EventNotificationTest, ReadsAwsMinioAndSnsWrappedRecords) {
 }
 
 TEST(S3EventNotificationTest, RefusesWhatIsNotANotification) {
-  for (const char* bad : {"", "[]", "{", "{\"Records\":{}}", "{\"Records\":[1]}", "{\"Records\":[{}]}",
-                          R"({"Records":[{"s3":{"bucket":{"name":"raw"},"object":{}}}]})",
-                          R"({"Records":[{"s3":{"bucket":{},"object":{"key":"k"}}}]})",
-                          R"({"Records":[{"s3":{"bucket":{"name":"raw"},"object":{"key":"bad%"}}}]})",
-                          R"({"Type":"Notification","Message":"not json"})"}) {
+  for (const char* bad :
+       {"", "[]", "{", "{\"Records\":{}}", "{\"Records\":[1]}", "{\"Records\":[{}]}",
+        R"({"Records":[{"s3":{"bucket":{"name":"raw"},"object":{}}}]})",
+        R"({"Records":[{"s3":{"bucket":{},"object":{"key":"k"}}}]})",
+        R"({"Records":[{"s3":{"bucket":{"name":"raw"},"object":{"key":"bad%"}}}]})",
+        R"({"Type":"Notification","Message":"not json"})"}) {
     EXPECT_FALSE(ParseS3EventNotification(bad).ok()) << bad;
   }
 }

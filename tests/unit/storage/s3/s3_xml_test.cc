@@ -48,7 +48,8 @@ TEST(ParseListObjectsV2Test, ReadsKeysEtagsSizesAndTheContinuationToken) {
 
 TEST(ParseListObjectsV2Test, AnEmptyBucketIsAnEmptyLastPage) {
   Result<ListPage> page = ParseListObjectsV2(
-      "<ListBucketResult><Name>b</Name><KeyCount>0</KeyCount><IsTruncated>false</IsTruncated></ListBucketResult>");
+      "<ListBucketResult><Name>b</Name><KeyCount>0</KeyCount><IsTruncated>false</IsTruncated></"
+      "ListBucketResult>");
   ASSERT_TRUE(page.ok()) << page.status().ToString();
   EXPECT_TRUE(page->objects.empty());
   EXPECT_FALSE(page->is_truncated);
@@ -71,22 +72,39 @@ TEST(ParseListObjectsV2Test, RefusesEntityExpansionAndExternalEntities) {
   Result<ListPage> page = ParseListObjectsV2(laughs);
   ASSERT_FALSE(page.ok());
   EXPECT_THAT(page.status().message(), HasSubstr("DOCTYPE"));
-  const std::string xxe = R"(<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>
+  const std::string xxe =
+      R"(<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>
 <ListBucketResult><Contents><Key>&x;</Key></Contents></ListBucketResult>)";
   EXPECT_FALSE(ParseListObjectsV2(xxe).ok());
   // An undeclared entity is an error, not an empty string.
-  EXPECT_FALSE(ParseListObjectsV2("<ListBucketResult><Contents><Key>&nope;</Key></Contents></ListBucketResult>").ok());
+  EXPECT_FALSE(ParseListObjectsV2(
+                   "<ListBucketResult><Contents><Key>&nope;</Key></Contents></ListBucketResult>")
+                   .ok());
 }
 
 TEST(ParseListObjectsV2Test, RefusesMalformedFields) {
   EXPECT_FALSE(ParseListObjectsV2("<Error><Code>AccessDenied</Code></Error>").ok());
-  EXPECT_FALSE(ParseListObjectsV2("<ListBucketResult><Contents><Size>1</Size></Contents></ListBucketResult>").ok());
-  EXPECT_FALSE(ParseListObjectsV2("<ListBucketResult><Contents><Key>k</Key><Size>-1</Size></Contents></ListBucketResult>").ok());
-  EXPECT_FALSE(ParseListObjectsV2("<ListBucketResult><Contents><Key>k</Key><Size>99999999999999999999999</Size></Contents></ListBucketResult>").ok());
-  EXPECT_FALSE(ParseListObjectsV2("<ListBucketResult><Contents><Key>k</Key><LastModified>yesterday</LastModified></Contents></ListBucketResult>").ok());
-  EXPECT_FALSE(ParseListObjectsV2("<ListBucketResult><IsTruncated>maybe</IsTruncated></ListBucketResult>").ok());
+  EXPECT_FALSE(
+      ParseListObjectsV2("<ListBucketResult><Contents><Size>1</Size></Contents></ListBucketResult>")
+          .ok());
+  EXPECT_FALSE(
+      ParseListObjectsV2(
+          "<ListBucketResult><Contents><Key>k</Key><Size>-1</Size></Contents></ListBucketResult>")
+          .ok());
+  EXPECT_FALSE(
+      ParseListObjectsV2("<ListBucketResult><Contents><Key>k</Key><Size>99999999999999999999999</"
+                         "Size></Contents></ListBucketResult>")
+          .ok());
+  EXPECT_FALSE(
+      ParseListObjectsV2("<ListBucketResult><Contents><Key>k</Key><LastModified>yesterday</"
+                         "LastModified></Contents></ListBucketResult>")
+          .ok());
+  EXPECT_FALSE(
+      ParseListObjectsV2("<ListBucketResult><IsTruncated>maybe</IsTruncated></ListBucketResult>")
+          .ok());
   // Paging on without a token would loop forever.
-  Result<ListPage> no_token = ParseListObjectsV2("<ListBucketResult><IsTruncated>true</IsTruncated></ListBucketResult>");
+  Result<ListPage> no_token =
+      ParseListObjectsV2("<ListBucketResult><IsTruncated>true</IsTruncated></ListBucketResult>");
   ASSERT_FALSE(no_token.ok());
   EXPECT_THAT(no_token.status().message(), HasSubstr("NextContinuationToken"));
   EXPECT_FALSE(ParseListObjectsV2("not xml at all").ok());
@@ -97,7 +115,8 @@ TEST(ParseListObjectsV2Test, RefusesHugeAndDeepDocuments) {
   std::string deep = "<ListBucketResult>";
   for (int i = 0; i < 50; ++i) deep += "<a>";
   EXPECT_FALSE(ParseListObjectsV2(deep).ok());
-  std::string huge = "<ListBucketResult><Contents><Key>" + std::string(100000, 'k') + "</Key></Contents></ListBucketResult>";
+  std::string huge = "<ListBucketResult><Contents><Key>" + std::string(100000, 'k') +
+                     "</Key></Contents></ListBucketResult>";
   Result<ListPage> page = ParseListObjectsV2(huge);
   ASSERT_FALSE(page.ok());
   EXPECT_THAT(page.status().message(), HasSubstr("longer than"));
@@ -105,7 +124,8 @@ TEST(ParseListObjectsV2Test, RefusesHugeAndDeepDocuments) {
 
 TEST(ParseS3ErrorTest, ReadsCodeAndMessage) {
   S3Error e = ParseS3Error(
-      "<?xml version=\"1.0\"?><Error><Code>SignatureDoesNotMatch</Code><Message>The request signature "
+      "<?xml version=\"1.0\"?><Error><Code>SignatureDoesNotMatch</Code><Message>The request "
+      "signature "
       "we calculated does not match</Message><RequestId>1</RequestId></Error>");
   EXPECT_EQ(e.code, "SignatureDoesNotMatch");
   EXPECT_EQ(e.message, "The request signature we calculated does not match");

@@ -67,7 +67,8 @@ class FakeQueue final : public SqsQueue {
         std::lock_guard lock(s_->mu);
         const int64_t now = NowMillis();
         for (auto& m : s_->msgs) {
-          if (m.deleted || m.visible_at > now || static_cast<int>(out.size()) == max_messages) continue;
+          if (m.deleted || m.visible_at > now || static_cast<int>(out.size()) == max_messages)
+            continue;
           m.visible_at = now + visibility_seconds * 1000LL;
           m.handle = m.id + "#" + std::to_string(++m.receives);
           out.push_back({m.id, m.handle, m.body});
@@ -89,7 +90,8 @@ class FakeQueue final : public SqsQueue {
       s_->change_batches.push_back(handles.size());
     }
     const int64_t now = NowMillis();
-    return ForEach(handles, [&](QueueState::Msg& m) { m.visible_at = now + visibility_seconds * 1000LL; });
+    return ForEach(handles,
+                   [&](QueueState::Msg& m) { m.visible_at = now + visibility_seconds * 1000LL; });
   }
 
  private:
@@ -164,7 +166,8 @@ class SqsEventSourceTest : public ::testing::Test {
     o.wait_time_seconds = 0;
     o.visibility_timeout_seconds = visibility_seconds;
     o.max_check_interval_ms = 250;
-    return SqsEventSource::Start(std::make_unique<FakeQueue>(q_), o, "raw", owner_.OnObject(), owner_.Check());
+    return SqsEventSource::Start(std::make_unique<FakeQueue>(q_), o, "raw", owner_.OnObject(),
+                                 owner_.Check());
   }
   std::shared_ptr<QueueState> q_ = std::make_shared<QueueState>();
   Owner owner_;
@@ -245,7 +248,8 @@ TEST_F(SqsEventSourceTest, MessageWithNothingForUsIsDeletedAndGarbageIsLeft) {
 }
 
 TEST_F(SqsEventSourceTest, HeartbeatsGoOutInBatchesOfTen) {
-  for (int i = 0; i < 25; ++i) q_->Send("m" + std::to_string(i), Notification({"transactions/" + std::to_string(i)}));
+  for (int i = 0; i < 25; ++i)
+    q_->Send("m" + std::to_string(i), Notification({"transactions/" + std::to_string(i)}));
   auto source = Start(/*visibility_seconds=*/2);
   ASSERT_TRUE(WaitFor([&] { return source->held() == 25; }));
   size_t entries = 0, calls = 0;
