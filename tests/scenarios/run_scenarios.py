@@ -265,6 +265,12 @@ class Scenario(PipelineTest):
             step = {"run": ["process"], "stderr": False}
         if not isinstance(step, dict):
             raise ScenarioError(f"{where}: a step is 'process' or a mapping, not {step!r}")
+        kinds = [k for k in ("land", "put", "load_dims", "run", "config") if k in step]
+        if len(kinds) != 1 or set(step) - set(kinds) - {"stderr"}:
+            raise ScenarioError(f"{where}: a step is one of land, put, load_dims, run, config "
+                                f"(with stderr: true|false), not {sorted(step)}")
+        if kinds[0] in ("land", "put") and "key" not in step[kinds[0]]:
+            raise ScenarioError(f"{where}: {kinds[0]} needs a key")
         if "land" in step:
             spec = step["land"]
             self.land(spec["key"], file_bytes(spec, where))
