@@ -1,13 +1,18 @@
-// Pipeline: every component wired together from the configuration, and the built-in
-// targets that rules route events to:
+// Pipeline: the wiring. Open() builds every component from the configuration (the bucket,
+// the state store's event log, catalog, runs and claims, the warehouse, the notifier) and
+// injects them into the parts that do the work:
 //
-//   start_crawler     crawl the object named by an Object Created event; emits a
-//                     Glue Crawler State Change event (Succeeded / Failed)
-//   start_job         run a job over every new object version of its catalog table;
-//                     coalesced; emits Glue Job State Change events
-//   publish           publish the event to a topic (durable outbox, then subscribers)
-//   webhook           POST the event to a URL
-//   upsert_dimension  load a dimension file into dim_products / dim_customers
+//   Landing          objects in the bucket -> Object Created events (runtime/landing.h)
+//   CrawlStep        the start_crawler target: crawl one object; emits a Glue Crawler State
+//                    Change event (Succeeded / Failed) (runtime/crawl_step.h)
+//   JobRunner        the start_job target: run a job over every new object version of its
+//                    catalog table; coalesced; emits Glue Job State Change events
+//                    (runtime/job_runner.h)
+//   DimensionLoader  the upsert_dimension target and `ecompipe load-dims`
+//                    (runtime/dimension_loader.h)
+//
+// and registers the other built-in targets: publish (to a topic: durable outbox, then
+// subscribers) and webhook (POST the event to a URL).
 //
 // A Pipeline is driven from one thread (the dispatcher); ObjectLanded() may be called from
 // that thread only, too: the watcher hands keys over through QueueLanded().
@@ -18,7 +23,6 @@
 #pragma once
 
 #include <atomic>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -29,6 +33,10 @@
 #include "events/event_bus.h"
 #include "notify/notifier.h"
 #include "runtime/config.h"
+#include "runtime/crawl_step.h"
+#include "runtime/dimension_loader.h"
+#include "runtime/job_runner.h"
+#include "runtime/landing.h"
 #include "runtime/lease_keeper.h"
 #include "runtime/run_store.h"
 #include "runtime/work_claims.h"
@@ -62,28 +70,30 @@ class Pipeline {
   Status ReapAbandoned(const std::atomic<bool>& stop);
   // Emits Object Created for every object whose (key, ETag) has not been seen; returns how
   // many. This is how files that landed while ecompipe was down are picked up.
-  Result<int> ScanBucket();
+  Result<int> ScanBucket() { return landing_->ScanBucket(); }
   // Emits Object Created for `key` if this version of it has not been seen yet.
-  Status ObjectLanded(const std::string& key);
+  Status ObjectLanded(const std::string& key) { return landing_->RecordLanded(key).status(); }
   // Thread-safe hand-over from the watcher and the S3 event sources; DrainLanded() processes
   // the queue. `done`, when given, is called on the dispatcher thread after the key was
   // handled: (true, ETag) once the Object Created event of that version is durably appended
   // or the version was seen before; (true, "") when the object is gone; (false, "") when that
   // could not be established (S3 down).
-  void QueueLanded(const std::string& key, storage::s3::DoneCallback done = {});
+  void QueueLanded(const std::string& key, storage::s3::DoneCallback done = {}) {
+    landing_->QueueLanded(key, std::move(done));
+  }
   // Where the load of one version of `key` stands (see storage/s3/event_source.h): the load
   // ledger's entry if there is one; else kCommitted when no rule routes the key's Object
   // Created event to a crawler or a job (nothing loads it), kFailed when its crawl failed,
   // kPending otherwise. Thread-safe: it reads the ledger over a connection of its own, so it
   // may run while the dispatcher thread loads. Errors are the warehouse's or the catalog's.
   Result<storage::s3::LoadState> LoadStateOf(const std::string& key, const std::string& etag);
-  void QueueRescan();
-  Status DrainLanded();
+  void QueueRescan() { landing_->QueueRescan(); }
+  Status DrainLanded() { return landing_->DrainLanded(); }
   // One page of ListObjectsV2 reconciliation of an s3 bucket: lists up to `page_size` keys
   // after the last key seen (StartAfter) and emits Object Created for each unseen version;
   // at the end of the bucket the cursor starts over. Returns whether the pass reached the end.
   // kInvalidArgument for a local bucket.
-  Result<bool> ReconcileStep(int page_size);
+  Result<bool> ReconcileStep(int page_size) { return landing_->ReconcileStep(page_size); }
 
   // Runs due deliveries and notifications until nothing is due. `stop` interrupts it; a
   // load in flight is rolled back and its delivery stays pending.
@@ -96,13 +106,17 @@ class Pipeline {
   // kCancelled when `stop` came before any object was claimed. A run ends FAILED when an object
   // failed to load or a loaded one broke the job's quality gate (runtime/quality_gate.h).
   Result<std::optional<RunRecord>> RunJob(const JobConfig& job, int triggers,
-                                          const std::atomic<bool>& stop);
+                                          const std::atomic<bool>& stop) {
+    return jobs_->Run(job, triggers, stop);
+  }
   // Loads a dimension file from disk (ecompipe load-dims).
   Result<int64_t> LoadDimensionFile(const std::string& dimension,
-                                    const std::filesystem::path& file);
+                                    const std::filesystem::path& file) {
+    return dimensions_->LoadFile(dimension, file);
+  }
 
-  int failed_runs() const { return failed_runs_; }
-  int runs_finished() const { return runs_finished_; }
+  int failed_runs() const { return jobs_->failed_runs(); }
+  int runs_finished() const { return jobs_->runs_finished(); }
   const PipelineConfig& config() const { return config_; }
   events::EventBus& bus() { return *bus_; }
   storage::ObjectStore& store() { return *store_; }
@@ -119,26 +133,13 @@ class Pipeline {
 
  private:
   explicit Pipeline(PipelineConfig config) : config_(std::move(config)) {}
+  // Builds the crawl step, the job runner and the dimension loader over the opened stores.
+  void Wire();
   void RegisterTargets();
-  // Emits Object Created for `object` unless this (bucket, key, ETag) was seen; true if it did.
-  Result<bool> EmitIfNew(const storage::ObjectRef& object);
-  // ObjectLanded's work; returns the ETag of the version recorded ("" when the object is gone).
-  Result<std::string> RecordLanded(const std::string& key);
-  Status EmitJobState(const RunRecord& run, const std::string& state, const std::string& message);
-  Status Crawl(const events::Delivery& d);
-  Result<catalog::CrawlHints> CrawlHintsFor(const std::string& crawler, const std::string& key);
-  Status UpsertDimension(const events::Delivery& d, const std::atomic<bool>& stop);
-  Result<ObjectResult> LoadObject(const JobConfig& job, const catalog::CatalogObject& object,
-                                  const std::string& run_id, const std::atomic<bool>& stop);
-  // The dimensions a job reads, cached until a dimension changes. Without `need_rows` only
-  // Dimensions::index is filled (the reference job's CSV path reads nothing else), which
-  // holds a fraction of the memory of the full rows.
-  Result<const transform::Dimensions*> Dimensions(bool need_rows);
 
   PipelineConfig config_;
   std::unique_ptr<storage::ObjectStore> store_;
   storage::s3::S3ObjectStore* s3_ = nullptr;  // store_, when it is an S3 bucket
-  std::string reconcile_after_;               // ReconcileStep's StartAfter cursor
   std::unique_ptr<events::EventBus> bus_;
   std::unique_ptr<catalog::CatalogStore> catalog_;
   std::unique_ptr<warehouse::Warehouse> warehouse_;
@@ -146,20 +147,14 @@ class Pipeline {
   std::unique_ptr<warehouse::Warehouse> ledger_probe_;  // LoadStateOf()'s own connection, lazily
   std::unique_ptr<notify::Notifier> notifier_;
   std::unique_ptr<RunStore> runs_;
-  std::unique_ptr<SqlDb> state_;  // seen_objects
   std::unique_ptr<WorkClaims> claims_;
   std::unique_ptr<LeaseKeeper> keeper_;  // while a driver runs the pipeline
   WorkerLease lease_;
-  std::optional<transform::Dimensions> dims_;  // cached until a dimension changes
-  bool dims_have_rows_ = false;                // dims_ holds the rows, not only the index
-  const std::atomic<bool>* stop_ = nullptr;    // set while RunUntilIdle runs
-  int failed_runs_ = 0;
-  int runs_finished_ = 0;
-  uint64_t sequencer_ = 0;
-
-  std::mutex landed_mutex_;
-  std::deque<std::pair<std::string, storage::s3::DoneCallback>> landed_;
-  bool rescan_ = false;
+  std::unique_ptr<Landing> landing_;
+  std::unique_ptr<CrawlStep> crawl_;
+  std::unique_ptr<JobRunner> jobs_;
+  std::unique_ptr<DimensionLoader> dimensions_;
+  const std::atomic<bool>* stop_ = nullptr;  // set while RunUntilIdle runs
 };
 
 }  // namespace ecompipe::runtime

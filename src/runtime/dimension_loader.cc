@@ -1,0 +1,82 @@
+#include "runtime/dimension_loader.h"
+
+#include <spdlog/spdlog.h>
+
+#include <memory>
+
+#include "catalog/crawler.h"
+#include "runtime/landing.h"
+#include "storage/compression.h"
+#include "storage/local/local_folder_store.h"
+#include "transform/transaction_job.h"
+
+namespace ecompipe::runtime {
+
+namespace fs = std::filesystem;
+
+Status DimensionLoader::Upsert(const events::Delivery& d) {
+  EP_ASSIGN_OR_RETURN(storage::ObjectRef wanted, ObjectNamedBy(d.event, store_.bucket()));
+  Result<storage::ObjectRef> head = store_.Head(wanted.key);
+  if (!head.ok()) return head.status();
+  EP_ASSIGN_OR_RETURN(catalog::CrawlResult crawl, catalog::CrawlObject(store_, *head));
+  // A dimension file always has a header (its columns are mapped by name). The crawler cannot
+  // tell one apart when every column is text (Glue's rule), so it is not asked to.
+  crawl.schema.has_header = true;
+  EP_ASSIGN_OR_RETURN(auto raw, store_.Open(*head));
+  EP_ASSIGN_OR_RETURN(auto decoded, storage::OpenDecoded(std::move(raw)));
+  int64_t rows = 0;
+  if (d.target.name == "products") {
+    EP_ASSIGN_OR_RETURN(auto products, transform::ReadProducts(*decoded, crawl.schema, head->key));
+    EP_RETURN_IF_ERROR(warehouse_.UpsertProducts(products));
+    rows = static_cast<int64_t>(products.size());
+  } else {
+    EP_ASSIGN_OR_RETURN(auto customers,
+                        transform::ReadCustomers(*decoded, crawl.schema, head->key));
+    EP_RETURN_IF_ERROR(warehouse_.UpsertCustomers(customers));
+    rows = static_cast<int64_t>(customers.size());
+  }
+  if (changed_) changed_();
+  spdlog::info("Dimension upserted. dimension={} key={} rows={}", d.target.name, head->key, rows);
+  return Status::Ok();
+}
+
+Result<int64_t> DimensionLoader::LoadFile(const std::string& dimension, const fs::path& file) {
+  auto open = [&]() -> Result<std::unique_ptr<storage::InputStream>> {
+    EP_ASSIGN_OR_RETURN(auto raw, storage::OpenLocalFile(file));
+    return storage::OpenDecoded(std::move(raw));
+  };
+  // The schema comes from a decoded sample, as the crawler reads objects; then a fresh read.
+  std::string sample(catalog::kSampleBytes, '\0');
+  size_t got = 0;
+  {
+    EP_ASSIGN_OR_RETURN(auto probe, open());
+    while (got < sample.size()) {
+      EP_ASSIGN_OR_RETURN(size_t n, probe->Read(sample.data() + got, sample.size() - got));
+      if (n == 0) break;
+      got += n;
+    }
+  }
+  const bool whole = got < sample.size();
+  sample.resize(got);
+  Result<catalog::TableSchema> schema = catalog::InferSchema(sample, whole);
+  if (!schema.ok())
+    return Status(schema.status().code(), schema.status().message()).At(file.string());
+  schema->has_header = true;  // see Upsert
+  EP_ASSIGN_OR_RETURN(auto decoded, open());
+  int64_t rows = 0;
+  if (dimension == "products") {
+    EP_ASSIGN_OR_RETURN(auto products, transform::ReadProducts(*decoded, *schema, file.string()));
+    EP_RETURN_IF_ERROR(warehouse_.UpsertProducts(products));
+    rows = static_cast<int64_t>(products.size());
+  } else if (dimension == "customers") {
+    EP_ASSIGN_OR_RETURN(auto customers, transform::ReadCustomers(*decoded, *schema, file.string()));
+    EP_RETURN_IF_ERROR(warehouse_.UpsertCustomers(customers));
+    rows = static_cast<int64_t>(customers.size());
+  } else {
+    return Status::InvalidArgument("unknown dimension '" + dimension + "' (products or customers)");
+  }
+  if (changed_) changed_();
+  return rows;
+}
+
+}  // namespace ecompipe::runtime

@@ -1,0 +1,44 @@
+// Dimension loads: the upsert_dimension target (a dimension file landed in the bucket) and
+// `ecompipe load-dims` (a file on disk), both upserting dim_products or dim_customers.
+//
+// A dimension file always has a header (its columns are mapped by name); its schema is
+// inferred from a decoded sample as the crawler infers an object's. After each upsert the
+// `changed` callback runs, so that whoever caches the dimensions (the job runner) reads them
+// again.
+//
+// Thread-safety: one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+
+#include "common/status.h"
+#include "events/event_log.h"
+#include "storage/object_store.h"
+#include "warehouse/warehouse.h"
+
+namespace ecompipe::runtime {
+
+class DimensionLoader {
+ public:
+  // `store` and `warehouse` are owned by the caller and outlive the loader.
+  DimensionLoader(storage::ObjectStore& store, warehouse::Warehouse& warehouse,
+                  std::function<void()> changed)
+      : store_(store), warehouse_(warehouse), changed_(std::move(changed)) {}
+
+  // Upserts the dimension `delivery.target.name` ("products", else customers) from the object
+  // the delivery's Object Created event names.
+  Status Upsert(const events::Delivery& delivery);
+  // Upserts `dimension` ("products" or "customers", else kInvalidArgument) from `file`, plain
+  // or compressed; returns the rows read.
+  Result<int64_t> LoadFile(const std::string& dimension, const std::filesystem::path& file);
+
+ private:
+  storage::ObjectStore& store_;
+  warehouse::Warehouse& warehouse_;
+  std::function<void()> changed_;
+};
+
+}  // namespace ecompipe::runtime

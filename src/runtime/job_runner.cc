@@ -1,0 +1,412 @@
+#include "runtime/job_runner.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "common/ids.h"
+#include "common/time_util.h"
+#include "runtime/quality_gate.h"
+#include "storage/compression.h"
+#include "transform/dimension_index.h"
+#include "transform/transaction_job.h"
+
+namespace ecompipe::runtime {
+namespace {
+
+// Fault injection for the crash tests: ECOMPIPE_TEST_BATCH_DELAY_MS slows every fact batch
+// down, so that a test can kill the process while a load is certainly in flight.
+int TestBatchDelayMs() {
+  static const int delay = [] {
+    const char* v = std::getenv("ECOMPIPE_TEST_BATCH_DELAY_MS");
+    int ms = 0;
+    if (v) std::from_chars(v, v + std::strlen(v), ms);
+    return ms;
+  }();
+  return delay;
+}
+
+// Hands the job's batches to the warehouse transaction; a stop request rolls the load back.
+// Logs progress every few seconds, so a long load is visibly alive.
+class LoadSink : public transform::RowSink {
+ public:
+  LoadSink(warehouse::LoadTransaction& txn, const std::atomic<bool>& stop, const std::string& key)
+      : txn_(txn), stop_(stop), key_(key), last_log_ms_(NowMillis()) {}
+  Status AddFacts(std::vector<transform::FactRow>& rows) override {
+    if (stop_.load()) return Status::Cancelled("stopped by a signal");
+    if (int ms = TestBatchDelayMs()) std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    facts_ += static_cast<int64_t>(rows.size());
+    Progress();
+    return txn_.AddFacts(rows);
+  }
+  Status AddRejects(std::vector<transform::RejectRow>& rows) override {
+    if (stop_.load()) return Status::Cancelled("stopped by a signal");
+    rejects_ += static_cast<int64_t>(rows.size());
+    return txn_.AddRejects(rows);
+  }
+
+ private:
+  void Progress() {
+    constexpr int64_t kEveryMs = 5000;
+    int64_t now = NowMillis();
+    if (now - last_log_ms_ < kEveryMs) return;
+    last_log_ms_ = now;
+    spdlog::info("Loading. key={} facts={} rejects={}", key_, facts_, rejects_);
+  }
+
+  warehouse::LoadTransaction& txn_;
+  const std::atomic<bool>& stop_;
+  const std::string& key_;
+  int64_t last_log_ms_;
+  int64_t facts_ = 0;
+  int64_t rejects_ = 0;
+};
+
+std::string Plural(int64_t n, const char* one, const char* many) {
+  return fmt::format("{} {}", n, n == 1 ? one : many);
+}
+
+}  // namespace
+
+Result<const transform::Dimensions*> JobRunner::Dimensions(bool need_rows) {
+  if (dims_ && (dims_have_rows_ || !need_rows)) return &*dims_;
+  const int64_t start = NowMillis();
+  dims_.reset();  // never two copies at once
+  transform::Dimensions d;
+  if (need_rows) {
+    EP_ASSIGN_OR_RETURN(d, env_.warehouse.LoadDimensions());
+  } else {
+    EP_ASSIGN_OR_RETURN(d.index, env_.warehouse.LoadDimensionIndex());
+  }
+  dims_ = std::move(d);
+  dims_have_rows_ = need_rows;
+  const transform::DimensionIndex* index = dims_->index.get();
+  spdlog::info("Dimensions loaded. products={} customers={} rows={} ms={}",
+               index ? index->product_count() : dims_->products.size(),
+               index ? index->customer_count() : dims_->customers.size(), need_rows,
+               NowMillis() - start);
+  return &*dims_;
+}
+
+Status JobRunner::EmitJobState(const RunRecord& run, const std::string& state,
+                               const std::string& message) {
+  static const std::map<std::string, std::string> kSeverity = {
+      {"STARTING", "INFO"}, {"RUNNING", "INFO"}, {"SUCCEEDED", "INFO"},
+      {"FAILED", "ERROR"},  {"STOPPED", "INFO"}, {"TIMEOUT", "WARN"}};
+  Json detail = {{"jobName", run.job}, {"severity", kSeverity.at(state)},
+                 {"state", state},     {"jobRunId", run.run_id},
+                 {"message", message}, {"startedOn", run.started_at}};
+  // The cause alone, as Glue's crawler events carry it; notifications put it in their subject.
+  if (state == "FAILED") detail["errorMessage"] = run.error.empty() ? message : run.error;
+  if (state != "STARTING" && state != "RUNNING") {
+    detail["completedOn"] = run.finished_at;
+    detail["executionTimeMs"] = run.duration_ms;
+    detail["rowsRead"] = run.rows_read;
+    detail["rowsLoaded"] = run.rows_loaded;
+    detail["rowsRejected"] = run.rows_rejected;
+    std::map<std::string, int64_t> reasons;
+    for (const ObjectResult& o : run.objects)
+      for (const auto& [reason, n] : o.reject_reasons) reasons[reason] += n;
+    detail["rejectReasons"] = reasons;  // reason code -> rows, for notifications
+    Json objects = Json::array();
+    for (const ObjectResult& o : run.objects) {
+      Json j = {{"key", o.key},
+                {"etag", o.etag},
+                {"status", o.status},
+                {"rowsRead", o.rows_read},
+                {"rowsLoaded", o.rows_loaded},
+                {"rowsRejected", o.rows_rejected}};
+      if (!o.message.empty()) j["message"] = o.message;
+      objects.push_back(std::move(j));
+    }
+    detail["objects"] = std::move(objects);
+  }
+  return env_.bus
+      .Put(events::MakeEvent(env_.origin, events::kGlueSource, events::kJobStateChange,
+                             Json::array(), detail))
+      .status();
+}
+
+Result<ObjectResult> JobRunner::LoadObject(const JobConfig& job,
+                                           const catalog::CatalogObject& object,
+                                           const std::string& run_id,
+                                           const std::atomic<bool>& stop) {
+  const storage::ObjectRef& ref = object.object;
+  ObjectResult r{ref.key, ref.etag};
+  const int64_t start = NowMillis();
+  auto failed = [&](const Status& s) -> Result<ObjectResult> {
+    r.status = "failed";
+    r.message = s.ToString();
+    if (r.message.find(ref.key) == std::string::npos) r.message = ref.key + ": " + r.message;
+    r.duration_ms = NowMillis() - start;
+    spdlog::error("Object failed to load. key={} error={}", ref.key, r.message);
+    EP_RETURN_IF_ERROR(env_.warehouse.RecordSkipped(ref, run_id, "failed", r.message));
+    return r;
+  };
+
+  if (job.on_reload == warehouse::ReloadMode::kIgnore) {
+    EP_ASSIGN_OR_RETURN(bool other, env_.warehouse.HasOtherVersion(ref));
+    if (other) {
+      r.status = "ignored";
+      r.message = "an earlier version of this key was loaded and on_reload is 'ignore'";
+      EP_RETURN_IF_ERROR(env_.warehouse.RecordSkipped(ref, run_id, "ignored", r.message));
+      return r;
+    }
+  }
+  // transform::TransformObject reads only the index on its reference path (CSV or JSON
+  // Lines); configured jobs look whole dimension rows up.
+  const bool need_rows = !job.spec.IsReference();
+  EP_ASSIGN_OR_RETURN(const transform::Dimensions* dims, Dimensions(need_rows));
+  Result<std::unique_ptr<storage::InputStream>> raw = env_.store.Open(ref);
+  if (!raw.ok()) {
+    if (raw.status().retryable()) return raw.status();
+    return failed(raw.status());
+  }
+  Result<std::unique_ptr<storage::InputStream>> decoded = storage::OpenDecoded(std::move(*raw));
+  if (!decoded.ok()) return failed(decoded.status());
+
+  const std::string load_id = NewUuid();
+  Result<std::unique_ptr<warehouse::LoadTransaction>> begun =
+      env_.warehouse.BeginLoad(ref, load_id, run_id, job.on_reload);
+  if (begun.status().code() == StatusCode::kAlreadyExists) {
+    r.status = "skipped";  // another process loaded this version meanwhile
+    r.message = begun.status().message();
+    return r;
+  }
+  if (!begun.ok()) return begun.status();
+  std::unique_ptr<warehouse::LoadTransaction> txn = std::move(*begun);
+  if (!job.spec.IsReference()) EP_RETURN_IF_ERROR(txn->UseFactColumns(job.spec.output));
+  LoadSink sink(*txn, stop, ref.key);
+  Result<transform::TransformStats> stats =
+      transform::TransformObject(**decoded, object.schema, *dims, job.spec, ref.key, sink);
+  if (!stats.ok()) {
+    txn.reset();  // rolls back whatever reached the warehouse
+    if (stats.status().code() == StatusCode::kCancelled || stats.status().retryable())
+      return stats.status();
+    return failed(stats.status());
+  }
+  Result<warehouse::LoadCounts> committed = txn->Commit(stats->rows_read);
+  if (committed.status().code() == StatusCode::kAlreadyExists) {
+    // Another worker's load of this version committed first (the ledger refused the second
+    // row): the load happened once, which is the point, not a failure.
+    r.status = "skipped";
+    r.message = "already loaded by another worker: " + committed.status().message();
+    spdlog::info("Object was loaded by another worker meanwhile. key={} etag={}", ref.key,
+                 ref.etag);
+    return r;
+  }
+  if (!committed.ok()) return committed.status();
+  const warehouse::LoadCounts& counts = *committed;
+  r.status = "loaded";
+  r.rows_read = stats->rows_read;
+  r.rows_loaded = counts.rows_loaded;
+  r.rows_rejected = counts.rows_rejected;
+  r.duration_ms = NowMillis() - start;
+  if (r.rows_rejected > 0) {
+    // load_id is a UUID this process made, so it is safe inside the SQL text.
+    Result<warehouse::QueryResult> reasons = env_.warehouse.Query(
+        "SELECT reason, count(*) FROM rejects WHERE load_id = '" + load_id + "' GROUP BY reason");
+    if (reasons.ok()) {
+      for (const auto& row : reasons->rows)
+        if (row.size() == 2 && row[0] && row[1]) r.reject_reasons[*row[0]] = std::stoll(*row[1]);
+    }
+  }
+  spdlog::info("Object loaded. key={} read={} loaded={} rejected={} ms={}", ref.key, r.rows_read,
+               r.rows_loaded, r.rows_rejected, r.duration_ms);
+  return r;
+}
+
+Result<std::optional<RunRecord>> JobRunner::Run(const JobConfig& job, int triggers,
+                                                const std::atomic<bool>& stop) {
+  RunRecord run;
+  run.run_id = NewJobRunId();
+  run.job = job.name;
+  run.state = "STARTING";
+  run.triggers = triggers;
+  const int64_t start = NowMillis();
+  run.started_at = FormatIsoMillis(start);
+  // A start that finds nothing to load is not a run: the run row and its STARTING and RUNNING
+  // events are written once this worker holds an object to load (or the run fails before any).
+  // A burst of landings makes many starts that coalesce only per dispatch round, and all but
+  // the first would otherwise each publish a run that loaded nothing.
+  bool started = false;
+  auto begin = [&]() -> Status {
+    if (started) return Status::Ok();
+    started = true;
+    EP_RETURN_IF_ERROR(env_.runs.Start(run));
+    EP_RETURN_IF_ERROR(EmitJobState(run, "STARTING", "Job run starting"));
+    EP_RETURN_IF_ERROR(env_.runs.SetState(run.run_id, "RUNNING"));
+    EP_RETURN_IF_ERROR(EmitJobState(run, "RUNNING", "Job run running"));
+    spdlog::info("Job run started. job={} run_id={} triggers={}", job.name, run.run_id, triggers);
+    return Status::Ok();
+  };
+
+  std::vector<std::string> failures;       // an object that failed to load: the run fails
+  std::vector<std::string> gate_failures;  // a loaded object that broke the quality gate
+  Status infra;  // an error that is not about one object: the run fails, deliveries retry
+  bool cancelled = false;
+  Result<std::vector<catalog::CatalogObject>> objects = env_.catalog.ListObjects(job.table);
+  if (!objects.ok()) infra = objects.status();
+  for (const catalog::CatalogObject& object :
+       objects.ok() ? *objects : std::vector<catalog::CatalogObject>{}) {
+    if (stop.load()) {
+      cancelled = true;
+      break;
+    }
+    Result<std::optional<warehouse::LedgerEntry>> done = env_.warehouse.FindLoad(object.object);
+    if (!done.ok()) {
+      infra = done.status();
+      break;
+    }
+    if (*done) continue;  // this version was loaded (or failed, or ignored) before
+    // Another worker loading it now finishes it, or, if it dies, leaves a claim that runs out
+    // and ReapAbandoned() hands to the next run.
+    Result<bool> claimed = env_.claims.TryClaim(job.name, object.object);
+    if (!claimed.ok()) {
+      infra = claimed.status();
+      break;
+    }
+    if (!*claimed) {
+      spdlog::info("Object is being loaded by another worker. key={}", object.object.key);
+      continue;
+    }
+    // It may have committed between the ledger check and the claim.
+    done = env_.warehouse.FindLoad(object.object);
+    Result<ObjectResult> r = ObjectResult{};
+    if (!done.ok()) {
+      r = done.status();
+    } else if (!*done) {
+      Status began = begin();
+      r = began.ok() ? LoadObject(job, object, run.run_id, stop) : Result<ObjectResult>(began);
+    }
+    Status released = env_.claims.Release(object.object);
+    if (r.ok() && r->status.empty()) {
+      if (!released.ok())
+        spdlog::warn("Could not release a claim. key={} error={}", object.object.key,
+                     released.ToString());
+      continue;
+    }
+    if (r.ok() && !released.ok()) r = released;
+    if (!r.ok()) {
+      if (r.status().code() == StatusCode::kCancelled) {
+        cancelled = true;
+      } else {
+        infra = r.status();
+      }
+      break;
+    }
+    if (r->status == "failed") failures.push_back(r->message);
+    if (std::optional<std::string> why = CheckQualityGate(job.quality_gate, *r)) {
+      // The object stays loaded (docs/configuration.md, "The quality gate"); the run fails.
+      r->message = "quality gate: " + *why;
+      gate_failures.push_back(r->key + ": " + *why);
+      spdlog::warn("Object broke the job's quality gate; it stays loaded. key={} why={}", r->key,
+                   *why);
+    }
+    run.rows_read += r->rows_read;
+    run.rows_loaded += r->rows_loaded;
+    run.rows_rejected += r->rows_rejected;
+    EP_RETURN_IF_ERROR(env_.runs.AddObject(run.run_id, *r));
+    run.objects.push_back(std::move(*r));
+  }
+  if (!started) {
+    if (infra.ok()) {
+      // Nothing was claimed: no run, no event, no notification; a stop leaves the start pending.
+      spdlog::info("Job start found nothing to load; no run. job={} triggers={} stopped={}",
+                   job.name, triggers, cancelled);
+      if (cancelled) return Status::Cancelled("stopped before the job found an object to load");
+      return std::optional<RunRecord>();
+    }
+    // A failure before any object (the catalog or the warehouse unreachable) is a FAILED run,
+    // so that it is seen and notified as before.
+    EP_RETURN_IF_ERROR(begin());
+  }
+
+  const int64_t end = NowMillis();
+  run.finished_at = FormatIsoMillis(end);
+  run.duration_ms = end - start;
+  int loaded = 0;
+  for (const auto& o : run.objects) loaded += o.status == "loaded";
+  std::string counts = fmt::format("{} loaded; rows read {}, loaded {}, rejected {}",
+                                   Plural(loaded, "object", "objects"), run.rows_read,
+                                   run.rows_loaded, run.rows_rejected);
+  // The first cause is told in full (each names its object), the others counted.
+  auto first_of = [](const std::string& first, size_t others) {
+    return others == 0 ? first : fmt::format("{} (and {} more)", first, others);
+  };
+  if (cancelled) {
+    run.state = "STOPPED";
+    run.message = "Job run stopped: " + counts + "; the object in flight was rolled back";
+  } else if (!infra.ok() || !failures.empty()) {
+    run.state = "FAILED";
+    const size_t causes = failures.size() + gate_failures.size();
+    run.error =
+        !infra.ok() ? first_of(infra.ToString(), causes) : first_of(failures.front(), causes - 1);
+    run.message = fmt::format("JobName:{} and JobRunId:{} failed to execute: {}; {}", job.name,
+                              run.run_id, run.error, counts);
+  } else if (!gate_failures.empty()) {
+    run.state = "FAILED";
+    run.error = "quality gate: " + first_of(gate_failures.front(), gate_failures.size() - 1);
+    run.message = fmt::format("JobName:{} and JobRunId:{} failed the {}; {}; the rows stay loaded",
+                              job.name, run.run_id, run.error, counts);
+  } else {
+    run.state = "SUCCEEDED";
+    run.message = "Job run succeeded: " + counts;
+  }
+  EP_RETURN_IF_ERROR(env_.runs.Finish(run));
+  ++runs_finished_;
+  if (run.state == "FAILED") ++failed_runs_;
+  spdlog::info("Job run finished. job={} run_id={} state={} ms={} {}", job.name, run.run_id,
+               run.state, run.duration_ms, counts);
+  EP_RETURN_IF_ERROR(EmitJobState(run, run.state, run.message));
+  // An infrastructure failure (warehouse down) makes the delivery retry with backoff.
+  if (!infra.ok() && infra.retryable()) return infra;
+  return std::optional<RunRecord>(std::move(run));
+}
+
+Status JobRunner::FailInterrupted(const std::string& message, bool only_expired,
+                                  std::string_view log_line) {
+  EP_ASSIGN_OR_RETURN(std::vector<RunRecord> interrupted,
+                      env_.runs.FailInterrupted(message, only_expired));
+  for (const RunRecord& r : interrupted) {
+    spdlog::warn("{} run_id={} job={}", log_line, r.run_id, r.job);
+    ++failed_runs_;
+    EP_RETURN_IF_ERROR(EmitJobState(r, "FAILED", r.message));
+  }
+  return Status::Ok();
+}
+
+Status JobRunner::StartAbandoned(const std::function<bool(const std::string&)>& is_job,
+                                 const std::atomic<bool>& stop) {
+  EP_ASSIGN_OR_RETURN(std::vector<std::string> jobs, env_.claims.AbandonedJobs());
+  for (const std::string& name : jobs) {
+    if (stop.load()) break;
+    if (!is_job(name)) continue;
+    // A durable job start, dispatched (and retried) like any other, rather than a run here:
+    // a run that failed now would leave nothing behind to try again. The claims go after the
+    // start is in the log; a crash in between only makes a second, harmless start.
+    spdlog::warn(
+        "Objects claimed by a worker that stopped renewing its lease; starting their job. job={}",
+        name);
+    Json event =
+        events::MakeEvent(env_.origin, "ecompipe.runtime", "Abandoned Work Found", Json::array(),
+                          {{"jobName", name}, {"reason", "object claims ran out"}});
+    EP_RETURN_IF_ERROR(env_.bus.WithLog([&](events::EventLog& log) {
+      return log.Append(event, {{"abandoned-object-claims", events::Target{"start_job", name}}})
+          .status();
+    }));
+    EP_RETURN_IF_ERROR(env_.claims.DropAbandoned(name));
+    env_.bus.Wake();
+  }
+  return Status::Ok();
+}
+
+}  // namespace ecompipe::runtime
