@@ -51,7 +51,10 @@ class StateDb {
   // that file (SQLite) or the test's schema (PostgreSQL).
   std::string File(const std::string& name) const {
     if (!postgres() || !name.ends_with(".db")) return dir_.File(name);
-    return schema_ ? schema_->url() : "";
+    // Without a server (a failure is already recorded) a path in a folder that does not exist:
+    // opening it fails, so the test stops at its first ASSERT instead of running on an empty
+    // location, which SQLite would take as a private temporary database.
+    return schema_ ? schema_->url() : dir_.File("EP_TEST_PG_URL-not-set/" + name);
   }
   std::string location() const { return File("state.db"); }
   const std::filesystem::path& path() const { return dir_.path(); }
