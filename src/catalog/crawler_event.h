@@ -1,8 +1,8 @@
 // The crawler's "Glue Crawler State Change" event: one per crawl of one object, with the detail
 // fields of AWS Glue's own event (state Succeeded or Failed, the counters as strings, Glue's
 // "runningTime (sec)") plus ecompipe's: the object crawled, its table, schema version, format,
-// compression, partition and, when the crawl added a schema version, the change
-// (reference/aws-formats.md has the format). Rules route it; the default one starts the job.
+// compression, partition and, when the crawl added a schema version, the change. Rules route it;
+// the default one starts the job.
 //
 // Pure functions: thread-safe.
 #pragma once

@@ -37,7 +37,7 @@ int RunJob(JobRunArgs& args) {
   const int threads = args.threads > 0
                           ? args.threads
                           : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  // One JSON line, as the peers print it (../shared/peers/README.md).
+  // One JSON line, as the benchmark's peers print it (bench/README.md).
   std::string line = "{\"peer\": \"ecompipe\", \"rows_in\": " + std::to_string(stats->rows_read) +
                      ", \"fact_rows\": " + std::to_string(stats->facts) +
                      ", \"reject_rows\": " + std::to_string(stats->rejects) +

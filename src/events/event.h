@@ -1,7 +1,7 @@
 // Event envelopes in EventBridge's format, and the events ecompipe emits.
 //
 // Every event is a JSON object with version, id, detail-type, source, account, time, region,
-// resources and detail (see ../shared/reference/aws-formats.md §4.3). ecompipe's sources
+// resources and detail, as EventBridge's own envelope. ecompipe's sources
 // mirror AWS's with the "aws." prefix swapped for "ecompipe.", and detail-types and detail
 // fields mirror AWS's own, so a user's AWS patterns port with only `source` changed.
 #pragma once
@@ -30,7 +30,7 @@ struct Origin {
 Json MakeEvent(const Origin& origin, const std::string& source, const std::string& detail_type,
                Json resources, Json detail);
 
-// S3's EventBridge "Object Created" event (aws-formats.md §4.2). `reason` is "PutObject",
+// S3's EventBridge "Object Created" event, field for field. `reason` is "PutObject",
 // "CompleteMultipartUpload", ...; `sequencer` orders events for one key.
 Json ObjectCreatedEvent(const Origin& origin, const std::string& bucket, const std::string& key,
                         uint64_t size, const std::string& etag, const std::string& reason,

@@ -1,7 +1,7 @@
 // EventPattern: an Amazon EventBridge event pattern, validated and compiled once by Parse(),
 // then tested against any number of events by Matches().
 //
-// Contract. Parse() accepts EventBridge's pattern syntax (reference/aws-formats.md §4.4): a JSON
+// Contract. Parse() accepts EventBridge's pattern syntax: a JSON
 // object that mirrors the event's structure; each leaf is a non-empty array whose elements are
 // OR-ed; the fields of an object are AND-ed; leaf elements are literals (string, number, true,
 // false, null) or one-key operator objects: prefix, suffix (each optionally

@@ -1,7 +1,7 @@
 // The reference job from files to files: transactions, products and customers CSV in,
 // fact.csv and rejects.csv out, on the parallel engine (internal/chunk_runner.h). It is the
 // job `ecompipe job run` runs, and the one the benchmark compares with the peers
-// (../shared/peers): its outputs have the peers' formats, so check.py verifies them.
+// (bench/README.md): its outputs have the peers' formats, so the peers' checker verifies them.
 //
 // Inputs: CSV with a header (columns mapped by name, extra columns ignored), plain, gzip or
 // zstd (sniffed). Dimension rows whose id is malformed are skipped, since no valid

@@ -4,10 +4,11 @@
 // (see Memory below).
 //
 // Rows that fail a rule become RejectRows (the first failing rule names the reason, in the
-// order documented in docs/job.md); they are data, not errors. The order (reason:: codes):
+// order README.md's "What the job checks" documents); they are data, not errors. The order
+// (reason:: codes):
 //   record:  nul_byte, invalid_utf8, line_too_long, malformed_record, wrong_field_count
 //   id:      missing_transaction_id, malformed_transaction_id (^TXN[0-9]+$)
-//   peers' rules 1-7 (shared/peers/README.md): malformed_customer_id, malformed_product_id,
+//   the reference job's rules 1-7: malformed_customer_id, malformed_product_id,
 //            invalid_quantity, invalid_price, invalid_date, unknown_customer_id,
 //            unknown_product_id
 //   then:    total_out_of_range (quantity x price overflows 64-bit cents), and

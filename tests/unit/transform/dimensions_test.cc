@@ -132,8 +132,9 @@ Dimensions ToDimensions(const std::vector<Customer>& customers,
   return dims;
 }
 
-// tests/data/transform/gen2000 is `python3 shared/peers/gen.py 2000 --customers 300
-// --products 40` (seed 42). The expected figures are those of check.py's reference():
+// tests/data/transform/gen2000 is the benchmark peers' generator's output for 2000
+// rows, 300 customers, 40 products, seed 42. The expected figures are those of the peers'
+// checker's reference implementation:
 // rows_in 2000, fact 1960, reject 40, small 689, medium 595, large 676, sum 1218627.71, and
 // its per-reason counts equal manifest.json.
 TEST(GeneratedDataTest, MatchesThePeersReference) {
