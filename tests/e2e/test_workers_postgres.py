@@ -132,7 +132,10 @@ class PostgresStateAndWarehouseTest(ExactlyOnceScenarios, WorkersTest):
         """The flock that keeps a second `serve` off an SQLite pipeline does not apply."""
         a = self.start_worker()
         b = self.start_worker()
-        time.sleep(2)
+        # Both up, not merely started: a SIGTERM before a worker has opened the pipeline is a
+        # different case (on a busy machine two seconds were not always enough to open it).
+        for i in (0, 1):
+            self.wait_for(lambda i=i: "Serving." in self.worker_log(i), 120, f"worker {i} serving")
         self.assertIsNone(a.poll(), self.worker_log(0))
         self.assertIsNone(b.poll(), self.worker_log(1))
         self.assertEqual(self.stop(a), 0)
