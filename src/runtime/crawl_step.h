@@ -13,6 +13,7 @@
 
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "catalog/catalog_store.h"
@@ -42,7 +43,8 @@ class CrawlStep {
     events::EventBus& bus;
     events::Origin origin;
   };
-  CrawlStep(Env env, CrawlSettings settings) : env_(env), settings_(std::move(settings)) {}
+  CrawlStep(Env env, CrawlSettings settings)
+      : env_(std::move(env)), settings_(std::move(settings)) {}
 
   // Crawls the object of `delivery`'s event with the crawler `delivery.target.name`.
   Status Crawl(const events::Delivery& delivery);

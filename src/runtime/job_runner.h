@@ -29,6 +29,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "catalog/catalog_store.h"
 #include "common/status.h"
@@ -55,7 +56,7 @@ class JobRunner {
     events::EventBus& bus;            // where the job's state changes go
     events::Origin origin;
   };
-  explicit JobRunner(Env env) : env_(env) {}
+  explicit JobRunner(Env env) : env_(std::move(env)) {}
 
   // Runs `job` over the new object versions of its table; `triggers` is how many job starts
   // the run stands for. Returns the run in its final state, or nullopt when there was nothing

@@ -73,7 +73,7 @@ Result<std::unique_ptr<Landing>> Landing::Open(const std::string& state_location
   EP_ASSIGN_OR_RETURN(std::unique_ptr<SqlDb> state, OpenSqlDb(state_location));
   SqlDb& db = *state;
   EP_RETURN_IF_ERROR(db.Transaction([&] { return db.ExecScript(kStateSchema); }));
-  return std::unique_ptr<Landing>(new Landing(std::move(state), env));
+  return std::unique_ptr<Landing>(new Landing(std::move(state), std::move(env)));
 }
 
 Result<std::string> Landing::RecordLanded(const std::string& key) {

@@ -79,7 +79,7 @@ class Landing {
   Result<bool> ReconcileStep(int page_size);
 
  private:
-  Landing(std::unique_ptr<SqlDb> state, Env env) : state_(std::move(state)), env_(env) {}
+  Landing(std::unique_ptr<SqlDb> state, Env env) : state_(std::move(state)), env_(std::move(env)) {}
   // Emits Object Created for `object` unless this (bucket, key, ETag) was seen; true if it did.
   Result<bool> EmitIfNew(const storage::ObjectRef& object);
 
