@@ -27,6 +27,9 @@
 #include "runtime/daemon.h"
 #include "runtime/pipeline.h"
 #include "warehouse/loaded_copy.h"
+#include "warehouse/postgres/postgres_warehouse_config.h"
+#include "warehouse/sqlite/sqlite_warehouse_config.h"
+#include "warehouse/warehouse_config.h"
 
 namespace ecompipe::cli {
 namespace {
@@ -114,6 +117,12 @@ void AddOutputOptions(CLI::App* command, Output& output, const std::string& json
 
 // --- init -------------------------------------------------------------------------------
 
+// The SQLite warehouse's file (the default configuration's); empty for other warehouses.
+fs::path WarehouseFile(const runtime::PipelineConfig& c) {
+  const auto* sqlite = c.warehouse.As<warehouse::SqliteWarehouseConfig>();
+  return sqlite ? sqlite->path : fs::path();
+}
+
 int CmdInit(const std::string& dir, bool force) {
   std::error_code ec;
   fs::create_directories(dir, ec);
@@ -128,12 +137,12 @@ int CmdInit(const std::string& dir, bool force) {
   }
   Result<runtime::PipelineConfig> parsed = runtime::LoadConfig(cfg);
   if (!parsed.ok()) return Fail(parsed.status());
-  fs::create_directories(parsed->storage.path, ec);
+  fs::create_directories(parsed->BucketFolder(), ec);
   fs::create_directories(parsed->state.path.parent_path(), ec);
   std::cout << "Initialised a pipeline in " << fs::absolute(dir).lexically_normal().string() << "\n"
             << "  config     " << cfg.string() << "\n"
-            << "  bucket     " << parsed->storage.path.lexically_normal().string() << "/\n"
-            << "  warehouse  " << parsed->warehouse.path.lexically_normal().string() << "\n\n"
+            << "  bucket     " << parsed->BucketFolder().lexically_normal().string() << "/\n"
+            << "  warehouse  " << WarehouseFile(*parsed).lexically_normal().string() << "\n\n"
             << "Next: cd " << dir
             << " && ecompipe generate --to-bucket --reference-dims --days 3 && ecompipe process\n";
   return kExitOk;
@@ -692,9 +701,11 @@ Json WarehouseFigures(Pipeline& p) {
   const auto& wc = p.config().warehouse;
   // A postgres/redshift warehouse shows its type and URL (password redacted) where sqlite shows a
   // path.
-  Json w = {{"path", wc.type == "sqlite" ? wc.path.string()
-                                         : wc.type + " " + RedactConnInfo(wc.ConnInfo())}};
-  if (wc.type == "postgres") (void)p.warehouse().Query("SET lock_timeout = '3s'");
+  const warehouse::WarehouseType* type = warehouse::WarehouseFactory::Instance().Find(wc.type);
+  Json w = {{"path", type ? type->describe(wc) : wc.type}};
+  const auto* pg = wc.As<warehouse::PostgresWarehouseConfig>();
+  if (pg && pg->dialect == warehouse::SqlDialect::kPostgres)
+    (void)p.warehouse().Query("SET lock_timeout = '3s'");
   // Running totals kept by the loads (warehouse_totals): no scan of the facts at any size.
   Result<warehouse::WarehouseTotals> t = p.warehouse().Totals();
   if (!t.ok()) {
@@ -723,8 +734,9 @@ int CmdStatus(const Globals& g, bool json) {
   Pipeline& p = **opened;
   Json s;
   auto objects = p.store().CountObjects("");  // counted, not hashed: no cost per byte
-  s["bucket"] = {{"path", p.s3_store() ? p.s3_store()->where() : p.config().storage.path.string()},
-                 {"objects", objects.ok() ? *objects : 0}};
+  s["bucket"] = {
+      {"path", p.s3_store() ? p.s3_store()->where() : p.config().BucketFolder().string()},
+      {"objects", objects.ok() ? *objects : 0}};
   s["warehouse"] = WarehouseFigures(p);
   auto pending = p.bus().WithLog([](events::EventLog& l) { return l.PendingCount(); });
   auto events = p.bus().WithLog([](events::EventLog& l) {

@@ -1,8 +1,5 @@
 #include "notify/notifier.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
@@ -16,9 +13,7 @@
 
 #include "common/ids.h"
 #include "common/time_util.h"
-#include "notify/email_message.h"
-#include "notify/http_post.h"
-#include "notify/webhook_signature.h"
+#include "notify/subscriber.h"
 
 namespace ecompipe::notify {
 namespace {
@@ -56,41 +51,11 @@ constexpr std::pair<const char*, const char*> kAddedColumns[] = {
     {"lease_until", "BIGINT"},      // its claim holds until then unless renewed
 };
 
-Status AppendLine(const std::string& path, const std::string& line) {
-  std::error_code ec;
-  std::filesystem::path p(path);
-  if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path(), ec);
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::IoError("opening " + path + ": " + std::strerror(errno));
-  std::string data = line + "\n";
-  // One write() of the whole line: with O_APPEND, concurrent writers never interleave lines.
-  ssize_t n = ::write(fd, data.data(), data.size());
-  int err = errno;
-  ::close(fd);
-  if (n != static_cast<ssize_t>(data.size()))
-    return Status::IoError("writing " + path + ": " + std::strerror(err));
-  return Status::Ok();
-}
-
 // `object[key]` when it is a string, else "" (Json::value would throw on other types).
 std::string StringField(const Json& object, const char* key) {
   if (!object.is_object()) return {};
   auto it = object.find(key);
   return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-std::string Env(const std::string& name) {
-  if (name.empty()) return {};
-  const char* v = std::getenv(name.c_str());
-  return v ? v : "";
-}
-
-std::string Domain(const std::string& from) {
-  auto at = from.rfind('@');
-  if (at == std::string::npos) return "ecompipe.localhost";
-  std::string d = from.substr(at + 1);
-  auto gt = d.find('>');
-  return gt == std::string::npos ? d : d.substr(0, gt);
 }
 
 int64_t Backoff(const Subscription& sub, int attempts) {
@@ -191,84 +156,12 @@ Status Notifier::Send(const Subscription* sub, const Due& first, const std::stri
                    {"events", events}};
   }
   const std::string payload = digest ? digest_body.dump() : first.body;
-  if (n.type == "log") {
-    Json line = {{"notification_id", delivery_id},
-                 {"topic", n.topic},
-                 {"subscription", n.subscription},
-                 {"delivered_at", FormatIsoMillis(NowMillis())}};
-    if (digest)
-      line["digest"] = digest_body;
-    else
-      line["event"] = events.front();
-    return AppendLine(n.target, line.dump());
+  const SubscriberType* type = SubscriberFactory::Instance().Find(n.type);
+  if (!type) {
+    if (!sub) return NoLongerConfigured(n);
+    return Status::InvalidArgument("unknown subscription type '" + n.type + "'");
   }
-  if (n.type == "webhook") {
-    std::vector<std::pair<std::string, std::string>> headers = {
-        {"Content-Type", "application/json"},
-        {"X-Ecompipe-Delivery", delivery_id},
-        {"X-Ecompipe-Topic", n.topic}};
-    if (digest) headers.emplace_back("X-Ecompipe-Digest", std::to_string(events.size()));
-    std::string secret = sub ? (sub->secret.empty() ? Env(sub->secret_env) : sub->secret) : "";
-    if (sub && !sub->secret_env.empty() && secret.empty())
-      return Status::Unavailable("webhook secret: environment variable " + sub->secret_env +
-                                 " is not set");
-    if (!secret.empty()) {
-      int64_t ts = NowMillis() / 1000;
-      headers.emplace_back("X-Ecompipe-Timestamp", std::to_string(ts));
-      headers.emplace_back("X-Ecompipe-Signature", WebhookSignature(secret, ts, payload));
-    }
-    HttpOptions http;
-    if (sub) {
-      if (sub->timeout_ms > 0) http.timeout_ms = static_cast<long>(sub->timeout_ms);
-      http.ca_file = sub->ca_file;
-    }
-    return HttpPost(n.target, payload, headers, http).status();
-  }
-  if (!sub)
-    return Status::InvalidArgument("subscription '" + n.subscription + "' of topic '" + n.topic +
-                                   "' is no longer configured");
-  if (n.type == "email") {
-    EmailOptions options{sub->email.dashboard_url};
-    EmailContent content = digest ? RenderDigestEmail(n.topic, events, options)
-                                  : RenderEventEmail(events.front(), options);
-    MimeEnvelope env;
-    env.from = sub->email.from;
-    env.to = sub->email.to;
-    env.message_id = delivery_id + "@" + Domain(sub->email.from);
-    env.date_epoch_seconds = NowMillis() / 1000;
-    env.extra_headers = {{"X-Ecompipe-Delivery", delivery_id}, {"X-Ecompipe-Topic", n.topic}};
-    SmtpSettings smtp = sub->email.smtp;
-    if (sub->timeout_ms > 0) smtp.timeout_ms = static_cast<long>(sub->timeout_ms);
-    if (!sub->ca_file.empty()) smtp.ca_file = sub->ca_file;
-    if (smtp.password.empty() && !sub->email.password_env.empty()) {
-      smtp.password = Env(sub->email.password_env);
-      if (smtp.password.empty())
-        return Status::Unavailable("SMTP password: environment variable " +
-                                   sub->email.password_env + " is not set");
-    }
-    return SmtpSend(smtp, env.from, env.to, BuildMimeMessage(content, env));
-  }
-  if (n.type == "sns") {
-    SnsSettings s = sub->sns;
-    if (sub->timeout_ms > 0) s.http.timeout_ms = static_cast<long>(sub->timeout_ms);
-    s.http.ca_file = sub->ca_file;
-    if (s.credentials.access_key_id.empty()) {
-      s.credentials.access_key_id = Env("AWS_ACCESS_KEY_ID");
-      s.credentials.secret_access_key = Env("AWS_SECRET_ACCESS_KEY");
-      s.credentials.session_token = Env("AWS_SESSION_TOKEN");
-    }
-    if (s.credentials.access_key_id.empty() || s.credentials.secret_access_key.empty())
-      return Status::Unavailable(
-          "SNS: no credentials (configure them, or set AWS_ACCESS_KEY_ID "
-          "and AWS_SECRET_ACCESS_KEY)");
-    EmailOptions options{sub->email.dashboard_url};
-    std::string subject = digest ? RenderDigestEmail(n.topic, events, options).subject
-                                 : RenderEventEmail(events.front(), options).subject;
-    Result<std::string> id = SnsPublish(s, payload, subject, NowMillis() / 1000);
-    if (id.ok()) spdlog::info("Published to SNS. topic_arn={} message_id={}", s.topic_arn, *id);
-    return id.status();
-  }
-  return Status::InvalidArgument("unknown subscription type '" + n.type + "'");
+  return type->send(SendRequest{sub, n, delivery_id, payload, events, digest, digest_body});
 }
 
 Status Notifier::MarkDelivered(const std::vector<const Due*>& items, const std::string& digest_id) {

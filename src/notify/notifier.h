@@ -14,8 +14,9 @@
 //
 // Subscription types: `log` (a JSON line in a file), `webhook` (HTTP POST of the event JSON,
 // HMAC-signed when a secret is set), `email` (SMTP, see email_message.h), `sns` (SNS Publish
-// with SigV4). Secrets (SMTP password, webhook secret, AWS keys) live in the configuration or
-// the environment, never in the outbox, and are never logged.
+// with SigV4); each is a SubscriberType registered in the SubscriberFactory (subscriber.h),
+// which sends for it. Secrets (SMTP password, webhook secret, AWS keys) live in the configuration
+// or the environment, never in the outbox, and are never logged.
 //
 // The outbox lives in the state database (SQLite or PostgreSQL). Workers sharing it claim due
 // notifications under a lease before sending, so each goes out from one worker; a worker that
@@ -25,6 +26,7 @@
 // Thread-safety: one Notifier per thread.
 #pragma once
 
+#include <any>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -35,18 +37,8 @@
 #include "common/sql_db.h"
 #include "common/worker_lease.h"
 #include "events/event_pattern.h"
-#include "notify/smtp_send.h"
-#include "notify/sns_publish.h"
 
 namespace ecompipe::notify {
-
-struct EmailSubscription {
-  SmtpSettings smtp;  // password filled from `password_env` at send time when empty
-  std::string password_env;
-  std::string from;
-  std::vector<std::string> to;
-  std::string dashboard_url;
-};
 
 struct Subscription {
   std::string name;    // unique within the topic; defaults to "<type>-<index>"
@@ -54,10 +46,6 @@ struct Subscription {
   std::string target;  // file path (log), URL (webhook), recipients (email), topic ARN (sns)
   std::optional<events::EventPattern> filter;         // EventBridge pattern over the event
   std::optional<events::EventPattern> filter_policy;  // SNS filter policy over `detail`
-  std::string secret;  // webhook HMAC secret (or from `secret_env` at send time)
-  std::string secret_env;
-  EmailSubscription email;
-  SnsSettings sns;  // empty credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY
   int64_t max_age_ms = 24LL * 3600 * 1000;
   int rate_max = 0;  // deliveries per rate window; 0: no limit
   int64_t rate_window_ms = 3600LL * 1000;
@@ -67,6 +55,15 @@ struct Subscription {
   // One attempt's time limit (webhook, email, sns); 0: the type's default (email 30 s, else 10 s).
   int64_t timeout_ms = 0;
   std::string ca_file;  // PEM bundle verifying the receiver's TLS certificate (webhook, email, sns)
+  // The type's own settings (WebhookSubscription, EmailSubscription, SnsSubscription; none for
+  // log), as its SubscriberType parsed them (subscriber.h).
+  std::any settings;
+
+  // The type's settings, or null when there are none of type T.
+  template <typename T>
+  const T* As() const {
+    return std::any_cast<T>(&settings);
+  }
 };
 
 struct Topic {

@@ -75,7 +75,7 @@ Status Serve(Pipeline& p, const std::atomic<bool>& stop) {
   if (p.s3_store()) return ServeS3Bucket(p, stop);
   // Watch first, then scan: a file landing between the two is seen by at least one of them.
   EP_ASSIGN_OR_RETURN(auto watcher, storage::FolderWatcher::Start(
-                                        p.config().storage.path,
+                                        p.config().BucketFolder(),
                                         [&p](const std::string& key) { p.QueueLanded(key); },
                                         [&p]() { p.QueueRescan(); }));
   // Objects written through the S3 endpoint land in the folder like any file, so the watcher
@@ -85,7 +85,7 @@ Status Serve(Pipeline& p, const std::atomic<bool>& stop) {
     EP_ASSIGN_OR_RETURN(s3, api::s3::S3Endpoint::Start(p.config().s3_endpoint, *p.local_store()));
   }
   EP_ASSIGN_OR_RETURN(int landed, p.ScanBucket());
-  spdlog::info("Serving. bucket={} new_objects_at_start={}", p.config().storage.path.string(),
+  spdlog::info("Serving. bucket={} new_objects_at_start={}", p.config().BucketFolder().string(),
                landed);
   while (!stop.load()) {
     Status s = p.ReapAbandoned(stop);

@@ -9,8 +9,8 @@
 #include "common/time_util.h"
 #include "events/sql/sql_event_log.h"
 #include "notify/http_post.h"
-#include "warehouse/postgres/postgres_warehouse.h"
-#include "warehouse/sqlite/sqlite_warehouse.h"
+#include "runtime/register_components.h"
+#include "warehouse/warehouse_config.h"
 
 namespace ecompipe::runtime {
 namespace {
@@ -19,70 +19,17 @@ namespace fs = std::filesystem;
 
 const std::atomic<bool> kNeverStop{false};
 
-// The S3 client's settings from storage: {type: s3}; credentials from the environment when
-// the configuration has none.
-storage::s3::S3Settings S3SettingsFrom(const StorageConfig& c) {
-  auto env = [](const char* name) {
-    const char* v = std::getenv(name);
-    return std::string(v ? v : "");
-  };
-  storage::s3::S3Settings s;
-  s.bucket = c.bucket;
-  s.endpoint = c.endpoint;
-  s.region = c.region;
-  // AWS prefers virtual-hosted addressing; other servers (MinIO, Ceph, moto) are usually
-  // reached by an IP or a single host name, where only path style works.
-  const std::string addressing = !c.addressing.empty() ? c.addressing
-                                 : c.endpoint.empty()  ? "virtual"
-                                                       : "path";
-  s.addressing =
-      addressing == "virtual" ? storage::s3::Addressing::kVirtual : storage::s3::Addressing::kPath;
-  s.credentials.access_key_id =
-      c.access_key_id.empty() ? env("AWS_ACCESS_KEY_ID") : c.access_key_id;
-  s.credentials.secret_access_key =
-      c.access_key_id.empty() ? env("AWS_SECRET_ACCESS_KEY") : c.secret_access_key;
-  if (c.access_key_id.empty()) s.credentials.session_token = env("AWS_SESSION_TOKEN");
-  return s;
-}
-
-Result<std::unique_ptr<warehouse::Warehouse>> OpenWarehouse(const WarehouseConfig& c) {
-  if (c.type == "sqlite") {
-    EP_ASSIGN_OR_RETURN(auto wh, warehouse::SqliteWarehouse::Open(c.path.string()));
-    return std::unique_ptr<warehouse::Warehouse>(std::move(wh));
-  }
-  EP_ASSIGN_OR_RETURN(auto wh, warehouse::PostgresWarehouse::Open(PostgresWarehouseOptionsFrom(c)));
-  return std::unique_ptr<warehouse::Warehouse>(std::move(wh));
+// Opens the configured warehouse through its type's factory entry.
+Result<std::unique_ptr<warehouse::Warehouse>> OpenWarehouse(const warehouse::WarehouseConfig& c) {
+  const warehouse::WarehouseType* type = warehouse::WarehouseFactory::Instance().Find(c.type);
+  if (!type) return Status::InvalidArgument("warehouse type '" + c.type + "' is not registered");
+  return type->open(c);
 }
 
 }  // namespace
 
-warehouse::PostgresWarehouseOptions PostgresWarehouseOptionsFrom(const WarehouseConfig& c) {
-  warehouse::PostgresWarehouseOptions options;
-  options.url = c.ConnInfo();
-  options.schema = c.schema;
-  options.dialect =
-      c.type == "redshift" ? warehouse::SqlDialect::kRedshift : warehouse::SqlDialect::kPostgres;
-  options.index_rebuild = c.index_rebuild == "always"  ? warehouse::IndexRebuild::kAlways
-                          : c.index_rebuild == "never" ? warehouse::IndexRebuild::kNever
-                                                       : warehouse::IndexRebuild::kAuto;
-  if (const RedshiftStagingConfig& st = c.staging; st.enabled()) {
-    StorageConfig bucket;  // the staging bucket, read like storage: {type: s3}
-    bucket.bucket = st.bucket;
-    bucket.endpoint = st.endpoint;
-    bucket.region = st.region;
-    bucket.addressing = st.addressing;
-    bucket.access_key_id = st.access_key_id;
-    bucket.secret_access_key = st.secret_access_key;
-    options.staging.s3 = S3SettingsFrom(bucket);
-    options.staging.prefix = st.prefix;
-    options.staging.iam_role = st.iam_role;
-    options.staging.min_rows = st.min_rows;
-    options.staging.part_bytes = static_cast<size_t>(st.part_mb) << 20;
-  }
-  return options;
-}
-
 Result<std::unique_ptr<Pipeline>> Pipeline::Open(PipelineConfig config) {
+  RegisterComponents();
   std::unique_ptr<Pipeline> p(new Pipeline(std::move(config)));
   const PipelineConfig& c = p->config_;
   std::error_code ec;
@@ -92,18 +39,15 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Open(PipelineConfig config) {
       return Status::IoError("cannot create " + c.state.path.parent_path().string() + ": " +
                              ec.message());
   }
-  if (c.warehouse.type == "sqlite") fs::create_directories(c.warehouse.path.parent_path(), ec);
   p->lease_.lease_ms = c.state.lease_ms;
   if (!c.state.worker_id.empty()) p->lease_.worker_id = c.state.worker_id;
   const std::string state = c.state.Location();
-  if (c.storage.type == "s3") {
-    EP_ASSIGN_OR_RETURN(auto s3, storage::s3::S3ObjectStore::Open(S3SettingsFrom(c.storage)));
-    p->s3_ = s3.get();
-    p->store_ = std::move(s3);
-  } else {
-    EP_ASSIGN_OR_RETURN(p->store_,
-                        storage::LocalFolderStore::Open(c.storage.path, c.storage.bucket));
-  }
+  const storage::ObjectStoreType* store =
+      storage::ObjectStoreFactory::Instance().Find(c.storage.type);
+  if (!store)
+    return Status::InvalidArgument("storage type '" + c.storage.type + "' is not registered");
+  EP_ASSIGN_OR_RETURN(p->store_, store->open(c.storage));
+  p->s3_ = dynamic_cast<storage::s3::S3ObjectStore*>(p->store_.get());
   EP_ASSIGN_OR_RETURN(auto log, events::SqlEventLog::Open(state, p->lease_));
   p->bus_ = std::make_unique<events::EventBus>(std::move(log), c.rules, c.retry);
   EP_ASSIGN_OR_RETURN(p->catalog_, catalog::CatalogStore::Open(state));

@@ -43,19 +43,14 @@
 #include "storage/local/local_folder_store.h"
 #include "storage/s3/event_source.h"
 #include "storage/s3/s3_object_store.h"
-#include "warehouse/postgres/postgres_warehouse.h"
 #include "warehouse/warehouse.h"
 
 namespace ecompipe::runtime {
 
-// The options Pipeline::Open gives a postgres or redshift warehouse: the connection, the
-// dialect, and for redshift the S3 staging (bucket settings read as storage: {type: s3} reads
-// them, credentials from AWS_* when the configuration has none).
-warehouse::PostgresWarehouseOptions PostgresWarehouseOptionsFrom(const WarehouseConfig& c);
-
 class Pipeline {
  public:
-  // Opens the bucket, state store and warehouse, creating what is missing.
+  // Opens the bucket, state store and warehouse, creating what is missing; the bucket and the
+  // warehouse are built by the factories of their configured types (register_components.h).
   static Result<std::unique_ptr<Pipeline>> Open(PipelineConfig config);
 
   // Called once by whatever drives the pipeline, before anything else. Marks runs that a

@@ -3,71 +3,49 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <charconv>
-#include <cstdlib>
 #include <memory>
 #include <vector>
 
 #include "common/time_util.h"
-#include "storage/s3/sqs_event_source.h"
-#include "storage/s3/webhook_event_source.h"
+#include "storage/s3/s3_store_config.h"
 
 namespace ecompipe::runtime {
 namespace {
 
 using storage::s3::EventSource;
+using storage::s3::S3EventSourceConfig;
 
+// Starts one configured source through its type's factory entry; errors are placed at the
+// source's line in the configuration file.
 Result<std::unique_ptr<EventSource>> StartSource(Pipeline& p, const S3EventSourceConfig& c) {
-  const StorageConfig& st = p.config().storage;
-  auto on_object = [&p](const std::string& key, storage::s3::DoneCallback done) {
-    p.QueueLanded(key, std::move(done));
-  };
   const std::string where =
       p.config().config_path.filename().string() + ":" + std::to_string(c.line);
-  if (c.type == "sqs") {
-    storage::s3::SqsSettings s;
-    s.queue_url = c.queue_url;
-    s.endpoint = c.endpoint;
-    s.region = st.region;
-    s.credentials = p.s3_store()->settings().credentials;
-    s.wait_time_seconds = c.wait_time_seconds;
-    s.visibility_timeout_seconds = c.visibility_timeout_seconds;
-    auto load_check = [&p](const std::string& key, const std::string& etag) {
-      return p.LoadStateOf(key, etag);
-    };
-    Result<std::unique_ptr<storage::s3::SqsEventSource>> r =
-        storage::s3::SqsEventSource::Start(s, st.bucket, on_object, load_check);
-    if (!r.ok()) return Status(r.status().code(), r.status().message()).At(where);
-    return std::unique_ptr<EventSource>(std::move(*r));
-  }
-  if (c.type == "webhook") {
-    storage::s3::WebhookSettings s;
-    const size_t colon = c.listen.rfind(':');
-    s.host = c.listen.substr(0, colon);
-    const std::string port = c.listen.substr(colon + 1);
-    std::from_chars(port.data(), port.data() + port.size(), s.port);
-    s.path = c.path;
-    s.token = c.token;
-    if (!c.token_env.empty()) {
-      const char* v = std::getenv(c.token_env.c_str());
-      if (!v || !*v)
-        return Status::InvalidArgument("the S3 webhook source's token variable " + c.token_env +
-                                       " is not set (or empty)")
-            .At(where);
-      s.token = v;
-    }
-    Result<std::unique_ptr<storage::s3::WebhookEventSource>> r =
-        storage::s3::WebhookEventSource::Start(std::move(s), st.bucket, on_object);
-    if (!r.ok()) return Status(r.status().code(), r.status().message()).At(where);
-    return std::unique_ptr<EventSource>(std::move(*r));
-  }
-  return std::unique_ptr<EventSource>();  // reconcile: driven by the serve loop
+  const storage::s3::EventSourceType* type =
+      storage::s3::EventSourceFactory::Instance().Find(c.type);
+  if (!type)
+    return Status::InvalidArgument("event source type '" + c.type + "' is not registered")
+        .At(where);
+  storage::s3::EventSourceContext context;
+  context.bucket = p.config().storage.bucket;
+  context.store = p.s3_store()->settings();
+  context.on_object = [&p](const std::string& key, storage::s3::DoneCallback done) {
+    p.QueueLanded(key, std::move(done));
+  };
+  context.load_check = [&p](const std::string& key, const std::string& etag) {
+    return p.LoadStateOf(key, etag);
+  };
+  Result<std::unique_ptr<EventSource>> r = type->start(c, context);
+  if (!r.ok()) return Status(r.status().code(), r.status().message()).At(where);
+  return r;
 }
 
 }  // namespace
 
 Status ServeS3Bucket(Pipeline& p, const std::atomic<bool>& stop) {
-  const StorageConfig& st = p.config().storage;
+  const storage::ObjectStoreConfig& st = p.config().storage;
+  static const storage::s3::S3StoreConfig kNoS3;
+  const storage::s3::S3StoreConfig* s3 = st.As<storage::s3::S3StoreConfig>();
+  const std::vector<S3EventSourceConfig>& events = (s3 ? *s3 : kNoS3).events;
   std::vector<std::unique_ptr<EventSource>> sources;
   auto stop_sources = [&] {
     for (auto& s : sources)
@@ -75,10 +53,11 @@ Status ServeS3Bucket(Pipeline& p, const std::atomic<bool>& stop) {
   };
   int64_t reconcile_every_ms = 0;
   int page_size = 1000;
-  for (const S3EventSourceConfig& c : st.events) {
-    if (c.type == "reconcile") {
-      reconcile_every_ms = c.interval_seconds * 1000;
-      page_size = c.page_size;
+  for (const S3EventSourceConfig& c : events) {
+    // Reconciliation has no listener: the loop below lists the bucket itself.
+    if (const auto* reconcile = std::get_if<storage::s3::ReconcileSourceConfig>(&c.source)) {
+      reconcile_every_ms = reconcile->interval_seconds * 1000;
+      page_size = reconcile->page_size;
       continue;
     }
     Result<std::unique_ptr<EventSource>> s = StartSource(p, c);
@@ -88,7 +67,7 @@ Status ServeS3Bucket(Pipeline& p, const std::atomic<bool>& stop) {
     }
     sources.push_back(std::move(*s));
   }
-  if (st.events.empty()) {
+  if (events.empty()) {
     reconcile_every_ms = 60000;
     spdlog::warn(
         "No S3 event source configured; the bucket is listed every 60 s (storage.events). "

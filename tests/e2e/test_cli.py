@@ -38,6 +38,13 @@ class CliTest(PipelineTest):
         self.land(tx_key(26), rows_csv(VALID_ROWS + ["TXN00000099,C99999,P12345,1,29.99,2026-11-26,Cash,Completed"]))
         self.process(expect_rc=0)
 
+    def test_init_writes_the_default_config_data_file(self):
+        # The commented ecompipe.yaml is a data file compiled into the binary; init writes it as is.
+        source = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "src", "runtime",
+                              "default_ecompipe.yaml")
+        with open(source, "rb") as f, open(os.path.join(self.dir, "ecompipe.yaml"), "rb") as g:
+            self.assertEqual(g.read(), f.read())
+
     def test_every_command_prints_its_table(self):
         # What the tables hold, as JSON, is scenarios/cli_status_runs_rejects_catalog.yaml; the
         # human tables hold clock readings and durations, so this only checks each prints one.

@@ -17,6 +17,7 @@
 #include "common/time_util.h"
 #include "events/event.h"
 #include "notify/filter_policy.h"
+#include "notify/webhook_subscriber.h"
 #include "test_http_server.h"
 #include "testing/temp_dir.h"
 
@@ -563,7 +564,7 @@ namespace {
 Subscription SignedHookSub(const std::string& name, const std::string& url,
                            const std::string& secret) {
   Subscription s = HookSub(name, url);
-  s.secret = secret;
+  s.settings = WebhookSubscription{secret, ""};
   return s;
 }
 

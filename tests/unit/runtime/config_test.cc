@@ -5,11 +5,18 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 
 #include "common/ids.h"
 #include "events/event.h"
+#include "notify/email_subscriber.h"
+#include "notify/sns_subscriber.h"
+#include "notify/webhook_subscriber.h"
+#include "storage/s3/s3_store_config.h"
 #include "testing/temp_dir.h"
+#include "warehouse/postgres/postgres_warehouse_config.h"
+#include "warehouse/sqlite/sqlite_warehouse_config.h"
 
 namespace ecompipe::runtime {
 namespace {
@@ -70,6 +77,37 @@ Json Glue(const std::string& detail_type, Json detail) {
                            std::move(detail));
 }
 
+// The typed settings of the configured backends (each component's own struct).
+fs::path WarehousePath(const PipelineConfig& cfg) {
+  const auto* sqlite = cfg.warehouse.As<warehouse::SqliteWarehouseConfig>();
+  EXPECT_NE(sqlite, nullptr);
+  return sqlite ? sqlite->path : fs::path();
+}
+const warehouse::PostgresWarehouseConfig& Pg(const PipelineConfig& cfg) {
+  static const warehouse::PostgresWarehouseConfig kNone;
+  const auto* pg = cfg.warehouse.As<warehouse::PostgresWarehouseConfig>();
+  EXPECT_NE(pg, nullptr);
+  return pg ? *pg : kNone;
+}
+const storage::s3::S3StoreConfig& S3(const PipelineConfig& cfg) {
+  static const storage::s3::S3StoreConfig kNone;
+  const auto* s3 = cfg.storage.As<storage::s3::S3StoreConfig>();
+  EXPECT_NE(s3, nullptr);
+  return s3 ? *s3 : kNone;
+}
+const notify::EmailSubscription& Email(const notify::Subscription& s) {
+  static const notify::EmailSubscription kNone;
+  const auto* e = s.As<notify::EmailSubscription>();
+  EXPECT_NE(e, nullptr);
+  return e ? *e : kNone;
+}
+const notify::SnsSubscription& Sns(const notify::Subscription& s) {
+  static const notify::SnsSubscription kNone;
+  const auto* e = s.As<notify::SnsSubscription>();
+  EXPECT_NE(e, nullptr);
+  return e ? *e : kNone;
+}
+
 std::vector<std::string> MatchingRules(const PipelineConfig& cfg, const Json& event) {
   std::vector<std::string> out;
   for (const auto& r : cfg.rules)
@@ -84,10 +122,10 @@ TEST(ConfigTest, DefaultConfigTextParses) {
   EXPECT_EQ(cfg.origin.account, "000000000000");
   EXPECT_EQ(cfg.origin.region, "local");
   EXPECT_EQ(cfg.storage.type, "local");
-  EXPECT_EQ(cfg.storage.path, fs::path("/srv/shop/bucket"));
+  EXPECT_EQ(cfg.BucketFolder(), fs::path("/srv/shop/bucket"));
   EXPECT_EQ(cfg.storage.bucket, "raw-transactions");
   EXPECT_EQ(cfg.state.path, fs::path("/srv/shop/.ecompipe/state.db"));
-  EXPECT_EQ(cfg.warehouse.path, fs::path("/srv/shop/warehouse.db"));
+  EXPECT_EQ(WarehousePath(cfg), fs::path("/srv/shop/warehouse.db"));
   ASSERT_EQ(cfg.crawlers.size(), 1u);
   EXPECT_EQ(cfg.crawlers[0].name, "transactions");
   ASSERT_EQ(cfg.rules.size(), 6u);
@@ -98,6 +136,38 @@ TEST(ConfigTest, DefaultConfigTextParses) {
   EXPECT_EQ(cfg.retry.max_attempts, 8);
   EXPECT_EQ(cfg.retry.base_delay_ms, 1000);
   EXPECT_EQ(cfg.retry.max_delay_ms, 300000);
+}
+
+// The compiled-in default is src/runtime/default_ecompipe.yaml byte for byte (tests/e2e/test_cli
+// checks that `ecompipe init` writes it).
+TEST(ConfigTest, DefaultConfigTextIsTheDataFile) {
+  std::ifstream in(
+      fs::path(EP_TEST_DATA_DIR) / ".." / ".." / "src" / "runtime" / "default_ecompipe.yaml",
+      std::ios::binary);
+  ASSERT_TRUE(in);
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_EQ(DefaultConfigText(), text.str());
+}
+
+// The commented example in `ecompipe init`'s template works once uncommented.
+TEST(ConfigTest, S3EndpointInitTemplateExampleParsesWhenUncommented) {
+  std::istringstream in(DefaultConfigText());
+  std::string text, line;
+  bool inside = false;
+  while (std::getline(in, line)) {
+    if (line.rfind("# s3_endpoint:", 0) == 0)
+      inside = true;
+    else if (inside && line.rfind("#   ", 0) != 0)
+      inside = false;
+    text += (inside ? line.substr(2) : line) + "\n";
+  }
+  Result<PipelineConfig> cfg = ParseConfig(text, "/srv/shop/ecompipe.yaml");
+  ASSERT_TRUE(cfg.ok()) << cfg.status().ToString();
+  EXPECT_TRUE(cfg->s3_endpoint.enabled);
+  EXPECT_EQ(cfg->s3_endpoint.port, 9000);
+  ASSERT_EQ(cfg->s3_endpoint.access_keys.size(), 1u);
+  EXPECT_EQ(cfg->s3_endpoint.access_keys[0].secret_env, "ECOMPIPE_S3_SECRET");
 }
 
 TEST(ConfigTest, CrawlerHeaderIsDetectUnlessSet) {
@@ -187,7 +257,7 @@ TEST(ConfigTest, LoadConfigReadsTheFileAndResolvesAgainstItsFolder) {
   Result<PipelineConfig> cfg = LoadConfig(dir.path() / "ecompipe.yaml");
   ASSERT_TRUE(cfg.ok()) << cfg.status().ToString();
   EXPECT_EQ(cfg->dir, dir.path());
-  EXPECT_EQ(cfg->storage.path, dir.path() / "bucket");
+  EXPECT_EQ(cfg->BucketFolder(), dir.path() / "bucket");
   EXPECT_EQ(cfg->topics[0].subscriptions[0].target, (dir.path() / "notifications.jsonl").string());
 }
 
@@ -395,17 +465,16 @@ TEST(ConfigTest, PostgresWarehouseTakesUrlAndSchema) {
       "postgresql://loader@db.example:5432/dw?sslmode=require\n"
       "  schema: shop\n");
   EXPECT_EQ(cfg.warehouse.type, "postgres");
-  EXPECT_EQ(cfg.warehouse.url, "postgresql://loader@db.example:5432/dw?sslmode=require");
-  EXPECT_EQ(cfg.warehouse.schema, "shop");
+  EXPECT_EQ(Pg(cfg).url, "postgresql://loader@db.example:5432/dw?sslmode=require");
+  EXPECT_EQ(Pg(cfg).schema, "shop");
   PipelineConfig env = ParseOrDie("warehouse: {type: redshift}\n");
   EXPECT_EQ(env.warehouse.type, "redshift");
-  EXPECT_EQ(env.warehouse.url, "");  // libpq reads PGHOST, PGUSER, PGPASSWORD, ~/.pgpass
+  EXPECT_EQ(Pg(env).url, "");  // libpq reads PGHOST, PGUSER, PGPASSWORD, ~/.pgpass
   PipelineConfig kv = ParseOrDie("warehouse: {type: postgres, url: \"host=db dbname=dw\"}\n");
-  EXPECT_EQ(kv.warehouse.url, "host=db dbname=dw");
-  EXPECT_EQ(kv.warehouse.index_rebuild, "auto");
-  EXPECT_EQ(
-      ParseOrDie("warehouse: {type: postgres, index_rebuild: never}\n").warehouse.index_rebuild,
-      "never");
+  EXPECT_EQ(Pg(kv).url, "host=db dbname=dw");
+  EXPECT_EQ(Pg(kv).index_rebuild, warehouse::IndexRebuild::kAuto);
+  EXPECT_EQ(Pg(ParseOrDie("warehouse: {type: postgres, index_rebuild: never}\n")).index_rebuild,
+            warehouse::IndexRebuild::kNever);
 }
 
 TEST(ConfigTest, PostgresWarehouseSettingsAreCheckedWithTheirLine) {
@@ -439,21 +508,21 @@ TEST(ConfigTest, RedshiftStagingTakesBucketRoleAndThresholds) {
       "    region: eu-west-1\n    iam_role: arn:aws:iam::123456789012:role/copy\n    min_rows: "
       "5000\n"
       "    part_mb: 16\n");
-  const RedshiftStagingConfig& st = cfg.warehouse.staging;
+  const warehouse::RedshiftStagingConfig& st = Pg(cfg).staging;
   EXPECT_TRUE(st.enabled());
   EXPECT_EQ(st.bucket, "rs-staging");
   EXPECT_EQ(st.prefix, "wh/staging");
-  EXPECT_EQ(st.region, "eu-west-1");
+  EXPECT_EQ(st.server.region, "eu-west-1");
   EXPECT_EQ(st.iam_role, "arn:aws:iam::123456789012:role/copy");
   EXPECT_EQ(st.min_rows, 5000);
   EXPECT_EQ(st.part_mb, 16);
   PipelineConfig defaults =
       ParseOrDie("warehouse:\n  type: redshift\n  staging: {bucket: b-staging}\n");
-  EXPECT_EQ(defaults.warehouse.staging.prefix, "ecompipe-staging");
-  EXPECT_EQ(defaults.warehouse.staging.min_rows, 100000);
-  EXPECT_EQ(defaults.warehouse.staging.part_mb, 64);
-  EXPECT_EQ(defaults.warehouse.staging.iam_role, "");  // COPY then uses the upload key
-  EXPECT_FALSE(ParseOrDie("warehouse: {type: redshift}\n").warehouse.staging.enabled());
+  EXPECT_EQ(Pg(defaults).staging.prefix, "ecompipe-staging");
+  EXPECT_EQ(Pg(defaults).staging.min_rows, 100000);
+  EXPECT_EQ(Pg(defaults).staging.part_mb, 64);
+  EXPECT_EQ(Pg(defaults).staging.iam_role, "");  // COPY then uses the upload key
+  EXPECT_FALSE(Pg(ParseOrDie("warehouse: {type: redshift}\n")).staging.enabled());
 }
 
 TEST(ConfigTest, RedshiftStagingSettingsAreCheckedWithTheirLine) {
@@ -492,17 +561,17 @@ TEST(ConfigTest, PasswordEnvNamesTheVariableAndNeverHoldsThePassword) {
       "password_env: EP_WH_PASSWORD\n"
       "state:\n  type: postgres\n  url: postgresql://ep@db/ep\n  password_env: "
       "EP_STATE_PASSWORD\n");
-  EXPECT_EQ(cfg.warehouse.password_env, "EP_WH_PASSWORD");
-  EXPECT_EQ(cfg.warehouse.url, "postgresql://loader@db/dw?sslmode=require");
-  EXPECT_EQ(cfg.warehouse.ConnInfo(),
+  EXPECT_EQ(Pg(cfg).password_env, "EP_WH_PASSWORD");
+  EXPECT_EQ(Pg(cfg).url, "postgresql://loader@db/dw?sslmode=require");
+  EXPECT_EQ(Pg(cfg).ConnInfo(),
             "postgresql://loader@db/dw?sslmode=require&password_env=EP_WH_PASSWORD");
   EXPECT_EQ(cfg.state.Location(), "postgresql://ep@db/ep?password_env=EP_STATE_PASSWORD");
   PipelineConfig kv =
       ParseOrDie("warehouse: {type: redshift, url: \"host=db dbname=dw\", password_env: PW}\n");
-  EXPECT_EQ(kv.warehouse.ConnInfo(), "host=db dbname=dw password_env=PW");
+  EXPECT_EQ(Pg(kv).ConnInfo(), "host=db dbname=dw password_env=PW");
   PipelineConfig env = ParseOrDie(
       "warehouse: {type: postgres, password_env: PW}\nstate: {type: postgres, password_env: PW}\n");
-  EXPECT_EQ(env.warehouse.ConnInfo(), "password_env=PW");
+  EXPECT_EQ(Pg(env).ConnInfo(), "password_env=PW");
   EXPECT_EQ(env.state.Location(), "postgresql://?password_env=PW");
 }
 
@@ -544,10 +613,10 @@ TEST(ConfigTest, PasswordEnvIsCheckedWithItsLine) {
 
 TEST(ConfigTest, SectionsLeftOutTakeTheirDefaults) {
   PipelineConfig cfg = ParseOrDie("crawlers: [{name: c}]\n");
-  EXPECT_EQ(cfg.storage.path, fs::path("/srv/shop/bucket"));
+  EXPECT_EQ(cfg.BucketFolder(), fs::path("/srv/shop/bucket"));
   EXPECT_EQ(cfg.storage.bucket, "raw-transactions");
   EXPECT_EQ(cfg.state.path, fs::path("/srv/shop/.ecompipe/state.db"));
-  EXPECT_EQ(cfg.warehouse.path, fs::path("/srv/shop/warehouse.db"));
+  EXPECT_EQ(WarehousePath(cfg), fs::path("/srv/shop/warehouse.db"));
   EXPECT_EQ(cfg.origin.account, "000000000000");
   EXPECT_EQ(cfg.origin.region, "local");
   EXPECT_EQ(cfg.retry.max_attempts, 8);
@@ -565,9 +634,9 @@ TEST(ConfigTest, RelativePathsResolveAgainstTheConfigsFolder) {
       "  - name: t\n"
       "    subscriptions: [{type: log, path: logs/n.jsonl}, {type: log, path: "
       "/var/log/n.jsonl}]\n");
-  EXPECT_EQ(cfg.storage.path, fs::path("/srv/shop/data/bucket"));
+  EXPECT_EQ(cfg.BucketFolder(), fs::path("/srv/shop/data/bucket"));
   EXPECT_EQ(cfg.state.path, fs::path("/srv/shop/../state/s.db"));
-  EXPECT_EQ(cfg.warehouse.path, fs::path("/var/lib/wh.db"));
+  EXPECT_EQ(WarehousePath(cfg), fs::path("/var/lib/wh.db"));
   EXPECT_EQ(cfg.topics[0].subscriptions[0].target, "/srv/shop/logs/n.jsonl");
   EXPECT_EQ(cfg.topics[0].subscriptions[1].target, "/var/log/n.jsonl");
 }
@@ -577,7 +646,7 @@ TEST(ConfigTest, ARelativeConfigPathIsMadeAbsolute) {
   ASSERT_TRUE(cfg.ok());
   EXPECT_TRUE(cfg->dir.is_absolute());
   EXPECT_EQ(cfg->dir, fs::current_path() / "shop");
-  EXPECT_EQ(cfg->storage.path, fs::current_path() / "shop" / "b");
+  EXPECT_EQ(cfg->BucketFolder(), fs::current_path() / "shop" / "b");
 }
 
 // Regression: `path: ""` made the bucket (or state, or warehouse) the config's own folder.
@@ -1048,11 +1117,11 @@ TEST(ConfigTest, EmailSubscriptionReadsSmtpRecipientsAndAuth) {
       "        dashboard_url: http://dash\n        max_age: 2h\n        max_per_hour: 6\n");
   const notify::Subscription& s = cfg.topics.at(0).subscriptions.at(0);
   EXPECT_EQ(s.name, "email-1");
-  EXPECT_EQ(s.email.smtp.url, "smtp://mail.example:587");
-  EXPECT_TRUE(s.email.smtp.starttls);
-  EXPECT_EQ(s.email.to, (std::vector<std::string>{"a@shop.example", "b@shop.example"}));
-  EXPECT_EQ(s.email.password_env, "SMTP_PASSWORD");
-  EXPECT_EQ(s.email.smtp.password, "");
+  EXPECT_EQ(Email(s).smtp.url, "smtp://mail.example:587");
+  EXPECT_TRUE(Email(s).smtp.starttls);
+  EXPECT_EQ(Email(s).to, (std::vector<std::string>{"a@shop.example", "b@shop.example"}));
+  EXPECT_EQ(Email(s).password_env, "SMTP_PASSWORD");
+  EXPECT_EQ(Email(s).smtp.password, "");
   EXPECT_EQ(s.target, "a@shop.example,b@shop.example");
   EXPECT_EQ(s.max_age_ms, 2 * 3600 * 1000);
   EXPECT_EQ(s.rate_max, 6);
@@ -1129,9 +1198,9 @@ TEST(ConfigTest, SnsSubscriptionTakesTheRegionFromTheArn) {
       "topics:\n  - name: t\n    subscriptions:\n"
       "      - {type: sns, topic_arn: \"arn:aws:sns:eu-west-1:123456789012:status\"}\n");
   const notify::Subscription& s = cfg.topics.at(0).subscriptions.at(0);
-  EXPECT_EQ(s.sns.region, "eu-west-1");
-  EXPECT_EQ(s.sns.endpoint, "https://sns.eu-west-1.amazonaws.com");
-  EXPECT_TRUE(s.sns.credentials.access_key_id.empty());
+  EXPECT_EQ(Sns(s).sns.region, "eu-west-1");
+  EXPECT_EQ(Sns(s).sns.endpoint, "https://sns.eu-west-1.amazonaws.com");
+  EXPECT_TRUE(Sns(s).sns.credentials.access_key_id.empty());
   EXPECT_EQ(
       ErrorOf("topics:\n  - name: t\n    subscriptions:\n"
               "      - {type: sns, topic_arn: \"arn:aws:sns:eu-west-1:1:t\", access_key_id: A}\n"),
@@ -1146,7 +1215,7 @@ TEST(ConfigTest, WebhookSecretAndFilterPolicy) {
       "        filter_policy:\n          state: [FAILED]\n          rowsRejected: [{numeric: "
       "[\">\", 0]}]\n");
   const notify::Subscription& s = cfg.topics.at(0).subscriptions.at(0);
-  EXPECT_EQ(s.secret_env, "HOOK_SECRET");
+  EXPECT_EQ(s.As<notify::WebhookSubscription>()->secret_env, "HOOK_SECRET");
   ASSERT_TRUE(s.filter_policy.has_value());
   EXPECT_TRUE(s.filter_policy->Matches(
       Json{{"id", "e"}, {"detail", {{"state", "FAILED"}, {"rowsRejected", 3}}}}));
@@ -1221,13 +1290,17 @@ storage:
     - {type: reconcile, interval_seconds: 60, page_size: 100}
 )");
   EXPECT_EQ(cfg.storage.type, "s3");
-  EXPECT_EQ(cfg.storage.endpoint, "http://127.0.0.1:9000");
-  EXPECT_EQ(cfg.storage.region, "eu-west-1");
-  ASSERT_EQ(cfg.storage.events.size(), 3u);
-  EXPECT_EQ(cfg.storage.events[0].wait_time_seconds, 5);
-  EXPECT_EQ(cfg.storage.events[0].visibility_timeout_seconds, 30);
-  EXPECT_EQ(cfg.storage.events[1].token_env, "TOKEN");
-  EXPECT_EQ(cfg.storage.events[2].interval_seconds, 60);
+  EXPECT_EQ(S3(cfg).server.endpoint, "http://127.0.0.1:9000");
+  EXPECT_EQ(S3(cfg).server.region, "eu-west-1");
+  ASSERT_EQ(S3(cfg).events.size(), 3u);
+  EXPECT_EQ(std::get<storage::s3::SqsSourceConfig>(S3(cfg).events[0].source).wait_time_seconds, 5);
+  EXPECT_EQ(
+      std::get<storage::s3::SqsSourceConfig>(S3(cfg).events[0].source).visibility_timeout_seconds,
+      30);
+  EXPECT_EQ(std::get<storage::s3::WebhookSourceConfig>(S3(cfg).events[1].source).token_env,
+            "TOKEN");
+  EXPECT_EQ(std::get<storage::s3::ReconcileSourceConfig>(S3(cfg).events[2].source).interval_seconds,
+            60);
 }
 
 TEST(S3StorageConfigTest, RefusesBadS3Settings) {
