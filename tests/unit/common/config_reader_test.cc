@@ -1,0 +1,80 @@
+// The strict reader every component parses ecompipe.yaml with: places and lines in errors,
+// absent sections, and the lines of places found after parsing (PlaceLines).
+#include "common/config_reader.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "testing/parse_config_text.h"
+
+namespace ecompipe {
+namespace {
+
+using testing_util::ConfigErrorOf;
+
+struct Section {
+  std::string name = "default";
+  int64_t size = 1;
+};
+
+Status ParseSection(const ConfigReader& root, Section& out) {
+  ConfigReader s = root.Child("section");
+  EP_RETURN_IF_ERROR(s.ExpectMap());
+  EP_RETURN_IF_ERROR(s.CheckKeys({"name", "size"}));
+  EP_RETURN_IF_ERROR(s.String("name", out.name, false));
+  return s.Int("size", out.size, 1, 10);
+}
+
+TEST(ConfigReaderTest, AnAbsentOrNullSectionKeepsTheDefaults) {
+  for (const char* text : {"other: 1\n", "section:\n", "section: ~\n"}) {
+    Result<Section> s = testing_util::ParseConfigText<Section>(text, ParseSection);
+    ASSERT_TRUE(s.ok()) << text << s.status().ToString();
+    EXPECT_EQ(s->name, "default") << text;
+    EXPECT_EQ(s->size, 1) << text;
+  }
+}
+
+TEST(ConfigReaderTest, ErrorsNameTheFileLineAndPath) {
+  EXPECT_EQ(ConfigErrorOf<Section>("section:\n  nmae: x\n", ParseSection),
+            "ecompipe.yaml:2: unknown key 'section.nmae' (did you mean 'name'?)");
+  EXPECT_EQ(ConfigErrorOf<Section>("section:\n  size: 11\n", ParseSection),
+            "ecompipe.yaml:2: 'section.size' must be between 1 and 10");
+  EXPECT_EQ(ConfigErrorOf<Section>("section: [1]\n", ParseSection),
+            "ecompipe.yaml:1: 'section' must be a mapping");
+  EXPECT_EQ(ConfigErrorOf<Section>("section: {name: [\n", ParseSection).rfind("ecompipe.yaml:", 0),
+            0u);
+}
+
+TEST(ConfigReaderTest, RelativePathsResolveBesideTheFile) {
+  ConfigReader r(YAML::Load("{}"), "ecompipe.yaml", "", "/srv/shop");
+  EXPECT_EQ(r.Resolve("bucket"), std::filesystem::path("/srv/shop/bucket"));
+  EXPECT_EQ(r.Resolve("/var/b"), std::filesystem::path("/var/b"));
+}
+
+TEST(PlaceLinesTest, FindsThePlaceOrItsNearestEnclosingOne) {
+  const YAML::Node n = YAML::Load(
+      "detail:\n"              // line 0
+      "  a.b:\n"               // 1
+      "    - x\n"              // 2
+      "    - {prefix: y}\n"    // 3
+      "  state: [FAILED]\n");  // 4
+  PlaceLines lines(n, "pattern", false);
+  EXPECT_EQ(lines.LineOf("pattern.detail.a.b[1].prefix"), 3);  // a key holding a dot
+  EXPECT_EQ(lines.LineOf("pattern.detail.a.b[0]"), 2);
+  EXPECT_EQ(lines.LineOf("pattern.detail.state[7]"), 4);  // no item 7: the list's line
+  EXPECT_EQ(lines.LineOf("elsewhere"), std::nullopt);
+}
+
+TEST(PlaceLinesTest, NamedItemsFindListItemsByNameOrKey) {
+  const YAML::Node n = YAML::Load(
+      "columns:\n"                    // line 0
+      "  - product_name\n"            // 1
+      "  - {email: buyer_email}\n");  // 2
+  PlaceLines lines(n, "", true);
+  EXPECT_EQ(lines.LineOf("columns.product_name"), 1);
+  EXPECT_EQ(lines.LineOf("columns.email"), 2);
+  EXPECT_EQ(lines.LineOf("columns[0]"), 1);
+}
+
+}  // namespace
+}  // namespace ecompipe
