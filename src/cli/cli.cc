@@ -734,9 +734,7 @@ int CmdStatus(const Globals& g, bool json) {
   Pipeline& p = **opened;
   Json s;
   auto objects = p.store().CountObjects("");  // counted, not hashed: no cost per byte
-  s["bucket"] = {
-      {"path", p.s3_store() ? p.s3_store()->where() : p.config().BucketFolder().string()},
-      {"objects", objects.ok() ? *objects : 0}};
+  s["bucket"] = {{"path", p.store().where()}, {"objects", objects.ok() ? *objects : 0}};
   s["warehouse"] = WarehouseFigures(p);
   auto pending = p.bus().WithLog([](events::EventLog& l) { return l.PendingCount(); });
   auto events = p.bus().WithLog([](events::EventLog& l) {

@@ -8,13 +8,14 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <spdlog/spdlog.h>
 
 #include "api/s3/s3_endpoint.h"
-#include "runtime/s3_serve.h"
-#include "storage/local/folder_watcher.h"
 
 namespace ecompipe::runtime {
 
@@ -72,33 +73,47 @@ void RaiseOpenFileLimit() {
 Status Serve(Pipeline& p, const std::atomic<bool>& stop) {
   RaiseOpenFileLimit();
   EP_RETURN_IF_ERROR(p.Recover());
-  if (p.s3_store()) return ServeS3Bucket(p, stop);
-  // Watch first, then scan: a file landing between the two is seen by at least one of them.
-  EP_ASSIGN_OR_RETURN(auto watcher, storage::FolderWatcher::Start(
-                                        p.config().BucketFolder(),
-                                        [&p](const std::string& key) { p.QueueLanded(key); },
-                                        [&p]() { p.QueueRescan(); }));
+  // Sources first, then the listing: an object landing between the two is seen by one of them.
+  EP_ASSIGN_OR_RETURN(std::vector<std::unique_ptr<storage::EventSource>> sources,
+                      p.StartEventSources());
+  auto stop_sources = [&] {
+    for (auto& s : sources) s->Stop();
+  };
   // Objects written through the S3 endpoint land in the folder like any file, so the watcher
   // (started above) is what turns them into events.
-  std::unique_ptr<api::s3::S3Endpoint> s3;
-  if (p.config().s3_endpoint.enabled) {
-    EP_ASSIGN_OR_RETURN(s3, api::s3::S3Endpoint::Start(p.config().s3_endpoint, *p.local_store()));
+  Result<std::unique_ptr<api::s3::S3Endpoint>> s3 = p.StartS3Endpoint();
+  if (!s3.ok()) {
+    stop_sources();
+    return s3.status();
   }
-  EP_ASSIGN_OR_RETURN(int landed, p.ScanBucket());
-  spdlog::info("Serving. bucket={} new_objects_at_start={}", p.config().BucketFolder().string(),
-               landed);
+  Result<int> landed = p.ScanBucket();
+  if (!landed.ok()) {
+    if (*s3) (*s3)->Stop();
+    stop_sources();
+    return landed.status();
+  }
+  spdlog::info("Serving. bucket={} new_objects_at_start={}", p.store().where(), *landed);
   while (!stop.load()) {
     Status s = p.ReapAbandoned(stop);
     if (s.ok()) s = p.RunUntilIdle(stop);
     if (!s.ok()) spdlog::error("Dispatch round failed; retrying shortly. error={}", s.ToString());
+    if (stop.load()) break;
+    // Sources without threads (reconciliation) work between rounds, a page at a time.
+    std::optional<int64_t> poll_in_ms;
+    for (auto& source : sources) {
+      if (std::optional<int64_t> ms = source->Poll())
+        poll_in_ms = std::min(poll_in_ms.value_or(*ms), *ms);
+    }
+    if (poll_in_ms == 0) continue;  // dispatch what it announced first
     int64_t wait_ms = s.ok() ? 1000 : 2000;
     Result<std::optional<int64_t>> next = p.NextDueInMs();
     if (next.ok() && next->has_value())
       wait_ms = std::min<int64_t>(wait_ms, std::max<int64_t>(**next, 10));
+    if (poll_in_ms) wait_ms = std::clamp<int64_t>(*poll_in_ms, 10, wait_ms);
     p.bus().WaitForWork(std::chrono::milliseconds(wait_ms));
   }
-  if (s3) s3->Stop();
-  watcher->Stop();
+  if (*s3) (*s3)->Stop();
+  stop_sources();
   spdlog::info("Stopped cleanly.");
   return Status::Ok();
 }

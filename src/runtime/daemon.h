@@ -24,8 +24,13 @@ class PipelineLock {
   int fd_;
 };
 
-// Recovers interrupted runs, scans the bucket, then watches it with inotify and dispatches
-// events until `stop` is set. Errors of one round are logged and the pipeline keeps serving.
+// The serve loop, for every kind of bucket: recovers interrupted runs, starts the bucket's event
+// sources (Pipeline::StartEventSources: the folder watcher, or the S3 bucket's SQS, webhook and
+// reconcile sources) and the S3 endpoint when enabled, lists the bucket once (objects that
+// landed while ecompipe was down), then dispatches events until `stop` is set, letting the
+// sources that have no thread of their own work between rounds. Errors at start (a source that
+// cannot start, the first listing refused) are returned; errors of one round are logged and the
+// pipeline keeps serving.
 Status Serve(Pipeline& pipeline, const std::atomic<bool>& stop);
 
 // Recovers, scans the bucket and dispatches until nothing is due.

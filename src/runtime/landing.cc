@@ -82,12 +82,12 @@ Result<std::string> Landing::RecordLanded(const std::string& key) {
     if (head.status().code() == StatusCode::kNotFound) return std::string();  // gone again
     return head.status();
   }
-  EP_ASSIGN_OR_RETURN(bool emitted, EmitIfNew(*head));
+  EP_ASSIGN_OR_RETURN(bool emitted, Announce(*head));
   if (!emitted) LogKnownContent(env_.warehouse, *head, false);
   return head->etag;
 }
 
-Result<bool> Landing::EmitIfNew(const storage::ObjectRef& o) {
+Result<bool> Landing::Announce(const storage::ObjectRef& o) {
   {
     EP_ASSIGN_OR_RETURN(
         SqlRows seen,
@@ -123,13 +123,13 @@ Result<int> Landing::ScanBucket() {
   EP_ASSIGN_OR_RETURN(std::vector<storage::ObjectRef> objects, env_.store.List(""));
   int emitted = 0;
   for (const storage::ObjectRef& o : objects) {
-    EP_ASSIGN_OR_RETURN(bool emitted_one, EmitIfNew(o));
+    EP_ASSIGN_OR_RETURN(bool emitted_one, Announce(o));
     emitted += emitted_one;
   }
   return emitted;
 }
 
-void Landing::QueueLanded(const std::string& key, storage::s3::DoneCallback done) {
+void Landing::QueueLanded(const std::string& key, storage::DoneCallback done) {
   {
     std::lock_guard lock(landed_mutex_);
     landed_.emplace_back(key, std::move(done));
@@ -145,26 +145,10 @@ void Landing::QueueRescan() {
   env_.bus.Wake();
 }
 
-Result<bool> Landing::ReconcileStep(int page_size) {
-  if (!env_.s3) return Status::InvalidArgument("reconciliation applies to s3 buckets only");
-  EP_ASSIGN_OR_RETURN(storage::s3::ListPage page,
-                      env_.s3->ListObjectsPage("", reconcile_after_, "", page_size));
-  for (const storage::ObjectRef& o : page.objects) {
-    if (storage::s3::S3ObjectStore::IsListedObject(o.key))
-      EP_RETURN_IF_ERROR(EmitIfNew(o).status());
-  }
-  if (!page.is_truncated || page.objects.empty()) {
-    reconcile_after_.clear();
-    return true;
-  }
-  reconcile_after_ = page.objects.back().key;
-  return false;
-}
-
 Status Landing::DrainLanded() {
   while (true) {
     std::string key;
-    storage::s3::DoneCallback done;
+    storage::DoneCallback done;
     bool rescan = false;
     {
       std::lock_guard lock(landed_mutex_);

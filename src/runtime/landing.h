@@ -3,10 +3,9 @@
 // Each object version (bucket, key, ETag) is announced once: the table `seen_objects` in the
 // state store remembers the versions announced, and the event's id is derived from the version,
 // so workers that notice one landing at the same time append one event (the log refuses a
-// second id). Keys arrive three ways: a scan of the whole bucket (at start, and after the
-// folder watcher lost events), keys handed over by the watcher and the S3 event sources
-// (QueueLanded, from their threads), and ListObjectsV2 reconciliation of an S3 bucket, one page
-// per call.
+// second id). Objects arrive three ways: a scan of the whole bucket (at start, and after the
+// folder watcher lost events), keys handed over by the event sources (QueueLanded, from their
+// threads), and objects listed by reconciliation (Announce, on the dispatcher thread).
 //
 // The event is appended before the version is marked seen: a crash in between announces it
 // again at the next start, which targets absorb (at-least-once, idempotent targets).
@@ -27,9 +26,8 @@
 #include "common/status.h"
 #include "events/event.h"
 #include "events/event_bus.h"
+#include "storage/event_source.h"
 #include "storage/object_store.h"
-#include "storage/s3/event_source.h"
-#include "storage/s3/s3_object_store.h"
 #include "warehouse/warehouse.h"
 
 namespace ecompipe::runtime {
@@ -40,12 +38,10 @@ Result<storage::ObjectRef> ObjectNamedBy(const Json& event, const std::string& b
 
 class Landing {
  public:
-  // The collaborators, owned by the caller and outliving the Landing. `s3` is `store` when the
-  // bucket is an S3 bucket (what ReconcileStep lists), else null; `warehouse` is only read, to
-  // say in the log what becomes of content it has seen.
+  // The collaborators, owned by the caller and outliving the Landing. `warehouse` is only
+  // read, to say in the log what becomes of content it has seen.
   struct Env {
     storage::ObjectStore& store;
-    storage::s3::S3ObjectStore* s3;
     events::EventBus& bus;
     warehouse::Warehouse& warehouse;
     events::Origin origin;
@@ -66,30 +62,25 @@ class Landing {
   // handled: (true, ETag) once the Object Created event of that version is durably appended
   // or the version was seen before; (true, "") when the object is gone; (false, "") when that
   // could not be established (S3 down).
-  void QueueLanded(const std::string& key, storage::s3::DoneCallback done = {});
+  void QueueLanded(const std::string& key, storage::DoneCallback done = {});
   // Thread-safe: asks DrainLanded() for a scan of the whole bucket (events were lost).
   void QueueRescan();
   // Handles what QueueLanded() and QueueRescan() queued. An error recording one key is logged
   // and told to its `done`; a failed scan is returned.
   Status DrainLanded();
-  // One page of ListObjectsV2 reconciliation of an s3 bucket: lists up to `page_size` keys
-  // after the last key seen (StartAfter) and emits Object Created for each unseen version;
-  // at the end of the bucket the cursor starts over. Returns whether the pass reached the end.
-  // kInvalidArgument for a local bucket.
-  Result<bool> ReconcileStep(int page_size);
+  // Emits Object Created for `object` (as listed, not read again) unless this (bucket, key,
+  // ETag) was seen; true if it did.
+  Result<bool> Announce(const storage::ObjectRef& object);
 
  private:
   Landing(std::unique_ptr<SqlDb> state, Env env) : state_(std::move(state)), env_(std::move(env)) {}
-  // Emits Object Created for `object` unless this (bucket, key, ETag) was seen; true if it did.
-  Result<bool> EmitIfNew(const storage::ObjectRef& object);
 
   std::unique_ptr<SqlDb> state_;  // seen_objects
   Env env_;
-  std::string reconcile_after_;  // ReconcileStep's StartAfter cursor
   uint64_t sequencer_ = 0;
 
   std::mutex landed_mutex_;
-  std::deque<std::pair<std::string, storage::s3::DoneCallback>> landed_;
+  std::deque<std::pair<std::string, storage::DoneCallback>> landed_;
   bool rescan_ = false;
 };
 

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdlib>
 #include <filesystem>
 
@@ -10,6 +11,8 @@
 #include "events/sql/sql_event_log.h"
 #include "notify/http_post.h"
 #include "runtime/register_components.h"
+#include "storage/local/folder_watcher.h"
+#include "storage/s3/s3_store_config.h"
 #include "warehouse/warehouse_config.h"
 
 namespace ecompipe::runtime {
@@ -47,7 +50,9 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Open(PipelineConfig config) {
   if (!store)
     return Status::InvalidArgument("storage type '" + c.storage.type + "' is not registered");
   EP_ASSIGN_OR_RETURN(p->store_, store->open(c.storage));
+  // The typed views the event sources and the S3 endpoint need, taken once here.
   p->s3_ = dynamic_cast<storage::s3::S3ObjectStore*>(p->store_.get());
+  p->local_ = dynamic_cast<storage::LocalFolderStore*>(p->store_.get());
   EP_ASSIGN_OR_RETURN(auto log, events::SqlEventLog::Open(state, p->lease_));
   p->bus_ = std::make_unique<events::EventBus>(std::move(log), c.rules, c.retry);
   EP_ASSIGN_OR_RETURN(p->catalog_, catalog::CatalogStore::Open(state));
@@ -62,8 +67,8 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Open(PipelineConfig config) {
   EP_ASSIGN_OR_RETURN(p->runs_, RunStore::Open(state, p->lease_));
   EP_ASSIGN_OR_RETURN(p->claims_, WorkClaims::Open(state, p->lease_));
   p->Wire();
-  EP_ASSIGN_OR_RETURN(
-      p->landing_, Landing::Open(state, {*p->store_, p->s3_, *p->bus_, *p->warehouse_, c.origin}));
+  EP_ASSIGN_OR_RETURN(p->landing_,
+                      Landing::Open(state, {*p->store_, *p->bus_, *p->warehouse_, c.origin}));
   p->RegisterTargets();
   EP_RETURN_IF_ERROR(p->bus_->CheckTargets());
   return p;
@@ -130,9 +135,8 @@ Status Pipeline::Recover() {
                                 "Run was interrupted; marked FAILED, its start will be retried.");
 }
 
-Result<storage::s3::LoadState> Pipeline::LoadStateOf(const std::string& key,
-                                                     const std::string& etag) {
-  using storage::s3::LoadState;
+Result<storage::LoadState> Pipeline::LoadStateOf(const std::string& key, const std::string& etag) {
+  using storage::LoadState;
   const storage::ObjectRef ref{config_.storage.bucket, key, etag};
   {
     std::lock_guard lock(ledger_probe_mutex_);
@@ -183,6 +187,71 @@ Result<std::optional<int64_t>> Pipeline::NextDueInMs() {
                       bus_->WithLog([](events::EventLog& l) { return l.NextDue(); }));
   if (!next) return next;
   return std::optional<int64_t>(std::max<int64_t>(0, *next - NowMillis()));
+}
+
+Result<std::unique_ptr<storage::EventSource>> Pipeline::StartS3EventSource(
+    const storage::s3::S3EventSourceConfig& c) {
+  const std::string where = config_.config_path.filename().string() + ":" + std::to_string(c.line);
+  const storage::s3::EventSourceType* type =
+      storage::s3::EventSourceFactory::Instance().Find(c.type);
+  if (!type)
+    return Status::InvalidArgument("event source type '" + c.type + "' is not registered")
+        .At(where);
+  storage::s3::EventSourceContext context;
+  context.bucket = config_.storage.bucket;
+  context.store = s3_->settings();
+  context.client = s3_;
+  context.on_object = [this](const std::string& key, storage::DoneCallback done) {
+    QueueLanded(key, std::move(done));
+  };
+  context.on_listed = [this](const storage::ObjectRef& o) {
+    return landing_->Announce(o).status();
+  };
+  context.load_check = [this](const std::string& key, const std::string& etag) {
+    return LoadStateOf(key, etag);
+  };
+  Result<std::unique_ptr<storage::EventSource>> r = type->start(c, context);
+  if (!r.ok()) return Status(r.status().code(), r.status().message()).At(where);
+  return r;
+}
+
+Result<std::vector<std::unique_ptr<storage::EventSource>>> Pipeline::StartEventSources() {
+  std::vector<std::unique_ptr<storage::EventSource>> sources;
+  if (local_) {
+    EP_ASSIGN_OR_RETURN(auto watcher,
+                        storage::FolderWatcher::Start(
+                            local_->root(), [this](const std::string& key) { QueueLanded(key); },
+                            [this]() { QueueRescan(); }));
+    sources.push_back(std::move(watcher));
+    return sources;
+  }
+  static const storage::s3::S3StoreConfig kNoS3;
+  const storage::s3::S3StoreConfig* s3 = config_.storage.As<storage::s3::S3StoreConfig>();
+  std::vector<storage::s3::S3EventSourceConfig> configured = (s3 ? *s3 : kNoS3).events;
+  if (configured.empty()) {
+    spdlog::warn(
+        "No S3 event source configured; the bucket is listed every 60 s (storage.events). "
+        "bucket={}",
+        config_.storage.bucket);
+    storage::s3::S3EventSourceConfig every_minute;
+    every_minute.type = "reconcile";
+    every_minute.source = storage::s3::ReconcileSourceConfig{.interval_seconds = 60};
+    configured.push_back(every_minute);
+  }
+  for (const storage::s3::S3EventSourceConfig& c : configured) {
+    Result<std::unique_ptr<storage::EventSource>> s = StartS3EventSource(c);
+    if (!s.ok()) {
+      for (auto& started : sources) started->Stop();
+      return s.status();
+    }
+    sources.push_back(std::move(*s));
+  }
+  return sources;
+}
+
+Result<std::unique_ptr<api::s3::S3Endpoint>> Pipeline::StartS3Endpoint() {
+  if (!local_ || !config_.s3_endpoint.enabled) return std::unique_ptr<api::s3::S3Endpoint>();
+  return api::s3::S3Endpoint::Start(config_.s3_endpoint, *local_);
 }
 
 Status Pipeline::ReapAbandoned(const std::atomic<bool>& stop) {

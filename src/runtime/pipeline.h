@@ -27,7 +27,9 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "api/s3/s3_endpoint.h"
 #include "catalog/catalog_store.h"
 #include "common/sql_db.h"
 #include "events/event_bus.h"
@@ -40,9 +42,10 @@
 #include "runtime/lease_keeper.h"
 #include "runtime/run_store.h"
 #include "runtime/work_claims.h"
+#include "storage/event_source.h"
 #include "storage/local/local_folder_store.h"
-#include "storage/s3/event_source.h"
 #include "storage/s3/s3_object_store.h"
+#include "storage/s3/s3_store_config.h"
 #include "warehouse/warehouse.h"
 
 namespace ecompipe::runtime {
@@ -73,22 +76,25 @@ class Pipeline {
   // handled: (true, ETag) once the Object Created event of that version is durably appended
   // or the version was seen before; (true, "") when the object is gone; (false, "") when that
   // could not be established (S3 down).
-  void QueueLanded(const std::string& key, storage::s3::DoneCallback done = {}) {
+  void QueueLanded(const std::string& key, storage::DoneCallback done = {}) {
     landing_->QueueLanded(key, std::move(done));
   }
-  // Where the load of one version of `key` stands (see storage/s3/event_source.h): the load
+  // Where the load of one version of `key` stands (see storage/event_source.h): the load
   // ledger's entry if there is one; else kCommitted when no rule routes the key's Object
   // Created event to a crawler or a job (nothing loads it), kFailed when its crawl failed,
   // kPending otherwise. Thread-safe: it reads the ledger over a connection of its own, so it
   // may run while the dispatcher thread loads. Errors are the warehouse's or the catalog's.
-  Result<storage::s3::LoadState> LoadStateOf(const std::string& key, const std::string& etag);
+  Result<storage::LoadState> LoadStateOf(const std::string& key, const std::string& etag);
   void QueueRescan() { landing_->QueueRescan(); }
   Status DrainLanded() { return landing_->DrainLanded(); }
-  // One page of ListObjectsV2 reconciliation of an s3 bucket: lists up to `page_size` keys
-  // after the last key seen (StartAfter) and emits Object Created for each unseen version;
-  // at the end of the bucket the cursor starts over. Returns whether the pass reached the end.
-  // kInvalidArgument for a local bucket.
-  Result<bool> ReconcileStep(int page_size) { return landing_->ReconcileStep(page_size); }
+  // Starts the bucket's event sources, each handing its objects to the landing queue: the
+  // folder watcher for a local bucket; for an S3 bucket the configured SQS, webhook and
+  // reconcile sources (with none configured, reconciliation every 60 s). An error (a source
+  // that cannot start, placed at its line in the configuration) stops those already started.
+  Result<std::vector<std::unique_ptr<storage::EventSource>>> StartEventSources();
+  // Starts the S3 endpoint over a local bucket when s3_endpoint is enabled; null otherwise.
+  // Its uploads land in the folder, where the watcher sees them.
+  Result<std::unique_ptr<api::s3::S3Endpoint>> StartS3Endpoint();
 
   // Runs due deliveries and notifications until nothing is due. `stop` interrupts it; a
   // load in flight is rolled back and its delivery stays pending.
@@ -115,11 +121,6 @@ class Pipeline {
   const PipelineConfig& config() const { return config_; }
   events::EventBus& bus() { return *bus_; }
   storage::ObjectStore& store() { return *store_; }
-  storage::s3::S3ObjectStore* s3_store() { return s3_; }  // null unless storage.type is s3
-  // null unless storage.type is local
-  storage::LocalFolderStore* local_store() {
-    return s3_ ? nullptr : static_cast<storage::LocalFolderStore*>(store_.get());
-  }
   warehouse::Warehouse& warehouse() { return *warehouse_; }
   RunStore& runs() { return *runs_; }
   WorkClaims& claims() { return *claims_; }
@@ -128,13 +129,17 @@ class Pipeline {
 
  private:
   explicit Pipeline(PipelineConfig config) : config_(std::move(config)) {}
+  // One configured source of an S3 bucket (sqs, webhook or reconcile).
+  Result<std::unique_ptr<storage::EventSource>> StartS3EventSource(
+      const storage::s3::S3EventSourceConfig& c);
   // Builds the crawl step, the job runner and the dimension loader over the opened stores.
   void Wire();
   void RegisterTargets();
 
   PipelineConfig config_;
   std::unique_ptr<storage::ObjectStore> store_;
-  storage::s3::S3ObjectStore* s3_ = nullptr;  // store_, when it is an S3 bucket
+  storage::s3::S3ObjectStore* s3_ = nullptr;    // store_, when it is an S3 bucket
+  storage::LocalFolderStore* local_ = nullptr;  // store_, when it is a local folder
   std::unique_ptr<events::EventBus> bus_;
   std::unique_ptr<catalog::CatalogStore> catalog_;
   std::unique_ptr<warehouse::Warehouse> warehouse_;

@@ -38,6 +38,8 @@ class ObjectStore {
   virtual ~ObjectStore() = default;
 
   virtual const std::string& bucket() const = 0;
+  // How messages name the bucket: its folder, or "bucket 'b' at http://…". Default: bucket().
+  virtual std::string where() const { return bucket(); }
   // Every complete object whose key starts with `prefix`, in key order. Temporary files of
   // uploads in progress are never listed.
   virtual Result<std::vector<ObjectRef>> List(const std::string& prefix) const = 0;

@@ -1,4 +1,5 @@
-// FolderWatcher: reports files that land in a local bucket folder, using inotify.
+// FolderWatcher: reports files that land in a local bucket folder, using inotify: the local
+// bucket's event source (storage/event_source.h).
 //
 // A file is reported, by its key relative to the root, when a writer closes it after writing
 // (IN_CLOSE_WRITE) or when it is renamed or moved into the tree (IN_MOVED_TO), which is how
@@ -41,11 +42,12 @@
 #include <unordered_map>
 
 #include "common/status.h"
+#include "storage/event_source.h"
 #include "storage/local/beneath_folder.h"
 
 namespace ecompipe::storage {
 
-class FolderWatcher {
+class FolderWatcher final : public EventSource {
  public:
   using KeyCallback = std::function<void(const std::string& key)>;
   using OverflowCallback = std::function<void()>;
@@ -58,13 +60,13 @@ class FolderWatcher {
                                                       KeyCallback on_key,
                                                       OverflowCallback on_overflow);
 
-  ~FolderWatcher();
+  ~FolderWatcher() override;
   FolderWatcher(const FolderWatcher&) = delete;
   FolderWatcher& operator=(const FolderWatcher&) = delete;
 
   // Ends the watcher thread and waits for it (unless called on that thread). No callback
   // starts after Stop() returns. Idempotent.
-  void Stop();
+  void Stop() override;
 
   const std::filesystem::path& root() const { return root_; }
 

@@ -130,6 +130,7 @@ class LocalFolderStore final : public ObjectStore {
   // The configured root (absolute, possibly a link). The store uses the folder it resolved
   // to when it opened.
   const std::filesystem::path& root() const { return root_; }
+  std::string where() const override { return root_.string(); }
 
   // ValidateKey, plus the rules of this backend: the file name is not a temporary name and
   // no segment is the staging folder. kInvalidArgument naming the key otherwise.

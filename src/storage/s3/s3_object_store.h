@@ -76,7 +76,7 @@ class S3ObjectStore final : public ObjectStore {
                                        const std::string& continuation_token, int max_keys) const;
 
   // "bucket 'b' at http://127.0.0.1:9000": how messages name this store.
-  const std::string& where() const { return where_; }
+  std::string where() const override { return where_; }
   const S3Settings& settings() const { return settings_; }
 
   // Keys S3 listings may hold that are not objects for ecompipe.

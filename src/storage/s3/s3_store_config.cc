@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstdlib>
 
+#include "storage/s3/reconcile_event_source.h"
 #include "storage/s3/sqs_event_source.h"
 #include "storage/s3/webhook_event_source.h"
 
@@ -188,12 +189,17 @@ void RegisterWebhookEventSource(EventSourceFactory& factory) {
 }
 
 void RegisterReconcileEventSource(EventSourceFactory& factory) {
-  factory.Register("reconcile",
-                   {ParseReconcileSource,
-                    [](const S3EventSourceConfig&,
-                       const EventSourceContext&) -> Result<std::unique_ptr<EventSource>> {
-                      return std::unique_ptr<EventSource>();  // driven by the serve loop
-                    }});
+  factory.Register(
+      "reconcile",
+      {ParseReconcileSource,
+       [](const S3EventSourceConfig& c,
+          const EventSourceContext& context) -> Result<std::unique_ptr<EventSource>> {
+         const auto& r = std::get<ReconcileSourceConfig>(c.source);
+         if (!context.client)
+           return Status::InvalidArgument("reconciliation applies to s3 buckets only");
+         return std::unique_ptr<EventSource>(new ReconcileEventSource(
+             *context.client, r.interval_seconds * 1000, r.page_size, context.on_listed));
+       }});
 }
 
 }  // namespace ecompipe::storage::s3

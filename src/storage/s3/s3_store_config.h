@@ -15,8 +15,8 @@
 #include "common/component_factory.h"
 #include "common/config_reader.h"
 #include "common/status.h"
+#include "storage/event_source.h"
 #include "storage/object_store_config.h"
-#include "storage/s3/event_source.h"
 #include "storage/s3/s3_object_store.h"
 
 namespace ecompipe::storage::s3 {
@@ -48,7 +48,7 @@ struct WebhookSourceConfig {
   std::string token;  // or from the variable named by token_env
   std::string token_env;
 };
-// Lists the bucket (ListObjectsV2) every interval; driven by the serve loop itself.
+// Lists the bucket (ListObjectsV2) every interval, a page per serve round (ReconcileEventSource).
 struct ReconcileSourceConfig {
   int64_t interval_seconds = 300;
   int page_size = 1000;
@@ -68,15 +68,18 @@ struct S3StoreConfig {
 // What a started source needs from its owner (see event_source.h).
 struct EventSourceContext {
   std::string bucket;
-  S3Settings store;  // the bucket's client settings: region and credentials
+  S3Settings store;                       // the bucket's client settings: region and credentials
+  const S3ObjectStore* client = nullptr;  // the bucket's client (what reconcile lists)
   ObjectCallback on_object;
+  // An object reconciliation listed; the owner announces it unless its version was seen.
+  std::function<Status(const ObjectRef& object)> on_listed;
   LoadCheck load_check;
 };
 
 struct EventSourceType {
   // Reads one item of `storage.events` (`type` already read) into `out.source`.
   std::function<Status(const ConfigReader& item, S3EventSourceConfig& out)> parse;
-  // Starts the source; a null source is one the serve loop drives itself (reconcile).
+  // Starts the source (reconcile's has no thread: the serve loop polls it).
   std::function<Result<std::unique_ptr<EventSource>>(const S3EventSourceConfig& config,
                                                      const EventSourceContext& context)>
       start;

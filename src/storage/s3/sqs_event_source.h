@@ -39,7 +39,7 @@
 #include <thread>
 
 #include "common/status.h"
-#include "storage/s3/event_source.h"
+#include "storage/event_source.h"
 #include "storage/s3/sqs_queue.h"
 
 namespace ecompipe::storage::s3 {

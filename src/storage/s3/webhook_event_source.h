@@ -21,7 +21,7 @@
 #include <thread>
 
 #include "common/status.h"
-#include "storage/s3/event_source.h"
+#include "storage/event_source.h"
 
 namespace httplib {
 class Server;

@@ -34,8 +34,8 @@ class LandingTest : public ::testing::Test {
   }
   // A Landing over the test's state file: a second one stands for another worker or a restart.
   std::unique_ptr<Landing> Open() {
-    return OrDie(Landing::Open(dir_.File("state.db"),
-                               {store_, nullptr, bus_, *warehouse_, events::Origin{}}));
+    return OrDie(
+        Landing::Open(dir_.File("state.db"), {store_, bus_, *warehouse_, events::Origin{}}));
   }
   // The keys of the Object Created events in the log, oldest first.
   std::vector<std::string> Announced() {
@@ -66,8 +66,8 @@ TEST_F(LandingTest, AScanAnnouncesEachVersionOnce) {
 
 TEST_F(LandingTest, TheEventIdIsTheVersionsSoTwoWorkersAppendOneEvent) {
   storage::ObjectRef a = bucket_.PutText("a.csv", "x\n1\n");
-  std::unique_ptr<Landing> other = OrDie(
-      Landing::Open(dir_.File("other.db"), {store_, nullptr, bus_, *warehouse_, events::Origin{}}));
+  std::unique_ptr<Landing> other =
+      OrDie(Landing::Open(dir_.File("other.db"), {store_, bus_, *warehouse_, events::Origin{}}));
   EXPECT_EQ(OrDie(landing_->RecordLanded("a.csv")), a.etag);
   EXPECT_EQ(OrDie(other->RecordLanded("a.csv")), a.etag);  // its own seen_objects: not seen
   EXPECT_EQ(Announced().size(), 1u);
@@ -100,8 +100,12 @@ TEST_F(LandingTest, ARescanThatCannotListIsReturnedAndAnnouncesNothing) {
   EXPECT_EQ(Announced(), std::vector<std::string>{"a.csv"});
 }
 
-TEST_F(LandingTest, ReconciliationAppliesToS3BucketsOnly) {
-  EXPECT_EQ(landing_->ReconcileStep(10).status().code(), StatusCode::kInvalidArgument);
+TEST_F(LandingTest, AnAnnouncedObjectIsNotReadAgain) {
+  storage::ObjectRef listed{"test-bucket", "a.csv", "e1", 4};
+  EXPECT_TRUE(OrDie(landing_->Announce(listed)));
+  EXPECT_FALSE(OrDie(landing_->Announce(listed)));
+  EXPECT_EQ(store_.calls(FaultInjectingStore::Op::kHead), 0);
+  EXPECT_EQ(Announced(), std::vector<std::string>{"a.csv"});
 }
 
 TEST(ObjectNamedByTest, ReadsKeyEtagAndBucketAndRefusesAnEventWithoutAKey) {

@@ -1,29 +1,32 @@
-// Event sources for an S3 bucket: listeners that learn of new objects and hand their keys to
-// the pipeline, which records each one durably (an Object Created event, deduplicated by key
-// and ETag) and then calls `done`.
+// Event sources: listeners that learn of new objects in the bucket and hand their keys to the
+// pipeline, which records each one durably (an Object Created event, deduplicated by key and
+// ETag) and then calls `done`. `ecompipe serve` starts the bucket's sources, runs its loop, and
+// stops them.
 //
-//   SqsEventSource      long-polls an SQS queue that receives S3 event notifications
-//   WebhookEventSource  an HTTP endpoint receiving S3 event notification JSON (MinIO, Ceph)
-//
-// Periodic ListObjectsV2 reconciliation is the third source; it runs on the pipeline's own
-// thread (Pipeline::ReconcileStep), since it needs no listener.
+//   FolderWatcher          inotify on a local bucket folder (storage/local/folder_watcher.h)
+//   SqsEventSource         long-polls an SQS queue that receives S3 event notifications
+//   WebhookEventSource     an HTTP endpoint receiving S3 event notification JSON (MinIO, Ceph)
+//   ReconcileEventSource   ListObjectsV2 of an S3 bucket, a page at a time; it has no thread and
+//                          works in Poll(), on the serve loop's thread
 //
 // Delivery contract with the owner: `on_object(key, done)` may be called from the source's
 // threads at any time; the owner must eventually call `done(true, etag)` once the object's
 // event is durably appended (or the version is known and already seen), naming the ETag of
 // the version it recorded (empty when the object no longer exists), or `done(false, "")`
 // when it could not record it. `done` may be called from any thread, once, even after the
-// source stopped.
+// source stopped; an empty `done` asks for no answer (the folder watcher's).
 // The webhook answers 200 once every record of a notification got done(true). SQS messages
 // are kept further, until the load of each recorded version has committed (LoadCheck).
 #pragma once
 
+#include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "common/status.h"
 
-namespace ecompipe::storage::s3 {
+namespace ecompipe::storage {
 
 using DoneCallback = std::function<void(bool recorded, const std::string& etag)>;
 using ObjectCallback = std::function<void(const std::string& key, DoneCallback done)>;
@@ -43,6 +46,11 @@ class EventSource {
   // Stops the source's threads and waits for them; no callback starts after it returns.
   // Idempotent. Keys handed over and not yet done are simply not acknowledged.
   virtual void Stop() = 0;
+  // A source with no thread of its own does its work here, called by the serve loop on its
+  // thread after each dispatch round: a bounded piece of it when it is due. Returns the
+  // milliseconds until the source wants the next call (0: at once), or nullopt when it never
+  // does (a source with threads: the default). Errors are the source's to log and retry.
+  virtual std::optional<int64_t> Poll() { return std::nullopt; }
 };
 
-}  // namespace ecompipe::storage::s3
+}  // namespace ecompipe::storage
