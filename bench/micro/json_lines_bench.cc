@@ -15,6 +15,12 @@
 namespace ecompipe::transform {
 namespace {
 
+using model::Customer;
+using model::FactRow;
+using model::Money;
+using model::Product;
+using model::RejectRow;
+
 constexpr int kRows = 200000;
 
 // Serves bytes in memory in 64 KiB reads, as a decoded object would arrive.

@@ -6,14 +6,20 @@
 #include <string>
 #include <vector>
 
+#include "model/money.h"
 #include "transform/csv_reader.h"
 #include "transform/dimension_index.h"
 #include "transform/internal/csv_out.h"
-#include "transform/money.h"
 #include "transform/rules.h"
 
 namespace ecompipe::transform {
 namespace {
+
+using model::AppendMoney;
+using model::CheckedMultiply;
+using model::Customer;
+using model::Money;
+using model::ParseMoney;
 
 // gen.py-like transaction rows (about 66 bytes each).
 std::string TransactionsText(int rows, bool quoted) {

@@ -467,7 +467,7 @@ int CmdEvents(const Globals& g, int limit, const std::string& type, const Output
 // Every reason code a reject can carry here: the built-in ones, the configured jobs' own,
 // and any the warehouse holds (from an earlier configuration).
 std::vector<std::string> KnownReasons(Pipeline& p) {
-  namespace reason = transform::reason;
+  namespace reason = model::reason;
   std::set<std::string> known = {reason::kWrongFieldCount,
                                  reason::kInvalidUtf8,
                                  reason::kNulByte,
@@ -724,7 +724,7 @@ Json WarehouseFigures(Pipeline& p) {
   w["customers"] = t->customers;
   w["objects_loaded"] = t->objects_loaded;
   w["objects_failed"] = t->objects_failed;
-  w["total_amount"] = transform::FormatMoney(transform::Money{t->total_amount_cents});
+  w["total_amount"] = model::FormatMoney(model::Money{t->total_amount_cents});
   return w;
 }
 

@@ -16,7 +16,6 @@
 #include "common/time_util.h"
 #include "runtime/quality_gate.h"
 #include "storage/compression.h"
-#include "transform/dimension_index.h"
 #include "transform/transaction_job.h"
 
 namespace ecompipe::runtime {
@@ -40,14 +39,14 @@ class LoadSink : public transform::RowSink {
  public:
   LoadSink(warehouse::LoadTransaction& txn, const std::atomic<bool>& stop, const std::string& key)
       : txn_(txn), stop_(stop), key_(key), last_log_ms_(NowMillis()) {}
-  Status AddFacts(std::vector<transform::FactRow>& rows) override {
+  Status AddFacts(std::vector<model::FactRow>& rows) override {
     if (stop_.load()) return Status::Cancelled("stopped by a signal");
     if (int ms = TestBatchDelayMs()) std::this_thread::sleep_for(std::chrono::milliseconds(ms));
     facts_ += static_cast<int64_t>(rows.size());
     Progress();
     return txn_.AddFacts(rows);
   }
-  Status AddRejects(std::vector<transform::RejectRow>& rows) override {
+  Status AddRejects(std::vector<model::RejectRow>& rows) override {
     if (stop_.load()) return Status::Cancelled("stopped by a signal");
     rejects_ += static_cast<int64_t>(rows.size());
     return txn_.AddRejects(rows);
@@ -82,9 +81,13 @@ Result<const transform::Dimensions*> JobRunner::Dimensions(bool need_rows) {
   dims_.reset();  // never two copies at once
   transform::Dimensions d;
   if (need_rows) {
-    EP_ASSIGN_OR_RETURN(d, env_.warehouse.LoadDimensions());
+    transform::DimensionsBuilder rows;
+    EP_RETURN_IF_ERROR(env_.warehouse.LoadDimensions(rows));
+    d = std::move(rows).Finish();
   } else {
-    EP_ASSIGN_OR_RETURN(d.index, env_.warehouse.LoadDimensionIndex());
+    auto index = std::make_shared<transform::DimensionIndex>();
+    EP_RETURN_IF_ERROR(env_.warehouse.LoadDimensionIndex(*index));
+    d.index = std::move(index);
   }
   dims_ = std::move(d);
   dims_have_rows_ = need_rows;

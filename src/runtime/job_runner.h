@@ -39,7 +39,7 @@
 #include "runtime/run_store.h"
 #include "runtime/work_claims.h"
 #include "storage/object_store.h"
-#include "transform/records.h"
+#include "transform/dimensions.h"
 #include "warehouse/warehouse.h"
 
 namespace ecompipe::runtime {

@@ -3,7 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
-#include "transform/internal/csv_out.h"
+#include "model/csv_field.h"
+#include "transform/dimensions.h"
 #include "transform/internal/id_key.h"
 #include "transform/internal/mix_hash.h"
 
@@ -119,20 +120,8 @@ std::optional<uint32_t> IdTable::FindOther(std::string_view id) const {
   return it->second;
 }
 
-using internal::NeedsCsvQuotes;
-
-void AppendCsvField(std::string& out, std::string_view value) {
-  if (!NeedsCsvQuotes(value)) {
-    out.append(value);
-    return;
-  }
-  out.push_back('"');
-  for (char c : value) {
-    out.push_back(c);
-    if (c == '"') out.push_back('"');
-  }
-  out.push_back('"');
-}
+using model::AppendCsvField;
+using model::NeedsCsvQuotes;
 
 DimensionIndex::Attr DimensionIndex::Store(std::string_view value) {
   Attr attr{.offset = arena_.size(),
@@ -199,6 +188,21 @@ DimensionIndex DimensionIndex::Build(const Dimensions& dims) {
     index.AddProduct(id, product.product_name, product.supplier_id);
   (void)index.Seal();  // map keys are unique
   return index;
+}
+
+void DimensionsBuilder::AddProduct(model::Product product) {
+  std::string id = product.product_id;
+  dims_.products.insert_or_assign(std::move(id), std::move(product));
+}
+
+void DimensionsBuilder::AddCustomer(model::Customer customer) {
+  std::string id = customer.customer_id;
+  dims_.customers.insert_or_assign(std::move(id), std::move(customer));
+}
+
+Dimensions DimensionsBuilder::Finish() && {
+  dims_.index = std::make_shared<const DimensionIndex>(DimensionIndex::Build(dims_));
+  return std::move(dims_);
 }
 
 }  // namespace ecompipe::transform

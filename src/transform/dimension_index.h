@@ -22,11 +22,13 @@
 #include <vector>
 
 #include "common/status.h"
+#include "model/dimension_builder.h"
 #include "transform/internal/id_key.h"
 #include "transform/internal/large_page_allocator.h"
-#include "transform/records.h"
 
 namespace ecompipe::transform {
+
+struct Dimensions;  // transform/dimensions.h
 
 // Maps ids of one dimension to dense row numbers 0..size()-1 in insertion order.
 class IdTable {
@@ -89,7 +91,9 @@ class IdTable {
   std::unordered_map<std::string, uint32_t> others_;
 };
 
-class DimensionIndex {
+// A warehouse fills one through model::DimensionIndexBuilder (Warehouse::LoadDimensionIndex).
+// Final, so that the job's own calls on a DimensionIndex are direct.
+class DimensionIndex final : public model::DimensionIndexBuilder {
  public:
   DimensionIndex() : customers_('C'), products_('P') {}
   DimensionIndex(DimensionIndex&&) = default;
@@ -100,12 +104,13 @@ class DimensionIndex {
 
   // False when `id` is already present as a non-numeric id (the row is not added);
   // repeated numeric ids are reported by Seal*().
-  bool AddCustomer(std::string_view id, std::string_view email);
-  bool AddProduct(std::string_view id, std::string_view name, std::string_view supplier_id);
+  bool AddCustomer(std::string_view id, std::string_view email) override;
+  bool AddProduct(std::string_view id, std::string_view name,
+                  std::string_view supplier_id) override;
   // kCorruptInput "duplicate customer_id 'C12'" when an id repeats.
   Status SealCustomers();
   Status SealProducts();
-  Status Seal();
+  Status Seal() override;
 
   std::optional<uint32_t> FindCustomer(std::string_view id) const { return customers_.Find(id); }
   std::optional<uint32_t> FindProduct(std::string_view id) const { return products_.Find(id); }
@@ -187,9 +192,5 @@ class DimensionIndex {
   Table<Attr> product_attrs_;  // name, supplier per product
   Table<char> arena_;
 };
-
-// Appends `value` to `out` as one CSV field: as is, or quoted with quotes doubled when it
-// holds the delimiter ',', a quote, CR or LF.
-void AppendCsvField(std::string& out, std::string_view value);
 
 }  // namespace ecompipe::transform

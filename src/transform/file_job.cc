@@ -25,6 +25,9 @@
 
 namespace ecompipe::transform {
 
+using model::AppendCsvField;
+namespace reason = model::reason;
+
 namespace {
 
 namespace fs = std::filesystem;

@@ -30,7 +30,7 @@
 #include <vector>
 
 #include "common/status.h"
-#include "transform/records.h"
+#include "transform/job_spec.h"
 
 namespace ecompipe::transform {
 

@@ -10,6 +10,10 @@
 
 namespace ecompipe::transform {
 
+using model::ColumnType;
+using model::Money;
+using model::OutputColumn;
+
 namespace {
 
 const std::vector<std::string> kCustomerColumns = {"customer_id", "first_name", "last_name",
@@ -100,23 +104,6 @@ std::vector<Derived> ReferenceDerived() {
            .expr = "quantity * price",
            .scale = 2,
            .reason = "total_out_of_range"}};
-}
-
-std::vector<OutputColumn> ReferenceOutput() {
-  const auto text = [](const char* name) { return OutputColumn{name, name, ColumnType::kText, 0}; };
-  return {text("transaction_id"),
-          text("customer_id"),
-          text("customer_email"),
-          text("product_id"),
-          text("product_name"),
-          {"quantity", "quantity", ColumnType::kInteger, 0},
-          text("supplier_id"),
-          {"price", "price", ColumnType::kDecimal, 2},
-          text("transaction_date"),
-          text("transaction_type"),
-          text("payment_type"),
-          text("status"),
-          {"total_amount", "total_amount", ColumnType::kDecimal, 2}};
 }
 
 bool JobSpec::IsReference() const {
@@ -289,6 +276,16 @@ Status CheckJobSpec(const JobSpec& spec) {
     return Bad("output", "the output must include 'transaction_id' (the fact table's key)");
   }
   return Status::Ok();
+}
+
+const std::string& Classify(const JobSpec& spec, Money total) {
+  for (const ClassBin& bin : spec.bins) {
+    if (!bin.upper || total <= *bin.upper) return bin.label;
+  }
+  // Only reachable when the configuration's last bin has a bound; validating the
+  // configuration is the caller's job, so this is a label-less row, not a crash.
+  static const std::string kNoLabel;
+  return kNoLabel;
 }
 
 }  // namespace ecompipe::transform

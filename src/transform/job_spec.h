@@ -26,13 +26,14 @@
 #include <vector>
 
 #include "common/status.h"
-#include "transform/money.h"
+#include "model/money.h"
+#include "model/records.h"
 
 namespace ecompipe::transform {
 
 // A classification bin: totals <= upper (inclusive) get `label`; the last bin has no bound.
 struct ClassBin {
-  std::optional<Money> upper;
+  std::optional<model::Money> upper;
   std::string label;
   bool operator==(const ClassBin&) const = default;
 };
@@ -78,24 +79,12 @@ struct Derived {
   std::string Reason() const { return reason.empty() ? "derived_failed:" + name : reason; }
 };
 
-enum class ColumnType { kText, kInteger, kDecimal };
-
-// A column of fact_transactions: its name, the row column it comes from, and its type
-// (integer and decimal values are normalised: "007" -> 7, "5" -> 5.00 at scale 2).
-struct OutputColumn {
-  std::string name;
-  std::string from;  // an input, lookup, derived or label column
-  ColumnType type = ColumnType::kText;
-  int scale = 0;  // decimals, for kDecimal
-  bool operator==(const OutputColumn&) const = default;
-};
-
-// The reference job's parts, each the default of its JobSpec member.
+// The reference job's parts, each the default of its JobSpec member (its output columns are
+// model::ReferenceOutput()).
 std::vector<std::string> ReferenceColumns();
 std::vector<Validation> ReferenceValidations();
 std::vector<Lookup> ReferenceLookups();
 std::vector<Derived> ReferenceDerived();
-std::vector<OutputColumn> ReferenceOutput();
 
 struct JobSpec {
   // Input columns the job reads, mapped by header name (or, without a header, by position
@@ -107,8 +96,8 @@ struct JobSpec {
   std::string classify_column = "total_amount";   // a derived or decimal-valued column
   std::string label_column = "transaction_type";  // the name the label gets
   std::vector<ClassBin> bins = {
-      {Money{10000}, "Small"}, {Money{50000}, "Medium"}, {std::nullopt, "Large"}};
-  std::vector<OutputColumn> output = ReferenceOutput();
+      {model::Money{10000}, "Small"}, {model::Money{50000}, "Medium"}, {std::nullopt, "Large"}};
+  std::vector<model::OutputColumn> output = model::ReferenceOutput();
   size_t max_record_bytes = 1 << 20;  // longer records are rejected as line_too_long
   // Execution, not semantics: the output is the same whatever these are.
   int threads = 0;               // workers for CSV input; 0: std::thread::hardware_concurrency()
@@ -126,5 +115,9 @@ struct JobSpec {
 // validation. An error is kInvalidArgument whose place is the path of the offending part
 // ("validations[2].pattern", "lookups[0].columns.email", "derived[0].expr", "output[3]").
 Status CheckJobSpec(const JobSpec& spec);
+
+// Returns the label of the first bin whose bound is >= total (bins in order), or an empty
+// string when none is (only possible when the last bin has a bound).
+const std::string& Classify(const JobSpec& spec, model::Money total);
 
 }  // namespace ecompipe::transform

@@ -4,10 +4,15 @@
 #include <optional>
 #include <string_view>
 
+#include "model/money.h"
 #include "transform/expression.h"
-#include "transform/money.h"
 
 namespace ecompipe::transform {
+
+using model::ColumnType;
+using model::Money;
+using model::OutputColumn;
+using model::ParseMoney;
 
 const std::vector<std::string>& JobSpecKeys() {
   static const std::vector<std::string> keys = {"classification", "max_record_bytes", "threads",

@@ -17,6 +17,15 @@
 
 namespace ecompipe::transform {
 
+using model::CheckedMultiply;
+using model::Customer;
+using model::FactRow;
+using model::Money;
+using model::ParseMoney;
+using model::Product;
+using model::RejectRow;
+namespace reason = model::reason;
+
 namespace {
 
 constexpr size_t kBatchRows = 8192;

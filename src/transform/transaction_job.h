@@ -37,8 +37,10 @@
 
 #include "catalog/schema.h"
 #include "common/status.h"
+#include "model/records.h"
 #include "storage/object_store.h"
-#include "transform/records.h"
+#include "transform/dimensions.h"
+#include "transform/job_spec.h"
 
 namespace ecompipe::transform {
 
@@ -46,8 +48,8 @@ namespace ecompipe::transform {
 class RowSink {
  public:
   virtual ~RowSink() = default;
-  virtual Status AddFacts(std::vector<FactRow>& rows) = 0;
-  virtual Status AddRejects(std::vector<RejectRow>& rows) = 0;
+  virtual Status AddFacts(std::vector<model::FactRow>& rows) = 0;
+  virtual Status AddRejects(std::vector<model::RejectRow>& rows) = 0;
 };
 
 struct TransformStats {
@@ -78,11 +80,11 @@ Result<TransformStats> TransformObjectSequential(storage::InputStream& decoded,
 // Dimension files (CSV with a header, or JSON Lines). Columns are mapped by header name,
 // extra columns are ignored (the reference customers.csv has a trailing row_num); a missing
 // required column, a malformed or duplicate id, or a bad price is an error naming the line.
-Result<std::vector<Product>> ReadProducts(storage::InputStream& decoded,
-                                          const catalog::TableSchema& schema,
-                                          const std::string& object_key);
-Result<std::vector<Customer>> ReadCustomers(storage::InputStream& decoded,
-                                            const catalog::TableSchema& schema,
-                                            const std::string& object_key);
+Result<std::vector<model::Product>> ReadProducts(storage::InputStream& decoded,
+                                                 const catalog::TableSchema& schema,
+                                                 const std::string& object_key);
+Result<std::vector<model::Customer>> ReadCustomers(storage::InputStream& decoded,
+                                                   const catalog::TableSchema& schema,
+                                                   const std::string& object_key);
 
 }  // namespace ecompipe::transform

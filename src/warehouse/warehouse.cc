@@ -3,15 +3,16 @@
 #include <algorithm>
 #include <charconv>
 #include <iterator>
+#include <unordered_map>
 
-#include "transform/dimension_index.h"
-#include "transform/money.h"
+#include "model/csv_field.h"
+#include "model/money.h"
 
 namespace ecompipe::warehouse {
 
-using transform::AppendCsvField;
+using model::AppendCsvField;
 
-std::string FactAsCsv(const transform::FactRow& fact) {
+std::string FactAsCsv(const model::FactRow& fact) {
   std::string raw;
   if (!fact.values.empty()) {  // a configured job's row: its output values
     for (size_t i = 0; i < fact.values.size(); ++i) {
@@ -28,7 +29,7 @@ std::string FactAsCsv(const transform::FactRow& fact) {
   raw += ',';
   raw += std::to_string(fact.quantity);
   raw += ',';
-  transform::AppendMoney(raw, fact.price);
+  model::AppendMoney(raw, fact.price);
   raw += ',';
   AppendCsvField(raw, fact.transaction_date);
   raw += ',';
@@ -58,8 +59,8 @@ std::string_view ReloadModeName(ReloadMode mode) {
   return "unknown";
 }
 
-Status Warehouse::EnsureFactColumns(std::span<const transform::OutputColumn> columns) {
-  const std::vector<transform::OutputColumn> reference = transform::ReferenceOutput();
+Status Warehouse::EnsureFactColumns(std::span<const model::OutputColumn> columns) {
+  const std::vector<model::OutputColumn> reference = model::ReferenceOutput();
   if (std::equal(columns.begin(), columns.end(), reference.begin(), reference.end())) {
     return Status::Ok();
   }
@@ -68,10 +69,38 @@ Status Warehouse::EnsureFactColumns(std::span<const transform::OutputColumn> col
       "columns (jobs[].output) need the sqlite warehouse");
 }
 
-Result<std::shared_ptr<const transform::DimensionIndex>> Warehouse::LoadDimensionIndex() {
-  EP_ASSIGN_OR_RETURN(transform::Dimensions dims, LoadDimensions());
-  if (dims.index) return dims.index;
-  return std::make_shared<const transform::DimensionIndex>(transform::DimensionIndex::Build(dims));
+namespace {
+
+// The rows by id, as LoadDimensions() delivers them (a later row of an id replaces the
+// earlier one), so that the index sees each id once.
+class RowsById final : public model::DimensionBuilder {
+ public:
+  void AddProduct(model::Product product) override {
+    std::string id = product.product_id;
+    products_.insert_or_assign(std::move(id), std::move(product));
+  }
+  void AddCustomer(model::Customer customer) override {
+    std::string id = customer.customer_id;
+    customers_.insert_or_assign(std::move(id), std::move(customer));
+  }
+  void FillIndex(model::DimensionIndexBuilder& out) const {
+    for (const auto& [id, customer] : customers_) out.AddCustomer(id, customer.email);
+    for (const auto& [id, product] : products_)
+      out.AddProduct(id, product.product_name, product.supplier_id);
+  }
+
+ private:
+  std::unordered_map<std::string, model::Product> products_;
+  std::unordered_map<std::string, model::Customer> customers_;
+};
+
+}  // namespace
+
+Status Warehouse::LoadDimensionIndex(model::DimensionIndexBuilder& out) {
+  RowsById rows;
+  EP_RETURN_IF_ERROR(LoadDimensions(rows));
+  rows.FillIndex(out);
+  return out.Seal();  // the ids are unique
 }
 
 std::string_view TotalsSql() {
@@ -115,7 +144,7 @@ Result<QueryResult> Warehouse::Query(const std::string& sql, const QueryOptions&
   return QueryResult{};
 }
 
-Status LoadTransaction::UseFactColumns(std::span<const transform::OutputColumn>) {
+Status LoadTransaction::UseFactColumns(std::span<const model::OutputColumn>) {
   return Status::InvalidArgument(
       "this warehouse backend stores only the reference job's fact columns");
 }

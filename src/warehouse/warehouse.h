@@ -17,8 +17,9 @@
 #include <vector>
 
 #include "common/status.h"
+#include "model/dimension_builder.h"
+#include "model/records.h"
 #include "storage/object_store.h"
-#include "transform/records.h"
 
 namespace ecompipe::warehouse {
 
@@ -34,7 +35,7 @@ Result<ReloadMode> ParseReloadMode(const std::string& text);
 // A fact row as a CSV record (RFC 4180 quoting): the reference job's 8 input fields in the
 // reference file's column order, or a configured job's output values. The raw text a backend
 // keeps for a fact it turns into a reject (e.g. a duplicate transaction id).
-std::string FactAsCsv(const transform::FactRow& fact);
+std::string FactAsCsv(const model::FactRow& fact);
 // The inverse of ParseReloadMode: "replace", "append", "ignore".
 std::string_view ReloadModeName(ReloadMode mode);
 
@@ -59,14 +60,14 @@ class LoadTransaction {
   virtual ~LoadTransaction() = default;
   // Inserts facts. A transaction_id already in fact_transactions becomes a reject
   // (duplicate_transaction_id) instead; `facts` may be consumed.
-  virtual Status AddFacts(std::vector<transform::FactRow>& facts) = 0;
-  virtual Status AddRejects(std::vector<transform::RejectRow>& rejects) = 0;
+  virtual Status AddFacts(std::vector<model::FactRow>& facts) = 0;
+  virtual Status AddRejects(std::vector<model::RejectRow>& rejects) = 0;
   // Declares the columns of the facts that follow, for a job whose JobSpec is not the
   // reference's: such facts carry their values in FactRow::values, one per column, in this
   // order. Call once, before AddFacts; Warehouse::EnsureFactColumns must have accepted the
   // same columns. The default fails with kInvalidArgument: the backend stores the reference
   // fact row only.
-  virtual Status UseFactColumns(std::span<const transform::OutputColumn> columns);
+  virtual Status UseFactColumns(std::span<const model::OutputColumn> columns);
   // Writes the ledger row and commits. Fails with kInternal, rolling back, when
   // rows_read != loaded + rejected.
   virtual Result<LoadCounts> Commit(int64_t rows_read) = 0;
@@ -127,10 +128,10 @@ class Warehouse {
   // Creates tables and indexes that do not exist yet. Idempotent.
   virtual Status EnsureSchema() = 0;
   // Makes fact_transactions able to hold `columns` (a configured job's output; see
-  // transform/job_spec.h), after EnsureSchema(). Idempotent. The reference job's columns
+  // model/records.h), after EnsureSchema(). Idempotent. The reference job's columns
   // always succeed; for others the default fails with kInvalidArgument naming the backend's
   // limit, so that a pipeline refuses to start rather than fail its first load.
-  virtual Status EnsureFactColumns(std::span<const transform::OutputColumn> columns);
+  virtual Status EnsureFactColumns(std::span<const model::OutputColumn> columns);
 
   // The ledger entry for this exact object version, if any.
   virtual Result<std::optional<LedgerEntry>> FindLoad(const storage::ObjectRef& object) = 0;
@@ -148,13 +149,16 @@ class Warehouse {
   virtual Status RecordSkipped(const storage::ObjectRef& object, const std::string& run_id,
                                const std::string& status, const std::string& message) = 0;
 
-  virtual Status UpsertProducts(std::span<const transform::Product> rows) = 0;
-  virtual Status UpsertCustomers(std::span<const transform::Customer> rows) = 0;
-  virtual Result<transform::Dimensions> LoadDimensions() = 0;
-  // Only the DimensionIndex (ids, email; product name, supplier): what the reference job's
-  // CSV path reads, without the full rows that LoadDimensions() also holds (for 1M customers
-  // about 70 MiB instead of about 300). The default builds it from LoadDimensions().
-  virtual Result<std::shared_ptr<const transform::DimensionIndex>> LoadDimensionIndex();
+  virtual Status UpsertProducts(std::span<const model::Product> rows) = 0;
+  virtual Status UpsertCustomers(std::span<const model::Customer> rows) = 0;
+  // Reads every row of dim_products and dim_customers into `out`. On error `out` may hold
+  // part of the rows; the caller drops it.
+  virtual Status LoadDimensions(model::DimensionBuilder& out) = 0;
+  // Reads only the ids and the attributes the reference job's CSV path joins in (email;
+  // product name, supplier) into `out`, then seals it (its error gets this warehouse as its
+  // place): without the full rows that LoadDimensions() reads (for 1M customers about 70 MiB
+  // instead of about 300 in the job's index). The default reads them through LoadDimensions().
+  virtual Status LoadDimensionIndex(model::DimensionIndexBuilder& out);
 
   // The figures of WarehouseTotals in one read of the running totals plus the dimension and
   // ledger counts (no scan of the facts or rejects).

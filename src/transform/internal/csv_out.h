@@ -11,7 +11,8 @@
 #include <memory>
 #include <string_view>
 
-#include "transform/money.h"
+#include "model/csv_field.h"
+#include "model/money.h"
 
 namespace ecompipe::transform::internal {
 
@@ -68,37 +69,10 @@ class OutBuffer {
   return p + n;
 }
 
-// True when `value` must be quoted as a CSV field (it holds ',', '"', CR or LF). Eight bytes
-// at a time: a byte equal to c is a zero byte of word ^ (c in every byte), and
-// (x - 0x01..01) & ~x & 0x80..80 is non-zero exactly when x has a zero byte.
-inline bool NeedsCsvQuotes(std::string_view value) {
-  constexpr uint64_t kOnes = 0x0101010101010101ULL;
-  constexpr uint64_t kHighs = 0x8080808080808080ULL;
-  const auto zero_bytes = [](uint64_t word, char c) {  // non-zero when word holds c
-    const uint64_t x = word ^ (kOnes * static_cast<uint8_t>(c));
-    return (x - kOnes) & ~x & kHighs;
-  };
-  size_t i = 0;
-  for (; i + 8 <= value.size(); i += 8) {
-    uint64_t word;
-    std::memcpy(&word, value.data() + i, 8);
-    // All four tests, and one branch.
-    if ((zero_bytes(word, ',') | zero_bytes(word, '"') | zero_bytes(word, '\r') |
-         zero_bytes(word, '\n')) != 0) {
-      return true;
-    }
-  }
-  for (; i < value.size(); ++i) {
-    const char c = value[i];
-    if (c == ',' || c == '"' || c == '\r' || c == '\n') return true;
-  }
-  return false;
-}
-
-// Writes `value` as one CSV field (as AppendCsvField does); `p` has room for
+// Writes `value` as one CSV field (as model::AppendCsvField does); `p` has room for
 // 2 * value.size() + 2 bytes.
 inline char* PutCsvField(char* p, std::string_view value) {
-  if (!NeedsCsvQuotes(value)) return PutBytes(p, value);
+  if (!model::NeedsCsvQuotes(value)) return PutBytes(p, value);
   *p++ = '"';
   for (char c : value) {
     *p++ = c;
@@ -112,7 +86,7 @@ inline char* PutCsvField(char* p, std::string_view value) {
 inline char* PutUnsigned(char* p, uint64_t value) { return std::to_chars(p, p + 20, value).ptr; }
 
 // Non-negative cents with exactly 2 decimals ("5.00", "0.07"); at most 23 bytes.
-inline char* PutMoney(char* p, Money m) {
+inline char* PutMoney(char* p, model::Money m) {
   const auto cents = static_cast<uint64_t>(m.cents);
   p = PutUnsigned(p, cents / 100);
   const auto frac = static_cast<unsigned>(cents % 100);

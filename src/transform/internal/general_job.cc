@@ -6,6 +6,14 @@
 
 namespace ecompipe::transform::internal {
 
+using model::AppendMoney;
+using model::ColumnType;
+using model::Customer;
+using model::FactRow;
+using model::OutputColumn;
+using model::Product;
+namespace reason = model::reason;
+
 namespace {
 
 constexpr size_t kMaxQuotedValue = 64;

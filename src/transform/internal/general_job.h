@@ -15,11 +15,12 @@
 #include <vector>
 
 #include "common/status.h"
+#include "model/records.h"
+#include "transform/dimensions.h"
 #include "transform/expression.h"
 #include "transform/internal/transaction_check.h"
 #include "transform/job_spec.h"
 #include "transform/record_reader.h"
-#include "transform/records.h"
 
 namespace ecompipe::transform::internal {
 
@@ -41,7 +42,7 @@ class GeneralJob {
   // when the spec has a unique validation, `*unique_value`; returns nullopt. Otherwise returns
   // the reject's problem and sets `*tid` to the transaction id as read (or empty).
   std::optional<Problem> Check(const Record& record, const Layout& layout, bool bytes_checked,
-                               Scratch& scratch, FactRow& fact, std::string* unique_value,
+                               Scratch& scratch, model::FactRow& fact, std::string* unique_value,
                                std::string_view* tid) const;
 
   bool has_unique() const { return unique_slot_ >= 0; }
@@ -72,7 +73,7 @@ class GeneralJob {
     size_t slot;
   };
   struct CompiledOutput {
-    const OutputColumn* spec;
+    const model::OutputColumn* spec;
     size_t slot;
   };
 

@@ -13,6 +13,11 @@
 
 namespace ecompipe::transform::internal {
 
+using model::CheckedMultiply;
+using model::Money;
+using model::ParseMoney;
+namespace reason = model::reason;
+
 const std::vector<std::string> kTransactionColumns = {
     "transaction_id", "customer_id",      "product_id",   "quantity",
     "price",          "transaction_date", "payment_type", "status"};

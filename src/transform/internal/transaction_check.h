@@ -12,10 +12,11 @@
 
 #include "catalog/schema.h"
 #include "common/status.h"
+#include "model/records.h"
 #include "storage/object_store.h"
 #include "transform/dimension_index.h"
+#include "transform/job_spec.h"
 #include "transform/record_reader.h"
-#include "transform/records.h"
 
 namespace ecompipe::transform::internal {
 
@@ -39,7 +40,7 @@ struct Problem {
 struct CheckedFact {
   std::string_view transaction_id, customer_id, product_id, date, payment_type, status;
   int32_t quantity = 0;
-  Money price, total;
+  model::Money price, total;
   uint64_t transaction_key = 0;  // TransactionIdSet::KeyOf(transaction_id)
   uint32_t customer = 0;         // rows of the DimensionIndex
   uint32_t product = 0;
@@ -65,7 +66,7 @@ std::optional<Problem> CheckTransaction(const Record& record, const Layout& layo
                                         bool bytes_checked = false);
 
 // The label index of `total` in spec.bins, or spec.bins.size() when no bin takes it.
-size_t BinOf(const JobSpec& spec, Money total);
+size_t BinOf(const JobSpec& spec, model::Money total);
 
 // Maps each of `columns` to its position among `names`, the fields of a CSV header, as the
 // crawler reads names: trimmed of spaces and tabs, ASCII case-insensitively, in any order

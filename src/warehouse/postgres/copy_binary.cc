@@ -49,7 +49,7 @@ void AppendBinaryInt8(std::string& out, int64_t v) {
   Put32(out, static_cast<uint32_t>(v));
 }
 
-void AppendBinaryMoney(std::string& out, transform::Money m) {
+void AppendBinaryMoney(std::string& out, model::Money m) {
   constexpr uint16_t kPositive = 0x0000, kNegative = 0x4000, kScale = 2;
   const bool negative = m.cents < 0;
   // The magnitude as unsigned, so that INT64_MIN has one too.

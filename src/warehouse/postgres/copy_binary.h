@@ -17,7 +17,7 @@
 #include <string>
 #include <string_view>
 
-#include "transform/money.h"
+#include "model/money.h"
 
 namespace ecompipe::warehouse {
 
@@ -36,7 +36,7 @@ void AppendBinaryInt8(std::string& out, int64_t v);
 // NUMERIC with display scale 2 (DECIMAL(p,2)): `m` as base-10000 digits, weight, sign and
 // dscale, with leading and trailing zero digits stripped as numeric_send sends them
 // (0.00 is no digits, weight 0, dscale 2).
-void AppendBinaryMoney(std::string& out, transform::Money m);
+void AppendBinaryMoney(std::string& out, model::Money m);
 // A DATE's binary value: the days from 2000-01-01 to `iso`, a real calendar day "YYYY-MM-DD"
 // (year 1..9999); nullopt for anything else. Append it with AppendBinaryInt4.
 std::optional<int32_t> PgDateDays(std::string_view iso);

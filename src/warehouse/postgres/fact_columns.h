@@ -4,7 +4,7 @@
 // CSV). The lineage columns that follow them (source_object, source_line, source_etag,
 // load_id) are the same for a whole load, so each writer appends those itself, once formatted.
 //
-// A Writer has Text(std::string_view), Int(int32_t), Money(transform::Money) and
+// A Writer has Text(std::string_view), Int(int32_t), Money(model::Money) and
 // Date(std::string_view) (YYYY-MM-DD, checked by the job).
 #pragma once
 
@@ -12,12 +12,12 @@
 #include <cstdint>
 #include <string>
 
-#include "transform/records.h"
+#include "model/records.h"
 
 namespace ecompipe::warehouse {
 
 template <typename Writer>
-void WriteFactJobColumns(const transform::FactRow& f, Writer& w) {
+void WriteFactJobColumns(const model::FactRow& f, Writer& w) {
   w.Text(f.transaction_id);
   w.Text(f.customer_id);
   w.Text(f.customer_email);

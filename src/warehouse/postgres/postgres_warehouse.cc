@@ -7,8 +7,7 @@
 #include <functional>
 
 #include "common/time_util.h"
-#include "transform/dimension_index.h"
-#include "transform/money.h"
+#include "model/money.h"
 #include "warehouse/postgres/copy_binary.h"
 #include "warehouse/postgres/fact_columns.h"
 #include "warehouse/postgres/query_statements.h"
@@ -24,17 +23,17 @@ constexpr size_t kMaxRawBytes = 65'000;
 // Rows per multi-row INSERT (Redshift): 17 parameters each stays under the 32767 limit.
 constexpr int kRowsPerInsert = 1000;
 
-std::optional<transform::Money> ParseStoredMoney(std::string_view text) {
+std::optional<model::Money> ParseStoredMoney(std::string_view text) {
   bool negative = !text.empty() && text.front() == '-';
   if (negative) text.remove_prefix(1);
-  std::optional<transform::Money> money = transform::ParseMoney(text);
+  std::optional<model::Money> money = model::ParseMoney(text);
   if (money && negative) money->cents = -money->cents;
   return money;
 }
 
-std::string MoneyText(transform::Money m) {
+std::string MoneyText(model::Money m) {
   std::string s;
-  transform::AppendMoney(s, m);
+  model::AppendMoney(s, m);
   return s;
 }
 
@@ -213,15 +212,15 @@ class PostgresLoadTransaction final : public LoadTransaction {
     return Status::Ok();
   }
 
-  Status AddFacts(std::vector<transform::FactRow>& facts) override {
+  Status AddFacts(std::vector<model::FactRow>& facts) override {
     EP_RETURN_IF_ERROR(CheckUsable());
     // Between two calls all of chunk_ has been sent, so the chunk can end here.
     if (pg_ && rebuild_at_bytes_ >= 0 && fact_bytes_ >= rebuild_at_bytes_)
       EP_RETURN_IF_ERROR(DropSecondaryIndexes());
     const size_t chunk_before = chunk_.size();
-    for (const transform::FactRow& f : facts) {
+    for (const model::FactRow& f : facts) {
       if (f.price.cents > kMaxPriceCents || f.total_amount.cents > kMaxTotalCents) {
-        AddReject(f.line, transform::reason::kTotalOutOfRange,
+        AddReject(f.line, model::reason::kTotalOutOfRange,
                   "price " + MoneyText(f.price) + " or total_amount " + MoneyText(f.total_amount) +
                       " does not fit the warehouse's DECIMAL(10,2) / DECIMAL(12,2)",
                   f.transaction_id, FactAsCsv(f));
@@ -250,9 +249,9 @@ class PostgresLoadTransaction final : public LoadTransaction {
     return Status::Ok();
   }
 
-  Status AddRejects(std::vector<transform::RejectRow>& rejects) override {
+  Status AddRejects(std::vector<model::RejectRow>& rejects) override {
     EP_RETURN_IF_ERROR(CheckUsable());
-    for (const transform::RejectRow& r : rejects)
+    for (const model::RejectRow& r : rejects)
       AddReject(r.line, r.reason, r.detail, r.transaction_id, r.raw);
     if (reject_rows_ >= 50'000) EP_RETURN_IF_ERROR(FlushRejects());
     return Status::Ok();
@@ -301,13 +300,13 @@ class PostgresLoadTransaction final : public LoadTransaction {
   // The fact in binary COPY format: the server parses no text, numeric or date. The date was
   // checked by the job (IsValidDate); one that is not a day is corrupt input, as the server
   // would say of it in text format.
-  Status AppendFactBinaryRow(const transform::FactRow& f) {
+  Status AppendFactBinaryRow(const model::FactRow& f) {
     struct Writer {
       std::string& o;
       bool bad_date = false;
       void Text(std::string_view s) { AppendBinaryText(o, s); }
       void Int(int32_t v) { AppendBinaryInt4(o, v); }
-      void Money(transform::Money m) { AppendBinaryMoney(o, m); }
+      void Money(model::Money m) { AppendBinaryMoney(o, m); }
       void Date(std::string_view d) {
         std::optional<int32_t> days = PgDateDays(d);
         bad_date = !days;
@@ -334,7 +333,7 @@ class PostgresLoadTransaction final : public LoadTransaction {
   }
 
   // The fact in COPY's text format (tab-separated, backslash escapes, \N for NULL).
-  void AppendFactCopyRow(const transform::FactRow& f) {
+  void AppendFactCopyRow(const model::FactRow& f) {
     struct Writer {
       std::string& o;
       void Text(std::string_view s) {
@@ -345,8 +344,8 @@ class PostgresLoadTransaction final : public LoadTransaction {
         AppendInt(o, v);
         o += '\t';
       }
-      void Money(transform::Money m) {
-        transform::AppendMoney(o, m);
+      void Money(model::Money m) {
+        model::AppendMoney(o, m);
         o += '\t';
       }
       void Date(std::string_view d) { Text(d); }
@@ -512,7 +511,7 @@ class PostgresLoadTransaction final : public LoadTransaction {
       const RedshiftStagingOptions& opt = wh_.options_.staging;
       if (static_cast<int64_t>(staged_facts_.size()) >= opt.min_rows) {
         s3_ = std::make_unique<RedshiftS3Stage>(*wh_.staging_store_, opt, object_, load_id_);
-        for (const transform::FactRow& f : staged_facts_) {
+        for (const model::FactRow& f : staged_facts_) {
           if (Status s = s3_->Add(f); !s.ok()) return Fail(s);
         }
         staged_facts_.clear();
@@ -532,7 +531,7 @@ class PostgresLoadTransaction final : public LoadTransaction {
       std::vector<PgParam> params;
       params.reserve(n * kFactColumnCount);
       for (size_t k = i; k < i + n; ++k) {
-        const transform::FactRow& f = staged_facts_[k];
+        const model::FactRow& f = staged_facts_[k];
         for (PgParam p :
              {PgParam(f.transaction_id), PgParam(f.customer_id), PgParam(f.customer_email),
               PgParam(f.product_id), PgParam(f.product_name), PgParam(f.quantity),
@@ -725,7 +724,7 @@ class PostgresLoadTransaction final : public LoadTransaction {
   int64_t fact_bytes_ = 0;         // fact COPY data of this load so far (PostgreSQL)
   int64_t rebuild_at_bytes_ = -1;  // IndexRebuild: drop the indexes at this fact_bytes_; -1 never
   std::vector<std::string> rebuild_ddl_;          // CREATE INDEX of each index dropped, for Commit
-  std::vector<transform::FactRow> staged_facts_;  // Redshift: facts not yet inserted into staging
+  std::vector<model::FactRow> staged_facts_;      // Redshift: facts not yet inserted into staging
   std::unique_ptr<RedshiftS3Stage> s3_;           // Redshift: this load's facts staged to S3
   std::unique_ptr<RedshiftS3Stage> s3_rejects_;   // Redshift: its rejects, once there are min_rows
   int64_t rejects_added_ = 0;  // AddReject calls (duplicate rejects not included)
@@ -972,23 +971,22 @@ Status PostgresWarehouse::Upsert(Dimension d, std::span<const Row> rows, Format 
   });
 }
 
-Status PostgresWarehouse::UpsertProducts(std::span<const transform::Product> rows) {
+Status PostgresWarehouse::UpsertProducts(std::span<const model::Product> rows) {
   return Upsert(
-      Dimension::kProducts, rows, [](const transform::Product& p, std::vector<std::string>& out) {
+      Dimension::kProducts, rows, [](const model::Product& p, std::vector<std::string>& out) {
         out = {p.product_id, p.product_name, p.category, MoneyText(p.price), p.supplier_id};
       });
 }
 
-Status PostgresWarehouse::UpsertCustomers(std::span<const transform::Customer> rows) {
+Status PostgresWarehouse::UpsertCustomers(std::span<const model::Customer> rows) {
   return Upsert(Dimension::kCustomers, rows,
-                [](const transform::Customer& c, std::vector<std::string>& out) {
+                [](const model::Customer& c, std::vector<std::string>& out) {
                   out = {c.customer_id, c.first_name, c.last_name, c.email, c.membership_level};
                 });
 }
 
-Result<transform::Dimensions> PostgresWarehouse::LoadDimensions() {
+Status PostgresWarehouse::LoadDimensions(model::DimensionBuilder& out) {
   EP_RETURN_IF_ERROR(Connected());
-  transform::Dimensions dims;
   std::vector<std::optional<std::string>> f;
   auto text = [&](size_t i) { return f[i] ? std::move(*f[i]) : std::string(); };
   // COPY TO STDOUT: a million customers arrive in about a second, where a SELECT takes several.
@@ -1015,11 +1013,11 @@ Result<transform::Dimensions> PostgresWarehouse::LoadDimensions() {
       read("SELECT product_id, product_name, category, CAST(price AS VARCHAR), supplier_id FROM "
            "dim_products",
            5, [&]() -> Status {
-             transform::Product prod;
+             model::Product prod;
              prod.product_id = text(0);
              prod.product_name = text(1);
              prod.category = text(2);
-             std::optional<transform::Money> price = f[3] ? ParseStoredMoney(*f[3]) : std::nullopt;
+             std::optional<model::Money> price = f[3] ? ParseStoredMoney(*f[3]) : std::nullopt;
              if (!price) {
                return Status::CorruptInput("dim_products row " + prod.product_id + ": price '" +
                                            f[3].value_or("NULL") +
@@ -1028,33 +1026,27 @@ Result<transform::Dimensions> PostgresWarehouse::LoadDimensions() {
              }
              prod.price = *price;
              prod.supplier_id = text(4);
-             std::string id = prod.product_id;
-             dims.products.insert_or_assign(std::move(id), std::move(prod));
+             out.AddProduct(std::move(prod));
              return Status::Ok();
            }));
-  dims.customers.reserve(1024);
   EP_RETURN_IF_ERROR(
       read("SELECT customer_id, first_name, last_name, email, membership_level FROM dim_customers",
            5, [&]() -> Status {
-             transform::Customer cust;
+             model::Customer cust;
              cust.customer_id = text(0);
              cust.first_name = text(1);
              cust.last_name = text(2);
              cust.email = text(3);
              cust.membership_level = text(4);
-             std::string id = cust.customer_id;
-             dims.customers.insert_or_assign(std::move(id), std::move(cust));
+             out.AddCustomer(std::move(cust));
              return Status::Ok();
            }));
-  dims.index =
-      std::make_shared<const transform::DimensionIndex>(transform::DimensionIndex::Build(dims));
-  return dims;
+  return Status::Ok();
 }
 
-Result<std::shared_ptr<const transform::DimensionIndex>> PostgresWarehouse::LoadDimensionIndex() {
-  if (options_.dialect != SqlDialect::kPostgres) return Warehouse::LoadDimensionIndex();
+Status PostgresWarehouse::LoadDimensionIndex(model::DimensionIndexBuilder& out) {
+  if (options_.dialect != SqlDialect::kPostgres) return Warehouse::LoadDimensionIndex(out);
   EP_RETURN_IF_ERROR(Connected());
-  auto index = std::make_shared<transform::DimensionIndex>();
   std::vector<std::optional<std::string>> f;
   const auto read = [&](const char* select, size_t columns,
                         const std::function<void()>& add) -> Status {
@@ -1071,11 +1063,11 @@ Result<std::shared_ptr<const transform::DimensionIndex>> PostgresWarehouse::Load
     return f[i] ? std::string_view(*f[i]) : std::string_view();
   };
   EP_RETURN_IF_ERROR(read("SELECT customer_id, email FROM dim_customers", 2,
-                          [&] { index->AddCustomer(text(0), text(1)); }));
+                          [&] { out.AddCustomer(text(0), text(1)); }));
   EP_RETURN_IF_ERROR(read("SELECT product_id, product_name, supplier_id FROM dim_products", 3,
-                          [&] { index->AddProduct(text(0), text(1), text(2)); }));
-  if (Status s = index->Seal(); !s.ok()) return std::move(s).At(Describe());
-  return std::shared_ptr<const transform::DimensionIndex>(std::move(index));
+                          [&] { out.AddProduct(text(0), text(1), text(2)); }));
+  if (Status s = out.Seal(); !s.ok()) return std::move(s).At(Describe());
+  return Status::Ok();
 }
 
 Result<WarehouseTotals> PostgresWarehouse::Totals() {

@@ -96,13 +96,13 @@ class PostgresWarehouse final : public Warehouse {
                        const std::string& status, const std::string& message) override;
   // Staged (COPY or INSERT), then one upsert statement; all rows in one transaction. The last
   // row of an id wins; updated_at changes only on rows whose values changed.
-  Status UpsertProducts(std::span<const transform::Product> rows) override;
-  Status UpsertCustomers(std::span<const transform::Customer> rows) override;
-  Result<transform::Dimensions> LoadDimensions() override;
+  Status UpsertProducts(std::span<const model::Product> rows) override;
+  Status UpsertCustomers(std::span<const model::Customer> rows) override;
+  Status LoadDimensions(model::DimensionBuilder& out) override;
   // PostgreSQL: ids and the attributes the job joins, straight from COPY ... TO STDOUT into the
   // index (no row maps: for 1M customers several times faster than LoadDimensions()).
   // Redshift: the default, built from LoadDimensions().
-  Result<std::shared_ptr<const transform::DimensionIndex>> LoadDimensionIndex() override;
+  Status LoadDimensionIndex(model::DimensionIndexBuilder& out) override;
   // Reads warehouse_totals and counts the dimensions and the ledger: no scan of the facts,
   // and no wait for a load that holds fact_transactions (IndexRebuild).
   Result<WarehouseTotals> Totals() override;

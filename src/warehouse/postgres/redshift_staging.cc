@@ -9,8 +9,8 @@
 
 #include "common/ids.h"
 #include "common/json.h"
-#include "transform/dimension_index.h"
-#include "transform/money.h"
+#include "model/csv_field.h"
+#include "model/money.h"
 #include "warehouse/postgres/fact_columns.h"
 
 namespace ecompipe::warehouse {
@@ -19,14 +19,14 @@ namespace {
 // CSV buffered before it goes through zlib.
 constexpr size_t kCsvBufferBytes = 1 << 20;
 
-// A text field: as transform::AppendCsvField writes it, except that empty text is "" so that
+// A text field: as model::AppendCsvField writes it, except that empty text is "" so that
 // it never reads as NULL (PostgreSQL's CSV) and always as '' (Redshift without EMPTYASNULL).
 void AppendText(std::string& out, std::string_view text) {
   if (text.empty()) {
     out += "\"\"";
     return;
   }
-  transform::AppendCsvField(out, text);
+  model::AppendCsvField(out, text);
 }
 
 const char* TableName(RedshiftS3Stage::Table t) {
@@ -71,9 +71,8 @@ std::shared_ptr<StagedCopyRunner> RedshiftCopyRunner() {
   return std::make_shared<ExecCopyRunner>();
 }
 
-void AppendStagedFactCsv(std::string& out, const transform::FactRow& f,
-                         std::string_view source_object, std::string_view source_etag,
-                         std::string_view load_id) {
+void AppendStagedFactCsv(std::string& out, const model::FactRow& f, std::string_view source_object,
+                         std::string_view source_etag, std::string_view load_id) {
   struct Writer {
     std::string& o;
     void Text(std::string_view s) {
@@ -84,8 +83,8 @@ void AppendStagedFactCsv(std::string& out, const transform::FactRow& f,
       AppendInt(o, v);
       o += ',';
     }
-    void Money(transform::Money m) {
-      transform::AppendMoney(o, m);
+    void Money(model::Money m) {
+      model::AppendMoney(o, m);
       o += ',';
     }
     void Date(std::string_view d) { Text(d); }
@@ -148,7 +147,7 @@ RedshiftS3Stage::RedshiftS3Stage(storage::s3::S3ObjectStore& store,
 
 RedshiftS3Stage::~RedshiftS3Stage() = default;
 
-Status RedshiftS3Stage::Add(const transform::FactRow& fact) {
+Status RedshiftS3Stage::Add(const model::FactRow& fact) {
   if (!failed_.ok()) return failed_;
   const size_t before = csv_.size();
   AppendStagedFactCsv(csv_, fact, object_.key, object_.etag, load_id_);

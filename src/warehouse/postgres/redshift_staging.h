@@ -29,9 +29,9 @@
 
 #include "common/postgres_db.h"
 #include "common/status.h"
+#include "model/records.h"
 #include "storage/object_store.h"
 #include "storage/s3/s3_object_store.h"
-#include "transform/records.h"
 #include "warehouse/postgres/warehouse_sql.h"
 
 namespace ecompipe::warehouse {
@@ -85,7 +85,7 @@ class StagedCopyRunner {
 std::shared_ptr<StagedCopyRunner> RedshiftCopyRunner();
 
 // Appends one fact row as a line of the staged CSV (see the header comment), lineage last.
-void AppendStagedFactCsv(std::string& out, const transform::FactRow& fact,
+void AppendStagedFactCsv(std::string& out, const model::FactRow& fact,
                          std::string_view source_object, std::string_view source_etag,
                          std::string_view load_id);
 // Appends one reject as a line of the staged CSV, in kRejectColumns order; line <= 0 is NULL.
@@ -111,7 +111,7 @@ class RedshiftS3Stage {
 
   // Appends a fact (a kFacts stage) or a reject (a kRejects stage); uploads a part when it is
   // full. Errors (disk, S3) are final for the stage.
-  Status Add(const transform::FactRow& fact);
+  Status Add(const model::FactRow& fact);
   Status AddReject(int64_t line, std::string_view reason, std::string_view detail,
                    std::string_view transaction_id, std::string_view raw);
   // Uploads the last part and the manifest, and returns the COPY that loads them into

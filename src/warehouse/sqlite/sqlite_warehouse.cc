@@ -13,8 +13,7 @@
 
 #include "common/sqlite_db.h"
 #include "common/time_util.h"
-#include "transform/dimension_index.h"
-#include "transform/money.h"
+#include "model/money.h"
 
 namespace ecompipe::warehouse {
 namespace {
@@ -417,10 +416,10 @@ int AuthorizeQuery(void* data, int action, const char* arg1, const char* arg2,
 }
 
 // Stored money: FormatMoney's output, which may carry a '-'.
-std::optional<transform::Money> ParseStoredMoney(std::string_view text) {
+std::optional<model::Money> ParseStoredMoney(std::string_view text) {
   bool negative = !text.empty() && text.front() == '-';
   if (negative) text.remove_prefix(1);
-  std::optional<transform::Money> money = transform::ParseMoney(text);
+  std::optional<model::Money> money = model::ParseMoney(text);
   if (money && negative) money->cents = -money->cents;
   return money;
 }
@@ -564,7 +563,7 @@ class SqliteLoadTransaction final : public LoadTransaction {
     return Status::Ok();
   }
 
-  Status UseFactColumns(std::span<const transform::OutputColumn> columns) override {
+  Status UseFactColumns(std::span<const model::OutputColumn> columns) override {
     EP_RETURN_IF_ERROR(CheckUsable());
     std::string sql = "INSERT INTO fact_transactions_data(";
     std::string values;
@@ -577,7 +576,7 @@ class SqliteLoadTransaction final : public LoadTransaction {
       const MoneyColumn* money = FindMoneyColumn(columns[i].name, /*by_cents_name=*/false);
       sql += "\"" + (money ? std::string(money->cents) : columns[i].name) + "\", ";
       values += "?" + std::to_string(i + 1) + ", ";
-      integer_columns_.push_back(columns[i].type == transform::ColumnType::kInteger);
+      integer_columns_.push_back(columns[i].type == model::ColumnType::kInteger);
       money_columns_.push_back(money != nullptr);
       if (money && std::string_view(money->cents) == "total_amount_cents") {
         total_column_ = static_cast<int>(i);
@@ -594,13 +593,13 @@ class SqliteLoadTransaction final : public LoadTransaction {
   }
 
   // A configured job's facts (FactRow::values), through the statement UseFactColumns made.
-  Status AddValueFacts(std::vector<transform::FactRow>& facts) {
+  Status AddValueFacts(std::vector<model::FactRow>& facts) {
     if (insert_values_ == nullptr) {
       return Fail(
           Status::Internal("facts with configured columns before UseFactColumns").At(object_.key));
     }
     sqlite3* db = warehouse_.db_.get();
-    for (const transform::FactRow& fact : facts) {
+    for (const model::FactRow& fact : facts) {
       if (fact.values.size() != integer_columns_.size()) {
         return Fail(Status::Internal("a fact has " + std::to_string(fact.values.size()) +
                                      " values for " + std::to_string(integer_columns_.size()) +
@@ -616,7 +615,7 @@ class SqliteLoadTransaction final : public LoadTransaction {
             b.Null();
             continue;
           }
-          std::optional<transform::Money> money = ParseStoredMoney(v);
+          std::optional<model::Money> money = ParseStoredMoney(v);
           if (!money) {
             return Fail(Status::InvalidArgument("line " + std::to_string(fact.line) + ": '" + v +
                                                 "' is not an amount with at most 2 decimals; the "
@@ -650,20 +649,20 @@ class SqliteLoadTransaction final : public LoadTransaction {
     return Status::Ok();
   }
 
-  Status AddFacts(std::vector<transform::FactRow>& facts) override {
+  Status AddFacts(std::vector<model::FactRow>& facts) override {
     EP_RETURN_IF_ERROR(CheckUsable());
     if (!facts.empty() && !facts.front().values.empty()) return AddValueFacts(facts);
-    std::span<const transform::FactRow> rest(facts);
+    std::span<const model::FactRow> rest(facts);
     while (rest.size() >= static_cast<size_t>(kFactBatchRows)) {
       EP_RETURN_IF_ERROR(InsertFactBatch(rest.first(kFactBatchRows)));
       rest = rest.subspan(kFactBatchRows);
     }
     return InsertFactsOneByOne(rest);
   }
-  Status AddRejects(std::vector<transform::RejectRow>& rejects) override {
+  Status AddRejects(std::vector<model::RejectRow>& rejects) override {
     EP_RETURN_IF_ERROR(CheckUsable());
     std::string now = FormatIsoMillis(NowMillis());
-    for (const transform::RejectRow& reject : rejects) {
+    for (const model::RejectRow& reject : rejects) {
       EP_RETURN_IF_ERROR(InsertReject(reject.line, reject.reason, reject.detail,
                                       reject.transaction_id, reject.raw, now));
     }
@@ -709,7 +708,7 @@ class SqliteLoadTransaction final : public LoadTransaction {
     return status;
   }
 
-  static Binder& BindFact(Binder& b, const transform::FactRow& fact) {
+  static Binder& BindFact(Binder& b, const model::FactRow& fact) {
     return b.Text(fact.transaction_id)
         .Text(fact.customer_id)
         .Text(fact.customer_email)
@@ -727,10 +726,10 @@ class SqliteLoadTransaction final : public LoadTransaction {
 
   // kFactBatchRows facts with one statement; when one of them is a duplicate (the statement
   // fails with a constraint error and SQLite undoes it), row by row instead.
-  Status InsertFactBatch(std::span<const transform::FactRow> batch) {
+  Status InsertFactBatch(std::span<const model::FactRow> batch) {
     Binder b(insert_fact_batch_);
     int64_t batch_cents = 0;
-    for (const transform::FactRow& fact : batch) {
+    for (const model::FactRow& fact : batch) {
       BindFact(b, fact);
       batch_cents += fact.total_amount.cents;
     }
@@ -752,9 +751,9 @@ class SqliteLoadTransaction final : public LoadTransaction {
         rc, "insert facts " + batch.front().transaction_id + ".." + batch.back().transaction_id));
   }
 
-  Status InsertFactsOneByOne(std::span<const transform::FactRow> facts) {
+  Status InsertFactsOneByOne(std::span<const model::FactRow> facts) {
     sqlite3* db = warehouse_.db_.get();
-    for (const transform::FactRow& fact : facts) {
+    for (const model::FactRow& fact : facts) {
       Binder b(insert_fact_);
       BindFact(b, fact);
       if (b.rc() != SQLITE_OK) return Fail(warehouse_.Error(b.rc(), "bind fact"));
@@ -774,7 +773,7 @@ class SqliteLoadTransaction final : public LoadTransaction {
     return Status::Ok();
   }
 
-  Status RejectDuplicate(const transform::FactRow& fact) {
+  Status RejectDuplicate(const model::FactRow& fact) {
     std::string loaded_from = "an earlier load";
     {
       StatementScope scope(find_fact_source_);
@@ -789,7 +788,7 @@ class SqliteLoadTransaction final : public LoadTransaction {
       }
     }
     return InsertReject(
-        fact.line, transform::reason::kDuplicateTransactionId,
+        fact.line, model::reason::kDuplicateTransactionId,
         "transaction_id " + fact.transaction_id + " already loaded from " + loaded_from,
         fact.transaction_id, FactAsCsv(fact), FormatIsoMillis(NowMillis()));
   }
@@ -1181,7 +1180,7 @@ Status SqliteWarehouse::MigrateProductPrices() {
   return Exec(sql.c_str(), "migrate dim_products (copy rows)");
 }
 
-Status SqliteWarehouse::EnsureFactColumns(std::span<const transform::OutputColumn> columns) {
+Status SqliteWarehouse::EnsureFactColumns(std::span<const model::OutputColumn> columns) {
   if (load_open_) return Status::Internal("EnsureFactColumns while a load is open").At(path_);
   EP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE", "begin fact columns"));
   auto fail = [this](Status s) {
@@ -1198,11 +1197,11 @@ Status SqliteWarehouse::EnsureFactColumns(std::span<const transform::OutputColum
     return fail(
         Status::Internal("fact_transactions does not exist (EnsureSchema first)").At(path_));
   }
-  for (const transform::OutputColumn& c : columns) {
+  for (const model::OutputColumn& c : columns) {
     if (FindMoneyColumn(c.name, /*by_cents_name=*/false) != nullptr) {
       // Stored as cents: only numbers with at most 2 decimals fit.
-      const bool fits = c.type == transform::ColumnType::kInteger ||
-                        (c.type == transform::ColumnType::kDecimal && c.scale <= 2);
+      const bool fits = c.type == model::ColumnType::kInteger ||
+                        (c.type == model::ColumnType::kDecimal && c.scale <= 2);
       if (!fits) {
         return fail(Status::InvalidArgument(
                         "fact column '" + c.name +
@@ -1223,7 +1222,7 @@ Status SqliteWarehouse::EnsureFactColumns(std::span<const transform::OutputColum
     });
     if (present) continue;
     const std::string sql = "ALTER TABLE fact_transactions_data ADD COLUMN \"" + c.name + "\" " +
-                            (c.type == transform::ColumnType::kInteger ? "INTEGER" : "TEXT");
+                            (c.type == model::ColumnType::kInteger ? "INTEGER" : "TEXT");
     if (Status s = Exec(sql.c_str(), "add fact column " + c.name); !s.ok()) return fail(s);
     existing.push_back(c.name);
   }
@@ -1348,9 +1347,9 @@ Status SqliteWarehouse::Upsert(std::span<const Row> rows, std::string_view sql,
   return status;
 }
 
-Status SqliteWarehouse::UpsertProducts(std::span<const transform::Product> rows) {
+Status SqliteWarehouse::UpsertProducts(std::span<const model::Product> rows) {
   return Upsert(rows, kUpsertProductSql, "upsert products",
-                [](Binder& b, const transform::Product& p, std::string&) {
+                [](Binder& b, const model::Product& p, std::string&) {
                   // The same double SQLite's price_cents / 100.0 gives (one correctly rounded
                   // division).
                   b.Text(p.product_id)
@@ -1362,9 +1361,9 @@ Status SqliteWarehouse::UpsertProducts(std::span<const transform::Product> rows)
                 });
 }
 
-Status SqliteWarehouse::UpsertCustomers(std::span<const transform::Customer> rows) {
+Status SqliteWarehouse::UpsertCustomers(std::span<const model::Customer> rows) {
   return Upsert(rows, kUpsertCustomerSql, "upsert customers",
-                [](Binder& b, const transform::Customer& c, std::string&) {
+                [](Binder& b, const model::Customer& c, std::string&) {
                   b.Text(c.customer_id)
                       .Text(c.first_name)
                       .Text(c.last_name)
@@ -1373,14 +1372,13 @@ Status SqliteWarehouse::UpsertCustomers(std::span<const transform::Customer> row
                 });
 }
 
-Result<transform::Dimensions> SqliteWarehouse::LoadDimensions() {
-  transform::Dimensions dims;
+Status SqliteWarehouse::LoadDimensions(model::DimensionBuilder& out) {
   {
     EP_ASSIGN_OR_RETURN(sqlite3_stmt * stmt, Prepared(kSelectProductsSql));
     StatementScope scope(stmt);
     int rc;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-      transform::Product p;
+      model::Product p;
       p.product_id = ColumnText(stmt, 0);
       p.product_name = ColumnText(stmt, 1);
       p.category = ColumnText(stmt, 2);
@@ -1389,10 +1387,9 @@ Result<transform::Dimensions> SqliteWarehouse::LoadDimensions() {
                                     ColumnText(stmt, 3) + "' is not a whole number of cents")
             .At(path_);
       }
-      p.price = transform::Money{sqlite3_column_int64(stmt, 3)};
+      p.price = model::Money{sqlite3_column_int64(stmt, 3)};
       p.supplier_id = ColumnText(stmt, 4);
-      std::string id = p.product_id;
-      dims.products.insert_or_assign(std::move(id), std::move(p));
+      out.AddProduct(std::move(p));
     }
     if (rc != SQLITE_DONE) return Error(rc, "read dim_products");
   }
@@ -1401,25 +1398,20 @@ Result<transform::Dimensions> SqliteWarehouse::LoadDimensions() {
     StatementScope scope(stmt);
     int rc;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-      transform::Customer c;
+      model::Customer c;
       c.customer_id = ColumnText(stmt, 0);
       c.first_name = ColumnText(stmt, 1);
       c.last_name = ColumnText(stmt, 2);
       c.email = ColumnText(stmt, 3);
       c.membership_level = ColumnText(stmt, 4);
-      std::string id = c.customer_id;
-      dims.customers.insert_or_assign(std::move(id), std::move(c));
+      out.AddCustomer(std::move(c));
     }
     if (rc != SQLITE_DONE) return Error(rc, "read dim_customers");
   }
-  // Built once here so that every job over these dimensions shares it.
-  dims.index =
-      std::make_shared<const transform::DimensionIndex>(transform::DimensionIndex::Build(dims));
-  return dims;
+  return Status::Ok();
 }
 
-Result<std::shared_ptr<const transform::DimensionIndex>> SqliteWarehouse::LoadDimensionIndex() {
-  auto index = std::make_shared<transform::DimensionIndex>();
+Status SqliteWarehouse::LoadDimensionIndex(model::DimensionIndexBuilder& out) {
   const auto text = [](sqlite3_stmt* stmt, int column) {
     const auto* data = reinterpret_cast<const char*>(sqlite3_column_text(stmt, column));
     return data == nullptr
@@ -1431,8 +1423,7 @@ Result<std::shared_ptr<const transform::DimensionIndex>> SqliteWarehouse::LoadDi
                         Prepared("SELECT customer_id, email FROM dim_customers"));
     StatementScope scope(stmt);
     int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
-      index->AddCustomer(text(stmt, 0), text(stmt, 1));
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) out.AddCustomer(text(stmt, 0), text(stmt, 1));
     if (rc != SQLITE_DONE) return Error(rc, "read dim_customers");
   }
   {
@@ -1441,12 +1432,12 @@ Result<std::shared_ptr<const transform::DimensionIndex>> SqliteWarehouse::LoadDi
     StatementScope scope(stmt);
     int rc;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-      index->AddProduct(text(stmt, 0), text(stmt, 1), text(stmt, 2));
+      out.AddProduct(text(stmt, 0), text(stmt, 1), text(stmt, 2));
     }
     if (rc != SQLITE_DONE) return Error(rc, "read dim_products");
   }
-  if (Status s = index->Seal(); !s.ok()) return std::move(s).At(path_);
-  return std::shared_ptr<const transform::DimensionIndex>(std::move(index));
+  if (Status s = out.Seal(); !s.ok()) return std::move(s).At(path_);
+  return Status::Ok();
 }
 
 Result<std::vector<QueryResult>> SqliteWarehouse::QueryAll(const std::string& sql,

@@ -68,7 +68,7 @@ class SqliteWarehouse final : public Warehouse {
   // kept whatever their declared type; a configured job leaves the columns it does not
   // output NULL. A column named price or total_amount goes to its cents column and must be
   // an integer or a decimal of scale <= 2 (else kInvalidArgument).
-  Status EnsureFactColumns(std::span<const transform::OutputColumn> columns) override;
+  Status EnsureFactColumns(std::span<const model::OutputColumn> columns) override;
 
   Result<std::optional<LedgerEntry>> FindLoad(const storage::ObjectRef& object) override;
   Result<bool> HasOtherVersion(const storage::ObjectRef& object) override;
@@ -90,14 +90,14 @@ class SqliteWarehouse final : public Warehouse {
 
   // Insert-or-update by id, all rows in one transaction. updated_at changes only on rows
   // whose values changed.
-  Status UpsertProducts(std::span<const transform::Product> rows) override;
-  Status UpsertCustomers(std::span<const transform::Customer> rows) override;
+  Status UpsertProducts(std::span<const model::Product> rows) override;
+  Status UpsertCustomers(std::span<const model::Customer> rows) override;
   // Both dimension tables; prices are parsed back exactly. kCorruptInput names a row whose
   // stored price is not a decimal with 2 decimals.
-  Result<transform::Dimensions> LoadDimensions() override;
+  Status LoadDimensions(model::DimensionBuilder& out) override;
   // Built straight from the two tables' columns, without the full rows (kCorruptInput never:
   // the primary keys are unique).
-  Result<std::shared_ptr<const transform::DimensionIndex>> LoadDimensionIndex() override;
+  Status LoadDimensionIndex(model::DimensionIndexBuilder& out) override;
 
   // Reads warehouse_totals and counts the dimensions and the ledger (no fact or reject scan).
   Result<WarehouseTotals> Totals() override;

@@ -196,9 +196,9 @@ TEST(ConfigTest, DefaultConfigHasOneJobWithTheOriginalsBins) {
   EXPECT_EQ(job.table, "transactions");
   EXPECT_EQ(job.on_reload, warehouse::ReloadMode::kReplace);
   ASSERT_EQ(job.spec.bins.size(), 3u);
-  EXPECT_EQ(job.spec.bins[0].upper, transform::Money{10000});
+  EXPECT_EQ(job.spec.bins[0].upper, model::Money{10000});
   EXPECT_EQ(job.spec.bins[0].label, "Small");
-  EXPECT_EQ(job.spec.bins[1].upper, transform::Money{50000});
+  EXPECT_EQ(job.spec.bins[1].upper, model::Money{50000});
   EXPECT_EQ(job.spec.bins[1].label, "Medium");
   EXPECT_FALSE(job.spec.bins[2].upper.has_value());
   EXPECT_EQ(job.spec.bins[2].label, "Large");
@@ -716,9 +716,9 @@ TEST(ConfigTest, CustomClassificationBinsAreRead) {
   ASSERT_EQ(cfg.jobs.size(), 1u);
   const auto& bins = cfg.jobs[0].spec.bins;
   ASSERT_EQ(bins.size(), 4u);
-  EXPECT_EQ(bins[0].upper, transform::Money{5000});
-  EXPECT_EQ(bins[1].upper, transform::Money{9999});
-  EXPECT_EQ(bins[2].upper, transform::Money{100050});
+  EXPECT_EQ(bins[0].upper, model::Money{5000});
+  EXPECT_EQ(bins[1].upper, model::Money{9999});
+  EXPECT_EQ(bins[2].upper, model::Money{100050});
   EXPECT_FALSE(bins[3].upper.has_value());
   EXPECT_EQ(bins[3].label, "Huge");
 }

@@ -12,8 +12,8 @@
 namespace ecompipe::runtime {
 namespace {
 
+using model::ColumnType;
 using ::testing::HasSubstr;
-using transform::ColumnType;
 
 PipelineConfig ParseOrDie(const std::string& text) {
   Result<PipelineConfig> cfg = ParseConfig(text, "/srv/shop/ecompipe.yaml");
@@ -93,16 +93,14 @@ TEST(JobConfigTest, CustomJobParsesIntoItsSpec) {
   EXPECT_EQ(spec.classify_column, "net_amount");
   EXPECT_EQ(spec.label_column, "size_class");
   ASSERT_EQ(spec.bins.size(), 2u);
-  EXPECT_EQ(spec.bins[0].upper, transform::Money{5000});
+  EXPECT_EQ(spec.bins[0].upper, model::Money{5000});
   ASSERT_EQ(spec.output.size(), 8u);
-  EXPECT_EQ(spec.output[3],
-            (transform::OutputColumn{"quantity", "quantity", ColumnType::kInteger, 0}));
-  EXPECT_EQ(spec.output[4],
-            (transform::OutputColumn{"unit_price", "price", ColumnType::kDecimal, 3}));
+  EXPECT_EQ(spec.output[3], (model::OutputColumn{"quantity", "quantity", ColumnType::kInteger, 0}));
+  EXPECT_EQ(spec.output[4], (model::OutputColumn{"unit_price", "price", ColumnType::kDecimal, 3}));
   EXPECT_EQ(spec.output[5],
-            (transform::OutputColumn{"net_amount", "net_amount", ColumnType::kDecimal, 2}));
+            (model::OutputColumn{"net_amount", "net_amount", ColumnType::kDecimal, 2}));
   EXPECT_EQ(spec.output[7],
-            (transform::OutputColumn{"size_class", "size_class", ColumnType::kText, 0}));
+            (model::OutputColumn{"size_class", "size_class", ColumnType::kText, 0}));
 }
 
 TEST(JobConfigTest, InitTemplateSpellsTheReferenceJob) {
@@ -113,7 +111,7 @@ TEST(JobConfigTest, InitTemplateSpellsTheReferenceJob) {
   EXPECT_EQ(spec.validations, transform::ReferenceValidations());
   EXPECT_EQ(spec.lookups, transform::ReferenceLookups());
   EXPECT_EQ(spec.derived, transform::ReferenceDerived());
-  EXPECT_EQ(spec.output, transform::ReferenceOutput());
+  EXPECT_EQ(spec.output, model::ReferenceOutput());
   EXPECT_EQ(spec.bins, transform::JobSpec{}.bins);
 }
 

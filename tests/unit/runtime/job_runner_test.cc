@@ -71,8 +71,8 @@ class JobRunnerTest : public ::testing::Test {
         bus_(OrDie(events::SqlEventLog::Open(":memory:")), {}, {}),
         runner_(JobRunner::Env{store_, warehouse_, *catalog_, *runs_, *claims_, bus_, {}}) {
     EXPECT_TRUE(warehouse_.EnsureSchema().ok());
-    transform::Product p{"P1", "Widget", "Gadgets", transform::Money{2999}, "S1"};
-    transform::Customer c{"C1", "Ann", "Lee", "ann@example.com", "Gold"};
+    model::Product p{"P1", "Widget", "Gadgets", model::Money{2999}, "S1"};
+    model::Customer c{"C1", "Ann", "Lee", "ann@example.com", "Gold"};
     EXPECT_TRUE(warehouse_.UpsertProducts({&p, 1}).ok());
     EXPECT_TRUE(warehouse_.UpsertCustomers({&c, 1}).ok());
     job_.name = "load";

@@ -41,7 +41,7 @@ class FaultInjectingWarehouse : public warehouse::Warehouse {
   int commits() const { return commits_; }
 
   Status EnsureSchema() override { return base_.EnsureSchema(); }
-  Status EnsureFactColumns(std::span<const transform::OutputColumn> columns) override {
+  Status EnsureFactColumns(std::span<const model::OutputColumn> columns) override {
     return base_.EnsureFactColumns(columns);
   }
   Result<std::optional<warehouse::LedgerEntry>> FindLoad(
@@ -63,15 +63,15 @@ class FaultInjectingWarehouse : public warehouse::Warehouse {
                        const std::string& status, const std::string& message) override {
     return base_.RecordSkipped(object, run_id, status, message);
   }
-  Status UpsertProducts(std::span<const transform::Product> rows) override {
+  Status UpsertProducts(std::span<const model::Product> rows) override {
     return base_.UpsertProducts(rows);
   }
-  Status UpsertCustomers(std::span<const transform::Customer> rows) override {
+  Status UpsertCustomers(std::span<const model::Customer> rows) override {
     return base_.UpsertCustomers(rows);
   }
-  Result<transform::Dimensions> LoadDimensions() override { return base_.LoadDimensions(); }
-  Result<std::shared_ptr<const transform::DimensionIndex>> LoadDimensionIndex() override {
-    return base_.LoadDimensionIndex();
+  Status LoadDimensions(model::DimensionBuilder& out) override { return base_.LoadDimensions(out); }
+  Status LoadDimensionIndex(model::DimensionIndexBuilder& out) override {
+    return base_.LoadDimensionIndex(out);
   }
   Result<warehouse::WarehouseTotals> Totals() override { return base_.Totals(); }
   Result<std::vector<warehouse::QueryResult>> QueryAll(
@@ -88,15 +88,15 @@ class FaultInjectingWarehouse : public warehouse::Warehouse {
    public:
     Transaction(FaultInjectingWarehouse& owner, std::unique_ptr<warehouse::LoadTransaction> txn)
         : owner_(owner), txn_(std::move(txn)) {}
-    Status AddFacts(std::vector<transform::FactRow>& facts) override {
+    Status AddFacts(std::vector<model::FactRow>& facts) override {
       EP_RETURN_IF_ERROR(owner_.Check(Op::kAddFacts));
       owner_.facts_added_ += static_cast<int64_t>(facts.size());
       return txn_->AddFacts(facts);
     }
-    Status AddRejects(std::vector<transform::RejectRow>& rejects) override {
+    Status AddRejects(std::vector<model::RejectRow>& rejects) override {
       return txn_->AddRejects(rejects);
     }
-    Status UseFactColumns(std::span<const transform::OutputColumn> columns) override {
+    Status UseFactColumns(std::span<const model::OutputColumn> columns) override {
       return txn_->UseFactColumns(columns);
     }
     Result<warehouse::LoadCounts> Commit(int64_t rows_read) override {

@@ -6,15 +6,14 @@
 #include <string>
 #include <utility>
 
-#include "transform/money.h"
-#include "transform/records.h"
+#include "model/money.h"
+#include "model/records.h"
 
 namespace ecompipe::testing_util {
 
-inline transform::FactRow SampleFact(std::string id, int32_t quantity = 2,
-                                     transform::Money price = transform::Money{12999},
-                                     int64_t line = 2) {
-  transform::FactRow f;
+inline model::FactRow SampleFact(std::string id, int32_t quantity = 2,
+                                 model::Money price = model::Money{12999}, int64_t line = 2) {
+  model::FactRow f;
   f.line = line;
   f.transaction_id = std::move(id);
   f.customer_id = "C12349";
@@ -28,7 +27,7 @@ inline transform::FactRow SampleFact(std::string id, int32_t quantity = 2,
   f.transaction_type = "Medium";
   f.payment_type = "Credit Card";
   f.status = "Completed";
-  f.total_amount = transform::Multiply(price, quantity);
+  f.total_amount = model::Multiply(price, quantity);
   return f;
 }
 

@@ -6,10 +6,18 @@
 #include <map>
 
 #include "test_streams.h"
+#include "transform/dimensions.h"
 #include "transform/transaction_job.h"
 
 namespace ecompipe::transform {
 namespace {
+
+using model::Customer;
+using model::FactRow;
+using model::FormatMoney;
+using model::Money;
+using model::Product;
+using model::RejectRow;
 
 using testing::CollectingSink;
 using ::testing::HasSubstr;
@@ -137,6 +145,38 @@ Dimensions ToDimensions(const std::vector<Customer>& customers,
 // checker's reference implementation:
 // rows_in 2000, fact 1960, reject 40, small 689, medium 595, large 676, sum 1218627.71, and
 // its per-reason counts equal manifest.json.
+// What a warehouse's LoadDimensions hands over through model::DimensionBuilder: a later row of
+// an id replaces the earlier one, and Finish() indexes exactly the rows kept.
+TEST(DimensionsBuilderTest, LaterRowOfAnIdWinsAndTheIndexMatchesTheRows) {
+  DimensionsBuilder builder;
+  model::DimensionBuilder& out = builder;
+  out.AddCustomer({"C1", "Ann", "Lee", "old@x", "Gold"});
+  out.AddCustomer({"C2", "Bo", "Li", "bo@x", "Basic"});
+  out.AddCustomer({"C1", "Ann", "Lee", "ann@x", "Gold"});
+  out.AddProduct({"P7", "Desk, \"XL\"", "Office", Money{27500}, "S2"});
+  const Dimensions dims = std::move(builder).Finish();
+  ASSERT_EQ(dims.customers.size(), 2u);
+  EXPECT_EQ(dims.customers.at("C1").email, "ann@x");
+  EXPECT_EQ(dims.products.at("P7").price, Money{27500});
+  ASSERT_TRUE(dims.index);
+  EXPECT_EQ(dims.index->customer_count(), 2u);
+  EXPECT_EQ(dims.index->email(*dims.index->FindCustomer("C1")), "ann@x");
+  EXPECT_EQ(dims.index->product_name_csv(*dims.index->FindProduct("P7")), "\"Desk, \"\"XL\"\"\"");
+}
+
+// A DimensionIndex filled through model::DimensionIndexBuilder, as LoadDimensionIndex does:
+// a repeated id is the warehouse's kCorruptInput at Seal().
+TEST(DimensionsBuilderTest, IndexFilledThroughTheBuilderInterfaceReportsRepeatedIds) {
+  DimensionIndex index;
+  model::DimensionIndexBuilder& out = index;
+  out.AddCustomer("C5", "a@x");
+  out.AddCustomer("C5", "b@x");
+  out.AddProduct("P1", "Lamp", "S1");
+  const Status sealed = out.Seal();
+  EXPECT_EQ(sealed.code(), StatusCode::kCorruptInput);
+  EXPECT_THAT(sealed.message(), HasSubstr("duplicate customer_id 'C5'"));
+}
+
 TEST(GeneratedDataTest, MatchesThePeersReference) {
   const std::string dir = kDataDir + "/transform/gen2000";
   auto customers = Customers(ReadFile(dir + "/customers.csv"));

@@ -18,6 +18,11 @@
 namespace ecompipe::transform {
 namespace {
 
+using model::ColumnType;
+using model::Customer;
+using model::Money;
+using model::Product;
+
 using testing::CollectingSink;
 using testing::ReadFile;
 using testing::StringInputStream;

@@ -10,6 +10,10 @@
 namespace ecompipe::transform {
 namespace {
 
+using model::ColumnType;
+using model::Money;
+using model::ParseMoney;
+
 using ::testing::HasSubstr;
 
 // CheckJobSpec's error as "place: message".
@@ -218,6 +222,29 @@ TEST(DecimalTest, ParseAndFormat) {
   EXPECT_EQ(out, "-0.05 123.456 7");
   EXPECT_EQ(CompareDecimal(*ParseDecimal("1.10"), *ParseDecimal("1.1")), 0);
   EXPECT_EQ(CompareDecimal(*ParseDecimal("-2"), *ParseDecimal("1.999")), -1);
+}
+
+TEST(ClassifyTest, BoundsAreInclusive) {
+  const JobSpec spec;
+  EXPECT_EQ(Classify(spec, *ParseMoney("0.00")), "Small");
+  EXPECT_EQ(Classify(spec, *ParseMoney("100.00")), "Small");
+  EXPECT_EQ(Classify(spec, *ParseMoney("100.01")), "Medium");
+  EXPECT_EQ(Classify(spec, *ParseMoney("500.00")), "Medium");
+  EXPECT_EQ(Classify(spec, *ParseMoney("500.01")), "Large");
+  EXPECT_EQ(Classify(spec, *ParseMoney("999999999999.99")), "Large");
+}
+
+TEST(ClassifyTest, FirstMatchingBinWinsInConfiguredOrder) {
+  JobSpec spec;
+  spec.bins = {{Money{1000}, "low"}, {Money{500}, "never"}, {std::nullopt, "high"}};
+  EXPECT_EQ(Classify(spec, Money{400}), "low");
+  EXPECT_EQ(Classify(spec, Money{1001}), "high");
+}
+
+TEST(ClassifyTest, NoMatchingBinGivesAnEmptyLabel) {
+  JobSpec spec;
+  spec.bins = {{Money{100}, "low"}};
+  EXPECT_EQ(Classify(spec, Money{101}), "");
 }
 
 }  // namespace

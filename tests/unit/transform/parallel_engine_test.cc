@@ -25,6 +25,15 @@
 namespace ecompipe::transform {
 namespace {
 
+using model::ColumnType;
+using model::Customer;
+using model::FactRow;
+using model::FormatMoney;
+using model::Money;
+using model::Product;
+using model::RejectRow;
+namespace reason = model::reason;
+
 using testing::CollectingSink;
 using testing::StringInputStream;
 
@@ -315,25 +324,6 @@ TEST(DimensionIndexTest, EmailsOfEveryLengthAndQuotingReadBack) {
   EXPECT_EQ(index.email_csv(row("C4")), "\"a,\"\"b\"\"@x\"");
   EXPECT_EQ(index.email(row("C5")), huge);
   EXPECT_EQ(index.email_csv(row("odd")), "o@x");
-}
-
-// NeedsCsvQuotes looks at eight bytes at a time: each special byte at each position of a
-// word, and in the tail, must be found, and no other byte may count.
-TEST(CsvOutTest, NeedsQuotesFindsEachSpecialByteAnywhere) {
-  for (size_t size = 1; size <= 20; ++size) {
-    for (size_t at = 0; at < size; ++at) {
-      for (const char special : {',', '"', '\r', '\n'}) {
-        std::string value(size, 'a');
-        value[at] = special;
-        EXPECT_TRUE(internal::NeedsCsvQuotes(value)) << size << " " << at;
-      }
-    }
-    std::string plain;
-    for (size_t i = 0; i < size; ++i)
-      plain.push_back(static_cast<char>("-+!#\x80\xFF\x01\x0B\x0C"[i % 9]));
-    EXPECT_FALSE(internal::NeedsCsvQuotes(plain)) << size;
-  }
-  EXPECT_FALSE(internal::NeedsCsvQuotes(""));
 }
 
 TEST(DimensionIndexTest, SparseAndNonNumericIdsAreFound) {

@@ -105,17 +105,17 @@ inline Result<std::vector<OwnedRecord>> ReadAll(RecordReader& reader) {
 
 class CollectingSink : public RowSink {
  public:
-  Status AddFacts(std::vector<FactRow>& rows) override {
+  Status AddFacts(std::vector<model::FactRow>& rows) override {
     ++fact_batches;
-    for (FactRow& r : rows) facts.push_back(std::move(r));
+    for (model::FactRow& r : rows) facts.push_back(std::move(r));
     return Status::Ok();
   }
-  Status AddRejects(std::vector<RejectRow>& rows) override {
-    for (RejectRow& r : rows) rejects.push_back(std::move(r));
+  Status AddRejects(std::vector<model::RejectRow>& rows) override {
+    for (model::RejectRow& r : rows) rejects.push_back(std::move(r));
     return Status::Ok();
   }
-  std::vector<FactRow> facts;
-  std::vector<RejectRow> rejects;
+  std::vector<model::FactRow> facts;
+  std::vector<model::RejectRow> rejects;
   int fact_batches = 0;
 };
 

@@ -8,6 +8,13 @@
 namespace ecompipe::transform {
 namespace {
 
+using model::Customer;
+using model::FactRow;
+using model::Money;
+using model::Product;
+using model::RejectRow;
+namespace reason = model::reason;
+
 using testing::CollectingSink;
 using testing::GeneratedInputStream;
 using ::testing::HasSubstr;

@@ -12,7 +12,7 @@
 namespace ecompipe::warehouse {
 namespace {
 
-using transform::Money;
+using model::Money;
 
 std::string Hex(std::string_view bytes) {
   static const char* kDigits = "0123456789abcdef";
@@ -131,7 +131,7 @@ TEST(CopyBinaryServerTest, MoneyAndDatesMatchTheServersOwnBinaryEncoding) {
                         int64_t{10000}, int64_t{12999}, int64_t{100'00}, int64_t{1'000'000},
                         int64_t{100'000'000}, int64_t{9'999'999'999}, int64_t{999'999'999'999},
                         int64_t{123'456'789'012}, int64_t{-1}, int64_t{-12999}}) {
-    const std::string text = transform::FormatMoney(Money{cents});
+    const std::string text = model::FormatMoney(Money{cents});
     for (const char* type : {"DECIMAL(10,2)", "DECIMAL(12,2)"}) {
       if (std::string(type) == "DECIMAL(10,2)" && (cents > 9'999'999'999 || cents < -9'999'999'999))
         continue;
@@ -157,13 +157,13 @@ TEST(CopyBinaryServerTest, MoneyAndDatesMatchTheServersOwnBinaryEncoding) {
 TEST(CopyBinaryServerTest, BinaryLoadsReadBackExactlyAsTextLoads) {
   EP_REQUIRE_TEST_PG();
   auto fact = [](std::string id, int64_t cents, int32_t quantity, std::string date, int64_t line) {
-    transform::FactRow f = testing_util::SampleFact(std::move(id), quantity, Money{cents}, line);
+    model::FactRow f = testing_util::SampleFact(std::move(id), quantity, Money{cents}, line);
     f.product_name = "Lamp \xC3\xA9\ttab \\ backslash\nnewline\r, \"quoted\" \\N";
     f.supplier_id = "";
     f.transaction_date = std::move(date);
     return f;
   };
-  const std::vector<transform::FactRow> first = {
+  const std::vector<model::FactRow> first = {
       fact("TXN00000001", 0, 1, "2026-11-30", 2),               // 0.00
       fact("TXN00000002", 1, 1, "2000-01-01", 3),               // 0.01
       fact("TXN00000003", 9'999'999'999, 1, "1999-12-31", 4),   // 99999999.99
@@ -174,8 +174,8 @@ TEST(CopyBinaryServerTest, BinaryLoadsReadBackExactlyAsTextLoads) {
            0),                                             // total above DECIMAL(12,2): a reject
       fact("TXN00000008", 5, 1'000'000, "2026-06-15", 0),  // line 0: NULL source_line
   };
-  const std::vector<transform::FactRow> second = {fact("TXN00000002", 7, 2, "2026-11-30", 2),
-                                                  fact("TXN00000009", 1010, 7, "2026-11-30", 3)};
+  const std::vector<model::FactRow> second = {fact("TXN00000002", 7, 2, "2026-11-30", 2),
+                                              fact("TXN00000009", 1010, 7, "2026-11-30", 3)};
   std::vector<std::vector<std::string>> dumps;
   std::vector<std::unique_ptr<testing_util::PgTestSchema>> schemas;
   for (bool binary : {true, false}) {
@@ -193,7 +193,7 @@ TEST(CopyBinaryServerTest, BinaryLoadsReadBackExactlyAsTextLoads) {
                                 "e" + std::to_string(n), 0, 0};
       auto load = (*wh)->BeginLoad(object, "load-" + std::to_string(n), "run", ReloadMode::kAppend);
       ASSERT_TRUE(load.ok()) << load.status().ToString();
-      std::vector<transform::FactRow> facts = *rows;
+      std::vector<model::FactRow> facts = *rows;
       ASSERT_TRUE((*load)->AddFacts(facts).ok());
       auto counts = (*load)->Commit(static_cast<int64_t>(rows->size()));
       ASSERT_TRUE(counts.ok()) << counts.status().ToString();

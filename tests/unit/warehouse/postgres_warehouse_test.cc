@@ -7,17 +7,18 @@
 #include <chrono>
 #include <thread>
 
+#include "testing/dimension_recorder.h"
 #include "testing/pg_test.h"
 #include "testing/sample_fact.h"
-#include "transform/dimension_index.h"
 
 namespace ecompipe::warehouse {
 namespace {
 
 using ::ecompipe::testing_util::PgTestSchema;
 using ::ecompipe::testing_util::PgTestUrl;
+using model::Money;
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-using transform::Money;
 
 // Every test runs twice: with the PostgreSQL dialect, and with the Redshift dialect's DML
 // (staging tables, INSERT ... WHERE NOT EXISTS, MERGE) executed by PostgreSQL 15 on tables that
@@ -57,13 +58,13 @@ class PostgresWarehouseTest : public ::testing::TestWithParam<SqlDialect> {
     return storage::ObjectRef{"bucket", std::move(key), std::move(etag), 0, 0};
   }
 
-  static transform::FactRow Fact(std::string id, int32_t quantity = 2, Money price = Money{12999},
-                                 int64_t line = 2) {
+  static model::FactRow Fact(std::string id, int32_t quantity = 2, Money price = Money{12999},
+                             int64_t line = 2) {
     return testing_util::SampleFact(std::move(id), quantity, price, line);
   }
   // Facts TXN(10000000 + i) for i in [from, to) by `step`: quantity 1 at 1.01, line i + 2.
-  static std::vector<transform::FactRow> Facts(int from, int to, int step = 1) {
-    std::vector<transform::FactRow> facts;
+  static std::vector<model::FactRow> Facts(int from, int to, int step = 1) {
+    std::vector<model::FactRow> facts;
     for (int i = from; i < to; i += step)
       facts.push_back(Fact("TXN" + std::to_string(10000000 + i), 1, Money{101}, i + 2));
     return facts;
@@ -72,7 +73,7 @@ class PostgresWarehouseTest : public ::testing::TestWithParam<SqlDialect> {
   static int64_t AddFactsInBatches(LoadTransaction& load, int batches, int per_batch) {
     int64_t read = 0;
     for (int batch = 0; batch < batches; ++batch) {
-      std::vector<transform::FactRow> facts = Facts(batch * per_batch, (batch + 1) * per_batch);
+      std::vector<model::FactRow> facts = Facts(batch * per_batch, (batch + 1) * per_batch);
       read += static_cast<int64_t>(facts.size());
       EXPECT_TRUE(load.AddFacts(facts).ok());
     }
@@ -89,8 +90,8 @@ class PostgresWarehouseTest : public ::testing::TestWithParam<SqlDialect> {
   }
 
   // Loads `facts` (and `rejects`) as one object and returns the counts.
-  LoadCounts Load(const storage::ObjectRef& object, std::vector<transform::FactRow> facts,
-                  std::vector<transform::RejectRow> rejects = {},
+  LoadCounts Load(const storage::ObjectRef& object, std::vector<model::FactRow> facts,
+                  std::vector<model::RejectRow> rejects = {},
                   ReloadMode mode = ReloadMode::kReplace) {
     auto load = Begin(object, mode);
     if (!load) return {};
@@ -152,7 +153,7 @@ TEST_P(PostgresWarehouseTest, NewerSchemaVersionIsRefused) {
 }
 
 TEST_P(PostgresWarehouseTest, CommitWritesFactsRejectsAndLedgerAtomically) {
-  std::vector<transform::RejectRow> rejects = {
+  std::vector<model::RejectRow> rejects = {
       {7, "invalid_price", "price 'x' is not a number", "TXN7,C1,P1,1,x", "TXN00000007"}};
   LoadCounts c =
       Load(Object("t/a.csv", "e1"), {Fact("TXN00000001"), Fact("TXN00000002", 3)}, rejects);
@@ -183,8 +184,8 @@ TEST_P(PostgresWarehouseTest, DestructorWithoutCommitRollsBackEverything) {
   {
     auto load = Begin(Object("t/a.csv", "e1"));
     ASSERT_TRUE(load);
-    std::vector<transform::FactRow> facts = {Fact("TXN00000001")};
-    std::vector<transform::RejectRow> rejects = {{3, "invalid_date", "d", "raw", ""}};
+    std::vector<model::FactRow> facts = {Fact("TXN00000001")};
+    std::vector<model::RejectRow> rejects = {{3, "invalid_date", "d", "raw", ""}};
     ASSERT_TRUE(load->AddFacts(facts).ok());
     ASSERT_TRUE(load->AddRejects(rejects).ok());
   }
@@ -215,7 +216,7 @@ TEST_P(PostgresWarehouseTest, DuplicateTransactionIdBecomesRejectNeverASecondRow
 TEST_P(PostgresWarehouseTest, DuplicatesSpreadOverManyChunksCountExactly) {
   chunk_bytes_ = 4096;  // many COPY chunks, some with duplicates and some without
   warehouse_ = OpenOrDie();
-  std::vector<transform::FactRow> first;
+  std::vector<model::FactRow> first;
   for (int i = 0; i < 3000; i += 3) first.push_back(Fact("TXN" + std::to_string(10000000 + i)));
   Load(Object("t/a.csv", "e1"), first);
   auto load = Begin(Object("t/b.csv", "e2"));
@@ -236,7 +237,7 @@ TEST_P(PostgresWarehouseTest, DuplicatesSpreadOverManyChunksCountExactly) {
 TEST_P(PostgresWarehouseTest, RowsReadMismatchIsInternalAndWritesNothing) {
   auto load = Begin(Object("t/a.csv", "e1"));
   ASSERT_TRUE(load);
-  std::vector<transform::FactRow> facts = {Fact("TXN00000001")};
+  std::vector<model::FactRow> facts = {Fact("TXN00000001")};
   ASSERT_TRUE(load->AddFacts(facts).ok());
   auto c = load->Commit(5);
   EXPECT_EQ(c.status().code(), StatusCode::kInternal);
@@ -254,7 +255,7 @@ TEST_P(PostgresWarehouseTest, BeginLoadOfLoadedVersionIsAlreadyExists) {
 }
 
 TEST_P(PostgresWarehouseTest, ReplaceDeletesEarlierVersionInTheSameTransaction) {
-  std::vector<transform::RejectRow> rejects = {{3, "invalid_date", "d", "raw", ""}};
+  std::vector<model::RejectRow> rejects = {{3, "invalid_date", "d", "raw", ""}};
   Load(Object("t/a.csv", "e1"), {Fact("TXN00000001"), Fact("TXN00000002")}, rejects);
   LoadCounts c = Load(Object("t/a.csv", "e2"), {Fact("TXN00000002", 4), Fact("TXN00000003")});
   EXPECT_EQ(c.rows_loaded, 2);
@@ -284,8 +285,8 @@ TEST_P(PostgresWarehouseTest, TotalsFollowLoadsDuplicatesAndReplaces) {
         std::to_string(cents));
   };
   expect_totals(0, 0, 0);
-  std::vector<transform::RejectRow> rejects = {{3, "invalid_date", "d", "raw", ""},
-                                               {4, "invalid_date", "d", "raw", ""}};
+  std::vector<model::RejectRow> rejects = {{3, "invalid_date", "d", "raw", ""},
+                                           {4, "invalid_date", "d", "raw", ""}};
   Load(Object("t/a.csv", "e1"), Facts(0, 10), rejects);  // 10 x 1.01
   expect_totals(10, 2, 1010);
   // Two repeated ids: that chunk goes through the staging table; they become rejects.
@@ -300,7 +301,7 @@ TEST_P(PostgresWarehouseTest, TotalsFollowLoadsDuplicatesAndReplaces) {
   // A load rolled back changes nothing.
   {
     auto load = Begin(Object("t/c.csv", "e1"));
-    std::vector<transform::FactRow> facts = Facts(100, 110);
+    std::vector<model::FactRow> facts = Facts(100, 110);
     ASSERT_TRUE(load->AddFacts(facts).ok());
   }
   expect_totals(2, 2, 25998 + 700);
@@ -312,7 +313,7 @@ TEST_P(PostgresWarehouseTest, TotalsFollowLoadsDuplicatesAndReplaces) {
 // A warehouse written at schema version 1 has no running totals: the first open counts them
 // once, and the loads that follow add to them.
 TEST_P(PostgresWarehouseTest, Version1WarehouseGetsItsTotalsCountedOnce) {
-  std::vector<transform::RejectRow> rejects = {{3, "invalid_date", "d", "raw", ""}};
+  std::vector<model::RejectRow> rejects = {{3, "invalid_date", "d", "raw", ""}};
   Load(Object("t/a.csv", "e1"), Facts(0, 5), rejects);
   ASSERT_TRUE(warehouse_
                   ->Query("DROP TABLE warehouse_totals; DELETE FROM ecompipe_schema_version; "
@@ -369,8 +370,8 @@ TEST_P(PostgresWarehouseTest, FindLoadHasOtherVersionAndRecordSkipped) {
 }
 
 TEST_P(PostgresWarehouseTest, UpsertsUpdateChangedRowsLastOneWinsAndPricesRoundTrip) {
-  std::vector<transform::Product> products = {{"P1", "Lamp", "Home", Money{12999}, "S1"},
-                                              {"P2", "Desk", "Home", Money{5}, "S2"}};
+  std::vector<model::Product> products = {{"P1", "Lamp", "Home", Money{12999}, "S1"},
+                                          {"P2", "Desk", "Home", Money{5}, "S2"}};
   ASSERT_TRUE(warehouse_->UpsertProducts(products).ok());
   std::string p2_updated = Scalar("SELECT updated_at FROM dim_products WHERE product_id = 'P2'");
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -381,52 +382,50 @@ TEST_P(PostgresWarehouseTest, UpsertsUpdateChangedRowsLastOneWinsAndPricesRoundT
   ASSERT_TRUE(warehouse_->UpsertProducts(products).ok());
   EXPECT_EQ(Scalar("SELECT count(*) FROM dim_products"), "3");
   EXPECT_EQ(Scalar("SELECT updated_at FROM dim_products WHERE product_id = 'P2'"), p2_updated);
-  std::vector<transform::Customer> customers = {{"C1", "Ann", "O'Neil", "ann@example.com", "Gold"}};
+  std::vector<model::Customer> customers = {{"C1", "Ann", "O'Neil", "ann@example.com", "Gold"}};
   ASSERT_TRUE(warehouse_->UpsertCustomers(customers).ok());
   customers[0].membership_level = "Silver";
   ASSERT_TRUE(warehouse_->UpsertCustomers(customers).ok());
-  auto dims = warehouse_->LoadDimensions();
-  ASSERT_TRUE(dims.ok()) << dims.status().ToString();
-  EXPECT_EQ(dims->products.at("P1").price.cents, 13000);
-  EXPECT_EQ(dims->products.at("P2").price.cents, 5);
-  EXPECT_EQ(dims->products.at("P3").product_name, "Chair");
-  EXPECT_EQ(dims->products.at("P3").price.cents, 199);
-  EXPECT_EQ(dims->customers.at("C1").last_name, "O'Neil");
-  EXPECT_EQ(dims->customers.at("C1").membership_level, "Silver");
-  EXPECT_TRUE(dims->index);
+  testing_util::RecordedDimensions dims;
+  const Status loaded = warehouse_->LoadDimensions(dims);
+  ASSERT_TRUE(loaded.ok()) << loaded.ToString();
+  EXPECT_EQ(dims.products.at("P1").price.cents, 13000);
+  EXPECT_EQ(dims.products.at("P2").price.cents, 5);
+  EXPECT_EQ(dims.products.at("P3").product_name, "Chair");
+  EXPECT_EQ(dims.products.at("P3").price.cents, 199);
+  EXPECT_EQ(dims.customers.at("C1").last_name, "O'Neil");
+  EXPECT_EQ(dims.customers.at("C1").membership_level, "Silver");
 }
 
 TEST_P(PostgresWarehouseTest, LoadDimensionIndexHoldsEveryIdAndAttribute) {
   ASSERT_TRUE(warehouse_
-                  ->UpsertProducts(std::vector<transform::Product>{
+                  ->UpsertProducts(std::vector<model::Product>{
                       {"P1", "Lamp, \"big\"\ttab", "cat", Money{100}, "S1"},
                       {"P7", "Desk", "cat", Money{5}, ""}})
                   .ok());
   ASSERT_TRUE(warehouse_
-                  ->UpsertCustomers(std::vector<transform::Customer>{
-                      {"C2", "Ann", "Lee", "ann@example.com", "Gold"},
-                      {"odd-id", "Bob", "Roe", "b\\x@y", "Basic"}})
+                  ->UpsertCustomers(
+                      std::vector<model::Customer>{{"C2", "Ann", "Lee", "ann@example.com", "Gold"},
+                                                   {"odd-id", "Bob", "Roe", "b\\x@y", "Basic"}})
                   .ok());
-  auto index = warehouse_->LoadDimensionIndex();
-  ASSERT_TRUE(index.ok()) << index.status().ToString();
-  const transform::DimensionIndex& ix = **index;
-  EXPECT_EQ(ix.customer_count(), 2u);
-  EXPECT_EQ(ix.product_count(), 2u);
-  ASSERT_TRUE(ix.FindCustomer("C2"));
-  EXPECT_EQ(ix.email(*ix.FindCustomer("C2")), "ann@example.com");
-  ASSERT_TRUE(ix.FindCustomer("odd-id"));
-  EXPECT_EQ(ix.email(*ix.FindCustomer("odd-id")), "b\\x@y");
-  EXPECT_FALSE(ix.FindCustomer("C3"));
-  ASSERT_TRUE(ix.FindProduct("P1"));
-  EXPECT_EQ(ix.product_name(*ix.FindProduct("P1")), "Lamp, \"big\"\ttab");
-  EXPECT_EQ(ix.supplier_id(*ix.FindProduct("P7")), "");
-  EXPECT_FALSE(ix.FindProduct("P2"));
+  testing_util::RecordedIndex ix;
+  const Status loaded = warehouse_->LoadDimensionIndex(ix);
+  ASSERT_TRUE(loaded.ok()) << loaded.ToString();
+  EXPECT_EQ(ix.seals, 1);
+  EXPECT_THAT(ix.emails,
+              ElementsAre(std::pair<const std::string, std::string>("C2", "ann@example.com"),
+                          std::pair<const std::string, std::string>("odd-id", "b\\x@y")));
+  using NameSupplier = std::pair<std::string, std::string>;
+  EXPECT_THAT(
+      ix.products,
+      ElementsAre(std::pair<const std::string, NameSupplier>("P1", {"Lamp, \"big\"\ttab", "S1"}),
+                  std::pair<const std::string, NameSupplier>("P7", {"Desk", ""})));
 }
 
 TEST_P(PostgresWarehouseTest, AwkwardTextSurvivesAndUnstorableBytesAreReplaced) {
-  transform::FactRow f = Fact("TXN00000001");
+  model::FactRow f = Fact("TXN00000001");
   f.product_name = "Lamp\twith \\ tab\nand newline, \"quoted\"";
-  std::vector<transform::RejectRow> rejects = {
+  std::vector<model::RejectRow> rejects = {
       {3, "nul_byte", "NUL at byte 4", std::string("TX\0N\xff,1", 7), ""}};
   Load(Object("t/a b\tc.csv", "e1"), {f}, rejects);
   EXPECT_EQ(Scalar("SELECT product_name FROM fact_transactions"), f.product_name);
@@ -443,7 +442,7 @@ TEST_P(PostgresWarehouseTest, ValuesBeyondTheColumnTypesAreRejectsNotFailedLoads
 }
 
 TEST_P(PostgresWarehouseTest, MoneyIsSummedExactly) {
-  std::vector<transform::FactRow> facts;
+  std::vector<model::FactRow> facts;
   for (int i = 0; i < 1000; ++i)
     facts.push_back(Fact("TXN" + std::to_string(20000000 + i), 1, Money{10}));
   Load(Object("t/a.csv", "e1"), facts);
@@ -477,11 +476,11 @@ TEST_P(PostgresWarehouseTest, ConnectionKilledMidLoadIsUnavailableRollsBackAndRe
   const std::string pid = Scalar("SELECT pg_backend_pid()");
   auto load = Begin(Object("t/a.csv", "e1"));
   ASSERT_TRUE(load);
-  std::vector<transform::FactRow> facts = {Fact("TXN00000001")};
+  std::vector<model::FactRow> facts = {Fact("TXN00000001")};
   ASSERT_TRUE(load->AddFacts(facts).ok());
   ASSERT_TRUE(schema_->admin().Query("SELECT pg_terminate_backend($1)", {pid}).ok());
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  std::vector<transform::FactRow> more = {Fact("TXN00000002")};
+  std::vector<model::FactRow> more = {Fact("TXN00000002")};
   Status s = load->AddFacts(more);
   Result<LoadCounts> c = s.ok() ? load->Commit(2) : Result<LoadCounts>(s);
   EXPECT_EQ(c.status().code(), StatusCode::kUnavailable) << c.status().ToString();
@@ -510,12 +509,12 @@ TEST_P(PostgresWarehouseTest, ServerGoneWhileIdleCostsTheNextCallNothing) {
   LoadCounts c = Load(Object("t/b.csv", "e2"), {Fact("TXN00000002")});
   EXPECT_EQ(c.rows_loaded, 1);
   terminate();
-  transform::Product p{.product_id = "P1",
-                       .product_name = "Lamp",
-                       .category = "Home",
-                       .price = Money{999},
-                       .supplier_id = "S1"};
-  EXPECT_TRUE(warehouse_->UpsertProducts(std::span<const transform::Product>(&p, 1)).ok());
+  model::Product p{.product_id = "P1",
+                   .product_name = "Lamp",
+                   .category = "Home",
+                   .price = Money{999},
+                   .supplier_id = "S1"};
+  EXPECT_TRUE(warehouse_->UpsertProducts(std::span<const model::Product>(&p, 1)).ok());
   EXPECT_EQ(Scalar("SELECT count(*) FROM fact_transactions"), "2");
 }
 
@@ -525,7 +524,7 @@ TEST_P(PostgresWarehouseTest, TwoConnectionsLoadingTheSameObjectLoadItOnce) {
   auto obj = Object("t/a.csv", "e1");
   auto first = Begin(obj);
   ASSERT_TRUE(first);
-  std::vector<transform::FactRow> facts = {Fact("TXN00000001")};
+  std::vector<model::FactRow> facts = {Fact("TXN00000001")};
   ASSERT_TRUE(first->AddFacts(facts).ok());
   std::atomic<bool> second_done{false};
   Result<std::unique_ptr<LoadTransaction>> second = Status::Internal("not run");
@@ -605,7 +604,7 @@ TEST_P(PostgresIndexRebuildTest, FailedLoadLeavesTheIndexesAsTheyWere) {
   {
     auto load = Begin(Object("t/b.csv", "e2"));
     ASSERT_TRUE(load);
-    std::vector<transform::FactRow> facts = Facts(100, 200);
+    std::vector<model::FactRow> facts = Facts(100, 200);
     ASSERT_TRUE(load->AddFacts(facts).ok());
     auto c =
         load->Commit(5);  // rows read do not add up: rolled back after the indexes were dropped
@@ -615,7 +614,7 @@ TEST_P(PostgresIndexRebuildTest, FailedLoadLeavesTheIndexesAsTheyWere) {
   {
     auto load = Begin(Object("t/c.csv", "e3"));
     ASSERT_TRUE(load);
-    std::vector<transform::FactRow> facts = Facts(200, 300);
+    std::vector<model::FactRow> facts = Facts(200, 300);
     ASSERT_TRUE(load->AddFacts(facts).ok());
   }  // abandoned without Commit
   EXPECT_EQ(IndexOids(), oids);

@@ -11,16 +11,16 @@
 #include <fstream>
 
 #include "common/time_util.h"
+#include "testing/dimension_recorder.h"
 #include "testing/sample_fact.h"
-#include "transform/dimension_index.h"
 
 namespace ecompipe::warehouse {
 namespace {
 
+using model::Money;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Optional;
-using transform::Money;
 
 namespace fs = std::filesystem;
 
@@ -53,12 +53,12 @@ class SqliteWarehouseTest : public ::testing::Test {
     return storage::ObjectRef{"bucket", std::move(key), std::move(etag), 0, 0};
   }
 
-  static transform::FactRow Fact(std::string id, int32_t quantity = 2, Money price = Money{12999}) {
+  static model::FactRow Fact(std::string id, int32_t quantity = 2, Money price = Money{12999}) {
     return testing_util::SampleFact(std::move(id), quantity, price, /*line=*/0);
   }
 
-  static transform::RejectRow Reject(int64_t line, std::string reason, std::string raw) {
-    return transform::RejectRow{line, std::move(reason), "detail", std::move(raw), "TXN99999999"};
+  static model::RejectRow Reject(int64_t line, std::string reason, std::string raw) {
+    return model::RejectRow{line, std::move(reason), "detail", std::move(raw), "TXN99999999"};
   }
 
   std::unique_ptr<LoadTransaction> Begin(const storage::ObjectRef& object,
@@ -75,10 +75,10 @@ class SqliteWarehouseTest : public ::testing::Test {
                        int rejects = 0, ReloadMode mode = ReloadMode::kReplace) {
     auto load = Begin(object, mode);
     if (!load) return {};
-    std::vector<transform::FactRow> facts;
+    std::vector<model::FactRow> facts;
     for (auto& id : ids) facts.push_back(Fact(id));
     EXPECT_TRUE(load->AddFacts(facts).ok());
-    std::vector<transform::RejectRow> rows;
+    std::vector<model::RejectRow> rows;
     for (int i = 0; i < rejects; ++i) rows.push_back(Reject(i + 2, "invalid_quantity", "x"));
     EXPECT_TRUE(load->AddRejects(rows).ok());
     auto counts = load->Commit(static_cast<int64_t>(ids.size()) + rejects);
@@ -161,7 +161,7 @@ TEST_F(SqliteWarehouseTest, RolledBackLoadLeavesNoLoadRow) {
   {
     auto load = Begin(Object("a.csv", "e1"));
     ASSERT_TRUE(load);
-    std::vector<transform::FactRow> facts = {Fact("TXN1")};
+    std::vector<model::FactRow> facts = {Fact("TXN1")};
     ASSERT_TRUE(load->AddFacts(facts).ok());
   }
   EXPECT_EQ(Scalar("SELECT count(*) FROM loads"), "0");
@@ -245,9 +245,9 @@ TEST_F(SqliteWarehouseTest, CommitWritesFactsRejectsAndLedgerAtomically) {
   auto object = Object("transactions/year=2026/month=11/day=30/t.csv", "etag1");
   auto load = Begin(object);
   ASSERT_NE(load, nullptr);
-  std::vector<transform::FactRow> facts = {Fact("TXN00000001"), Fact("TXN00000002", 3)};
+  std::vector<model::FactRow> facts = {Fact("TXN00000001"), Fact("TXN00000002", 3)};
   ASSERT_TRUE(load->AddFacts(facts).ok());
-  std::vector<transform::RejectRow> rejects = {
+  std::vector<model::RejectRow> rejects = {
       Reject(4, "invalid_quantity", "TXN99999999,C1,P1,0,1.00,2026-11-30,Cash,Completed")};
   ASSERT_TRUE(load->AddRejects(rejects).ok());
   auto counts = load->Commit(3);
@@ -294,9 +294,9 @@ TEST_F(SqliteWarehouseTest, CommitWritesFactsRejectsAndLedgerAtomically) {
 TEST_F(SqliteWarehouseTest, DestructorWithoutCommitRollsBackEverything) {
   {
     auto load = Begin(Object("t.csv", "e1"));
-    std::vector<transform::FactRow> facts = {Fact("TXN00000001")};
+    std::vector<model::FactRow> facts = {Fact("TXN00000001")};
     ASSERT_TRUE(load->AddFacts(facts).ok());
-    std::vector<transform::RejectRow> rejects = {Reject(3, "invalid_date", "x")};
+    std::vector<model::RejectRow> rejects = {Reject(3, "invalid_date", "x")};
     ASSERT_TRUE(load->AddRejects(rejects).ok());
   }
   EXPECT_EQ(Scalar("SELECT count(*) FROM fact_transactions"), "0");
@@ -310,10 +310,10 @@ TEST_F(SqliteWarehouseTest, DuplicateTransactionIdBecomesRejectAndCountsAddUp) {
   LoadOrDie(Object("day1.csv", "e1"), {"TXN00000001", "TXN00000002"});
 
   auto load = Begin(Object("day2.csv", "e2"));
-  transform::FactRow quoted = Fact("TXN00000002");
+  model::FactRow quoted = Fact("TXN00000002");
   quoted.payment_type = "Card, \"gold\"";
   // TXN00000003 twice in the same batch: the second is a duplicate of this load's own row.
-  std::vector<transform::FactRow> facts = {quoted, Fact("TXN00000003"), Fact("TXN00000003")};
+  std::vector<model::FactRow> facts = {quoted, Fact("TXN00000003"), Fact("TXN00000003")};
   ASSERT_TRUE(load->AddFacts(facts).ok());
   auto counts = load->Commit(3);
   ASSERT_TRUE(counts.ok()) << counts.status().ToString();
@@ -339,9 +339,9 @@ TEST_F(SqliteWarehouseTest, DuplicateTransactionIdBecomesRejectAndCountsAddUp) {
 
 TEST_F(SqliteWarehouseTest, RowsReadMismatchIsInternalAndWritesNothing) {
   auto load = Begin(Object("t.csv", "e1"));
-  std::vector<transform::FactRow> facts = {Fact("TXN00000001"), Fact("TXN00000002")};
+  std::vector<model::FactRow> facts = {Fact("TXN00000001"), Fact("TXN00000002")};
   ASSERT_TRUE(load->AddFacts(facts).ok());
-  std::vector<transform::RejectRow> rejects = {Reject(5, "invalid_price", "x")};
+  std::vector<model::RejectRow> rejects = {Reject(5, "invalid_price", "x")};
   ASSERT_TRUE(load->AddRejects(rejects).ok());
   auto counts = load->Commit(4);
   ASSERT_FALSE(counts.ok());
@@ -360,7 +360,7 @@ TEST_F(SqliteWarehouseTest, RowsReadMismatchIsInternalAndWritesNothing) {
 TEST_F(SqliteWarehouseTest, UseAfterCommitIsInternal) {
   auto load = Begin(Object("t.csv", "e1"));
   ASSERT_TRUE(load->Commit(0).ok());
-  std::vector<transform::FactRow> facts = {Fact("TXN00000001")};
+  std::vector<model::FactRow> facts = {Fact("TXN00000001")};
   EXPECT_EQ(load->AddFacts(facts).code(), StatusCode::kInternal);
   EXPECT_EQ(load->Commit(0).status().code(), StatusCode::kInternal);
   EXPECT_EQ(Scalar("SELECT count(*) FROM fact_transactions"), "0");
@@ -474,10 +474,10 @@ TEST_F(SqliteWarehouseTest, BusyWriterIsUnavailableAndRetryable) {
   EXPECT_EQ(blocked.status().code(), StatusCode::kUnavailable);
   EXPECT_TRUE(blocked.status().retryable());
   EXPECT_THAT(blocked.status().message(), HasSubstr("database is locked"));
-  std::vector<transform::Product> products = {{"P1", "Lamp", "Home", Money{100}, "S1"}};
+  std::vector<model::Product> products = {{"P1", "Lamp", "Home", Money{100}, "S1"}};
   EXPECT_EQ(other->UpsertProducts(products).code(), StatusCode::kUnavailable);
   // Readers are not blocked by the writer (WAL) and do not see its rows.
-  std::vector<transform::FactRow> facts = {Fact("TXN00000001")};
+  std::vector<model::FactRow> facts = {Fact("TXN00000001")};
   ASSERT_TRUE(load->AddFacts(facts).ok());
   EXPECT_EQ(other->Query("SELECT count(*) FROM fact_transactions").value().rows[0][0], "0");
   ASSERT_TRUE(load->Commit(1).ok());
@@ -486,14 +486,14 @@ TEST_F(SqliteWarehouseTest, BusyWriterIsUnavailableAndRetryable) {
 }
 
 TEST_F(SqliteWarehouseTest, UpsertProductsUpdatesExistingRows) {
-  std::vector<transform::Product> first = {{"P1", "Lamp", "Home", Money{1999}, "S1"},
-                                           {"P2", "Desk", "Office", Money{25000}, "S2"}};
+  std::vector<model::Product> first = {{"P1", "Lamp", "Home", Money{1999}, "S1"},
+                                       {"P2", "Desk", "Office", Money{25000}, "S2"}};
   ASSERT_TRUE(warehouse_->UpsertProducts(first).ok());
   ASSERT_TRUE(
       warehouse_->Query("UPDATE dim_products SET updated_at = 'old'", {.write = true}).ok());
-  std::vector<transform::Product> second = {{"P1", "Lamp", "Home", Money{1999}, "S1"},
-                                            {"P2", "Desk XL", "Office", Money{27500}, "S2"},
-                                            {"P3", "Chair", "Office", Money{5}, "S3"}};
+  std::vector<model::Product> second = {{"P1", "Lamp", "Home", Money{1999}, "S1"},
+                                        {"P2", "Desk XL", "Office", Money{27500}, "S2"},
+                                        {"P3", "Chair", "Office", Money{5}, "S3"}};
   ASSERT_TRUE(warehouse_->UpsertProducts(second).ok());
   EXPECT_THAT(Rows("SELECT product_id, product_name, category, price, price_cents, supplier_id, "
                    "updated_at = 'old' FROM dim_products ORDER BY 1"),
@@ -502,34 +502,35 @@ TEST_F(SqliteWarehouseTest, UpsertProductsUpdatesExistingRows) {
 }
 
 TEST_F(SqliteWarehouseTest, UpsertCustomersUpdatesExistingRows) {
-  std::vector<transform::Customer> first = {{"C1", "Ann", "Lee", "ann@x.com", "Gold"},
-                                            {"C2", "Bo", "Li", "bo@x.com", "Silver"}};
+  std::vector<model::Customer> first = {{"C1", "Ann", "Lee", "ann@x.com", "Gold"},
+                                        {"C2", "Bo", "Li", "bo@x.com", "Silver"}};
   ASSERT_TRUE(warehouse_->UpsertCustomers(first).ok());
-  std::vector<transform::Customer> second = {{"C2", "Bo", "Li", "bo@y.com", "Gold"}};
+  std::vector<model::Customer> second = {{"C2", "Bo", "Li", "bo@y.com", "Gold"}};
   ASSERT_TRUE(warehouse_->UpsertCustomers(second).ok());
   EXPECT_THAT(Rows("SELECT customer_id, first_name, last_name, email, membership_level, "
                    "updated_at IS NOT NULL FROM dim_customers ORDER BY 1"),
               ElementsAre("C1|Ann|Lee|ann@x.com|Gold|1", "C2|Bo|Li|bo@y.com|Gold|1"));
-  auto dims = warehouse_->LoadDimensions();
-  ASSERT_TRUE(dims.ok());
-  ASSERT_EQ(dims->customers.size(), 2u);
-  EXPECT_EQ(dims->customers.at("C2").email, "bo@y.com");
-  EXPECT_EQ(dims->customers.at("C1").first_name, "Ann");
+  testing_util::RecordedDimensions dims;
+  ASSERT_TRUE(warehouse_->LoadDimensions(dims).ok());
+  ASSERT_EQ(dims.customers.size(), 2u);
+  EXPECT_EQ(dims.customers.at("C2").email, "bo@y.com");
+  EXPECT_EQ(dims.customers.at("C1").first_name, "Ann");
 }
 
 TEST_F(SqliteWarehouseTest, LoadDimensionsRoundTripsPricesExactly) {
-  std::vector<transform::Product> products;
+  std::vector<model::Product> products;
   const int64_t cents[] = {0, 1, 10, 99, 100, 12999, 999'999'999'999, 33, 70};
   for (size_t i = 0; i < std::size(cents); ++i) {
     products.push_back({"P" + std::to_string(i), "name", "cat", Money{cents[i]}, "S"});
   }
   ASSERT_TRUE(warehouse_->UpsertProducts(products).ok());
   EXPECT_EQ(Scalar("SELECT price FROM dim_products WHERE product_id = 'P6'"), "9999999999.99");
-  auto dims = warehouse_->LoadDimensions();
-  ASSERT_TRUE(dims.ok()) << dims.status().ToString();
-  ASSERT_EQ(dims->products.size(), std::size(cents));
+  testing_util::RecordedDimensions dims;
+  const Status loaded = warehouse_->LoadDimensions(dims);
+  ASSERT_TRUE(loaded.ok()) << loaded.ToString();
+  ASSERT_EQ(dims.products.size(), std::size(cents));
   for (size_t i = 0; i < std::size(cents); ++i) {
-    const transform::Product& p = dims->products.at("P" + std::to_string(i));
+    const model::Product& p = dims.products.at("P" + std::to_string(i));
     EXPECT_EQ(p.price.cents, cents[i]) << p.product_id;
     EXPECT_EQ(p.product_name, "name");
     EXPECT_EQ(p.category, "cat");
@@ -539,30 +540,26 @@ TEST_F(SqliteWarehouseTest, LoadDimensionsRoundTripsPricesExactly) {
 
 TEST_F(SqliteWarehouseTest, LoadDimensionIndexHoldsEveryIdAndAttribute) {
   ASSERT_TRUE(warehouse_
-                  ->UpsertProducts(std::vector<transform::Product>{
-                      {"P1", "Lamp, \"big\"", "cat", Money{100}, "S1"},
-                      {"P7", "Desk", "cat", Money{5}, "S7"}})
+                  ->UpsertProducts(
+                      std::vector<model::Product>{{"P1", "Lamp, \"big\"", "cat", Money{100}, "S1"},
+                                                  {"P7", "Desk", "cat", Money{5}, "S7"}})
                   .ok());
   ASSERT_TRUE(warehouse_
-                  ->UpsertCustomers(std::vector<transform::Customer>{
-                      {"C2", "Ann", "Lee", "ann@example.com", "Gold"},
-                      {"odd-id", "Bob", "Roe", "b@x", "Basic"}})
+                  ->UpsertCustomers(
+                      std::vector<model::Customer>{{"C2", "Ann", "Lee", "ann@example.com", "Gold"},
+                                                   {"odd-id", "Bob", "Roe", "b@x", "Basic"}})
                   .ok());
-  auto index = warehouse_->LoadDimensionIndex();
-  ASSERT_TRUE(index.ok()) << index.status().ToString();
-  const transform::DimensionIndex& ix = **index;
-  EXPECT_EQ(ix.customer_count(), 2u);
-  EXPECT_EQ(ix.product_count(), 2u);
-  ASSERT_TRUE(ix.FindCustomer("C2"));
-  EXPECT_EQ(ix.email(*ix.FindCustomer("C2")), "ann@example.com");
-  ASSERT_TRUE(ix.FindCustomer("odd-id"));
-  EXPECT_EQ(ix.email(*ix.FindCustomer("odd-id")), "b@x");
-  EXPECT_FALSE(ix.FindCustomer("C3"));
-  ASSERT_TRUE(ix.FindProduct("P1"));
-  EXPECT_EQ(ix.product_name(*ix.FindProduct("P1")), "Lamp, \"big\"");
-  EXPECT_EQ(ix.product_name_csv(*ix.FindProduct("P1")), "\"Lamp, \"\"big\"\"\"");
-  EXPECT_EQ(ix.supplier_id(*ix.FindProduct("P7")), "S7");
-  EXPECT_FALSE(ix.FindProduct("P2"));
+  testing_util::RecordedIndex ix;
+  const Status loaded = warehouse_->LoadDimensionIndex(ix);
+  ASSERT_TRUE(loaded.ok()) << loaded.ToString();
+  EXPECT_EQ(ix.seals, 1);
+  EXPECT_THAT(ix.emails,
+              ElementsAre(std::pair<const std::string, std::string>("C2", "ann@example.com"),
+                          std::pair<const std::string, std::string>("odd-id", "b@x")));
+  using NameSupplier = std::pair<std::string, std::string>;
+  EXPECT_THAT(ix.products,
+              ElementsAre(std::pair<const std::string, NameSupplier>("P1", {"Lamp, \"big\"", "S1"}),
+                          std::pair<const std::string, NameSupplier>("P7", {"Desk", "S7"})));
 }
 
 TEST_F(SqliteWarehouseTest, LoadDimensionsRejectsCorruptPrice) {
@@ -571,19 +568,20 @@ TEST_F(SqliteWarehouseTest, LoadDimensionsRejectsCorruptPrice) {
                           "VALUES('P9', 1.999, '1.999')",
                           {.write = true})
                   .ok());
-  auto dims = warehouse_->LoadDimensions();
-  ASSERT_FALSE(dims.ok());
-  EXPECT_EQ(dims.status().code(), StatusCode::kCorruptInput);
-  EXPECT_THAT(dims.status().message(), HasSubstr("P9"));
-  EXPECT_THAT(dims.status().message(), HasSubstr("'1.999'"));
+  testing_util::RecordedDimensions dims;
+  const Status loaded = warehouse_->LoadDimensions(dims);
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_EQ(loaded.code(), StatusCode::kCorruptInput);
+  EXPECT_THAT(loaded.message(), HasSubstr("P9"));
+  EXPECT_THAT(loaded.message(), HasSubstr("'1.999'"));
 }
 
 TEST_F(SqliteWarehouseTest, MoneyIsStoredAndSummedExactly) {
   Money price{999'999'999'999};  // 9,999,999,999.99
   auto load = Begin(Object("big.csv", "e1"));
-  std::vector<transform::FactRow> facts = {Fact("TXN00000001", 10, price),
-                                           Fact("TXN00000002", 10, price),
-                                           Fact("TXN00000003", 10, price)};
+  std::vector<model::FactRow> facts = {Fact("TXN00000001", 10, price),
+                                       Fact("TXN00000002", 10, price),
+                                       Fact("TXN00000003", 10, price)};
   ASSERT_TRUE(load->AddFacts(facts).ok());
   ASSERT_TRUE(load->Commit(3).ok());
   EXPECT_THAT(Rows("SELECT price, total_amount FROM fact_transactions ORDER BY 1"),
@@ -597,7 +595,7 @@ TEST_F(SqliteWarehouseTest, MoneyIsStoredAndSummedExactly) {
 
 TEST_F(SqliteWarehouseTest, CentsSumExactlyWhereDoublesDrift) {
   auto load = Begin(Object("small.csv", "e1"));
-  std::vector<transform::FactRow> facts;
+  std::vector<model::FactRow> facts;
   for (int i = 0; i < 1000; ++i) {
     char id[16];
     std::snprintf(id, sizeof(id), "TXN%08d", i);
@@ -714,10 +712,10 @@ TEST_F(SqliteWarehouseTest, ProcessDyingMidLoadLeavesNothingVisible) {
     if (!w.ok()) return 10;
     auto load = (*w)->BeginLoad(Object("t.csv", "v2"), "l", "r", ReloadMode::kReplace);
     if (!load.ok()) return 11;
-    std::vector<transform::FactRow> facts;
+    std::vector<model::FactRow> facts;
     for (int i = 2; i < 5000; ++i) facts.push_back(Fact("TXN" + std::to_string(10'000'000 + i)));
     if (!(*load)->AddFacts(facts).ok()) return 12;
-    std::vector<transform::RejectRow> rejects = {Reject(7, "invalid_date", "x")};
+    std::vector<model::RejectRow> rejects = {Reject(7, "invalid_date", "x")};
     if (!(*load)->AddRejects(rejects).ok()) return 13;
     return 0;  // _exit without Commit
   });
@@ -739,7 +737,7 @@ TEST_F(SqliteWarehouseTest, CommittedLoadSurvivesProcessDeath) {
     if (!w.ok()) return 10;
     auto load = (*w)->BeginLoad(Object("t.csv", "v1"), "l", "r", ReloadMode::kReplace);
     if (!load.ok()) return 11;
-    std::vector<transform::FactRow> facts = {Fact("TXN00000001"), Fact("TXN00000002")};
+    std::vector<model::FactRow> facts = {Fact("TXN00000001"), Fact("TXN00000002")};
     if (!(*load)->AddFacts(facts).ok()) return 12;
     if (!(*load)->Commit(2).ok()) return 13;
     return 0;  // _exit without closing the connection or checkpointing
@@ -753,7 +751,7 @@ TEST_F(SqliteWarehouseTest, CommittedLoadSurvivesProcessDeath) {
 TEST_F(SqliteWarehouseTest, DuplicateTransactionIdCountsMatchAcrossManyRows) {
   LoadOrDie(Object("a.csv", "e1"), {"TXN00000010", "TXN00000020"});
   auto load = Begin(Object("b.csv", "e1"));
-  std::vector<transform::FactRow> facts;
+  std::vector<model::FactRow> facts;
   for (int i = 0; i < 100; ++i) {
     char id[16];
     std::snprintf(id, sizeof(id), "TXN%08d", i % 50);
@@ -773,11 +771,11 @@ TEST_F(SqliteWarehouseTest, DuplicateTransactionIdCountsMatchAcrossManyRows) {
 TEST_F(SqliteWarehouseTest, BatchedFactsKeepEachRowsValuesAndRejectDuplicatesInsideABatch) {
   LoadOrDie(Object("a.csv", "e1"), {"TXN00000040"});
   auto load = Begin(Object("b.csv", "e1"));
-  std::vector<transform::FactRow> facts;
+  std::vector<model::FactRow> facts;
   for (int i = 0; i < 100; ++i) {
     char id[16];
     std::snprintf(id, sizeof(id), "TXN%08d", i);
-    transform::FactRow f = testing_util::SampleFact(id, /*quantity=*/i + 1, Money{100 + i}, i + 2);
+    model::FactRow f = testing_util::SampleFact(id, /*quantity=*/i + 1, Money{100 + i}, i + 2);
     f.customer_id = "C" + std::to_string(i);
     f.status = "S" + std::to_string(i);
     facts.push_back(std::move(f));
@@ -814,8 +812,8 @@ TEST_F(SqliteWarehouseTest, BatchedFactsKeepEachRowsValuesAndRejectDuplicatesIns
 namespace ecompipe::warehouse {
 namespace {
 
-using transform::ColumnType;
-using transform::OutputColumn;
+using model::ColumnType;
+using model::OutputColumn;
 
 const std::vector<OutputColumn> kCustomColumns = {
     {"transaction_id", "transaction_id", ColumnType::kText, 0},
@@ -824,8 +822,8 @@ const std::vector<OutputColumn> kCustomColumns = {
     {"net_amount", "net_amount", ColumnType::kDecimal, 2},
     {"units", "units", ColumnType::kInteger, 0}};
 
-transform::FactRow ValueFact(std::string id, std::vector<std::string> values, int64_t line = 2) {
-  transform::FactRow f;
+model::FactRow ValueFact(std::string id, std::vector<std::string> values, int64_t line = 2) {
+  model::FactRow f;
   f.line = line;
   f.transaction_id = std::move(id);
   f.values = std::move(values);
@@ -835,7 +833,7 @@ transform::FactRow ValueFact(std::string id, std::vector<std::string> values, in
 TEST_F(SqliteWarehouseTest, ReferenceColumnsLeaveTheSchemaAsItWas) {
   const std::vector<std::string> before =
       Rows("SELECT name, type FROM pragma_table_info('fact_transactions')");
-  ASSERT_TRUE(warehouse_->EnsureFactColumns(transform::ReferenceOutput()).ok());
+  ASSERT_TRUE(warehouse_->EnsureFactColumns(model::ReferenceOutput()).ok());
   EXPECT_EQ(Rows("SELECT name, type FROM pragma_table_info('fact_transactions')"), before);
   EXPECT_EQ(before.size(), 18u);  // 13 job columns, 3 of lineage, 2 of cents
 }
@@ -851,7 +849,7 @@ TEST_F(SqliteWarehouseTest, ConfiguredColumnsAreAddedOnceAndLoaded) {
   auto load = Begin(Object("a.csv", "e1"));
   ASSERT_TRUE(load);
   ASSERT_TRUE(load->UseFactColumns(kCustomColumns).ok());
-  std::vector<transform::FactRow> facts = {
+  std::vector<model::FactRow> facts = {
       ValueFact("TXN1", {"TXN1", "ann@example.com", "3", "50.97", "12"}),
       ValueFact("TXN2", {"TXN2", "bob@example.com", "1", "-0.50", "7"}, 3)};
   ASSERT_TRUE(load->AddFacts(facts).ok());
@@ -868,7 +866,7 @@ TEST_F(SqliteWarehouseTest, ConfiguredFactAlreadyLoadedBecomesADuplicateReject) 
     auto load = Begin(Object(key, "e1"));
     ASSERT_TRUE(load);
     ASSERT_TRUE(load->UseFactColumns(kCustomColumns).ok());
-    std::vector<transform::FactRow> facts = {
+    std::vector<model::FactRow> facts = {
         ValueFact("TXN1", {"TXN1", "ann@example.com", "3", "50.97", "12"})};
     ASSERT_TRUE(load->AddFacts(facts).ok());
     ASSERT_TRUE(load->Commit(1).ok());
@@ -881,7 +879,7 @@ TEST_F(SqliteWarehouseTest, ConfiguredFactAlreadyLoadedBecomesADuplicateReject) 
 TEST_F(SqliteWarehouseTest, ValueFactsWithoutDeclaredColumnsAreABug) {
   auto load = Begin(Object("a.csv", "e1"));
   ASSERT_TRUE(load);
-  std::vector<transform::FactRow> facts = {ValueFact("TXN1", {"TXN1"})};
+  std::vector<model::FactRow> facts = {ValueFact("TXN1", {"TXN1"})};
   EXPECT_EQ(load->AddFacts(facts).code(), StatusCode::kInternal);
 }
 
@@ -890,10 +888,10 @@ TEST_F(SqliteWarehouseTest, ValueFactsWithoutDeclaredColumnsAreABug) {
 TEST_F(SqliteWarehouseTest, MoneyComparesSortsAndAddsAsNumbers) {
   auto load = Begin(Object("a.csv", "e1"));
   ASSERT_TRUE(load);
-  std::vector<transform::FactRow> facts = {Fact("TXN1", 3, Money{2999}),    // 89.97
-                                           Fact("TXN2", 10, Money{9999}),   // 999.90
-                                           Fact("TXN3", 10, Money{12999}),  // 1299.90
-                                           Fact("TXN4", 1000, Money{10})};  // 100.00
+  std::vector<model::FactRow> facts = {Fact("TXN1", 3, Money{2999}),    // 89.97
+                                       Fact("TXN2", 10, Money{9999}),   // 999.90
+                                       Fact("TXN3", 10, Money{12999}),  // 1299.90
+                                       Fact("TXN4", 1000, Money{10})};  // 100.00
   ASSERT_TRUE(load->AddFacts(facts).ok());
   ASSERT_TRUE(load->Commit(4).ok());
   EXPECT_EQ(Scalar("SELECT count(*) FROM fact_transactions WHERE total_amount > 100"), "2");
@@ -1010,7 +1008,7 @@ TEST_F(SqliteWarehouseTest, TotalsFollowLoadsDuplicatesAndReplaces) {
   // A rolled-back load changes nothing.
   {
     auto load = Begin(Object("w.csv", "v1"));
-    std::vector<transform::FactRow> facts = {Fact("TXN9")};
+    std::vector<model::FactRow> facts = {Fact("TXN9")};
     ASSERT_TRUE(load->AddFacts(facts).ok());
   }
   expect_totals(64, 2, 64 * 25998);
@@ -1034,10 +1032,10 @@ TEST_F(SqliteWarehouseTest, MissingTotalsRowIsCountedAgain) {
 }
 
 TEST_F(SqliteWarehouseTest, ConfiguredMoneyColumnsAreStoredAsCents) {
-  const std::vector<transform::OutputColumn> columns = {
-      {"transaction_id", "transaction_id", transform::ColumnType::kText, 0},
-      {"price", "price", transform::ColumnType::kDecimal, 2},
-      {"total_amount", "total_amount", transform::ColumnType::kDecimal, 2}};
+  const std::vector<model::OutputColumn> columns = {
+      {"transaction_id", "transaction_id", model::ColumnType::kText, 0},
+      {"price", "price", model::ColumnType::kDecimal, 2},
+      {"total_amount", "total_amount", model::ColumnType::kDecimal, 2}};
   ASSERT_TRUE(warehouse_->EnsureFactColumns(columns).ok());
   EXPECT_EQ(Scalar("SELECT count(*) FROM pragma_table_info('fact_transactions_data') "
                    "WHERE name IN ('price', 'total_amount')"),
@@ -1045,8 +1043,8 @@ TEST_F(SqliteWarehouseTest, ConfiguredMoneyColumnsAreStoredAsCents) {
   auto load = Begin(Object("a.csv", "e1"));
   ASSERT_TRUE(load);
   ASSERT_TRUE(load->UseFactColumns(columns).ok());
-  std::vector<transform::FactRow> facts = {ValueFact("TXN1", {"TXN1", "99.50", "537.30"}),
-                                           ValueFact("TXN2", {"TXN2", "", "-0.5"}, 3)};
+  std::vector<model::FactRow> facts = {ValueFact("TXN1", {"TXN1", "99.50", "537.30"}),
+                                       ValueFact("TXN2", {"TXN2", "", "-0.5"}, 3)};
   ASSERT_TRUE(load->AddFacts(facts).ok());
   ASSERT_TRUE(load->Commit(2).ok());
   EXPECT_THAT(Rows("SELECT transaction_id, price, price_cents, total_amount, total_amount_cents "
@@ -1054,9 +1052,9 @@ TEST_F(SqliteWarehouseTest, ConfiguredMoneyColumnsAreStoredAsCents) {
               ElementsAre("TXN2|NULL|NULL|-0.5|-50", "TXN1|99.5|9950|537.3|53730"));
   EXPECT_EQ(warehouse_->Totals()->total_amount_cents, 53680);
   // More than 2 decimals does not fit cents.
-  const std::vector<transform::OutputColumn> three_decimals = {
-      {"transaction_id", "transaction_id", transform::ColumnType::kText, 0},
-      {"price", "price", transform::ColumnType::kDecimal, 3}};
+  const std::vector<model::OutputColumn> three_decimals = {
+      {"transaction_id", "transaction_id", model::ColumnType::kText, 0},
+      {"price", "price", model::ColumnType::kDecimal, 3}};
   Status s = warehouse_->EnsureFactColumns(three_decimals);
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
   EXPECT_THAT(s.message(), HasSubstr("price_cents"));

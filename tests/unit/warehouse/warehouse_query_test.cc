@@ -51,10 +51,10 @@ void LoadOne(Warehouse& w) {
   auto load = w.BeginLoad(storage::ObjectRef{"bucket", "t/a.csv", "e1", 0, 0}, "load-1", "jr_1",
                           ReloadMode::kReplace);
   ASSERT_TRUE(load.ok()) << load.status().ToString();
-  std::vector<transform::FactRow> facts = {testing_util::SampleFact("TXN00000001")};
+  std::vector<model::FactRow> facts = {testing_util::SampleFact("TXN00000001")};
   ASSERT_TRUE((*load)->AddFacts(facts).ok());
-  std::vector<transform::RejectRow> rejects = {
-      transform::RejectRow{3, "invalid_quantity", "detail", "raw", "TXN00000002"}};
+  std::vector<model::RejectRow> rejects = {
+      model::RejectRow{3, "invalid_quantity", "detail", "raw", "TXN00000002"}};
   ASSERT_TRUE((*load)->AddRejects(rejects).ok());
   ASSERT_TRUE((*load)->Commit(2).ok());
 }
@@ -167,7 +167,7 @@ TEST_F(SqliteQueryTest, WriteAllowsChangesButNeverAttachVacuumIntoOrExtensions) 
   auto load = warehouse_->BeginLoad(storage::ObjectRef{"bucket", "t/b.csv", "e2", 0, 0}, "load-2",
                                     "jr_2", ReloadMode::kReplace);
   ASSERT_TRUE(load.ok()) << load.status().ToString();
-  std::vector<transform::FactRow> facts = {testing_util::SampleFact("TXN00000003")};
+  std::vector<model::FactRow> facts = {testing_util::SampleFact("TXN00000003")};
   ASSERT_TRUE((*load)->AddFacts(facts).ok());
   EXPECT_TRUE((*load)->Commit(1).ok());
 }

@@ -1,17 +1,16 @@
-// The rows the job reads, produces and rejects, and the dimension tables it joins with.
+// The row model: the dimension rows the job joins with, the fact and reject rows it produces
+// and the warehouse stores, the reject reason codes, and the columns of the fact table. Plain
+// values, shared by transform (which makes them) and warehouse (which stores and reads them);
+// thread-safety: plain data.
 #pragma once
 
 #include <cstdint>
-#include <memory>
-#include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
-#include "transform/job_spec.h"
-#include "transform/money.h"
+#include "model/money.h"
 
-namespace ecompipe::transform {
+namespace ecompipe::model {
 
 struct Product {
   std::string product_id;
@@ -27,17 +26,6 @@ struct Customer {
   std::string last_name;
   std::string email;
   std::string membership_level;
-};
-
-class DimensionIndex;  // transform/dimension_index.h
-
-// The dimension tables, keyed by id. Read-only once built; safe to share between threads.
-// `index`, when set, must describe exactly these maps (DimensionIndex::Build(*this)); the job
-// uses it for its lookups and builds a temporary one when it is not set.
-struct Dimensions {
-  std::unordered_map<std::string, Product> products;
-  std::unordered_map<std::string, Customer> customers;
-  std::shared_ptr<const DimensionIndex> index;
 };
 
 // One row of fact_transactions (without lineage, which the warehouse adds).
@@ -56,9 +44,9 @@ struct FactRow {
   std::string payment_type;
   std::string status;
   Money total_amount;  // quantity * price, exact
-  // A job whose spec is not the reference's (JobSpec::IsReference() false) fills only `line`,
-  // `transaction_id` and these: the text of each JobSpec::output column, in order (integers
-  // and decimals normalised). The reference job leaves it empty.
+  // A job whose spec is not the reference's (transform::JobSpec::IsReference() false) fills
+  // only `line`, `transaction_id` and these: the text of each output column (OutputColumn), in
+  // order (integers and decimals normalised). The reference job leaves it empty.
   std::vector<std::string> values;
 };
 
@@ -93,8 +81,19 @@ struct RejectRow {
   std::string transaction_id;  // as read, may be empty
 };
 
-// Returns the label of the first bin whose bound is >= total (bins in order), or an empty
-// string when none is (only possible when the last bin has a bound).
-const std::string& Classify(const JobSpec& spec, Money total);
+enum class ColumnType { kText, kInteger, kDecimal };
 
-}  // namespace ecompipe::transform
+// A column of fact_transactions: its name, the row column it comes from, and its type
+// (integer and decimal values are normalised: "007" -> 7, "5" -> 5.00 at scale 2).
+struct OutputColumn {
+  std::string name;
+  std::string from;  // an input, lookup, derived or label column
+  ColumnType type = ColumnType::kText;
+  int scale = 0;  // decimals, for kDecimal
+  bool operator==(const OutputColumn&) const = default;
+};
+
+// The reference job's fact columns, in the order of fact_transactions (and of FactRow).
+std::vector<OutputColumn> ReferenceOutput();
+
+}  // namespace ecompipe::model

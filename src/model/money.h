@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-namespace ecompipe::transform {
+namespace ecompipe::model {
 
 struct Money {
   int64_t cents = 0;
@@ -55,4 +55,4 @@ inline std::optional<Money> CheckedMultiply(Money price, int64_t quantity) {
   return Money{cents};
 }
 
-}  // namespace ecompipe::transform
+}  // namespace ecompipe::model

@@ -1,12 +1,10 @@
-#include "transform/money.h"
+#include "model/money.h"
 
 #include <gtest/gtest.h>
 
 #include <limits>
 
-#include "transform/records.h"
-
-namespace ecompipe::transform {
+namespace ecompipe::model {
 namespace {
 
 TEST(MoneyTest, ParsesWholeAndFractionalAmounts) {
@@ -71,28 +69,5 @@ TEST(MoneyTest, RoundTripsThroughFormat) {
   }
 }
 
-TEST(ClassifyTest, BoundsAreInclusive) {
-  const JobSpec spec;
-  EXPECT_EQ(Classify(spec, *ParseMoney("0.00")), "Small");
-  EXPECT_EQ(Classify(spec, *ParseMoney("100.00")), "Small");
-  EXPECT_EQ(Classify(spec, *ParseMoney("100.01")), "Medium");
-  EXPECT_EQ(Classify(spec, *ParseMoney("500.00")), "Medium");
-  EXPECT_EQ(Classify(spec, *ParseMoney("500.01")), "Large");
-  EXPECT_EQ(Classify(spec, *ParseMoney("999999999999.99")), "Large");
-}
-
-TEST(ClassifyTest, FirstMatchingBinWinsInConfiguredOrder) {
-  JobSpec spec;
-  spec.bins = {{Money{1000}, "low"}, {Money{500}, "never"}, {std::nullopt, "high"}};
-  EXPECT_EQ(Classify(spec, Money{400}), "low");
-  EXPECT_EQ(Classify(spec, Money{1001}), "high");
-}
-
-TEST(ClassifyTest, NoMatchingBinGivesAnEmptyLabel) {
-  JobSpec spec;
-  spec.bins = {{Money{100}, "low"}};
-  EXPECT_EQ(Classify(spec, Money{101}), "");
-}
-
 }  // namespace
-}  // namespace ecompipe::transform
+}  // namespace ecompipe::model

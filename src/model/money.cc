@@ -1,8 +1,8 @@
-#include "transform/money.h"
+#include "model/money.h"
 
 #include <charconv>
 
-namespace ecompipe::transform {
+namespace ecompipe::model {
 
 void AppendMoney(std::string& out, Money m) {
   // Negate as unsigned so that INT64_MIN formats correctly.
@@ -26,4 +26,4 @@ std::string FormatMoney(Money m) {
   return out;
 }
 
-}  // namespace ecompipe::transform
+}  // namespace ecompipe::model
