@@ -6,9 +6,10 @@ packages=(
   python3-aiosmtpd  # the real SMTP server of tests/e2e/test_notify_email.py (runs under /usr/bin/python3)
   postgresql-15 libpq-dev  # the PostgreSQL warehouse and state store; scripts/pg-test-server.sh runs a private server
   libsqlite3-dev sqlite3 nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev
-  libsimdjson-dev zlib1g-dev libzstd-dev libcurl4-openssl-dev libssl-dev libexpat1-dev
+  libsimdjson-dev zlib1g-dev libzstd-dev libcurl4-openssl-dev libssl-dev
+  libexpat1-dev  # XML: S3 answers and the S3 endpoint's request bodies (common/xml)
   libgtest-dev libgmock-dev libbenchmark-dev
-  libcpp-httplib-dev libtinyxml2-dev  # the S3 endpoint's HTTP server and its XML bodies
+  libcpp-httplib-dev  # the S3 endpoint's HTTP server
   awscli rclone  # real S3 clients of tests/e2e/test_s3_endpoint_cli.py
   faketime  # EP_TEST_CLOCK=... scripts/test.sh runs the suite at a fixed wall clock
 )

@@ -14,6 +14,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "common/utf8.h"
+
 namespace ecompipe::catalog {
 namespace {
 
@@ -186,44 +188,6 @@ class TypeTally {
 };
 
 // ---- Text checks ----
-
-// The length of the valid UTF-8 sequence at s[i]; 0 when invalid; -1 when s ends inside an
-// otherwise valid sequence.
-int Utf8SequenceLength(std::string_view s, size_t i) {
-  auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned char lead = b(i);
-  if (lead < 0x80) return 1;
-  int len = 0;
-  unsigned char lo = 0x80, hi = 0xBF;  // the range of the second byte
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    len = 2;
-  } else if (lead == 0xE0) {
-    len = 3;
-    lo = 0xA0;
-  } else if ((lead >= 0xE1 && lead <= 0xEC) || lead == 0xEE || lead == 0xEF) {
-    len = 3;
-  } else if (lead == 0xED) {
-    len = 3;
-    hi = 0x9F;
-  } else if (lead == 0xF0) {
-    len = 4;
-    lo = 0x90;
-  } else if (lead >= 0xF1 && lead <= 0xF3) {
-    len = 4;
-  } else if (lead == 0xF4) {
-    len = 4;
-    hi = 0x8F;
-  } else {
-    return 0;
-  }
-  for (int k = 1; k < len; ++k) {
-    if (i + k >= s.size()) return -1;
-    unsigned char c = b(i + k);
-    unsigned char min = k == 1 ? lo : 0x80, max = k == 1 ? hi : 0xBF;
-    if (c < min || c > max) return 0;
-  }
-  return len;
-}
 
 struct Signature {
   std::string_view magic;

@@ -54,10 +54,8 @@ Result<SigV4Result> SignV4(const SigV4Request& request, const AwsCredentials& cr
                            const std::string& region, const std::string& service,
                            int64_t epoch_seconds);
 
-// The building blocks, exposed for reuse (webhook signatures, S3 payload hashes) and tests.
-std::string Sha256Hex(std::string_view data);
-std::string HmacSha256(std::string_view key, std::string_view data);  // raw 32 bytes
-std::string HexEncode(std::string_view bytes);
+// The building blocks, exposed for reuse (the S3 endpoint's verifier) and tests; the digests
+// (Sha256Hex, HmacSha256, HexEncode) are common/digest.h's.
 // RFC 3986 encoding as SigV4 wants it: unreserved characters kept, the rest %XX (upper-case);
 // '/' kept when `keep_slash`.
 std::string AwsUriEncode(std::string_view s, bool keep_slash);

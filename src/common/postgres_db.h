@@ -22,9 +22,11 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "common/status.h"
+#include "common/transaction.h"
 
 struct pg_conn;
 struct pg_result;
@@ -97,21 +99,8 @@ class PostgresDb {
   // (the exception is rethrown) or when COMMIT fails.
   template <typename F>
   Status Transaction(F&& body) {
-    EP_RETURN_IF_ERROR(Exec("BEGIN"));
-    Status s;
-    try {
-      s = body();
-    } catch (...) {
-      (void)Exec("ROLLBACK");
-      throw;
-    }
-    if (!s.ok()) {
-      (void)Exec("ROLLBACK");
-      return s;
-    }
-    s = Exec("COMMIT");
-    if (!s.ok()) (void)Exec("ROLLBACK");
-    return s;
+    return RunTransaction([&] { return Exec("BEGIN"); }, [&] { return Exec("COMMIT"); },
+                          [&] { (void)Exec("ROLLBACK"); }, std::forward<F>(body));
   }
 
   // COPY ... FROM STDIN: BeginCopy() with the COPY statement, then any number of PutCopy()

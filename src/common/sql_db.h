@@ -22,9 +22,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/status.h"
+#include "common/transaction.h"
 
 namespace ecompipe {
 
@@ -121,21 +123,8 @@ class SqlDb {
  private:
   template <typename F>
   Status RunInTransaction(bool exclusive, F&& body) {
-    EP_RETURN_IF_ERROR(Begin(exclusive));
-    Status s;
-    try {
-      s = body();
-    } catch (...) {
-      Rollback();
-      throw;
-    }
-    if (!s.ok()) {
-      Rollback();
-      return s;
-    }
-    s = Commit();
-    if (!s.ok()) Rollback();
-    return s;
+    return RunTransaction([&] { return Begin(exclusive); }, [&] { return Commit(); },
+                          [&] { Rollback(); }, std::forward<F>(body));
   }
 };
 

@@ -13,8 +13,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "common/status.h"
+#include "common/transaction.h"
 
 namespace ecompipe {
 
@@ -77,21 +79,8 @@ class SqliteDb {
   // never left inside a transaction.
   template <typename F>
   Status Transaction(F&& body) {
-    EP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
-    Status s;
-    try {
-      s = body();
-    } catch (...) {
-      (void)Exec("ROLLBACK");
-      throw;
-    }
-    if (!s.ok()) {
-      (void)Exec("ROLLBACK");
-      return s;
-    }
-    s = Exec("COMMIT");
-    if (!s.ok()) (void)Exec("ROLLBACK");
-    return s;
+    return RunTransaction([&] { return Exec("BEGIN IMMEDIATE"); }, [&] { return Exec("COMMIT"); },
+                          [&] { (void)Exec("ROLLBACK"); }, std::forward<F>(body));
   }
 
  private:

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "common/utf8.h"
+
 namespace ecompipe::events::event_pattern_internal {
 namespace {
 
@@ -50,52 +52,6 @@ char32_t FoldCodePoint(char32_t cp) {
   return cp;
 }
 
-// Decodes one UTF-8 sequence at the start of `text` into `cp`; returns its length, or 0 when
-// the bytes are not valid UTF-8 (overlong forms, surrogates and truncation included).
-size_t DecodeUtf8(std::string_view text, char32_t& cp) {
-  const auto byte = [&text](size_t i) { return static_cast<unsigned char>(text[i]); };
-  const unsigned char lead = byte(0);
-  size_t length;
-  char32_t min;
-  if (lead < 0x80) {
-    cp = lead;
-    return 1;
-  } else if ((lead & 0xE0) == 0xC0) {
-    length = 2, cp = lead & 0x1F, min = 0x80;
-  } else if ((lead & 0xF0) == 0xE0) {
-    length = 3, cp = lead & 0x0F, min = 0x800;
-  } else if ((lead & 0xF8) == 0xF0) {
-    length = 4, cp = lead & 0x07, min = 0x10000;
-  } else {
-    return 0;
-  }
-  if (text.size() < length) return 0;
-  for (size_t i = 1; i < length; ++i) {
-    if ((byte(i) & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (byte(i) & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  return length;
-}
-
-void AppendUtf8(char32_t cp, std::string& out) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
 bool IsNegativeInteger(const Json& j) {
   return j.type() == Json::value_t::number_integer && j.get<int64_t>() < 0;
 }
@@ -107,14 +63,14 @@ std::string FoldCase(std::string_view text) {
   out.reserve(text.size());
   while (!text.empty()) {
     char32_t cp;
-    const size_t length = DecodeUtf8(text, cp);
-    if (length == 0) {
+    const int length = DecodeUtf8(text, 0, cp);
+    if (length <= 0) {
       out += text.front();
       text.remove_prefix(1);
       continue;
     }
     AppendUtf8(FoldCodePoint(cp), out);
-    text.remove_prefix(length);
+    text.remove_prefix(static_cast<size_t>(length));
   }
   return out;
 }

@@ -4,6 +4,9 @@
 #include <ctime>
 #include <random>
 
+#include "common/base64.h"
+#include "common/xml.h"
+
 namespace ecompipe::notify {
 namespace {
 
@@ -20,29 +23,6 @@ int64_t Int(const Json& o, const char* key) {
   return it != o.end() && it->is_number() ? it->get<int64_t>() : 0;
 }
 
-std::string HtmlEscape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 std::string Duration(int64_t ms) {
   if (ms < 1000) return std::to_string(ms) + " ms";
   int64_t s = ms / 1000;
@@ -57,31 +37,6 @@ std::string Duration(int64_t ms) {
                   static_cast<long long>(s % 3600 / 60));
   }
   return buf;
-}
-
-std::string Base64(const std::string& in) {
-  static constexpr char kTable[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    uint32_t v = (static_cast<unsigned char>(in[i]) << 16) |
-                 (static_cast<unsigned char>(in[i + 1]) << 8) |
-                 static_cast<unsigned char>(in[i + 2]);
-    out += kTable[v >> 18];
-    out += kTable[(v >> 12) & 63];
-    out += kTable[(v >> 6) & 63];
-    out += kTable[v & 63];
-  }
-  if (i < in.size()) {
-    uint32_t v = static_cast<unsigned char>(in[i]) << 16;
-    if (i + 1 < in.size()) v |= static_cast<unsigned char>(in[i + 1]) << 8;
-    out += kTable[v >> 18];
-    out += kTable[(v >> 12) & 63];
-    out += i + 1 < in.size() ? kTable[(v >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
 }
 
 // A section of the body as (label, value) rows, rendered both as text and as an HTML table.
@@ -300,7 +255,7 @@ std::string EncodeHeaderWord(const std::string& s) {
     return static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7f;
   });
   if (plain) return s;
-  return "=?UTF-8?B?" + Base64(s) + "?=";
+  return "=?UTF-8?B?" + Base64Encode(s) + "?=";
 }
 
 std::string QuotedPrintable(const std::string& s) {

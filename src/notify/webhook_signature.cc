@@ -1,6 +1,6 @@
 #include "notify/webhook_signature.h"
 
-#include "common/aws_sigv4.h"
+#include "common/digest.h"
 
 namespace ecompipe::notify {
 

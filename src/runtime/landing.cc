@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include "common/aws_sigv4.h"
+#include "common/digest.h"
 #include "common/time_util.h"
 #include "warehouse/loaded_copy.h"
 

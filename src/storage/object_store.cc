@@ -6,6 +6,8 @@
 #include <cstddef>
 #include <string_view>
 
+#include "common/utf8.h"
+
 namespace ecompipe::storage {
 namespace {
 
@@ -35,43 +37,6 @@ Status Invalid(std::string_view key, const std::string& what) {
   return Status::InvalidArgument("invalid object key " + ShowKey(key) + ": " + what);
 }
 
-// Length of the UTF-8 sequence starting at `s[i]`, or 0 when it is not valid UTF-8 (overlong
-// forms, surrogates and code points past U+10FFFF included). Sets `code_point`.
-size_t Utf8SequenceLength(std::string_view s, size_t i, char32_t& code_point) {
-  const auto b0 = static_cast<unsigned char>(s[i]);
-  auto cont = [&](size_t k, unsigned char lo, unsigned char hi) -> bool {
-    if (i + k >= s.size()) return false;
-    const auto b = static_cast<unsigned char>(s[i + k]);
-    return b >= lo && b <= hi;
-  };
-  auto bits = [&](size_t k) { return static_cast<char32_t>(s[i + k] & 0x3f); };
-  if (b0 < 0x80) {
-    code_point = b0;
-    return 1;
-  }
-  if (b0 >= 0xc2 && b0 <= 0xdf) {
-    if (!cont(1, 0x80, 0xbf)) return 0;
-    code_point = (static_cast<char32_t>(b0 & 0x1f) << 6) | bits(1);
-    return 2;
-  }
-  if (b0 >= 0xe0 && b0 <= 0xef) {
-    const unsigned char lo = b0 == 0xe0 ? 0xa0 : 0x80;
-    const unsigned char hi = b0 == 0xed ? 0x9f : 0xbf;
-    if (!cont(1, lo, hi) || !cont(2, 0x80, 0xbf)) return 0;
-    code_point = (static_cast<char32_t>(b0 & 0x0f) << 12) | (bits(1) << 6) | bits(2);
-    return 3;
-  }
-  if (b0 >= 0xf0 && b0 <= 0xf4) {
-    const unsigned char lo = b0 == 0xf0 ? 0x90 : 0x80;
-    const unsigned char hi = b0 == 0xf4 ? 0x8f : 0xbf;
-    if (!cont(1, lo, hi) || !cont(2, 0x80, 0xbf) || !cont(3, 0x80, 0xbf)) return 0;
-    code_point =
-        (static_cast<char32_t>(b0 & 0x07) << 18) | (bits(1) << 12) | (bits(2) << 6) | bits(3);
-    return 4;
-  }
-  return 0;
-}
-
 bool EndsWithIgnoringCase(std::string_view s, std::string_view suffix) {
   if (s.size() < suffix.size()) return false;
   s.remove_prefix(s.size() - suffix.size());
@@ -98,13 +63,13 @@ Status ValidateKey(const std::string& key) {
   }
   for (size_t i = 0; i < key.size();) {
     char32_t cp = 0;
-    const size_t n = Utf8SequenceLength(key, i, cp);
-    if (n == 0) return Invalid(key, "invalid UTF-8 at byte " + std::to_string(i));
+    const int n = DecodeUtf8(key, i, cp);
+    if (n <= 0) return Invalid(key, "invalid UTF-8 at byte " + std::to_string(i));
     // C0 controls, DEL and C1 controls.
     if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) {
       return Invalid(key, "control character at byte " + std::to_string(i));
     }
-    i += n;
+    i += static_cast<size_t>(n);
   }
   if (key.front() == '/') {
     return Invalid(key, "starts with '/'; keys are relative paths");

@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "common/aws_sigv4.h"
+#include "common/base64.h"
 
 namespace ecompipe::api::s3 {
 namespace {

@@ -19,10 +19,10 @@
 #include <memory>
 #include <string>
 
-#include "api/s3/internal/digest.h"
 #include "api/s3/s3_error.h"
 #include "api/s3/s3_request.h"
 #include "api/s3/sigv4_verifier.h"
+#include "common/digest.h"
 
 namespace ecompipe::api::s3 {
 

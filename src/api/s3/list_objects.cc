@@ -1,6 +1,6 @@
 #include "api/s3/list_objects.h"
 
-#include "common/aws_sigv4.h"
+#include "common/digest.h"
 
 namespace ecompipe::api::s3 {
 

@@ -8,8 +8,8 @@
 #include <cerrno>
 #include <cstring>
 
-#include "api/s3/internal/digest.h"
 #include "common/aws_sigv4.h"
+#include "common/digest.h"
 #include "common/ids.h"
 #include "common/json.h"
 

@@ -1,6 +1,6 @@
-// The XML of the S3 API: escaping for responses, and the two request bodies the endpoint
-// reads (CompleteMultipartUpload and DeleteObjects), parsed with tinyxml2. Malformed bodies
-// get S3's 400 MalformedXML. Pure functions: thread-safe.
+// The XML of the S3 API: the two request bodies the endpoint reads (CompleteMultipartUpload
+// and DeleteObjects), read with common/xml.h's XmlWalk (which also escapes responses), and
+// the error document. Malformed bodies get S3's 400 MalformedXML. Pure functions: thread-safe.
 #pragma once
 
 #include <string>
@@ -8,14 +8,12 @@
 
 #include "api/s3/s3_bucket.h"
 #include "api/s3/s3_error.h"
+#include "common/xml.h"
 
 namespace ecompipe::api::s3 {
 
 inline constexpr size_t kMaxXmlBody = 2 << 20;
 inline constexpr size_t kMaxDeleteKeys = 1000;
-
-// Escapes &, <, >, " and ' and drops characters XML 1.0 cannot carry.
-std::string XmlEscape(const std::string& text);
 
 // <CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>"…"</ETag></Part>…
 // ETags lose their quotes; order is kept (the caller checks it).

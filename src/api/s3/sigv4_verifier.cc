@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "common/aws_sigv4.h"
+#include "common/digest.h"
 
 namespace ecompipe::api::s3 {
 namespace {

@@ -1,7 +1,6 @@
 #include "storage/local/local_folder_store.h"
 
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -14,7 +13,7 @@
 #include <system_error>
 #include <utility>
 
-#include "common/aws_sigv4.h"
+#include "common/digest.h"
 #include "common/ids.h"
 
 namespace ecompipe::storage {
@@ -76,43 +75,15 @@ Status WriteAll(int fd, const char* data, size_t size, std::string_view name) {
   return Status::Ok();
 }
 
-class Md5 {
- public:
-  Md5() : ctx_(EVP_MD_CTX_new()) {
-    ok_ = ctx_ != nullptr && EVP_DigestInit_ex(ctx_, EVP_md5(), nullptr) == 1;
-  }
-  ~Md5() { EVP_MD_CTX_free(ctx_); }
-  Md5(const Md5&) = delete;
-  Md5& operator=(const Md5&) = delete;
-
-  void Update(const char* data, size_t size) {
-    if (ok_ && size > 0) ok_ = EVP_DigestUpdate(ctx_, data, size) == 1;
-  }
-
-  // Lowercase hex digest.
-  Result<std::string> Finish() {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    if (!ok_ || EVP_DigestFinal_ex(ctx_, digest, &length) != 1) {
-      return Status::Internal("MD5 computation failed (is MD5 disabled in OpenSSL?)");
-    }
-    static constexpr char kDigits[] = "0123456789abcdef";
-    std::string hex;
-    hex.reserve(length * 2);
-    for (unsigned int i = 0; i < length; ++i) {
-      hex += kDigits[digest[i] >> 4];
-      hex += kDigits[digest[i] & 15];
-    }
-    return hex;
-  }
-
- private:
-  EVP_MD_CTX* ctx_;
-  bool ok_ = false;
-};
+// The hex MD5 `md5` has computed; kInternal when OpenSSL could not.
+Result<std::string> FinishMd5Hex(Digest& md5) {
+  const std::string raw = md5.Finish();
+  if (raw.empty()) return Status::Internal("MD5 computation failed (is MD5 disabled in OpenSSL?)");
+  return HexEncode(raw);
+}
 
 Result<std::string> HashFile(int fd, std::string_view name) {
-  Md5 md5;
+  Digest md5(Digest::Kind::kMd5);
   std::vector<char> buffer(kIoBlockBytes);
   off_t offset = 0;
   for (;;) {
@@ -125,7 +96,7 @@ Result<std::string> HashFile(int fd, std::string_view name) {
     md5.Update(buffer.data(), static_cast<size_t>(n));
     offset += n;
   }
-  return md5.Finish();
+  return FinishMd5Hex(md5);
 }
 
 // Streams a file. Large reads go straight into the caller's buffer; small ones are served
@@ -514,13 +485,13 @@ Result<ObjectRef> LocalFolderStore::PutFrom(const std::string& key, const Produc
     return status;
   };
 
-  Md5 md5;
+  Digest md5(Digest::Kind::kMd5);
   Status written = produce([&](const char* data, size_t size) {
     md5.Update(data, size);
     return WriteAll(fd.get(), data, size, staged_name);
   });
   if (!written.ok()) return fail(std::move(written));
-  auto etag = md5.Finish();
+  auto etag = FinishMd5Hex(md5);
   if (!etag.ok()) return fail(etag.status());
   if (::fsync(fd.get()) != 0) return fail(ErrnoStatus("cannot fsync", staged_name, errno));
   struct stat st;

@@ -1,6 +1,5 @@
 #include "storage/s3/s3_object_store.h"
 
-#include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -13,32 +12,11 @@
 #include <mutex>
 #include <thread>
 
+#include "common/base64.h"
+#include "common/digest.h"
+
 namespace ecompipe::storage::s3 {
 namespace {
-
-using EvpCtx = std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)>;
-
-EvpCtx NewDigest(const EVP_MD* md) {
-  EvpCtx ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  if (ctx) EVP_DigestInit_ex(ctx.get(), md, nullptr);
-  return ctx;
-}
-
-std::string FinishDigest(EVP_MD_CTX* ctx) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_DigestFinal_ex(ctx, md, &len);
-  return std::string(reinterpret_cast<const char*>(md), len);
-}
-
-std::string Base64(std::string_view raw) {
-  std::string out(4 * ((raw.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(raw.data()),
-                          static_cast<int>(raw.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
-}
 
 std::string Unquote(std::string s) {
   if (s.size() >= 2 && s.front() == '"' && s.back() == '"') return s.substr(1, s.size() - 2);
@@ -151,7 +129,7 @@ class S3ObjectStore::Stream final : public InputStream {
 
   // Hands bytes to the reader, waiting while the buffer is full. False once cancelled.
   bool Deliver(const char* data, size_t n) {
-    EVP_DigestUpdate(md5_.get(), data, n);
+    md5_.Update(data, n);
     received_ += n;
     std::unique_lock lock(mu_);
     cv_.wait(lock, [&] { return buffered_ < kStreamBufferBytes || cancel_.load(); });
@@ -260,7 +238,7 @@ class S3ObjectStore::Stream final : public InputStream {
                                         std::to_string(expected)));
     }
     if (IsMd5Etag(object_.etag)) {
-      const std::string md5 = HexEncode(FinishDigest(md5_.get()));
+      const std::string md5 = HexEncode(md5_.Finish());
       if (md5 != object_.etag)
         return Finish(Status::Unavailable("GetObject " + object_.key +
                                           ": the bytes read have MD5 " + md5 + ", the ETag says " +
@@ -272,7 +250,7 @@ class S3ObjectStore::Stream final : public InputStream {
   const S3ObjectStore& store_;
   const ObjectRef object_;
   std::thread thread_;
-  EvpCtx md5_ = NewDigest(EVP_md5());  // transfer thread only
+  Digest md5_{Digest::Kind::kMd5};     // transfer thread only
   uint64_t received_ = 0;              // transfer thread only
 
   std::mutex mu_;
@@ -429,14 +407,14 @@ Result<ObjectRef> S3ObjectStore::Put(const std::string& key, const std::filesyst
   EP_RETURN_IF_ERROR(ValidateKey(key));
   std::ifstream in(source, std::ios::binary);
   if (!in) return Status::NotFound("cannot open " + source.string());
-  EvpCtx md5 = NewDigest(EVP_md5()), sha = NewDigest(EVP_sha256());
+  Digest md5(Digest::Kind::kMd5), sha(Digest::Kind::kSha256);
   std::vector<char> buffer(1 << 20);
   uint64_t size = 0;
   while (in) {
     in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
     const auto n = static_cast<size_t>(in.gcount());
-    EVP_DigestUpdate(md5.get(), buffer.data(), n);
-    EVP_DigestUpdate(sha.get(), buffer.data(), n);
+    md5.Update(buffer.data(), n);
+    sha.Update(buffer.data(), n);
     size += n;
   }
   if (in.bad()) return Status::IoError("cannot read " + source.string());
@@ -445,12 +423,13 @@ Result<ObjectRef> S3ObjectStore::Put(const std::string& key, const std::filesyst
     return Status::InvalidArgument(source.string() +
                                    " is larger than 5 GiB; multipart upload is not "
                                    "supported (use aws s3 cp)");
-  const std::string md5_raw = FinishDigest(md5.get());
+  const std::string md5_raw = md5.Finish();
   HttpCall call = MakeCall("PUT", key, {});
   call.body_file = source.string();
   call.body_file_size = size;
-  call.payload_hash = HexEncode(FinishDigest(sha.get()));
-  call.headers = {{"Content-MD5", Base64(md5_raw)}, {"Content-Type", "application/octet-stream"}};
+  call.payload_hash = HexEncode(sha.Finish());
+  call.headers = {{"Content-MD5", Base64Encode(md5_raw)},
+                  {"Content-Type", "application/octet-stream"}};
   call.timeout_ms = 0;
   EP_ASSIGN_OR_RETURN(HttpReply r, Send(call, "PutObject " + key));
   const std::string etag = Unquote(r.Header("etag"));

@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "common/time_util.h"
+#include "common/utf8.h"
 #include "model/money.h"
 #include "warehouse/postgres/copy_binary.h"
 #include "warehouse/postgres/fact_columns.h"
@@ -35,31 +36,6 @@ std::string MoneyText(model::Money m) {
   std::string s;
   model::AppendMoney(s, m);
   return s;
-}
-
-// Length of the valid UTF-8 sequence at s[i], or 0 when it is not one.
-size_t Utf8SequenceLength(std::string_view s, size_t i) {
-  auto cont = [&](size_t k) {
-    return k < s.size() && (static_cast<unsigned char>(s[k]) & 0xC0) == 0x80;
-  };
-  unsigned char c = static_cast<unsigned char>(s[i]);
-  if (c < 0x80) return 1;
-  if (c >= 0xC2 && c <= 0xDF) return cont(i + 1) ? 2 : 0;
-  if (c >= 0xE0 && c <= 0xEF) {
-    if (!cont(i + 1) || !cont(i + 2)) return 0;
-    unsigned char c1 = static_cast<unsigned char>(s[i + 1]);
-    if (c == 0xE0 && c1 < 0xA0) return 0;   // overlong
-    if (c == 0xED && c1 >= 0xA0) return 0;  // surrogates
-    return 3;
-  }
-  if (c >= 0xF0 && c <= 0xF4) {
-    if (!cont(i + 1) || !cont(i + 2) || !cont(i + 3)) return 0;
-    unsigned char c1 = static_cast<unsigned char>(s[i + 1]);
-    if (c == 0xF0 && c1 < 0x90) return 0;
-    if (c == 0xF4 && c1 >= 0x90) return 0;
-    return 4;
-  }
-  return 0;
 }
 
 }  // namespace
@@ -142,11 +118,12 @@ std::string ToStorableText(std::string_view text, size_t max_bytes) {
   std::string out;
   out.reserve(std::min(text.size(), max_bytes));
   for (size_t i = 0; i < text.size();) {
-    size_t n = text[i] == '\0' ? 0 : Utf8SequenceLength(text, i);
-    std::string_view piece = n ? text.substr(i, n) : std::string_view("\xEF\xBF\xBD");
+    const int n = text[i] == '\0' ? 0 : Utf8SequenceLength(text, i);
+    const size_t length = n > 0 ? static_cast<size_t>(n) : 0;
+    std::string_view piece = length ? text.substr(i, length) : std::string_view("\xEF\xBF\xBD");
     if (out.size() + piece.size() > max_bytes) break;
     out += piece;
-    i += n ? n : 1;
+    i += length ? length : 1;
   }
   return out;
 }

@@ -5,8 +5,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "api/s3/internal/digest.h"
 #include "common/aws_sigv4.h"
+#include "common/digest.h"
 #include "testing/temp_dir.h"
 
 namespace ecompipe::api::s3 {

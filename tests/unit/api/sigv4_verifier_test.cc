@@ -4,6 +4,7 @@
 
 #include "api/s3/body_decoder.h"
 #include "common/aws_sigv4.h"
+#include "common/digest.h"
 
 namespace ecompipe::api::s3 {
 namespace {

@@ -1,4 +1,5 @@
 #include "common/aws_sigv4.h"
+#include "common/digest.h"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // Webhook signatures, SNS Publish and SMTP error mapping, against the in-test HTTP server.
 #include <gtest/gtest.h>
 
-#include "common/aws_sigv4.h"
+#include "common/digest.h"
 #include "notify/smtp_send.h"
 #include "notify/sns_publish.h"
 #include "notify/webhook_signature.h"

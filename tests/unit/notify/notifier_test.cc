@@ -11,7 +11,7 @@
 #include <thread>
 #include <vector>
 
-#include "common/aws_sigv4.h"
+#include "common/digest.h"
 #include "common/ids.h"
 #include "common/sqlite_db.h"
 #include "common/time_util.h"

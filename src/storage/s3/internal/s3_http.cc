@@ -8,6 +8,7 @@
 #include <ctime>
 #include <memory>
 
+#include "common/digest.h"
 #include "storage/s3/internal/s3_xml.h"
 
 namespace ecompipe::storage::s3 {

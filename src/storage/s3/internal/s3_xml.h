@@ -1,10 +1,9 @@
 // Parsers for the XML documents S3 answers with: a ListObjectsV2 page (ListBucketResult) and an
 // error (<Error><Code>…</Code><Message>…</Message></Error>).
 //
-// Built on expat. Hostile input is refused, never expanded: a document with a DOCTYPE (the
-// only way to declare entities, hence "billion laughs" and external entities) is an error, as
-// is anything malformed or truncated, a document nested deeper than a listing ever is, and
-// text fields longer than S3's limits. Pure functions: thread-safe.
+// Read with common/xml.h's XmlWalk: hostile input is refused, never expanded (a DOCTYPE,
+// anything malformed or truncated, nesting deeper than a listing ever is, text fields longer
+// than S3's limits are errors). Pure functions: thread-safe.
 #pragma once
 
 #include <cstdint>

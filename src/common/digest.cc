@@ -1,13 +1,13 @@
-#include "api/s3/internal/digest.h"
+#include "common/digest.h"
 
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <array>
 
-#include "common/aws_sigv4.h"
-
-namespace ecompipe::api::s3 {
+namespace ecompipe {
 namespace {
 
 // CRC-32C (Castagnoli), reflected, as S3's x-amz-checksum-crc32c uses it.
@@ -46,7 +46,7 @@ Digest::Digest(Kind kind) : kind_(kind) {
       return;
   }
   ctx_ = EVP_MD_CTX_new();
-  if (ctx_) EVP_DigestInit_ex(ctx_, md, nullptr);
+  ok_ = ctx_ != nullptr && EVP_DigestInit_ex(ctx_, md, nullptr) == 1;
 }
 
 Digest::~Digest() { EVP_MD_CTX_free(ctx_); }
@@ -69,7 +69,7 @@ void Digest::Update(const char* data, size_t size) {
       return;
     }
     default:
-      if (ctx_) EVP_DigestUpdate(ctx_, data, size);
+      if (ok_) ok_ = EVP_DigestUpdate(ctx_, data, size) == 1;
   }
 }
 
@@ -83,8 +83,19 @@ std::string Digest::Finish() {
   }
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  if (!ctx_ || EVP_DigestFinal_ex(ctx_, md, &len) != 1) return {};
+  if (!ok_ || EVP_DigestFinal_ex(ctx_, md, &len) != 1) return {};
   return std::string(reinterpret_cast<const char*>(md), len);
+}
+
+std::string HexEncode(std::string_view bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+  }
+  return out;
 }
 
 std::string Md5Hex(std::string_view data) {
@@ -93,28 +104,18 @@ std::string Md5Hex(std::string_view data) {
   return HexEncode(d.Finish());
 }
 
-std::string Base64Encode(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(bytes.data()),
-                                static_cast<int>(bytes.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
+std::string Sha256Hex(std::string_view data) {
+  Digest d(Digest::Kind::kSha256);
+  d.Update(data);
+  return HexEncode(d.Finish());
 }
 
-bool Base64Decode(std::string_view text, std::string& out) {
-  if (text.size() % 4 != 0 || text.size() > (1u << 20)) return false;
-  out.assign(3 * text.size() / 4 + 1, '\0');
-  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(text.data()),
-                                static_cast<int>(text.size()));
-  if (n < 0) return false;
-  size_t len = static_cast<size_t>(n);
-  // EVP_DecodeBlock counts the padding as zero bytes.
-  if (!text.empty() && text.back() == '=') --len;
-  if (text.size() >= 2 && text[text.size() - 2] == '=') --len;
-  out.resize(len);
-  return true;
+std::string HmacSha256(std::string_view key, std::string_view data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), md, &len);
+  return std::string(reinterpret_cast<const char*>(md), len);
 }
 
-}  // namespace ecompipe::api::s3
+}  // namespace ecompipe
