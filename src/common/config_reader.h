@@ -39,8 +39,11 @@ std::optional<int64_t> ParseDurationMs(const std::string& text);
 class ConfigReader {
  public:
   // `path` is the node's place in the file ("" for the root); `dir` resolves relative paths.
-  ConfigReader(YAML::Node node, std::string file, std::string path, std::filesystem::path dir = {})
-      : node_(node.IsDefined() ? std::move(node) : YAML::Node(YAML::NodeType::Undefined)),
+  // A YAML::Node is a handle (yaml-cpp has no move constructor for it): copying one is cheap
+  // and shares the node.
+  ConfigReader(const YAML::Node& node, std::string file, std::string path,
+               std::filesystem::path dir = {})
+      : node_(node.IsDefined() ? node : YAML::Node(YAML::NodeType::Undefined)),
         file_(std::move(file)),
         path_(std::move(path)),
         dir_(std::move(dir)) {}

@@ -44,6 +44,7 @@ Status ParseRetryPolicy(const ConfigReader& root, RetryPolicy& out) {
 Status ParseRules(const ConfigReader& root, const std::vector<TargetKind>& kinds,
                   const TargetCheck& check, std::vector<Rule>& rules) {
   std::vector<std::string> types;
+  types.reserve(kinds.size());
   for (const TargetKind& k : kinds) types.push_back(k.type);
   const YAML::Node list = root.Node("rules");
   if (!list.IsDefined() || list.IsNull()) return Status::Ok();
