@@ -208,13 +208,13 @@ void ReportKnownContent(warehouse::Warehouse& w, const storage::ObjectRef& ref) 
   Result<std::optional<warehouse::LedgerEntry>> same = w.FindLoad(ref);
   if (same.ok() && *same) {
     const warehouse::LedgerEntry& e = **same;
-    if (e.status == "loaded") {
+    if (e.status == warehouse::LedgerStatus::kLoaded) {
       std::cout << "already loaded (run " << e.run_id << ": " << Grouped(e.rows_loaded)
                 << " rows loaded, " << Grouped(e.rows_rejected)
                 << " rejected); the same bytes under the same key are not loaded "
                 << "again\n";
     } else {
-      std::cout << "already seen (run " << e.run_id << ", " << e.status
+      std::cout << "already seen (run " << e.run_id << ", " << warehouse::LedgerStatusName(e.status)
                 << (e.message.empty() ? "" : ": ") << e.message
                 << "); the same bytes under the same key are not tried again\n";
     }
@@ -352,7 +352,7 @@ int CmdRuns(const Globals& g, int limit, const Output& out, const std::string& r
       for (const auto& o : r.objects)
         objects.push_back({{"key", o.key},
                            {"etag", o.etag},
-                           {"status", o.status},
+                           {"status", std::string(runtime::ObjectStatusName(o.status))},
                            {"rows_read", o.rows_read},
                            {"rows_loaded", o.rows_loaded},
                            {"rows_rejected", o.rows_rejected},
@@ -360,7 +360,7 @@ int CmdRuns(const Globals& g, int limit, const Output& out, const std::string& r
                            {"message", o.message}});
       a.push_back({{"run_id", r.run_id},
                    {"job", r.job},
-                   {"state", r.state},
+                   {"state", std::string(runtime::RunStateName(r.state))},
                    {"started_at", r.started_at},
                    {"finished_at", r.finished_at},
                    {"duration_ms", r.duration_ms},
@@ -379,16 +379,18 @@ int CmdRuns(const Globals& g, int limit, const Output& out, const std::string& r
     // One line per run and object (a run without objects: one line, its object fields empty).
     std::vector<Row> rows;
     for (const auto& r : runs) {
-      const Row run = {r.run_id,           r.job,          r.state,
-                       r.started_at,       r.finished_at,  n(r.duration_ms),
-                       n(r.triggers),      n(r.rows_read), n(r.rows_loaded),
-                       n(r.rows_rejected), r.message};
+      const Row run = {
+          r.run_id,           r.job,          std::string(runtime::RunStateName(r.state)),
+          r.started_at,       r.finished_at,  n(r.duration_ms),
+          n(r.triggers),      n(r.rows_read), n(r.rows_loaded),
+          n(r.rows_rejected), r.message};
       if (r.objects.empty()) rows.push_back(run);
       for (const auto& o : r.objects) {
         rows.push_back(run);
-        rows.back().insert(rows.back().end(),
-                           {o.key, o.etag, o.status, n(o.rows_read), n(o.rows_loaded),
-                            n(o.rows_rejected), n(o.duration_ms), o.message});
+        rows.back().insert(
+            rows.back().end(),
+            {o.key, o.etag, std::string(runtime::ObjectStatusName(o.status)), n(o.rows_read),
+             n(o.rows_loaded), n(o.rows_rejected), n(o.duration_ms), o.message});
       }
     }
     PrintCsv(std::cout,
@@ -402,7 +404,8 @@ int CmdRuns(const Globals& g, int limit, const Output& out, const std::string& r
   std::vector<Row> rows;
   rows.reserve(runs.size());
   for (const auto& r : runs) {
-    rows.push_back({ShownRunId(r.run_id, out.wide), r.job, r.state, r.started_at.substr(0, 19),
+    rows.push_back({ShownRunId(r.run_id, out.wide), r.job,
+                    std::string(runtime::RunStateName(r.state)), r.started_at.substr(0, 19),
                     n(r.duration_ms), n(static_cast<int64_t>(r.objects.size())), n(r.rows_read),
                     n(r.rows_loaded), n(r.rows_rejected)});
   }
@@ -418,7 +421,8 @@ int CmdRuns(const Globals& g, int limit, const Output& out, const std::string& r
     objects.reserve(total);
     for (const auto& r : runs)
       for (const auto& o : r.objects)
-        objects.push_back({ShownRunId(r.run_id, out.wide), o.key, o.status, n(o.rows_read),
+        objects.push_back({ShownRunId(r.run_id, out.wide), o.key,
+                           std::string(runtime::ObjectStatusName(o.status)), n(o.rows_read),
                            n(o.rows_loaded), n(o.rows_rejected), o.message});
     std::cout << "\nObjects per run:\n";
     PrintTable(std::cout, {"run", "object", "status", "read", "loaded", "rejected", "message"},
@@ -659,12 +663,13 @@ int CmdCatalog(const Globals& g, const std::string& table, const Output& out) {
 int CmdNotifications(const Globals& g, int limit, const std::string& status, const Output& out) {
   Result<std::unique_ptr<Pipeline>> p = OpenPipeline(g);
   if (!p.ok()) return Fail(p.status());
-  auto list = (*p)->notifier().List(limit, status);
+  // --status is checked by the parser; "" is every status.
+  auto list = (*p)->notifier().List(limit, notify::ParseNotificationStatus(status));
   if (!list.ok()) return Fail(list.status());
   std::vector<Row> rows;
   for (const auto& n : *list)
     rows.push_back({n.id, n.created_at.substr(0, 19), n.topic, n.subscription, n.type, n.summary,
-                    n.status, std::to_string(n.attempts), n.delivered_at.substr(0, 19), n.digest_id,
+                    std::string(notify::NotificationStatusName(n.status)), std::to_string(n.attempts), n.delivered_at.substr(0, 19), n.digest_id,
                     n.last_error});
   std::vector<std::string> cols = {"id",        "created", "topic",     "subscription",
                                    "type",      "event",   "status",    "attempts",
@@ -747,7 +752,7 @@ int CmdStatus(const Globals& g, bool json) {
     const auto& r = runs->front();
     s["last_run"] = {{"run_id", r.run_id},
                      {"job", r.job},
-                     {"state", r.state},
+                     {"state", std::string(runtime::RunStateName(r.state))},
                      {"started_at", r.started_at},
                      {"rows_loaded", r.rows_loaded},
                      {"rows_rejected", r.rows_rejected},

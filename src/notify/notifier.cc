@@ -11,11 +11,29 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "common/enum_names.h"
 #include "common/ids.h"
 #include "common/time_util.h"
 #include "notify/subscriber.h"
 
 namespace ecompipe::notify {
+
+namespace {
+
+constexpr EnumNames<NotificationStatus, 3> kNotificationStatusNames{{{
+    {NotificationStatus::kPending, "pending"},
+    {NotificationStatus::kDelivered, "delivered"},
+    {NotificationStatus::kDead, "dead"},
+}}};
+
+}  // namespace
+
+std::string_view NotificationStatusName(NotificationStatus status) {
+  return kNotificationStatusNames.Name(status);
+}
+std::optional<NotificationStatus> ParseNotificationStatus(std::string_view name) {
+  return kNotificationStatusNames.Parse(name);
+}
 namespace {
 
 // {rowid}: PostgreSQL has no implicit rowid; this column gives it one, so that "ORDER BY
@@ -197,7 +215,9 @@ Status Notifier::MarkFailed(const Subscription* sub, const Due& d, const Status&
           "UPDATE notifications SET status=?, attempts=attempts+1, last_error=?, "
           "next_attempt_ms=?, "
           "claimed_by=NULL, lease_until=NULL WHERE id=?",
-          {dead ? "dead" : "pending", error, t + Backoff(sub ? *sub : Subscription{}, n.attempts),
+          {std::string(NotificationStatusName(dead ? NotificationStatus::kDead
+                                                   : NotificationStatus::kPending)),
+           error, t + Backoff(sub ? *sub : Subscription{}, n.attempts),
            n.id})
       .status();
 }
@@ -357,7 +377,9 @@ Result<int> Notifier::Redrive(const std::string& id) {
   return static_cast<int>(changed);
 }
 
-Result<std::vector<NotificationRecord>> Notifier::List(int limit, const std::string& status) {
+Result<std::vector<NotificationRecord>> Notifier::List(int limit,
+                                                       std::optional<NotificationStatus> only) {
+  const std::string status = only ? std::string(NotificationStatusName(*only)) : "";
   EP_ASSIGN_OR_RETURN(
       SqlRows q,
       db_->Query("SELECT id, topic, subscription, type, target, event_id, status, attempts, "
@@ -374,7 +396,12 @@ Result<std::vector<NotificationRecord>> Notifier::List(int limit, const std::str
     n.type = q.Text(r, 3);
     n.target = q.Text(r, 4);
     n.event_id = q.Text(r, 5);
-    n.status = q.Text(r, 6);
+    const std::string status_name = q.Text(r, 6);
+    std::optional<NotificationStatus> parsed = ParseNotificationStatus(status_name);
+    if (!parsed)
+      return Status::CorruptInput("notification " + n.id + " has an unknown status '" +
+                                  status_name + "'");
+    n.status = *parsed;
     n.attempts = static_cast<int>(q.Int(r, 7));
     n.last_error = q.Text(r, 8);
     n.created_at = q.Text(r, 9);

@@ -31,6 +31,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/json.h"
@@ -71,6 +72,15 @@ struct Topic {
   std::vector<Subscription> subscriptions;
 };
 
+// Where a notification stands in the outbox (notifications.status).
+enum class NotificationStatus {
+  kPending,    // not delivered yet; due again at its next attempt
+  kDelivered,  // sent (alone or folded into a digest)
+  kDead,       // given up (max_age, max_attempts or a permanent failure); `redrive` resends it
+};
+std::string_view NotificationStatusName(NotificationStatus status);  // "pending", "delivered", "dead"
+std::optional<NotificationStatus> ParseNotificationStatus(std::string_view name);  // exact
+
 struct NotificationRecord {
   std::string id;
   std::string topic;
@@ -78,7 +88,7 @@ struct NotificationRecord {
   std::string type;
   std::string target;
   std::string event_id;
-  std::string status;  // pending | delivered | dead
+  NotificationStatus status = NotificationStatus::kPending;
   int attempts = 0;
   std::string last_error;
   std::string created_at;
@@ -109,8 +119,10 @@ class Notifier {
   // credentials, bad URL, unknown subscription) is one at once.
   Result<int> DeliverDue();
   Result<int64_t> PendingCount();
-  // Most recent first; only those with `status` (pending | delivered | dead) unless it is empty.
-  Result<std::vector<NotificationRecord>> List(int limit, const std::string& status = "");
+  // Most recent first; only those with `status` when it is given. A row whose status is not one
+  // NotificationStatusName() writes is kCorruptInput.
+  Result<std::vector<NotificationRecord>> List(int limit,
+                                               std::optional<NotificationStatus> status = {});
   // Makes dead letters pending again, due now, with a fresh max_age: the one with `id`, or all
   // when `id` is empty. Returns how many were redriven (0 when `id` is not a dead letter).
   Result<int> Redrive(const std::string& id);

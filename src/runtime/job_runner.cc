@@ -99,17 +99,16 @@ Result<const transform::Dimensions*> JobRunner::Dimensions(bool need_rows) {
   return &*dims_;
 }
 
-Status JobRunner::EmitJobState(const RunRecord& run, const std::string& state,
-                               const std::string& message) {
-  static const std::map<std::string, std::string> kSeverity = {
-      {"STARTING", "INFO"}, {"RUNNING", "INFO"}, {"SUCCEEDED", "INFO"},
-      {"FAILED", "ERROR"},  {"STOPPED", "INFO"}, {"TIMEOUT", "WARN"}};
-  Json detail = {{"jobName", run.job}, {"severity", kSeverity.at(state)},
-                 {"state", state},     {"jobRunId", run.run_id},
-                 {"message", message}, {"startedOn", run.started_at}};
+Status JobRunner::EmitJobState(const RunRecord& run, RunState state, const std::string& message) {
+  const char* severity = state == RunState::kFailed    ? "ERROR"
+                         : state == RunState::kTimeout ? "WARN"
+                                                       : "INFO";
+  Json detail = {
+      {"jobName", run.job},     {"severity", severity}, {"state", std::string(RunStateName(state))},
+      {"jobRunId", run.run_id}, {"message", message},   {"startedOn", run.started_at}};
   // The cause alone, as Glue's crawler events carry it; notifications put it in their subject.
-  if (state == "FAILED") detail["errorMessage"] = run.error.empty() ? message : run.error;
-  if (state != "STARTING" && state != "RUNNING") {
+  if (state == RunState::kFailed) detail["errorMessage"] = run.error.empty() ? message : run.error;
+  if (state != RunState::kStarting && state != RunState::kRunning) {
     detail["completedOn"] = run.finished_at;
     detail["executionTimeMs"] = run.duration_ms;
     detail["rowsRead"] = run.rows_read;
@@ -123,7 +122,7 @@ Status JobRunner::EmitJobState(const RunRecord& run, const std::string& state,
     for (const ObjectResult& o : run.objects) {
       Json j = {{"key", o.key},
                 {"etag", o.etag},
-                {"status", o.status},
+                {"status", std::string(ObjectStatusName(o.status))},
                 {"rowsRead", o.rows_read},
                 {"rowsLoaded", o.rows_loaded},
                 {"rowsRejected", o.rows_rejected}};
@@ -146,21 +145,23 @@ Result<ObjectResult> JobRunner::LoadObject(const JobConfig& job,
   ObjectResult r{ref.key, ref.etag};
   const int64_t start = NowMillis();
   auto failed = [&](const Status& s) -> Result<ObjectResult> {
-    r.status = "failed";
+    r.status = ObjectStatus::kFailed;
     r.message = s.ToString();
     if (r.message.find(ref.key) == std::string::npos) r.message = ref.key + ": " + r.message;
     r.duration_ms = NowMillis() - start;
     spdlog::error("Object failed to load. key={} error={}", ref.key, r.message);
-    EP_RETURN_IF_ERROR(env_.warehouse.RecordSkipped(ref, run_id, "failed", r.message));
+    EP_RETURN_IF_ERROR(
+        env_.warehouse.RecordSkipped(ref, run_id, warehouse::LedgerStatus::kFailed, r.message));
     return r;
   };
 
   if (job.on_reload == warehouse::ReloadMode::kIgnore) {
     EP_ASSIGN_OR_RETURN(bool other, env_.warehouse.HasOtherVersion(ref));
     if (other) {
-      r.status = "ignored";
+      r.status = ObjectStatus::kIgnored;
       r.message = "an earlier version of this key was loaded and on_reload is 'ignore'";
-      EP_RETURN_IF_ERROR(env_.warehouse.RecordSkipped(ref, run_id, "ignored", r.message));
+      EP_RETURN_IF_ERROR(
+          env_.warehouse.RecordSkipped(ref, run_id, warehouse::LedgerStatus::kIgnored, r.message));
       return r;
     }
   }
@@ -180,7 +181,7 @@ Result<ObjectResult> JobRunner::LoadObject(const JobConfig& job,
   Result<std::unique_ptr<warehouse::LoadTransaction>> begun =
       env_.warehouse.BeginLoad(ref, load_id, run_id, job.on_reload);
   if (begun.status().code() == StatusCode::kAlreadyExists) {
-    r.status = "skipped";  // another process loaded this version meanwhile
+    r.status = ObjectStatus::kSkipped;  // another process loaded this version meanwhile
     r.message = begun.status().message();
     return r;
   }
@@ -200,7 +201,7 @@ Result<ObjectResult> JobRunner::LoadObject(const JobConfig& job,
   if (committed.status().code() == StatusCode::kAlreadyExists) {
     // Another worker's load of this version committed first (the ledger refused the second
     // row): the load happened once, which is the point, not a failure.
-    r.status = "skipped";
+    r.status = ObjectStatus::kSkipped;
     r.message = "already loaded by another worker: " + committed.status().message();
     spdlog::info("Object was loaded by another worker meanwhile. key={} etag={}", ref.key,
                  ref.etag);
@@ -208,7 +209,7 @@ Result<ObjectResult> JobRunner::LoadObject(const JobConfig& job,
   }
   if (!committed.ok()) return committed.status();
   const warehouse::LoadCounts& counts = *committed;
-  r.status = "loaded";
+  r.status = ObjectStatus::kLoaded;
   r.rows_read = stats->rows_read;
   r.rows_loaded = counts.rows_loaded;
   r.rows_rejected = counts.rows_rejected;
@@ -232,7 +233,7 @@ Result<std::optional<RunRecord>> JobRunner::Run(const JobConfig& job, int trigge
   RunRecord run;
   run.run_id = NewJobRunId();
   run.job = job.name;
-  run.state = "STARTING";
+  run.state = RunState::kStarting;
   run.triggers = triggers;
   const int64_t start = NowMillis();
   run.started_at = FormatIsoMillis(start);
@@ -245,9 +246,9 @@ Result<std::optional<RunRecord>> JobRunner::Run(const JobConfig& job, int trigge
     if (started) return Status::Ok();
     started = true;
     EP_RETURN_IF_ERROR(env_.runs.Start(run));
-    EP_RETURN_IF_ERROR(EmitJobState(run, "STARTING", "Job run starting"));
-    EP_RETURN_IF_ERROR(env_.runs.SetState(run.run_id, "RUNNING"));
-    EP_RETURN_IF_ERROR(EmitJobState(run, "RUNNING", "Job run running"));
+    EP_RETURN_IF_ERROR(EmitJobState(run, RunState::kStarting, "Job run starting"));
+    EP_RETURN_IF_ERROR(env_.runs.SetState(run.run_id, RunState::kRunning));
+    EP_RETURN_IF_ERROR(EmitJobState(run, RunState::kRunning, "Job run running"));
     spdlog::info("Job run started. job={} run_id={} triggers={}", job.name, run.run_id, triggers);
     return Status::Ok();
   };
@@ -284,14 +285,17 @@ Result<std::optional<RunRecord>> JobRunner::Run(const JobConfig& job, int trigge
     // It may have committed between the ledger check and the claim.
     done = env_.warehouse.FindLoad(object.object);
     Result<ObjectResult> r = ObjectResult{};
+    bool attempted = true;  // false: nothing left to do, it committed meanwhile
     if (!done.ok()) {
       r = done.status();
     } else if (!*done) {
       Status began = begin();
       r = began.ok() ? LoadObject(job, object, run.run_id, stop) : Result<ObjectResult>(began);
+    } else {
+      attempted = false;
     }
     Status released = env_.claims.Release(object.object);
-    if (r.ok() && r->status.empty()) {
+    if (!attempted) {
       if (!released.ok())
         spdlog::warn("Could not release a claim. key={} error={}", object.object.key,
                      released.ToString());
@@ -306,7 +310,7 @@ Result<std::optional<RunRecord>> JobRunner::Run(const JobConfig& job, int trigge
       }
       break;
     }
-    if (r->status == "failed") failures.push_back(r->message);
+    if (r->status == ObjectStatus::kFailed) failures.push_back(r->message);
     if (std::optional<std::string> why = CheckQualityGate(job.quality_gate, *r)) {
       // The object stays loaded (docs/configuration.md, "The quality gate"); the run fails.
       r->message = "quality gate: " + *why;
@@ -337,7 +341,7 @@ Result<std::optional<RunRecord>> JobRunner::Run(const JobConfig& job, int trigge
   run.finished_at = FormatIsoMillis(end);
   run.duration_ms = end - start;
   int loaded = 0;
-  for (const auto& o : run.objects) loaded += o.status == "loaded";
+  for (const auto& o : run.objects) loaded += o.status == ObjectStatus::kLoaded;
   std::string counts = fmt::format("{} loaded; rows read {}, loaded {}, rejected {}",
                                    Plural(loaded, "object", "objects"), run.rows_read,
                                    run.rows_loaded, run.rows_rejected);
@@ -346,29 +350,29 @@ Result<std::optional<RunRecord>> JobRunner::Run(const JobConfig& job, int trigge
     return others == 0 ? first : fmt::format("{} (and {} more)", first, others);
   };
   if (cancelled) {
-    run.state = "STOPPED";
+    run.state = RunState::kStopped;
     run.message = "Job run stopped: " + counts + "; the object in flight was rolled back";
   } else if (!infra.ok() || !failures.empty()) {
-    run.state = "FAILED";
+    run.state = RunState::kFailed;
     const size_t causes = failures.size() + gate_failures.size();
     run.error =
         !infra.ok() ? first_of(infra.ToString(), causes) : first_of(failures.front(), causes - 1);
     run.message = fmt::format("JobName:{} and JobRunId:{} failed to execute: {}; {}", job.name,
                               run.run_id, run.error, counts);
   } else if (!gate_failures.empty()) {
-    run.state = "FAILED";
+    run.state = RunState::kFailed;
     run.error = "quality gate: " + first_of(gate_failures.front(), gate_failures.size() - 1);
     run.message = fmt::format("JobName:{} and JobRunId:{} failed the {}; {}; the rows stay loaded",
                               job.name, run.run_id, run.error, counts);
   } else {
-    run.state = "SUCCEEDED";
+    run.state = RunState::kSucceeded;
     run.message = "Job run succeeded: " + counts;
   }
   EP_RETURN_IF_ERROR(env_.runs.Finish(run));
   ++runs_finished_;
-  if (run.state == "FAILED") ++failed_runs_;
+  if (run.state == RunState::kFailed) ++failed_runs_;
   spdlog::info("Job run finished. job={} run_id={} state={} ms={} {}", job.name, run.run_id,
-               run.state, run.duration_ms, counts);
+               RunStateName(run.state), run.duration_ms, counts);
   EP_RETURN_IF_ERROR(EmitJobState(run, run.state, run.message));
   // An infrastructure failure (warehouse down) makes the delivery retry with backoff.
   if (!infra.ok() && infra.retryable()) return infra;
@@ -382,7 +386,7 @@ Status JobRunner::FailInterrupted(const std::string& message, bool only_expired,
   for (const RunRecord& r : interrupted) {
     spdlog::warn("{} run_id={} job={}", log_line, r.run_id, r.job);
     ++failed_runs_;
-    EP_RETURN_IF_ERROR(EmitJobState(r, "FAILED", r.message));
+    EP_RETURN_IF_ERROR(EmitJobState(r, RunState::kFailed, r.message));
   }
   return Status::Ok();
 }

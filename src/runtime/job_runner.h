@@ -84,7 +84,7 @@ class JobRunner {
  private:
   Result<ObjectResult> LoadObject(const JobConfig& job, const catalog::CatalogObject& object,
                                   const std::string& run_id, const std::atomic<bool>& stop);
-  Status EmitJobState(const RunRecord& run, const std::string& state, const std::string& message);
+  Status EmitJobState(const RunRecord& run, RunState state, const std::string& message);
   // The dimensions a job reads, cached until a dimension changes. Without `need_rows` only
   // Dimensions::index is filled (the reference job's CSV path reads nothing else), which
   // holds a fraction of the memory of the full rows.

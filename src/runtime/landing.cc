@@ -34,7 +34,7 @@ void LogKnownContent(warehouse::Warehouse& w, const storage::ObjectRef& o, bool 
     if (e.ok() && *e)
       spdlog::info(
           "Object landed again with content already {}; not loaded again. key={} etag={} run_id={}",
-          (*e)->status, o.key, o.etag, (*e)->run_id);
+          warehouse::LedgerStatusName((*e)->status), o.key, o.etag, (*e)->run_id);
     return;
   }
   Result<std::optional<warehouse::LedgerEntry>> copy = warehouse::FindLoadedCopy(w, o);

@@ -99,7 +99,7 @@ void Pipeline::RegisterTargets() {
          Result<std::optional<RunRecord>> run =
              jobs_->Run(*job, static_cast<int>(ds.size()), stop_ ? *stop_ : kNeverStop);
          if (!run.ok()) return run.status();
-         if (*run && (*run)->state == "STOPPED") return Status::Cancelled("run stopped");
+         if (*run && (*run)->state == RunState::kStopped) return Status::Cancelled("run stopped");
          return Status::Ok();
        }});
   bus_->RegisterTarget("publish", {false, [this](std::span<const events::Delivery> ds) {
@@ -144,7 +144,9 @@ Result<storage::LoadState> Pipeline::LoadStateOf(const std::string& key, const s
       EP_ASSIGN_OR_RETURN(ledger_probe_, OpenWarehouse(config_.warehouse));
     }
     EP_ASSIGN_OR_RETURN(std::optional<warehouse::LedgerEntry> entry, ledger_probe_->FindLoad(ref));
-    if (entry) return entry->status == "failed" ? LoadState::kFailed : LoadState::kCommitted;
+    if (entry)
+      return entry->status == warehouse::LedgerStatus::kFailed ? LoadState::kFailed
+                                                               : LoadState::kCommitted;
   }
   // Only objects that reach a crawler or a job get a ledger entry; for any other (a dimension
   // file, a key no rule wants) the durable Object Created event is the end of the road.

@@ -22,7 +22,7 @@ std::string Number(double v) { return fmt::format("{}", v); }
 }  // namespace
 
 std::optional<std::string> CheckQualityGate(const QualityGate& gate, const ObjectResult& o) {
-  if (o.status != "loaded") return std::nullopt;
+  if (o.status != ObjectStatus::kLoaded) return std::nullopt;
   std::vector<std::string> broken;
   if (o.rows_read > 0) {
     const double rate = static_cast<double>(o.rows_rejected) / static_cast<double>(o.rows_read);

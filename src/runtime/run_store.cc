@@ -4,6 +4,7 @@
 
 #include <limits>
 
+#include "common/enum_names.h"
 #include "common/time_util.h"
 
 namespace ecompipe::runtime {
@@ -49,11 +50,31 @@ constexpr const char* kRunColumns =
     "run_id, job, state, started_at, COALESCE(finished_at,''), duration_ms, triggers, rows_read, "
     "rows_loaded, rows_rejected, message";
 
-RunRecord ReadRun(const SqlRows& q, size_t row) {
+constexpr EnumNames<RunState, 6> kRunStateNames{{{
+    {RunState::kStarting, "STARTING"},
+    {RunState::kRunning, "RUNNING"},
+    {RunState::kSucceeded, "SUCCEEDED"},
+    {RunState::kFailed, "FAILED"},
+    {RunState::kStopped, "STOPPED"},
+    {RunState::kTimeout, "TIMEOUT"},
+}}};
+
+constexpr EnumNames<ObjectStatus, 4> kObjectStatusNames{{{
+    {ObjectStatus::kLoaded, "loaded"},
+    {ObjectStatus::kFailed, "failed"},
+    {ObjectStatus::kSkipped, "skipped"},
+    {ObjectStatus::kIgnored, "ignored"},
+}}};
+
+Result<RunRecord> ReadRun(const SqlRows& q, size_t row) {
   RunRecord r;
   r.run_id = q.Text(row, 0);
   r.job = q.Text(row, 1);
-  r.state = q.Text(row, 2);
+  const std::string state = q.Text(row, 2);
+  std::optional<RunState> parsed = ParseRunState(state);
+  if (!parsed)
+    return Status::CorruptInput("run " + r.run_id + " has an unknown state '" + state + "'");
+  r.state = *parsed;
   r.started_at = q.Text(row, 3);
   r.finished_at = q.Text(row, 4);
   r.duration_ms = q.Int(row, 5);
@@ -66,6 +87,13 @@ RunRecord ReadRun(const SqlRows& q, size_t row) {
 }
 
 }  // namespace
+
+std::string_view RunStateName(RunState state) { return kRunStateNames.Name(state); }
+std::optional<RunState> ParseRunState(std::string_view name) { return kRunStateNames.Parse(name); }
+std::string_view ObjectStatusName(ObjectStatus status) { return kObjectStatusNames.Name(status); }
+std::optional<ObjectStatus> ParseObjectStatus(std::string_view name) {
+  return kObjectStatusNames.Parse(name);
+}
 
 Result<std::unique_ptr<RunStore>> RunStore::Open(const std::string& location, WorkerLease lease) {
   EP_ASSIGN_OR_RETURN(auto db, OpenSqlDb(location));
@@ -89,15 +117,15 @@ Status RunStore::Start(const RunRecord& run) {
       int64_t changed,
       db_->Exec("INSERT INTO runs(run_id, job, state, started_at, triggers, worker, lease_until) "
                 "VALUES(?,?,?,?,?,?,?) ON CONFLICT(run_id) DO NOTHING",
-                {run.run_id, run.job, run.state, run.started_at, int64_t{run.triggers},
-                 lease_.worker_id, NowMillis() + lease_.lease_ms}));
+                {run.run_id, run.job, std::string(RunStateName(run.state)), run.started_at,
+                 int64_t{run.triggers}, lease_.worker_id, NowMillis() + lease_.lease_ms}));
   if (changed == 0) return Status::AlreadyExists("run " + run.run_id + " already exists");
   return Status::Ok();
 }
 
-Status RunStore::SetState(const std::string& run_id, const std::string& state) {
-  EP_ASSIGN_OR_RETURN(int64_t changed,
-                      db_->Exec("UPDATE runs SET state=? WHERE run_id=?", {state, run_id}));
+Status RunStore::SetState(const std::string& run_id, RunState state) {
+  EP_ASSIGN_OR_RETURN(int64_t changed, db_->Exec("UPDATE runs SET state=? WHERE run_id=?",
+                                                 {std::string(RunStateName(state)), run_id}));
   if (changed == 0) return Status::NotFound("no run " + run_id);
   return Status::Ok();
 }
@@ -111,8 +139,8 @@ Status RunStore::AddObject(const std::string& run_id, const ObjectResult& o) {
           "run_objects WHERE run_id=?1), ?2, ?3, ?4, CAST(?5 AS BIGINT), CAST(?6 AS BIGINT), "
           "CAST(?7 AS BIGINT), CAST(?8 AS BIGINT), ?9 "
           "WHERE EXISTS(SELECT 1 FROM runs WHERE run_id=?1)",
-          {run_id, o.key, o.etag, o.status, o.rows_read, o.rows_loaded, o.rows_rejected,
-           o.duration_ms, o.message}));
+          {run_id, o.key, o.etag, std::string(ObjectStatusName(o.status)), o.rows_read,
+           o.rows_loaded, o.rows_rejected, o.duration_ms, o.message}));
   if (changed == 0) return Status::NotFound("no run " + run_id);
   return Status::Ok();
 }
@@ -123,8 +151,8 @@ Status RunStore::Finish(const RunRecord& r) {
       db_->Exec(
           "UPDATE runs SET state=?, finished_at=?, duration_ms=?, rows_read=?, rows_loaded=?, "
           "rows_rejected=?, message=?, lease_until=NULL WHERE run_id=?",
-          {r.state, r.finished_at, r.duration_ms, r.rows_read, r.rows_loaded, r.rows_rejected,
-           r.message, r.run_id}));
+          {std::string(RunStateName(r.state)), r.finished_at, r.duration_ms, r.rows_read,
+           r.rows_loaded, r.rows_rejected, r.message, r.run_id}));
   if (changed == 0) return Status::NotFound("no run " + r.run_id);
   return Status::Ok();
 }
@@ -143,9 +171,12 @@ Result<std::vector<RunRecord>> RunStore::FailInterrupted(const std::string& mess
                        " FROM runs WHERE state IN ('STARTING','RUNNING') "
                        "AND (lease_until IS NULL OR lease_until <= ?) ORDER BY started_at, rowid",
                    {expired_before}));
-    for (size_t i = 0; i < q.size(); ++i) out.push_back(ReadRun(q, i));
+    for (size_t i = 0; i < q.size(); ++i) {
+      EP_ASSIGN_OR_RETURN(RunRecord r, ReadRun(q, i));
+      out.push_back(std::move(r));
+    }
     for (RunRecord& r : out) {
-      r.state = "FAILED";
+      r.state = RunState::kFailed;
       r.message = message;
       r.finished_at = FormatIsoMillis(NowMillis());
       EP_RETURN_IF_ERROR(Finish(r));
@@ -164,7 +195,12 @@ Result<std::vector<ObjectResult>> RunStore::Objects(const std::string& run_id) {
           {run_id}));
   std::vector<ObjectResult> out;
   for (size_t i = 0; i < q.size(); ++i) {
-    out.push_back({q.Text(i, 0), q.Text(i, 1), q.Text(i, 2), q.Int(i, 3), q.Int(i, 4), q.Int(i, 5),
+    const std::string status = q.Text(i, 2);
+    std::optional<ObjectStatus> parsed = ParseObjectStatus(status);
+    if (!parsed)
+      return Status::CorruptInput("run " + run_id + " has an object with an unknown status '" +
+                                  status + "'");
+    out.push_back({q.Text(i, 0), q.Text(i, 1), *parsed, q.Int(i, 3), q.Int(i, 4), q.Int(i, 5),
                    q.Int(i, 6), q.Text(i, 7)});
   }
   return out;
@@ -176,7 +212,10 @@ Result<std::vector<RunRecord>> RunStore::List(int limit, bool with_objects) {
                       db_->Query(std::string("SELECT ") + kRunColumns +
                                      " FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ?",
                                  {int64_t{limit}}));
-  for (size_t i = 0; i < q.size(); ++i) out.push_back(ReadRun(q, i));
+  for (size_t i = 0; i < q.size(); ++i) {
+    EP_ASSIGN_OR_RETURN(RunRecord r, ReadRun(q, i));
+    out.push_back(std::move(r));
+  }
   if (with_objects) {
     for (RunRecord& r : out) {
       EP_ASSIGN_OR_RETURN(r.objects, Objects(r.run_id));
@@ -190,7 +229,9 @@ Result<std::optional<RunRecord>> RunStore::Get(const std::string& run_id) {
   EP_ASSIGN_OR_RETURN(
       SqlRows q,
       db_->Query(std::string("SELECT ") + kRunColumns + " FROM runs WHERE run_id=?", {run_id}));
-  if (!q.empty()) out = ReadRun(q, 0);
+  if (!q.empty()) {
+    EP_ASSIGN_OR_RETURN(out, ReadRun(q, 0));
+  }
   if (out) {
     EP_ASSIGN_OR_RETURN(out->objects, Objects(run_id));
   }

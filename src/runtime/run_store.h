@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/sql_db.h"
@@ -15,10 +16,26 @@
 
 namespace ecompipe::runtime {
 
+// A job run's state, by Glue's names: what the runs table, the Glue Job State Change event and
+// `ecompipe runs` write. STARTING and RUNNING are unfinished; the others are final.
+enum class RunState { kStarting, kRunning, kSucceeded, kFailed, kStopped, kTimeout };
+std::string_view RunStateName(RunState state);  // "STARTING", "RUNNING", "SUCCEEDED", ...
+std::optional<RunState> ParseRunState(std::string_view name);  // exact; nullopt otherwise
+
+// What became of one object version in a run (run_objects.status, `ecompipe runs`).
+enum class ObjectStatus {
+  kLoaded,   // its rows committed
+  kFailed,   // it cannot be loaded; recorded in the ledger so runs do not retry it
+  kSkipped,  // another worker's load of it committed first
+  kIgnored,  // on_reload: ignore, and an earlier version of its key was loaded
+};
+std::string_view ObjectStatusName(ObjectStatus status);                // "loaded", "failed", ...
+std::optional<ObjectStatus> ParseObjectStatus(std::string_view name);  // exact
+
 struct ObjectResult {
   std::string key;
   std::string etag;
-  std::string status;  // loaded | failed | skipped | ignored
+  ObjectStatus status = ObjectStatus::kLoaded;
   int64_t rows_read = 0, rows_loaded = 0, rows_rejected = 0;
   int64_t duration_ms = 0;
   std::string message;
@@ -28,7 +45,7 @@ struct ObjectResult {
 struct RunRecord {
   std::string run_id;
   std::string job;
-  std::string state;  // STARTING | RUNNING | SUCCEEDED | FAILED | STOPPED
+  RunState state = RunState::kStarting;
   std::string started_at;
   std::string finished_at;
   int64_t duration_ms = 0;
@@ -49,7 +66,7 @@ class RunStore {
   // run with that id is recorded.
   Status Start(const RunRecord& run);
   // SetState, AddObject and Finish return kNotFound when no run `run_id` was started.
-  Status SetState(const std::string& run_id, const std::string& state);
+  Status SetState(const std::string& run_id, RunState state);
   // Appends one object result; results keep the order they were added in.
   Status AddObject(const std::string& run_id, const ObjectResult& object);
   // Stores the final state, finished_at, duration, row counts and message.
@@ -59,6 +76,7 @@ class RunStore {
   // store); without it, every unfinished run (one process holds the pipeline lock).
   Result<std::vector<RunRecord>> FailInterrupted(const std::string& message,
                                                  bool only_expired = false);
+  // Reading a row whose state or status is not one of the names above is kCorruptInput.
   // Most recent first; with `with_objects`, each run's object results too.
   Result<std::vector<RunRecord>> List(int limit, bool with_objects);
   Result<std::optional<RunRecord>> Get(const std::string& run_id);

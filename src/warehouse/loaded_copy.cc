@@ -39,7 +39,7 @@ Result<std::optional<LedgerEntry>> FindLoadedCopy(Warehouse& warehouse,
   e.bucket = object.bucket;
   e.key = row[0].value_or("");
   e.etag = object.etag;
-  e.status = "loaded";
+  e.status = LedgerStatus::kLoaded;
   e.run_id = row[1].value_or("");
   e.rows_read = Count(row[2]);
   e.rows_loaded = Count(row[3]);

@@ -5,6 +5,7 @@
 #include <iterator>
 #include <unordered_map>
 
+#include "common/enum_names.h"
 #include "model/csv_field.h"
 #include "model/money.h"
 
@@ -57,6 +58,21 @@ std::string_view ReloadModeName(ReloadMode mode) {
       return "ignore";
   }
   return "unknown";
+}
+
+namespace {
+
+constexpr EnumNames<LedgerStatus, 3> kLedgerStatusNames{{{
+    {LedgerStatus::kLoaded, "loaded"},
+    {LedgerStatus::kFailed, "failed"},
+    {LedgerStatus::kIgnored, "ignored"},
+}}};
+
+}  // namespace
+
+std::string_view LedgerStatusName(LedgerStatus status) { return kLedgerStatusNames.Name(status); }
+std::optional<LedgerStatus> ParseLedgerStatus(std::string_view name) {
+  return kLedgerStatusNames.Parse(name);
 }
 
 Status Warehouse::EnsureFactColumns(std::span<const model::OutputColumn> columns) {

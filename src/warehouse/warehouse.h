@@ -39,9 +39,18 @@ std::string FactAsCsv(const model::FactRow& fact);
 // The inverse of ParseReloadMode: "replace", "append", "ignore".
 std::string_view ReloadModeName(ReloadMode mode);
 
+// A load ledger row's status (load_ledger.status).
+enum class LedgerStatus {
+  kLoaded,   // its facts and rejects committed with the row
+  kFailed,   // it cannot be loaded (RecordSkipped); runs do not retry it
+  kIgnored,  // on_reload: ignore, and an earlier version of its key was loaded (RecordSkipped)
+};
+std::string_view LedgerStatusName(LedgerStatus status);  // "loaded", "failed", "ignored"
+std::optional<LedgerStatus> ParseLedgerStatus(std::string_view name);  // exact
+
 struct LedgerEntry {
   std::string bucket, key, etag;
-  std::string status;  // "loaded", "failed", "ignored"
+  LedgerStatus status = LedgerStatus::kLoaded;
   std::string load_id;
   std::string run_id;
   int64_t rows_read = 0, rows_loaded = 0, rows_rejected = 0;
@@ -133,7 +142,8 @@ class Warehouse {
   // limit, so that a pipeline refuses to start rather than fail its first load.
   virtual Status EnsureFactColumns(std::span<const model::OutputColumn> columns);
 
-  // The ledger entry for this exact object version, if any.
+  // The ledger entry for this exact object version, if any; kCorruptInput when its row's status
+  // is not one LedgerStatusName() writes.
   virtual Result<std::optional<LedgerEntry>> FindLoad(const storage::ObjectRef& object) = 0;
   // True when another version (another ETag) of this key was loaded.
   virtual Result<bool> HasOtherVersion(const storage::ObjectRef& object) = 0;
@@ -144,10 +154,10 @@ class Warehouse {
                                                              const std::string& load_id,
                                                              const std::string& run_id,
                                                              ReloadMode mode) = 0;
-  // Records a version that will not be loaded (status "failed" or "ignored") so that runs
-  // do not retry it; a new ETag of the key is loaded as usual.
+  // Records a version that will not be loaded (status kFailed or kIgnored; kLoaded is
+  // kInvalidArgument) so that runs do not retry it; a new ETag of the key is loaded as usual.
   virtual Status RecordSkipped(const storage::ObjectRef& object, const std::string& run_id,
-                               const std::string& status, const std::string& message) = 0;
+                               LedgerStatus status, const std::string& message) = 0;
 
   virtual Status UpsertProducts(std::span<const model::Product> rows) = 0;
   virtual Status UpsertCustomers(std::span<const model::Customer> rows) = 0;

@@ -165,7 +165,7 @@ class PostgresLoadTransaction final : public LoadTransaction {
     }
     EP_ASSIGN_OR_RETURN(PgResult status, db_.Query(WarehouseSql::LedgerStatus(),
                                                    {object_.bucket, object_.key, object_.etag}));
-    if (status.Rows() > 0 && status.Text(0, 0) == "loaded") {
+    if (status.Rows() > 0 && ParseLedgerStatus(status.Text(0, 0)) == LedgerStatus::kLoaded) {
       return Status::AlreadyExists("etag " + object_.etag + " is already loaded").At(object_.key);
     }
     if (mode_ == ReloadMode::kReplace) {
@@ -834,7 +834,11 @@ Result<std::optional<LedgerEntry>> PostgresWarehouse::FindLoad(const storage::Ob
   e.bucket = object.bucket;
   e.key = object.key;
   e.etag = object.etag;
-  e.status = r.Text(0, 0);
+  std::optional<LedgerStatus> status = ParseLedgerStatus(r.Text(0, 0));
+  if (!status)
+    return Status::CorruptInput("load_ledger has an unknown status '" + std::string(r.Text(0, 0)) + "'")
+        .At(object.key);
+  e.status = *status;
   e.load_id = r.Text(0, 1);
   e.run_id = r.Text(0, 2);
   e.rows_read = r.Int(0, 3);
@@ -870,8 +874,9 @@ Result<std::unique_ptr<LoadTransaction>> PostgresWarehouse::BeginLoad(
 }
 
 Status PostgresWarehouse::RecordSkipped(const storage::ObjectRef& object, const std::string& run_id,
-                                        const std::string& status, const std::string& message) {
-  if (status != "failed" && status != "ignored") {
+                                        LedgerStatus skip, const std::string& message) {
+  const std::string status(LedgerStatusName(skip));
+  if (skip == LedgerStatus::kLoaded) {
     return Status::InvalidArgument("skip status must be 'failed' or 'ignored', not '" + status +
                                    "'")
         .At(object.key);
@@ -887,7 +892,7 @@ Status PostgresWarehouse::RecordSkipped(const storage::ObjectRef& object, const 
     }
     EP_ASSIGN_OR_RETURN(PgResult cur, db_->Query(WarehouseSql::LedgerStatus(),
                                                  {object.bucket, object.key, object.etag}));
-    if (cur.Rows() > 0 && cur.Text(0, 0) == "loaded") {
+    if (cur.Rows() > 0 && ParseLedgerStatus(cur.Text(0, 0)) == LedgerStatus::kLoaded) {
       return Status::AlreadyExists("etag " + object.etag + " is already loaded; not marking it " +
                                    status)
           .At(object.key);

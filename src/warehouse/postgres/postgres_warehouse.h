@@ -93,7 +93,7 @@ class PostgresWarehouse final : public Warehouse {
                                                      const std::string& run_id,
                                                      ReloadMode mode) override;
   Status RecordSkipped(const storage::ObjectRef& object, const std::string& run_id,
-                       const std::string& status, const std::string& message) override;
+                       LedgerStatus status, const std::string& message) override;
   // Staged (COPY or INSERT), then one upsert statement; all rows in one transaction. The last
   // row of an id wins; updated_at changes only on rows whose values changed.
   Status UpsertProducts(std::span<const model::Product> rows) override;

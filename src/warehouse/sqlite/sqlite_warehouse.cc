@@ -502,7 +502,7 @@ class SqliteLoadTransaction final : public LoadTransaction {
       if (b.rc() != SQLITE_OK) return warehouse_.Error(b.rc(), "bind ledger lookup");
       int rc = sqlite3_step(status_stmt);
       if (rc == SQLITE_ROW) {
-        if (ColumnText(status_stmt, 0) == "loaded") {
+        if (ParseLedgerStatus(ColumnText(status_stmt, 0)) == LedgerStatus::kLoaded) {
           return Status::AlreadyExists("etag " + object_.etag + " is already loaded")
               .At(object_.key);
         }
@@ -1246,7 +1246,12 @@ Result<std::optional<LedgerEntry>> SqliteWarehouse::FindLoad(const storage::Obje
   entry.bucket = object.bucket;
   entry.key = object.key;
   entry.etag = object.etag;
-  entry.status = ColumnText(stmt, 0);
+  const std::string status = ColumnText(stmt, 0);
+  std::optional<LedgerStatus> parsed = ParseLedgerStatus(status);
+  if (!parsed)
+    return Status::CorruptInput("load_ledger has an unknown status '" + status + "'")
+        .At(object.key);
+  entry.status = *parsed;
   entry.load_id = ColumnText(stmt, 1);
   entry.run_id = ColumnText(stmt, 2);
   entry.rows_read = sqlite3_column_int64(stmt, 3);
@@ -1286,8 +1291,9 @@ Result<std::unique_ptr<LoadTransaction>> SqliteWarehouse::BeginLoad(
 }
 
 Status SqliteWarehouse::RecordSkipped(const storage::ObjectRef& object, const std::string& run_id,
-                                      const std::string& status, const std::string& message) {
-  if (status != "failed" && status != "ignored") {
+                                      LedgerStatus skip, const std::string& message) {
+  const std::string status(LedgerStatusName(skip));
+  if (skip == LedgerStatus::kLoaded) {
     return Status::InvalidArgument("skip status must be 'failed' or 'ignored', not '" + status +
                                    "'")
         .At(object.key);

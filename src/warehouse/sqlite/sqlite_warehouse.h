@@ -86,7 +86,7 @@ class SqliteWarehouse final : public Warehouse {
   // `status` is "failed" or "ignored" (else kInvalidArgument). Never overwrites a "loaded"
   // ledger row: that is kAlreadyExists.
   Status RecordSkipped(const storage::ObjectRef& object, const std::string& run_id,
-                       const std::string& status, const std::string& message) override;
+                       LedgerStatus status, const std::string& message) override;
 
   // Insert-or-update by id, all rows in one transaction. updated_at changes only on rows
   // whose values changed.

@@ -59,7 +59,7 @@ TEST_P(NotifierSharedTest, PublishingTwiceStoresOnceAndDeliversOnce) {
   EXPECT_EQ(ReadLines(db.File("n.jsonl")).size(), 1u);
   std::vector<NotificationRecord> list = *n->List(10);
   ASSERT_EQ(list.size(), 1u);
-  EXPECT_EQ(list[0].status, "delivered");
+  EXPECT_EQ(list[0].status, NotificationStatus::kDelivered);
   EXPECT_EQ(list[0].summary, "Glue Job State Change FAILED");
 }
 
@@ -85,7 +85,7 @@ TEST_P(NotifierSharedTest, DeadLetterIsRedriven) {
   ASSERT_TRUE(n.ok()) << n.status().ToString();
   ASSERT_TRUE((*n)->Publish("status", JobEvent("FAILED")).ok());
   EXPECT_EQ(*(*n)->DeliverDue(), 0);
-  EXPECT_EQ((*(*n)->List(1))[0].status, "dead");
+  EXPECT_EQ((*(*n)->List(1))[0].status, NotificationStatus::kDead);
   EXPECT_EQ(*(*n)->Redrive(""), 1);
   EXPECT_EQ(*(*n)->PendingCount(), 1);
 }

@@ -119,7 +119,7 @@ TEST(NotifierTest, PublishStoresOneNotificationPerSubscription) {
     subs.insert(r.subscription);
     EXPECT_EQ(r.topic, "status");
     EXPECT_EQ(r.event_id, e["id"]);
-    EXPECT_EQ(r.status, "pending");
+    EXPECT_EQ(r.status, NotificationStatus::kPending);
     EXPECT_EQ(r.attempts, 0);
     EXPECT_EQ(r.summary, "Glue Job State Change FAILED");
     EXPECT_EQ(r.delivered_at, "");
@@ -264,7 +264,7 @@ TEST(NotifierTest, ADeliveredNotificationIsNotSentAgain) {
   EXPECT_EQ(*n->DeliverDue(), 0);
   EXPECT_EQ(ReadLines(path).size(), 1u);
   NotificationRecord r = OnlyRecord(*n);
-  EXPECT_EQ(r.status, "delivered");
+  EXPECT_EQ(r.status, NotificationStatus::kDelivered);
   EXPECT_EQ(r.attempts, 1);
   EXPECT_FALSE(r.delivered_at.empty());
   EXPECT_EQ(*n->PendingCount(), 0);
@@ -300,7 +300,7 @@ TEST(NotifierTest, AnUnwritableLogFileIsRetriedLater) {
   const int64_t before = NowMillis();
   EXPECT_EQ(*n->DeliverDue(), 0);
   NotificationRecord r = OnlyRecord(*n);
-  EXPECT_EQ(r.status, "pending");
+  EXPECT_EQ(r.status, NotificationStatus::kPending);
   EXPECT_EQ(r.attempts, 1);
   EXPECT_THAT(r.last_error, HasSubstr(path));
   EXPECT_GT(ReadRow(dir, r.id).next_attempt_ms, before);
@@ -316,11 +316,11 @@ TEST(NotifierTest, MaxAttemptsMakesADeadLetter) {
   ASSERT_NE(n, nullptr);
   ASSERT_TRUE(n->Publish("status", JobEvent()).ok());
   EXPECT_EQ(*n->DeliverDue(), 0);
-  EXPECT_EQ(OnlyRecord(*n).status, "pending");
+  EXPECT_EQ(OnlyRecord(*n).status, NotificationStatus::kPending);
   MakeDue(dir);
   EXPECT_EQ(*n->DeliverDue(), 0);
   NotificationRecord r = OnlyRecord(*n);
-  EXPECT_EQ(r.status, "dead");
+  EXPECT_EQ(r.status, NotificationStatus::kDead);
   EXPECT_EQ(r.attempts, 2);
   EXPECT_EQ(*n->PendingCount(), 0);
   MakeDue(dir);
@@ -391,7 +391,7 @@ TEST(NotifierTest, WebhookDeliveryPostsTheEventWithHeaders) {
   NotificationRecord r = OnlyRecord(*n);
   EXPECT_EQ(reqs[0].Header("X-Ecompipe-Delivery"), r.id);
   EXPECT_EQ(*ParseJson(reqs[0].body), e);
-  EXPECT_EQ(r.status, "delivered");
+  EXPECT_EQ(r.status, NotificationStatus::kDelivered);
 }
 
 TEST(NotifierTest, AWebhookAnsweringServerErrorIsRetriedLater) {
@@ -403,7 +403,7 @@ TEST(NotifierTest, AWebhookAnsweringServerErrorIsRetriedLater) {
   const int64_t before = NowMillis();
   EXPECT_EQ(*n->DeliverDue(), 0);
   NotificationRecord r = OnlyRecord(*n);
-  EXPECT_EQ(r.status, "pending");
+  EXPECT_EQ(r.status, NotificationStatus::kPending);
   EXPECT_EQ(r.attempts, 1);
   EXPECT_THAT(r.last_error, HasSubstr("HTTP 500"));
   EXPECT_GT(ReadRow(dir, r.id).next_attempt_ms, before);
@@ -422,7 +422,7 @@ TEST(NotifierTest, ARetriedWebhookIsDeliveredOnceTheReceiverRecovers) {
   MakeDue(dir);
   EXPECT_EQ(*n->DeliverDue(), 1);
   NotificationRecord r = OnlyRecord(*n);
-  EXPECT_EQ(r.status, "delivered");
+  EXPECT_EQ(r.status, NotificationStatus::kDelivered);
   EXPECT_EQ(r.attempts, 2);
   EXPECT_EQ(r.last_error, "");
   std::vector<HttpRequest> reqs = server.Requests();
@@ -439,7 +439,7 @@ TEST(NotifierTest, AWebhookAnswering404IsADeadLetterAtOnce) {
   ASSERT_TRUE(n->Publish("status", JobEvent()).ok());
   EXPECT_EQ(*n->DeliverDue(), 0);
   NotificationRecord r = OnlyRecord(*n);
-  EXPECT_EQ(r.status, "dead");
+  EXPECT_EQ(r.status, NotificationStatus::kDead);
   EXPECT_EQ(r.attempts, 1);
   EXPECT_THAT(r.last_error, HasSubstr("HTTP 404"));
   EXPECT_EQ(*n->PendingCount(), 0);
@@ -455,7 +455,7 @@ TEST(NotifierTest, AWebhookThatRefusesConnectionsIsRetried) {
   const int64_t before = NowMillis();
   EXPECT_EQ(*n->DeliverDue(), 0);
   NotificationRecord r = OnlyRecord(*n);
-  EXPECT_EQ(r.status, "pending");
+  EXPECT_EQ(r.status, NotificationStatus::kPending);
   EXPECT_EQ(r.attempts, 1);
   EXPECT_GT(ReadRow(dir, r.id).next_attempt_ms, before);
 }
@@ -479,7 +479,7 @@ TEST(NotifierTest, AnUnknownSubscriptionTypeIsADeadLetter) {
   ASSERT_TRUE(n->Publish("status", JobEvent()).ok());
   EXPECT_EQ(*n->DeliverDue(), 0);
   NotificationRecord r = OnlyRecord(*n);
-  EXPECT_EQ(r.status, "dead");
+  EXPECT_EQ(r.status, NotificationStatus::kDead);
   EXPECT_THAT(r.last_error, HasSubstr("unknown subscription type 'pager'"));
 }
 
@@ -508,13 +508,13 @@ TEST(NotifierTest, ListFiltersByStatus) {
   ASSERT_TRUE(n->Publish("status", JobEvent()).ok());
   ASSERT_TRUE(n->DeliverDue().ok());
   ASSERT_TRUE(n->Publish("status", JobEvent()).ok());  // two more, pending
-  auto dead = *n->List(10, "dead");
+  auto dead = *n->List(10, NotificationStatus::kDead);
   ASSERT_EQ(dead.size(), 1u);
   EXPECT_EQ(dead[0].subscription, "hook");
-  auto delivered = *n->List(10, "delivered");
+  auto delivered = *n->List(10, NotificationStatus::kDelivered);
   ASSERT_EQ(delivered.size(), 1u);
   EXPECT_EQ(delivered[0].subscription, "log");
-  EXPECT_EQ(n->List(10, "pending")->size(), 2u);
+  EXPECT_EQ(n->List(10, NotificationStatus::kPending)->size(), 2u);
   EXPECT_EQ(n->List(10)->size(), 4u);
 }
 
@@ -555,6 +555,18 @@ TEST(NotifierTest, OpenInAMissingFolderFails) {
   EXPECT_EQ(n.status().code(), StatusCode::kIoError);
 }
 
+
+// The outbox's stored names and `ecompipe notifications --status` are these, as they always were.
+TEST(NotificationStatusTest, NamesParseBack) {
+  for (NotificationStatus status :
+       {NotificationStatus::kPending, NotificationStatus::kDelivered, NotificationStatus::kDead})
+    EXPECT_EQ(ParseNotificationStatus(NotificationStatusName(status)), status);
+  EXPECT_EQ(NotificationStatusName(NotificationStatus::kPending), "pending");
+  EXPECT_EQ(NotificationStatusName(NotificationStatus::kDelivered), "delivered");
+  EXPECT_EQ(NotificationStatusName(NotificationStatus::kDead), "dead");
+  EXPECT_EQ(ParseNotificationStatus(""), std::nullopt);
+  EXPECT_EQ(ParseNotificationStatus("Dead"), std::nullopt);
+}
 }  // namespace
 }  // namespace ecompipe::notify
 

@@ -101,7 +101,7 @@ class JobRunnerTest : public ::testing::Test {
   std::optional<std::string> LedgerStatus(const storage::ObjectRef& ref) {
     std::optional<warehouse::LedgerEntry> e = OrDie(warehouse_.FindLoad(ref));
     if (!e) return std::nullopt;
-    return e->status;
+    return std::string(warehouse::LedgerStatusName(e->status));
   }
   // The states of the Glue Job State Change events emitted, oldest first.
   std::vector<std::string> JobStates() {
@@ -131,9 +131,9 @@ TEST_F(JobRunnerTest, LoadsEachNewVersionAndEmitsItsStates) {
   storage::ObjectRef b = Land("transactions/day=2/b.csv", Transactions(100, 30));
   std::optional<RunRecord> run = OrDie(Run());
   ASSERT_TRUE(run.has_value());
-  EXPECT_EQ(run->state, "SUCCEEDED");
+  EXPECT_EQ(run->state, RunState::kSucceeded);
   ASSERT_EQ(run->objects.size(), 2u);
-  EXPECT_EQ(run->objects[0].status, "loaded");
+  EXPECT_EQ(run->objects[0].status, ObjectStatus::kLoaded);
   EXPECT_EQ(run->rows_loaded, 70);
   EXPECT_EQ(Count("fact_transactions"), 70);
   EXPECT_EQ(LedgerStatus(a), "loaded");
@@ -160,7 +160,7 @@ TEST_F(JobRunnerTest, ANewVersionOfAKeyReplacesTheRowsOfTheOld) {
   Land("transactions/a.csv", Transactions(1, 25));
   std::optional<RunRecord> run = OrDie(Run());
   ASSERT_TRUE(run.has_value());
-  EXPECT_EQ(run->state, "SUCCEEDED");
+  EXPECT_EQ(run->state, RunState::kSucceeded);
   EXPECT_EQ(Count("fact_transactions"), 25);
 }
 
@@ -180,12 +180,12 @@ TEST_F(JobRunnerTest, AReadFailingMidwayIsRolledBackAndTheRetryLoadsTheRowsOnce)
   EXPECT_EQ(Count("rejects"), 0);
   EXPECT_EQ(LedgerStatus(a), std::nullopt);
   ASSERT_EQ(Runs().size(), 1u);
-  EXPECT_EQ(Runs()[0].state, "FAILED");
+  EXPECT_EQ(Runs()[0].state, RunState::kFailed);
   EXPECT_EQ(JobStates(), (std::vector<std::string>{"STARTING", "RUNNING", "FAILED"}));
 
   std::optional<RunRecord> retry = OrDie(Run());
   ASSERT_TRUE(retry.has_value());
-  EXPECT_EQ(retry->state, "SUCCEEDED");
+  EXPECT_EQ(retry->state, RunState::kSucceeded);
   EXPECT_EQ(Count("fact_transactions"), 200);
   EXPECT_EQ(LedgerStatus(a), "loaded");
   EXPECT_FALSE(OrDie(Run()).has_value());
@@ -200,7 +200,7 @@ TEST_F(JobRunnerTest, ACommitFailingIsRolledBackAndTheRetryLoadsTheRowsOnce) {
   EXPECT_EQ(warehouse_.facts_added(), 50);
   EXPECT_EQ(Count("fact_transactions"), 0);
   EXPECT_EQ(LedgerStatus(a), std::nullopt);
-  EXPECT_EQ(OrDie(Run())->state, "SUCCEEDED");
+  EXPECT_EQ(OrDie(Run())->state, RunState::kSucceeded);
   EXPECT_EQ(Count("fact_transactions"), 50);
   EXPECT_EQ(warehouse_.commits(), 1);
 }
@@ -212,9 +212,9 @@ TEST_F(JobRunnerTest, AnObjectThatCannotBeReadForGoodFailsTheRunAndIsNotRetried)
                  .status = Status::CorruptInput("bad bytes")});
   std::optional<RunRecord> run = OrDie(Run());
   ASSERT_TRUE(run.has_value());
-  EXPECT_EQ(run->state, "FAILED");
+  EXPECT_EQ(run->state, RunState::kFailed);
   ASSERT_EQ(run->objects.size(), 1u);
-  EXPECT_EQ(run->objects[0].status, "failed");
+  EXPECT_EQ(run->objects[0].status, ObjectStatus::kFailed);
   EXPECT_NE(run->error.find(a.key), std::string::npos) << run->error;
   EXPECT_EQ(LedgerStatus(a), "failed");
   EXPECT_EQ(runner_.failed_runs(), 1);
@@ -231,7 +231,7 @@ TEST_F(JobRunnerTest, AnObjectClaimedByAnotherWorkerIsLeftToIt) {
   EXPECT_EQ(OrDie(claims_->Holder(a)), "b");
 
   ASSERT_TRUE(other->Release(a).ok());  // the other worker gave up without loading
-  EXPECT_EQ(OrDie(Run())->state, "SUCCEEDED");
+  EXPECT_EQ(OrDie(Run())->state, RunState::kSucceeded);
   EXPECT_EQ(Count("fact_transactions"), 10);
   EXPECT_EQ(OrDie(claims_->Holder(a)), "");  // released after the commit
 }
@@ -242,9 +242,9 @@ TEST_F(JobRunnerTest, AVersionAnotherWorkerCommittedFirstIsSkipped) {
                      .status = Status::AlreadyExists("ledger row exists")});
   std::optional<RunRecord> run = OrDie(Run());
   ASSERT_TRUE(run.has_value());
-  EXPECT_EQ(run->state, "SUCCEEDED");
+  EXPECT_EQ(run->state, RunState::kSucceeded);
   ASSERT_EQ(run->objects.size(), 1u);
-  EXPECT_EQ(run->objects[0].status, "skipped");
+  EXPECT_EQ(run->objects[0].status, ObjectStatus::kSkipped);
   EXPECT_EQ(run->rows_loaded, 0);
 }
 
@@ -252,9 +252,9 @@ TEST_F(JobRunnerTest, AQualityGateFailureEndsTheRunFailedAndKeepsTheRows) {
   storage::ObjectRef a = Land("transactions/a.csv", Transactions(1, 10, "C99"));  // unknown
   std::optional<RunRecord> run = OrDie(Run());
   ASSERT_TRUE(run.has_value());
-  EXPECT_EQ(run->state, "FAILED");
+  EXPECT_EQ(run->state, RunState::kFailed);
   EXPECT_EQ(run->error.rfind("quality gate: " + a.key + ": ", 0), 0u) << run->error;
-  EXPECT_EQ(run->objects[0].status, "loaded");
+  EXPECT_EQ(run->objects[0].status, ObjectStatus::kLoaded);
   EXPECT_EQ(run->objects[0].reject_reasons.at("unknown_customer_id"), 10);
   EXPECT_EQ(Count("rejects"), 10);
   EXPECT_EQ(LedgerStatus(a), "loaded");
@@ -270,7 +270,7 @@ TEST_F(JobRunnerTest, AStopBeforeAnyClaimIsCancelledAndRecordsNothing) {
   EXPECT_TRUE(Runs().empty());
   EXPECT_TRUE(JobStates().empty());
   stop_ = false;
-  EXPECT_EQ(OrDie(Run())->state, "SUCCEEDED");
+  EXPECT_EQ(OrDie(Run())->state, RunState::kSucceeded);
 }
 
 TEST_F(JobRunnerTest, AStopDuringALoadRollsItBackAndStopsTheRun) {
@@ -282,11 +282,11 @@ TEST_F(JobRunnerTest, AStopDuringALoadRollsItBackAndStopsTheRun) {
                  .action = [this] { stop_ = true; }});
   std::optional<RunRecord> run = OrDie(Run());
   ASSERT_TRUE(run.has_value());
-  EXPECT_EQ(run->state, "STOPPED");
+  EXPECT_EQ(run->state, RunState::kStopped);
   EXPECT_EQ(Count("fact_transactions"), 0);
   EXPECT_EQ(LedgerStatus(a), std::nullopt);
   stop_ = false;
-  EXPECT_EQ(OrDie(Run())->state, "SUCCEEDED");
+  EXPECT_EQ(OrDie(Run())->state, RunState::kSucceeded);
   EXPECT_EQ(Count("fact_transactions"), 200);
 }
 
@@ -295,7 +295,7 @@ TEST_F(JobRunnerTest, ACatalogObjectGoneFromTheBucketFailsForGood) {
   bucket_.Remove(a.key);
   std::optional<RunRecord> run = OrDie(Run());
   ASSERT_TRUE(run.has_value());
-  EXPECT_EQ(run->state, "FAILED");
+  EXPECT_EQ(run->state, RunState::kFailed);
   EXPECT_EQ(LedgerStatus(a), "failed");
 }
 

@@ -16,7 +16,7 @@ using ::testing::HasSubstr;
 ObjectResult Loaded(int64_t read, int64_t loaded, int64_t rejected,
                     std::map<std::string, int64_t> reasons = {}) {
   ObjectResult o{"transactions/t.csv", "etag"};
-  o.status = "loaded";
+  o.status = ObjectStatus::kLoaded;
   o.rows_read = read;
   o.rows_loaded = loaded;
   o.rows_rejected = rejected;
@@ -63,10 +63,11 @@ TEST(QualityGateTest, RateHasOneDecimalAtMost) {
 }
 
 TEST(QualityGateTest, OnlyLoadedObjectsAreChecked) {
-  for (const char* status : {"failed", "skipped", "ignored"}) {
+  for (ObjectStatus status :
+       {ObjectStatus::kFailed, ObjectStatus::kSkipped, ObjectStatus::kIgnored}) {
     ObjectResult o = Loaded(0, 0, 0);
     o.status = status;
-    EXPECT_EQ(CheckQualityGate({}, o), std::nullopt) << status;
+    EXPECT_EQ(CheckQualityGate({}, o), std::nullopt) << ObjectStatusName(status);
   }
 }
 

@@ -7,8 +7,11 @@
 #include <filesystem>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "common/ids.h"
+#include "common/sql_db.h"
 #include "common/time_util.h"
 #include "events/sql/sql_event_log.h"
 #include "notify/notifier.h"
@@ -39,14 +42,14 @@ RunRecord NewRun(const std::string& job = "etl",
   RunRecord r;
   r.run_id = NewJobRunId();
   r.job = job;
-  r.state = "STARTING";
+  r.state = RunState::kStarting;
   r.started_at = started_at;
   r.triggers = triggers;
   return r;
 }
 
 ObjectResult Loaded(const std::string& key, int64_t read, int64_t loaded, int64_t rejected) {
-  return {key, "etag-" + key, "loaded", read, loaded, rejected, 12, ""};
+  return {key, "etag-" + key, ObjectStatus::kLoaded, read, loaded, rejected, 12, ""};
 }
 
 // `ecompipe runs` prints "jr_" and 12 hex digits; that, or any unique prefix, names the run.
@@ -85,7 +88,7 @@ TEST_P(RunStoreTest, StartThenGetReturnsTheRun) {
   const RunRecord& r = **got;
   EXPECT_EQ(r.run_id, run.run_id);
   EXPECT_EQ(r.job, "etl");
-  EXPECT_EQ(r.state, "STARTING");
+  EXPECT_EQ(r.state, RunState::kStarting);
   EXPECT_EQ(r.started_at, "2026-11-26T10:00:00.000Z");
   EXPECT_EQ(r.finished_at, "");
   EXPECT_EQ(r.triggers, 3);
@@ -109,8 +112,8 @@ TEST_P(RunStoreTest, SetStateChangesTheState) {
   ASSERT_NE(store, nullptr);
   RunRecord run = NewRun();
   ASSERT_TRUE(store->Start(run).ok());
-  ASSERT_TRUE(store->SetState(run.run_id, "RUNNING").ok());
-  EXPECT_EQ((*store->Get(run.run_id))->state, "RUNNING");
+  ASSERT_TRUE(store->SetState(run.run_id, RunState::kRunning).ok());
+  EXPECT_EQ((*store->Get(run.run_id))->state, RunState::kRunning);
 }
 
 TEST_P(RunStoreTest, ObjectsKeepTheOrderTheyWereAddedIn) {
@@ -120,21 +123,22 @@ TEST_P(RunStoreTest, ObjectsKeepTheOrderTheyWereAddedIn) {
   RunRecord run = NewRun();
   ASSERT_TRUE(store->Start(run).ok());
   ASSERT_TRUE(store->AddObject(run.run_id, Loaded("z.csv", 5, 4, 1)).ok());
-  ASSERT_TRUE(
-      store->AddObject(run.run_id, {"a.csv", "e2", "failed", 0, 0, 0, 3, "a.csv line 2: bad"})
-          .ok());
+  ASSERT_TRUE(store
+                  ->AddObject(run.run_id, {"a.csv", "e2", ObjectStatus::kFailed, 0, 0, 0, 3,
+                                           "a.csv line 2: bad"})
+                  .ok());
   ASSERT_TRUE(store->AddObject(run.run_id, Loaded("m.csv", 1, 1, 0)).ok());
   std::vector<ObjectResult> objects = (*store->Get(run.run_id))->objects;
   ASSERT_EQ(objects.size(), 3u);
   EXPECT_EQ(objects[0].key, "z.csv");
   EXPECT_EQ(objects[0].etag, "etag-z.csv");
-  EXPECT_EQ(objects[0].status, "loaded");
+  EXPECT_EQ(objects[0].status, ObjectStatus::kLoaded);
   EXPECT_EQ(objects[0].rows_read, 5);
   EXPECT_EQ(objects[0].rows_loaded, 4);
   EXPECT_EQ(objects[0].rows_rejected, 1);
   EXPECT_EQ(objects[0].duration_ms, 12);
   EXPECT_EQ(objects[1].key, "a.csv");
-  EXPECT_EQ(objects[1].status, "failed");
+  EXPECT_EQ(objects[1].status, ObjectStatus::kFailed);
   EXPECT_EQ(objects[1].message, "a.csv line 2: bad");
   EXPECT_EQ(objects[2].key, "m.csv");
 }
@@ -160,7 +164,7 @@ TEST_P(RunStoreTest, FinishStoresTheOutcome) {
   ASSERT_NE(store, nullptr);
   RunRecord run = NewRun();
   ASSERT_TRUE(store->Start(run).ok());
-  run.state = "SUCCEEDED";
+  run.state = RunState::kSucceeded;
   run.finished_at = "2026-11-26T10:00:05.000Z";
   run.duration_ms = 5000;
   run.rows_read = 10;
@@ -169,7 +173,7 @@ TEST_P(RunStoreTest, FinishStoresTheOutcome) {
   run.message = "Job run succeeded";
   ASSERT_TRUE(store->Finish(run).ok());
   RunRecord got = **store->Get(run.run_id);
-  EXPECT_EQ(got.state, "SUCCEEDED");
+  EXPECT_EQ(got.state, RunState::kSucceeded);
   EXPECT_EQ(got.finished_at, "2026-11-26T10:00:05.000Z");
   EXPECT_EQ(got.duration_ms, 5000);
   EXPECT_EQ(got.rows_read, 10);
@@ -216,8 +220,8 @@ TEST_P(RunStoreTest, FailInterruptedFailsStartingAndRunningRuns) {
   RunRecord running = NewRun("etl", "2026-11-26T10:01:00.000Z");
   RunRecord done = NewRun("etl", "2026-11-26T10:02:00.000Z");
   for (const auto& r : {starting, running, done}) ASSERT_TRUE(store->Start(r).ok());
-  ASSERT_TRUE(store->SetState(running.run_id, "RUNNING").ok());
-  done.state = "SUCCEEDED";
+  ASSERT_TRUE(store->SetState(running.run_id, RunState::kRunning).ok());
+  done.state = RunState::kSucceeded;
   done.message = "ok";
   ASSERT_TRUE(store->Finish(done).ok());
 
@@ -228,15 +232,15 @@ TEST_P(RunStoreTest, FailInterruptedFailsStartingAndRunningRuns) {
   EXPECT_EQ((*failed)[0].run_id, starting.run_id);
   EXPECT_EQ((*failed)[1].run_id, running.run_id);
   for (const RunRecord& r : *failed) {
-    EXPECT_EQ(r.state, "FAILED");
+    EXPECT_EQ(r.state, RunState::kFailed);
     EXPECT_EQ(r.message, "interrupted: the process exited");
     RunRecord stored = **store->Get(r.run_id);
-    EXPECT_EQ(stored.state, "FAILED");
+    EXPECT_EQ(stored.state, RunState::kFailed);
     EXPECT_EQ(stored.message, "interrupted: the process exited");
     EXPECT_GE(stored.finished_at, before);
   }
   RunRecord untouched = **store->Get(done.run_id);
-  EXPECT_EQ(untouched.state, "SUCCEEDED");
+  EXPECT_EQ(untouched.state, RunState::kSucceeded);
   EXPECT_EQ(untouched.message, "ok");
 }
 
@@ -273,8 +277,8 @@ TEST_P(RunStoreTest, UpdatingAnUnknownRunIsNotFound) {
   auto store = OpenOrDie(dir);
   ASSERT_NE(store, nullptr);
   RunRecord ghost = NewRun();
-  EXPECT_EQ(store->SetState(ghost.run_id, "RUNNING").code(), StatusCode::kNotFound);
-  ghost.state = "SUCCEEDED";
+  EXPECT_EQ(store->SetState(ghost.run_id, RunState::kRunning).code(), StatusCode::kNotFound);
+  ghost.state = RunState::kSucceeded;
   EXPECT_EQ(store->Finish(ghost).code(), StatusCode::kNotFound);
   Status s = store->AddObject(ghost.run_id, Loaded("k", 1, 1, 0));
   EXPECT_EQ(s.code(), StatusCode::kNotFound);
@@ -341,10 +345,52 @@ TEST_P(RunStoreTest, SharedFailInterruptedLeavesRunsOfLiveWorkersAlone) {
   ASSERT_TRUE(failed.ok()) << failed.status().ToString();
   ASSERT_EQ(failed->size(), 1u);
   EXPECT_EQ((*failed)[0].run_id, abandoned.run_id);
-  EXPECT_EQ((*live_store->Get(running.run_id))->state, "STARTING");
-  EXPECT_EQ((*live_store->Get(abandoned.run_id))->state, "FAILED");
+  EXPECT_EQ((*live_store->Get(running.run_id))->state, RunState::kStarting);
+  EXPECT_EQ((*live_store->Get(abandoned.run_id))->state, RunState::kFailed);
   // Without only_expired (one process holds the pipeline lock) every unfinished run fails.
   EXPECT_EQ(live_store->FailInterrupted("gone")->size(), 1u);
+}
+
+// The names are what the runs table, the events and `ecompipe runs` have always held: stored
+// rows written before the enums read back, and new rows read as before.
+TEST(RunStateTest, NamesAreGluesAndParseBack) {
+  const std::vector<std::pair<RunState, std::string>> names = {
+      {RunState::kStarting, "STARTING"},   {RunState::kRunning, "RUNNING"},
+      {RunState::kSucceeded, "SUCCEEDED"}, {RunState::kFailed, "FAILED"},
+      {RunState::kStopped, "STOPPED"},     {RunState::kTimeout, "TIMEOUT"}};
+  for (const auto& [state, name] : names) {
+    EXPECT_EQ(RunStateName(state), name);
+    EXPECT_EQ(ParseRunState(name), state) << name;
+  }
+  EXPECT_EQ(ParseRunState("succeeded"), std::nullopt);
+  EXPECT_EQ(ParseRunState(""), std::nullopt);
+}
+
+TEST(ObjectStatusTest, NamesParseBack) {
+  const std::vector<std::pair<ObjectStatus, std::string>> names = {
+      {ObjectStatus::kLoaded, "loaded"},
+      {ObjectStatus::kFailed, "failed"},
+      {ObjectStatus::kSkipped, "skipped"},
+      {ObjectStatus::kIgnored, "ignored"}};
+  for (const auto& [status, name] : names) {
+    EXPECT_EQ(ObjectStatusName(status), name);
+    EXPECT_EQ(ParseObjectStatus(name), status) << name;
+  }
+  EXPECT_EQ(ParseObjectStatus("LOADED"), std::nullopt);
+}
+
+TEST_P(RunStoreTest, ARowWithAnUnknownStateIsCorruptNotGuessed) {
+  StateDb dir(GetParam());
+  auto store = OpenOrDie(dir);
+  ASSERT_NE(store, nullptr);
+  RunRecord run = NewRun();
+  ASSERT_TRUE(store->Start(run).ok());
+  auto db = OpenSqlDb(dir.location());
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  ASSERT_TRUE((*db)->Exec("UPDATE runs SET state='BOGUS'").ok());
+  Result<std::vector<RunRecord>> listed = store->List(10, false);
+  EXPECT_EQ(listed.status().code(), StatusCode::kCorruptInput);
+  EXPECT_THAT(listed.status().message(), HasSubstr("unknown state 'BOGUS'"));
 }
 
 }  // namespace

@@ -60,7 +60,7 @@ class FaultInjectingWarehouse : public warehouse::Warehouse {
     return std::unique_ptr<warehouse::LoadTransaction>(new Transaction(*this, std::move(txn)));
   }
   Status RecordSkipped(const storage::ObjectRef& object, const std::string& run_id,
-                       const std::string& status, const std::string& message) override {
+                       warehouse::LedgerStatus status, const std::string& message) override {
     return base_.RecordSkipped(object, run_id, status, message);
   }
   Status UpsertProducts(std::span<const model::Product> rows) override {

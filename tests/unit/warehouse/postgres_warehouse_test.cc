@@ -172,7 +172,7 @@ TEST_P(PostgresWarehouseTest, CommitWritesFactsRejectsAndLedgerAtomically) {
   auto entry = warehouse_->FindLoad(Object("t/a.csv", "e1"));
   ASSERT_TRUE(entry.ok()) << entry.status().ToString();
   ASSERT_TRUE(entry->has_value());
-  EXPECT_EQ((*entry)->status, "loaded");
+  EXPECT_EQ((*entry)->status, LedgerStatus::kLoaded);
   EXPECT_EQ((*entry)->rows_read, 3);
   EXPECT_EQ((*entry)->rows_loaded, 2);
   EXPECT_EQ((*entry)->rows_rejected, 1);
@@ -355,16 +355,16 @@ TEST_P(PostgresWarehouseTest, FindLoadHasOtherVersionAndRecordSkipped) {
   auto self = warehouse_->HasOtherVersion(obj);
   ASSERT_TRUE(self.ok());
   EXPECT_FALSE(*self);
-  EXPECT_EQ(warehouse_->RecordSkipped(obj, "jr2", "failed", "x").code(),
+  EXPECT_EQ(warehouse_->RecordSkipped(obj, "jr2", LedgerStatus::kFailed, "x").code(),
             StatusCode::kAlreadyExists);
-  EXPECT_EQ(warehouse_->RecordSkipped(obj, "jr2", "bogus", "x").code(),
+  EXPECT_EQ(warehouse_->RecordSkipped(obj, "jr2", LedgerStatus::kLoaded, "x").code(),
             StatusCode::kInvalidArgument);
   auto bad = Object("t/bad.csv", "e9");
-  ASSERT_TRUE(warehouse_->RecordSkipped(bad, "jr2", "failed", "not gzip").ok());
-  ASSERT_TRUE(warehouse_->RecordSkipped(bad, "jr3", "ignored", "again").ok());
+  ASSERT_TRUE(warehouse_->RecordSkipped(bad, "jr2", LedgerStatus::kFailed, "not gzip").ok());
+  ASSERT_TRUE(warehouse_->RecordSkipped(bad, "jr3", LedgerStatus::kIgnored, "again").ok());
   auto entry = warehouse_->FindLoad(bad);
   ASSERT_TRUE(entry.ok() && entry->has_value());
-  EXPECT_EQ((*entry)->status, "ignored");
+  EXPECT_EQ((*entry)->status, LedgerStatus::kIgnored);
   EXPECT_EQ((*entry)->run_id, "jr3");
   EXPECT_EQ((*entry)->message, "again");
 }

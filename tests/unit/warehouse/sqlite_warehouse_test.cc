@@ -279,7 +279,7 @@ TEST_F(SqliteWarehouseTest, CommitWritesFactsRejectsAndLedgerAtomically) {
   EXPECT_EQ(e.bucket, "bucket");
   EXPECT_EQ(e.key, object.key);
   EXPECT_EQ(e.etag, "etag1");
-  EXPECT_EQ(e.status, "loaded");
+  EXPECT_EQ(e.status, LedgerStatus::kLoaded);
   EXPECT_EQ(e.load_id, "load-etag1");
   EXPECT_EQ(e.run_id, "jr_run");
   EXPECT_EQ(e.rows_read, 3);
@@ -437,10 +437,11 @@ TEST_F(SqliteWarehouseTest, FindLoadHasOtherVersionAndRecordSkipped) {
   EXPECT_FALSE(warehouse_->FindLoad(v1).value().has_value());
   EXPECT_FALSE(warehouse_->HasOtherVersion(v1).value());
 
-  ASSERT_TRUE(warehouse_->RecordSkipped(v1, "jr_1", "failed", "missing column 'price'").ok());
+  ASSERT_TRUE(
+      warehouse_->RecordSkipped(v1, "jr_1", LedgerStatus::kFailed, "missing column 'price'").ok());
   auto entry = warehouse_->FindLoad(v1).value();
   ASSERT_TRUE(entry.has_value());
-  EXPECT_EQ(entry->status, "failed");
+  EXPECT_EQ(entry->status, LedgerStatus::kFailed);
   EXPECT_EQ(entry->run_id, "jr_1");
   EXPECT_EQ(entry->message, "missing column 'price'");
   EXPECT_EQ(entry->rows_read, 0);
@@ -450,20 +451,34 @@ TEST_F(SqliteWarehouseTest, FindLoadHasOtherVersionAndRecordSkipped) {
 
   // A failed version may be loaded later (a fixed job); then it is "loaded".
   LoadOrDie(v1, {"TXN00000001"});
-  EXPECT_EQ(warehouse_->FindLoad(v1).value()->status, "loaded");
+  EXPECT_EQ(warehouse_->FindLoad(v1).value()->status, LedgerStatus::kLoaded);
   EXPECT_TRUE(warehouse_->HasOtherVersion(v2).value());
   EXPECT_FALSE(warehouse_->HasOtherVersion(v1).value());
 
   // A skip never overwrites a load.
-  Status s = warehouse_->RecordSkipped(v1, "jr_2", "ignored", "");
+  Status s = warehouse_->RecordSkipped(v1, "jr_2", LedgerStatus::kIgnored, "");
   EXPECT_EQ(s.code(), StatusCode::kAlreadyExists);
-  EXPECT_EQ(warehouse_->FindLoad(v1).value()->status, "loaded");
+  EXPECT_EQ(warehouse_->FindLoad(v1).value()->status, LedgerStatus::kLoaded);
 
-  ASSERT_TRUE(warehouse_->RecordSkipped(v2, "jr_2", "ignored", "reload mode is ignore").ok());
-  EXPECT_EQ(warehouse_->FindLoad(v2).value()->status, "ignored");
-  EXPECT_EQ(warehouse_->RecordSkipped(v2, "jr_2", "loaded", "").code(),
+  ASSERT_TRUE(
+      warehouse_->RecordSkipped(v2, "jr_2", LedgerStatus::kIgnored, "reload mode is ignore").ok());
+  EXPECT_EQ(warehouse_->FindLoad(v2).value()->status, LedgerStatus::kIgnored);
+  EXPECT_EQ(warehouse_->RecordSkipped(v2, "jr_2", LedgerStatus::kLoaded, "").code(),
             StatusCode::kInvalidArgument);
   EXPECT_EQ(Scalar("SELECT count(*) FROM load_ledger"), "2");
+}
+
+// The stored names are those the ledger always held; a row holding another is not guessed at.
+TEST_F(SqliteWarehouseTest, LedgerStatusNamesAndAnUnknownStoredStatus) {
+  EXPECT_EQ(LedgerStatusName(LedgerStatus::kLoaded), "loaded");
+  EXPECT_EQ(LedgerStatusName(LedgerStatus::kFailed), "failed");
+  EXPECT_EQ(LedgerStatusName(LedgerStatus::kIgnored), "ignored");
+  EXPECT_EQ(ParseLedgerStatus("ignored"), LedgerStatus::kIgnored);
+  EXPECT_EQ(ParseLedgerStatus("Loaded"), std::nullopt);
+  auto v1 = Object("t.csv", "v1");
+  ASSERT_TRUE(warehouse_->RecordSkipped(v1, "jr_1", LedgerStatus::kFailed, "x").ok());
+  ASSERT_TRUE(warehouse_->Query("UPDATE load_ledger SET status = 'paused'", {.write = true}).ok());
+  EXPECT_EQ(warehouse_->FindLoad(v1).status().code(), StatusCode::kCorruptInput);
 }
 
 TEST_F(SqliteWarehouseTest, BusyWriterIsUnavailableAndRetryable) {
