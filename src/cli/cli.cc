@@ -19,6 +19,7 @@
 #include "cli/job_command.h"
 #include "cli/query_command.h"
 #include "cli/table_printer.h"
+#include "common/build_info.h"
 #include "common/did_you_mean.h"
 #include "common/postgres_db.h"
 #include "common/time_util.h"
@@ -871,7 +872,9 @@ int Main(int argc, char** argv) {
   app.require_subcommand(1);
   // -c, -v and -q work after the command too (`ecompipe process -q`).
   app.fallthrough();
-  app.set_version_flag("--version", "ecompipe 0.1.0");
+  app.set_version_flag(
+      "--version", [] { return VersionText(); },
+      "Print the version, git commit, build type and features, and exit");
   Globals g;
   app.add_option("-c,--config", g.config, "Configuration file (default: ./ecompipe.yaml)");
   app.add_flag("-v,--verbose", g.verbose, "Log debug details");
