@@ -12,6 +12,10 @@ packages=(
   libcpp-httplib-dev  # the S3 endpoint's HTTP server
   awscli rclone  # real S3 clients of tests/e2e/test_s3_endpoint_cli.py
   faketime  # EP_TEST_CLOCK=... scripts/test.sh runs the suite at a fixed wall clock
+  libsystemd-dev  # sd_notify: Type=notify readiness and the watchdog (optional at build)
+  # The Debian package (scripts/package.sh, ctest -L package): CPack's dpkg-shlibdeps and file,
+  # lintian, systemd-analyze verify for the unit, zsh to parse the generated completion.
+  dpkg-dev file lintian systemd zsh
 )
 missing=()
 for p in "${packages[@]}"; do
