@@ -16,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/s3/s3_endpoint.h"
+#include "runtime/service_manager.h"
 
 namespace ecompipe::runtime {
 
@@ -93,6 +94,9 @@ Status Serve(Pipeline& p, const std::atomic<bool>& stop) {
     return landed.status();
   }
   spdlog::info("Serving. bucket={} new_objects_at_start={}", p.store().where(), *landed);
+  // The bucket is watched and the S3 endpoint listens: systemd may count the service started.
+  WatchdogPinger watchdog;
+  NotifyReady("Serving " + p.store().where());
   while (!stop.load()) {
     Status s = p.ReapAbandoned(stop);
     if (s.ok()) s = p.RunUntilIdle(stop);
@@ -112,6 +116,7 @@ Status Serve(Pipeline& p, const std::atomic<bool>& stop) {
     if (poll_in_ms) wait_ms = std::clamp<int64_t>(*poll_in_ms, 10, wait_ms);
     p.bus().WaitForWork(std::chrono::milliseconds(wait_ms));
   }
+  NotifyStopping();
   if (*s3) (*s3)->Stop();
   stop_sources();
   spdlog::info("Stopped cleanly.");

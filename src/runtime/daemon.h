@@ -30,7 +30,8 @@ class PipelineLock {
 // landed while ecompipe was down), then dispatches events until `stop` is set, letting the
 // sources that have no thread of their own work between rounds. Errors at start (a source that
 // cannot start, the first listing refused) are returned; errors of one round are logged and the
-// pipeline keeps serving.
+// pipeline keeps serving. Once serving, it tells the service manager READY=1 (and pings its
+// watchdog when one is configured; runtime/service_manager.h), and STOPPING=1 when `stop` is set.
 Status Serve(Pipeline& pipeline, const std::atomic<bool>& stop);
 
 // Recovers, scans the bucket and dispatches until nothing is due.
