@@ -1,5 +1,5 @@
-// A registry of one kind of component (object stores, event sources, warehouses, subscribers)
-// by the name a configuration gives in `type:`.
+// A registry of one kind of component (object stores, event sources, warehouses, subscribers,
+// rule targets) by the name a configuration gives in `type:`.
 //
 // Each kind instantiates it with its own entry: how to parse the type's configuration node and
 // how to build the component from what was parsed. Components expose a Register…(factory)

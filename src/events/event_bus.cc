@@ -13,7 +13,7 @@ namespace ecompipe::events {
 EventBus::EventBus(std::unique_ptr<EventLog> log, std::vector<Rule> rules, RetryPolicy retry)
     : log_(std::move(log)), rules_(std::move(rules)), retry_(retry) {}
 
-void EventBus::RegisterTarget(const std::string& type, TargetHandler handler) {
+void EventBus::RegisterTarget(TargetType type, TargetHandler handler) {
   handlers_[type] = std::move(handler);
 }
 
@@ -21,10 +21,15 @@ Status EventBus::CheckTargets() const {
   for (const Rule& r : rules_) {
     for (const Target& t : r.targets) {
       if (!handlers_.count(t.type)) {
+        std::vector<std::string_view> names;
+        for (const auto& [type, _] : handlers_) names.push_back(TargetTypeName(type));
+        std::sort(names.begin(), names.end());
         std::string known;
-        for (const auto& [name, _] : handlers_) known += (known.empty() ? "" : ", ") + name;
-        return Status::InvalidArgument("rule '" + r.name + "': unknown target type '" + t.type +
-                                       "' (known: " + known + ")");
+        for (std::string_view name : names)
+          known += (known.empty() ? "" : ", ") + std::string(name);
+        return Status::InvalidArgument("rule '" + r.name + "': unknown target type '" +
+                                       std::string(TargetTypeName(t.type)) + "' (known: " + known +
+                                       ")");
       }
     }
   }
@@ -82,8 +87,8 @@ Status EventBus::RunGroup(const TargetHandler* handler, std::span<const Delivery
                           bool& cancelled) {
   Status result;
   if (!handler) {
-    result =
-        Status::InvalidArgument("no handler for target type '" + group.front().target.type + "'");
+    result = Status::InvalidArgument("no handler for target type '" +
+                                     std::string(TargetTypeName(group.front().target.type)) + "'");
   } else {
     // A handler that throws has a bug; left to propagate, the exception would stop the
     // daemon, and the delivery, still pending, would stop it again at every start.
@@ -112,7 +117,8 @@ Status EventBus::RunGroup(const TargetHandler* handler, std::span<const Delivery
       std::optional<int64_t> at;
       if (retry) at = NowMillis() + RetryDelayMs(d.attempts);
       spdlog::warn("Delivery failed. rule={} target={}:{} attempt={} retry={} error={}", d.rule,
-                   d.target.type, d.target.name, d.attempts + 1, retry, result.ToString());
+                   TargetTypeName(d.target.type), d.target.name, d.attempts + 1, retry,
+                   result.ToString());
       s = log_->MarkFailed(d.id, result.ToString(), at);
     }
     if (!s.ok()) return s;
@@ -133,7 +139,7 @@ Result<int> EventBus::DispatchDue(const std::atomic<bool>& stop) {
     // Plain deliveries in log order, then one call per coalesced (type, name) group, the
     // groups in the log order of their first delivery.
     std::vector<std::pair<const TargetHandler*, std::vector<Delivery>>> groups;
-    std::map<std::pair<std::string, std::string>, size_t> group_index;
+    std::map<std::pair<TargetType, std::string>, size_t> group_index;
     bool cancelled = false;
     for (Delivery& d : *due) {
       if (stop.load()) return ran;

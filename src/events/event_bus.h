@@ -52,7 +52,7 @@ class EventBus {
  public:
   EventBus(std::unique_ptr<EventLog> log, std::vector<Rule> rules, RetryPolicy retry);
 
-  void RegisterTarget(const std::string& type, TargetHandler handler);
+  void RegisterTarget(TargetType type, TargetHandler handler);
   // kInvalidArgument naming the rule when a rule targets a type with no handler.
   Status CheckTargets() const;
 
@@ -88,7 +88,7 @@ class EventBus {
   std::mutex log_mutex_;
   std::vector<Rule> rules_;
   RetryPolicy retry_;
-  std::map<std::string, TargetHandler> handlers_;
+  std::map<TargetType, TargetHandler> handlers_;
 
   std::mutex wake_mutex_;
   std::condition_variable wake_cv_;

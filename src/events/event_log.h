@@ -62,7 +62,8 @@ class EventLog {
                                  const std::vector<PlannedDelivery>& deliveries) = 0;
   // Pending deliveries whose next attempt is due at `now_ms` and that no other worker holds
   // under a live lease, oldest first; they are claimed for this worker (its own earlier
-  // claims included).
+  // claims included). A row whose target type is none TargetTypeName() writes is not
+  // returned: it becomes a dead letter at once, as a delivery to a type without a handler does.
   virtual Result<std::vector<Delivery>> Due(int64_t now_ms, int limit) = 0;
   // Gives up this worker's claim on a delivery that stays pending (a run stopped by a signal).
   virtual Status Release(int64_t delivery_id) = 0;

@@ -45,7 +45,7 @@ Status ParseRules(const ConfigReader& root, const std::vector<TargetKind>& kinds
                   const TargetCheck& check, std::vector<Rule>& rules) {
   std::vector<std::string> types;
   types.reserve(kinds.size());
-  for (const TargetKind& k : kinds) types.push_back(k.type);
+  for (const TargetKind& k : kinds) types.emplace_back(TargetTypeName(k.type));
   const YAML::Node list = root.Node("rules");
   if (!list.IsDefined() || list.IsNull()) return Status::Ok();
   if (!list.IsSequence()) return root.Error(list, "'rules' must be a list");
@@ -71,14 +71,15 @@ Status ParseRules(const ConfigReader& root, const std::vector<TargetKind>& kinds
       ConfigReader tr = r.Child("targets").Item(targets[t], t);
       EP_RETURN_IF_ERROR(tr.ExpectMap());
       EP_RETURN_IF_ERROR(tr.CheckKeys({"type", "name", "url"}));
-      Target target;
-      EP_RETURN_IF_ERROR(tr.String("type", target.type, true));
+      std::string type_name;
+      EP_RETURN_IF_ERROR(tr.String("type", type_name, true));
+      const std::optional<TargetType> type = ParseTargetType(type_name);
       auto kind = std::find_if(kinds.begin(), kinds.end(),
-                               [&](const TargetKind& k) { return k.type == target.type; });
+                               [&](const TargetKind& k) { return type && k.type == *type; });
       if (kind == kinds.end())
-        return tr.Error(tr.Node("type"), "rule '" + name + "': unknown target type '" +
-                                             target.type +
+        return tr.Error(tr.Node("type"), "rule '" + name + "': unknown target type '" + type_name +
                                              "' (allowed: " + ConfigReader::Join(types) + ")");
+      Target target{*type, ""};
       if (kind->takes_url) {
         EP_RETURN_IF_ERROR(
             tr.Forbid("name", "does not apply to a webhook target, which posts to 'url'"));

@@ -30,7 +30,7 @@ using TargetCheck = std::function<std::string(const Target& target)>;
 // A target type rules may name: one that posts to a URL (webhook) takes `url`, the others
 // `name` (what they act on).
 struct TargetKind {
-  std::string type;
+  TargetType type;
   bool takes_url = false;
 };
 

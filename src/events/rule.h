@@ -2,7 +2,9 @@
 // pattern is delivered to each of the rule's targets.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/json.h"
@@ -10,11 +12,16 @@
 
 namespace ecompipe::events {
 
-// What a delivery does. `type` names a registered target handler: "start_crawler",
-// "start_job", "publish", "webhook", "upsert_dimension". `name` is the crawler, job, topic or
-// dimension it acts on, or the URL for a webhook.
+// What a delivery does; each type has one registered handler (runtime/rule_targets.h).
+enum class TargetType { kStartCrawler, kStartJob, kPublish, kWebhook, kUpsertDimension };
+// "start_crawler", "start_job", "publish", "webhook", "upsert_dimension": the spelling in the
+// configuration's `type:` and in the event log's target_type column.
+std::string_view TargetTypeName(TargetType type);
+std::optional<TargetType> ParseTargetType(std::string_view name);  // exact; nullopt otherwise
+
+// `name` is the crawler, job, topic or dimension the target acts on, or the URL for a webhook.
 struct Target {
-  std::string type;
+  TargetType type = TargetType::kPublish;
   std::string name;
 };
 

@@ -11,6 +11,7 @@
 #include "events/events_config.h"
 #include "notify/notify_config.h"
 #include "runtime/register_components.h"
+#include "runtime/rule_targets.h"
 #include "storage/local/local_store_config.h"
 #include "transform/job_spec_config.h"
 
@@ -71,51 +72,20 @@ Status ParseJobs(const ConfigReader& root, PipelineConfig& cfg) {
   return Status::Ok();
 }
 
-// The rule target types and what each must name: the cross-references between `rules` and
-// the rest of the file. Returns what is missing ("" when the target names something that
-// exists).
-struct TargetReference {
-  events::TargetKind kind;
-  std::function<std::string(const PipelineConfig& cfg, const std::string& name)> missing;
-};
-
-const std::vector<TargetReference>& TargetReferences() {
-  static const std::vector<TargetReference> refs = {
-      {{"start_crawler"},
-       [](const PipelineConfig& cfg, const std::string& name) -> std::string {
-         return cfg.HasCrawler(name) ? "" : "no crawler named '" + name + "' (see 'crawlers')";
-       }},
-      {{"start_job"},
-       [](const PipelineConfig& cfg, const std::string& name) -> std::string {
-         return cfg.FindJob(name) ? "" : "no job named '" + name + "' (see 'jobs')";
-       }},
-      {{"publish"},
-       [](const PipelineConfig& cfg, const std::string& name) -> std::string {
-         const bool known = std::any_of(cfg.topics.begin(), cfg.topics.end(),
-                                        [&](const notify::Topic& t) { return t.name == name; });
-         return known ? "" : "no topic named '" + name + "' (see 'topics')";
-       }},
-      {{"webhook", /*takes_url=*/true},
-       [](const PipelineConfig&, const std::string&) { return std::string(); }},
-      {{"upsert_dimension"},
-       [](const PipelineConfig&, const std::string& name) -> std::string {
-         return name == "products" || name == "customers"
-                    ? ""
-                    : "upsert_dimension name must be 'products' or 'customers'";
-       }},
-  };
-  return refs;
-}
-
+// The rules, each target checked against the rest of the file by its type's entry
+// (runtime/rule_targets.h): the cross-references between `rules` and the other sections.
 Status ParseRules(const ConfigReader& root, PipelineConfig& cfg) {
+  const RuleTargetFactory& factory = RuleTargetFactory::Instance();
   std::vector<events::TargetKind> kinds;
-  for (const TargetReference& ref : TargetReferences()) kinds.push_back(ref.kind);
+  for (const std::string& type : factory.Types()) {
+    const RuleTargetType* entry = factory.Find(type);
+    kinds.push_back({entry->type, entry->takes_url});
+  }
   return events::ParseRules(
       root, kinds,
-      [&cfg](const events::Target& target) {
-        for (const TargetReference& ref : TargetReferences())
-          if (ref.kind.type == target.type) return ref.missing(cfg, target.name);
-        return std::string();
+      [&cfg, &factory](const events::Target& target) {
+        const RuleTargetType* entry = factory.Find(events::TargetTypeName(target.type));
+        return entry ? entry->missing(cfg, target.name) : std::string();
       },
       cfg.rules);
 }

@@ -407,7 +407,9 @@ Status JobRunner::StartAbandoned(const std::function<bool(const std::string&)>& 
         events::MakeEvent(env_.origin, "ecompipe.runtime", "Abandoned Work Found", Json::array(),
                           {{"jobName", name}, {"reason", "object claims ran out"}});
     EP_RETURN_IF_ERROR(env_.bus.WithLog([&](events::EventLog& log) {
-      return log.Append(event, {{"abandoned-object-claims", events::Target{"start_job", name}}})
+      return log
+          .Append(event, {{"abandoned-object-claims",
+                           events::Target{events::TargetType::kStartJob, name}}})
           .status();
     }));
     EP_RETURN_IF_ERROR(env_.claims.DropAbandoned(name));

@@ -9,8 +9,8 @@
 
 #include "common/time_util.h"
 #include "events/sql/sql_event_log.h"
-#include "notify/http_post.h"
 #include "runtime/register_components.h"
+#include "runtime/rule_targets.h"
 #include "storage/local/folder_watcher.h"
 #include "storage/s3/s3_store_config.h"
 #include "warehouse/warehouse_config.h"
@@ -88,36 +88,16 @@ void Pipeline::Wire() {
 }
 
 void Pipeline::RegisterTargets() {
-  bus_->RegisterTarget("start_crawler", {false, [this](std::span<const events::Delivery> ds) {
-                                           return crawl_->Crawl(ds.front());
-                                         }});
-  bus_->RegisterTarget(
-      "start_job",
-      {true, [this](std::span<const events::Delivery> ds) -> Status {
-         const JobConfig* job = config_.FindJob(ds.front().target.name);
-         if (!job) return Status::InvalidArgument("no job named '" + ds.front().target.name + "'");
-         Result<std::optional<RunRecord>> run =
-             jobs_->Run(*job, static_cast<int>(ds.size()), stop_ ? *stop_ : kNeverStop);
-         if (!run.ok()) return run.status();
-         if (*run && (*run)->state == RunState::kStopped) return Status::Cancelled("run stopped");
-         return Status::Ok();
-       }});
-  bus_->RegisterTarget("publish", {false, [this](std::span<const events::Delivery> ds) {
-                                     return notifier_->Publish(ds.front().target.name,
-                                                               ds.front().event);
-                                   }});
-  bus_->RegisterTarget("webhook", {false, [](std::span<const events::Delivery> ds) -> Status {
-                                     const events::Delivery& d = ds.front();
-                                     return notify::HttpPost(
-                                                d.target.name, d.event.dump(),
-                                                {{"Content-Type", "application/json"},
-                                                 {"X-Ecompipe-Delivery", std::to_string(d.id)},
-                                                 {"X-Ecompipe-Rule", d.rule}})
-                                         .status();
-                                   }});
-  bus_->RegisterTarget("upsert_dimension", {false, [this](std::span<const events::Delivery> ds) {
-                                              return dimensions_->Upsert(ds.front());
-                                            }});
+  const TargetServices services{
+      config_,      *crawl_,
+      *jobs_,       *notifier_,
+      *dimensions_, [this]() -> const std::atomic<bool>& {
+                                  return stop_ ? *stop_ : kNeverStop; }};
+  const RuleTargetFactory& factory = RuleTargetFactory::Instance();
+  for (const std::string& type : factory.Types()) {
+    const RuleTargetType* entry = factory.Find(type);
+    bus_->RegisterTarget(entry->type, entry->handler(services));
+  }
 }
 
 Status Pipeline::Recover() {
@@ -156,7 +136,8 @@ Result<storage::LoadState> Pipeline::LoadStateOf(const std::string& key, const s
   for (const events::Rule& rule : config_.rules) {
     if (!rule.pattern.Matches(event)) continue;
     for (const events::Target& t : rule.targets)
-      loads |= t.type == "start_crawler" || t.type == "start_job";
+      loads |=
+          t.type == events::TargetType::kStartCrawler || t.type == events::TargetType::kStartJob;
   }
   if (!loads) return LoadState::kCommitted;
   EP_ASSIGN_OR_RETURN(bool crawl_failed, catalog_->CrawlFailed(ref));

@@ -11,8 +11,9 @@
 //   DimensionLoader  the upsert_dimension target and `ecompipe load-dims`
 //                    (runtime/dimension_loader.h)
 //
-// and registers the other built-in targets: publish (to a topic: durable outbox, then
-// subscribers) and webhook (POST the event to a URL).
+// and gives the bus a handler for every registered rule target type (runtime/rule_targets.h):
+// those three, publish (to a topic: durable outbox, then subscribers) and webhook (POST the
+// event to a URL).
 //
 // A Pipeline is driven from one thread (the dispatcher); ObjectLanded() may be called from
 // that thread only, too: the watcher hands keys over through QueueLanded().
@@ -134,6 +135,7 @@ class Pipeline {
       const storage::s3::S3EventSourceConfig& c);
   // Builds the crawl step, the job runner and the dimension loader over the opened stores.
   void Wire();
+  // Gives the bus the handler of every rule target type in RuleTargetFactory.
   void RegisterTargets();
 
   PipelineConfig config_;

@@ -1,5 +1,5 @@
-// Every backend the configuration can name with `type:`, one line each. Adding one means
-// writing its component (its config struct, parse and build functions, and a Register…()
+// Every backend and rule target the configuration can name with `type:`, one line each. Adding one
+// means writing its component (its config struct, parse and build functions, and a Register…()
 // beside them) and adding its line here; the order of each kind is the order error messages
 // list the allowed types in.
 #include "runtime/register_components.h"
@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "notify/subscriber.h"
+#include "runtime/rule_targets.h"
 #include "storage/local/local_store_config.h"
 #include "storage/object_store_config.h"
 #include "storage/s3/s3_store_config.h"
@@ -41,6 +42,14 @@ void RegisterSubscribers(notify::SubscriberFactory& factory) {
   notify::RegisterSnsSubscriber(factory);
 }
 
+void RegisterRuleTargets(RuleTargetFactory& factory) {
+  RegisterStartCrawlerTarget(factory);
+  RegisterStartJobTarget(factory);
+  RegisterPublishTarget(factory);
+  RegisterWebhookTarget(factory);
+  RegisterUpsertDimensionTarget(factory);
+}
+
 }  // namespace
 
 void RegisterComponents() {
@@ -50,6 +59,7 @@ void RegisterComponents() {
     RegisterEventSources(storage::s3::EventSourceFactory::Instance());
     RegisterWarehouses(warehouse::WarehouseFactory::Instance());
     RegisterSubscribers(notify::SubscriberFactory::Instance());
+    RegisterRuleTargets(RuleTargetFactory::Instance());
   });
 }
 

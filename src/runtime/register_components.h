@@ -1,6 +1,6 @@
 // The one list of the pipeline's pluggable components (register_components.cc): every object
-// store, S3 event source, warehouse and subscriber type, each registered into its kind's
-// factory by the component's own Register…() function.
+// store, S3 event source, warehouse, subscriber and rule target type, each registered into its
+// kind's factory by the component's own Register…() function.
 #pragma once
 
 namespace ecompipe::runtime {

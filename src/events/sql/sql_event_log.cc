@@ -1,6 +1,9 @@
 #include "events/sql/sql_event_log.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <optional>
 
 #include "common/time_util.h"
 
@@ -95,7 +98,8 @@ Result<int64_t> SqlEventLog::Append(const Json& event,
       EP_RETURN_IF_ERROR(db_->Exec("INSERT INTO deliveries(event_seq, rule, target_type, "
                                    "target_name, next_attempt_ms, "
                                    "updated_at) VALUES(?,?,?,?,?,?)",
-                                   {seq, d.rule, d.target.type, d.target.name, now, now_iso})
+                                   {seq, d.rule, std::string(TargetTypeName(d.target.type)),
+                                    d.target.name, now, now_iso})
                              .status());
     }
     return Status::Ok();
@@ -132,7 +136,23 @@ Result<std::vector<Delivery>> SqlEventLog::Due(int64_t now_ms, int limit) {
       d.id = rows.Int(r, 0);
       d.event_seq = rows.Int(r, 1);
       d.rule = rows.Text(r, 2);
-      d.target = Target{rows.Text(r, 3), rows.Text(r, 4)};
+      const std::optional<TargetType> type = ParseTargetType(rows.Text(r, 3));
+      if (!type) {
+        // A type no handler exists for (a row this version never writes): a dead letter at
+        // once, with the error a delivery to a type without a handler gets.
+        const std::string error =
+            Status::InvalidArgument("no handler for target type '" + rows.Text(r, 3) + "'")
+                .ToString();
+        spdlog::warn("Delivery failed. rule={} target={}:{} attempt={} retry=false error={}",
+                     d.rule, rows.Text(r, 3), rows.Text(r, 4), rows.Int(r, 5) + 1, error);
+        EP_RETURN_IF_ERROR(db_->Exec("UPDATE deliveries SET status='dead', attempts=attempts+1, "
+                                     "last_error=?, updated_at=?, claimed_by=NULL, "
+                                     "lease_until=NULL WHERE id=?",
+                                     {error, FormatIsoMillis(clock), d.id})
+                               .status());
+        continue;
+      }
+      d.target = Target{*type, rows.Text(r, 4)};
       d.attempts = static_cast<int>(rows.Int(r, 5));
       EP_ASSIGN_OR_RETURN(d.event, ParseJson(rows.Text(r, 6)));
       out.push_back(std::move(d));

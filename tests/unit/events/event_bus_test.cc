@@ -72,7 +72,8 @@ struct Recorder {
   TargetHandler Handler(bool coalesce, std::vector<std::string>* shared_order = nullptr) {
     return {coalesce, [this, shared_order](std::span<const Delivery> ds) {
               calls.emplace_back(ds.begin(), ds.end());
-              std::string tag = ds.front().target.type + ":" + ds.front().target.name;
+              std::string tag = std::string(TargetTypeName(ds.front().target.type)) + ":" +
+                                ds.front().target.name;
               order.push_back(tag);
               if (shared_order) shared_order->push_back(tag);
               return result;
@@ -82,9 +83,10 @@ struct Recorder {
 
 TEST(EventBusTest, PutCreatesOneDeliveryPerMatchingRuleAndTarget) {
   TempDir dir;
-  Bus bus(dir, {RuleFor("two-targets", "j", {{"publish", "status"}, {"webhook", "http://h/"}}),
-                RuleFor("one-target", "j", {{"start_job", "j"}}),
-                RuleFor("other-job", "k", {{"start_job", "k"}})});
+  Bus bus(dir, {RuleFor("two-targets", "j",
+                        {{TargetType::kPublish, "status"}, {TargetType::kWebhook, "http://h/"}}),
+                RuleFor("one-target", "j", {{TargetType::kStartJob, "j"}}),
+                RuleFor("other-job", "k", {{TargetType::kStartJob, "k"}})});
   Result<int64_t> seq = bus->Put(Event("j"));
   ASSERT_TRUE(seq.ok()) << seq.status().ToString();
   std::vector<DeliveryRow> rows = bus.Rows();
@@ -101,7 +103,7 @@ TEST(EventBusTest, PutCreatesOneDeliveryPerMatchingRuleAndTarget) {
 
 TEST(EventBusTest, PutOfANonMatchingEventStoresItWithoutDeliveries) {
   TempDir dir;
-  Bus bus(dir, {RuleFor("r", "j", {{"start_job", "j"}})});
+  Bus bus(dir, {RuleFor("r", "j", {{TargetType::kStartJob, "j"}})});
   ASSERT_TRUE(bus->Put(Event("nobody")).ok());
   EXPECT_EQ(bus.Pending(), 0);
   auto list = bus->WithLog([](EventLog& l) { return l.List({}); });
@@ -112,7 +114,7 @@ TEST(EventBusTest, PutOfANonMatchingEventStoresItWithoutDeliveries) {
 
 TEST(EventBusTest, PutOfADuplicateEventIdIsAlreadyExists) {
   TempDir dir;
-  Bus bus(dir, {RuleFor("r", "j", {{"start_job", "j"}})});
+  Bus bus(dir, {RuleFor("r", "j", {{TargetType::kStartJob, "j"}})});
   Json e = Event("j");
   ASSERT_TRUE(bus->Put(e).ok());
   Result<int64_t> again = bus->Put(e);
@@ -124,7 +126,7 @@ TEST(EventBusTest, PutOfADuplicateEventIdIsAlreadyExists) {
 // Regression: a non-string detail-type threw from Put()'s log line after the append.
 TEST(EventBusTest, PutOfAMalformedEnvelopeIsInvalidArgument) {
   TempDir dir;
-  Bus bus(dir, {RuleFor("r", "j", {{"start_job", "j"}})});
+  Bus bus(dir, {RuleFor("r", "j", {{TargetType::kStartJob, "j"}})});
   Json e = Event("j");
   e["detail-type"] = 5;
   Result<int64_t> seq = bus->Put(e);
@@ -135,9 +137,9 @@ TEST(EventBusTest, PutOfAMalformedEnvelopeIsInvalidArgument) {
 
 TEST(EventBusTest, DispatchRunsTheHandlerAndMarksTheDeliveryDone) {
   TempDir dir;
-  Bus bus(dir, {RuleFor("r", "j", {{"publish", "status"}})});
+  Bus bus(dir, {RuleFor("r", "j", {{TargetType::kPublish, "status"}})});
   Recorder rec;
-  bus->RegisterTarget("publish", rec.Handler(false));
+  bus->RegisterTarget(TargetType::kPublish, rec.Handler(false));
   Json e = Event("j");
   bus.Put(e);
   Result<int> ran = bus.Dispatch();
@@ -165,12 +167,12 @@ TEST(EventBusTest, DispatchWithNothingDueRunsNothing) {
 
 TEST(EventBusTest, ADeliveryIsStillPendingWhileItsHandlerRuns) {
   TempDir dir;
-  Bus bus(dir, {RuleFor("r", "j", {{"publish", "status"}})});
+  Bus bus(dir, {RuleFor("r", "j", {{TargetType::kPublish, "status"}})});
   int64_t pending_inside = -1;
-  bus->RegisterTarget("publish", {false, [&](std::span<const Delivery>) {
-                                    pending_inside = bus.Pending();
-                                    return Status::Ok();
-                                  }});
+  bus->RegisterTarget(TargetType::kPublish, {false, [&](std::span<const Delivery>) {
+                                               pending_inside = bus.Pending();
+                                               return Status::Ok();
+                                             }});
   bus.Put(Event("j"));
   ASSERT_TRUE(bus.Dispatch().ok());
   EXPECT_EQ(pending_inside, 1);  // marked done only after the target finished
@@ -179,9 +181,10 @@ TEST(EventBusTest, ADeliveryIsStillPendingWhileItsHandlerRuns) {
 
 TEST(EventBusTest, PlainDeliveriesRunOneByOneInLogOrder) {
   TempDir dir;
-  Bus bus(dir, {RuleFor("a", "a", {{"publish", "t"}}), RuleFor("b", "b", {{"publish", "t"}})});
+  Bus bus(dir, {RuleFor("a", "a", {{TargetType::kPublish, "t"}}),
+                RuleFor("b", "b", {{TargetType::kPublish, "t"}})});
   Recorder rec;
-  bus->RegisterTarget("publish", rec.Handler(false));
+  bus->RegisterTarget(TargetType::kPublish, rec.Handler(false));
   bus.Put(Event("b"));
   bus.Put(Event("a"));
   bus.Put(Event("b"));
@@ -195,9 +198,9 @@ TEST(EventBusTest, PlainDeliveriesRunOneByOneInLogOrder) {
 
 TEST(EventBusTest, CoalescesJobStartsIntoOneCall) {
   TempDir dir;
-  Bus bus(dir, {RuleFor("r", "j", {{"start_job", "etl"}})});
+  Bus bus(dir, {RuleFor("r", "j", {{TargetType::kStartJob, "etl"}})});
   Recorder rec;
-  bus->RegisterTarget("start_job", rec.Handler(true));
+  bus->RegisterTarget(TargetType::kStartJob, rec.Handler(true));
   for (int i = 0; i < 3; ++i) bus.Put(Event("j"));
   Result<int> ran = bus.Dispatch();
   ASSERT_TRUE(ran.ok());
@@ -211,10 +214,10 @@ TEST(EventBusTest, CoalescesJobStartsIntoOneCall) {
 
 TEST(EventBusTest, CoalescesPerTargetName) {
   TempDir dir;
-  Bus bus(dir, {RuleFor("r1", "j1", {{"start_job", "one"}}),
-                RuleFor("r2", "j2", {{"start_job", "two"}})});
+  Bus bus(dir, {RuleFor("r1", "j1", {{TargetType::kStartJob, "one"}}),
+                RuleFor("r2", "j2", {{TargetType::kStartJob, "two"}})});
   Recorder rec;
-  bus->RegisterTarget("start_job", rec.Handler(true));
+  bus->RegisterTarget(TargetType::kStartJob, rec.Handler(true));
   bus.Put(Event("j1"));
   bus.Put(Event("j2"));
   bus.Put(Event("j1"));
@@ -228,12 +231,12 @@ TEST(EventBusTest, CoalescesPerTargetName) {
 
 TEST(EventBusTest, PlainDeliveriesRunBeforeCoalescedGroups) {
   TempDir dir;
-  Bus bus(dir, {RuleFor("start", "j", {{"start_job", "etl"}}),
-                RuleFor("tell", "k", {{"publish", "t"}})});
+  Bus bus(dir, {RuleFor("start", "j", {{TargetType::kStartJob, "etl"}}),
+                RuleFor("tell", "k", {{TargetType::kPublish, "t"}})});
   std::vector<std::string> order;
   Recorder jobs, publishes;
-  bus->RegisterTarget("start_job", jobs.Handler(true, &order));
-  bus->RegisterTarget("publish", publishes.Handler(false, &order));
+  bus->RegisterTarget(TargetType::kStartJob, jobs.Handler(true, &order));
+  bus->RegisterTarget(TargetType::kPublish, publishes.Handler(false, &order));
   bus.Put(Event("j"));  // the coalesced delivery is older
   bus.Put(Event("k"));
   bus.Put(Event("j"));
@@ -244,10 +247,10 @@ TEST(EventBusTest, PlainDeliveriesRunBeforeCoalescedGroups) {
 // Regression: groups ran in std::map key order ("a-job" before "z-job"), not in log order.
 TEST(EventBusTest, CoalescedGroupsRunInTheLogOrderOfTheirFirstDelivery) {
   TempDir dir;
-  Bus bus(dir, {RuleFor("z", "z", {{"start_job", "z-job"}}),
-                RuleFor("a", "a", {{"start_job", "a-job"}})});
+  Bus bus(dir, {RuleFor("z", "z", {{TargetType::kStartJob, "z-job"}}),
+                RuleFor("a", "a", {{TargetType::kStartJob, "a-job"}})});
   Recorder rec;
-  bus->RegisterTarget("start_job", rec.Handler(true));
+  bus->RegisterTarget(TargetType::kStartJob, rec.Handler(true));
   bus.Put(Event("z"));
   bus.Put(Event("a"));
   bus.Put(Event("z"));
@@ -257,22 +260,22 @@ TEST(EventBusTest, CoalescedGroupsRunInTheLogOrderOfTheirFirstDelivery) {
 
 TEST(EventBusTest, EventsPutByHandlersAreDispatchedInTheSameCall) {
   TempDir dir;
-  Bus bus(dir, {RuleFor("landed", "crawl", {{"start_crawler", "c"}}),
-                RuleFor("crawled", "load", {{"start_job", "etl"}}),
-                RuleFor("loaded", "done", {{"publish", "status"}})});
+  Bus bus(dir, {RuleFor("landed", "crawl", {{TargetType::kStartCrawler, "c"}}),
+                RuleFor("crawled", "load", {{TargetType::kStartJob, "etl"}}),
+                RuleFor("loaded", "done", {{TargetType::kPublish, "status"}})});
   std::vector<std::string> order;
-  bus->RegisterTarget("start_crawler", {false, [&](std::span<const Delivery>) {
-                                          order.push_back("crawl");
-                                          return bus->Put(Event("load")).status();
-                                        }});
-  bus->RegisterTarget("start_job", {true, [&](std::span<const Delivery>) {
-                                      order.push_back("job");
-                                      return bus->Put(Event("done")).status();
-                                    }});
-  bus->RegisterTarget("publish", {false, [&](std::span<const Delivery>) {
-                                    order.push_back("publish");
-                                    return Status::Ok();
-                                  }});
+  bus->RegisterTarget(TargetType::kStartCrawler, {false, [&](std::span<const Delivery>) {
+                                                    order.push_back("crawl");
+                                                    return bus->Put(Event("load")).status();
+                                                  }});
+  bus->RegisterTarget(TargetType::kStartJob, {true, [&](std::span<const Delivery>) {
+                                                order.push_back("job");
+                                                return bus->Put(Event("done")).status();
+                                              }});
+  bus->RegisterTarget(TargetType::kPublish, {false, [&](std::span<const Delivery>) {
+                                               order.push_back("publish");
+                                               return Status::Ok();
+                                             }});
   bus.Put(Event("crawl"));
   Result<int> ran = bus.Dispatch();
   ASSERT_TRUE(ran.ok()) << ran.status().ToString();
@@ -283,12 +286,12 @@ TEST(EventBusTest, EventsPutByHandlersAreDispatchedInTheSameCall) {
 
 TEST(EventBusTest, DispatchRunsMoreThanOneBatchOfDueDeliveries) {
   TempDir dir;
-  Bus bus(dir, {RuleFor("r", "j", {{"publish", "t"}})});
+  Bus bus(dir, {RuleFor("r", "j", {{TargetType::kPublish, "t"}})});
   int calls = 0;
-  bus->RegisterTarget("publish", {false, [&](std::span<const Delivery>) {
-                                    ++calls;
-                                    return Status::Ok();
-                                  }});
+  bus->RegisterTarget(TargetType::kPublish, {false, [&](std::span<const Delivery>) {
+                                               ++calls;
+                                               return Status::Ok();
+                                             }});
   for (int i = 0; i < 300; ++i) bus.Put(Event("j"));
   EXPECT_EQ(*bus.Dispatch(), 300);
   EXPECT_EQ(calls, 300);
@@ -298,10 +301,10 @@ TEST(EventBusTest, DispatchRunsMoreThanOneBatchOfDueDeliveries) {
 TEST(EventBusTest, TransientErrorIsRetriedWithBackoff) {
   TempDir dir;
   RetryPolicy retry{.max_attempts = 5, .base_delay_ms = 10'000, .max_delay_ms = 60'000};
-  Bus bus(dir, {RuleFor("r", "j", {{"webhook", "http://down/"}})}, retry);
+  Bus bus(dir, {RuleFor("r", "j", {{TargetType::kWebhook, "http://down/"}})}, retry);
   Recorder rec;
   rec.result = Status::Unavailable("connection refused");
-  bus->RegisterTarget("webhook", rec.Handler(false));
+  bus->RegisterTarget(TargetType::kWebhook, rec.Handler(false));
   bus.Put(Event("j"));
   const int64_t before = NowMillis();
   Result<int> ran = bus.Dispatch();
@@ -321,8 +324,8 @@ TEST(EventBusTest, TransientErrorIsRetriedWithBackoff) {
 TEST(EventBusTest, RetryDelayDoublesWithEachAttempt) {
   TempDir dir;
   RetryPolicy retry{.max_attempts = 10, .base_delay_ms = 1'000, .max_delay_ms = 1'000'000};
-  Bus bus(dir, {RuleFor("r", "j", {{"webhook", "http://down/"}})}, retry);
-  bus->RegisterTarget("webhook",
+  Bus bus(dir, {RuleFor("r", "j", {{TargetType::kWebhook, "http://down/"}})}, retry);
+  bus->RegisterTarget(TargetType::kWebhook,
                       {false, [](std::span<const Delivery>) { return Status::Timeout("slow"); }});
   bus.Put(Event("j"));
   bus.AddFailedAttempts(bus.Rows()[0].id, 3);
@@ -340,9 +343,10 @@ TEST(EventBusTest, RetryDelayDoublesWithEachAttempt) {
 TEST(EventBusTest, RetryDelayIsBoundedByMaxDelay) {
   TempDir dir;
   RetryPolicy retry{.max_attempts = 100, .base_delay_ms = 1'000, .max_delay_ms = 1'500};
-  Bus bus(dir, {RuleFor("r", "j", {{"webhook", "http://down/"}})}, retry);
-  bus->RegisterTarget(
-      "webhook", {false, [](std::span<const Delivery>) { return Status::Unavailable("down"); }});
+  Bus bus(dir, {RuleFor("r", "j", {{TargetType::kWebhook, "http://down/"}})}, retry);
+  bus->RegisterTarget(TargetType::kWebhook, {false, [](std::span<const Delivery>) {
+                                               return Status::Unavailable("down");
+                                             }});
   bus.Put(Event("j"));
   bus.AddFailedAttempts(bus.Rows()[0].id, 70);  // 1000 << 70 would overflow
   const int64_t before = NowMillis();
@@ -359,12 +363,12 @@ TEST(EventBusTest, RetryDelayIsBoundedByMaxDelay) {
 TEST(EventBusTest, ARetryIsAlwaysLaterThanTheFailure) {
   TempDir dir;
   RetryPolicy retry{.max_attempts = 1000, .base_delay_ms = 1, .max_delay_ms = 1};
-  Bus bus(dir, {RuleFor("r", "j", {{"webhook", "http://down/"}})}, retry);
+  Bus bus(dir, {RuleFor("r", "j", {{TargetType::kWebhook, "http://down/"}})}, retry);
   int64_t failed_at = 0;
-  bus->RegisterTarget("webhook", {false, [&](std::span<const Delivery>) {
-                                    failed_at = NowMillis();
-                                    return Status::Unavailable("down");
-                                  }});
+  bus->RegisterTarget(TargetType::kWebhook, {false, [&](std::span<const Delivery>) {
+                                               failed_at = NowMillis();
+                                               return Status::Unavailable("down");
+                                             }});
   bus.Put(Event("j"));
   for (int i = 0; i < 50; ++i) {
     ASSERT_TRUE(bus.Dispatch().ok());
@@ -377,11 +381,13 @@ TEST(EventBusTest, ARetryIsAlwaysLaterThanTheFailure) {
 
 TEST(EventBusTest, TimeoutAndIoErrorAreTransientToo) {
   TempDir dir;
-  Bus bus(dir, {RuleFor("a", "a", {{"t", "timeout"}}), RuleFor("b", "b", {{"t", "io"}})});
-  bus->RegisterTarget("t", {false, [](std::span<const Delivery> ds) {
-                              return ds.front().target.name == "timeout" ? Status::Timeout("slow")
-                                                                         : Status::IoError("disk");
-                            }});
+  Bus bus(dir, {RuleFor("a", "a", {{TargetType::kPublish, "timeout"}}),
+                RuleFor("b", "b", {{TargetType::kPublish, "io"}})});
+  bus->RegisterTarget(TargetType::kPublish, {false, [](std::span<const Delivery> ds) {
+                                               return ds.front().target.name == "timeout"
+                                                          ? Status::Timeout("slow")
+                                                          : Status::IoError("disk");
+                                             }});
   bus.Put(Event("a"));
   bus.Put(Event("b"));
   ASSERT_TRUE(bus.Dispatch().ok());
@@ -393,12 +399,12 @@ TEST(EventBusTest, TimeoutAndIoErrorAreTransientToo) {
 
 TEST(EventBusTest, NonTransientErrorMakesADeadLetterAtOnce) {
   TempDir dir;
-  Bus bus(dir, {RuleFor("r", "j", {{"start_crawler", "c"}})});
+  Bus bus(dir, {RuleFor("r", "j", {{TargetType::kStartCrawler, "c"}})});
   const std::vector<Status> errors = {Status::InvalidArgument("bad config"),
                                       Status::CorruptInput("not a CSV"), Status::NotFound("gone"),
                                       Status::AlreadyExists("dup"), Status::Internal("bug")};
   size_t next = 0;
-  bus->RegisterTarget("start_crawler",
+  bus->RegisterTarget(TargetType::kStartCrawler,
                       {false, [&](std::span<const Delivery>) { return errors[next++]; }});
   for (size_t i = 0; i < errors.size(); ++i) bus.Put(Event("j"));
   EXPECT_EQ(*bus.Dispatch(), static_cast<int>(errors.size()));
@@ -415,12 +421,12 @@ TEST(EventBusTest, NonTransientErrorMakesADeadLetterAtOnce) {
 TEST(EventBusTest, MaxAttemptsMakesADeadLetter) {
   TempDir dir;
   RetryPolicy retry{.max_attempts = 3, .base_delay_ms = 1, .max_delay_ms = 1};
-  Bus bus(dir, {RuleFor("r", "j", {{"webhook", "http://down/"}})}, retry);
+  Bus bus(dir, {RuleFor("r", "j", {{TargetType::kWebhook, "http://down/"}})}, retry);
   int calls = 0;
-  bus->RegisterTarget("webhook", {false, [&](std::span<const Delivery>) {
-                                    ++calls;
-                                    return Status::Unavailable("down");
-                                  }});
+  bus->RegisterTarget(TargetType::kWebhook, {false, [&](std::span<const Delivery>) {
+                                               ++calls;
+                                               return Status::Unavailable("down");
+                                             }});
   bus.Put(Event("j"));
   for (int i = 0; i < 200 && bus.Pending() > 0; ++i) {
     ASSERT_TRUE(bus.Dispatch().ok());
@@ -436,9 +442,10 @@ TEST(EventBusTest, MaxAttemptsMakesADeadLetter) {
 TEST(EventBusTest, TheAttemptBeforeMaxAttemptsIsStillRetried) {
   TempDir dir;
   RetryPolicy retry{.max_attempts = 3, .base_delay_ms = 1'000, .max_delay_ms = 1'000};
-  Bus bus(dir, {RuleFor("r", "j", {{"webhook", "http://down/"}})}, retry);
-  bus->RegisterTarget(
-      "webhook", {false, [](std::span<const Delivery>) { return Status::Unavailable("down"); }});
+  Bus bus(dir, {RuleFor("r", "j", {{TargetType::kWebhook, "http://down/"}})}, retry);
+  bus->RegisterTarget(TargetType::kWebhook, {false, [](std::span<const Delivery>) {
+                                               return Status::Unavailable("down");
+                                             }});
   bus.Put(Event("j"));
   bus.AddFailedAttempts(bus.Rows()[0].id, 1);
   ASSERT_TRUE(bus.Dispatch().ok());
@@ -448,10 +455,10 @@ TEST(EventBusTest, TheAttemptBeforeMaxAttemptsIsStillRetried) {
 
 TEST(EventBusTest, ACoalescedFailureRetriesEveryDeliveryOfTheGroup) {
   TempDir dir;
-  Bus bus(dir, {RuleFor("r", "j", {{"start_job", "etl"}})});
+  Bus bus(dir, {RuleFor("r", "j", {{TargetType::kStartJob, "etl"}})});
   Recorder rec;
   rec.result = Status::Unavailable("warehouse down");
-  bus->RegisterTarget("start_job", rec.Handler(true));
+  bus->RegisterTarget(TargetType::kStartJob, rec.Handler(true));
   for (int i = 0; i < 3; ++i) bus.Put(Event("j"));
   EXPECT_EQ(*bus.Dispatch(), 3);
   EXPECT_EQ(rec.calls.size(), 1u);
@@ -465,12 +472,12 @@ TEST(EventBusTest, ACoalescedFailureRetriesEveryDeliveryOfTheGroup) {
 // and again in a busy loop until something set `stop`.
 TEST(EventBusTest, CancelledLeavesTheDeliveryPendingAndEndsTheCall) {
   TempDir dir;
-  Bus bus(dir, {RuleFor("r", "j", {{"start_job", "etl"}})});
+  Bus bus(dir, {RuleFor("r", "j", {{TargetType::kStartJob, "etl"}})});
   std::atomic<int> calls{0};
-  bus->RegisterTarget("start_job", {true, [&](std::span<const Delivery>) {
-                                      ++calls;
-                                      return Status::Cancelled("run stopped");
-                                    }});
+  bus->RegisterTarget(TargetType::kStartJob, {true, [&](std::span<const Delivery>) {
+                                                ++calls;
+                                                return Status::Cancelled("run stopped");
+                                              }});
   bus.Put(Event("j"));
   std::atomic<bool> stop{false};
   auto dispatched = std::async(std::launch::async, [&] { return bus->DispatchDue(stop); });
@@ -488,16 +495,17 @@ TEST(EventBusTest, CancelledLeavesTheDeliveryPendingAndEndsTheCall) {
   EXPECT_EQ(row.attempts, 0);  // not counted as an attempt
   EXPECT_EQ(row.last_error, "");
   // The next start runs it again.
-  bus->RegisterTarget("start_job", {true, [](std::span<const Delivery>) { return Status::Ok(); }});
+  bus->RegisterTarget(TargetType::kStartJob,
+                      {true, [](std::span<const Delivery>) { return Status::Ok(); }});
   EXPECT_EQ(*bus.Dispatch(), 1);
   EXPECT_EQ(bus.Pending(), 0);
 }
 
 TEST(EventBusTest, DispatchWithStopSetRunsNothing) {
   TempDir dir;
-  Bus bus(dir, {RuleFor("r", "j", {{"publish", "t"}})});
+  Bus bus(dir, {RuleFor("r", "j", {{TargetType::kPublish, "t"}})});
   Recorder rec;
-  bus->RegisterTarget("publish", rec.Handler(false));
+  bus->RegisterTarget(TargetType::kPublish, rec.Handler(false));
   bus.Put(Event("j"));
   std::atomic<bool> stop{true};
   Result<int> ran = bus->DispatchDue(stop);
@@ -509,14 +517,15 @@ TEST(EventBusTest, DispatchWithStopSetRunsNothing) {
 
 TEST(EventBusTest, StopSetDuringAHandlerLeavesTheRestPending) {
   TempDir dir;
-  Bus bus(dir, {RuleFor("r", "j", {{"publish", "t"}})});
+  Bus bus(dir, {RuleFor("r", "j", {{TargetType::kPublish, "t"}})});
   std::atomic<bool> stop{false};
   int calls = 0;
-  bus->RegisterTarget("publish", {false, [&](std::span<const Delivery>) {
-                                    ++calls;
-                                    stop = true;  // a signal arrives while the first one runs
-                                    return Status::Ok();
-                                  }});
+  bus->RegisterTarget(TargetType::kPublish,
+                      {false, [&](std::span<const Delivery>) {
+                         ++calls;
+                         stop = true;  // a signal arrives while the first one runs
+                         return Status::Ok();
+                       }});
   for (int i = 0; i < 3; ++i) bus.Put(Event("j"));
   Result<int> ran = bus->DispatchDue(stop);
   ASSERT_TRUE(ran.ok());
@@ -527,24 +536,25 @@ TEST(EventBusTest, StopSetDuringAHandlerLeavesTheRestPending) {
 
 TEST(EventBusTest, ADeliveryWithoutAHandlerIsADeadLetter) {
   TempDir dir;
-  Bus bus(dir, {RuleFor("r", "j", {{"frobnicate", "x"}})});
+  Bus bus(dir, {RuleFor("r", "j", {{TargetType::kUpsertDimension, "x"}})});
   bus.Put(Event("j"));
   EXPECT_EQ(*bus.Dispatch(), 1);
   DeliveryRow row = bus.Rows()[0];
   EXPECT_EQ(row.status, "dead");
-  EXPECT_THAT(row.last_error, HasSubstr("no handler for target type 'frobnicate'"));
+  EXPECT_THAT(row.last_error, HasSubstr("no handler for target type 'upsert_dimension'"));
 }
 
 // Regression: an exception from a handler escaped DispatchDue(); the delivery stayed pending,
 // so the daemon died again at every start.
 TEST(EventBusTest, AHandlerThatThrowsMakesADeadLetter) {
   TempDir dir;
-  Bus bus(dir, {RuleFor("r", "j", {{"publish", "t"}})});
+  Bus bus(dir, {RuleFor("r", "j", {{TargetType::kPublish, "t"}})});
   int calls = 0;
-  bus->RegisterTarget("publish", {false, [&](std::span<const Delivery> ds) -> Status {
-                                    if (++calls == 1) (void)ds.front().event.at("no-such-field");
-                                    return Status::Ok();
-                                  }});
+  bus->RegisterTarget(TargetType::kPublish, {false, [&](std::span<const Delivery> ds) -> Status {
+                                               if (++calls == 1)
+                                                 (void)ds.front().event.at("no-such-field");
+                                               return Status::Ok();
+                                             }});
   bus.Put(Event("j"));
   bus.Put(Event("j"));
   Result<int> ran = bus.Dispatch();
@@ -559,43 +569,47 @@ TEST(EventBusTest, AHandlerThatThrowsMakesADeadLetter) {
 
 TEST(EventBusTest, CheckTargetsReportsAnUnknownTargetType) {
   TempDir dir;
-  Bus bus(dir,
-          {RuleFor("ok", "j", {{"publish", "t"}}), RuleFor("broken", "j", {{"start_jobb", "x"}})});
-  bus->RegisterTarget("publish", {false, [](std::span<const Delivery>) { return Status::Ok(); }});
-  bus->RegisterTarget("start_job", {true, [](std::span<const Delivery>) { return Status::Ok(); }});
+  Bus bus(dir, {RuleFor("ok", "j", {{TargetType::kPublish, "t"}}),
+                RuleFor("broken", "j", {{TargetType::kStartCrawler, "x"}})});
+  bus->RegisterTarget(TargetType::kPublish,
+                      {false, [](std::span<const Delivery>) { return Status::Ok(); }});
+  bus->RegisterTarget(TargetType::kStartJob,
+                      {true, [](std::span<const Delivery>) { return Status::Ok(); }});
   Status s = bus->CheckTargets();
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
   EXPECT_THAT(s.message(), HasSubstr("rule 'broken'"));
-  EXPECT_THAT(s.message(), HasSubstr("unknown target type 'start_jobb'"));
+  EXPECT_THAT(s.message(), HasSubstr("unknown target type 'start_crawler'"));
   EXPECT_THAT(s.message(), HasSubstr("known: publish, start_job"));
 }
 
 TEST(EventBusTest, CheckTargetsPassesWhenEveryTypeHasAHandler) {
   TempDir dir;
-  Bus bus(dir, {RuleFor("a", "j", {{"publish", "t"}, {"start_job", "j"}})});
-  bus->RegisterTarget("publish", {false, [](std::span<const Delivery>) { return Status::Ok(); }});
-  bus->RegisterTarget("start_job", {true, [](std::span<const Delivery>) { return Status::Ok(); }});
+  Bus bus(dir, {RuleFor("a", "j", {{TargetType::kPublish, "t"}, {TargetType::kStartJob, "j"}})});
+  bus->RegisterTarget(TargetType::kPublish,
+                      {false, [](std::span<const Delivery>) { return Status::Ok(); }});
+  bus->RegisterTarget(TargetType::kStartJob,
+                      {true, [](std::span<const Delivery>) { return Status::Ok(); }});
   EXPECT_TRUE(bus->CheckTargets().ok());
 }
 
 TEST(EventBusTest, DeliveriesPendingAtACrashAreDueAgainAfterRestart) {
   TempDir dir;
-  const std::vector<Rule> rules = {RuleFor("r", "j", {{"publish", "t"}}),
-                                   RuleFor("s", "k", {{"publish", "u"}})};
+  const std::vector<Rule> rules = {RuleFor("r", "j", {{TargetType::kPublish, "t"}}),
+                                   RuleFor("s", "k", {{TargetType::kPublish, "u"}})};
   {
     Bus bus(dir, rules);
-    bus->RegisterTarget("publish", {false, [](std::span<const Delivery> ds) {
-                                      return ds.front().target.name == "t"
-                                                 ? Status::Ok()
-                                                 : Status::Unavailable("x");
-                                    }});
+    bus->RegisterTarget(TargetType::kPublish, {false, [](std::span<const Delivery> ds) {
+                                                 return ds.front().target.name == "t"
+                                                            ? Status::Ok()
+                                                            : Status::Unavailable("x");
+                                               }});
     bus.Put(Event("j"));
     ASSERT_TRUE(bus.Dispatch().ok());  // done
     bus.Put(Event("k"));               // appended, never dispatched: the process dies here
   }
   Bus restarted(dir, rules);
   Recorder rec;
-  restarted->RegisterTarget("publish", rec.Handler(false));
+  restarted->RegisterTarget(TargetType::kPublish, rec.Handler(false));
   EXPECT_EQ(*restarted.Dispatch(), 1);
   ASSERT_EQ(rec.calls.size(), 1u);
   EXPECT_EQ(rec.calls[0][0].target.name, "u");
@@ -639,7 +653,7 @@ TEST(EventBusTest, WaitForWorkReturnsAfterTheTimeout) {
 
 TEST(EventBusTest, PutFromManyThreadsKeepsEveryEvent) {
   TempDir dir;
-  Bus bus(dir, {RuleFor("r", "j", {{"publish", "t"}})});
+  Bus bus(dir, {RuleFor("r", "j", {{TargetType::kPublish, "t"}})});
   std::vector<std::thread> threads;
   std::atomic<int> failures{0};
   for (int t = 0; t < 4; ++t) {

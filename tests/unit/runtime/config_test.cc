@@ -247,7 +247,7 @@ TEST(ConfigTest, DefaultRulesRouteTheOriginalsEvents) {
       MatchingRules(cfg, Glue(events::kJobStateChange,
                               {{"jobName", "ecommerce_data_processing"}, {"state", "RUNNING"}})),
       ElementsAre());
-  EXPECT_EQ(cfg.rules[1].targets[0].type, "start_job");
+  EXPECT_EQ(cfg.rules[1].targets[0].type, events::TargetType::kStartJob);
   EXPECT_EQ(cfg.rules[1].targets[0].name, "ecommerce_data_processing");
 }
 
@@ -922,10 +922,10 @@ TEST(ConfigTest, RuleTargetsAreRead) {
   ASSERT_EQ(cfg.rules.size(), 1u);
   const auto& t = cfg.rules[0].targets;
   ASSERT_EQ(t.size(), 4u);
-  EXPECT_EQ(t[0].type, "start_job");
+  EXPECT_EQ(t[0].type, events::TargetType::kStartJob);
   EXPECT_EQ(t[0].name, "j");
-  EXPECT_EQ(t[1].type, "publish");
-  EXPECT_EQ(t[2].type, "webhook");
+  EXPECT_EQ(t[1].type, events::TargetType::kPublish);
+  EXPECT_EQ(t[2].type, events::TargetType::kWebhook);
   EXPECT_EQ(t[2].name, "https://hooks.example/e");  // a webhook target's name is its URL
   EXPECT_EQ(t[3].name, "products");
 }

@@ -36,7 +36,7 @@ class CrawlStepTest : public ::testing::Test {
   // A start_crawler delivery for the Object Created event of `ref`.
   events::Delivery DeliveryFor(const std::string& crawler, const storage::ObjectRef& ref) {
     events::Delivery d;
-    d.target = events::Target{"start_crawler", crawler};
+    d.target = events::Target{events::TargetType::kStartCrawler, crawler};
     d.event =
         events::ObjectCreatedEvent({}, ref.bucket, ref.key, ref.size, ref.etag, "PutObject", "0");
     return d;

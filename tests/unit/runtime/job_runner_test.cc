@@ -305,13 +305,13 @@ TEST_F(JobRunnerTest, TheBusRetriesATransientFailureAndTheRowsLandOnce) {
   events::Rule rule;
   rule.name = "start";
   rule.pattern = OrDie(events::EventPattern::Parse(std::string_view(R"({"detail-type": ["go"]})")));
-  rule.targets.push_back(events::Target{"start_job", "load"});
+  rule.targets.push_back(events::Target{events::TargetType::kStartJob, "load"});
   events::RetryPolicy retry;
   retry.base_delay_ms = 1;
   retry.max_delay_ms = 1;
   events::EventBus bus(OrDie(events::SqlEventLog::Open(":memory:")), {rule}, retry);
   JobRunner runner(JobRunner::Env{store_, warehouse_, *catalog_, *runs_, *claims_, bus, {}});
-  bus.RegisterTarget("start_job",
+  bus.RegisterTarget(events::TargetType::kStartJob,
                      {true, [&](std::span<const events::Delivery> ds) -> Status {
                         return runner.Run(job_, static_cast<int>(ds.size()), stop_).status();
                       }});

@@ -170,7 +170,7 @@ TEST_P(WorkClaimsTest, ReleaseAllFreesEveryClaim) {
   ASSERT_TRUE(log.ok());
   ASSERT_TRUE((*log)
                   ->Append(Json{{"id", "e1"}, {"source", "s"}, {"detail-type", "d"}},
-                           {{"r", events::Target{"start_job", "etl"}}})
+                           {{"r", events::Target{events::TargetType::kStartJob, "etl"}}})
                   .ok());
   ASSERT_EQ((*log)->Due(int64_t{1} << 60, 10)->size(), 1u);
   ASSERT_TRUE(*a->TryClaim("etl", Object("x")));

@@ -1,0 +1,110 @@
+#include "runtime/rule_targets.h"
+
+#include <algorithm>
+#include <optional>
+#include <span>
+#include <utility>
+
+#include "notify/http_post.h"
+#include "notify/notifier.h"
+#include "runtime/config.h"
+#include "runtime/crawl_step.h"
+#include "runtime/dimension_loader.h"
+#include "runtime/job_runner.h"
+
+namespace ecompipe::runtime {
+namespace {
+
+using events::Delivery;
+using events::TargetType;
+
+void Register(RuleTargetFactory& factory, RuleTargetType entry) {
+  std::string name(events::TargetTypeName(entry.type));
+  factory.Register(std::move(name), std::move(entry));
+}
+
+}  // namespace
+
+void RegisterStartCrawlerTarget(RuleTargetFactory& factory) {
+  Register(factory,
+           {.type = TargetType::kStartCrawler,
+            .missing = [](const PipelineConfig& cfg, const std::string& name) -> std::string {
+              return cfg.HasCrawler(name) ? "" : "no crawler named '" + name + "' (see 'crawlers')";
+            },
+            .handler = [](const TargetServices& s) -> events::TargetHandler {
+              return {false, [&crawl = s.crawl](std::span<const Delivery> ds) {
+                        return crawl.Crawl(ds.front());
+                      }};
+            }});
+}
+
+void RegisterStartJobTarget(RuleTargetFactory& factory) {
+  Register(factory,
+           {.type = TargetType::kStartJob,
+            .missing = [](const PipelineConfig& cfg, const std::string& name) -> std::string {
+              return cfg.FindJob(name) ? "" : "no job named '" + name + "' (see 'jobs')";
+            },
+            .handler = [](const TargetServices& s) -> events::TargetHandler {
+              return {true, [s](std::span<const Delivery> ds) -> Status {
+                        const JobConfig* job = s.config.FindJob(ds.front().target.name);
+                        if (!job)
+                          return Status::InvalidArgument("no job named '" + ds.front().target.name +
+                                                         "'");
+                        Result<std::optional<RunRecord>> run =
+                            s.jobs.Run(*job, static_cast<int>(ds.size()), s.stop());
+                        if (!run.ok()) return run.status();
+                        if (*run && (*run)->state == RunState::kStopped)
+                          return Status::Cancelled("run stopped");
+                        return Status::Ok();
+                      }};
+            }});
+}
+
+void RegisterPublishTarget(RuleTargetFactory& factory) {
+  Register(factory,
+           {.type = TargetType::kPublish,
+            .missing = [](const PipelineConfig& cfg, const std::string& name) -> std::string {
+              const bool known =
+                  std::any_of(cfg.topics.begin(), cfg.topics.end(),
+                              [&](const notify::Topic& t) { return t.name == name; });
+              return known ? "" : "no topic named '" + name + "' (see 'topics')";
+            },
+            .handler = [](const TargetServices& s) -> events::TargetHandler {
+              return {false, [&notifier = s.notifier](std::span<const Delivery> ds) {
+                        return notifier.Publish(ds.front().target.name, ds.front().event);
+                      }};
+            }});
+}
+
+void RegisterWebhookTarget(RuleTargetFactory& factory) {
+  Register(factory,
+           {.type = TargetType::kWebhook,
+            .takes_url = true,
+            .missing = [](const PipelineConfig&, const std::string&) { return std::string(); },
+            .handler = [](const TargetServices&) -> events::TargetHandler {
+              return {false, [](std::span<const Delivery> ds) -> Status {
+                        const Delivery& d = ds.front();
+                        return notify::HttpPost(d.target.name, d.event.dump(),
+                                                {{"Content-Type", "application/json"},
+                                                 {"X-Ecompipe-Delivery", std::to_string(d.id)},
+                                                 {"X-Ecompipe-Rule", d.rule}})
+                            .status();
+                      }};
+            }});
+}
+
+void RegisterUpsertDimensionTarget(RuleTargetFactory& factory) {
+  Register(factory, {.type = TargetType::kUpsertDimension,
+                     .missing = [](const PipelineConfig&, const std::string& name) -> std::string {
+                       return name == "products" || name == "customers"
+                                  ? ""
+                                  : "upsert_dimension name must be 'products' or 'customers'";
+                     },
+                     .handler = [](const TargetServices& s) -> events::TargetHandler {
+                       return {false, [&dimensions = s.dimensions](std::span<const Delivery> ds) {
+                                 return dimensions.Upsert(ds.front());
+                               }};
+                     }});
+}
+
+}  // namespace ecompipe::runtime
