@@ -3,6 +3,7 @@
 #include <strings.h>
 
 #include <charconv>
+#include <chrono>
 #include <ctime>
 
 namespace ecompipe::api::s3 {
@@ -107,18 +108,24 @@ std::string IsoDate(int64_t epoch_ms) {
 }
 
 std::optional<int64_t> ParseAmzDate(const std::string& s) {
-  // YYYYMMDDTHHMMSSZ
+  // YYYYMMDDTHHMMSSZ, digits only (from_chars alone would take "-001" as a year), naming a day
+  // that exists: timegm() would carry 20130231 over to March 3 rather than refuse it.
   if (s.size() != 16 || s[8] != 'T' || s[15] != 'Z') return std::nullopt;
   auto num = [&](size_t pos, size_t len, int& out) {
-    auto [p, ec] = std::from_chars(s.data() + pos, s.data() + pos + len, out);
-    return ec == std::errc() && p == s.data() + pos + len;
+    for (size_t i = pos; i < pos + len; ++i) {
+      if (s[i] < '0' || s[i] > '9') return false;
+    }
+    std::from_chars(s.data() + pos, s.data() + pos + len, out);
+    return true;
   };
   std::tm tm{};
   int y, mo, d, h, mi, se;
   if (!num(0, 4, y) || !num(4, 2, mo) || !num(6, 2, d) || !num(9, 2, h) || !num(11, 2, mi) ||
       !num(13, 2, se))
     return std::nullopt;
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) return std::nullopt;
+  const std::chrono::year_month_day day{std::chrono::year(y), std::chrono::month(mo),
+                                        std::chrono::day(d)};
+  if (!day.ok() || h > 23 || mi > 59 || se > 60) return std::nullopt;
   tm.tm_year = y - 1900;
   tm.tm_mon = mo - 1;
   tm.tm_mday = d;
