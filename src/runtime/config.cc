@@ -42,6 +42,29 @@ Status ParseQualityGate(const ConfigReader& r, QualityGate& gate) {
   return r.Int("min_rows", gate.min_rows, 0, std::numeric_limits<int64_t>::max());
 }
 
+// jobs[i].max_stored_rejects, max_stored_reject_bytes, max_decoded_bytes, max_decoded_ratio:
+// what one object may cost (warehouse/reject_budget.h, storage/compression.h).
+Status ParseObjectLimits(const ConfigReader& r, JobConfig& job) {
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  EP_RETURN_IF_ERROR(r.Int("max_stored_rejects", job.reject_limits.max_rows, 0, kMax));
+  EP_RETURN_IF_ERROR(r.Int("max_stored_reject_bytes", job.reject_limits.max_raw_bytes, 0, kMax));
+  EP_RETURN_IF_ERROR(r.Int("max_decoded_bytes", job.decode_limits.max_bytes, 0, kMax));
+  if (r.Has("max_decoded_ratio")) {
+    const YAML::Node n = r.Node("max_decoded_ratio");
+    double ratio = -1;
+    try {
+      if (n.IsScalar()) ratio = n.as<double>();
+    } catch (const YAML::Exception&) {
+    }
+    if (!(ratio >= 0 && ratio <= 1e9))
+      return r.Error(n, "'" + r.Path("max_decoded_ratio") +
+                            "' must be a number of decompressed bytes per compressed byte, e.g. "
+                            "200 (0 turns the check off)");
+    job.decode_limits.max_ratio = ratio;
+  }
+  return Status::Ok();
+}
+
 Status ParseJobs(const ConfigReader& root, PipelineConfig& cfg) {
   const YAML::Node list = root.Node("jobs");
   if (!list.IsDefined() || list.IsNull()) return Status::Ok();
@@ -52,7 +75,8 @@ Status ParseJobs(const ConfigReader& root, PipelineConfig& cfg) {
     // The job's own keys, its specification's (transform/job_spec_config.h), its quality gate's.
     std::vector<std::string> keys = {"name", "table", "on_reload"};
     keys.insert(keys.end(), transform::JobSpecKeys().begin(), transform::JobSpecKeys().end());
-    keys.insert(keys.end(), {"max_reject_rate", "min_rows"});
+    keys.insert(keys.end(), {"max_reject_rate", "min_rows", "max_stored_rejects",
+                             "max_stored_reject_bytes", "max_decoded_bytes", "max_decoded_ratio"});
     EP_RETURN_IF_ERROR(r.CheckKeys(keys));
     JobConfig job;
     EP_RETURN_IF_ERROR(r.String("name", job.name, true));
@@ -65,6 +89,7 @@ Status ParseJobs(const ConfigReader& root, PipelineConfig& cfg) {
     job.on_reload = *m;
     EP_RETURN_IF_ERROR(transform::ParseJobSpec(r, job.spec));
     EP_RETURN_IF_ERROR(ParseQualityGate(r, job.quality_gate));
+    EP_RETURN_IF_ERROR(ParseObjectLimits(r, job));
     if (cfg.FindJob(job.name))
       return r.Error(r.Node("name"), "duplicate job name '" + job.name + "'");
     cfg.jobs.push_back(std::move(job));

@@ -18,6 +18,7 @@
 #include "events/rule.h"
 #include "notify/notifier.h"
 #include "runtime/quality_gate.h"
+#include "storage/compression.h"
 #include "storage/object_store_config.h"
 #include "transform/job_spec.h"
 #include "warehouse/warehouse.h"
@@ -35,6 +36,10 @@ struct JobConfig {
   warehouse::ReloadMode on_reload = warehouse::ReloadMode::kReplace;
   transform::JobSpec spec;
   QualityGate quality_gate;  // max_reject_rate, min_rows
+  // What one object may cost: its stored rejects (max_stored_rejects, max_stored_reject_bytes)
+  // and how far a compressed object may expand (max_decoded_bytes, max_decoded_ratio).
+  warehouse::RejectLimits reject_limits;
+  storage::DecodeLimits decode_limits;
 };
 
 // The whole configuration. Each section is its component's own typed configuration, parsed by

@@ -174,7 +174,8 @@ Result<ObjectResult> JobRunner::LoadObject(const JobConfig& job,
     if (raw.status().retryable()) return raw.status();
     return failed(raw.status());
   }
-  Result<std::unique_ptr<storage::InputStream>> decoded = storage::OpenDecoded(std::move(*raw));
+  Result<std::unique_ptr<storage::InputStream>> decoded =
+      storage::OpenDecoded(std::move(*raw), nullptr, job.decode_limits);
   if (!decoded.ok()) return failed(decoded.status());
 
   const std::string load_id = NewUuid();
@@ -187,6 +188,7 @@ Result<ObjectResult> JobRunner::LoadObject(const JobConfig& job,
   }
   if (!begun.ok()) return begun.status();
   std::unique_ptr<warehouse::LoadTransaction> txn = std::move(*begun);
+  txn->LimitRejects(job.reject_limits);
   if (!job.spec.IsReference()) EP_RETURN_IF_ERROR(txn->UseFactColumns(job.spec.output));
   LoadSink sink(*txn, stop, ref.key);
   Result<transform::TransformStats> stats =
@@ -222,6 +224,15 @@ Result<ObjectResult> JobRunner::LoadObject(const JobConfig& job,
       for (const auto& row : reasons->rows)
         if (row.size() == 2 && row[0] && row[1]) r.reject_reasons[*row[0]] = std::stoll(*row[1]);
     }
+  }
+  // Rejects beyond the job's limits were counted, not stored: the object says so, and the
+  // quality gate fails its run.
+  for (const auto& [reason, n] : counts.not_stored_reasons) r.reject_reasons[reason] += n;
+  r.rejects_not_stored = counts.rejects_not_stored;
+  if (r.rejects_not_stored > 0) {
+    r.message = counts.rejects_note;
+    spdlog::warn("Object has more rejects than the job stores. key={} {}", ref.key,
+                 counts.rejects_note);
   }
   spdlog::info("Object loaded. key={} read={} loaded={} rejected={} ms={}", ref.key, r.rows_read,
                r.rows_loaded, r.rows_rejected, r.duration_ms);
@@ -313,7 +324,8 @@ Result<std::optional<RunRecord>> JobRunner::Run(const JobConfig& job, int trigge
     if (r->status == ObjectStatus::kFailed) failures.push_back(r->message);
     if (std::optional<std::string> why = CheckQualityGate(job.quality_gate, *r)) {
       // The object stays loaded (docs/configuration.md, "The quality gate"); the run fails.
-      r->message = "quality gate: " + *why;
+      r->message =
+          r->message.empty() ? "quality gate: " + *why : r->message + "; quality gate: " + *why;
       gate_failures.push_back(r->key + ": " + *why);
       spdlog::warn("Object broke the job's quality gate; it stays loaded. key={} why={}", r->key,
                    *why);

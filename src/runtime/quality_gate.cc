@@ -31,6 +31,10 @@ std::optional<std::string> CheckQualityGate(const QualityGate& gate, const Objec
                                    o.rows_rejected, o.rows_read, Percent(rate),
                                    Number(gate.max_reject_rate)));
   }
+  // Rejects beyond the job's reject limits were counted, not kept: never a silent success.
+  if (o.rejects_not_stored > 0)
+    broken.push_back(
+        fmt::format("{} rejects not stored, beyond the job's reject limits", o.rejects_not_stored));
   if (o.rows_loaded < gate.min_rows)
     broken.push_back(fmt::format("{} rows loaded{}, below min_rows {}", o.rows_loaded,
                                  o.rows_read == 0 ? " (the object has no rows)" : "",

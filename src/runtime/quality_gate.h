@@ -2,7 +2,8 @@
 // must meet for the run to succeed, as Snowflake's ON_ERROR = SKIP_FILE_<n>% or a Glue Data
 // Quality ruleset. An object that breaks it stays loaded (its facts, rejects and ledger row
 // committed as usual); the run ends FAILED and names the object, the threshold and the top
-// reject reasons (docs/configuration.md, "The quality gate").
+// reject reasons (docs/configuration.md, "The quality gate"). An object with rejects beyond the
+// job's reject limits (counted, not stored: warehouse/reject_budget.h) breaks it too.
 //
 // The gate is checked per object, never over a run's totals: job starts coalesce, so which
 // objects share a run depends on timing, and a bad file must not pass because a good one

@@ -40,6 +40,9 @@ struct ObjectResult {
   int64_t duration_ms = 0;
   std::string message;
   std::map<std::string, int64_t> reject_reasons;  // reason code -> rows (not stored)
+  // Rejects beyond the job's reject limits: counted in rows_rejected and reject_reasons, not
+  // kept in the warehouse's rejects table; `message` says so (not stored itself).
+  int64_t rejects_not_stored = 0;
 };
 
 struct RunRecord {

@@ -1,5 +1,6 @@
 #include "storage/compression.h"
 
+#include <fmt/format.h>
 #include <zlib.h>
 #include <zstd.h>
 
@@ -57,6 +58,36 @@ class Source {
   uint64_t total_ = 0;
 };
 
+// Counts what a decoder produced against DecodeLimits.
+class Bound {
+ public:
+  explicit Bound(const DecodeLimits& limits) : limits_(limits) {}
+
+  // Adds `produced` decoded bytes, `compressed` having been read so far; an error once a limit
+  // is passed.
+  Status Add(size_t produced, uint64_t compressed, std::string_view codec) {
+    decoded_ += produced;
+    if (limits_.max_bytes > 0 && decoded_ > limits_.max_bytes) {
+      return Status::CorruptInput(fmt::format(
+          "{} stream decompresses to more than max_decoded_bytes {} (at compressed byte {}); "
+          "refused as a decompression bomb",
+          codec, limits_.max_bytes, compressed));
+    }
+    if (limits_.max_ratio > 0 && decoded_ > limits_.ratio_floor_bytes && compressed > 0 &&
+        static_cast<double>(decoded_) > limits_.max_ratio * static_cast<double>(compressed)) {
+      return Status::CorruptInput(fmt::format(
+          "{} stream decompresses to more than max_decoded_ratio {} times its compressed size "
+          "({} bytes from {}); refused as a decompression bomb",
+          codec, limits_.max_ratio, decoded_, compressed));
+    }
+    return Status::Ok();
+  }
+
+ private:
+  DecodeLimits limits_;
+  uint64_t decoded_ = 0;
+};
+
 class PassThroughStream final : public InputStream {
  public:
   explicit PassThroughStream(Source source) : source_(std::move(source)) {}
@@ -73,7 +104,8 @@ class PassThroughStream final : public InputStream {
 // is a valid gzip file). Any bytes after a member must start another member.
 class GzipStream final : public InputStream {
  public:
-  explicit GzipStream(Source source) : source_(std::move(source)), input_(kGzipInputBytes) {}
+  GzipStream(Source source, const DecodeLimits& limits)
+      : source_(std::move(source)), input_(kGzipInputBytes), bound_(limits) {}
   ~GzipStream() override {
     if (initialized_) inflateEnd(&z_);
   }
@@ -130,7 +162,10 @@ class GzipStream final : public InputStream {
       } else if (rc != Z_OK) {
         return Fail(Corrupt(z_.msg != nullptr ? z_.msg : "inflate error " + std::to_string(rc)));
       }
-      if (produced > 0) return produced;
+      if (produced > 0) {
+        if (Status s = bound_.Add(produced, source_.total(), "gzip"); !s.ok()) return Fail(s);
+        return produced;
+      }
       // At the end of the input, a member that is still open was cut short.
       if (in_member_ && source_ended_ && z_.avail_in == 0) {
         return Fail(Status::CorruptInput("truncated gzip stream at compressed byte " +
@@ -161,6 +196,7 @@ class GzipStream final : public InputStream {
   bool source_ended_ = false;
   bool done_ = false;
   uint64_t member_count_ = 0;
+  Bound bound_;
   Status error_;
 };
 
@@ -168,7 +204,8 @@ class GzipStream final : public InputStream {
 // itself. Memory is bounded by libzstd's default window limit (ZSTD_d_windowLogMax).
 class ZstdStream final : public InputStream {
  public:
-  explicit ZstdStream(Source source) : source_(std::move(source)), input_(ZSTD_DStreamInSize()) {}
+  ZstdStream(Source source, const DecodeLimits& limits)
+      : source_(std::move(source)), input_(ZSTD_DStreamInSize()), bound_(limits) {}
   ~ZstdStream() override { ZSTD_freeDStream(dstream_); }
 
   Status Init() {
@@ -213,7 +250,10 @@ class ZstdStream final : public InputStream {
       // changed nothing, and between frames it returns a nonzero size hint all the same.
       if (in_.pos != in_pos_before || out.pos > 0) in_frame_ = rc != 0;
       output_was_full_ = out.pos == out.size;
-      if (out.pos > 0) return out.pos;
+      if (out.pos > 0) {
+        if (Status s = bound_.Add(out.pos, source_.total(), "zstd"); !s.ok()) return Fail(s);
+        return out.pos;
+      }
     }
   }
 
@@ -230,6 +270,7 @@ class ZstdStream final : public InputStream {
   bool in_frame_ = false;
   bool output_was_full_ = false;
   bool done_ = false;
+  Bound bound_;
   Status error_;
 };
 
@@ -248,7 +289,8 @@ std::string_view CompressionName(Compression c) {
 }
 
 Result<std::unique_ptr<InputStream>> OpenDecoded(std::unique_ptr<InputStream> raw,
-                                                 Compression* detected) {
+                                                 Compression* detected,
+                                                 const DecodeLimits& limits) {
   if (raw == nullptr) return Status::InvalidArgument("OpenDecoded: no input stream");
   // Read() may return fewer bytes than asked, so gather the magic number in a loop.
   std::string head(kSniffBytes, '\0');
@@ -271,12 +313,12 @@ Result<std::unique_ptr<InputStream>> OpenDecoded(std::unique_ptr<InputStream> ra
   Source source(std::move(head), std::move(raw));
   switch (kind) {
     case Compression::kGzip: {
-      auto stream = std::make_unique<GzipStream>(std::move(source));
+      auto stream = std::make_unique<GzipStream>(std::move(source), limits);
       EP_RETURN_IF_ERROR(stream->Init());
       return std::unique_ptr<InputStream>(std::move(stream));
     }
     case Compression::kZstd: {
-      auto stream = std::make_unique<ZstdStream>(std::move(source));
+      auto stream = std::make_unique<ZstdStream>(std::move(source), limits);
       EP_RETURN_IF_ERROR(stream->Init());
       return std::unique_ptr<InputStream>(std::move(stream));
     }

@@ -160,6 +160,16 @@ Result<QueryResult> Warehouse::Query(const std::string& sql, const QueryOptions&
   return QueryResult{};
 }
 
+LoadCounts LoadTransaction::Counts(int64_t rows_loaded, int64_t rows_rejected) const {
+  LoadCounts c;
+  c.rows_loaded = rows_loaded;
+  c.rows_rejected = rows_rejected;
+  c.rejects_not_stored = rejects_budget_.not_stored();
+  c.not_stored_reasons = rejects_budget_.not_stored_reasons();
+  c.rejects_note = rejects_budget_.Summary();
+  return c;
+}
+
 Status LoadTransaction::UseFactColumns(std::span<const model::OutputColumn>) {
   return Status::InvalidArgument(
       "this warehouse backend stores only the reference job's fact columns");

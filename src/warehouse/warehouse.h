@@ -9,6 +9,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -20,6 +22,7 @@
 #include "model/dimension_builder.h"
 #include "model/records.h"
 #include "storage/object_store.h"
+#include "warehouse/reject_budget.h"
 
 namespace ecompipe::warehouse {
 
@@ -61,12 +64,20 @@ struct LedgerEntry {
 struct LoadCounts {
   int64_t rows_loaded = 0;
   int64_t rows_rejected = 0;  // includes rows the warehouse turned into duplicate rejects
+  // Of rows_rejected, those beyond the load's RejectLimits: counted, not stored in `rejects`.
+  int64_t rejects_not_stored = 0;
+  std::map<std::string, int64_t, std::less<>> not_stored_reasons;  // reason code -> rows
+  std::string rejects_note;  // RejectBudget::Summary(), also the ledger row's message
 };
 
 // One object's load in flight. Destroying it without Commit() rolls everything back.
 class LoadTransaction {
  public:
   virtual ~LoadTransaction() = default;
+  // Bounds what this load stores of its rejects (reject_budget.h): beyond the limits they are
+  // counted by reason (LoadCounts), not stored. Call before the first row; without a call the
+  // defaults of RejectLimits apply.
+  virtual void LimitRejects(const RejectLimits& limits) { rejects_budget_ = RejectBudget(limits); }
   // Inserts facts. A transaction_id already in fact_transactions becomes a reject
   // (duplicate_transaction_id) instead; `facts` may be consumed.
   virtual Status AddFacts(std::vector<model::FactRow>& facts) = 0;
@@ -78,8 +89,14 @@ class LoadTransaction {
   // fact row only.
   virtual Status UseFactColumns(std::span<const model::OutputColumn> columns);
   // Writes the ledger row and commits. Fails with kInternal, rolling back, when
-  // rows_read != loaded + rejected.
+  // rows_read != loaded + rejected (stored or not).
   virtual Result<LoadCounts> Commit(int64_t rows_read) = 0;
+
+ protected:
+  // The counts for Commit(): the rows, and what the budget did not store.
+  LoadCounts Counts(int64_t rows_loaded, int64_t rows_rejected) const;
+
+  RejectBudget rejects_budget_;  // every backend asks it before storing a reject
 };
 
 // What kind of value a query returned, so that output can print numbers as numbers.

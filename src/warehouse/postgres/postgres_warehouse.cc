@@ -258,7 +258,7 @@ class PostgresLoadTransaction final : public LoadTransaction {
       return s;
     }
     Finish(true);
-    return LoadCounts{rows_loaded_, rows_rejected_};
+    return Counts(rows_loaded_, rows_rejected_);
   }
 
  private:
@@ -454,14 +454,25 @@ class PostgresLoadTransaction final : public LoadTransaction {
   Status MoveStagedFacts(int64_t staged = -1) {
     Result<PgResult> inserted = db_.Query(wh_.sql_.InsertFactsFromStaging());
     if (!inserted.ok()) return Fail(inserted.status());
-    Result<PgResult> dups = db_.Query(wh_.sql_.RejectDuplicatesFromStaging());
+    if (staged < 0) {
+      Result<PgResult> count = db_.Query("SELECT count(*) FROM ep_fact_stage");
+      if (!count.ok()) return Fail(count.status());
+      staged = count->Int(0, 0);
+    }
+    // Every staged row that did not become a fact is a duplicate; the reject budget says how
+    // many of them are stored.
+    const int64_t duplicates = staged - inserted->Affected();
+    const int64_t room = rejects_budget_.RowsLeft();
+    Result<PgResult> dups =
+        db_.Query(wh_.sql_.RejectDuplicatesFromStaging(room < duplicates ? room : -1));
     if (!dups.ok()) return Fail(dups.status());
-    if (staged >= 0 && inserted->Affected() + dups->Affected() != staged) {
+    if (duplicates < 0 || (room >= duplicates && dups->Affected() != duplicates)) {
       return Fail(Status::Internal("staged " + std::to_string(staged) + " facts but inserted " +
                                    std::to_string(inserted->Affected()) + " and rejected " +
                                    std::to_string(dups->Affected()))
                       .At(object_.key));
     }
+    rejects_budget_.CountBulk(model::reason::kDuplicateTransactionId, duplicates, dups->Affected());
     Result<PgResult> moved = db_.Query(WarehouseSql::SumFactsMovedFromStaging());
     if (!moved.ok()) return Fail(moved.status());
     if (moved->Int(0, 0) != inserted->Affected()) {
@@ -472,7 +483,7 @@ class PostgresLoadTransaction final : public LoadTransaction {
     }
     rows_loaded_ += inserted->Affected();
     cents_loaded_ += moved->Int(0, 1);
-    rows_rejected_ += dups->Affected();
+    rows_rejected_ += duplicates;
     staged_any_ = false;
     if (Status s = db_.Exec(wh_.sql_.ClearFactStaging()); !s.ok()) return Fail(s);
     return Status::Ok();
@@ -531,6 +542,7 @@ class PostgresLoadTransaction final : public LoadTransaction {
   void AddReject(int64_t line, std::string_view reason, std::string_view detail,
                  std::string_view transaction_id, std::string_view raw) {
     ++rows_rejected_;
+    if (!rejects_budget_.Admit(reason, raw.size())) return;  // counted only
     ++rejects_added_;
     if (s3_rejects_) {  // Redshift, past min_rows rejects: straight on to S3
       Status s = s3_rejects_->AddReject(line, reason, ToStorableText(detail, 4000),
@@ -632,10 +644,11 @@ class PostgresLoadTransaction final : public LoadTransaction {
     }
     Result<PgResult> n = db_.Query(WarehouseSql::CountLoadRejects(), {load_id_});
     if (!n.ok()) return Fail(n.status());
-    if (n->Int(0, 0) != rows_rejected_) {
+    const int64_t stored = rows_rejected_ - rejects_budget_.not_stored();
+    if (n->Int(0, 0) != stored) {
       return Fail(Status::Internal("rejects holds " + std::to_string(n->Int(0, 0)) +
                                    " rows of load " + load_id_ + " after the COPY from S3, not " +
-                                   std::to_string(rows_rejected_))
+                                   std::to_string(stored))
                       .At(object_.key));
     }
     return Status::Ok();
@@ -653,7 +666,7 @@ class PostgresLoadTransaction final : public LoadTransaction {
     return db_
         .Query(WarehouseSql::InsertLedgerRow(),
                {object_.bucket, object_.key, object_.etag, "loaded", load_id_, run_id_, rows_read,
-                rows_loaded_, rows_rejected_, ""})
+                rows_loaded_, rows_rejected_, rejects_budget_.Summary()})
         .status();
   }
 
@@ -662,7 +675,8 @@ class PostgresLoadTransaction final : public LoadTransaction {
   Status AddToTotals() {
     return db_
         .Query(WarehouseSql::AddToTotals(),
-               {rows_loaded_ - facts_removed_, rows_rejected_ - rejects_removed_,
+               {rows_loaded_ - facts_removed_,
+                rows_rejected_ - rejects_budget_.not_stored() - rejects_removed_,
                 cents_loaded_ - cents_removed_})
         .status();
   }

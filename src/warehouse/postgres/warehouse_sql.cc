@@ -224,7 +224,7 @@ std::string WarehouseSql::InsertFactsFromStaging() const {
          "s.transaction_id)";
 }
 
-std::string WarehouseSql::RejectDuplicatesFromStaging() const {
+std::string WarehouseSql::RejectDuplicatesFromStaging(int64_t limit) const {
   std::string raw =
       "s.transaction_id || ',' || s.customer_id || ',' || s.product_id || ',' || "
       "CAST(s.quantity AS VARCHAR) || ',' || CAST(s.price AS VARCHAR) || ',' || "
@@ -241,7 +241,8 @@ std::string WarehouseSql::RejectDuplicatesFromStaging() const {
          " FROM ep_fact_stage s LEFT JOIN fact_transactions f ON f.transaction_id = "
          "s.transaction_id"
          " WHERE f.transaction_id IS NULL OR f.load_id <> s.load_id OR f.source_line <> "
-         "s.source_line";
+         "s.source_line" +
+         (limit >= 0 ? " ORDER BY s.source_line LIMIT " + std::to_string(limit) : "");
 }
 
 std::string WarehouseSql::CopyRejectsFromStdin() const {

@@ -82,8 +82,9 @@ class WarehouseSql {
   // Moves staged facts whose transaction_id is not in fact_transactions yet into it.
   std::string InsertFactsFromStaging() const;
   // After InsertFactsFromStaging: every staged row that did not become a fact row of this
-  // load (same load_id and line) becomes a duplicate_transaction_id reject.
-  std::string RejectDuplicatesFromStaging() const;
+  // load (same load_id and line) becomes a duplicate_transaction_id reject; with `limit` >= 0,
+  // only the first `limit` of them by line (the load's reject budget, reject_budget.h).
+  std::string RejectDuplicatesFromStaging(int64_t limit = -1) const;
 
   // COPY of rejects from the client (PostgreSQL only) and the multi-row INSERT (Redshift).
   std::string CopyRejectsFromStdin() const;

@@ -687,7 +687,7 @@ class SqliteLoadTransaction final : public LoadTransaction {
       return s;
     }
     Finish(/*committed=*/true);
-    return LoadCounts{rows_loaded_, rows_rejected_};
+    return Counts(rows_loaded_, rows_rejected_);
   }
 
  private:
@@ -797,6 +797,8 @@ class SqliteLoadTransaction final : public LoadTransaction {
   Status InsertReject(int64_t line, std::string_view reason, std::string_view detail,
                       std::string_view transaction_id, std::string_view raw,
                       std::string_view rejected_at) {
+    ++rows_rejected_;
+    if (!rejects_budget_.Admit(reason, raw.size())) return Status::Ok();  // counted only
     Binder b(insert_reject_, 4);
     if (line > 0) {
       b.Int(line);
@@ -808,12 +810,12 @@ class SqliteLoadTransaction final : public LoadTransaction {
     int rc = sqlite3_step(insert_reject_);
     sqlite3_reset(insert_reject_);
     if (rc != SQLITE_DONE) return Fail(warehouse_.Error(rc, "insert reject"));
-    ++rows_rejected_;
     return Status::Ok();
   }
 
   Status WriteLedger(int64_t rows_read) {
     std::string now = FormatIsoMillis(NowMillis());
+    const std::string note = rejects_budget_.Summary();  // bound SQLITE_STATIC: must outlive it
     if (mode_ == ReloadMode::kReplace) {
       EP_ASSIGN_OR_RETURN(sqlite3_stmt * mark, warehouse_.Prepared(kMarkReplacedSql));
       StatementScope scope(mark);
@@ -835,7 +837,7 @@ class SqliteLoadTransaction final : public LoadTransaction {
         .Int(rows_read)
         .Int(rows_loaded_)
         .Int(rows_rejected_)
-        .Text("")
+        .Text(note)
         .Text(now);
     if (b.rc() != SQLITE_OK) return warehouse_.Error(b.rc(), "bind ledger row");
     int rc = sqlite3_step(write);
@@ -850,7 +852,7 @@ class SqliteLoadTransaction final : public LoadTransaction {
     StatementScope scope(add);
     Binder b(add);
     b.Int(rows_loaded_ - facts_removed_)
-        .Int(rows_rejected_ - rejects_removed_)
+        .Int(rows_rejected_ - rejects_budget_.not_stored() - rejects_removed_)
         .Int(cents_loaded_ - cents_removed_);
     if (b.rc() != SQLITE_OK) return warehouse_.Error(b.rc(), "bind totals");
     int rc = sqlite3_step(add);

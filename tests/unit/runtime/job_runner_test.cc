@@ -12,6 +12,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <zstd.h>
 
 #include "catalog/catalog_store.h"
 #include "catalog/crawler.h"
@@ -260,6 +261,56 @@ TEST_F(JobRunnerTest, AQualityGateFailureEndsTheRunFailedAndKeepsTheRows) {
   EXPECT_EQ(LedgerStatus(a), "loaded");
   EXPECT_EQ(JobStates().back(), "FAILED");
   EXPECT_FALSE(OrDie(Run()).has_value());  // loaded: not loaded again
+}
+
+// Regression (issue 14): one valid row repeated stored every repeat as a duplicate reject with
+// its raw text. With the job's reject limit the rest are counted by reason, the object's
+// result says so, and the run fails its quality gate even though the reject rate is allowed.
+TEST_F(JobRunnerTest, RejectsBeyondTheJobsLimitAreCountedAndFailTheRun) {
+  std::string csv = kHeader;
+  for (int i = 0; i < 500; ++i) csv += "TXN1,C1,P1,2,29.99,2026-11-26,Credit Card,Completed\n";
+  storage::ObjectRef a = Land("transactions/a.csv", csv);
+  job_.reject_limits.max_rows = 20;
+  job_.quality_gate.max_reject_rate = 1;
+  std::optional<RunRecord> run = OrDie(Run());
+  ASSERT_TRUE(run.has_value());
+  EXPECT_EQ(run->state, RunState::kFailed);
+  ASSERT_EQ(run->objects.size(), 1u);
+  const ObjectResult& o = run->objects[0];
+  EXPECT_EQ(o.status, ObjectStatus::kLoaded);
+  EXPECT_EQ(o.rows_read, 500);
+  EXPECT_EQ(o.rows_loaded, 1);
+  EXPECT_EQ(o.rows_rejected, 499);
+  EXPECT_EQ(o.rejects_not_stored, 479);
+  EXPECT_EQ(o.reject_reasons.at("duplicate_transaction_id"), 499);
+  EXPECT_EQ(o.message.rfind("479 rejects not stored, beyond max_stored_rejects 20", 0), 0u)
+      << o.message;
+  EXPECT_NE(run->error.find("479 rejects not stored, beyond the job's reject limits"),
+            std::string::npos)
+      << run->error;
+  EXPECT_EQ(Count("rejects"), 20);
+  EXPECT_EQ(LedgerStatus(a), "loaded");
+}
+
+// Regression (issue 14): a compressed object expanding past the job's decode limits fails to
+// load with an error naming the object and the limit.
+TEST_F(JobRunnerTest, ACompressedObjectPastTheDecodeLimitFailsNamingIt) {
+  std::string csv = Transactions(1, 2000);
+  // A zstd frame; gzip goes through the same limits (storage/compression_test.cc).
+  std::string zstd(ZSTD_compressBound(csv.size()), '\0');
+  zstd.resize(ZSTD_compress(zstd.data(), zstd.size(), csv.data(), csv.size(), 3));
+  storage::ObjectRef a = Land("transactions/a.csv.zst", zstd);
+  job_.decode_limits.max_bytes = 10'000;
+  std::optional<RunRecord> run = OrDie(Run());
+  ASSERT_TRUE(run.has_value());
+  EXPECT_EQ(run->state, RunState::kFailed);
+  ASSERT_EQ(run->objects.size(), 1u);
+  EXPECT_EQ(run->objects[0].status, ObjectStatus::kFailed);
+  EXPECT_NE(run->objects[0].message.find(a.key), std::string::npos) << run->objects[0].message;
+  EXPECT_NE(run->objects[0].message.find("max_decoded_bytes 10000"), std::string::npos)
+      << run->objects[0].message;
+  EXPECT_EQ(Count("fact_transactions"), 0);
+  EXPECT_EQ(LedgerStatus(a), "failed");
 }
 
 TEST_F(JobRunnerTest, AStopBeforeAnyClaimIsCancelledAndRecordsNothing) {

@@ -62,6 +62,16 @@ TEST(QualityGateTest, RateHasOneDecimalAtMost) {
               HasSubstr("1 of 3 rows rejected (33.3%), above max_reject_rate 0.25"));
 }
 
+// Regression (issue 14): rejects beyond the job's reject limits are counted, not stored; such
+// an object never passes silently, even when its reject rate is within the gate.
+TEST(QualityGateTest, RejectsNotStoredBreakTheGate) {
+  ObjectResult o = Loaded(1000000, 999000, 1000, {{"invalid_date", 1000}});
+  o.rejects_not_stored = 10;
+  EXPECT_EQ(
+      CheckQualityGate({}, o),
+      "10 rejects not stored, beyond the job's reject limits; top reasons: invalid_date 1000");
+}
+
 TEST(QualityGateTest, OnlyLoadedObjectsAreChecked) {
   for (ObjectStatus status :
        {ObjectStatus::kFailed, ObjectStatus::kSkipped, ObjectStatus::kIgnored}) {
@@ -100,6 +110,36 @@ TEST(QualityGateConfigTest, DefaultConfigSpellsTheDefaults) {
   EXPECT_THAT(DefaultConfigText(), HasSubstr("max_reject_rate: 0.5"));
   EXPECT_EQ(cfg->jobs[0].quality_gate.max_reject_rate, 0.5);
   EXPECT_EQ(cfg->jobs[0].quality_gate.min_rows, 1);
+}
+
+TEST(ObjectLimitsConfigTest, DefaultsAndKeysAreRead) {
+  Result<PipelineConfig> cfg = Parse("");
+  ASSERT_TRUE(cfg.ok()) << cfg.status().ToString();
+  EXPECT_EQ(cfg->jobs[0].reject_limits.max_rows, 100000);
+  EXPECT_EQ(cfg->jobs[0].reject_limits.max_raw_bytes, 32 << 20);
+  EXPECT_EQ(cfg->jobs[0].decode_limits.max_bytes, uint64_t{64} << 30);
+  EXPECT_EQ(cfg->jobs[0].decode_limits.max_ratio, 200);
+  cfg = Parse(
+      "    max_stored_rejects: 5\n    max_stored_reject_bytes: 1000\n"
+      "    max_decoded_bytes: 4096\n    max_decoded_ratio: 0\n");
+  ASSERT_TRUE(cfg.ok()) << cfg.status().ToString();
+  EXPECT_EQ(cfg->jobs[0].reject_limits.max_rows, 5);
+  EXPECT_EQ(cfg->jobs[0].reject_limits.max_raw_bytes, 1000);
+  EXPECT_EQ(cfg->jobs[0].decode_limits.max_bytes, 4096u);
+  EXPECT_EQ(cfg->jobs[0].decode_limits.max_ratio, 0);
+  // The default configuration spells the same defaults.
+  cfg = ParseConfig(DefaultConfigText(), "/srv/shop/ecompipe.yaml");
+  ASSERT_TRUE(cfg.ok()) << cfg.status().ToString();
+  EXPECT_EQ(cfg->jobs[0].reject_limits.max_rows, 100000);
+  EXPECT_EQ(cfg->jobs[0].reject_limits.max_raw_bytes, 32 << 20);
+  EXPECT_EQ(cfg->jobs[0].decode_limits.max_bytes, uint64_t{64} << 30);
+  EXPECT_EQ(cfg->jobs[0].decode_limits.max_ratio, 200);
+  for (const char* bad : {"    max_decoded_ratio: -1\n", "    max_decoded_ratio: lots\n",
+                          "    max_stored_rejects: -5\n"}) {
+    cfg = Parse(bad);
+    ASSERT_FALSE(cfg.ok()) << bad;
+    EXPECT_THAT(cfg.status().ToString(), HasSubstr("ecompipe.yaml:3: 'jobs[0].max_")) << bad;
+  }
 }
 
 TEST(QualityGateConfigTest, BadValuesNameTheLine) {

@@ -106,7 +106,8 @@ TEST(OpenDecodedTest, DecodesOutputMuchLargerThanBuffers) {
   // 16 MiB of zeros compress to a few KiB; streaming must not need the whole output.
   const std::string zeros(16 << 20, '\0');
   for (const std::string& data : {Gzip(zeros, 9), Zstd(zeros)}) {
-    auto stream = OpenDecoded(std::make_unique<StringInputStream>(data));
+    auto stream =
+        OpenDecoded(std::make_unique<StringInputStream>(data), nullptr, DecodeLimits::None());
     ASSERT_TRUE(stream.ok());
     std::string buffer(1 << 16, 'x');
     uint64_t total = 0;
@@ -121,6 +122,64 @@ TEST(OpenDecodedTest, DecodesOutputMuchLargerThanBuffers) {
     EXPECT_EQ(total, zeros.size());
     EXPECT_TRUE(all_zero);
   }
+}
+
+// Reads `data` decoded under `limits` to its end or first error.
+Result<uint64_t> DecodedSize(const std::string& data, const DecodeLimits& limits) {
+  EP_ASSIGN_OR_RETURN(auto stream,
+                      OpenDecoded(std::make_unique<StringInputStream>(data), nullptr, limits));
+  std::string buffer(1 << 16, '\0');
+  uint64_t total = 0;
+  for (;;) {
+    EP_ASSIGN_OR_RETURN(size_t n, stream->Read(buffer.data(), buffer.size()));
+    if (n == 0) return total;
+    total += n;
+  }
+}
+
+// Regression (issue 14): a 1 MB gzip of one row repeated 4.5 million times was decoded whole.
+// With the default limits a stream that expands more than 200 times (past its first 8 MiB)
+// is refused, and the error says which limit.
+TEST(DecodeLimitsTest, DefaultLimitsRefuseAGzipAndAZstdBomb) {
+  const std::string zeros(32 << 20, '\0');
+  for (const std::string& data : {Gzip(zeros, 9), Zstd(zeros)}) {
+    Result<uint64_t> n = DecodedSize(data, DecodeLimits{});
+    ASSERT_FALSE(n.ok());
+    EXPECT_EQ(n.status().code(), StatusCode::kCorruptInput);
+    EXPECT_THAT(n.status().message(), HasSubstr("max_decoded_ratio 200"));
+    EXPECT_THAT(n.status().message(), HasSubstr("decompression bomb"));
+  }
+}
+
+TEST(DecodeLimitsTest, RatioIsCheckedOnlyPastTheFloor) {
+  const std::string zeros(4 << 20, '\0');  // below the 8 MiB floor: a ratio of 1000 passes
+  Result<uint64_t> n = DecodedSize(Gzip(zeros, 9), DecodeLimits{});
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+  EXPECT_EQ(*n, zeros.size());
+}
+
+TEST(DecodeLimitsTest, MaxBytesRefusesALargerStream) {
+  const std::string text = RandomBytes(300 * 1024, 7);  // barely compressible: ratio about 1
+  DecodeLimits limits;
+  limits.max_bytes = 200 * 1024;
+  for (const std::string& data : {Gzip(text), Zstd(text)}) {
+    Result<uint64_t> n = DecodedSize(data, limits);
+    ASSERT_FALSE(n.ok());
+    EXPECT_THAT(n.status().message(), HasSubstr("max_decoded_bytes 204800"));
+  }
+  limits.max_bytes = text.size();  // exactly at the limit passes
+  Result<uint64_t> n = DecodedSize(Gzip(text), limits);
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+  EXPECT_EQ(*n, text.size());
+}
+
+TEST(DecodeLimitsTest, PlainInputIsNeverLimited) {
+  const std::string text(1 << 20, 'a');
+  DecodeLimits limits;
+  limits.max_bytes = 10;
+  Result<uint64_t> n = DecodedSize(text, limits);
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+  EXPECT_EQ(*n, text.size());
 }
 
 TEST(OpenDecodedTest, TruncatedGzipFailsAtEveryPoint) {

@@ -88,6 +88,9 @@ class FaultInjectingWarehouse : public warehouse::Warehouse {
    public:
     Transaction(FaultInjectingWarehouse& owner, std::unique_ptr<warehouse::LoadTransaction> txn)
         : owner_(owner), txn_(std::move(txn)) {}
+    void LimitRejects(const warehouse::RejectLimits& limits) override {
+      txn_->LimitRejects(limits);
+    }
     Status AddFacts(std::vector<model::FactRow>& facts) override {
       EP_RETURN_IF_ERROR(owner_.Check(Op::kAddFacts));
       owner_.facts_added_ += static_cast<int64_t>(facts.size());

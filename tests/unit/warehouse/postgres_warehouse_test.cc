@@ -213,6 +213,30 @@ TEST_P(PostgresWarehouseTest, DuplicateTransactionIdBecomesRejectNeverASecondRow
       "1/1");
 }
 
+// Regression (issue 14): past the load's reject limits, rejects are counted, not stored; the
+// duplicates found through the staging table are limited by the same budget (LIMIT).
+TEST_P(PostgresWarehouseTest, RejectsBeyondTheLimitAreCountedNotStored) {
+  Load(Object("t/a.csv", "e1"), Facts(0, 100));
+  auto load = Begin(Object("t/b.csv", "e2"));
+  ASSERT_TRUE(load);
+  load->LimitRejects({10, 1 << 20});
+  std::vector<model::RejectRow> rejects;
+  for (int i = 0; i < 4; ++i) rejects.push_back({1000 + i, "invalid_date", "d", "raw", "TXN1"});
+  ASSERT_TRUE(load->AddRejects(rejects).ok());
+  std::vector<model::FactRow> facts = Facts(0, 150);  // 100 duplicates, 50 new
+  ASSERT_TRUE(load->AddFacts(facts).ok());
+  Result<LoadCounts> c = load->Commit(154);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->rows_loaded, 50);
+  EXPECT_EQ(c->rows_rejected, 104);
+  EXPECT_EQ(c->rejects_not_stored, 94);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM rejects WHERE source_object = 't/b.csv'"), "10");
+  EXPECT_EQ(Scalar("SELECT message FROM load_ledger WHERE key = 't/b.csv'"),
+            "94 rejects not stored, beyond max_stored_rejects 10 (counted by reason: "
+            "duplicate_transaction_id 94)");
+  EXPECT_EQ(Scalar("SELECT rows_rejected FROM load_ledger WHERE key = 't/b.csv'"), "104");
+}
+
 TEST_P(PostgresWarehouseTest, DuplicatesSpreadOverManyChunksCountExactly) {
   chunk_bytes_ = 4096;  // many COPY chunks, some with duplicates and some without
   warehouse_ = OpenOrDie();

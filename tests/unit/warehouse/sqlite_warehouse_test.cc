@@ -337,6 +337,43 @@ TEST_F(SqliteWarehouseTest, DuplicateTransactionIdBecomesRejectAndCountsAddUp) {
             "3|1|2");
 }
 
+// Regression (issue 14): one object's rejects were all stored with their raw text, so a small
+// gzip of one row repeated millions of times grew the warehouse by gigabytes. Past the load's
+// reject limits rejects (the job's and the warehouse's duplicates alike) are counted by reason,
+// not stored; the ledger row says how many, and the totals count the stored rows.
+TEST_F(SqliteWarehouseTest, RejectsBeyondTheLimitAreCountedNotStored) {
+  LoadOrDie(Object("a.csv", "e1"), {"TXN1", "TXN2", "TXN3"});
+  auto load = Begin(Object("b.csv", "e2"));
+  ASSERT_TRUE(load);
+  load->LimitRejects({2, 1 << 20});
+  std::vector<model::RejectRow> rejects = {Reject(2, "invalid_date", "x"),
+                                           Reject(3, "invalid_date", "y"),
+                                           Reject(4, "invalid_quantity", "z")};
+  ASSERT_TRUE(load->AddRejects(rejects).ok());
+  std::vector<model::FactRow> facts = {Fact("TXN1"), Fact("TXN2"), Fact("TXN4")};
+  ASSERT_TRUE(load->AddFacts(facts).ok());
+  Result<LoadCounts> c = load->Commit(6);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->rows_loaded, 1);
+  EXPECT_EQ(c->rows_rejected, 5);
+  EXPECT_EQ(c->rejects_not_stored, 3);
+  EXPECT_THAT(c->not_stored_reasons,
+              ElementsAre(std::pair<const std::string, int64_t>("duplicate_transaction_id", 2),
+                          std::pair<const std::string, int64_t>("invalid_quantity", 1)));
+  const std::string note =
+      "3 rejects not stored, beyond max_stored_rejects 2 (counted by reason: "
+      "duplicate_transaction_id 2, invalid_quantity 1)";
+  EXPECT_EQ(c->rejects_note, note);
+  EXPECT_THAT(Rows("SELECT line, reason FROM rejects WHERE source_object = 'b.csv' ORDER BY line"),
+              ElementsAre("2|invalid_date", "3|invalid_date"));
+  EXPECT_EQ(Scalar("SELECT rows_read || '/' || rows_loaded || '/' || rows_rejected || '/' || "
+                   "message FROM load_ledger WHERE key = 'b.csv'"),
+            "6/1/5/" + note);
+  Result<WarehouseTotals> totals = warehouse_->Totals();
+  ASSERT_TRUE(totals.ok());
+  EXPECT_EQ(totals->reject_rows, 2);
+}
+
 TEST_F(SqliteWarehouseTest, RowsReadMismatchIsInternalAndWritesNothing) {
   auto load = Begin(Object("t.csv", "e1"));
   std::vector<model::FactRow> facts = {Fact("TXN00000001"), Fact("TXN00000002")};
