@@ -2,7 +2,6 @@
 
 #include <signal.h>  // NOLINT(modernize-deprecated-headers): sigwait, pthread_sigmask are POSIX's
 
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
@@ -26,6 +25,7 @@
 #include "gen/generator.h"
 #include "runtime/config.h"
 #include "runtime/daemon.h"
+#include "runtime/logging.h"
 #include "runtime/pipeline.h"
 #include "warehouse/loaded_copy.h"
 #include "warehouse/postgres/postgres_warehouse_config.h"
@@ -47,9 +47,34 @@ struct Globals {
   std::string config;
   bool verbose = false;
   bool quiet = false;
+  std::string log_format;  // --log-format; empty: the configuration's, else text
+  std::string log_file;    // --log-file; empty: the configuration's, else stderr
+  spdlog::level::level_enum log_level = spdlog::level::info;
 };
 
+// The log as the options and, when one was read, the configuration's `log` section say (an
+// option wins over the section).
+Status SetUpLogging(const Globals& g, const runtime::LogConfig* section) {
+  runtime::LogOptions options;
+  options.level = g.log_level;
+  if (!g.log_format.empty()) {
+    EP_ASSIGN_OR_RETURN(options.format, runtime::ParseLogFormat(g.log_format));
+  } else if (section && section->format) {
+    options.format = *section->format;
+  }
+  options.file = !g.log_file.empty() ? std::filesystem::path(g.log_file)
+                 : section           ? section->file
+                                     : std::filesystem::path();
+  return runtime::ConfigureLogging(options);
+}
+
+// Reports why a command failed: on stderr, and as a JSON line in the log when the log is JSON
+// (so that a log reader sees why a service stopped).
 int Fail(const Status& s) {
+  if (runtime::CurrentLogFormat() == runtime::LogFormat::kJson) {
+    spdlog::error("Command failed. error={}", s.ToString());
+    if (!runtime::LoggingToFile()) return kExitError;
+  }
   std::cerr << "ecompipe: error: " << s.ToString() << "\n";
   return kExitError;
 }
@@ -90,6 +115,7 @@ class SignalStop {
 Result<std::unique_ptr<Pipeline>> OpenPipeline(const Globals& g) {
   EP_ASSIGN_OR_RETURN(fs::path path, runtime::FindConfig(g.config));
   EP_ASSIGN_OR_RETURN(runtime::PipelineConfig cfg, runtime::LoadConfig(path));
+  if (cfg.log.format || !cfg.log.file.empty()) EP_RETURN_IF_ERROR(SetUpLogging(g, &cfg.log));
   return Pipeline::Open(std::move(cfg));
 }
 
@@ -858,6 +884,8 @@ std::optional<std::string> UnknownCommandMessage(CLI::App& app, int argc, char**
 }  // namespace
 
 int Main(int argc, char** argv) {
+  // Before any thread exists: SIGUSR1 reopens the log file rather than ending the process.
+  runtime::HandleSigusr1ByReopeningTheLog();
   CLI::App app{
       "ecompipe: an event-driven pipeline for e-commerce transaction files.\n"
       "Files land in a bucket; rules route each landing to a crawler, the crawler's success\n"
@@ -879,6 +907,13 @@ int Main(int argc, char** argv) {
   app.add_option("-c,--config", g.config, "Configuration file (default: ./ecompipe.yaml)");
   app.add_flag("-v,--verbose", g.verbose, "Log debug details");
   app.add_flag("-q,--quiet", g.quiet, "Log warnings and errors only");
+  app.add_option("--log-format", g.log_format,
+                 "Log lines as text or json (one object a line: timestamp, level, message and the "
+                 "line's fields); default: the configuration's log.format, else text")
+      ->check(CLI::IsMember({"text", "json"}));
+  app.add_option("--log-file", g.log_file,
+                 "Append the log to FILE instead of stderr (SIGUSR1 reopens it, for logrotate); "
+                 "default: the configuration's log.file");
 
   std::string init_dir = ".";
   bool init_force = false;
@@ -1029,13 +1064,11 @@ int Main(int argc, char** argv) {
     return rc == 0 ? 0 : kExitUsage;
   }
 
-  auto logger = spdlog::stderr_color_mt("ecompipe");
-  spdlog::set_default_logger(logger);
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
-  spdlog::set_level(g.verbose ? spdlog::level::debug
-                    : g.quiet ? spdlog::level::warn
-                              : spdlog::level::info);
-  if (!serve->parsed() && !process->parsed() && !g.verbose) spdlog::set_level(spdlog::level::warn);
+  g.log_level = g.verbose ? spdlog::level::debug
+                : g.quiet ? spdlog::level::warn
+                          : spdlog::level::info;
+  if (!serve->parsed() && !process->parsed() && !g.verbose) g.log_level = spdlog::level::warn;
+  if (Status s = SetUpLogging(g, nullptr); !s.ok()) return Fail(s);
 
   if (job_action) return job_action();
   if (init->parsed()) return CmdInit(init_dir, init_force);

@@ -135,7 +135,7 @@ Status ParseRoot(const ConfigReader& r, const std::string& file, PipelineConfig&
   if (!r.node().IsMap())
     return Status::InvalidArgument("the configuration must be a YAML mapping").At(file);
   EP_RETURN_IF_ERROR(r.CheckKeys({"pipeline", "storage", "state", "warehouse", "crawlers", "jobs",
-                                  "topics", "rules", "retry", "s3_endpoint"}));
+                                  "topics", "rules", "retry", "s3_endpoint", "log"}));
   if (r.Has("pipeline")) {
     ConfigReader p = r.Child("pipeline");
     EP_RETURN_IF_ERROR(p.ExpectMap());
@@ -154,6 +154,7 @@ Status ParseRoot(const ConfigReader& r, const std::string& file, PipelineConfig&
   EP_RETURN_IF_ERROR(notify::ParseTopics(r, notify::SubscriberFactory::Instance(), cfg.topics));
   EP_RETURN_IF_ERROR(ParseRules(r, cfg));
   EP_RETURN_IF_ERROR(api::s3::ParseS3EndpointConfig(r, cfg.s3_endpoint));
+  EP_RETURN_IF_ERROR(ParseLogConfig(r.Child("log"), cfg.log));
   // The endpoint writes into a folder; an s3 bucket has its own server.
   if (cfg.s3_endpoint.enabled && !cfg.storage.As<storage::LocalStoreConfig>())
     return r.Error(r.Node("s3_endpoint"),

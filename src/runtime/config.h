@@ -17,6 +17,7 @@
 #include "events/event_bus.h"
 #include "events/rule.h"
 #include "notify/notifier.h"
+#include "runtime/logging.h"
 #include "runtime/quality_gate.h"
 #include "storage/compression.h"
 #include "storage/object_store_config.h"
@@ -61,6 +62,7 @@ struct PipelineConfig {
   std::vector<events::Rule> rules;
   events::RetryPolicy retry;
   api::s3::S3EndpointConfig s3_endpoint;  // served by `ecompipe serve` when enabled
+  LogConfig log;                          // the log's format and file (runtime/logging.h)
 
   const JobConfig* FindJob(const std::string& name) const;
   // The bucket folder of a local store; empty for any other store.

@@ -1,4 +1,5 @@
 """Running ecompipe as a service: --version, the systemd readiness protocol, logs, reload."""
+import json
 import os
 import re
 import shutil
@@ -127,6 +128,85 @@ class NotifyTest(PipelineTest):
         self.assertEqual(self.stop(serve), 0)
         self.wait_message("STOPPING")
         self.assertFalse(any("WATCHDOG" in m for m in self.messages), self.messages)
+
+
+class LogTest(PipelineTest):
+    ROW = "TXN{n},C12345,P12345,2,10.00,2026-11-26,card,completed"
+
+    def land_day(self, day):
+        self.land(tx_key(day), HEADER + "\n" + self.ROW.format(n=day) + "\n")
+
+    def loaded(self):
+        return self.wh("SELECT count(*) FROM load_ledger WHERE status='loaded'")[0][0]
+
+    def assert_json_lines(self, text):
+        lines = [json.loads(line) for line in text.splitlines()]  # every line, or it raises
+        for line in lines:
+            self.assertRegex(line["timestamp"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+            self.assertIn(line["level"], {"debug", "info", "warning", "error", "critical"})
+            self.assertIsInstance(line["message"], str)
+        return lines
+
+    def test_json_log_on_stderr_has_the_text_logs_fields(self):
+        self.land_reference_dims()
+        serve = self.start_serve_with("--log-format", "json")
+        self.land_day(26)
+        self.wait_for(lambda: self.loaded() == 1, what="the load")
+        self.assertEqual(self.stop(serve), 0)
+        lines = self.assert_json_lines(self.read_log(0))
+        serving = next(l for l in lines if l["message"] == "Serving.")
+        self.assertEqual(serving["bucket"], self.bucket)
+        self.assertRegex(serving["new_objects_at_start"], r"^[01]$")  # the file may beat the scan
+        self.assertTrue(any(l["message"] == "Stopped cleanly." for l in lines))
+        # The same run in text: the same sentences and fields, one per line.
+        text = self.run_cli("process", "-v").stderr
+        self.assertNotIn("{", text.splitlines()[0])
+
+    def test_config_log_section_writes_json_to_a_file_that_sigusr1_reopens(self):
+        with open(os.path.join(self.dir, "ecompipe.yaml"), "a") as f:
+            f.write("\nlog:\n  format: json\n  file: logs/ecompipe.log\n")
+        os.makedirs(os.path.join(self.dir, "logs"))
+        log = os.path.join(self.dir, "logs", "ecompipe.log")
+        self.land_reference_dims()
+        serve = self.start_serve_with()
+        self.wait_for(lambda: os.path.exists(log) and "Serving." in open(log).read(),
+                      what="serve to log to the file")
+        self.land_day(26)
+        self.wait_for(lambda: self.loaded() == 1, what="the first load")
+        os.rename(log, log + ".1")  # what logrotate does, then it sends SIGUSR1
+        serve.send_signal(signal.SIGUSR1)
+        self.wait_for(lambda: os.path.exists(log) and "Log file reopened." in open(log).read(),
+                      what="the log file to be reopened")
+        self.land_day(27)
+        self.wait_for(lambda: self.loaded() == 2, what="the second load")
+        self.assertEqual(self.stop(serve), 0)
+        with open(log + ".1") as f:
+            before = self.assert_json_lines(f.read())
+        with open(log) as f:
+            after = self.assert_json_lines(f.read())
+        self.assertTrue(any(l["message"] == "Serving." for l in before))
+        self.assertFalse(any(l["message"] == "Stopped cleanly." for l in before))
+        self.assertTrue(any(l["message"] == "Stopped cleanly." for l in after))
+        self.assertEqual(self.read_log(0), "")  # nothing on stderr
+
+    def test_bad_log_format_is_a_config_error_with_its_line(self):
+        with open(os.path.join(self.dir, "ecompipe.yaml"), "a") as f:
+            f.write("\nlog:\n  format: xml\n")
+        r = self.run_cli("status")
+        self.assertEqual(r.returncode, 1)
+        self.assertRegex(r.stderr, r"ecompipe\.yaml:\d+: .*text or json")
+
+    def start_serve_with(self, *args):
+        log = open(os.path.join(self.dir, f"serve-{len(self.procs)}.log"), "w")
+        self.logs.append(log)
+        p = subprocess.Popen([BIN, "serve", *args], cwd=self.dir, stdout=subprocess.DEVNULL,
+                             stderr=log)
+        self.procs.append(p)
+        return p
+
+    def read_log(self, index):
+        with open(os.path.join(self.dir, f"serve-{index}.log")) as f:
+            return f.read()
 
 
 if __name__ == "__main__":
