@@ -696,7 +696,8 @@ int CmdNotifications(const Globals& g, int limit, const std::string& status, con
   std::vector<Row> rows;
   for (const auto& n : *list)
     rows.push_back({n.id, n.created_at.substr(0, 19), n.topic, n.subscription, n.type, n.summary,
-                    std::string(notify::NotificationStatusName(n.status)), std::to_string(n.attempts), n.delivered_at.substr(0, 19), n.digest_id,
+                    std::string(notify::NotificationStatusName(n.status)),
+                    std::to_string(n.attempts), n.delivered_at.substr(0, 19), n.digest_id,
                     n.last_error});
   std::vector<std::string> cols = {"id",        "created", "topic",     "subscription",
                                    "type",      "event",   "status",    "attempts",

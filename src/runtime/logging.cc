@@ -72,8 +72,7 @@ class ReopenableFileSink : public spdlog::sinks::base_sink<std::mutex> {
   static Result<std::shared_ptr<ReopenableFileSink>> Open(const std::filesystem::path& path) {
     std::FILE* f = std::fopen(path.c_str(), "ae");
     if (!f)
-      return Status::IoError("cannot open log file " + path.string() + ": " +
-                             std::strerror(errno));
+      return Status::IoError("cannot open log file " + path.string() + ": " + std::strerror(errno));
     return std::shared_ptr<ReopenableFileSink>(new ReopenableFileSink(path, f));
   }
   ~ReopenableFileSink() override { std::fclose(file_); }
@@ -146,8 +145,8 @@ std::string FormatJsonLogLine(std::chrono::system_clock::time_point when,
   OrderedJson line = OrderedJson::object();
   line["timestamp"] = Rfc3339Utc(when);
   const auto name = spdlog::level::to_string_view(level);
-  line["level"] = level == spdlog::level::warn ? std::string("warning")
-                                               : std::string(name.data(), name.size());
+  line["level"] =
+      level == spdlog::level::warn ? std::string("warning") : std::string(name.data(), name.size());
   auto [at, key_len] = NextField(text, 0);
   std::string_view message = text.substr(0, at);
   while (!message.empty() && message.back() == ' ') message.remove_suffix(1);

@@ -16,11 +16,10 @@ Json Line(std::string_view text, spdlog::level::level_enum level = spdlog::level
 }
 
 TEST(JsonLogLineTest, SentenceAndFieldsBecomeMembersInOrder) {
-  const std::string line = FormatJsonLogLine(
-      kWhen, spdlog::level::info, "Serving. bucket=/srv/bucket new_objects_at_start=3");
-  EXPECT_EQ(line,
-            R"({"timestamp":"2026-11-26T08:30:05.250Z","level":"info","message":"Serving.",)"
-            R"("bucket":"/srv/bucket","new_objects_at_start":"3"})");
+  const std::string line = FormatJsonLogLine(kWhen, spdlog::level::info,
+                                             "Serving. bucket=/srv/bucket new_objects_at_start=3");
+  EXPECT_EQ(line, R"({"timestamp":"2026-11-26T08:30:05.250Z","level":"info","message":"Serving.",)"
+                  R"("bucket":"/srv/bucket","new_objects_at_start":"3"})");
 }
 
 TEST(JsonLogLineTest, ValuesKeepTheirSpacesUpToTheNextField) {
