@@ -7,6 +7,8 @@
 #include <charconv>
 #include <cstdlib>
 
+#include "common/redact.h"
+
 namespace ecompipe {
 namespace {
 
@@ -473,14 +475,11 @@ Result<bool> PostgresDb::ReconnectIfLost() {
 int PostgresDb::ServerVersion() const { return PQserverVersion(conn_); }
 
 std::string RedactConnInfo(std::string_view conninfo) {
+  // A URL's secrets (user:PASSWORD@, ?password=…) as every URL's (common/redact.h).
+  if (IsUrl(conninfo)) return RedactUrl(conninfo);
   std::string password = PasswordIn(conninfo);
   if (password.empty()) return std::string(conninfo);
   std::string out(conninfo);
-  if (IsUrl(conninfo)) {
-    size_t start = out.find("://") + 3;
-    size_t colon = out.find(':', start);
-    return out.replace(colon + 1, password.size(), "***");
-  }
   return Scrub(out, password);
 }
 

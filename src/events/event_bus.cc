@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/redact.h"
 #include "common/time_util.h"
 
 namespace ecompipe::events {
@@ -40,7 +41,13 @@ Result<int64_t> EventBus::Put(const Json& event) {
   std::vector<PlannedDelivery> deliveries;
   for (const Rule& r : rules_) {
     if (!r.pattern.Matches(event)) continue;
-    for (const Target& t : r.targets) deliveries.push_back({r.name, t});
+    for (const Target& t : r.targets) {
+      // A webhook target's URL is stored without its secrets; its handler finds the
+      // configured URL by the rule (runtime/rule_targets.cc).
+      Target stored = t;
+      if (t.type == TargetType::kWebhook) stored.name = RedactUrl(t.name);
+      deliveries.push_back({r.name, std::move(stored)});
+    }
   }
   Result<int64_t> seq = [&] {
     std::lock_guard lock(log_mutex_);
@@ -117,9 +124,9 @@ Status EventBus::RunGroup(const TargetHandler* handler, std::span<const Delivery
       std::optional<int64_t> at;
       if (retry) at = NowMillis() + RetryDelayMs(d.attempts);
       spdlog::warn("Delivery failed. rule={} target={}:{} attempt={} retry={} error={}", d.rule,
-                   TargetTypeName(d.target.type), d.target.name, d.attempts + 1, retry,
-                   result.ToString());
-      s = log_->MarkFailed(d.id, result.ToString(), at);
+                   TargetTypeName(d.target.type), RedactUrl(d.target.name), d.attempts + 1, retry,
+                   RedactUrls(result.ToString()));
+      s = log_->MarkFailed(d.id, RedactUrls(result.ToString()), at);
     }
     if (!s.ok()) return s;
   }

@@ -2,6 +2,8 @@
 
 #include <curl/curl.h>
 
+#include "common/redact.h"
+
 #include <algorithm>
 #include <memory>
 
@@ -40,7 +42,7 @@ Result<HttpResponse> HttpPost(const std::string& url, const std::string& body,
     // A CR, LF or NUL would end the header line and let a value inject headers or a body.
     auto bad = [](char ch) { return ch == '\r' || ch == '\n' || ch == '\0'; };
     if (k.empty() || std::any_of(k.begin(), k.end(), bad) || std::any_of(v.begin(), v.end(), bad))
-      return Status::InvalidArgument("POST " + url + ": header '" + k +
+      return Status::InvalidArgument("POST " + RedactUrl(url) + ": header '" + k +
                                      "' holds a line break or NUL");
     if (!add_header(k + ": " + v)) return Status::Internal("curl_slist_append failed");
   }
@@ -66,17 +68,17 @@ Result<HttpResponse> HttpPost(const std::string& url, const std::string& body,
 
   CURLcode rc = curl_easy_perform(c);
   if (rc == CURLE_OPERATION_TIMEDOUT)
-    return Status::Timeout("POST " + url + ": no answer within " +
+    return Status::Timeout("POST " + RedactUrl(url) + ": no answer within " +
                            std::to_string(options.timeout_ms) + " ms");
   if (rc != CURLE_OK) {
-    std::string msg = "POST " + url + ": " + curl_easy_strerror(rc);
+    std::string msg = "POST " + RedactUrl(url) + ": " + curl_easy_strerror(rc);
     if (rc == CURLE_URL_MALFORMAT || rc == CURLE_UNSUPPORTED_PROTOCOL)
       return Status::InvalidArgument(msg);
     return Status::Unavailable(msg);
   }
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp.status);
   if (resp.status >= 200 && resp.status < 300) return resp;
-  std::string msg = "POST " + url + ": HTTP " + std::to_string(resp.status);
+  std::string msg = "POST " + RedactUrl(url) + ": HTTP " + std::to_string(resp.status);
   // The start of the answer names the cause (e.g. SNS's <Code>SignatureDoesNotMatch</Code>).
   if (!resp.body.empty()) {
     std::string head = resp.body.substr(0, 300);

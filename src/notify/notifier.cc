@@ -13,6 +13,7 @@
 
 #include "common/enum_names.h"
 #include "common/ids.h"
+#include "common/redact.h"
 #include "common/time_util.h"
 #include "notify/subscriber.h"
 
@@ -154,8 +155,9 @@ Status Notifier::Publish(const std::string& topic_name, const Json& event) {
                     "summary, "
                     "body, next_attempt_ms, created_at, age_from_ms) VALUES(?,?,?,?,?,?,?,?,?,?,?) "
                     "ON CONFLICT(topic, subscription, event_id) DO NOTHING",
-                    {NewUuid(), topic->name, sub.name, sub.type, sub.target, event_id, summary,
-                     body, now, FormatIsoMillis(now), now})
+                    // The URL's secrets are not stored; sending uses the subscription's own.
+                    {NewUuid(), topic->name, sub.name, sub.type, RedactUrl(sub.target), event_id,
+                     summary, body, now, FormatIsoMillis(now), now})
               .status());
     }
     return Status::Ok();
@@ -206,7 +208,8 @@ Status Notifier::MarkFailed(const Subscription* sub, const Due& d, const Status&
   bool too_old = t - d.age_from_ms >= max_age;
   bool dead = too_old || s.code() == StatusCode::kInvalidArgument ||
               (max_attempts_ > 0 && n.attempts + 1 >= max_attempts_);
-  std::string error = s.ToString();
+  // Senders name their URL redacted already; a message from a library might quote one.
+  std::string error = RedactUrls(s.ToString());
   if (too_old) error += " (max_age reached)";
   spdlog::warn("Notification not delivered. id={} subscription={} attempt={} dead={} error={}",
                n.id, n.subscription, n.attempts + 1, dead, error);
@@ -394,7 +397,8 @@ Result<std::vector<NotificationRecord>> Notifier::List(int limit,
     n.topic = q.Text(r, 1);
     n.subscription = q.Text(r, 2);
     n.type = q.Text(r, 3);
-    n.target = q.Text(r, 4);
+    // Rows stored before secrets were redacted are shown redacted too.
+    n.target = RedactUrl(q.Text(r, 4));
     n.event_id = q.Text(r, 5);
     const std::string status_name = q.Text(r, 6);
     std::optional<NotificationStatus> parsed = ParseNotificationStatus(status_name);
@@ -403,7 +407,7 @@ Result<std::vector<NotificationRecord>> Notifier::List(int limit,
                                   status_name + "'");
     n.status = *parsed;
     n.attempts = static_cast<int>(q.Int(r, 7));
-    n.last_error = q.Text(r, 8);
+    n.last_error = RedactUrls(q.Text(r, 8));
     n.created_at = q.Text(r, 9);
     n.delivered_at = q.Text(r, 10);
     n.summary = q.Text(r, 11);

@@ -2,6 +2,8 @@
 
 #include <curl/curl.h>
 
+#include "common/redact.h"
+
 #include <cstring>
 #include <memory>
 
@@ -40,7 +42,7 @@ std::string EnvelopeAddress(const std::string& address) {
 Status SmtpSend(const SmtpSettings& s, const std::string& from, const std::vector<std::string>& to,
                 const std::string& message) {
   static CurlGlobal global;
-  if (to.empty()) return Status::InvalidArgument("SMTP " + s.url + ": no recipients");
+  if (to.empty()) return Status::InvalidArgument("SMTP " + RedactUrl(s.url) + ": no recipients");
   std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
   if (!curl) return Status::Internal("curl_easy_init failed");
   std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> rcpt(nullptr, curl_slist_free_all);
@@ -77,7 +79,7 @@ Status SmtpSend(const SmtpSettings& s, const std::string& from, const std::vecto
   if (rc == CURLE_OK) return Status::Ok();
   long smtp_code = 0;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &smtp_code);
-  std::string msg = "SMTP " + s.url + ": " + curl_easy_strerror(rc);
+  std::string msg = "SMTP " + RedactUrl(s.url) + ": " + curl_easy_strerror(rc);
   if (smtp_code) msg += " (server answered " + std::to_string(smtp_code) + ")";
   if (rc == CURLE_OPERATION_TIMEDOUT) return Status::Timeout(msg);
   if (rc == CURLE_URL_MALFORMAT || rc == CURLE_UNSUPPORTED_PROTOCOL || rc == CURLE_LOGIN_DENIED ||

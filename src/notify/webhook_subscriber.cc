@@ -1,5 +1,6 @@
 #include "notify/webhook_subscriber.h"
 
+#include "common/redact.h"
 #include "common/time_util.h"
 #include "notify/http_post.h"
 #include "notify/subscriber.h"
@@ -26,7 +27,8 @@ Status ParseWebhook(const ConfigReader& sr, Subscription& sub) {
   return Status::Ok();
 }
 
-// Without the subscription (no longer configured) it posts unsigned to the row's URL.
+// Posts to the subscription's URL. Without the subscription (no longer configured) it posts
+// unsigned to the row's URL, unless that was stored with its secrets redacted.
 Status SendWebhook(const SendRequest& r) {
   const NotificationRecord& n = r.record;
   std::vector<std::pair<std::string, std::string>> headers = {
@@ -50,7 +52,11 @@ Status SendWebhook(const SendRequest& r) {
     if (r.sub->timeout_ms > 0) http.timeout_ms = static_cast<long>(r.sub->timeout_ms);
     http.ca_file = r.sub->ca_file;
   }
-  return HttpPost(n.target, r.payload, headers, http).status();
+  if (!r.sub && n.target.find(kRedacted) != std::string::npos)
+    return Status::InvalidArgument("subscription " + n.subscription +
+                                   " is no longer configured, and the secrets of its URL " +
+                                   n.target + " were not stored");
+  return HttpPost(r.sub ? r.sub->target : n.target, r.payload, headers, http).status();
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <span>
 #include <utility>
 
+#include "common/redact.h"
 #include "notify/http_post.h"
 #include "notify/notifier.h"
 #include "runtime/config.h"
@@ -21,6 +22,20 @@ using events::TargetType;
 void Register(RuleTargetFactory& factory, RuleTargetType entry) {
   std::string name(events::TargetTypeName(entry.type));
   factory.Register(std::move(name), std::move(entry));
+}
+
+// The URL a webhook delivery posts to. Deliveries store the URL redacted (common/redact.h), so
+// the configured one is found by the delivery's rule; a URL with no secrets is used as stored
+// even when its rule is gone.
+Result<std::string> WebhookUrl(const PipelineConfig& config, const Delivery& d) {
+  for (const events::Rule& rule : config.rules) {
+    if (rule.name != d.rule) continue;
+    for (const events::Target& t : rule.targets)
+      if (t.type == TargetType::kWebhook && RedactUrl(t.name) == d.target.name) return t.name;
+  }
+  if (d.target.name.find(kRedacted) == std::string::npos) return d.target.name;
+  return Status::InvalidArgument("rule '" + d.rule + "' no longer has the webhook target " +
+                                 d.target.name + ", and its URL's secrets were not stored");
 }
 
 }  // namespace
@@ -81,10 +96,11 @@ void RegisterWebhookTarget(RuleTargetFactory& factory) {
            {.type = TargetType::kWebhook,
             .takes_url = true,
             .missing = [](const PipelineConfig&, const std::string&) { return std::string(); },
-            .handler = [](const TargetServices&) -> events::TargetHandler {
-              return {false, [](std::span<const Delivery> ds) -> Status {
+            .handler = [](const TargetServices& s) -> events::TargetHandler {
+              return {false, [config = &s.config](std::span<const Delivery> ds) -> Status {
                         const Delivery& d = ds.front();
-                        return notify::HttpPost(d.target.name, d.event.dump(),
+                        EP_ASSIGN_OR_RETURN(std::string url, WebhookUrl(*config, d));
+                        return notify::HttpPost(url, d.event.dump(),
                                                 {{"Content-Type", "application/json"},
                                                  {"X-Ecompipe-Delivery", std::to_string(d.id)},
                                                  {"X-Ecompipe-Rule", d.rule}})

@@ -23,7 +23,7 @@ class Receiver(http.server.BaseHTTPRequestHandler):
             self.send_response(500)
             self.end_headers()
             return
-        Receiver.received.append((dict(self.headers), json.loads(body)))
+        Receiver.received.append((dict(self.headers, **{"X-Test-Path": self.path}), json.loads(body)))
         self.send_response(204)
         self.end_headers()
 
@@ -200,7 +200,8 @@ class WebhookTest(PipelineTest):
         self.addCleanup(server.shutdown)
         Receiver.received = []
         Receiver.fail_first = 0
-        url = f"http://127.0.0.1:{server.server_address[1]}/landed"
+        # Deliveries store the URL without its secrets; the post still carries them.
+        url = f"http://127.0.0.1:{server.server_address[1]}/landed?token=t0k3n"
         with open(os.path.join(self.dir, "ecompipe.yaml"), "a") as f:
             f.write(f"""
   - name: csv-landed-to-webhook
@@ -214,3 +215,4 @@ class WebhookTest(PipelineTest):
         keys = [e["detail"]["object"]["key"] for _, e in Receiver.received]
         self.assertEqual(keys, [tx_key(26)])
         self.assertEqual(Receiver.received[0][0]["X-Ecompipe-Rule"], "csv-landed-to-webhook")
+        self.assertEqual(Receiver.received[0][0]["X-Test-Path"], "/landed?token=t0k3n")

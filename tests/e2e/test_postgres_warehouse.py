@@ -131,7 +131,7 @@ class PostgresCoreScenarioTest(PostgresPipelineTest):
         q = self.run_cli("query", "SELECT count(*) AS n FROM fact_transactions", "--format", "csv", check=True)
         self.assertEqual(q.stdout.strip().splitlines()[-1], "5")
         status = self.run_cli("status", check=True)
-        self.assertIn("Warehouse  postgres postgresql://postgres:***@", status.stdout)
+        self.assertIn("Warehouse  postgres postgresql://postgres:REDACTED@", status.stdout)
         self.assertIn("total_amount 1389.82", status.stdout)
         rejects = self.run_cli("rejects", check=True)
         self.assertIn("duplicate_transaction_id", rejects.stdout)

@@ -364,8 +364,10 @@ TEST(PostgresDbTest, EmptyConnInfoUsesTheStandardEnvironmentVariables) {
 }
 
 TEST(PostgresDbTest, RedactConnInfoHidesPasswords) {
-  EXPECT_EQ(RedactConnInfo("postgresql://u:secret@h:5432/db"), "postgresql://u:***@h:5432/db");
+  EXPECT_EQ(RedactConnInfo("postgresql://u:secret@h:5432/db"), "postgresql://u:REDACTED@h:5432/db");
   EXPECT_EQ(RedactConnInfo("postgres://u@h/db"), "postgres://u@h/db");
+  EXPECT_EQ(RedactConnInfo("postgres://h/db?user=u&password=secret"),
+            "postgres://h/db?user=u&password=REDACTED");
   EXPECT_EQ(RedactConnInfo("host=h password=secret user=u"), "host=h password=*** user=u");
   EXPECT_EQ(RedactConnInfo("host=h password = 'a b' user=u"), "host=h password = '***' user=u");
 }

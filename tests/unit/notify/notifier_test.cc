@@ -460,6 +460,47 @@ TEST(NotifierTest, AWebhookThatRefusesConnectionsIsRetried) {
   EXPECT_GT(ReadRow(dir, r.id).next_attempt_ms, before);
 }
 
+// Regression (issue 14): a webhook URL with a password and a token was stored in the outbox's
+// target and in last_error verbatim. Both are redacted; the post still uses the real URL.
+TEST(NotifierTest, AFailingWebhooksSecretsAreNotStored) {
+  TempDir dir;
+  const std::string port = std::to_string(UnusedPort());
+  const std::string url = "http://user:PASS@127.0.0.1:" + port + "/x?token=SECRET&team=ops";
+  auto n = OpenOrDie(dir, {{"status", {HookSub("hook", url)}}});
+  ASSERT_NE(n, nullptr);
+  ASSERT_TRUE(n->Publish("status", JobEvent()).ok());
+  EXPECT_EQ(*n->DeliverDue(), 0);
+  NotificationRecord r = OnlyRecord(*n);
+  const std::string redacted =
+      "http://user:REDACTED@127.0.0.1:" + port + "/x?token=REDACTED&team=ops";
+  EXPECT_EQ(r.target, redacted);
+  EXPECT_EQ(r.last_error.find("POST " + redacted + ": "), 0u) << r.last_error;
+  std::ifstream in(dir.File("state.db"), std::ios::binary);
+  const std::string bytes(std::istreambuf_iterator<char>(in), {});
+  std::ifstream wal(dir.File("state.db") + "-wal", std::ios::binary);
+  const std::string wal_bytes(std::istreambuf_iterator<char>(wal), {});
+  for (const char* secret : {"PASS", "SECRET"}) {
+    EXPECT_EQ(bytes.find(secret), std::string::npos) << secret;
+    EXPECT_EQ(wal_bytes.find(secret), std::string::npos) << secret;
+  }
+}
+
+// A webhook subscription removed from the configuration cannot be sent to with a redacted URL:
+// a dead letter saying why, not a post to the wrong address.
+TEST(NotifierTest, ARemovedWebhookWithARedactedUrlIsADeadLetter) {
+  TempDir dir;
+  const std::string url = "http://127.0.0.1:" + std::to_string(UnusedPort()) + "/x?token=SECRET";
+  {
+    auto n = OpenOrDie(dir, {{"status", {HookSub("hook", url)}}});
+    ASSERT_TRUE(n->Publish("status", JobEvent()).ok());
+  }
+  auto n = OpenOrDie(dir, {{"status", {}}});
+  EXPECT_EQ(*n->DeliverDue(), 0);
+  NotificationRecord r = OnlyRecord(*n);
+  EXPECT_EQ(r.status, NotificationStatus::kDead);
+  EXPECT_NE(r.last_error.find("no longer configured"), std::string::npos) << r.last_error;
+}
+
 TEST(NotifierTest, OneFailingSubscriptionDoesNotHoldBackTheOthers) {
   TempDir dir;
   TestHttpServer down(500);
