@@ -11,6 +11,7 @@
 #include "events/sql/sql_event_log.h"
 #include "runtime/register_components.h"
 #include "runtime/rule_targets.h"
+#include "runtime/state_schema.h"
 #include "storage/local/folder_watcher.h"
 #include "storage/s3/s3_store_config.h"
 #include "warehouse/warehouse_config.h"
@@ -53,6 +54,12 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Open(PipelineConfig config) {
   // The typed views the event sources and the S3 endpoint need, taken once here.
   p->s3_ = dynamic_cast<storage::s3::S3ObjectStore*>(p->store_.get());
   p->local_ = dynamic_cast<storage::LocalFolderStore*>(p->store_.get());
+  // The state store's version is checked before any store touches its tables, and recorded
+  // once all of them are brought forward (runtime/state_schema.h).
+  EP_ASSIGN_OR_RETURN(std::unique_ptr<SqlDb> state_db, OpenSqlDb(state));
+  EP_RETURN_IF_ERROR(CheckStateSchema(*state_db, c.state.shared()
+                                                     ? std::string("the PostgreSQL state store")
+                                                     : c.state.path.string()));
   EP_ASSIGN_OR_RETURN(auto log, events::SqlEventLog::Open(state, p->lease_));
   p->bus_ = std::make_unique<events::EventBus>(std::move(log), c.rules, c.retry);
   EP_ASSIGN_OR_RETURN(p->catalog_, catalog::CatalogStore::Open(state));
@@ -69,6 +76,7 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Open(PipelineConfig config) {
   p->Wire();
   EP_ASSIGN_OR_RETURN(p->landing_,
                       Landing::Open(state, {*p->store_, *p->bus_, *p->warehouse_, c.origin}));
+  EP_RETURN_IF_ERROR(RecordStateSchema(*state_db));
   p->RegisterTargets();
   EP_RETURN_IF_ERROR(p->bus_->CheckTargets());
   return p;
