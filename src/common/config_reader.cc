@@ -36,9 +36,13 @@ std::optional<int64_t> ParseDurationMs(const std::string& text) {
       default:
         break;
     }
+  // The bound is on the duration, not on the number: "202490h" is 23 years. Numbers past a year
+  // of milliseconds are refused before multiplying, so the product cannot overflow.
+  constexpr int64_t kYearMs = 365LL * 24 * 3600 * 1000;
   int64_t v = 0;
   auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
-  if (ec != std::errc() || end != digits.data() + digits.size() || v <= 0 || v > 365LL * 24 * 3600)
+  if (ec != std::errc() || end != digits.data() + digits.size() || v <= 0 || v > kYearMs ||
+      v * unit > kYearMs)
     return std::nullopt;
   return v * unit;
 }

@@ -25,6 +25,23 @@ Status ParseSection(const ConfigReader& root, Section& out) {
   return s.Int("size", out.size, 1, 10);
 }
 
+// Found by fuzz_money_date: the year's bound was checked on the number before its unit, so
+// "202490h" (23 years) and "31536000d" passed.
+TEST(ParseDurationMsTest, TheBoundIsOnTheDurationNotTheNumber) {
+  constexpr int64_t kYearMs = 365LL * 24 * 3600 * 1000;
+  EXPECT_EQ(ParseDurationMs("500ms"), 500);
+  EXPECT_EQ(ParseDurationMs("90"), 90'000);
+  EXPECT_EQ(ParseDurationMs("365d"), kYearMs);
+  EXPECT_EQ(ParseDurationMs("8760h"), kYearMs);
+  EXPECT_EQ(ParseDurationMs("31536000000ms"), kYearMs);
+  EXPECT_FALSE(ParseDurationMs("366d"));
+  EXPECT_FALSE(ParseDurationMs("8761h"));
+  EXPECT_FALSE(ParseDurationMs("202490h"));
+  EXPECT_FALSE(ParseDurationMs("31536000d"));
+  EXPECT_FALSE(ParseDurationMs("9223372036854775807d"));
+  EXPECT_FALSE(ParseDurationMs("0s"));
+}
+
 TEST(ConfigReaderTest, AnAbsentOrNullSectionKeepsTheDefaults) {
   for (const char* text : {"other: 1\n", "section:\n", "section: ~\n"}) {
     Result<Section> s = testing_util::ParseConfigText<Section>(text, ParseSection);
