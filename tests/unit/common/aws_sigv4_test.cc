@@ -16,6 +16,13 @@ std::string Header(const SigV4Result& r, const std::string& name) {
   return "";
 }
 
+// Found by fuzz_money_date: strftime's %Y wrote the year 312 as "312", a date ParseAmzDate
+// cannot read back.
+TEST(AwsSigV4Test, AmzDateAlwaysHasAFourDigitYear) {
+  EXPECT_EQ(AmzDate(1369353600), "20130524T000000Z");
+  EXPECT_EQ(AmzDate(-52319001600), "03120130T000000Z");
+}
+
 TEST(AwsSigV4Test, GetVanillaMatchesTheTestSuite) {
   SigV4Request req;
   req.headers = {{"Host", "example.amazonaws.com"}};
