@@ -87,9 +87,10 @@ S3Result<std::unique_ptr<BodyDecoder>> BodyDecoder::Create(const S3Request& requ
 
 S3Status BodyDecoder::Emit(const char* data, size_t size, const Sink& sink) {
   if (size == 0) return std::nullopt;
-  decoded_ += size;
-  if (has_expected_decoded_ && decoded_ > expected_decoded_)
+  // Checked before counting: decoded_bytes() counts only the bytes the sink was given.
+  if (has_expected_decoded_ && decoded_ + size > expected_decoded_)
     return Incomplete("more bytes than x-amz-decoded-content-length");
+  decoded_ += size;
   md5_.Update(data, size);
   if (checksum_) checksum_->Update(data, size);
   return sink(data, size);

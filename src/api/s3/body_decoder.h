@@ -41,6 +41,7 @@ class BodyDecoder {
   // The body ended: checks framing, lengths, hashes and checksums.
   S3Status Finish();
 
+  // The object bytes handed to the sink so far.
   uint64_t decoded_bytes() const { return decoded_; }
   // Hex MD5 of the decoded bytes (valid after Finish()).
   const std::string& md5_hex() const { return md5_hex_; }

@@ -387,6 +387,27 @@ TEST(BodyDecoderTest, UnsignedTrailerChecksumIsVerified) {
   EXPECT_EQ(bad->code, "BadDigest");
 }
 
+// Found by fuzz_aws_chunked: a chunk past x-amz-decoded-content-length was counted in
+// decoded_bytes() although it was refused and never reached the sink.
+TEST(BodyDecoderTest, BytesPastTheDeclaredLengthAreRefusedAndNotCounted) {
+  S3Request r;
+  r.headers = {{"x-amz-decoded-content-length", "5"}};
+  AuthContext auth;
+  auth.payload = PayloadMode::kStreamingUnsigned;
+  auto d = BodyDecoder::Create(r, auth);
+  ASSERT_TRUE(d.ok());
+  size_t sunk = 0;
+  const std::string body = "3\r\nhel\r\n3\r\nlo!\r\n0\r\n\r\n";
+  S3Status e = (*d)->Feed(body.data(), body.size(), [&](const char*, size_t n) -> S3Status {
+    sunk += n;
+    return std::nullopt;
+  });
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->code, "IncompleteBody");
+  EXPECT_EQ(sunk, 3u);
+  EXPECT_EQ((*d)->decoded_bytes(), 3u);
+}
+
 TEST(BodyDecoderTest, SignedPayloadHashAndContentMd5AreChecked) {
   S3Request r;
   AuthContext auth;
