@@ -25,6 +25,7 @@
 #include "gen/generator.h"
 #include "runtime/config.h"
 #include "runtime/daemon.h"
+#include "runtime/dispatch_health.h"
 #include "runtime/logging.h"
 #include "runtime/pipeline.h"
 #include "warehouse/loaded_copy.h"
@@ -112,10 +113,15 @@ class SignalStop {
   std::thread thread_;
 };
 
-Result<std::unique_ptr<Pipeline>> OpenPipeline(const Globals& g) {
+Result<runtime::PipelineConfig> LoadPipelineConfig(const Globals& g) {
   EP_ASSIGN_OR_RETURN(fs::path path, runtime::FindConfig(g.config));
   EP_ASSIGN_OR_RETURN(runtime::PipelineConfig cfg, runtime::LoadConfig(path));
   if (cfg.log.format || !cfg.log.file.empty()) EP_RETURN_IF_ERROR(SetUpLogging(g, &cfg.log));
+  return cfg;
+}
+
+Result<std::unique_ptr<Pipeline>> OpenPipeline(const Globals& g) {
+  EP_ASSIGN_OR_RETURN(runtime::PipelineConfig cfg, LoadPipelineConfig(g));
   return Pipeline::Open(std::move(cfg));
 }
 
@@ -258,13 +264,19 @@ void ReportKnownContent(warehouse::Warehouse& w, const storage::ObjectRef& ref) 
 
 int CmdPut(const Globals& g, const std::string& file, const std::string& key) {
   if (!fs::is_regular_file(file)) return Fail(Status::NotFound(file + " is not a readable file"));
-  Result<std::unique_ptr<Pipeline>> p = OpenPipeline(g);
-  if (!p.ok()) return Fail(p.status());
-  Result<storage::ObjectRef> ref = (*p)->store().Put(key, file);
+  Result<runtime::PipelineConfig> cfg = LoadPipelineConfig(g);
+  if (!cfg.ok()) return Fail(cfg.status());
+  // Landing needs the bucket only: a full disk under the state or the warehouse must not stop
+  // a file from landing in a bucket on another disk (loading it is the pipeline's business).
+  Result<std::unique_ptr<storage::ObjectStore>> store = Pipeline::OpenBucket(*cfg);
+  if (!store.ok()) return Fail(store.status());
+  Result<storage::ObjectRef> ref = (*store)->Put(key, file);
   if (!ref.ok()) return Fail(ref.status());
   std::cout << "landed " << ref->key << "  etag " << ref->etag << "  "
             << Grouped(static_cast<int64_t>(ref->size)) << " bytes\n";
-  ReportKnownContent((*p)->warehouse(), *ref);
+  // Whether these bytes were loaded before: a note, skipped when the warehouse cannot be read.
+  Result<std::unique_ptr<warehouse::Warehouse>> w = Pipeline::OpenWarehouseOnly(*cfg);
+  if (w.ok()) ReportKnownContent(**w, *ref);
   return kExitOk;
 }
 
@@ -761,9 +773,33 @@ Json WarehouseFigures(Pipeline& p) {
   return w;
 }
 
+// The line `status` prints for a serve process's dispatch health (runtime/dispatch_health.h).
+void PrintServeHealth(const Json& v) {
+  std::cout << "Serve      pid " << v["pid"] << ", " << v["state"].get<std::string>();
+  if (v.contains("error"))
+    std::cout << " since " << v["since"].get<std::string>() << " (" << v["failures"]
+              << " failed rounds, next at " << v["next_round_at"].get<std::string>()
+              << "): " << v["error"].get<std::string>();
+  std::cout << "\n";
+}
+
 int CmdStatus(const Globals& g, bool json) {
   Result<std::unique_ptr<Pipeline>> opened = OpenPipeline(g);
-  if (!opened.ok()) return Fail(opened.status());
+  if (!opened.ok()) {
+    // The stores may be unreadable because a serve process is in trouble (a full disk):
+    // what it reports is still worth showing.
+    if (Result<runtime::PipelineConfig> cfg = LoadPipelineConfig(g); cfg.ok()) {
+      if (std::optional<Json> serve =
+              runtime::ReadDispatchHealth(runtime::DispatchHealthFile(cfg->state.path))) {
+        if (json) {
+          std::cout << Json{{"serve", *serve}}.dump(2) << "\n";
+        } else {
+          PrintServeHealth(*serve);
+        }
+      }
+    }
+    return Fail(opened.status());
+  }
   Pipeline& p = **opened;
   Json s;
   auto objects = p.store().CountObjects("");  // counted, not hashed: no cost per byte
@@ -788,6 +824,10 @@ int CmdStatus(const Globals& g, bool json) {
   }
   auto notes = p.notifier().PendingCount();
   s["notifications_pending"] = notes.ok() ? *notes : 0;
+  // What a running `serve` reports of its dispatch loop (runtime/dispatch_health.h).
+  if (std::optional<Json> serve =
+          runtime::ReadDispatchHealth(runtime::DispatchHealthFile(p.config().state.path)))
+    s["serve"] = *serve;
   // Exit 1 when the warehouse could not be read: the figures shown are then incomplete.
   const Json& w = s["warehouse"];
   const int exit_code = w.contains("error") ? kExitError : kExitOk;
@@ -812,6 +852,7 @@ int CmdStatus(const Globals& g, bool json) {
   std::cout << "Events     last seq " << s["events"]["last_seq"] << ", deliveries pending "
             << s["events"]["deliveries_pending"] << "\n"
             << "Notify     " << s["notifications_pending"] << " pending\n";
+  if (s.contains("serve")) PrintServeHealth(s["serve"]);
   if (s.contains("last_run")) {
     const Json& r = s["last_run"];
     std::cout << "Last run   " << r["job"].get<std::string>() << " "

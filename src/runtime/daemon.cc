@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -16,6 +17,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/s3/s3_endpoint.h"
+#include "runtime/dispatch_health.h"
 #include "runtime/service_manager.h"
 
 namespace ecompipe::runtime {
@@ -97,10 +99,19 @@ Status Serve(Pipeline& p, const std::atomic<bool>& stop) {
   // The bucket is watched and the S3 endpoint listens: systemd may count the service started.
   WatchdogPinger watchdog;
   NotifyReady("Serving " + p.store().where());
+  DispatchHealth health(DispatchHealthFile(p.config().state.path));
   while (!stop.load()) {
     Status s = p.ReapAbandoned(stop);
     if (s.ok()) s = p.RunUntilIdle(stop);
-    if (!s.ok()) spdlog::error("Dispatch round failed; retrying shortly. error={}", s.ToString());
+    // A failed round waits out its backoff whatever is due or lands meanwhile (a full disk is
+    // still full 10 ms later); a stop still ends the wait.
+    if (std::optional<int64_t> backoff = health.Round(s)) {
+      const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(*backoff);
+      while (!stop.load() && std::chrono::steady_clock::now() < until)
+        p.bus().WaitForWork(std::chrono::duration_cast<std::chrono::milliseconds>(
+            until - std::chrono::steady_clock::now()));
+      continue;
+    }
     if (stop.load()) break;
     // Sources without threads (reconciliation) work between rounds, a page at a time.
     std::optional<int64_t> poll_in_ms;
@@ -109,7 +120,7 @@ Status Serve(Pipeline& p, const std::atomic<bool>& stop) {
         poll_in_ms = std::min(poll_in_ms.value_or(*ms), *ms);
     }
     if (poll_in_ms == 0) continue;  // dispatch what it announced first
-    int64_t wait_ms = s.ok() ? 1000 : 2000;
+    int64_t wait_ms = 1000;
     Result<std::optional<int64_t>> next = p.NextDueInMs();
     if (next.ok() && next->has_value())
       wait_ms = std::min<int64_t>(wait_ms, std::max<int64_t>(**next, 10));

@@ -333,8 +333,14 @@ Result<std::optional<RunRecord>> JobRunner::Run(const JobConfig& job, int trigge
     run.rows_read += r->rows_read;
     run.rows_loaded += r->rows_loaded;
     run.rows_rejected += r->rows_rejected;
-    EP_RETURN_IF_ERROR(env_.runs.AddObject(run.run_id, *r));
+    // The run store unwritable (a full disk): the run ends FAILED with that cause rather than
+    // being left RUNNING.
+    Status added = env_.runs.AddObject(run.run_id, *r);
     run.objects.push_back(std::move(*r));
+    if (!added.ok()) {
+      infra = added;
+      break;
+    }
   }
   if (!started) {
     if (infra.ok()) {
@@ -380,15 +386,50 @@ Result<std::optional<RunRecord>> JobRunner::Run(const JobConfig& job, int trigge
     run.state = RunState::kSucceeded;
     run.message = "Job run succeeded: " + counts;
   }
-  EP_RETURN_IF_ERROR(env_.runs.Finish(run));
-  ++runs_finished_;
-  if (run.state == RunState::kFailed) ++failed_runs_;
   spdlog::info("Job run finished. job={} run_id={} state={} ms={} {}", job.name, run.run_id,
                RunStateName(run.state), run.duration_ms, counts);
-  EP_RETURN_IF_ERROR(EmitJobState(run, run.state, run.message));
+  EP_RETURN_IF_ERROR(Close(run, /*stored=*/false, /*retry=*/false));
   // An infrastructure failure (warehouse down) makes the delivery retry with backoff.
   if (!infra.ok() && infra.retryable()) return infra;
   return std::optional<RunRecord>(std::move(run));
+}
+
+Status JobRunner::Close(const RunRecord& run, bool stored, bool retry) {
+  if (!stored) {
+    if (Status s = env_.runs.Finish(run); !s.ok()) {
+      left_over_.push_back({run, false});
+      if (!retry)  // logged once, not per round
+        spdlog::warn(
+            "Cannot record the end of a job run yet; trying again each round. "
+            "run_id={} state={} error={}",
+            run.run_id, RunStateName(run.state), s.ToString());
+      return s;
+    }
+    ++runs_finished_;
+    if (run.state == RunState::kFailed) ++failed_runs_;
+  }
+  if (Status s = EmitJobState(run, run.state, run.message); !s.ok()) {
+    left_over_.push_back({run, true});
+    return s;
+  }
+  return Status::Ok();
+}
+
+Status JobRunner::CloseLeftOver() {
+  std::vector<LeftOver> pending = std::move(left_over_);
+  left_over_.clear();
+  for (size_t i = 0; i < pending.size(); ++i) {
+    if (Status s = Close(pending[i].run, pending[i].stored, /*retry=*/true); !s.ok()) {
+      left_over_.insert(left_over_.end(), pending.begin() + static_cast<ptrdiff_t>(i) + 1,
+                        pending.end());
+      return s;
+    }
+    spdlog::info(
+        "Recorded the end of a job run that could not be recorded before. run_id={} "
+        "state={}",
+        pending[i].run.run_id, RunStateName(pending[i].run.state));
+  }
+  return Status::Ok();
 }
 
 Status JobRunner::FailInterrupted(const std::string& message, bool only_expired,

@@ -30,6 +30,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "catalog/catalog_store.h"
 #include "common/status.h"
@@ -75,6 +76,11 @@ class JobRunner {
   Status StartAbandoned(const std::function<bool(const std::string&)>& is_job,
                         const std::atomic<bool>& stop);
 
+  // Records the end of runs whose end could not be recorded when they ended (the state store
+  // unwritable: a full disk): their final state in the run store, then their event, which is
+  // what notifies. Called every dispatch round; the first error is returned and the rest wait.
+  Status CloseLeftOver();
+
   // Forgets the cached dimensions (a dimension changed); the next load reads them again.
   void InvalidateDimensions() { dims_.reset(); }
 
@@ -85,6 +91,9 @@ class JobRunner {
   Result<ObjectResult> LoadObject(const JobConfig& job, const catalog::CatalogObject& object,
                                   const std::string& run_id, const std::atomic<bool>& stop);
   Status EmitJobState(const RunRecord& run, RunState state, const std::string& message);
+  // Stores the run's end (unless `stored`) and emits its final event; what fails is kept in
+  // left_over_ for CloseLeftOver (`retry`: it was there already, and was logged).
+  Status Close(const RunRecord& run, bool stored, bool retry);
   // The dimensions a job reads, cached until a dimension changes. Without `need_rows` only
   // Dimensions::index is filled (the reference job's CSV path reads nothing else), which
   // holds a fraction of the memory of the full rows.
@@ -95,6 +104,11 @@ class JobRunner {
   bool dims_have_rows_ = false;                // dims_ holds the rows, not only the index
   int failed_runs_ = 0;
   int runs_finished_ = 0;
+  struct LeftOver {
+    RunRecord run;
+    bool stored = false;  // its end is in the run store; the event is what is missing
+  };
+  std::vector<LeftOver> left_over_;
 };
 
 }  // namespace ecompipe::runtime

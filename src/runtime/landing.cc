@@ -161,13 +161,27 @@ Status Landing::DrainLanded() {
       }
     }
     if (rescan) {
-      EP_RETURN_IF_ERROR(ScanBucket().status());
+      if (Result<int> scanned = ScanBucket(); !scanned.ok()) {
+        std::lock_guard lock(landed_mutex_);
+        rescan_ = true;  // still owed: the next round lists the bucket again
+        return scanned.status();
+      }
     } else {
       Result<std::string> etag = RecordLanded(key);
-      if (!etag.ok())
+      if (done) done(etag.ok(), etag.ok() ? *etag : std::string());
+      if (!etag.ok()) {
         spdlog::error("Could not record landed object. key={} error={}", key,
                       etag.status().ToString());
-      if (done) done(etag.ok(), etag.ok() ? *etag : std::string());
+        // Not dropped: a source that is told (SQS, the webhook) delivers the key again; for
+        // the folder watcher, which is not, the next round lists the bucket again (after the
+        // serve loop's backoff: the state may be unwritable, a full disk) and records what
+        // is new then.
+        if (!done && (etag.status().retryable() || etag.status().code() == StatusCode::kIoError)) {
+          std::lock_guard lock(landed_mutex_);
+          rescan_ = true;
+          return etag.status();
+        }
+      }
     }
   }
 }

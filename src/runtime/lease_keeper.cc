@@ -55,6 +55,7 @@ LeaseKeeper::~LeaseKeeper() {
 void LeaseKeeper::Loop(const std::string& location, WorkerLease lease) {
   const auto every = std::chrono::milliseconds(std::max<int64_t>(lease.lease_ms / 3, 50));
   std::unique_ptr<SqlDb> db;
+  bool failing = false;  // logged once when renewals start failing and once when they recover
   std::unique_lock lock(mu_);
   while (!cv_.wait_for(lock, every, [&] { return stop_; })) {
     lock.unlock();
@@ -67,9 +68,13 @@ void LeaseKeeper::Loop(const std::string& location, WorkerLease lease) {
         s = opened.status();
     }
     if (db) s = Renew(*db, lease);
-    if (!s.ok())
-      spdlog::warn("Could not renew this worker's leases; retrying. worker={} error={}",
-                   lease.worker_id, s.ToString());
+    if (!s.ok() && !failing) {
+      spdlog::warn("Could not renew this worker's leases; retrying every {} ms. worker={} error={}",
+                   every.count(), lease.worker_id, s.ToString());
+    } else if (s.ok() && failing) {
+      spdlog::info("Renewing this worker's leases again. worker={}", lease.worker_id);
+    }
+    failing = !s.ok();
     lock.lock();
   }
 }

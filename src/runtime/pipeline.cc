@@ -32,6 +32,20 @@ Result<std::unique_ptr<warehouse::Warehouse>> OpenWarehouse(const warehouse::War
 
 }  // namespace
 
+Result<std::unique_ptr<storage::ObjectStore>> Pipeline::OpenBucket(const PipelineConfig& c) {
+  RegisterComponents();
+  const storage::ObjectStoreType* store =
+      storage::ObjectStoreFactory::Instance().Find(c.storage.type);
+  if (!store)
+    return Status::InvalidArgument("storage type '" + c.storage.type + "' is not registered");
+  return store->open(c.storage);
+}
+
+Result<std::unique_ptr<warehouse::Warehouse>> Pipeline::OpenWarehouseOnly(const PipelineConfig& c) {
+  RegisterComponents();
+  return OpenWarehouse(c.warehouse);
+}
+
 Result<std::unique_ptr<Pipeline>> Pipeline::Open(PipelineConfig config) {
   RegisterComponents();
   std::unique_ptr<Pipeline> p(new Pipeline(std::move(config)));
@@ -155,6 +169,11 @@ Result<storage::LoadState> Pipeline::LoadStateOf(const std::string& key, const s
 Status Pipeline::RunUntilIdle(const std::atomic<bool>& stop) {
   stop_ = &stop;
   Status result;
+  // A run whose end could not be recorded (a full disk) is closed FAILED, and notified, first.
+  if (Status s = jobs_->CloseLeftOver(); !s.ok()) {
+    stop_ = nullptr;
+    return s;
+  }
   while (!stop.load()) {
     EP_RETURN_IF_ERROR(landing_->DrainLanded());
     Result<int> ran = bus_->DispatchDue(stop);

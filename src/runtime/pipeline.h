@@ -56,6 +56,11 @@ class Pipeline {
   // Opens the bucket, state store and warehouse, creating what is missing; the bucket and the
   // warehouse are built by the factories of their configured types (register_components.h).
   static Result<std::unique_ptr<Pipeline>> Open(PipelineConfig config);
+  // Only the configured bucket, or only the warehouse (opened, no schema made): what `put`
+  // needs, so that landing a file does not depend on the state's or the warehouse's disk.
+  static Result<std::unique_ptr<storage::ObjectStore>> OpenBucket(const PipelineConfig& config);
+  static Result<std::unique_ptr<warehouse::Warehouse>> OpenWarehouseOnly(
+      const PipelineConfig& config);
 
   // Called once by whatever drives the pipeline, before anything else. Marks runs that a
   // killed process left running as FAILED (with their notification) and starts renewing this

@@ -16,6 +16,7 @@
 
 #include "catalog/catalog_store.h"
 #include "catalog/crawler.h"
+#include "common/sqlite_db.h"
 #include "events/event_bus.h"
 #include "events/event_pattern.h"
 #include "events/rule.h"
@@ -311,6 +312,37 @@ TEST_F(JobRunnerTest, ACompressedObjectPastTheDecodeLimitFailsNamingIt) {
       << run->objects[0].message;
   EXPECT_EQ(Count("fact_transactions"), 0);
   EXPECT_EQ(LedgerStatus(a), "failed");
+}
+
+// Regression (issue 14): a run interrupted by a full disk stayed RUNNING until the next start,
+// because its end could not be written either. Its end is kept and recorded at the next round
+// that can write (CloseLeftOver): FAILED, with its event, which is what notifies.
+TEST_F(JobRunnerTest, ARunWhoseEndCannotBeRecordedIsClosedFailedOnceTheStoreRecovers) {
+  std::unique_ptr<RunStore> runs = OrDie(RunStore::Open(dir_.File("runs.db"), Worker("me")));
+  JobRunner runner(JobRunner::Env{store_, warehouse_, *catalog_, *runs, *claims_, bus_, {}});
+  std::unique_ptr<SqliteDb> other = OrDie(SqliteDb::Open(dir_.File("runs.db")));
+  Land("transactions/a.csv", Transactions(1, 10));
+  // The disk fills while the object loads: its commit fails, and so does writing the run's end.
+  warehouse_.Inject({.op = FaultInjectingWarehouse::Op::kCommit,
+                     .status = Status::IoError("database or disk is full")});
+  warehouse_.BeforeCommit(
+      [&] { ASSERT_TRUE(other->Exec("ALTER TABLE runs RENAME TO gone").ok()); });
+  Result<std::optional<RunRecord>> run = runner.Run(job_, 1, stop_);
+  ASSERT_FALSE(run.ok());
+  EXPECT_EQ(JobStates(), (std::vector<std::string>{"STARTING", "RUNNING"}));
+  EXPECT_FALSE(runner.CloseLeftOver().ok());  // still unwritable: kept for the next round
+  warehouse_.BeforeCommit({});
+  ASSERT_TRUE(other->Exec("ALTER TABLE gone RENAME TO runs").ok());
+  ASSERT_TRUE(runner.CloseLeftOver().ok());
+  std::vector<RunRecord> recorded = OrDie(runs->List(10, false));
+  ASSERT_EQ(recorded.size(), 1u);
+  EXPECT_EQ(recorded[0].state, RunState::kFailed);
+  EXPECT_NE(recorded[0].message.find("database or disk is full"), std::string::npos)
+      << recorded[0].message;
+  EXPECT_EQ(JobStates(), (std::vector<std::string>{"STARTING", "RUNNING", "FAILED"}));
+  EXPECT_EQ(runner.failed_runs(), 1);
+  ASSERT_TRUE(runner.CloseLeftOver().ok());  // nothing left: no second event
+  EXPECT_EQ(JobStates().size(), 3u);
 }
 
 TEST_F(JobRunnerTest, AStopBeforeAnyClaimIsCancelledAndRecordsNothing) {

@@ -89,6 +89,21 @@ TEST_F(LandingTest, QueuedKeysAreRecordedAndTheirDoneCallbacksTold) {
   EXPECT_EQ(Announced(), std::vector<std::string>{"a.csv"});
 }
 
+// Regression (issue 14): with the state unwritable (a full disk) a key the folder watcher
+// queued was logged and dropped, and loaded only after a restart. It is owed a rescan now:
+// the round fails (the serve loop backs off) and a later round records it.
+TEST_F(LandingTest, AWatchedKeyThatCannotBeRecordedIsRecordedByALaterRescan) {
+  bucket_.PutText("a.csv", "x\n1\n");
+  store_.Inject({.op = FaultInjectingStore::Op::kHead,
+                 .key = "a.csv",
+                 .status = Status::IoError("database or disk is full")});
+  landing_->QueueLanded("a.csv");
+  EXPECT_EQ(landing_->DrainLanded().code(), StatusCode::kIoError);
+  EXPECT_TRUE(Announced().empty());
+  ASSERT_TRUE(landing_->DrainLanded().ok());  // the owed rescan
+  EXPECT_EQ(Announced(), std::vector<std::string>{"a.csv"});
+}
+
 TEST_F(LandingTest, ARescanThatCannotListIsReturnedAndAnnouncesNothing) {
   bucket_.PutText("a.csv", "x\n1\n");
   store_.Inject({.op = FaultInjectingStore::Op::kList, .status = Status::Unavailable("down")});

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -36,6 +37,9 @@ class FaultInjectingWarehouse : public warehouse::Warehouse {
   explicit FaultInjectingWarehouse(warehouse::Warehouse& base) : base_(base) {}
 
   void Inject(Fault fault) { faults_.push_back({fault, 0}); }
+  // Runs `hook` at every Commit, before faults are checked: a test changes the world there (a
+  // store becomes unwritable while a load is in flight).
+  void BeforeCommit(std::function<void()> hook) { before_commit_ = std::move(hook); }
   // Fact rows handed to AddFacts of any load, committed or rolled back.
   int64_t facts_added() const { return facts_added_; }
   int commits() const { return commits_; }
@@ -103,6 +107,7 @@ class FaultInjectingWarehouse : public warehouse::Warehouse {
       return txn_->UseFactColumns(columns);
     }
     Result<warehouse::LoadCounts> Commit(int64_t rows_read) override {
+      if (owner_.before_commit_) owner_.before_commit_();
       EP_RETURN_IF_ERROR(owner_.Check(Op::kCommit));
       EP_ASSIGN_OR_RETURN(warehouse::LoadCounts counts, txn_->Commit(rows_read));
       ++owner_.commits_;
@@ -125,6 +130,7 @@ class FaultInjectingWarehouse : public warehouse::Warehouse {
 
   warehouse::Warehouse& base_;
   std::vector<Armed> faults_;
+  std::function<void()> before_commit_;
   int64_t facts_added_ = 0;
   int commits_ = 0;
 };
