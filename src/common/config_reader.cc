@@ -282,12 +282,49 @@ Status YamlToJson(const ConfigReader& r, const YAML::Node& n, const std::string&
   return w.Convert(n, 0, out, place);
 }
 
+namespace {
+
+// Counts the nodes of `n` as a reader sees them, an alias counting as a copy of what it names,
+// and stops at `budget` (or at `max_depth`): false when the document is larger. yaml-cpp keeps an
+// alias as a reference to its anchor's node, so a few lines of nested aliases ("billion laughs")
+// stand for billions of nodes, which every walk over the tree (the readers, PlaceLines,
+// YamlToJson) would visit; the count bounds them all before any is built.
+bool WithinNodeBudget(const YAML::Node& n, int64_t& budget, int depth, int max_depth) {
+  if (--budget < 0 || depth > max_depth) return false;
+  if (n.IsSequence()) {
+    for (const YAML::Node& item : n)
+      if (!WithinNodeBudget(item, budget, depth + 1, max_depth)) return false;
+  } else if (n.IsMap()) {
+    for (const auto& kv : n) {
+      if (!WithinNodeBudget(kv.first, budget, depth + 1, max_depth)) return false;
+      if (!WithinNodeBudget(kv.second, budget, depth + 1, max_depth)) return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
 Status ParseYamlText(const std::string& text, const std::string& file,
                      const std::filesystem::path& dir,
                      const std::function<Status(const ConfigReader& root)>& parse) {
   YAML::Node root;
   try {
     root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    return Status::InvalidArgument("invalid YAML: " + e.msg)
+        .At(file + ":" + std::to_string(e.mark.line + 1));
+  }
+  try {
+    int64_t budget = kMaxConfigNodes;
+    if (!WithinNodeBudget(root, budget, 0, kMaxConfigDepth)) {
+      return Status::InvalidArgument(
+                 "the document is larger than " + std::to_string(kMaxConfigNodes) +
+                 " values or nested deeper than " + std::to_string(kMaxConfigDepth) +
+                 " levels once its aliases (*name) are expanded; refused before reading it (a "
+                 "YAML alias bomb?)")
+          .At(file);
+    }
   } catch (const YAML::Exception& e) {
     return Status::InvalidArgument("invalid YAML: " + e.msg)
         .At(file + ":" + std::to_string(e.mark.line + 1));

@@ -163,9 +163,16 @@ Status YamlToJson(const ConfigReader& r, const YAML::Node& n, const std::string&
                   int max_depth, Json& out, PlaceLines* lines = nullptr,
                   const std::string& place = "");
 
+// The most values (scalars, lists and mappings, keys included) a configuration document may
+// hold with its aliases expanded, and the deepest nesting: the default ecompipe.yaml has about
+// 400 values and 8 levels.
+inline constexpr int64_t kMaxConfigNodes = 100'000;
+inline constexpr int kMaxConfigDepth = 200;
+
 // Parses YAML `text` and runs `parse` over its root: a YAML syntax error is "invalid YAML: …"
 // at its line, and a yaml-cpp exception thrown inside `parse` becomes an error at its line, both
-// in `file`. `dir` resolves relative paths.
+// in `file`. A document over kMaxConfigNodes or kMaxConfigDepth with its aliases expanded is
+// refused before `parse` runs. `dir` resolves relative paths.
 Status ParseYamlText(const std::string& text, const std::string& file,
                      const std::filesystem::path& dir,
                      const std::function<Status(const ConfigReader& root)>& parse);

@@ -2,8 +2,9 @@
 files (each landed beside a good one, which always loads) and CSV header detection are scenario
 files in tests/scenarios/ (bad files: empty, binary, truncated gzip, ...; header_*.yaml)."""
 import os
+import subprocess
 
-from harness import PipelineTest, VALID_ROWS, rows_csv
+from harness import BIN, PipelineTest, VALID_ROWS, rows_csv
 
 
 class BadFilesTest(PipelineTest):
@@ -30,6 +31,32 @@ class BadConfigTest(PipelineTest):
         self.assertEqual(r.returncode, 1)
         line = text.split("\n").index("warehouse:") + 1
         self.assertIn(f"ecompipe.yaml:{line}: unknown key 'warehose' (did you mean 'warehouse'?)", r.stderr)
+
+    def test_a_yaml_alias_bomb_is_refused_in_bounded_memory(self):
+        """Issue 14: nine levels of nine aliases in a rule's pattern (387 million values) grew
+        `status` to 8.6 GB. It is refused before anything reads it; the child runs under a
+        2 GiB address-space limit, so a regression fails here instead of eating the machine."""
+        import resource
+        levels = ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+        for i in range(1, 10):
+            levels.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]")
+        with open(os.path.join(self.dir, "ecompipe.yaml")) as f:
+            text = f.read()
+        old = "detail: {crawlerName: [transactions], state: [Succeeded]}"
+        self.assertIn(old, text)
+        self.write_config(text.replace(
+            old, "detail: {crawlerName: [transactions], state: [Succeeded], laughs: {"
+                 + ", ".join(levels) + "}}"))
+
+        def limit_memory():
+            resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+        r = subprocess.run([BIN, "status"], cwd=self.dir, capture_output=True, text=True,
+                           timeout=120, preexec_fn=limit_memory)
+        self.assertEqual(r.returncode, 1, r.stderr[-2000:])
+        self.assertIn("ecompipe.yaml", r.stderr)
+        self.assertIn("larger than 100000 values", r.stderr)
+        self.assertIn("alias", r.stderr)
 
     def test_bad_pattern_is_named(self):
         self.write_config("""

@@ -10,6 +10,8 @@
 namespace ecompipe {
 namespace {
 
+using ::testing::HasSubstr;
+
 using testing_util::ConfigErrorOf;
 
 struct Section {
@@ -40,6 +42,44 @@ TEST(ParseDurationMsTest, TheBoundIsOnTheDurationNotTheNumber) {
   EXPECT_FALSE(ParseDurationMs("31536000d"));
   EXPECT_FALSE(ParseDurationMs("9223372036854775807d"));
   EXPECT_FALSE(ParseDurationMs("0s"));
+}
+
+// Regression (issue 14): a YAML alias bomb in a configuration grew `status` to 8.6 GB. Nine
+// levels of nine aliases stand for 387 million values; the document is refused, quickly and in
+// bounded memory, before any reader runs.
+TEST(ParseYamlTextTest, AnAliasBombIsRefusedBeforeReading) {
+  std::string text = "a0: &a0 [x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i < 10; ++i) {
+    text += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
+    for (int k = 0; k < 9; ++k) text += (k ? ", *a" : "*a") + std::to_string(i - 1);
+    text += "]\n";
+  }
+  bool parsed = false;
+  Status s = ParseYamlText(text, "ecompipe.yaml", "/srv", [&](const ConfigReader&) {
+    parsed = true;
+    return Status::Ok();
+  });
+  ASSERT_FALSE(s.ok());
+  EXPECT_FALSE(parsed);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.ToString(), HasSubstr("ecompipe.yaml"));
+  EXPECT_THAT(s.ToString(), HasSubstr("larger than 100000 values"));
+  EXPECT_THAT(s.ToString(), HasSubstr("alias"));
+}
+
+TEST(ParseYamlTextTest, OrdinaryAliasesPassAndDeepNestingIsRefused) {
+  const std::string text =
+      "common: &common {timeout: 5s, retries: 3}\nfirst: *common\nsecond: *common\n";
+  EXPECT_TRUE(ParseYamlText(text, "ecompipe.yaml", "/srv", [](const ConfigReader&) {
+                return Status::Ok();
+              }).ok());
+  std::string deep;
+  for (int i = 0; i < kMaxConfigDepth + 5; ++i) deep += "[";
+  for (int i = 0; i < kMaxConfigDepth + 5; ++i) deep += "]";
+  EXPECT_THAT(
+      ParseYamlText(deep, "ecompipe.yaml", "/srv", [](const ConfigReader&) { return Status::Ok(); })
+          .ToString(),
+      HasSubstr("nested deeper than 200"));
 }
 
 TEST(ConfigReaderTest, AnAbsentOrNullSectionKeepsTheDefaults) {
