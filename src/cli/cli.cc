@@ -18,6 +18,7 @@
 #include "cli/job_command.h"
 #include "cli/query_command.h"
 #include "cli/table_printer.h"
+#include "cli/validate_command.h"
 #include "common/build_info.h"
 #include "common/did_you_mean.h"
 #include "common/postgres_db.h"
@@ -28,6 +29,7 @@
 #include "runtime/dispatch_health.h"
 #include "runtime/logging.h"
 #include "runtime/pipeline.h"
+#include "runtime/reload.h"
 #include "warehouse/loaded_copy.h"
 #include "warehouse/postgres/postgres_warehouse_config.h"
 #include "warehouse/sqlite/sqlite_warehouse_config.h"
@@ -80,22 +82,34 @@ int Fail(const Status& s) {
   return kExitError;
 }
 
-// Stops on SIGINT/SIGTERM: the signals are blocked in every thread and a dedicated thread
-// waits for them, so the handler can do more than set a flag (it wakes the dispatcher).
+// Stops on SIGINT/SIGTERM, and with `reload` asks for a configuration reload on SIGHUP: the
+// signals are blocked in every thread and a dedicated thread waits for them, so the handler can
+// do more than set a flag (`wake` wakes the dispatcher, which stops or reloads between rounds).
 class SignalStop {
  public:
-  explicit SignalStop(std::function<void()> on_stop) {
+  explicit SignalStop(std::function<void()> wake, std::atomic<bool>* reload = nullptr) {
     sigemptyset(&set_);
     sigaddset(&set_, SIGINT);
     sigaddset(&set_, SIGTERM);
+    if (reload) sigaddset(&set_, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set_, nullptr);
-    thread_ = std::thread([this, on_stop = std::move(on_stop)] {
-      int sig = 0;
-      sigwait(&set_, &sig);
-      if (done_.load()) return;
-      spdlog::warn("Signal received; finishing or rolling back the load in flight. signal={}", sig);
-      stop_.store(true);
-      on_stop();
+    thread_ = std::thread([this, reload, wake = std::move(wake)] {
+      for (;;) {
+        int sig = 0;
+        sigwait(&set_, &sig);
+        if (done_.load()) return;
+        if (sig == SIGHUP) {
+          spdlog::info("Signal received; reloading the configuration. signal={}", sig);
+          reload->store(true);
+          wake();
+          continue;
+        }
+        spdlog::warn("Signal received; finishing or rolling back the load in flight. signal={}",
+                     sig);
+        stop_.store(true);
+        wake();
+        return;
+      }
     });
   }
   ~SignalStop() {
@@ -299,9 +313,10 @@ int CmdLoadDims(const Globals& g, const std::string& products, const std::string
 
 // Runs `drive` on the pipeline with the pipeline lock held (SQLite state) and SIGINT/SIGTERM turned
 // into a stop request. Returns the exit code of a failure, or nullopt when `drive` succeeded.
+// With `reload`, SIGHUP sets it (serve reloads its configuration).
 std::optional<int> Drive(Pipeline& pipeline,
                          const std::function<Status(Pipeline&, const std::atomic<bool>&)>& drive,
-                         bool* stopped = nullptr) {
+                         bool* stopped = nullptr, std::atomic<bool>* reload = nullptr) {
   // A PostgreSQL state store is shared by design: workers coordinate through claims, not a lock.
   std::unique_ptr<runtime::PipelineLock> held;
   if (!pipeline.config().state.shared()) {
@@ -309,7 +324,7 @@ std::optional<int> Drive(Pipeline& pipeline,
     if (!lock.ok()) return Fail(lock.status());
     held = std::move(*lock);
   }
-  SignalStop signals([&pipeline] { pipeline.bus().Wake(); });
+  SignalStop signals([&pipeline] { pipeline.bus().Wake(); }, reload);
   Status s = drive(pipeline, signals.flag());
   if (stopped) *stopped = signals.flag().load();
   if (!s.ok()) return Fail(s);
@@ -319,7 +334,15 @@ std::optional<int> Drive(Pipeline& pipeline,
 int CmdServe(const Globals& g) {
   Result<std::unique_ptr<Pipeline>> p = OpenPipeline(g);
   if (!p.ok()) return Fail(p.status());
-  return Drive(**p, runtime::Serve).value_or(kExitOk);
+  std::atomic<bool> reload{false};
+  const runtime::ServeReload on_reload{&reload, runtime::ReloadConfiguration};
+  return Drive(
+             **p,
+             [&on_reload](Pipeline& pipeline, const std::atomic<bool>& stop) {
+               return runtime::Serve(pipeline, stop, on_reload);
+             },
+             nullptr, &reload)
+      .value_or(kExitOk);
 }
 
 int CmdProcess(const Globals& g) {
@@ -1020,8 +1043,10 @@ int Main(int argc, char** argv) {
       "--customers", dims_customers,
       "customers CSV/JSONL (customer_id, first_name, last_name, email, membership_level)");
 
-  auto* serve =
-      app.add_subcommand("serve", "Watch the bucket and run the pipeline until SIGINT/SIGTERM");
+  auto* serve = app.add_subcommand(
+      "serve",
+      "Watch the bucket and run the pipeline until SIGINT/SIGTERM; SIGHUP reloads "
+      "the configuration, SIGUSR1 reopens the log file");
   auto* process = app.add_subcommand(
       "process",
       "Run the pipeline on what is in the bucket until quiet, then exit (2 if a run failed)");
@@ -1092,6 +1117,8 @@ int Main(int argc, char** argv) {
 
   std::function<int()> job_action;
   AddJobCommand(app, job_action);
+  std::function<int()> validate_action;
+  AddValidateCommand(app, g.config, validate_action);
 
   try {
     app.parse(argc, argv);
@@ -1113,6 +1140,7 @@ int Main(int argc, char** argv) {
   if (Status s = SetUpLogging(g, nullptr); !s.ok()) return Fail(s);
 
   if (job_action) return job_action();
+  if (validate_action) return validate_action();
   if (init->parsed()) return CmdInit(init_dir, init_force);
   if (generate->parsed()) return CmdGenerate(g, gopt, gen_out, gen_bucket);
   if (put->parsed()) return CmdPut(g, put_file, put_key);

@@ -53,6 +53,10 @@ class EventBus {
   EventBus(std::unique_ptr<EventLog> log, std::vector<Rule> rules, RetryPolicy retry);
 
   void RegisterTarget(TargetType type, TargetHandler handler);
+  // Replaces the rules (a configuration reload). Events already appended keep the deliveries
+  // their rules planned; events put from now on are matched against `rules`. Call from the
+  // dispatching thread, between DispatchDue() calls.
+  void SetRules(std::vector<Rule> rules) { rules_ = std::move(rules); }
   // kInvalidArgument naming the rule when a rule targets a type with no handler.
   Status CheckTargets() const;
 

@@ -126,6 +126,10 @@ class Notifier {
   // Makes dead letters pending again, due now, with a fresh max_age: the one with `id`, or all
   // when `id` is empty. Returns how many were redriven (0 when `id` is not a dead letter).
   Result<int> Redrive(const std::string& id);
+  // Replaces the topics and their subscriptions (a configuration reload): publications from
+  // now on go to these. Notifications already in the outbox keep their subscription by name and
+  // are delivered with its new settings. Call from the dispatching thread.
+  void SetTopics(std::vector<Topic> topics) { topics_ = std::move(topics); }
 
  private:
   struct Due;

@@ -130,37 +130,57 @@ Status ParseCrawlers(const ConfigReader& r, PipelineConfig& cfg) {
   return Status::Ok();
 }
 
-// The whole file, section by section, in the order errors are looked for.
-Status ParseRoot(const ConfigReader& r, const std::string& file, PipelineConfig& cfg) {
+// The whole file, section by section, in the order errors are looked for. With `errors`, a
+// section's error is collected there and the next section is read (a section still stops at its
+// first error); without, the first error is returned.
+Status ParseRoot(const ConfigReader& r, const std::string& file, PipelineConfig& cfg,
+                 std::vector<Status>* errors = nullptr) {
   if (!r.node().IsMap())
     return Status::InvalidArgument("the configuration must be a YAML mapping").At(file);
-  EP_RETURN_IF_ERROR(r.CheckKeys({"pipeline", "storage", "state", "warehouse", "crawlers", "jobs",
-                                  "topics", "rules", "retry", "s3_endpoint", "log"}));
-  if (r.Has("pipeline")) {
+  Status first;
+  // False when parsing stops here: an error, and no `errors` to collect it in.
+  const auto section = [&](Status s) {
+    if (s.ok()) return true;
+    if (errors) {
+      errors->push_back(std::move(s));
+      return true;
+    }
+    first = std::move(s);
+    return false;
+  };
+  if (!section(r.CheckKeys({"pipeline", "storage", "state", "warehouse", "crawlers", "jobs",
+                            "topics", "rules", "retry", "s3_endpoint", "log"})))
+    return first;
+  const auto pipeline = [&]() -> Status {
+    if (!r.Has("pipeline")) return Status::Ok();
     ConfigReader p = r.Child("pipeline");
     EP_RETURN_IF_ERROR(p.ExpectMap());
     EP_RETURN_IF_ERROR(p.CheckKeys({"account", "region"}));
     EP_RETURN_IF_ERROR(p.String("account", cfg.origin.account));
-    EP_RETURN_IF_ERROR(p.String("region", cfg.origin.region));
-  }
-  EP_RETURN_IF_ERROR(storage::ParseObjectStoreConfig(
-      r.Child("storage"), storage::ObjectStoreFactory::Instance(), cfg.storage));
-  EP_RETURN_IF_ERROR(ParseStateConfig(r.Child("state"), cfg.state));
-  EP_RETURN_IF_ERROR(warehouse::ParseWarehouseConfig(
-      r.Child("warehouse"), warehouse::WarehouseFactory::Instance(), cfg.warehouse));
-  EP_RETURN_IF_ERROR(events::ParseRetryPolicy(r, cfg.retry));
-  EP_RETURN_IF_ERROR(ParseCrawlers(r, cfg));
-  EP_RETURN_IF_ERROR(ParseJobs(r, cfg));
-  EP_RETURN_IF_ERROR(notify::ParseTopics(r, notify::SubscriberFactory::Instance(), cfg.topics));
-  EP_RETURN_IF_ERROR(ParseRules(r, cfg));
-  EP_RETURN_IF_ERROR(api::s3::ParseS3EndpointConfig(r, cfg.s3_endpoint));
-  EP_RETURN_IF_ERROR(ParseLogConfig(r.Child("log"), cfg.log));
+    return p.String("region", cfg.origin.region);
+  };
+  if (!section(pipeline())) return first;
+  if (!section(storage::ParseObjectStoreConfig(
+          r.Child("storage"), storage::ObjectStoreFactory::Instance(), cfg.storage)))
+    return first;
+  if (!section(ParseStateConfig(r.Child("state"), cfg.state))) return first;
+  if (!section(warehouse::ParseWarehouseConfig(
+          r.Child("warehouse"), warehouse::WarehouseFactory::Instance(), cfg.warehouse)))
+    return first;
+  if (!section(events::ParseRetryPolicy(r, cfg.retry))) return first;
+  if (!section(ParseCrawlers(r, cfg))) return first;
+  if (!section(ParseJobs(r, cfg))) return first;
+  if (!section(notify::ParseTopics(r, notify::SubscriberFactory::Instance(), cfg.topics)))
+    return first;
+  if (!section(ParseRules(r, cfg))) return first;
+  if (!section(api::s3::ParseS3EndpointConfig(r, cfg.s3_endpoint))) return first;
+  if (!section(ParseLogConfig(r.Child("log"), cfg.log))) return first;
   // The endpoint writes into a folder; an s3 bucket has its own server.
   if (cfg.s3_endpoint.enabled && !cfg.storage.As<storage::LocalStoreConfig>())
-    return r.Error(r.Node("s3_endpoint"),
-                   "'s3_endpoint' serves a local bucket; with storage.type s3 "
-                   "clients use that S3 server directly");
-  return Status::Ok();
+    section(r.Error(r.Node("s3_endpoint"),
+                    "'s3_endpoint' serves a local bucket; with storage.type s3 "
+                    "clients use that S3 server directly"));
+  return first;
 }
 
 }  // namespace
@@ -194,12 +214,32 @@ Result<PipelineConfig> ParseConfig(const std::string& text, const fs::path& path
   return cfg;
 }
 
+ConfigCheck CheckConfig(const std::string& text, const fs::path& path) {
+  RegisterComponents();
+  const std::string file = path.filename().empty() ? kConfigFileName : path.filename().string();
+  ConfigCheck check;
+  PipelineConfig cfg;
+  std::error_code ec;
+  cfg.config_path = fs::absolute(path, ec);
+  if (ec) cfg.config_path = path;
+  cfg.dir = cfg.config_path.parent_path();
+  Status s = ParseYamlText(text, file, cfg.dir, [&](const ConfigReader& root) {
+    return ParseRoot(root, file, cfg, &check.errors);
+  });
+  if (!s.ok()) check.errors.push_back(std::move(s));
+  cfg.text = text;
+  if (check.errors.empty()) check.config = std::move(cfg);
+  return check;
+}
+
 Result<PipelineConfig> LoadConfig(const fs::path& path) {
   std::ifstream in(path);
   if (!in) return Status::NotFound("cannot read configuration file " + path.string());
   std::stringstream ss;
   ss << in.rdbuf();
-  return ParseConfig(ss.str(), path);
+  EP_ASSIGN_OR_RETURN(PipelineConfig config, ParseConfig(ss.str(), path));
+  config.text = ss.str();
+  return config;
 }
 
 Result<fs::path> FindConfig(const std::string& explicit_path) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,7 @@ struct PipelineConfig {
   events::RetryPolicy retry;
   api::s3::S3EndpointConfig s3_endpoint;  // served by `ecompipe serve` when enabled
   LogConfig log;                          // the log's format and file (runtime/logging.h)
+  std::string text;  // the file's text as read (LoadConfig); a reload keeps the first one
 
   const JobConfig* FindJob(const std::string& name) const;
   // The bucket folder of a local store; empty for any other store.
@@ -74,6 +76,18 @@ struct PipelineConfig {
 Result<PipelineConfig> LoadConfig(const std::filesystem::path& path);
 // Parses configuration text; `path` is used for messages and relative paths.
 Result<PipelineConfig> ParseConfig(const std::string& text, const std::filesystem::path& path);
+
+// Every error of configuration text at once, as far as the strict reader allows: each
+// section (storage, state, warehouse, crawlers, jobs, topics, rules, ...) stops at its first
+// error and the next section is read, so a file with a mistake in three sections gets three
+// errors, each with file:line. A YAML syntax error is the only one (nothing can be read after
+// it). A rule naming a crawler, job or topic whose section failed is reported as naming one
+// that does not exist. `config` is set when there is no error.
+struct ConfigCheck {
+  std::vector<Status> errors;
+  std::optional<PipelineConfig> config;
+};
+ConfigCheck CheckConfig(const std::string& text, const std::filesystem::path& path);
 
 // `explicit_path` when given, else ./ecompipe.yaml, else an error telling how to create one.
 Result<std::filesystem::path> FindConfig(const std::string& explicit_path);

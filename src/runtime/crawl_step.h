@@ -45,6 +45,8 @@ class CrawlStep {
   };
   CrawlStep(Env env, CrawlSettings settings)
       : env_(std::move(env)), settings_(std::move(settings)) {}
+  // Replaces the settings (a configuration reload); the next crawl uses them.
+  void SetSettings(CrawlSettings settings) { settings_ = std::move(settings); }
 
   // Crawls the object of `delivery`'s event with the crawler `delivery.target.name`.
   Status Crawl(const events::Delivery& delivery);

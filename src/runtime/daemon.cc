@@ -73,7 +73,7 @@ void RaiseOpenFileLimit() {
 
 }  // namespace
 
-Status Serve(Pipeline& p, const std::atomic<bool>& stop) {
+Status Serve(Pipeline& p, const std::atomic<bool>& stop, const ServeReload& reload) {
   RaiseOpenFileLimit();
   EP_RETURN_IF_ERROR(p.Recover());
   // Sources first, then the listing: an object landing between the two is seen by one of them.
@@ -101,6 +101,7 @@ Status Serve(Pipeline& p, const std::atomic<bool>& stop) {
   NotifyReady("Serving " + p.store().where());
   DispatchHealth health(DispatchHealthFile(p.config().state.path));
   while (!stop.load()) {
+    if (reload.requested && reload.requested->exchange(false)) reload.apply(p);
     Status s = p.ReapAbandoned(stop);
     if (s.ok()) s = p.RunUntilIdle(stop);
     // A failed round waits out its backoff whatever is due or lands meanwhile (a full disk is

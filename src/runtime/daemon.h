@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <functional>
 
 #include "common/status.h"
 #include "runtime/pipeline.h"
@@ -32,7 +33,14 @@ class PipelineLock {
 // cannot start, the first listing refused) are returned; errors of one round are logged and the
 // pipeline keeps serving. Once serving, it tells the service manager READY=1 (and pings its
 // watchdog when one is configured; runtime/service_manager.h), and STOPPING=1 when `stop` is set.
-Status Serve(Pipeline& pipeline, const std::atomic<bool>& stop);
+//
+// With `reload`, a set `requested` flag is cleared and `apply` called between dispatch rounds,
+// on the serving thread (so no delivery runs meanwhile): SIGHUP's configuration reload.
+struct ServeReload {
+  std::atomic<bool>* requested = nullptr;
+  std::function<void(Pipeline&)> apply;
+};
+Status Serve(Pipeline& pipeline, const std::atomic<bool>& stop, const ServeReload& reload = {});
 
 // Recovers, scans the bucket and dispatches until nothing is due.
 Status ProcessToQuiescence(Pipeline& pipeline, const std::atomic<bool>& stop);

@@ -96,13 +96,42 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Open(PipelineConfig config) {
   return p;
 }
 
-void Pipeline::Wire() {
-  const PipelineConfig& c = config_;
+namespace {
+
+CrawlSettings CrawlSettingsOf(const PipelineConfig& c) {
   CrawlSettings crawl;
   for (const CrawlerConfig& crawler : c.crawlers) crawl.header[crawler.name] = crawler.header;
   for (const JobConfig& job : c.jobs) crawl.job_columns[job.table].push_back(job.spec.columns);
+  return crawl;
+}
+
+}  // namespace
+
+Status Pipeline::Reload(const PipelineConfig& next) {
+  for (const JobConfig& job : next.jobs) {
+    if (job.spec.IsReference()) continue;
+    if (Status s = warehouse_->EnsureFactColumns(job.spec.output); !s.ok())
+      return std::move(s).At("job '" + job.name + "'");
+  }
+  {
+    std::lock_guard lock(rules_mutex_);
+    config_.rules = next.rules;
+  }
+  config_.crawlers = next.crawlers;
+  config_.jobs = next.jobs;
+  config_.topics = next.topics;
+  // config_.text stays the text serve started with: the sections a reload does not apply run
+  // as it says, and each reload compares against it (runtime/reload.h).
+  bus_->SetRules(config_.rules);
+  notifier_->SetTopics(config_.topics);
+  crawl_->SetSettings(CrawlSettingsOf(config_));
+  return bus_->CheckTargets();
+}
+
+void Pipeline::Wire() {
+  const PipelineConfig& c = config_;
   crawl_ = std::make_unique<CrawlStep>(CrawlStep::Env{*store_, *catalog_, *bus_, c.origin},
-                                       std::move(crawl));
+                                       CrawlSettingsOf(c));
   jobs_ = std::make_unique<JobRunner>(
       JobRunner::Env{*store_, *warehouse_, *catalog_, *runs_, *claims_, *bus_, c.origin});
   dimensions_ = std::make_unique<DimensionLoader>(*store_, *warehouse_,
@@ -155,11 +184,14 @@ Result<storage::LoadState> Pipeline::LoadStateOf(const std::string& key, const s
   const Json event =
       events::ObjectCreatedEvent(config_.origin, ref.bucket, key, 0, etag, "PutObject", "0");
   bool loads = false;
-  for (const events::Rule& rule : config_.rules) {
-    if (!rule.pattern.Matches(event)) continue;
-    for (const events::Target& t : rule.targets)
-      loads |=
-          t.type == events::TargetType::kStartCrawler || t.type == events::TargetType::kStartJob;
+  {
+    std::lock_guard lock(rules_mutex_);  // a reload may replace them meanwhile
+    for (const events::Rule& rule : config_.rules) {
+      if (!rule.pattern.Matches(event)) continue;
+      for (const events::Target& t : rule.targets)
+        loads |=
+            t.type == events::TargetType::kStartCrawler || t.type == events::TargetType::kStartJob;
+    }
   }
   if (!loads) return LoadState::kCommitted;
   EP_ASSIGN_OR_RETURN(bool crawl_failed, catalog_->CrawlFailed(ref));

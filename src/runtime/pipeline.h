@@ -122,6 +122,14 @@ class Pipeline {
     return dimensions_->LoadFile(dimension, file);
   }
 
+  // Applies a reloaded configuration, from the dispatching thread between dispatch rounds (so
+  // no delivery is running): its rules, crawlers, jobs, topics and subscriptions take effect for
+  // what comes next; events, deliveries and notifications already recorded are kept and run.
+  // Everything else keeps its running values (ReloadRestartSections() names the sections that
+  // need a restart). A custom job whose new output columns cannot be added to the warehouse is
+  // an error, and then nothing is applied.
+  Status Reload(const PipelineConfig& next);
+
   int failed_runs() const { return jobs_->failed_runs(); }
   int runs_finished() const { return jobs_->runs_finished(); }
   const PipelineConfig& config() const { return config_; }
@@ -161,6 +169,7 @@ class Pipeline {
   std::unique_ptr<CrawlStep> crawl_;
   std::unique_ptr<JobRunner> jobs_;
   std::unique_ptr<DimensionLoader> dimensions_;
+  mutable std::mutex rules_mutex_;  // config_.rules: LoadStateOf() reads them on other threads
   const std::atomic<bool>* stop_ = nullptr;  // set while RunUntilIdle runs
 };
 

@@ -209,5 +209,61 @@ class LogTest(PipelineTest):
             return f.read()
 
 
+class ReloadTest(PipelineTest):
+    """SIGHUP re-reads ecompipe.yaml: a valid file takes effect for what comes next, a broken one
+    is refused with its errors logged and the running configuration kept."""
+
+    PRODUCTS = "product_id,product_name,category,price,supplier_id\n{id},Reloaded,Gadgets,1.00,S1\n"
+
+    def products(self):
+        return {r[0] for r in self.wh("SELECT product_id FROM dim_products")}
+
+    def log(self):
+        with open(os.path.join(self.dir, "serve-0.log")) as f:
+            return f.read()
+
+    def edit(self, old, new):
+        path = os.path.join(self.dir, "ecompipe.yaml")
+        with open(path) as f:
+            text = f.read()
+        self.assertIn(old, text)
+        with open(path, "w") as f:
+            f.write(text.replace(old, new, 1))
+
+    def reload(self, serve, marker):
+        count = self.log().count(marker)
+        serve.send_signal(signal.SIGHUP)
+        self.wait_for(lambda: self.log().count(marker) > count, what=marker)
+
+    def test_sighup_applies_a_changed_rule_and_refuses_a_broken_file(self):
+        serve = self.start_serve()
+        self.wait_for(lambda: "Serving." in self.log(), what="serve to start")
+        # Before the reload, dims/products/ is routed nowhere.
+        self.land("dims/products/before.csv", self.PRODUCTS.format(id="P88888"))
+        self.edit("key: [{prefix: dimensions/products/}]", "key: [{prefix: dims/products/}]")
+        self.edit("  path: warehouse.db\n", "  path: elsewhere.db\n")
+        self.reload(serve, "Configuration reloaded.")
+        self.assertIn("Configuration section changed; it takes effect after a restart, the running "
+                      "one stays. section=warehouse", self.log())
+        self.land("dims/products/after.csv", self.PRODUCTS.format(id="P99999"))
+        self.wait_for(lambda: "P99999" in self.products(), what="the reloaded rule to load it")
+        self.assertNotIn("P88888", self.products())  # landed before: matched by the old rules
+        self.assertFalse(os.path.exists(os.path.join(self.dir, "elsewhere.db")))
+
+        # A broken file: every error logged, and the running configuration stays.
+        self.edit("targets: [{type: start_job, name: ecommerce_data_processing}]",
+                  "targets: [{type: start_job, name: nightly}]")
+        self.edit("  bucket: raw-transactions\n", "  bucket: raw-transactions\n  bukcet: x\n")
+        self.reload(serve, "Configuration not reloaded; the running one stays.")
+        refused = [l for l in self.log().splitlines() if "Configuration not reloaded" in l]
+        self.assertEqual(len(refused), 2, refused)
+        self.assertRegex(refused[0], r"error=ecompipe\.yaml:\d+: unknown key 'storage\.bukcet'")
+        self.assertRegex(refused[1], r"error=ecompipe\.yaml:\d+: .*no job named 'nightly'")
+        self.land("dims/products/still.csv", self.PRODUCTS.format(id="P77777"))
+        self.wait_for(lambda: "P77777" in self.products(), what="the kept rule to load it")
+        self.assertEqual(serve.poll(), None)
+        self.assertEqual(self.stop(serve), 0)
+
+
 if __name__ == "__main__":
     unittest.main()

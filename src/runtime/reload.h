@@ -1,0 +1,28 @@
+// Reloading the configuration of a running `serve` (SIGHUP, `systemctl reload`): the file is read
+// again and checked whole (runtime::CheckConfig); an invalid one is refused with every error
+// logged and the running configuration kept; a valid one is applied by Pipeline::Reload between
+// dispatch rounds. Sections that need a restart keep their running values, and each one that
+// changed is logged as such.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "runtime/pipeline.h"
+
+namespace ecompipe::runtime {
+
+// The top-level sections a reload does not apply (the bucket, the stores, the S3 endpoint, the
+// event envelope, retry and the log are opened or read once, at start).
+const std::vector<std::string>& ReloadRestartSections();
+
+// Which of `sections` differ between two configuration texts (compared as YAML, so comments and
+// formatting do not count). A text that does not parse differs in every section.
+std::vector<std::string> ChangedSections(const std::string& before, const std::string& after,
+                                         const std::vector<std::string>& sections);
+
+// Reads the pipeline's configuration file again and applies it (see above); logs what happened
+// and tells the service manager RELOADING=1, then READY=1. Call from the dispatching thread.
+void ReloadConfiguration(Pipeline& pipeline);
+
+}  // namespace ecompipe::runtime
