@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include <spdlog/spdlog.h>
+
 #include "common/aws_sigv4.h"
 #include "common/digest.h"
 #include "common/ids.h"
@@ -77,7 +79,10 @@ S3Error FromStatus(const Status& status, const std::string& not_found_code) {
     case StatusCode::kUnavailable:
       return S3Error::Make(503, "ServiceUnavailable", status.ToString());
     default:
-      return S3Error::Make(500, "InternalError", status.ToString());
+      // The cause (which may name the server's paths) goes to the log, not to the client.
+      spdlog::error("S3 endpoint: the bucket's store failed. error={}", status.ToString());
+      return S3Error::Make(500, "InternalError",
+                           "We encountered an internal error. Please try again.");
   }
 }
 
@@ -98,10 +103,21 @@ Result<std::unique_ptr<S3Bucket>> S3Bucket::Open(storage::LocalFolderStore& stor
 S3Status S3Bucket::CheckKey(const std::string& key) {
   Status s = storage::LocalFolderStore::CheckObjectKey(key);
   if (s.ok()) return std::nullopt;
+  if (storage::LocalFolderStore::KeyTooLong(key))
+    return S3Error::Make(400, "KeyTooLongError", "Your key is too long: " + s.message());
   return S3Error::Make(400, "InvalidArgument",
                        s.message() +
                            " (ecompipe stores objects as files: keys need non-empty "
                            "segments, no '.' or '..', no leading or trailing '/')");
+}
+
+S3Status S3Bucket::CheckExistingKey(const std::string& key) {
+  S3Status e = CheckKey(key);
+  // A well-formed key the folder cannot hold (a temporary name, the staging folder) names no
+  // object; a malformed one (control characters, too long) is the client's error.
+  if (e && e->code == "InvalidArgument" && storage::ValidateKey(key).ok())
+    return S3Error::Make(404, "NoSuchKey", "The specified key does not exist.");
+  return e;
 }
 
 S3Error S3Bucket::KeyError(const std::string& key, const Status& status) const {
@@ -147,16 +163,14 @@ void S3Bucket::WriteMeta(const ObjectInfo& info) const {
 }
 
 S3Result<ObjectInfo> S3Bucket::Head(const std::string& key) const {
-  if (!storage::LocalFolderStore::CheckObjectKey(key).ok())
-    return S3Error::Make(404, "NoSuchKey", "The specified key does not exist.");
+  if (S3Status e = CheckExistingKey(key)) return *e;
   Result<storage::ObjectRef> ref = store_.Head(key);
   if (!ref.ok()) return KeyError(key, ref.status());
   return Describe(*ref);
 }
 
 S3Result<storage::UniqueFd> S3Bucket::OpenForRead(const std::string& key) const {
-  if (!storage::LocalFolderStore::CheckObjectKey(key).ok())
-    return S3Error::Make(404, "NoSuchKey", "The specified key does not exist.");
+  if (S3Status e = CheckExistingKey(key)) return *e;
   Result<storage::UniqueFd> fd = store_.OpenObjectFile(key);
   if (!fd.ok()) return KeyError(key, fd.status());
   return std::move(fd).value();
@@ -195,8 +209,7 @@ S3Result<ObjectInfo> S3Bucket::Put(const std::string& key, const Producer& produ
 }
 
 S3Status S3Bucket::Delete(const std::string& key) {
-  if (!storage::LocalFolderStore::CheckObjectKey(key).ok())
-    return S3Error::Make(404, "NoSuchKey", "The specified key does not exist.");
+  if (S3Status e = CheckExistingKey(key)) return *e;
   Status s = store_.Delete(key);
   if (!s.ok()) return KeyError(key, s);
   Result<storage::BeneathFolder> meta = store_.SideFolder(kMetaFolder);
@@ -217,7 +230,8 @@ S3Result<std::string> S3Bucket::CreateUpload(const std::string& key, const Objec
   if (s.ok()) s = dir->WriteSmallFile("key", key);
   if (!s.ok()) {
     (void)uploads->RemoveTree(id);
-    return S3Error::Make(500, "InternalError", "cannot write the upload's state: " + s.message());
+    return FromStatus(
+        Status(StatusCode::kIoError, "cannot write the upload's state: " + s.message()));
   }
   return id;
 }
@@ -370,7 +384,7 @@ S3Status S3Bucket::Abort(const std::string& upload_id, const std::string& key) {
   Result<storage::BeneathFolder> uploads = store_.SideFolder(kUploadsFolder);
   Status s = uploads.ok() ? uploads->RemoveTree(upload_id) : uploads.status();
   if (!s.ok())
-    return S3Error::Make(500, "InternalError", "cannot remove the upload: " + s.message());
+    return FromStatus(Status(StatusCode::kIoError, "cannot remove the upload: " + s.message()));
   return std::nullopt;
 }
 

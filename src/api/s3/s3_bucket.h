@@ -96,6 +96,9 @@ class S3Bucket {
   // S3's rules for keys ecompipe can store: a valid object key of the folder store. 400
   // naming the rule otherwise.
   static S3Status CheckKey(const std::string& key);
+  // For a key read or deleted: 400 when the key is malformed (CheckKey), 404 NoSuchKey when it
+  // is well formed but names nothing the folder can hold.
+  static S3Status CheckExistingKey(const std::string& key);
 
  private:
   explicit S3Bucket(storage::LocalFolderStore& store);

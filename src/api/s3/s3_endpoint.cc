@@ -179,7 +179,7 @@ class S3Endpoint::Handler {
     Dispatch(c, res);
     if (res.status >= 500) {
       spdlog::error("S3 request failed. method={} path={} status={} request_id={}", req.method,
-                    req.path, res.status, c.request_id);
+                    Escaped(req.path), res.status, c.request_id);
     } else {
       spdlog::debug("S3 request. method={} path={} status={} request_id={}", req.method, req.path,
                     res.status, c.request_id);
@@ -231,11 +231,26 @@ class S3Endpoint::Handler {
       res.set_content(ErrorXml(e, c.request.path, c.request_id), "application/xml");
   }
 
+  // `text` with control characters and backslashes as \xNN: a hostile key cannot forge log
+  // lines.
+  static std::string Escaped(std::string_view text) {
+    std::string out;
+    for (const char ch : text) {
+      const auto u = static_cast<unsigned char>(ch);
+      if (u < 0x20 || u == 0x7f || ch == '\\')
+        out += fmt::format("\\x{:02x}", u);
+      else
+        out += ch;
+    }
+    return out;
+  }
+
   static void LogRefusal(const Context& c, const S3Error& e) {
     // Missing keys are routine (clients probe with HEAD before uploading).
     if (e.http_status == 404 && (c.request.method == "HEAD" || c.request.method == "GET")) return;
     spdlog::warn("S3 request refused. method={} path={} status={} code={} request_id={} message={}",
-                 c.request.method, c.request.path, e.http_status, e.code, c.request_id, e.message);
+                 c.request.method, Escaped(c.request.path), e.http_status, e.code, c.request_id,
+                 Escaped(e.message));
   }
 
   void Fail(Context& c, httplib::Response& res, const S3Error& e) {
@@ -540,13 +555,26 @@ class S3Endpoint::Handler {
                              });
   }
 
-  ObjectMeta MetaFromHeaders(const S3Request& r) const {
+  // The object's Content-Type and user metadata. As S3, at most 2 KB of user metadata (the
+  // bytes of each name after "x-amz-meta-" and of each value): 400 MetadataTooLarge beyond.
+  static S3Result<ObjectMeta> MetaFromHeaders(const S3Request& r) {
+    constexpr size_t kMaxUserMetadataBytes = 2048;
     ObjectMeta meta;
     meta.content_type = r.Header("Content-Type");
+    size_t bytes = 0;
     for (const auto& [k, v] : r.headers) {
       const std::string name = AsciiLower(k);
-      if (name.rfind("x-amz-meta-", 0) == 0) meta.user[name.substr(11)] = v;
+      if (name.rfind("x-amz-meta-", 0) != 0) continue;
+      bytes += name.size() - 11 + v.size();
+      meta.user[name.substr(11)] = v;
     }
+    if (bytes > kMaxUserMetadataBytes)
+      return S3Error::Make(400, "MetadataTooLarge",
+                           "Your metadata headers exceed the maximum allowed metadata size (" +
+                               std::to_string(bytes) +
+                               " bytes of x-amz-meta-* names and values; "
+                               "at most " +
+                               std::to_string(kMaxUserMetadataBytes) + ")");
     return meta;
   }
 
@@ -598,11 +626,12 @@ class S3Endpoint::Handler {
   void PutObject(Context& c, httplib::Response& res) {
     if (S3Status e = CheckBodySize(c.request)) return Fail(c, res, *e);
     if (S3Status e = S3Bucket::CheckKey(c.key)) return Fail(c, res, *e);
+    S3Result<ObjectMeta> meta = MetaFromHeaders(c.request);
+    if (!meta.ok()) return Fail(c, res, meta.error());
     S3Result<std::unique_ptr<BodyDecoder>> decoder = BodyDecoder::Create(c.request, c.auth);
     if (!decoder.ok()) return Fail(c, res, decoder.error());
     S3Status refusal;
-    S3Result<ObjectInfo> info =
-        bucket_.Put(c.key, BodyProducer(c, **decoder, refusal), MetaFromHeaders(c.request));
+    S3Result<ObjectInfo> info = bucket_.Put(c.key, BodyProducer(c, **decoder, refusal), *meta);
     if (refusal) return Fail(c, res, *refusal);
     if (!info.ok()) return Fail(c, res, info.error());
     spdlog::info("Object uploaded through the S3 endpoint. key={} bytes={} etag={} access_key={}",
@@ -636,7 +665,9 @@ class S3Endpoint::Handler {
   }
 
   void CreateUpload(Context& c, httplib::Response& res) {
-    S3Result<std::string> id = bucket_.CreateUpload(c.key, MetaFromHeaders(c.request));
+    S3Result<ObjectMeta> meta = MetaFromHeaders(c.request);
+    if (!meta.ok()) return Fail(c, res, meta.error());
+    S3Result<std::string> id = bucket_.CreateUpload(c.key, *meta);
     if (!id.ok()) return Fail(c, res, id.error());
     SendXml(c, res,
             std::string("<InitiateMultipartUploadResult xmlns=\"") + kXmlns + "\"><Bucket>" +
@@ -685,9 +716,11 @@ class S3Endpoint::Handler {
     S3Result<ObjectInfo> from = bucket_.Head(source_key);
     if (!from.ok()) return Fail(c, res, from.error());
     ObjectMeta meta = from->meta;
-    if (AsciiLower(c.request.Header("x-amz-metadata-directive")) == "replace")
-      meta = MetaFromHeaders(c.request);
-    else if (source_key == c.key)
+    if (AsciiLower(c.request.Header("x-amz-metadata-directive")) == "replace") {
+      S3Result<ObjectMeta> replaced = MetaFromHeaders(c.request);
+      if (!replaced.ok()) return Fail(c, res, replaced.error());
+      meta = *replaced;
+    } else if (source_key == c.key)
       return Fail(
           c, res,
           S3Error::Make(
@@ -830,10 +863,12 @@ Result<std::unique_ptr<S3Endpoint>> S3Endpoint::Start(const S3EndpointConfig& co
       [h](const httplib::Request& req, httplib::Response& res) {
         return h->OnServerError(req, res);
       }));
-  srv.Get(".*", plain);
-  srv.Delete(".*", plain);
-  srv.Put(".*", with_body);
-  srv.Post(".*", with_body);
+  // Every path, line feeds included ('.' stops at one, and an unrouted request was answered
+  // with an empty 404 and no log line): the handler answers a bad key itself.
+  srv.Get(R"([\s\S]*)", plain);
+  srv.Delete(R"([\s\S]*)", plain);
+  srv.Put(R"([\s\S]*)", with_body);
+  srv.Post(R"([\s\S]*)", with_body);
   srv.SetServing(true);
   S3Endpoint* self = ep.get();
   Result<std::unique_ptr<ConnectionAcceptor>> acceptor =

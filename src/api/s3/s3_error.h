@@ -50,7 +50,8 @@ class S3Result {
 using S3Status = std::optional<S3Error>;  // nullopt: success
 
 // kNotFound -> 404 `not_found_code`, kInvalidArgument -> 400 InvalidArgument,
-// kUnavailable -> 503 ServiceUnavailable, anything else -> 500 InternalError.
+// kUnavailable -> 503 ServiceUnavailable, anything else -> 500 InternalError with a generic
+// message (the cause, which may name server paths, is logged instead).
 S3Error FromStatus(const Status& status, const std::string& not_found_code = "NoSuchKey");
 
 }  // namespace ecompipe::api::s3

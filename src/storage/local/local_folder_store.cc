@@ -196,8 +196,28 @@ Result<std::unique_ptr<LocalFolderStore>> LocalFolderStore::Open(const fs::path&
       std::move(absolute_root), std::move(folder).value(), std::move(bucket_name)));
 }
 
+bool LocalFolderStore::KeyTooLong(const std::string& key) {
+  if (key.size() > 1024) return true;
+  size_t start = 0;
+  for (;;) {
+    const size_t slash = key.find('/', start);
+    const size_t end = slash == std::string::npos ? key.size() : slash;
+    if (end - start > kMaxSegmentBytes) return true;
+    if (slash == std::string::npos) return false;
+    start = slash + 1;
+  }
+}
+
 Status LocalFolderStore::CheckObjectKey(const std::string& key) {
   EP_RETURN_IF_ERROR(ValidateKey(key));
+  // The file system refuses a longer name (ENAMETOOLONG), which was answered as a server error
+  // quoting the bucket's path; it is the key's fault.
+  if (KeyTooLong(key)) {
+    return Status::InvalidArgument("invalid object key: a segment of it is longer than " +
+                                   std::to_string(kMaxSegmentBytes) +
+                                   " bytes; ecompipe stores objects as files, whose names have "
+                                   "at most 255 bytes");
+  }
   const size_t slash = key.rfind('/');
   const std::string name = slash == std::string::npos ? key : key.substr(slash + 1);
   if (IsTemporaryName(name)) {

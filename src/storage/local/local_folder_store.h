@@ -132,9 +132,13 @@ class LocalFolderStore final : public ObjectStore {
   const std::filesystem::path& root() const { return root_; }
   std::string where() const override { return root_.string(); }
 
-  // ValidateKey, plus the rules of this backend: the file name is not a temporary name and
-  // no segment is the staging folder. kInvalidArgument naming the key otherwise.
+  // ValidateKey, plus the rules of this backend: no segment longer than kMaxSegmentBytes (a
+  // file or folder name), the file name is not a temporary name and no segment is the staging
+  // folder. kInvalidArgument naming the key otherwise.
   static Status CheckObjectKey(const std::string& key);
+  // Whether `key` is refused for its length: over 1024 bytes, or a segment over 255.
+  static bool KeyTooLong(const std::string& key);
+  static constexpr size_t kMaxSegmentBytes = 255;  // NAME_MAX of Linux file systems
 
  private:
   // List()'s walk: describes each object into `objects`, or, when `objects` is null, only

@@ -81,6 +81,33 @@ TEST_F(S3BucketTest, HostileKeysAreRefused) {
   EXPECT_FALSE(fs::exists(dir_.path() / "x"));
 }
 
+// Regression (issue 14): a 300-byte key segment was a 500 whose message held the server's
+// absolute path (the file system's ENAMETOOLONG); a key with a line feed was an empty 404.
+TEST_F(S3BucketTest, OverLongSegmentsAndControlCharactersAreTheClientsError) {
+  const std::string long_key = "transactions/" + std::string(300, 'a') + ".csv";
+  auto put = bucket_->Put(long_key, Bytes("x"), {});
+  ASSERT_FALSE(put.ok());
+  EXPECT_EQ(put.error().http_status, 400);
+  EXPECT_EQ(put.error().code, "KeyTooLongError");
+  EXPECT_EQ(put.error().message.find(dir_.path().string()), std::string::npos);
+  EXPECT_EQ(bucket_->Head(long_key).error().code, "KeyTooLongError");
+  EXPECT_EQ(bucket_->Delete(long_key)->code, "KeyTooLongError");
+  EXPECT_TRUE(bucket_->Put("transactions/" + std::string(255, 'a'), Bytes("x"), {}).ok());
+  for (const std::string key : {"a\nb.csv", "a\rb", "a\x01b"}) {
+    EXPECT_EQ(bucket_->Head(key).error().http_status, 400) << key;
+    EXPECT_EQ(bucket_->OpenForRead(key).error().code, "InvalidArgument") << key;
+  }
+  // A well-formed key the folder cannot hold names no object.
+  EXPECT_EQ(bucket_->Head("a/.hidden.part").error().http_status, 404);
+}
+
+TEST(S3BucketErrorTest, AServerErrorNamesNoServerPath) {
+  S3Error e = FromStatus(Status::IoError("cannot open /srv/secret/bucket/x: No space left"));
+  EXPECT_EQ(e.http_status, 500);
+  EXPECT_EQ(e.code, "InternalError");
+  EXPECT_EQ(e.message.find("/srv"), std::string::npos);
+}
+
 TEST_F(S3BucketTest, MultipartAssemblesInOrderWithS3Etag) {
   auto id = bucket_->CreateUpload("big/x.bin", {});
   ASSERT_TRUE(id.ok());
