@@ -17,6 +17,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/s3/s3_endpoint.h"
+#include "common/time_util.h"
 #include "runtime/dispatch_health.h"
 #include "runtime/service_manager.h"
 
@@ -104,6 +105,7 @@ Status Serve(Pipeline& p, const std::atomic<bool>& stop, const ServeReload& relo
     if (reload.requested && reload.requested->exchange(false)) reload.apply(p);
     Status s = p.ReapAbandoned(stop);
     if (s.ok()) s = p.RunUntilIdle(stop);
+    if (*s3) (*s3)->Maintain(NowMillis());  // abandoned multipart uploads
     // A failed round waits out its backoff whatever is due or lands meanwhile (a full disk is
     // still full 10 ms later); a stop still ends the wait.
     if (std::optional<int64_t> backoff = health.Round(s)) {

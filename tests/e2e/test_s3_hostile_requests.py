@@ -1,7 +1,8 @@
 """Smaller holes the probe found in the S3 endpoint (issue 14, point 7): a 300-byte key segment
 gave a 500 whose message held the server's absolute path; a key with %0A gave an empty 404 and
-no log line; 800 KB of x-amz-meta-* was accepted (S3 caps user metadata at 2 KB)."""
-import re
+no log line; 800 KB of x-amz-meta-* was accepted (S3 caps user metadata at 2 KB); abandoned
+multipart uploads were never cleaned."""
+import os
 
 from s3_endpoint_util import BUCKET, S3EndpointTest
 
@@ -47,3 +48,23 @@ class S3HostileRequestsTest(S3EndpointTest):
         status, _, body = self.raw_request("POST", f"/{BUCKET}/{key}", query="uploads=",
                                            headers={"x-amz-meta-big": "v" * 2100})
         self.assert_s3_error(status, body, "MetadataTooLarge")
+
+
+class MultipartExpiryTest(S3EndpointTest):
+    endpoint_config = "  multipart_expiry: 2s\n"
+
+    def test_an_abandoned_multipart_upload_expires_with_its_parts(self):
+        s3 = self.client()
+        upload = s3.create_multipart_upload(Bucket=BUCKET, Key="big/abandoned.bin")["UploadId"]
+        s3.upload_part(Bucket=BUCKET, Key="big/abandoned.bin", UploadId=upload, PartNumber=1,
+                       Body=b"x" * 1024)
+        uploads = os.path.join(self.bucket, ".ecompipe-tmp", "s3-uploads")
+        self.assertEqual(os.listdir(uploads), [upload])
+        self.wait_for(lambda: "Expired an abandoned multipart upload." in self.serve_log(),
+                      timeout=30, what="the upload to expire")
+        self.assertEqual(os.listdir(uploads), [])
+        self.assertIn(f"upload_id={upload} key=big/abandoned.bin", self.serve_log())
+        status, _, body = self.raw_request("PUT", f"/{BUCKET}/big/abandoned.bin",
+                                           query=f"partNumber=2&uploadId={upload}", body=b"y")
+        self.assertEqual(status, 404, body)
+        self.assertIn(b"<Code>NoSuchUpload</Code>", body)

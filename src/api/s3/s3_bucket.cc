@@ -236,6 +236,32 @@ S3Result<std::string> S3Bucket::CreateUpload(const std::string& key, const Objec
   return id;
 }
 
+Result<int> S3Bucket::ExpireUploads(int64_t now_ms, int64_t max_age_ms) {
+  EP_ASSIGN_OR_RETURN(storage::BeneathFolder uploads, store_.SideFolder(kUploadsFolder));
+  EP_ASSIGN_OR_RETURN(std::vector<storage::BeneathFolder::Entry> entries, uploads.Entries());
+  int expired = 0;
+  for (const auto& e : entries) {
+    if (!IsHexId(e.name)) continue;
+    // "key" is written once, by CreateUpload: its time is the upload's initiation.
+    Result<struct stat> st = uploads.Stat(e.name + "/key");
+    if (!st.ok()) continue;  // being created, or not an upload
+    const int64_t initiated_ms =
+        static_cast<int64_t>(st->st_mtim.tv_sec) * 1000 + st->st_mtim.tv_nsec / 1'000'000;
+    if (now_ms - initiated_ms < max_age_ms) continue;
+    Result<storage::BeneathFolder> dir = uploads.Folder(e.name, /*create=*/false);
+    Result<std::string> key = dir.ok() ? dir->ReadSmallFile("key") : Result<std::string>("?");
+    if (Status s = uploads.RemoveTree(e.name); !s.ok()) {
+      spdlog::warn("Cannot remove an expired multipart upload. upload_id={} error={}", e.name,
+                   s.ToString());
+      continue;
+    }
+    ++expired;
+    spdlog::info("Expired an abandoned multipart upload. upload_id={} key={} age_h={}", e.name,
+                 key.ok() ? *key : "?", (now_ms - initiated_ms) / 3'600'000);
+  }
+  return expired;
+}
+
 S3Result<storage::BeneathFolder> S3Bucket::FindUpload(const std::string& upload_id,
                                                       const std::string& key) const {
   if (!IsHexId(upload_id)) return NoSuchUpload();

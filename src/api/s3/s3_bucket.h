@@ -71,6 +71,12 @@ class S3Bucket {
 
   // 404 NoSuchKey when absent (or not an object key).
   S3Result<ObjectInfo> Head(const std::string& key) const;
+
+  // Removes the multipart uploads initiated at least `max_age_ms` before `now_ms` and neither
+  // completed nor aborted (S3's lifecycle rule AbortIncompleteMultipartUpload), with their
+  // parts; returns how many. An upload's age counts from CreateMultipartUpload (its state
+  // file's time), whatever parts came later. Each removal is logged.
+  Result<int> ExpireUploads(int64_t now_ms, int64_t max_age_ms);
   // Every object under `prefix`, in key order. Only `ref` is filled in (cheap); Describe()
   // adds the S3 ETag and metadata of the ones a page shows.
   S3Result<std::vector<ObjectInfo>> List(const std::string& prefix) const;

@@ -23,6 +23,7 @@
 #include "api/s3/sigv4_verifier.h"
 #include "common/aws_sigv4.h"
 #include "common/ids.h"
+#include "common/time_util.h"
 
 namespace ecompipe::api::s3 {
 namespace {
@@ -880,6 +881,7 @@ Result<std::unique_ptr<S3Endpoint>> S3Endpoint::Start(const S3EndpointConfig& co
         " (in use, or not an address of this machine); change s3_endpoint.listen");
   ep->acceptor_ = std::move(*acceptor);
   ep->port_ = ep->acceptor_->port();
+  ep->Maintain(NowMillis());  // uploads abandoned while ecompipe was down
   spdlog::info(
       "S3 endpoint listening. address={}:{} bucket={} region={} workers={} max_connections={} "
       "max_connections_per_address={} header_timeout_ms={} body_timeout_ms={} idle_timeout_ms={}",
@@ -887,6 +889,19 @@ Result<std::unique_ptr<S3Endpoint>> S3Endpoint::Start(const S3EndpointConfig& co
       limits.max_connections, limits.max_connections_per_address, limits.header_timeout_ms,
       limits.body_timeout_ms, limits.idle_timeout_ms);
   return ep;
+}
+
+int S3Endpoint::Maintain(int64_t now_ms) {
+  const int64_t every = std::min<int64_t>(3'600'000, config_.multipart_expiry_ms / 2);
+  if (last_expiry_check_ms_ != 0 && now_ms - last_expiry_check_ms_ < every) return 0;
+  last_expiry_check_ms_ = now_ms;
+  Result<int> expired = bucket_->ExpireUploads(now_ms, config_.multipart_expiry_ms);
+  if (!expired.ok()) {
+    spdlog::warn("Cannot check for abandoned multipart uploads. error={}",
+                 expired.status().ToString());
+    return 0;
+  }
+  return *expired;
 }
 
 void S3Endpoint::Stop() {

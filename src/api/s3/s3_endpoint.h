@@ -48,6 +48,9 @@ struct S3EndpointConfig {
   std::vector<S3AccessKey> access_keys;
   int64_t max_clock_skew_seconds = 15 * 60;
   ConnectionLimits limits;  // timeouts and connection caps (docs/s3.md, "Slow and idle clients")
+  // Multipart uploads neither completed nor aborted are removed this long after they started
+  // (s3_endpoint.multipart_expiry; S3's AbortIncompleteMultipartUpload, commonly 7 days).
+  int64_t multipart_expiry_ms = 7 * 24 * 3'600'000LL;
 };
 
 class S3Endpoint {
@@ -66,6 +69,10 @@ class S3Endpoint {
   // down; an interrupted upload leaves nothing behind) and joins the acceptor's threads.
   // Idempotent.
   void Stop();
+  // Expires abandoned multipart uploads (S3Bucket::ExpireUploads) when the last check is at
+  // least min(1 h, multipart_expiry / 2) old; Start() checks once. The serve loop calls it
+  // every round; `now_ms` is the clock (tests fix it). Returns how many were removed.
+  int Maintain(int64_t now_ms);
   int port() const { return port_; }
   // The limits in force (after the open-file limit clipped them).
   const ConnectionLimits& limits() const { return config_.limits; }
@@ -78,6 +85,7 @@ class S3Endpoint {
   AfterRequest ServeConnection(AcceptedConnection& conn);
 
   S3EndpointConfig config_;
+  int64_t last_expiry_check_ms_ = 0;
   std::unique_ptr<S3Bucket> bucket_;
   std::unique_ptr<SigV4Verifier> verifier_;
   std::unique_ptr<Handler> handler_;

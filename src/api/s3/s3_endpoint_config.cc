@@ -31,14 +31,15 @@ Status ParseS3ConnectionLimits(const ConfigReader& r, ConnectionLimits& l) {
 
 // s3_endpoint: {listen: "127.0.0.1:9000", region: us-east-1, access_keys: [{id, secret |
 // secret_env}], header_timeout, body_timeout, idle_timeout, max_connections,
-// max_connections_per_address, workers}
+// max_connections_per_address, workers, multipart_expiry}
 Status ParseS3EndpointConfig(const ConfigReader& root, S3EndpointConfig& ep) {
   if (!root.Has("s3_endpoint")) return Status::Ok();
   ConfigReader r = root.Child("s3_endpoint");
   EP_RETURN_IF_ERROR(r.ExpectMap());
-  EP_RETURN_IF_ERROR(
-      r.CheckKeys({"listen", "region", "access_keys", "header_timeout", "body_timeout",
-                   "idle_timeout", "max_connections", "max_connections_per_address", "workers"}));
+  EP_RETURN_IF_ERROR(r.CheckKeys({"listen", "region", "access_keys", "header_timeout",
+                                  "body_timeout", "idle_timeout", "max_connections",
+                                  "max_connections_per_address", "workers", "multipart_expiry"}));
+  EP_RETURN_IF_ERROR(r.Duration("multipart_expiry", ep.multipart_expiry_ms));
   ep.enabled = true;
   std::string listen = ep.host + ":" + std::to_string(ep.port);
   EP_RETURN_IF_ERROR(r.String("listen", listen));

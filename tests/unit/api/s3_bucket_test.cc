@@ -7,6 +7,7 @@
 
 #include "common/aws_sigv4.h"
 #include "common/digest.h"
+#include "common/time_util.h"
 #include "testing/temp_dir.h"
 
 namespace ecompipe::api::s3 {
@@ -106,6 +107,27 @@ TEST(S3BucketErrorTest, AServerErrorNamesNoServerPath) {
   EXPECT_EQ(e.http_status, 500);
   EXPECT_EQ(e.code, "InternalError");
   EXPECT_EQ(e.message.find("/srv"), std::string::npos);
+}
+
+// Regression (issue 14): abandoned multipart uploads were never cleaned. They expire a chosen
+// age after they started, with their parts; the clock is the caller's, so no test waits days.
+TEST_F(S3BucketTest, AbandonedUploadsExpireAfterTheirAge) {
+  constexpr int64_t kWeek = 7 * 24 * 3'600'000LL;
+  auto old_upload = bucket_->CreateUpload("big/x.bin", {});
+  ASSERT_TRUE(old_upload.ok());
+  ASSERT_TRUE(bucket_->PutPart(*old_upload, "big/x.bin", 1, Bytes("part")).ok());
+  const int64_t started = NowMillis();
+  EXPECT_EQ(*bucket_->ExpireUploads(started + kWeek - 60'000, kWeek), 0);
+  EXPECT_EQ(Uploads().size(), 1u);
+  EXPECT_EQ(*bucket_->ExpireUploads(started + kWeek + 60'000, kWeek), 1);
+  EXPECT_TRUE(Uploads().empty());
+  EXPECT_EQ(bucket_->PutPart(*old_upload, "big/x.bin", 2, Bytes("late")).error().code,
+            "NoSuchUpload");
+  // A fresh upload is kept; nothing else in the folder is touched.
+  auto fresh = bucket_->CreateUpload("big/y.bin", {});
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_EQ(*bucket_->ExpireUploads(NowMillis(), kWeek), 0);
+  EXPECT_EQ(Uploads(), std::vector<std::string>{*fresh});
 }
 
 TEST_F(S3BucketTest, MultipartAssemblesInOrderWithS3Etag) {

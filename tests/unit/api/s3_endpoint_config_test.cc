@@ -44,6 +44,17 @@ TEST(S3EndpointConfigTest, ParsesListenRegionAndKeys) {
   EXPECT_EQ(ep.access_keys[1].secret_env, "S3_SECRET");
 }
 
+TEST(S3EndpointConfigTest, MultipartExpiryIsSevenDaysByDefaultAndParses) {
+  const std::string keys = "  access_keys: [{id: a, secret: b}]\n";
+  Result<S3EndpointConfig> plain = Parse("s3_endpoint:\n" + keys);
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  EXPECT_EQ(plain->multipart_expiry_ms, 7 * 24 * 3'600'000LL);
+  Result<S3EndpointConfig> cfg = Parse("s3_endpoint:\n" + keys + "  multipart_expiry: 36h\n");
+  ASSERT_TRUE(cfg.ok()) << cfg.status().ToString();
+  EXPECT_EQ(cfg->multipart_expiry_ms, 36 * 3'600'000LL);
+  EXPECT_FALSE(Parse("s3_endpoint:\n" + keys + "  multipart_expiry: soon\n").ok());
+}
+
 TEST(S3EndpointConfigTest, ConnectionLimitsHaveDefaultsAndParse) {
   const std::string keys = "  access_keys: [{id: a, secret: b}]\n";
   Result<S3EndpointConfig> plain = Parse("s3_endpoint:\n" + keys);
