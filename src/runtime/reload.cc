@@ -16,6 +16,33 @@ const std::vector<std::string>& ReloadRestartSections() {
   return sections;
 }
 
+namespace {
+
+// A section left out, given as null or as an empty mapping: the defaults, all the same.
+bool Absent(const YAML::Node& n) {
+  return !n.IsDefined() || n.IsNull() || (n.IsMap() && n.size() == 0);
+}
+
+// The same YAML value whatever the style (flow or block), comments and key order.
+bool SameYaml(const YAML::Node& a, const YAML::Node& b) {
+  if (Absent(a) || Absent(b)) return Absent(a) && Absent(b);
+  if (a.Type() != b.Type()) return false;
+  if (a.IsScalar()) return a.Scalar() == b.Scalar();
+  if (a.size() != b.size()) return false;
+  if (a.IsSequence()) {
+    for (size_t i = 0; i < a.size(); ++i)
+      if (!SameYaml(a[i], b[i])) return false;
+    return true;
+  }
+  for (const auto& entry : a) {
+    if (!entry.first.IsScalar()) return false;
+    if (!SameYaml(entry.second, b[entry.first.Scalar()])) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 std::vector<std::string> ChangedSections(const std::string& before, const std::string& after,
                                          const std::vector<std::string>& sections) {
   YAML::Node a, b;
@@ -27,11 +54,9 @@ std::vector<std::string> ChangedSections(const std::string& before, const std::s
   }
   std::vector<std::string> changed;
   for (const std::string& s : sections) {
-    const auto dump = [&s](const YAML::Node& root) {
-      const YAML::Node n = root.IsMap() ? root[s] : YAML::Node();
-      return n.IsDefined() && !n.IsNull() ? YAML::Dump(n) : std::string();
-    };
-    if (dump(a) != dump(b)) changed.push_back(s);
+    const YAML::Node x = a.IsMap() ? a[s] : YAML::Node();
+    const YAML::Node y = b.IsMap() ? b[s] : YAML::Node();
+    if (!SameYaml(x, y)) changed.push_back(s);
   }
   return changed;
 }

@@ -16,8 +16,9 @@ namespace ecompipe::runtime {
 // event envelope, retry and the log are opened or read once, at start).
 const std::vector<std::string>& ReloadRestartSections();
 
-// Which of `sections` differ between two configuration texts (compared as YAML, so comments and
-// formatting do not count). A text that does not parse differs in every section.
+// Which of `sections` differ between two configuration texts, compared as YAML values: comments,
+// flow or block style and key order do not count, and a section left out, null or `{}` are all
+// the defaults. A text that does not parse differs in every section.
 std::vector<std::string> ChangedSections(const std::string& before, const std::string& after,
                                          const std::vector<std::string>& sections);
 
