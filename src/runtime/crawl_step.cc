@@ -21,6 +21,18 @@ Result<catalog::CrawlHints> CrawlStep::HintsFor(const std::string& crawler,
   return hints;
 }
 
+std::string CrawlStep::NotLoadedReason(const std::string& table) const {
+  if (settings_.job_columns.contains(table)) return "";
+  std::string loaded;
+  for (const auto& [name, columns] : settings_.job_columns)
+    loaded += (loaded.empty() ? "" : ", ") + name;
+  return "no job loads table '" + table + "' (" +
+         (loaded.empty() ? std::string("no job is configured") : "jobs load: " + loaded) +
+         "); a folder that is not a partition (name=value) names a table of its own: put the "
+         "file in its table's folder or in partition folders, or add a job for '" +
+         table + "'";
+}
+
 Status CrawlStep::Crawl(const events::Delivery& d) {
   EP_ASSIGN_OR_RETURN(storage::ObjectRef wanted, ObjectNamedBy(d.event, env_.store.bucket()));
   const catalog::CrawlerRun run{d.target.name, wanted, NowMillis()};
@@ -54,8 +66,19 @@ Status CrawlStep::Crawl(const events::Delivery& d) {
   if (!u.change.empty())
     spdlog::warn("Schema changed. table={} version={} change={}", crawl->table, u.schema_version,
                  u.change.ToString());
-  return env_.bus.Put(catalog::CrawlerSucceededEvent(env_.origin, run, NowMillis(), *crawl, u))
-      .status();
+  Json event = catalog::CrawlerSucceededEvent(env_.origin, run, NowMillis(), *crawl, u);
+  // A folder that is not a partition (name=value) names a table of its own
+  // ("transactions/h/x.csv" is table transactions_h): catalogued, but loaded only by a job of
+  // that table. Said where the user looks, never a silent success.
+  if (std::string why = NotLoadedReason(crawl->table); !why.empty()) {
+    spdlog::warn(
+        "Object catalogued in a table that no job loads; it will not be loaded. key={} "
+        "table={} why={}",
+        head->key, crawl->table, why);
+    Json& warning = event["detail"]["warningMessage"];
+    warning = warning == "N/A" ? why : warning.get<std::string>() + "; " + why;
+  }
+  return env_.bus.Put(event).status();
 }
 
 }  // namespace ecompipe::runtime

@@ -5,8 +5,10 @@
 // A crawl that cannot be done now (the bucket or the state store unreachable: a retryable
 // error) is returned, so its delivery retries; a crawl that fails for good (the object is gone,
 // unreadable, not a table) is recorded as failed in the catalog and told by a Failed event,
-// and returns OK. An event naming an older version of a key than the bucket holds crawls
-// nothing: the newer version's own event crawls it.
+// and returns OK. An object catalogued in a table that no job loads (a folder that is not a
+// partition names a table of its own) succeeds with a warning, logged and in the event's
+// warningMessage, saying it will not be loaded and why. An event naming an older version of a key
+// than the bucket holds crawls nothing: the newer version's own event crawls it.
 //
 // Thread-safety: one thread at a time (the dispatcher).
 #pragma once
@@ -53,6 +55,8 @@ class CrawlStep {
 
  private:
   Result<catalog::CrawlHints> HintsFor(const std::string& crawler, const std::string& key);
+  // Why objects of `table` are not loaded (no job loads it), or "" when a job does.
+  std::string NotLoadedReason(const std::string& table) const;
 
   Env env_;
   CrawlSettings settings_;

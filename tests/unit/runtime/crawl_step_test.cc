@@ -75,6 +75,26 @@ TEST_F(CrawlStepTest, ACrawlRecordsTheObjectAndTellsWhatItFound) {
   EXPECT_EQ(d["object"], Json({{"key", ref.key}, {"etag", ref.etag}}));
 }
 
+// Regression (issue 14): a file in a folder that is not a partition (transactions/h/x.csv)
+// became table transactions_h, which no job loads, with no word said. The crawl succeeds (the
+// object is catalogued) and says, in its event's warningMessage, that it will not be loaded.
+TEST_F(CrawlStepTest, AnObjectInATableNoJobLoadsSaysItWillNotBeLoaded) {
+  storage::ObjectRef ref = bucket_.PutText("transactions/h/x.csv", "id,amount\n1,2.50\n");
+  ASSERT_TRUE(step_.Crawl(DeliveryFor("c", ref)).ok());
+  std::vector<Json> events = CrawlerEvents();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0]["state"], "Succeeded");
+  EXPECT_EQ(events[0]["table"], "transactions_h");
+  EXPECT_EQ(events[0]["warningMessage"],
+            "no job loads table 'transactions_h' (jobs load: transactions); a folder that is not "
+            "a partition (name=value) names a table of its own: put the file in its table's "
+            "folder or in partition folders, or add a job for 'transactions_h'");
+  // A table a job loads has no such warning.
+  storage::ObjectRef loaded = bucket_.PutText("transactions/day=1/y.csv", "id,amount\n1,2\n");
+  ASSERT_TRUE(step_.Crawl(DeliveryFor("c", loaded)).ok());
+  EXPECT_EQ(CrawlerEvents().back()["warningMessage"], "N/A");
+}
+
 TEST_F(CrawlStepTest, TheCrawlersHeaderSettingAndTheJobsColumnsAreTheHints) {
   // Every value is text, so by the bytes alone the first row could not be told a header; the
   // crawler "headerless" says there is none, and the job's columns name them.
