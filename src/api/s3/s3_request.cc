@@ -119,7 +119,7 @@ std::optional<int64_t> ParseAmzDate(const std::string& s) {
     return true;
   };
   std::tm tm{};
-  int y, mo, d, h, mi, se;
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, se = 0;  // GCC -O3 cannot see num() sets them
   if (!num(0, 4, y) || !num(4, 2, mo) || !num(6, 2, d) || !num(9, 2, h) || !num(11, 2, mi) ||
       !num(13, 2, se))
     return std::nullopt;
