@@ -1,16 +1,30 @@
 #include "catalog/catalog_store.h"
 
 #include <filesystem>
+#include <optional>
 #include <system_error>
 #include <utility>
 
 #include <fmt/format.h>
 
+#include "common/enum_names.h"
 #include "common/sql_db.h"
 #include "common/time_util.h"
 
 namespace ecompipe::catalog {
 namespace {
+
+// catalog_objects.status: the table's CHECK allows exactly these names.
+enum class CrawlStatus { kCrawled, kFailed };
+constexpr EnumNames<CrawlStatus, 2> kCrawlStatusNames{{{
+    {CrawlStatus::kCrawled, "crawled"},
+    {CrawlStatus::kFailed, "failed"},
+}}};
+
+// The status in column 0 of `rows`' row `r`.
+std::optional<CrawlStatus> StatusIn(const SqlRows& rows, size_t r) {
+  return kCrawlStatusNames.Parse(rows.Text(r, 0));
+}
 
 constexpr int kBusyTimeoutMs = 10'000;
 
@@ -182,7 +196,7 @@ Result<CatalogUpdate> CatalogStore::RecordCrawlLocked(const storage::ObjectRef& 
                         db.Query("SELECT status, schema_version FROM catalog_objects "
                                  "WHERE bucket = ?1 AND key = ?2 AND etag = ?3",
                                  {object.bucket, object.key, object.etag}));
-    if (!existing.empty() && existing.Text(0, 0) == "crawled") {
+    if (!existing.empty() && StatusIn(existing, 0) == CrawlStatus::kCrawled) {
       update.schema_version = static_cast<int>(existing.Int(0, 1));
       return MakeCurrent(db, object);
     }
@@ -278,7 +292,7 @@ Status CatalogStore::RecordCrawlFailureLocked(const storage::ObjectRef& object,
         db.Query("SELECT status FROM catalog_objects WHERE bucket = ?1 AND key = ?2 AND etag = ?3",
                  {object.bucket, object.key, object.etag}));
     if (!existing.empty()) {
-      if (existing.Text(0, 0) == "failed") {
+      if (StatusIn(existing, 0) == CrawlStatus::kFailed) {
         EP_RETURN_IF_ERROR(db.Exec("UPDATE catalog_objects SET message = ?4, crawled_ms = ?5 "
                                    "WHERE bucket = ?1 AND key = ?2 AND etag = ?3",
                                    {object.bucket, object.key, object.etag, message, now})
@@ -329,7 +343,7 @@ Result<CatalogObject> CatalogStore::GetObject(const storage::ObjectRef& object) 
     return Status::NotFound(fmt::format("object version {} was never crawled", object.etag))
         .At(object.key);
   }
-  if (rows.Text(0, 0) != "crawled") {
+  if (StatusIn(rows, 0) != CrawlStatus::kCrawled) {
     return Status::NotFound(
                fmt::format("crawling object version {} failed: {}", object.etag, rows.Text(0, 1)))
         .At(object.key);
@@ -343,7 +357,7 @@ Result<bool> CatalogStore::CrawlFailed(const storage::ObjectRef& object) {
       SqlRows rows,
       db_->Query("SELECT status FROM catalog_objects WHERE bucket = ?1 AND key = ?2 AND etag = ?3",
                  {object.bucket, object.key, object.etag}));
-  return !rows.empty() && rows.Text(0, 0) == "failed";
+  return !rows.empty() && StatusIn(rows, 0) == CrawlStatus::kFailed;
 }
 
 Result<std::vector<Column>> CatalogStore::TableColumns(const std::string& table) {

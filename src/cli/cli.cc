@@ -24,6 +24,7 @@
 #include "common/postgres_db.h"
 #include "common/time_util.h"
 #include "gen/generator.h"
+#include "model/dimension.h"
 #include "runtime/config.h"
 #include "runtime/daemon.h"
 #include "runtime/dispatch_health.h"
@@ -299,12 +300,13 @@ int CmdLoadDims(const Globals& g, const std::string& products, const std::string
     return Fail(Status::InvalidArgument("give --products FILE and/or --customers FILE"));
   Result<std::unique_ptr<Pipeline>> p = OpenPipeline(g);
   if (!p.ok()) return Fail(p.status());
-  for (const auto& [dim, file] :
-       {std::pair{std::string("products"), products}, {"customers", customers}}) {
+  for (const auto& [dim, file] : {std::pair{model::Dimension::kProducts, products},
+                                  {model::Dimension::kCustomers, customers}}) {
     if (file.empty()) continue;
     Result<int64_t> n = (*p)->LoadDimensionFile(dim, file);
     if (!n.ok()) return Fail(n.status());
-    std::cout << "loaded " << Grouped(*n) << " " << dim << " from " << file << "\n";
+    std::cout << "loaded " << Grouped(*n) << " " << model::DimensionName(dim) << " from " << file
+              << "\n";
   }
   return kExitOk;
 }

@@ -1,10 +1,21 @@
 #include "common/state_config.h"
 
+#include <optional>
+
+#include "common/enum_names.h"
 #include "common/postgres_config.h"
 #include "common/postgres_db.h"
 #include "common/sql_db.h"
 
 namespace ecompipe {
+namespace {
+
+constexpr EnumNames<StateType, 2> kStateTypeNames{{{
+    {StateType::kSqlite, "sqlite"},
+    {StateType::kPostgres, "postgres"},
+}}};
+
+}  // namespace
 
 std::string StateConfig::Location() const {
   return shared() ? WithPasswordEnv(url, password_env) : path.string();
@@ -15,10 +26,13 @@ Status ParseStateConfig(const ConfigReader& s, StateConfig& out) {
   EP_RETURN_IF_ERROR(s.ExpectMap());
   EP_RETURN_IF_ERROR(
       s.CheckKeys({"type", "path", "url", "password_env", "lease_seconds", "worker_id"}));
-  EP_RETURN_IF_ERROR(s.String("type", out.type));
-  if (out.type != "sqlite" && out.type != "postgres")
+  std::string type(kStateTypeNames.Name(out.type));
+  EP_RETURN_IF_ERROR(s.String("type", type));
+  const std::optional<StateType> parsed = kStateTypeNames.Parse(type);
+  if (!parsed)
     return s.Error(s.Node("type"),
-                   "'state.type': '" + out.type + "' is not supported (allowed: sqlite, postgres)");
+                   "'state.type': '" + type + "' is not supported (allowed: sqlite, postgres)");
+  out.type = *parsed;
   if (!out.shared() && s.Has("url"))
     return s.Error(s.Node("url"),
                    "'state.url' is for type postgres; an sqlite state store takes 'path'");

@@ -12,15 +12,18 @@
 
 namespace ecompipe {
 
-struct StateConfig {
-  std::string type = "sqlite";  // "sqlite" (one process) | "postgres" (several workers)
-  std::filesystem::path path;   // sqlite: event log, catalog, runs, notifications, claims
-  std::string url;              // postgres: libpq URL; "postgresql://" takes PG* and ~/.pgpass
-  std::string password_env;     // postgres: the variable holding the password; "" = none
-  int64_t lease_ms = 30'000;    // how long a worker's claims hold without renewal
-  std::string worker_id;        // empty: "<host>:<pid>:<random>"
+// `state.type`: "sqlite" (one process) | "postgres" (several workers).
+enum class StateType { kSqlite, kPostgres };
 
-  bool shared() const { return type == "postgres"; }
+struct StateConfig {
+  StateType type = StateType::kSqlite;
+  std::filesystem::path path;  // sqlite: event log, catalog, runs, notifications, claims
+  std::string url;             // postgres: libpq URL; "postgresql://" takes PG* and ~/.pgpass
+  std::string password_env;    // postgres: the variable holding the password; "" = none
+  int64_t lease_ms = 30'000;   // how long a worker's claims hold without renewal
+  std::string worker_id;       // empty: "<host>:<pid>:<random>"
+
+  bool shared() const { return type == StateType::kPostgres; }
   // What OpenSqlDb() takes: the SQLite file path or the PostgreSQL URL (with password_env).
   std::string Location() const;
 };

@@ -1,9 +1,25 @@
 #include "events/event.h"
 
+#include "common/enum_names.h"
 #include "common/ids.h"
 #include "common/time_util.h"
 
 namespace ecompipe::events {
+namespace {
+
+constexpr EnumNames<RunState, 6> kRunStateNames{{{
+    {RunState::kStarting, "STARTING"},
+    {RunState::kRunning, "RUNNING"},
+    {RunState::kSucceeded, "SUCCEEDED"},
+    {RunState::kFailed, "FAILED"},
+    {RunState::kStopped, "STOPPED"},
+    {RunState::kTimeout, "TIMEOUT"},
+}}};
+
+}  // namespace
+
+std::string_view RunStateName(RunState state) { return kRunStateNames.Name(state); }
+std::optional<RunState> ParseRunState(std::string_view name) { return kRunStateNames.Parse(name); }
 
 Json MakeEvent(const Origin& origin, const std::string& source, const std::string& detail_type,
                Json resources, Json detail) {

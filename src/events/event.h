@@ -7,7 +7,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "common/json.h"
 
@@ -19,6 +21,13 @@ inline constexpr const char* kGlueSource = "ecompipe.glue";  // aws.glue
 inline constexpr const char* kObjectCreated = "Object Created";
 inline constexpr const char* kCrawlerStateChange = "Glue Crawler State Change";
 inline constexpr const char* kJobStateChange = "Glue Job State Change";
+
+// A job run's state, by Glue's names: the `state` of a Glue Job State Change event's detail,
+// and what the runs table and `ecompipe runs` write. STARTING and RUNNING are unfinished; the
+// others are final.
+enum class RunState { kStarting, kRunning, kSucceeded, kFailed, kStopped, kTimeout };
+std::string_view RunStateName(RunState state);  // "STARTING", "RUNNING", "SUCCEEDED", ...
+std::optional<RunState> ParseRunState(std::string_view name);  // exact; nullopt otherwise
 
 // Where events say they come from (EventBridge's account and region fields).
 struct Origin {

@@ -6,6 +6,7 @@
 
 #include "common/base64.h"
 #include "common/xml.h"
+#include "events/event.h"
 
 namespace ecompipe::notify {
 namespace {
@@ -110,7 +111,7 @@ EmailContent RenderJob(const Json& event, const EmailOptions& o) {
   // broken, with the object's key and the top reasons) rather than the counts; older events
   // without errorMessage give their message.
   std::string cause;
-  if (state == "FAILED") {
+  if (events::ParseRunState(state) == events::RunState::kFailed) {
     cause = Str(d, "errorMessage");
     if (cause.empty()) cause = Str(d, "message");
   }
@@ -300,7 +301,7 @@ std::string QuotedPrintable(const std::string& s) {
 }
 
 EmailContent RenderEventEmail(const Json& event, const EmailOptions& options) {
-  if (event.is_object() && Str(event, "detail-type") == "Glue Job State Change" &&
+  if (event.is_object() && Str(event, "detail-type") == events::kJobStateChange &&
       event.contains("detail") && event["detail"].is_object())
     return RenderJob(event, options);
   return RenderGeneric(event.is_object() ? event : Json::object(), options);

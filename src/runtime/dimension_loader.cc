@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <memory>
+#include <optional>
 
 #include "catalog/crawler.h"
 #include "runtime/landing.h"
@@ -14,7 +15,27 @@ namespace ecompipe::runtime {
 
 namespace fs = std::filesystem;
 
+Result<int64_t> DimensionLoader::UpsertRows(model::Dimension dimension, storage::InputStream& in,
+                                            const catalog::TableSchema& schema,
+                                            const std::string& where) {
+  int64_t rows = 0;
+  if (dimension == model::Dimension::kProducts) {
+    EP_ASSIGN_OR_RETURN(auto products, transform::ReadProducts(in, schema, where));
+    EP_RETURN_IF_ERROR(warehouse_.UpsertProducts(products));
+    rows = static_cast<int64_t>(products.size());
+  } else {
+    EP_ASSIGN_OR_RETURN(auto customers, transform::ReadCustomers(in, schema, where));
+    EP_RETURN_IF_ERROR(warehouse_.UpsertCustomers(customers));
+    rows = static_cast<int64_t>(customers.size());
+  }
+  if (changed_) changed_();
+  return rows;
+}
+
 Status DimensionLoader::Upsert(const events::Delivery& d) {
+  // The configuration allows only the dimensions' names (runtime/rule_targets.cc).
+  const std::optional<model::Dimension> dimension = model::ParseDimension(d.target.name);
+  if (!dimension) return Status::InvalidArgument("unknown dimension '" + d.target.name + "'");
   EP_ASSIGN_OR_RETURN(storage::ObjectRef wanted, ObjectNamedBy(d.event, store_.bucket()));
   Result<storage::ObjectRef> head = store_.Head(wanted.key);
   if (!head.ok()) return head.status();
@@ -24,23 +45,12 @@ Status DimensionLoader::Upsert(const events::Delivery& d) {
   crawl.schema.has_header = true;
   EP_ASSIGN_OR_RETURN(auto raw, store_.Open(*head));
   EP_ASSIGN_OR_RETURN(auto decoded, storage::OpenDecoded(std::move(raw)));
-  int64_t rows = 0;
-  if (d.target.name == "products") {
-    EP_ASSIGN_OR_RETURN(auto products, transform::ReadProducts(*decoded, crawl.schema, head->key));
-    EP_RETURN_IF_ERROR(warehouse_.UpsertProducts(products));
-    rows = static_cast<int64_t>(products.size());
-  } else {
-    EP_ASSIGN_OR_RETURN(auto customers,
-                        transform::ReadCustomers(*decoded, crawl.schema, head->key));
-    EP_RETURN_IF_ERROR(warehouse_.UpsertCustomers(customers));
-    rows = static_cast<int64_t>(customers.size());
-  }
-  if (changed_) changed_();
+  EP_ASSIGN_OR_RETURN(int64_t rows, UpsertRows(*dimension, *decoded, crawl.schema, head->key));
   spdlog::info("Dimension upserted. dimension={} key={} rows={}", d.target.name, head->key, rows);
   return Status::Ok();
 }
 
-Result<int64_t> DimensionLoader::LoadFile(const std::string& dimension, const fs::path& file) {
+Result<int64_t> DimensionLoader::LoadFile(model::Dimension dimension, const fs::path& file) {
   auto open = [&]() -> Result<std::unique_ptr<storage::InputStream>> {
     EP_ASSIGN_OR_RETURN(auto raw, storage::OpenLocalFile(file));
     return storage::OpenDecoded(std::move(raw));
@@ -63,20 +73,7 @@ Result<int64_t> DimensionLoader::LoadFile(const std::string& dimension, const fs
     return Status(schema.status().code(), schema.status().message()).At(file.string());
   schema->has_header = true;  // see Upsert
   EP_ASSIGN_OR_RETURN(auto decoded, open());
-  int64_t rows = 0;
-  if (dimension == "products") {
-    EP_ASSIGN_OR_RETURN(auto products, transform::ReadProducts(*decoded, *schema, file.string()));
-    EP_RETURN_IF_ERROR(warehouse_.UpsertProducts(products));
-    rows = static_cast<int64_t>(products.size());
-  } else if (dimension == "customers") {
-    EP_ASSIGN_OR_RETURN(auto customers, transform::ReadCustomers(*decoded, *schema, file.string()));
-    EP_RETURN_IF_ERROR(warehouse_.UpsertCustomers(customers));
-    rows = static_cast<int64_t>(customers.size());
-  } else {
-    return Status::InvalidArgument("unknown dimension '" + dimension + "' (products or customers)");
-  }
-  if (changed_) changed_();
-  return rows;
+  return UpsertRows(dimension, *decoded, *schema, file.string());
 }
 
 }  // namespace ecompipe::runtime

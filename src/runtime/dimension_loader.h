@@ -14,8 +14,10 @@
 #include <functional>
 #include <string>
 
+#include "catalog/schema.h"
 #include "common/status.h"
 #include "events/event_log.h"
+#include "model/dimension.h"
 #include "storage/object_store.h"
 #include "warehouse/warehouse.h"
 
@@ -28,14 +30,18 @@ class DimensionLoader {
                   std::function<void()> changed)
       : store_(store), warehouse_(warehouse), changed_(std::move(changed)) {}
 
-  // Upserts the dimension `delivery.target.name` ("products", else customers) from the object
-  // the delivery's Object Created event names.
+  // Upserts the dimension `delivery.target.name` (a DimensionName(), else kInvalidArgument)
+  // from the object the delivery's Object Created event names.
   Status Upsert(const events::Delivery& delivery);
-  // Upserts `dimension` ("products" or "customers", else kInvalidArgument) from `file`, plain
-  // or compressed; returns the rows read.
-  Result<int64_t> LoadFile(const std::string& dimension, const std::filesystem::path& file);
+  // Upserts `dimension` from `file`, plain or compressed; returns the rows read.
+  Result<int64_t> LoadFile(model::Dimension dimension, const std::filesystem::path& file);
 
  private:
+  // Reads `in` (its schema `schema`; `where` names it in errors) into `dimension`'s table;
+  // returns the rows read.
+  Result<int64_t> UpsertRows(model::Dimension dimension, storage::InputStream& in,
+                             const catalog::TableSchema& schema, const std::string& where);
+
   storage::ObjectStore& store_;
   warehouse::Warehouse& warehouse_;
   std::function<void()> changed_;

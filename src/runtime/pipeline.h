@@ -117,8 +117,7 @@ class Pipeline {
     return jobs_->Run(job, triggers, stop);
   }
   // Loads a dimension file from disk (ecompipe load-dims).
-  Result<int64_t> LoadDimensionFile(const std::string& dimension,
-                                    const std::filesystem::path& file) {
+  Result<int64_t> LoadDimensionFile(model::Dimension dimension, const std::filesystem::path& file) {
     return dimensions_->LoadFile(dimension, file);
   }
 

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "common/redact.h"
+#include "model/dimension.h"
 #include "notify/http_post.h"
 #include "notify/notifier.h"
 #include "runtime/config.h"
@@ -112,7 +113,7 @@ void RegisterWebhookTarget(RuleTargetFactory& factory) {
 void RegisterUpsertDimensionTarget(RuleTargetFactory& factory) {
   Register(factory, {.type = TargetType::kUpsertDimension,
                      .missing = [](const PipelineConfig&, const std::string& name) -> std::string {
-                       return name == "products" || name == "customers"
+                       return model::ParseDimension(name)
                                   ? ""
                                   : "upsert_dimension name must be 'products' or 'customers'";
                      },

@@ -50,15 +50,6 @@ constexpr const char* kRunColumns =
     "run_id, job, state, started_at, COALESCE(finished_at,''), duration_ms, triggers, rows_read, "
     "rows_loaded, rows_rejected, message";
 
-constexpr EnumNames<RunState, 6> kRunStateNames{{{
-    {RunState::kStarting, "STARTING"},
-    {RunState::kRunning, "RUNNING"},
-    {RunState::kSucceeded, "SUCCEEDED"},
-    {RunState::kFailed, "FAILED"},
-    {RunState::kStopped, "STOPPED"},
-    {RunState::kTimeout, "TIMEOUT"},
-}}};
-
 constexpr EnumNames<ObjectStatus, 4> kObjectStatusNames{{{
     {ObjectStatus::kLoaded, "loaded"},
     {ObjectStatus::kFailed, "failed"},
@@ -88,8 +79,6 @@ Result<RunRecord> ReadRun(const SqlRows& q, size_t row) {
 
 }  // namespace
 
-std::string_view RunStateName(RunState state) { return kRunStateNames.Name(state); }
-std::optional<RunState> ParseRunState(std::string_view name) { return kRunStateNames.Parse(name); }
 std::string_view ObjectStatusName(ObjectStatus status) { return kObjectStatusNames.Name(status); }
 std::optional<ObjectStatus> ParseObjectStatus(std::string_view name) {
   return kObjectStatusNames.Parse(name);

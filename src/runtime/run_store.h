@@ -13,14 +13,15 @@
 
 #include "common/sql_db.h"
 #include "common/worker_lease.h"
+#include "events/event.h"
 
 namespace ecompipe::runtime {
 
-// A job run's state, by Glue's names: what the runs table, the Glue Job State Change event and
-// `ecompipe runs` write. STARTING and RUNNING are unfinished; the others are final.
-enum class RunState { kStarting, kRunning, kSucceeded, kFailed, kStopped, kTimeout };
-std::string_view RunStateName(RunState state);  // "STARTING", "RUNNING", "SUCCEEDED", ...
-std::optional<RunState> ParseRunState(std::string_view name);  // exact; nullopt otherwise
+// A job run's state (events/event.h: the Glue Job State Change event's vocabulary, which the
+// notifier reads too).
+using events::ParseRunState;
+using events::RunState;
+using events::RunStateName;
 
 // What became of one object version in a run (run_objects.status, `ecompipe runs`).
 enum class ObjectStatus {

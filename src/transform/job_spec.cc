@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 #include <regex>
 #include <set>
 
+#include "model/dimension.h"
 #include "transform/expression.h"
 #include "transform/rules.h"
 
@@ -174,13 +176,13 @@ Status CheckJobSpec(const JobSpec& spec) {
   for (size_t i = 0; i < spec.lookups.size(); ++i) {
     const Lookup& l = spec.lookups[i];
     const std::string at = Index("lookups", i);
-    const std::vector<std::string>* known = nullptr;
-    if (l.dimension == "customers") known = &kCustomerColumns;
-    if (l.dimension == "products") known = &kProductColumns;
-    if (known == nullptr) {
+    const std::optional<model::Dimension> dimension = model::ParseDimension(l.dimension);
+    if (!dimension) {
       return Bad(at + ".dimension",
                  "unknown dimension '" + l.dimension + "' (allowed: customers, products)");
     }
+    const std::vector<std::string>* known =
+        *dimension == model::Dimension::kCustomers ? &kCustomerColumns : &kProductColumns;
     if (!is_input(l.key)) {
       return Bad(at + ".key", "unknown column '" + l.key + "' (the key must be an input column: " +
                                   Join(spec.columns) + ")");

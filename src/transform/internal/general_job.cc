@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "model/dimension.h"
 #include "transform/rules.h"
 
 namespace ecompipe::transform::internal {
@@ -86,7 +87,11 @@ Result<GeneralJob> GeneralJob::Compile(const JobSpec& spec, const Dimensions& di
     job.validations_.push_back(std::move(cv));
   }
   for (const Lookup& l : spec.lookups) {
-    CompiledLookup cl{l.dimension == "customers", slot_of(l.key), l.Reason(), {}, 0};
+    CompiledLookup cl{model::ParseDimension(l.dimension) == model::Dimension::kCustomers,
+                      slot_of(l.key),
+                      l.Reason(),
+                      {},
+                      0};
     cl.first_slot = job.slot_names_.size();
     for (const auto& [column, as] : l.columns) {
       cl.fields.push_back(FieldIndex(cl.customers ? kCustomerFields : kProductFields, column));
