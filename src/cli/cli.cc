@@ -313,46 +313,63 @@ int CmdLoadDims(const Globals& g, const std::string& products, const std::string
 
 // --- serve / process --------------------------------------------------------------------
 
-// Runs `drive` on the pipeline with the pipeline lock held (SQLite state) and SIGINT/SIGTERM turned
-// into a stop request. Returns the exit code of a failure, or nullopt when `drive` succeeded.
-// With `reload`, SIGHUP sets it (serve reloads its configuration).
-std::optional<int> Drive(Pipeline& pipeline,
-                         const std::function<Status(Pipeline&, const std::atomic<bool>&)>& drive,
-                         bool* stopped = nullptr, std::atomic<bool>* reload = nullptr) {
+// Opens the pipeline into `pipeline` and runs `drive` on it with the pipeline lock held (SQLite
+// state) and SIGINT/SIGTERM turned into a stop request. The signals are taken from before the
+// pipeline opens: a signal during start-up (a slow state store or warehouse) stops the command
+// once the pipeline is open, without driving it, rather than killing it by the default action.
+// Returns the exit code of a failure, or nullopt when `drive` succeeded or was never started
+// (`*stopped` then says which). With `reload`, SIGHUP sets it (serve reloads its configuration).
+std::optional<int> OpenAndDrive(
+    const Globals& g, std::unique_ptr<Pipeline>& pipeline,
+    const std::function<Status(Pipeline&, const std::atomic<bool>&)>& drive,
+    bool* stopped = nullptr, std::atomic<bool>* reload = nullptr) {
+  std::atomic<Pipeline*> opened{nullptr};
+  SignalStop signals(
+      [&opened] {
+        if (Pipeline* p = opened.load()) p->bus().Wake();
+      },
+      reload);
+  Result<std::unique_ptr<Pipeline>> p = OpenPipeline(g);
+  if (!p.ok()) return Fail(p.status());
+  pipeline = std::move(*p);
+  opened.store(pipeline.get());
+  if (signals.flag().load()) {
+    spdlog::info("Stopped during start-up.");
+    if (stopped) *stopped = true;
+    return std::nullopt;
+  }
   // A PostgreSQL state store is shared by design: workers coordinate through claims, not a lock.
   std::unique_ptr<runtime::PipelineLock> held;
-  if (!pipeline.config().state.shared()) {
-    auto lock = runtime::PipelineLock::Acquire(pipeline.config().state.path);
+  if (!pipeline->config().state.shared()) {
+    auto lock = runtime::PipelineLock::Acquire(pipeline->config().state.path);
     if (!lock.ok()) return Fail(lock.status());
     held = std::move(*lock);
   }
-  SignalStop signals([&pipeline] { pipeline.bus().Wake(); }, reload);
-  Status s = drive(pipeline, signals.flag());
+  Status s = drive(*pipeline, signals.flag());
   if (stopped) *stopped = signals.flag().load();
   if (!s.ok()) return Fail(s);
   return std::nullopt;
 }
 
 int CmdServe(const Globals& g) {
-  Result<std::unique_ptr<Pipeline>> p = OpenPipeline(g);
-  if (!p.ok()) return Fail(p.status());
   std::atomic<bool> reload{false};
   const runtime::ServeReload on_reload{&reload, runtime::ReloadConfiguration};
-  return Drive(
-             **p,
-             [&on_reload](Pipeline& pipeline, const std::atomic<bool>& stop) {
-               return runtime::Serve(pipeline, stop, on_reload);
+  std::unique_ptr<Pipeline> pipeline;
+  return OpenAndDrive(
+             g, pipeline,
+             [&on_reload](Pipeline& p, const std::atomic<bool>& stop) {
+               return runtime::Serve(p, stop, on_reload);
              },
              nullptr, &reload)
       .value_or(kExitOk);
 }
 
 int CmdProcess(const Globals& g) {
-  Result<std::unique_ptr<Pipeline>> p = OpenPipeline(g);
-  if (!p.ok()) return Fail(p.status());
-  Pipeline* pipeline = p->get();
+  std::unique_ptr<Pipeline> opened;
   bool stopped = false;
-  if (std::optional<int> rc = Drive(*pipeline, runtime::ProcessToQuiescence, &stopped)) return *rc;
+  if (std::optional<int> rc = OpenAndDrive(g, opened, runtime::ProcessToQuiescence, &stopped))
+    return *rc;
+  Pipeline* pipeline = opened.get();
   auto pending = pipeline->bus().WithLog([](events::EventLog& l) { return l.PendingCount(); });
   auto notes = pipeline->notifier().PendingCount();
   if (!g.quiet) {

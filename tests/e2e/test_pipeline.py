@@ -2,6 +2,7 @@
 while the pipeline was down are picked up, and a SIGKILL mid-load leaves no trace."""
 import os
 import signal
+import sqlite3
 import time
 
 from harness import PipelineTest, VALID_ROWS, rows_csv, tx_key
@@ -84,6 +85,41 @@ class ExactlyOnceTest(PipelineTest):
         self.assertEqual(self.state("SELECT state FROM runs"), [("STOPPED",)])
         self.process(expect_rc=0)
         self.assertEqual(self.wh("SELECT count(*) FROM fact_transactions")[0][0], 200_000)
+
+    # Regression: a SIGTERM that came while serve was still opening the pipeline (before the
+    # signals were taken) killed it by the default action (exit -15). Start-up is held inside
+    # the opening for as long as the test wants: another connection holds the state store's
+    # write lock, which the opening waits for (busy timeout 30 s).
+    def test_sigterm_during_start_up_stops_cleanly(self):
+        self.process(expect_rc=0)  # creates the state store
+        con = sqlite3.connect(os.path.join(self.dir, ".ecompipe", "state.db"),
+                              isolation_level=None)
+        try:
+            con.execute("BEGIN EXCLUSIVE")
+            serve = self.start_serve()
+            state_db = os.path.realpath(os.path.join(self.dir, ".ecompipe", "state.db"))
+
+            def opening():
+                fd_dir = f"/proc/{serve.pid}/fd"
+                try:
+                    return any(os.path.realpath(os.path.join(fd_dir, fd)) == state_db
+                               for fd in os.listdir(fd_dir))
+                except OSError:  # not started yet, or already gone
+                    return serve.poll() is not None
+            self.wait_for(opening, timeout=60, what="serve to open the state store")
+            serve.send_signal(signal.SIGTERM)
+            self.wait_for(lambda: serve.poll() is not None or "Signal received" in self.serve_log(),
+                          timeout=60, what="serve to take the signal")
+        finally:
+            con.execute("ROLLBACK")
+            con.close()
+        self.assertEqual(serve.wait(timeout=60), 0, self.serve_log())
+        self.assertIn("Stopped during start-up.", self.serve_log())
+        self.assertNotIn("Serving.", self.serve_log())
+
+    def serve_log(self):
+        with open(os.path.join(self.dir, "serve-0.log")) as f:
+            return f.read()
 
 
 class CoalescingTest(PipelineTest):
