@@ -100,34 +100,46 @@ Result<SigV4Result> SignV4(const SigV4Request& request, const AwsCredentials& cr
     canonical_headers += headers[i].first + ":" + headers[i].second + "\n";
   }
 
-  std::vector<std::pair<std::string, std::string>> query;
-  for (const auto& [k, v] : request.query)
-    query.emplace_back(AwsUriEncode(k, false), AwsUriEncode(v, false));
-  std::sort(query.begin(), query.end());
-  std::string canonical_query;
-  for (const auto& [k, v] : query) {
-    if (!canonical_query.empty()) canonical_query += '&';
-    canonical_query.append(k).append(1, '=').append(v);
-  }
-
   out.canonical_request =
-      request.method + "\n" + AwsUriEncode(request.path, true) + "\n" + canonical_query + "\n" +
-      canonical_headers + "\n" + out.signed_headers + "\n" +
-      (request.payload_hash.empty() ? Sha256Hex(request.payload) : request.payload_hash);
+      request.method + "\n" + AwsUriEncode(request.path, true) + "\n" +
+      CanonicalQueryString(request.query) + "\n" + canonical_headers + "\n" + out.signed_headers +
+      "\n" + (request.payload_hash.empty() ? Sha256Hex(request.payload) : request.payload_hash);
   const std::string date = amz_date.substr(0, 8);
   const std::string scope = date + "/" + region + "/" + service + "/aws4_request";
   out.string_to_sign =
       "AWS4-HMAC-SHA256\n" + amz_date + "\n" + scope + "\n" + Sha256Hex(out.canonical_request);
-  std::string key = HmacSha256("AWS4" + credentials.secret_access_key, date);
-  key = HmacSha256(key, region);
-  key = HmacSha256(key, service);
-  key = HmacSha256(key, "aws4_request");
+  const std::string key = SigV4SigningKey(credentials.secret_access_key, date, region, service);
   out.signature = HexEncode(HmacSha256(key, out.string_to_sign));
   out.headers.emplace_back(
       "Authorization", "AWS4-HMAC-SHA256 Credential=" + credentials.access_key_id + "/" + scope +
                            ", SignedHeaders=" + out.signed_headers +
                            ", Signature=" + out.signature);
   return out;
+}
+
+std::string CanonicalQueryString(const std::vector<std::pair<std::string, std::string>>& query,
+                                 std::optional<std::string_view> skip) {
+  std::vector<std::pair<std::string, std::string>> encoded;
+  encoded.reserve(query.size());
+  for (const auto& [k, v] : query) {
+    if (skip && k == *skip) continue;
+    encoded.emplace_back(AwsUriEncode(k, false), AwsUriEncode(v, false));
+  }
+  std::sort(encoded.begin(), encoded.end());
+  std::string out;
+  for (const auto& [k, v] : encoded) {
+    if (!out.empty()) out += '&';
+    out.append(k).append(1, '=').append(v);
+  }
+  return out;
+}
+
+std::string SigV4SigningKey(const std::string& secret, const std::string& date,
+                            const std::string& region, const std::string& service) {
+  std::string key = HmacSha256("AWS4" + secret, date);
+  key = HmacSha256(key, region);
+  key = HmacSha256(key, service);
+  return HmacSha256(key, "aws4_request");
 }
 
 }  // namespace ecompipe

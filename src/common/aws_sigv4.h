@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -66,5 +67,13 @@ std::string AsciiLower(std::string s);
 // A header value as the canonical request has it: trimmed, inner runs of spaces and tabs
 // collapsed to one space.
 std::string CanonicalHeaderValue(const std::string& value);
+// The canonical query string: every name and value URI-encoded, the pairs sorted by name then
+// value, joined by '&'; parameters named `skip` (a presigned URL's X-Amz-Signature) left out.
+std::string CanonicalQueryString(const std::vector<std::pair<std::string, std::string>>& query,
+                                 std::optional<std::string_view> skip = std::nullopt);
+// The key that signs the string to sign: HMAC-SHA256 of "AWS4" + secret over the date
+// ("20150830"), the region, the service and "aws4_request", in turn.
+std::string SigV4SigningKey(const std::string& secret, const std::string& date,
+                            const std::string& region, const std::string& service);
 
 }  // namespace ecompipe

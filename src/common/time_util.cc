@@ -37,4 +37,23 @@ std::string FormatDate(int64_t epoch_millis) {
   return fmt::format("{:04}-{:02}-{:02}", t.tm_year + 1900, t.tm_mon + 1, t.tm_mday);
 }
 
+std::optional<int64_t> UtcEpochSeconds(int year, int month, int day, int hour, int minute,
+                                       int second) {
+  // A day that does not exist (20130231) is refused: timegm() would carry it over to March 3.
+  const std::chrono::year_month_day ymd{std::chrono::year(year),
+                                        std::chrono::month(static_cast<unsigned>(month)),
+                                        std::chrono::day(static_cast<unsigned>(day))};
+  if (month < 1 || month > 12 || day < 1 || day > 31 || !ymd.ok() || hour < 0 || hour > 23 ||
+      minute < 0 || minute > 59 || second < 0 || second > 60)
+    return std::nullopt;
+  std::tm tm{};
+  tm.tm_year = year - 1900;
+  tm.tm_mon = month - 1;
+  tm.tm_mday = day;
+  tm.tm_hour = hour;
+  tm.tm_min = minute;
+  tm.tm_sec = second;
+  return static_cast<int64_t>(timegm(&tm));
+}
+
 }  // namespace ecompipe

@@ -3,8 +3,9 @@
 #include <strings.h>
 
 #include <charconv>
-#include <chrono>
 #include <ctime>
+
+#include "common/time_util.h"
 
 namespace ecompipe::api::s3 {
 
@@ -96,16 +97,7 @@ std::string HttpDate(int64_t epoch_ms) {
   return buf;
 }
 
-std::string IsoDate(int64_t epoch_ms) {
-  std::time_t t = static_cast<std::time_t>(epoch_ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(epoch_ms % 1000));
-  return buf;
-}
+std::string IsoDate(int64_t epoch_ms) { return FormatIsoMillis(epoch_ms); }
 
 std::optional<int64_t> ParseAmzDate(const std::string& s) {
   // YYYYMMDDTHHMMSSZ, digits only (from_chars alone would take "-001" as a year), naming a day
@@ -118,21 +110,11 @@ std::optional<int64_t> ParseAmzDate(const std::string& s) {
     std::from_chars(s.data() + pos, s.data() + pos + len, out);
     return true;
   };
-  std::tm tm{};
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, se = 0;  // GCC -O3 cannot see num() sets them
   if (!num(0, 4, y) || !num(4, 2, mo) || !num(6, 2, d) || !num(9, 2, h) || !num(11, 2, mi) ||
       !num(13, 2, se))
     return std::nullopt;
-  const std::chrono::year_month_day day{std::chrono::year(y), std::chrono::month(mo),
-                                        std::chrono::day(d)};
-  if (!day.ok() || h > 23 || mi > 59 || se > 60) return std::nullopt;
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  tm.tm_sec = se;
-  return static_cast<int64_t>(timegm(&tm));
+  return UtcEpochSeconds(y, mo, d, h, mi, se);
 }
 
 }  // namespace ecompipe::api::s3

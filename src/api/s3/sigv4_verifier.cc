@@ -56,27 +56,9 @@ std::string StringToSign(const AuthContext& ctx, const std::string& canonical) {
 
 }  // namespace
 
-std::string SigningKey(const std::string& secret, const std::string& date,
-                       const std::string& region, const std::string& service) {
-  std::string key = HmacSha256("AWS4" + secret, date);
-  key = HmacSha256(key, region);
-  key = HmacSha256(key, service);
-  return HmacSha256(key, "aws4_request");
-}
-
 std::string CanonicalRequest(const S3Request& request, const std::string& signed_headers,
                              const std::string& payload_hash, const std::string& skip_query) {
-  std::vector<std::pair<std::string, std::string>> query;
-  for (const auto& [k, v] : request.query) {
-    if (k == skip_query) continue;
-    query.emplace_back(AwsUriEncode(k, false), AwsUriEncode(v, false));
-  }
-  std::sort(query.begin(), query.end());
-  std::string canonical_query;
-  for (const auto& [k, v] : query) {
-    if (!canonical_query.empty()) canonical_query += '&';
-    canonical_query.append(k).append(1, '=').append(v);
-  }
+  const std::string canonical_query = CanonicalQueryString(request.query, skip_query);
   std::string canonical_headers;
   for (const std::string& name : Split(signed_headers, ';')) {
     std::string joined;
@@ -177,7 +159,7 @@ S3Status SigV4Verifier::CheckScope(const std::string& credential, const std::str
   if (parts[4] != "aws4_request") return Malformed("the credential must end in 'aws4_request'");
   ctx.access_key_id = parts[0];
   ctx.scope = parts[1] + "/" + parts[2] + "/" + parts[3] + "/" + parts[4];
-  ctx.signing_key = SigningKey(key->second, parts[1], parts[2], parts[3]);
+  ctx.signing_key = SigV4SigningKey(key->second, parts[1], parts[2], parts[3]);
   return std::nullopt;
 }
 

@@ -74,10 +74,6 @@ class SigV4Verifier {
 std::string CanonicalRequest(const S3Request& request, const std::string& signed_headers,
                              const std::string& payload_hash, const std::string& skip_query);
 
-// The signing key for `date` ("20130524"), region and service.
-std::string SigningKey(const std::string& secret, const std::string& date,
-                       const std::string& region, const std::string& service);
-
 // The signature of one aws-chunked chunk (STREAMING-AWS4-HMAC-SHA256-PAYLOAD):
 // `previous` is the seed signature for the first chunk, then each chunk's own.
 std::string ChunkSignature(const AuthContext& ctx, const std::string& previous,

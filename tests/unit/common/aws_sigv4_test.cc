@@ -92,6 +92,23 @@ TEST(AwsSigV4Test, UriEncodeKeepsUnreservedOnly) {
   EXPECT_EQ(AwsUriEncode("/a b/c", true), "/a%20b/c");
 }
 
+// The one canonical query string the signer and the S3 endpoint's verifier both build: names
+// and values encoded, sorted by name then value, and a presigned URL's signature left out.
+TEST(AwsSigV4Test, CanonicalQueryStringEncodesSortsAndSkips) {
+  const std::vector<std::pair<std::string, std::string>> query = {
+      {"prefix", "a b/c"}, {"X-Amz-Signature", "ff"}, {"list-type", "2"}, {"a", "2"}, {"a", "1"}};
+  EXPECT_EQ(CanonicalQueryString(query), "X-Amz-Signature=ff&a=1&a=2&list-type=2&prefix=a%20b%2Fc");
+  EXPECT_EQ(CanonicalQueryString(query, "X-Amz-Signature"), "a=1&a=2&list-type=2&prefix=a%20b%2Fc");
+  EXPECT_EQ(CanonicalQueryString({}), "");
+}
+
+// AWS's documented example of the signing key (the "Deriving the signing key" page's values).
+TEST(AwsSigV4Test, SigningKeyChainsTheScope) {
+  EXPECT_EQ(HexEncode(SigV4SigningKey("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20120215",
+                                      "us-east-1", "iam")),
+            "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d");
+}
+
 TEST(AwsSigV4Test, HmacSha256MatchesRfc4231Case2) {
   EXPECT_EQ(HexEncode(HmacSha256("Jefe", "what do ya want for nothing?")),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");

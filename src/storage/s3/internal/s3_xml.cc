@@ -2,7 +2,9 @@
 
 #include <charconv>
 #include <ctime>
+#include <optional>
 
+#include "common/time_util.h"
 #include "common/xml.h"
 
 namespace ecompipe::storage::s3 {
@@ -30,10 +32,12 @@ Result<int64_t> ParseIso8601Millis(std::string_view t) {
     return ec == std::errc() && p == t.data() + at + n;
   };
   int y, mo, d, h, mi, s;
-  if (t.size() < 20 || !num(0, 4, y) || t[4] != '-' || !num(5, 2, mo) || t[7] != '-' ||
-      !num(8, 2, d) || t[10] != 'T' || !num(11, 2, h) || t[13] != ':' || !num(14, 2, mi) ||
-      t[16] != ':' || !num(17, 2, s) || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
-      s > 60)
+  std::optional<int64_t> seconds;
+  if (t.size() >= 20 && num(0, 4, y) && t[4] == '-' && num(5, 2, mo) && t[7] == '-' &&
+      num(8, 2, d) && t[10] == 'T' && num(11, 2, h) && t[13] == ':' && num(14, 2, mi) &&
+      t[16] == ':' && num(17, 2, s))
+    seconds = UtcEpochSeconds(y, mo, d, h, mi, s);
+  if (!seconds)
     return Status::CorruptInput("not an ISO-8601 UTC time: '" + std::string(t.substr(0, 40)) + "'");
   int ms = 0;
   size_t at = 19;
@@ -47,14 +51,7 @@ Result<int64_t> ParseIso8601Millis(std::string_view t) {
   }
   if (at + 1 != t.size() || t[at] != 'Z')
     return Status::CorruptInput("not an ISO-8601 UTC time: '" + std::string(t.substr(0, 40)) + "'");
-  std::tm tm{};
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  tm.tm_sec = s;
-  return static_cast<int64_t>(timegm(&tm)) * 1000 + ms;
+  return *seconds * 1000 + ms;
 }
 
 Result<ListPage> ParseListObjectsV2(std::string_view xml) {
