@@ -190,7 +190,7 @@ TEST(EventsConfigTest, ABadPatternNamesTheRuleTheLineAndThePlace) {
               "        object:\n"
               "          key: [{prefx: transactions/}]\n"
               "    targets: [{type: start_crawler, name: c}]\n"),
-      "ecompipe.yaml:5: rule 'landed' pattern at 'detail.object.key[0]': unknown operator 'prefx' "
+      "ecompipe.yaml:8: rule 'landed' pattern at 'detail.object.key[0]': unknown operator 'prefx' "
       "(did you mean 'prefix'?)");
 }
 
