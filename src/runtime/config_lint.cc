@@ -119,24 +119,22 @@ std::vector<ConfigWarning> RuleWarnings(const PipelineConfig& config, const std:
       out.push_back({LineOf(rules, i, at), message});
     };
     check({"source"}, sources, "ecompipe's events have source");
-    // The detail-types of the sources the rule names (all, when it names none we know).
-    Values types;
-    std::optional<Values> rule_sources = Literals(pattern, {"source"});
-    for (const auto& [source, its] : types_of) {
-      if (!rule_sources ||
-          std::find(rule_sources->begin(), rule_sources->end(), source) != rule_sources->end())
-        types.insert(types.end(), its.begin(), its.end());
-    }
+    // The values `of` lists under the keys the rule's `by` field names (all of them when the
+    // rule names none we know), sorted and each once.
+    const auto values_under = [&](const std::map<std::string, Values>& of, const char* by) {
+      Values out;
+      std::optional<Values> named = Literals(pattern, {by});
+      for (const auto& [key, its] : of) {
+        if (!named || std::find(named->begin(), named->end(), key) != named->end())
+          out.insert(out.end(), its.begin(), its.end());
+      }
+      std::sort(out.begin(), out.end());
+      out.erase(std::unique(out.begin(), out.end()), out.end());
+      return out;
+    };
+    const Values types = values_under(types_of, "source");
     if (!types.empty()) check({"detail-type"}, types, "those events' detail-type is");
-    Values states;
-    std::optional<Values> rule_types = Literals(pattern, {"detail-type"});
-    for (const auto& [type, its] : states_of) {
-      if (!rule_types ||
-          std::find(rule_types->begin(), rule_types->end(), type) != rule_types->end())
-        states.insert(states.end(), its.begin(), its.end());
-    }
-    std::sort(states.begin(), states.end());
-    states.erase(std::unique(states.begin(), states.end()), states.end());
+    const Values states = values_under(states_of, "detail-type");
     if (!states.empty()) check({"detail", "state"}, states, "the state of those events is");
     check({"detail", "crawlerName"}, crawlers, "the crawlers are");
     check({"detail", "jobName"}, jobs, "the jobs are");
