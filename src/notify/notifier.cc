@@ -97,7 +97,7 @@ struct Notifier::Due {
 
 Result<std::unique_ptr<Notifier>> Notifier::Open(const std::string& location,
                                                  std::vector<Topic> topics, int max_attempts,
-                                                 WorkerLease lease) {
+                                                 WorkerLease lease, metrics::Metrics* metrics) {
   EP_ASSIGN_OR_RETURN(auto db, OpenSqlDb(location));
   EP_RETURN_IF_ERROR(db->Transaction([&]() -> Status {
     EP_RETURN_IF_ERROR(db->ExecScript(fmt::format(
@@ -114,7 +114,7 @@ Result<std::unique_ptr<Notifier>> Notifier::Open(const std::string& location,
         "delivered_at_ms)");
   }));
   return std::unique_ptr<Notifier>(
-      new Notifier(std::move(db), std::move(topics), max_attempts, std::move(lease)));
+      new Notifier(std::move(db), std::move(topics), max_attempts, std::move(lease), metrics));
 }
 
 const Subscription* Notifier::FindSubscription(const std::string& topic,
@@ -146,22 +146,28 @@ Status Notifier::Publish(const std::string& topic_name, const Json& event) {
     return Status::InvalidArgument("event " + event_id + " cannot be stored: " + e.what());
   }
   int64_t now = NowMillis();
-  return db_->Transaction([&]() -> Status {
+  std::vector<std::string> stored;  // subscriptions that got a new notification
+  Status s = db_->Transaction([&]() -> Status {
+    stored.clear();
     for (const Subscription& sub : topic->subscriptions) {
       if (sub.filter && !sub.filter->Matches(event)) continue;
       if (sub.filter_policy && !sub.filter_policy->Matches(event)) continue;
-      EP_RETURN_IF_ERROR(
+      EP_ASSIGN_OR_RETURN(
+          int64_t added,
           db_->Exec("INSERT INTO notifications(id, topic, subscription, type, target, event_id, "
                     "summary, "
                     "body, next_attempt_ms, created_at, age_from_ms) VALUES(?,?,?,?,?,?,?,?,?,?,?) "
                     "ON CONFLICT(topic, subscription, event_id) DO NOTHING",
                     // The URL's secrets are not stored; sending uses the subscription's own.
                     {NewUuid(), topic->name, sub.name, sub.type, RedactUrl(sub.target), event_id,
-                     summary, body, now, FormatIsoMillis(now), now})
-              .status());
+                     summary, body, now, FormatIsoMillis(now), now}));
+      if (added > 0) stored.push_back(sub.name);
     }
     return Status::Ok();
   });
+  if (s.ok() && metrics_)
+    for (const std::string& sub : stored) metrics_->Notification(topic_name, sub, "published");
+  return s;
 }
 
 Status Notifier::Send(const Subscription* sub, const Due& first, const std::string& delivery_id,
@@ -186,7 +192,7 @@ Status Notifier::Send(const Subscription* sub, const Due& first, const std::stri
 
 Status Notifier::MarkDelivered(const std::vector<const Due*>& items, const std::string& digest_id) {
   int64_t t = NowMillis();
-  return db_->Transaction([&]() -> Status {
+  Status s = db_->Transaction([&]() -> Status {
     for (const Due* d : items) {
       EP_RETURN_IF_ERROR(
           db_->Exec("UPDATE notifications SET status='delivered', attempts=attempts+1, "
@@ -198,6 +204,14 @@ Status Notifier::MarkDelivered(const std::vector<const Due*>& items, const std::
     }
     return Status::Ok();
   });
+  Count(items, "delivered", s);
+  return s;
+}
+
+void Notifier::Count(const std::vector<const Due*>& items, std::string_view state,
+                     const Status& recorded) {
+  if (!metrics_ || !recorded.ok()) return;
+  for (const Due* d : items) metrics_->Notification(d->record.topic, d->record.subscription, state);
 }
 
 Status Notifier::MarkFailed(const Subscription* sub, const Due& d, const Status& s) {
@@ -213,16 +227,16 @@ Status Notifier::MarkFailed(const Subscription* sub, const Due& d, const Status&
   if (too_old) error += " (max_age reached)";
   spdlog::warn("Notification not delivered. id={} subscription={} attempt={} dead={} error={}",
                n.id, n.subscription, n.attempts + 1, dead, error);
-  return db_
-      ->Exec(
-          "UPDATE notifications SET status=?, attempts=attempts+1, last_error=?, "
-          "next_attempt_ms=?, "
-          "claimed_by=NULL, lease_until=NULL WHERE id=?",
-          {std::string(NotificationStatusName(dead ? NotificationStatus::kDead
-                                                   : NotificationStatus::kPending)),
-           error, t + Backoff(sub ? *sub : Subscription{}, n.attempts),
-           n.id})
-      .status();
+  Status recorded = db_->Exec(
+                           "UPDATE notifications SET status=?, attempts=attempts+1, last_error=?, "
+                           "next_attempt_ms=?, "
+                           "claimed_by=NULL, lease_until=NULL WHERE id=?",
+                           {std::string(NotificationStatusName(
+                                dead ? NotificationStatus::kDead : NotificationStatus::kPending)),
+                            error, t + Backoff(sub ? *sub : Subscription{}, n.attempts), n.id})
+                        .status();
+  Count({&d}, dead ? "dead" : "failed", recorded);
+  return recorded;
 }
 
 Result<int64_t> Notifier::SentInWindow(const std::string& topic, const Subscription& sub) {
@@ -242,7 +256,7 @@ Status Notifier::Hold(const Subscription& sub, const std::vector<const Due*>& it
                  "WHERE topic=? AND subscription=? AND status='delivered' AND delivered_at_ms > ?",
                  {first.topic, first.subscription, NowMillis() - sub.rate_window_ms}));
   int64_t until = (q.empty() ? 0 : q.Int(0, 0)) + sub.rate_window_ms + 1;
-  return db_->Transaction([&]() -> Status {
+  Status s = db_->Transaction([&]() -> Status {
     for (const Due* d : items) {
       EP_RETURN_IF_ERROR(
           db_->Exec("UPDATE notifications SET next_attempt_ms=?, last_error=?, claimed_by=NULL, "
@@ -253,6 +267,8 @@ Status Notifier::Hold(const Subscription& sub, const std::vector<const Due*>& it
     }
     return Status::Ok();
   });
+  Count(items, "held", s);
+  return s;
 }
 
 Result<int> Notifier::DeliverDue() {

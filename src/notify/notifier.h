@@ -38,6 +38,7 @@
 #include "common/sql_db.h"
 #include "common/worker_lease.h"
 #include "events/event_pattern.h"
+#include "metrics/metrics.h"
 
 namespace ecompipe::notify {
 
@@ -100,10 +101,12 @@ struct NotificationRecord {
 class Notifier {
  public:
   // `max_attempts` 0: retries are bounded by each subscription's max_age only.
-  // `location`: an SQLite file path or a PostgreSQL URL (see OpenSqlDb).
+  // `location`: an SQLite file path or a PostgreSQL URL (see OpenSqlDb). `metrics`, when given,
+  // counts each notification's changes of state (metrics.h); it must outlive the Notifier.
   static Result<std::unique_ptr<Notifier>> Open(const std::string& location,
                                                 std::vector<Topic> topics, int max_attempts = 0,
-                                                WorkerLease lease = {});
+                                                WorkerLease lease = {},
+                                                metrics::Metrics* metrics = nullptr);
 
   // Stores one notification per subscription of `topic` whose filter and filter policy match
   // `event`, all in one transaction; one already stored for the same (topic, subscription,
@@ -134,11 +137,14 @@ class Notifier {
  private:
   struct Due;
   Notifier(std::unique_ptr<SqlDb> db, std::vector<Topic> topics, int max_attempts,
-           WorkerLease lease)
+           WorkerLease lease, metrics::Metrics* metrics)
       : db_(std::move(db)),
         topics_(std::move(topics)),
         max_attempts_(max_attempts),
-        lease_(std::move(lease)) {}
+        lease_(std::move(lease)),
+        metrics_(metrics) {}
+  // Tells metrics_ that `items` went to `state`, once `recorded` says the outbox holds it.
+  void Count(const std::vector<const Due*>& items, std::string_view state, const Status& recorded);
   const Subscription* FindSubscription(const std::string& topic, const std::string& name) const;
   Status Send(const Subscription* sub, const Due& first, const std::string& delivery_id,
               const std::vector<Json>& events, bool digest);
@@ -151,6 +157,7 @@ class Notifier {
   std::vector<Topic> topics_;
   int max_attempts_;
   WorkerLease lease_;
+  metrics::Metrics* metrics_;  // null: not counted
 };
 
 }  // namespace ecompipe::notify

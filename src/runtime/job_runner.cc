@@ -322,6 +322,7 @@ Result<std::optional<RunRecord>> JobRunner::Run(const JobConfig& job, int trigge
       break;
     }
     if (r->status == ObjectStatus::kFailed) failures.push_back(r->message);
+    CountObject(job.name, object.object, *r);
     if (std::optional<std::string> why = CheckQualityGate(job.quality_gate, *r)) {
       // The object stays loaded (docs/configuration.md, "The quality gate"); the run fails.
       r->message =
@@ -388,10 +389,26 @@ Result<std::optional<RunRecord>> JobRunner::Run(const JobConfig& job, int trigge
   }
   spdlog::info("Job run finished. job={} run_id={} state={} ms={} {}", job.name, run.run_id,
                RunStateName(run.state), run.duration_ms, counts);
+  if (env_.metrics)
+    env_.metrics->RunFinished(job.name, RunStateName(run.state), run.duration_ms / 1000.0);
   EP_RETURN_IF_ERROR(Close(run, /*stored=*/false, /*retry=*/false));
   // An infrastructure failure (warehouse down) makes the delivery retry with backoff.
   if (!infra.ok() && infra.retryable()) return infra;
   return std::optional<RunRecord>(std::move(run));
+}
+
+void JobRunner::CountObject(const std::string& job, const storage::ObjectRef& object,
+                            const ObjectResult& r) {
+  if (!env_.metrics) return;
+  if (r.status == ObjectStatus::kFailed) return env_.metrics->ObjectFailed(job);
+  if (r.status != ObjectStatus::kLoaded) return;
+  metrics::ObjectLoad load{.rows_loaded = r.rows_loaded,
+                           .rows_rejected = r.rows_rejected,
+                           .rejects_by_reason = r.reject_reasons};
+  // The bucket's modification time is the landing: the rename into the folder, S3's
+  // LastModified.
+  if (object.mtime_ms > 0) load.landed_to_loaded_seconds = (NowMillis() - object.mtime_ms) / 1000.0;
+  env_.metrics->ObjectLoaded(job, load);
 }
 
 Status JobRunner::Close(const RunRecord& run, bool stored, bool retry) {

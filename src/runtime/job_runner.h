@@ -36,6 +36,7 @@
 #include "common/status.h"
 #include "events/event.h"
 #include "events/event_bus.h"
+#include "metrics/metrics.h"
 #include "runtime/config.h"
 #include "runtime/run_store.h"
 #include "runtime/work_claims.h"
@@ -56,6 +57,7 @@ class JobRunner {
     WorkClaims& claims;               // which worker loads which version
     events::EventBus& bus;            // where the job's state changes go
     events::Origin origin;
+    metrics::Metrics* metrics = nullptr;  // counts loads and runs; null: not counted
   };
   explicit JobRunner(Env env) : env_(std::move(env)) {}
 
@@ -91,6 +93,8 @@ class JobRunner {
   Result<ObjectResult> LoadObject(const JobConfig& job, const catalog::CatalogObject& object,
                                   const std::string& run_id, const std::atomic<bool>& stop);
   Status EmitJobState(const RunRecord& run, RunState state, const std::string& message);
+  // Tells env_.metrics what became of one object (loaded or failed; the rest are not counted).
+  void CountObject(const std::string& job, const storage::ObjectRef& object, const ObjectResult& r);
   // Stores the run's end (unless `stored`) and emits its final event; what fails is kept in
   // left_over_ for CloseLeftOver (`retry`: it was there already, and was logged).
   Status Close(const RunRecord& run, bool stored, bool retry);

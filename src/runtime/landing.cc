@@ -107,6 +107,7 @@ Result<bool> Landing::Announce(const storage::ObjectRef& o) {
   if (!put.ok() && put.status().code() != StatusCode::kAlreadyExists) return put.status();
   if (emitted) {
     spdlog::info("Object landed. key={} etag={} size={}", o.key, o.etag, o.size);
+    if (env_.metrics) env_.metrics->ObjectLanded(o.size);
     LogKnownContent(env_.warehouse, o, true);
   }
   EP_RETURN_IF_ERROR(

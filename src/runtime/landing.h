@@ -26,6 +26,7 @@
 #include "common/status.h"
 #include "events/event.h"
 #include "events/event_bus.h"
+#include "metrics/metrics.h"
 #include "storage/event_source.h"
 #include "storage/object_store.h"
 #include "warehouse/warehouse.h"
@@ -45,6 +46,7 @@ class Landing {
     events::EventBus& bus;
     warehouse::Warehouse& warehouse;
     events::Origin origin;
+    metrics::Metrics* metrics = nullptr;  // counts the objects landed; null: not counted
   };
 
   // Opens the table seen_objects in the state store at `state_location` (an SQLite file or a

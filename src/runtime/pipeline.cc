@@ -84,12 +84,13 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Open(PipelineConfig config) {
     if (Status s = p->warehouse_->EnsureFactColumns(job.spec.output); !s.ok())
       return std::move(s).At("job '" + job.name + "'");
   }
-  EP_ASSIGN_OR_RETURN(p->notifier_, notify::Notifier::Open(state, c.topics, 0, p->lease_));
+  EP_ASSIGN_OR_RETURN(p->notifier_,
+                      notify::Notifier::Open(state, c.topics, 0, p->lease_, &p->metrics_));
   EP_ASSIGN_OR_RETURN(p->runs_, RunStore::Open(state, p->lease_));
   EP_ASSIGN_OR_RETURN(p->claims_, WorkClaims::Open(state, p->lease_));
   p->Wire();
-  EP_ASSIGN_OR_RETURN(p->landing_,
-                      Landing::Open(state, {*p->store_, *p->bus_, *p->warehouse_, c.origin}));
+  EP_ASSIGN_OR_RETURN(p->landing_, Landing::Open(state, {*p->store_, *p->bus_, *p->warehouse_,
+                                                         c.origin, &p->metrics_}));
   EP_RETURN_IF_ERROR(RecordStateSchema(*state_db));
   p->RegisterTargets();
   EP_RETURN_IF_ERROR(p->bus_->CheckTargets());
@@ -132,8 +133,8 @@ void Pipeline::Wire() {
   const PipelineConfig& c = config_;
   crawl_ = std::make_unique<CrawlStep>(CrawlStep::Env{*store_, *catalog_, *bus_, c.origin},
                                        CrawlSettingsOf(c));
-  jobs_ = std::make_unique<JobRunner>(
-      JobRunner::Env{*store_, *warehouse_, *catalog_, *runs_, *claims_, *bus_, c.origin});
+  jobs_ = std::make_unique<JobRunner>(JobRunner::Env{*store_, *warehouse_, *catalog_, *runs_,
+                                                     *claims_, *bus_, c.origin, &metrics_});
   dimensions_ = std::make_unique<DimensionLoader>(*store_, *warehouse_,
                                                   [this] { jobs_->InvalidateDimensions(); });
 }
@@ -293,7 +294,7 @@ Result<std::vector<std::unique_ptr<storage::EventSource>>> Pipeline::StartEventS
 
 Result<std::unique_ptr<api::s3::S3Endpoint>> Pipeline::StartS3Endpoint() {
   if (!local_ || !config_.s3_endpoint.enabled) return std::unique_ptr<api::s3::S3Endpoint>();
-  return api::s3::S3Endpoint::Start(config_.s3_endpoint, *local_);
+  return api::s3::S3Endpoint::Start(config_.s3_endpoint, *local_, &metrics_);
 }
 
 Status Pipeline::ReapAbandoned(const std::atomic<bool>& stop) {

@@ -34,6 +34,7 @@
 #include "catalog/catalog_store.h"
 #include "common/sql_db.h"
 #include "events/event_bus.h"
+#include "metrics/metrics.h"
 #include "notify/notifier.h"
 #include "runtime/config.h"
 #include "runtime/crawl_step.h"
@@ -139,6 +140,8 @@ class Pipeline {
   WorkClaims& claims() { return *claims_; }
   catalog::CatalogStore& catalog() { return *catalog_; }
   notify::Notifier& notifier() { return *notifier_; }
+  // This process's counters (metrics/metrics.h), which the parts above count into.
+  metrics::Metrics& metrics() { return metrics_; }
 
  private:
   explicit Pipeline(PipelineConfig config) : config_(std::move(config)) {}
@@ -151,6 +154,7 @@ class Pipeline {
   void RegisterTargets();
 
   PipelineConfig config_;
+  metrics::Metrics metrics_;  // declared first: outlives every part that counts into it
   std::unique_ptr<storage::ObjectStore> store_;
   storage::s3::S3ObjectStore* s3_ = nullptr;    // store_, when it is an S3 bucket
   storage::LocalFolderStore* local_ = nullptr;  // store_, when it is a local folder

@@ -99,8 +99,14 @@ struct FileCloser {
 // verifier, both thread-safe.
 class S3Endpoint::Handler {
  public:
-  Handler(const S3EndpointConfig& config, S3Bucket& bucket, const SigV4Verifier& verifier)
-      : config_(config), bucket_(bucket), verifier_(verifier) {}
+  Handler(const S3EndpointConfig& config, S3Bucket& bucket, const SigV4Verifier& verifier,
+          metrics::Metrics* metrics)
+      : config_(config), bucket_(bucket), verifier_(verifier), metrics_(metrics) {}
+
+  // Counts one answered request in the metrics, by the S3 operation it asked for.
+  void Count(const httplib::Request& req, int status) {
+    if (metrics_) metrics_->S3Request(OperationOf(MakeContext(req)), status);
+  }
 
   // httplib's Expect: 100-continue hook: a request that will be refused is refused before the
   // client sends its body.
@@ -602,10 +608,12 @@ class S3Endpoint::Handler {
   // Streams the body through a BodyDecoder into `sink`. The returned Status fails when the
   // body was refused; `refusal` then says why in S3's words.
   S3Bucket::Producer BodyProducer(Context& c, BodyDecoder& decoder, S3Status& refusal) {
-    return [&c, &decoder, &refusal](const storage::LocalFolderStore::ChunkSink& sink) -> Status {
+    return [this, &c, &decoder,
+            &refusal](const storage::LocalFolderStore::ChunkSink& sink) -> Status {
       c.body_consumed = true;
       Status sink_status;
       const bool complete = (*c.reader)([&](const char* data, size_t n) {
+        if (metrics_) metrics_->S3BytesReceived(n);
         refusal = decoder.Feed(data, n, [&](const char* d, size_t m) -> S3Status {
           sink_status = sink(d, m);
           if (!sink_status.ok()) return FromStatus(sink_status);
@@ -758,6 +766,7 @@ class S3Endpoint::Handler {
     std::string body;
     bool too_big = false;
     const bool complete = (*c.reader)([&](const char* data, size_t n) {
+      if (metrics_) metrics_->S3BytesReceived(n);
       if (body.size() + n > kMaxXmlBody) {
         too_big = true;
         return false;
@@ -770,9 +779,47 @@ class S3Endpoint::Handler {
     return body;
   }
 
+  // The S3 operation a request asks for, as AWS names it, by the routing of Dispatch();
+  // "Unsupported" for what it answers 501 or 405. A fixed set: it labels metrics.
+  static std::string_view OperationOf(const Context& c) {
+    const std::string& m = c.request.method;
+    const S3Request& q = c.request;
+    for (const char* sub : kUnsupportedSubresources)
+      if (q.HasQuery(sub)) return "Unsupported";
+    if (c.bucket.empty()) return m == "GET" ? "ListBuckets" : "Unsupported";
+    if (c.key.empty()) {
+      if (m == "GET" || m == "HEAD") {
+        if (q.HasQuery("location")) return "GetBucketLocation";
+        if (q.HasQuery("versioning")) return "GetBucketVersioning";
+        if (q.HasQuery("uploads")) return "Unsupported";
+        if (m == "HEAD") return "HeadBucket";
+        return q.Query("list-type") == "2" ? "ListObjectsV2" : "ListObjects";
+      }
+      if (m == "PUT" && q.query.empty()) return "CreateBucket";
+      if (m == "POST" && q.HasQuery("delete")) return "DeleteObjects";
+      return "Unsupported";
+    }
+    if (m == "GET" || m == "HEAD") {
+      if (q.HasQuery("uploadId")) return "Unsupported";
+      return m == "HEAD" ? "HeadObject" : "GetObject";
+    }
+    if (m == "PUT") {
+      if (q.HasQuery("uploadId") || q.HasQuery("partNumber")) return "UploadPart";
+      return q.HasHeader("x-amz-copy-source") ? "CopyObject" : "PutObject";
+    }
+    if (m == "POST") {
+      if (q.HasQuery("uploads")) return "CreateMultipartUpload";
+      if (q.HasQuery("uploadId")) return "CompleteMultipartUpload";
+      return "Unsupported";
+    }
+    if (m == "DELETE") return q.HasQuery("uploadId") ? "AbortMultipartUpload" : "DeleteObject";
+    return "Unsupported";
+  }
+
   const S3EndpointConfig& config_;
   S3Bucket& bucket_;
   const SigV4Verifier& verifier_;
+  metrics::Metrics* metrics_;  // null: not counted
 };
 
 // cpp-httplib's request processing (parsing, Expect: 100-continue, routing, content readers,
@@ -805,7 +852,8 @@ AfterRequest S3Endpoint::ServeConnection(AcceptedConnection& conn) {
 }
 
 Result<std::unique_ptr<S3Endpoint>> S3Endpoint::Start(const S3EndpointConfig& config,
-                                                      storage::LocalFolderStore& store) {
+                                                      storage::LocalFolderStore& store,
+                                                      metrics::Metrics* metrics) {
   if (config.access_keys.empty())
     return Status::InvalidArgument(
         "s3_endpoint: no access_keys configured; every request must be signed");
@@ -839,7 +887,7 @@ Result<std::unique_ptr<S3Endpoint>> S3Endpoint::Start(const S3EndpointConfig& co
         limits.max_connections, clipped, static_cast<uint64_t>(fds.rlim_cur));
     limits.max_connections = clipped;
   }
-  ep->handler_ = std::make_unique<Handler>(ep->config_, *ep->bucket_, *ep->verifier_);
+  ep->handler_ = std::make_unique<Handler>(ep->config_, *ep->bucket_, *ep->verifier_, metrics);
   ep->server_ = std::make_unique<HttpServer>();
   HttpServer& srv = *ep->server_;
   Handler* h = ep->handler_.get();
@@ -852,8 +900,10 @@ Result<std::unique_ptr<S3Endpoint>> S3Endpoint::Start(const S3EndpointConfig& co
       [h](const httplib::Request& req, httplib::Response& res) { return h->Expect100(req, res); });
   srv.set_pre_routing_handler(
       [h](const httplib::Request& req, httplib::Response& res) { return h->PreRoute(req, res); });
-  srv.set_post_routing_handler([](const httplib::Request&, httplib::Response& res) {
+  // Runs for every answer written (refusals before a handler included), with its final status.
+  srv.set_post_routing_handler([h](const httplib::Request& req, httplib::Response& res) {
     if (res.get_header_value("Connection") == "close") t_answer_closes = true;
+    h->Count(req, res.status);
   });
   auto plain = [h](const httplib::Request& req, httplib::Response& res) {
     h->Serve(req, res, nullptr);

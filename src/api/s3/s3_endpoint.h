@@ -27,6 +27,7 @@
 
 #include "api/s3/connection_acceptor.h"
 #include "common/status.h"
+#include "metrics/metrics.h"
 #include "storage/local/local_folder_store.h"
 
 namespace ecompipe::api::s3 {
@@ -59,8 +60,11 @@ class S3Endpoint {
   // variable is unset or no key is configured; kUnavailable when the address cannot be bound.
   // limits.max_connections is lowered (and a warning logged) when the process's open-file
   // limit could not hold that many connections beside the pipeline's own files.
+  // `metrics`, when given, counts the requests and the body bytes received (metrics.h); it must
+  // outlive the endpoint.
   static Result<std::unique_ptr<S3Endpoint>> Start(const S3EndpointConfig& config,
-                                                   storage::LocalFolderStore& store);
+                                                   storage::LocalFolderStore& store,
+                                                   metrics::Metrics* metrics = nullptr);
   ~S3Endpoint();
   S3Endpoint(const S3Endpoint&) = delete;
   S3Endpoint& operator=(const S3Endpoint&) = delete;

@@ -244,6 +244,31 @@ TEST(NotifierTest, LogDeliveryWritesOneJsonLinePerNotification) {
   }
 }
 
+TEST(NotifierTest, StateChangesAreCountedBySubscriptionOnceRecorded) {
+  TempDir dir;
+  metrics::Metrics m;
+  Result<std::unique_ptr<Notifier>> n = Notifier::Open(
+      dir.File("state.db"),
+      {{"status",
+        {LogSub("log", dir.File("n.jsonl")),
+         HookSub("hook", "http://127.0.0.1:" + std::to_string(UnusedPort()) + "/x")}}},
+      10, {}, &m);
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+  Json e = JobEvent();
+  ASSERT_TRUE((*n)->Publish("status", e).ok());
+  ASSERT_TRUE((*n)->Publish("status", e).ok());  // stored once, counted once
+  ASSERT_TRUE((*n)->DeliverDue().ok());
+  auto count = [&](const std::string& sub, const std::string& state) {
+    return m.ValueForTest("ecompipe_notifications_total",
+                          {{"topic", "status"}, {"subscription", sub}, {"state", state}});
+  };
+  EXPECT_EQ(count("log", "published"), 1);
+  EXPECT_EQ(count("hook", "published"), 1);
+  EXPECT_EQ(count("log", "delivered"), 1);
+  EXPECT_EQ(count("hook", "failed"), 1);  // nothing listens there: retried later
+  EXPECT_EQ(count("hook", "delivered"), 0);
+}
+
 TEST(NotifierTest, LogDeliveryCreatesTheFolder) {
   TempDir dir;
   const std::string path = dir.File("logs/deep/n.jsonl");

@@ -71,7 +71,8 @@ class JobRunnerTest : public ::testing::Test {
         runs_(OrDie(RunStore::Open(":memory:", Worker("me")))),
         claims_(OrDie(WorkClaims::Open(dir_.File("state.db"), Worker("me")))),
         bus_(OrDie(events::SqlEventLog::Open(":memory:")), {}, {}),
-        runner_(JobRunner::Env{store_, warehouse_, *catalog_, *runs_, *claims_, bus_, {}}) {
+        runner_(
+            JobRunner::Env{store_, warehouse_, *catalog_, *runs_, *claims_, bus_, {}, &metrics_}) {
     EXPECT_TRUE(warehouse_.EnsureSchema().ok());
     model::Product p{"P1", "Widget", "Gadgets", model::Money{2999}, "S1"};
     model::Customer c{"C1", "Ann", "Lee", "ann@example.com", "Gold"};
@@ -123,6 +124,7 @@ class JobRunnerTest : public ::testing::Test {
   std::unique_ptr<RunStore> runs_;
   std::unique_ptr<WorkClaims> claims_;
   events::EventBus bus_;
+  metrics::Metrics metrics_;
   JobRunner runner_;
   JobConfig job_;
   std::atomic<bool> stop_{false};
@@ -143,6 +145,34 @@ TEST_F(JobRunnerTest, LoadsEachNewVersionAndEmitsItsStates) {
   EXPECT_EQ(JobStates(), (std::vector<std::string>{"STARTING", "RUNNING", "SUCCEEDED"}));
   EXPECT_EQ(runner_.runs_finished(), 1);
   EXPECT_EQ(runner_.failed_runs(), 0);
+}
+
+TEST_F(JobRunnerTest, LoadsFailuresRejectsAndRunsAreCountedInTheMetrics) {
+  Land("transactions/a.csv",
+       Transactions(1, 10) + "TXN900,C1,P9,1,1.00,2026-11-26,Credit Card,Completed\n");
+  storage::ObjectRef b = Land("transactions/b.csv", Transactions(100, 5));
+  store_.Inject({.op = FaultInjectingStore::Op::kOpen,
+                 .key = b.key,
+                 .status = Status::CorruptInput("bad bytes")});
+  std::optional<RunRecord> run = OrDie(Run());
+  ASSERT_TRUE(run.has_value());
+  EXPECT_EQ(run->state, RunState::kFailed);
+  const std::map<std::string, std::string> job{{"job", "load"}};
+  EXPECT_EQ(metrics_.ValueForTest("ecompipe_objects_loaded_total", job), 1);
+  EXPECT_EQ(metrics_.ValueForTest("ecompipe_objects_failed_total", job), 1);
+  EXPECT_EQ(metrics_.ValueForTest("ecompipe_rows_loaded_total", job), Count("fact_transactions"));
+  EXPECT_EQ(metrics_.ValueForTest("ecompipe_rows_rejected_total",
+                                  {{"job", "load"}, {"reason", "unknown_product_id"}}),
+            1);
+  EXPECT_EQ(metrics_.ValueForTest("ecompipe_landed_to_loaded_seconds_count", job), 1);
+  EXPECT_EQ(metrics_.ValueForTest("ecompipe_run_duration_seconds_count",
+                                  {{"job", "load"}, {"state", "FAILED"}}),
+            1);
+  // A start with nothing to load is no run, and counts nothing.
+  EXPECT_FALSE(OrDie(Run()).has_value());
+  EXPECT_EQ(metrics_.ValueForTest("ecompipe_run_duration_seconds_count",
+                                  {{"job", "load"}, {"state", "FAILED"}}),
+            1);
 }
 
 TEST_F(JobRunnerTest, ASecondRunOverTheSameVersionLoadsNothingAndRecordsNoRun) {

@@ -73,6 +73,22 @@ TEST_F(LandingTest, TheEventIdIsTheVersionsSoTwoWorkersAppendOneEvent) {
   EXPECT_EQ(Announced().size(), 1u);
 }
 
+// Each worker counts the landings it announced: one landing seen by two workers counts once.
+TEST_F(LandingTest, OnlyTheWorkerWhoseEventWasAppendedCountsTheLanding) {
+  storage::ObjectRef a = bucket_.PutText("a.csv", "x\n1\n");
+  metrics::Metrics first, second;
+  std::unique_ptr<Landing> one = OrDie(
+      Landing::Open(dir_.File("one.db"), {store_, bus_, *warehouse_, events::Origin{}, &first}));
+  std::unique_ptr<Landing> two = OrDie(
+      Landing::Open(dir_.File("two.db"), {store_, bus_, *warehouse_, events::Origin{}, &second}));
+  EXPECT_EQ(OrDie(one->RecordLanded("a.csv")), a.etag);
+  EXPECT_EQ(OrDie(two->RecordLanded("a.csv")), a.etag);
+  EXPECT_EQ(OrDie(one->RecordLanded("a.csv")), a.etag);  // seen: not again
+  EXPECT_EQ(first.ValueForTest("ecompipe_objects_landed_total", {}), 1);
+  EXPECT_EQ(first.ValueForTest("ecompipe_landed_bytes_total", {}), static_cast<double>(a.size));
+  EXPECT_EQ(second.ValueForTest("ecompipe_objects_landed_total", {}), 0);
+}
+
 TEST_F(LandingTest, QueuedKeysAreRecordedAndTheirDoneCallbacksTold) {
   storage::ObjectRef a = bucket_.PutText("a.csv", "x\n1\n");
   std::vector<std::pair<bool, std::string>> told;
