@@ -11,6 +11,7 @@
 
 #include "api/s3/body_decoder.h"
 #include "api/s3/sigv4_verifier.h"
+#include "common/aws_sigv4.h"
 #include "fuzz_s3_head.h"
 
 namespace {
@@ -25,7 +26,7 @@ AuthContext ContextFor(const S3Request& request) {
     auth.payload = PayloadMode::kStreamingSigned;
     auth.seed_signature = "4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9";
     auth.signing_key =
-        SigningKey("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "20130524", "us-east-1", "s3");
+        ecompipe::SigV4SigningKey("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "20130524", "us-east-1", "s3");
     auth.amz_date = "20130524T000000Z";
     auth.scope = "20130524/us-east-1/s3/aws4_request";
   } else if (claim == "STREAMING-UNSIGNED-PAYLOAD-TRAILER") {
