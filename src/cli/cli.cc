@@ -16,12 +16,14 @@
 #include <thread>
 
 #include "cli/job_command.h"
+#include "cli/progress_line.h"
 #include "cli/query_command.h"
 #include "cli/table_printer.h"
 #include "cli/validate_command.h"
 #include "common/build_info.h"
 #include "common/did_you_mean.h"
 #include "common/postgres_db.h"
+#include "common/progress.h"
 #include "common/time_util.h"
 #include "gen/generator.h"
 #include "model/dimension.h"
@@ -54,6 +56,7 @@ struct Globals {
   std::string log_format;  // --log-format; empty: the configuration's, else text
   std::string log_file;    // --log-file; empty: the configuration's, else stderr
   spdlog::level::level_enum log_level = spdlog::level::info;
+  std::string progress = "auto";  // --progress: auto, always or never
 };
 
 // The log as the options and, when one was read, the configuration's `log` section say (an
@@ -285,7 +288,10 @@ int CmdPut(const Globals& g, const std::string& file, const std::string& key) {
   // a file from landing in a bucket on another disk (loading it is the pipeline's business).
   Result<std::unique_ptr<storage::ObjectStore>> store = Pipeline::OpenBucket(*cfg);
   if (!store.ok()) return Fail(store.status());
-  Result<storage::ObjectRef> ref = (*store)->Put(key, file);
+  Result<storage::ObjectRef> ref = [&] {
+    progress::Task shown(key, fs::file_size(file));
+    return (*store)->Put(key, file);
+  }();
   if (!ref.ok()) return Fail(ref.status());
   std::cout << "landed " << ref->key << "  etag " << ref->etag << "  "
             << Grouped(static_cast<int64_t>(ref->size)) << " bytes\n";
@@ -998,6 +1004,11 @@ int Main(int argc, char** argv) {
   app.add_option("--log-file", g.log_file,
                  "Append the log to FILE instead of stderr (SIGUSR1 reopens it, for logrotate); "
                  "default: the configuration's log.file");
+  app.add_option("--progress", g.progress,
+                 "A progress line on stderr for put, load-dims, process and job run (bytes done, "
+                 "rate, ETA): auto (when stderr is a terminal), always or never")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
+      ->capture_default_str();
 
   std::string init_dir = ".";
   bool init_force = false;
@@ -1158,6 +1169,10 @@ int Main(int argc, char** argv) {
   if (!serve->parsed() && !process->parsed() && !g.verbose) g.log_level = spdlog::level::warn;
   if (Status s = SetUpLogging(g, nullptr); !s.ok()) return Fail(s);
 
+  // The long commands a person runs by hand; never serve, whose stderr is a log.
+  std::optional<ScopedProgress> progress_line;
+  if (job_action || put->parsed() || load_dims->parsed() || process->parsed())
+    progress_line.emplace(ParseProgressMode(g.progress).value_or(ProgressMode::kAuto));
   if (job_action) return job_action();
   if (validate_action) return validate_action();
   if (init->parsed()) return CmdInit(init_dir, init_force);

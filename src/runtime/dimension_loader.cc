@@ -6,9 +6,11 @@
 #include <optional>
 
 #include "catalog/crawler.h"
+#include "common/progress.h"
 #include "runtime/landing.h"
 #include "storage/compression.h"
 #include "storage/local/local_folder_store.h"
+#include "storage/progress_stream.h"
 #include "transform/transaction_job.h"
 
 namespace ecompipe::runtime {
@@ -51,15 +53,15 @@ Status DimensionLoader::Upsert(const events::Delivery& d) {
 }
 
 Result<int64_t> DimensionLoader::LoadFile(model::Dimension dimension, const fs::path& file) {
-  auto open = [&]() -> Result<std::unique_ptr<storage::InputStream>> {
+  auto open = [&](bool counted) -> Result<std::unique_ptr<storage::InputStream>> {
     EP_ASSIGN_OR_RETURN(auto raw, storage::OpenLocalFile(file));
-    return storage::OpenDecoded(std::move(raw));
+    return storage::OpenDecoded(counted ? storage::WithProgress(std::move(raw)) : std::move(raw));
   };
   // The schema comes from a decoded sample, as the crawler reads objects; then a fresh read.
   std::string sample(catalog::kSampleBytes, '\0');
   size_t got = 0;
   {
-    EP_ASSIGN_OR_RETURN(auto probe, open());
+    EP_ASSIGN_OR_RETURN(auto probe, open(false));
     while (got < sample.size()) {
       EP_ASSIGN_OR_RETURN(size_t n, probe->Read(sample.data() + got, sample.size() - got));
       if (n == 0) break;
@@ -72,7 +74,10 @@ Result<int64_t> DimensionLoader::LoadFile(model::Dimension dimension, const fs::
   if (!schema.ok())
     return Status(schema.status().code(), schema.status().message()).At(file.string());
   schema->has_header = true;  // see Upsert
-  EP_ASSIGN_OR_RETURN(auto decoded, open());
+  std::error_code size_unknown;
+  const uintmax_t size = fs::file_size(file, size_unknown);
+  progress::Task shown(file.string(), size_unknown ? 0 : size);  // `load-dims`'s progress line
+  EP_ASSIGN_OR_RETURN(auto decoded, open(true));
   return UpsertRows(dimension, *decoded, *schema, file.string());
 }
 

@@ -13,9 +13,11 @@
 #include <vector>
 
 #include "common/ids.h"
+#include "common/progress.h"
 #include "common/time_util.h"
 #include "runtime/quality_gate.h"
 #include "storage/compression.h"
+#include "storage/progress_stream.h"
 #include "transform/transaction_job.h"
 
 namespace ecompipe::runtime {
@@ -169,13 +171,16 @@ Result<ObjectResult> JobRunner::LoadObject(const JobConfig& job,
   // Lines); configured jobs look whole dimension rows up.
   const bool need_rows = !job.spec.IsReference();
   EP_ASSIGN_OR_RETURN(const transform::Dimensions* dims, Dimensions(need_rows));
+  // The CLI's progress line, from the first byte read (the decoder's sniff) to the last; it is
+  // gone before the commit and its log line.
+  std::optional<progress::Task> shown(std::in_place, ref.key, ref.size);
   Result<std::unique_ptr<storage::InputStream>> raw = env_.store.Open(ref);
   if (!raw.ok()) {
     if (raw.status().retryable()) return raw.status();
     return failed(raw.status());
   }
   Result<std::unique_ptr<storage::InputStream>> decoded =
-      storage::OpenDecoded(std::move(*raw), nullptr, job.decode_limits);
+      storage::OpenDecoded(storage::WithProgress(std::move(*raw)), nullptr, job.decode_limits);
   if (!decoded.ok()) return failed(decoded.status());
 
   const std::string load_id = NewUuid();
@@ -193,6 +198,7 @@ Result<ObjectResult> JobRunner::LoadObject(const JobConfig& job,
   LoadSink sink(*txn, stop, ref.key);
   Result<transform::TransformStats> stats =
       transform::TransformObject(**decoded, object.schema, *dims, job.spec, ref.key, sink);
+  shown.reset();
   if (!stats.ok()) {
     txn.reset();  // rolls back whatever reached the warehouse
     if (stats.status().code() == StatusCode::kCancelled || stats.status().retryable())

@@ -14,7 +14,9 @@
 #include <thread>
 #include <unordered_set>
 
+#include "common/progress.h"
 #include "storage/compression.h"
+#include "storage/progress_stream.h"
 #include "transform/csv_reader.h"
 #include "transform/dimension_index.h"
 #include "transform/internal/chunk_runner.h"
@@ -59,9 +61,11 @@ class FileStream final : public storage::InputStream {
   std::string path_;
 };
 
-Result<std::unique_ptr<storage::InputStream>> OpenInput(const std::string& path) {
+// `counted`: its reads are told to the progress line (common/progress.h).
+Result<std::unique_ptr<storage::InputStream>> OpenInput(const std::string& path,
+                                                        bool counted = false) {
   EP_ASSIGN_OR_RETURN(std::unique_ptr<storage::InputStream> raw, FileStream::Open(path));
-  return storage::OpenDecoded(std::move(raw));
+  return storage::OpenDecoded(counted ? storage::WithProgress(std::move(raw)) : std::move(raw));
 }
 
 // Takes old output files away without waiting for their space to be freed. Freeing a big
@@ -510,7 +514,11 @@ Result<FileJobStats> RunFileJob(const FileJobOptions& options) {
       "transaction_id,customer_id,customer_email,product_id,product_name,supplier_id,quantity,"
       "price,total_amount,transaction_date,transaction_type,payment_type,status\n"));
 
-  EP_ASSIGN_OR_RETURN(std::unique_ptr<storage::InputStream> in, OpenInput(options.transactions));
+  std::error_code size_unknown;
+  const uintmax_t size = fs::file_size(options.transactions, size_unknown);
+  progress::Task shown(options.transactions, size_unknown ? 0 : size);  // `job run`'s line
+  EP_ASSIGN_OR_RETURN(std::unique_ptr<storage::InputStream> in,
+                      OpenInput(options.transactions, /*counted=*/true));
   EP_ASSIGN_OR_RETURN(internal::OpenedCsv opened,
                       internal::OpenCsv(*in, catalog::TableSchema{}, internal::kTransactionColumns,
                                         spec.max_record_bytes, options.transactions));

@@ -15,6 +15,7 @@
 
 #include "common/digest.h"
 #include "common/ids.h"
+#include "common/progress.h"
 
 namespace ecompipe::storage {
 namespace fs = std::filesystem;
@@ -584,6 +585,7 @@ Result<ObjectRef> LocalFolderStore::Put(const std::string& key, const fs::path& 
       if (n < 0) return ErrnoStatus("cannot read", source.string(), errno);
       if (n == 0) return Status::Ok();
       EP_RETURN_IF_ERROR(sink(buffer.data(), static_cast<size_t>(n)));
+      progress::Add(static_cast<uint64_t>(n));
     }
   });
 }

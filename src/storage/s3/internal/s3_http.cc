@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "common/digest.h"
+#include "common/progress.h"
 #include "storage/s3/internal/s3_xml.h"
 
 namespace ecompipe::storage::s3 {
@@ -76,6 +77,7 @@ size_t OnReadFile(char* buffer, size_t size, size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
   size_t got = std::fread(buffer, 1, size * n, t->file);
   if (got == 0 && std::ferror(t->file)) return CURL_READFUNC_ABORT;
+  progress::Add(got);  // an upload's progress (`ecompipe put` to an S3 bucket)
   return got;
 }
 
