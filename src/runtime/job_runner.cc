@@ -146,7 +146,11 @@ Result<ObjectResult> JobRunner::LoadObject(const JobConfig& job,
   const storage::ObjectRef& ref = object.object;
   ObjectResult r{ref.key, ref.etag};
   const int64_t start = NowMillis();
+  // The CLI's progress line, from the first byte read (the decoder's sniff) to the last; it is
+  // gone before any log line of the object's outcome.
+  std::optional<progress::Task> shown;
   auto failed = [&](const Status& s) -> Result<ObjectResult> {
+    shown.reset();
     r.status = ObjectStatus::kFailed;
     r.message = s.ToString();
     if (r.message.find(ref.key) == std::string::npos) r.message = ref.key + ": " + r.message;
@@ -171,9 +175,7 @@ Result<ObjectResult> JobRunner::LoadObject(const JobConfig& job,
   // Lines); configured jobs look whole dimension rows up.
   const bool need_rows = !job.spec.IsReference();
   EP_ASSIGN_OR_RETURN(const transform::Dimensions* dims, Dimensions(need_rows));
-  // The CLI's progress line, from the first byte read (the decoder's sniff) to the last; it is
-  // gone before the commit and its log line.
-  std::optional<progress::Task> shown(std::in_place, ref.key, ref.size);
+  shown.emplace(ref.key, ref.size);
   Result<std::unique_ptr<storage::InputStream>> raw = env_.store.Open(ref);
   if (!raw.ok()) {
     if (raw.status().retryable()) return raw.status();
