@@ -33,6 +33,7 @@
 #include "runtime/logging.h"
 #include "runtime/pipeline.h"
 #include "runtime/reload.h"
+#include "runtime/views.h"
 #include "warehouse/loaded_copy.h"
 #include "warehouse/postgres/postgres_warehouse_config.h"
 #include "warehouse/sqlite/sqlite_warehouse_config.h"
@@ -434,30 +435,7 @@ int CmdRuns(const Globals& g, int limit, const Output& out, const std::string& r
   const OutputFormat format = out.Format();
   if (format == OutputFormat::kJson) {
     Json a = Json::array();
-    for (const auto& r : runs) {
-      Json objects = Json::array();
-      for (const auto& o : r.objects)
-        objects.push_back({{"key", o.key},
-                           {"etag", o.etag},
-                           {"status", std::string(runtime::ObjectStatusName(o.status))},
-                           {"rows_read", o.rows_read},
-                           {"rows_loaded", o.rows_loaded},
-                           {"rows_rejected", o.rows_rejected},
-                           {"duration_ms", o.duration_ms},
-                           {"message", o.message}});
-      a.push_back({{"run_id", r.run_id},
-                   {"job", r.job},
-                   {"state", std::string(runtime::RunStateName(r.state))},
-                   {"started_at", r.started_at},
-                   {"finished_at", r.finished_at},
-                   {"duration_ms", r.duration_ms},
-                   {"triggers", r.triggers},
-                   {"rows_read", r.rows_read},
-                   {"rows_loaded", r.rows_loaded},
-                   {"rows_rejected", r.rows_rejected},
-                   {"message", r.message},
-                   {"objects", objects}});
-    }
+    for (const auto& r : runs) a.push_back(runtime::views::Run(r));
     std::cout << a.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
     return kExitOk;
   }
@@ -787,40 +765,6 @@ int CmdNotificationsRedrive(const Globals& g, const std::string& id, bool all) {
   return kExitOk;
 }
 
-// The warehouse's figures for `status`. A warehouse that cannot answer is reported as such
-// ("error"), never shown as zeros. On PostgreSQL a count waits at most a few seconds for a
-// lock: a big load holds fact_transactions until it commits (warehouse.index_rebuild).
-Json WarehouseFigures(Pipeline& p) {
-  const auto& wc = p.config().warehouse;
-  // A postgres/redshift warehouse shows its type and URL (password redacted) where sqlite shows a
-  // path.
-  const warehouse::WarehouseType* type = warehouse::WarehouseFactory::Instance().Find(wc.type);
-  Json w = {{"path", type ? type->describe(wc) : wc.type}};
-  const auto* pg = wc.As<warehouse::PostgresWarehouseConfig>();
-  if (pg && pg->dialect == warehouse::SqlDialect::kPostgres)
-    (void)p.warehouse().Query("SET lock_timeout = '3s'");
-  // Running totals kept by the loads (warehouse_totals): no scan of the facts at any size.
-  Result<warehouse::WarehouseTotals> t = p.warehouse().Totals();
-  if (!t.ok()) {
-    std::string error = t.status().message();
-    if (error.find("lock timeout") != std::string::npos) {
-      error =
-          "a load holds the warehouse's tables until it commits (a big load rebuilds the fact "
-          "indexes, see warehouse.index_rebuild); try again when it has committed (" +
-          error + ")";
-    }
-    return {{"path", w["path"]}, {"error", error}};
-  }
-  w["fact_rows"] = t->fact_rows;
-  w["reject_rows"] = t->reject_rows;
-  w["products"] = t->products;
-  w["customers"] = t->customers;
-  w["objects_loaded"] = t->objects_loaded;
-  w["objects_failed"] = t->objects_failed;
-  w["total_amount"] = model::FormatMoney(model::Money{t->total_amount_cents});
-  return w;
-}
-
 // The line `status` prints for a serve process's dispatch health (runtime/dispatch_health.h).
 void PrintServeHealth(const Json& v) {
   std::cout << "Serve      pid " << v["pid"] << ", " << v["state"].get<std::string>();
@@ -849,33 +793,7 @@ int CmdStatus(const Globals& g, bool json) {
     return Fail(opened.status());
   }
   Pipeline& p = **opened;
-  Json s;
-  auto objects = p.store().CountObjects("");  // counted, not hashed: no cost per byte
-  s["bucket"] = {{"path", p.store().where()}, {"objects", objects.ok() ? *objects : 0}};
-  s["warehouse"] = WarehouseFigures(p);
-  auto pending = p.bus().WithLog([](events::EventLog& l) { return l.PendingCount(); });
-  auto events = p.bus().WithLog([](events::EventLog& l) {
-    return l.List({std::nullopt, std::nullopt, 1});
-  });
-  s["events"] = {{"last_seq", events.ok() && !events->empty() ? events->front().seq : 0},
-                 {"deliveries_pending", pending.ok() ? *pending : 0}};
-  auto runs = p.runs().List(1, false);
-  if (runs.ok() && !runs->empty()) {
-    const auto& r = runs->front();
-    s["last_run"] = {{"run_id", r.run_id},
-                     {"job", r.job},
-                     {"state", std::string(runtime::RunStateName(r.state))},
-                     {"started_at", r.started_at},
-                     {"rows_loaded", r.rows_loaded},
-                     {"rows_rejected", r.rows_rejected},
-                     {"message", r.message}};
-  }
-  auto notes = p.notifier().PendingCount();
-  s["notifications_pending"] = notes.ok() ? *notes : 0;
-  // What a running `serve` reports of its dispatch loop (runtime/dispatch_health.h).
-  if (std::optional<Json> serve =
-          runtime::ReadDispatchHealth(runtime::DispatchHealthFile(p.config().state.path)))
-    s["serve"] = *serve;
+  const Json s = runtime::views::Status(p);
   // Exit 1 when the warehouse could not be read: the figures shown are then incomplete.
   const Json& w = s["warehouse"];
   const int exit_code = w.contains("error") ? kExitError : kExitOk;

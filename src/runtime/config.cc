@@ -6,6 +6,7 @@
 #include <limits>
 #include <sstream>
 
+#include "api/http/api_config.h"
 #include "api/s3/s3_endpoint_config.h"
 #include "common/config_reader.h"
 #include "events/events_config.h"
@@ -149,7 +150,7 @@ Status ParseRoot(const ConfigReader& r, const std::string& file, PipelineConfig&
     return false;
   };
   if (!section(r.CheckKeys({"pipeline", "storage", "state", "warehouse", "crawlers", "jobs",
-                            "topics", "rules", "retry", "s3_endpoint", "log"})))
+                            "topics", "rules", "retry", "s3_endpoint", "api", "log"})))
     return first;
   const auto pipeline = [&]() -> Status {
     if (!r.Has("pipeline")) return Status::Ok();
@@ -174,6 +175,7 @@ Status ParseRoot(const ConfigReader& r, const std::string& file, PipelineConfig&
     return first;
   if (!section(ParseRules(r, cfg))) return first;
   if (!section(api::s3::ParseS3EndpointConfig(r, cfg.s3_endpoint))) return first;
+  if (!section(api::http::ParseApiConfig(r, cfg.api))) return first;
   if (!section(ParseLogConfig(r.Child("log"), cfg.log))) return first;
   // The endpoint writes into a folder; an s3 bucket has its own server.
   if (cfg.s3_endpoint.enabled && !cfg.storage.As<storage::LocalStoreConfig>())

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "api/http/api_config.h"
 #include "api/s3/s3_endpoint.h"
 #include "catalog/crawler_config.h"
 #include "common/state_config.h"
@@ -63,6 +64,7 @@ struct PipelineConfig {
   std::vector<events::Rule> rules;
   events::RetryPolicy retry;
   api::s3::S3EndpointConfig s3_endpoint;  // served by `ecompipe serve` when enabled
+  api::http::ApiConfig api;               // the HTTP API, served by `ecompipe serve` when enabled
   LogConfig log;                          // the log's format and file (runtime/logging.h)
   std::string text;  // the file's text as read (LoadConfig); a reload keeps the first one
 

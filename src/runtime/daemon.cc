@@ -18,6 +18,7 @@
 
 #include "api/s3/s3_endpoint.h"
 #include "common/time_util.h"
+#include "runtime/api_service.h"
 #include "runtime/dispatch_health.h"
 #include "runtime/service_manager.h"
 
@@ -90,8 +91,15 @@ Status Serve(Pipeline& p, const std::atomic<bool>& stop, const ServeReload& relo
     stop_sources();
     return s3.status();
   }
+  Result<std::unique_ptr<ApiService>> api = ApiService::Start(p.config());
+  if (!api.ok()) {
+    if (*s3) (*s3)->Stop();
+    stop_sources();
+    return api.status();
+  }
   Result<int> landed = p.ScanBucket();
   if (!landed.ok()) {
+    if (*api) (*api)->Stop();
     if (*s3) (*s3)->Stop();
     stop_sources();
     return landed.status();
@@ -102,7 +110,10 @@ Status Serve(Pipeline& p, const std::atomic<bool>& stop, const ServeReload& relo
   NotifyReady("Serving " + p.store().where());
   DispatchHealth health(DispatchHealthFile(p.config().state.path));
   while (!stop.load()) {
-    if (reload.requested && reload.requested->exchange(false)) reload.apply(p);
+    if (reload.requested && reload.requested->exchange(false))
+      reload.apply(p, [&api](const PipelineConfig& next) {
+        return *api ? (*api)->Reload(next) : Status::Ok();
+      });
     Status s = p.ReapAbandoned(stop);
     if (s.ok()) s = p.RunUntilIdle(stop);
     if (*s3) (*s3)->Maintain(NowMillis());  // abandoned multipart uploads
@@ -131,6 +142,7 @@ Status Serve(Pipeline& p, const std::atomic<bool>& stop, const ServeReload& relo
     p.bus().WaitForWork(std::chrono::milliseconds(wait_ms));
   }
   NotifyStopping();
+  if (*api) (*api)->Stop();
   if (*s3) (*s3)->Stop();
   stop_sources();
   spdlog::info("Stopped cleanly.");

@@ -8,6 +8,7 @@
 
 #include "common/status.h"
 #include "runtime/pipeline.h"
+#include "runtime/reload.h"
 
 namespace ecompipe::runtime {
 
@@ -27,18 +28,20 @@ class PipelineLock {
 
 // The serve loop, for every kind of bucket: recovers interrupted runs, starts the bucket's event
 // sources (Pipeline::StartEventSources: the folder watcher, or the S3 bucket's SQS, webhook and
-// reconcile sources) and the S3 endpoint when enabled, lists the bucket once (objects that
-// landed while ecompipe was down), then dispatches events until `stop` is set, letting the
-// sources that have no thread of their own work between rounds. Errors at start (a source that
-// cannot start, the first listing refused) are returned; errors of one round are logged and the
-// pipeline keeps serving. Once serving, it tells the service manager READY=1 (and pings its
-// watchdog when one is configured; runtime/service_manager.h), and STOPPING=1 when `stop` is set.
+// reconcile sources), the S3 endpoint and the HTTP API (runtime/api_service.h) when enabled, lists
+// the bucket once (objects that landed while ecompipe was down), then dispatches events until
+// `stop` is set, letting the sources that have no thread of their own work between rounds. Errors
+// at start (a source that cannot start, the first listing refused) are returned; errors of one
+// round are logged and the pipeline keeps serving. Once serving, it tells the service manager
+// READY=1 (and pings its watchdog when one is configured; runtime/service_manager.h), and
+// STOPPING=1 when `stop` is set.
 //
 // With `reload`, a set `requested` flag is cleared and `apply` called between dispatch rounds,
 // on the serving thread (so no delivery runs meanwhile): SIGHUP's configuration reload.
+// `apply` is given what else applies a configuration (the API's tokens).
 struct ServeReload {
   std::atomic<bool>* requested = nullptr;
-  std::function<void(Pipeline&)> apply;
+  std::function<void(Pipeline&, const ReloadListener&)> apply;
 };
 Status Serve(Pipeline& pipeline, const std::atomic<bool>& stop, const ServeReload& reload = {});
 

@@ -61,7 +61,7 @@ std::vector<std::string> ChangedSections(const std::string& before, const std::s
   return changed;
 }
 
-void ReloadConfiguration(Pipeline& p) {
+void ReloadConfiguration(Pipeline& p, const ReloadListener& also) {
   NotifyReloading();
   const std::filesystem::path& path = p.config().config_path;
   spdlog::info("Reloading the configuration. file={}", path.string());
@@ -76,6 +76,7 @@ void ReloadConfiguration(Pipeline& p) {
   }
   Status applied = Status::Ok();
   if (check.config) applied = p.Reload(*check.config);
+  if (applied.ok() && check.config && also) applied = also(*check.config);
   if (!applied.ok()) check.errors.push_back(applied);
   if (!check.errors.empty()) {
     for (const Status& e : check.errors)

@@ -5,6 +5,7 @@
 // changed is logged as such.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -13,7 +14,8 @@
 namespace ecompipe::runtime {
 
 // The top-level sections a reload does not apply (the bucket, the stores, the S3 endpoint, the
-// event envelope, retry and the log are opened or read once, at start).
+// event envelope, retry and the log are opened or read once, at start). The api section is
+// applied in part (its tokens; ApiService::Reload).
 const std::vector<std::string>& ReloadRestartSections();
 
 // Which of `sections` differ between two configuration texts, compared as YAML values: comments,
@@ -22,8 +24,12 @@ const std::vector<std::string>& ReloadRestartSections();
 std::vector<std::string> ChangedSections(const std::string& before, const std::string& after,
                                          const std::vector<std::string>& sections);
 
+// What else applies a reloaded configuration (the API's tokens): called with it after the
+// pipeline applied it; an error is logged as the reload's.
+using ReloadListener = std::function<Status(const PipelineConfig&)>;
+
 // Reads the pipeline's configuration file again and applies it (see above); logs what happened
 // and tells the service manager RELOADING=1, then READY=1. Call from the dispatching thread.
-void ReloadConfiguration(Pipeline& pipeline);
+void ReloadConfiguration(Pipeline& pipeline, const ReloadListener& also = {});
 
 }  // namespace ecompipe::runtime

@@ -14,8 +14,8 @@
 #include <chrono>
 #include <cstdlib>
 
+#include "api/http/internal/request_engine.h"
 #include "api/s3/body_decoder.h"
-#include "api/s3/internal/connection_stream.h"
 #include "api/s3/list_objects.h"
 #include "api/s3/s3_bucket.h"
 #include "api/s3/s3_request.h"
@@ -31,14 +31,9 @@ namespace {
 constexpr const char* kXmlns = "http://s3.amazonaws.com/doc/2006-03-01/";
 constexpr uint64_t kMaxPutBytes = 5ull << 30;  // S3's limit for one PutObject or part
 constexpr size_t kReadBlock = 1 << 20;
-constexpr int kMaxRequestsPerConnection = 1000;
 // Descriptors kept for the pipeline beside the endpoint's connections: databases, the watcher,
 // staged uploads, outgoing notifications.
 constexpr int64_t kReservedFds = 256;
-
-// Set by the post-routing hook when the answer says "Connection: close" (the handler's own
-// refusals of a request whose body it did not read); read by ServeConnection on the same thread.
-thread_local bool t_answer_closes = false;
 
 // Sub-resources of S3 that ecompipe does not implement: asked for, they answer 501 rather
 // than being mistaken for a plain object or bucket request.
@@ -92,6 +87,18 @@ struct FileCloser {
   }
   int fd;
 };
+
+// The acceptor's own answers (connection caps, heads too large or too slow) as S3 words them.
+std::string S3ErrorResponse(int status, const std::string& reason, const std::string& code,
+                            const std::string& message) {
+  std::string id = NewHex(8);
+  for (char& ch : id) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  const std::string body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" +
+                           ErrorXml(S3Error::Make(status, code, message), "", id);
+  return "HTTP/1.1 " + std::to_string(status) + " " + reason +
+         "\r\nContent-Type: application/xml\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\nx-amz-request-id: " + id + "\r\nConnection: close\r\n\r\n" + body;
+}
 
 }  // namespace
 
@@ -186,7 +193,7 @@ class S3Endpoint::Handler {
     Dispatch(c, res);
     if (res.status >= 500) {
       spdlog::error("S3 request failed. method={} path={} status={} request_id={}", req.method,
-                    Escaped(req.path), res.status, c.request_id);
+                    http::EscapedForLog(req.path), res.status, c.request_id);
     } else {
       spdlog::debug("S3 request. method={} path={} status={} request_id={}", req.method, req.path,
                     res.status, c.request_id);
@@ -238,26 +245,12 @@ class S3Endpoint::Handler {
       res.set_content(ErrorXml(e, c.request.path, c.request_id), "application/xml");
   }
 
-  // `text` with control characters and backslashes as \xNN: a hostile key cannot forge log
-  // lines.
-  static std::string Escaped(std::string_view text) {
-    std::string out;
-    for (const char ch : text) {
-      const auto u = static_cast<unsigned char>(ch);
-      if (u < 0x20 || u == 0x7f || ch == '\\')
-        out += fmt::format("\\x{:02x}", u);
-      else
-        out += ch;
-    }
-    return out;
-  }
-
   static void LogRefusal(const Context& c, const S3Error& e) {
     // Missing keys are routine (clients probe with HEAD before uploading).
     if (e.http_status == 404 && (c.request.method == "HEAD" || c.request.method == "GET")) return;
     spdlog::warn("S3 request refused. method={} path={} status={} code={} request_id={} message={}",
-                 c.request.method, Escaped(c.request.path), e.http_status, e.code, c.request_id,
-                 Escaped(e.message));
+                 c.request.method, http::EscapedForLog(c.request.path), e.http_status, e.code,
+                 c.request_id, http::EscapedForLog(e.message));
   }
 
   void Fail(Context& c, httplib::Response& res, const S3Error& e) {
@@ -822,12 +815,8 @@ class S3Endpoint::Handler {
   metrics::Metrics* metrics_;  // null: not counted
 };
 
-// cpp-httplib's request processing (parsing, Expect: 100-continue, routing, content readers,
-// answers) over a stream the acceptor lends; its own accept loop and thread pool are not used.
-// process_request is protected in cpp-httplib 0.11 and exactly the per-request step needed.
-class S3Endpoint::HttpServer final : public httplib::Server {
+class S3Endpoint::HttpServer final : public http::RequestEngine {
  public:
-  using httplib::Server::process_request;
   // cpp-httplib stops a response's content provider (a GetObject body) as soon as its listening
   // socket is invalid, which it is while its own listen() never ran: mark it valid while serving.
   // The value is only compared, never used as a descriptor (listen() and stop() are not called).
@@ -839,17 +828,6 @@ S3Endpoint::S3Endpoint(const S3EndpointConfig& config, std::unique_ptr<S3Bucket>
     : config_(config), bucket_(std::move(bucket)), verifier_(std::move(verifier)) {}
 
 S3Endpoint::~S3Endpoint() { Stop(); }
-
-AfterRequest S3Endpoint::ServeConnection(AcceptedConnection& conn) {
-  ConnectionStream strm(conn.fd, std::move(conn.buffered), config_.limits.body_timeout_ms);
-  t_answer_closes = false;
-  bool client_closes = false;
-  const bool last = conn.requests + 1 >= kMaxRequestsPerConnection;
-  const bool ok = server_->process_request(strm, last, client_closes, nullptr);
-  if (!ok || client_closes || last || t_answer_closes || strm.broken()) return AfterRequest::kClose;
-  conn.buffered = strm.TakeUnread();
-  return AfterRequest::kKeepAlive;
-}
 
 Result<std::unique_ptr<S3Endpoint>> S3Endpoint::Start(const S3EndpointConfig& config,
                                                       storage::LocalFolderStore& store,
@@ -891,7 +869,6 @@ Result<std::unique_ptr<S3Endpoint>> S3Endpoint::Start(const S3EndpointConfig& co
   ep->server_ = std::make_unique<HttpServer>();
   HttpServer& srv = *ep->server_;
   Handler* h = ep->handler_.get();
-  srv.set_keep_alive_max_count(kMaxRequestsPerConnection);
   // Only what the Keep-Alive answer header says; the acceptor closes idle connections.
   srv.set_keep_alive_timeout(
       std::max<time_t>(1, static_cast<time_t>(limits.idle_timeout_ms / 1000)));
@@ -901,8 +878,7 @@ Result<std::unique_ptr<S3Endpoint>> S3Endpoint::Start(const S3EndpointConfig& co
   srv.set_pre_routing_handler(
       [h](const httplib::Request& req, httplib::Response& res) { return h->PreRoute(req, res); });
   // Runs for every answer written (refusals before a handler included), with its final status.
-  srv.set_post_routing_handler([h](const httplib::Request& req, httplib::Response& res) {
-    if (res.get_header_value("Connection") == "close") t_answer_closes = true;
+  srv.OnAnswered([h](const httplib::Request& req, httplib::Response& res) {
     h->Count(req, res.status);
   });
   auto plain = [h](const httplib::Request& req, httplib::Response& res) {
@@ -922,9 +898,12 @@ Result<std::unique_ptr<S3Endpoint>> S3Endpoint::Start(const S3EndpointConfig& co
   srv.Post(R"([\s\S]*)", with_body);
   srv.SetServing(true);
   S3Endpoint* self = ep.get();
-  Result<std::unique_ptr<ConnectionAcceptor>> acceptor =
-      ConnectionAcceptor::Start(config.host, config.port, limits,
-                                [self](AcceptedConnection& c) { return self->ServeConnection(c); });
+  Result<std::unique_ptr<ConnectionAcceptor>> acceptor = ConnectionAcceptor::Start(
+      config.host, config.port, limits,
+      [self](AcceptedConnection& c) {
+        return self->server_->ServeOne(c, self->config_.limits.body_timeout_ms);
+      },
+      {.name = "S3", .error = S3ErrorResponse});
   if (!acceptor.ok())
     return Status::Unavailable(
         "s3_endpoint: " + acceptor.status().message() +

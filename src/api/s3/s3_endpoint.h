@@ -25,12 +25,17 @@
 #include <string>
 #include <vector>
 
-#include "api/s3/connection_acceptor.h"
+#include "api/http/connection_acceptor.h"
 #include "common/status.h"
 #include "metrics/metrics.h"
 #include "storage/local/local_folder_store.h"
 
 namespace ecompipe::api::s3 {
+
+using http::AcceptedConnection;
+using http::AfterRequest;
+using http::ConnectionAcceptor;
+using http::ConnectionLimits;
 
 class S3Bucket;
 class SigV4Verifier;
@@ -86,7 +91,6 @@ class S3Endpoint {
              std::unique_ptr<SigV4Verifier> verifier);
   class Handler;
   class HttpServer;
-  AfterRequest ServeConnection(AcceptedConnection& conn);
 
   S3EndpointConfig config_;
   int64_t last_expiry_check_ms_ = 0;

@@ -1,33 +1,11 @@
 #include "api/s3/s3_endpoint_config.h"
 
-#include <charconv>
 #include <set>
 #include <utility>
 
+#include "api/http/connection_limits_config.h"
+
 namespace ecompipe::api::s3 {
-namespace {
-
-// s3_endpoint's timeouts and connection caps (api/s3/connection_acceptor.h).
-Status ParseS3ConnectionLimits(const ConfigReader& r, ConnectionLimits& l) {
-  for (auto [key, ms] : {std::pair{"header_timeout", &l.header_timeout_ms},
-                         std::pair{"body_timeout", &l.body_timeout_ms},
-                         std::pair{"idle_timeout", &l.idle_timeout_ms}}) {
-    EP_RETURN_IF_ERROR(r.Duration(key, *ms));
-    if (*ms < 100 || *ms > 3'600'000)
-      return r.Error(r.Node(key), "'" + r.Path(key) + "' must be between 100ms and 1h");
-  }
-  int64_t total = l.max_connections, per_address = l.max_connections_per_address,
-          workers = l.workers;
-  EP_RETURN_IF_ERROR(r.Int("max_connections", total, 1, 1'000'000));
-  EP_RETURN_IF_ERROR(r.Int("max_connections_per_address", per_address, 1, 1'000'000));
-  EP_RETURN_IF_ERROR(r.Int("workers", workers, 1, 1024));
-  l.max_connections = static_cast<int>(total);
-  l.max_connections_per_address = static_cast<int>(per_address);
-  l.workers = static_cast<int>(workers);
-  return Status::Ok();
-}
-
-}  // namespace
 
 // s3_endpoint: {listen: "127.0.0.1:9000", region: us-east-1, access_keys: [{id, secret |
 // secret_env}], header_timeout, body_timeout, idle_timeout, max_connections,
@@ -41,27 +19,10 @@ Status ParseS3EndpointConfig(const ConfigReader& root, S3EndpointConfig& ep) {
                                   "max_connections_per_address", "workers", "multipart_expiry"}));
   EP_RETURN_IF_ERROR(r.Duration("multipart_expiry", ep.multipart_expiry_ms));
   ep.enabled = true;
-  std::string listen = ep.host + ":" + std::to_string(ep.port);
-  EP_RETURN_IF_ERROR(r.String("listen", listen));
-  const size_t colon = listen.rfind(':');
-  int port = -1;
-  if (colon != std::string::npos && colon > 0) {
-    const char* b = listen.data() + colon + 1;
-    const char* e = listen.data() + listen.size();
-    auto [p, ec] = std::from_chars(b, e, port);
-    if (ec != std::errc() || p != e || b == e) port = -1;
-  }
-  if (port < 0 || port > 65535)
-    return r.Error(r.Node("listen"),
-                   "'s3_endpoint.listen': '" + listen +
-                       "' is not HOST:PORT (e.g. 127.0.0.1:9000; port 0 picks a free one)");
-  ep.host = listen.substr(0, colon);
-  if (ep.host.size() > 2 && ep.host.front() == '[' && ep.host.back() == ']')
-    ep.host = ep.host.substr(1, ep.host.size() - 2);
-  ep.port = port;
+  EP_RETURN_IF_ERROR(http::ParseListen(r, ep.host, ep.port));
   EP_RETURN_IF_ERROR(r.String("region", ep.region));
   if (ep.region.empty()) return r.Error(r.Node("region"), "'s3_endpoint.region' must not be empty");
-  EP_RETURN_IF_ERROR(ParseS3ConnectionLimits(r, ep.limits));
+  EP_RETURN_IF_ERROR(http::ParseConnectionLimits(r, ep.limits));
   const YAML::Node keys = r.Node("access_keys");
   if (!r.Has("access_keys") || !keys.IsSequence() || keys.size() == 0)
     return r.Error(

@@ -1,4 +1,4 @@
-#include "api/s3/connection_acceptor.h"
+#include "api/http/connection_acceptor.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -15,9 +15,9 @@
 #include <thread>
 #include <vector>
 
-#include "api/s3/internal/connection_stream.h"
+#include "api/http/internal/connection_stream.h"
 
-namespace ecompipe::api::s3 {
+namespace ecompipe::api::http {
 namespace {
 
 using namespace std::chrono_literals;
@@ -176,7 +176,7 @@ TEST(ConnectionAcceptorTest, HeadTricklingInIsCutAtTheTotalDeadline) {
   trickle.join();
   EXPECT_TRUE(closed);
   EXPECT_NE(answer.find("HTTP/1.1 400"), std::string::npos) << answer;
-  EXPECT_NE(answer.find("<Code>RequestTimeout</Code>"), std::string::npos) << answer;
+  EXPECT_NE(answer.find("\"code\":\"RequestTimeout\""), std::string::npos) << answer;
   EXPECT_EQ(r.count(), 0u);
   EXPECT_EQ(a->counters().head_timeouts.load(), 1u);
 }
@@ -213,7 +213,7 @@ TEST(ConnectionAcceptorTest, ConnectionsOverTheAddressCapGetSlowDown) {
   const std::string answer = refused.ReadAll(5s, &closed);
   EXPECT_TRUE(closed);
   EXPECT_NE(answer.find("HTTP/1.1 503"), std::string::npos) << answer;
-  EXPECT_NE(answer.find("<Code>SlowDown</Code>"), std::string::npos) << answer;
+  EXPECT_NE(answer.find("\"code\":\"SlowDown\""), std::string::npos) << answer;
   // Another address is not affected.
   Client other(a->port(), "127.0.0.3");
   other.Send("GET / HTTP/1.1\r\n\r\n");
@@ -239,7 +239,7 @@ TEST(ConnectionAcceptorTest, ConnectionsOverTheTotalCapGetSlowDown) {
   std::this_thread::sleep_for(200ms);
   Client c3(a->port(), "127.0.0.6");
   bool closed = false;
-  EXPECT_NE(c3.ReadAll(5s, &closed).find("<Code>SlowDown</Code>"), std::string::npos);
+  EXPECT_NE(c3.ReadAll(5s, &closed).find("\"code\":\"SlowDown\""), std::string::npos);
   EXPECT_EQ(a->counters().refused_total.load(), 1u);
 }
 
@@ -252,7 +252,7 @@ TEST(ConnectionAcceptorTest, OversizedHeadIsRefused) {
   Client c(a->port());
   c.Send("GET / HTTP/1.1\r\nX: " + std::string(2000, 'a'));
   const std::string answer = c.ReadAll(5s);
-  EXPECT_NE(answer.find("<Code>RequestHeaderSectionTooLarge</Code>"), std::string::npos) << answer;
+  EXPECT_NE(answer.find("\"code\":\"RequestHeaderSectionTooLarge\""), std::string::npos) << answer;
   EXPECT_EQ(r.count(), 0u);
 }
 
@@ -333,4 +333,4 @@ TEST(ConnectionStreamTest, EndOfStreamBreaksTheStream) {
 }
 
 }  // namespace
-}  // namespace ecompipe::api::s3
+}  // namespace ecompipe::api::http

@@ -1,12 +1,12 @@
-#include "api/s3/connection_limiter.h"
+#include "api/http/connection_limiter.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
-#include "api/s3/request_head.h"
+#include "api/http/request_head.h"
 
-namespace ecompipe::api::s3 {
+namespace ecompipe::api::http {
 namespace {
 
 using Verdict = ConnectionLimiter::Verdict;
@@ -100,4 +100,4 @@ TEST(ScanRequestHeadTest, BareLineFeedsDoNotEndAHead) {
 }
 
 }  // namespace
-}  // namespace ecompipe::api::s3
+}  // namespace ecompipe::api::http

@@ -256,7 +256,7 @@ TEST(ConfigTest, UnknownKeyFarFromAnyListsTheAllowedOnes) {
   EXPECT_EQ(
       ErrorOf("zzzzzzzz: 1\n"),
       "ecompipe.yaml:1: unknown key 'zzzzzzzz' (allowed: pipeline, storage, state, warehouse, "
-      "crawlers, jobs, topics, rules, retry, s3_endpoint, log)");
+      "crawlers, jobs, topics, rules, retry, s3_endpoint, api, log)");
 }
 
 TEST(ConfigTest, UnknownKeyInPipeline) {

@@ -1,8 +1,8 @@
-#include "api/s3/request_head.h"
+#include "api/http/request_head.h"
 
 #include <algorithm>
 
-namespace ecompipe::api::s3 {
+namespace ecompipe::api::http {
 
 HeadState ScanRequestHead(std::string_view buffered, size_t max_head_bytes, size_t& scanned,
                           size_t& head_end) {
@@ -19,4 +19,4 @@ HeadState ScanRequestHead(std::string_view buffered, size_t max_head_bytes, size
   return buffered.size() >= max_head_bytes ? HeadState::kTooLarge : HeadState::kIncomplete;
 }
 
-}  // namespace ecompipe::api::s3
+}  // namespace ecompipe::api::http

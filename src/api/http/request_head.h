@@ -1,13 +1,13 @@
 // Finding the end of an HTTP/1.1 request head (request line and header fields,
 // up to and including the empty line) in bytes that arrive piecemeal, so that
-// the S3 endpoint's event loop can hold a connection until its head is complete
+// the HTTP servers' event loop can hold a connection until its head is complete
 // without handing it to a worker thread.
 #pragma once
 
 #include <cstddef>
 #include <string_view>
 
-namespace ecompipe::api::s3 {
+namespace ecompipe::api::http {
 
 enum class HeadState {
   kIncomplete,  // no CRLF CRLF yet, and fewer than max_head_bytes bytes
@@ -23,4 +23,4 @@ enum class HeadState {
 HeadState ScanRequestHead(std::string_view buffered, size_t max_head_bytes, size_t& scanned,
                           size_t& head_end);
 
-}  // namespace ecompipe::api::s3
+}  // namespace ecompipe::api::http

@@ -1,9 +1,9 @@
-#include "api/s3/connection_limiter.h"
+#include "api/http/connection_limiter.h"
 
 #include <algorithm>
 #include <cassert>
 
-namespace ecompipe::api::s3 {
+namespace ecompipe::api::http {
 
 ConnectionLimiter::ConnectionLimiter(size_t max_total, size_t max_per_address)
     : max_total_(std::max<size_t>(max_total, 1)),
@@ -32,4 +32,4 @@ size_t ConnectionLimiter::Of(const std::string& address) const {
   return it == per_address_.end() ? 0 : it->second;
 }
 
-}  // namespace ecompipe::api::s3
+}  // namespace ecompipe::api::http

@@ -1,4 +1,4 @@
-#include "api/s3/connection_acceptor.h"
+#include "api/http/connection_acceptor.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -13,16 +13,14 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 
-#include "api/s3/request_head.h"
-#include "api/s3/s3_xml.h"
-#include "common/ids.h"
+#include "api/http/request_head.h"
+#include "common/json.h"
 
-namespace ecompipe::api::s3 {
+namespace ecompipe::api::http {
 namespace {
 
 // After "Connection: close", what the client still sends is read and dropped
@@ -60,19 +58,6 @@ std::string PeerAddress(const sockaddr_storage& ss) {
   return buf;
 }
 
-// A complete HTTP answer carrying S3's error document, for the answers the loop
-// gives itself.
-std::string ErrorResponse(int status, const std::string& reason, const std::string& code,
-                          const std::string& message) {
-  std::string id = NewHex(8);
-  for (char& ch : id) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-  const std::string body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" +
-                           ErrorXml(S3Error::Make(status, code, message), "", id);
-  return "HTTP/1.1 " + std::to_string(status) + " " + reason +
-         "\r\nContent-Type: application/xml\r\nContent-Length: " + std::to_string(body.size()) +
-         "\r\nx-amz-request-id: " + id + "\r\nConnection: close\r\n\r\n" + body;
-}
-
 // Best effort: an answer of a few hundred bytes fits an empty socket buffer.
 void SendNow(int fd, const std::string& data) {
   (void)::send(fd, data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -90,9 +75,19 @@ void DropPending(int fd) {
 
 }  // namespace
 
-ConnectionAcceptor::ConnectionAcceptor(const ConnectionLimits& limits, ServeFn serve)
+std::string JsonErrorResponse(int status, const std::string& reason, const std::string& code,
+                              const std::string& message) {
+  const std::string body = Json{{"error", {{"code", code}, {"message", message}}}}.dump() + "\n";
+  return "HTTP/1.1 " + std::to_string(status) + " " + reason +
+         "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\nConnection: close\r\n\r\n" + body;
+}
+
+ConnectionAcceptor::ConnectionAcceptor(const ConnectionLimits& limits, ServeFn serve,
+                                       AcceptorAnswers answers)
     : limits_(limits),
       serve_(std::move(serve)),
+      answers_(std::move(answers)),
       limiter_(static_cast<size_t>(limits.max_connections),
                static_cast<size_t>(limits.max_connections_per_address)) {}
 
@@ -103,8 +98,11 @@ ConnectionAcceptor::~ConnectionAcceptor() {
 }
 
 Result<std::unique_ptr<ConnectionAcceptor>> ConnectionAcceptor::Start(
-    const std::string& host, int port, const ConnectionLimits& limits, ServeFn serve) {
-  std::unique_ptr<ConnectionAcceptor> a(new ConnectionAcceptor(limits, std::move(serve)));
+    const std::string& host, int port, const ConnectionLimits& limits, ServeFn serve,
+    AcceptorAnswers answers) {
+  if (!answers.error) answers.error = JsonErrorResponse;
+  std::unique_ptr<ConnectionAcceptor> a(
+      new ConnectionAcceptor(limits, std::move(serve), std::move(answers)));
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -275,20 +273,20 @@ void ConnectionAcceptor::Refuse(int fd, const std::string& address,
       .fetch_add(1, std::memory_order_relaxed);
   DropPending(fd);
   SendNow(fd,
-          ErrorResponse(503, "Slow Down", "SlowDown",
-                        per_address ? "Too many connections from your address; please reduce "
-                                      "your request rate."
-                                    : "Too many connections; please reduce your request rate."));
+          answers_.error(503, "Slow Down", "SlowDown",
+                         per_address ? "Too many connections from your address; please reduce "
+                                       "your request rate."
+                                     : "Too many connections; please reduce your request rate."));
   ::close(fd);
   ++refusals_since_log_;
   const int64_t now = SteadyMs();
   if (now - last_refusal_log_ms_ >= kRefusalLogEveryMs) {
     spdlog::warn(
-        "S3 connections refused with 503 SlowDown. reason={} address={} "
+        "{} connections refused with 503 SlowDown. reason={} address={} "
         "refused={} open={} "
         "from_address={} max_connections={} max_connections_per_address={}",
-        per_address ? "per_address_limit" : "connection_limit", address, refusals_since_log_,
-        limiter_.total(), limiter_.Of(address), limits_.max_connections,
+        answers_.name, per_address ? "per_address_limit" : "connection_limit", address,
+        refusals_since_log_, limiter_.total(), limiter_.Of(address), limits_.max_connections,
         limits_.max_connections_per_address);
     last_refusal_log_ms_ = now;
     refusals_since_log_ = 0;
@@ -415,9 +413,9 @@ void ConnectionAcceptor::Sweep(int64_t now) {
         if (!conn->c.buffered.empty()) {
           counters_.head_timeouts.fetch_add(1, std::memory_order_relaxed);
           spdlog::debug(
-              "S3 request head not complete in time; connection "
+              "{} request head not complete in time; connection "
               "closed. address={} bytes={}",
-              conn->c.address, conn->c.buffered.size());
+              answers_.name, conn->c.address, conn->c.buffered.size());
           Answer(*conn, 400, "Bad Request", "RequestTimeout",
                  "Your socket connection to the server was not read from or "
                  "written to within the "
@@ -442,7 +440,7 @@ void ConnectionAcceptor::Sweep(int64_t now) {
 void ConnectionAcceptor::Answer(Conn& conn, int status, const std::string& reason,
                                 const std::string& code, const std::string& message) {
   DropPending(conn.c.fd);
-  SendNow(conn.c.fd, ErrorResponse(status, reason, code, message));
+  SendNow(conn.c.fd, answers_.error(status, reason, code, message));
 }
 
 void ConnectionAcceptor::Linger(Conn& conn, int64_t now) {
@@ -466,4 +464,4 @@ void ConnectionAcceptor::Close(int fd) {
   conns_.erase(it);
 }
 
-}  // namespace ecompipe::api::s3
+}  // namespace ecompipe::api::http

@@ -1,4 +1,5 @@
-// ConnectionAcceptor: the S3 endpoint's front door. One event-loop thread
+// ConnectionAcceptor: the front door of ecompipe's HTTP servers (the S3 endpoint, the HTTP
+// API). One event-loop thread
 // (epoll) accepts connections and holds every one that is not running a
 // request: it reads each request head into a buffer under a total deadline,
 // closes keep-alive connections that stay idle, and enforces the connection
@@ -28,12 +29,12 @@
 #include <utility>
 #include <vector>
 
-#include "api/s3/connection_limiter.h"
+#include "api/http/connection_limiter.h"
 #include "common/status.h"
 
-namespace ecompipe::api::s3 {
+namespace ecompipe::api::http {
 
-// The limits, all configurable in ecompipe.yaml's s3_endpoint section.
+// The limits, configurable in ecompipe.yaml's s3_endpoint and api sections.
 struct ConnectionLimits {
   int64_t header_timeout_ms =
       10'000;                        // from accept (or a keep-alive's first byte) to the head's end
@@ -60,6 +61,21 @@ enum class AfterRequest {
                // (lingering)
 };
 
+// How the server an acceptor fronts words the answers the loop gives itself.
+struct AcceptorAnswers {
+  std::string name = "HTTP";  // the server's name in log lines ("S3", "API")
+  // A complete HTTP/1.1 answer carrying "Connection: close" for `status` (`reason` its phrase),
+  // `code` a machine-readable name (SlowDown, RequestTimeout, RequestHeaderSectionTooLarge) and
+  // `message` for people. Called on the loop thread. Empty: JsonErrorResponse.
+  std::function<std::string(int status, const std::string& reason, const std::string& code,
+                            const std::string& message)>
+      error;
+};
+
+// The default answer: a JSON body {"error": {"code": …, "message": …}}.
+std::string JsonErrorResponse(int status, const std::string& reason, const std::string& code,
+                              const std::string& message);
+
 class ConnectionAcceptor {
  public:
   using ServeFn = std::function<AfterRequest(AcceptedConnection&)>;
@@ -68,7 +84,8 @@ class ConnectionAcceptor {
   // the loop and the workers. kUnavailable when the address cannot be bound.
   static Result<std::unique_ptr<ConnectionAcceptor>> Start(const std::string& host, int port,
                                                            const ConnectionLimits& limits,
-                                                           ServeFn serve);
+                                                           ServeFn serve,
+                                                           AcceptorAnswers answers = {});
   ~ConnectionAcceptor();
   ConnectionAcceptor(const ConnectionAcceptor&) = delete;
   ConnectionAcceptor& operator=(const ConnectionAcceptor&) = delete;
@@ -102,7 +119,7 @@ class ConnectionAcceptor {
     uint64_t linger_bytes = 0;    // kLinger: bytes dropped so far
   };
 
-  ConnectionAcceptor(const ConnectionLimits& limits, ServeFn serve);
+  ConnectionAcceptor(const ConnectionLimits& limits, ServeFn serve, AcceptorAnswers answers);
   void Loop();
   void WorkerLoop();
   void AcceptAll(int64_t now);
@@ -123,6 +140,7 @@ class ConnectionAcceptor {
 
   ConnectionLimits limits_;
   ServeFn serve_;
+  AcceptorAnswers answers_;
   int listen_fd_ = -1;
   int epoll_fd_ = -1;
   int wake_fd_ = -1;     // eventfd: workers hand connections back, Stop() asks to end
@@ -148,4 +166,4 @@ class ConnectionAcceptor {
   Counters counters_;
 };
 
-}  // namespace ecompipe::api::s3
+}  // namespace ecompipe::api::http

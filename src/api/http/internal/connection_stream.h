@@ -14,7 +14,7 @@
 #include <cstdint>
 #include <string>
 
-namespace ecompipe::api::s3 {
+namespace ecompipe::api::http {
 
 class ConnectionStream final : public httplib::Stream {
  public:
@@ -46,4 +46,4 @@ class ConnectionStream final : public httplib::Stream {
   bool write_broken_ = false;
 };
 
-}  // namespace ecompipe::api::s3
+}  // namespace ecompipe::api::http

@@ -1,4 +1,4 @@
-// ConnectionLimiter: counts the S3 endpoint's open connections, in all and per
+// ConnectionLimiter: counts an HTTP server's open connections, in all and per
 // client address, and admits a new one only while both counts are under their
 // caps. A client that opens connections without end (or a crowd of idle ones)
 // then meets a refusal instead of taking every file descriptor the process has.
@@ -10,7 +10,7 @@
 #include <string>
 #include <unordered_map>
 
-namespace ecompipe::api::s3 {
+namespace ecompipe::api::http {
 
 class ConnectionLimiter {
  public:
@@ -38,4 +38,4 @@ class ConnectionLimiter {
   std::unordered_map<std::string, size_t> per_address_;  // no zero entries
 };
 
-}  // namespace ecompipe::api::s3
+}  // namespace ecompipe::api::http

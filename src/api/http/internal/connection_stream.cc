@@ -1,4 +1,4 @@
-#include "api/s3/internal/connection_stream.h"
+#include "api/http/internal/connection_stream.h"
 
 #include <arpa/inet.h>
 #include <poll.h>
@@ -10,7 +10,7 @@
 #include <climits>
 #include <cstring>
 
-namespace ecompipe::api::s3 {
+namespace ecompipe::api::http {
 namespace {
 
 constexpr size_t kReadBlock = 64 << 10;
@@ -114,4 +114,4 @@ std::string ConnectionStream::TakeUnread() {
   return rest;
 }
 
-}  // namespace ecompipe::api::s3
+}  // namespace ecompipe::api::http
