@@ -11,6 +11,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcpp-httplib-dev  # the S3 endpoint's HTTP server
   prometheus-cpp-dev  # /metrics in Prometheus's text format (src/metrics/)
+  prometheus  # tests/e2e/test_prometheus.py: a real Prometheus scrapes serve; promtool check metrics
   awscli rclone  # real S3 clients of tests/e2e/test_s3_endpoint_cli.py
   faketime  # EP_TEST_CLOCK=... scripts/test.sh runs the suite at a fixed wall clock
   libsystemd-dev  # sd_notify: Type=notify readiness and the watchdog (optional at build)

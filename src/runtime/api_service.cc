@@ -4,6 +4,7 @@
 
 #include "common/json.h"
 #include "runtime/dispatch_health.h"
+#include "runtime/metrics_routes.h"
 #include "runtime/views.h"
 
 namespace ecompipe::runtime {
@@ -75,7 +76,8 @@ void AddV1Routes(api::http::Router& router, ApiContext& api) {
       });
 }
 
-Result<std::unique_ptr<ApiService>> ApiService::Start(const PipelineConfig& config) {
+Result<std::unique_ptr<ApiService>> ApiService::Start(const PipelineConfig& config,
+                                                      metrics::Metrics& metrics) {
   if (!config.api.enabled) return std::unique_ptr<ApiService>();
   EP_ASSIGN_OR_RETURN(std::unique_ptr<Pipeline> reader, Pipeline::Open(config));
   std::unique_ptr<ApiService> s(new ApiService());
@@ -85,6 +87,7 @@ Result<std::unique_ptr<ApiService>> ApiService::Start(const PipelineConfig& conf
   api::http::Router router;
   AddHealthRoutes(router, api);
   AddV1Routes(router, api);
+  EP_RETURN_IF_ERROR(AddMetricsRoutes(router, config, metrics));
   EP_ASSIGN_OR_RETURN(s->server_,
                       api::http::HttpServer::Start(
                           config.api, std::move(router),

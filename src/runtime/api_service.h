@@ -60,7 +60,9 @@ class ApiService {
  public:
   // Null when the configuration has no `api` section. Errors: the stores cannot be opened, a
   // token cannot be read, the address cannot be bound.
-  static Result<std::unique_ptr<ApiService>> Start(const PipelineConfig& config);
+  // `metrics` are the serving pipeline's counters, which /metrics shows (runtime/metrics_routes.h).
+  static Result<std::unique_ptr<ApiService>> Start(const PipelineConfig& config,
+                                                   metrics::Metrics& metrics);
   ~ApiService();
   void Stop();
   int port() const { return server_->port(); }

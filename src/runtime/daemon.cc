@@ -91,7 +91,7 @@ Status Serve(Pipeline& p, const std::atomic<bool>& stop, const ServeReload& relo
     stop_sources();
     return s3.status();
   }
-  Result<std::unique_ptr<ApiService>> api = ApiService::Start(p.config());
+  Result<std::unique_ptr<ApiService>> api = ApiService::Start(p.config(), p.metrics());
   if (!api.ok()) {
     if (*s3) (*s3)->Stop();
     stop_sources();
