@@ -393,16 +393,6 @@ int CmdProcess(const Globals& g) {
 
 // --- query and the views ----------------------------------------------------------------
 
-// A SQL string literal: quotes doubled, so user text never becomes SQL.
-std::string SqlLiteral(const std::string& text) {
-  std::string out = "'";
-  for (char c : text) {
-    if (c == '\'') out += '\'';
-    out += c;
-  }
-  return out + "'";
-}
-
 std::string Join(const std::vector<std::string>& items, const std::string& separator = ", ") {
   std::string out;
   for (const std::string& item : items) out += (out.empty() ? "" : separator) + item;
@@ -533,80 +523,13 @@ int CmdEvents(const Globals& g, int limit, const std::string& type, const Output
   return kExitOk;
 }
 
-// Every reason code a reject can carry here: the built-in ones, the configured jobs' own,
-// and any the warehouse holds (from an earlier configuration).
-std::vector<std::string> KnownReasons(Pipeline& p) {
-  namespace reason = model::reason;
-  std::set<std::string> known = {reason::kWrongFieldCount,
-                                 reason::kInvalidUtf8,
-                                 reason::kNulByte,
-                                 reason::kLineTooLong,
-                                 reason::kMalformedRecord,
-                                 reason::kMissingTransactionId,
-                                 reason::kMalformedTransactionId,
-                                 reason::kMalformedCustomerId,
-                                 reason::kMalformedProductId,
-                                 reason::kInvalidQuantity,
-                                 reason::kInvalidPrice,
-                                 reason::kInvalidDate,
-                                 reason::kUnknownCustomerId,
-                                 reason::kUnknownProductId,
-                                 reason::kDuplicateTransactionId,
-                                 reason::kTotalOutOfRange};
-  for (const runtime::JobConfig& job : p.config().jobs) {
-    for (const auto& v : job.spec.validations) known.insert(v.Reason());
-    for (const auto& l : job.spec.lookups) known.insert(l.Reason());
-    for (const auto& d : job.spec.derived) known.insert(d.Reason());
-  }
-  Result<warehouse::QueryResult> stored =
-      p.warehouse().Query("SELECT DISTINCT reason FROM rejects");
-  if (stored.ok()) {
-    for (const auto& row : stored->rows)
-      if (!row.empty() && row[0]) known.insert(*row[0]);
-  }
-  return {known.begin(), known.end()};
-}
-
-// The key `rejects --object` means: a full key, or a file name (the key's last part) that one
-// loaded or rejected object has. kNotFound when none has; kInvalidArgument naming the keys
-// when several have.
-Result<std::string> ResolveObjectKey(warehouse::Warehouse& w, const std::string& name) {
-  std::string like = "%/";
-  for (char c : name) {
-    if (c == '%' || c == '_' || c == '\\') like += '\\';
-    like += c;
-  }
-  EP_ASSIGN_OR_RETURN(warehouse::QueryResult q,
-                      w.Query("SELECT DISTINCT key FROM (SELECT key FROM load_ledger UNION SELECT "
-                              "source_object AS key FROM rejects) AS k "
-                              "WHERE key = " +
-                              SqlLiteral(name) + " OR key LIKE " + SqlLiteral(like) +
-                              " ESCAPE '\\' ORDER BY key LIMIT 50"));
-  std::vector<std::string> matches;
-  for (const auto& row : q.rows) {
-    if (row.empty() || !row[0]) continue;
-    const std::string& key = *row[0];
-    if (key == name) return key;
-    // LIKE narrowed the rows; this is the exact test (SQLite's LIKE ignores case).
-    if (key.size() > name.size() && key.ends_with(name) && key[key.size() - name.size() - 1] == '/')
-      matches.push_back(key);
-  }
-  if (matches.size() == 1) return matches[0];
-  if (matches.empty())
-    return Status::NotFound("no object " + name +
-                            " was loaded or rejected (give a full key, or a file name "
-                            "one object has; see `ecompipe runs`)");
-  return Status::InvalidArgument("the file name " + name + " is ambiguous: " + Join(matches) +
-                                 "; give the full key");
-}
-
 int CmdRejects(const Globals& g, int limit, const std::string& reason, std::string object,
                std::string run, const Output& out) {
   Result<std::unique_ptr<Pipeline>> p = OpenPipeline(g);
   if (!p.ok()) return Fail(p.status());
   warehouse::Warehouse& w = (*p)->warehouse();
   if (!reason.empty()) {
-    const std::vector<std::string> known = KnownReasons(**p);
+    const std::vector<std::string> known = runtime::views::KnownReasons(**p);
     if (std::find(known.begin(), known.end(), reason) == known.end()) {
       const std::string best = Closest(reason, known);
       std::cerr << "ecompipe: error: rejects: unknown reason '" << reason << "'"
@@ -616,7 +539,7 @@ int CmdRejects(const Globals& g, int limit, const std::string& reason, std::stri
     }
   }
   if (!object.empty()) {
-    Result<std::string> key = ResolveObjectKey(w, object);
+    Result<std::string> key = runtime::views::ResolveObjectKey(w, object);
     if (!key.ok()) return Fail(key.status());
     object = *key;
   }
@@ -625,22 +548,11 @@ int CmdRejects(const Globals& g, int limit, const std::string& reason, std::stri
     if (!id.ok()) return Fail(id.status());
     run = *id;
   }
-  std::string where = "1=1";
+  const std::string where = runtime::views::RejectsWhere({reason, object, run});
   std::vector<std::string> filters;
-  if (!reason.empty()) {
-    where += " AND reason = " + SqlLiteral(reason);
-    filters.push_back("reason " + reason);
-  }
-  if (!object.empty()) {
-    where += " AND source_object = " + SqlLiteral(object);
-    filters.push_back("object " + object);
-  }
-  if (!run.empty()) {
-    // A reject belongs to the load that wrote it; the ledger says which run that load was in.
-    where +=
-        " AND load_id IN (SELECT load_id FROM load_ledger WHERE run_id = " + SqlLiteral(run) + ")";
-    filters.push_back("run " + ShownRunId(run, out.wide));
-  }
+  if (!reason.empty()) filters.push_back("reason " + reason);
+  if (!object.empty()) filters.push_back("object " + object);
+  if (!run.empty()) filters.push_back("run " + ShownRunId(run, out.wide));
   Result<warehouse::QueryResult> r =
       w.Query("SELECT source_object AS object, line, reason, detail, raw FROM rejects WHERE " +
               where + " ORDER BY id LIMIT " + std::to_string(limit));
@@ -674,50 +586,21 @@ int CmdRejects(const Globals& g, int limit, const std::string& reason, std::stri
 int CmdCatalog(const Globals& g, const std::string& table, const Output& out) {
   Result<std::unique_ptr<Pipeline>> p = OpenPipeline(g);
   if (!p.ok()) return Fail(p.status());
-  catalog::CatalogStore& cat = (*p)->catalog();
-  auto tables = cat.ListTables();
-  if (!tables.ok()) return Fail(tables.status());
-  Json json = Json::array();
-  std::vector<Row> rows;
-  for (const auto& t : *tables) {
-    if (!table.empty() && t.name != table) continue;
-    std::string cols;
-    Json jcols = Json::array();
-    for (const auto& c : t.columns) {
-      cols +=
-          (cols.empty() ? "" : ", ") + c.name + " " + std::string(catalog::ColumnTypeName(c.type));
-      jcols.push_back({{"name", c.name}, {"type", catalog::ColumnTypeName(c.type)}});
-    }
-    rows.push_back({t.name, std::to_string(t.schema_version),
-                    std::string(catalog::DataFormatName(t.format)), std::to_string(t.object_count),
-                    std::to_string(t.partition_count), cols});
-    Json jt = {{"table", t.name},
-               {"schema_version", t.schema_version},
-               {"format", catalog::DataFormatName(t.format)},
-               {"objects", t.object_count},
-               {"partitions", t.partition_count},
-               {"columns", jcols}};
-    auto history = cat.SchemaHistory(t.name);
-    if (history.ok()) {
-      Json h = Json::array();
-      for (const auto& v : *history)
-        h.push_back({{"version", v.version},
-                     {"change", v.change.ToString()},
-                     {"created_at", FormatIsoSeconds(v.created_ms)}});
-      jt["schema_history"] = h;
-    }
-    json.push_back(jt);
-  }
-  if (!table.empty() && json.empty()) {
-    std::vector<std::string> names;
-    for (const auto& t : *tables) names.push_back(t.name);
-    const std::string best = Closest(table, names);
-    return Fail(Status::NotFound("no catalog table '" + table + "'" +
-                                 (best.empty() ? "" : " (did you mean '" + best + "'?)")));
-  }
+  Result<Json> json = runtime::views::Catalog(**p, table);
+  if (!json.ok()) return Fail(json.status());
   if (out.Format() == OutputFormat::kJson) {
-    std::cout << json.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
+    std::cout << json->dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
     return kExitOk;
+  }
+  std::vector<Row> rows;
+  for (const Json& t : *json) {
+    std::string cols;
+    for (const Json& c : t["columns"])
+      cols += (cols.empty() ? "" : ", ") + c["name"].get<std::string>() + " " +
+              c["type"].get<std::string>();
+    rows.push_back({t["table"].get<std::string>(), std::to_string(t["schema_version"].get<int>()),
+                    t["format"].get<std::string>(), std::to_string(t["objects"].get<int64_t>()),
+                    std::to_string(t["partitions"].get<int64_t>()), cols});
   }
   constexpr CellKind kText = CellKind::kText, kCount = CellKind::kCount;
   Print(std::cout, out.Format(), {"table", "schema", "format", "objects", "partitions", "columns"},

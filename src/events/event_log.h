@@ -49,6 +49,9 @@ struct EventFilter {
   std::optional<std::string> detail_type;
   std::optional<std::string> source;
   int limit = 50;
+  std::optional<std::string> since;       // events whose time is at or after this (RFC 3339)
+  std::optional<int64_t> before_seq;      // events older than this sequence (a page's cursor)
+  std::optional<std::string> containing;  // events whose JSON text holds this text
 };
 
 class EventLog {

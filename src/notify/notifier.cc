@@ -59,6 +59,7 @@ CREATE TABLE IF NOT EXISTS notifications (
   UNIQUE(topic, subscription, event_id)
 );
 CREATE INDEX IF NOT EXISTS notifications_due ON notifications(status, next_attempt_ms);
+CREATE INDEX IF NOT EXISTS notifications_event ON notifications(event_id);
 )sql";
 
 // Columns added after the first release; an older state database gains them at Open().
@@ -399,13 +400,23 @@ Result<int> Notifier::Redrive(const std::string& id) {
 Result<std::vector<NotificationRecord>> Notifier::List(int limit,
                                                        std::optional<NotificationStatus> only) {
   const std::string status = only ? std::string(NotificationStatusName(*only)) : "";
+  return Select("WHERE (?1 = '' OR status = ?1) ORDER BY rowid DESC LIMIT ?2",
+                {status, int64_t{limit}});
+}
+
+Result<std::vector<NotificationRecord>> Notifier::ListForEvent(const std::string& event_id) {
+  return Select("WHERE event_id = ?1 ORDER BY rowid", {event_id});
+}
+
+Result<std::vector<NotificationRecord>> Notifier::Select(const std::string& where,
+                                                         const SqlParams& params) {
   EP_ASSIGN_OR_RETURN(
       SqlRows q,
       db_->Query("SELECT id, topic, subscription, type, target, event_id, status, attempts, "
                  "COALESCE(last_error,''), created_at, COALESCE(delivered_at,''), summary, "
-                 "COALESCE(digest_id,'') FROM notifications WHERE (?1 = '' OR status = ?1) "
-                 "ORDER BY rowid DESC LIMIT ?2",
-                 {status, int64_t{limit}}));
+                 "COALESCE(digest_id,'') FROM notifications " +
+                     where,
+                 params));
   std::vector<NotificationRecord> out;
   for (size_t r = 0; r < q.size(); ++r) {
     NotificationRecord n;

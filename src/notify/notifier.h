@@ -126,6 +126,8 @@ class Notifier {
   // NotificationStatusName() writes is kCorruptInput.
   Result<std::vector<NotificationRecord>> List(int limit,
                                                std::optional<NotificationStatus> status = {});
+  // The notifications of one event (the trail of an object's run), in the order stored.
+  Result<std::vector<NotificationRecord>> ListForEvent(const std::string& event_id);
   // Makes dead letters pending again, due now, with a fresh max_age: the one with `id`, or all
   // when `id` is empty. Returns how many were redriven (0 when `id` is not a dead letter).
   Result<int> Redrive(const std::string& id);
@@ -136,6 +138,9 @@ class Notifier {
 
  private:
   struct Due;
+  // The notifications `where` (with its ORDER BY and LIMIT) selects.
+  Result<std::vector<NotificationRecord>> Select(const std::string& where,
+                                                 const SqlParams& params);
   Notifier(std::unique_ptr<SqlDb> db, std::vector<Topic> topics, int max_attempts,
            WorkerLease lease, metrics::Metrics* metrics)
       : db_(std::move(db)),

@@ -56,6 +56,9 @@ void AddHealthRoutes(api::http::Router& router, ApiContext& api);
 // /api/v1/openapi.json).
 void AddV1Routes(api::http::Router& router, ApiContext& api);
 
+// The OpenAPI 3 document of the API: src/runtime/openapi.json, compiled in.
+const char* OpenApiDocument();
+
 class ApiService {
  public:
   // Null when the configuration has no `api` section. Errors: the stores cannot be opened, a

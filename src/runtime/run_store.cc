@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <limits>
 
 #include "common/enum_names.h"
@@ -196,21 +197,48 @@ Result<std::vector<ObjectResult>> RunStore::Objects(const std::string& run_id) {
 }
 
 Result<std::vector<RunRecord>> RunStore::List(int limit, bool with_objects) {
-  std::vector<RunRecord> out;
-  EP_ASSIGN_OR_RETURN(SqlRows q,
-                      db_->Query(std::string("SELECT ") + kRunColumns +
-                                     " FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ?",
-                                 {int64_t{limit}}));
-  for (size_t i = 0; i < q.size(); ++i) {
-    EP_ASSIGN_OR_RETURN(RunRecord r, ReadRun(q, i));
-    out.push_back(std::move(r));
+  EP_ASSIGN_OR_RETURN(RunPage page, List(RunFilter{.limit = limit, .with_objects = with_objects}));
+  return std::move(page.runs);
+}
+
+Result<RunPage> RunStore::List(const RunFilter& filter) {
+  // The cursor is "<started_at>~<rowid>" of the last run of the previous page: runs are ordered
+  // by (started_at, rowid) descending, so the next page is what sorts after it.
+  std::string cursor_time;
+  int64_t cursor_row = std::numeric_limits<int64_t>::max();
+  if (!filter.cursor.empty()) {
+    const size_t tilde = filter.cursor.rfind('~');
+    const char* b = filter.cursor.data() + (tilde == std::string::npos ? 0 : tilde + 1);
+    const char* e = filter.cursor.data() + filter.cursor.size();
+    auto [p, ec] = std::from_chars(b, e, cursor_row);
+    if (tilde == std::string::npos || ec != std::errc() || p != e || b == e)
+      return Status::InvalidArgument("not a cursor of this list: '" + filter.cursor + "'");
+    cursor_time = filter.cursor.substr(0, tilde);
   }
-  if (with_objects) {
-    for (RunRecord& r : out) {
+  const std::string state = filter.state ? std::string(RunStateName(*filter.state)) : "";
+  RunPage page;
+  EP_ASSIGN_OR_RETURN(
+      SqlRows q,
+      db_->Query(std::string("SELECT ") + kRunColumns +
+                     ", rowid FROM runs WHERE (?1 = '' OR job = ?1) AND (?2 = '' OR state = ?2) "
+                     "AND (?3 = '' OR started_at >= ?3) AND (?4 = '' OR started_at < ?4 OR "
+                     "(started_at = ?4 AND rowid < ?5)) ORDER BY started_at DESC, rowid DESC "
+                     "LIMIT ?6",
+                 {filter.job, state, filter.since, cursor_time, cursor_row,
+                  int64_t{filter.limit} + 1}));
+  for (size_t i = 0; i < q.size() && i < static_cast<size_t>(filter.limit); ++i) {
+    EP_ASSIGN_OR_RETURN(RunRecord r, ReadRun(q, i));
+    page.runs.push_back(std::move(r));
+    if (i + 1 < q.size())
+      page.next_cursor = page.runs.back().started_at + "~" + std::to_string(q.Int(i, 11));
+  }
+  if (q.size() <= static_cast<size_t>(filter.limit)) page.next_cursor.clear();
+  if (filter.with_objects) {
+    for (RunRecord& r : page.runs) {
       EP_ASSIGN_OR_RETURN(r.objects, Objects(r.run_id));
     }
   }
-  return out;
+  return page;
 }
 
 Result<std::optional<RunRecord>> RunStore::Get(const std::string& run_id) {

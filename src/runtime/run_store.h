@@ -60,6 +60,20 @@ struct RunRecord {
   std::vector<ObjectResult> objects;
 };
 
+// Which runs List() returns, most recent first.
+struct RunFilter {
+  int limit = 50;
+  std::string job;                // "" any
+  std::optional<RunState> state;  // nullopt any
+  std::string since;              // runs started at or after this RFC 3339 time; "" any
+  std::string cursor;             // a page's next_cursor: the runs after it; "" from the newest
+  bool with_objects = false;
+};
+struct RunPage {
+  std::vector<RunRecord> runs;
+  std::string next_cursor;  // "" when no run follows
+};
+
 class RunStore {
  public:
   // `location`: an SQLite file path or a PostgreSQL URL (see OpenSqlDb).
@@ -83,6 +97,10 @@ class RunStore {
   // Reading a row whose state or status is not one of the names above is kCorruptInput.
   // Most recent first; with `with_objects`, each run's object results too.
   Result<std::vector<RunRecord>> List(int limit, bool with_objects);
+  // The runs `filter` selects, a page at a time (cursor pagination: stable while runs are
+  // added). Reads the started_at index, never the whole table. kInvalidArgument for a cursor
+  // this store did not give.
+  Result<RunPage> List(const RunFilter& filter);
   Result<std::optional<RunRecord>> Get(const std::string& run_id);
   // The full id of the run `id_or_prefix` names: the id itself or a unique prefix of one (as
   // `ecompipe runs` prints it, "jr_dec2227b6087"). kNotFound when no run matches;

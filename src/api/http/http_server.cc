@@ -29,6 +29,27 @@ void Send(httplib::Response& res, const Response& r) {
 
 }  // namespace
 
+std::multimap<std::string, std::string> ParseQuery(const std::string& target) {
+  std::multimap<std::string, std::string> out;
+  const size_t q = target.find('?');
+  if (q == std::string::npos) return out;
+  const std::string query = target.substr(q + 1);
+  size_t at = 0;
+  while (at <= query.size()) {
+    size_t amp = query.find('&', at);
+    if (amp == std::string::npos) amp = query.size();
+    const std::string pair = query.substr(at, amp - at);
+    if (!pair.empty()) {
+      const size_t eq = pair.find('=');
+      out.emplace(httplib::detail::decode_url(pair.substr(0, eq), true),
+                  eq == std::string::npos ? ""
+                                          : httplib::detail::decode_url(pair.substr(eq + 1), true));
+    }
+    at = amp + 1;
+  }
+  return out;
+}
+
 bool IsCleanPath(const std::string& path) {
   if (path.empty() || path[0] != '/') return false;
   for (const char c : path) {
@@ -124,7 +145,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const ApiConfig& config, R
             out.headers.emplace_back("Retry-After", std::to_string(v.retry_after_s));
         } else {
           r.params = std::move(m.params);
-          for (const auto& [k, v2] : req.params) r.query.emplace(k, v2);
+          r.query = ParseQuery(req.target);
           for (const auto& [k, v2] : req.headers)
             if (k != "Authorization") r.headers.emplace(k, v2);
           r.body = req.body;

@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -75,6 +76,10 @@ class HttpServer {
   std::unique_ptr<ConnectionAcceptor> acceptor_;
   int port_ = 0;
 };
+
+// The query of a request target ("/p?a=1&b=x%3Dy"), split at '&' and at each pair's first '='
+// (a value may hold '=' unencoded: ?key=transactions/year=2026/...), percent- and '+'-decoded.
+std::multimap<std::string, std::string> ParseQuery(const std::string& target);
 
 // Whether a decoded request path may be routed: it starts with '/', has no segment "." or
 // "..", and no NUL, control character or backslash.

@@ -1,5 +1,7 @@
 #include "events/sql/sql_event_log.h"
 
+#include <limits>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -38,6 +40,7 @@ CREATE TABLE IF NOT EXISTS deliveries (
 );
 CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries(status, next_attempt_ms, id);
 CREATE INDEX IF NOT EXISTS deliveries_event ON deliveries(event_seq);
+CREATE INDEX IF NOT EXISTS events_detail_type ON events(detail_type, seq);
 )sql";
 
 // The envelope's string field `key`, or "" when it is absent; kInvalidArgument when it holds
@@ -214,6 +217,17 @@ Result<std::optional<int64_t>> SqlEventLog::NextDue() {
 }
 
 Result<std::vector<StoredEvent>> SqlEventLog::List(const EventFilter& filter) {
+  // `containing` as a LIKE pattern: its own wildcards escaped (run ids hold '_'). LIKE ignores
+  // ASCII case on SQLite; the ids searched for are lower-case hex.
+  std::optional<std::string> containing;
+  if (filter.containing) {
+    containing = "%";
+    for (char c : *filter.containing) {
+      if (c == '%' || c == '_' || c == '\\') *containing += '\\';
+      *containing += c;
+    }
+    *containing += "%";
+  }
   EP_ASSIGN_OR_RETURN(
       SqlRows rows,
       db_->Query(
@@ -223,8 +237,12 @@ Result<std::vector<StoredEvent>> SqlEventLog::List(const EventFilter& filter) {
           " (SELECT count(*) FROM deliveries d WHERE d.event_seq=e.seq AND d.status='dead') "
           "FROM events e WHERE (CAST(?1 AS TEXT) IS NULL OR e.detail_type = ?1) "
           "AND (CAST(?2 AS TEXT) IS NULL OR e.source = ?2) "
+          "AND (CAST(?4 AS TEXT) IS NULL OR e.time >= ?4) "
+          "AND e.seq < ?5 "
+          "AND (CAST(?6 AS TEXT) IS NULL OR e.body LIKE ?6 ESCAPE '\\') "
           "ORDER BY e.seq DESC LIMIT ?3",
-          {filter.detail_type, filter.source, int64_t{filter.limit}}));
+          {filter.detail_type, filter.source, int64_t{filter.limit}, filter.since,
+           filter.before_seq.value_or(std::numeric_limits<int64_t>::max()), containing}));
   std::vector<StoredEvent> out;
   for (size_t r = 0; r < rows.size(); ++r) {
     StoredEvent e;

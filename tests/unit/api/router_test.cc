@@ -57,6 +57,16 @@ TEST(RouterTest, PathTricksAreNotClean) {
     EXPECT_FALSE(IsCleanPath(bad)) << bad;
 }
 
+TEST(RouterTest, QueryValuesMayHoldEqualsSigns) {
+  const std::multimap<std::string, std::string> q =
+      ParseQuery("/api/v1/objects/trail?key=transactions/year=2026/x.csv&a=%41+b&flag&&c=");
+  EXPECT_EQ(q.find("key")->second, "transactions/year=2026/x.csv");
+  EXPECT_EQ(q.find("a")->second, "A b");
+  EXPECT_EQ(q.count("flag"), 1u);
+  EXPECT_EQ(q.find("c")->second, "");
+  EXPECT_TRUE(ParseQuery("/api/v1/runs").empty());
+}
+
 TEST(RouterTest, ErrorsFromStatusUseTheirHttpStatus) {
   EXPECT_EQ(Response::FromStatus(Status::NotFound("x")).status, 404);
   EXPECT_EQ(Response::FromStatus(Status::InvalidArgument("x")).status, 400);
