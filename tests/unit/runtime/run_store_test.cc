@@ -199,6 +199,42 @@ TEST_P(RunStoreTest, ListIsMostRecentFirstAndLimited) {
   EXPECT_EQ(list[2].run_id, a.run_id);
 }
 
+TEST_P(RunStoreTest, PagesFollowEachOtherAndFiltersNarrow) {
+  StateDb dir(GetParam());
+  auto store = OpenOrDie(dir);
+  ASSERT_NE(store, nullptr);
+  RunRecord a = NewRun("etl", "2026-11-26T10:00:00.000Z");
+  RunRecord b = NewRun("etl", "2026-11-26T11:00:00.000Z");
+  RunRecord c = NewRun("other", "2026-11-26T09:00:00.000Z");
+  RunRecord d = NewRun("etl", "2026-11-26T11:00:00.000Z");  // same start as b: the cursor ties
+  for (const auto& r : {a, b, c, d}) ASSERT_TRUE(store->Start(r).ok());
+  ASSERT_TRUE(store->SetState(a.run_id, RunState::kFailed).ok());
+  std::vector<std::string> seen;
+  RunFilter f{.limit = 1};
+  for (int page = 0; page < 10; ++page) {
+    Result<RunPage> p = store->List(f);
+    ASSERT_TRUE(p.ok()) << p.status().ToString();
+    for (const RunRecord& r : p->runs) seen.push_back(r.run_id);
+    if (p->next_cursor.empty()) break;
+    f.cursor = p->next_cursor;
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{d.run_id, b.run_id, a.run_id, c.run_id}));
+  auto ids = [&](RunFilter filter) {
+    std::vector<std::string> out;
+    Result<RunPage> page = store->List(filter);
+    EXPECT_TRUE(page.ok()) << page.status().ToString();
+    if (!page.ok()) return out;
+    for (const RunRecord& r : page->runs) out.push_back(r.run_id);
+    return out;
+  };
+  EXPECT_EQ(ids({.job = "other"}), std::vector<std::string>{c.run_id});
+  EXPECT_EQ(ids({.state = RunState::kFailed}), std::vector<std::string>{a.run_id});
+  EXPECT_EQ(ids({.since = "2026-11-26T10:30:00.000Z"}),
+            (std::vector<std::string>{d.run_id, b.run_id}));
+  EXPECT_EQ(store->List(RunFilter{.cursor = "nonsense"}).status().code(),
+            StatusCode::kInvalidArgument);
+}
+
 TEST_P(RunStoreTest, ListIncludesObjectsOnlyWhenAsked) {
   StateDb dir(GetParam());
   auto store = OpenOrDie(dir);
