@@ -10,6 +10,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "api/http/token_auth.h"
 #include "common/sql_db.h"
 #include "notify/email_subscriber.h"
 #include "runtime/config.h"
@@ -132,6 +133,14 @@ std::vector<Probe> Connect(const runtime::PipelineConfig& c) {
   probes.push_back({"bucket", ProbeBucket(c.storage)});
   probes.push_back({"state store", ProbeState(c.state)});
   probes.push_back({"warehouse", ProbeWarehouse(c.warehouse)});
+  if (c.api.enabled) {
+    // The tokens serve would read: each variable set or file readable, long enough, distinct.
+    Result<std::vector<api::http::TokenAuth::Token>> tokens =
+        api::http::TokenAuth().Resolve(c.api.tokens);
+    probes.push_back({"api tokens", tokens.ok() ? Result<std::string>(std::to_string(
+                                                      tokens->size()) + " readable")
+                                                : Result<std::string>(tokens.status())});
+  }
   for (const notify::Topic& topic : c.topics) {
     for (const notify::Subscription& sub : topic.subscriptions) {
       const std::string what = "topic " + topic.name + " " + sub.name;

@@ -173,7 +173,7 @@ void AddV1Routes(api::http::Router& router, ApiContext& api) {
     });
   };
   get("/api/v1/status", [](Pipeline& p, const Request&) -> Result<Json> {
-    return views::Status(p);
+    return views::Status(p, /*count_bucket=*/false);
   });
   get("/api/v1/runs", [](Pipeline& p, const Request& req) -> Result<Json> {
     RunFilter f;
@@ -200,7 +200,13 @@ void AddV1Routes(api::http::Router& router, ApiContext& api) {
     EP_ASSIGN_OR_RETURN(std::string id, p.runs().ResolveId(req.Param("id")));
     EP_ASSIGN_OR_RETURN(std::optional<RunRecord> run, p.runs().Get(id));
     if (!run) return Status::NotFound("no run " + id);
-    return views::RunWithRejects(p, *run);
+    size_t offset = 0;
+    if (std::optional<std::string> cursor = req.Query("cursor")) {
+      auto [end, ec] = std::from_chars(cursor->data(), cursor->data() + cursor->size(), offset);
+      if (ec != std::errc() || end != cursor->data() + cursor->size())
+        throw BadParameter{"not a cursor of this list: '" + *cursor + "'"};
+    }
+    return views::RunWithRejects(p, *run, offset, static_cast<size_t>(LimitOf(req)));
   });
   get("/api/v1/objects", [](Pipeline& p, const Request& req) -> Result<Json> {
     return views::LedgerObjects(p, Param(req, "prefix"), Param(req, "cursor"), LimitOf(req));

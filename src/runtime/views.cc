@@ -41,6 +41,13 @@ std::string PrefixUpperBound(std::string prefix) {
   return prefix;
 }
 
+// substr() counts characters, not bytes.
+size_t CodePoints(const std::string& text) {
+  return static_cast<size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xc0) != 0x80;
+  }));
+}
+
 std::optional<std::string> Cell(const warehouse::QueryResult& r, size_t row, size_t col) {
   if (row >= r.rows.size() || col >= r.rows[row].size()) return std::nullopt;
   return r.rows[row][col];
@@ -157,10 +164,13 @@ Json WarehouseFigures(Pipeline& p) {
   return w;
 }
 
-Json Status(Pipeline& p) {
+Json Status(Pipeline& p, bool count_bucket) {
   Json s;
-  auto objects = p.store().CountObjects("");  // counted, not hashed: no cost per byte
-  s["bucket"] = {{"path", p.store().where()}, {"objects", objects.ok() ? *objects : 0}};
+  s["bucket"] = {{"path", p.store().where()}, {"objects", nullptr}};
+  if (count_bucket) {
+    auto objects = p.store().CountObjects("");  // counted, not hashed: no cost per byte
+    s["bucket"]["objects"] = objects.ok() ? *objects : 0;
+  }
   s["warehouse"] = WarehouseFigures(p);
   auto pending = p.bus().WithLog([](events::EventLog& l) { return l.PendingCount(); });
   auto events = p.bus().WithLog([](events::EventLog& l) {
@@ -330,9 +340,16 @@ Result<Json> LedgerObjects(Pipeline& p, const std::string& prefix, const std::st
   // The cursor is "<key>\n<etag>" of the last row of the previous page.
   std::string where = "bucket = " + SqlLiteral(p.store().bucket());
   if (!prefix.empty()) {
+    // Every key starting with the prefix sorts at or after it under any collation; the upper
+    // bound holds in byte order only, which is SQLite's and not a PostgreSQL database's locale
+    // (where '/' may weigh nothing): there substr() decides.
     where += " AND key >= " + SqlLiteral(prefix);
     const std::string upper = PrefixUpperBound(prefix);
-    if (!upper.empty()) where += " AND key < " + SqlLiteral(upper);
+    if (!p.config().warehouse.As<warehouse::PostgresWarehouseConfig>() && !upper.empty())
+      where += " AND key < " + SqlLiteral(upper);
+    else
+      where += " AND substr(key, 1, " + std::to_string(CodePoints(prefix)) +
+               ") = " + SqlLiteral(prefix);
   }
   if (!after.empty()) {
     const size_t nl = after.find('\n');
@@ -356,8 +373,14 @@ Result<Json> LedgerObjects(Pipeline& p, const std::string& prefix, const std::st
   return Json{{"objects", items}, {"next_cursor", next}};
 }
 
-Result<Json> RunWithRejects(Pipeline& p, const RunRecord& run) {
+Result<Json> RunWithRejects(Pipeline& p, const RunRecord& run, size_t offset, size_t limit) {
   Json j = Run(run);
+  Json all = std::move(j["objects"]);
+  j["objects_total"] = all.size();
+  Json page = Json::array();
+  for (size_t i = offset; i < all.size() && i < offset + limit; ++i) page.push_back(all[i]);
+  j["next_cursor"] = offset + limit < all.size() ? std::to_string(offset + limit) : "";
+  j["objects"] = std::move(page);
   for (Json& o : j["objects"]) {
     EP_ASSIGN_OR_RETURN(
         warehouse::QueryResult r,

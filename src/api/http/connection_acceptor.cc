@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
@@ -249,6 +250,10 @@ void ConnectionAcceptor::AcceptAll(int64_t now) {
       continue;
     }
     counters_.accepted.fetch_add(1, std::memory_order_relaxed);
+    // cpp-httplib writes an answer's head and body in separate sends: with Nagle's algorithm the
+    // body waits for the client's delayed ACK, 40 ms per answer on a kept-alive connection.
+    const int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     auto conn = std::make_unique<Conn>();
     conn->c.fd = fd;
     conn->c.address = std::move(address);
