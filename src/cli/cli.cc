@@ -15,6 +15,7 @@
 #include <set>
 #include <thread>
 
+#include "cli/after_the_fact_command.h"
 #include "cli/job_command.h"
 #include "cli/progress_line.h"
 #include "cli/query_command.h"
@@ -459,7 +460,11 @@ int CmdRuns(const Globals& g, int limit, const Output& out, const std::string& r
   std::vector<Row> rows;
   rows.reserve(runs.size());
   for (const auto& r : runs) {
-    rows.push_back({ShownRunId(r.run_id, out.wide), r.job,
+    // A reload, replay or removal says so beside its job.
+    const std::string job = r.kind == runtime::RunKind::kJob
+                                ? r.job
+                                : r.job + " (" + std::string(runtime::RunKindName(r.kind)) + ")";
+    rows.push_back({ShownRunId(r.run_id, out.wide), job,
                     std::string(runtime::RunStateName(r.state)), r.started_at.substr(0, 19),
                     n(r.duration_ms), n(static_cast<int64_t>(r.objects.size())), n(r.rows_read),
                     n(r.rows_loaded), n(r.rows_rejected)});
@@ -946,6 +951,17 @@ int Main(int argc, char** argv) {
   redrive->add_option("--id", redrive_id, "The notification id (see `ecompipe notifications`)");
   redrive->add_flag("--all", redrive_all, "Every dead letter");
 
+  std::function<int()> after_action;
+  const PipelineAccess access{
+      [&g] { return OpenPipeline(g); },
+      [&g](const std::function<Status(Pipeline&, const std::atomic<bool>&)>& drive) {
+        std::unique_ptr<Pipeline> pipeline;
+        return OpenAndDrive(g, pipeline, drive).value_or(kExitOk);
+      },
+      [&output] { return output.Format(); }, [&output] { return output.wide; }};
+  for (CLI::App* c : AddAfterTheFactCommands(app, *rejects, access, after_action))
+    AddOutputOptions(c, output, "JSON output (the same as --format json)");
+
   std::function<int()> job_action;
   AddJobCommand(app, job_action);
   std::function<int()> validate_action;
@@ -972,9 +988,10 @@ int Main(int argc, char** argv) {
 
   // The long commands a person runs by hand; never serve, whose stderr is a log.
   std::optional<ScopedProgress> progress_line;
-  if (job_action || put->parsed() || load_dims->parsed() || process->parsed())
+  if (job_action || after_action || put->parsed() || load_dims->parsed() || process->parsed())
     progress_line.emplace(ParseProgressMode(g.progress).value_or(ProgressMode::kAuto));
   if (job_action) return job_action();
+  if (after_action) return after_action();
   if (validate_action) return validate_action();
   if (init->parsed()) return CmdInit(init_dir, init_force);
   if (generate->parsed()) return CmdGenerate(g, gopt, gen_out, gen_bucket);

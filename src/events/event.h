@@ -19,6 +19,10 @@ inline constexpr const char* kS3Source = "ecompipe.s3";      // aws.s3
 inline constexpr const char* kGlueSource = "ecompipe.glue";  // aws.glue
 
 inline constexpr const char* kObjectCreated = "Object Created";
+inline constexpr const char* kObjectDeleted = "Object Deleted";
+// A dimension file was upserted (no AWS counterpart): detail {dimension, key, rows}.
+inline constexpr const char* kWarehouseSource = "ecompipe.warehouse";
+inline constexpr const char* kDimensionUpserted = "Dimension Upserted";
 inline constexpr const char* kCrawlerStateChange = "Glue Crawler State Change";
 inline constexpr const char* kJobStateChange = "Glue Job State Change";
 

@@ -5,12 +5,13 @@
 namespace ecompipe::events {
 namespace {
 
-constexpr EnumNames<TargetType, 5> kTargetTypeNames{{{
+constexpr EnumNames<TargetType, 6> kTargetTypeNames{{{
     {TargetType::kStartCrawler, "start_crawler"},
     {TargetType::kStartJob, "start_job"},
     {TargetType::kPublish, "publish"},
     {TargetType::kWebhook, "webhook"},
     {TargetType::kUpsertDimension, "upsert_dimension"},
+    {TargetType::kReplayRejects, "replay_rejects"},
 }}};
 
 }  // namespace

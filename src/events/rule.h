@@ -13,8 +13,16 @@
 namespace ecompipe::events {
 
 // What a delivery does; each type has one registered handler (runtime/rule_targets.h).
-enum class TargetType { kStartCrawler, kStartJob, kPublish, kWebhook, kUpsertDimension };
-// "start_crawler", "start_job", "publish", "webhook", "upsert_dimension": the spelling in the
+enum class TargetType {
+  kStartCrawler,
+  kStartJob,
+  kPublish,
+  kWebhook,
+  kUpsertDimension,
+  kReplayRejects,
+};
+// "start_crawler", "start_job", "publish", "webhook", "upsert_dimension", "replay_rejects": the
+// spelling in the
 // configuration's `type:` and in the event log's target_type column.
 std::string_view TargetTypeName(TargetType type);
 std::optional<TargetType> ParseTargetType(std::string_view name);  // exact; nullopt otherwise

@@ -78,9 +78,10 @@ std::vector<ConfigWarning> RuleWarnings(const PipelineConfig& config, const std:
   } catch (const YAML::Exception&) {
     // The text parsed once already; without lines the warnings still stand.
   }
-  const Values sources = {events::kS3Source, events::kGlueSource};
+  const Values sources = {events::kS3Source, events::kGlueSource, events::kWarehouseSource};
   const std::map<std::string, Values> types_of = {
-      {events::kS3Source, {events::kObjectCreated}},
+      {events::kS3Source, {events::kObjectCreated, events::kObjectDeleted}},
+      {events::kWarehouseSource, {events::kDimensionUpserted}},
       {events::kGlueSource, {events::kCrawlerStateChange, events::kJobStateChange}}};
   Values job_states;
   for (RunState s : {RunState::kStarting, RunState::kRunning, RunState::kSucceeded,

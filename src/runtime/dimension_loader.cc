@@ -30,7 +30,7 @@ Result<int64_t> DimensionLoader::UpsertRows(model::Dimension dimension, storage:
     EP_RETURN_IF_ERROR(warehouse_.UpsertCustomers(customers));
     rows = static_cast<int64_t>(customers.size());
   }
-  if (changed_) changed_();
+  if (changed_) changed_(dimension, where, rows);
   return rows;
 }
 

@@ -3,8 +3,9 @@
 //
 // A dimension file always has a header (its columns are mapped by name); its schema is
 // inferred from a decoded sample as the crawler infers an object's. After each upsert the
-// `changed` callback runs, so that whoever caches the dimensions (the job runner) reads them
-// again.
+// `changed` callback runs with the dimension, the file's key or path and the rows read, so that
+// whoever caches the dimensions (the job runner) reads them again and the pipeline can tell
+// (the Dimension Upserted event, which replays the rejects a late dimension may fix).
 //
 // Thread-safety: one thread at a time.
 #pragma once
@@ -27,7 +28,7 @@ class DimensionLoader {
  public:
   // `store` and `warehouse` are owned by the caller and outlive the loader.
   DimensionLoader(storage::ObjectStore& store, warehouse::Warehouse& warehouse,
-                  std::function<void()> changed)
+                  std::function<void(model::Dimension, const std::string&, int64_t)> changed)
       : store_(store), warehouse_(warehouse), changed_(std::move(changed)) {}
 
   // Upserts the dimension `delivery.target.name` (a DimensionName(), else kInvalidArgument)
@@ -44,7 +45,7 @@ class DimensionLoader {
 
   storage::ObjectStore& store_;
   warehouse::Warehouse& warehouse_;
-  std::function<void()> changed_;
+  std::function<void(model::Dimension, const std::string&, int64_t)> changed_;
 };
 
 }  // namespace ecompipe::runtime

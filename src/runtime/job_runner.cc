@@ -15,16 +15,16 @@
 #include "common/ids.h"
 #include "common/progress.h"
 #include "common/time_util.h"
+#include "runtime/job_hash.h"
+#include "runtime/object_ledger.h"
 #include "runtime/quality_gate.h"
+#include "runtime/run_events.h"
 #include "storage/compression.h"
 #include "storage/progress_stream.h"
 #include "transform/transaction_job.h"
 
 namespace ecompipe::runtime {
-namespace {
 
-// Fault injection for the crash tests: ECOMPIPE_TEST_BATCH_DELAY_MS slows every fact batch
-// down, so that a test can kill the process while a load is certainly in flight.
 int TestBatchDelayMs() {
   static const int delay = [] {
     const char* v = std::getenv("ECOMPIPE_TEST_BATCH_DELAY_MS");
@@ -34,6 +34,8 @@ int TestBatchDelayMs() {
   }();
   return delay;
 }
+
+namespace {
 
 // Hands the job's batches to the warehouse transaction; a stop request rolls the load back.
 // Logs progress every few seconds, so a long load is visibly alive.
@@ -102,47 +104,13 @@ Result<const transform::Dimensions*> JobRunner::Dimensions(bool need_rows) {
 }
 
 Status JobRunner::EmitJobState(const RunRecord& run, RunState state, const std::string& message) {
-  const char* severity = state == RunState::kFailed    ? "ERROR"
-                         : state == RunState::kTimeout ? "WARN"
-                                                       : "INFO";
-  Json detail = {
-      {"jobName", run.job},     {"severity", severity}, {"state", std::string(RunStateName(state))},
-      {"jobRunId", run.run_id}, {"message", message},   {"startedOn", run.started_at}};
-  // The cause alone, as Glue's crawler events carry it; notifications put it in their subject.
-  if (state == RunState::kFailed) detail["errorMessage"] = run.error.empty() ? message : run.error;
-  if (state != RunState::kStarting && state != RunState::kRunning) {
-    detail["completedOn"] = run.finished_at;
-    detail["executionTimeMs"] = run.duration_ms;
-    detail["rowsRead"] = run.rows_read;
-    detail["rowsLoaded"] = run.rows_loaded;
-    detail["rowsRejected"] = run.rows_rejected;
-    std::map<std::string, int64_t> reasons;
-    for (const ObjectResult& o : run.objects)
-      for (const auto& [reason, n] : o.reject_reasons) reasons[reason] += n;
-    detail["rejectReasons"] = reasons;  // reason code -> rows, for notifications
-    Json objects = Json::array();
-    for (const ObjectResult& o : run.objects) {
-      Json j = {{"key", o.key},
-                {"etag", o.etag},
-                {"status", std::string(ObjectStatusName(o.status))},
-                {"rowsRead", o.rows_read},
-                {"rowsLoaded", o.rows_loaded},
-                {"rowsRejected", o.rows_rejected}};
-      if (!o.message.empty()) j["message"] = o.message;
-      objects.push_back(std::move(j));
-    }
-    detail["objects"] = std::move(objects);
-  }
-  return env_.bus
-      .Put(events::MakeEvent(env_.origin, events::kGlueSource, events::kJobStateChange,
-                             Json::array(), detail))
-      .status();
+  return EmitRunState(env_.bus, env_.origin, run, state, message);
 }
 
 Result<ObjectResult> JobRunner::LoadObject(const JobConfig& job,
                                            const catalog::CatalogObject& object,
-                                           const std::string& run_id,
-                                           const std::atomic<bool>& stop) {
+                                           const std::string& run_id, const std::atomic<bool>& stop,
+                                           const std::string& job_hash, bool queued) {
   const storage::ObjectRef& ref = object.object;
   ObjectResult r{ref.key, ref.etag};
   const int64_t start = NowMillis();
@@ -158,10 +126,11 @@ Result<ObjectResult> JobRunner::LoadObject(const JobConfig& job,
     spdlog::error("Object failed to load. key={} error={}", ref.key, r.message);
     EP_RETURN_IF_ERROR(
         env_.warehouse.RecordSkipped(ref, run_id, warehouse::LedgerStatus::kFailed, r.message));
+    EP_RETURN_IF_ERROR(RecordFailedJobHash(env_.warehouse, ref, job_hash));
     return r;
   };
 
-  if (job.on_reload == warehouse::ReloadMode::kIgnore) {
+  if (job.on_reload == warehouse::ReloadMode::kIgnore && !queued) {
     EP_ASSIGN_OR_RETURN(bool other, env_.warehouse.HasOtherVersion(ref));
     if (other) {
       r.status = ObjectStatus::kIgnored;
@@ -186,8 +155,8 @@ Result<ObjectResult> JobRunner::LoadObject(const JobConfig& job,
   if (!decoded.ok()) return failed(decoded.status());
 
   const std::string load_id = NewUuid();
-  Result<std::unique_ptr<warehouse::LoadTransaction>> begun =
-      env_.warehouse.BeginLoad(ref, load_id, run_id, job.on_reload);
+  Result<std::unique_ptr<warehouse::LoadTransaction>> begun = env_.warehouse.BeginLoad(
+      ref, load_id, run_id, queued ? warehouse::ReloadMode::kReplace : job.on_reload);
   if (begun.status().code() == StatusCode::kAlreadyExists) {
     r.status = ObjectStatus::kSkipped;  // another process loaded this version meanwhile
     r.message = begun.status().message();
@@ -196,6 +165,7 @@ Result<ObjectResult> JobRunner::LoadObject(const JobConfig& job,
   if (!begun.ok()) return begun.status();
   std::unique_ptr<warehouse::LoadTransaction> txn = std::move(*begun);
   txn->LimitRejects(job.reject_limits);
+  txn->SetJobHash(job_hash);
   if (!job.spec.IsReference()) EP_RETURN_IF_ERROR(txn->UseFactColumns(job.spec.output));
   LoadSink sink(*txn, stop, ref.key);
   Result<transform::TransformStats> stats =
@@ -248,10 +218,12 @@ Result<ObjectResult> JobRunner::LoadObject(const JobConfig& job,
 }
 
 Result<std::optional<RunRecord>> JobRunner::Run(const JobConfig& job, int triggers,
-                                                const std::atomic<bool>& stop) {
+                                                const std::atomic<bool>& stop, RunKind kind) {
   RunRecord run;
   run.run_id = NewJobRunId();
   run.job = job.name;
+  run.kind = kind;
+  const std::string job_hash = JobHash(job);
   run.state = RunState::kStarting;
   run.triggers = triggers;
   const int64_t start = NowMillis();
@@ -289,7 +261,8 @@ Result<std::optional<RunRecord>> JobRunner::Run(const JobConfig& job, int trigge
       infra = done.status();
       break;
     }
-    if (*done) continue;  // this version was loaded (or failed, or ignored) before
+    // Loaded (or failed, or ignored) before, and not to be loaded again.
+    if (*done && !LoadsAgain(**done, job_hash)) continue;
     // Another worker loading it now finishes it, or, if it dies, leaves a claim that runs out
     // and ReapAbandoned() hands to the next run.
     Result<bool> claimed = env_.claims.TryClaim(job.name, object.object);
@@ -307,9 +280,11 @@ Result<std::optional<RunRecord>> JobRunner::Run(const JobConfig& job, int trigge
     bool attempted = true;  // false: nothing left to do, it committed meanwhile
     if (!done.ok()) {
       r = done.status();
-    } else if (!*done) {
+    } else if (!*done || LoadsAgain(**done, job_hash)) {
+      const bool queued = *done && (*done)->status == warehouse::LedgerStatus::kQueued;
       Status began = begin();
-      r = began.ok() ? LoadObject(job, object, run.run_id, stop) : Result<ObjectResult>(began);
+      r = began.ok() ? LoadObject(job, object, run.run_id, stop, job_hash, queued)
+                     : Result<ObjectResult>(began);
     } else {
       attempted = false;
     }
@@ -395,8 +370,8 @@ Result<std::optional<RunRecord>> JobRunner::Run(const JobConfig& job, int trigge
     run.state = RunState::kSucceeded;
     run.message = "Job run succeeded: " + counts;
   }
-  spdlog::info("Job run finished. job={} run_id={} state={} ms={} {}", job.name, run.run_id,
-               RunStateName(run.state), run.duration_ms, counts);
+  spdlog::info("Job run finished. job={} run_id={} kind={} state={} ms={} {}", job.name, run.run_id,
+               RunKindName(run.kind), RunStateName(run.state), run.duration_ms, counts);
   if (env_.metrics)
     env_.metrics->RunFinished(job.name, RunStateName(run.state), run.duration_ms / 1000.0);
   EP_RETURN_IF_ERROR(Close(run, /*stored=*/false, /*retry=*/false));

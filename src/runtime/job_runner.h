@@ -46,6 +46,11 @@
 
 namespace ecompipe::runtime {
 
+// Fault injection for the crash tests: ECOMPIPE_TEST_BATCH_DELAY_MS (milliseconds) slows every
+// fact batch of a load, and every batch of a reject replay, down, so that a test can kill the
+// process while one is certainly in flight. 0 when unset; no other effect.
+int TestBatchDelayMs();
+
 class JobRunner {
  public:
   // The collaborators, owned by the caller and outliving the runner.
@@ -66,8 +71,11 @@ class JobRunner {
   // to load: then no run was recorded and no event emitted. kCancelled when `stop` came before
   // any object was claimed. When a retryable error ended the run FAILED, that error is returned
   // (the run and its events are recorded). Other errors are the run store's or the bus's.
+  // Object versions the ledger holds are loaded again when LoadsAgain() says so
+  // (runtime/object_ledger.h): a queued one replaces every earlier row of its key in its load's
+  // transaction, whatever on_reload says. `kind` is the run's (kReload for `ecompipe reload`).
   Result<std::optional<RunRecord>> Run(const JobConfig& job, int triggers,
-                                       const std::atomic<bool>& stop);
+                                       const std::atomic<bool>& stop, RunKind kind = RunKind::kJob);
 
   // Marks the runs left unfinished FAILED with `message` (RunStore::FailInterrupted, which
   // `only_expired` is passed to) and emits their FAILED events; logs `log_line` with each.
@@ -83,6 +91,10 @@ class JobRunner {
   // what notifies. Called every dispatch round; the first error is returned and the rest wait.
   Status CloseLeftOver();
 
+  // The dimensions a job reads, cached until a dimension changes. Without `need_rows` only
+  // Dimensions::index is filled (the reference job's CSV path reads nothing else), which
+  // holds a fraction of the memory of the full rows.
+  Result<const transform::Dimensions*> Dimensions(bool need_rows);
   // Forgets the cached dimensions (a dimension changed); the next load reads them again.
   void InvalidateDimensions() { dims_.reset(); }
 
@@ -90,18 +102,17 @@ class JobRunner {
   int runs_finished() const { return runs_finished_; }
 
  private:
+  // `queued`: the ledger row asks for a reload (replace, never ignore). `job_hash` goes to the
+  // ledger with the load.
   Result<ObjectResult> LoadObject(const JobConfig& job, const catalog::CatalogObject& object,
-                                  const std::string& run_id, const std::atomic<bool>& stop);
+                                  const std::string& run_id, const std::atomic<bool>& stop,
+                                  const std::string& job_hash, bool queued);
   Status EmitJobState(const RunRecord& run, RunState state, const std::string& message);
   // Tells env_.metrics what became of one object (loaded or failed; the rest are not counted).
   void CountObject(const std::string& job, const storage::ObjectRef& object, const ObjectResult& r);
   // Stores the run's end (unless `stored`) and emits its final event; what fails is kept in
   // left_over_ for CloseLeftOver (`retry`: it was there already, and was logged).
   Status Close(const RunRecord& run, bool stored, bool retry);
-  // The dimensions a job reads, cached until a dimension changes. Without `need_rows` only
-  // Dimensions::index is filled (the reference job's CSV path reads nothing else), which
-  // holds a fraction of the memory of the full rows.
-  Result<const transform::Dimensions*> Dimensions(bool need_rows);
 
   Env env_;
   std::optional<transform::Dimensions> dims_;  // cached until a dimension changes

@@ -133,17 +133,39 @@ void Pipeline::Wire() {
   const PipelineConfig& c = config_;
   crawl_ = std::make_unique<CrawlStep>(CrawlStep::Env{*store_, *catalog_, *bus_, c.origin},
                                        CrawlSettingsOf(c));
-  jobs_ = std::make_unique<JobRunner>(JobRunner::Env{*store_, *warehouse_, *catalog_, *runs_,
-                                                     *claims_, *bus_, c.origin, &metrics_});
-  dimensions_ = std::make_unique<DimensionLoader>(*store_, *warehouse_,
-                                                  [this] { jobs_->InvalidateDimensions(); });
+  jobs_ = std::make_unique<JobRunner>(
+      JobRunner::Env{*store_, *warehouse_, *catalog_, *runs_, *claims_, *bus_, c.origin, &metrics_});
+  dimensions_ = std::make_unique<DimensionLoader>(
+      *store_, *warehouse_, [this](model::Dimension d, const std::string& where, int64_t rows) {
+        jobs_->InvalidateDimensions();
+        DimensionUpserted(d, where, rows);
+      });
+  replay_ = std::make_unique<RejectReplayer>(
+      RejectReplayer::Env{c, *warehouse_, *catalog_, *runs_, *jobs_, *bus_, c.origin});
+  reloader_ =
+      std::make_unique<ObjectReloader>(ObjectReloader::Env{c, *warehouse_, *catalog_, *jobs_});
+}
+
+void Pipeline::DimensionUpserted(model::Dimension dimension, const std::string& where,
+                                 int64_t rows) {
+  Json event = events::MakeEvent(config_.origin, events::kWarehouseSource,
+                                 events::kDimensionUpserted, Json::array(),
+                                 {{"dimension", std::string(model::DimensionName(dimension))},
+                                  {"key", where},
+                                  {"rows", rows}});
+  if (Result<int64_t> put = bus_->Put(event); !put.ok())
+    spdlog::warn(
+        "Could not record the Dimension Upserted event; replay its rejects by hand. "
+        "dimension={} error={}",
+        model::DimensionName(dimension), put.status().ToString());
 }
 
 void Pipeline::RegisterTargets() {
   const TargetServices services{
       config_,      *crawl_,
       *jobs_,       *notifier_,
-      *dimensions_, [this]() -> const std::atomic<bool>& {
+      *dimensions_, *replay_,
+      *reloader_,   [this]() -> const std::atomic<bool>& {
                                   return stop_ ? *stop_ : kNeverStop; }};
   const RuleTargetFactory& factory = RuleTargetFactory::Instance();
   for (const std::string& type : factory.Types()) {

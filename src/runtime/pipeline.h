@@ -42,6 +42,8 @@
 #include "runtime/job_runner.h"
 #include "runtime/landing.h"
 #include "runtime/lease_keeper.h"
+#include "runtime/object_reload.h"
+#include "runtime/reject_replay.h"
 #include "runtime/run_store.h"
 #include "runtime/work_claims.h"
 #include "storage/event_source.h"
@@ -117,6 +119,14 @@ class Pipeline {
                                           const std::atomic<bool>& stop) {
     return jobs_->Run(job, triggers, stop);
   }
+  // Replays rejected rows (runtime/reject_replay.h): `ecompipe rejects replay`.
+  Result<ReplayOutcome> ReplayRejects(const ReplaySelection& selection,
+                                      const std::atomic<bool>& stop) {
+    return replay_->Replay(selection, stop);
+  }
+  // Loads objects again with the current job definition (runtime/object_reload.h): `ecompipe
+  // reload` and `ecompipe retry`.
+  ObjectReloader& reloader() { return *reloader_; }
   // Loads a dimension file from disk (ecompipe load-dims).
   Result<int64_t> LoadDimensionFile(model::Dimension dimension, const std::filesystem::path& file) {
     return dimensions_->LoadFile(dimension, file);
@@ -150,6 +160,9 @@ class Pipeline {
       const storage::s3::S3EventSourceConfig& c);
   // Builds the crawl step, the job runner and the dimension loader over the opened stores.
   void Wire();
+  // Appends the Dimension Upserted event of an upsert (its rules replay rejects); a failure
+  // to append is logged: the rows are upserted, and `ecompipe rejects replay` remains.
+  void DimensionUpserted(model::Dimension dimension, const std::string& where, int64_t rows);
   // Gives the bus the handler of every rule target type in RuleTargetFactory.
   void RegisterTargets();
 
@@ -172,6 +185,8 @@ class Pipeline {
   std::unique_ptr<CrawlStep> crawl_;
   std::unique_ptr<JobRunner> jobs_;
   std::unique_ptr<DimensionLoader> dimensions_;
+  std::unique_ptr<RejectReplayer> replay_;
+  std::unique_ptr<ObjectReloader> reloader_;
   mutable std::mutex rules_mutex_;  // config_.rules: LoadStateOf() reads them on other threads
   const std::atomic<bool>* stop_ = nullptr;  // set while RunUntilIdle runs
 };

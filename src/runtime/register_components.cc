@@ -48,6 +48,7 @@ void RegisterRuleTargets(RuleTargetFactory& factory) {
   RegisterPublishTarget(factory);
   RegisterWebhookTarget(factory);
   RegisterUpsertDimensionTarget(factory);
+  RegisterReplayRejectsTarget(factory);
 }
 
 }  // namespace

@@ -13,6 +13,8 @@
 #include "runtime/crawl_step.h"
 #include "runtime/dimension_loader.h"
 #include "runtime/job_runner.h"
+#include "runtime/object_reload.h"
+#include "runtime/reject_replay.h"
 
 namespace ecompipe::runtime {
 namespace {
@@ -120,6 +122,29 @@ void RegisterUpsertDimensionTarget(RuleTargetFactory& factory) {
                      .handler = [](const TargetServices& s) -> events::TargetHandler {
                        return {false, [&dimensions = s.dimensions](std::span<const Delivery> ds) {
                                  return dimensions.Upsert(ds.front());
+                               }};
+                     }});
+}
+
+void RegisterReplayRejectsTarget(RuleTargetFactory& factory) {
+  Register(factory, {.type = TargetType::kReplayRejects,
+                     .missing = [](const PipelineConfig&, const std::string& name) -> std::string {
+                       return name.empty()
+                                  ? "replay_rejects name must be a reject reason code, e.g. "
+                                    "unknown_customer_id"
+                                  : "";
+                     },
+                     .handler = [](const TargetServices& s) -> events::TargetHandler {
+                       return {false, [s](std::span<const Delivery> ds) -> Status {
+                                 ReplaySelection selection;
+                                 selection.reasons = {ds.front().target.name};
+                                 Result<ReplayOutcome> out = s.replay.Replay(selection, s.stop());
+                                 if (!out.ok()) return out.status();
+                                 if (out->stopped) return Status::Cancelled("replay stopped");
+                                 Result<ReloadOutcome> retried = s.reloader.Retry({}, s.stop());
+                                 if (!retried.ok()) return retried.status();
+                                 if (retried->stopped) return Status::Cancelled("retry stopped");
+                                 return Status::Ok();
                                }};
                      }});
 }

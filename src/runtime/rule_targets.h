@@ -25,6 +25,8 @@ struct PipelineConfig;
 class CrawlStep;
 class JobRunner;
 class DimensionLoader;
+class RejectReplayer;
+class ObjectReloader;
 
 // What the handlers act through: the pipeline's parts, which outlive the bus and its handlers.
 struct TargetServices {
@@ -33,6 +35,8 @@ struct TargetServices {
   JobRunner& jobs;
   notify::Notifier& notifier;
   DimensionLoader& dimensions;
+  RejectReplayer& replay;
+  ObjectReloader& reloader;
   // The stop flag of the dispatch running now (a stopped job run leaves its delivery pending).
   std::function<const std::atomic<bool>&()> stop;
 };
@@ -61,5 +65,9 @@ void RegisterPublishTarget(RuleTargetFactory& factory);
 void RegisterWebhookTarget(RuleTargetFactory& factory);
 // upsert_dimension: loads a dimension file landed in the bucket (DimensionLoader).
 void RegisterUpsertDimensionTarget(RuleTargetFactory& factory);
+// replay_rejects: replays the rejects of the reason `name` (RejectReplayer), e.g.
+// unknown_customer_id once a customers file was upserted, then loads the objects that failed
+// again (ObjectReloader::Retry): a late dimension is the fix both may have waited for.
+void RegisterReplayRejectsTarget(RuleTargetFactory& factory);
 
 }  // namespace ecompipe::runtime

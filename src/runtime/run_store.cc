@@ -29,7 +29,8 @@ CREATE TABLE IF NOT EXISTS runs (
   rows_rejected BIGINT NOT NULL DEFAULT 0,
   message TEXT NOT NULL DEFAULT '',
   worker TEXT,
-  lease_until BIGINT
+  lease_until BIGINT,
+  kind TEXT NOT NULL DEFAULT 'job'
 );
 CREATE INDEX IF NOT EXISTS runs_started ON runs(started_at);
 CREATE TABLE IF NOT EXISTS run_objects (
@@ -49,7 +50,14 @@ CREATE TABLE IF NOT EXISTS run_objects (
 
 constexpr const char* kRunColumns =
     "run_id, job, state, started_at, COALESCE(finished_at,''), duration_ms, triggers, rows_read, "
-    "rows_loaded, rows_rejected, message";
+    "rows_loaded, rows_rejected, message, kind";
+
+constexpr EnumNames<RunKind, 4> kRunKindNames{{{
+    {RunKind::kJob, "job"},
+    {RunKind::kReload, "reload"},
+    {RunKind::kReplay, "replay"},
+    {RunKind::kDelete, "delete"},
+}}};
 
 constexpr EnumNames<ObjectStatus, 4> kObjectStatusNames{{{
     {ObjectStatus::kLoaded, "loaded"},
@@ -75,10 +83,18 @@ Result<RunRecord> ReadRun(const SqlRows& q, size_t row) {
   r.rows_loaded = q.Int(row, 8);
   r.rows_rejected = q.Int(row, 9);
   r.message = q.Text(row, 10);
+  const std::string kind = q.Text(row, 11);
+  std::optional<RunKind> parsed_kind = ParseRunKind(kind);
+  if (!parsed_kind)
+    return Status::CorruptInput("run " + r.run_id + " has an unknown kind '" + kind + "'");
+  r.kind = *parsed_kind;
   return r;
 }
 
 }  // namespace
+
+std::string_view RunKindName(RunKind kind) { return kRunKindNames.Name(kind); }
+std::optional<RunKind> ParseRunKind(std::string_view name) { return kRunKindNames.Parse(name); }
 
 std::string_view ObjectStatusName(ObjectStatus status) { return kObjectStatusNames.Name(status); }
 std::optional<ObjectStatus> ParseObjectStatus(std::string_view name) {
@@ -97,6 +113,11 @@ Result<std::unique_ptr<RunStore>> RunStore::Open(const std::string& location, Wo
       EP_RETURN_IF_ERROR(db->ExecScript("ALTER TABLE runs ADD COLUMN worker TEXT"));
       EP_RETURN_IF_ERROR(db->ExecScript("ALTER TABLE runs ADD COLUMN lease_until BIGINT"));
     }
+    // Reloads, replays and removals are runs of their own kinds.
+    EP_ASSIGN_OR_RETURN(bool has_kind, db->HasColumn("runs", "kind"));
+    if (!has_kind)
+      EP_RETURN_IF_ERROR(
+          db->ExecScript("ALTER TABLE runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'job'"));
     return Status::Ok();
   }));
   return std::unique_ptr<RunStore>(new RunStore(std::move(db), std::move(lease)));
@@ -105,10 +126,11 @@ Result<std::unique_ptr<RunStore>> RunStore::Open(const std::string& location, Wo
 Status RunStore::Start(const RunRecord& run) {
   EP_ASSIGN_OR_RETURN(
       int64_t changed,
-      db_->Exec("INSERT INTO runs(run_id, job, state, started_at, triggers, worker, lease_until) "
-                "VALUES(?,?,?,?,?,?,?) ON CONFLICT(run_id) DO NOTHING",
+      db_->Exec("INSERT INTO runs(run_id, job, state, started_at, triggers, worker, lease_until, "
+                "kind) VALUES(?,?,?,?,?,?,?,?) ON CONFLICT(run_id) DO NOTHING",
                 {run.run_id, run.job, std::string(RunStateName(run.state)), run.started_at,
-                 int64_t{run.triggers}, lease_.worker_id, NowMillis() + lease_.lease_ms}));
+                 int64_t{run.triggers}, lease_.worker_id, NowMillis() + lease_.lease_ms,
+                 std::string(RunKindName(run.kind))}));
   if (changed == 0) return Status::AlreadyExists("run " + run.run_id + " already exists");
   return Status::Ok();
 }

@@ -46,9 +46,16 @@ struct ObjectResult {
   int64_t rejects_not_stored = 0;
 };
 
+// What a run did (runs.kind): a job run over new objects, a reload of objects queued by
+// `ecompipe reload` or `retry`, a replay of rejects, or the removal of deleted objects' rows.
+enum class RunKind { kJob, kReload, kReplay, kDelete };
+std::string_view RunKindName(RunKind kind);                  // "job", "reload", "replay", "delete"
+std::optional<RunKind> ParseRunKind(std::string_view name);  // exact
+
 struct RunRecord {
   std::string run_id;
   std::string job;
+  RunKind kind = RunKind::kJob;
   RunState state = RunState::kStarting;
   std::string started_at;
   std::string finished_at;

@@ -208,18 +208,21 @@ Json Run(const RunRecord& r) {
                        {"rows_rejected", o.rows_rejected},
                        {"duration_ms", o.duration_ms},
                        {"message", o.message}});
-  return {{"run_id", r.run_id},
-          {"job", r.job},
-          {"state", std::string(RunStateName(r.state))},
-          {"started_at", r.started_at},
-          {"finished_at", r.finished_at},
-          {"duration_ms", r.duration_ms},
-          {"triggers", r.triggers},
-          {"rows_read", r.rows_read},
-          {"rows_loaded", r.rows_loaded},
-          {"rows_rejected", r.rows_rejected},
-          {"message", r.message},
-          {"objects", objects}};
+  Json run = {{"run_id", r.run_id},
+              {"job", r.job},
+              {"state", std::string(RunStateName(r.state))},
+              {"started_at", r.started_at},
+              {"finished_at", r.finished_at},
+              {"duration_ms", r.duration_ms},
+              {"triggers", r.triggers},
+              {"rows_read", r.rows_read},
+              {"rows_loaded", r.rows_loaded},
+              {"rows_rejected", r.rows_rejected},
+              {"message", r.message},
+              {"objects", objects}};
+  // A reload, replay or removal says so; a plain job run's view is as it always was.
+  if (r.kind != RunKind::kJob) run["kind"] = std::string(RunKindName(r.kind));
+  return run;
 }
 
 }  // namespace ecompipe::runtime::views

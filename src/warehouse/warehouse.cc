@@ -62,10 +62,13 @@ std::string_view ReloadModeName(ReloadMode mode) {
 
 namespace {
 
-constexpr EnumNames<LedgerStatus, 3> kLedgerStatusNames{{{
+constexpr EnumNames<LedgerStatus, 6> kLedgerStatusNames{{{
     {LedgerStatus::kLoaded, "loaded"},
     {LedgerStatus::kFailed, "failed"},
     {LedgerStatus::kIgnored, "ignored"},
+    {LedgerStatus::kReplaced, "replaced"},
+    {LedgerStatus::kQueued, "queued"},
+    {LedgerStatus::kDeleted, "deleted"},
 }}};
 
 }  // namespace
@@ -73,6 +76,22 @@ constexpr EnumNames<LedgerStatus, 3> kLedgerStatusNames{{{
 std::string_view LedgerStatusName(LedgerStatus status) { return kLedgerStatusNames.Name(status); }
 std::optional<LedgerStatus> ParseLedgerStatus(std::string_view name) {
   return kLedgerStatusNames.Parse(name);
+}
+
+Result<int64_t> LoadTransaction::RemoveRejects(std::span<const int64_t>) {
+  return Status::InvalidArgument("only a replay removes rejects");
+}
+
+Result<std::unique_ptr<LoadTransaction>> Warehouse::BeginReplay(const storage::ObjectRef& object,
+                                                                const std::string&,
+                                                                const std::string&) {
+  return Status::InvalidArgument("this warehouse cannot replay rejects").At(object.key);
+}
+
+Result<std::pair<int64_t, int64_t>> Warehouse::RemoveObject(const storage::ObjectRef& object,
+                                                            const std::string&,
+                                                            const std::string&) {
+  return Status::InvalidArgument("this warehouse cannot remove an object's rows").At(object.key);
 }
 
 Status Warehouse::EnsureFactColumns(std::span<const model::OutputColumn> columns) {

@@ -16,6 +16,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/status.h"
@@ -47,8 +48,17 @@ enum class LedgerStatus {
   kLoaded,   // its facts and rejects committed with the row
   kFailed,   // it cannot be loaded (RecordSkipped); runs do not retry it
   kIgnored,  // on_reload: ignore, and an earlier version of its key was loaded (RecordSkipped)
+  // A later version's load replaced its rows (on_reload: replace, or a reload of the key).
+  kReplaced,
+  // Asked to be loaded again (QueueReload): its rows stay until the next load of it commits,
+  // which replaces every earlier row of its key in the same transaction.
+  kQueued,
+  // The object was deleted from the bucket and its job said on_delete: remove; its rows are
+  // gone (RemoveObject).
+  kDeleted,
 };
-std::string_view LedgerStatusName(LedgerStatus status);  // "loaded", "failed", "ignored"
+// "loaded", "failed", "ignored", "replaced", "queued", "deleted"
+std::string_view LedgerStatusName(LedgerStatus status);
 std::optional<LedgerStatus> ParseLedgerStatus(std::string_view name);  // exact
 
 struct LedgerEntry {
@@ -59,6 +69,9 @@ struct LedgerEntry {
   int64_t rows_read = 0, rows_loaded = 0, rows_rejected = 0;
   std::string message;  // why it failed, or empty
   int64_t finished_ms = 0;
+  // The hash of the job definition that loaded it (LoadTransaction::SetJobHash); empty when it
+  // was loaded before the ledger recorded one.
+  std::string job_hash;
 };
 
 struct LoadCounts {
@@ -78,6 +91,13 @@ class LoadTransaction {
   // counted by reason (LoadCounts), not stored. Call before the first row; without a call the
   // defaults of RejectLimits apply.
   virtual void LimitRejects(const RejectLimits& limits) { rejects_budget_ = RejectBudget(limits); }
+  // The hash of the job definition doing this load, written to the ledger row by Commit().
+  void SetJobHash(std::string hash) { job_hash_ = std::move(hash); }
+  // A replay only (Warehouse::BeginReplay): deletes the rejects `ids` of this object version in
+  // this transaction and returns how many there were (fewer when another replay took some
+  // first: the caller rolls back and selects again). Commit() then expects
+  // rows_read == ids removed. Others fail with kInvalidArgument.
+  virtual Result<int64_t> RemoveRejects(std::span<const int64_t> ids);
   // Inserts facts. A transaction_id already in fact_transactions becomes a reject
   // (duplicate_transaction_id) instead; `facts` may be consumed.
   virtual Status AddFacts(std::vector<model::FactRow>& facts) = 0;
@@ -97,6 +117,7 @@ class LoadTransaction {
   LoadCounts Counts(int64_t rows_loaded, int64_t rows_rejected) const;
 
   RejectBudget rejects_budget_;  // every backend asks it before storing a reject
+  std::string job_hash_;         // SetJobHash
 };
 
 // What kind of value a query returned, so that output can print numbers as numbers.
@@ -175,6 +196,22 @@ class Warehouse {
   // kInvalidArgument) so that runs do not retry it; a new ETag of the key is loaded as usual.
   virtual Status RecordSkipped(const storage::ObjectRef& object, const std::string& run_id,
                                LedgerStatus status, const std::string& message) = 0;
+
+  // Replays rejected rows of a loaded object version (runtime/reject_replay.h): the returned
+  // transaction takes the rejects out (LoadTransaction::RemoveRejects) and the facts and
+  // rejects they became in; Commit(rows_read = rejects removed) adds them to the version's
+  // ledger row's counts (rows_read unchanged) instead of writing a new row. Facts and rejects
+  // carry the object's key and ETag and `load_id`. kNotFound when the version's
+  // ledger row is not loaded. The default: kInvalidArgument (the backend cannot replay).
+  virtual Result<std::unique_ptr<LoadTransaction>> BeginReplay(const storage::ObjectRef& object,
+                                                               const std::string& load_id,
+                                                               const std::string& run_id);
+  // Deletes every fact and reject of `object.key` (every version) and marks its ledger rows
+  // kDeleted with `message`, in one transaction; returns {facts, rejects} removed. The ETag
+  // is not consulted. The default: kInvalidArgument.
+  virtual Result<std::pair<int64_t, int64_t>> RemoveObject(const storage::ObjectRef& object,
+                                                           const std::string& run_id,
+                                                           const std::string& message);
 
   virtual Status UpsertProducts(std::span<const model::Product> rows) = 0;
   virtual Status UpsertCustomers(std::span<const model::Customer> rows) = 0;

@@ -240,7 +240,7 @@ class PostgresCoreScenarioTest(PostgresPipelineTest):
         self.pg("DROP TABLE warehouse_totals; DELETE FROM ecompipe_schema_version; "
                 "INSERT INTO ecompipe_schema_version VALUES (1)")
         self.assertEqual(self.status_totals(), (4, 1, "1289.84"))  # the first open counts them
-        self.assertEqual(self.scalar("SELECT max(version) FROM ecompipe_schema_version"), "2")
+        self.assertEqual(self.scalar("SELECT max(version) FROM ecompipe_schema_version"), "3")
         self.land(tx_key(26), rows_csv(["TXN00000005,C12346,P12346,2,49.99,2026-11-27,Debit Card,Completed"]))
         self.process(expect_rc=0)
         self.assertEqual(self.status_totals(), (5, 1, "1389.82"))

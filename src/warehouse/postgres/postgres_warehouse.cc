@@ -130,16 +130,23 @@ std::string ToStorableText(std::string_view text, size_t max_bytes) {
 
 // One object's load: a transaction on the warehouse's connection from BeginLoad() until
 // Commit() or destruction.
+// What a transaction does besides adding rows: a load of a new version (kLoad), a replay of
+// rejects of a loaded one (kReplay), or the removal of a deleted object's rows (kRemove).
+enum class LoadKind { kLoad, kReplay, kRemove };
+
 class PostgresLoadTransaction final : public LoadTransaction {
  public:
   PostgresLoadTransaction(PostgresWarehouse& wh, const storage::ObjectRef& object,
-                          std::string load_id, std::string run_id, ReloadMode mode)
+                          std::string load_id, std::string run_id, ReloadMode mode,
+                          LoadKind kind = LoadKind::kLoad, std::string message = "")
       : wh_(wh),
         db_(*wh.db_),
         object_(object),
         load_id_(std::move(load_id)),
         run_id_(std::move(run_id)),
         mode_(mode),
+        kind_(kind),
+        message_(std::move(message)),
         pg_(wh.sql_.dialect() == SqlDialect::kPostgres),
         binary_(wh.options_.binary_copy) {
     AppendCopyField(lineage_object_, object_.key);
@@ -163,23 +170,32 @@ class PostgresLoadTransaction final : public LoadTransaction {
     } else {
       EP_RETURN_IF_ERROR(db_.Exec(wh_.sql_.LockObject()));
     }
-    EP_ASSIGN_OR_RETURN(PgResult status, db_.Query(WarehouseSql::LedgerStatus(),
-                                                   {object_.bucket, object_.key, object_.etag}));
-    if (status.Rows() > 0 && ParseLedgerStatus(status.Text(0, 0)) == LedgerStatus::kLoaded) {
+    EP_ASSIGN_OR_RETURN(
+        PgResult status_row,
+        db_.Query(WarehouseSql::LedgerStatus(), {object_.bucket, object_.key, object_.etag}));
+    std::optional<LedgerStatus> status;
+    if (status_row.Rows() > 0) status = ParseLedgerStatus(status_row.Text(0, 0));
+    if (kind_ == LoadKind::kLoad && status == LedgerStatus::kLoaded)
       return Status::AlreadyExists("etag " + object_.etag + " is already loaded").At(object_.key);
-    }
-    if (mode_ == ReloadMode::kReplace) {
+    if (kind_ == LoadKind::kReplay && status != LedgerStatus::kLoaded)
+      return Status::NotFound("etag " + object_.etag + " is not loaded").At(object_.key);
+    // A queued reload replaces every earlier row of the key, this version's included.
+    every_version_ = kind_ == LoadKind::kRemove || status == LedgerStatus::kQueued;
+    if (every_version_ || (kind_ == LoadKind::kLoad && mode_ == ReloadMode::kReplace)) {
+      // ETags are never empty, so "" selects every version of the key.
+      const std::string keep_etag = every_version_ ? std::string() : object_.etag;
       // The running totals lose what the earlier versions held (read under the object's lock).
-      EP_ASSIGN_OR_RETURN(PgResult sum, db_.Query(WarehouseSql::SumOtherVersionFacts(),
-                                                  {object_.key, object_.etag}));
+      EP_ASSIGN_OR_RETURN(
+          PgResult sum, db_.Query(WarehouseSql::SumOtherVersionFacts(), {object_.key, keep_etag}));
       facts_removed_ = sum.Int(0, 0);
       cents_removed_ = sum.Int(0, 1);
       EP_RETURN_IF_ERROR(
-          db_.Query(WarehouseSql::DeleteOtherVersionFacts(), {object_.key, object_.etag}).status());
+          db_.Query(WarehouseSql::DeleteOtherVersionFacts(), {object_.key, keep_etag}).status());
       EP_ASSIGN_OR_RETURN(PgResult rejects, db_.Query(WarehouseSql::DeleteOtherVersionRejects(),
-                                                      {object_.key, object_.etag}));
+                                                      {object_.key, keep_etag}));
       rejects_removed_ = rejects.Affected();
     }
+    if (kind_ != LoadKind::kLoad) return Status::Ok();  // few rows: no index rebuild
     if (pg_ && wh_.options_.index_rebuild == IndexRebuild::kAlways) rebuild_at_bytes_ = 0;
     if (pg_ && wh_.options_.index_rebuild == IndexRebuild::kAuto) {
       EP_ASSIGN_OR_RETURN(PgResult bytes, db_.Query(WarehouseSql::FactTableBytes()));
@@ -234,8 +250,40 @@ class PostgresLoadTransaction final : public LoadTransaction {
     return Status::Ok();
   }
 
+  Result<int64_t> RemoveRejects(std::span<const int64_t> ids) override {
+    EP_RETURN_IF_ERROR(CheckUsable());
+    if (kind_ != LoadKind::kReplay) return LoadTransaction::RemoveRejects(ids);
+    int64_t removed = 0;
+    constexpr size_t kPerStatement = 1000;
+    for (size_t i = 0; i < ids.size(); i += kPerStatement) {
+      std::string list;  // integers only: no user text reaches the SQL
+      for (size_t k = i; k < std::min(ids.size(), i + kPerStatement); ++k)
+        list += (list.empty() ? "" : ",") + std::to_string(ids[k]);
+      Result<PgResult> r = db_.Query(
+          "DELETE FROM rejects WHERE source_object = $1 AND source_etag = $2 AND id IN (" + list +
+              ")",
+          {object_.key, object_.etag});
+      if (!r.ok()) return Fail(r.status());
+      removed += r->Affected();
+    }
+    rejects_removed_ += removed;
+    return removed;
+  }
+
+  // kRemove: what the removal deleted, committed.
+  Result<std::pair<int64_t, int64_t>> CommitRemoval() {
+    EP_RETURN_IF_ERROR(Commit(0).status());
+    return std::pair<int64_t, int64_t>{facts_removed_, rejects_removed_};
+  }
+
   Result<LoadCounts> Commit(int64_t rows_read) override {
     EP_RETURN_IF_ERROR(CheckUsable());
+    if (kind_ == LoadKind::kReplay && rows_read != rejects_removed_) {
+      Finish(false);
+      return Status::Internal("a replay of " + std::to_string(rejects_removed_) +
+                              " rejects counted " + std::to_string(rows_read) + " rows")
+          .At(object_.key);
+    }
     Status s = pg_ ? EndChunk() : StageRedshiftFacts(true);
     if (s.ok() && s3_) s = CopyFactsFromS3();
     if (s.ok() && !pg_ && staged_any_) s = MoveStagedFacts();
@@ -655,7 +703,18 @@ class PostgresLoadTransaction final : public LoadTransaction {
   }
 
   Status WriteLedger(int64_t rows_read) {
-    if (mode_ == ReloadMode::kReplace) {
+    if (kind_ == LoadKind::kReplay)
+      return db_
+          .Query(WarehouseSql::AddReplayToLedger(),
+                 {object_.bucket, object_.key, object_.etag, rows_loaded_,
+                  rows_rejected_ - rejects_removed_})
+          .status();
+    if (kind_ == LoadKind::kRemove)
+      return db_
+          .Query(WarehouseSql::MarkDeleted(),
+                 {object_.bucket, object_.key, run_id_, ToStorableText(message_, 4000)})
+          .status();
+    if (mode_ == ReloadMode::kReplace || every_version_) {
       EP_RETURN_IF_ERROR(db_.Query(WarehouseSql::MarkReplaced(),
                                    {object_.bucket, object_.key, object_.etag, load_id_})
                              .status());
@@ -666,7 +725,7 @@ class PostgresLoadTransaction final : public LoadTransaction {
     return db_
         .Query(WarehouseSql::InsertLedgerRow(),
                {object_.bucket, object_.key, object_.etag, "loaded", load_id_, run_id_, rows_read,
-                rows_loaded_, rows_rejected_, rejects_budget_.Summary()})
+                rows_loaded_, rows_rejected_, rejects_budget_.Summary(), job_hash_})
         .status();
   }
 
@@ -704,6 +763,9 @@ class PostgresLoadTransaction final : public LoadTransaction {
   const storage::ObjectRef object_;
   const std::string load_id_, run_id_;
   const ReloadMode mode_;
+  const LoadKind kind_;
+  const std::string message_;   // kRemove: the ledger rows' message
+  bool every_version_ = false;  // the rows of every version of the key go, this one's too
   const bool pg_;
   const bool binary_;              // facts in binary COPY format (PostgreSQL)
   std::string lineage_object_;     // the key, COPY-escaped
@@ -807,6 +869,10 @@ Status PostgresWarehouse::EnsureSchema() {
       EP_RETURN_IF_ERROR(db_->Exec("CREATE SCHEMA IF NOT EXISTS " + PgQuoteIdent(options_.schema)));
     }
     for (const std::string& ddl : sql_.SchemaDdl()) EP_RETURN_IF_ERROR(db_->Exec(ddl));
+    EP_ASSIGN_OR_RETURN(PgResult job_hash, db_->Query(WarehouseSql::HasJobHash()));
+    if (job_hash.Int(0, 0) == 0)
+      EP_RETURN_IF_ERROR(db_->Exec(std::string("ALTER TABLE load_ledger ADD COLUMN job_hash ") +
+                                   (pg ? "TEXT" : "VARCHAR(64)")));
     EP_ASSIGN_OR_RETURN(PgResult v, db_->Query("SELECT max(version) FROM ecompipe_schema_version"));
     if (!v.IsNull(0, 0) && v.Int(0, 0) > WarehouseSql::kSchemaVersion) {
       return Status::InvalidArgument("warehouse schema version " + std::string(v.Text(0, 0)) +
@@ -840,7 +906,8 @@ Result<std::optional<LedgerEntry>> PostgresWarehouse::FindLoad(const storage::Ob
   EP_ASSIGN_OR_RETURN(
       PgResult r,
       db_->Query("SELECT status, load_id, run_id, rows_read, rows_loaded, rows_rejected, message, "
-                 "CAST(EXTRACT(EPOCH FROM finished_at) * 1000 AS BIGINT) FROM load_ledger "
+                 "CAST(EXTRACT(EPOCH FROM finished_at) * 1000 AS BIGINT), "
+                 "COALESCE(job_hash, '') FROM load_ledger "
                  "WHERE bucket = $1 AND key = $2 AND etag = $3",
                  {object.bucket, object.key, object.etag}));
   if (r.Rows() == 0) return std::optional<LedgerEntry>();
@@ -860,6 +927,7 @@ Result<std::optional<LedgerEntry>> PostgresWarehouse::FindLoad(const storage::Ob
   e.rows_rejected = r.Int(0, 5);
   e.message = r.Text(0, 6);
   e.finished_ms = r.Int(0, 7);
+  e.job_hash = r.Text(0, 8);
   return std::optional<LedgerEntry>(std::move(e));
 }
 
@@ -885,6 +953,30 @@ Result<std::unique_ptr<LoadTransaction>> PostgresWarehouse::BeginLoad(
   auto load = std::make_unique<PostgresLoadTransaction>(*this, object, load_id, run_id, mode);
   EP_RETURN_IF_ERROR(load->Start());
   return std::unique_ptr<LoadTransaction>(std::move(load));
+}
+
+Result<std::unique_ptr<LoadTransaction>> PostgresWarehouse::BeginReplay(
+    const storage::ObjectRef& object, const std::string& load_id, const std::string& run_id) {
+  if (load_open_) return Status::Internal("BeginReplay while a load is open").At(object.key);
+  EP_RETURN_IF_ERROR(Connected());
+  EP_RETURN_IF_ERROR(db_->Exec("BEGIN"));
+  load_open_ = true;
+  auto load = std::make_unique<PostgresLoadTransaction>(*this, object, load_id, run_id,
+                                                        ReloadMode::kAppend, LoadKind::kReplay);
+  EP_RETURN_IF_ERROR(load->Start());
+  return std::unique_ptr<LoadTransaction>(std::move(load));
+}
+
+Result<std::pair<int64_t, int64_t>> PostgresWarehouse::RemoveObject(
+    const storage::ObjectRef& object, const std::string& run_id, const std::string& message) {
+  if (load_open_) return Status::Internal("RemoveObject while a load is open").At(object.key);
+  EP_RETURN_IF_ERROR(Connected());
+  EP_RETURN_IF_ERROR(db_->Exec("BEGIN"));
+  load_open_ = true;
+  PostgresLoadTransaction removal(*this, object, "", run_id, ReloadMode::kReplace,
+                                  LoadKind::kRemove, message);
+  EP_RETURN_IF_ERROR(removal.Start());
+  return removal.CommitRemoval();
 }
 
 Status PostgresWarehouse::RecordSkipped(const storage::ObjectRef& object, const std::string& run_id,
@@ -917,7 +1009,7 @@ Status PostgresWarehouse::RecordSkipped(const storage::ObjectRef& object, const 
     return db_
         ->Query(WarehouseSql::InsertLedgerRow(),
                 {object.bucket, object.key, object.etag, status, "", run_id, 0, 0, 0,
-                 ToStorableText(message, 4000)})
+                 ToStorableText(message, 4000), ""})
         .status();
   });
 }

@@ -94,6 +94,13 @@ class PostgresWarehouse final : public Warehouse {
                                                      ReloadMode mode) override;
   Status RecordSkipped(const storage::ObjectRef& object, const std::string& run_id,
                        LedgerStatus status, const std::string& message) override;
+  // Under the object's lock, as BeginLoad.
+  Result<std::unique_ptr<LoadTransaction>> BeginReplay(const storage::ObjectRef& object,
+                                                       const std::string& load_id,
+                                                       const std::string& run_id) override;
+  Result<std::pair<int64_t, int64_t>> RemoveObject(const storage::ObjectRef& object,
+                                                   const std::string& run_id,
+                                                   const std::string& message) override;
   // Staged (COPY or INSERT), then one upsert statement; all rows in one transaction. The last
   // row of an id wins; updated_at changes only on rows whose values changed.
   Status UpsertProducts(std::span<const model::Product> rows) override;

@@ -132,7 +132,8 @@ std::vector<std::string> WarehouseSql::SchemaDdl() const {
                              {"rows_loaded", "BIGINT", "BIGINT"},
                              {"rows_rejected", "BIGINT", "BIGINT"},
                              {"message", "TEXT", "VARCHAR(4096)"},
-                             {"finished_at", "TIMESTAMPTZ", "TIMESTAMP"}},
+                             {"finished_at", "TIMESTAMPTZ", "TIMESTAMP"},
+                             {"job_hash", "TEXT", "VARCHAR(64)"}},
                             "bucket, key, etag", "DISTSTYLE ALL SORTKEY (key)"));
   ddl.emplace_back("CREATE TABLE IF NOT EXISTS ecompipe_schema_version (version INT NOT NULL)");
   // Running totals for `ecompipe status`: each load adds its change in its own transaction.
@@ -326,8 +327,20 @@ std::string WarehouseSql::DeleteLedgerRow() {
 std::string WarehouseSql::InsertLedgerRow() {
   return "INSERT INTO load_ledger (bucket, key, etag, status, load_id, run_id, rows_read, "
          "rows_loaded, "
-         "rows_rejected, message, finished_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
-         "CURRENT_TIMESTAMP)";
+         "rows_rejected, message, finished_at, job_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
+         "$9, $10, CURRENT_TIMESTAMP, $11)";
+}
+std::string WarehouseSql::AddReplayToLedger() {
+  return "UPDATE load_ledger SET rows_loaded = rows_loaded + $4, rows_rejected = rows_rejected + "
+         "$5 WHERE bucket = $1 AND key = $2 AND etag = $3 AND status = 'loaded'";
+}
+std::string WarehouseSql::MarkDeleted() {
+  return "UPDATE load_ledger SET status = 'deleted', run_id = $3, message = $4, finished_at = "
+         "CURRENT_TIMESTAMP WHERE bucket = $1 AND key = $2 AND status <> 'deleted'";
+}
+std::string WarehouseSql::HasJobHash() {
+  return "SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema() "
+         "AND table_name = 'load_ledger' AND column_name = 'job_hash'";
 }
 std::string WarehouseSql::MarkReplaced() {
   return "UPDATE load_ledger SET status = 'replaced', message = 'replaced by etag ' || $3 || ' "

@@ -47,7 +47,7 @@ class WarehouseSql {
   // The schema version EnsureSchema() records in ecompipe_schema_version.
   // 2: warehouse_totals, the running totals `ecompipe status` reads (filled from the tables
   // once when a version 1 warehouse is opened).
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;  // 3: load_ledger.job_hash
 
   explicit WarehouseSql(SqlDialect dialect) : dialect_(dialect) {}
   SqlDialect dialect() const { return dialect_; }
@@ -104,9 +104,15 @@ class WarehouseSql {
   // Ledger statements, same on both dialects: $1 bucket, $2 key, $3 etag.
   static std::string LedgerStatus();
   static std::string DeleteLedgerRow();
-  // $1..$10: bucket, key, etag, status, load_id, run_id, rows_read, rows_loaded, rows_rejected,
-  // message.
+  // $1..$11: bucket, key, etag, status, load_id, run_id, rows_read, rows_loaded, rows_rejected,
+  // message, job_hash.
   static std::string InsertLedgerRow();
+  // $1 bucket, $2 key, $3 etag, $4 facts, $5 rejects to add to a loaded row (a replay).
+  static std::string AddReplayToLedger();
+  // $1 bucket, $2 key, $3 run_id, $4 message: every ledger row of the key becomes deleted.
+  static std::string MarkDeleted();
+  // Whether load_ledger has job_hash yet (schema version 3), in the current schema.
+  static std::string HasJobHash();
   // $1 bucket, $2 key, $3 etag (the new one), $4 load_id.
   static std::string MarkReplaced();
   // $1 key, $2 etag: rows of other versions of the key.

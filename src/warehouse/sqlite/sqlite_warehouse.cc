@@ -108,6 +108,7 @@ CREATE TABLE IF NOT EXISTS load_ledger(
   rows_rejected INTEGER,
   message       TEXT,
   finished_at   TEXT,
+  job_hash      TEXT,
   PRIMARY KEY(bucket, key, etag)
 );
 -- Running totals for `ecompipe status`, one row (id 1): each load adds what it inserted and
@@ -213,12 +214,22 @@ constexpr const char* kFillTotalsSql =
     "(SELECT coalesce(sum(total_amount_cents), 0) FROM fact_transactions_data)";
 constexpr std::string_view kWriteLedgerSql =
     "INSERT INTO load_ledger(bucket, key, etag, status, load_id, run_id, rows_read, "
-    "rows_loaded, rows_rejected, message, finished_at) "
-    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
+    "rows_loaded, rows_rejected, message, finished_at, job_hash) "
+    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
     "ON CONFLICT(bucket, key, etag) DO UPDATE SET status = excluded.status, "
     "load_id = excluded.load_id, run_id = excluded.run_id, rows_read = excluded.rows_read, "
     "rows_loaded = excluded.rows_loaded, rows_rejected = excluded.rows_rejected, "
-    "message = excluded.message, finished_at = excluded.finished_at";
+    "message = excluded.message, finished_at = excluded.finished_at, "
+    "job_hash = excluded.job_hash";
+// A replay's facts and rejects join the version's counts; rows_read stays.
+constexpr std::string_view kReplayLedgerSql =
+    "UPDATE load_ledger SET rows_loaded = rows_loaded + ?4, rows_rejected = rows_rejected + ?5 "
+    "WHERE bucket = ?1 AND key = ?2 AND etag = ?3 AND status = 'loaded'";
+constexpr std::string_view kRemoveRejectSql =
+    "DELETE FROM rejects WHERE id = ?1 AND source_object = ?2 AND source_etag = ?3";
+constexpr std::string_view kMarkDeletedSql =
+    "UPDATE load_ledger SET status = 'deleted', run_id = ?3, message = ?4, finished_at = ?5 "
+    "WHERE bucket = ?1 AND key = ?2 AND status <> 'deleted'";
 // A skip never overwrites a completed load of the same version.
 constexpr std::string_view kRecordSkippedSql =
     "INSERT INTO load_ledger(bucket, key, etag, status, load_id, run_id, rows_read, "
@@ -229,7 +240,7 @@ constexpr std::string_view kRecordSkippedSql =
     "WHERE load_ledger.status <> 'loaded'";
 constexpr std::string_view kFindLoadSql =
     "SELECT status, load_id, run_id, rows_read, rows_loaded, rows_rejected, message, "
-    "finished_at FROM load_ledger WHERE bucket = ?1 AND key = ?2 AND etag = ?3";
+    "finished_at, job_hash FROM load_ledger WHERE bucket = ?1 AND key = ?2 AND etag = ?3";
 constexpr std::string_view kHasOtherVersionSql =
     "SELECT 1 FROM load_ledger WHERE bucket = ?1 AND key = ?2 AND etag <> ?3 "
     "AND status = 'loaded' LIMIT 1";
@@ -478,15 +489,22 @@ void SqliteWarehouse::ConnectionDeleter::operator()(sqlite3* db) const { sqlite3
 // One object's load: a write transaction on the warehouse's connection, from BeginLoad()
 // until Commit() or destruction. The three hot statements are bound to the object's lineage
 // once and reused for every row.
+// What a transaction does besides adding rows: a load of a new version (kLoad), a replay of
+// rejects of a loaded one (kReplay), or the removal of a deleted object's rows (kRemove).
+enum class LoadKind { kLoad, kReplay, kRemove };
+
 class SqliteLoadTransaction final : public LoadTransaction {
  public:
   SqliteLoadTransaction(SqliteWarehouse& warehouse, const storage::ObjectRef& object,
-                        std::string load_id, std::string run_id, ReloadMode mode)
+                        std::string load_id, std::string run_id, ReloadMode mode,
+                        LoadKind kind = LoadKind::kLoad, std::string message = "")
       : warehouse_(warehouse),
         object_(object),
         load_id_(std::move(load_id)),
         run_id_(std::move(run_id)),
-        mode_(mode) {}
+        mode_(mode),
+        kind_(kind),
+        message_(std::move(message)) {}
 
   ~SqliteLoadTransaction() override {
     if (!finished_) Finish(/*committed=*/false);
@@ -501,22 +519,29 @@ class SqliteLoadTransaction final : public LoadTransaction {
       b.Text(object_.bucket).Text(object_.key).Text(object_.etag);
       if (b.rc() != SQLITE_OK) return warehouse_.Error(b.rc(), "bind ledger lookup");
       int rc = sqlite3_step(status_stmt);
+      std::optional<LedgerStatus> status;
       if (rc == SQLITE_ROW) {
-        if (ParseLedgerStatus(ColumnText(status_stmt, 0)) == LedgerStatus::kLoaded) {
-          return Status::AlreadyExists("etag " + object_.etag + " is already loaded")
-              .At(object_.key);
-        }
+        status = ParseLedgerStatus(ColumnText(status_stmt, 0));
       } else if (rc != SQLITE_DONE) {
         return warehouse_.Error(rc, "read load ledger");
       }
+      if (kind_ == LoadKind::kLoad && status == LedgerStatus::kLoaded)
+        return Status::AlreadyExists("etag " + object_.etag + " is already loaded").At(object_.key);
+      if (kind_ == LoadKind::kReplay && status != LedgerStatus::kLoaded)
+        return Status::NotFound("etag " + object_.etag + " is not loaded").At(object_.key);
+      // A queued reload replaces every earlier row of the key, this version's included.
+      every_version_ = kind_ == LoadKind::kRemove || status == LedgerStatus::kQueued;
     }
-    if (mode_ == ReloadMode::kReplace) {
+    if (kind_ == LoadKind::kRemove || (kind_ == LoadKind::kLoad && mode_ == ReloadMode::kReplace) ||
+        every_version_) {
+      // ETags are never empty, so "" selects every version of the key.
+      const std::string& keep_etag = every_version_ ? kNoEtag : object_.etag;
       // The running totals lose what the earlier versions held.
       EP_ASSIGN_OR_RETURN(sqlite3_stmt * sum, warehouse_.Prepared(kSumOtherFactsSql));
       {
         StatementScope scope(sum);
         Binder b(sum);
-        b.Text(object_.key).Text(object_.etag);
+        b.Text(object_.key).Text(keep_etag);
         if (b.rc() != SQLITE_OK) return warehouse_.Error(b.rc(), "bind replace");
         int rc = sqlite3_step(sum);
         if (rc != SQLITE_ROW) return warehouse_.Error(rc, "sum earlier version's facts");
@@ -527,7 +552,7 @@ class SqliteLoadTransaction final : public LoadTransaction {
         EP_ASSIGN_OR_RETURN(sqlite3_stmt * del, warehouse_.Prepared(sql));
         StatementScope scope(del);
         Binder b(del);
-        b.Text(object_.key).Text(object_.etag);
+        b.Text(object_.key).Text(keep_etag);
         if (b.rc() != SQLITE_OK) return warehouse_.Error(b.rc(), "bind replace");
         int rc = sqlite3_step(del);
         if (rc != SQLITE_DONE) return warehouse_.Error(rc, "delete earlier version's rows");
@@ -535,6 +560,7 @@ class SqliteLoadTransaction final : public LoadTransaction {
           rejects_removed_ = sqlite3_changes64(warehouse_.db_.get());
       }
     }
+    if (kind_ == LoadKind::kRemove) return Status::Ok();  // it adds no rows
     {
       EP_ASSIGN_OR_RETURN(sqlite3_stmt * insert_load, warehouse_.Prepared(kInsertLoadSql));
       StatementScope scope(insert_load);
@@ -669,9 +695,34 @@ class SqliteLoadTransaction final : public LoadTransaction {
     return Status::Ok();
   }
 
+  Result<int64_t> RemoveRejects(std::span<const int64_t> ids) override {
+    EP_RETURN_IF_ERROR(CheckUsable());
+    if (kind_ != LoadKind::kReplay) return LoadTransaction::RemoveRejects(ids);
+    EP_ASSIGN_OR_RETURN(sqlite3_stmt * del, warehouse_.Prepared(kRemoveRejectSql));
+    int64_t removed = 0;
+    for (int64_t id : ids) {
+      StatementScope scope(del);
+      Binder b(del);
+      b.Int(id).Text(object_.key).Text(object_.etag);
+      if (b.rc() != SQLITE_OK) return Fail(warehouse_.Error(b.rc(), "bind remove reject"));
+      int rc = sqlite3_step(del);
+      if (rc != SQLITE_DONE) return Fail(warehouse_.Error(rc, "remove reject"));
+      removed += sqlite3_changes(warehouse_.db_.get());
+    }
+    rejects_removed_ += removed;
+    return removed;
+  }
+
+  // kRemove: what the removal deleted, committed.
+  Result<std::pair<int64_t, int64_t>> CommitRemoval() {
+    EP_RETURN_IF_ERROR(Commit(0).status());
+    return std::pair<int64_t, int64_t>{facts_removed_, rejects_removed_};
+  }
+
   Result<LoadCounts> Commit(int64_t rows_read) override {
     EP_RETURN_IF_ERROR(CheckUsable());
-    if (rows_read != rows_loaded_ + rows_rejected_) {
+    if (rows_read != rows_loaded_ + rows_rejected_ ||
+        (kind_ == LoadKind::kReplay && rows_read != rejects_removed_)) {
       Finish(/*committed=*/false);
       return Status::Internal("rows read (" + std::to_string(rows_read) + ") != rows loaded (" +
                               std::to_string(rows_loaded_) + ") + rows rejected (" +
@@ -816,7 +867,24 @@ class SqliteLoadTransaction final : public LoadTransaction {
   Status WriteLedger(int64_t rows_read) {
     std::string now = FormatIsoMillis(NowMillis());
     const std::string note = rejects_budget_.Summary();  // bound SQLITE_STATIC: must outlive it
-    if (mode_ == ReloadMode::kReplace) {
+    if (kind_ != LoadKind::kLoad) {
+      const bool replay = kind_ == LoadKind::kReplay;
+      EP_ASSIGN_OR_RETURN(sqlite3_stmt * update,
+                          warehouse_.Prepared(replay ? kReplayLedgerSql : kMarkDeletedSql));
+      StatementScope scope(update);
+      Binder b(update);
+      b.Text(object_.bucket).Text(object_.key);
+      if (replay) {
+        b.Text(object_.etag).Int(rows_loaded_).Int(rows_rejected_ - rejects_removed_);
+      } else {
+        b.Text(run_id_).Text(message_).Text(now);
+      }
+      if (b.rc() != SQLITE_OK) return warehouse_.Error(b.rc(), "bind ledger update");
+      int rc = sqlite3_step(update);
+      if (rc != SQLITE_DONE) return warehouse_.Error(rc, "update ledger");
+      return AddToTotals();
+    }
+    if (mode_ == ReloadMode::kReplace || every_version_) {
       EP_ASSIGN_OR_RETURN(sqlite3_stmt * mark, warehouse_.Prepared(kMarkReplacedSql));
       StatementScope scope(mark);
       Binder b(mark);
@@ -838,7 +906,8 @@ class SqliteLoadTransaction final : public LoadTransaction {
         .Int(rows_loaded_)
         .Int(rows_rejected_)
         .Text(note)
-        .Text(now);
+        .Text(now)
+        .Text(job_hash_);
     if (b.rc() != SQLITE_OK) return warehouse_.Error(b.rc(), "bind ledger row");
     int rc = sqlite3_step(write);
     if (rc != SQLITE_DONE) return warehouse_.Error(rc, "write ledger row");
@@ -881,7 +950,11 @@ class SqliteLoadTransaction final : public LoadTransaction {
   const std::string load_id_;
   const std::string run_id_;
   const ReloadMode mode_;
-  int64_t load_ref_ = 0;  // this load's row in `loads`
+  const LoadKind kind_;
+  const std::string message_;  // kRemove: the ledger rows' message
+  static inline const std::string kNoEtag;
+  bool every_version_ = false;  // the rows of every version of the key go, this one's too
+  int64_t load_ref_ = 0;        // this load's row in `loads`
   sqlite3_stmt* insert_fact_ = nullptr;
   sqlite3_stmt* insert_fact_batch_ = nullptr;  // kFactBatchRows rows of kInsertFactSql's columns
   sqlite3_stmt* find_fact_source_ = nullptr;
@@ -1041,6 +1114,14 @@ Status SqliteWarehouse::EnsureSchema() {
     if (Status s = MigrateProductPrices(); !s.ok()) return fail(s);
   }
   if (Status s = Exec(kSchemaSql, "create schema"); !s.ok()) return fail(s);
+  // The job definition's hash of each load came with reloads; older rows have none.
+  Result<bool> job_hash = has_column("load_ledger", "job_hash");
+  if (!job_hash.ok()) return fail(job_hash.status());
+  if (!*job_hash) {
+    if (Status s = Exec("ALTER TABLE load_ledger ADD COLUMN job_hash TEXT", "add job_hash");
+        !s.ok())
+      return fail(s);
+  }
   if (Status s = CreateFactView(/*replace=*/false); !s.ok()) return fail(s);
   Result<QueryResult> totals = RunSql("SELECT 1 FROM warehouse_totals", {}, false);
   if (!totals.ok()) return fail(totals.status());
@@ -1261,6 +1342,7 @@ Result<std::optional<LedgerEntry>> SqliteWarehouse::FindLoad(const storage::Obje
   entry.rows_rejected = sqlite3_column_int64(stmt, 5);
   entry.message = ColumnText(stmt, 6);
   entry.finished_ms = ParseIsoMillis(ColumnText(stmt, 7));
+  entry.job_hash = ColumnText(stmt, 8);
   return std::optional<LedgerEntry>(std::move(entry));
 }
 
@@ -1290,6 +1372,29 @@ Result<std::unique_ptr<LoadTransaction>> SqliteWarehouse::BeginLoad(
   auto load = std::make_unique<SqliteLoadTransaction>(*this, object, load_id, run_id, mode);
   EP_RETURN_IF_ERROR(load->Start());
   return std::unique_ptr<LoadTransaction>(std::move(load));
+}
+
+Result<std::unique_ptr<LoadTransaction>> SqliteWarehouse::BeginReplay(
+    const storage::ObjectRef& object, const std::string& load_id, const std::string& run_id) {
+  if (load_open_) return Status::Internal("BeginReplay while a load is open").At(object.key);
+  EP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE", "begin replay of " + object.key));
+  load_open_ = true;
+  auto load = std::make_unique<SqliteLoadTransaction>(*this, object, load_id, run_id,
+                                                      ReloadMode::kAppend, LoadKind::kReplay);
+  EP_RETURN_IF_ERROR(load->Start());
+  return std::unique_ptr<LoadTransaction>(std::move(load));
+}
+
+Result<std::pair<int64_t, int64_t>> SqliteWarehouse::RemoveObject(const storage::ObjectRef& object,
+                                                                  const std::string& run_id,
+                                                                  const std::string& message) {
+  if (load_open_) return Status::Internal("RemoveObject while a load is open").At(object.key);
+  EP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE", "begin removal of " + object.key));
+  load_open_ = true;
+  SqliteLoadTransaction removal(*this, object, "", run_id, ReloadMode::kReplace, LoadKind::kRemove,
+                                message);
+  EP_RETURN_IF_ERROR(removal.Start());
+  return removal.CommitRemoval();
 }
 
 Status SqliteWarehouse::RecordSkipped(const storage::ObjectRef& object, const std::string& run_id,

@@ -87,6 +87,13 @@ class SqliteWarehouse final : public Warehouse {
   // ledger row: that is kAlreadyExists.
   Status RecordSkipped(const storage::ObjectRef& object, const std::string& run_id,
                        LedgerStatus status, const std::string& message) override;
+  // Under the write lock, as BeginLoad.
+  Result<std::unique_ptr<LoadTransaction>> BeginReplay(const storage::ObjectRef& object,
+                                                       const std::string& load_id,
+                                                       const std::string& run_id) override;
+  Result<std::pair<int64_t, int64_t>> RemoveObject(const storage::ObjectRef& object,
+                                                   const std::string& run_id,
+                                                   const std::string& message) override;
 
   // Insert-or-update by id, all rows in one transaction. updated_at changes only on rows
   // whose values changed.

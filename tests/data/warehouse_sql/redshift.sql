@@ -70,6 +70,7 @@ CREATE TABLE IF NOT EXISTS load_ledger (
   rows_rejected BIGINT,
   message VARCHAR(4096),
   finished_at TIMESTAMP,
+  job_hash VARCHAR(64),
   PRIMARY KEY (bucket, key, etag)
 ) DISTSTYLE ALL SORTKEY (key);
 
@@ -137,10 +138,19 @@ SELECT status FROM load_ledger WHERE bucket = $1 AND key = $2 AND etag = $3;
 DELETE FROM load_ledger WHERE bucket = $1 AND key = $2 AND etag = $3;
 
 -- insert ledger row
-INSERT INTO load_ledger (bucket, key, etag, status, load_id, run_id, rows_read, rows_loaded, rows_rejected, message, finished_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, CURRENT_TIMESTAMP);
+INSERT INTO load_ledger (bucket, key, etag, status, load_id, run_id, rows_read, rows_loaded, rows_rejected, message, finished_at, job_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, CURRENT_TIMESTAMP, $11);
 
 -- mark replaced
 UPDATE load_ledger SET status = 'replaced', message = 'replaced by etag ' || $3 || ' (load ' || $4 || ')' WHERE bucket = $1 AND key = $2 AND etag <> $3 AND status = 'loaded';
+
+-- add replay to ledger
+UPDATE load_ledger SET rows_loaded = rows_loaded + $4, rows_rejected = rows_rejected + $5 WHERE bucket = $1 AND key = $2 AND etag = $3 AND status = 'loaded';
+
+-- mark deleted
+UPDATE load_ledger SET status = 'deleted', run_id = $3, message = $4, finished_at = CURRENT_TIMESTAMP WHERE bucket = $1 AND key = $2 AND status <> 'deleted';
+
+-- has job hash
+SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'load_ledger' AND column_name = 'job_hash';
 
 -- delete other version facts
 DELETE FROM fact_transactions WHERE source_object = $1 AND source_etag <> $2;

@@ -32,7 +32,7 @@ TEST(CheckConfigTest, ValidTextGivesTheConfigurationAndItsText) {
   ASSERT_TRUE(check.errors.empty()) << check.errors.front().ToString();
   ASSERT_TRUE(check.config.has_value());
   EXPECT_EQ(check.config->text, text);
-  EXPECT_EQ(check.config->rules.size(), 6u);
+  EXPECT_EQ(check.config->rules.size(), 8u);
 }
 
 TEST(CheckConfigTest, YamlSyntaxErrorIsTheOnlyError) {
@@ -84,10 +84,11 @@ TEST(RuleWarningsTest, OperatorsAreNotJudgedAndUnknownNamesAre) {
                   .empty());
   const auto w = Warnings(
       "  - name: r\n"
-      "    pattern: {detail-type: [Object Created, Object Deleted], detail: {crawlerName: [tx]}}\n"
+      "    pattern: {detail-type: [Object Created, Object Restore Completed], detail: "
+      "{crawlerName: [tx]}}\n"
       "    targets: [{type: start_job, name: nightly}]\n");
   ASSERT_EQ(w.size(), 2u);
-  EXPECT_NE(w[0].find("partly never matches: pattern.detail-type lists 'Object Deleted'"),
+  EXPECT_NE(w[0].find("partly never matches: pattern.detail-type lists 'Object Restore Completed'"),
             std::string::npos)
       << w[0];
   EXPECT_NE(w[1].find("can never match: pattern.detail.crawlerName lists 'tx', but the crawlers "

@@ -96,11 +96,12 @@ TEST(ConfigTest, DefaultConfigTextParses) {
   EXPECT_EQ(WarehousePath(cfg), fs::path("/srv/shop/warehouse.db"));
   ASSERT_EQ(cfg.crawlers.size(), 1u);
   EXPECT_EQ(cfg.crawlers[0].name, "transactions");
-  ASSERT_EQ(cfg.rules.size(), 6u);
+  ASSERT_EQ(cfg.rules.size(), 8u);
   std::vector<std::string> names;
   for (const auto& r : cfg.rules) names.push_back(r.name);
   EXPECT_THAT(names, ElementsAre("transactions-landed", "crawler-succeeded", "job-state-changed",
-                                 "crawler-failed", "products-landed", "customers-landed"));
+                                 "crawler-failed", "products-landed", "customers-landed",
+                                 "products-upserted", "customers-upserted"));
   EXPECT_EQ(cfg.retry.max_attempts, 8);
   EXPECT_EQ(cfg.retry.base_delay_ms, 1000);
   EXPECT_EQ(cfg.retry.max_delay_ms, 300000);
@@ -411,7 +412,7 @@ TEST(ConfigTest, UpsertDimensionNamesAKnownDimension) {
 TEST(ConfigTest, AnUnknownTargetTypeListsTheAllowedOnes) {
   EXPECT_EQ(ErrorOf(WithTarget("{type: start_jobb, name: j}")),
             "ecompipe.yaml:8: rule 'r': unknown target type 'start_jobb' (allowed: start_crawler, "
-            "start_job, publish, webhook, upsert_dimension)");
+            "start_job, publish, webhook, upsert_dimension, replay_rejects)");
 }
 
 TEST(ConfigTest, FindJobAndHasCrawlerLookUpByName) {

@@ -346,7 +346,7 @@ TEST_P(PostgresWarehouseTest, Version1WarehouseGetsItsTotalsCountedOnce) {
                   .ok());
   warehouse_ = OpenOrDie();
   ASSERT_TRUE(warehouse_);
-  EXPECT_EQ(Scalar("SELECT max(version) FROM ecompipe_schema_version"), "2");
+  EXPECT_EQ(Scalar("SELECT max(version) FROM ecompipe_schema_version"), "3");
   Result<WarehouseTotals> t = warehouse_->Totals();
   ASSERT_TRUE(t.ok()) << t.status().ToString();
   EXPECT_EQ(t->fact_rows, 5);

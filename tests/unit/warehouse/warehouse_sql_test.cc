@@ -61,6 +61,9 @@ std::string AllStatements(SqlDialect dialect) {
   put("delete ledger row", WarehouseSql::DeleteLedgerRow());
   put("insert ledger row", WarehouseSql::InsertLedgerRow());
   put("mark replaced", WarehouseSql::MarkReplaced());
+  put("add replay to ledger", WarehouseSql::AddReplayToLedger());
+  put("mark deleted", WarehouseSql::MarkDeleted());
+  put("has job hash", WarehouseSql::HasJobHash());
   put("delete other version facts", WarehouseSql::DeleteOtherVersionFacts());
   put("delete other version rejects", WarehouseSql::DeleteOtherVersionRejects());
   put("count load rejects", WarehouseSql::CountLoadRejects());
