@@ -111,11 +111,11 @@ Result<int64_t> QueueReload(warehouse::Warehouse& warehouse,
 Result<int64_t> ForgetFailures(warehouse::Warehouse& warehouse, const std::string& bucket,
                                const std::vector<storage::ObjectRef>& objects) {
   if (objects.empty()) {
-    EP_ASSIGN_OR_RETURN(warehouse::QueryResult r,
-                        warehouse.Query("DELETE FROM load_ledger WHERE bucket = " +
-                                            SqlText(bucket) + " AND status = 'failed'",
-                                        {.write = true}));
-    return r.rows_changed;
+    EP_ASSIGN_OR_RETURN(std::vector<warehouse::QueryResult> r,
+                        warehouse.QueryAll("DELETE FROM load_ledger WHERE bucket = " +
+                                               SqlText(bucket) + " AND status = 'failed'",
+                                           {.write = true}));
+    return r.empty() ? 0 : r.back().rows_changed;
   }
   return ForEachBatch(warehouse, objects, "DELETE FROM load_ledger", " AND status = 'failed'");
 }

@@ -181,3 +181,56 @@ class KilledActionTest(torture.TortureMixin, AfterTheFactTest):
         self.check(data, keys, "the replay killed and run again")
         self.assertTrue(0 < partly < before, (partly, before))  # killed between two commits
         self.assert_ledger_matches_tables()
+
+
+class ReloadTest(torture.TortureMixin, AfterTheFactTest):
+    def land_oracle_files(self, files=8):
+        data = torture.Data(11)
+        products, customers_file = data.dims(self.dir)
+        self.run_cli("load-dims", "--products", products, "--customers", customers_file, check=True)
+        keys = set()
+        for i in range(files):
+            key, text = data.new_file(i)
+            self.land(key, text)
+            keys.add(key)
+        self.process()
+        return data, keys
+
+    def test_reload_after_a_bins_change_gives_the_oracles_new_classes(self):
+        data, keys = self.land_oracle_files()
+        config = os.path.join(self.dir, "ecompipe.yaml")
+        with open(config) as f:
+            text = f.read()
+        with open(config, "w") as f:
+            f.write(text.replace('{max: "100.00", label: Small}', '{max: "50.00", label: Small}')
+                        .replace('{max: "500.00", label: Medium}', '{max: "200.00", label: Medium}'))
+        stale = self.cli_json("objects", "--stale")
+        self.assertEqual(sorted(o["key"] for o in stale), sorted(keys))
+        r = self.run_cli("reload", "--stale", check=True)
+        self.assertIn(f"Loaded {len(keys)} objects again", r.stdout)
+        self.assertEqual(self.cli_json("objects", "--stale"), [])
+        got = dict(self.wh("SELECT transaction_id, transaction_type FROM fact_transactions"))
+        expected = {}
+        for _, _, facts, _ in data.files:
+            for tid, row in facts.items():
+                total = torture.cents(row[9])
+                expected[tid] = "Small" if total <= 5000 else "Medium" if total <= 20000 else "Large"
+        self.assertEqual(got, expected)
+        self.assertEqual(len(self.runs_of_kind("reload")), 1)
+        self.assert_ledger_matches_tables()
+
+    def test_reload_killed_midway_and_resumed_loads_every_object_once(self):
+        data, keys = self.land_oracle_files()
+        env = {**os.environ, "ECOMPIPE_TEST_BATCH_DELAY_MS": "300"}
+        p = subprocess.Popen([BIN, "reload", "--prefix", "transactions/"], cwd=self.dir, env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.procs.append(p)
+        time.sleep(1.5)
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+        queued = self.wh("SELECT count(*) FROM load_ledger WHERE status = 'queued'")[0][0]
+        self.assertTrue(0 < queued < len(keys), queued)  # killed between two objects' commits
+        r = self.run_cli("reload", check=True)  # no selection: finish what is queued
+        self.assertIn(f"Loaded {queued} objects again", r.stdout)
+        self.check(data, keys, "the reload killed and resumed")
+        self.assert_ledger_matches_tables()
