@@ -81,6 +81,8 @@ class EventLog {
   virtual Result<std::optional<int64_t>> NextDue() = 0;
   // Most recent first.
   virtual Result<std::vector<StoredEvent>> List(const EventFilter& filter) = 0;
+  // The newest event's sequence number, 0 when the log is empty; reads no event's body.
+  virtual Result<int64_t> LastSeq() = 0;
 };
 
 }  // namespace ecompipe::events

@@ -257,4 +257,9 @@ Result<std::vector<StoredEvent>> SqlEventLog::List(const EventFilter& filter) {
   return out;
 }
 
+Result<int64_t> SqlEventLog::LastSeq() {
+  EP_ASSIGN_OR_RETURN(SqlRows rows, db_->Query("SELECT COALESCE(MAX(seq), 0) FROM events"));
+  return rows.empty() ? int64_t{0} : rows.Int(0, 0);
+}
+
 }  // namespace ecompipe::events

@@ -27,6 +27,7 @@ class SqlEventLog : public EventLog {
   Result<int64_t> PendingCount() override;
   Result<std::optional<int64_t>> NextDue() override;
   Result<std::vector<StoredEvent>> List(const EventFilter& filter) override;
+  Result<int64_t> LastSeq() override;
 
  private:
   SqlEventLog(std::unique_ptr<SqlDb> db, WorkerLease lease)
