@@ -10,6 +10,7 @@ packages=(
   libexpat1-dev  # XML: S3 answers and the S3 endpoint's request bodies (common/xml)
   libgtest-dev libgmock-dev libbenchmark-dev
   libcpp-httplib-dev  # the S3 endpoint's HTTP server
+  libjs-chart.js  # Chart.js, compiled into the dashboard (src/api/dashboard/; read from /usr/share/javascript)
   prometheus-cpp-dev  # /metrics in Prometheus's text format (src/metrics/)
   prometheus  # tests/e2e/test_prometheus.py: a real Prometheus scrapes serve; promtool check metrics
   awscli rclone  # real S3 clients of tests/e2e/test_s3_endpoint_cli.py
