@@ -5,6 +5,7 @@
 #include <charconv>
 #include <optional>
 
+#include "api/dashboard/dashboard.h"
 #include "common/json.h"
 #include "common/time_util.h"
 #include "runtime/dispatch_health.h"
@@ -301,6 +302,7 @@ Result<std::unique_ptr<ApiService>> ApiService::Start(const PipelineConfig& conf
   AddHealthRoutes(router, api);
   AddV1Routes(router, api);
   EP_RETURN_IF_ERROR(AddMetricsRoutes(router, config, metrics));
+  EP_RETURN_IF_ERROR(api::dashboard::AddDashboardRoutes(router));
   EP_ASSIGN_OR_RETURN(s->server_,
                       api::http::HttpServer::Start(
                           config.api, std::move(router),

@@ -34,6 +34,13 @@ async function api(path, options = {}) {
   return body;
 }
 
+// A list answer's items: the API wraps lists in an object named for them ({"runs": [...],
+// "next_cursor": ...}); a bare array is taken as it is.
+function list(body, name) {
+  if (Array.isArray(body)) return body;
+  return (body && (body[name] || body.items)) || [];
+}
+
 function query(params) {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== "") q.set(k, v);
@@ -89,32 +96,40 @@ const views = {};
 const filters = {};  // the filter inputs' values, per view, kept across polls
 
 views.overview = async () => {
-  const [status, runs, notes] = await Promise.all([
-    api("/status"), api("/runs" + query({ limit: 200 })), api("/notifications" + query({ status: "dead", limit: 20 })),
+  const [status, runsPage, deadPage] = await Promise.all([
+    api("/status"), api("/runs" + query({ limit: 200 })), api("/notifications" + query({ status: "dead", limit: 100 })),
   ]);
   const w = status.warehouse || {};
-  const runItems = runs.items || [];
+  const runs = list(runsPage, "runs");
+  const dead = list(deadPage, "notifications");
   const node = el("div", {},
     el("h1", {}, "Overview"),
+    w.error ? el("p", { class: "error" }, "The warehouse does not answer: " + w.error) : null,
     cards([
-      ["files landed", status.bucket && status.bucket.objects, "landed"],
+      ["files in the bucket", status.bucket && status.bucket.objects, "landed"],
       ["files loaded", w.objects_loaded, "loaded"],
       ["files failed", w.objects_failed, "failed"],
       ["rows loaded", w.fact_rows, "rows_loaded"],
       ["rows rejected", w.reject_rows, "rows_rejected"],
-      ["event backlog", status.backlog !== undefined ? status.backlog : (status.events || {}).backlog, "backlog"],
-      ["dead letters", status.dead_letters !== undefined ? status.dead_letters : (notes.items || []).length, "dead_letters"],
+      ["event backlog", (status.events || {}).deliveries_pending, "backlog"],
+      ["notifications pending", status.notifications_pending, "pending"],
+      ["dead letters", dead.length, "dead_letters"],
     ]),
     el("div", { class: "charts" },
       el("div", { class: "chart" }, el("canvas", { id: "chart-files", "aria-label": "files per hour" })),
       el("div", { class: "chart" }, el("canvas", { id: "chart-rows", "aria-label": "rows per hour" }))),
     el("h2", {}, "Last runs"),
-    runsTable(runItems.slice(0, 10)),
+    runsTable(runs.slice(0, 10)),
     el("h2", {}, "Dead letters"),
-    notificationsTable(notes.items || [], "No dead letters."));
-  node.afterMount = () => drawCharts(runItems);
+    notificationsTable(dead, "No dead letters."));
+  node.afterMount = () => drawCharts(runs);
   return node;
 };
+
+// A run's objects in `status` (loaded, failed): the list gives the counts, a run its objects.
+function objectsWith(run, status) {
+  return run.objects ? run.objects.filter((o) => o.status === status).length : run["objects_" + status] || 0;
+}
 
 function runsTable(runs) {
   return table([
@@ -122,7 +137,7 @@ function runsTable(runs) {
     ["job", (r) => r.job],
     ["state", (r) => stateSpan(r.state)],
     ["started", (r) => when(r.started_at)],
-    ["objects", (r) => num(r.objects), "num"],
+    ["objects", (r) => num(r.objects ? r.objects.length : objectsWith(r, "loaded") + objectsWith(r, "failed")), "num"],
     ["rows loaded", (r) => num(r.rows_loaded), "num"],
     ["rows rejected", (r) => num(r.rows_rejected), "num"],
   ], runs, "No runs yet.");
@@ -136,7 +151,7 @@ function drawCharts(runs) {
     const h = (r.started_at || "").slice(0, 13) + ":00";
     if (!hours.has(h)) hours.set(h, { loaded: 0, failed: 0, rows: 0, rejected: 0 });
     const b = hours.get(h);
-    b.loaded += r.objects_loaded || 0; b.failed += r.objects_failed || 0;
+    b.loaded += objectsWith(r, "loaded"); b.failed += objectsWith(r, "failed");
     b.rows += r.rows_loaded || 0; b.rejected += r.rows_rejected || 0;
   }
   const labels = [...hours.keys()].sort();
@@ -161,11 +176,19 @@ function chart(id, title, labels, datasets) {
 
 views.run = async (id) => {
   const run = await api("/runs/" + encodeURIComponent(id));
-  const reasons = Object.entries(run.rejects_by_reason || {});
+  const reasons = {};
+  for (const o of run.objects || []) {
+    for (const [r, n] of Object.entries(o.reject_reasons || {})) reasons[r] = (reasons[r] || 0) + n;
+  }
+  // The run's state changes, and what was sent about each (matched by the event's id).
+  const events = list(await api("/events" + query({ "detail-type": "Glue Job State Change", since: run.started_at, limit: 200 })), "events")
+    .filter((e) => e.event && e.event.detail && e.event.detail.jobRunId === run.run_id);
+  const ids = new Set(events.map((e) => e.event.id));
+  const notes = list(await api("/notifications" + query({ limit: 200 })), "notifications").filter((n) => ids.has(n.event_id));
   return el("div", {},
     el("h1", {}, "Run ", el("code", {}, run.run_id), " ", stateSpan(run.state)),
-    el("p", { class: "muted" }, `job ${run.job} · started ${when(run.started_at)} · ended ${when(run.ended_at)}`,
-      run.error ? el("span", { class: "error" }, " · " + run.error) : null),
+    el("p", { class: "muted" }, `job ${run.job} · started ${when(run.started_at)} · finished ${when(run.finished_at)}`,
+      run.message ? el("span", {}, " · " + run.message) : null),
     cards([["objects", (run.objects || []).length], ["rows read", run.rows_read], ["rows loaded", run.rows_loaded], ["rows rejected", run.rows_rejected]]),
     el("h2", {}, "Objects"),
     table([
@@ -174,38 +197,51 @@ views.run = async (id) => {
       ["rows read", (o) => num(o.rows_read), "num"],
       ["loaded", (o) => num(o.rows_loaded), "num"],
       ["rejected", (o) => num(o.rows_rejected), "num"],
-      ["error", (o) => o.error || ""],
+      ["message", (o) => o.message || ""],
     ], run.objects),
     el("h2", {}, "Rejects by reason"),
-    table([["reason", ([r]) => el("a", { href: "#/rejects?run=" + encodeURIComponent(run.run_id) + "&reason=" + encodeURIComponent(r) }, r)],
-           ["rows", ([, n]) => num(n), "num"]], reasons, "No rejects."),
+    table([["reason", ([r]) => el("a", { href: "#/rejects?reason=" + encodeURIComponent(r) }, r)],
+           ["rows", ([, n]) => num(n), "num"]], Object.entries(reasons), "No rejects."),
     el("h2", {}, "Events"),
-    eventsTable(run.events || []),
+    eventsTable(events),
     el("h2", {}, "Notifications"),
-    notificationsTable(run.notifications || []));
+    notificationsTable(notes));
 };
 
 function eventsTable(events) {
   return table([
-    ["time", (e) => when(e.time)],
-    ["detail-type", (e) => e["detail-type"] || e.detail_type],
-    ["summary", (e) => e.summary || (e.detail && e.detail.state) || ""],
+    ["received", (e) => when(e.received_at)],
+    ["detail-type", (e) => e.event["detail-type"]],
+    ["state", (e) => stateSpan((e.event.detail || {}).state)],
+    ["deliveries", (e) => `${num(e.deliveries.done)} done, ${num(e.deliveries.pending)} pending, ${num(e.deliveries.dead)} dead`],
   ], events, "No events.");
 }
 
+// The steps of the trail, in the order a file takes them.
+const STEP_NAMES = { landed: "landed", crawled: "crawled", job_run: "job run", loaded: "loaded", failed: "failed", notified: "notified" };
+
+function stepDetail(s) {
+  switch (s.step) {
+    case "crawled": return `schema version ${s.schema_version}`;
+    case "job_run": return el("span", {}, "run ", runLink(s.run_id), ` of ${s.job}: `, stateSpan(s.state));
+    case "notified": return el("span", {}, `${s.topic} → ${s.subscription}: `, stateSpan(s.status));
+    case "landed": return "";
+    default: return s.rows_read !== undefined
+      ? `${num(s.rows_read)} rows read, ${num(s.rows_loaded)} loaded, ${num(s.rows_rejected)} rejected` + (s.message ? " · " + s.message : "")
+      : s.message || "";
+  }
+}
+
 views.object = async (key) => {
-  const o = await api("/objects/" + encodeURIComponent(key));
-  const steps = o.trail || [];
+  const o = await api("/objects/trail" + query({ key }));
   return el("div", {},
     el("h1", {}, "Object ", el("code", {}, o.key)),
-    el("p", { class: "muted" }, `ETag ${o.etag || "–"} · status `, stateSpan(o.status),
-      o.run_id ? el("span", {}, " · run ", runLink(o.run_id)) : null),
-    el("ol", { class: "trail" }, steps.map((s) =>
-      el("li", { class: s.time ? (s.failed ? "failed" : "done") : "", "data-step": s.step },
-        el("strong", {}, s.step), " ", el("span", { class: "muted" }, when(s.time)),
-        s.detail ? el("div", { class: "muted" }, s.detail) : null))),
-    el("h2", {}, "Counts"),
-    cards([["rows read", o.rows_read], ["rows loaded", o.rows_loaded], ["rows rejected", o.rows_rejected]]));
+    (o.versions || []).map((v) => el("section", {},
+      el("h2", {}, "Version ", el("code", {}, v.etag)),
+      el("ol", { class: "trail" }, (v.steps || []).map((s) =>
+        el("li", { class: s.step === "failed" || s.state === "FAILED" || s.status === "dead" ? "failed" : "done", "data-step": s.step },
+          el("strong", {}, STEP_NAMES[s.step] || s.step), " ", el("span", { class: "muted" }, when(s.at)),
+          el("div", { class: "muted" }, stepDetail(s))))))));
 };
 
 views.rejects = async (_, params) => {
@@ -213,11 +249,11 @@ views.rejects = async (_, params) => {
   const page = await api("/rejects" + query({ object: f.object, reason: f.reason, limit: 50, cursor: f.cursor }));
   return el("div", {},
     table([
-      ["object", (r) => objectLink(r.object || r.key)],
+      ["object", (r) => objectLink(r.object)],
       ["line", (r) => num(r.line), "num"],
       ["reason", (r) => r.reason],
       ["raw", (r) => el("span", { class: "raw" }, r.raw)],
-    ], page.items, "No rejected rows match."),
+    ], list(page, "rejects"), "No rejected rows match."),
     page.next_cursor ? el("p", {}, el("button", { class: "secondary", type: "button", onclick: () => { f.cursor = page.next_cursor; refresh(); } }, "Next page")) : null);
 };
 views.rejects.header = () => {
@@ -231,25 +267,29 @@ views.rejects.header = () => {
 };
 
 views.catalog = async () => {
-  const c = await api("/catalog");
-  return el("div", {}, el("h1", {}, "Catalog"), (c.tables || []).map((t) => el("section", {},
-    el("h2", {}, t.name, " ", el("span", { class: "muted" }, `${num((t.partitions || []).length)} partitions`)),
-    table([
-      ["version", (v) => num(v.version), "num"],
-      ["created", (v) => when(v.created_at)],
-      ["columns", (v) => (v.columns || []).map((col) => `${col.name} ${col.type}`).join(", ")],
-      ["changes", (v) => (v.changes || []).join("; ") || (v.version > 1 ? "" : "first version")],
-    ], t.versions || [], "No schema yet."))));
+  const tables = list(await api("/catalog"), "tables");
+  return el("div", {}, el("h1", {}, "Catalog"), tables.length === 0 ? el("p", { class: "muted" }, "No table crawled yet.") : null,
+    tables.map((t) => el("section", {},
+      el("h2", {}, t.table, " ", el("span", { class: "muted" },
+        `${t.format} · schema version ${t.schema_version} · ${num(t.objects)} objects · ${num(t.partitions)} partitions`)),
+      el("p", {}, (t.columns || []).map((c) => el("code", {}, `${c.name} ${c.type}`)).flatMap((c, i) => i ? [", ", c] : [c])),
+      table([
+        ["version", (v) => num(v.version), "num"],
+        ["created", (v) => when(v.created_at)],
+        ["change from the version before", (v) => el("span", { class: "wrap" }, v.change || "")],
+      ], t.schema_history || [], "No schema history."))));
 };
 
 function notificationsTable(items, empty = "No notifications.") {
   return table([
     ["id", (n) => el("code", {}, String(n.id).slice(0, 12))],
-    ["subscription", (n) => n.subscription],
+    ["created", (n) => when(n.created_at)],
+    ["subscription", (n) => `${n.topic} → ${n.subscription}`],
+    ["event", (n) => n.event || ""],
     ["state", (n) => stateSpan(n.status)],
     ["attempts", (n) => num(n.attempts), "num"],
     ["last error", (n) => el("span", { class: "wrap" }, n.last_error || "")],
-    ["", (n) => isOperator() && (n.status === "dead" || n.status === "failed")
+    ["", (n) => isOperator() && n.status === "dead"
       ? el("button", { type: "button", "data-action": "redrive", onclick: (ev) => redrive(n.id, ev.target) }, "Redrive") : ""],
   ], items, empty);
 }
@@ -269,13 +309,13 @@ async function redrive(id, button) {
 views.notifications = async () => {
   const f = filters.notifications = filters.notifications || { status: "" };
   const page = await api("/notifications" + query({ status: f.status, limit: 100 }));
-  return notificationsTable(page.items);
+  return notificationsTable(list(page, "notifications"));
 };
 views.notifications.header = () => {
   const f = filters.notifications || { status: "" };
   return el("div", {}, el("h1", {}, "Notifications"), el("div", { class: "filters" },
     el("select", { name: "status", onchange: (ev) => { filters.notifications.status = ev.target.value; refresh(); } },
-      ["", "pending", "delivered", "failed", "dead"].map((s) => el("option", { value: s, selected: s === f.status }, s || "any state")))));
+      ["", "pending", "delivered", "dead"].map((s) => el("option", { value: s, selected: s === f.status }, s || "any state")))));
 };
 
 // ---- routing, polling, sign-in ---------------------------------------------------------
