@@ -11,6 +11,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcpp-httplib-dev  # the S3 endpoint's HTTP server
   libjs-chart.js  # Chart.js, compiled into the dashboard (src/api/dashboard/; read from /usr/share/javascript)
+  chromium chromium-driver python3-selenium  # the dashboard test in a real headless browser (tests/e2e/browser.py)
   prometheus-cpp-dev  # /metrics in Prometheus's text format (src/metrics/)
   prometheus  # tests/e2e/test_prometheus.py: a real Prometheus scrapes serve; promtool check metrics
   awscli rclone  # real S3 clients of tests/e2e/test_s3_endpoint_cli.py

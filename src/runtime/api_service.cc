@@ -173,6 +173,11 @@ void AddV1Routes(api::http::Router& router, ApiContext& api) {
       return Answer([&] { return api.Read([&](Pipeline& p) { return read(p, req); }); });
     });
   };
+  // The caller's token: its name and role (the dashboard shows operators their buttons).
+  (void)router.Add("GET", "/api/v1/whoami", Access::kViewer, [](const Request& req) {
+    return Response::Json(200, {{"name", req.principal},
+                                {"role", req.role ? api::http::RoleName(*req.role) : ""}});
+  });
   get("/api/v1/status", [](Pipeline& p, const Request&) -> Result<Json> {
     return views::Status(p, /*count_bucket=*/false);
   });

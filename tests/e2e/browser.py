@@ -141,15 +141,20 @@ def _serve(width, height):
             except Exception as e:  # a stale element while the page redraws: try again
                 last = e
             time.sleep(0.1)
-        raise TimeoutError(f"{what} not seen in {timeout} s" + (f" (last: {last})" if last else ""))
+        page = driver.execute_script("return document.body.innerText")
+        raise TimeoutError(f"{what} not seen in {timeout} s"
+                           + (f" (last: {str(last).splitlines()[0]})" if last else "")
+                           + f"; the page says: {page[:1500]!r}")
+
+    # Texts are read in one script run, so a view redrawn between two reads (every 2 s) never
+    # leaves a stale element in hand.
+    def texts(css):
+        return driver.execute_script(
+            "return [...document.querySelectorAll(arguments[0])].map(e => e.innerText)", css)
 
     def wait_text(css, text, timeout):
-        def seen():
-            for e in driver.find_elements(By.CSS_SELECTOR, css):
-                if text in e.text:
-                    return e.text
-            return None
-        return wait(seen, timeout, f"{text!r} in {css}")
+        return wait(lambda: next((t for t in texts(css) if text in t), None), timeout,
+                    f"{text!r} in {css}")
 
     def click(css, timeout):
         def clicked():
@@ -174,7 +179,7 @@ def _serve(width, height):
         "click": click,
         "select": lambda css, value: Select(find(css)).select_by_value(value),
         "text": lambda css: find(css).text,
-        "texts": lambda css: [e.text for e in driver.find_elements(By.CSS_SELECTOR, css)],
+        "texts": texts,
         "count": lambda css: len(driver.find_elements(By.CSS_SELECTOR, css)),
         "wait_text": wait_text,
         "wait_count": wait_count,

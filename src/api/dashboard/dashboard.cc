@@ -48,11 +48,7 @@ Status AddDashboardRoutes(http::Router& router) {
                                 [](const http::Request&) { return Serve("index.html"); }));
   EP_RETURN_IF_ERROR(router.Add("GET", "/assets/{name}", http::Access::kPublic,
                                 [](const http::Request& req) { return Serve(req.Param("name")); }));
-  return router.Add("GET", "/api/v1/whoami", http::Access::kViewer, [](const http::Request& req) {
-    return http::Response::Json(
-        200, Json{{"name", req.principal},
-                  {"role", req.role ? std::string(http::RoleName(*req.role)) : std::string()}});
-  });
+  return Status::Ok();
 }
 
 }  // namespace ecompipe::api::dashboard

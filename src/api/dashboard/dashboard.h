@@ -11,8 +11,8 @@
 namespace ecompipe::api::dashboard {
 
 // Adds GET / (the page) and GET /assets/{name} (its script, style sheet and Chart.js), both
-// public, and GET /api/v1/whoami (viewer: the token's name and role, which decide the buttons
-// the page shows).
+// public. The page asks GET /api/v1/whoami for the token's role, which decides the buttons it
+// shows.
 Status AddDashboardRoutes(http::Router& router);
 
 }  // namespace ecompipe::api::dashboard

@@ -116,7 +116,7 @@ views.overview = async () => {
       ["dead letters", dead.length, "dead_letters"],
     ]),
     el("div", { class: "charts" },
-      el("div", { class: "chart" }, el("canvas", { id: "chart-files", "aria-label": "files per hour" })),
+      el("div", { class: "chart" }, el("canvas", { id: "chart-runs", "aria-label": "runs per hour" })),
       el("div", { class: "chart" }, el("canvas", { id: "chart-rows", "aria-label": "rows per hour" }))),
     el("h2", {}, "Last runs"),
     runsTable(runs.slice(0, 10)),
@@ -126,37 +126,32 @@ views.overview = async () => {
   return node;
 };
 
-// A run's objects in `status` (loaded, failed): the list gives the counts, a run its objects.
-function objectsWith(run, status) {
-  return run.objects ? run.objects.filter((o) => o.status === status).length : run["objects_" + status] || 0;
-}
-
 function runsTable(runs) {
   return table([
     ["run", (r) => runLink(r.run_id)],
     ["job", (r) => r.job],
     ["state", (r) => stateSpan(r.state)],
     ["started", (r) => when(r.started_at)],
-    ["objects", (r) => num(r.objects ? r.objects.length : objectsWith(r, "loaded") + objectsWith(r, "failed")), "num"],
     ["rows loaded", (r) => num(r.rows_loaded), "num"],
     ["rows rejected", (r) => num(r.rows_rejected), "num"],
   ], runs, "No runs yet.");
 }
 
-// Rows and files per hour from the runs read, oldest first (category axis: Debian's Chart.js
+// Runs and rows per hour from the last runs, oldest first (category axis: Debian's Chart.js
 // has no date adapter, and hour labels are all the overview needs).
 function drawCharts(runs) {
   const hours = new Map();
   for (const r of runs) {
     const h = (r.started_at || "").slice(0, 13) + ":00";
-    if (!hours.has(h)) hours.set(h, { loaded: 0, failed: 0, rows: 0, rejected: 0 });
+    if (!hours.has(h)) hours.set(h, { succeeded: 0, failed: 0, rows: 0, rejected: 0 });
     const b = hours.get(h);
-    b.loaded += objectsWith(r, "loaded"); b.failed += objectsWith(r, "failed");
+    if (r.state === "SUCCEEDED") b.succeeded += 1;
+    else if (r.state !== "STARTING" && r.state !== "RUNNING") b.failed += 1;
     b.rows += r.rows_loaded || 0; b.rejected += r.rows_rejected || 0;
   }
   const labels = [...hours.keys()].sort();
   const series = (k) => labels.map((h) => hours.get(h)[k]);
-  chart("chart-files", "Files per hour", labels, [["loaded", series("loaded"), "#1f7a3a"], ["failed", series("failed"), "#b3261e"]]);
+  chart("chart-runs", "Job runs per hour", labels, [["succeeded", series("succeeded"), "#1f7a3a"], ["failed", series("failed"), "#b3261e"]]);
   chart("chart-rows", "Rows per hour", labels, [["loaded", series("rows"), "#2456a6"], ["rejected", series("rejected"), "#8a5a00"]]);
 }
 
