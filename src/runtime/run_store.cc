@@ -51,6 +51,8 @@ CREATE TABLE IF NOT EXISTS run_objects (
 constexpr const char* kRunColumns =
     "run_id, job, state, started_at, COALESCE(finished_at,''), duration_ms, triggers, rows_read, "
     "rows_loaded, rows_rejected, message, kind";
+// How many columns kRunColumns names: a query that selects more after them reads those from here.
+constexpr int kRunColumnCount = 12;
 
 constexpr EnumNames<RunKind, 4> kRunKindNames{{{
     {RunKind::kJob, "job"},
@@ -241,18 +243,19 @@ Result<RunPage> RunStore::List(const RunFilter& filter) {
   RunPage page;
   EP_ASSIGN_OR_RETURN(
       SqlRows q,
-      db_->Query(std::string("SELECT ") + kRunColumns +
-                     ", rowid FROM runs WHERE (?1 = '' OR job = ?1) AND (?2 = '' OR state = ?2) "
-                     "AND (?3 = '' OR started_at >= ?3) AND (?4 = '' OR started_at < ?4 OR "
-                     "(started_at = ?4 AND rowid < ?5)) ORDER BY started_at DESC, rowid DESC "
-                     "LIMIT ?6",
-                 {filter.job, state, filter.since, cursor_time, cursor_row,
-                  int64_t{filter.limit} + 1}));
+      db_->Query(
+          std::string("SELECT ") + kRunColumns +
+              ", rowid FROM runs WHERE (?1 = '' OR job = ?1) AND (?2 = '' OR state = ?2) "
+              "AND (?3 = '' OR started_at >= ?3) AND (?4 = '' OR started_at < ?4 OR "
+              "(started_at = ?4 AND rowid < ?5)) ORDER BY started_at DESC, rowid DESC "
+              "LIMIT ?6",
+          {filter.job, state, filter.since, cursor_time, cursor_row, int64_t{filter.limit} + 1}));
   for (size_t i = 0; i < q.size() && i < static_cast<size_t>(filter.limit); ++i) {
     EP_ASSIGN_OR_RETURN(RunRecord r, ReadRun(q, i));
     page.runs.push_back(std::move(r));
     if (i + 1 < q.size())
-      page.next_cursor = page.runs.back().started_at + "~" + std::to_string(q.Int(i, 11));
+      page.next_cursor =
+          page.runs.back().started_at + "~" + std::to_string(q.Int(i, kRunColumnCount));
   }
   if (q.size() <= static_cast<size_t>(filter.limit)) page.next_cursor.clear();
   if (filter.with_objects) {

@@ -28,7 +28,7 @@ class ValidateTest(PipelineTest):
     def test_default_configuration_is_valid_without_warnings(self):
         r = self.run_cli("validate")
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        self.assertEqual(r.stdout, "ecompipe.yaml: valid: 6 rules, 1 crawler, 1 job, 1 topic with "
+        self.assertEqual(r.stdout, "ecompipe.yaml: valid: 8 rules, 1 crawler, 1 job, 1 topic with "
                                    "1 subscription; 0 warnings\n")
 
     def test_every_broken_section_is_reported_with_its_line(self):
@@ -85,7 +85,7 @@ class ValidateTest(PipelineTest):
         r = self.run_cli("validate")
         self.assertEqual(r.returncode, 0, r.stdout)
         self.assertIn("rule 'crawler-succeeded' can never match: pattern.source lists 'aws.glue', "
-                      "but ecompipe's events have source ecompipe.s3 or ecompipe.glue", r.stdout)
+                      "but ecompipe's events have source ecompipe.s3, ecompipe.glue or ecompipe.warehouse", r.stdout)
         self.assertIn("rule 'job-state-changed' can never match: pattern.detail.jobName lists "
                       "'ecommerce_data_procesing', but the jobs are ecommerce_data_processing "
                       "(did you mean 'ecommerce_data_processing'?)", r.stdout)
